@@ -1,0 +1,63 @@
+"""Audit events (auditors and admins)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.api.common import CursorQuery, LimitQuery, doc, make_router
+from app.api.deps import PrincipalDep, SessionDep
+from app.schemas.common import Page
+from app.services import audit as service
+from app.services import organisations
+
+router = make_router("audit")
+
+
+class AuditEventRead(BaseModel):
+    model_config = {"from_attributes": True}
+
+    id: int
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_username: str | None
+    action: str
+    resource: str
+    resource_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+
+
+@router.get("/audit-events", name="audit_events_list", description=doc(service.list_events))
+async def audit_events_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    within: uuid.UUID | None = None,
+    actor: str | None = None,
+    resource: str | None = None,
+    resource_id: str | None = None,
+    since: datetime | None = None,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+) -> Page[AuditEventRead]:
+    within_path = None
+    if within is not None:
+        within_path = (await organisations.get_visible(session, principal, within)).path
+    page = await service.list_events(
+        session,
+        principal,
+        within_path=within_path,
+        actor=actor,
+        resource=resource,
+        resource_id=resource_id,
+        since=since,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(
+        items=[AuditEventRead.model_validate(e) for e in page.items], next_cursor=page.next_cursor
+    )

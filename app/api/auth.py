@@ -1,0 +1,79 @@
+"""Auth endpoints: token, refresh, logout, me."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.common import doc, make_router
+from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.models.enums import Role
+from app.models.organisation import Organisation
+from app.models.user import User
+from app.schemas.users import Me, RefreshRequest, TokenResponse
+from app.security.scope import may_read_member_pii
+from app.services import auth as auth_service
+
+router = make_router("auth")
+
+
+@router.post("/auth/token", name="auth_token", description=doc(auth_service.login))
+async def auth_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenResponse:
+    pair = await auth_service.login(session, settings, form.username, form.password)
+    return TokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@router.post("/auth/refresh", name="auth_refresh", description=doc(auth_service.refresh))
+async def auth_refresh(
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep
+) -> TokenResponse:
+    pair = await auth_service.refresh(session, settings, body.refresh_token)
+    return TokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@router.post(
+    "/auth/logout",
+    name="auth_logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=doc(auth_service.logout),
+)
+async def auth_logout(
+    body: RefreshRequest, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    await auth_service.logout(session, body.refresh_token, principal)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/me", name="auth_me")
+async def auth_me(session: SessionDep, principal: PrincipalDep) -> Me:
+    """The signed-in user, their organisation and whether they may read PII in their scope."""
+    user = await session.get(User, principal.user_id)
+    org = await session.get(Organisation, principal.org_id)
+    assert user is not None and org is not None
+    pii = principal.role in (Role.system_admin, Role.org_admin, Role.branch_secretary) or (
+        principal.member_id is not None
+        and may_read_member_pii(principal, principal.member_id, org.path)
+    )
+    return Me(
+        id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        org_id=user.org_id,
+        member_id=user.member_id,
+        active=user.active,
+        version=user.version,
+        created_at=user.created_at,
+        org_code=org.code,
+        org_name=org.name,
+        may_read_pii=pii,
+    )

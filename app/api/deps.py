@@ -1,0 +1,77 @@
+"""Dependencies shared by the routers: session, principal, clock, ETag helpers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock
+from app.config import Settings, get_settings
+from app.errors import PreconditionFailed, Unauthorized
+from app.security.scope import Principal
+from app.services import auth as auth_service
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened and committed by `DangjianRoute`."""
+    session: AsyncSession = request.state.db
+    return session
+
+
+def get_today() -> date:
+    """Today for date-driven rules; tests override this dependency to move time."""
+    return clock.today()
+
+
+async def get_principal(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not token:
+        raise Unauthorized()
+    principal = await auth_service.principal_from_access_token(session, settings, token)
+    request.state.principal = principal
+    return principal
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+TodayDep = Annotated[date, Depends(get_today)]
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = f'"{version}"'
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """Honour `If-Match`: absent passes, `*` passes, otherwise the version must match (412)."""
+    if if_match is None:
+        return
+    candidates = [c.strip() for c in if_match.split(",")]
+    if "*" in candidates:
+        return
+    for candidate in candidates:
+        if candidate.removeprefix("W/").strip('"') == str(version):
+            return
+    raise PreconditionFailed("precondition.failed", headers={"ETag": f'"{version}"'})
+
+
+def get_as_of(
+    today: TodayDep,
+    as_of: Annotated[
+        date | None, Query(description="Evaluate date-driven rules as of this day (default today).")
+    ] = None,
+) -> date:
+    return as_of or today
+
+
+AsOfDep = Annotated[date, Depends(get_as_of)]

@@ -1,0 +1,118 @@
+"""Member (党员) endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Response, status
+
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    IfMatch,
+    LimitQuery,
+    SortQuery,
+    TotalQuery,
+    doc,
+    make_router,
+)
+from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.models.enums import MemberCategory, MemberStatus
+from app.schemas.common import Page
+from app.schemas.members import MemberCreate, MemberRead, MemberUpdate
+from app.services import members as service
+
+router = make_router("members")
+
+
+@router.post(
+    "/members",
+    name="members_create",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.create_member),
+)
+async def members_create(
+    body: MemberCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> MemberRead:
+    member = await service.create_member(session, principal, body, today)
+    response.headers["Location"] = f"{API_PREFIX}/members/{member.id}"
+    set_etag(response, member.version)
+    return service.present(session, principal, [member], today)[0]
+
+
+@router.get("/members", name="members_list", description=doc(service.list_members))
+async def members_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    org_id: uuid.UUID | None = None,
+    within: Annotated[
+        uuid.UUID | None, Query(description="Whole subtree of this organisation.")
+    ] = None,
+    group_id: uuid.UUID | None = None,
+    status: Annotated[list[MemberStatus] | None, Query(description="Repeat for several.")] = None,
+    category: Annotated[list[MemberCategory] | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name starts with.")] = None,
+    id_number: Annotated[str | None, Query(max_length=20, description="Exact ID number.")] = None,
+    sort: SortQuery = None,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
+) -> Page[MemberRead]:
+    page = await service.list_members(
+        session,
+        principal,
+        org_id=org_id,
+        within=within,
+        group_id=group_id,
+        status=status,
+        category=category,
+        q=q,
+        id_number=id_number,
+        today=today,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        include_total=include_total,
+    )
+    return Page(
+        items=service.present(session, principal, page.items, today),
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
+
+
+@router.get("/members/{member_id}", name="members_get")
+async def members_get(
+    member_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> MemberRead:
+    """One member's record; ID number and phone unmasked (and audited) only with PII rights."""
+    member = await service.get_visible(session, principal, member_id)
+    set_etag(response, member.version)
+    return service.present(session, principal, [member], today)[0]
+
+
+@router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))
+async def members_update(
+    member_id: uuid.UUID,
+    body: MemberUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    if_match: IfMatch = None,
+) -> MemberRead:
+    member = await service.get_visible(session, principal, member_id)
+    check_if_match(if_match, member.version)
+    member = await service.update_member(session, principal, member, body, today)
+    set_etag(response, member.version)
+    return service.present(session, principal, [member], today)[0]

@@ -1,0 +1,238 @@
+"""Organisation (党组织) endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Response, status
+
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    IfMatch,
+    LimitQuery,
+    SortQuery,
+    TotalQuery,
+    doc,
+    make_router,
+)
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.models.enums import LeaderRole, OrgType
+from app.schemas.common import Page
+from app.schemas.organisations import (
+    LeaderCreate,
+    LeaderRead,
+    OrganisationCreate,
+    OrganisationHealth,
+    OrganisationMove,
+    OrganisationRead,
+    OrganisationStats,
+    OrganisationUpdate,
+    TreeNode,
+)
+from app.services import organisations as service
+
+router = make_router("organisations")
+
+
+def _leader_read(row: service.LeaderRow, today_: object) -> LeaderRead:
+    leader = row.leader
+    return LeaderRead(
+        id=leader.id,
+        org_id=leader.org_id,
+        member_id=leader.member_id,
+        member_name=row.member_name,
+        role=LeaderRole(leader.role),
+        started_on=leader.started_on,
+        ended_on=leader.ended_on,
+        current=leader.ended_on is None,
+        version=leader.version,
+    )
+
+
+@router.post(
+    "/organisations",
+    name="organisations_create",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.create_organisation),
+)
+async def organisations_create(
+    body: OrganisationCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> OrganisationRead:
+    org = await service.create_organisation(session, principal, body)
+    response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}"
+    set_etag(response, org.version)
+    return OrganisationRead.model_validate(org)
+
+
+@router.get("/organisations", name="organisations_list")
+async def organisations_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    parent_id: uuid.UUID | None = None,
+    within: Annotated[
+        uuid.UUID | None, Query(description="Whole subtree of this organisation.")
+    ] = None,
+    type: OrgType | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name or code contains.")] = None,
+    include_dissolved: bool = False,
+    sort: SortQuery = None,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
+) -> Page[OrganisationRead]:
+    """Organisations in your subtree. Sort fields: `code`, `name`, `depth`, `created_at`."""
+    page = await service.list_organisations(
+        session,
+        principal,
+        parent_id=parent_id,
+        within=within,
+        org_type=type,
+        q=q,
+        include_dissolved=include_dissolved,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        include_total=include_total,
+    )
+    return Page(
+        items=[OrganisationRead.model_validate(o) for o in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
+
+
+@router.get("/organisations/{org_id}", name="organisations_get")
+async def organisations_get(
+    org_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+) -> OrganisationRead:
+    """One organisation in your subtree."""
+    org = await service.get_visible(session, principal, org_id)
+    set_etag(response, org.version)
+    return OrganisationRead.model_validate(org)
+
+
+@router.patch(
+    "/organisations/{org_id}",
+    name="organisations_update",
+    description=doc(service.update_organisation),
+)
+async def organisations_update(
+    org_id: uuid.UUID,
+    body: OrganisationUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> OrganisationRead:
+    org = await service.get_visible(session, principal, org_id)
+    check_if_match(if_match, org.version)
+    org = await service.update_organisation(session, principal, org, body)
+    set_etag(response, org.version)
+    return OrganisationRead.model_validate(org)
+
+
+@router.delete(
+    "/organisations/{org_id}",
+    name="organisations_dissolve",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=doc(service.dissolve_organisation),
+)
+async def organisations_dissolve(
+    org_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    if_match: IfMatch = None,
+) -> Response:
+    org = await service.get_visible(session, principal, org_id)
+    check_if_match(if_match, org.version)
+    await service.dissolve_organisation(session, principal, org, today)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/organisations/{org_id}/tree", name="organisations_tree")
+async def organisations_tree(
+    org_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    depth: Annotated[int, Query(ge=0, le=10, description="Levels below this organisation.")] = 1,
+    include_dissolved: bool = False,
+) -> TreeNode:
+    """The organisation and its descendants down to `depth` levels (组织树)."""
+    org = await service.get_visible(session, principal, org_id)
+    return await service.organisation_tree(session, org, depth, include_dissolved)
+
+
+@router.post(
+    "/organisations/{org_id}/move",
+    name="organisations_move",
+    description=doc(service.move_organisation),
+)
+async def organisations_move(
+    org_id: uuid.UUID,
+    body: OrganisationMove,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> OrganisationRead:
+    org = await service.get_visible(session, principal, org_id)
+    check_if_match(if_match, org.version)
+    org = await service.move_organisation(session, principal, org, body.new_parent_id)
+    set_etag(response, org.version)
+    return OrganisationRead.model_validate(org)
+
+
+@router.get("/organisations/{org_id}/leaders", name="organisations_leaders_list")
+async def organisations_leaders_list(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> list[LeaderRead]:
+    """The organisation's leaders (班子), current first, with past terms."""
+    org = await service.get_visible(session, principal, org_id)
+    return [_leader_read(r, today) for r in await service.list_leaders(session, org, today)]
+
+
+@router.post(
+    "/organisations/{org_id}/leaders",
+    name="organisations_leaders_add",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.add_leader),
+)
+async def organisations_leaders_add(
+    org_id: uuid.UUID,
+    body: LeaderCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> LeaderRead:
+    org = await service.get_visible(session, principal, org_id)
+    row = await service.add_leader(session, principal, org, body, today)
+    response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}/leaders"
+    return _leader_read(row, today)
+
+
+@router.get(
+    "/organisations/{org_id}/health",
+    name="organisations_health",
+    description=doc(service.organisation_health),
+)
+async def organisations_health(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+) -> OrganisationHealth:
+    org = await service.get_visible(session, principal, org_id)
+    return await service.organisation_health(session, org, as_of)
+
+
+@router.get(
+    "/organisations/{org_id}/stats",
+    name="organisations_stats",
+    description=doc(service.organisation_stats),
+)
+async def organisations_stats(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+) -> OrganisationStats:
+    org = await service.get_visible(session, principal, org_id)
+    return await service.organisation_stats(session, org, as_of)

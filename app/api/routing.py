@@ -1,0 +1,115 @@
+"""Route infrastructure: one session per request, committed before the response is sent.
+
+`DangjianRoute` opens the request's `AsyncSession`, runs the endpoint, stores the
+response of a POST carrying `Idempotency-Key` in the same transaction, and only
+then commits. Services never commit; an exception rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.config import get_settings
+from app.db import get_sessionmaker
+from app.errors import Conflict, Unprocessable
+from app.models.audit import IdempotencyRecord
+from app.security.tokens import InvalidToken, decode_access_token
+
+# Headers worth replaying with a stored response.
+_REPLAYED_HEADERS = ("location", "etag", "content-type")
+
+
+def _idempotency_user(request: Request) -> str | None:
+    """The caller's user id from the bearer token, or None when it cannot be read."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return str(decode_access_token(get_settings(), token).user_id)
+    except InvalidToken:
+        return None
+
+
+def _request_hash(request: Request, body: bytes) -> bytes:
+    digest = hashlib.sha256()
+    for part in (request.method, request.url.path, request.url.query):
+        digest.update(part.encode() + b"\x00")
+    digest.update(body)
+    return digest.digest()
+
+
+class DangjianRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            key = request.headers.get("idempotency-key")
+            user_id = _idempotency_user(request) if request.method == "POST" and key else None
+            async with get_sessionmaker()() as session:
+                request.state.db = session
+                try:
+                    if key is not None and user_id is not None:
+                        response = await _run_idempotent(request, handler, key, user_id)
+                    else:
+                        response = await handler(request)
+                    await session.commit()
+                except IntegrityError as exc:
+                    await session.rollback()
+                    if key is not None and "idempotency_records" in str(exc.orig):
+                        raise Conflict("idempotency.in_progress") from exc
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+            return response
+
+        return route_handler
+
+
+async def _run_idempotent(
+    request: Request,
+    handler: Callable[[Request], Awaitable[Response]],
+    key: str,
+    user_id: str,
+) -> Response:
+    if not 1 <= len(key) <= 255:
+        raise Unprocessable.field("Idempotency-Key", "idempotency.key_invalid", "1-255 characters")
+    session = request.state.db
+    body = await request.body()
+    fingerprint = _request_hash(request, body)
+    stored = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == uuid.UUID(user_id), IdempotencyRecord.key == key
+        )
+    )
+    if stored is not None:
+        if stored.request_hash != fingerprint:
+            raise Unprocessable("idempotency.key_reused")
+        headers = dict(stored.headers)
+        headers["idempotent-replayed"] = "true"
+        return Response(content=stored.body, status_code=stored.status_code, headers=headers)
+    response = await handler(request)
+    if 200 <= response.status_code < 300:
+        session.add(
+            IdempotencyRecord(
+                user_id=uuid.UUID(user_id),
+                key=key,
+                method=request.method,
+                path=request.url.path,
+                request_hash=fingerprint,
+                status_code=response.status_code,
+                headers={k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS},
+                body=bytes(response.body),
+            )
+        )
+        await session.flush()
+    return response

@@ -1,0 +1,168 @@
+"""The `dangjian` command: serve, migrate, demo, openapi, users create."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+cli = typer.Typer(help="Dangjian 智慧党建 API", no_args_is_help=True, add_completion=False)
+users_cli = typer.Typer(help="Manage users.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str | None = None) -> object:
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def run_migrations(database_url: str | None = None) -> None:
+    """Apply pending Alembic migrations to the primary database."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = alembic_config(database_url)
+    assert isinstance(config, Config)
+    command.upgrade(config, "head")
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    run_migrations()
+    typer.echo("database is at the latest revision")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+) -> None:
+    """Run pending migrations, then serve the API with uvicorn."""
+    import uvicorn
+
+    from app.db import sync_database_url
+
+    settings = get_settings()
+    url = sync_database_url(settings)  # starts the embedded server when needed
+    if migrate_first:
+        run_migrations(url)
+    typer.echo(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+    )
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo county (idempotent) and print the demo logins."""
+    from app.services.demo import DEMO_PASSWORD, load_demo
+
+    async def _run() -> None:
+        from app.db import get_engine, get_sessionmaker
+
+        async with get_sessionmaker()() as session, session.begin():
+            summary = await load_demo(session)
+        await get_engine().dispose()
+        state = "loaded" if summary.created else "already present"
+        typer.echo(
+            f"demo data {state}: {summary.organisations} organisations, {summary.members} members"
+        )
+        typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, org in summary.logins:
+            typer.echo(f"  {username:<22} {role:<17} {org}")
+
+    asyncio.run(_run())
+
+
+@cli.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the schema.")] = ROOT
+    / "openapi"
+    / "openapi.json",
+) -> None:
+    """Write the OpenAPI schema generated from the app."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_openapi(), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+def render_openapi() -> str:
+    from app.main import create_app
+
+    return json.dumps(create_app().openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="system_admin, org_admin, ...")],
+    org_code: Annotated[str, typer.Option(help="Code of the organisation the user is bound to.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create a user directly in the database (for the first administrators)."""
+    from sqlalchemy import select
+
+    from app.db import get_engine, get_sessionmaker
+    from app.errors import DangjianError
+    from app.models.enums import Role
+    from app.models.organisation import Organisation
+    from app.models.user import User
+    from app.schemas.users import UserCreate
+    from app.security.scope import Principal
+    from app.services.users import create_user
+
+    async def _run() -> None:
+        async with get_sessionmaker()() as session, session.begin():
+            org = await session.scalar(select(Organisation).where(Organisation.code == org_code))
+            if org is None:
+                raise typer.BadParameter(f"no organisation with code {org_code!r}")
+            operator = Principal(
+                user_id=None,  # type: ignore[arg-type]  # the console operator has no user row
+                username="cli",
+                role=Role.system_admin,
+                org_id=org.id,
+                org_path="/",
+                member_id=None,
+            )
+            user: User = await create_user(
+                session,
+                operator,
+                UserCreate(username=username, password=password, role=Role(role), org_id=org.id),
+            )
+            typer.echo(f"created {user.username} ({user.role}) in {org.name}")
+        await get_engine().dispose()
+
+    try:
+        asyncio.run(_run())
+    except DangjianError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail or ''}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Engine, request-scoped sessions and the embedded PostgreSQL.
+
+With no ``DATABASE_URL`` the app starts a private PostgreSQL (``pgserver``)
+under ``DANGJIAN_DATA_DIR`` so a newcomer needs nothing installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.config import Settings, get_settings
+
+_embedded: Any = None
+
+
+def embedded_database_url(settings: Settings) -> str:
+    """Start (once per process) the embedded server and return its URL."""
+    global _embedded
+    if _embedded is None:
+        import pgserver
+
+        pgdata = (settings.data_dir / "pgdata").resolve()
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None: the server outlives this process, the next start reuses it.
+        _embedded = pgserver.get_server(  # type: ignore[attr-defined]  # untyped re-export
+            str(pgdata), cleanup_mode=None
+        )
+    uri: str = _embedded.get_uri()
+    return uri
+
+
+def sync_database_url(settings: Settings | None = None) -> str:
+    """The plain ``postgresql://`` URL of the primary database."""
+    settings = settings or get_settings()
+    return settings.database_url or embedded_database_url(settings)
+
+
+def to_async_url(url: str) -> str:
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def build_engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        to_async_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        connect_args={
+            "statement_cache_size": settings.db_statement_cache_size,
+            "server_settings": {"application_name": "dangjian", "timezone": "UTC"},
+        },
+    )
+
+
+@lru_cache
+def get_engine() -> AsyncEngine:
+    settings = get_settings()
+    return build_engine(sync_database_url(settings), settings)
+
+
+@lru_cache
+def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
+
+
+async def session_scope() -> AsyncIterator[AsyncSession]:
+    """One session per request: committed after the endpoint succeeds, else rolled back."""
+    async with get_sessionmaker()() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

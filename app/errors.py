@@ -1,0 +1,216 @@
+"""One error hierarchy, rendered as RFC 9457 problem details with stable codes.
+
+Services raise these; `app.main` turns them into `application/problem+json`
+with `title` and `detail` in the caller's language (zh-CN default, en).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (zh-CN, en). `detail` templates take the error's params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "request.validation_failed": ("请求参数校验失败", "The request is invalid"),
+    "request.malformed": ("请求格式错误", "The request body could not be parsed"),
+    "request.not_found": ("请求的路径不存在", "No such path"),
+    "request.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
+    "internal.error": ("服务器内部错误", "Internal server error"),
+    "ops.database_unreachable": ("数据库不可用", "The database is unreachable"),
+    "auth.not_authenticated": ("未登录或令牌无效", "Missing or invalid credentials"),
+    "auth.invalid_credentials": ("用户名或密码错误", "Wrong username or password"),
+    "auth.locked": ("登录失败次数过多，请稍后再试", "Too many failed logins, try again later"),
+    "auth.refresh_invalid": ("刷新令牌无效或已使用", "The refresh token is invalid or used"),
+    "auth.forbidden": ("当前角色无权执行此操作", "Your role may not do this"),
+    "user.not_found": ("用户不存在", "No such user"),
+    "user.username_taken": ("用户名已被占用", "The username is taken"),
+    "user.role_too_high": ("不能创建高于自身角色的用户", "You cannot grant a role above your own"),
+    "user.member_required": (
+        "党员角色的用户必须绑定党员记录",
+        "A member user needs a member record",
+    ),
+    "user.member_not_in_org": (
+        "绑定的党员不属于该组织",
+        "The member record does not belong to that organisation",
+    ),
+    "organisation.not_found": ("党组织不存在", "No such organisation"),
+    "organisation.not_in_scope": (
+        "党组织不存在或不在管理范围内",
+        "No such organisation in your scope",
+    ),
+    "organisation.code_taken": ("组织编码已存在", "The organisation code is already used"),
+    "organisation.parent_type_invalid": (
+        "该类型的党组织不能设在此上级组织下",
+        "This organisation type cannot sit under that parent",
+    ),
+    "organisation.root_requires_system_admin": (
+        "只有系统管理员可以创建顶级党组织",
+        "Only a system administrator can create a root organisation",
+    ),
+    "organisation.move_cycle": (
+        "不能将党组织移动到其自身或下级组织之下",
+        "An organisation cannot move under itself or its own subtree",
+    ),
+    "organisation.dissolved": ("党组织已撤销", "The organisation is dissolved"),
+    "organisation.has_members": (
+        "组织内仍有党员，不能撤销",
+        "The organisation still has members and cannot be dissolved",
+    ),
+    "organisation.has_children": (
+        "组织仍有下级组织，不能撤销",
+        "The organisation still has sub-organisations and cannot be dissolved",
+    ),
+    "organisation.root_not_movable": (
+        "不能移动自己所在的顶级组织",
+        "You cannot move your own root",
+    ),
+    "leader.secretary_exists": ("该组织已有在任书记", "The organisation already has a secretary"),
+    "leader.member_not_in_org": (
+        "班子成员必须是本组织或其下级组织的党员",
+        "A leader must be a member of this organisation's subtree",
+    ),
+    "member.not_found": ("党员不存在", "No such member"),
+    "member.id_number_invalid": ("身份证号码格式不正确", "The ID number is malformed"),
+    "member.id_number_checksum": ("身份证号码校验位错误", "The ID number check character is wrong"),
+    "member.id_number_birth_date_invalid": (
+        "身份证号码中的出生日期无效",
+        "The birth date in the ID number is invalid",
+    ),
+    "member.id_number_taken": ("该身份证号码已登记", "A living member already has this ID number"),
+    "member.birth_date_mismatch": (
+        "出生日期与身份证号码不一致",
+        "The birth date does not match the ID number",
+    ),
+    "member.gender_mismatch": ("性别与身份证号码不一致", "The gender does not match the ID number"),
+    "member.phone_invalid": ("手机号码格式不正确", "The phone number is malformed"),
+    "member.org_not_branch": (
+        "党员的组织关系必须在党支部或联合党支部",
+        "A member must belong to a branch or joint branch",
+    ),
+    "member.group_invalid": (
+        "党小组必须是所在支部下的党小组",
+        "The party group must be a group under the member's branch",
+    ),
+    "member.status_requires_transition": (
+        "党员状态只能通过组织程序变更",
+        "Status changes go through /members/{id}/transitions",
+    ),
+    "member.dates_out_of_order": (
+        "入党各阶段日期顺序不正确",
+        "The membership dates are out of order",
+    ),
+    "member.under_age": (
+        "申请入党时须年满18周岁",
+        "An applicant must be 18 on the application date",
+    ),
+    "precondition.failed": (
+        "数据已被他人修改，请刷新后重试",
+        "The resource changed (If-Match failed)",
+    ),
+    "precondition.if_match_invalid": ("If-Match 格式不正确", "The If-Match header is malformed"),
+    "idempotency.key_reused": (
+        "幂等键已用于不同的请求",
+        "The Idempotency-Key was already used with a different request",
+    ),
+    "idempotency.in_progress": (
+        "相同幂等键的请求正在处理",
+        "A request with this Idempotency-Key is in progress",
+    ),
+    "pagination.cursor_invalid": ("分页游标无效", "The pagination cursor is invalid"),
+    "pagination.sort_invalid": ("排序字段无效", "Unknown sort field"),
+    "conflict.concurrent_update": ("数据已被并发修改，请重试", "Concurrent update, please retry"),
+}
+
+
+def message(code: str, lang: str) -> str:
+    zh, en = MESSAGES.get(code, (code, code))
+    return en if lang == "en" else zh
+
+
+class DangjianError(Exception):
+    """A domain error with an HTTP status and a stable machine code."""
+
+    status: int = 400
+
+    def __init__(
+        self,
+        code: str,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(detail or code)
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DangjianError):
+    """404: does not exist, or lies outside the caller's scope (never leak which)."""
+
+    status = 404
+
+
+class Forbidden(DangjianError):
+    """403: the role may not do this to something it can see."""
+
+    status = 403
+
+
+class Unauthorized(DangjianError):
+    status = 401
+
+    def __init__(self, code: str = "auth.not_authenticated", detail: str | None = None) -> None:
+        super().__init__(code, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Conflict(DangjianError):
+    """409: a uniqueness or state-machine rule refused the change."""
+
+    status = 409
+
+
+class PreconditionFailed(DangjianError):
+    status = 412
+
+
+class Unprocessable(DangjianError):
+    """422: the input is well-formed JSON but breaks a validation rule."""
+
+    status = 422
+
+    @classmethod
+    def field(cls, field: str, code: str, msg: str | None = None) -> Unprocessable:
+        return cls(
+            code,
+            msg,
+            errors=[{"field": field, "code": code, "message": msg or message(code, "en")}],
+        )
+
+
+class TooManyRequests(DangjianError):
+    status = 429
+
+
+# Documented on every route so clients see the problem schema in OpenAPI.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": desc,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    for status, desc in [
+        (401, "Missing or invalid token"),
+        (403, "The role may not do this"),
+        (404, "Not found or outside your scope"),
+        (409, "Conflict with a rule or the current state"),
+        (412, "If-Match did not match the current version"),
+        (422, "Validation failed"),
+        (429, "Too many requests"),
+    ]
+}

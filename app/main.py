@@ -1,0 +1,277 @@
+"""create_app(): routers, middleware, problem-details error handlers, offline docs."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import ORJSONResponse
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.api import audit, auth, members, organisations, users
+from app.api.common import API_PREFIX
+from app.config import get_settings
+from app.db import get_engine, get_sessionmaker
+from app.errors import MESSAGES, DangjianError, message
+from app.logging import configure_logging, request_id_var
+from app.schemas.common import Problem
+from app.services.users import bootstrap_admin
+
+log = logging.getLogger("dangjian")
+
+REQUESTS = Counter("dangjian_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("dangjian_request_seconds", "Request latency", ["method", "route"])
+
+PROBLEM_BASE = "https://dangjian.dev/problems/"
+
+
+def _language(request: Request) -> str:
+    accept = request.headers.get("accept-language", "").lower()
+    for part in accept.split(","):
+        tag = part.split(";")[0].strip()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            return "zh"
+    return "zh"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ORJSONResponse:
+    lang = _language(request)
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": message(code, lang),
+        "status": status,
+        "detail": detail or message(code, lang),
+        "code": code,
+        "instance": request.url.path,
+    }
+    if errors is not None:
+        body["errors"] = [
+            {**e, "message": message(e["code"], lang)} if e["code"] in MESSAGES else e
+            for e in errors
+        ]
+    return ORJSONResponse(
+        body,
+        status_code=status,
+        media_type="application/problem+json",
+        headers={**(headers or {}), "Content-Language": "en" if lang == "en" else "zh-CN"},
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DangjianError)
+    async def domain_error(request: Request, exc: DangjianError) -> Response:
+        return problem_response(request, exc.status, exc.code, exc.detail, exc.errors, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for err in exc.errors():
+            loc = [
+                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")
+            ]
+            errors.append(
+                {
+                    "field": ".".join(loc) or str(err.get("loc", [""])[0]),
+                    "code": f"value.{err.get('type', 'invalid')}",
+                    "message": str(err.get("msg", "invalid")),
+                }
+            )
+        malformed = any(e["code"] == "value.json_invalid" for e in errors)
+        return problem_response(
+            request,
+            422,
+            "request.malformed" if malformed else "request.validation_failed",
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(
+            exc.status_code, "request.malformed"
+        )
+        return problem_response(
+            request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> Response:
+        return problem_response(request, 409, "conflict.concurrent_update")
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError) -> Response:
+        # Services check rules first; this catches the race the database settled.
+        log.info("integrity conflict", extra={"error": str(exc.orig)})
+        return problem_response(request, 409, "conflict.concurrent_update")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(request, 500, "internal.error")
+
+
+def _install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(request_id[:64])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        elapsed = time.perf_counter() - started
+        route = request.scope.get("route")
+        route_path = route.path if isinstance(route, APIRoute) else "unmatched"
+        REQUESTS.labels(request.method, route_path, response.status_code).inc()
+        LATENCY.labels(request.method, route_path).observe(elapsed)
+        response.headers["X-Request-ID"] = request_id[:64]
+        token = request_id_var.set(request_id[:64])
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
+        request_id_var.reset(token)
+        return response
+
+
+def _custom_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for name, sub in components["Problem"].pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        for path, ops in schema.get("paths", {}).items():
+            post = ops.get("post")
+            if post is None or path.startswith(f"{API_PREFIX}/auth/"):
+                continue
+            post.setdefault("parameters", []).append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Retry safely: a replay with the same key and body returns the "
+                    "first response; the same key with another body is 422.",
+                    "schema": {"type": "string", "maxLength": 255},
+                }
+            )
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    if settings.bootstrap_admin_user and settings.bootstrap_admin_password:
+        async with get_sessionmaker()() as session, session.begin():
+            created = await bootstrap_admin(
+                session, settings.bootstrap_admin_user, settings.bootstrap_admin_password
+            )
+        if created is not None:
+            log.info("bootstrap system_admin created", extra={"username": created.username})
+    yield
+    await get_engine().dispose()
+
+
+DESCRIPTION = """
+智慧党建 API: organisations (党组织), members (党员), and the rules between them.
+
+* Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
+  `Authorization: Bearer <access_token>`.
+* Every principal is bound to one organisation subtree; anything outside it is 404.
+* Errors are RFC 9457 `application/problem+json` with a stable `code`;
+  `Accept-Language: en` for English (default zh-CN).
+* Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
+* `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPIOffline(
+        title="Dangjian 智慧党建 API",
+        version=__version__,
+        description=DESCRIPTION,
+        default_response_class=ORJSONResponse,
+        generate_unique_id_function=lambda route: route.name,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    for module in (auth, users, organisations, members, audit):
+        app.include_router(module.router, prefix=API_PREFIX)
+    _install_ops(app)
+    _install_error_handlers(app)
+    _install_middleware(app)
+    app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
+    return app
+
+
+def _install_ops(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"], name="ops_healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        name="ops_readyz",
+        responses={503: {"description": "The database is unreachable"}},
+    )
+    async def readyz(request: Request) -> Response:
+        """Readiness: the database answers (503 while it does not; recovers by itself)."""
+        try:
+            async with get_engine().connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver or network failure means "not ready"
+            log.warning("database unreachable", extra={"error": str(exc)})
+            return problem_response(request, 503, "ops.database_unreachable", str(exc)[:200])
+        return ORJSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["operations"], name="ops_metrics", include_in_schema=True)
+    async def metrics() -> Response:
+        """Prometheus metrics: request counts and latency by route."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

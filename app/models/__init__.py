@@ -1,0 +1,22 @@
+"""All models, imported so Alembic's autogenerate and `alembic check` see every table."""
+
+from app.models.audit import AuditEvent, IdempotencyRecord
+from app.models.base import Base
+from app.models.member import Member
+from app.models.organisation import Organisation, OrganisationLeader
+from app.models.policy import OrganisationPolicy
+from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "IdempotencyRecord",
+    "LoginThrottle",
+    "Member",
+    "Organisation",
+    "OrganisationLeader",
+    "OrganisationPolicy",
+    "RefreshToken",
+    "User",
+]

@@ -1,0 +1,50 @@
+"""Declarative base: naming convention, UUID v7 keys, timestamps, optimistic versions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import uuid_utils
+from sqlalchemy import DateTime, Integer, MetaData, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_uuid() -> uuid.UUID:
+    """A UUID v7: time-ordered, so inserts land at the right edge of the index."""
+    return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UUIDPk:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class Versioned:
+    """`version` starts at 1 and is bumped by every UPDATE (SQLAlchemy optimistic locking)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805  # declared_attr gets the class
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]  # __table__ exists once mapped

@@ -1,0 +1,78 @@
+"""Members (党员): personal data with encrypted ID number and phone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped, UUIDPk, Versioned
+
+MEMBER_STATUSES_SQL = (
+    "'applicant','activist','candidate','probationary','full','suspended','left','deceased'"
+)
+MEMBER_CATEGORIES_SQL = (
+    "'employed','retired','self_employed','farmer','student','unemployed','other'"
+)
+
+
+class Member(UUIDPk, Versioned, Timestamped, Base):
+    __tablename__ = "members"
+
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    # AES-256-GCM / SM4-GCM ciphertexts; never plaintext. `*_index` is a keyed blind index.
+    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    id_number_index: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_index: Mapped[bytes | None] = mapped_column(LargeBinary)
+    gender: Mapped[str] = mapped_column(String(8), nullable=False)
+    birth_date: Mapped[date] = mapped_column(Date, nullable=False)
+    ethnicity: Mapped[str | None] = mapped_column(String(32))
+    education: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True, nullable=False
+    )
+    # Copy of the organisation's path so subtree filters need no join; rewritten on move.
+    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    applied_on: Mapped[date | None] = mapped_column(Date)
+    activist_on: Mapped[date | None] = mapped_column(Date)
+    candidate_on: Mapped[date | None] = mapped_column(Date)
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    full_on: Mapped[date | None] = mapped_column(Date)
+    work_unit: Mapped[str | None] = mapped_column(String(200))
+    residence: Mapped[str | None] = mapped_column(String(200))
+    dues_base_fen: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({MEMBER_STATUSES_SQL})", name="status_known"),
+        CheckConstraint(f"category IN ({MEMBER_CATEGORIES_SQL})", name="category_known"),
+        CheckConstraint("gender IN ('male','female')", name="gender_known"),
+        CheckConstraint("dues_base_fen IS NULL OR dues_base_fen >= 0", name="dues_base_positive"),
+        Index(
+            "ix_members_org_path", "org_path", "id", postgresql_ops={"org_path": "text_pattern_ops"}
+        ),
+        Index("ix_members_id_number_index", "id_number_index"),
+        # An ID number is unique among living records; left/deceased records keep history.
+        Index(
+            "uq_members_living_id_number",
+            "id_number_index",
+            unique=True,
+            postgresql_where=text("status NOT IN ('left','deceased')"),
+        ),
+    )

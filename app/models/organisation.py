@@ -1,0 +1,78 @@
+"""Organisations (党组织) as a materialized-path tree, and their leaders (班子)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Identity,
+    Index,
+    SmallInteger,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped, UUIDPk, Versioned
+
+ORG_TYPES_SQL = (
+    "'committee','working_committee','general_branch','branch',"
+    "'joint_branch','temporary_branch','group'"
+)
+
+
+class Organisation(UUIDPk, Versioned, Timestamped, Base):
+    __tablename__ = "organisations"
+
+    # Compact surrogate used in paths: /12/345/6789/ keeps the subtree index small.
+    node_id: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True, nullable=False)
+    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    type: Mapped[str] = mapped_column(String(32), nullable=False)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    depth: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    unit_category: Mapped[int | None] = mapped_column(SmallInteger)
+    unit_credit_code: Mapped[str | None] = mapped_column(String(18))
+    unit_count: Mapped[int | None] = mapped_column(SmallInteger)
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    term_started_on: Mapped[date | None] = mapped_column(Date)
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint(f"type IN ({ORG_TYPES_SQL})", name="type_known"),
+        CheckConstraint("unit_category BETWEEN 1 AND 9", name="unit_category_range"),
+        Index("ix_organisations_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+    )
+
+
+class OrganisationLeader(UUIDPk, Versioned, Timestamped, Base):
+    __tablename__ = "organisation_leaders"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), index=True, nullable=False
+    )
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    started_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="term_order"),
+        # One current secretary at most, enforced by the database as well as the service.
+        Index(
+            "uq_organisation_leaders_current_secretary",
+            "org_id",
+            unique=True,
+            postgresql_where=text("role = 'secretary' AND ended_on IS NULL"),
+        ),
+    )

@@ -1,0 +1,161 @@
+"""The one pagination helper: keyset (cursor) pages with a stable `?sort=`.
+
+A page costs the same whatever the subtree size: rows after the cursor are
+read through an index in sort order, never skipped with OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.errors import Unprocessable
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    column: InstrumentedAttribute[Any]
+    descending: bool
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int | None
+
+
+def parse_sort(
+    sort: str | None,
+    allowed: dict[str, InstrumentedAttribute[Any]],
+    tiebreaker: InstrumentedAttribute[Any],
+    default: str = "id",
+) -> list[SortKey]:
+    """`name,-other` into sort keys; the id always closes the list so order is total."""
+    keys: list[SortKey] = []
+    for raw in (sort or default).split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        descending = part.startswith("-")
+        name = part.lstrip("-+")
+        if name == "id":
+            keys.append(SortKey("id", tiebreaker, descending))
+            break
+        column = allowed.get(name)
+        if column is None:
+            raise Unprocessable.field(
+                "sort",
+                "pagination.sort_invalid",
+                f"unknown sort field {name!r}; use {sorted(allowed)}",
+            )
+        keys.append(SortKey(name, column, descending))
+    if not keys or keys[-1].name != "id":
+        keys.append(SortKey("id", tiebreaker, keys[-1].descending if keys else False))
+    return keys
+
+
+def _encode_value(value: Any) -> list[Any]:
+    if isinstance(value, uuid.UUID):
+        return ["u", str(value)]
+    if isinstance(value, datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, date):
+        return ["d", value.isoformat()]
+    return ["v", value]
+
+
+def _decode_value(tagged: list[Any]) -> Any:
+    tag, value = tagged
+    if tag == "u":
+        return uuid.UUID(value)
+    if tag == "t":
+        return datetime.fromisoformat(value)
+    if tag == "d":
+        return date.fromisoformat(value)
+    if tag == "v" and isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("bad cursor value")
+
+
+def encode_cursor(sort_keys: list[SortKey], values: list[Any]) -> str:
+    payload = {
+        "k": [k.name + ("-" if k.descending else "") for k in sort_keys],
+        "v": [_encode_value(v) for v in values],
+    }
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = orjson.loads(raw)
+        names = [k.name + ("-" if k.descending else "") for k in sort_keys]
+        if payload["k"] != names or len(payload["v"]) != len(sort_keys):
+            raise ValueError("cursor belongs to another sort order")
+        return [_decode_value(v) for v in payload["v"]]
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
+        raise Unprocessable.field(
+            "cursor", "pagination.cursor_invalid", "the cursor is invalid or for another sort"
+        ) from exc
+
+
+def _after(sort_keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
+    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...: rows strictly after the cursor."""
+    clauses = []
+    for i, key in enumerate(sort_keys):
+        equal_prefix = [sort_keys[j].column == values[j] for j in range(i)]
+        step = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal_prefix, step))
+    return or_(*clauses)
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    return max(1, min(limit, MAX_LIMIT))
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[T],
+    sort_keys: list[SortKey],
+    *,
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool = False,
+) -> Page[T]:
+    """Run `stmt` (a filtered select of one entity) as a keyset page."""
+    size = clamp_limit(limit)
+    total = None
+    if include_total:
+        total = int(
+            await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+            or 0
+        )
+    page_stmt = stmt
+    if cursor:
+        page_stmt = page_stmt.where(_after(sort_keys, decode_cursor(sort_keys, cursor)))
+    page_stmt = page_stmt.order_by(
+        *[k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
+    ).limit(size + 1)
+    rows = list((await session.scalars(page_stmt)).all())
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = encode_cursor(sort_keys, [getattr(last, k.column.key) for k in sort_keys])
+    return Page(rows, next_cursor, total)

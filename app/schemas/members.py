@@ -1,0 +1,80 @@
+"""Member (党员) schemas. `id_number` and `phone` are masked unless the caller holds PII rights."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from app.models.enums import Gender, MemberCategory, MemberStatus
+from app.schemas.common import InputModel, ReadModel
+
+
+class MemberFields(InputModel):
+    ethnicity: str | None = Field(default=None, max_length=32, description="GB/T 3304, e.g. 汉族")
+    education: str | None = Field(
+        default=None, max_length=32, description="GB/T 4658, e.g. 大学本科"
+    )
+    phone: str | None = Field(default=None, max_length=20)
+    group_id: uuid.UUID | None = Field(
+        default=None, description="Party group (党小组) in the branch."
+    )
+    applied_on: date | None = None
+    activist_on: date | None = None
+    candidate_on: date | None = None
+    joined_on: date | None = Field(default=None, description="Became probationary (入党).")
+    full_on: date | None = Field(default=None, description="Became a full member (转正).")
+    work_unit: str | None = Field(default=None, max_length=200)
+    residence: str | None = Field(default=None, max_length=200)
+    dues_base_fen: int | None = Field(default=None, ge=0, description="Declared monthly base, fen.")
+
+
+class MemberCreate(MemberFields):
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(min_length=15, max_length=20, description="18-digit resident ID.")
+    org_id: uuid.UUID = Field(description="The member's branch (or joint branch).")
+    status: MemberStatus
+    category: MemberCategory
+    gender: Gender | None = Field(
+        default=None, description="Derived from the ID number if omitted."
+    )
+    birth_date: date | None = Field(
+        default=None, description="Derived from the ID number if omitted."
+    )
+
+
+class MemberUpdate(MemberFields):
+    """Status goes through `/transitions` and the organisation through transfers."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    id_number: str | None = Field(default=None, min_length=15, max_length=20)
+    category: MemberCategory | None = None
+
+
+class MemberRead(ReadModel):
+    id: uuid.UUID
+    name: str
+    id_number: str = Field(description="Masked (`110105********1234`) without PII rights.")
+    gender: Gender
+    birth_date: date
+    ethnicity: str | None
+    education: str | None
+    phone: str | None = Field(description="Masked (`138****8000`) without PII rights.")
+    status: MemberStatus
+    category: MemberCategory
+    org_id: uuid.UUID
+    group_id: uuid.UUID | None
+    applied_on: date | None
+    activist_on: date | None
+    candidate_on: date | None
+    joined_on: date | None
+    full_on: date | None
+    work_unit: str | None
+    residence: str | None
+    dues_base_fen: int | None
+    flags: list[str] = Field(description="Stable codes of date-driven warnings.")
+    pii_masked: bool = Field(description="True when `id_number` and `phone` are masked.")
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,87 @@
+"""Audit trail (审计): every write and every unmasked PII read, in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.logging import request_id_var
+from app.models.audit import AuditEvent
+from app.models.enums import Role
+from app.pagination import Page, SortKey, paginate
+from app.security.scope import Principal, require_role, subtree_filter
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | date | datetime):
+        return value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+    if isinstance(value, bytes):
+        return None  # ciphertexts never go into the audit trail
+    return value
+
+
+def snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The audited fields of a record, as JSON."""
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def record(
+    session: AsyncSession,
+    principal: Principal | None,
+    action: str,
+    resource: str,
+    resource_id: object,
+    org_path: str | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit event to the current transaction (flushed with the change)."""
+    session.add(
+        AuditEvent(
+            actor_id=principal.user_id if principal else None,
+            actor_username=principal.username if principal else None,
+            action=action,
+            resource=resource,
+            resource_id=str(resource_id) if resource_id is not None else None,
+            org_path=org_path,
+            before=before,
+            after=after,
+            request_id=request_id_var.get(),
+        )
+    )
+
+
+async def list_events(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    within_path: str | None,
+    actor: str | None,
+    resource: str | None,
+    resource_id: str | None,
+    since: datetime | None,
+    limit: int | None,
+    cursor: str | None,
+) -> Page[AuditEvent]:
+    """Audit events in the caller's subtree, newest first (auditors and admins)."""
+    require_role(principal, Role.org_admin, Role.auditor)
+    stmt: Select[AuditEvent] = select(AuditEvent).where(
+        subtree_filter(principal, AuditEvent.org_path)  # type: ignore[arg-type]  # nullable path column
+    )
+    if within_path is not None:
+        stmt = stmt.where(AuditEvent.org_path.like(within_path + "%"))
+    if actor is not None:
+        stmt = stmt.where(AuditEvent.actor_username == actor)
+    if resource is not None:
+        stmt = stmt.where(AuditEvent.resource == resource)
+    if resource_id is not None:
+        stmt = stmt.where(AuditEvent.resource_id == resource_id)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= since)
+    keys = [SortKey("id", AuditEvent.id, True)]
+    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)

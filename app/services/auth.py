@@ -1,0 +1,192 @@
+"""Logins, rotating refresh tokens, logout and login throttling."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock
+from app.config import Settings
+from app.db import get_sessionmaker
+from app.errors import TooManyRequests, Unauthorized
+from app.models.enums import Role
+from app.models.organisation import Organisation
+from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
+from app.security import tokens
+from app.security.passwords import verify_dummy, verify_password
+from app.security.scope import Principal
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def _hash_refresh(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def _issue(
+    session: AsyncSession, settings: Settings, user: User, auth_session: AuthSession, now: datetime
+) -> TokenPair:
+    refresh = secrets.token_urlsafe(48)
+    session.add(
+        RefreshToken(
+            token_hash=_hash_refresh(refresh),
+            session_id=auth_session.id,
+            issued_at=now,
+            expires_at=auth_session.expires_at,
+        )
+    )
+    await session.flush()
+    access = tokens.issue_access_token(
+        settings, user_id=user.id, session_id=auth_session.id, role=user.role, now=now
+    )
+    return TokenPair(access, refresh, settings.access_token_minutes * 60)
+
+
+async def _check_not_locked(session: AsyncSession, username: str, now: datetime) -> bool:
+    """429 while the username is locked; True when earlier failures are on record."""
+    throttle = await session.get(LoginThrottle, username)
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        retry = int((throttle.locked_until - now).total_seconds()) + 1
+        raise TooManyRequests("auth.locked", headers={"Retry-After": str(retry)})
+    return throttle is not None
+
+
+async def _record_failure(settings: Settings, username: str, now: datetime) -> int:
+    # Its own transaction: the request's is rolled back by the 401, the count must stay.
+    async with get_sessionmaker()() as session, session.begin():
+        return await _count_failure(session, settings, username, now)
+
+
+async def _count_failure(
+    session: AsyncSession, settings: Settings, username: str, now: datetime
+) -> int:
+    stmt = (
+        insert(LoginThrottle)
+        .values(username=username, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.username],
+            set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
+        )
+        .returning(LoginThrottle.failures)
+    )
+    failures = int((await session.execute(stmt)).scalar_one())
+    if failures >= settings.login_max_failures:
+        await session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.username == username)
+            .values(locked_until=now + timedelta(minutes=settings.login_lock_minutes), failures=0)
+        )
+    return failures
+
+
+async def login(
+    session: AsyncSession, settings: Settings, username: str, password: str
+) -> TokenPair:
+    """Exchange a username and password for tokens (登录).
+
+    After `DANGJIAN_LOGIN_SLOWDOWN_AFTER` failures for a username each answer is
+    slowed; after `DANGJIAN_LOGIN_MAX_FAILURES` the username is locked for
+    `DANGJIAN_LOGIN_LOCK_MINUTES` (429 with `Retry-After`), whether or not it exists.
+    """
+    now = clock.utcnow()
+    username = username.strip()
+    had_failures = await _check_not_locked(session, username, now)
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_dummy(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    if not ok:
+        failures = await _record_failure(settings, username, now)
+        if failures > settings.login_slowdown_after:
+            extra = failures - settings.login_slowdown_after
+            await asyncio.sleep(settings.login_slowdown_seconds * extra)
+        raise Unauthorized("auth.invalid_credentials")
+    assert user is not None
+    if had_failures:
+        await session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
+    auth_session = AuthSession(
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+    )
+    session.add(auth_session)
+    await session.flush()
+    return await _issue(session, settings, user, auth_session, now)
+
+
+async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenPair:
+    """Rotate a refresh token: the old one dies; reusing a dead one revokes the whole login."""
+    now = clock.utcnow()
+    stored = await session.get(RefreshToken, _hash_refresh(refresh_token), with_for_update=True)
+    if stored is None:
+        raise Unauthorized("auth.refresh_invalid")
+    auth_session = await session.get(AuthSession, stored.session_id, with_for_update=True)
+    assert auth_session is not None
+    if stored.used_at is not None:
+        # A used token presented again means it leaked: end the login for everyone holding it.
+        auth_session.revoked_at = auth_session.revoked_at or now
+        raise Unauthorized("auth.refresh_invalid")
+    if auth_session.revoked_at is not None or stored.expires_at <= now:
+        raise Unauthorized("auth.refresh_invalid")
+    user = await session.get(User, auth_session.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("auth.refresh_invalid")
+    stored.used_at = now
+    return await _issue(session, settings, user, auth_session, now)
+
+
+async def logout(session: AsyncSession, refresh_token: str, principal: Principal) -> None:
+    """Revoke the login the refresh token belongs to; its access tokens stop working too."""
+    stored = await session.get(RefreshToken, _hash_refresh(refresh_token))
+    if stored is None:
+        raise Unauthorized("auth.refresh_invalid")
+    auth_session = await session.get(AuthSession, stored.session_id, with_for_update=True)
+    if auth_session is None or auth_session.user_id != principal.user_id:
+        raise Unauthorized("auth.refresh_invalid")
+    auth_session.revoked_at = auth_session.revoked_at or clock.utcnow()
+
+
+async def principal_from_access_token(
+    session: AsyncSession, settings: Settings, token: str
+) -> Principal:
+    """Decode the token and load the user, their organisation path and the login state."""
+    try:
+        claims = tokens.decode_access_token(settings, token)
+    except tokens.InvalidToken as exc:
+        raise Unauthorized() from exc
+    row = (
+        await session.execute(
+            select(User, Organisation.path, AuthSession.revoked_at)
+            .join(Organisation, Organisation.id == User.org_id)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise Unauthorized()
+    user, path, revoked_at = row
+    if not user.active or revoked_at is not None:
+        raise Unauthorized()
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        org_id=user.org_id,
+        org_path=path,
+        member_id=user.member_id,
+        session_id=claims.session_id,
+    )

@@ -1,0 +1,384 @@
+"""Members (党员): records, ID-number rules and PII protection.
+
+ID numbers and phones are stored only as ciphertexts plus a keyed blind index;
+responses carry masks unless the caller holds PII rights, and every unmasked
+read is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.enums import (
+    BRANCH_TYPES,
+    ENDED_STATUSES,
+    MemberCategory,
+    MemberStatus,
+    OrgType,
+    Role,
+)
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.pagination import Page, paginate, parse_sort
+from app.schemas.members import MemberCreate, MemberRead, MemberUpdate
+from app.security.pii import PhoneError, PiiCipher, mask_id_number, mask_phone, normalize_phone
+from app.security.scope import (
+    Principal,
+    in_scope,
+    may_read_member_pii,
+    require_role,
+    subtree_filter,
+)
+from app.services import audit
+from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
+
+ID_FIELD = "member.id_number"
+PHONE_FIELD = "member.phone"
+AUDITED_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "status",
+    "category",
+    "org_id",
+    "group_id",
+    "applied_on",
+    "activist_on",
+    "candidate_on",
+    "joined_on",
+    "full_on",
+    "work_unit",
+    "residence",
+    "dues_base_fen",
+)
+SORTABLE = {
+    "name": Member.name,
+    "birth_date": Member.birth_date,
+    "created_at": Member.created_at,
+    "status": Member.status,
+}
+# Membership milestones in the order they happen.
+MILESTONES = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
+MIN_APPLICATION_AGE = 18
+
+
+@lru_cache
+def pii_cipher() -> PiiCipher:
+    settings = get_settings()
+    return PiiCipher(settings.pii_key, settings.pii_cipher, index_secret=settings.pii_index_key)
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def member_flags(member: Member, today: date) -> list[str]:
+    """Date-driven warnings on a record (stable codes)."""
+    flags: list[str] = []
+    probationary = member.status == MemberStatus.probationary and member.joined_on is not None
+    if probationary and member.joined_on and _age_on(member.joined_on, today) >= 1:
+        flags.append("probation.due")
+    return flags
+
+
+async def get_visible(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> Member:
+    """Load a member the principal may see (a member user: only their own record); else 404."""
+    member = await session.get(Member, member_id)
+    if member is None or not in_scope(principal, member.org_path):
+        raise NotFound("member.not_found")
+    if principal.role is Role.member and principal.member_id != member.id:
+        raise NotFound("member.not_found")
+    return member
+
+
+def _read(member: Member, *, unmasked: bool, today: date) -> MemberRead:
+    cipher = pii_cipher()
+    id_number = cipher.decrypt(member.id_number_enc, field=ID_FIELD)
+    phone = cipher.decrypt(member.phone_enc, field=PHONE_FIELD) if member.phone_enc else None
+    data: dict[str, Any] = {name: getattr(member, name) for name in AUDITED_FIELDS}
+    return MemberRead(
+        id=member.id,
+        id_number=id_number if unmasked else mask_id_number(id_number),
+        phone=(phone if unmasked else mask_phone(phone)) if phone else None,
+        flags=member_flags(member, today),
+        pii_masked=not unmasked,
+        version=member.version,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+        **data,
+    )
+
+
+def present(
+    session: AsyncSession, principal: Principal, members: list[Member], today: date
+) -> list[MemberRead]:
+    """Render members for the principal, masking PII unless they hold the right.
+
+    Unmasked reads are audited: one event naming every revealed record.
+    """
+    revealed: list[Member] = []
+    out: list[MemberRead] = []
+    for member in members:
+        unmasked = may_read_member_pii(principal, member.id, member.org_path)
+        if unmasked:
+            revealed.append(member)
+        out.append(_read(member, unmasked=unmasked, today=today))
+    if len(revealed) == 1:
+        audit.record(
+            session, principal, "member.pii_read", "member", revealed[0].id, revealed[0].org_path
+        )
+    elif revealed:
+        audit.record(
+            session,
+            principal,
+            "member.pii_read",
+            "member",
+            None,
+            principal.org_path if not principal.sees_everything else None,
+            after={"member_ids": [str(m.id) for m in revealed]},
+        )
+    return out
+
+
+def _require_member_writer(principal: Principal) -> None:
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
+async def _branch_for(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID
+) -> Organisation:
+    org = await session.get(Organisation, org_id)
+    if org is None or not in_scope(principal, org.path):
+        raise NotFound("organisation.not_found")
+    if OrgType(org.type) not in BRANCH_TYPES or org.type == OrgType.temporary_branch:
+        # A temporary branch's members keep their relationship at their home branch.
+        raise Unprocessable.field("org_id", "member.org_not_branch")
+    if org.dissolved_on is not None:
+        raise Conflict("organisation.dissolved")
+    return org
+
+
+async def _check_group(
+    session: AsyncSession, branch: Organisation, group_id: uuid.UUID | None
+) -> None:
+    if group_id is None:
+        return
+    group = await session.get(Organisation, group_id)
+    if group is None or group.type != OrgType.group or group.parent_id != branch.id:
+        raise Unprocessable.field("group_id", "member.group_invalid")
+
+
+def _parse_id(raw: str, today: date) -> tuple[str, date, str]:
+    try:
+        digits = raw.strip()
+        if len(digits) == 15 and digits.isdigit():
+            digits = upgrade_legacy_id_number(digits)
+        parsed = parse_id_number(digits, today=today)
+    except IdNumberError as exc:
+        raise Unprocessable.field("id_number", exc.code, exc.message) from exc
+    return parsed.number, parsed.birth_date, parsed.gender
+
+
+def _normalize_phone(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return normalize_phone(raw)
+    except PhoneError as exc:
+        raise Unprocessable.field("phone", exc.code, exc.message) from exc
+
+
+def _check_dates(values: dict[str, Any], birth: date, today: date) -> None:
+    previous_name, previous = None, None
+    for name in MILESTONES:
+        value = values.get(name)
+        if value is None:
+            continue
+        if value > today:
+            raise Unprocessable.field(name, "member.date_in_future", f"{name} is in the future")
+        if previous is not None and value < previous:
+            raise Unprocessable.field(
+                name, "member.dates_out_of_order", f"{name} is before {previous_name}"
+            )
+        previous_name, previous = name, value
+    applied = values.get("applied_on")
+    if applied is not None and _age_on(birth, applied) < MIN_APPLICATION_AGE:
+        raise Unprocessable.field("applied_on", "member.under_age")
+
+
+async def _ensure_id_number_free(
+    session: AsyncSession, index: bytes, exclude: uuid.UUID | None = None
+) -> None:
+    stmt = select(Member.id).where(
+        Member.id_number_index == index,
+        Member.status.notin_([s.value for s in ENDED_STATUSES]),
+    )
+    if exclude is not None:
+        stmt = stmt.where(Member.id != exclude)
+    if await session.scalar(stmt.limit(1)) is not None:
+        raise Conflict("member.id_number_taken")
+
+
+async def create_member(
+    session: AsyncSession, principal: Principal, data: MemberCreate, today: date
+) -> Member:
+    """Record a member in a branch of your subtree (党员信息录入).
+
+    Any status may be recorded, with its dates, to take over existing ledgers;
+    later status changes go through transitions. Birth date and gender come from
+    the ID number (GB 11643); a conflicting value is refused.
+    """
+    _require_member_writer(principal)
+    branch = await _branch_for(session, principal, data.org_id)
+    await _check_group(session, branch, data.group_id)
+    number, birth, gender = _parse_id(data.id_number, today)
+    if data.birth_date is not None and data.birth_date != birth:
+        raise Unprocessable.field("birth_date", "member.birth_date_mismatch")
+    if data.gender is not None and data.gender.value != gender:
+        raise Unprocessable.field("gender", "member.gender_mismatch")
+    values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
+    _check_dates(values, birth, today)
+    cipher = pii_cipher()
+    index = cipher.blind_index(number, field=ID_FIELD)
+    if data.status not in ENDED_STATUSES:
+        await _ensure_id_number_free(session, index)
+    phone = _normalize_phone(data.phone)
+    values["status"] = data.status.value
+    values["category"] = data.category.value
+    member = Member(
+        **values,
+        org_id=branch.id,
+        org_path=branch.path,
+        gender=gender,
+        birth_date=birth,
+        id_number_enc=cipher.encrypt(number, field=ID_FIELD),
+        id_number_index=index,
+        phone_enc=cipher.encrypt(phone, field=PHONE_FIELD) if phone else None,
+        phone_index=cipher.blind_index(phone, field=PHONE_FIELD) if phone else None,
+    )
+    session.add(member)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "member.created",
+        "member",
+        member.id,
+        member.org_path,
+        after=audit.snapshot(member, AUDITED_FIELDS),
+    )
+    return member
+
+
+async def update_member(
+    session: AsyncSession, principal: Principal, member: Member, data: MemberUpdate, today: date
+) -> Member:
+    """Correct a member's record. Status changes go through transitions, moves through transfers."""
+    _require_member_writer(principal)
+    if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
+        raise Forbidden("auth.forbidden", "ended records are corrected by a system administrator")
+    before = audit.snapshot(member, AUDITED_FIELDS)
+    changes = data.model_dump(exclude_unset=True)
+    cipher = pii_cipher()
+    if "id_number" in changes:
+        if changes["id_number"] is None:
+            raise Unprocessable.field("id_number", "member.id_number_invalid", "cannot be removed")
+        number, birth, gender = _parse_id(changes.pop("id_number"), today)
+        index = cipher.blind_index(number, field=ID_FIELD)
+        await _ensure_id_number_free(session, index, exclude=member.id)
+        member.id_number_enc = cipher.encrypt(number, field=ID_FIELD)
+        member.id_number_index = index
+        member.birth_date = birth
+        member.gender = gender
+        before["id_number_changed"] = True
+    if "phone" in changes:
+        phone = _normalize_phone(changes.pop("phone"))
+        member.phone_enc = cipher.encrypt(phone, field=PHONE_FIELD) if phone else None
+        member.phone_index = cipher.blind_index(phone, field=PHONE_FIELD) if phone else None
+    if "group_id" in changes:
+        branch = await session.get(Organisation, member.org_id)
+        assert branch is not None
+        await _check_group(session, branch, changes["group_id"])
+    if changes.get("category") is not None:
+        changes["category"] = MemberCategory(changes["category"]).value
+    elif "category" in changes:
+        raise Unprocessable.field("category", "member.category_required", "category cannot be null")
+    if "name" in changes and changes["name"] is None:
+        raise Unprocessable.field("name", "member.name_required", "name cannot be null")
+    merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
+    _check_dates(merged, member.birth_date, today)
+    for field, value in changes.items():
+        setattr(member, field, value)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "member.updated",
+        "member",
+        member.id,
+        member.org_path,
+        before=before,
+        after=audit.snapshot(member, AUDITED_FIELDS),
+    )
+    return member
+
+
+async def list_members(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    org_id: uuid.UUID | None,
+    within: uuid.UUID | None,
+    group_id: uuid.UUID | None,
+    status: list[MemberStatus] | None,
+    category: list[MemberCategory] | None,
+    q: str | None,
+    id_number: str | None,
+    today: date,
+    sort: str | None,
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool,
+) -> Page[Member]:
+    """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
+    stmt: Select[Member] = select(Member).where(subtree_filter(principal, Member.org_path))
+    if principal.role is Role.member:
+        stmt = stmt.where(Member.id == principal.member_id)
+    if within is not None:
+        root = await session.get(Organisation, within)
+        if root is None or not in_scope(principal, root.path):
+            raise NotFound("organisation.not_found")
+        stmt = stmt.where(Member.org_path.like(root.path + "%"))
+    if org_id is not None:
+        stmt = stmt.where(Member.org_id == org_id)
+    if group_id is not None:
+        stmt = stmt.where(Member.group_id == group_id)
+    if status:
+        stmt = stmt.where(Member.status.in_([s.value for s in status]))
+    if category:
+        stmt = stmt.where(Member.category.in_([c.value for c in category]))
+    if q:
+        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Member.name.like(pattern))
+    if id_number:
+        try:
+            number = _parse_id(id_number, today)[0]
+        except Unprocessable:
+            number = id_number.strip().upper()
+        stmt = stmt.where(
+            Member.id_number_index == pii_cipher().blind_index(number, field=ID_FIELD)
+        )
+    keys = parse_sort(sort, SORTABLE, Member.id)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )

@@ -1,0 +1,727 @@
+"""Organisations (党组织): the tree, its setup rules and its health.
+
+The rules of shared/DOMAIN.md live here: which type may sit under which,
+moves that rewrite a subtree's paths in one transaction, soft dissolution,
+leaders (班子) and the thresholds and term flags of `health`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.enums import (
+    BRANCH_TYPES,
+    COMMITTEE_TYPES,
+    ENDED_STATUSES,
+    LeaderRole,
+    OrgType,
+    Role,
+)
+from app.models.member import Member
+from app.models.organisation import Organisation, OrganisationLeader
+from app.pagination import Page, paginate, parse_sort
+from app.schemas.organisations import (
+    HealthFlag,
+    LeaderCreate,
+    OrganisationCreate,
+    OrganisationHealth,
+    OrganisationStats,
+    OrganisationUpdate,
+    TreeNode,
+)
+from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.services import audit
+from app.services.policies import effective_policy
+
+AUDITED_FIELDS = (
+    "code",
+    "name",
+    "type",
+    "parent_id",
+    "path",
+    "unit_category",
+    "unit_credit_code",
+    "unit_count",
+    "founded_on",
+    "term_started_on",
+    "dissolved_on",
+)
+
+Severity = Literal["info", "warning", "error"]
+
+# Which parent types each type may sit under; None stands for "a root".
+ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
+    OrgType.committee: frozenset({OrgType.committee, OrgType.working_committee, None}),
+    OrgType.working_committee: frozenset({OrgType.committee, OrgType.working_committee, None}),
+    OrgType.general_branch: frozenset(COMMITTEE_TYPES),
+    OrgType.branch: frozenset({*COMMITTEE_TYPES, OrgType.general_branch}),
+    OrgType.joint_branch: frozenset({*COMMITTEE_TYPES, OrgType.general_branch}),
+    OrgType.temporary_branch: frozenset({*COMMITTEE_TYPES, OrgType.general_branch}),
+    OrgType.group: frozenset(BRANCH_TYPES),
+}
+
+SORTABLE = {
+    "code": Organisation.code,
+    "name": Organisation.name,
+    "depth": Organisation.depth,
+    "created_at": Organisation.created_at,
+}
+
+
+def may_sit_under(child: OrgType, parent: OrgType | None) -> bool:
+    """The parent-type rule of DOMAIN.md (e.g. a group only under a branch)."""
+    return parent in ALLOWED_PARENTS[child]
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID
+) -> Organisation:
+    """Load an organisation the principal may see; 404 when missing or out of scope."""
+    org = await session.get(Organisation, org_id)
+    if org is None or not in_scope(principal, org.path):
+        raise NotFound("organisation.not_found")
+    return org
+
+
+def _require_org_writer(principal: Principal, org_type: OrgType | None = None) -> None:
+    if principal.role is Role.branch_secretary and org_type is OrgType.group:
+        return  # a branch secretary keeps the party groups of their branch
+    require_role(principal, Role.org_admin)
+
+
+async def _parent_for(
+    session: AsyncSession, principal: Principal, parent_id: uuid.UUID | None, child: OrgType
+) -> Organisation | None:
+    if parent_id is None:
+        if not principal.sees_everything:
+            raise Forbidden("organisation.root_requires_system_admin")
+        parent = None
+    else:
+        parent = await get_visible(session, principal, parent_id)
+        if parent.dissolved_on is not None:
+            raise Conflict("organisation.dissolved")
+    parent_type = OrgType(parent.type) if parent else None
+    if not may_sit_under(child, parent_type):
+        raise Conflict(
+            "organisation.parent_type_invalid",
+            f"a {child.value} cannot sit under {parent_type.value if parent_type else 'the root'}",
+        )
+    return parent
+
+
+async def _ensure_code_free(session: AsyncSession, code: str) -> None:
+    if await session.scalar(select(Organisation.id).where(Organisation.code == code)):
+        raise Conflict("organisation.code_taken", f"code {code!r} is already used")
+
+
+async def create_organisation(
+    session: AsyncSession, principal: Principal, data: OrganisationCreate
+) -> Organisation:
+    """Create an organisation under a parent in your subtree (建立党组织).
+
+    The parent must accept the type: a party group only under a branch; branches
+    under a committee, working committee or general branch; a general branch under
+    a committee; committees under committees or as a root (system administrators only).
+    """
+    _require_org_writer(principal, data.type)
+    parent = await _parent_for(session, principal, data.parent_id, data.type)
+    await _ensure_code_free(session, data.code)
+    node_id = int(
+        await session.scalar(
+            text("SELECT nextval(pg_get_serial_sequence('organisations', 'node_id'))")
+        )
+        or 0
+    )
+    org = Organisation(
+        **data.model_dump(exclude={"type"}),
+        type=data.type.value,
+        node_id=node_id,
+        path=(parent.path if parent else "/") + f"{node_id}/",
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    session.add(org)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "organisation.created",
+        "organisation",
+        org.id,
+        org.path,
+        after=audit.snapshot(org, AUDITED_FIELDS),
+    )
+    return org
+
+
+async def update_organisation(
+    session: AsyncSession, principal: Principal, org: Organisation, data: OrganisationUpdate
+) -> Organisation:
+    """Edit an organisation's descriptive fields; the code and type are stable."""
+    _require_org_writer(principal, OrgType(org.type))
+    if principal.role is not Role.system_admin and org.path == principal.org_path:
+        # Your own organisation is kept by the level above you.
+        require_role(principal)
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(org, field, value)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "organisation.updated",
+        "organisation",
+        org.id,
+        org.path,
+        before=before,
+        after=audit.snapshot(org, AUDITED_FIELDS),
+    )
+    return org
+
+
+async def list_organisations(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    parent_id: uuid.UUID | None,
+    within: uuid.UUID | None,
+    org_type: OrgType | None,
+    q: str | None,
+    include_dissolved: bool,
+    sort: str | None,
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool,
+) -> Page[Organisation]:
+    stmt: Select[Organisation] = select(Organisation).where(
+        subtree_filter(principal, Organisation.path)
+    )
+    if within is not None:
+        root = await get_visible(session, principal, within)
+        stmt = stmt.where(Organisation.path.like(root.path + "%"))
+    if parent_id is not None:
+        stmt = stmt.where(Organisation.parent_id == parent_id)
+    if org_type is not None:
+        stmt = stmt.where(Organisation.type == org_type.value)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
+    if not include_dissolved:
+        stmt = stmt.where(Organisation.dissolved_on.is_(None))
+    keys = parse_sort(sort, SORTABLE, Organisation.id)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )
+
+
+async def organisation_tree(
+    session: AsyncSession, root: Organisation, depth: int, include_dissolved: bool
+) -> TreeNode:
+    """The subtree down to `depth` levels below `root`, read in one indexed query."""
+    conditions = [
+        Organisation.path.like(root.path + "%"),
+        Organisation.depth <= root.depth + depth + 1,
+    ]
+    if not include_dissolved:
+        conditions.append(or_(Organisation.dissolved_on.is_(None), Organisation.id == root.id))
+    rows = (
+        await session.execute(
+            select(
+                Organisation.id,
+                Organisation.parent_id,
+                Organisation.code,
+                Organisation.name,
+                Organisation.type,
+                Organisation.depth,
+                Organisation.dissolved_on,
+            )
+            .where(and_(*conditions))
+            .order_by(Organisation.depth, Organisation.code)
+        )
+    ).all()
+    nodes: dict[uuid.UUID, TreeNode] = {}
+    for row in rows:
+        if row.depth > root.depth + depth:
+            parent_node = nodes.get(row.parent_id) if row.parent_id else None
+            if parent_node is not None:
+                parent_node.has_more_children = True
+            continue
+        node = TreeNode(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            type=OrgType(row.type),
+            depth=row.depth,
+            dissolved_on=row.dissolved_on,
+        )
+        nodes[row.id] = node
+        if row.parent_id in nodes and row.id != root.id:
+            nodes[row.parent_id].children.append(node)
+    return nodes[root.id]
+
+
+async def move_organisation(
+    session: AsyncSession, principal: Principal, org: Organisation, new_parent_id: uuid.UUID
+) -> Organisation:
+    """Move an organisation and its whole subtree under a new parent (调整隶属关系).
+
+    Paths of the subtree and of its members are rewritten in the same transaction.
+    Refused when the new parent lies inside the subtree (a cycle) or does not
+    accept the type.
+    """
+    _require_org_writer(principal)
+    if not principal.sees_everything and org.path == principal.org_path:
+        raise Forbidden("organisation.root_not_movable")
+    new_parent = await get_visible(session, principal, new_parent_id)
+    if new_parent.path.startswith(org.path):
+        raise Conflict("organisation.move_cycle")
+    if new_parent.dissolved_on is not None:
+        raise Conflict("organisation.dissolved")
+    if not may_sit_under(OrgType(org.type), OrgType(new_parent.type)):
+        raise Conflict("organisation.parent_type_invalid")
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    old_path = org.path
+    new_path = new_parent.path + f"{org.node_id}/"
+    depth_delta = new_parent.depth + 1 - org.depth
+    prefix_len = len(old_path)
+    # Lock the subtree rows in a stable order so concurrent moves cannot deadlock.
+    await session.execute(
+        select(Organisation.id)
+        .where(Organisation.path.like(old_path + "%"))
+        .order_by(Organisation.path)
+        .with_for_update()
+    )
+    await session.execute(
+        update(Organisation)
+        .where(Organisation.path.like(old_path + "%"), Organisation.id != org.id)
+        .values(
+            path=literal(new_path) + func.substr(Organisation.path, prefix_len + 1),
+            depth=Organisation.depth + depth_delta,
+            version=Organisation.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Member)
+        .where(Member.org_path.like(old_path + "%"))
+        .values(org_path=literal(new_path) + func.substr(Member.org_path, prefix_len + 1))
+        .execution_options(synchronize_session=False)
+    )
+    org.parent_id = new_parent.id
+    org.path = new_path
+    org.depth = new_parent.depth + 1
+    await session.flush()
+    # Rows of the subtree loaded earlier in this session are stale now.
+    session.expire_all()
+    await session.refresh(org)
+    audit.record(
+        session,
+        principal,
+        "organisation.moved",
+        "organisation",
+        org.id,
+        org.path,
+        before=before,
+        after=audit.snapshot(org, AUDITED_FIELDS),
+    )
+    return org
+
+
+async def dissolve_organisation(
+    session: AsyncSession, principal: Principal, org: Organisation, today: date
+) -> None:
+    """Dissolve (撤销) an organisation: kept for history, refused while members or
+    sub-organisations remain."""
+    _require_org_writer(principal, OrgType(org.type))
+    if not principal.sees_everything and org.path == principal.org_path:
+        raise Forbidden("auth.forbidden", "your own organisation is dissolved by the level above")
+    if org.dissolved_on is not None:
+        raise Conflict("organisation.dissolved")
+    members = await session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(
+            Member.org_path.like(org.path + "%"),
+            Member.status.notin_([s.value for s in ENDED_STATUSES]),
+        )
+    )
+    if members:
+        raise Conflict("organisation.has_members", f"{members} current member(s) remain")
+    children = await session.scalar(
+        select(func.count())
+        .select_from(Organisation)
+        .where(Organisation.parent_id == org.id, Organisation.dissolved_on.is_(None))
+    )
+    if children:
+        raise Conflict("organisation.has_children", f"{children} sub-organisation(s) remain")
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    org.dissolved_on = today
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "organisation.dissolved",
+        "organisation",
+        org.id,
+        org.path,
+        before=before,
+        after=audit.snapshot(org, AUDITED_FIELDS),
+    )
+
+
+# --- Leaders (班子) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    leader: OrganisationLeader
+    member_name: str
+
+
+async def list_leaders(session: AsyncSession, org: Organisation, today: date) -> list[LeaderRow]:
+    rows = (
+        await session.execute(
+            select(OrganisationLeader, Member.name)
+            .join(Member, Member.id == OrganisationLeader.member_id)
+            .where(OrganisationLeader.org_id == org.id)
+            .order_by(
+                OrganisationLeader.ended_on.desc().nulls_first(), OrganisationLeader.started_on
+            )
+        )
+    ).all()
+    return [LeaderRow(leader, name) for leader, name in rows]
+
+
+async def add_leader(
+    session: AsyncSession, principal: Principal, org: Organisation, data: LeaderCreate, today: date
+) -> LeaderRow:
+    """Appoint a leader (班子成员) for a term; one current secretary at most."""
+    _require_org_writer(principal)
+    member = await session.get(Member, data.member_id)
+    if member is None or not in_scope(principal, member.org_path):
+        raise NotFound("member.not_found")
+    if not member.org_path.startswith(org.path) or member.status in ENDED_STATUSES:
+        raise Conflict("leader.member_not_in_org")
+    if data.ended_on is not None and data.ended_on < data.started_on:
+        raise Unprocessable.field("ended_on", "leader.term_order", "ended_on is before started_on")
+    current = data.ended_on is None
+    if current and data.role is LeaderRole.secretary:
+        existing = await session.scalar(
+            select(OrganisationLeader.id).where(
+                OrganisationLeader.org_id == org.id,
+                OrganisationLeader.role == LeaderRole.secretary.value,
+                OrganisationLeader.ended_on.is_(None),
+            )
+        )
+        if existing is not None:
+            raise Conflict("leader.secretary_exists")
+    leader = OrganisationLeader(
+        org_id=org.id,
+        member_id=member.id,
+        role=data.role.value,
+        started_on=data.started_on,
+        ended_on=data.ended_on,
+    )
+    session.add(leader)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "organisation.leader_added",
+        "organisation",
+        org.id,
+        org.path,
+        after=audit.snapshot(leader, ("member_id", "role", "started_on", "ended_on")),
+    )
+    return LeaderRow(leader, member.name)
+
+
+# --- Health and statistics -------------------------------------------------------------
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def term_years(org: Organisation, policy: dict[str, Any]) -> int | None:
+    """Term length by type: village and community organisations follow their own term."""
+    org_type = OrgType(org.type)
+    if org_type is OrgType.group:
+        return None
+    if org.unit_category in (3, 7):  # 农村, 街道社区
+        return int(policy["term_years_village_community"])
+    if org_type in COMMITTEE_TYPES:
+        return int(policy["term_years_committee"])
+    return int(policy["term_years_branch"])
+
+
+async def organisation_health(
+    session: AsyncSession, org: Organisation, today: date
+) -> OrganisationHealth:
+    """Setup rules, thresholds and term flags (组织设置与换届提醒) as of `today`.
+
+    Counts are of full members. A branch needs 3+ full members and generally at
+    most 50 members; with 7+ full members it needs a committee of 3-7; a general
+    branch typically has 50-100 members and a basic-level committee 100+; a joint
+    branch covers at most 5 units. Terms: flagged within the warning window before
+    the end and once expired (换届).
+    """
+    policy = await effective_policy(session, org)
+    org_type = OrgType(org.type)
+    flags: list[HealthFlag] = []
+    direct = org_type in BRANCH_TYPES or org_type is OrgType.group
+    member_filter = (
+        (Member.group_id == org.id)
+        if org_type is OrgType.group
+        else (Member.org_id == org.id)
+        if direct
+        else Member.org_path.like(org.path + "%")
+    )
+    counts = (
+        await session.execute(
+            select(
+                func.count().filter(Member.status == "full"),
+                func.count().filter(Member.status.notin_([s.value for s in ENDED_STATUSES])),
+            ).where(member_filter)
+        )
+    ).one()
+    full_members, members = int(counts[0]), int(counts[1])
+    leaders = (
+        (
+            await session.execute(
+                select(OrganisationLeader.role).where(
+                    OrganisationLeader.org_id == org.id,
+                    OrganisationLeader.started_on <= today,
+                    or_(
+                        OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= today
+                    ),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    committee_size = len(leaders)
+    has_secretary = LeaderRole.secretary.value in leaders
+
+    def flag(
+        code: str, severity: Severity, msg: str, value: Any = None, threshold: Any = None
+    ) -> None:
+        flags.append(
+            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
+        )
+
+    if org_type in (OrgType.branch, OrgType.joint_branch):
+        minimum = int(policy["branch_min_full_members"])
+        if full_members < minimum:
+            flag(
+                "branch.too_few_full_members",
+                "warning",
+                "fewer full members than a branch needs: consider a joint branch",
+                full_members,
+                minimum,
+            )
+        maximum = int(policy["branch_max_members"])
+        if members > maximum:
+            flag(
+                "branch.too_many_members",
+                "warning",
+                "more members than a branch generally has: consider a general branch",
+                members,
+                maximum,
+            )
+        committee_at = int(policy["branch_committee_from_full_members"])
+        if full_members >= committee_at:
+            if committee_size < 3:
+                flag(
+                    "branch.committee_required",
+                    "warning",
+                    "a branch with this many full members needs a committee (支委会) of 3-7",
+                    committee_size,
+                    3,
+                )
+            elif committee_size > 7:
+                flag(
+                    "branch.committee_too_large",
+                    "warning",
+                    "a committee has at most 7",
+                    committee_size,
+                    7,
+                )
+        else:
+            others = [
+                r for r in leaders if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
+            ]
+            if others:
+                flag(
+                    "branch.committee_not_expected",
+                    "info",
+                    "below the committee threshold a branch has a secretary and optional deputy",
+                    full_members,
+                    committee_at,
+                )
+    if org_type is OrgType.joint_branch and org.unit_count is not None:
+        max_units = int(policy["joint_branch_max_units"])
+        if org.unit_count > max_units:
+            flag(
+                "joint_branch.too_many_units",
+                "warning",
+                "a joint branch covers at most 5 units",
+                org.unit_count,
+                max_units,
+            )
+    if org_type is OrgType.general_branch:
+        if members < 50:
+            flag(
+                "general_branch.below_typical_size",
+                "info",
+                "a general branch typically has 50-100 members (needs approval below)",
+                members,
+                50,
+            )
+        elif members > 100:
+            flag(
+                "general_branch.above_typical_size",
+                "info",
+                "a general branch typically has 50-100 members",
+                members,
+                100,
+            )
+    if org_type is OrgType.committee and members < 100:
+        flag(
+            "committee.below_typical_size",
+            "info",
+            "a basic-level committee typically has 100+ members (needs approval below)",
+            members,
+            100,
+        )
+    if org_type is not OrgType.group and not has_secretary:
+        flag("leaders.no_secretary", "warning", "no current secretary (书记)")
+    if org_type is OrgType.temporary_branch:
+        flag(
+            "temporary_branch.limited_powers",
+            "info",
+            "a temporary branch does not admit members, discipline, collect dues or hold elections",
+        )
+    years = term_years(org, policy)
+    term_ends_on = None
+    if years is not None:
+        if org.term_started_on is None:
+            flag("term.start_unknown", "info", "the current term's start date is not recorded")
+        else:
+            term_ends_on = _add_years(org.term_started_on, years)
+            warn_days = int(policy["term_warning_days"])
+            if term_ends_on <= today:
+                flag(
+                    "term.expired",
+                    "error",
+                    "the term has expired: election (换届) overdue",
+                    str(term_ends_on),
+                )
+            elif (term_ends_on - today).days <= warn_days:
+                flag(
+                    "term.ending_soon",
+                    "warning",
+                    "the term ends soon: prepare the election (换届)",
+                    str(term_ends_on),
+                    warn_days,
+                )
+    return OrganisationHealth(
+        org_id=org.id,
+        as_of=today,
+        full_members=full_members,
+        members=members,
+        committee_size=committee_size,
+        has_secretary=has_secretary,
+        term_ends_on=term_ends_on,
+        flags=flags,
+    )
+
+
+AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
+
+
+async def organisation_stats(
+    session: AsyncSession, org: Organisation, today: date
+) -> OrganisationStats:
+    """Counts over the whole subtree: by status, category, gender, age band, education.
+
+    One grouped scan of the subtree's members (GROUPING SETS), one of its organisations.
+    """
+    age = func.date_part("year", func.age(literal(today), Member.birth_date))
+    band_expr = case(
+        *[(age <= limit, literal(label)) for label, limit in AGE_BANDS], else_=literal(">70")
+    )
+    current = Member.status.notin_([s.value for s in ENDED_STATUSES])
+    in_subtree = Member.org_path.like(org.path + "%")
+    by_status = dict(
+        (
+            await session.execute(
+                select(Member.status, func.count()).where(in_subtree).group_by(Member.status)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    band = band_expr.label("band")
+    education = func.coalesce(Member.education, "unknown").label("education")
+    grouped = (
+        await session.execute(
+            select(
+                Member.category,
+                Member.gender,
+                band,
+                education,
+                func.count(),
+                func.grouping(Member.category, Member.gender, band, education),
+            )
+            .where(in_subtree, current)
+            .group_by(func.grouping_sets(Member.category, Member.gender, band, education))
+        )
+    ).all()
+    by_category: dict[str, int] = {}
+    by_gender: dict[str, int] = {}
+    by_age: dict[str, int] = {}
+    by_education: dict[str, int] = {}
+    for category, gender, band_value, edu, count, grouping in grouped:
+        # grouping() sets a bit for each column NOT in the grouping set (category = 8).
+        if grouping == 0b0111:
+            by_category[category] = count
+        elif grouping == 0b1011:
+            by_gender[gender] = count
+        elif grouping == 0b1101:
+            by_age[band_value] = count
+        elif grouping == 0b1110:
+            by_education[edu] = count
+    by_type = dict(
+        (
+            await session.execute(
+                select(Organisation.type, func.count())
+                .where(Organisation.path.like(org.path + "%"), Organisation.dissolved_on.is_(None))
+                .group_by(Organisation.type)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return OrganisationStats(
+        org_id=org.id,
+        as_of=today,
+        organisations=sum(by_type.values()),
+        members=sum(by_category.values()),
+        by_status=by_status,
+        by_category=by_category,
+        by_gender=by_gender,
+        by_age_band=by_age,
+        by_education=by_education,
+        by_org_type=by_type,
+    )
