@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -39,6 +40,13 @@ LATENCY = Histogram("dangjian_request_seconds", "Request latency", ["method", "r
 PROBLEM_BASE = "https://dangjian.dev/problems/"
 
 
+class OrjsonResponse(JSONResponse):
+    """JSON rendered by orjson (handles dates, UUIDs and non-ASCII text natively)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def _language(request: Request) -> str:
     accept = request.headers.get("accept-language", "").lower()
     for part in accept.split(","):
@@ -57,7 +65,7 @@ def problem_response(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
-) -> ORJSONResponse:
+) -> OrjsonResponse:
     lang = _language(request)
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
@@ -72,7 +80,7 @@ def problem_response(
             {**e, "message": message(e["code"], lang)} if e["code"] in MESSAGES else e
             for e in errors
         ]
-    return ORJSONResponse(
+    return OrjsonResponse(
         body,
         status_code=status,
         media_type="application/problem+json",
@@ -235,7 +243,6 @@ def create_app() -> FastAPI:
         title="Dangjian 智慧党建 API",
         version=__version__,
         description=DESCRIPTION,
-        default_response_class=ORJSONResponse,
         generate_unique_id_function=lambda route: route.name,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
@@ -269,7 +276,7 @@ def _install_ops(app: FastAPI) -> None:
         except Exception as exc:  # any driver or network failure means "not ready"
             log.warning("database unreachable", extra={"error": str(exc)})
             return problem_response(request, 503, "ops.database_unreachable", str(exc)[:200])
-        return ORJSONResponse({"status": "ready"})
+        return OrjsonResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["operations"], name="ops_metrics", include_in_schema=True)
     async def metrics() -> Response:

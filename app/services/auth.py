@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -134,12 +135,13 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
     stored = await session.get(RefreshToken, _hash_refresh(refresh_token), with_for_update=True)
     if stored is None:
         raise Unauthorized("auth.refresh_invalid")
-    auth_session = await session.get(AuthSession, stored.session_id, with_for_update=True)
-    assert auth_session is not None
     if stored.used_at is not None:
-        # A used token presented again means it leaked: end the login for everyone holding it.
-        auth_session.revoked_at = auth_session.revoked_at or now
+        # A used token presented again means it leaked: end the login for everyone holding
+        # it, in a transaction of its own since this request's is rolled back by the 401.
+        await _revoke_elsewhere(stored.session_id, now)
         raise Unauthorized("auth.refresh_invalid")
+    auth_session = await session.get(AuthSession, stored.session_id)
+    assert auth_session is not None
     if auth_session.revoked_at is not None or stored.expires_at <= now:
         raise Unauthorized("auth.refresh_invalid")
     user = await session.get(User, auth_session.user_id)
@@ -147,6 +149,15 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
         raise Unauthorized("auth.refresh_invalid")
     stored.used_at = now
     return await _issue(session, settings, user, auth_session, now)
+
+
+async def _revoke_elsewhere(session_id: uuid.UUID, now: datetime) -> None:
+    async with get_sessionmaker()() as session, session.begin():
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
 
 async def logout(session: AsyncSession, refresh_token: str, principal: Principal) -> None:
