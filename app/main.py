@@ -97,12 +97,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = []
         for err in exc.errors():
-            loc = [
-                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")
-            ]
+            loc = [str(p) for p in err.get("loc", ())]
+            # The first element says where the value came from (body, query, path, header).
+            field = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc)
             errors.append(
                 {
-                    "field": ".".join(loc) or str(err.get("loc", [""])[0]),
+                    "field": field,
                     "code": f"value.{err.get('type', 'invalid')}",
                     "message": str(err.get("msg", "invalid")),
                 }

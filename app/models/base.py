@@ -47,4 +47,8 @@ class Versioned:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805  # declared_attr gets the class
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]  # __table__ exists once mapped
+        return {
+            "version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]  # set once mapped
+            # Fetch server-side values (updated_at) with RETURNING instead of lazy loads.
+            "eager_defaults": True,
+        }
