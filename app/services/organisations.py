@@ -663,15 +663,10 @@ async def organisation_stats(
     )
     current = Member.status.notin_([s.value for s in ENDED_STATUSES])
     in_subtree = Member.org_path.like(org.path + "%")
-    by_status = dict(
-        (
-            await session.execute(
-                select(Member.status, func.count()).where(in_subtree).group_by(Member.status)
-            )
-        )
-        .tuples()
-        .all()
+    status_rows = await session.execute(
+        select(Member.status, func.count()).where(in_subtree).group_by(Member.status)
     )
+    by_status = {status: int(count) for status, count in status_rows.all()}
     band = band_expr.label("band")
     education = func.coalesce(Member.education, "unknown").label("education")
     grouped = (
@@ -702,17 +697,12 @@ async def organisation_stats(
             by_age[band_value] = count
         elif grouping == 0b1110:
             by_education[edu] = count
-    by_type = dict(
-        (
-            await session.execute(
-                select(Organisation.type, func.count())
-                .where(Organisation.path.like(org.path + "%"), Organisation.dissolved_on.is_(None))
-                .group_by(Organisation.type)
-            )
-        )
-        .tuples()
-        .all()
+    type_rows = await session.execute(
+        select(Organisation.type, func.count())
+        .where(Organisation.path.like(org.path + "%"), Organisation.dissolved_on.is_(None))
+        .group_by(Organisation.type)
     )
+    by_type = {org_type: int(count) for org_type, count in type_rows.all()}
     return OrganisationStats(
         org_id=org.id,
         as_of=today,
