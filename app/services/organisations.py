@@ -121,6 +121,28 @@ async def _ensure_code_free(session: AsyncSession, code: str) -> None:
         raise Conflict("organisation.code_taken", f"code {code!r} is already used")
 
 
+async def _next_node_id(session: AsyncSession) -> int:
+    """The next compact node id; known before insert so the path is written once."""
+    sql = text("SELECT nextval(pg_get_serial_sequence('organisations', 'node_id'))")
+    return int(await session.scalar(sql) or 0)
+
+
+async def insert_root(session: AsyncSession, code: str, name: str) -> Organisation:
+    """A root committee written directly: for bootstrap and demo, before any user exists."""
+    node_id = await _next_node_id(session)
+    root = Organisation(
+        code=code,
+        name=name,
+        type=OrgType.committee.value,
+        node_id=node_id,
+        path=f"/{node_id}/",
+        depth=0,
+    )
+    session.add(root)
+    await session.flush()
+    return root
+
+
 async def create_organisation(
     session: AsyncSession, principal: Principal, data: OrganisationCreate
 ) -> Organisation:
@@ -133,12 +155,7 @@ async def create_organisation(
     _require_org_writer(principal, data.type)
     parent = await _parent_for(session, principal, data.parent_id, data.type)
     await _ensure_code_free(session, data.code)
-    node_id = int(
-        await session.scalar(
-            text("SELECT nextval(pg_get_serial_sequence('organisations', 'node_id'))")
-        )
-        or 0
-    )
+    node_id = await _next_node_id(session)
     org = Organisation(
         **data.model_dump(exclude={"type"}),
         type=data.type.value,

@@ -17,6 +17,7 @@ from app.schemas.users import UserCreate, UserUpdate
 from app.security.passwords import hash_password
 from app.security.scope import GRANTABLE_ROLES, Principal, in_scope, subtree_filter
 from app.services import audit
+from app.services.organisations import insert_root
 
 AUDITED_FIELDS = ("username", "role", "org_id", "member_id", "active")
 
@@ -156,24 +157,7 @@ async def bootstrap_admin(session: AsyncSession, username: str, password: str) -
         .limit(1)
     )
     if root is None:
-        from sqlalchemy import text
-
-        node_id = int(
-            await session.scalar(
-                text("SELECT nextval(pg_get_serial_sequence('organisations', 'node_id'))")
-            )
-            or 0
-        )
-        root = Organisation(
-            code="ROOT",
-            name="根组织",
-            type="committee",
-            node_id=node_id,
-            path=f"/{node_id}/",
-            depth=0,
-        )
-        session.add(root)
-        await session.flush()
+        root = await insert_root(session, "ROOT", "根组织")
     user = User(
         username=username,
         password_hash=hash_password(password),
