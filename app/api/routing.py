@@ -14,8 +14,8 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from app.config import get_settings
 from app.db import get_sessionmaker
@@ -62,11 +62,6 @@ class DangjianRoute(APIRoute):
                     else:
                         response = await handler(request)
                     await session.commit()
-                except IntegrityError as exc:
-                    await session.rollback()
-                    if key is not None and "idempotency_records" in str(exc.orig):
-                        raise Conflict("idempotency.in_progress") from exc
-                    raise
                 except BaseException:
                     await session.rollback()
                     raise
@@ -81,35 +76,64 @@ async def _run_idempotent(
     key: str,
     user_id: str,
 ) -> Response:
+    """Claim the key first, then run: concurrent retries wait for the first and replay it.
+
+    The claim is an INSERT ... ON CONFLICT DO NOTHING in the request's transaction.
+    A concurrent retry's INSERT waits until the first transaction ends: if it
+    committed, the retry reads and replays the stored response; if it rolled back
+    (an error), the claim is free again and the retry runs afresh.
+    """
     if not 1 <= len(key) <= 255:
         raise Unprocessable.field("Idempotency-Key", "idempotency.key_invalid", "1-255 characters")
     session = request.state.db
     body = await request.body()
     fingerprint = _request_hash(request, body)
-    stored = await session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == uuid.UUID(user_id), IdempotencyRecord.key == key
+    owner = uuid.UUID(user_id)
+    claimed = await session.scalar(
+        insert(IdempotencyRecord)
+        .values(
+            user_id=owner,
+            key=key,
+            method=request.method,
+            path=request.url.path,
+            request_hash=fingerprint,
+            status_code=0,
+            headers={},
+            body=b"",
         )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyRecord.key)
     )
-    if stored is not None:
+    if claimed is None:
+        stored = await session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
+            )
+        )
+        if stored is None or stored.status_code == 0:
+            raise Conflict("idempotency.in_progress")
         if stored.request_hash != fingerprint:
             raise Unprocessable("idempotency.key_reused")
         headers = dict(stored.headers)
         headers["idempotent-replayed"] = "true"
         return Response(content=stored.body, status_code=stored.status_code, headers=headers)
     response = await handler(request)
+    record = update(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
+    )
     if 200 <= response.status_code < 300:
-        session.add(
-            IdempotencyRecord(
-                user_id=uuid.UUID(user_id),
-                key=key,
-                method=request.method,
-                path=request.url.path,
-                request_hash=fingerprint,
+        await session.execute(
+            record.values(
                 status_code=response.status_code,
                 headers={k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS},
                 body=bytes(response.body),
             )
         )
-        await session.flush()
+    else:
+        # Only successes are replayed; a failed attempt leaves the key free for a retry.
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
+            )
+        )
     return response

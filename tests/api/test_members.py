@@ -384,3 +384,30 @@ async def test_idempotency_keys_are_per_user(api, county):
     )
     # Another user with the same key is not a replay: the code is simply taken.
     assert r2.status_code == 409
+
+
+async def test_concurrent_retries_with_one_idempotency_key_create_one_member(api, county):
+    import asyncio
+
+    payload = {
+        "name": "并发",
+        "id_number": new_id_number(),
+        "org_id": county.branch_b["id"],
+        "status": "full",
+        "category": "employed",
+    }
+    headers = {**api.auth(county.county_admin), "Idempotency-Key": "concurrent-create-1"}
+    responses = await asyncio.gather(
+        *[api.client.post(MEMBERS, json=payload, headers=headers) for _ in range(5)]
+    )
+    # The retries wait for the first request and replay its answer: one member, five 201s.
+    assert [r.status_code for r in responses] == [201] * 5
+    assert len({r.json()["id"] for r in responses}) == 1
+    replays = [r for r in responses if r.headers.get("idempotent-replayed") == "true"]
+    assert len(replays) == 4
+    listed = await api.client.get(
+        MEMBERS,
+        params={"org_id": county.branch_b["id"], "q": "并发"},
+        headers=api.auth(county.county_admin),
+    )
+    assert len(listed.json()["items"]) == 1
