@@ -138,7 +138,7 @@ def users_create(
             if org is None:
                 raise typer.BadParameter(f"no organisation with code {org_code!r}")
             operator = Principal(
-                user_id=None,  # type: ignore[arg-type]  # the console operator has no user row
+                user_id=None,
                 username="cli",
                 role=Role.system_admin,
                 org_id=org.id,

@@ -6,6 +6,7 @@ under ``DANGJIAN_DATA_DIR`` so a newcomer needs nothing installed.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
@@ -27,13 +28,15 @@ def embedded_database_url(settings: Settings) -> str:
     """Start (once per process) the embedded server and return its URL."""
     global _embedded
     if _embedded is None:
+        # pgserver asks platformdirs for a runtime dir, which warns on headless machines.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         import pgserver
 
         pgdata = (settings.data_dir / "pgdata").resolve()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
-        # cleanup_mode=None: the server outlives this process, the next start reuses it.
+        # cleanup_mode="stop": the server stops when the last process using it exits.
         _embedded = pgserver.get_server(  # type: ignore[attr-defined]  # untyped re-export
-            str(pgdata), cleanup_mode=None
+            str(pgdata), cleanup_mode="stop"
         )
     uri: str = _embedded.get_uri()
     return uri

@@ -36,7 +36,7 @@ from app.services import organisations as service
 router = make_router("organisations")
 
 
-def _leader_read(row: service.LeaderRow, today_: object) -> LeaderRead:
+def _leader_read(row: service.LeaderRow) -> LeaderRead:
     leader = row.leader
     return LeaderRead(
         id=leader.id,
@@ -191,7 +191,7 @@ async def organisations_leaders_list(
 ) -> list[LeaderRead]:
     """The organisation's leaders (班子), current first, with past terms."""
     org = await service.get_visible(session, principal, org_id)
-    return [_leader_read(r, today) for r in await service.list_leaders(session, org, today)]
+    return [_leader_read(r) for r in await service.list_leaders(session, org)]
 
 
 @router.post(
@@ -211,7 +211,7 @@ async def organisations_leaders_add(
     org = await service.get_visible(session, principal, org_id)
     row = await service.add_leader(session, principal, org, body, today)
     response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}/leaders"
-    return _leader_read(row, today)
+    return _leader_read(row)
 
 
 @router.get(

@@ -36,7 +36,7 @@ GRANTABLE_ROLES: dict[Role, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None  # None: the console operator of `dangjian users create`
     username: str
     role: Role
     org_id: uuid.UUID

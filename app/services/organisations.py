@@ -182,9 +182,8 @@ async def update_organisation(
 ) -> Organisation:
     """Edit an organisation's descriptive fields; the code and type are stable."""
     _require_org_writer(principal, OrgType(org.type))
-    if principal.role is not Role.system_admin and org.path == principal.org_path:
-        # Your own organisation is kept by the level above you.
-        require_role(principal)
+    if not principal.sees_everything and org.path == principal.org_path:
+        raise Forbidden("auth.forbidden", "your own organisation is kept by the level above")
     before = audit.snapshot(org, AUDITED_FIELDS)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(org, field, value)
@@ -401,7 +400,7 @@ class LeaderRow:
     member_name: str
 
 
-async def list_leaders(session: AsyncSession, org: Organisation, today: date) -> list[LeaderRow]:
+async def list_leaders(session: AsyncSession, org: Organisation) -> list[LeaderRow]:
     rows = (
         await session.execute(
             select(OrganisationLeader, Member.name)
