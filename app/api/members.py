@@ -17,10 +17,19 @@ from app.api.common import (
     doc,
     make_router,
 )
-from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.models.enums import MemberCategory, MemberStatus
 from app.schemas.common import Page
-from app.schemas.members import MemberCreate, MemberRead, MemberUpdate
+from app.schemas.members import (
+    MemberCreate,
+    MemberRead,
+    MemberUpdate,
+    Timeline,
+    TimelineEventRead,
+    TransitionCreate,
+    TransitionRead,
+)
+from app.services import lifecycle
 from app.services import members as service
 
 router = make_router("members")
@@ -42,14 +51,14 @@ async def members_create(
     member = await service.create_member(session, principal, body, today)
     response.headers["Location"] = f"{API_PREFIX}/members/{member.id}"
     set_etag(response, member.version)
-    return service.present(session, principal, [member], today)[0]
+    return (await service.present(session, principal, [member], today))[0]
 
 
 @router.get("/members", name="members_list", description=doc(service.list_members))
 async def members_list(
     session: SessionDep,
     principal: PrincipalDep,
-    today: TodayDep,
+    today: AsOfDep,
     org_id: uuid.UUID | None = None,
     within: Annotated[
         uuid.UUID | None, Query(description="Whole subtree of this organisation.")
@@ -57,6 +66,10 @@ async def members_list(
     group_id: uuid.UUID | None = None,
     status: Annotated[list[MemberStatus] | None, Query(description="Repeat for several.")] = None,
     category: Annotated[list[MemberCategory] | None, Query()] = None,
+    flag: Annotated[
+        list[str] | None,
+        Query(description="Date-driven flags, e.g. `probation.due` (as of `as_of`)."),
+    ] = None,
     q: Annotated[str | None, Query(max_length=100, description="Name starts with.")] = None,
     id_number: Annotated[str | None, Query(max_length=20, description="Exact ID number.")] = None,
     sort: SortQuery = None,
@@ -72,6 +85,7 @@ async def members_list(
         group_id=group_id,
         status=status,
         category=category,
+        flag=flag,
         q=q,
         id_number=id_number,
         today=today,
@@ -81,7 +95,7 @@ async def members_list(
         include_total=include_total,
     )
     return Page(
-        items=service.present(session, principal, page.items, today),
+        items=await service.present(session, principal, page.items, today),
         next_cursor=page.next_cursor,
         total=page.total,
     )
@@ -98,7 +112,7 @@ async def members_get(
     """One member's record; ID number and phone unmasked (and audited) only with PII rights."""
     member = await service.get_visible(session, principal, member_id)
     set_etag(response, member.version)
-    return service.present(session, principal, [member], today)[0]
+    return (await service.present(session, principal, [member], today))[0]
 
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))
@@ -115,4 +129,55 @@ async def members_update(
     check_if_match(if_match, member.version)
     member = await service.update_member(session, principal, member, body, today)
     set_etag(response, member.version)
-    return service.present(session, principal, [member], today)[0]
+    return (await service.present(session, principal, [member], today))[0]
+
+
+@router.post(
+    "/members/{member_id}/transitions",
+    name="members_transition",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(lifecycle.record_transition),
+)
+async def members_transition(
+    member_id: uuid.UUID,
+    body: TransitionCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> TransitionRead:
+    member = await service.get_visible(session, principal, member_id)
+    transition = await lifecycle.record_transition(
+        session,
+        principal,
+        member,
+        lifecycle.TransitionRequest(
+            to_status=body.to_status,
+            effective_date=body.effective_date,
+            reason=body.reason,
+            meeting_id=body.meeting_id,
+            extension_months=body.extension_months,
+        ),
+        today,
+    )
+    response.headers["Location"] = f"{API_PREFIX}/members/{member.id}/timeline"
+    set_etag(response, member.version)
+    return TransitionRead.model_validate(transition)
+
+
+@router.get(
+    "/members/{member_id}/timeline",
+    name="members_timeline",
+    description=doc(lifecycle.member_timeline),
+)
+async def members_timeline(
+    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Timeline:
+    member = await service.get_visible(session, principal, member_id)
+    events = await lifecycle.member_timeline(session, member)
+    return Timeline(
+        member_id=member.id,
+        events=[
+            TimelineEventRead(on=e.on, kind=e.kind, summary=e.summary, data=e.data) for e in events
+        ],
+    )

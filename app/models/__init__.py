@@ -2,6 +2,13 @@
 
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import Base
+from app.models.lifecycle import (
+    DuesPayment,
+    DuesPaymentMonth,
+    DuesRelief,
+    MemberTransition,
+    Transfer,
+)
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.models.policy import OrganisationPolicy
@@ -11,12 +18,17 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "DuesPayment",
+    "DuesPaymentMonth",
+    "DuesRelief",
     "IdempotencyRecord",
     "LoginThrottle",
     "Member",
+    "MemberTransition",
     "Organisation",
     "OrganisationLeader",
     "OrganisationPolicy",
     "RefreshToken",
+    "Transfer",
     "User",
 ]

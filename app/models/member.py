@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
     text,
 )
@@ -58,6 +59,12 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
     work_unit: Mapped[str | None] = mapped_column(String(200))
     residence: Mapped[str | None] = mapped_column(String(200))
     dues_base_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # Lifecycle bookkeeping that drives the date flags.
+    status_since: Mapped[date | None] = mapped_column(Date)
+    talked_on: Mapped[date | None] = mapped_column(Date)
+    admission_approved_on: Mapped[date | None] = mapped_column(Date)
+    probation_extension_months: Mapped[int | None] = mapped_column(SmallInteger)
+    lost_contact_since: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         CheckConstraint(f"status IN ({MEMBER_STATUSES_SQL})", name="status_known"),

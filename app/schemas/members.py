@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.models.enums import Gender, MemberCategory, MemberStatus
 from app.schemas.common import InputModel, ReadModel
@@ -28,6 +29,13 @@ class MemberFields(InputModel):
     work_unit: str | None = Field(default=None, max_length=200)
     residence: str | None = Field(default=None, max_length=200)
     dues_base_fen: int | None = Field(default=None, ge=0, description="Declared monthly base, fen.")
+    talked_on: date | None = Field(default=None, description="Talk after the application (谈话).")
+    admission_approved_on: date | None = Field(
+        default=None, description="Approval of the admission by the committee above."
+    )
+    lost_contact_since: date | None = Field(
+        default=None, description="Out of contact since (失去联系); 6+ months is flagged."
+    )
 
 
 class MemberCreate(MemberFields):
@@ -73,8 +81,51 @@ class MemberRead(ReadModel):
     work_unit: str | None
     residence: str | None
     dues_base_fen: int | None
+    talked_on: date | None
+    admission_approved_on: date | None
+    lost_contact_since: date | None
+    status_since: date | None = Field(description="Effective date of the last status change.")
+    probation_extension_months: int | None
     flags: list[str] = Field(description="Stable codes of date-driven warnings.")
     pii_masked: bool = Field(description="True when `id_number` and `phone` are masked.")
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class TransitionCreate(InputModel):
+    to_status: MemberStatus
+    effective_date: date
+    reason: str | None = Field(default=None, max_length=500)
+    meeting_id: uuid.UUID | None = Field(
+        default=None, description="The meeting whose vote decided it (e.g. admission)."
+    )
+    extension_months: int | None = Field(
+        default=None, description="Only for extending probation (to_status `probationary`): 6-12."
+    )
+
+
+class TransitionRead(ReadModel):
+    id: uuid.UUID
+    member_id: uuid.UUID
+    from_status: MemberStatus
+    to_status: MemberStatus
+    kind: str = Field(examples=["admitted", "became_full", "probation_extended", "restored"])
+    effective_date: date
+    reason: str | None
+    meeting_id: uuid.UUID | None
+    extension_months: int | None
+    actor_username: str | None
+    recorded_at: datetime
+
+
+class TimelineEventRead(BaseModel):
+    on: date
+    kind: str = Field(examples=["milestone", "transition", "transfer", "dues_payment"])
+    summary: str
+    data: dict[str, Any]
+
+
+class Timeline(BaseModel):
+    member_id: uuid.UUID
+    events: list[TimelineEventRead]

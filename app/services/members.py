@@ -37,7 +37,7 @@ from app.security.scope import (
     require_role,
     subtree_filter,
 )
-from app.services import audit
+from app.services import audit, lifecycle
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
 
 ID_FIELD = "member.id_number"
@@ -60,6 +60,11 @@ AUDITED_FIELDS = (
     "work_unit",
     "residence",
     "dues_base_fen",
+    "talked_on",
+    "admission_approved_on",
+    "lost_contact_since",
+    "status_since",
+    "probation_extension_months",
 )
 SORTABLE = {
     "name": Member.name,
@@ -70,6 +75,14 @@ SORTABLE = {
 # Membership milestones in the order they happen.
 MILESTONES = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
 MIN_APPLICATION_AGE = 18
+# The milestone whose date a recorded status started on.
+STATUS_SINCE_FIELD = {
+    MemberStatus.applicant: "applied_on",
+    MemberStatus.activist: "activist_on",
+    MemberStatus.candidate: "candidate_on",
+    MemberStatus.probationary: "joined_on",
+    MemberStatus.full: "full_on",
+}
 
 
 @lru_cache
@@ -82,15 +95,6 @@ def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def member_flags(member: Member, today: date) -> list[str]:
-    """Date-driven warnings on a record (stable codes)."""
-    flags: list[str] = []
-    probationary = member.status == MemberStatus.probationary and member.joined_on is not None
-    if probationary and member.joined_on and _age_on(member.joined_on, today) >= 1:
-        flags.append("probation.due")
-    return flags
-
-
 async def get_visible(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> Member:
     """Load a member the principal may see (a member user: only their own record); else 404."""
     member = await session.get(Member, member_id)
@@ -101,7 +105,7 @@ async def get_visible(session: AsyncSession, principal: Principal, member_id: uu
     return member
 
 
-def _read(member: Member, *, unmasked: bool, today: date) -> MemberRead:
+def _read(member: Member, *, unmasked: bool, flags: list[str]) -> MemberRead:
     cipher = pii_cipher()
     id_number = cipher.decrypt(member.id_number_enc, field=ID_FIELD)
     phone = cipher.decrypt(member.phone_enc, field=PHONE_FIELD) if member.phone_enc else None
@@ -110,7 +114,7 @@ def _read(member: Member, *, unmasked: bool, today: date) -> MemberRead:
         id=member.id,
         id_number=id_number if unmasked else mask_id_number(id_number),
         phone=(phone if unmasked else mask_phone(phone)) if phone else None,
-        flags=member_flags(member, today),
+        flags=flags,
         pii_masked=not unmasked,
         version=member.version,
         created_at=member.created_at,
@@ -119,7 +123,7 @@ def _read(member: Member, *, unmasked: bool, today: date) -> MemberRead:
     )
 
 
-def present(
+async def present(
     session: AsyncSession, principal: Principal, members: list[Member], today: date
 ) -> list[MemberRead]:
     """Render members for the principal, masking PII unless they hold the right.
@@ -128,11 +132,12 @@ def present(
     """
     revealed: list[Member] = []
     out: list[MemberRead] = []
+    flags = await lifecycle.flags_for(session, [m.id for m in members], today)
     for member in members:
         unmasked = may_read_member_pii(principal, member.id, member.org_path)
         if unmasked:
             revealed.append(member)
-        out.append(_read(member, unmasked=unmasked, today=today))
+        out.append(_read(member, unmasked=unmasked, flags=flags.get(member.id, [])))
     if len(revealed) == 1:
         audit.record(
             session, principal, "member.pii_read", "member", revealed[0].id, revealed[0].org_path
@@ -254,6 +259,7 @@ async def create_member(
         await _ensure_id_number_free(session, index)
     phone = _normalize_phone(data.phone)
     values["status"] = data.status.value
+    values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))
     values["category"] = data.category.value
     member = Member(
         **values,
@@ -342,6 +348,7 @@ async def list_members(
     group_id: uuid.UUID | None,
     status: list[MemberStatus] | None,
     category: list[MemberCategory] | None,
+    flag: list[str] | None,
     q: str | None,
     id_number: str | None,
     today: date,
@@ -367,6 +374,8 @@ async def list_members(
         stmt = stmt.where(Member.status.in_([s.value for s in status]))
     if category:
         stmt = stmt.where(Member.category.in_([c.value for c in category]))
+    if flag:
+        stmt = stmt.where(lifecycle.flag_filter(flag, today))
     if q:
         pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(Member.name.like(pattern))

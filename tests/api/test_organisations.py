@@ -183,15 +183,7 @@ async def test_dissolve_is_refused_while_members_remain_then_soft(api, county):
         json={"to_status": "left", "effective_date": str(date.today())},
         headers=api.auth(county.county_admin),
     )
-    # Lifecycle transitions arrive with issue 3; until then record the end directly in SQL.
-    from sqlalchemy import text
-
-    from app.db import get_sessionmaker
-
-    async with get_sessionmaker()() as session, session.begin():
-        await session.execute(
-            text("UPDATE members SET status = 'left' WHERE id = :id"), {"id": member["id"]}
-        )
+    assert r.status_code == 201, r.text
     r = await api.client.delete(f"{ORGS}/{branch['id']}", headers=api.auth(county.county_admin))
     assert r.status_code == 204
     r = await api.client.get(f"{ORGS}/{branch['id']}", headers=api.auth(county.county_admin))
