@@ -102,6 +102,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "申请入党时须年满18周岁",
         "An applicant must be 18 on the application date",
     ),
+    "member.flag_unknown": ("未知的提醒标记", "Unknown flag"),
+    "lifecycle.transition_not_allowed": (
+        "不允许的党籍状态变更",
+        "This status change is not allowed",
+    ),
+    "lifecycle.activist_period_too_short": (
+        "入党积极分子培养考察未满一年",
+        "An activist becomes a candidate after at least one year",
+    ),
+    "lifecycle.activist_date_unknown": (
+        "未记录确定为积极分子的日期",
+        "activist_on is not recorded",
+    ),
+    "lifecycle.joined_date_unknown": ("未记录接收为预备党员的日期", "joined_on is not recorded"),
+    "lifecycle.probation_not_complete": ("预备期未满", "The probation period is not over"),
+    "lifecycle.extension_already_used": ("预备期只能延长一次", "Probation can be extended once"),
+    "lifecycle.extension_length_invalid": (
+        "延长预备期应为六个月至一年",
+        "An extension lasts 6 to 12 months",
+    ),
+    "lifecycle.extension_not_applicable": (
+        "只有延长预备期时才能填写延长月数",
+        "extension_months applies only to extending probation",
+    ),
+    "lifecycle.effective_date_in_future": ("生效日期不能晚于今天", "The date is in the future"),
+    "lifecycle.effective_date_before_previous": (
+        "生效日期早于上一次变更",
+        "The date is before the last recorded change",
+    ),
+    "lifecycle.temporary_branch_cannot_admit": (
+        "临时党支部不能发展党员",
+        "A temporary branch cannot admit members",
+    ),
+    "transfer.not_found": ("组织关系转接记录不存在", "No such transfer"),
+    "transfer.already_pending": ("该党员已有待接收的转接", "A transfer is already pending"),
+    "transfer.member_ended": ("该党员已不在册", "The member's record has ended"),
+    "transfer.target_not_branch": (
+        "只能转入党支部或联合党支部",
+        "Transfers go to a branch or joint branch",
+    ),
+    "transfer.same_organisation": ("不能转入当前所在组织", "The member is already there"),
+    "transfer.not_pending": ("该转接已办结", "The transfer is no longer pending"),
+    "transfer.not_receiver": ("只有接收方可以办理", "Only the receiving side may do this"),
+    "transfer.not_sender": ("只有转出方可以撤销", "Only the sending side may cancel"),
+    "transfer.state_unknown": ("未知的转接状态", "Unknown transfer state"),
     "precondition.failed": (
         "数据已被他人修改，请刷新后重试",
         "The resource changed (If-Match failed)",

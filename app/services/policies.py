@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "term_years_branch": 3,
     "term_years_village_community": 5,
     "term_warning_days": 90,
+    # Transfers
+    "transfer_overdue_months": 3,
+    # Dues
+    "dues_farmer_monthly_fen": 50,
+    "dues_rounding": "half_up",
 }
 
 

@@ -1,0 +1,265 @@
+"""Transfers of organisational relationship (组织关系转接).
+
+The sending organisation creates the transfer and stays responsible until the
+receiver accepts. A sender may send to any branch in the country but sees the
+receiver only as code and name; the receiver sees the member it is asked to take.
+Accepting moves the member (and their subtree path) in the same transaction;
+the transfer row is locked, so two concurrent accepts move the member once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
+from app.models.lifecycle import DuesPaymentMonth, Transfer
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.pagination import Page, paginate, parse_sort
+from app.security.scope import Principal, in_scope, require_role
+from app.services import audit
+from app.services.lifecycle import add_months
+from app.services.policies import effective_policy
+
+AUDITED = ("member_id", "from_org_id", "to_org_id", "state", "reason", "dues_paid_until")
+STATES = ("pending", "accepted", "rejected", "cancelled")
+
+
+@dataclass(frozen=True)
+class TransferView:
+    transfer: Transfer
+    member_name: str
+    from_org: Organisation
+    to_org: Organisation
+    sender_side: bool
+    receiver_side: bool
+    overdue: bool
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    if principal.sees_everything:
+        return true()
+    prefix = principal.org_path + "%"
+    return or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix))
+
+
+async def _overdue_before(session: AsyncSession, org: Organisation, today: date) -> date:
+    policy = await effective_policy(session, org)
+    return add_months(today, -int(policy["transfer_overdue_months"]))
+
+
+async def _view(
+    session: AsyncSession, principal: Principal, transfer: Transfer, today: date
+) -> TransferView:
+    from_org = await session.get(Organisation, transfer.from_org_id)
+    to_org = await session.get(Organisation, transfer.to_org_id)
+    member = await session.get(Member, transfer.member_id)
+    assert from_org is not None and to_org is not None and member is not None
+    overdue_before = await _overdue_before(session, from_org, today)
+    return TransferView(
+        transfer=transfer,
+        member_name=member.name,
+        from_org=from_org,
+        to_org=to_org,
+        sender_side=in_scope(principal, transfer.from_path),
+        receiver_side=in_scope(principal, transfer.to_path),
+        overdue=transfer.state == "pending" and transfer.created_at.date() < overdue_before,
+    )
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, transfer_id: uuid.UUID, *, lock: bool = False
+) -> Transfer:
+    stmt = select(Transfer).where(Transfer.id == transfer_id, _visible(principal))
+    if lock:
+        stmt = stmt.with_for_update()
+    transfer = await session.scalar(stmt)
+    if transfer is None or principal.role is Role.member:
+        raise NotFound("transfer.not_found")
+    return transfer
+
+
+async def view(
+    session: AsyncSession, principal: Principal, transfer: Transfer, today: date
+) -> TransferView:
+    return await _view(session, principal, transfer, today)
+
+
+async def _paid_until(session: AsyncSession, member_id: uuid.UUID) -> str | None:
+    last = await session.scalar(
+        select(func.max(DuesPaymentMonth.month)).where(DuesPaymentMonth.member_id == member_id)
+    )
+    return f"{last:%Y-%m}" if last else None
+
+
+async def create_transfer(
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID,
+    to_org_id: uuid.UUID,
+    reason: str,
+) -> Transfer:
+    """Start a transfer (开具组织关系介绍信) of a member in your subtree to any branch.
+
+    One pending transfer per member. The letter records the month dues are paid up to.
+    The receiving organisation is found by id anywhere in the tree, but you see it only
+    as code and name.
+    """
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    member = await session.get(Member, member_id, with_for_update=True)
+    if member is None or not in_scope(principal, member.org_path):
+        raise NotFound("member.not_found")
+    if member.status in ENDED_STATUSES:
+        raise Conflict("transfer.member_ended", f"the member's status is {member.status}")
+    target = await session.get(Organisation, to_org_id)
+    if target is None:
+        raise NotFound("organisation.not_found")
+    if OrgType(target.type) not in BRANCH_TYPES or target.type == OrgType.temporary_branch:
+        raise Unprocessable.field("to_org_id", "transfer.target_not_branch")
+    if target.dissolved_on is not None:
+        raise Conflict("organisation.dissolved")
+    if target.id == member.org_id:
+        raise Unprocessable.field("to_org_id", "transfer.same_organisation")
+    pending = await session.scalar(
+        select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
+    )
+    if pending is not None:
+        raise Conflict("transfer.already_pending", f"transfer {pending} is pending")
+    transfer = Transfer(
+        member_id=member.id,
+        from_org_id=member.org_id,
+        to_org_id=target.id,
+        from_path=member.org_path,
+        to_path=target.path,
+        state="pending",
+        reason=reason,
+        dues_paid_until=await _paid_until(session, member.id),
+        created_by=principal.user_id,
+    )
+    session.add(transfer)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "transfer.created",
+        "transfer",
+        transfer.id,
+        transfer.from_path,
+        after=audit.snapshot(transfer, AUDITED),
+    )
+    return transfer
+
+
+async def _decide(
+    session: AsyncSession,
+    principal: Principal,
+    transfer: Transfer,
+    state: str,
+    reason: str | None,
+) -> None:
+    if transfer.state != "pending":
+        raise Conflict("transfer.not_pending", f"the transfer is {transfer.state}")
+    before = audit.snapshot(transfer, AUDITED)
+    transfer.state = state
+    transfer.decided_by = principal.user_id
+    transfer.decided_at = clock.utcnow()
+    transfer.decision_reason = reason
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        f"transfer.{state}",
+        "transfer",
+        transfer.id,
+        transfer.to_path if state != "cancelled" else transfer.from_path,
+        before=before,
+        after=audit.snapshot(transfer, AUDITED),
+    )
+
+
+async def accept_transfer(session: AsyncSession, principal: Principal, transfer: Transfer) -> None:
+    """Accept (接收) a transfer to your subtree: the member moves here at once."""
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    if not in_scope(principal, transfer.to_path):
+        raise Forbidden("transfer.not_receiver")
+    if transfer.state != "pending":
+        raise Conflict("transfer.not_pending", f"the transfer is {transfer.state}")
+    member = await session.get(Member, transfer.member_id, with_for_update=True)
+    target = await session.get(Organisation, transfer.to_org_id)
+    assert member is not None and target is not None
+    if target.dissolved_on is not None:
+        raise Conflict("organisation.dissolved")
+    before = audit.snapshot(member, ("org_id", "group_id"))
+    member.org_id = target.id
+    member.org_path = target.path
+    member.group_id = None
+    await _decide(session, principal, transfer, "accepted", None)
+    audit.record(
+        session,
+        principal,
+        "member.transferred",
+        "member",
+        member.id,
+        member.org_path,
+        before=before,
+        after=audit.snapshot(member, ("org_id", "group_id")),
+    )
+
+
+async def reject_transfer(
+    session: AsyncSession, principal: Principal, transfer: Transfer, reason: str
+) -> None:
+    """Reject a transfer addressed to your subtree; the member stays with the sender."""
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    if not in_scope(principal, transfer.to_path):
+        raise Forbidden("transfer.not_receiver")
+    await _decide(session, principal, transfer, "rejected", reason)
+
+
+async def cancel_transfer(
+    session: AsyncSession, principal: Principal, transfer: Transfer, reason: str | None
+) -> None:
+    """Cancel a pending transfer your subtree sent."""
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    if not in_scope(principal, transfer.from_path):
+        raise Forbidden("transfer.not_sender")
+    await _decide(session, principal, transfer, "cancelled", reason)
+
+
+async def list_transfers(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    within_path: str | None,
+    state: str | None,
+    overdue: bool | None,
+    today: date,
+    limit: int | None,
+    cursor: str | None,
+) -> Page[Transfer]:
+    """Transfers sent from or addressed to your subtree (or to `within`)."""
+    if principal.role is Role.member:
+        raise Forbidden("auth.forbidden")
+    stmt: Select[Transfer] = select(Transfer).where(_visible(principal))
+    if within_path is not None:
+        prefix = within_path + "%"
+        stmt = stmt.where(or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix)))
+    if state is not None:
+        if state not in STATES:
+            raise Unprocessable.field("state", "transfer.state_unknown", f"use one of {STATES}")
+        stmt = stmt.where(Transfer.state == state)
+    if overdue is not None:
+        root = await session.get(Organisation, principal.org_id)
+        assert root is not None
+        threshold = await _overdue_before(session, root, today)
+        late = and_(Transfer.state == "pending", func.date(Transfer.created_at) < threshold)
+        stmt = stmt.where(late if overdue else ~late)
+    keys = parse_sort("-created_at", {"created_at": Transfer.created_at}, Transfer.id)
+    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)

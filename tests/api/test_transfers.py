@@ -1,0 +1,155 @@
+"""Transfers (组织关系转接) between sibling subtrees."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+T = "/api/v1/transfers"
+
+
+async def _send(api, county, member_id, to_org_id, token=None):
+    return await api.client.post(
+        T,
+        json={"member_id": member_id, "to_org_id": to_org_id, "reason": "工作调动"},
+        headers=api.auth(token or county.admin_a),
+    )
+
+
+async def test_transfer_accepted_by_the_receiver_moves_the_member(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _send(api, county, member["id"], county.branch_b["id"])
+    assert r.status_code == 201, r.text
+    sent = r.json()
+    assert sent["state"] == "pending"
+    # The sender sees the receiver only as code and name.
+    assert sent["to_org"] == {
+        "id": None,
+        "code": county.branch_b["code"],
+        "name": county.branch_b["name"],
+    }
+    # The receiver finds it in its list and accepts.
+    inbox = await api.client.get(T, params={"state": "pending"}, headers=api.auth(county.admin_b))
+    assert sent["id"] in {t["id"] for t in inbox.json()["items"]}
+    r = await api.client.post(f"{T}/{sent['id']}/accept", headers=api.auth(county.admin_b))
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "accepted"
+    moved = await api.client.get(
+        f"/api/v1/members/{member['id']}", headers=api.auth(county.admin_b)
+    )
+    assert moved.status_code == 200
+    assert moved.json()["org_id"] == county.branch_b["id"]
+    gone = await api.client.get(f"/api/v1/members/{member['id']}", headers=api.auth(county.admin_a))
+    assert gone.status_code == 404
+    # Both sides keep seeing the transfer itself.
+    assert (
+        await api.client.get(f"{T}/{sent['id']}", headers=api.auth(county.admin_a))
+    ).status_code == 200
+
+
+async def test_third_parties_see_nothing_of_a_transfer(api, county):
+    other = await api.county()
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    headers = api.auth(other.county_admin)
+    assert (await api.client.get(f"{T}/{sent['id']}", headers=headers)).status_code == 404
+    assert (await api.client.post(f"{T}/{sent['id']}/accept", headers=headers)).status_code == 404
+    listed = await api.client.get(T, params={"limit": 500}, headers=headers)
+    assert sent["id"] not in {t["id"] for t in listed.json()["items"]}
+
+
+async def test_only_the_receiver_accepts_and_only_the_sender_cancels(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    r = await api.client.post(f"{T}/{sent['id']}/accept", headers=api.auth(county.admin_a))
+    assert r.status_code == 403
+    assert r.json()["code"] == "transfer.not_receiver"
+    r = await api.client.post(f"{T}/{sent['id']}/cancel", json={}, headers=api.auth(county.admin_b))
+    assert r.status_code == 403
+    r = await api.client.post(f"{T}/{sent['id']}/cancel", json={}, headers=api.auth(county.admin_a))
+    assert r.json()["state"] == "cancelled"
+    r = await api.client.post(f"{T}/{sent['id']}/accept", headers=api.auth(county.admin_b))
+    assert r.status_code == 409
+    assert r.json()["code"] == "transfer.not_pending"
+
+
+async def test_rejected_transfer_leaves_the_member_with_the_sender(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    r = await api.client.post(
+        f"{T}/{sent['id']}/reject",
+        json={"reason": "不在本单位工作"},
+        headers=api.auth(county.admin_b),
+    )
+    assert r.json()["state"] == "rejected"
+    still = await api.client.get(
+        f"/api/v1/members/{member['id']}", headers=api.auth(county.admin_a)
+    )
+    assert still.json()["org_id"] == county.branch_a["id"]
+
+
+async def test_one_pending_transfer_per_member(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    assert (await _send(api, county, member["id"], county.branch_b["id"])).status_code == 201
+    r = await _send(api, county, member["id"], county.branch_b["id"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "transfer.already_pending"
+
+
+async def test_a_sender_can_reach_a_branch_outside_its_scope_but_not_a_committee(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _send(api, county, member["id"], county.town_b["id"])
+    assert r.status_code == 422
+    assert r.json()["code"] == "transfer.target_not_branch"
+
+
+async def test_two_concurrent_accepts_move_the_member_once(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    results = await asyncio.gather(
+        *[
+            api.client.post(f"{T}/{sent['id']}/accept", headers=api.auth(county.admin_b))
+            for _ in range(4)
+        ]
+    )
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 409, 409, 409]
+    events = await api.client.get(
+        "/api/v1/audit-events",
+        params={"resource_id": member["id"], "resource": "member"},
+        headers=api.auth(county.county_admin),
+    )
+    moves = [e for e in events.json()["items"] if e["action"] == "member.transferred"]
+    assert len(moves) == 1
+
+
+async def test_pending_transfer_is_overdue_after_three_months(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    assert sent["overdue"] is False
+    params = {"overdue": "true", "as_of": "2099-01-01", "limit": 500}
+    r = await api.client.get(T, params=params, headers=api.auth(county.admin_a))
+    assert sent["id"] in {t["id"] for t in r.json()["items"]}
+    r = await api.client.get(
+        f"{T}/{sent['id']}", params={"as_of": "2099-01-01"}, headers=api.auth(county.admin_a)
+    )
+    assert r.json()["overdue"] is True
+
+
+async def test_the_letter_records_the_month_dues_are_paid_up_to(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="student")
+
+    month = date.today().strftime("%Y-%m")
+    r = await api.client.post(
+        "/api/v1/dues/payments",
+        json={
+            "member_id": member["id"],
+            "months": [month],
+            "amount_fen": 20,
+            "paid_on": str(date.today()),
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    assert sent["dues_paid_until"] == month
