@@ -11,8 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import Unprocessable
+from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.policy import OrganisationPolicy
+from app.security.scope import Principal, require_role
+from app.services import audit
 
 DEFAULTS: dict[str, Any] = {
     # Organisations
@@ -30,6 +34,74 @@ DEFAULTS: dict[str, Any] = {
     "dues_farmer_monthly_fen": 50,
     "dues_rounding": "half_up",
 }
+
+
+# Allowed values: (minimum, maximum) for numbers, a tuple of choices for strings.
+SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
+    "branch_min_full_members": (1, 20),
+    "branch_max_members": (10, 500),
+    "branch_committee_from_full_members": (3, 50),
+    "joint_branch_max_units": (2, 20),
+    "term_years_committee": (1, 10),
+    "term_years_branch": (1, 10),
+    "term_years_village_community": (1, 10),
+    "term_warning_days": (0, 365),
+    "transfer_overdue_months": (1, 24),
+    "dues_farmer_monthly_fen": (20, 100),
+    "dues_rounding": ("half_up", "half_even", "down", "up"),
+}
+
+
+def validate_overrides(values: dict[str, Any]) -> dict[str, Any]:
+    """Check each override against SPEC; 422 naming the first bad key."""
+    for key, value in values.items():
+        spec = SPEC.get(key)
+        if spec is None:
+            raise Unprocessable.field(key, "policy.unknown_key", f"known keys: {sorted(SPEC)}")
+        if isinstance(spec[0], int):
+            low, high = spec
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise Unprocessable.field(
+                    key, "policy.value_invalid", f"an integer from {low} to {high}"
+                )
+        elif value not in spec:
+            raise Unprocessable.field(key, "policy.value_invalid", f"one of {list(spec)}")
+    return values
+
+
+async def own_overrides(session: AsyncSession, org: Organisation) -> OrganisationPolicy | None:
+    return await session.get(OrganisationPolicy, org.id)
+
+
+async def set_overrides(
+    session: AsyncSession, principal: Principal, org: Organisation, values: dict[str, Any]
+) -> OrganisationPolicy:
+    """Replace the policy values this organisation sets for its subtree (政策参数).
+
+    Keys left out fall back to the nearest ancestor that sets them, then to the
+    defaults. Only administrators whose scope includes the organisation may edit.
+    """
+    require_role(principal, Role.org_admin)
+    validate_overrides(values)
+    policy = await session.get(OrganisationPolicy, org.id)
+    before = dict(policy.values) if policy else {}
+    if policy is None:
+        policy = OrganisationPolicy(org_id=org.id, values=values)
+        session.add(policy)
+    else:
+        policy.values = values
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "policy.updated",
+        "organisation",
+        org.id,
+        org.path,
+        before=before,
+        after=values,
+    )
+    return policy
 
 
 def ancestor_node_ids(path: str) -> list[int]:

@@ -1,0 +1,71 @@
+"""Policy (政策参数) endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel, Field
+
+from app.api.common import IfMatch, doc, make_router
+from app.api.deps import PrincipalDep, SessionDep, check_if_match, set_etag
+from app.schemas.common import InputModel
+from app.services import organisations
+from app.services import policies as service
+
+router = make_router("policies")
+
+
+class PolicyRead(BaseModel):
+    org_id: uuid.UUID
+    effective: dict[str, Any] = Field(description="Values in force here (inherited or own).")
+    own: dict[str, Any] = Field(description="Values this organisation sets for its subtree.")
+    defaults: dict[str, Any]
+    version: int = Field(description="Version of `own`; 0 when nothing is set here.")
+
+
+class PolicyUpdate(InputModel):
+    values: dict[str, Any] = Field(examples=[{"transfer_overdue_months": 2}])
+
+
+async def _read(session: SessionDep, org: Any) -> PolicyRead:
+    own = await service.own_overrides(session, org)
+    return PolicyRead(
+        org_id=org.id,
+        effective=await service.effective_policy(session, org),
+        own=dict(own.values) if own else {},
+        defaults=service.DEFAULTS,
+        version=own.version if own else 0,
+    )
+
+
+@router.get("/organisations/{org_id}/policies", name="policies_get")
+async def policies_get(
+    org_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+) -> PolicyRead:
+    """The policy values in force for an organisation, and which it sets itself."""
+    org = await organisations.get_visible(session, principal, org_id)
+    read = await _read(session, org)
+    set_etag(response, read.version)
+    return read
+
+
+@router.put(
+    "/organisations/{org_id}/policies", name="policies_put", description=doc(service.set_overrides)
+)
+async def policies_put(
+    org_id: uuid.UUID,
+    body: PolicyUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> PolicyRead:
+    org = await organisations.get_visible(session, principal, org_id)
+    own = await service.own_overrides(session, org)
+    check_if_match(if_match, own.version if own else 0)
+    await service.set_overrides(session, principal, org, body.values)
+    read = await _read(session, org)
+    set_etag(response, read.version)
+    return read

@@ -1,0 +1,169 @@
+"""Dues through the API: assessment, payments and their refusals, reliefs, arrears."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.api.deps import get_today
+
+TODAY = date(2026, 11, 24)
+PAY = "/api/v1/dues/payments"
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(app):
+    app.dependency_overrides[get_today] = lambda: TODAY
+    yield
+    app.dependency_overrides.pop(get_today, None)
+
+
+async def _assess(api, token, member_id, month="2026-11"):
+    r = await api.client.get(
+        f"/api/v1/members/{member_id}/dues/assessment",
+        params={"month": month},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def _pay(api, token, member_id, months, amount, paid_on="2026-11-20"):
+    return await api.client.post(
+        PAY,
+        json={"member_id": member_id, "months": months, "amount_fen": amount, "paid_on": paid_on},
+        headers=api.auth(token),
+    )
+
+
+@pytest.mark.parametrize(
+    ("category", "base_fen", "amount_fen", "rate"),
+    [
+        ("employed", 300_000, 1500, "0.005"),
+        ("employed", 300_001, 3000, "0.01"),
+        ("employed", 500_000, 5000, "0.01"),
+        ("employed", 1_000_000, 15000, "0.015"),
+        ("employed", 1_000_001, 20000, "0.02"),
+        ("retired", 500_000, 2500, "0.005"),
+        ("retired", 500_001, 5000, "0.01"),
+        ("farmer", None, 50, None),
+        ("student", None, 20, None),
+    ],
+)
+async def test_assessment_at_bracket_boundaries(api, county, category, base_fen, amount_fen, rate):
+    member = await api.member(
+        county.county_admin, county.branch_a["id"], category=category, dues_base_fen=base_fen
+    )
+    a = await _assess(api, county.admin_a, member["id"])
+    assert a["amount_fen"] == amount_fen
+    assert a["rate"] == rate
+    assert a["due"] is True
+
+
+async def test_probationary_members_pay_from_the_month_of_admission(api, county):
+    member = await api.member(
+        county.county_admin,
+        county.branch_a["id"],
+        status="probationary",
+        joined_on="2026-09-15",
+        category="student",
+    )
+    assert (await _assess(api, county.admin_a, member["id"], "2026-08"))["due"] is False
+    assert (await _assess(api, county.admin_a, member["id"], "2026-09"))["amount_fen"] == 20
+
+
+async def test_payment_is_recorded_and_a_month_cannot_be_paid_twice(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await _pay(api, county.admin_a, member["id"], ["2026-10", "2026-11"], 100)
+    assert r.status_code == 201, r.text
+    assert r.json()["months"] == ["2026-10", "2026-11"]
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11"], 50)
+    assert r.status_code == 409
+    assert r.json()["code"] == "dues.month_already_paid"
+
+
+async def test_back_payment_covers_at_most_six_months(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await _pay(api, county.admin_a, member["id"], ["2026-04"], 50)
+    assert r.status_code == 409
+    assert r.json()["code"] == "dues.back_payment_too_old"
+    r = await _pay(api, county.admin_a, member["id"], ["2026-05"], 50)
+    assert r.status_code == 201
+
+
+async def test_amount_must_match_the_assessment(api, county):
+    member = await api.member(
+        county.county_admin, county.branch_a["id"], category="employed", dues_base_fen=400_000
+    )
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11"], 3999)
+    assert r.status_code == 422
+    assert r.json()["code"] == "dues.amount_mismatch"
+    assert "4000" in r.json()["detail"]
+
+
+async def test_future_months_and_members_without_a_base_are_refused(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await _pay(api, county.admin_a, member["id"], ["2026-12"], 50)
+    assert r.json()["code"] == "dues.month_in_future"
+    employed = await api.member(county.county_admin, county.branch_a["id"], category="employed")
+    r = await api.client.get(
+        f"/api/v1/members/{employed['id']}/dues/assessment", headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "dues.base_missing"
+
+
+async def test_approved_exemption_makes_a_month_free(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{member['id']}/dues/reliefs",
+        json={
+            "kind": "exemption",
+            "from_month": "2026-10",
+            "to_month": "2026-12",
+            "approval_ref": "青党发〔2026〕7号",
+            "approved_on": "2026-09-30",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    a = await _assess(api, county.admin_a, member["id"], "2026-11")
+    assert (a["amount_fen"], a["relief"]) == (0, "exemption")
+    assert (await _pay(api, county.admin_a, member["id"], ["2026-11"], 0)).status_code == 201
+
+
+async def test_arrears_list_flags_six_consecutive_unpaid_months(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    lapsed = await api.member(county.county_admin, branch["id"], category="farmer", name="欠费")
+    payer = await api.member(county.county_admin, branch["id"], category="farmer", name="按时")
+    months = [f"2026-{m:02d}" for m in range(5, 12)]
+    assert (
+        await _pay(api, county.admin_a, payer["id"], months, 50 * len(months))
+    ).status_code == 201
+    await _pay(api, county.admin_a, lapsed["id"], ["2026-05"], 50)
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 7},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    rows = {row["member_id"]: row for row in r.json()["items"]}
+    assert set(rows) == {lapsed["id"]}
+    assert rows[lapsed["id"]]["unpaid_months"] == months[1:]
+    assert rows[lapsed["id"]]["flags"] == ["dues.six_months_unpaid"]
+    # Siblings see nothing of it.
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears", headers=api.auth(county.admin_b)
+    )
+    assert r.status_code == 404
+
+
+async def test_siblings_cannot_assess_or_pay_for_a_member(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await api.client.get(
+        f"/api/v1/members/{member['id']}/dues/assessment", headers=api.auth(county.admin_b)
+    )
+    assert r.status_code == 404
+    r = await _pay(api, county.admin_b, member["id"], ["2026-11"], 50)
+    assert r.status_code == 404
