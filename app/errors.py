@@ -172,6 +172,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dues.exemption_has_no_amount": ("免交不应填写金额", "An exemption has no amount"),
     "policy.unknown_key": ("未知的政策参数", "Unknown policy key"),
     "policy.value_invalid": ("政策参数取值无效", "Invalid policy value"),
+    "meeting.not_found": ("会议记录不存在", "No such meeting"),
+    "meeting.type_not_for_org": (
+        "该组织不召开此类会议",
+        "This organisation does not hold this meeting type",
+    ),
+    "meeting.no_committee": (
+        "未设支部委员会，不能召开支委会",
+        "No branch committee: no committee meeting",
+    ),
+    "meeting.member_not_in_org": ("人员不属于本组织", "A member is not in this organisation"),
+    "meeting.finalized": ("会议记录已归档，只能更正", "The record is locked: add an amendment"),
+    "meeting.not_finalized": (
+        "会议记录尚未归档，可直接修改",
+        "The meeting is not finalized: edit it",
+    ),
+    "meeting.votes_recorded": (
+        "已有表决记录，不能再修改出席情况",
+        "Votes were counted: attendance is fixed",
+    ),
+    "meeting.attendance_incomplete": (
+        "请先登记全部应到人员的出席情况",
+        "Record everyone's attendance first",
+    ),
+    "meeting.votes_exceed_present": ("票数超过实到有表决权人数", "More votes than voters present"),
+    "meeting.votes_not_held": ("此类会议不进行表决", "This meeting type takes no votes"),
+    "meeting.temporary_branch_no_election": (
+        "临时党支部不进行选举",
+        "A temporary branch holds no elections",
+    ),
+    "meeting.not_yet_held": ("会议尚未召开", "The meeting has not been held yet"),
+    "meeting.field_not_amendable": ("该字段不能更正", "This field cannot be amended"),
+    "meeting.excuse_needs_reason": ("请假须说明理由", "An excused absence needs a reason"),
+    "compliance.period_ambiguous": (
+        "请只指定季度或月份之一",
+        "Give a quarter or a month, not both",
+    ),
     "precondition.failed": (
         "数据已被他人修改，请刷新后重试",
         "The resource changed (If-Match failed)",

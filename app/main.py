@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
-from app.api import audit, auth, dues, members, organisations, policies, transfers, users
+from app.api import audit, auth, dues, meetings, members, organisations, policies, transfers, users
 from app.api.common import API_PREFIX
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
@@ -247,7 +247,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
-    for module in (auth, users, organisations, policies, members, transfers, dues, audit):
+    for module in (auth, users, organisations, policies, members, transfers, dues, meetings, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     _install_ops(app)
     _install_error_handlers(app)

@@ -9,8 +9,10 @@ from app.models.lifecycle import (
     MemberTransition,
     Transfer,
 )
+from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
+from app.models.outbox import OutboxEvent
 from app.models.policy import OrganisationPolicy
 from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
 
@@ -23,11 +25,16 @@ __all__ = [
     "DuesRelief",
     "IdempotencyRecord",
     "LoginThrottle",
+    "Meeting",
+    "MeetingAmendment",
+    "MeetingAttendee",
+    "MeetingVote",
     "Member",
     "MemberTransition",
     "Organisation",
     "OrganisationLeader",
     "OrganisationPolicy",
+    "OutboxEvent",
     "RefreshToken",
     "Transfer",
     "User",

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Conflict, Unprocessable
 from app.models.enums import MemberStatus, Role
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
+from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role
@@ -311,7 +312,7 @@ class TimelineEvent:
 
 
 async def member_timeline(session: AsyncSession, member: Member) -> list[TimelineEvent]:
-    """The electronic record (电子档案): milestones, status changes, transfers and dues."""
+    """The electronic record (电子档案): milestones, status changes, transfers, meetings, dues."""
     events: list[TimelineEvent] = []
     labels = {
         "applied_on": "递交入党申请书 applied",
@@ -381,6 +382,22 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 "dues_payment",
                 f"缴纳党费 {payment.amount_fen / 100:.2f} 元",
                 {"payment_id": str(payment.id), "amount_fen": payment.amount_fen},
+            )
+        )
+    attended = (
+        await session.execute(
+            select(Meeting, MeetingAttendee.presence)
+            .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(MeetingAttendee.member_id == member.id, Meeting.state == "finalized")
+        )
+    ).all()
+    for meeting, presence in attended:
+        events.append(
+            TimelineEvent(
+                meeting.held_on,
+                "meeting",
+                f"{meeting.type}: {meeting.topic} ({presence})",
+                {"meeting_id": str(meeting.id), "type": meeting.type, "presence": presence},
             )
         )
     events.sort(key=lambda e: (e.on, e.kind))

@@ -6,6 +6,7 @@ that sets a value wins, and the defaults below apply where nobody does.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +34,14 @@ DEFAULTS: dict[str, Any] = {
     # Dues
     "dues_farmer_monthly_fen": 50,
     "dues_rounding": "half_up",
+    # Meetings (三会一课): how often each type is due
+    "cadence_general_meeting": "quarterly",
+    "cadence_committee_meeting": "monthly",
+    "cadence_group_meeting": "monthly",
+    "cadence_party_lecture": "quarterly",
+    "cadence_theme_day": "monthly",
+    "cadence_life_meeting": "yearly",
+    "cadence_democratic_review": "yearly",
 }
 
 
@@ -49,6 +58,18 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "transfer_overdue_months": (1, 24),
     "dues_farmer_monthly_fen": (20, 100),
     "dues_rounding": ("half_up", "half_even", "down", "up"),
+    **{
+        f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")
+        for t in (
+            "general_meeting",
+            "committee_meeting",
+            "group_meeting",
+            "party_lecture",
+            "theme_day",
+            "life_meeting",
+            "democratic_review",
+        )
+    },
 }
 
 
@@ -123,3 +144,23 @@ async def effective_policy(session: AsyncSession, org: Organisation) -> dict[str
     for _depth, overrides in rows:
         values.update({k: v for k, v in overrides.items() if k in DEFAULTS})
     return values
+
+
+async def effective_policies(
+    session: AsyncSession, orgs: list[Organisation]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Effective values for many organisations with one query (reports over a subtree)."""
+    node_ids = {n for org in orgs for n in ancestor_node_ids(org.path)}
+    rows = await session.execute(
+        select(Organisation.node_id, OrganisationPolicy.values)
+        .join(OrganisationPolicy, OrganisationPolicy.org_id == Organisation.id)
+        .where(Organisation.node_id.in_(node_ids))
+    )
+    by_node = {node_id: values for node_id, values in rows.all()}
+    result: dict[uuid.UUID, dict[str, Any]] = {}
+    for org in orgs:
+        values = dict(DEFAULTS)
+        for node_id in ancestor_node_ids(org.path):
+            values.update({k: v for k, v in by_node.get(node_id, {}).items() if k in DEFAULTS})
+        result[org.id] = values
+    return result

@@ -1,0 +1,288 @@
+"""Meeting (三会一课) endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Response, status
+
+from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.models.meeting import Meeting
+from app.schemas.common import Page
+from app.schemas.meetings import (
+    AmendmentCreate,
+    AmendmentRead,
+    AttendanceEntry,
+    AttendanceRead,
+    Compliance,
+    MeetingCreate,
+    MeetingRead,
+    MeetingSummary,
+    MeetingType,
+    MeetingUpdate,
+    MemberMeetings,
+    VoteCreate,
+    VoteRead,
+)
+from app.services import compliance, members, organisations
+from app.services import meetings as service
+
+router = make_router("meetings")
+
+
+async def _read(session: SessionDep, meeting: Meeting) -> MeetingRead:
+    amendments = await service.amendments(session, meeting.id)
+    amended: dict[str, Any] = {}
+    for a in amendments:
+        amended[a.field] = a.value  # later amendments win
+    return MeetingRead.model_validate(
+        {
+            **{
+                name: getattr(meeting, name)
+                for name in (
+                    "id",
+                    "org_id",
+                    "type",
+                    "held_on",
+                    "place",
+                    "topic",
+                    "host_id",
+                    "recorder_id",
+                    "minutes",
+                    "resolutions",
+                    "state",
+                    "finalized_at",
+                    "version",
+                )
+            },
+            "attendance": [
+                AttendanceRead.model_validate(a, from_attributes=True)
+                for a in await service.attendees(session, meeting.id)
+            ],
+            "votes": [
+                VoteRead.model_validate(v, from_attributes=True)
+                for v in await service.votes(session, meeting.id)
+            ],
+            "amendments": [
+                AmendmentRead.model_validate(a, from_attributes=True) for a in amendments
+            ],
+            "amended": amended,
+        }
+    )
+
+
+@router.post(
+    "/meetings",
+    name="meetings_create",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.plan_meeting),
+)
+async def meetings_create(
+    body: MeetingCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> MeetingRead:
+    org = await organisations.get_visible(session, principal, body.org_id)
+    data = body.model_dump(exclude={"org_id", "expected_member_ids"})
+    data["type"] = body.type.value
+    meeting = await service.plan_meeting(session, principal, org, data, body.expected_member_ids)
+    response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
+    set_etag(response, meeting.version)
+    return await _read(session, meeting)
+
+
+@router.get("/meetings", name="meetings_list", description=doc(service.list_meetings))
+async def meetings_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    within: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+    type: MeetingType | None = None,
+    state: Literal["planned", "finalized"] | None = None,
+    held_from: date | None = None,
+    held_to: date | None = None,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+) -> Page[MeetingSummary]:
+    within_path = None
+    if within is not None:
+        within_path = (await organisations.get_visible(session, principal, within)).path
+    page = await service.list_meetings(
+        session,
+        principal,
+        within_path=within_path,
+        org_id=org_id,
+        meeting_type=type.value if type else None,
+        state=state,
+        held_from=held_from,
+        held_to=held_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(
+        items=[MeetingSummary.model_validate(m, from_attributes=True) for m in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/meetings/{meeting_id}", name="meetings_get")
+async def meetings_get(
+    meeting_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+) -> MeetingRead:
+    """The record with attendance, votes, and amendments beside the original text."""
+    meeting = await service.get_visible(session, principal, meeting_id)
+    set_etag(response, meeting.version)
+    return await _read(session, meeting)
+
+
+@router.patch(
+    "/meetings/{meeting_id}", name="meetings_update", description=doc(service.update_meeting)
+)
+async def meetings_update(
+    meeting_id: uuid.UUID,
+    body: MeetingUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> MeetingRead:
+    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
+    check_if_match(if_match, meeting.version)
+    meeting = await service.update_meeting(
+        session, principal, meeting, body.model_dump(exclude_unset=True)
+    )
+    set_etag(response, meeting.version)
+    return await _read(session, meeting)
+
+
+@router.put(
+    "/meetings/{meeting_id}/attendance",
+    name="meetings_attendance",
+    description=doc(service.record_attendance),
+)
+async def meetings_attendance(
+    meeting_id: uuid.UUID,
+    body: list[AttendanceEntry],
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> MeetingRead:
+    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
+    check_if_match(if_match, meeting.version)
+    await service.record_attendance(session, principal, meeting, [e.model_dump() for e in body])
+    set_etag(response, meeting.version)
+    return await _read(session, meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/votes",
+    name="meetings_vote",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.record_vote),
+)
+async def meetings_vote(
+    meeting_id: uuid.UUID,
+    body: VoteCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> VoteRead:
+    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
+    vote = await service.record_vote(session, principal, meeting, body.model_dump(), today)
+    response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
+    return VoteRead.model_validate(vote, from_attributes=True)
+
+
+@router.post(
+    "/meetings/{meeting_id}/finalize",
+    name="meetings_finalize",
+    description=doc(service.finalize_meeting),
+)
+async def meetings_finalize(
+    meeting_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> MeetingRead:
+    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
+    meeting = await service.finalize_meeting(session, principal, meeting, today)
+    set_etag(response, meeting.version)
+    return await _read(session, meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/amendments",
+    name="meetings_amend",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.amend_meeting),
+)
+async def meetings_amend(
+    meeting_id: uuid.UUID,
+    body: AmendmentCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> AmendmentRead:
+    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
+    amendment = await service.amend_meeting(
+        session, principal, meeting, body.field, body.value, body.reason
+    )
+    response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
+    return AmendmentRead.model_validate(amendment, from_attributes=True)
+
+
+@router.get(
+    "/organisations/{org_id}/meeting-compliance",
+    name="meetings_compliance",
+    description=doc(compliance.meeting_compliance),
+)
+async def meetings_compliance(
+    org_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    as_of: AsOfDep,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="Default: as_of's year.")
+    ] = None,
+    quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    only_overdue: bool = False,
+) -> Compliance:
+    org = await organisations.get_visible(session, principal, org_id)
+    report = await compliance.meeting_compliance(
+        session,
+        org,
+        year=year or as_of.year,
+        quarter=quarter,
+        month=month,
+        as_of=as_of,
+        only_overdue=only_overdue,
+    )
+    return Compliance.model_validate(report, from_attributes=True)
+
+
+@router.get("/members/{member_id}/meetings", name="members_meetings")
+async def members_meetings(
+    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> MemberMeetings:
+    """The meetings a member was expected at, with presence and attendance rate."""
+    member = await members.get_visible(session, principal, member_id)
+    rows, rate = await service.member_meetings(session, member)
+    return MemberMeetings.model_validate(
+        {
+            "member_id": member.id,
+            "attendance_rate": rate,
+            "items": [
+                {
+                    **MeetingSummary.model_validate(r.meeting, from_attributes=True).model_dump(),
+                    "presence": r.presence,
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+        }
+    )

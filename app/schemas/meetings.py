@@ -1,0 +1,171 @@
+"""Meeting (三会一课) schemas."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.models.enums import MemberStatus
+from app.schemas.common import InputModel
+
+
+class MeetingType(StrEnum):
+    general_meeting = "general_meeting"  # 支部党员大会
+    committee_meeting = "committee_meeting"  # 支委会
+    group_meeting = "group_meeting"  # 党小组会
+    party_lecture = "party_lecture"  # 党课
+    theme_day = "theme_day"  # 主题党日
+    life_meeting = "life_meeting"  # 组织生活会
+    democratic_review = "democratic_review"  # 民主评议党员
+
+
+Presence = Literal["present", "excused", "absent"]
+
+
+class MeetingCreate(InputModel):
+    org_id: uuid.UUID
+    type: MeetingType
+    held_on: date
+    topic: str = Field(min_length=1, max_length=500)
+    place: str | None = Field(default=None, max_length=200)
+    host_id: uuid.UUID | None = None
+    recorder_id: uuid.UUID | None = None
+    expected_member_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        description="Defaults to the group's members, the committee, or the branch's members.",
+    )
+
+
+class MeetingUpdate(InputModel):
+    held_on: date | None = None
+    topic: str | None = Field(default=None, min_length=1, max_length=500)
+    place: str | None = Field(default=None, max_length=200)
+    host_id: uuid.UUID | None = None
+    recorder_id: uuid.UUID | None = None
+    minutes: str | None = Field(default=None, max_length=100_000)
+    resolutions: str | None = Field(default=None, max_length=100_000)
+
+
+class AttendanceEntry(InputModel):
+    member_id: uuid.UUID
+    presence: Presence
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AttendanceRead(BaseModel):
+    member_id: uuid.UUID
+    presence: Presence | None
+    reason: str | None
+    has_vote: bool
+
+
+class VoteCreate(InputModel):
+    kind: Literal["decision", "election"]
+    subject: str = Field(min_length=1, max_length=500)
+    ayes: int = Field(ge=0)
+    nays: int = Field(ge=0)
+    abstentions: int = Field(default=0, ge=0)
+    member_id: uuid.UUID | None = Field(
+        default=None, description="With `to_status`: the member whose status the vote changes."
+    )
+    to_status: MemberStatus | None = None
+    extension_months: int | None = Field(default=None, ge=6, le=12)
+
+
+class VoteRead(BaseModel):
+    id: uuid.UUID
+    kind: Literal["decision", "election"]
+    subject: str
+    ayes: int
+    nays: int
+    abstentions: int
+    voters_expected: int
+    voters_present: int
+    valid: bool
+    invalid_reason: str | None
+    passed: bool
+    member_id: uuid.UUID | None
+    to_status: MemberStatus | None
+    transition_id: uuid.UUID | None
+
+
+class AmendmentCreate(InputModel):
+    field: Literal["place", "topic", "minutes", "resolutions", "attendance"]
+    value: Any
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class AmendmentRead(BaseModel):
+    id: uuid.UUID
+    field: str
+    value: Any
+    reason: str
+    actor_username: str | None
+    recorded_at: datetime
+
+
+class MeetingRead(BaseModel):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    type: MeetingType
+    held_on: date
+    place: str | None
+    topic: str
+    host_id: uuid.UUID | None
+    recorder_id: uuid.UUID | None
+    minutes: str | None = Field(description="As finalized: amendments never overwrite it.")
+    resolutions: str | None
+    state: Literal["planned", "finalized"]
+    finalized_at: datetime | None
+    attendance: list[AttendanceRead]
+    votes: list[VoteRead]
+    amendments: list[AmendmentRead]
+    amended: dict[str, Any] = Field(description="Current values of amended fields (latest wins).")
+    version: int
+
+
+class MeetingSummary(BaseModel):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    type: MeetingType
+    held_on: date
+    topic: str
+    state: Literal["planned", "finalized"]
+    version: int
+
+
+class MemberMeeting(MeetingSummary):
+    presence: Presence | None
+    reason: str | None
+
+
+class MemberMeetings(BaseModel):
+    member_id: uuid.UUID
+    attendance_rate: float | None = Field(description="Present / finalized meetings expected.")
+    items: list[MemberMeeting]
+
+
+class ComplianceRow(BaseModel):
+    org_id: uuid.UUID
+    org_code: str
+    org_name: str
+    type: MeetingType
+    cadence: str
+    required: int
+    held: int
+    dates: list[date]
+    attendance_rate: float | None
+    overdue: bool
+    missing: list[str] = Field(description="Sub-periods that ended without a finalized meeting.")
+
+
+class Compliance(BaseModel):
+    as_of: date
+    period: str
+    rate: float | None
+    rows: list[ComplianceRow]
+    totals: dict[str, dict[str, float | int | None]]

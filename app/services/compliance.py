@@ -1,0 +1,235 @@
+"""Meeting compliance (三会一课落实情况): who held what they should, and what is overdue.
+
+For every organisation in a subtree that should hold a meeting type under the
+cadence policy (branches: general meetings, lectures, theme days, life meetings,
+reviews, and committee meetings where a committee exists; party groups: group
+meetings), the report splits the period into the cadence's sub-periods (months,
+quarters, the year) and counts those with a finalized meeting. A sub-period that
+ended before `as_of` without one is overdue.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Unprocessable
+from app.models.enums import OrgType
+from app.models.meeting import Meeting, MeetingAttendee
+from app.models.organisation import Organisation, OrganisationLeader
+from app.services.lifecycle import add_months
+from app.services.meetings import COMMITTEE_MINIMUM
+from app.services.policies import effective_policies
+
+BRANCH_DUTIES = (
+    "general_meeting",
+    "party_lecture",
+    "theme_day",
+    "life_meeting",
+    "democratic_review",
+)
+CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # exclusive
+    label: str
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+
+
+def period_for(year: int, quarter: int | None, month: int | None) -> Period:
+    if quarter is not None and month is not None:
+        raise Unprocessable.field("quarter", "compliance.period_ambiguous", "quarter or month")
+    if quarter is not None:
+        start = date(year, 3 * quarter - 2, 1)
+        return Period(start, add_months(start, 3), f"{year}-Q{quarter}")
+    if month is not None:
+        start = date(year, month, 1)
+        return Period(start, add_months(start, 1), f"{year}-{month:02d}")
+    return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year))
+
+
+def sub_periods(period: Period, cadence: str) -> list[Period]:
+    """The cadence's slots inside the period; none when a slot is longer than the period."""
+    length = CADENCE_MONTHS.get(cadence)
+    if length is None or length > period.months:
+        return []
+    slots = []
+    start = period.start
+    while start < period.end:
+        end = add_months(start, length)
+        if length == 1:
+            label = f"{start:%Y-%m}"
+        elif length == 3:
+            label = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        else:
+            label = str(start.year)
+        slots.append(Period(start, end, label))
+        start = end
+    return slots
+
+
+@dataclass
+class ComplianceRow:
+    org_id: uuid.UUID
+    org_code: str
+    org_name: str
+    type: str
+    cadence: str
+    required: int
+    held: int
+    dates: list[date] = field(default_factory=list)
+    attendance_rate: float | None = None
+    overdue: bool = False
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ComplianceReport:
+    as_of: date
+    period: str
+    rate: float | None
+    rows: list[ComplianceRow]
+    totals: dict[str, dict[str, float | int | None]]
+
+
+async def _duties(
+    session: AsyncSession, orgs: list[Organisation], as_of: date
+) -> dict[uuid.UUID, list[str]]:
+    branch_ids = [o.id for o in orgs if o.type in (OrgType.branch, OrgType.joint_branch)]
+    committee_sizes: dict[uuid.UUID, int] = {}
+    if branch_ids:
+        rows = await session.execute(
+            select(
+                OrganisationLeader.org_id, func.count(func.distinct(OrganisationLeader.member_id))
+            )
+            .where(
+                OrganisationLeader.org_id.in_(branch_ids),
+                OrganisationLeader.started_on <= as_of,
+                or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
+            )
+            .group_by(OrganisationLeader.org_id)
+        )
+        committee_sizes = {org_id: int(n) for org_id, n in rows.all()}
+    duties: dict[uuid.UUID, list[str]] = {}
+    for org in orgs:
+        if org.type == OrgType.group:
+            duties[org.id] = ["group_meeting"]
+        elif org.type in (OrgType.branch, OrgType.joint_branch):
+            types = list(BRANCH_DUTIES)
+            if committee_sizes.get(org.id, 0) >= COMMITTEE_MINIMUM:
+                types.insert(1, "committee_meeting")
+            duties[org.id] = types
+    return duties
+
+
+async def meeting_compliance(
+    session: AsyncSession,
+    root: Organisation,
+    *,
+    year: int,
+    quarter: int | None,
+    month: int | None,
+    as_of: date,
+    only_overdue: bool = False,
+) -> ComplianceReport:
+    """Compliance of the whole subtree for a year, quarter or month, as of a date."""
+    period = period_for(year, quarter, month)
+    orgs = list(
+        (
+            await session.scalars(
+                select(Organisation)
+                .where(
+                    Organisation.path.like(root.path + "%"),
+                    or_(
+                        Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= period.end
+                    ),
+                    Organisation.type.in_([OrgType.branch, OrgType.joint_branch, OrgType.group]),
+                )
+                .order_by(Organisation.path)
+            )
+        ).all()
+    )
+    duties = await _duties(session, orgs, as_of)
+    policies = await effective_policies(session, orgs)
+    present = func.count().filter(MeetingAttendee.presence == "present")
+    meetings = (
+        await session.execute(
+            select(
+                Meeting.org_id,
+                Meeting.type,
+                Meeting.held_on,
+                present,
+                func.count(MeetingAttendee.member_id),
+            )
+            .outerjoin(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(
+                Meeting.org_path.like(root.path + "%"),
+                Meeting.state == "finalized",
+                Meeting.held_on >= period.start,
+                Meeting.held_on < period.end,
+                Meeting.held_on <= as_of,
+            )
+            .group_by(Meeting.id)
+        )
+    ).all()
+    held: dict[tuple[uuid.UUID, str], list[tuple[date, int, int]]] = defaultdict(list)
+    for org_id, meeting_type, held_on, n_present, n_expected in meetings:
+        held[(org_id, meeting_type)].append((held_on, int(n_present), int(n_expected)))
+    rows: list[ComplianceRow] = []
+    totals: dict[str, dict[str, float | int | None]] = {}
+    for org in orgs:
+        for meeting_type in duties.get(org.id, []):
+            cadence = str(policies[org.id][f"cadence_{meeting_type}"])
+            slots = sub_periods(period, cadence)
+            if not slots:
+                continue
+            records = sorted(held.get((org.id, meeting_type), []))
+            row = ComplianceRow(
+                org_id=org.id,
+                org_code=org.code,
+                org_name=org.name,
+                type=meeting_type,
+                cadence=cadence,
+                required=len(slots),
+                held=0,
+                dates=[r[0] for r in records],
+            )
+            for slot in slots:
+                if any(slot.start <= r[0] < slot.end for r in records):
+                    row.held += 1
+                elif slot.end <= as_of:
+                    row.missing.append(slot.label)
+            row.overdue = bool(row.missing)
+            expected = sum(r[2] for r in records)
+            row.attendance_rate = (
+                round(sum(r[1] for r in records) / expected, 4) if expected else None
+            )
+            total = totals.setdefault(meeting_type, {"required": 0, "held": 0, "overdue": 0})
+            total["required"] = int(total["required"] or 0) + row.required
+            total["held"] = int(total["held"] or 0) + row.held
+            total["overdue"] = int(total["overdue"] or 0) + int(row.overdue)
+            if row.overdue or not only_overdue:
+                rows.append(row)
+    for total in totals.values():
+        required = int(total["required"] or 0)
+        total["rate"] = round(int(total["held"] or 0) / required, 4) if required else None
+    required_all = sum(int(t["required"] or 0) for t in totals.values())
+    held_all = sum(int(t["held"] or 0) for t in totals.values())
+    return ComplianceReport(
+        as_of=as_of,
+        period=period.label,
+        rate=round(held_all / required_all, 4) if required_all else None,
+        rows=rows,
+        totals=totals,
+    )
