@@ -23,7 +23,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
-from app.api import audit, auth, dues, meetings, members, organisations, policies, transfers, users
+from app.api import (
+    audit,
+    auth,
+    dues,
+    meetings,
+    members,
+    organisations,
+    points,
+    policies,
+    transfers,
+    users,
+)
 from app.api.common import API_PREFIX
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
@@ -247,7 +258,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
-    for module in (auth, users, organisations, policies, members, transfers, dues, meetings, audit):
+    routers = (auth, users, organisations, policies, members, transfers, dues, meetings, points)
+    for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     _install_ops(app)
     _install_error_handlers(app)

@@ -13,6 +13,7 @@ from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, Meeti
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.models.outbox import OutboxEvent
+from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
 from app.models.policy import OrganisationPolicy
 from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
 
@@ -35,7 +36,12 @@ __all__ = [
     "OrganisationLeader",
     "OrganisationPolicy",
     "OutboxEvent",
+    "PointEntry",
+    "PointRule",
+    "PointRuleVersion",
+    "PointScheme",
     "RefreshToken",
+    "ReviewGrade",
     "Transfer",
     "User",
 ]

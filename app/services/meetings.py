@@ -25,7 +25,7 @@ from app.models.organisation import Organisation, OrganisationLeader
 from app.models.outbox import OutboxEvent
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, in_scope, require_role, subtree_filter
-from app.services import audit, lifecycle
+from app.services import audit, lifecycle, points
 
 BRANCH_MEETINGS = frozenset(
     {"general_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_review"}
@@ -441,6 +441,10 @@ async def finalize_meeting(
         )
     )
     await session.flush()
+    # Attendance scores through the points engine in this same transaction.
+    await points.score_meeting(
+        session, meeting.id, meeting.held_on, [(a.member_id, a.presence or "") for a in rows]
+    )
     audit.record(session, principal, "meeting.finalized", "meeting", meeting.id, meeting.org_path)
     return meeting
 

@@ -1,0 +1,293 @@
+"""Points (积分) endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Response, status
+
+from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
+from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.errors import NotFound
+from app.schemas.common import Page
+from app.schemas.points import (
+    BalanceRead,
+    EntryCreate,
+    EntryDecision,
+    EntryRead,
+    EntryState,
+    GradesConfirm,
+    GradesConfirmed,
+    Ranking,
+    RankItem,
+    RuleCreate,
+    RuleRead,
+    RuleUpdate,
+    SchemeCreate,
+    SchemeRead,
+)
+from app.services import members, organisations
+from app.services import points as service
+
+router = make_router("points")
+
+
+def _entry(entry: object) -> EntryRead:
+    return EntryRead.model_validate(entry, from_attributes=True)
+
+
+@router.post(
+    "/point-schemes",
+    name="points_schemes_set",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.upsert_scheme),
+)
+async def points_schemes_set(
+    body: SchemeCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> SchemeRead:
+    org = await organisations.get_visible(session, principal, body.org_id)
+    scheme = await service.upsert_scheme(
+        session, principal, org, body.year, body.base, [b.model_dump() for b in body.grade_bands]
+    )
+    response.headers["Location"] = (
+        f"{API_PREFIX}/organisations/{org.id}/point-scheme?year={body.year}"
+    )
+    return SchemeRead.model_validate(scheme, from_attributes=True)
+
+
+@router.get("/organisations/{org_id}/point-scheme", name="points_scheme_get")
+async def points_scheme_get(
+    org_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    year: int | None = None,
+) -> SchemeRead:
+    """The scheme in force for the organisation: its own or the nearest ancestor's."""
+    org = await organisations.get_visible(session, principal, org_id)
+    scheme = await service.scheme_for(session, org.path, year or today.year)
+    if scheme is None:
+        raise NotFound("points.scheme_not_found")
+    return SchemeRead.model_validate(scheme, from_attributes=True)
+
+
+@router.post(
+    "/point-rules",
+    name="points_rules_create",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.create_rule),
+)
+async def points_rules_create(
+    body: RuleCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> RuleRead:
+    org = await organisations.get_visible(session, principal, body.org_id)
+    rule = await service.create_rule(session, principal, org, body.model_dump(exclude={"org_id"}))
+    response.headers["Location"] = f"{API_PREFIX}/point-rules/{rule.id}"
+    set_etag(response, rule.version)
+    return RuleRead.model_validate(rule, from_attributes=True)
+
+
+@router.get("/point-rules", name="points_rules_list", description=doc(service.list_rules))
+async def points_rules_list(
+    org_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    include_inherited: bool = True,
+) -> list[RuleRead]:
+    org = await organisations.get_visible(session, principal, org_id)
+    rules = await service.list_rules(session, principal, org, include_inherited=include_inherited)
+    return [RuleRead.model_validate(r, from_attributes=True) for r in rules]
+
+
+@router.get("/point-rules/{rule_id}", name="points_rules_get")
+async def points_rules_get(
+    rule_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+) -> RuleRead:
+    """One rule item that applies in, or is defined inside, your subtree."""
+    rule = await service.get_rule(session, principal, rule_id)
+    set_etag(response, rule.version)
+    return RuleRead.model_validate(rule, from_attributes=True)
+
+
+@router.patch(
+    "/point-rules/{rule_id}", name="points_rules_update", description=doc(service.update_rule)
+)
+async def points_rules_update(
+    rule_id: uuid.UUID,
+    body: RuleUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> RuleRead:
+    rule = await service.get_rule(session, principal, rule_id)
+    await organisations.get_visible(session, principal, rule.org_id)  # only your own subtree edits
+    check_if_match(if_match, rule.version)
+    rule = await service.update_rule(session, principal, rule, body.model_dump(exclude_unset=True))
+    set_etag(response, rule.version)
+    return RuleRead.model_validate(rule, from_attributes=True)
+
+
+@router.post(
+    "/point-entries",
+    name="points_entries_create",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "The source key had already scored: the existing entry."}},
+    description=doc(service.create_entry),
+)
+async def points_entries_create(
+    body: EntryCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> EntryRead:
+    entry, created = await service.create_entry(
+        session,
+        principal,
+        service.EntryRequest(
+            body.member_id,
+            body.rule_id,
+            body.occurred_on,
+            body.source_key,
+            body.note,
+            body.evidence,
+        ),
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"{API_PREFIX}/point-entries/{entry.id}"
+    return _entry(entry)
+
+
+@router.get("/point-entries", name="points_entries_list", description=doc(service.list_entries))
+async def points_entries_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    within: uuid.UUID | None = None,
+    member_id: uuid.UUID | None = None,
+    state: EntryState | None = None,
+    year: int | None = None,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+) -> Page[EntryRead]:
+    within_path = None
+    if within is not None:
+        within_path = (await organisations.get_visible(session, principal, within)).path
+    page = await service.list_entries(
+        session,
+        principal,
+        within_path=within_path,
+        member_id=member_id,
+        state=state,
+        year=year,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=[_entry(e) for e in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/point-entries/{entry_id}", name="points_entries_get")
+async def points_entries_get(
+    entry_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> EntryRead:
+    """One ledger line in your subtree (a member: their own)."""
+    return _entry(await service.get_entry(session, principal, entry_id))
+
+
+@router.post(
+    "/point-entries/{entry_id}/approve",
+    name="points_entries_approve",
+    description=doc(service.approve_entry),
+)
+async def points_entries_approve(
+    entry_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> EntryRead:
+    entry = await service.get_entry(session, principal, entry_id)
+    return _entry(await service.approve_entry(session, principal, entry))
+
+
+@router.post(
+    "/point-entries/{entry_id}/reject",
+    name="points_entries_reject",
+    description=doc(service.reject_entry),
+)
+async def points_entries_reject(
+    entry_id: uuid.UUID, body: EntryDecision, session: SessionDep, principal: PrincipalDep
+) -> EntryRead:
+    entry = await service.get_entry(session, principal, entry_id)
+    return _entry(await service.reject_entry(session, principal, entry, body.reason))
+
+
+@router.post(
+    "/point-entries/{entry_id}/reverse",
+    name="points_entries_reverse",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.reverse_entry),
+)
+async def points_entries_reverse(
+    entry_id: uuid.UUID,
+    body: EntryDecision,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> EntryRead:
+    entry = await service.get_entry(session, principal, entry_id)
+    reversal = await service.reverse_entry(session, principal, entry, body.reason)
+    response.headers["Location"] = f"{API_PREFIX}/point-entries/{reversal.id}"
+    return _entry(reversal)
+
+
+@router.get("/members/{member_id}/points", name="points_balance", description=doc(service.balance))
+async def points_balance(
+    member_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    year: int | None = None,
+) -> BalanceRead:
+    member = await members.get_visible(session, principal, member_id)
+    b = await service.balance(session, member, year or today.year)
+    return BalanceRead(
+        member_id=member.id,
+        year=b.year,
+        base=b.base,
+        total=b.total,
+        grade=b.grade,
+        by_category=b.by_category,
+        entries=[_entry(e) for e in b.entries],
+    )
+
+
+@router.get(
+    "/organisations/{org_id}/points/ranking",
+    name="points_ranking",
+    description=doc(service.ranking),
+)
+async def points_ranking(
+    org_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    year: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Ranking:
+    org = await organisations.get_visible(session, principal, org_id)
+    rows, mine = await service.ranking(session, org, year or today.year, limit, principal.member_id)
+    return Ranking(
+        year=year or today.year,
+        items=[RankItem.model_validate(r, from_attributes=True) for r in rows],
+        me=RankItem.model_validate(mine, from_attributes=True) if mine else None,
+    )
+
+
+@router.post(
+    "/organisations/{org_id}/points/review-grades",
+    name="points_review_grades",
+    description=doc(service.confirm_grades),
+)
+async def points_review_grades(
+    org_id: uuid.UUID, body: GradesConfirm, session: SessionDep, principal: PrincipalDep
+) -> GradesConfirmed:
+    org = await organisations.get_visible(session, principal, org_id)
+    count = await service.confirm_grades(
+        session, principal, org, body.year, [(g.member_id, g.grade) for g in body.grades]
+    )
+    return GradesConfirmed(year=body.year, confirmed=count)

@@ -1,0 +1,839 @@
+"""Points engine (积分制管理): schemes, rule items, the ledger, caps, rankings.
+
+Invariant: for every member and year, the balance is the applicable scheme's base
+plus the sum of the member's approved entries. Reversed entries and the reversing
+lines that document them are not approved, so they never count. Caps are checked
+whenever an entry becomes approved, under a lock on the member, so concurrent
+approvals cannot overshoot; a source key scores once, whatever the retries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock
+from app.errors import Conflict, NotFound, Unprocessable
+from app.models.enums import MemberStatus, Role
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
+from app.pagination import Page, paginate, parse_sort
+from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.services import audit
+from app.services.policies import ancestor_node_ids
+
+RULE_FIELDS = (
+    "code",
+    "name",
+    "category",
+    "points",
+    "cap_month",
+    "cap_year",
+    "needs_approval",
+    "needs_evidence",
+    "trigger",
+    "active",
+)
+GRADES = ("excellent", "qualified", "basically_qualified", "unqualified")
+TRIGGERS = ("meeting.present", "meeting.absent", "service.hours")
+
+
+def _admin(principal: Principal) -> None:
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
+# --- Schemes and rules ---------------------------------------------------------------------
+
+
+async def upsert_scheme(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    year: int,
+    base: int,
+    grade_bands: list[dict[str, Any]],
+) -> PointScheme:
+    """Set an organisation's scheme for a year (积分方案): base points and grade bands.
+
+    The scheme applies to the whole subtree unless a lower organisation sets its own.
+    """
+    require_role(principal, Role.org_admin)
+    mins = [band["min"] for band in grade_bands]
+    if len(set(mins)) != len(mins):
+        raise Unprocessable.field("grade_bands", "points.bands_overlap", "band minimums repeat")
+    scheme = await session.scalar(
+        select(PointScheme).where(PointScheme.org_id == org.id, PointScheme.year == year)
+    )
+    bands = sorted(grade_bands, key=lambda b: b["min"], reverse=True)
+    if scheme is None:
+        scheme = PointScheme(
+            org_id=org.id, org_path=org.path, year=year, base=base, grade_bands=bands
+        )
+        session.add(scheme)
+    else:
+        scheme.base, scheme.grade_bands = base, bands
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "points.scheme_set",
+        "organisation",
+        org.id,
+        org.path,
+        after={"year": year, "base": base, "grade_bands": bands},
+    )
+    return scheme
+
+
+async def scheme_for(session: AsyncSession, org_path: str, year: int) -> PointScheme | None:
+    """The nearest scheme on the organisation's path (itself or an ancestor)."""
+    node_ids = ancestor_node_ids(org_path)
+    return await session.scalar(
+        select(PointScheme)
+        .join(Organisation, Organisation.id == PointScheme.org_id)
+        .where(Organisation.node_id.in_(node_ids), PointScheme.year == year)
+        .order_by(func.length(PointScheme.org_path).desc())
+        .limit(1)
+    )
+
+
+def _check_within_parent(parent: dict[str, Any], data: dict[str, Any]) -> None:
+    """A lower organisation's item stays inside the caps of the item it refines."""
+    if data["category"] != parent["category"]:
+        raise Conflict("points.category_differs", f"the parent item is {parent['category']}")
+    for cap in ("cap_month", "cap_year"):
+        limit = parent[cap]
+        if limit is None:
+            continue
+        value = data.get(cap)
+        if value is None or value > limit:
+            raise Conflict(
+                "points.cap_exceeds_parent",
+                f"{cap} must be at most {limit} (set by {parent['code']})",
+            )
+        if data["points"] > limit:
+            raise Conflict(
+                "points.cap_exceeds_parent",
+                f"points must be at most {limit} (set by {parent['code']})",
+            )
+
+
+async def create_rule(
+    session: AsyncSession, principal: Principal, org: Organisation, data: dict[str, Any]
+) -> PointRule:
+    """Add a rule item (积分细则) for your organisation's subtree.
+
+    A lower organisation may refine an ancestor's item (`parent_rule_id`): same
+    category, and points and caps no larger than the ancestor's caps.
+    """
+    require_role(principal, Role.org_admin)
+    parent_id = data.pop("parent_rule_id", None)
+    if parent_id is not None:
+        parent = await session.get(PointRule, parent_id)
+        if parent is None or not org.path.startswith(parent.org_path) or parent.org_id == org.id:
+            raise Unprocessable.field(
+                "parent_rule_id", "points.parent_not_ancestor", "the item must be an ancestor's"
+            )
+        _check_within_parent(audit.snapshot(parent, RULE_FIELDS), data)
+    if data.get("trigger") not in (None, *TRIGGERS):
+        raise Unprocessable.field("trigger", "points.trigger_unknown", f"one of {TRIGGERS}")
+    if await session.scalar(
+        select(PointRule.id).where(PointRule.org_id == org.id, PointRule.code == data["code"])
+    ):
+        raise Conflict("points.rule_code_taken")
+    rule = PointRule(
+        org_id=org.id, org_path=org.path, parent_rule_id=parent_id, active=True, **data
+    )
+    session.add(rule)
+    await session.flush()
+    await _snapshot(session, rule)
+    audit.record(
+        session,
+        principal,
+        "points.rule_created",
+        "organisation",
+        org.id,
+        org.path,
+        after={"rule_id": str(rule.id), **audit.snapshot(rule, RULE_FIELDS)},
+    )
+    return rule
+
+
+async def _snapshot(session: AsyncSession, rule: PointRule) -> None:
+    session.add(
+        PointRuleVersion(
+            rule_id=rule.id, version=rule.version, snapshot=audit.snapshot(rule, RULE_FIELDS)
+        )
+    )
+    await session.flush()
+
+
+async def update_rule(
+    session: AsyncSession, principal: Principal, rule: PointRule, changes: dict[str, Any]
+) -> PointRule:
+    """Change a rule item: a new version; entries keep the version they were scored under."""
+    require_role(principal, Role.org_admin)
+    merged = {**audit.snapshot(rule, RULE_FIELDS), **changes}
+    if rule.parent_rule_id is not None:
+        parent = await session.get(PointRule, rule.parent_rule_id)
+        assert parent is not None
+        _check_within_parent(audit.snapshot(parent, RULE_FIELDS), merged)
+    children = (
+        await session.scalars(select(PointRule).where(PointRule.parent_rule_id == rule.id))
+    ).all()
+    for child in children:
+        _check_within_parent(merged, audit.snapshot(child, RULE_FIELDS))
+    before = audit.snapshot(rule, RULE_FIELDS)
+    for field, value in changes.items():
+        setattr(rule, field, value)
+    await session.flush()
+    await _snapshot(session, rule)
+    audit.record(
+        session,
+        principal,
+        "points.rule_updated",
+        "organisation",
+        rule.org_id,
+        rule.org_path,
+        before=before,
+        after=audit.snapshot(rule, RULE_FIELDS),
+    )
+    return rule
+
+
+async def get_rule(session: AsyncSession, principal: Principal, rule_id: uuid.UUID) -> PointRule:
+    rule = await session.get(PointRule, rule_id)
+    # Rules of ancestors apply to you, so you may read them; rules below you too.
+    if rule is None or not (
+        in_scope(principal, rule.org_path) or principal.org_path.startswith(rule.org_path)
+    ):
+        raise NotFound("points.rule_not_found")
+    return rule
+
+
+async def list_rules(
+    session: AsyncSession, principal: Principal, org: Organisation, *, include_inherited: bool
+) -> list[PointRule]:
+    """Rule items defined at the organisation, plus those inherited from its ancestors."""
+    if include_inherited:
+        stmt = (
+            select(PointRule)
+            .join(Organisation, Organisation.id == PointRule.org_id)
+            .where(Organisation.node_id.in_(ancestor_node_ids(org.path)))
+        )
+    else:
+        stmt = select(PointRule).where(PointRule.org_id == org.id)
+    rows = await session.scalars(stmt.order_by(func.length(PointRule.org_path), PointRule.code))
+    return list(rows.all())
+
+
+# --- Ledger ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryRequest:
+    member_id: uuid.UUID
+    rule_id: uuid.UUID
+    occurred_on: date
+    source_key: str
+    note: str | None
+    evidence: str | None
+
+
+async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    # Every change to a member's approved points takes this lock: caps hold under races.
+    member = await session.get(Member, member_id, with_for_update=True, populate_existing=True)
+    assert member is not None
+    return member
+
+
+async def _family(session: AsyncSession, rule: PointRule) -> list[PointRule]:
+    """The rule and the ancestor items it refines: each one's caps bind."""
+    chain = [rule]
+    while chain[-1].parent_rule_id is not None:
+        parent = await session.get(PointRule, chain[-1].parent_rule_id)
+        assert parent is not None
+        chain.append(parent)
+    return chain
+
+
+async def _check_caps(session: AsyncSession, entry: PointEntry, rule: PointRule) -> None:
+    for item in await _family(session, rule):
+        descendants = select(PointRule.id).where(
+            (PointRule.id == item.id) | (PointRule.parent_rule_id == item.id)
+        )
+        for cap, month_only in ((item.cap_month, True), (item.cap_year, False)):
+            if cap is None:
+                continue
+            stmt = select(func.coalesce(func.sum(func.abs(PointEntry.points)), 0)).where(
+                PointEntry.member_id == entry.member_id,
+                PointEntry.year == entry.year,
+                PointEntry.state == "approved",
+                PointEntry.rule_id.in_(descendants),
+            )
+            if month_only:
+                stmt = stmt.where(
+                    func.date_trunc("month", PointEntry.occurred_on)
+                    == entry.occurred_on.replace(day=1)
+                )
+            used = int(await session.scalar(stmt) or 0)
+            if used + abs(entry.points) > cap:
+                period = "month" if month_only else "year"
+                raise Conflict(
+                    "points.cap_exceeded",
+                    f"{item.code}: {used} of {cap} points this {period} already approved",
+                )
+
+
+async def _applicable_rule(session: AsyncSession, member: Member, rule_id: uuid.UUID) -> PointRule:
+    rule = await session.get(PointRule, rule_id)
+    if rule is None or not member.org_path.startswith(rule.org_path):
+        raise Unprocessable.field(
+            "rule_id", "points.rule_not_applicable", "the rule is not in the member's scheme"
+        )
+    if not rule.active:
+        raise Conflict("points.rule_inactive")
+    return rule
+
+
+async def create_entry(
+    session: AsyncSession, principal: Principal, req: EntryRequest
+) -> tuple[PointEntry, bool]:
+    """Award or deduct points (积分登记), or claim them for yourself (申报).
+
+    An administrator's entry is approved at once; a member's own claim waits for
+    approval by their branch secretary or above. The same `source_key` never scores
+    twice: a retry returns the existing entry (created=False), also under concurrency.
+    Caps per month and per year are enforced when an entry is approved.
+    """
+    member = await session.get(Member, req.member_id)
+    if member is None or not in_scope(principal, member.org_path):
+        raise NotFound("member.not_found")
+    claim = principal.role is Role.member
+    if claim and principal.member_id != member.id:
+        raise NotFound("member.not_found")
+    if not claim:
+        _admin(principal)
+    if member.status not in (MemberStatus.full, MemberStatus.probationary):
+        raise Conflict("points.member_not_scored", f"{member.status} members are not scored")
+    rule = await _applicable_rule(session, member, req.rule_id)
+    if rule.needs_evidence and not req.evidence:
+        raise Unprocessable.field("evidence", "points.evidence_required")
+    return await _append(
+        session,
+        principal,
+        member,
+        rule,
+        req,
+        source="claim" if claim else "manual",
+        approve=not claim,
+    )
+
+
+async def _append(
+    session: AsyncSession,
+    principal: Principal | None,
+    member: Member,
+    rule: PointRule,
+    req: EntryRequest,
+    *,
+    source: str,
+    approve: bool,
+) -> tuple[PointEntry, bool]:
+    actor = principal.user_id if principal else None
+    existing = await session.scalar(
+        select(PointEntry).where(PointEntry.source_key == req.source_key)
+    )
+    if existing is not None:
+        return _same_source(existing, req), False
+    if approve:
+        await _lock_member(session, member.id)
+    signed = -rule.points if rule.category == "deduction" else rule.points
+    entry_id = uuid.uuid4()
+    values = {
+        "id": entry_id,
+        "member_id": member.id,
+        "org_path": member.org_path,
+        "rule_id": rule.id,
+        "rule_version": rule.version,
+        "category": rule.category,
+        "points": signed,
+        "occurred_on": req.occurred_on,
+        "year": req.occurred_on.year,
+        "source": source,
+        "source_key": req.source_key,
+        "state": "pending",
+        "note": req.note,
+        "evidence": req.evidence,
+        "created_by": actor,
+    }
+    probe = PointEntry(**values)
+    if approve:
+        await _check_caps(session, probe, rule)
+        values.update(state="approved", decided_by=actor, decided_at=clock.utcnow())
+    # ON CONFLICT: a concurrent retry with the same source key inserted first.
+    inserted = await session.scalar(
+        insert(PointEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(PointEntry.id)
+    )
+    if inserted is None:
+        existing = await session.scalar(
+            select(PointEntry).where(PointEntry.source_key == req.source_key)
+        )
+        assert existing is not None
+        return _same_source(existing, req), False
+    entry = await session.get(PointEntry, entry_id)
+    assert entry is not None
+    audit.record(
+        session,
+        principal,
+        f"points.{'awarded' if approve else 'claimed'}",
+        "member",
+        member.id,
+        member.org_path,
+        after={"entry_id": str(entry.id), "points": entry.points, "source_key": entry.source_key},
+    )
+    return entry, True
+
+
+def _same_source(existing: PointEntry, req: EntryRequest) -> PointEntry:
+    if existing.member_id != req.member_id or existing.rule_id != req.rule_id:
+        raise Conflict("points.source_key_used", "this source key scored another member or rule")
+    return existing
+
+
+async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.UUID) -> PointEntry:
+    entry = await session.get(PointEntry, entry_id)
+    if entry is None or not in_scope(principal, entry.org_path):
+        raise NotFound("points.entry_not_found")
+    if principal.role is Role.member and principal.member_id != entry.member_id:
+        raise NotFound("points.entry_not_found")
+    return entry
+
+
+async def _decide(
+    session: AsyncSession, principal: Principal, entry: PointEntry, state: str, reason: str | None
+) -> None:
+    entry.state = state
+    entry.decided_by = principal.user_id
+    entry.decided_at = clock.utcnow()
+    entry.decision_reason = reason
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        f"points.{state}",
+        "member",
+        entry.member_id,
+        entry.org_path,
+        after={"entry_id": str(entry.id), "points": entry.points, "reason": reason},
+    )
+
+
+async def approve_entry(
+    session: AsyncSession, principal: Principal, entry: PointEntry
+) -> PointEntry:
+    """Approve a pending claim (审核通过): caps are checked now, under the member's lock."""
+    _admin(principal)
+    await _lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != "pending":
+        raise Conflict("points.entry_not_pending", f"the entry is {entry.state}")
+    rule = await session.get(PointRule, entry.rule_id)
+    assert rule is not None
+    await _check_caps(session, entry, rule)
+    await _decide(session, principal, entry, "approved", None)
+    return entry
+
+
+async def reject_entry(
+    session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
+) -> PointEntry:
+    """Reject a pending claim, with the reason the member will read."""
+    _admin(principal)
+    await _lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != "pending":
+        raise Conflict("points.entry_not_pending", f"the entry is {entry.state}")
+    await _decide(session, principal, entry, "rejected", reason)
+    return entry
+
+
+async def reverse_entry(
+    session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
+) -> PointEntry:
+    """Correct an approved entry (冲正): it stops counting and a reversing line records why.
+
+    The ledger is append-only: the original stays, marked `reversed`, and a new line
+    with the opposite points documents the correction.
+    """
+    _admin(principal)
+    await _lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != "approved":
+        raise Conflict("points.entry_not_approved", f"the entry is {entry.state}")
+    await _decide(session, principal, entry, "reversed", reason)
+    reversal = PointEntry(
+        member_id=entry.member_id,
+        org_path=entry.org_path,
+        rule_id=entry.rule_id,
+        rule_version=entry.rule_version,
+        category=entry.category,
+        points=-entry.points,
+        occurred_on=entry.occurred_on,
+        year=entry.year,
+        source="reversal",
+        source_key=f"reversal:{entry.id}",
+        state="reversed",
+        note=reason,
+        created_by=principal.user_id,
+        decided_by=principal.user_id,
+        decided_at=clock.utcnow(),
+        reverses_entry_id=entry.id,
+    )
+    session.add(reversal)
+    await session.flush()
+    return reversal
+
+
+# --- Automatic scoring -----------------------------------------------------------------------
+
+
+async def _triggered_rule(session: AsyncSession, member: Member, trigger: str) -> PointRule | None:
+    """The nearest organisation's active item with this trigger on the member's path."""
+    return await session.scalar(
+        select(PointRule)
+        .join(Organisation, Organisation.id == PointRule.org_id)
+        .where(
+            Organisation.node_id.in_(ancestor_node_ids(member.org_path)),
+            PointRule.trigger == trigger,
+            PointRule.active.is_(True),
+        )
+        .order_by(func.length(PointRule.org_path).desc())
+        .limit(1)
+    )
+
+
+async def score_event(
+    session: AsyncSession,
+    *,
+    trigger: str,
+    member_id: uuid.UUID,
+    occurred_on: date,
+    source_key: str,
+    note: str,
+) -> PointEntry | None:
+    """The one entry point for automatic scoring (meetings, service hours, ...).
+
+    Finds the member's applicable item for the trigger; scores it approved, once per
+    source key. A cap already reached, a missing item or an unscored member: nothing.
+    """
+    member = await session.get(Member, member_id)
+    if member is None or member.status not in (MemberStatus.full, MemberStatus.probationary):
+        return None
+    rule = await _triggered_rule(session, member, trigger)
+    if rule is None:
+        return None
+    req = EntryRequest(member.id, rule.id, occurred_on, source_key, note, None)
+    try:
+        async with session.begin_nested():
+            entry, _ = await _append(
+                session, None, member, rule, req, source=_source(trigger), approve=True
+            )
+    except Conflict:
+        return None  # cap reached: automatic scoring stops there
+    return entry
+
+
+def _source(trigger: str) -> str:
+    return trigger.split(".")[0] if trigger.split(".")[0] in ("meeting", "service") else "manual"
+
+
+async def score_meeting(
+    session: AsyncSession,
+    meeting_id: uuid.UUID,
+    held_on: date,
+    attendance: list[tuple[uuid.UUID, str]],
+) -> int:
+    """Score a finalized meeting: present earns the attendance item, an unexcused
+    absence the deduction item; excused absences score nothing."""
+    scored = 0
+    for member_id, presence in attendance:
+        trigger = {"present": "meeting.present", "absent": "meeting.absent"}.get(presence)
+        if trigger is None:
+            continue
+        entry = await score_event(
+            session,
+            trigger=trigger,
+            member_id=member_id,
+            occurred_on=held_on,
+            source_key=f"meeting:{meeting_id}:{member_id}",
+            note=f"meeting {meeting_id} ({presence})",
+        )
+        scored += entry is not None
+    return scored
+
+
+# --- Balances and rankings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    year: int
+    base: int
+    total: int
+    by_category: dict[str, int]
+    entries: list[PointEntry]
+    grade: str | None
+
+
+def grade_for(total: int, bands: list[dict[str, Any]]) -> str | None:
+    for band in sorted(bands, key=lambda b: b["min"], reverse=True):
+        if total >= band["min"]:
+            return str(band["label"])
+    return None
+
+
+async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
+    """A member's points for a year (积分明细): base plus approved entries, by category."""
+    scheme = await scheme_for(session, member.org_path, year)
+    base = scheme.base if scheme else 0
+    entries = list(
+        (
+            await session.scalars(
+                select(PointEntry)
+                .where(PointEntry.member_id == member.id, PointEntry.year == year)
+                .order_by(PointEntry.occurred_on, PointEntry.created_at)
+            )
+        ).all()
+    )
+    by_category: dict[str, int] = {"base": 0, "bonus": 0, "deduction": 0}
+    for entry in entries:
+        if entry.state == "approved":
+            by_category[entry.category] += entry.points
+    total = base + sum(by_category.values())
+    return Balance(
+        year,
+        base,
+        total,
+        by_category,
+        entries,
+        grade_for(total, scheme.grade_bands if scheme else []),
+    )
+
+
+RANKING_SQL = text(
+    """
+    WITH scored AS (
+        SELECT m.id, m.name, m.status,
+               COALESCE((
+                   SELECT s.base FROM point_schemes AS s
+                   WHERE s.year = :year AND m.org_path LIKE s.org_path || '%'
+                   ORDER BY length(s.org_path) DESC LIMIT 1
+               ), 0) + COALESCE((
+                   SELECT sum(e.points) FROM point_entries AS e
+                   WHERE e.member_id = m.id AND e.year = :year AND e.state = 'approved'
+               ), 0) AS total
+        FROM members AS m
+        WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
+    ), ranked AS (
+        SELECT id, name, status, total, rank() OVER (ORDER BY total DESC) AS rank,
+               count(*) FILTER (WHERE status = 'full') OVER () AS full_members,
+               row_number() OVER (
+                   PARTITION BY status = 'full' ORDER BY total DESC, id
+               ) AS full_order
+        FROM scored
+    )
+    SELECT id, name, status, total, rank, full_members, full_order FROM ranked
+    WHERE rank <= :limit OR id = CAST(:me AS uuid)
+    ORDER BY rank, id
+    """
+)
+
+
+@dataclass(frozen=True)
+class RankRow:
+    member_id: uuid.UUID
+    name: str
+    status: str
+    total: int
+    rank: int
+    grade: str | None
+    below_lowest_band: bool
+    suggested_review_grade: str | None
+
+
+def suggested_grade(
+    status: str, total: int, full_order: int, full_members: int, bands: list[dict[str, Any]]
+) -> str | None:
+    """Points inform the democratic review, never decide it: a suggestion to confirm.
+
+    Probationary members are not graded; "excellent" goes to at most a third of the
+    full members (the best placed who also reach the top band); below the lowest band,
+    "basically qualified".
+    """
+    if status != MemberStatus.full:
+        return None
+    ordered = sorted(bands, key=lambda b: b["min"], reverse=True)
+    if ordered and total < ordered[-1]["min"]:
+        return "basically_qualified"
+    top_band = ordered[0]["min"] if ordered else None
+    if full_order <= full_members // 3 and (top_band is None or total >= top_band):
+        return "excellent"
+    return "qualified"
+
+
+async def ranking(
+    session: AsyncSession,
+    root: Organisation,
+    year: int,
+    limit: int,
+    me: uuid.UUID | None,
+) -> tuple[list[RankRow], RankRow | None]:
+    """Ranking over the whole subtree (积分排名): ties share a rank; the caller's own
+    place is returned too. Grade bands come from the scheme in force at the root."""
+    scheme = await scheme_for(session, root.path, year)
+    bands = scheme.grade_bands if scheme else []
+    lowest = min((b["min"] for b in bands), default=None)
+    rows = (
+        await session.execute(
+            RANKING_SQL, {"year": year, "prefix": root.path + "%", "limit": limit, "me": me}
+        )
+    ).all()
+    out: list[RankRow] = []
+    mine = None
+    for member_id, name, status, total, rank, full_members, full_order in rows:
+        row = RankRow(
+            member_id=member_id,
+            name=name,
+            status=status,
+            total=int(total),
+            rank=int(rank),
+            grade=grade_for(int(total), bands),
+            below_lowest_band=lowest is not None and int(total) < lowest,
+            suggested_review_grade=suggested_grade(
+                status, int(total), int(full_order), int(full_members), bands
+            ),
+        )
+        if member_id == me:
+            mine = row
+        if row.rank <= limit:
+            out.append(row)
+    return out[:limit], mine
+
+
+async def confirm_grades(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    year: int,
+    grades: list[tuple[uuid.UUID, str]],
+) -> int:
+    """Confirm democratic-review grades (民主评议结果): a person decides; points only suggest.
+
+    At most a third of the organisation's full members may be excellent, and
+    probationary members are not graded.
+    """
+    _admin(principal)
+    ids = [member_id for member_id, _ in grades]
+    members = {
+        m.id: m
+        for m in (
+            await session.scalars(
+                select(Member).where(Member.id.in_(ids), Member.org_path.like(org.path + "%"))
+            )
+        ).all()
+    }
+    if len(members) != len(set(ids)):
+        raise NotFound("member.not_found")
+    if any(members[m].status != MemberStatus.full for m in ids):
+        raise Conflict("points.only_full_members_graded", "probationary members are not graded")
+    full_count = int(
+        await session.scalar(
+            select(func.count()).where(
+                Member.org_path.like(org.path + "%"), Member.status == "full"
+            )
+        )
+        or 0
+    )
+    existing_excellent = int(
+        await session.scalar(
+            select(func.count())
+            .select_from(ReviewGrade)
+            .join(Member, Member.id == ReviewGrade.member_id)
+            .where(
+                ReviewGrade.year == year,
+                ReviewGrade.grade == "excellent",
+                Member.org_path.like(org.path + "%"),
+                ReviewGrade.member_id.notin_(ids),
+            )
+        )
+        or 0
+    )
+    excellent = existing_excellent + sum(1 for _, g in grades if g == "excellent")
+    if excellent * 3 > full_count:
+        raise Conflict(
+            "points.excellent_over_third", f"{excellent} excellent of {full_count} full members"
+        )
+    for member_id, grade in grades:
+        stmt = insert(ReviewGrade).values(
+            member_id=member_id, year=year, grade=grade, confirmed_by=principal.user_id
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["member_id", "year"],
+                set_={
+                    "grade": grade,
+                    "confirmed_by": principal.user_id,
+                    "confirmed_at": func.now(),
+                },
+            )
+        )
+    audit.record(
+        session,
+        principal,
+        "points.review_grades_confirmed",
+        "organisation",
+        org.id,
+        org.path,
+        after={"year": year, "grades": {str(m): g for m, g in grades}},
+    )
+    return len(grades)
+
+
+async def list_entries(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    within_path: str | None,
+    member_id: uuid.UUID | None,
+    state: str | None,
+    year: int | None,
+    limit: int | None,
+    cursor: str | None,
+) -> Page[PointEntry]:
+    """Ledger lines in your subtree (a member: their own), newest first."""
+    stmt: Select[PointEntry] = select(PointEntry).where(
+        subtree_filter(principal, PointEntry.org_path)
+    )
+    if principal.role is Role.member:
+        stmt = stmt.where(PointEntry.member_id == principal.member_id)
+    if within_path:
+        stmt = stmt.where(PointEntry.org_path.like(within_path + "%"))
+    if member_id:
+        stmt = stmt.where(PointEntry.member_id == member_id)
+    if state:
+        stmt = stmt.where(PointEntry.state == state)
+    if year:
+        stmt = stmt.where(PointEntry.year == year)
+    keys = parse_sort("-created_at", {"created_at": PointEntry.created_at}, PointEntry.id)
+    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)

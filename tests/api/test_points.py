@@ -1,0 +1,431 @@
+"""Points engine: schemes and capped items, claims, caps under concurrency, meetings,
+rankings, and the ledger invariant."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from app.api.deps import get_today
+from app.db import get_sessionmaker
+
+YEAR = 2026
+_keys = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(app):
+    app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
+    yield
+    app.dependency_overrides.pop(get_today, None)
+
+
+def key(prefix="k"):
+    return f"{prefix}-{next(_keys)}-{id(object())}"
+
+
+async def _scheme(api, token, org_id, base=100, bands=None):
+    r = await api.client.post(
+        "/api/v1/point-schemes",
+        json={
+            "org_id": org_id,
+            "year": YEAR,
+            "base": base,
+            "grade_bands": bands
+            if bands is not None
+            else [{"min": 96, "label": "五星"}, {"min": 60, "label": "一星"}],
+        },
+        headers=api.auth(token),
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def _rule(api, token, org_id, expect=201, **fields):
+    payload = {
+        "org_id": org_id,
+        "code": key("R"),
+        "name": "志愿服务",
+        "category": "bonus",
+        "points": 2,
+    }
+    payload.update(fields)
+    r = await api.client.post("/api/v1/point-rules", json=payload, headers=api.auth(token))
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+async def _entry(api, token, member_id, rule_id, occurred_on="2026-11-01", **extra):
+    return await api.client.post(
+        "/api/v1/point-entries",
+        json={
+            "member_id": member_id,
+            "rule_id": rule_id,
+            "occurred_on": occurred_on,
+            "source_key": key(),
+            **extra,
+        },
+        headers=api.auth(token),
+    )
+
+
+async def _balance(api, token, member_id):
+    r = await api.client.get(
+        f"/api/v1/members/{member_id}/points", params={"year": YEAR}, headers=api.auth(token)
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def _ledger_total(member_id):
+    """Recompute from the ledger table, independently of the service."""
+    async with get_sessionmaker()() as session:
+        value = await session.scalar(
+            text(
+                "SELECT COALESCE(sum(points), 0) FROM point_entries "
+                "WHERE member_id = :m AND year = :y AND state = 'approved'"
+            ),
+            {"m": member_id, "y": YEAR},
+        )
+    return int(value)
+
+
+async def test_township_refines_a_county_item_only_within_its_cap(api, county):
+    await _scheme(api, county.county_admin, county.county["id"])
+    parent = await _rule(api, county.county_admin, county.county["id"], points=2, cap_year=10)
+    within = await _rule(
+        api, county.admin_a, county.town_a["id"], parent_rule_id=parent["id"], points=1, cap_year=8
+    )
+    assert within["parent_rule_id"] == parent["id"]
+    r = await api.client.post(
+        "/api/v1/point-rules",
+        json={
+            "org_id": county.town_a["id"],
+            "code": key("R"),
+            "name": "超限",
+            "category": "bonus",
+            "points": 2,
+            "cap_year": 12,
+            "parent_rule_id": parent["id"],
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeds_parent"
+
+
+async def test_a_claim_waits_for_approval_and_a_rejected_claim_never_counts(api, county):
+    await _scheme(api, county.county_admin, county.county["id"], base=60)
+    rule = await _rule(api, county.county_admin, county.county["id"], points=5)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    _, member_token = await api.user(county.admin_a, "member", county.branch_a["id"], member["id"])
+    first = (await _entry(api, member_token, member["id"], rule["id"])).json()
+    second = (await _entry(api, member_token, member["id"], rule["id"])).json()
+    assert first["state"] == second["state"] == "pending"
+    assert (await _balance(api, member_token, member["id"]))["total"] == 60
+    _, secretary = await api.user(county.admin_a, "branch_secretary", county.branch_a["id"])
+    r = await api.client.post(
+        f"/api/v1/point-entries/{first['id']}/approve", headers=api.auth(secretary)
+    )
+    assert r.json()["state"] == "approved"
+    r = await api.client.post(
+        f"/api/v1/point-entries/{second['id']}/reject",
+        json={"reason": "无佐证"},
+        headers=api.auth(secretary),
+    )
+    assert r.json()["state"] == "rejected"
+    balance = await _balance(api, member_token, member["id"])
+    assert (balance["base"], balance["total"], balance["by_category"]["bonus"]) == (60, 65, 5)
+    # A member cannot approve their own claim.
+    third = (await _entry(api, member_token, member["id"], rule["id"])).json()
+    r = await api.client.post(
+        f"/api/v1/point-entries/{third['id']}/approve", headers=api.auth(member_token)
+    )
+    assert r.status_code == 403
+
+
+async def test_the_same_source_never_scores_twice(api, county):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=3)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    payload = {
+        "member_id": member["id"],
+        "rule_id": rule["id"],
+        "occurred_on": "2026-11-02",
+        "source_key": key("src"),
+    }
+    results = await asyncio.gather(
+        *[
+            api.client.post("/api/v1/point-entries", json=payload, headers=api.auth(county.admin_a))
+            for _ in range(8)
+        ]
+    )
+    assert sorted(r.status_code for r in results).count(201) == 1
+    assert len({r.json()["id"] for r in results}) == 1
+    assert await _ledger_total(member["id"]) == 3
+
+
+async def test_fifty_parallel_awards_against_a_cap_of_ten_leave_exactly_ten(api, county):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=1, cap_year=10)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    results = await asyncio.gather(
+        *[_entry(api, county.admin_a, member["id"], rule["id"]) for _ in range(50)]
+    )
+    codes = [r.status_code for r in results]
+    assert codes.count(201) == 10
+    assert codes.count(409) == 40
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"points.cap_exceeded"}
+    assert await _ledger_total(member["id"]) == 10
+    assert (await _balance(api, county.admin_a, member["id"]))["by_category"]["bonus"] == 10
+
+
+async def test_monthly_cap_resets_each_month(api, county):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=2, cap_month=2)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    assert (
+        await _entry(api, county.admin_a, member["id"], rule["id"], "2026-10-03")
+    ).status_code == 201
+    assert (
+        await _entry(api, county.admin_a, member["id"], rule["id"], "2026-10-20")
+    ).status_code == 409
+    assert (
+        await _entry(api, county.admin_a, member["id"], rule["id"], "2026-11-03")
+    ).status_code == 201
+
+
+async def test_reversal_removes_the_points_and_leaves_a_trail(api, county):
+    await _scheme(api, county.county_admin, county.county["id"], base=100)
+    rule = await _rule(
+        api, county.county_admin, county.county["id"], category="deduction", points=4
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    entry = (await _entry(api, county.admin_a, member["id"], rule["id"])).json()
+    assert entry["points"] == -4
+    assert (await _balance(api, county.admin_a, member["id"]))["total"] == 96
+    r = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/reverse",
+        json={"reason": "误扣"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201
+    assert r.json()["reverses_entry_id"] == entry["id"]
+    balance = await _balance(api, county.admin_a, member["id"])
+    assert balance["total"] == 100
+    assert {e["state"] for e in balance["entries"]} == {"reversed"}
+    assert len(balance["entries"]) == 2
+
+
+async def test_finalizing_a_meeting_scores_attendance_once(api, county):
+    await _rule(api, county.county_admin, county.county["id"], points=2, trigger="meeting.present")
+    await _rule(
+        api,
+        county.county_admin,
+        county.county["id"],
+        category="deduction",
+        points=3,
+        trigger="meeting.absent",
+    )
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    a, b, c = [await api.member(county.county_admin, branch["id"]) for _ in range(3)]
+    meeting = (
+        await api.client.post(
+            "/api/v1/meetings",
+            json={
+                "org_id": branch["id"],
+                "type": "theme_day",
+                "held_on": "2026-11-05",
+                "topic": "主题党日",
+            },
+            headers=api.auth(county.admin_a),
+        )
+    ).json()
+    await api.client.put(
+        f"/api/v1/meetings/{meeting['id']}/attendance",
+        json=[
+            {"member_id": a["id"], "presence": "present"},
+            {"member_id": b["id"], "presence": "absent"},
+            {"member_id": c["id"], "presence": "excused", "reason": "病假"},
+        ],
+        headers=api.auth(county.admin_a),
+    )
+    headers = {**api.auth(county.admin_a), "Idempotency-Key": key("fin")}
+    first = await api.client.post(f"/api/v1/meetings/{meeting['id']}/finalize", headers=headers)
+    replay = await api.client.post(f"/api/v1/meetings/{meeting['id']}/finalize", headers=headers)
+    again = await api.client.post(
+        f"/api/v1/meetings/{meeting['id']}/finalize", headers=api.auth(county.admin_a)
+    )
+    assert (first.status_code, replay.status_code, again.status_code) == (200, 200, 409)
+    assert [await _ledger_total(m["id"]) for m in (a, b, c)] == [2, -3, 0]
+
+
+async def test_ranking_matches_a_recomputation_with_ties_and_my_rank(api, county):
+    await _scheme(
+        api,
+        county.county_admin,
+        county.county["id"],
+        base=60,
+        bands=[{"min": 70, "label": "优"}, {"min": 62, "label": "合格"}],
+    )
+    rule = await _rule(api, county.county_admin, county.county["id"], points=5)
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    members = [await api.member(county.county_admin, branch["id"]) for _ in range(5)]
+    awards = [3, 1, 1, 0, 2]
+    for member, n in zip(members, awards, strict=True):
+        for _ in range(n):
+            assert (await _entry(api, county.admin_a, member["id"], rule["id"])).status_code == 201
+    _, me_token = await api.user(county.admin_a, "member", branch["id"], members[4]["id"])
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/points/ranking",
+        params={"year": YEAR, "limit": 10},
+        headers=api.auth(me_token),
+    )
+    assert r.status_code == 200, r.text
+    ranking = r.json()
+    expected = {m["id"]: 60 + 5 * n for m, n in zip(members, awards, strict=True)}
+    assert {i["member_id"]: i["total"] for i in ranking["items"]} == expected
+    for item in ranking["items"]:
+        assert item["total"] == 60 + await _ledger_total(item["member_id"])
+    ranks = {i["member_id"]: i["rank"] for i in ranking["items"]}
+    assert ranks[members[1]["id"]] == ranks[members[2]["id"]] == 3
+    assert ranks[members[3]["id"]] == 5
+    assert ranking["me"]["member_id"] == members[4]["id"]
+    assert ranking["me"]["rank"] == 2
+    below = [i for i in ranking["items"] if i["below_lowest_band"]]
+    assert [i["member_id"] for i in below] == [members[3]["id"]]
+    excellent = [i for i in ranking["items"] if i["suggested_review_grade"] == "excellent"]
+    assert len(excellent) <= len(members) // 3
+
+
+async def test_excellent_grades_are_capped_at_a_third_of_full_members(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    fulls = [await api.member(county.county_admin, branch["id"]) for _ in range(6)]
+    prob = await api.member(
+        county.county_admin, branch["id"], status="probationary", joined_on="2026-03-01"
+    )
+    url = f"/api/v1/organisations/{branch['id']}/points/review-grades"
+    grades = [{"member_id": m["id"], "grade": "excellent"} for m in fulls[:3]]
+    r = await api.client.post(
+        url, json={"year": YEAR, "grades": grades}, headers=api.auth(county.admin_a)
+    )
+    assert r.json()["code"] == "points.excellent_over_third"
+    r = await api.client.post(
+        url, json={"year": YEAR, "grades": grades[:2]}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200
+    r = await api.client.post(
+        url,
+        json={"year": YEAR, "grades": [{"member_id": prob["id"], "grade": "qualified"}]},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.json()["code"] == "points.only_full_members_graded"
+
+
+async def test_points_are_scoped(api, county):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=1)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    entry = (await _entry(api, county.admin_a, member["id"], rule["id"])).json()
+    headers = api.auth(county.admin_b)
+    assert (
+        await api.client.get(f"/api/v1/point-entries/{entry['id']}", headers=headers)
+    ).status_code == 404
+    assert (
+        await api.client.get(f"/api/v1/members/{member['id']}/points", headers=headers)
+    ).status_code == 404
+    assert (await _entry(api, county.admin_b, member["id"], rule["id"])).status_code == 404
+    listed = await api.client.get("/api/v1/point-entries", params={"limit": 500}, headers=headers)
+    assert entry["id"] not in {e["id"] for e in listed.json()["items"]}
+    r = await api.client.get(
+        f"/api/v1/organisations/{county.town_a['id']}/points/ranking", headers=headers
+    )
+    assert r.status_code == 404
+    ranking = await api.client.get(
+        f"/api/v1/organisations/{county.town_b['id']}/points/ranking", headers=headers
+    )
+    assert member["id"] not in {i["member_id"] for i in ranking.json()["items"]}
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["award", "deduct", "claim", "approve", "reject", "reverse"]),
+        st.integers(min_value=0, max_value=20),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=OPS)
+async def test_balance_always_equals_base_plus_approved_entries(api, ops):
+    county = await api.county()
+    await _scheme(api, county.county_admin, county.county["id"], base=100)
+    bonus = await _rule(api, county.county_admin, county.county["id"], points=3, cap_year=30)
+    minus = await _rule(
+        api, county.county_admin, county.county["id"], category="deduction", points=2
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    _, member_token = await api.user(county.admin_a, "member", county.branch_a["id"], member["id"])
+    entries: list[str] = []
+    for op, pick in ops:
+        if op == "award":
+            r = await _entry(api, county.admin_a, member["id"], bonus["id"])
+        elif op == "deduct":
+            r = await _entry(api, county.admin_a, member["id"], minus["id"])
+        elif op == "claim":
+            r = await _entry(api, member_token, member["id"], bonus["id"])
+        elif entries:
+            target = entries[pick % len(entries)]
+            if op == "approve":
+                r = await api.client.post(
+                    f"/api/v1/point-entries/{target}/approve", headers=api.auth(county.admin_a)
+                )
+            else:
+                r = await api.client.post(
+                    f"/api/v1/point-entries/{target}/{op}",
+                    json={"reason": "测试"},
+                    headers=api.auth(county.admin_a),
+                )
+        else:
+            continue
+        assert r.status_code in (200, 201, 409), r.text
+        if r.status_code == 201 and op in ("award", "deduct", "claim"):
+            entries.append(r.json()["id"])
+        balance = await _balance(api, county.admin_a, member["id"])
+        assert balance["total"] == 100 + await _ledger_total(member["id"])
+        approved = sum(e["points"] for e in balance["entries"] if e["state"] == "approved")
+        assert balance["total"] == balance["base"] + approved
+        assert balance["by_category"]["bonus"] <= 30
+
+
+async def test_parallel_mixed_requests_keep_the_invariant(api, county):
+    await _scheme(api, county.county_admin, county.county["id"], base=100)
+    bonus = await _rule(api, county.county_admin, county.county["id"], points=2, cap_month=20)
+    minus = await _rule(
+        api, county.county_admin, county.county["id"], category="deduction", points=1
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    created = await asyncio.gather(
+        *[
+            _entry(api, county.admin_a, member["id"], (bonus if i % 3 else minus)["id"])
+            for i in range(30)
+        ]
+    )
+    ids = [r.json()["id"] for r in created if r.status_code == 201]
+    await asyncio.gather(
+        *[
+            api.client.post(
+                f"/api/v1/point-entries/{i}/reverse",
+                json={"reason": "并发"},
+                headers=api.auth(county.admin_a),
+            )
+            for i in ids[::4]
+        ]
+    )
+    balance = await _balance(api, county.admin_a, member["id"])
+    assert balance["total"] == 100 + await _ledger_total(member["id"])
+    assert balance["by_category"]["bonus"] <= 20
