@@ -95,6 +95,22 @@ def demo() -> None:
     asyncio.run(_run())
 
 
+@cli.command("purge-locations")
+def purge_locations() -> None:
+    """Remove check-in area codes older than each subtree's retention policy."""
+    from app import clock
+    from app.db import get_engine, get_sessionmaker
+    from app.services.mobile import purge_locations as purge
+
+    async def _run() -> int:
+        async with get_sessionmaker()() as session, session.begin():
+            count = await purge(session, clock.today())
+        await get_engine().dispose()
+        return count
+
+    typer.echo(f"purged {asyncio.run(_run())} check-in location(s)")
+
+
 @cli.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the schema.")] = ROOT

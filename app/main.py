@@ -29,6 +29,7 @@ from app.api import (
     dues,
     meetings,
     members,
+    mobile,
     organisations,
     points,
     policies,
@@ -258,7 +259,18 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
-    routers = (auth, users, organisations, policies, members, transfers, dues, meetings, points)
+    routers = (
+        auth,
+        users,
+        organisations,
+        policies,
+        members,
+        transfers,
+        dues,
+        mobile,
+        meetings,
+        points,
+    )
     for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     _install_ops(app)

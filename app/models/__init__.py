@@ -11,6 +11,7 @@ from app.models.lifecycle import (
 )
 from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
+from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation, OrganisationLeader
 from app.models.outbox import OutboxEvent
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
@@ -32,6 +33,8 @@ __all__ = [
     "MeetingVote",
     "Member",
     "MemberTransition",
+    "MobileCheckIn",
+    "MobileEpisode",
     "Organisation",
     "OrganisationLeader",
     "OrganisationPolicy",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
@@ -22,6 +22,7 @@ from app.models.enums import MemberStatus, Role
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
+from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role
 from app.services import audit
@@ -95,10 +96,18 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
             probation_end <= literal(today) + func.make_interval(0, 0, 0, PROBATION_ENDING_DAYS),
         ),
         "probation.due": and_(m.status == S.probationary, probation_end <= literal(today)),
-        # Out of contact 6+ months: suspension (停止党籍) is suggested to the branch.
+        # Out of contact 6+ months (recorded, or silent on a mobile episode):
+        # suspension (停止党籍) is suggested to the branch.
         "contact.lost": and_(
             m.status.in_([S.full, S.probationary]),
-            m.lost_contact_since <= add_months(today, -LOST_CONTACT_MONTHS),
+            or_(
+                m.lost_contact_since <= add_months(today, -LOST_CONTACT_MONTHS),
+                exists().where(
+                    MobileEpisode.member_id == m.id,
+                    MobileEpisode.state.in_(("registered", "hosted")),
+                    MobileEpisode.last_contact_on <= add_months(today, -LOST_CONTACT_MONTHS),
+                ),
+            ),
         ),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(
@@ -398,6 +407,22 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 "meeting",
                 f"{meeting.type}: {meeting.topic} ({presence})",
                 {"meeting_id": str(meeting.id), "type": meeting.type, "presence": presence},
+            )
+        )
+    episodes = (
+        await session.scalars(select(MobileEpisode).where(MobileEpisode.member_id == member.id))
+    ).all()
+    for episode in episodes:
+        events.append(
+            TimelineEvent(
+                episode.started_on,
+                "mobile_episode",
+                f"流出 to area {episode.destination_area} ({episode.state})",
+                {
+                    "episode_id": str(episode.id),
+                    "state": episode.state,
+                    "ended_on": episode.ended_on.isoformat() if episode.ended_on else None,
+                },
             )
         )
     events.sort(key=lambda e: (e.on, e.kind))

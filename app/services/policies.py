@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     # Dues
     "dues_farmer_monthly_fen": 50,
     "dues_rounding": "half_up",
+    # Mobile members (流动党员)
+    "mobile_check_in_months": 1,
+    "location_retention_days": 365,
     # Meetings (三会一课): how often each type is due
     "cadence_general_meeting": "quarterly",
     "cadence_committee_meeting": "monthly",
@@ -58,6 +61,8 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "transfer_overdue_months": (1, 24),
     "dues_farmer_monthly_fen": (20, 100),
     "dues_rounding": ("half_up", "half_even", "down", "up"),
+    "mobile_check_in_months": (1, 6),
+    "location_retention_days": (30, 3650),
     **{
         f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")
         for t in (

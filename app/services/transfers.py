@@ -24,7 +24,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, in_scope, require_role
-from app.services import audit
+from app.services import audit, mobile
 from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
 
@@ -201,6 +201,8 @@ async def accept_transfer(session: AsyncSession, principal: Principal, transfer:
     member.org_path = target.path
     member.group_id = None
     await _decide(session, principal, transfer, "accepted", None)
+    # A mobile member who settled where they went: the transfer ends the episode.
+    await mobile.close_for_transfer(session, member.id, clock.today())
     audit.record(
         session,
         principal,

@@ -1,0 +1,216 @@
+"""Mobile member (流动党员) endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import Response, status
+
+from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.models.mobile import MobileEpisode
+from app.schemas.common import Page
+from app.schemas.mobile import (
+    CheckInCreate,
+    CheckInRead,
+    ContactState,
+    EpisodeDetail,
+    EpisodeRead,
+    EpisodeState,
+    InflowCreate,
+    MobileStats,
+    OutflowCreate,
+    ReturnCreate,
+)
+from app.schemas.transfers import OrgRef
+from app.services import members, organisations
+from app.services import mobile as service
+
+router = make_router("mobile")
+
+
+async def _read(
+    session: SessionDep, principal: PrincipalDep, episode: MobileEpisode, today: date
+) -> EpisodeRead:
+    v = await service.view(session, principal, episode, today)
+    return EpisodeRead.model_validate(
+        {
+            **{
+                k: getattr(episode, k)
+                for k in (
+                    "id",
+                    "member_id",
+                    "host_org_id",
+                    "destination_area",
+                    "reason",
+                    "expected_months",
+                    "certificate_no",
+                    "location_consent",
+                    "state",
+                    "started_on",
+                    "hosted_on",
+                    "ended_on",
+                    "last_contact_on",
+                    "version",
+                )
+            },
+            "member_name": v.member_name,
+            "home_org_id": episode.home_org_id if v.home_side else None,
+            "home_org": OrgRef(
+                id=v.home_org.id if v.home_side else None,
+                code=v.home_org.code,
+                name=v.home_org.name,
+            ),
+            "host_org": OrgRef(
+                id=v.host_org.id if v.host_side else None,
+                code=v.host_org.code,
+                name=v.host_org.name,
+            )
+            if v.host_org
+            else None,
+            "contact": v.contact,
+            "contact_state": v.contact_state,
+        }
+    )
+
+
+@router.post(
+    "/mobile-episodes",
+    name="mobile_outflow",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.register_outflow),
+)
+async def mobile_outflow(
+    body: OutflowCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> EpisodeRead:
+    member = await members.get_visible(session, principal, body.member_id)
+    episode = await service.register_outflow(
+        session, principal, member, body.model_dump(exclude={"member_id"}), today
+    )
+    response.headers["Location"] = f"{API_PREFIX}/mobile-episodes/{episode.id}"
+    set_etag(response, episode.version)
+    return await _read(session, principal, episode, today)
+
+
+@router.get("/mobile-episodes", name="mobile_list", description=doc(service.list_episodes))
+async def mobile_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    as_of: AsOfDep,
+    within: uuid.UUID | None = None,
+    state: EpisodeState | None = None,
+    contact_state: ContactState | None = None,
+    overdue: bool | None = None,
+    certificate_no: str | None = None,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+) -> Page[EpisodeRead]:
+    if certificate_no is not None:
+        # A host looks up the episode it is asked to take in by the certificate number.
+        found = await service.find_for_host(session, principal, certificate_no)
+        return Page(items=[await _read(session, principal, e, as_of) for e in found])
+    within_path = None
+    if within is not None:
+        within_path = (await organisations.get_visible(session, principal, within)).path
+    page = await service.list_episodes(
+        session,
+        principal,
+        within_path=within_path,
+        state=state,
+        contact=contact_state,
+        overdue=overdue,
+        today=as_of,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [await _read(session, principal, e, as_of) for e in page.items]
+    return Page(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))
+async def mobile_stats(
+    session: SessionDep, principal: PrincipalDep, as_of: AsOfDep, within: uuid.UUID | None = None
+) -> MobileStats:
+    root = await organisations.get_visible(session, principal, within or principal.org_id)
+    return MobileStats.model_validate(
+        await service.statistics(session, principal, root.path, as_of)
+    )
+
+
+@router.get("/mobile-episodes/{episode_id}", name="mobile_get")
+async def mobile_get(
+    episode_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    as_of: AsOfDep,
+) -> EpisodeDetail:
+    """One episode with its check-ins (home side, host side or the member)."""
+    episode = await service.get_visible(session, principal, episode_id)
+    set_etag(response, episode.version)
+    read = await _read(session, principal, episode, as_of)
+    rows = await service.check_ins(session, episode.id)
+    return EpisodeDetail(
+        **read.model_dump(),
+        check_ins=[CheckInRead.model_validate(c, from_attributes=True) for c in rows],
+    )
+
+
+@router.post(
+    "/mobile-episodes/{episode_id}/inflow",
+    name="mobile_inflow",
+    description=doc(service.register_inflow),
+)
+async def mobile_inflow(
+    episode_id: uuid.UUID,
+    body: InflowCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> EpisodeRead:
+    episode = await service.register_inflow(
+        session, principal, episode_id, body.host_org_id, body.certificate_no, today
+    )
+    return await _read(session, principal, episode, today)
+
+
+@router.post(
+    "/mobile-episodes/{episode_id}/check-ins",
+    name="mobile_check_in",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.check_in),
+)
+async def mobile_check_in(
+    episode_id: uuid.UUID,
+    body: CheckInCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> CheckInRead:
+    episode = await service.get_visible(session, principal, episode_id, lock=True)
+    row = await service.check_in(session, principal, episode, body.model_dump(), today)
+    response.headers["Location"] = f"{API_PREFIX}/mobile-episodes/{episode.id}"
+    return CheckInRead.model_validate(row, from_attributes=True)
+
+
+@router.post(
+    "/mobile-episodes/{episode_id}/return",
+    name="mobile_return",
+    description=doc(service.return_home),
+)
+async def mobile_return(
+    episode_id: uuid.UUID,
+    body: ReturnCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> EpisodeRead:
+    episode = await service.get_visible(session, principal, episode_id, lock=True)
+    episode = await service.return_home(session, principal, episode, body.returned_on or today)
+    return await _read(session, principal, episode, today)

@@ -1,0 +1,98 @@
+"""Mobile members (流动党员): outflow/inflow episodes and check-ins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped, UUIDPk, Versioned
+
+
+class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
+    __tablename__ = "mobile_episodes"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), index=True, nullable=False
+    )
+    home_org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False
+    )
+    home_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    # The intended host (named at outflow) or the host that registered the inflow.
+    host_org_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    host_path: Mapped[str | None] = mapped_column(String(1024, collation="C"))
+    destination_area: Mapped[str] = mapped_column(String(6), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    expected_months: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certificate_no: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    location_consent: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    started_on: Mapped[date] = mapped_column(Date, nullable=False)
+    hosted_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    last_contact_on: Mapped[date] = mapped_column(Date, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('registered','hosted','returned','transferred')", name="state_known"
+        ),
+        CheckConstraint("destination_area ~ '^[1-8][0-9]{5}$'", name="area_code_form"),
+        Index(
+            "uq_mobile_episodes_one_open_per_member",
+            "member_id",
+            unique=True,
+            postgresql_where=text("state IN ('registered','hosted')"),
+        ),
+        Index(
+            "ix_mobile_episodes_home_path",
+            "home_path",
+            postgresql_ops={"home_path": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_mobile_episodes_host_path",
+            "host_path",
+            postgresql_ops={"host_path": "text_pattern_ops"},
+        ),
+    )
+
+
+class MobileCheckIn(UUIDPk, Base):
+    __tablename__ = "mobile_check_ins"
+
+    episode_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mobile_episodes.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    occurred_on: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(String(1000))
+    # An area code (never coordinates), kept only with consent and purged after retention.
+    area: Mapped[str | None] = mapped_column(String(6))
+    reported_by: Mapped[str] = mapped_column(String(8), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('report','study','service')", name="kind_known"),
+        CheckConstraint("reported_by IN ('member','home','host')", name="reporter_known"),
+        CheckConstraint("area IS NULL OR area ~ '^[1-8][0-9]{5}$'", name="area_code_form"),
+    )

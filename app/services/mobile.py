@@ -1,0 +1,500 @@
+"""Mobile members (流动党员): outflow, inflow, the duty of contact, location privacy.
+
+The home organisation registers the outflow; the host organisation (anywhere in
+the tree) registers the inflow. Both subtrees see the episode and its check-ins;
+the host sees only what it needs of the member (name, masked contact, home branch
+by code and name), never the ID number. Locations are area codes (GB/T 2260) kept
+only with consent and purged after the retention policy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
+from app.models.lifecycle import Transfer
+from app.models.member import Member
+from app.models.mobile import MobileCheckIn, MobileEpisode
+from app.models.organisation import Organisation
+from app.pagination import Page, paginate, parse_sort
+from app.security.pii import mask_phone
+from app.security.scope import Principal, in_scope, require_role
+from app.services import audit
+from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
+from app.services.members import pii_cipher
+from app.services.policies import effective_policy
+
+OPEN_STATES = ("registered", "hosted")
+CONTACT_FIELD = "mobile.contact"
+# GB/T 2260 province-level codes (the first two digits of an area code).
+PROVINCES = frozenset(
+    {
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
+        "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62",
+        "63", "64", "65", "71", "81", "82",
+    }
+)  # fmt: skip
+
+
+def valid_area_code(code: str) -> bool:
+    """A 6-digit administrative division code with a real province prefix; never coordinates."""
+    return len(code) == 6 and code.isdigit() and code[:2] in PROVINCES
+
+
+def check_area(code: str, field: str) -> str:
+    if not valid_area_code(code):
+        raise Unprocessable.field(field, "mobile.area_code_invalid", "a 6-digit GB/T 2260 code")
+    return code
+
+
+def contact_state(last_contact: date, today: date, cadence_months: int) -> str:
+    """on_track, overdue (a check-in is past due) or lost_contact (6+ months silent)."""
+    if last_contact <= add_months(today, -LOST_CONTACT_MONTHS):
+        return "lost_contact"
+    if last_contact < add_months(today, -cadence_months):
+        return "overdue"
+    return "on_track"
+
+
+def contact_state_sql(today: date, cadence_months: int) -> ColumnElement[str]:
+    last = MobileEpisode.last_contact_on
+    return case(
+        (last <= add_months(today, -LOST_CONTACT_MONTHS), literal("lost_contact")),
+        (last < add_months(today, -cadence_months), literal("overdue")),
+        else_=literal("on_track"),
+    )
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    if principal.sees_everything:
+        return true()
+    prefix = principal.org_path + "%"
+    return or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix))
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    episode: MobileEpisode
+    member_name: str
+    home_org: Organisation
+    host_org: Organisation | None
+    home_side: bool
+    host_side: bool
+    contact: str | None
+    contact_state: str
+
+
+async def _cadence(session: AsyncSession, org: Organisation) -> int:
+    return int((await effective_policy(session, org))["mobile_check_in_months"])
+
+
+async def view(
+    session: AsyncSession, principal: Principal, episode: MobileEpisode, today: date
+) -> EpisodeView:
+    """What the caller may see: the home side reads the contact (audited), the host a mask."""
+    member = await session.get(Member, episode.member_id)
+    home = await session.get(Organisation, episode.home_org_id)
+    host = await session.get(Organisation, episode.host_org_id) if episode.host_org_id else None
+    assert member is not None and home is not None
+    home_side = in_scope(principal, episode.home_path) and principal.role is not Role.auditor
+    own = principal.member_id == episode.member_id
+    contact = None
+    if episode.contact_enc is not None:
+        plain = pii_cipher().decrypt(episode.contact_enc, field=CONTACT_FIELD)
+        if (home_side and principal.role is not Role.member) or own:
+            contact = plain
+            audit.record(
+                session,
+                principal,
+                "mobile.contact_read",
+                "mobile_episode",
+                episode.id,
+                episode.home_path,
+            )
+        else:
+            contact = mask_phone(plain)
+    return EpisodeView(
+        episode=episode,
+        member_name=member.name,
+        home_org=home,
+        host_org=host,
+        home_side=in_scope(principal, episode.home_path),
+        host_side=episode.host_path is not None and in_scope(principal, episode.host_path),
+        contact=contact,
+        contact_state=contact_state(episode.last_contact_on, today, await _cadence(session, home)),
+    )
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, episode_id: uuid.UUID, *, lock: bool = False
+) -> MobileEpisode:
+    stmt = select(MobileEpisode).where(MobileEpisode.id == episode_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    episode = await session.scalar(stmt)
+    if episode is None:
+        raise NotFound("mobile.not_found")
+    visible = in_scope(principal, episode.home_path) or (
+        episode.host_path is not None and in_scope(principal, episode.host_path)
+    )
+    if not visible or (principal.role is Role.member and principal.member_id != episode.member_id):
+        raise NotFound("mobile.not_found")
+    return episode
+
+
+def _writer(principal: Principal) -> None:
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
+async def _host_org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("organisation.not_found")
+    if OrgType(org.type) not in BRANCH_TYPES or org.dissolved_on is not None:
+        raise Unprocessable.field("host_org_id", "mobile.host_not_branch", "a current branch")
+    return org
+
+
+async def register_outflow(
+    session: AsyncSession, principal: Principal, member: Member, data: dict[str, Any], today: date
+) -> MobileEpisode:
+    """Register an outflow (流出登记) of a member of your subtree.
+
+    One open episode per member; a member with a pending transfer or an ended record
+    cannot flow out. Naming the intended host makes the episode visible to it; a host
+    can also find it by the activity certificate number (流动党员活动证).
+    """
+    _writer(principal)
+    if member.status in ENDED_STATUSES:
+        raise Conflict("mobile.member_ended", f"the member's status is {member.status}")
+    pending = await session.scalar(
+        select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
+    )
+    if pending is not None:
+        raise Conflict("mobile.transfer_pending", "a transfer is pending: no outflow meanwhile")
+    if await session.scalar(
+        select(MobileEpisode.id).where(
+            MobileEpisode.member_id == member.id, MobileEpisode.state.in_(OPEN_STATES)
+        )
+    ):
+        raise Conflict("mobile.already_open", "the member already has an open episode")
+    host = None
+    if data.get("host_org_id"):
+        host = await _host_org(session, data["host_org_id"])
+    episode = MobileEpisode(
+        member_id=member.id,
+        home_org_id=member.org_id,
+        home_path=member.org_path,
+        host_org_id=host.id if host else None,
+        host_path=host.path if host else None,
+        destination_area=check_area(data["destination_area"], "destination_area"),
+        reason=data["reason"],
+        expected_months=data["expected_months"],
+        contact_enc=pii_cipher().encrypt(data["contact"], field=CONTACT_FIELD)
+        if data.get("contact")
+        else None,
+        certificate_no=data["certificate_no"],
+        location_consent=data["location_consent"],
+        state="registered",
+        started_on=data.get("started_on") or today,
+        last_contact_on=data.get("started_on") or today,
+    )
+    session.add(episode)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "mobile.outflow_registered",
+        "mobile_episode",
+        episode.id,
+        episode.home_path,
+        after={"member_id": str(member.id), "destination_area": episode.destination_area},
+    )
+    return episode
+
+
+async def find_for_host(
+    session: AsyncSession, principal: Principal, certificate_no: str
+) -> list[MobileEpisode]:
+    """Registered episodes carrying this certificate number, for a host about to take them in."""
+    _writer(principal)
+    rows = await session.scalars(
+        select(MobileEpisode).where(
+            MobileEpisode.certificate_no == certificate_no, MobileEpisode.state == "registered"
+        )
+    )
+    return list(rows.all())
+
+
+async def register_inflow(
+    session: AsyncSession,
+    principal: Principal,
+    episode_id: uuid.UUID,
+    host_org_id: uuid.UUID,
+    certificate_no: str | None,
+    today: date,
+) -> MobileEpisode:
+    """Register the inflow (流入登记) at a branch of your subtree.
+
+    The episode must name your branch as intended host, or you present its activity
+    certificate number.
+    """
+    _writer(principal)
+    episode = await session.scalar(
+        select(MobileEpisode).where(MobileEpisode.id == episode_id).with_for_update()
+    )
+    host = await session.get(Organisation, host_org_id)
+    if episode is None or host is None or not in_scope(principal, host.path):
+        raise NotFound("mobile.not_found")
+    named = episode.host_path is not None and in_scope(principal, episode.host_path)
+    if not named and certificate_no != episode.certificate_no:
+        raise NotFound("mobile.not_found")
+    await _host_org(session, host.id)
+    if episode.state != "registered":
+        raise Conflict("mobile.not_registered", f"the episode is {episode.state}")
+    episode.host_org_id = host.id
+    episode.host_path = host.path
+    episode.state = "hosted"
+    episode.hosted_on = today
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "mobile.inflow_registered",
+        "mobile_episode",
+        episode.id,
+        host.path,
+        after={"host_org_id": str(host.id)},
+    )
+    return episode
+
+
+async def check_in(
+    session: AsyncSession,
+    principal: Principal,
+    episode: MobileEpisode,
+    data: dict[str, Any],
+    today: date,
+) -> MobileCheckIn:
+    """Record a check-in (报到/汇报): by the member or either branch.
+
+    An area code is stored only when the member consented to location recording.
+    """
+    if principal.role is Role.member:
+        reported_by = "member"
+    else:
+        _writer(principal)
+        reported_by = "home" if in_scope(principal, episode.home_path) else "host"
+    if episode.state not in OPEN_STATES:
+        raise Conflict("mobile.episode_closed", f"the episode is {episode.state}")
+    if data["occurred_on"] > today or data["occurred_on"] < episode.started_on:
+        raise Unprocessable.field(
+            "occurred_on", "mobile.check_in_date_invalid", "between the outflow and today"
+        )
+    area = data.get("area")
+    if area is not None:
+        if not episode.location_consent:
+            raise Unprocessable.field(
+                "area", "mobile.location_without_consent", "the member did not consent"
+            )
+        check_area(area, "area")
+    row = MobileCheckIn(
+        episode_id=episode.id,
+        kind=data["kind"],
+        occurred_on=data["occurred_on"],
+        note=data.get("note"),
+        area=area,
+        reported_by=reported_by,
+        actor_id=principal.user_id,
+    )
+    session.add(row)
+    episode.last_contact_on = max(episode.last_contact_on, data["occurred_on"])
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "mobile.checked_in",
+        "mobile_episode",
+        episode.id,
+        episode.home_path,
+        after={"kind": row.kind, "occurred_on": row.occurred_on.isoformat()},
+    )
+    return row
+
+
+async def close_episode(
+    session: AsyncSession,
+    principal: Principal | None,
+    episode: MobileEpisode,
+    state: str,
+    on: date,
+) -> MobileEpisode:
+    """End an episode: `returned` by the home side, `transferred` when a transfer lands."""
+    if episode.state not in OPEN_STATES:
+        raise Conflict("mobile.episode_closed", f"the episode is {episode.state}")
+    episode.state = state
+    episode.ended_on = on
+    await session.flush()
+    audit.record(
+        session, principal, f"mobile.{state}", "mobile_episode", episode.id, episode.home_path
+    )
+    return episode
+
+
+async def return_home(
+    session: AsyncSession, principal: Principal, episode: MobileEpisode, on: date
+) -> MobileEpisode:
+    """Record the member's return (返回): the home side closes the episode."""
+    _writer(principal)
+    if not in_scope(principal, episode.home_path):
+        raise Forbidden("mobile.not_home_side")
+    return await close_episode(session, principal, episode, "returned", on)
+
+
+async def close_for_transfer(session: AsyncSession, member_id: uuid.UUID, on: date) -> None:
+    """A settled member's transfer ends the open episode (应转尽转)."""
+    episode = await session.scalar(
+        select(MobileEpisode).where(
+            MobileEpisode.member_id == member_id, MobileEpisode.state.in_(OPEN_STATES)
+        )
+    )
+    if episode is not None:
+        await close_episode(session, None, episode, "transferred", on)
+
+
+async def check_ins(session: AsyncSession, episode_id: uuid.UUID) -> list[MobileCheckIn]:
+    rows = await session.scalars(
+        select(MobileCheckIn)
+        .where(MobileCheckIn.episode_id == episode_id)
+        .order_by(MobileCheckIn.occurred_on)
+    )
+    return list(rows.all())
+
+
+async def list_episodes(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    within_path: str | None,
+    state: str | None,
+    contact: str | None,
+    overdue: bool | None,
+    today: date,
+    limit: int | None,
+    cursor: str | None,
+) -> Page[MobileEpisode]:
+    """Episodes whose home or host lies in your subtree (or in `within`)."""
+    stmt: Select[MobileEpisode] = select(MobileEpisode).where(_visible(principal))
+    if principal.role is Role.member:
+        stmt = stmt.where(MobileEpisode.member_id == principal.member_id)
+    if within_path is not None:
+        prefix = within_path + "%"
+        stmt = stmt.where(
+            or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix))
+        )
+    if state is not None:
+        stmt = stmt.where(MobileEpisode.state == state)
+    root = await session.get(Organisation, principal.org_id)
+    assert root is not None
+    state_sql = contact_state_sql(today, await _cadence(session, root))
+    if contact is not None:
+        stmt = stmt.where(MobileEpisode.state.in_(OPEN_STATES), state_sql == contact)
+    if overdue is not None:
+        late = and_(MobileEpisode.state.in_(OPEN_STATES), state_sql != "on_track")
+        stmt = stmt.where(late if overdue else ~late)
+    keys = parse_sort("-started_on", {"started_on": MobileEpisode.started_on}, MobileEpisode.id)
+    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+
+
+async def statistics(
+    session: AsyncSession, principal: Principal, within_path: str, today: date
+) -> dict[str, Any]:
+    """Counts in a subtree: by state, by destination province, overdue and lost contact."""
+    root = await session.get(Organisation, principal.org_id)
+    assert root is not None
+    prefix = within_path + "%"
+    base = and_(
+        _visible(principal),
+        or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix)),
+    )
+    by_state = dict(
+        (
+            await session.execute(
+                select(MobileEpisode.state, func.count()).where(base).group_by(MobileEpisode.state)
+            )
+        ).all()
+    )
+    province = func.substr(MobileEpisode.destination_area, 1, 2)
+    open_base = and_(base, MobileEpisode.state.in_(OPEN_STATES))
+    province_rows = await session.execute(
+        select(province, func.count()).where(open_base).group_by(province)
+    )
+    by_province: dict[str, int] = {str(k): int(v) for k, v in province_rows.all()}
+    state_sql = contact_state_sql(today, await _cadence(session, root))
+    by_contact = dict(
+        (
+            await session.execute(
+                select(state_sql, func.count()).where(open_base).group_by(state_sql)
+            )
+        ).all()
+    )
+    return {
+        "as_of": today,
+        "by_state": {k: int(v) for k, v in by_state.items()},
+        "by_destination_province": by_province,
+        "overdue": int(by_contact.get("overdue", 0)),
+        "lost_contact": int(by_contact.get("lost_contact", 0)),
+        "on_track": int(by_contact.get("on_track", 0)),
+    }
+
+
+async def purge_locations(session: AsyncSession, today: date) -> int:
+    """Remove check-in area codes older than the retention policy of each home subtree."""
+    homes = (
+        (
+            await session.execute(
+                select(MobileEpisode.home_org_id)
+                .join(MobileCheckIn, MobileCheckIn.episode_id == MobileEpisode.id)
+                .where(MobileCheckIn.area.is_not(None))
+                .distinct()
+            )
+        )
+        .scalars()
+        .all()
+    )
+    purged = 0
+    for home_id in homes:
+        org = await session.get(Organisation, home_id)
+        assert org is not None
+        days = int((await effective_policy(session, org))["location_retention_days"])
+        cutoff = today - timedelta(days=days)
+        result = await session.execute(
+            update(MobileCheckIn)
+            .where(
+                MobileCheckIn.area.is_not(None),
+                MobileCheckIn.occurred_on < cutoff,
+                MobileCheckIn.episode_id.in_(
+                    select(MobileEpisode.id).where(MobileEpisode.home_org_id == home_id)
+                ),
+            )
+            .values(area=None)
+        )
+        purged += int(result.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult of UPDATE
+    if purged:
+        audit.record(
+            session,
+            None,
+            "mobile.locations_purged",
+            "mobile_check_in",
+            None,
+            None,
+            after={"rows": purged},
+        )
+    return purged

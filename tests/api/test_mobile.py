@@ -1,0 +1,222 @@
+"""Mobile members: outflow to another subtree, inflow, check-ins, contact duty, privacy."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from support import unique
+
+from app.api.deps import get_today
+from app.db import get_sessionmaker
+
+E = "/api/v1/mobile-episodes"
+
+
+@pytest.fixture
+def clock(app):
+    current = {"day": date(2026, 3, 1)}
+    app.dependency_overrides[get_today] = lambda: current["day"]
+    yield current
+    app.dependency_overrides.pop(get_today, None)
+
+
+async def _outflow(api, token, member_id, **extra):
+    payload = {
+        "member_id": member_id,
+        "destination_area": "440305",
+        "reason": "外出务工",
+        "expected_months": 12,
+        "contact": "13812348000",
+        "certificate_no": unique("CERT"),
+        "location_consent": True,
+        **extra,
+    }
+    return await api.client.post(E, json=payload, headers=api.auth(token))
+
+
+async def test_outflow_inflow_check_ins_and_contact_states(api, county, clock):
+    city = await api.county()  # another subtree: the host city community
+    host_branch = city.branch_a
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _outflow(
+        api, county.admin_a, member["id"], host_org_id=host_branch["id"], started_on="2026-03-01"
+    )
+    assert r.status_code == 201, r.text
+    episode = r.json()
+    assert episode["state"] == "registered"
+    assert episode["contact"] == "13812348000"  # the home side reads it (audited)
+    # The host sees the episode, masked contact, home branch only by code and name.
+    seen = await api.client.get(f"{E}/{episode['id']}", headers=api.auth(city.admin_a))
+    assert seen.status_code == 200
+    host_view = seen.json()
+    assert host_view["contact"] == "138****8000"
+    assert host_view["home_org"]["id"] is None
+    assert host_view["home_org"]["code"] == county.branch_a["code"]
+    assert member["id_number"] not in seen.text
+    assert (
+        await api.client.get(f"/api/v1/members/{member['id']}", headers=api.auth(city.admin_a))
+    ).status_code == 404
+    r = await api.client.post(
+        f"{E}/{episode['id']}/inflow",
+        json={"host_org_id": host_branch["id"]},
+        headers=api.auth(city.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "hosted"
+    # Check-ins from both sides.
+    clock["day"] = date(2026, 3, 20)
+    for token in (county.admin_a, city.admin_a):
+        r = await api.client.post(
+            f"{E}/{episode['id']}/check-ins",
+            json={"kind": "report", "occurred_on": "2026-03-15", "area": "440305"},
+            headers=api.auth(token),
+        )
+        assert r.status_code == 201, r.text
+    detail = (await api.client.get(f"{E}/{episode['id']}", headers=api.auth(county.admin_a))).json()
+    assert [c["reported_by"] for c in detail["check_ins"]] == ["home", "host"]
+    assert detail["contact_state"] == "on_track"
+    # A month and a half later the duty of contact is overdue; six months later, lost.
+    clock["day"] = date(2026, 5, 1)
+    listed = await api.client.get(E, params={"overdue": "true"}, headers=api.auth(county.admin_a))
+    assert [e["contact_state"] for e in listed.json()["items"] if e["id"] == episode["id"]] == [
+        "overdue"
+    ]
+    clock["day"] = date(2026, 9, 16)
+    detail = (await api.client.get(f"{E}/{episode['id']}", headers=api.auth(county.admin_a))).json()
+    assert detail["contact_state"] == "lost_contact"
+    record = await api.client.get(
+        f"/api/v1/members/{member['id']}", headers=api.auth(county.admin_a)
+    )
+    assert "contact.lost" in record.json()["flags"]
+    stats = await api.client.get(f"{E}/stats", headers=api.auth(county.admin_a))
+    assert stats.json()["lost_contact"] == 1
+    assert stats.json()["by_destination_province"] == {"44": 1}
+    # A third subtree sees nothing.
+    third = await api.county()
+    assert (
+        await api.client.get(f"{E}/{episode['id']}", headers=api.auth(third.admin_a))
+    ).status_code == 404
+    listed = await api.client.get(E, params={"limit": 500}, headers=api.auth(third.county_admin))
+    assert episode["id"] not in {e["id"] for e in listed.json()["items"]}
+    assert (await api.client.get(f"{E}/stats", headers=api.auth(third.county_admin))).json()[
+        "lost_contact"
+    ] == 0
+    timeline = await api.client.get(
+        f"/api/v1/members/{member['id']}/timeline", headers=api.auth(county.admin_a)
+    )
+    assert [e for e in timeline.json()["events"] if e["kind"] == "mobile_episode"]
+
+
+async def test_a_host_finds_an_unnamed_episode_by_certificate_number(api, county, clock):
+    city = await api.county()
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    episode = (
+        await _outflow(api, county.admin_a, member["id"], certificate_no="CERT-0001-X")
+    ).json()
+    assert (
+        await api.client.get(f"{E}/{episode['id']}", headers=api.auth(city.admin_a))
+    ).status_code == 404
+    r = await api.client.post(
+        f"{E}/{episode['id']}/inflow",
+        json={"host_org_id": city.branch_a["id"]},
+        headers=api.auth(city.admin_a),
+    )
+    assert r.status_code == 404
+    found = await api.client.get(
+        E, params={"certificate_no": "CERT-0001-X"}, headers=api.auth(city.admin_a)
+    )
+    assert [e["id"] for e in found.json()["items"]] == [episode["id"]]
+    r = await api.client.post(
+        f"{E}/{episode['id']}/inflow",
+        json={"host_org_id": city.branch_a["id"], "certificate_no": "CERT-0001-X"},
+        headers=api.auth(city.admin_a),
+    )
+    assert r.status_code == 200
+
+
+async def test_location_without_consent_is_refused(api, county, clock):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    episode = (
+        await _outflow(
+            api, county.admin_a, member["id"], location_consent=False, started_on="2026-02-01"
+        )
+    ).json()
+    r = await api.client.post(
+        f"{E}/{episode['id']}/check-ins",
+        json={"kind": "study", "occurred_on": "2026-02-10", "area": "440305"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 422
+    assert r.json()["code"] == "mobile.location_without_consent"
+    r = await api.client.post(
+        f"{E}/{episode['id']}/check-ins",
+        json={"kind": "study", "occurred_on": "2026-02-10"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201
+
+
+async def test_area_codes_must_be_gb_t_2260(api, county, clock):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _outflow(api, county.admin_a, member["id"], destination_area="990305")
+    assert r.status_code == 422
+    assert r.json()["code"] == "mobile.area_code_invalid"
+
+
+async def test_one_open_episode_and_no_outflow_during_a_transfer(api, county, clock):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    assert (await _outflow(api, county.admin_a, member["id"])).status_code == 201
+    r = await _outflow(api, county.admin_a, member["id"])
+    assert r.json()["code"] == "mobile.already_open"
+    other = await api.member(county.county_admin, county.branch_a["id"])
+    await api.client.post(
+        "/api/v1/transfers",
+        json={"member_id": other["id"], "to_org_id": county.branch_b["id"], "reason": "调动"},
+        headers=api.auth(county.admin_a),
+    )
+    r = await _outflow(api, county.admin_a, other["id"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "mobile.transfer_pending"
+
+
+async def test_return_closes_and_an_accepted_transfer_ends_the_episode(api, county, clock):
+    a = await api.member(county.county_admin, county.branch_a["id"])
+    episode = (await _outflow(api, county.admin_a, a["id"])).json()
+    r = await api.client.post(
+        f"{E}/{episode['id']}/return", json={}, headers=api.auth(county.admin_a)
+    )
+    assert r.json()["state"] == "returned"
+    b = await api.member(county.county_admin, county.branch_a["id"])
+    second = (await _outflow(api, county.admin_a, b["id"])).json()
+    transfer = (
+        await api.client.post(
+            "/api/v1/transfers",
+            json={"member_id": b["id"], "to_org_id": county.branch_b["id"], "reason": "应转尽转"},
+            headers=api.auth(county.admin_a),
+        )
+    ).json()
+    await api.client.post(
+        f"/api/v1/transfers/{transfer['id']}/accept", headers=api.auth(county.admin_b)
+    )
+    detail = await api.client.get(f"{E}/{second['id']}", headers=api.auth(county.admin_a))
+    assert detail.json()["state"] == "transferred"
+
+
+async def test_old_locations_are_purged(api, county, clock):
+    from app.services.mobile import purge_locations
+
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    episode = (await _outflow(api, county.admin_a, member["id"], started_on="2025-01-01")).json()
+    for day in ("2025-01-10", "2026-02-10"):
+        r = await api.client.post(
+            f"{E}/{episode['id']}/check-ins",
+            json={"kind": "report", "occurred_on": day, "area": "440305"},
+            headers=api.auth(county.admin_a),
+        )
+        assert r.status_code == 201
+    async with get_sessionmaker()() as session, session.begin():
+        purged = await purge_locations(session, date(2026, 3, 1))
+    assert purged >= 1
+    detail = (await api.client.get(f"{E}/{episode['id']}", headers=api.auth(county.admin_a))).json()
+    assert [c["area"] for c in detail["check_ins"]] == [None, "440305"]
