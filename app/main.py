@@ -27,6 +27,7 @@ from app.api import (
     audit,
     auth,
     dues,
+    grids,
     meetings,
     members,
     mobile,
@@ -270,6 +271,7 @@ def create_app() -> FastAPI:
         mobile,
         meetings,
         points,
+        grids,
     )
     for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)

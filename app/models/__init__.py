@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import Base
+from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.lifecycle import (
     DuesPayment,
     DuesPaymentMonth,
@@ -22,9 +23,12 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CommunityReport",
     "DuesPayment",
     "DuesPaymentMonth",
     "DuesRelief",
+    "Grid",
+    "GridResident",
     "IdempotencyRecord",
     "LoginThrottle",
     "Meeting",
@@ -45,6 +49,7 @@ __all__ = [
     "PointScheme",
     "RefreshToken",
     "ReviewGrade",
+    "ServiceRecord",
     "Transfer",
     "User",
 ]

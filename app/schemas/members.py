@@ -36,6 +36,9 @@ class MemberFields(InputModel):
     lost_contact_since: date | None = Field(
         default=None, description="Out of contact since (失去联系); 6+ months is flagged."
     )
+    residence_community_id: uuid.UUID | None = Field(
+        default=None, description="The community or village where the member lives (for grids)."
+    )
 
 
 class MemberCreate(MemberFields):
@@ -84,6 +87,7 @@ class MemberRead(ReadModel):
     talked_on: date | None
     admission_approved_on: date | None
     lost_contact_since: date | None
+    residence_community_id: uuid.UUID | None
     status_since: date | None = Field(description="Effective date of the last status change.")
     probation_extension_months: int | None
     flags: list[str] = Field(description="Stable codes of date-driven warnings.")

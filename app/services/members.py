@@ -63,6 +63,7 @@ AUDITED_FIELDS = (
     "talked_on",
     "admission_approved_on",
     "lost_contact_since",
+    "residence_community_id",
     "status_since",
     "probation_extension_months",
 )
@@ -183,6 +184,25 @@ async def _check_group(
         raise Unprocessable.field("group_id", "member.group_invalid")
 
 
+COMMUNITY_UNIT_CATEGORIES = (3, 7)  # 农村 (villages), 街道社区 (streets and communities)
+
+
+async def check_community(session: AsyncSession, org_id: uuid.UUID | None) -> Organisation | None:
+    """A community-level organisation: a village's or a community's, not a party group."""
+    if org_id is None:
+        return None
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("organisation.not_found")
+    if org.unit_category not in COMMUNITY_UNIT_CATEGORIES or org.type == OrgType.group:
+        raise Unprocessable.field(
+            "residence_community_id",
+            "grid.org_not_community",
+            "a village or community organisation",
+        )
+    return org
+
+
 def _parse_id(raw: str, today: date) -> tuple[str, date, str]:
     try:
         digits = raw.strip()
@@ -251,6 +271,7 @@ async def create_member(
         raise Unprocessable.field("birth_date", "member.birth_date_mismatch")
     if data.gender is not None and data.gender.value != gender:
         raise Unprocessable.field("gender", "member.gender_mismatch")
+    await check_community(session, data.residence_community_id)
     values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
     _check_dates(values, birth, today)
     cipher = pii_cipher()
@@ -311,6 +332,8 @@ async def update_member(
         phone = _normalize_phone(changes.pop("phone"))
         member.phone_enc = cipher.encrypt(phone, field=PHONE_FIELD) if phone else None
         member.phone_index = cipher.blind_index(phone, field=PHONE_FIELD) if phone else None
+    if changes.get("residence_community_id") is not None:
+        await check_community(session, changes["residence_community_id"])
     if "group_id" in changes:
         branch = await session.get(Organisation, member.org_id)
         assert branch is not None

@@ -346,6 +346,7 @@ async def _append(
     *,
     source: str,
     approve: bool,
+    units: int = 1,
 ) -> tuple[PointEntry, bool]:
     actor = principal.user_id if principal else None
     existing = await session.scalar(
@@ -355,7 +356,7 @@ async def _append(
         return _same_source(existing, req), False
     if approve:
         await _lock_member(session, member.id)
-    signed = -rule.points if rule.category == "deduction" else rule.points
+    signed = (-rule.points if rule.category == "deduction" else rule.points) * units
     entry_id = uuid.uuid4()
     values = {
         "id": entry_id,
@@ -531,12 +532,16 @@ async def score_event(
     occurred_on: date,
     source_key: str,
     note: str,
+    units: int = 1,
 ) -> PointEntry | None:
     """The one entry point for automatic scoring (meetings, service hours, ...).
 
     Finds the member's applicable item for the trigger; scores it approved, once per
-    source key. A cap already reached, a missing item or an unscored member: nothing.
+    source key, `units` times the item's points (e.g. per hour of service). A cap
+    already reached, a missing item or an unscored member: nothing.
     """
+    if units <= 0:
+        return None
     member = await session.get(Member, member_id)
     if member is None or member.status not in (MemberStatus.full, MemberStatus.probationary):
         return None
@@ -547,7 +552,7 @@ async def score_event(
     try:
         async with session.begin_nested():
             entry, _ = await _append(
-                session, None, member, rule, req, source=_source(trigger), approve=True
+                session, None, member, rule, req, source=_source(trigger), approve=True, units=units
             )
     except Conflict:
         return None  # cap reached: automatic scoring stops there

@@ -37,6 +37,12 @@ DEFAULTS: dict[str, Any] = {
     # Mobile members (流动党员)
     "mobile_check_in_months": 1,
     "location_retention_days": 365,
+    # Grids (网格) and 双报到
+    "grid_urban_min_households": 300,
+    "grid_urban_max_households": 500,
+    "grid_rural_min_households": 200,
+    "grid_rural_max_households": 400,
+    "service_hours_target": 50,
     # Meetings (三会一课): how often each type is due
     "cadence_general_meeting": "quarterly",
     "cadence_committee_meeting": "monthly",
@@ -62,6 +68,11 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "dues_farmer_monthly_fen": (20, 100),
     "dues_rounding": ("half_up", "half_even", "down", "up"),
     "mobile_check_in_months": (1, 6),
+    "grid_urban_min_households": (1, 5000),
+    "grid_urban_max_households": (1, 5000),
+    "grid_rural_min_households": (1, 5000),
+    "grid_rural_max_households": (1, 5000),
+    "service_hours_target": (0, 1000),
     "location_retention_days": (30, 3650),
     **{
         f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")
