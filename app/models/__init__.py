@@ -18,6 +18,7 @@ from app.models.outbox import OutboxEvent
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
 from app.models.policy import OrganisationPolicy
 from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
+from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AuditEvent",
@@ -42,6 +43,7 @@ __all__ = [
     "Organisation",
     "OrganisationLeader",
     "OrganisationPolicy",
+    "OutboxCursor",
     "OutboxEvent",
     "PointEntry",
     "PointRule",
@@ -52,4 +54,6 @@ __all__ = [
     "ServiceRecord",
     "Transfer",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, text
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,4 +34,12 @@ class OutboxEvent(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
 
-    __table_args__ = (Index("ix_outbox_events_type_id", "event_type", "id"),)
+    version: Mapped[int | None] = mapped_column(Integer)
+    # The other side of two-sided records (a transfer's receiver, a mobile member's host).
+    alt_path: Mapped[str | None] = mapped_column(String(1024, collation="C"))
+
+    __table_args__ = (
+        Index("ix_outbox_events_type_id", "event_type", "id"),
+        # The change feed reads in (transaction, id) order.
+        Index("ix_outbox_events_xact_id", "xact_id", "id"),
+    )

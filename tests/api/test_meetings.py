@@ -242,7 +242,10 @@ async def test_finalizing_twice_publishes_one_event(api, county):
     assert (first.status_code, second.status_code) == (200, 409)
     async with get_sessionmaker()() as session:
         events = await session.scalar(
-            select(func.count()).where(OutboxEvent.resource_id == meeting["id"])
+            select(func.count()).where(
+                OutboxEvent.resource_id == meeting["id"],
+                OutboxEvent.event_type == "meeting.finalized",
+            )
         )
     assert events == 1
 
