@@ -95,6 +95,34 @@ def demo() -> None:
     asyncio.run(_run())
 
 
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="One pass, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds to sleep when idle.")] = 1.0,
+) -> None:
+    """Deliver webhooks (PostgreSQL as the queue) and purge old check-in locations."""
+    import httpx
+
+    from app.config import get_settings
+    from app.db import get_engine
+    from app.logging import configure_logging
+    from app.worker import run_forever, run_once
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    async def _run() -> None:
+        if once:
+            async with httpx.AsyncClient(timeout=10.0) as client:
+                tick = await run_once(client)
+            typer.echo(f"fanned out {tick.fanned_out}, delivered {tick.delivered}/{tick.attempted}")
+        else:
+            await run_forever(interval)
+        await get_engine().dispose()
+
+    asyncio.run(_run())
+
+
 @cli.command("purge-locations")
 def purge_locations() -> None:
     """Remove check-in area codes older than each subtree's retention policy."""

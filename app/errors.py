@@ -283,6 +283,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "community_report.service_not_found": ("服务记录不存在", "No such service record"),
     "community_report.service_decided": ("服务记录已确认或退回", "The service record is decided"),
+    "webhook.not_found": ("推送订阅不存在", "No such webhook"),
+    "webhook.event_type_unknown": ("未知的事件类型", "Unknown event type"),
+    "webhook.url_invalid": ("推送地址须为 http(s) URL", "The URL must be http(s)"),
     "precondition.failed": (
         "数据已被他人修改，请刷新后重试",
         "The resource changed (If-Match failed)",

@@ -28,6 +28,7 @@ from app.api import (
     auth,
     dues,
     grids,
+    integration,
     meetings,
     members,
     mobile,
@@ -272,6 +273,7 @@ def create_app() -> FastAPI:
         meetings,
         points,
         grids,
+        integration,
     )
     for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)

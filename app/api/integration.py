@@ -1,0 +1,154 @@
+"""Integration endpoints: the change feed and webhooks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Query, Response, status
+from pydantic import BaseModel, Field
+
+from app.api.common import API_PREFIX, doc, make_router
+from app.api.deps import PrincipalDep, SessionDep
+from app.schemas.common import InputModel
+from app.services import changes, organisations
+from app.services import webhooks as service
+
+router = make_router("integration")
+
+
+class ChangeRead(BaseModel):
+    cursor: str
+    resource: str
+    resource_id: uuid.UUID
+    action: Literal["created", "updated", "deleted", "state_changed", "finalized"]
+    event_type: str
+    version: int | None
+    occurred_at: datetime
+
+
+class ChangePage(BaseModel):
+    items: list[ChangeRead]
+    next_cursor: str | None = Field(description="Pass as `since`; unchanged when nothing new.")
+
+
+@router.get("/changes", name="changes_list", description=doc(changes.read_changes))
+async def changes_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    since: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ChangePage:
+    rows, cursor = await changes.read_changes(session, principal, since, limit)
+    return ChangePage(
+        items=[
+            ChangeRead(
+                cursor=c.cursor,
+                resource=c.event.resource,
+                resource_id=c.event.resource_id,
+                action=c.event.event_type.rsplit(".", 1)[1],
+                event_type=c.event.event_type,
+                version=c.event.version,
+                occurred_at=c.event.occurred_at,
+            )
+            for c in rows
+        ],
+        next_cursor=cursor,
+    )
+
+
+class WebhookCreate(InputModel):
+    org_id: uuid.UUID
+    url: str = Field(min_length=8, max_length=2000)
+    event_types: list[str] = Field(
+        min_length=1, examples=[["member.created", "member.state_changed"]]
+    )
+
+
+class WebhookRead(BaseModel):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="Shown once: store it to verify signatures.")
+
+
+class DeliveryRead(BaseModel):
+    id: uuid.UUID
+    event_id: int
+    event_type: str
+    resource_id: uuid.UUID
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+
+
+@router.post(
+    "/webhooks",
+    name="webhooks_create",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.subscribe),
+)
+async def webhooks_create(
+    body: WebhookCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> WebhookCreated:
+    org = await organisations.get_visible(session, principal, body.org_id)
+    subscription, secret = await service.subscribe(
+        session, principal, org, body.url, body.event_types
+    )
+    response.headers["Location"] = f"{API_PREFIX}/webhooks/{subscription.id}"
+    return WebhookCreated(
+        **WebhookRead.model_validate(subscription, from_attributes=True).model_dump(), secret=secret
+    )
+
+
+@router.get("/webhooks", name="webhooks_list")
+async def webhooks_list(session: SessionDep, principal: PrincipalDep) -> list[WebhookRead]:
+    """Subscriptions in your subtree (secrets are never shown again)."""
+    return [
+        WebhookRead.model_validate(s, from_attributes=True)
+        for s in await service.list_subscriptions(session, principal)
+    ]
+
+
+@router.delete(
+    "/webhooks/{webhook_id}",
+    name="webhooks_delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=doc(service.unsubscribe),
+)
+async def webhooks_delete(
+    webhook_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    subscription = await service.get_visible(session, principal, webhook_id)
+    await service.unsubscribe(session, principal, subscription)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", name="webhooks_deliveries")
+async def webhooks_deliveries(
+    webhook_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryRead]:
+    """The delivery log, newest first: attempts, last status, next retry."""
+    subscription = await service.get_visible(session, principal, webhook_id)
+    return [
+        DeliveryRead.model_validate(
+            {
+                **{k: getattr(d, k) for k in DeliveryRead.model_fields if hasattr(d, k)},
+                "event_type": e.event_type,
+            }
+        )
+        for d, e in await service.deliveries(session, subscription, limit)
+    ]

@@ -1,0 +1,293 @@
+"""Webhooks (事件推送): subscriptions, signed deliveries, retries, the worker's steps.
+
+PostgreSQL is the queue. The worker fans new outbox events out to matching
+subscriptions (advancing a cursor with the change feed's commit-safe rule), then
+claims due deliveries with `FOR UPDATE SKIP LOCKED`, so several workers run in
+parallel without sending one delivery twice at once. A delivery waits while an
+earlier delivery of the same resource to the same subscription is undelivered:
+order per resource holds, and each event is delivered at least once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import exists, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app import clock
+from app.errors import NotFound, Unprocessable
+from app.models.enums import Role
+from app.models.organisation import Organisation
+from app.models.outbox import OutboxEvent
+from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
+from app.security.scope import Principal, in_scope, require_role
+from app.services import audit
+from app.services.changes import SAFE_HORIZON, TRACKED
+from app.services.members import pii_cipher
+
+SECRET_FIELD = "webhook.secret"
+FANOUT = "webhook-fanout"
+MAX_ATTEMPTS = 10
+EVENT_TYPES = sorted(
+    {
+        f"{name}.{action}"
+        for name, *_ in TRACKED.values()
+        for action in ("created", "updated", "deleted", "state_changed")
+    }
+    | {"meeting.finalized"}
+)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC-SHA256 over `<timestamp>.<body>`, hex: the `v1` of `Dangjian-Signature`."""
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... capped at one hour."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 3600))
+
+
+async def subscribe(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    url: str,
+    event_types: list[str],
+) -> tuple[WebhookSubscription, str]:
+    """Subscribe a URL to event types in an organisation's subtree.
+
+    The signing secret is returned once, now; deliveries carry
+    `Dangjian-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
+    """
+    require_role(principal, Role.org_admin)
+    unknown = sorted(set(event_types) - set(EVENT_TYPES) - {"*"})
+    if unknown:
+        raise Unprocessable.field(
+            "event_types", "webhook.event_type_unknown", f"unknown: {unknown}"
+        )
+    if not url.startswith(("https://", "http://")):
+        raise Unprocessable.field("url", "webhook.url_invalid", "an http(s) URL")
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    subscription = WebhookSubscription(
+        org_id=org.id,
+        org_path=org.path,
+        url=url,
+        event_types=sorted(set(event_types)),
+        secret_enc=pii_cipher().encrypt(secret, field=SECRET_FIELD),
+        active=True,
+        created_by=principal.user_id,
+    )
+    session.add(subscription)
+    await session.flush()
+    audit.record(
+        session, principal, "webhook.subscribed", "webhook", subscription.id, org.path,
+        after={"url": url, "event_types": subscription.event_types},
+    )  # fmt: skip
+    return subscription, secret
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, subscription_id: uuid.UUID
+) -> WebhookSubscription:
+    subscription = await session.get(WebhookSubscription, subscription_id)
+    if subscription is None or not in_scope(principal, subscription.org_path):
+        raise NotFound("webhook.not_found")
+    require_role(principal, Role.org_admin, Role.auditor)
+    return subscription
+
+
+async def unsubscribe(
+    session: AsyncSession, principal: Principal, subscription: WebhookSubscription
+) -> None:
+    """Delete a subscription; pending deliveries are dropped with it."""
+    require_role(principal, Role.org_admin)
+    await session.delete(subscription)
+    await session.flush()
+    audit.record(
+        session, principal, "webhook.deleted", "webhook", subscription.id, subscription.org_path
+    )
+
+
+async def list_subscriptions(
+    session: AsyncSession, principal: Principal
+) -> list[WebhookSubscription]:
+    require_role(principal, Role.org_admin, Role.auditor)
+    stmt = select(WebhookSubscription).order_by(WebhookSubscription.created_at)
+    if not principal.sees_everything:
+        stmt = stmt.where(WebhookSubscription.org_path.like(principal.org_path + "%"))
+    return list((await session.scalars(stmt)).all())
+
+
+async def deliveries(
+    session: AsyncSession, subscription: WebhookSubscription, limit: int
+) -> list[tuple[WebhookDelivery, OutboxEvent]]:
+    rows = await session.execute(
+        select(WebhookDelivery, OutboxEvent)
+        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.subscription_id == subscription.id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.event_id.desc())
+        .limit(limit)
+    )
+    return [(d, e) for d, e in rows.all()]
+
+
+# --- The worker's steps ----------------------------------------------------------------------
+
+
+async def fan_out(session: AsyncSession, batch: int = 500) -> int:
+    """Turn new outbox events into deliveries for the subscriptions that match them."""
+    await session.execute(
+        insert(OutboxCursor).values(consumer=FANOUT, xact_id=0, event_id=0).on_conflict_do_nothing()
+    )
+    cursor = await session.scalar(
+        select(OutboxCursor).where(OutboxCursor.consumer == FANOUT).with_for_update()
+    )
+    assert cursor is not None
+    events = list(
+        (
+            await session.scalars(
+                select(OutboxEvent)
+                .where(
+                    tuple_(OutboxEvent.xact_id, OutboxEvent.id)
+                    > tuple_(cursor.xact_id, cursor.event_id),
+                    OutboxEvent.xact_id < SAFE_HORIZON,
+                )
+                .order_by(OutboxEvent.xact_id, OutboxEvent.id)
+                .limit(batch)
+            )
+        ).all()
+    )
+    if not events:
+        return 0
+    subscriptions = list(
+        (
+            await session.scalars(
+                select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+            )
+        ).all()
+    )
+    rows = []
+    for e in events:
+        for s in subscriptions:
+            wanted = "*" in s.event_types or e.event_type in s.event_types
+            inside = e.org_path.startswith(s.org_path) or (
+                e.alt_path is not None and e.alt_path.startswith(s.org_path)
+            )
+            if wanted and inside:
+                rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "subscription_id": s.id,
+                        "event_id": e.id,
+                        "resource_id": e.resource_id,
+                        "seq_xact": e.xact_id,
+                        "state": "pending",
+                        "attempts": 0,
+                    }
+                )
+    if rows:
+        await session.execute(insert(WebhookDelivery).values(rows).on_conflict_do_nothing())
+    cursor.xact_id, cursor.event_id = events[-1].xact_id, events[-1].id
+    await session.flush()
+    return len(rows)
+
+
+def _body(event: OutboxEvent) -> bytes:
+    return json.dumps(
+        {
+            "id": event.id,
+            "type": event.event_type,
+            "resource": event.resource,
+            "resource_id": str(event.resource_id),
+            "version": event.version,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": event.payload,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: uuid.UUID
+    status: int | None
+    delivered: bool
+
+
+async def deliver_due(
+    session: AsyncSession, client: httpx.AsyncClient, batch: int = 20
+) -> list[Attempt]:
+    """Claim due deliveries (SKIP LOCKED), send them signed, record the outcome."""
+    now = clock.utcnow()
+    earlier = aliased(WebhookDelivery)
+    blocked = exists().where(
+        earlier.subscription_id == WebhookDelivery.subscription_id,
+        earlier.resource_id == WebhookDelivery.resource_id,
+        earlier.state == "pending",
+        tuple_(earlier.seq_xact, earlier.event_id)
+        < tuple_(WebhookDelivery.seq_xact, WebhookDelivery.event_id),
+    )
+    claimed = list(
+        (
+            await session.scalars(
+                select(WebhookDelivery)
+                .where(
+                    WebhookDelivery.state == "pending",
+                    WebhookDelivery.next_attempt_at <= now,
+                    ~blocked,
+                )
+                .order_by(WebhookDelivery.seq_xact, WebhookDelivery.event_id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
+    attempts = []
+    for delivery in claimed:
+        subscription = await session.get(WebhookSubscription, delivery.subscription_id)
+        event = await session.get(OutboxEvent, delivery.event_id)
+        assert subscription is not None and event is not None
+        body = _body(event)
+        timestamp = int(time.time())
+        secret = pii_cipher().decrypt(subscription.secret_enc, field=SECRET_FIELD)
+        headers = {
+            "Content-Type": "application/json",
+            "Dangjian-Event": event.event_type,
+            "Dangjian-Delivery": str(delivery.id),
+            "Dangjian-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
+        }
+        delivery.attempts += 1
+        status = None
+        try:
+            response = await client.post(subscription.url, content=body, headers=headers)
+            status = response.status_code
+            ok = 200 <= status < 300
+            error = None if ok else f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
+        delivery.last_status = status
+        delivery.last_error = error
+        if ok:
+            delivery.state = "delivered"
+            delivery.delivered_at = clock.utcnow()
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.state = "failed"
+        else:
+            delivery.next_attempt_at = clock.utcnow() + backoff(delivery.attempts)
+        attempts.append(Attempt(delivery.id, status, ok))
+    await session.flush()
+    return attempts

@@ -1,0 +1,63 @@
+"""`dangjian worker`: webhook fan-out and delivery, and the daily location purge.
+
+Run as many workers as you like: deliveries are claimed with SKIP LOCKED and the
+fan-out cursor row is locked while it advances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import httpx
+
+from app import clock
+from app.db import get_sessionmaker
+from app.services import mobile, webhooks
+
+log = logging.getLogger("dangjian.worker")
+
+
+@dataclass
+class Tick:
+    fanned_out: int
+    attempted: int
+    delivered: int
+
+
+async def run_once(client: httpx.AsyncClient) -> Tick:
+    """One pass: fan out new events, then attempt the deliveries that are due."""
+    maker = get_sessionmaker()
+    async with maker() as session, session.begin():
+        fanned = await webhooks.fan_out(session)
+    async with maker() as session, session.begin():
+        attempts = await webhooks.deliver_due(session, client)
+    return Tick(fanned, len(attempts), sum(a.delivered for a in attempts))
+
+
+async def purge_if_due(last: date | None) -> date:
+    today = clock.today()
+    if last != today:
+        async with get_sessionmaker()() as session, session.begin():
+            purged = await mobile.purge_locations(session, today)
+        log.info("location purge", extra={"purged": purged})
+    return today
+
+
+async def run_forever(interval: float, stop: asyncio.Event | None = None) -> None:
+    last_purge: date | None = None
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        while stop is None or not stop.is_set():
+            try:
+                last_purge = await purge_if_due(last_purge)
+                tick = await run_once(client)
+            except Exception:  # keep the worker alive through a database restart
+                log.exception("worker pass failed")
+                await asyncio.sleep(interval)
+                continue
+            if tick.attempted or tick.fanned_out:
+                log.info("worker pass", extra=tick.__dict__)
+            else:
+                await asyncio.sleep(interval)
