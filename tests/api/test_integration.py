@@ -7,8 +7,8 @@ import hashlib
 import hmac
 import json
 import threading
-from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 import pytest
