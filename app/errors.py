@@ -286,6 +286,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "webhook.not_found": ("推送订阅不存在", "No such webhook"),
     "webhook.event_type_unknown": ("未知的事件类型", "Unknown event type"),
     "webhook.url_invalid": ("推送地址须为 http(s) URL", "The URL must be http(s)"),
+    "import.not_found": ("导入任务不存在", "No such import job"),
+    "import.file_unreadable": ("文件无法读取", "The file cannot be read"),
+    "import.file_type": ("请上传 .csv 或 .xlsx 文件", "Upload a .csv or .xlsx file"),
+    "import.file_too_large": ("文件过大", "The file is too large"),
+    "import.columns_missing": ("缺少必填列", "Required columns are missing"),
+    "import.empty": ("文件为空", "The file is empty"),
     "precondition.failed": (
         "数据已被他人修改，请刷新后重试",
         "The resource changed (If-Match failed)",

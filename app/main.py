@@ -28,6 +28,7 @@ from app.api import (
     auth,
     dues,
     grids,
+    imports,
     integration,
     meetings,
     members,
@@ -274,6 +275,7 @@ def create_app() -> FastAPI:
         points,
         grids,
         integration,
+        imports,
     )
     for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)

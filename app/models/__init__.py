@@ -3,6 +3,7 @@
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import Base
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
+from app.models.imports import ImportJob
 from app.models.lifecycle import (
     DuesPayment,
     DuesPaymentMonth,
@@ -31,6 +32,7 @@ __all__ = [
     "Grid",
     "GridResident",
     "IdempotencyRecord",
+    "ImportJob",
     "LoginThrottle",
     "Meeting",
     "MeetingAmendment",

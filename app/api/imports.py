@@ -1,0 +1,183 @@
+"""Bulk import and export endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import BackgroundTasks, File, Query, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import update
+
+from app.api.common import API_PREFIX, make_router
+from app.api.deps import PrincipalDep, SessionDep, TodayDep
+from app.db import get_sessionmaker
+from app.errors import NotFound
+from app.models.imports import ImportJob
+from app.security.scope import Principal, in_scope
+from app.services import audit, organisations
+from app.services import imports as service
+
+router = make_router("integration")
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+class RejectedRow(BaseModel):
+    row: int
+    column: str
+    code: str
+    message: str
+
+
+class ImportJobRead(BaseModel):
+    id: uuid.UUID
+    kind: Literal["members", "organisations"]
+    dry_run: bool
+    atomic: bool
+    state: Literal["running", "finished", "failed"]
+    total_rows: int
+    processed_rows: int
+    accepted: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRow]
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+async def _background(
+    job_id: uuid.UUID, principal: Principal, records: list[Any], today: Any
+) -> None:
+    maker = get_sessionmaker()
+
+    async def progress(done: int) -> None:
+        async with maker() as s, s.begin():
+            await s.execute(
+                update(ImportJob).where(ImportJob.id == job_id).values(processed_rows=done)
+            )
+
+    try:
+        async with maker() as session, session.begin():
+            job = await session.get(ImportJob, job_id)
+            assert job is not None
+            await service.run_import(session, principal, job, records, today, progress)
+    except Exception as exc:  # the job records why it failed; nothing was written
+        async with maker() as s, s.begin():
+            await s.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id)
+                .values(state="failed", error=str(exc)[:500])
+            )
+
+
+@router.post(
+    "/imports",
+    name="imports_create",
+    status_code=status.HTTP_201_CREATED,
+    description=(service.__doc__ or "")
+    + "\n\nSmall files are processed at once; larger ones run as a job: poll `GET /imports/{id}`.",
+)
+async def imports_create(
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    response: Response,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX.")],
+    kind: Literal["members", "organisations"],
+    dry_run: bool = False,
+    atomic: bool = False,
+) -> ImportJobRead:
+    service.require_importer(principal)
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise service.ImportFileError.field("file", "import.file_too_large", "50 MB at most")
+    records = list(service._records(kind, service.read_table(file.filename or "", content)))
+    job = ImportJob(
+        kind=kind,
+        dry_run=dry_run,
+        atomic=atomic,
+        state="running",
+        filename=file.filename,
+        total_rows=len(records),
+        org_path=principal.org_path,
+        created_by=principal.user_id,
+        rejected=[],
+    )
+    session.add(job)
+    await session.flush()
+    audit.record(
+        session, principal, "import.started", "import", job.id, principal.org_path,
+        after={"kind": kind, "rows": len(records), "dry_run": dry_run, "atomic": atomic},
+    )  # fmt: skip
+    if len(records) > service.BACKGROUND_ROWS:
+        background.add_task(_background, job.id, principal, records, today)
+        response.status_code = status.HTTP_202_ACCEPTED
+    else:
+        await service.run_import(session, principal, job, records, today)
+    response.headers["Location"] = f"{API_PREFIX}/imports/{job.id}"
+    await session.refresh(job)
+    return ImportJobRead.model_validate(job, from_attributes=True)
+
+
+@router.get("/imports/template", name="imports_template")
+async def imports_template(
+    kind: Literal["members", "organisations"], principal: PrincipalDep
+) -> Response:
+    """A CSV template with the documented Chinese headers (English field names work too)."""
+    return Response(
+        service.template(kind),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-template.csv"'},
+    )
+
+
+@router.get("/imports/{job_id}", name="imports_get")
+async def imports_get(
+    job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> ImportJobRead:
+    """An import job's progress and row-level report."""
+    job = await session.get(ImportJob, job_id)
+    if job is None or not in_scope(principal, job.org_path):
+        raise NotFound("import.not_found")
+    return ImportJobRead.model_validate(job, from_attributes=True)
+
+
+@router.get("/exports", name="exports_get")
+async def exports_get(
+    session: SessionDep,
+    principal: PrincipalDep,
+    kind: Literal["members", "organisations"],
+    within: uuid.UUID | None = None,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+) -> StreamingResponse:
+    """Stream a subtree as CSV or XLSX with the import's headers (scope-filtered; ID
+    numbers and phones masked unless you hold PII rights, then the export is audited)."""
+    root = await organisations.get_visible(session, principal, within or principal.org_id)
+    if kind == "members":
+        audit.record(
+            session, principal, "export.members", "organisation", root.id, root.path,
+            after={"format": format},
+        )  # fmt: skip
+
+    async def stream() -> Any:
+        async with get_sessionmaker()() as export_session:
+            rows = service.export_rows(export_session, principal, kind, root)
+            chunks = service.export_xlsx(rows) if format == "xlsx" else service.export_csv(rows)
+            async for chunk in chunks:
+                yield chunk
+
+    media = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if format == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    return StreamingResponse(
+        stream(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'},
+    )

@@ -1,0 +1,201 @@
+"""Bulk import and export: row-level reports, dry runs, atomic runs, idempotent
+re-imports, and lossless round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from support import new_id_number, unique
+
+HEAD = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "联系电话", "入党日期"]
+
+
+def _csv(rows, header=HEAD):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+async def _import(api, token, content, kind="members", filename="m.csv", **params):
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": kind, **{k: str(v).lower() for k, v in params.items()}},
+        files={"file": (filename, content)},
+        headers=api.auth(token),
+    )
+    assert r.status_code in (201, 202), r.text
+    return r.json()
+
+
+async def _count(api, token, org_id):
+    r = await api.client.get(
+        "/api/v1/members",
+        params={"org_id": org_id, "include_total": "true", "limit": 1},
+        headers=api.auth(token),
+    )
+    return r.json()["total"]
+
+
+def _file(county):
+    good = [new_id_number() for _ in range(3)]
+    bad = good[0][:-1] + ("0" if good[0][-1] != "0" else "1")
+    rows = [
+        ["张一", good[0], county.branch_a["code"], "正式党员", "在职", "13800000001", "2010-07-01"],
+        ["张二", good[1], county.branch_a["code"], "full", "farmer", "", ""],
+        ["张三", good[2], county.branch_a["code"], "预备党员", "学生", "", "2026-01-05"],
+        ["坏号", bad, county.branch_a["code"], "正式党员", "在职", "", ""],
+        ["无组织", new_id_number(), "NO-SUCH-ORG", "正式党员", "在职", "", ""],
+        ["重复", good[1], county.branch_a["code"], "正式党员", "在职", "", ""],
+        ["越权", new_id_number(), county.branch_b["code"], "正式党员", "在职", "", ""],
+    ]
+    return _csv(rows), good
+
+
+async def test_import_reports_bad_rows_dry_run_writes_nothing_and_reimport_changes_nothing(
+    api, county
+):
+    content, _ = _file(county)
+    dry = await _import(api, county.admin_a, content, dry_run=True)
+    assert (dry["created"], dry["accepted"]) == (3, 3)
+    rejected = {(r["row"], r["column"], r["code"]) for r in dry["rejected"]}
+    assert rejected == {
+        (5, "id_number", "member.id_number_checksum"),
+        (6, "org_code", "import.org_unknown"),
+        (7, "id_number", "import.duplicate_in_file"),
+        (8, "org_code", "import.org_unknown"),  # another township: not in scope, not revealed
+    }
+    assert await _count(api, county.admin_a, county.branch_a["id"]) == 0
+    atomic = await _import(api, county.admin_a, content, atomic=True)
+    assert atomic["accepted"] == 0
+    assert await _count(api, county.admin_a, county.branch_a["id"]) == 0
+    real = await _import(api, county.admin_a, content)
+    assert (real["created"], len(real["rejected"])) == (3, 4)
+    assert await _count(api, county.admin_a, county.branch_a["id"]) == 3
+    again = await _import(api, county.admin_a, content)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    job = await api.client.get(f"/api/v1/imports/{again['id']}", headers=api.auth(county.admin_a))
+    assert job.json()["state"] == "finished"
+    assert (
+        await api.client.get(f"/api/v1/imports/{again['id']}", headers=api.auth(county.admin_b))
+    ).status_code == 404
+
+
+async def test_imported_members_are_real_members_with_encrypted_ids(api, county):
+    content, good = _file(county)
+    await _import(api, county.admin_a, content)
+    r = await api.client.get(
+        "/api/v1/members", params={"id_number": good[0]}, headers=api.auth(county.admin_a)
+    )
+    member = r.json()["items"][0]
+    assert member["name"] == "张一"
+    assert member["status"] == "full"
+    assert member["phone"] == "13800000001"
+    changes = await api.client.get(
+        "/api/v1/changes", params={"limit": 1000}, headers=api.auth(county.admin_a)
+    )
+    assert member["id"] in {c["resource_id"] for c in changes.json()["items"]}
+
+
+async def test_legacy_fifteen_digit_numbers_are_upgraded_on_import(api, county):
+    content = _csv(
+        [["老号", "110105491231002", county.branch_a["code"], "正式党员", "离退休", "", ""]]
+    )
+    report = await _import(api, county.admin_a, content)
+    assert report["created"] == 1, report
+    r = await api.client.get(
+        "/api/v1/members",
+        params={"id_number": "11010519491231002X"},
+        headers=api.auth(county.admin_a),
+    )
+    assert len(r.json()["items"]) == 1
+
+
+async def test_export_then_reimport_changes_nothing_csv_and_xlsx(api, county):
+    content, _ = _file(county)
+    await _import(api, county.admin_a, content)
+    for fmt in ("csv", "xlsx"):
+        r = await api.client.get(
+            "/api/v1/exports",
+            params={"kind": "members", "within": county.town_a["id"], "format": fmt},
+            headers=api.auth(county.admin_a),
+        )
+        assert r.status_code == 200
+        again = await _import(api, county.admin_a, r.content, filename=f"export.{fmt}")
+        assert (again["created"], again["updated"], again["rejected"]) == (0, 0, [])
+        assert again["unchanged"] == 3
+
+
+async def test_export_is_scoped_and_masked_without_pii_rights(api, county):
+    content, good = _file(county)
+    await _import(api, county.admin_a, content)
+    _, auditor = await api.user(county.county_admin, "auditor", county.county["id"])
+    r = await api.client.get(
+        "/api/v1/exports", params={"kind": "members"}, headers=api.auth(auditor)
+    )
+    assert good[0] not in r.text
+    assert good[0][:6] + "********" + good[0][-4:] in r.text
+    r = await api.client.get(
+        "/api/v1/exports", params={"kind": "members"}, headers=api.auth(county.admin_b)
+    )
+    assert good[0][-4:] + "," not in r.text and "张一" not in r.text
+    r = await api.client.get(
+        "/api/v1/exports",
+        params={"kind": "members", "within": county.town_a["id"]},
+        headers=api.auth(county.admin_b),
+    )
+    assert r.status_code == 404
+
+
+async def test_organisations_import_with_parents_in_the_same_file_is_idempotent(api, county):
+    parent, child = unique("ORGP"), unique("ORGC")
+    header = ["组织编码", "组织名称", "组织类别", "上级组织编码", "单位类别"]
+    rows = [
+        [child, "新村党支部", "党支部", parent, "3"],
+        [parent, "新村党总支", "党总支", county.town_a["code"], "3"],
+        [unique("BAD"), "错误", "党小组", county.town_a["code"], ""],
+        [unique("OUT"), "越权", "党支部", county.town_b["code"], ""],
+    ]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = await _import(
+        api, county.admin_a, buffer.getvalue(), kind="organisations", filename="o.xlsx"
+    )
+    assert report["created"] == 2
+    assert {(r["row"], r["code"]) for r in report["rejected"]} == {
+        (4, "organisation.parent_type_invalid"),
+        (5, "import.parent_unknown"),
+    }
+    again = await _import(
+        api, county.admin_a, buffer.getvalue(), kind="organisations", filename="o.xlsx"
+    )
+    assert (again["created"], again["unchanged"]) == (0, 2)
+
+
+async def test_template_lists_the_documented_headers(api, county):
+    r = await api.client.get(
+        "/api/v1/imports/template", params={"kind": "members"}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200
+    assert (
+        r.content.decode("utf-8-sig").splitlines()[0].startswith("姓名,公民身份号码,所在党组织编码")
+    )
+
+
+async def test_a_file_without_required_columns_is_a_422(api, county):
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members"},
+        files={"file": ("x.csv", "姓名\n张三\n".encode())},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 422
+    assert r.json()["code"] == "import.columns_missing"
