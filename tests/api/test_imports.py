@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from openpyxl import Workbook
 from support import new_id_number, unique
+
+from app.services.id_numbers import make_id_number
 
 HEAD = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "联系电话", "入党日期"]
 
@@ -101,14 +104,14 @@ async def test_imported_members_are_real_members_with_encrypted_ids(api, county)
 
 
 async def test_legacy_fifteen_digit_numbers_are_upgraded_on_import(api, county):
-    content = _csv(
-        [["老号", "110105491231002", county.branch_a["code"], "正式党员", "离退休", "", ""]]
-    )
+    # Born 1950-03-03, sequence 123, written the old way: no century, no check character.
+    legacy = "110105500303123"
+    content = _csv([["老号", legacy, county.branch_a["code"], "正式党员", "离退休", "", ""]])
     report = await _import(api, county.admin_a, content)
     assert report["created"] == 1, report
     r = await api.client.get(
         "/api/v1/members",
-        params={"id_number": "11010519491231002X"},
+        params={"id_number": make_id_number("110105", date(1950, 3, 3), 123)},
         headers=api.auth(county.admin_a),
     )
     assert len(r.json()["items"]) == 1
