@@ -77,6 +77,16 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
 
 
+@lru_cache
+def get_replica_sessionmaker() -> async_sessionmaker[AsyncSession] | None:
+    """Sessions on `DATABASE_REPLICA_URL`, for list and report reads; None without a replica."""
+    settings = get_settings()
+    if not settings.database_replica_url:
+        return None
+    engine = build_engine(settings.database_replica_url, settings)
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
 async def session_scope() -> AsyncIterator[AsyncSession]:
     """One session per request: committed after the endpoint succeeds, else rolled back."""
     async with get_sessionmaker()() as session:

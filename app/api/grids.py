@@ -9,6 +9,7 @@ from fastapi import Response, status
 
 from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.routing import replica_read
 from app.models.grid import Grid, ServiceRecord
 from app.schemas.common import Page
 from app.schemas.grids import (
@@ -144,6 +145,7 @@ async def grids_members(
     name="grids_coverage",
     description=doc(service.grid_coverage),
 )
+@replica_read
 async def grids_coverage(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
 ) -> Coverage:

@@ -10,6 +10,7 @@ from fastapi import Query, Response, status
 
 from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.routing import replica_read
 from app.models.meeting import Meeting
 from app.schemas.common import Page
 from app.schemas.meetings import (
@@ -240,6 +241,7 @@ async def meetings_amend(
     name="meetings_compliance",
     description=doc(compliance.meeting_compliance),
 )
+@replica_read
 async def meetings_compliance(
     org_id: uuid.UUID,
     session: SessionDep,

@@ -9,6 +9,7 @@ from fastapi import Response, status
 
 from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.api.routing import replica_read
 from app.models.mobile import MobileEpisode
 from app.schemas.common import Page
 from app.schemas.mobile import (
@@ -133,6 +134,7 @@ async def mobile_list(
 
 
 @router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))
+@replica_read
 async def mobile_stats(
     session: SessionDep, principal: PrincipalDep, as_of: AsOfDep, within: uuid.UUID | None = None
 ) -> MobileStats:

@@ -18,6 +18,7 @@ from app.api.common import (
     make_router,
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.routing import replica_read
 from app.models.enums import LeaderRole, OrgType
 from app.schemas.common import Page
 from app.schemas.organisations import (
@@ -67,6 +68,7 @@ async def organisations_create(
 
 
 @router.get("/organisations", name="organisations_list")
+@replica_read
 async def organisations_list(
     session: SessionDep,
     principal: PrincipalDep,
@@ -153,6 +155,7 @@ async def organisations_dissolve(
 
 
 @router.get("/organisations/{org_id}/tree", name="organisations_tree")
+@replica_read
 async def organisations_tree(
     org_id: uuid.UUID,
     session: SessionDep,
@@ -219,6 +222,7 @@ async def organisations_leaders_add(
     name="organisations_health",
     description=doc(service.organisation_health),
 )
+@replica_read
 async def organisations_health(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
 ) -> OrganisationHealth:
@@ -231,6 +235,7 @@ async def organisations_health(
     name="organisations_stats",
     description=doc(service.organisation_stats),
 )
+@replica_read
 async def organisations_stats(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
 ) -> OrganisationStats:

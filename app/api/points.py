@@ -9,6 +9,7 @@ from fastapi import Query, Response, status
 
 from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.routing import replica_read
 from app.errors import NotFound
 from app.schemas.common import Page
 from app.schemas.points import (
@@ -261,6 +262,7 @@ async def points_balance(
     name="points_ranking",
     description=doc(service.ranking),
 )
+@replica_read
 async def points_ranking(
     org_id: uuid.UUID,
     session: SessionDep,

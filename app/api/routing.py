@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -18,10 +18,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.config import get_settings
-from app.db import get_sessionmaker
+from app.db import get_replica_sessionmaker, get_sessionmaker
 from app.errors import Conflict, Unprocessable
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, decode_access_token
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Headers worth replaying with a stored response.
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
@@ -47,14 +49,25 @@ def _request_hash(request: Request, body: bytes) -> bytes:
     return digest.digest()
 
 
+def replica_read(endpoint: F) -> F:
+    """Mark a GET endpoint whose reads may go to the read replica (lists and reports that
+    write nothing: never ledger balances, never read-after-write)."""
+    endpoint.__dict__["replica_read"] = True
+    return endpoint
+
+
 class DangjianRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        on_replica = getattr(self.endpoint, "replica_read", False)
 
         async def route_handler(request: Request) -> Response:
             key = request.headers.get("idempotency-key")
             user_id = _idempotency_user(request) if request.method == "POST" and key else None
-            async with get_sessionmaker()() as session:
+            maker = get_sessionmaker()
+            if on_replica and request.method == "GET":
+                maker = get_replica_sessionmaker() or maker
+            async with maker() as session:
                 request.state.db = session
                 try:
                     if key is not None and user_id is not None:
