@@ -123,6 +123,49 @@ def worker(
     asyncio.run(_run())
 
 
+@cli.command()
+def synth(
+    orgs: Annotated[int, typer.Option(help="About this many organisations.")] = 3000,
+    members: Annotated[int, typer.Option(help="Members to generate.")] = 100_000,
+) -> None:
+    """Load synthetic national-scale data with COPY (benchmarks only)."""
+    import asyncpg
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from app.db import sync_database_url
+    from app.services.synth import synthesise
+
+    async def _run() -> None:
+        conn = await asyncpg.connect(sync_database_url())
+        try:
+            with Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
+                TimeRemainingColumn(),
+            ) as bar:  # fmt: skip
+                task = bar.add_task("members", total=members)
+
+                def advance(kind: str, n: int) -> None:
+                    if kind == "members":
+                        bar.advance(task, n)
+
+                async with conn.transaction():
+                    report = await synthesise(conn, orgs=orgs, members=members, progress=advance)
+        finally:
+            await conn.close()
+        typer.echo(f"{report.organisations:,} organisations, {report.branches:,} branches")
+        typer.echo("| table | rows | generate s | COPY s | total rows/s | raw COPY rows/s |")
+        typer.echo("|---|---|---|---|---|---|")
+        for table, t in report.timings.items():
+            total = t.rows / t.total_s if t.total_s else 0.0
+            raw = t.rows / t.copy_s if t.copy_s else 0.0
+            typer.echo(
+                f"| {table} | {t.rows:,} | {t.generate_s:.1f} | {t.copy_s:.1f} "
+                f"| {total:,.0f} | {raw:,.0f} |"
+            )
+
+    asyncio.run(_run())
+
+
 @cli.command("purge-locations")
 def purge_locations() -> None:
     """Remove check-in area codes older than each subtree's retention policy."""

@@ -1,0 +1,283 @@
+"""Synthetic national-scale data (合成数据) for benchmarks, loaded with PostgreSQL COPY.
+
+A province -> cities -> counties -> townships -> communities/units -> branches ->
+party groups tree, members spread over the branches (valid ID numbers, encrypted
+like real ones), finalized meetings and approved point entries. Rows are generated
+and copied in chunks, so memory stays flat; the timing separates generation from
+the raw COPY of the same rows.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
+
+from app.models.base import new_uuid
+from app.services.id_numbers import make_id_number
+from app.services.lifecycle import add_months
+from app.services.members import ID_FIELD, PHONE_FIELD, pii_cipher
+
+PROVINCE_CODE = "SYN-P"
+FANOUT = {"county": 8, "township": 10, "community": 5, "branch": 3}
+CHUNK = 20_000
+ORG_COLUMNS = (
+    "id", "node_id", "code", "name", "type", "parent_id", "path", "depth", "unit_category",
+    "version",
+)  # fmt: skip
+MEMBER_COLUMNS = (
+    "id", "name", "id_number_enc", "id_number_index", "phone_enc", "phone_index", "gender",
+    "birth_date", "education", "status", "category", "org_id", "org_path", "group_id",
+    "applied_on", "activist_on", "candidate_on", "joined_on", "full_on", "status_since",
+    "dues_base_fen", "version",
+)  # fmt: skip
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚"
+
+
+@dataclass
+class Timing:
+    rows: int = 0
+    generate_s: float = 0.0
+    copy_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.generate_s + self.copy_s
+
+
+@dataclass
+class SynthReport:
+    organisations: int
+    branches: int
+    timings: dict[str, Timing] = field(default_factory=dict)
+
+
+@dataclass
+class _Org:
+    id: uuid.UUID
+    path: str
+    code: str
+    county: int
+
+
+async def _node_ids(conn: asyncpg.Connection, n: int) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT nextval(pg_get_serial_sequence('organisations', 'node_id')) AS n "
+        "FROM generate_series(1, $1)",
+        n,
+    )
+    return [int(r["n"]) for r in rows]
+
+
+async def _copy(
+    conn: asyncpg.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    timing: Timing,
+) -> None:
+    started = time.perf_counter()
+    await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+    timing.copy_s += time.perf_counter() - started
+    timing.rows += len(rows)
+
+
+async def synthesise(
+    conn: asyncpg.Connection,
+    *,
+    orgs: int,
+    members: int,
+    progress: Callable[[str, int], None] | None = None,
+) -> SynthReport:
+    """Load the tree, members, meetings and point entries; returns counts and timings."""
+    if await conn.fetchval("SELECT 1 FROM organisations WHERE code = $1", PROVINCE_CODE):
+        raise RuntimeError("synthetic data is already loaded (organisation SYN-P exists)")
+    per_city = 1 + FANOUT["county"] * (
+        1 + FANOUT["township"] * (1 + FANOUT["community"] * (1 + FANOUT["branch"] * 2))
+    )
+    cities = max(1, round((orgs - 1) / per_city))
+    org_timing = Timing()
+    started = time.perf_counter()
+    plan: list[tuple[str, str, int | None, int]] = []  # type, name, unit category, parent index
+    plan.append(("committee", "合成省委", 4, -1))
+    county_of: list[int] = [0]
+    county_counter = 0
+    for c in range(cities):
+        city_index = len(plan)
+        plan.append(("committee", f"第{c + 1}市委", 4, 0))
+        county_of.append(0)
+        for _ in range(FANOUT["county"]):
+            county_counter += 1
+            county_index = len(plan)
+            plan.append(("committee", f"第{county_counter}县委", 4, city_index))
+            county_of.append(county_counter)
+            for t in range(FANOUT["township"]):
+                town_index = len(plan)
+                plan.append(("committee", f"第{t + 1}镇党委", 3, county_index))
+                county_of.append(county_counter)
+                for m in range(FANOUT["community"]):
+                    community_index = len(plan)
+                    plan.append(("committee", f"第{m + 1}社区党委", 7, town_index))
+                    county_of.append(county_counter)
+                    for b in range(FANOUT["branch"]):
+                        branch_index = len(plan)
+                        plan.append(("branch", f"第{b + 1}党支部", 7, community_index))
+                        county_of.append(county_counter)
+                        plan.append(("group", "第一党小组", None, branch_index))
+                        county_of.append(county_counter)
+    node_ids = await _node_ids(conn, len(plan))
+    rows: list[tuple[Any, ...]] = []
+    made: list[_Org] = []
+    for i, (org_type, name, category, parent) in enumerate(plan):
+        org_id = new_uuid()
+        parent_path = made[parent].path if parent >= 0 else "/"
+        path = f"{parent_path}{node_ids[i]}/"
+        code = PROVINCE_CODE if i == 0 else f"SYN-{node_ids[i]}"
+        made.append(_Org(org_id, path, code, county_of[i]))
+        parent_id = made[parent].id if parent >= 0 else None
+        rows.append(
+            (
+                org_id,
+                node_ids[i],
+                code,
+                name,
+                org_type,
+                parent_id,
+                path,
+                path.count("/") - 2,
+                category,
+                1,
+            )
+        )
+    org_timing.generate_s = time.perf_counter() - started
+    await _copy(conn, "organisations", ORG_COLUMNS, rows, org_timing)
+    branches = [(made[i], made[i + 1]) for i, p in enumerate(plan) if p[0] == "branch"]
+    report = SynthReport(organisations=len(plan), branches=len(branches))
+    report.timings["organisations"] = org_timing
+    if progress:
+        progress("organisations", len(plan))
+    report.timings["members"] = await _members(conn, members, branches, progress)
+    report.timings["meetings"] = await _meetings(conn, branches)
+    report.timings["point_entries"] = await _points(conn, made[0])
+    await conn.execute("ANALYZE")
+    return report
+
+
+async def _members(
+    conn: asyncpg.Connection,
+    total: int,
+    branches: list[tuple[_Org, _Org]],
+    progress: Callable[[str, int], None] | None,
+) -> Timing:
+    cipher = pii_cipher()
+    timing = Timing()
+    base = date(1940, 1, 1)
+    for start in range(0, total, CHUNK):
+        began = time.perf_counter()
+        rows = []
+        for n in range(start, min(start + CHUNK, total)):
+            branch, group = branches[n % len(branches)]
+            born = base + timedelta(days=(n * 7919) % 25_000)
+            number = make_id_number(
+                f"{330100 + branch.county % 90:06d}", born, (n // 25_000) % 1000
+            )
+            phone = f"139{n:08d}"
+            status = "full" if n % 10 else "probationary"
+            joined = min(add_months(born, 360), date(2025, 6, 1))
+            full_on = add_months(joined, 12) if status == "full" else None
+            rows.append(
+                (
+                    new_uuid(),
+                    SURNAMES[n % 20] + GIVEN[(n // 20) % 20] + GIVEN[(n // 400) % 20],
+                    cipher.encrypt(number, field=ID_FIELD),
+                    cipher.blind_index(number, field=ID_FIELD),
+                    cipher.encrypt(phone, field=PHONE_FIELD),
+                    cipher.blind_index(phone, field=PHONE_FIELD),
+                    "male" if int(number[16]) % 2 else "female",
+                    born,
+                    ("大学本科", "大专", "高中", "研究生")[n % 4],
+                    status,
+                    ("employed", "retired", "farmer", "self_employed", "student")[n % 5],
+                    branch.id,
+                    branch.path,
+                    group.id if n % 3 == 0 else None,
+                    joined - timedelta(days=900),
+                    joined - timedelta(days=800),
+                    joined - timedelta(days=200),
+                    joined,
+                    full_on,
+                    full_on or joined,
+                    400_000 if n % 5 in (0, 3) else (450_000 if n % 5 == 1 else None),
+                    1,
+                )
+            )
+        timing.generate_s += time.perf_counter() - began
+        await _copy(conn, "members", MEMBER_COLUMNS, rows, timing)
+        if progress:
+            progress("members", len(rows))
+    return timing
+
+
+async def _meetings(conn: asyncpg.Connection, branches: list[tuple[_Org, _Org]]) -> Timing:
+    timing = Timing()
+    began = time.perf_counter()
+    rows = []
+    held = [
+        ("general_meeting", date(2026, 2, 15)),
+        ("party_lecture", date(2026, 3, 10)),
+        ("theme_day", date(2026, 1, 20)),
+        ("theme_day", date(2026, 2, 20)),
+    ]
+    for n, (branch, _group) in enumerate(branches):
+        for meeting_type, day in held[: 4 - n % 2]:  # every other branch misses a theme day
+            rows.append(
+                (new_uuid(), branch.id, branch.path, meeting_type, day, "学习", "finalized", 1)
+            )
+    timing.generate_s = time.perf_counter() - began
+    columns = ("id", "org_id", "org_path", "type", "held_on", "topic", "state", "version")
+    await _copy(conn, "meetings", columns, rows, timing)
+    return timing
+
+
+async def _points(conn: asyncpg.Connection, province: _Org) -> Timing:
+    """A province scheme and rule, and one approved entry for every fourth member."""
+    timing = Timing()
+    began = time.perf_counter()
+    rule_id = new_uuid()
+    await conn.execute(
+        "INSERT INTO point_schemes (id, org_id, org_path, year, base, grade_bands, version) "
+        'VALUES ($1, $2, $3, 2026, 100, \'[{"min": 100, "label": "合格"}]\', 1)',
+        new_uuid(),
+        province.id,
+        province.path,
+    )
+    await conn.execute(
+        "INSERT INTO point_rules (id, org_id, org_path, code, name, category, points, "
+        "needs_approval, needs_evidence, active, version) "
+        "VALUES ($1, $2, $3, 'SYN-SERVICE', '志愿服务', 'bonus', 2, false, false, true, 1)",
+        rule_id,
+        province.id,
+        province.path,
+    )
+    timing.generate_s = time.perf_counter() - began
+    began = time.perf_counter()
+    # Server-side INSERT ... SELECT: nothing to generate client-side for these rows.
+    result = await conn.execute(
+        "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "
+        "points, occurred_on, year, source, source_key, state) "
+        "SELECT gen_random_uuid(), m.id, m.org_path, $1, 1, 'bonus', "
+        "2 * (1 + abs(hashtext(m.id::text)) % 3), DATE '2026-05-01', 2026, 'manual', "
+        "'synth:' || m.id, 'approved' "
+        "FROM members AS m WHERE m.org_path LIKE $2 || '%' AND abs(hashtext(m.id::text)) % 4 = 0",
+        rule_id,
+        province.path,
+    )
+    timing.copy_s = time.perf_counter() - began
+    timing.rows = int(result.split()[-1])
+    return timing
