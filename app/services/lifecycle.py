@@ -12,6 +12,7 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
@@ -65,8 +66,12 @@ def probation_ends_on(member: Member) -> date | None:
 # --- Flags ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16)
 def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
-    """Each flag as one SQL condition: the member record and `?flag=` lists agree by design."""
+    """Each flag as one SQL condition: the member record and `?flag=` lists agree by design.
+
+    Cached per day: building these expressions costs more than running them.
+    """
     m = Member
     probation_end = m.joined_on + func.make_interval(
         0, PROBATION_MONTHS + func.coalesce(m.probation_extension_months, 0)
