@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from app.services.points import RANKING_SQL
+from app.services.points import RANKING_TEMPLATE
 
 BENCH_USER = "bench_admin"
 BENCH_PASSWORD = "bench-password-123"
@@ -98,6 +98,7 @@ async def main() -> None:
             )
         ]
         rule = await conn.fetchval("SELECT id FROM point_rules WHERE code = 'SYN-SERVICE'")
+        province_path = await conn.fetchval("SELECT path FROM organisations WHERE code = 'SYN-P'")
     county_id, prefix = county["id"], county["path"] + "%"
     async with httpx.AsyncClient(base_url=args.base_url, timeout=120) as client:
         token = (
@@ -149,8 +150,10 @@ async def main() -> None:
             "AND m.held_on >= DATE '2026-01-01' AND m.held_on < DATE '2026-04-01' GROUP BY m.id"
         )
         org_url = f"/api/v1/organisations/{county_id}"
+        # The SQL the endpoint sends, with the province scheme as the only base.
         ranking_sql = (
-            RANKING_SQL.text.replace(":year", "$1")
+            RANKING_TEMPLATE.format(base="(CASE WHEN m.org_path LIKE $4 THEN 100 ELSE 0 END)")
+            .replace(":year", "$1")
             .replace(":prefix", "$2")
             .replace(":limit", "$3")
             .replace("CAST(:me AS uuid)", "NULL::uuid")
@@ -190,7 +193,7 @@ async def main() -> None:
                 args.report_requests,
                 lambda i: get(f"{org_url}/points/ranking", year=2026, limit=100),
                 ranking_sql,
-                [2026, prefix, 100],
+                [2026, prefix, 100, province_path + "%"],
             ),
             (
                 "GET /organisations/{county}/meeting-compliance (Q1)",

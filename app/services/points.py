@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, TextClause, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -636,19 +636,17 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
     )
 
 
-RANKING_SQL = text(
-    """
-    WITH scored AS (
-        SELECT m.id, m.name, m.status,
-               COALESCE((
-                   SELECT s.base FROM point_schemes AS s
-                   WHERE s.year = :year AND m.org_path LIKE s.org_path || '%'
-                   ORDER BY length(s.org_path) DESC LIMIT 1
-               ), 0) + COALESCE((
-                   SELECT sum(e.points) FROM point_entries AS e
-                   WHERE e.member_id = m.id AND e.year = :year AND e.state = 'approved'
-               ), 0) AS total
-        FROM members AS m
+# {base} is a CASE over the schemes that can apply in the subtree (few rows), so the
+# ranking is one scan of the subtree's members and one grouped join of their entries.
+RANKING_TEMPLATE = """
+    WITH totals AS (
+        SELECT e.member_id, sum(e.points) AS points
+        FROM point_entries AS e JOIN members AS m ON m.id = e.member_id
+        WHERE m.org_path LIKE :prefix AND e.year = :year AND e.state = 'approved'
+        GROUP BY e.member_id
+    ), scored AS (
+        SELECT m.id, m.name, m.status, {base} + COALESCE(t.points, 0) AS total
+        FROM members AS m LEFT JOIN totals AS t ON t.member_id = m.id
         WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
     ), ranked AS (
         SELECT id, name, status, total, rank() OVER (ORDER BY total DESC) AS rank,
@@ -661,8 +659,34 @@ RANKING_SQL = text(
     SELECT id, name, status, total, rank, full_members, full_order FROM ranked
     WHERE rank <= :limit OR id = CAST(:me AS uuid)
     ORDER BY rank, id
-    """
-)
+"""
+
+
+async def ranking_statement(
+    session: AsyncSession, root: Organisation, year: int
+) -> tuple[TextClause, dict[str, Any]]:
+    """The ranking SQL for a subtree, with each member's base from the nearest scheme."""
+    schemes = (
+        await session.execute(
+            select(PointScheme.org_path, PointScheme.base)
+            .where(
+                PointScheme.year == year,
+                or_(
+                    literal(root.path).like(PointScheme.org_path + "%"),
+                    PointScheme.org_path.like(root.path + "%"),
+                ),
+            )
+            .order_by(func.length(PointScheme.org_path).desc())
+        )
+    ).all()
+    params: dict[str, Any] = {}
+    cases = []
+    for n, (path, base) in enumerate(schemes):
+        cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
+        params[f"scheme_path_{n}"] = path + "%"
+        params[f"scheme_base_{n}"] = base
+    base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
+    return text(RANKING_TEMPLATE.format(base=base_sql)), params
 
 
 @dataclass(frozen=True)
@@ -709,9 +733,11 @@ async def ranking(
     scheme = await scheme_for(session, root.path, year)
     bands = scheme.grade_bands if scheme else []
     lowest = min((b["min"] for b in bands), default=None)
+    statement, params = await ranking_statement(session, root, year)
     rows = (
         await session.execute(
-            RANKING_SQL, {"year": year, "prefix": root.path + "%", "limit": limit, "me": me}
+            statement,
+            {**params, "year": year, "prefix": root.path + "%", "limit": limit, "me": me},
         )
     ).all()
     out: list[RankRow] = []
