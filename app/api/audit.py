@@ -44,9 +44,7 @@ async def audit_events_list(
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> Page[AuditEventRead]:
-    within_path = None
-    if within is not None:
-        within_path = (await organisations.get_visible(session, principal, within)).path
+    within_path = await organisations.within_path(session, principal, within)
     page = await service.list_events(
         session,
         principal,

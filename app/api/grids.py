@@ -78,9 +78,7 @@ async def grids_list(
     cursor: CursorQuery = None,
 ) -> Page[GridRead]:
     """Grids in your subtree."""
-    within_path = None
-    if within is not None:
-        within_path = (await organisations.get_visible(session, principal, within)).path
+    within_path = await organisations.within_path(session, principal, within)
     page = await service.list_grids(
         session, principal, within_path=within_path, limit=limit, cursor=cursor
     )

@@ -106,9 +106,7 @@ async def meetings_list(
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> Page[MeetingSummary]:
-    within_path = None
-    if within is not None:
-        within_path = (await organisations.get_visible(session, principal, within)).path
+    within_path = await organisations.within_path(session, principal, within)
     page = await service.list_meetings(
         session,
         principal,

@@ -115,9 +115,7 @@ async def mobile_list(
         # A host looks up the episode it is asked to take in by the certificate number.
         found = await service.find_for_host(session, principal, certificate_no)
         return Page(items=[await _read(session, principal, e, as_of) for e in found])
-    within_path = None
-    if within is not None:
-        within_path = (await organisations.get_visible(session, principal, within)).path
+    within_path = await organisations.within_path(session, principal, within)
     page = await service.list_episodes(
         session,
         principal,

@@ -169,9 +169,7 @@ async def points_entries_list(
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> Page[EntryRead]:
-    within_path = None
-    if within is not None:
-        within_path = (await organisations.get_visible(session, principal, within)).path
+    within_path = await organisations.within_path(session, principal, within)
     page = await service.list_entries(
         session,
         principal,

@@ -81,9 +81,7 @@ async def transfers_list(
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> Page[TransferRead]:
-    within_path = None
-    if within is not None:
-        within_path = (await organisations.get_visible(session, principal, within)).path
+    within_path = await organisations.within_path(session, principal, within)
     page = await service.list_transfers(
         session,
         principal,

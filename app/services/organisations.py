@@ -90,6 +90,15 @@ async def get_visible(
     return org
 
 
+async def within_path(
+    session: AsyncSession, principal: Principal, within: uuid.UUID | None
+) -> str | None:
+    """The path of a `?within=` organisation the principal may see (404 otherwise)."""
+    if within is None:
+        return None
+    return (await get_visible(session, principal, within)).path
+
+
 def _require_org_writer(principal: Principal, org_type: OrgType | None = None) -> None:
     if principal.role is Role.branch_secretary and org_type is OrgType.group:
         return  # a branch secretary keeps the party groups of their branch
