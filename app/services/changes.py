@@ -3,8 +3,9 @@
 Every create, update, delete and state change of the resources integrators sync
 is written to the outbox by a flush hook, in the same transaction as the change.
 The feed serves events in (transaction id, event id) order and only from
-transactions older than the oldest one still running (`pg_snapshot_xmin`), so an
-event that commits after a later-numbered one is never skipped.
+transactions older than the oldest one still running in this database (or the next
+id to be assigned), so an event that commits after a later-numbered one is never
+skipped.
 """
 
 from __future__ import annotations
@@ -98,7 +99,30 @@ def decode_cursor(cursor: str | None) -> tuple[int, int]:
         raise Unprocessable.field("since", "pagination.cursor_invalid") from exc
 
 
-SAFE_HORIZON = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+# Transactions still running in THIS database that already have an id, plus the next id
+# to be assigned: no event can commit later with a smaller transaction id than this.
+# Other databases on the server are ignored, so their long transactions do not stall us.
+_HORIZON_SQL = text(
+    """
+    SELECT COALESCE(
+        (SELECT min(x::text::bigint)
+           FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+          WHERE (x::text::bigint % 4294967296) IN (
+                SELECT backend_xid::text::bigint FROM pg_stat_activity
+                 WHERE datname = current_database() AND backend_xid IS NOT NULL)),
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+    """
+)
+
+
+async def safe_horizon(session: AsyncSession) -> int:
+    """Events with a transaction id below this are final: committed, or never will be.
+
+    The activity view is re-read after this statement's snapshot (the cleared stats
+    snapshot), so a transaction in the snapshot's in-progress list is always seen there.
+    """
+    await session.execute(text("SELECT pg_stat_clear_snapshot()"))
+    return int((await session.execute(_HORIZON_SQL)).scalar_one())
 
 
 async def read_changes(
@@ -114,7 +138,7 @@ async def read_changes(
         select(OutboxEvent)
         .where(
             tuple_(OutboxEvent.xact_id, OutboxEvent.id) > tuple_(xact, event_id),
-            OutboxEvent.xact_id < SAFE_HORIZON,
+            OutboxEvent.xact_id < await safe_horizon(session),
         )
         .order_by(OutboxEvent.xact_id, OutboxEvent.id)
         .limit(limit)

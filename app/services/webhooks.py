@@ -33,7 +33,7 @@ from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 from app.security.scope import Principal, in_scope, require_role
 from app.services import audit
-from app.services.changes import SAFE_HORIZON, TRACKED
+from app.services.changes import TRACKED, safe_horizon
 from app.services.members import pii_cipher
 
 SECRET_FIELD = "webhook.secret"
@@ -163,7 +163,7 @@ async def fan_out(session: AsyncSession, batch: int = 500) -> int:
                 .where(
                     tuple_(OutboxEvent.xact_id, OutboxEvent.id)
                     > tuple_(cursor.xact_id, cursor.event_id),
-                    OutboxEvent.xact_id < SAFE_HORIZON,
+                    OutboxEvent.xact_id < await safe_horizon(session),
                 )
                 .order_by(OutboxEvent.xact_id, OutboxEvent.id)
                 .limit(batch)

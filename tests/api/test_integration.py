@@ -226,3 +226,24 @@ async def test_unknown_event_types_are_refused(api, county):
     )
     assert r.status_code == 422
     assert r.json()["code"] == "webhook.event_type_unknown"
+
+
+async def test_a_long_transaction_in_another_database_does_not_hold_the_feed(api, county):
+    import os
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    other_db = make_url(os.environ["DATABASE_URL"]).set(database="postgres")
+    conn = await asyncpg.connect(other_db.render_as_string(hide_password=False))
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        await conn.fetchval("SELECT pg_current_xact_id()")  # holds an xid, like a long batch
+        _, cursor = await _drain(api, county.admin_a)
+        member = await api.member(county.county_admin, county.branch_a["id"])
+        changes, _ = await _drain(api, county.admin_a, cursor)
+        assert member["id"] in {c["resource_id"] for c in changes}
+        await tx.rollback()
+    finally:
+        await conn.close()
