@@ -170,7 +170,7 @@ async def main() -> None:
                 "GET /members?within=county (page of 50)",
                 args.requests,
                 lambda i: get("/api/v1/members", within=str(county_id), limit=50),
-                "SELECT * FROM members WHERE org_path LIKE $1 ORDER BY id LIMIT 51",
+                "SELECT * FROM members WHERE org_path LIKE $1 ORDER BY org_path, id LIMIT 51",
                 [prefix],
             ),
             (

@@ -75,9 +75,9 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
         CheckConstraint(f"category IN ({MEMBER_CATEGORIES_SQL})", name="category_known"),
         CheckConstraint("gender IN ('male','female')", name="gender_known"),
         CheckConstraint("dues_base_fen IS NULL OR dues_base_fen >= 0", name="dues_base_positive"),
-        Index(
-            "ix_members_org_path", "org_path", "id", postgresql_ops={"org_path": "text_pattern_ops"}
-        ),
+        # Default operator class on a "C"-collated column: serves `org_path LIKE 'prefix%'`
+        # and `ORDER BY org_path, id`, so a page of a subtree stops after the page.
+        Index("ix_members_org_path", "org_path", "id"),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.
         Index(

@@ -68,6 +68,8 @@ AUDITED_FIELDS = (
     "probation_extension_months",
 )
 SORTABLE = {
+    # Tree order (branch by branch), the default: the subtree index serves it page by page.
+    "organisation": Member.org_path,
     "name": Member.name,
     "birth_date": Member.birth_date,
     "created_at": Member.created_at,
@@ -410,7 +412,7 @@ async def list_members(
         stmt = stmt.where(
             Member.id_number_index == pii_cipher().blind_index(number, field=ID_FIELD)
         )
-    keys = parse_sort(sort, SORTABLE, Member.id)
+    keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
     return await paginate(
         session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
     )

@@ -411,3 +411,32 @@ async def test_concurrent_retries_with_one_idempotency_key_create_one_member(api
         headers=api.auth(county.county_admin),
     )
     assert len(listed.json()["items"]) == 1
+
+
+async def test_default_member_pages_walk_the_subtree_branch_by_branch(api, county):
+    created = []
+    for branch in (
+        county.branch_a,
+        county.branch_b,
+        county.branch_a,
+        county.branch_b,
+        county.branch_a,
+    ):
+        created.append(await api.member(county.county_admin, branch["id"]))
+    seen, cursor = [], None
+    while True:
+        params = {"within": county.county["id"], "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        body = (
+            await api.client.get(MEMBERS, params=params, headers=api.auth(county.county_admin))
+        ).json()
+        seen += body["items"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(m["id"] for m in seen) == sorted(m["id"] for m in created)
+    orgs = [m["org_id"] for m in seen]
+    # Each branch's members come together (tree order), none twice.
+    assert orgs == sorted(orgs, key=orgs.index)
+    assert len(set(orgs)) == 2 and orgs.count(county.branch_a["id"]) == 3
