@@ -84,7 +84,8 @@ async def organisations_list(
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,
 ) -> Page[OrganisationRead]:
-    """Organisations in your subtree. Sort fields: `code`, `name`, `depth`, `created_at`."""
+    """Organisations in your subtree, in tree order unless `sort` names `code`, `name`,
+    `depth` or `created_at`."""
     page = await service.list_organisations(
         session,
         principal,

@@ -49,7 +49,9 @@ class Organisation(UUIDPk, Versioned, Timestamped, Base):
     __table_args__ = (
         CheckConstraint(f"type IN ({ORG_TYPES_SQL})", name="type_known"),
         CheckConstraint("unit_category BETWEEN 1 AND 9", name="unit_category_range"),
-        Index("ix_organisations_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        # Default operator class on a "C"-collated column: serves both the subtree
+        # `LIKE 'prefix%'` and tree order (ORDER BY path), so pages stop early.
+        Index("ix_organisations_path", "path"),
     )
 
 

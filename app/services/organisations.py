@@ -68,6 +68,8 @@ ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
 }
 
 SORTABLE = {
+    # Tree order (parents before their children), the default.
+    "tree": Organisation.path,
     "code": Organisation.code,
     "name": Organisation.name,
     "depth": Organisation.depth,
@@ -239,7 +241,7 @@ async def list_organisations(
         stmt = stmt.where(or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
     if not include_dissolved:
         stmt = stmt.where(Organisation.dissolved_on.is_(None))
-    keys = parse_sort(sort, SORTABLE, Organisation.id)
+    keys = parse_sort(sort, SORTABLE, Organisation.id, default="tree")
     return await paginate(
         session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
     )
