@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     # 0 turns asyncpg's prepared-statement cache off (PgBouncer < 1.21 in transaction mode).
     db_statement_cache_size: int = 100
+    db_pool_pre_ping: bool = False
+    db_pool_recycle_seconds: int = 1800
 
     secret_key: str = DEV_SECRET_KEY
     token_issuer: str = "dangjian"

@@ -18,21 +18,28 @@ from app.services import auth as auth_service
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_session(request: Request) -> AsyncSession:
+async def get_session(request: Request) -> AsyncSession:
     """The request's session, opened and committed by `DangjianRoute`."""
     session: AsyncSession = request.state.db
     return session
 
 
-def get_today() -> date:
-    """Today for date-driven rules; tests override this dependency to move time."""
+async def get_today() -> date:
+    """Today for date-driven rules; tests override this dependency to move time.
+
+    Dependencies here are `async def`: FastAPI runs a plain `def` in a worker thread,
+    a hop that costs more than the function itself."""
     return clock.today()
+
+
+async def settings_dependency() -> Settings:
+    return get_settings()
 
 
 async def get_principal(
     request: Request,
     session: Annotated[AsyncSession, Depends(get_session)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(settings_dependency)],
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
     if not token:
@@ -44,7 +51,7 @@ async def get_principal(
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 TodayDep = Annotated[date, Depends(get_today)]
 
 
@@ -65,7 +72,7 @@ def check_if_match(if_match: str | None, version: int) -> None:
     raise PreconditionFailed("precondition.failed", headers={"ETag": f'"{version}"'})
 
 
-def get_as_of(
+async def get_as_of(
     today: TodayDep,
     as_of: Annotated[
         date | None, Query(description="Evaluate date-driven rules as of this day (default today).")

@@ -15,7 +15,17 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
@@ -135,20 +145,24 @@ def flag_filter(flags: list[str], today: date) -> ColumnElement[bool]:
     return or_(*[conditions[f] for f in flags])
 
 
+@lru_cache(maxsize=4)
+def _flags_statement(today: date) -> Executable:
+    """One statement object per day: SQLAlchemy memoizes its cache key on the object,
+    so reusing it skips re-walking a dozen conditions on every member read."""
+    conditions = flag_conditions(today)
+    return select(Member.id, *[func.coalesce(c, False) for c in conditions.values()]).where(
+        Member.id.in_(bindparam("member_ids", expanding=True))
+    )
+
+
 async def flags_for(
     session: AsyncSession, member_ids: list[uuid.UUID], today: date
 ) -> dict[uuid.UUID, list[str]]:
     """The flags of several members in one query."""
     if not member_ids:
         return {}
-    conditions = flag_conditions(today)
-    rows = await session.execute(
-        select(Member.id, *[func.coalesce(c, False) for c in conditions.values()]).where(
-            Member.id.in_(member_ids)
-        )
-    )
-    codes = list(conditions)
-    return {row[0]: [codes[i] for i, on in enumerate(row[1:]) if on] for row in rows.all()}
+    rows = await session.execute(_flags_statement(today), {"member_ids": member_ids})
+    return {row[0]: [FLAG_CODES[i] for i, on in enumerate(row[1:]) if on] for row in rows.all()}
 
 
 # --- Transitions ---------------------------------------------------------------------
