@@ -5,15 +5,25 @@ Usage (see bench/README.md):
     dangjian serve --port 8100 &                          # same DATABASE_URL
     python bench/api_bench.py --base-url http://127.0.0.1:8100 --database-url $DATABASE_URL
 
-For each endpoint: requests/s and p50/p95 latency through HTTP, then the endpoint's
-main SQL executed directly with asyncpg at the same concurrency, and the ratio.
-EXPLAIN plans of the floors are written next to the results (--explain FILE).
+For each endpoint: requests/s and p50/p95 latency through HTTP, then two floors run
+directly with asyncpg at the same concurrency:
+
+* "main SQL": the endpoint's principal query, written out here;
+* "all SQL": every statement the endpoint actually sends, captured from one call of
+  the app in this process (SQLAlchemy's before_cursor_execute) and replayed in one
+  transaction, as the app runs them: principal lookup, the data, flags, policies,
+  audit rows, change-feed rows. GETs commit; the POST's replay rolls back (each
+  worker replays its own captured request, so replays do not collide on keys).
+
+The ratio API p50 / floor p50 is printed for both. EXPLAIN plans of the main
+queries are written next to the results (--explain FILE).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -68,6 +78,55 @@ async def timed(
     }
 
 
+Captured = list[tuple[str, tuple[Any, ...], bool]]
+RequestFor = Callable[[int], tuple[str, str, dict[str, Any]]]
+
+
+class StatementCapture:
+    """Records what the in-process app sends to PostgreSQL while `active`."""
+
+    def __init__(self) -> None:
+        from sqlalchemy import event
+
+        from app.db import get_engine
+
+        self.active = False
+        self.statements: Captured = []
+        event.listen(get_engine().sync_engine, "before_cursor_execute", self._record)
+
+    def _record(
+        self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        if self.active:
+            self.statements.append((statement, params, many))
+
+    async def capture(self, call: Callable[[], Awaitable[Any]]) -> Captured:
+        self.statements = []
+        self.active = True
+        try:
+            await call()
+        finally:
+            self.active = False
+        return self.statements
+
+
+async def replay(conn: asyncpg.Connection, statements: Captured, commit: bool) -> None:
+    """The captured statements in one transaction, as the app sends them."""
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        for sql, params, many in statements:
+            if many:
+                await conn.executemany(sql, params)
+            else:
+                await conn.fetch(sql, *params)
+    finally:
+        if commit:
+            await transaction.commit()
+        else:
+            await transaction.rollback()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
@@ -77,6 +136,10 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--explain", default=None)
     args = parser.parse_args()
+    # The in-process app used to capture each endpoint's statements reads this database.
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DANGJIAN_LOG_LEVEL", "WARNING")
+    from app.main import create_app
 
     pool = await asyncpg.create_pool(
         args.database_url, min_size=args.concurrency, max_size=args.concurrency
@@ -94,38 +157,148 @@ async def main() -> None:
         sample = [
             r["id"]
             for r in await conn.fetch(
-                "SELECT id FROM members WHERE org_path LIKE $1 || '%' LIMIT 500", county["path"]
+                "SELECT id FROM members WHERE org_path LIKE $1 || '%' "
+                "AND status IN ('full', 'probationary') LIMIT 500",
+                county["path"],
             )
         ]
         rule = await conn.fetchval("SELECT id FROM point_rules WHERE code = 'SYN-SERVICE'")
         province_path = await conn.fetchval("SELECT path FROM organisations WHERE code = 'SYN-P'")
     county_id, prefix = county["id"], county["path"] + "%"
+    run = uuid.uuid4().hex[:8]
+    org_url = f"/api/v1/organisations/{county_id}"
+
+    def entry_body(i: int, tag: str) -> dict[str, str]:
+        return {
+            "member_id": str(sample[i % len(sample)]),
+            "rule_id": str(rule),
+            "occurred_on": "2026-06-01",
+            "source_key": f"bench:{run}:{tag}:{i}",
+        }
+
+    stats_sql = (
+        "SELECT status, category, gender, "
+        "CASE WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 30 THEN '<=30' "
+        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 40 THEN '31-40' "
+        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 50 THEN '41-50' "
+        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 60 THEN '51-60' "
+        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 70 THEN '61-70' "
+        "ELSE '>70' END, coalesce(education, 'unknown'), count(*) FROM members "
+        "WHERE org_path LIKE $1 GROUP BY 1, 2, 3, 4, 5"
+    )
+    compliance_sql = (
+        "SELECT m.org_id, m.type, m.held_on, count(a.member_id) FROM meetings AS m "
+        "LEFT JOIN meeting_attendees AS a ON a.meeting_id = m.id "
+        "WHERE m.org_path LIKE $1 AND m.state = 'finalized' "
+        "AND m.held_on >= DATE '2026-01-01' AND m.held_on < DATE '2026-04-01' GROUP BY m.id"
+    )
+    # The SQL the endpoint sends, with the province scheme as the only base.
+    ranking_sql = (
+        RANKING_TEMPLATE.format(base="(CASE WHEN m.org_path LIKE $4 THEN 100 ELSE 0 END)")
+        .replace(":year", "$1")
+        .replace(":prefix", "$2")
+        .replace(":limit", "$3")
+        .replace("CAST(:me AS uuid)", "NULL::uuid")
+    )
+    # label, requests, (method, path, query) for request i, main SQL, its parameters
+    cases: list[tuple[str, int, RequestFor, str, list[Any]]] = [
+        (
+            "GET /members/{id}",
+            args.requests,
+            lambda i: ("GET", f"/api/v1/members/{sample[i % len(sample)]}", {}),
+            "SELECT * FROM members WHERE id = $1",
+            [sample[0]],
+        ),
+        (
+            "GET /members?within=county (page of 50)",
+            args.requests,
+            lambda i: ("GET", "/api/v1/members", {"within": str(county_id), "limit": 50}),
+            "SELECT * FROM members WHERE org_path LIKE $1 ORDER BY org_path, id LIMIT 51",
+            [prefix],
+        ),
+        (
+            "GET /organisations/{county}/tree?depth=2",
+            args.requests,
+            lambda i: ("GET", f"{org_url}/tree", {"depth": 2}),
+            "SELECT id, parent_id, code, name, type, depth, dissolved_on FROM organisations "
+            "WHERE path LIKE $1 AND depth <= $2 ORDER BY path",
+            [prefix, 4],
+        ),
+        (
+            "GET /organisations/{county}/stats",
+            args.report_requests,
+            lambda i: ("GET", f"{org_url}/stats", {}),
+            stats_sql,
+            [prefix],
+        ),
+        (
+            "GET /organisations/{county}/points/ranking (top 100)",
+            args.report_requests,
+            lambda i: ("GET", f"{org_url}/points/ranking", {"year": 2026, "limit": 100}),
+            ranking_sql,
+            [2026, prefix, 100, province_path + "%"],
+        ),
+        (
+            "GET /organisations/{county}/meeting-compliance (Q1)",
+            args.report_requests,
+            lambda i: ("GET", f"{org_url}/meeting-compliance", {"year": 2026, "quarter": 1}),
+            compliance_sql,
+            [prefix],
+        ),
+    ]  # fmt: skip
+
+    async def login(client: httpx.AsyncClient) -> dict[str, str]:
+        r = await client.post(
+            "/api/v1/auth/token", data={"username": BENCH_USER, "password": BENCH_PASSWORD}
+        )
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def send(
+        client: httpx.AsyncClient, headers: dict[str, str], method: str, path: str, **kw: Any
+    ) -> None:
+        r = await client.request(method, path, headers=headers, **kw)
+        assert r.status_code in (200, 201), (path, r.status_code, r.text[:200])
+
+    app = create_app()
+    capture = StatementCapture()
+    local = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+    local_headers = await login(local)
+    rows = []
+    plans = []
     async with httpx.AsyncClient(base_url=args.base_url, timeout=120) as client:
-        token = (
-            await client.post(
-                "/api/v1/auth/token", data={"username": BENCH_USER, "password": BENCH_PASSWORD}
+        headers = await login(client)
+        for label, n, request, sql, params in cases:
+
+            async def call(i: int, request: RequestFor = request) -> None:
+                method, path, query = request(i)
+                await send(client, headers, method, path, params=query)
+
+            await call(0)  # warm up
+            api = await timed(n, args.concurrency, call)
+
+            async def floor(i: int, sql: str = sql, params: list[Any] = params) -> None:
+                async with pool.acquire() as conn:
+                    await conn.fetch(sql, *params)
+
+            raw = await timed(n, args.concurrency, floor)
+            method, path, query = request(0)
+            await send(local, local_headers, method, path, params=query)  # warm up
+            captured = await capture.capture(
+                lambda m=method, p=path, q=query: send(local, local_headers, m, p, params=q)
             )
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
 
-        async def get(path: str, **params: Any) -> None:
-            r = await client.get(path, params=params, headers=headers)
-            assert r.status_code == 200, (path, r.status_code, r.text[:200])
+            async def everything(i: int, captured: Captured = captured) -> None:
+                async with pool.acquire() as conn:
+                    await replay(conn, captured, commit=True)
 
-        run = uuid.uuid4().hex[:8]
+            full = await timed(n, args.concurrency, everything)
+            rows.append((label, api, raw, full, len(captured)))
+            async with pool.acquire() as conn:
+                plan = await conn.fetch("EXPLAIN " + sql, *params)
+            plans.append((label, "\n".join(r[0] for r in plan)))
 
         async def post_entry(i: int) -> None:
-            r = await client.post(
-                "/api/v1/point-entries",
-                json={
-                    "member_id": str(sample[i % len(sample)]),
-                    "rule_id": str(rule),
-                    "occurred_on": "2026-06-01",
-                    "source_key": f"bench:{run}:{i}",
-                },
-                headers=headers,
-            )
-            assert r.status_code in (200, 201), r.text[:200]
+            await send(client, headers, "POST", "/api/v1/point-entries", json=entry_body(i, "api"))
 
         async def floor_entry(i: int) -> None:
             async with pool.acquire() as conn:
@@ -138,98 +311,49 @@ async def main() -> None:
                     uuid.uuid4(), rule, f"floor:{run}:{i}", sample[i % len(sample)],
                 )  # fmt: skip
 
-        stats_sql = (
-            "SELECT category, gender, education, count(*) FROM members "
-            "WHERE org_path LIKE $1 AND status NOT IN ('left','deceased') "
-            "GROUP BY GROUPING SETS ((category), (gender), (education))"
-        )
-        compliance_sql = (
-            "SELECT m.org_id, m.type, m.held_on, count(a.member_id) FROM meetings AS m "
-            "LEFT JOIN meeting_attendees AS a ON a.meeting_id = m.id "
-            "WHERE m.org_path LIKE $1 AND m.state = 'finalized' "
-            "AND m.held_on >= DATE '2026-01-01' AND m.held_on < DATE '2026-04-01' GROUP BY m.id"
-        )
-        org_url = f"/api/v1/organisations/{county_id}"
-        # The SQL the endpoint sends, with the province scheme as the only base.
-        ranking_sql = (
-            RANKING_TEMPLATE.format(base="(CASE WHEN m.org_path LIKE $4 THEN 100 ELSE 0 END)")
-            .replace(":year", "$1")
-            .replace(":prefix", "$2")
-            .replace(":limit", "$3")
-            .replace("CAST(:me AS uuid)", "NULL::uuid")
-        )
-        cases: list[tuple[str, int, Callable[[int], Awaitable[Any]], str, list[Any]]] = [
-            (
-                "GET /members/{id}",
-                args.requests,
-                lambda i: get(f"/api/v1/members/{sample[i % len(sample)]}"),
-                "SELECT * FROM members WHERE id = $1",
-                [sample[0]],
-            ),
-            (
-                "GET /members?within=county (page of 50)",
-                args.requests,
-                lambda i: get("/api/v1/members", within=str(county_id), limit=50),
-                "SELECT * FROM members WHERE org_path LIKE $1 ORDER BY org_path, id LIMIT 51",
-                [prefix],
-            ),
-            (
-                "GET /organisations/{county}/tree?depth=2",
-                args.requests,
-                lambda i: get(f"/api/v1/organisations/{county_id}/tree", depth=2),
-                "SELECT id, parent_id, code, name, type, depth, dissolved_on FROM organisations "
-                "WHERE path LIKE $1 AND depth <= $2 ORDER BY depth, code",
-                [prefix, 5],
-            ),
-            (
-                "GET /organisations/{county}/stats",
-                args.report_requests,
-                lambda i: get(f"/api/v1/organisations/{county_id}/stats"),
-                stats_sql,
-                [prefix],
-            ),
-            (
-                "GET /organisations/{county}/points/ranking (top 100)",
-                args.report_requests,
-                lambda i: get(f"{org_url}/points/ranking", year=2026, limit=100),
-                ranking_sql,
-                [2026, prefix, 100, province_path + "%"],
-            ),
-            (
-                "GET /organisations/{county}/meeting-compliance (Q1)",
-                args.report_requests,
-                lambda i: get(f"{org_url}/meeting-compliance", year=2026, quarter=1),
-                compliance_sql,
-                [prefix],
-            ),
-        ]  # fmt: skip
-        rows = []
-        plans = []
-        for label, n, call, sql, params in cases:
-            await call(0)  # warm up
-            api = await timed(n, args.concurrency, call)
-
-            async def floor(i: int, sql: str = sql, params: list[Any] = params) -> None:
-                async with pool.acquire() as conn:
-                    await conn.fetch(sql, *params)
-
-            raw = await timed(n, args.concurrency, floor)
-            rows.append((label, api, raw))
-            async with pool.acquire() as conn:
-                plan = await conn.fetch("EXPLAIN " + sql, *params)
-            plans.append((label, "\n".join(r[0] for r in plan)))
         api = await timed(args.requests, args.concurrency, post_entry)
         raw = await timed(args.requests, args.concurrency, floor_entry)
-        rows.append(("POST /point-entries", api, raw))
+        # One captured request per worker (distinct members and keys), replayed and rolled
+        # back, so concurrent replays never wait on each other's unique keys.
+        per_worker = [
+            await capture.capture(
+                lambda k=k: send(
+                    local,
+                    local_headers,
+                    "POST",
+                    "/api/v1/point-entries",
+                    json=entry_body(10_000 + k, "capture"),
+                )
+            )
+            for k in range(args.concurrency)
+        ]
+        slots = asyncio.Queue[int]()
+        for k in range(args.concurrency):
+            slots.put_nowait(k)
+
+        async def replay_entry(i: int) -> None:
+            k = await slots.get()
+            try:
+                async with pool.acquire() as conn:
+                    await replay(conn, per_worker[k], commit=False)
+            finally:
+                slots.put_nowait(k)
+
+        full = await timed(args.requests, args.concurrency, replay_entry)
+        rows.append(("POST /point-entries", api, raw, full, len(per_worker[0])))
+    await local.aclose()
     await pool.close()
     print(f"members: {members_total:,} in all, {county_members:,} in the benchmark county")
-    print("| endpoint | API rps | API p50 ms | API p95 ms | SQL rps | SQL p50 ms | p50 ratio |")
-    print("|---|---|---|---|---|---|---|")
-    for label, a, r in rows:
-        ratio = a["p50"] / r["p50"] if r["p50"] else float("nan")
+    print(
+        "| endpoint | API rps | API p50 ms | API p95 ms | main SQL p50 ms | ratio "
+        "| statements | all SQL rps | all SQL p50 ms | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, a, r, f, count in rows:
         print(
             f"| {label} | {a['rps']:,.0f} | {a['p50']:.1f} | {a['p95']:.1f} | "
-            f"{r['rps']:,.0f} | {r['p50']:.1f} | {ratio:.1f}x |"
+            f"{r['p50']:.1f} | {a['p50'] / r['p50']:.1f}x | {count} | "
+            f"{f['rps']:,.0f} | {f['p50']:.1f} | {a['p50'] / f['p50']:.1f}x |"
         )
     if args.explain:
         text = "".join(f"## {label}\n\n```\n{plan}\n```\n\n" for label, plan in plans)

@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,11 +60,12 @@ def period_for(year: int, quarter: int | None, month: int | None) -> Period:
     return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year))
 
 
-def sub_periods(period: Period, cadence: str) -> list[Period]:
+@lru_cache(maxsize=256)
+def sub_periods(period: Period, cadence: str) -> tuple[Period, ...]:
     """The cadence's slots inside the period; none when a slot is longer than the period."""
     length = CADENCE_MONTHS.get(cadence)
     if length is None or length > period.months:
-        return []
+        return ()
     slots = []
     start = period.start
     while start < period.end:
@@ -76,7 +78,7 @@ def sub_periods(period: Period, cadence: str) -> list[Period]:
             label = str(start.year)
         slots.append(Period(start, end, label))
         start = end
-    return slots
+    return tuple(slots)
 
 
 @dataclass

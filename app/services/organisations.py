@@ -8,6 +8,7 @@ leaders (班子) and the thresholds and term flags of `health`.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -682,48 +683,36 @@ async def organisation_stats(
 ) -> OrganisationStats:
     """Counts over the whole subtree: by status, category, gender, age band, education.
 
-    One grouped scan of the subtree's members (GROUPING SETS), one of its organisations.
+    One hashed GROUP BY over the subtree's members on all five columns (a few thousand
+    groups at most, so no sort and no spill to disk), folded here into the five
+    breakdowns; one more over its organisations.
     """
     age = func.date_part("year", func.age(literal(today), Member.birth_date))
-    band_expr = case(
+    band = case(
         *[(age <= limit, literal(label)) for label, limit in AGE_BANDS], else_=literal(">70")
-    )
-    current = Member.status.notin_([s.value for s in ENDED_STATUSES])
-    in_subtree = Member.org_path.like(org.path + "%")
-    status_rows = await session.execute(
-        select(Member.status, func.count()).where(in_subtree).group_by(Member.status)
-    )
-    by_status = {status: int(count) for status, count in status_rows.all()}
-    band = band_expr.label("band")
+    ).label("band")
     education = func.coalesce(Member.education, "unknown").label("education")
     grouped = (
         await session.execute(
-            select(
-                Member.category,
-                Member.gender,
-                band,
-                education,
-                func.count(),
-                func.grouping(Member.category, Member.gender, band, education),
-            )
-            .where(in_subtree, current)
-            .group_by(func.grouping_sets(Member.category, Member.gender, band, education))
+            select(Member.status, Member.category, Member.gender, band, education, func.count())
+            .where(Member.org_path.like(org.path + "%"))
+            .group_by(Member.status, Member.category, Member.gender, band, education)
         )
     ).all()
-    by_category: dict[str, int] = {}
-    by_gender: dict[str, int] = {}
-    by_age: dict[str, int] = {}
-    by_education: dict[str, int] = {}
-    for category, gender, band_value, edu, count, grouping in grouped:
-        # grouping() sets a bit for each column NOT in the grouping set (category = 8).
-        if grouping == 0b0111:
-            by_category[category] = count
-        elif grouping == 0b1011:
-            by_gender[gender] = count
-        elif grouping == 0b1101:
-            by_age[band_value] = count
-        elif grouping == 0b1110:
-            by_education[edu] = count
+    ended = {s.value for s in ENDED_STATUSES}
+    by_status: dict[str, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    by_gender: dict[str, int] = defaultdict(int)
+    by_age: dict[str, int] = defaultdict(int)
+    by_education: dict[str, int] = defaultdict(int)
+    for status, category, gender, band_value, edu, count in grouped:
+        by_status[status] += count
+        if status in ended:
+            continue  # the breakdowns count current members only
+        by_category[category] += count
+        by_gender[gender] += count
+        by_age[band_value] += count
+        by_education[edu] += count
     type_rows = await session.execute(
         select(Organisation.type, func.count())
         .where(Organisation.path.like(org.path + "%"), Organisation.dissolved_on.is_(None))
@@ -735,10 +724,10 @@ async def organisation_stats(
         as_of=today,
         organisations=sum(by_type.values()),
         members=sum(by_category.values()),
-        by_status=by_status,
-        by_category=by_category,
-        by_gender=by_gender,
-        by_age_band=by_age,
-        by_education=by_education,
+        by_status=dict(by_status),
+        by_category=dict(by_category),
+        by_gender=dict(by_gender),
+        by_age_band=dict(by_age),
+        by_education=dict(by_education),
         by_org_type=by_type,
     )

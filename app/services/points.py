@@ -644,22 +644,37 @@ RANKING_TEMPLATE = """
         FROM point_entries AS e JOIN members AS m ON m.id = e.member_id
         WHERE m.org_path LIKE :prefix AND e.year = :year AND e.state = 'approved'
         GROUP BY e.member_id
-    ), scored AS (
+    ), scored AS MATERIALIZED (
         SELECT m.id, m.name, m.status, {base} + COALESCE(t.points, 0) AS total
         FROM members AS m LEFT JOIN totals AS t ON t.member_id = m.id
         WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
-    ), ranked AS (
-        SELECT id, name, status, total, rank() OVER (ORDER BY total DESC) AS rank,
-               count(*) FILTER (WHERE status = 'full') OVER () AS full_members,
-               row_number() OVER (
-                   PARTITION BY status = 'full' ORDER BY total DESC, id
-               ) AS full_order
-        FROM scored
+    ), top AS (
+        SELECT id, name, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
+    ), full_count AS (
+        SELECT count(*) AS n FROM scored WHERE status = 'full'
+    ), me AS (
+        SELECT id, name, status, total FROM scored
+        WHERE id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
     )
-    SELECT id, name, status, total, rank, full_members, full_order FROM ranked
-    WHERE rank <= :limit OR id = CAST(:me AS uuid)
+    SELECT id, name, status, total,
+           rank() OVER (ORDER BY total DESC) AS rank,
+           (SELECT n FROM full_count) AS full_members,
+           row_number() OVER (PARTITION BY status = 'full' ORDER BY total DESC, id) AS full_order
+    FROM top
+    UNION ALL
+    SELECT me.id, me.name, me.status, me.total,
+           1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
+           (SELECT n FROM full_count),
+           1 + (SELECT count(*) FROM scored AS s
+                WHERE (s.status = 'full') = (me.status = 'full')
+                  AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
+    FROM me
     ORDER BY rank, id
 """
+# Only the first :limit places in (total DESC, id) order are sorted (a top-N heap, never a
+# sort of the whole subtree): every member ranked ahead of one of them is among them, so
+# rank and the order among full members computed inside that prefix are the global ones.
+# The caller's own place, when outside it, is counted with two passes over the subtree.
 
 
 async def ranking_statement(
