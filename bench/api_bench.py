@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 
@@ -220,8 +221,11 @@ async def main() -> None:
             "GET /organisations/{county}/tree?depth=2",
             args.requests,
             lambda i: ("GET", f"{org_url}/tree", {"depth": 2}),
-            "SELECT id, parent_id, code, name, type, depth, dissolved_on FROM organisations "
-            "WHERE path LIKE $1 AND depth <= $2 ORDER BY path",
+            "SELECT o.id, o.parent_id, o.code, o.name, o.type, o.depth, o.dissolved_on, "
+            "CASE WHEN o.depth = $2 THEN EXISTS (SELECT 1 FROM organisations AS c "
+            "WHERE c.parent_id = o.id AND c.dissolved_on IS NULL) ELSE false END "
+            "FROM organisations AS o WHERE o.path LIKE $1 AND o.depth <= $2 "
+            "AND o.dissolved_on IS NULL ORDER BY o.depth, o.code",
             [prefix, 4],
         ),
         (
@@ -259,19 +263,31 @@ async def main() -> None:
         r = await client.request(method, path, headers=headers, **kw)
         assert r.status_code in (200, 201), (path, r.status_code, r.text[:200])
 
+    async def send_remote(
+        client: aiohttp.ClientSession, headers: dict[str, str], method: str, path: str, **kw: Any
+    ) -> None:
+        async with client.request(method, path, headers=headers, **kw) as r:
+            body = await r.read()
+            assert r.status in (200, 201), (path, r.status, body[:200])
+
     app = create_app()
     capture = StatementCapture()
     local = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
     local_headers = await login(local)
     rows = []
     plans = []
-    async with httpx.AsyncClient(base_url=args.base_url, timeout=120) as client:
-        headers = await login(client)
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(args.base_url, connector=connector, timeout=timeout) as client:
+        async with client.post(
+            "/api/v1/auth/token", data={"username": BENCH_USER, "password": BENCH_PASSWORD}
+        ) as r:
+            headers = {"Authorization": f"Bearer {(await r.json())['access_token']}"}
         for label, n, request, sql, params in cases:
 
             async def call(i: int, request: RequestFor = request) -> None:
                 method, path, query = request(i)
-                await send(client, headers, method, path, params=query)
+                await send_remote(client, headers, method, path, params=query)
 
             await call(0)  # warm up
             api = await timed(n, args.concurrency, call)
@@ -298,7 +314,9 @@ async def main() -> None:
             plans.append((label, "\n".join(r[0] for r in plan)))
 
         async def post_entry(i: int) -> None:
-            await send(client, headers, "POST", "/api/v1/point-entries", json=entry_body(i, "api"))
+            await send_remote(
+                client, headers, "POST", "/api/v1/point-entries", json=entry_body(i, "api")
+            )
 
         async def floor_entry(i: int) -> None:
             async with pool.acquire() as conn:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, text, update
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.enums import (
@@ -251,13 +252,23 @@ async def list_organisations(
 async def organisation_tree(
     session: AsyncSession, root: Organisation, depth: int, include_dissolved: bool
 ) -> TreeNode:
-    """The subtree down to `depth` levels below `root`, read in one indexed query."""
-    conditions = [
-        Organisation.path.like(root.path + "%"),
-        Organisation.depth <= root.depth + depth + 1,
-    ]
+    """The subtree down to `depth` levels below `root`, read in one indexed query.
+
+    Nodes on the last level carry `has_more_children` from an EXISTS on the parent
+    index, so the level below is never read.
+    """
+    last = root.depth + depth
+    live = or_(Organisation.dissolved_on.is_(None), Organisation.id == root.id)
+    child = aliased(Organisation)
+    child_conditions = [child.parent_id == Organisation.id]
     if not include_dissolved:
-        conditions.append(or_(Organisation.dissolved_on.is_(None), Organisation.id == root.id))
+        child_conditions.append(child.dissolved_on.is_(None))
+    has_children = case(
+        (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
+    )
+    conditions = [Organisation.path.like(root.path + "%"), Organisation.depth <= last]
+    if not include_dissolved:
+        conditions.append(live)
     rows = (
         await session.execute(
             select(
@@ -268,6 +279,7 @@ async def organisation_tree(
                 Organisation.type,
                 Organisation.depth,
                 Organisation.dissolved_on,
+                has_children.label("has_children"),
             )
             .where(and_(*conditions))
             .order_by(Organisation.depth, Organisation.code)
@@ -275,11 +287,6 @@ async def organisation_tree(
     ).all()
     nodes: dict[uuid.UUID, TreeNode] = {}
     for row in rows:
-        if row.depth > root.depth + depth:
-            parent_node = nodes.get(row.parent_id) if row.parent_id else None
-            if parent_node is not None:
-                parent_node.has_more_children = True
-            continue
         node = TreeNode(
             id=row.id,
             code=row.code,
@@ -287,6 +294,7 @@ async def organisation_tree(
             type=OrgType(row.type),
             depth=row.depth,
             dissolved_on=row.dissolved_on,
+            has_more_children=bool(row.has_children),
         )
         nodes[row.id] = node
         if row.parent_id in nodes and row.id != root.id:

@@ -120,6 +120,22 @@ async def test_tree_respects_depth_and_marks_deeper_children(api, county):
     assert branch["has_more_children"] is True
 
 
+async def test_tree_does_not_mark_a_node_whose_only_deeper_child_is_dissolved(api, county):
+    headers = api.auth(county.county_admin)
+    group = await api.org(county.county_admin, county.branch_b["id"], "group")
+    r = await api.client.delete(f"{ORGS}/{group['id']}", headers=headers)
+    assert r.status_code == 204
+    url = f"{ORGS}/{county.county['id']}/tree"
+    tree = (await api.client.get(url, params={"depth": 2}, headers=headers)).json()
+    town_b = next(c for c in tree["children"] if c["id"] == county.town_b["id"])
+    assert town_b["children"][0]["id"] == county.branch_b["id"]
+    assert town_b["children"][0]["has_more_children"] is False
+    params = {"depth": 2, "include_dissolved": "true"}
+    tree = (await api.client.get(url, params=params, headers=headers)).json()
+    town_b = next(c for c in tree["children"] if c["id"] == county.town_b["id"])
+    assert town_b["children"][0]["has_more_children"] is True
+
+
 async def test_move_rewrites_the_subtree_and_its_members(api, county):
     member = await api.member(county.county_admin, county.branch_a["id"])
     group = await api.org(county.county_admin, county.branch_a["id"], "group")
