@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,8 +108,9 @@ class ComplianceReport:
 
 
 async def _duties(
-    session: AsyncSession, orgs: list[Organisation], as_of: date
+    session: AsyncSession, orgs: Sequence[Any], as_of: date
 ) -> dict[uuid.UUID, list[str]]:
+    # `orgs`: column rows (id, code, name, type, path), not ORM objects: reports read many.
     branch_ids = [o.id for o in orgs if o.type in (OrgType.branch, OrgType.joint_branch)]
     committee_sizes: dict[uuid.UUID, int] = {}
     if branch_ids:
@@ -149,8 +152,14 @@ async def meeting_compliance(
     period = period_for(year, quarter, month)
     orgs = list(
         (
-            await session.scalars(
-                select(Organisation)
+            await session.execute(
+                select(
+                    Organisation.id,
+                    Organisation.code,
+                    Organisation.name,
+                    Organisation.type,
+                    Organisation.path,
+                )
                 .where(
                     Organisation.path.like(root.path + "%"),
                     or_(

@@ -7,7 +7,8 @@ that sets a value wins, and the defaults below apply where nobody does.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,10 +163,23 @@ async def effective_policy(session: AsyncSession, org: Organisation) -> dict[str
     return values
 
 
+class PlacedOrganisation(Protocol):
+    """What reports need to know of an organisation: an ORM row or a column row."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def path(self) -> str: ...
+
+
 async def effective_policies(
-    session: AsyncSession, orgs: list[Organisation]
+    session: AsyncSession, orgs: Sequence[PlacedOrganisation]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Effective values for many organisations with one query (reports over a subtree)."""
+    """Effective values for many organisations with one query (reports over a subtree).
+
+    Organisations overridden by the same ancestors share one (read-only) dict: each
+    distinct set of overriding ancestors is resolved once."""
     node_ids = {n for org in orgs for n in ancestor_node_ids(org.path)}
     rows = await session.execute(
         select(Organisation.node_id, OrganisationPolicy.values)
@@ -174,9 +188,14 @@ async def effective_policies(
     )
     by_node = {node_id: values for node_id, values in rows.all()}
     result: dict[uuid.UUID, dict[str, Any]] = {}
+    resolved: dict[tuple[int, ...], dict[str, Any]] = {}
     for org in orgs:
-        values = dict(DEFAULTS)
-        for node_id in ancestor_node_ids(org.path):
-            values.update({k: v for k, v in by_node.get(node_id, {}).items() if k in DEFAULTS})
+        overriding = tuple(n for n in ancestor_node_ids(org.path) if n in by_node)
+        values = resolved.get(overriding)
+        if values is None:
+            values = dict(DEFAULTS)
+            for node_id in overriding:
+                values.update({k: v for k, v in by_node[node_id].items() if k in DEFAULTS})
+            resolved[overriding] = values
         result[org.id] = values
     return result
