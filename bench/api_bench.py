@@ -179,11 +179,11 @@ async def main() -> None:
 
     stats_sql = (
         "SELECT status, category, gender, "
-        "CASE WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 30 THEN '<=30' "
-        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 40 THEN '31-40' "
-        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 50 THEN '41-50' "
-        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 60 THEN '51-60' "
-        "WHEN date_part('year', age(CURRENT_DATE, birth_date)) <= 70 THEN '61-70' "
+        "CASE WHEN birth_date > CURRENT_DATE - interval '31 years' THEN '<=30' "
+        "WHEN birth_date > CURRENT_DATE - interval '41 years' THEN '31-40' "
+        "WHEN birth_date > CURRENT_DATE - interval '51 years' THEN '41-50' "
+        "WHEN birth_date > CURRENT_DATE - interval '61 years' THEN '51-60' "
+        "WHEN birth_date > CURRENT_DATE - interval '71 years' THEN '61-70' "
         "ELSE '>70' END, coalesce(education, 'unknown'), count(*) FROM members "
         "WHERE org_path LIKE $1 GROUP BY 1, 2, 3, 4, 5"
     )

@@ -695,9 +695,14 @@ async def organisation_stats(
     groups at most, so no sort and no spill to disk), folded here into the five
     breakdowns; one more over its organisations.
     """
-    age = func.date_part("year", func.age(literal(today), Member.birth_date))
+    # Aged at most `limit` full years <=> born after the day `limit + 1` years ago: plain
+    # date comparisons instead of age() per row (a third of the scan time at 1M members).
     band = case(
-        *[(age <= limit, literal(label)) for label, limit in AGE_BANDS], else_=literal(">70")
+        *[
+            (Member.birth_date > _add_years(today, -(limit + 1)), literal(label))
+            for label, limit in AGE_BANDS
+        ],
+        else_=literal(">70"),
     ).label("band")
     education = func.coalesce(Member.education, "unknown").label("education")
     grouped = (

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from support import unique
+from support import new_id_number, unique
+
+from app.api.deps import get_today
 
 ORGS = "/api/v1/organisations"
 
@@ -323,6 +325,24 @@ async def test_village_branch_term_is_five_years(api, county):
     )
     health = await _health(api, county, branch["id"], as_of="2026-06-01")
     assert health["term_ends_on"] == "2027-01-01"
+
+
+async def test_stats_age_bands_turn_on_the_birthday(app, api, county):
+    app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
+    try:
+        for born in ("1995-11-25", "1995-11-24", "1955-11-25", "1955-11-24"):
+            await api.member(
+                county.county_admin,
+                county.branch_a["id"],
+                id_number=new_id_number(date.fromisoformat(born)),
+            )
+        r = await api.client.get(
+            f"{ORGS}/{county.branch_a['id']}/stats", headers=api.auth(county.county_admin)
+        )
+    finally:
+        app.dependency_overrides.pop(get_today, None)
+    # 30 the day before the 31st birthday, 31 on it; 70 and 71 likewise.
+    assert r.json()["by_age_band"] == {"<=30": 1, "31-40": 1, "61-70": 1, ">70": 1}
 
 
 async def test_stats_count_the_subtree_by_status_category_gender_and_age(api, county):
