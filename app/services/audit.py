@@ -6,8 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.logging import request_id_var
 from app.models.audit import AuditEvent
@@ -40,20 +41,71 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Append one audit event to the current transaction (flushed with the change)."""
-    session.add(
-        AuditEvent(
-            actor_id=principal.user_id if principal else None,
-            actor_username=principal.username if principal else None,
-            action=action,
-            resource=resource,
-            resource_id=str(resource_id) if resource_id is not None else None,
-            org_path=org_path,
-            before=before,
-            after=after,
-            request_id=request_id_var.get(),
-        )
+    """Append one audit event to the current transaction, written when it commits.
+
+    The rows wait in `session.info` and go out as one multi-row INSERT just before
+    the outermost COMMIT (no ORM unit of work per event: a read that reveals PII
+    costs one plain INSERT). A savepoint that rolls back drops the events recorded
+    inside it; a transaction that rolls back drops them all.
+    """
+    _pending(session.sync_session).append(
+        {
+            "actor_id": principal.user_id if principal else None,
+            "actor_username": principal.username if principal else None,
+            "action": action,
+            "resource": resource,
+            "resource_id": str(resource_id) if resource_id is not None else None,
+            "org_path": org_path,
+            "before": before,
+            "after": after,
+            "request_id": request_id_var.get(),
+        }
     )
+
+
+_PENDING = "dangjian.audit.pending"
+_MARKS = "dangjian.audit.savepoint_marks"
+
+
+def _pending(session: Session) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
+    return rows
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(_pending(session))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    # Fires after `after_transaction_end` of the same transaction, so marks live until here.
+    pending = _pending(session)
+    if previous.nested:
+        mark = session.info.get(_MARKS, {}).pop(id(previous), None)
+        if mark is not None:
+            del pending[mark:]
+    elif previous.parent is None:
+        pending.clear()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        # The outermost transaction ended: committed rows were written, others dropped.
+        _pending(session).clear()
+        session.info.pop(_MARKS, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is released: its events wait for the outermost commit
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.connection().execute(insert(AuditEvent), pending)
+        pending.clear()
 
 
 async def list_events(

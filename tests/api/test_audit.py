@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
+from sqlalchemy import select
+from support import unique
+
+from app.db import get_sessionmaker
+from app.models.audit import AuditEvent
+from app.services import audit
+
 AUDIT = "/api/v1/audit-events"
 
 
@@ -60,3 +69,33 @@ async def test_auditor_reads_audit_events_but_a_branch_secretary_cannot(api, cou
     assert (await api.client.get(AUDIT, headers=api.auth(auditor))).status_code == 200
     _, secretary = await api.user(county.admin_a, "branch_secretary", county.branch_a["id"])
     assert (await api.client.get(AUDIT, headers=api.auth(secretary))).status_code == 403
+
+
+async def test_audit_events_follow_their_transaction_and_savepoints(api):
+    marker = unique("audit")
+    maker = get_sessionmaker()
+    async with maker() as session, session.begin():
+        audit.record(session, None, "test.before_savepoint", "test", marker, None)
+        with contextlib.suppress(RuntimeError):
+            async with session.begin_nested():
+                audit.record(session, None, "test.in_rolled_back_savepoint", "test", marker, None)
+                raise RuntimeError
+        async with session.begin_nested():
+            audit.record(session, None, "test.in_released_savepoint", "test", marker, None)
+    async with maker() as session:
+        await session.execute(select(1))
+        audit.record(session, None, "test.in_rolled_back_transaction", "test", marker, None)
+        await session.rollback()
+        audit.record(session, None, "test.after_rollback", "test", marker, None)
+        await session.commit()
+    async with maker() as session:
+        audit.record(session, None, "test.never_committed", "test", marker, None)
+    async with maker() as session:
+        actions = set(
+            (
+                await session.scalars(
+                    select(AuditEvent.action).where(AuditEvent.resource_id == marker)
+                )
+            ).all()
+        )
+    assert actions == {"test.before_savepoint", "test.in_released_savepoint", "test.after_rollback"}
