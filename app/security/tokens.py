@@ -8,6 +8,7 @@ Refresh tokens are opaque random strings stored hashed (see services/auth.py).
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -47,7 +48,35 @@ def issue_access_token(
     return token
 
 
+# Verified tokens, so that a client sending the same token on every request pays for
+# the signature check and claim parsing once. Keyed by everything the check depends
+# on; `exp` and `nbf` are still compared with the clock on every use. Revocation is
+# not cached: it is read from the database with the user on every request.
+_VERIFIED: OrderedDict[tuple[str, str, str, str], tuple[AccessClaims, int, int]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    key = (token, settings.secret_key, settings.token_audience, settings.token_issuer)
+    cached = _VERIFIED.get(key)
+    if cached is None:
+        cached = _verify(settings, token)
+        _VERIFIED[key] = cached
+        if len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    else:
+        _VERIFIED.move_to_end(key)
+    claims, not_before, expires = cached
+    # The one clock for `exp` and `nbf`, fresh or cached (python-jose's own check is off).
+    now = utcnow().timestamp()
+    if now >= expires:
+        raise InvalidToken("expired")
+    if now < not_before:
+        raise InvalidToken("not yet valid")
+    return claims
+
+
+def _verify(settings: Settings, token: str) -> tuple[AccessClaims, int, int]:
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM:
@@ -58,14 +87,21 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             algorithms=[ALGORITHM],
             audience=settings.token_audience,
             issuer=settings.token_issuer,
-            options={"require_exp": True, "require_iat": True, "require_sub": True},
+            options={
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+                "verify_exp": False,  # checked by decode_access_token, cached or not
+                "verify_nbf": False,
+            },
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
     if claims.get("typ") != "access":
         raise InvalidToken("not an access token")
     try:
-        return AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        access = AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        return access, int(claims.get("nbf", 0)), int(claims["exp"])
     except (KeyError, ValueError, TypeError) as exc:
         raise InvalidToken("malformed claims") from exc
 

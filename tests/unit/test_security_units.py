@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from app.config import DEV_PII_KEY, DEV_SECRET_KEY, InsecureSettingsError, Settings
 from app.models.enums import Role
+from app.security import tokens
 from app.security.passwords import hash_password, verify_password
 from app.security.scope import Principal, in_scope, may_read_member_pii
 
@@ -54,3 +56,29 @@ def test_pii_rights_by_role():
     assert not may_read_member_pii(_principal(Role.auditor), uuid.uuid4(), "/1/2/")
     assert may_read_member_pii(_principal(Role.member, member_id=own), own, "/1/2/")
     assert not may_read_member_pii(_principal(Role.member, member_id=own), uuid.uuid4(), "/1/2/")
+
+
+def test_a_verified_token_is_refused_once_it_expires_even_from_the_cache(monkeypatch):
+    settings = Settings(secret_key="k" * 40, access_token_minutes=15)
+    issued_at = tokens.utcnow()  # python-jose checks the first decode against the real clock
+    user, session = uuid.uuid4(), uuid.uuid4()
+    token = tokens.issue_access_token(
+        settings, user_id=user, session_id=session, role="org_admin", now=issued_at
+    )
+    monkeypatch.setattr(tokens, "utcnow", lambda: issued_at + timedelta(minutes=14))
+    assert tokens.decode_access_token(settings, token).user_id == user
+    assert tokens.decode_access_token(settings, token).session_id == session  # cached
+    monkeypatch.setattr(tokens, "utcnow", lambda: issued_at + timedelta(minutes=16))
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_access_token(settings, token)
+
+
+def test_a_cached_token_is_not_accepted_under_another_key():
+    issued = Settings(secret_key="k" * 40)
+    token = tokens.issue_access_token(
+        issued, user_id=uuid.uuid4(), session_id=uuid.uuid4(), role="org_admin",
+        now=tokens.utcnow(),
+    )  # fmt: skip
+    tokens.decode_access_token(issued, token)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_access_token(Settings(secret_key="o" * 40), token)
