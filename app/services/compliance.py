@@ -18,7 +18,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Uuid, any_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Unprocessable
@@ -119,7 +120,9 @@ async def _duties(
                 OrganisationLeader.org_id, func.count(func.distinct(OrganisationLeader.member_id))
             )
             .where(
-                OrganisationLeader.org_id.in_(branch_ids),
+                # One array parameter: the statement text (and its prepared plan) does not
+                # change with the number of branches, unlike an expanded IN list.
+                OrganisationLeader.org_id == any_(literal(branch_ids, ARRAY(Uuid))),
                 OrganisationLeader.started_on <= as_of,
                 or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
             )

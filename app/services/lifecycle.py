@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Executable,
+    Uuid,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
@@ -151,7 +154,7 @@ def _flags_statement(today: date) -> Executable:
     so reusing it skips re-walking a dozen conditions on every member read."""
     conditions = flag_conditions(today)
     return select(Member.id, *[func.coalesce(c, False) for c in conditions.values()]).where(
-        Member.id.in_(bindparam("member_ids", expanding=True))
+        Member.id == any_(bindparam("member_ids", type_=ARRAY(Uuid)))
     )
 
 

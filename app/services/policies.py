@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Unprocessable
@@ -184,7 +185,7 @@ async def effective_policies(
     rows = await session.execute(
         select(Organisation.node_id, OrganisationPolicy.values)
         .join(OrganisationPolicy, OrganisationPolicy.org_id == Organisation.id)
-        .where(Organisation.node_id.in_(node_ids))
+        .where(Organisation.node_id == any_(literal(sorted(node_ids), ARRAY(BigInteger))))
     )
     by_node = {node_id: values for node_id, values in rows.all()}
     result: dict[uuid.UUID, dict[str, Any]] = {}
