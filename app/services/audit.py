@@ -104,7 +104,8 @@ def _write_pending(session: Session) -> None:
         return  # a savepoint is released: its events wait for the outermost commit
     pending = session.info.get(_PENDING)
     if pending:
-        session.connection().execute(insert(AuditEvent), pending)
+        # inline(): no RETURNING of the generated ids, nobody reads them back.
+        session.connection().execute(insert(AuditEvent).inline(), pending)
         pending.clear()
 
 
