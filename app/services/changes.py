@@ -65,6 +65,12 @@ def _action(obj: Any) -> str | None:
     return "updated"
 
 
+async def record_created(session: AsyncSession, obj: Any) -> None:
+    """The `created` event of a row inserted with a Core INSERT, which the flush hook
+    below never sees (e.g. point entries, inserted ON CONFLICT DO NOTHING)."""
+    await session.execute(insert(OutboxEvent), [_row(obj, "created")])
+
+
 @event.listens_for(Session, "after_flush")
 def _capture(session: Session, flush_context: Any) -> None:
     rows = [_row(o, "created") for o in session.new if type(o) in TRACKED]

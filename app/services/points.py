@@ -26,7 +26,7 @@ from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, in_scope, require_role, subtree_filter
-from app.services import audit
+from app.services import audit, changes
 from app.services.policies import ancestor_node_ids
 
 RULE_FIELDS = (
@@ -394,6 +394,7 @@ async def _append(
         return _same_source(existing, req), False
     entry = await session.get(PointEntry, entry_id)
     assert entry is not None
+    await changes.record_created(session, entry)
     audit.record(
         session,
         principal,
