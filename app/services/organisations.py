@@ -11,9 +11,24 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, text, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -249,6 +264,38 @@ async def list_organisations(
     )
 
 
+@lru_cache(maxsize=2)
+def _tree_statement(include_dissolved: bool) -> Executable:
+    """Built once per variant: an aliased self-join is costly to construct per request."""
+    child = aliased(Organisation, name="child")
+    last = bindparam("last", type_=Integer)
+    child_conditions = [child.parent_id == Organisation.id]
+    if not include_dissolved:
+        child_conditions.append(child.dissolved_on.is_(None))
+    has_children = case(
+        (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
+    )
+    conditions = [Organisation.path.like(bindparam("prefix")), Organisation.depth <= last]
+    if not include_dissolved:
+        conditions.append(
+            or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
+        )
+    return (
+        select(
+            Organisation.id,
+            Organisation.parent_id,
+            Organisation.code,
+            Organisation.name,
+            Organisation.type,
+            Organisation.depth,
+            Organisation.dissolved_on,
+            has_children.label("has_children"),
+        )
+        .where(and_(*conditions))
+        .order_by(Organisation.depth, Organisation.code)
+    )
+
+
 async def organisation_tree(
     session: AsyncSession, root: Organisation, depth: int, include_dissolved: bool
 ) -> TreeNode:
@@ -257,32 +304,10 @@ async def organisation_tree(
     Nodes on the last level carry `has_more_children` from an EXISTS on the parent
     index, so the level below is never read.
     """
-    last = root.depth + depth
-    live = or_(Organisation.dissolved_on.is_(None), Organisation.id == root.id)
-    child = aliased(Organisation)
-    child_conditions = [child.parent_id == Organisation.id]
-    if not include_dissolved:
-        child_conditions.append(child.dissolved_on.is_(None))
-    has_children = case(
-        (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
-    )
-    conditions = [Organisation.path.like(root.path + "%"), Organisation.depth <= last]
-    if not include_dissolved:
-        conditions.append(live)
     rows = (
         await session.execute(
-            select(
-                Organisation.id,
-                Organisation.parent_id,
-                Organisation.code,
-                Organisation.name,
-                Organisation.type,
-                Organisation.depth,
-                Organisation.dissolved_on,
-                has_children.label("has_children"),
-            )
-            .where(and_(*conditions))
-            .order_by(Organisation.depth, Organisation.code)
+            _tree_statement(include_dissolved),
+            {"prefix": root.path + "%", "last": root.depth + depth, "root_id": root.id},
         )
     ).all()
     nodes: dict[uuid.UUID, TreeNode] = {}
