@@ -337,6 +337,12 @@ async def create_entry(
     )
 
 
+# Built once; each call passes its values as parameters.
+_INSERT_ENTRY = (
+    insert(PointEntry).on_conflict_do_nothing(index_elements=["source_key"]).returning(PointEntry)
+)
+
+
 async def _append(
     session: AsyncSession,
     principal: Principal | None,
@@ -380,20 +386,13 @@ async def _append(
         await _check_caps(session, probe, rule)
         values.update(state="approved", decided_by=actor, decided_at=clock.utcnow())
     # ON CONFLICT: a concurrent retry with the same source key inserted first.
-    inserted = await session.scalar(
-        insert(PointEntry)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["source_key"])
-        .returning(PointEntry.id)
-    )
-    if inserted is None:
+    entry = await session.scalar(_INSERT_ENTRY, values)
+    if entry is None:
         existing = await session.scalar(
             select(PointEntry).where(PointEntry.source_key == req.source_key)
         )
         assert existing is not None
         return _same_source(existing, req), False
-    entry = await session.get(PointEntry, entry_id)
-    assert entry is not None
     await changes.record_created(session, entry)
     audit.record(
         session,
