@@ -202,39 +202,51 @@ async def meeting_compliance(
         held[(org_id, meeting_type)].append((held_on, int(n_present), int(n_expected)))
     rows: list[ComplianceRow] = []
     totals: dict[str, dict[str, float | int | None]] = {}
-    for org in orgs:
-        for meeting_type in duties.get(org.id, []):
-            cadence = str(policies[org.id][f"cadence_{meeting_type}"])
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
+    cadence_keys = {
+        t: f"cadence_{t}" for t in (*BRANCH_DUTIES, "committee_meeting", "group_meeting")
+    }
+    no_records: list[tuple[date, int, int]] = []
+    for org_id, org_code, org_name, _, _ in orgs:
+        org_policy = policies[org_id]
+        for meeting_type in duties.get(org_id, ()):
+            cadence = str(org_policy[cadence_keys[meeting_type]])
             slots = sub_periods(period, cadence)
             if not slots:
                 continue
-            records = sorted(held.get((org.id, meeting_type), []))
-            row = ComplianceRow(
-                org_id=org.id,
-                org_code=org.code,
-                org_name=org.name,
-                type=meeting_type,
-                cadence=cadence,
-                required=len(slots),
-                held=0,
-                dates=[r[0] for r in records],
-            )
+            records = held.get((org_id, meeting_type), no_records)
+            if len(records) > 1:
+                records.sort()
+            days = [r[0] for r in records]
+            n_held = 0
+            missing = []
             for slot in slots:
-                if any(slot.start <= r[0] < slot.end for r in records):
-                    row.held += 1
+                if any(slot.start <= day < slot.end for day in days):
+                    n_held += 1
                 elif slot.end <= as_of:
-                    row.missing.append(slot.label)
-            row.overdue = bool(row.missing)
+                    missing.append(slot.label)
             expected = sum(r[2] for r in records)
-            row.attendance_rate = (
-                round(sum(r[1] for r in records) / expected, 4) if expected else None
+            row = ComplianceRow(
+                org_id,
+                org_code,
+                org_name,
+                meeting_type,
+                cadence,
+                len(slots),
+                n_held,
+                days,
+                round(sum(r[1] for r in records) / expected, 4) if expected else None,
+                bool(missing),
+                missing,
             )
-            total = totals.setdefault(meeting_type, {"required": 0, "held": 0, "overdue": 0})
-            total["required"] = int(total["required"] or 0) + row.required
-            total["held"] = int(total["held"] or 0) + row.held
-            total["overdue"] = int(total["overdue"] or 0) + int(row.overdue)
+            count = counts[meeting_type]
+            count[0] += row.required
+            count[1] += n_held
+            count[2] += row.overdue
             if row.overdue or not only_overdue:
                 rows.append(row)
+    for meeting_type, (required, n_held, overdue) in counts.items():
+        totals[meeting_type] = {"required": required, "held": n_held, "overdue": overdue}
     for total in totals.values():
         required = int(total["required"] or 0)
         total["rate"] = round(int(total["held"] or 0) / required, 4) if required else None
