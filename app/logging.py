@@ -6,7 +6,7 @@ import logging
 import sys
 from contextvars import ContextVar
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -22,7 +22,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     handler.addFilter(_RequestIdFilter())
     if json:
         handler.setFormatter(
-            JsonFormatter(
+            # python-json-logger's orjson backend: the log line is on every request's path.
+            OrjsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
