@@ -35,6 +35,7 @@ import aiohttp
 import asyncpg
 import httpx
 
+from app.models.enums import Gender, MemberCategory, MemberStatus
 from app.services.points import RANKING_TEMPLATE
 
 BENCH_USER = "bench_admin"
@@ -177,15 +178,22 @@ async def main() -> None:
             "source_key": f"bench:{run}:{tag}:{i}",
         }
 
+    # The endpoint's query: grouped by education, one FILTER column per other breakdown.
+    current = "status NOT IN ('left', 'deceased')"
+    stats_columns = [
+        *[f"count(*) FILTER (WHERE status = '{s}')" for s in MemberStatus],
+        *[f"count(*) FILTER (WHERE {current} AND category = '{c}')" for c in MemberCategory],
+        *[f"count(*) FILTER (WHERE {current} AND gender = '{g}')" for g in Gender],
+        *[
+            f"count(*) FILTER (WHERE {current} AND birth_date > "
+            f"CURRENT_DATE - interval '{years} years')"
+            for years in (31, 41, 51, 61, 71)
+        ],
+        f"count(*) FILTER (WHERE {current})",
+    ]
     stats_sql = (
-        "SELECT status, category, gender, "
-        "CASE WHEN birth_date > CURRENT_DATE - interval '31 years' THEN '<=30' "
-        "WHEN birth_date > CURRENT_DATE - interval '41 years' THEN '31-40' "
-        "WHEN birth_date > CURRENT_DATE - interval '51 years' THEN '41-50' "
-        "WHEN birth_date > CURRENT_DATE - interval '61 years' THEN '51-60' "
-        "WHEN birth_date > CURRENT_DATE - interval '71 years' THEN '61-70' "
-        "ELSE '>70' END, coalesce(education, 'unknown'), count(*) FROM members "
-        "WHERE org_path LIKE $1 GROUP BY 1, 2, 3, 4, 5"
+        f"SELECT coalesce(education, 'unknown'), {', '.join(stats_columns)} "
+        "FROM members WHERE org_path LIKE $1 GROUP BY 1"
     )
     compliance_sql = (
         "SELECT m.org_id, m.type, m.held_on, count(a.member_id) FROM meetings AS m "
