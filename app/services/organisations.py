@@ -8,6 +8,7 @@ leaders (班子) and the thresholds and term flags of `health`.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -36,10 +37,7 @@ from app.models.enums import (
     BRANCH_TYPES,
     COMMITTEE_TYPES,
     ENDED_STATUSES,
-    Gender,
     LeaderRole,
-    MemberCategory,
-    MemberStatus,
     OrgType,
     Role,
 )
@@ -713,61 +711,58 @@ async def organisation_health(
 AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
 
 
-def _nonzero(keys: list[str], counts: list[int]) -> dict[str, int]:
-    return {key: n for key, n in zip(keys, counts, strict=True) if n}
-
-
 async def organisation_stats(
     session: AsyncSession, org: Organisation, today: date
 ) -> OrganisationStats:
     """Counts over the whole subtree: by status, category, gender, age band, education.
 
     One pass over the subtree's members, read from the covering index
-    `ix_members_org_path_stats` (no table access): grouped by education only, every
-    other breakdown is a `count(*) FILTER (...)` column, so the aggregate holds a
-    handful of groups whatever the subtree's size. One more query over organisations.
+    `ix_members_org_path_stats` (no table access), hashed by education, status,
+    category and gender (a few hundred groups at most, whatever the subtree's size)
+    with one `count(*) FILTER` per age cut-off; folded here into the breakdowns.
+    One more query over organisations.
     """
-    current = Member.status.notin_([s.value for s in ENDED_STATUSES])
     # Aged at most `limit` full years <=> born after the day `limit + 1` years ago.
-    cutoffs = [_add_years(today, -(limit + 1)) for _, limit in AGE_BANDS]
-    statuses = [s.value for s in MemberStatus]
-    categories = [c.value for c in MemberCategory]
-    genders = [g.value for g in Gender]
-    education = func.coalesce(Member.education, "unknown")
-    count = func.count()
-    columns = [
-        *[count.filter(Member.status == s) for s in statuses],
-        *[count.filter(current, Member.category == c) for c in categories],
-        *[count.filter(current, Member.gender == g) for g in genders],
-        *[count.filter(current, Member.birth_date > cutoff) for cutoff in cutoffs],
-        count.filter(current),
+    younger_than = [
+        func.count().filter(Member.birth_date > _add_years(today, -(limit + 1)))
+        for _, limit in AGE_BANDS
     ]
+    education = func.coalesce(Member.education, "unknown")
     grouped = (
         await session.execute(
-            select(education, *columns)
+            select(
+                education,
+                Member.status,
+                Member.category,
+                Member.gender,
+                func.count(),
+                *younger_than,
+            )
             .where(Member.org_path.like(org.path + "%"))
-            .group_by(education)
+            .group_by(education, Member.status, Member.category, Member.gender)
         )
     ).all()
-    sums = [0] * len(columns)
-    by_education: dict[str, int] = {}
-    for edu, *counts in grouped:
-        sums = [a + b for a, b in zip(sums, counts, strict=True)]
-        if counts[-1]:
-            by_education[edu] = counts[-1]
-
-    by_status = _nonzero(statuses, sums[0 : len(statuses)])
-    offset = len(statuses)
-    by_category = _nonzero(categories, sums[offset : offset + len(categories)])
-    offset += len(categories)
-    by_gender = _nonzero(genders, sums[offset : offset + len(genders)])
-    offset += len(genders)
-    # "Born after the cut-off" counts are cumulative: younger bands are inside older ones.
-    younger = sums[offset : offset + len(cutoffs)]
-    current_total = sums[-1]
+    ended = {s.value for s in ENDED_STATUSES}
+    by_status: dict[str, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    by_gender: dict[str, int] = defaultdict(int)
+    by_education: dict[str, int] = defaultdict(int)
+    younger = [0] * len(AGE_BANDS)  # cumulative: born after each cut-off
+    current = 0
+    for edu, status, category, gender, n, *born_after in grouped:
+        by_status[status] += n
+        if status in ended:
+            continue  # the breakdowns count current members only
+        current += n
+        by_category[category] += n
+        by_gender[gender] += n
+        by_education[edu] += n
+        younger = [a + b for a, b in zip(younger, born_after, strict=True)]
+    # A band is the members born after its cut-off but not after the younger band's.
     band_counts = [n - (younger[i - 1] if i else 0) for i, n in enumerate(younger)]
-    band_counts.append(current_total - (younger[-1] if younger else 0))
-    by_age = _nonzero([*[label for label, _ in AGE_BANDS], ">70"], band_counts)
+    band_counts.append(current - (younger[-1] if younger else 0))
+    labels = [*[label for label, _ in AGE_BANDS], ">70"]
+    by_age = {label: n for label, n in zip(labels, band_counts, strict=True) if n}
     type_rows = await session.execute(
         select(Organisation.type, func.count())
         .where(Organisation.path.like(org.path + "%"), Organisation.dissolved_on.is_(None))
@@ -779,10 +774,10 @@ async def organisation_stats(
         as_of=today,
         organisations=sum(by_type.values()),
         members=sum(by_category.values()),
-        by_status=by_status,
-        by_category=by_category,
-        by_gender=by_gender,
+        by_status=dict(by_status),
+        by_category=dict(by_category),
+        by_gender=dict(by_gender),
         by_age_band=by_age,
-        by_education=by_education,
+        by_education=dict(by_education),
         by_org_type=by_type,
     )

@@ -327,6 +327,24 @@ async def test_village_branch_term_is_five_years(api, county):
     assert health["term_ends_on"] == "2027-01-01"
 
 
+async def test_stats_count_members_who_left_by_status_only(api, county):
+    headers = api.auth(county.county_admin)
+    await api.member(county.county_admin, county.branch_b["id"], education="大学本科")
+    gone = await api.member(county.county_admin, county.branch_b["id"], education="高中")
+    r = await api.client.post(
+        f"/api/v1/members/{gone['id']}/transitions",
+        json={"to_status": "left", "effective_date": str(date.today())},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    stats = (await api.client.get(f"{ORGS}/{county.branch_b['id']}/stats", headers=headers)).json()
+    assert stats["by_status"] == {"full": 1, "left": 1}
+    assert stats["members"] == 1
+    assert stats["by_education"] == {"大学本科": 1}
+    assert sum(stats["by_gender"].values()) == 1
+    assert sum(stats["by_age_band"].values()) == 1
+
+
 async def test_stats_age_bands_turn_on_the_birthday(app, api, county):
     app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
     try:
