@@ -16,7 +16,14 @@ from app.models.member import Member
 from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation, OrganisationLeader
 from app.models.outbox import OutboxEvent
-from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
+from app.models.points import (
+    PointEntry,
+    PointRule,
+    PointRuleVersion,
+    PointScheme,
+    PointTotal,
+    ReviewGrade,
+)
 from app.models.policy import OrganisationPolicy
 from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
@@ -51,6 +58,7 @@ __all__ = [
     "PointRule",
     "PointRuleVersion",
     "PointScheme",
+    "PointTotal",
     "RefreshToken",
     "ReviewGrade",
     "ServiceRecord",

@@ -78,13 +78,13 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
         # Default operator class on a "C"-collated column: serves `org_path LIKE 'prefix%'`
         # and `ORDER BY org_path, id`, so a page of a subtree stops after the page.
         Index("ix_members_org_path", "org_path", "id"),
-        # Subtree statistics read only these columns: an index-only scan of the
+        # Subtree statistics and rankings read only these columns: an index-only scan of the
         # subtree's range instead of its table rows (a 125k-member county: ~100 ms
         # instead of ~240 ms at 1M members).
         Index(
             "ix_members_org_path_stats",
             "org_path",
-            postgresql_include=["status", "category", "gender", "birth_date", "education"],
+            postgresql_include=["id", "status", "category", "gender", "birth_date", "education"],
         ),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.

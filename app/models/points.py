@@ -160,3 +160,31 @@ class ReviewGrade(Base):
             name="grade_known",
         ),
     )
+
+
+class PointTotal(Base):
+    """Approved points per member and year (积分合计), for rankings.
+
+    Kept by database triggers (migration 0012), never by the application: every
+    INSERT, UPDATE or DELETE on `point_entries` adds the change in approved points,
+    and every UPDATE on `members` carries a changed `org_path` over, so a subtree's
+    totals are one index range like its members.
+    """
+
+    __tablename__ = "point_totals"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    points: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (
+        Index(
+            "ix_point_totals_org_path_year",
+            "org_path",
+            "year",
+            postgresql_include=["member_id", "points"],
+        ),
+    )

@@ -639,42 +639,44 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
 # {base} is a CASE over the schemes that can apply in the subtree (few rows), so the
 # ranking is one scan of the subtree's members and one grouped join of their entries.
 RANKING_TEMPLATE = """
-    WITH totals AS (
-        SELECT e.member_id, sum(e.points) AS points
-        FROM point_entries AS e JOIN members AS m ON m.id = e.member_id
-        WHERE m.org_path LIKE :prefix AND e.year = :year AND e.state = 'approved'
-        GROUP BY e.member_id
-    ), scored AS MATERIALIZED (
-        SELECT m.id, m.name, m.status, {base} + COALESCE(t.points, 0) AS total
-        FROM members AS m LEFT JOIN totals AS t ON t.member_id = m.id
+    WITH scored AS MATERIALIZED (
+        SELECT m.id, m.status, {base} + COALESCE(t.points, 0) AS total
+        FROM members AS m
+        LEFT JOIN point_totals AS t
+            ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
         WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
     ), top AS (
-        SELECT id, name, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
+        SELECT id, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
     ), full_count AS (
         SELECT count(*) AS n FROM scored WHERE status = 'full'
     ), me AS (
-        SELECT id, name, status, total FROM scored
+        SELECT id, status, total FROM scored
         WHERE id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
+    ), ranked AS (
+        SELECT id, status, total,
+               rank() OVER (ORDER BY total DESC) AS rank,
+               row_number() OVER (PARTITION BY status = 'full' ORDER BY total DESC, id)
+                   AS full_order
+        FROM top
+        UNION ALL
+        SELECT me.id, me.status, me.total,
+               1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
+               1 + (SELECT count(*) FROM scored AS s
+                    WHERE (s.status = 'full') = (me.status = 'full')
+                      AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
+        FROM me
     )
-    SELECT id, name, status, total,
-           rank() OVER (ORDER BY total DESC) AS rank,
-           (SELECT n FROM full_count) AS full_members,
-           row_number() OVER (PARTITION BY status = 'full' ORDER BY total DESC, id) AS full_order
-    FROM top
-    UNION ALL
-    SELECT me.id, me.name, me.status, me.total,
-           1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
-           (SELECT n FROM full_count),
-           1 + (SELECT count(*) FROM scored AS s
-                WHERE (s.status = 'full') = (me.status = 'full')
-                  AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
-    FROM me
-    ORDER BY rank, id
+    SELECT r.id, m.name, r.status, r.total, r.rank, (SELECT n FROM full_count), r.full_order
+    FROM ranked AS r JOIN members AS m ON m.id = r.id
+    ORDER BY r.rank, r.id
 """
-# Only the first :limit places in (total DESC, id) order are sorted (a top-N heap, never a
-# sort of the whole subtree): every member ranked ahead of one of them is among them, so
-# rank and the order among full members computed inside that prefix are the global ones.
-# The caller's own place, when outside it, is counted with two passes over the subtree.
+# Totals come from `point_totals` (kept by triggers, see migration 0012), read by the
+# subtree's index range like the members themselves (its org_path follows the member).
+# Only the first :limit places in (total DESC, id) order are sorted (a top-N heap):
+# every member ranked ahead of one of them is among them, so rank and the order among
+# full members computed inside that prefix are the global ones. The caller's own
+# place, when outside it, is counted with two passes over the subtree. Names are read
+# for the returned rows only.
 
 
 async def ranking_statement(

@@ -21,7 +21,7 @@ def upgrade() -> None:
         "members",
         ["org_path"],
         unique=False,
-        postgresql_include=["status", "category", "gender", "birth_date", "education"],
+        postgresql_include=["id", "status", "category", "gender", "birth_date", "education"],
     )
 
 
@@ -29,5 +29,5 @@ def downgrade() -> None:
     op.drop_index(
         "ix_members_org_path_stats",
         table_name="members",
-        postgresql_include=["status", "category", "gender", "birth_date", "education"],
+        postgresql_include=["id", "status", "category", "gender", "birth_date", "education"],
     )

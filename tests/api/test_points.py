@@ -84,7 +84,8 @@ async def _balance(api, token, member_id):
 
 
 async def _ledger_total(member_id):
-    """Recompute from the ledger table, independently of the service."""
+    """Recompute from the ledger table, independently of the service; every caller
+    also checks that the total kept by the database triggers (rankings) agrees."""
     async with get_sessionmaker()() as session:
         value = await session.scalar(
             text(
@@ -93,6 +94,17 @@ async def _ledger_total(member_id):
             ),
             {"m": member_id, "y": YEAR},
         )
+        kept = await session.execute(
+            text(
+                "SELECT t.points, t.org_path = m.org_path FROM members AS m "
+                "LEFT JOIN point_totals AS t ON t.member_id = m.id AND t.year = :y "
+                "WHERE m.id = :m"
+            ),
+            {"m": member_id, "y": YEAR},
+        )
+    kept_points, same_path = kept.one()
+    assert (kept_points or 0) == int(value), "point_totals disagrees with the ledger"
+    assert kept_points is None or same_path, "point_totals has a stale org_path"
     return int(value)
 
 
@@ -460,3 +472,25 @@ async def test_new_entries_claims_and_reversals_reach_the_change_feed(api, count
     assert (entry["id"], "created") in events
     assert (entry["id"], "state_changed") in events
     assert (reversal.json()["id"], "created") in events
+
+
+async def test_a_members_points_follow_them_when_their_branch_moves(api, county):
+    await _scheme(api, county.county_admin, county.county["id"], base=100)
+    rule = await _rule(api, county.county_admin, county.county["id"], points=7)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    assert (await _entry(api, county.admin_a, member["id"], rule["id"])).status_code == 201
+    r = await api.client.post(
+        f"/api/v1/organisations/{county.branch_a['id']}/move",
+        json={"new_parent_id": county.town_b["id"]},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 200, r.text
+    assert await _ledger_total(member["id"]) == 7  # also: the kept total moved along
+    ranking = await api.client.get(
+        f"/api/v1/organisations/{county.town_b['id']}/points/ranking",
+        params={"year": YEAR},
+        headers=api.auth(county.admin_b),
+    )
+    assert ranking.status_code == 200, ranking.text
+    totals = {row["member_id"]: row["total"] for row in ranking.json()["items"]}
+    assert totals[member["id"]] == 107
