@@ -133,7 +133,7 @@ def synth(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from app.db import sync_database_url
-    from app.services.synth import synthesise
+    from app.services.synth import synthesise, vacuum
 
     async def _run() -> None:
         conn = await asyncpg.connect(sync_database_url())
@@ -150,6 +150,7 @@ def synth(
 
                 async with conn.transaction():
                     report = await synthesise(conn, orgs=orgs, members=members, progress=advance)
+            await vacuum(conn)
         finally:
             await conn.close()
         typer.echo(f"{report.organisations:,} organisations, {report.branches:,} branches")

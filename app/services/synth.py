@@ -165,10 +165,16 @@ async def synthesise(
     report.timings["members"] = await _members(conn, members, branches, progress)
     report.timings["meetings"] = await _meetings(conn, branches)
     report.timings["point_entries"] = await _points(conn, made[0])
-    # VACUUM sets the visibility map, so index-only scans (subtree statistics) skip the
-    # table at once, as they will on a live database once autovacuum has passed.
-    await conn.execute("VACUUM ANALYZE")
+    await conn.execute("ANALYZE")
     return report
+
+
+async def vacuum(conn: asyncpg.Connection) -> None:
+    """Set the visibility map after a load (outside any transaction), so index-only
+    scans (statistics, rankings) skip the table at once, as they do on a live
+    database once autovacuum has passed."""
+    await conn.execute("VACUUM ANALYZE members")
+    await conn.execute("VACUUM ANALYZE point_totals")
 
 
 async def _members(
