@@ -8,6 +8,7 @@ import pytest
 
 from app.api.deps import get_today
 from app.db import get_sessionmaker
+from app.schemas.meetings import Compliance, ComplianceRow
 
 M = "/api/v1/meetings"
 TODAY = date(2026, 11, 24)
@@ -293,6 +294,11 @@ async def test_compliance_names_exactly_the_branches_missing_lectures(api, count
     )
     assert r.status_code == 200, r.text
     report = r.json()
+    # The report is written straight from the service's dataclasses: it must still be
+    # exactly the documented `Compliance` schema, field for field.
+    assert set(report) == set(Compliance.model_fields)
+    assert all(set(row) == set(ComplianceRow.model_fields) for row in report["rows"])
+    assert Compliance.model_validate(report).model_dump(mode="json") == report
     lectures = {row["org_id"]: row for row in report["rows"] if row["type"] == "party_lecture"}
     assert {org for org, row in lectures.items() if row["overdue"]} == {
         branches[1][0]["id"],
