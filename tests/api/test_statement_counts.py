@@ -1,0 +1,78 @@
+"""No N+1: the statements an endpoint sends do not grow with the page or the subtree."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import event
+
+from app.db import get_engine
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _count(api, token, path, **params) -> int:
+    with counting() as statements:
+        r = await api.client.get(path, params=params, headers=api.auth(token))
+    assert r.status_code == 200, r.text
+    return len(statements)
+
+
+async def test_a_members_page_costs_the_same_statements_for_2_or_20_members(api, county):
+    for _ in range(21):
+        await api.member(county.county_admin, county.branch_a["id"])
+    within = county.branch_a["id"]
+    small = await _count(api, county.admin_a, "/api/v1/members", within=within, limit=2)
+    large = await _count(api, county.admin_a, "/api/v1/members", within=within, limit=20)
+    assert small == large
+
+
+async def test_a_tree_costs_the_same_statements_at_any_depth(api, county):
+    group = await api.org(county.county_admin, county.branch_a["id"], "group")
+    assert group["id"]
+    url = f"/api/v1/organisations/{county.county['id']}/tree"
+    shallow = await _count(api, county.county_admin, url, depth=1)
+    deep = await _count(api, county.county_admin, url, depth=5)
+    assert shallow == deep
+
+
+async def test_compliance_costs_the_same_statements_for_one_branch_or_five(api, county):
+    token = county.county_admin
+    one = await api.org(token, county.county["id"], "committee")
+    five = await api.org(token, county.county["id"], "committee")
+    await api.org(token, one["id"], "branch")
+    for _ in range(5):
+        await api.org(token, five["id"], "branch")
+    params = {"year": 2026, "quarter": 1}
+    url = "/api/v1/organisations/{}/meeting-compliance"
+    assert await _count(api, token, url.format(one["id"]), **params) == await _count(
+        api, token, url.format(five["id"]), **params
+    )
+
+
+async def test_stats_and_ranking_cost_the_same_statements_for_any_subtree(api, county):
+    token = county.county_admin
+    for org in (county.branch_a, county.county):
+        assert await _count(api, token, f"/api/v1/organisations/{org['id']}/stats") == 4
+    small = await _count(
+        api, token, f"/api/v1/organisations/{county.branch_a['id']}/points/ranking", year=2026
+    )
+    large = await _count(
+        api, token, f"/api/v1/organisations/{county.county['id']}/points/ranking", year=2026
+    )
+    assert small == large
