@@ -12,12 +12,12 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Executable,
     Uuid,
     and_,
     any_,
@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
@@ -149,13 +150,24 @@ def flag_filter(flags: list[str], today: date) -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=4)
-def _flags_statement(today: date) -> Executable:
-    """One statement object per day: SQLAlchemy memoizes its cache key on the object,
-    so reusing it skips re-walking a dozen conditions on every member read."""
+def _flags_query(today: date) -> tuple[str, tuple[Any, ...], int]:
+    """The flags statement compiled once per day to the driver's SQL and values.
+
+    Per call only the member ids change; sending the rest as precompiled values skips
+    SQLAlchemy's per-execution processing of ~35 parameters, which was a tenth of the
+    CPU of a member read. Returns the SQL, the values and the member ids' position.
+    """
     conditions = flag_conditions(today)
-    return select(Member.id, *[func.coalesce(c, False) for c in conditions.values()]).where(
-        Member.id == any_(bindparam("member_ids", type_=ARRAY(Uuid)))
+    statement = select(Member.id, *[func.coalesce(c, False) for c in conditions.values()]).where(
+        Member.id == any_(bindparam("member_ids", [], type_=ARRAY(Uuid)))
     )
+    dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    names = list(compiled.positiontup or ())
+    values = tuple(
+        str(v) if isinstance(v, StrEnum) else v for v in (compiled.params[n] for n in names)
+    )
+    return str(compiled), values, names.index("member_ids")
 
 
 async def flags_for(
@@ -164,8 +176,16 @@ async def flags_for(
     """The flags of several members in one query."""
     if not member_ids:
         return {}
-    rows = await session.execute(_flags_statement(today), {"member_ids": member_ids})
-    return {row[0]: [FLAG_CODES[i] for i, on in enumerate(row[1:]) if on] for row in rows.all()}
+    sql, values, slot = _flags_query(today)
+    params = list(values)
+    params[slot] = member_ids
+    connection = await session.connection()
+    rows = await connection.exec_driver_sql(sql, tuple(params))
+    flags: dict[uuid.UUID, list[str]] = {}
+    for row in rows.all():
+        raised: tuple[bool, ...] = tuple(row[1:])
+        flags[row[0]] = [code for code, on in zip(FLAG_CODES, raised, strict=True) if on]
+    return flags
 
 
 # --- Transitions ---------------------------------------------------------------------
