@@ -8,8 +8,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,6 @@ from app.config import Settings
 from app.db import get_sessionmaker
 from app.errors import TooManyRequests, Unauthorized
 from app.models.enums import Role
-from app.models.organisation import Organisation
 from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
 from app.security import tokens
 from app.security.passwords import verify_dummy, verify_password
@@ -171,12 +171,13 @@ async def logout(session: AsyncSession, refresh_token: str, principal: Principal
     auth_session.revoked_at = auth_session.revoked_at or clock.utcnow()
 
 
-# Built once: every request runs it, and a reused statement skips SQLAlchemy's cache-key walk.
-_PRINCIPAL_STATEMENT = (
-    select(User, Organisation.path, AuthSession.revoked_at)
-    .join(Organisation, Organisation.id == User.org_id)
-    .join(AuthSession, AuthSession.user_id == User.id)
-    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+# Every request runs this: as driver SQL it skips SQLAlchemy's statement and ORM
+# machinery (no User object is needed, only these columns).
+_PRINCIPAL_SQL = (
+    "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path, s.revoked_at "
+    "FROM users AS u JOIN organisations AS o ON o.id = u.org_id "
+    "JOIN auth_sessions AS s ON s.user_id = u.id "
+    "WHERE u.id = $1 AND s.id = $2"
 )
 
 
@@ -188,22 +189,21 @@ async def principal_from_access_token(
         claims = tokens.decode_access_token(settings, token)
     except tokens.InvalidToken as exc:
         raise Unauthorized() from exc
-    row = (
-        await session.execute(
-            _PRINCIPAL_STATEMENT, {"user_id": claims.user_id, "session_id": claims.session_id}
-        )
-    ).one_or_none()
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(_PRINCIPAL_SQL, (claims.user_id, claims.session_id))
+    row = result.one_or_none()
     if row is None:
         raise Unauthorized()
-    user, path, revoked_at = row
-    if not user.active or revoked_at is not None:
+    values: tuple[Any, ...] = tuple(row)
+    username, role, org_id, member_id, active, path, revoked_at = values
+    if not active or revoked_at is not None:
         raise Unauthorized()
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        org_id=user.org_id,
+        user_id=claims.user_id,
+        username=username,
+        role=Role(role),
+        org_id=org_id,
         org_path=path,
-        member_id=user.member_id,
+        member_id=member_id,
         session_id=claims.session_id,
     )
