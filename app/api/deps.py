@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.config import Settings, get_settings
+from app.db import get_sessionmaker
 from app.errors import PreconditionFailed, Unauthorized
 from app.security.scope import Principal
 from app.services import auth as auth_service
@@ -44,7 +45,13 @@ async def get_principal(
 ) -> Principal:
     if not token:
         raise Unauthorized()
-    principal = await auth_service.principal_from_access_token(session, settings, token)
+    if getattr(request.state, "on_replica", False):
+        # The login and its revocation are read from the primary: a replica may still
+        # show a session that a logout has just revoked.
+        async with get_sessionmaker()() as primary:
+            principal = await auth_service.principal_from_access_token(primary, settings, token)
+    else:
+        principal = await auth_service.principal_from_access_token(session, settings, token)
     request.state.principal = principal
     return principal
 

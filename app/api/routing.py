@@ -65,9 +65,9 @@ class DangjianRoute(APIRoute):
             key = request.headers.get("idempotency-key")
             user_id = _idempotency_user(request) if request.method == "POST" and key else None
             maker = get_sessionmaker()
-            if on_replica and request.method == "GET":
-                maker = get_replica_sessionmaker() or maker
-            async with maker() as session:
+            replica = get_replica_sessionmaker() if on_replica and request.method == "GET" else None
+            request.state.on_replica = replica is not None
+            async with (replica or maker)() as session:
                 request.state.db = session
                 try:
                     if key is not None and user_id is not None:
