@@ -716,12 +716,13 @@ async def organisation_stats(
 ) -> OrganisationStats:
     """Counts over the whole subtree: by status, category, gender, age band, education.
 
-    One pass over the subtree's members, read from the covering index
-    `ix_members_org_path_stats` (no table access), hashed by education, status,
-    category and gender (a few hundred groups at most, whatever the subtree's size)
-    with one `count(*) FILTER` per age cut-off; folded here into the breakdowns.
-    One more query over organisations.
+    `by_status` counts every record; the other breakdowns and `members` count current
+    members only (not `left` or `deceased`). Age is in full years on `as_of`.
     """
+    # One pass over the subtree's members, read from the covering index
+    # `ix_members_org_path_stats` (no table access), hashed by education, status,
+    # category and gender (a few hundred groups at most, whatever the subtree's size)
+    # with one `count(*) FILTER` per age cut-off; folded here into the breakdowns.
     # Aged at most `limit` full years <=> born after the day `limit + 1` years ago.
     younger_than = [
         func.count().filter(Member.birth_date > _add_years(today, -(limit + 1)))
