@@ -11,6 +11,7 @@ skipped.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,8 @@ TRACKED: dict[type[Any], tuple[str, str | None, str, str | None]] = {
 }
 
 
-def _row(obj: Any, action: str) -> dict[str, Any]:
-    resource, _, path_attr, alt_attr = TRACKED[type(obj)]
+def _row(obj: Any, action: str, model: type[Any] | None = None) -> dict[str, Any]:
+    resource, _, path_attr, alt_attr = TRACKED[model or type(obj)]
     return {
         "event_type": f"{resource}.{action}",
         "resource": resource,
@@ -65,10 +66,12 @@ def _action(obj: Any) -> str | None:
     return "updated"
 
 
-async def record_created(session: AsyncSession, obj: Any) -> None:
-    """The `created` event of a row inserted with a Core INSERT, which the flush hook
-    below never sees (e.g. point entries, inserted ON CONFLICT DO NOTHING)."""
-    await session.execute(insert(OutboxEvent), [_row(obj, "created")])
+async def record_created(session: AsyncSession, model: type[Any], rows: Sequence[Any]) -> None:
+    """`created` events for rows of `model` inserted with a Core INSERT, which the flush
+    hook below never sees (bulk imports; point entries inserted ON CONFLICT DO NOTHING).
+    `rows` need the model's attributes: instances, or stand-ins over inserted values."""
+    if rows:
+        await session.execute(insert(OutboxEvent), [_row(r, "created", model) for r in rows])
 
 
 @event.listens_for(Session, "after_flush")

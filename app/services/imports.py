@@ -36,11 +36,11 @@ from app.models.enums import (
 from app.models.imports import ImportJob
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.models.outbox import OutboxEvent
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.pii import mask_id_number, mask_phone
 from app.security.scope import Principal, in_scope, may_read_member_pii, require_role
 from app.services import audit, organisations
+from app.services import changes as changes_service
 from app.services import members as members_service
 
 MEMBER_COLUMNS: list[tuple[str, str]] = [
@@ -451,20 +451,7 @@ async def import_members(
                 for r in new_rows
             ],
         )
-        await session.execute(
-            insert(OutboxEvent),
-            [
-                {
-                    "event_type": "member.created",
-                    "resource": "member",
-                    "resource_id": r["id"],
-                    "org_path": r["org_path"],
-                    "version": 1,
-                    "payload": {},
-                }
-                for r in new_rows
-            ],
-        )
+        await changes_service.record_created(session, Member, [_Row(r) for r in new_rows])
         if progress is not None:
             await progress(start + len(chunk))
     for _item, current, changes in updates:

@@ -393,7 +393,7 @@ async def _append(
         )
         assert existing is not None
         return _same_source(existing, req), False
-    await changes.record_created(session, entry)
+    await changes.record_created(session, PointEntry, [entry])
     audit.record(
         session,
         principal,
