@@ -105,32 +105,27 @@ async def synthesise(
     org_timing = Timing()
     started = time.perf_counter()
     plan: list[tuple[str, str, int | None, int]] = []  # type, name, unit category, parent index
-    plan.append(("committee", "合成省委", 4, -1))
-    county_of: list[int] = [0]
+    county_of: list[int] = []
+
+    def add(org_type: str, name: str, category: int | None, parent: int, county: int) -> int:
+        plan.append((org_type, name, category, parent))
+        county_of.append(county)
+        return len(plan) - 1
+
+    province = add("committee", "合成省委", 4, -1, 0)
     county_counter = 0
     for c in range(cities):
-        city_index = len(plan)
-        plan.append(("committee", f"第{c + 1}市委", 4, 0))
-        county_of.append(0)
+        city = add("committee", f"第{c + 1}市委", 4, province, 0)
         for _ in range(FANOUT["county"]):
             county_counter += 1
-            county_index = len(plan)
-            plan.append(("committee", f"第{county_counter}县委", 4, city_index))
-            county_of.append(county_counter)
+            county = add("committee", f"第{county_counter}县委", 4, city, county_counter)
             for t in range(FANOUT["township"]):
-                town_index = len(plan)
-                plan.append(("committee", f"第{t + 1}镇党委", 3, county_index))
-                county_of.append(county_counter)
+                town = add("committee", f"第{t + 1}镇党委", 3, county, county_counter)
                 for m in range(FANOUT["community"]):
-                    community_index = len(plan)
-                    plan.append(("committee", f"第{m + 1}社区党委", 7, town_index))
-                    county_of.append(county_counter)
+                    community = add("committee", f"第{m + 1}社区党委", 7, town, county_counter)
                     for b in range(FANOUT["branch"]):
-                        branch_index = len(plan)
-                        plan.append(("branch", f"第{b + 1}党支部", 7, community_index))
-                        county_of.append(county_counter)
-                        plan.append(("group", "第一党小组", None, branch_index))
-                        county_of.append(county_counter)
+                        branch = add("branch", f"第{b + 1}党支部", 7, community, county_counter)
+                        add("group", "第一党小组", None, branch, county_counter)
     node_ids = await _node_ids(conn, len(plan))
     rows: list[tuple[Any, ...]] = []
     made: list[_Org] = []
