@@ -35,6 +35,7 @@ import aiohttp
 import asyncpg
 import httpx
 
+from app.services.organisations import AGE_BANDS
 from app.services.points import RANKING_TEMPLATE
 
 BENCH_USER = "bench_admin"
@@ -182,8 +183,8 @@ async def main() -> None:
     stats_sql = (
         "SELECT coalesce(education, 'unknown'), status, category, gender, count(*), "
         + ", ".join(
-            f"count(*) FILTER (WHERE birth_date > CURRENT_DATE - interval '{years} years')"
-            for years in (31, 41, 51, 61, 71)
+            f"count(*) FILTER (WHERE birth_date > CURRENT_DATE - interval '{limit + 1} years')"
+            for _, limit in AGE_BANDS
         )
         + " FROM members WHERE org_path LIKE $1 GROUP BY 1, 2, 3, 4"
     )

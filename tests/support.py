@@ -129,3 +129,21 @@ class County:
         self.county_admin = county_admin
         self.admin_a = admin_a
         self.admin_b = admin_b
+
+
+async def drain_changes(
+    api: Api, token: str, since: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Read the change feed to its current end; returns (changes, cursor)."""
+    out: list[dict[str, Any]] = []
+    while True:
+        params: dict[str, Any] = {"limit": 50}
+        if since:
+            params["since"] = since
+        r = await api.client.get("/api/v1/changes", params=params, headers=api.auth(token))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        out += body["items"]
+        if not body["items"]:
+            return out, body["next_cursor"] or since
+        since = body["next_cursor"]

@@ -12,46 +12,31 @@ from typing import ClassVar
 
 import httpx
 import pytest
+from support import drain_changes
 
 from app.db import get_sessionmaker
 from app.models.member import Member
 from app.worker import run_once
 
 
-async def _drain(api, token, since=None):
-    """Read the feed to its current end; returns (changes, cursor)."""
-    out = []
-    while True:
-        params = {"limit": 50}
-        if since:
-            params["since"] = since
-        r = await api.client.get("/api/v1/changes", params=params, headers=api.auth(token))
-        assert r.status_code == 200, r.text
-        body = r.json()
-        out += body["items"]
-        if not body["items"]:
-            return out, body["next_cursor"] or since
-        since = body["next_cursor"]
-
-
 async def test_feed_lists_changes_in_scope_with_versions(api, county):
-    _, cursor = await _drain(api, county.admin_a)
+    _, cursor = await drain_changes(api, county.admin_a)
     member = await api.member(county.county_admin, county.branch_a["id"])
     await api.client.patch(
         f"/api/v1/members/{member['id']}",
         json={"education": "大学本科"},
         headers=api.auth(county.admin_a),
     )
-    changes, _ = await _drain(api, county.admin_a, cursor)
+    changes, _ = await drain_changes(api, county.admin_a, cursor)
     mine = [(c["action"], c["version"]) for c in changes if c["resource_id"] == member["id"]]
     assert mine == [("created", 1), ("updated", 2)]
-    other, _ = await _drain(api, county.admin_b)
+    other, _ = await drain_changes(api, county.admin_b)
     assert member["id"] not in {c["resource_id"] for c in other}
 
 
 async def test_feed_never_skips_a_change_that_commits_after_a_later_one(api, county):
     """T1 writes first and commits last; the reader must not jump past it."""
-    _, cursor = await _drain(api, county.county_admin)
+    _, cursor = await drain_changes(api, county.county_admin)
     maker = get_sessionmaker()
     slow = maker()
     fast = maker()
@@ -69,7 +54,7 @@ async def test_feed_never_skips_a_change_that_commits_after_a_later_one(api, cou
         fast_member.education = "大专"
         await fast.flush()
         await fast.commit()  # T2 commits first
-        seen_early, cursor_mid = await _drain(api, county.county_admin, cursor)
+        seen_early, cursor_mid = await drain_changes(api, county.county_admin, cursor)
         assert fast_member.id.hex not in {
             c["resource_id"].replace("-", "") for c in seen_early if c["action"] == "updated"
         }
@@ -77,7 +62,7 @@ async def test_feed_never_skips_a_change_that_commits_after_a_later_one(api, cou
     finally:
         await slow.close()
         await fast.close()
-    seen_late, _ = await _drain(api, county.county_admin, cursor_mid)
+    seen_late, _ = await drain_changes(api, county.county_admin, cursor_mid)
     updates = {c["resource_id"] for c in seen_early + seen_late if c["action"] == "updated"}
     assert str(slow_member.id) in updates
     assert str(fast_member.id) in updates
@@ -240,9 +225,9 @@ async def test_a_long_transaction_in_another_database_does_not_hold_the_feed(api
         tx = conn.transaction()
         await tx.start()
         await conn.fetchval("SELECT pg_current_xact_id()")  # holds an xid, like a long batch
-        _, cursor = await _drain(api, county.admin_a)
+        _, cursor = await drain_changes(api, county.admin_a)
         member = await api.member(county.county_admin, county.branch_a["id"])
-        changes, _ = await _drain(api, county.admin_a, cursor)
+        changes, _ = await drain_changes(api, county.admin_a, cursor)
         assert member["id"] in {c["resource_id"] for c in changes}
         await tx.rollback()
     finally:

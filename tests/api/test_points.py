@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from support import drain_changes
 
 from app.api.deps import get_today
 from app.db import get_sessionmaker
@@ -444,20 +445,7 @@ async def test_parallel_mixed_requests_keep_the_invariant(api, county):
 
 
 async def test_new_entries_claims_and_reversals_reach_the_change_feed(api, county):
-    async def feed(since):
-        seen = []
-        while True:
-            params = {"limit": 100, **({"since": since} if since else {})}
-            r = await api.client.get(
-                "/api/v1/changes", params=params, headers=api.auth(county.admin_a)
-            )
-            assert r.status_code == 200, r.text
-            seen += r.json()["items"]
-            if not r.json()["items"]:
-                return seen, r.json()["next_cursor"] or since
-            since = r.json()["next_cursor"]
-
-    _, cursor = await feed(None)
+    _, cursor = await drain_changes(api, county.admin_a)
     rule = await _rule(api, county.county_admin, county.county["id"], points=2)
     member = await api.member(county.county_admin, county.branch_a["id"])
     entry = (await _entry(api, county.admin_a, member["id"], rule["id"])).json()
@@ -467,7 +455,7 @@ async def test_new_entries_claims_and_reversals_reach_the_change_feed(api, count
         headers=api.auth(county.admin_a),
     )
     assert reversal.status_code == 201
-    changes, _ = await feed(cursor)
+    changes, _ = await drain_changes(api, county.admin_a, cursor)
     events = {(c["resource_id"], c["action"]) for c in changes if c["resource"] == "point_entry"}
     assert (entry["id"], "created") in events
     assert (entry["id"], "state_changed") in events
