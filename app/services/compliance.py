@@ -201,7 +201,6 @@ async def meeting_compliance(
     for org_id, meeting_type, held_on, n_present, n_expected in meetings:
         held[(org_id, meeting_type)].append((held_on, int(n_present), int(n_expected)))
     rows: list[ComplianceRow] = []
-    totals: dict[str, dict[str, float | int | None]] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
     cadence_keys = {
         t: f"cadence_{t}" for t in (*BRANCH_DUTIES, "committee_meeting", "group_meeting")
@@ -245,13 +244,17 @@ async def meeting_compliance(
             count[2] += row.overdue
             if row.overdue or not only_overdue:
                 rows.append(row)
-    for meeting_type, (required, n_held, overdue) in counts.items():
-        totals[meeting_type] = {"required": required, "held": n_held, "overdue": overdue}
-    for total in totals.values():
-        required = int(total["required"] or 0)
-        total["rate"] = round(int(total["held"] or 0) / required, 4) if required else None
-    required_all = sum(int(t["required"] or 0) for t in totals.values())
-    held_all = sum(int(t["held"] or 0) for t in totals.values())
+    totals: dict[str, dict[str, float | int | None]] = {
+        meeting_type: {
+            "required": required,
+            "held": n_held,
+            "overdue": overdue,
+            "rate": round(n_held / required, 4) if required else None,
+        }
+        for meeting_type, (required, n_held, overdue) in counts.items()
+    }
+    required_all = sum(required for required, _, _ in counts.values())
+    held_all = sum(n_held for _, n_held, _ in counts.values())
     return ComplianceReport(
         as_of=as_of,
         period=period.label,
