@@ -7,10 +7,11 @@ under ``DANGJIAN_DATA_DIR`` so a newcomer needs nothing installed.
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.config import Settings, get_settings
 
@@ -88,6 +90,73 @@ def get_replica_sessionmaker() -> async_sessionmaker[AsyncSession] | None:
         return None
     engine = build_engine(settings.database_replica_url, settings)
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+_DRIVER = "dangjian.driver_connection"
+
+# Called with (sql, args, many) before each statement sent through the helpers below;
+# tests count statements and the benchmark replays them, beside SQLAlchemy's own
+# `before_cursor_execute` for everything else.
+driver_statement_hooks: list[Callable[[str, Sequence[Any], bool], None]] = []
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The session's asyncpg connection, inside the session's transaction."""
+    cached = session.sync_session.info.get(_DRIVER)
+    if cached is not None:
+        return cached
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapter: Any = raw.dbapi_connection
+    if adapter._transaction is None:
+        # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin
+        # now, through the adapter, so that its commit and rollback end this transaction.
+        await adapter._start_transaction()
+    asyncpg_connection = raw.driver_connection
+    session.sync_session.info[_DRIVER] = asyncpg_connection
+    return asyncpg_connection
+
+
+def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
+    for hook in driver_statement_hooks:
+        hook(sql, args, many)
+
+
+# The statements every request sends (principal, flags, audit rows) and the hot reads run
+# on the session's asyncpg connection directly: SQLAlchemy's execution pipeline and its
+# greenlet hop cost more CPU than these statements themselves. They are part of the
+# session's transaction and end with its commit or rollback. Values come back as asyncpg
+# decodes them (UUIDs, dates, JSONB parsed); JSONB parameters are JSON text.
+
+
+async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
+    """Rows (asyncpg Records) of `sql` with `$n` parameters, in the session's transaction."""
+    _announce(sql, args)
+    rows: list[Any] = await (await _driver(session)).fetch(sql, *args)
+    return rows
+
+
+async def fetchrow(session: AsyncSession, sql: str, *args: Any) -> Any:
+    """The first row of `sql`, or None."""
+    _announce(sql, args)
+    return await (await _driver(session)).fetchrow(sql, *args)
+
+
+async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
+    _announce(sql, args)
+    await (await _driver(session)).execute(sql, *args)
+
+
+async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    _announce(sql, rows, True)
+    await (await _driver(session)).executemany(sql, rows)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver(session: Session, transaction: SessionTransaction) -> None:
+    # The connection goes back to the pool when the outermost transaction ends.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_DRIVER, None)
 
 
 async def session_scope() -> AsyncIterator[AsyncSession]:

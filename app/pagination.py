@@ -137,8 +137,12 @@ async def paginate(
     limit: int | None,
     cursor: str | None,
     include_total: bool = False,
-) -> Page[T]:
-    """Run `stmt` (a filtered select of one entity) as a keyset page."""
+    rows: bool = False,
+) -> Page[Any]:
+    """Run `stmt` (a filtered select of one entity) as a keyset page.
+
+    With `rows`, `stmt` selects columns and the page holds their mappings (no ORM
+    objects: cheaper when the page is only rendered)."""
     size = clamp_limit(limit)
     total = None
     if include_total:
@@ -152,10 +156,15 @@ async def paginate(
     page_stmt = page_stmt.order_by(
         *[k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
     ).limit(size + 1)
-    rows = list((await session.scalars(page_stmt)).all())
+    items: list[Any]
+    if rows:
+        items = list((await session.execute(page_stmt)).mappings().all())
+    else:
+        items = list((await session.scalars(page_stmt)).all())
     next_cursor = None
-    if len(rows) > size:
-        rows = rows[:size]
-        last = rows[-1]
-        next_cursor = encode_cursor(sort_keys, [getattr(last, k.column.key) for k in sort_keys])
-    return Page(rows, next_cursor, total)
+    if len(items) > size:
+        items = items[:size]
+        last = items[-1]
+        values = [last[k.column.key] if rows else getattr(last, k.column.key) for k in sort_keys]
+        next_cursor = encode_cursor(sort_keys, values)
+    return Page(items, next_cursor, total)

@@ -90,11 +90,18 @@ class StatementCapture:
     def __init__(self) -> None:
         from sqlalchemy import event
 
+        from app import db
         from app.db import get_engine
 
         self.active = False
         self.statements: Captured = []
         event.listen(get_engine().sync_engine, "before_cursor_execute", self._record)
+        # Statements the app sends on the asyncpg connection directly (app.db.fetch...).
+        db.driver_statement_hooks.append(self._record_driver)
+
+    def _record_driver(self, statement: str, params: Any, many: bool) -> None:
+        if self.active:
+            self.statements.append((statement, tuple(params), many))
 
     def _record(
         self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool

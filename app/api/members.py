@@ -15,6 +15,7 @@ from app.api.common import (
     SortQuery,
     TotalQuery,
     doc,
+    json_response,
     make_router,
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
@@ -54,7 +55,12 @@ async def members_create(
     return (await service.present(session, principal, [member], today))[0]
 
 
-@router.get("/members", name="members_list", description=doc(service.list_members))
+@router.get(
+    "/members",
+    name="members_list",
+    description=doc(service.list_members),
+    response_model=Page[MemberRead],
+)
 async def members_list(
     session: SessionDep,
     principal: PrincipalDep,
@@ -76,7 +82,7 @@ async def members_list(
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,
-) -> Page[MemberRead]:
+) -> Response:
     page = await service.list_members(
         session,
         principal,
@@ -94,25 +100,21 @@ async def members_list(
         cursor=cursor,
         include_total=include_total,
     )
-    return Page(
-        items=await service.present(session, principal, page.items, today),
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    items = await service.render(session, principal, page.items, today)
+    return json_response({"items": items, "next_cursor": page.next_cursor, "total": page.total})
 
 
-@router.get("/members/{member_id}", name="members_get")
+@router.get("/members/{member_id}", name="members_get", response_model=MemberRead)
 async def members_get(
     member_id: uuid.UUID,
-    response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
-) -> MemberRead:
+) -> Response:
     """One member's record; ID number and phone unmasked (and audited) only with PII rights."""
-    member = await service.get_visible(session, principal, member_id)
-    set_etag(response, member.version)
-    return (await service.present(session, principal, [member], today))[0]
+    row = await service.get_visible_row(session, principal, member_id)
+    body = (await service.render(session, principal, [row], today))[0]
+    return json_response(body, headers={"ETag": f'"{row["version"]}"'})
 
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))

@@ -22,6 +22,7 @@ from app.db import get_replica_sessionmaker, get_sessionmaker
 from app.errors import Conflict, Unprocessable
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, decode_access_token
+from app.services import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,6 +75,7 @@ class DangjianRoute(APIRoute):
                         response = await _run_idempotent(request, handler, key, user_id)
                     else:
                         response = await handler(request)
+                    await audit.write_pending(session)
                     await session.commit()
                 except BaseException:
                     await session.rollback()

@@ -6,10 +6,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Select, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app import db
 from app.logging import request_id_var
 from app.models.audit import AuditEvent
 from app.models.enums import Role
@@ -96,6 +98,50 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
         # The outermost transaction ended: committed rows were written, others dropped.
         _pending(session).clear()
         session.info.pop(_MARKS, None)
+
+
+_INSERT_SQL = (
+    "INSERT INTO audit_events (actor_id, actor_username, action, resource, resource_id, "
+    "org_path, before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
+
+
+def _jsonb(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+async def write_pending(session: AsyncSession) -> None:
+    """Write the transaction's pending events now, on the driver connection.
+
+    The request route calls this just before its commit: one plain INSERT on asyncpg
+    instead of SQLAlchemy's executemany machinery, which cost a tenth of the CPU of a
+    member read. Inside a savepoint nothing is written (the events wait for the
+    outermost commit, as with the commit hook below, which writes whatever is left).
+    """
+    if session.sync_session.in_nested_transaction():
+        return
+    pending = session.sync_session.info.get(_PENDING)
+    if not pending:
+        return
+    rows = [
+        (
+            e["actor_id"],
+            e["actor_username"],
+            e["action"],
+            e["resource"],
+            e["resource_id"],
+            e["org_path"],
+            _jsonb(e["before"]),
+            _jsonb(e["after"]),
+            e["request_id"],
+        )
+        for e in pending
+    ]
+    if len(rows) == 1:
+        await db.execute(session, _INSERT_SQL, *rows[0])
+    else:
+        await db.executemany(session, _INSERT_SQL, rows)
+    pending.clear()
 
 
 @event.listens_for(Session, "before_commit")

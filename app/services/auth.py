@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
+from app import clock, db
 from app.config import Settings
 from app.db import get_sessionmaker
 from app.errors import TooManyRequests, Unauthorized
@@ -171,8 +171,8 @@ async def logout(session: AsyncSession, refresh_token: str, principal: Principal
     auth_session.revoked_at = auth_session.revoked_at or clock.utcnow()
 
 
-# Every request runs this: as driver SQL it skips SQLAlchemy's statement and ORM
-# machinery (no User object is needed, only these columns).
+# Every request runs this: on the driver connection it skips SQLAlchemy's statement and
+# ORM machinery (no User object is needed, only these columns).
 _PRINCIPAL_SQL = (
     "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path, s.revoked_at "
     "FROM users AS u JOIN organisations AS o ON o.id = u.org_id "
@@ -189,9 +189,7 @@ async def principal_from_access_token(
         claims = tokens.decode_access_token(settings, token)
     except tokens.InvalidToken as exc:
         raise Unauthorized() from exc
-    connection = await session.connection()
-    result = await connection.exec_driver_sql(_PRINCIPAL_SQL, (claims.user_id, claims.session_id))
-    row = result.one_or_none()
+    row = await db.fetchrow(session, _PRINCIPAL_SQL, claims.user_id, claims.session_id)
     if row is None:
         raise Unauthorized()
     values: tuple[Any, ...] = tuple(row)

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import db
 from app.errors import Conflict, Unprocessable
 from app.models.enums import MemberStatus, Role
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
@@ -179,10 +180,8 @@ async def flags_for(
     sql, values, slot = _flags_query(today)
     params = list(values)
     params[slot] = member_ids
-    connection = await session.connection()
-    rows = await connection.exec_driver_sql(sql, tuple(params))
     flags: dict[uuid.UUID, list[str]] = {}
-    for row in rows.all():
+    for row in await db.fetch(session, sql, *params):
         raised: tuple[bool, ...] = tuple(row[1:])
         flags[row[0]] = [code for code, on in zip(FLAG_CODES, raised, strict=True) if on]
     return flags

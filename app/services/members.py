@@ -8,6 +8,7 @@ read is audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import db
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.enums import (
@@ -108,47 +110,92 @@ async def get_visible(session: AsyncSession, principal: Principal, member_id: uu
     return member
 
 
-def _read(member: Member, *, unmasked: bool, flags: list[str]) -> MemberRead:
+# What a member's rendering reads: the response's columns, the ciphertexts and the path.
+RENDERED_COLUMNS = (
+    "id",
+    *AUDITED_FIELDS,
+    "id_number_enc",
+    "phone_enc",
+    "org_path",
+    "version",
+    "created_at",
+    "updated_at",
+)
+_ROW_SQL = f"SELECT {', '.join(RENDERED_COLUMNS)} FROM members WHERE id = $1"  # noqa: S608  # constant column names
+
+
+async def get_visible_row(
+    session: AsyncSession, principal: Principal, member_id: uuid.UUID
+) -> Mapping[str, Any]:
+    """`get_visible` for reads: the rendered columns only, without an ORM object."""
+    row = await db.fetchrow(session, _ROW_SQL, member_id)
+    if row is None or not in_scope(principal, row["org_path"]):
+        raise NotFound("member.not_found")
+    if principal.role is Role.member and principal.member_id != row["id"]:
+        raise NotFound("member.not_found")
+    values: Mapping[str, Any] = row
+    return values
+
+
+def row_columns() -> list[Any]:
+    """The rendered columns as a Core select list (rows, not ORM objects, for pages)."""
+    table = Member.__table__
+    return [table.c[name] for name in RENDERED_COLUMNS]
+
+
+def _render(values: Mapping[str, Any], *, unmasked: bool, flags: list[str]) -> dict[str, Any]:
+    """One member as MemberRead's JSON fields, in its order (orjson writes the rest)."""
     cipher = pii_cipher()
-    id_number = cipher.decrypt(member.id_number_enc, field=ID_FIELD)
-    phone = cipher.decrypt(member.phone_enc, field=PHONE_FIELD) if member.phone_enc else None
-    # Loaded column values straight from the instance dict: the attribute descriptors
-    # cost more than the rest of this function for a page of 50 members.
-    loaded = member.__dict__
-    data: dict[str, Any] = {
-        name: loaded[name] if name in loaded else getattr(member, name) for name in AUDITED_FIELDS
-    }
-    return MemberRead(
-        id=member.id,
-        id_number=id_number if unmasked else mask_id_number(id_number),
-        phone=(phone if unmasked else mask_phone(phone)) if phone else None,
-        flags=flags,
-        pii_masked=not unmasked,
-        version=member.version,
-        created_at=member.created_at,
-        updated_at=member.updated_at,
-        **data,
-    )
+    id_number = cipher.decrypt(values["id_number_enc"], field=ID_FIELD)
+    phone_enc = values["phone_enc"]
+    phone = cipher.decrypt(phone_enc, field=PHONE_FIELD) if phone_enc else None
+    out: dict[str, Any] = {"id": values["id"]}
+    for name in AUDITED_FIELDS:
+        out[name] = values[name]
+    out["id_number"] = id_number if unmasked else mask_id_number(id_number)
+    out["phone"] = (phone if unmasked else mask_phone(phone)) if phone else None
+    out["flags"] = flags
+    out["pii_masked"] = not unmasked
+    out["version"] = values["version"]
+    out["created_at"] = values["created_at"]
+    out["updated_at"] = values["updated_at"]
+    return out
 
 
-async def present(
-    session: AsyncSession, principal: Principal, members: list[Member], today: date
-) -> list[MemberRead]:
+def _values(member: Member | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(member, Member):
+        return {name: getattr(member, name) for name in RENDERED_COLUMNS}
+    return member
+
+
+async def render(
+    session: AsyncSession,
+    principal: Principal,
+    members: Sequence[Member | Mapping[str, Any]],
+    today: date,
+) -> list[dict[str, Any]]:
     """Render members for the principal, masking PII unless they hold the right.
 
-    Unmasked reads are audited: one event naming every revealed record.
+    Takes ORM objects or rows of `RENDERED_COLUMNS`; returns MemberRead's fields as
+    JSON-ready values. Unmasked reads are audited: one event naming every revealed record.
     """
-    revealed: list[Member] = []
-    out: list[MemberRead] = []
-    flags = await lifecycle.flags_for(session, [m.id for m in members], today)
-    for member in members:
-        unmasked = may_read_member_pii(principal, member.id, member.org_path)
+    rows = [_values(m) for m in members]
+    revealed: list[Mapping[str, Any]] = []
+    out: list[dict[str, Any]] = []
+    flags = await lifecycle.flags_for(session, [r["id"] for r in rows], today)
+    for values in rows:
+        unmasked = may_read_member_pii(principal, values["id"], values["org_path"])
         if unmasked:
-            revealed.append(member)
-        out.append(_read(member, unmasked=unmasked, flags=flags.get(member.id, [])))
+            revealed.append(values)
+        out.append(_render(values, unmasked=unmasked, flags=flags.get(values["id"], [])))
     if len(revealed) == 1:
         audit.record(
-            session, principal, "member.pii_read", "member", revealed[0].id, revealed[0].org_path
+            session,
+            principal,
+            "member.pii_read",
+            "member",
+            revealed[0]["id"],
+            revealed[0]["org_path"],
         )
     elif revealed:
         audit.record(
@@ -158,9 +205,16 @@ async def present(
             "member",
             None,
             principal.org_path if not principal.sees_everything else None,
-            after={"member_ids": [str(m.id) for m in revealed]},
+            after={"member_ids": [str(r["id"]) for r in revealed]},
         )
     return out
+
+
+async def present(
+    session: AsyncSession, principal: Principal, members: list[Member], today: date
+) -> list[MemberRead]:
+    """`render` as MemberRead models, for the endpoints that return one."""
+    return [MemberRead(**values) for values in await render(session, principal, members, today)]
 
 
 def _require_member_writer(principal: Principal) -> None:
@@ -386,9 +440,9 @@ async def list_members(
     limit: int | None,
     cursor: str | None,
     include_total: bool,
-) -> Page[Member]:
+) -> Page[Mapping[str, Any]]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
-    stmt: Select[Member] = select(Member).where(subtree_filter(principal, Member.org_path))
+    stmt: Select[Any] = select(*row_columns()).where(subtree_filter(principal, Member.org_path))
     if principal.role is Role.member:
         stmt = stmt.where(Member.id == principal.member_id)
     if within is not None:
@@ -419,5 +473,5 @@ async def list_members(
         )
     keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
     return await paginate(
-        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total, rows=True
     )

@@ -440,3 +440,36 @@ async def test_default_member_pages_walk_the_subtree_branch_by_branch(api, count
     # Each branch's members come together (tree order), none twice.
     assert orgs == sorted(orgs, key=orgs.index)
     assert len(set(orgs)) == 2 and orgs.count(county.branch_a["id"]) == 3
+
+
+async def test_member_read_and_page_bodies_are_exactly_the_documented_schema(api, county):
+    # GET /members/{id} and the list write their JSON straight from rows (orjson, no
+    # pydantic model): the body must still be MemberRead field for field, with the same
+    # values, dates and UTC times as the create response, which goes through the model.
+    from app.schemas.members import MemberRead
+
+    created = await api.member(
+        county.county_admin,
+        county.branch_a["id"],
+        phone="13812348000",
+        joined_on="2020-07-01",
+        full_on="2021-07-01",
+        work_unit="青山县农机站",
+    )
+    r = await api.client.get(f"{MEMBERS}/{created['id']}", headers=api.auth(county.admin_a))
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["etag"] == f'"{created["version"]}"'
+    body = r.json()
+    assert set(body) == set(MemberRead.model_fields)
+    assert MemberRead.model_validate(body).model_dump(mode="json") == body
+    assert body == created
+    assert body["created_at"].endswith("Z")
+    listed = await api.client.get(
+        MEMBERS,
+        params={"org_id": county.branch_a["id"], "limit": 500},
+        headers=api.auth(county.admin_a),
+    )
+    assert set(listed.json()) == {"items", "next_cursor", "total"}
+    [item] = [m for m in listed.json()["items"] if m["id"] == created["id"]]
+    assert item == created

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from app import db
 from app.db import get_engine
 
 
@@ -18,12 +19,17 @@ def counting() -> Iterator[list[str]]:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
+    def record_driver(statement: str, args: Any, many: bool) -> None:
+        statements.append(statement)
+
     engine = get_engine().sync_engine
     event.listen(engine, "before_cursor_execute", record)
+    db.driver_statement_hooks.append(record_driver)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        db.driver_statement_hooks.remove(record_driver)
 
 
 async def _count(api, token, path, **params) -> int:
