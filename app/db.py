@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import ClauseElement, event
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -127,6 +130,39 @@ def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
 # greenlet hop cost more CPU than these statements themselves. They are part of the
 # session's transaction and end with its commit or rollback. Values come back as asyncpg
 # decodes them (UUIDs, dates, JSONB parsed); JSONB parameters are JSON text.
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A SQLAlchemy statement compiled once to asyncpg's SQL (`$n`) and parameter order.
+
+    Building and compiling a statement per request (cache-key walk, parameter
+    processing) costs more than running it; hot statements are compiled at first use
+    and only their values are bound per call. Values the statement carries itself
+    (literals, constants) are kept; `args(**values)` fills the named bind parameters.
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: tuple[Any, ...]
+
+    @classmethod
+    def compile(cls, statement: ClauseElement) -> DriverStatement:
+        dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+        compiled: Any = statement.compile(
+            dialect=dialect, compile_kwargs={"render_postcompile": True}
+        )
+        names = tuple(compiled.positiontup or ())
+        defaults = tuple(
+            str(v) if isinstance(v, StrEnum) else v for v in (compiled.params[n] for n in names)
+        )
+        return cls(str(compiled), names, defaults)
+
+    def args(self, **values: Any) -> tuple[Any, ...]:
+        return tuple(
+            values.get(name, default)
+            for name, default in zip(self.names, self.defaults, strict=True)
+        )
 
 
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:

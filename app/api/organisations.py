@@ -15,6 +15,7 @@ from app.api.common import (
     SortQuery,
     TotalQuery,
     doc,
+    json_response,
     make_router,
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
@@ -155,7 +156,7 @@ async def organisations_dissolve(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/organisations/{org_id}/tree", name="organisations_tree")
+@router.get("/organisations/{org_id}/tree", name="organisations_tree", response_model=TreeNode)
 @replica_read
 async def organisations_tree(
     org_id: uuid.UUID,
@@ -163,10 +164,10 @@ async def organisations_tree(
     principal: PrincipalDep,
     depth: Annotated[int, Query(ge=0, le=10, description="Levels below this organisation.")] = 1,
     include_dissolved: bool = False,
-) -> TreeNode:
+) -> Response:
     """The organisation and its descendants down to `depth` levels (组织树)."""
-    org = await service.get_visible(session, principal, org_id)
-    return await service.organisation_tree(session, org, depth, include_dissolved)
+    root = await service.get_visible_node(session, principal, org_id)
+    return json_response(await service.organisation_tree(session, root, depth, include_dissolved))
 
 
 @router.post(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
-    Executable,
     Integer,
     Select,
     and_,
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app import db
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.enums import (
     BRANCH_TYPES,
@@ -51,7 +52,6 @@ from app.schemas.organisations import (
     OrganisationHealth,
     OrganisationStats,
     OrganisationUpdate,
-    TreeNode,
 )
 from app.security.scope import Principal, in_scope, require_role, subtree_filter
 from app.services import audit
@@ -265,8 +265,8 @@ async def list_organisations(
 
 
 @lru_cache(maxsize=2)
-def _tree_statement(include_dissolved: bool) -> Executable:
-    """Built once per variant: an aliased self-join is costly to construct per request."""
+def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
+    """Compiled once per variant: an aliased self-join is costly to build per request."""
     child = aliased(Organisation, name="child")
     last = bindparam("last", type_=Integer)
     child_conditions = [child.parent_id == Organisation.id]
@@ -280,7 +280,7 @@ def _tree_statement(include_dissolved: bool) -> Executable:
         conditions.append(
             or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
         )
-    return (
+    return db.DriverStatement.compile(
         select(
             Organisation.id,
             Organisation.parent_id,
@@ -296,35 +296,49 @@ def _tree_statement(include_dissolved: bool) -> Executable:
     )
 
 
+_NODE_SQL = "SELECT id, path, depth FROM organisations WHERE id = $1"
+
+
+async def get_visible_node(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID
+) -> Mapping[str, Any]:
+    """`get_visible` for reads that need only the id, path and depth (no ORM object)."""
+    row = await db.fetchrow(session, _NODE_SQL, org_id)
+    if row is None or not in_scope(principal, row["path"]):
+        raise NotFound("organisation.not_found")
+    node: Mapping[str, Any] = row
+    return node
+
+
 async def organisation_tree(
-    session: AsyncSession, root: Organisation, depth: int, include_dissolved: bool
-) -> TreeNode:
+    session: AsyncSession, root: Mapping[str, Any], depth: int, include_dissolved: bool
+) -> dict[str, Any]:
     """The subtree down to `depth` levels below `root`, read in one indexed query.
 
     Nodes on the last level carry `has_more_children` from an EXISTS on the parent
-    index, so the level below is never read.
+    index, so the level below is never read. Returns TreeNode's fields as JSON values.
     """
-    rows = (
-        await session.execute(
-            _tree_statement(include_dissolved),
-            {"prefix": root.path + "%", "last": root.depth + depth, "root_id": root.id},
-        )
-    ).all()
-    nodes: dict[uuid.UUID, TreeNode] = {}
-    for row in rows:
-        node = TreeNode(
-            id=row.id,
-            code=row.code,
-            name=row.name,
-            type=OrgType(row.type),
-            depth=row.depth,
-            dissolved_on=row.dissolved_on,
-            has_more_children=bool(row.has_children),
-        )
-        nodes[row.id] = node
-        if row.parent_id in nodes and row.id != root.id:
-            nodes[row.parent_id].children.append(node)
-    return nodes[root.id]
+    query = _tree_statement(include_dissolved)
+    args = query.args(prefix=root["path"] + "%", last=root["depth"] + depth, root_id=root["id"])
+    nodes: dict[uuid.UUID, dict[str, Any]] = {}
+    root_id = root["id"]
+    for row in await db.fetch(session, query.sql, *args):
+        node_id = row["id"]
+        node = {
+            "id": node_id,
+            "code": row["code"],
+            "name": row["name"],
+            "type": row["type"],
+            "depth": row["depth"],
+            "dissolved_on": row["dissolved_on"],
+            "children": [],
+            "has_more_children": bool(row["has_children"]),
+        }
+        nodes[node_id] = node
+        parent = nodes.get(row["parent_id"])
+        if parent is not None and node_id != root_id:
+            parent["children"].append(node)
+    return nodes[root_id]
 
 
 async def move_organisation(

@@ -122,6 +122,34 @@ async def test_tree_respects_depth_and_marks_deeper_children(api, county):
     assert branch["has_more_children"] is True
 
 
+async def test_tree_body_is_exactly_the_documented_schema_at_every_level(api, county):
+    # The tree is written by orjson from rows: every node must still be a TreeNode.
+    from app.schemas.organisations import TreeNode
+
+    r = await api.client.get(
+        f"{ORGS}/{county.county['id']}/tree",
+        params={"depth": 3},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.headers["content-type"] == "application/json"
+    tree = r.json()
+    assert TreeNode.model_validate(tree).model_dump(mode="json") == tree
+    nodes, stack = 0, [tree]
+    while stack:
+        node = stack.pop()
+        nodes += 1
+        assert set(node) == set(TreeNode.model_fields)
+        stack.extend(node["children"])
+    assert nodes >= 5  # county, two towns, their branches
+    branch = await api.client.get(
+        f"{ORGS}/{county.branch_a['id']}", headers=api.auth(county.county_admin)
+    )
+    [town_a] = [c for c in tree["children"] if c["id"] == county.town_a["id"]]
+    [branch_a] = [c for c in town_a["children"] if c["id"] == county.branch_a["id"]]
+    for field in ("code", "name", "type", "depth", "dissolved_on"):
+        assert branch_a[field] == branch.json()[field]
+
+
 async def test_tree_does_not_mark_a_node_whose_only_deeper_child_is_dissolved(api, county):
     headers = api.auth(county.county_admin)
     group = await api.org(county.county_admin, county.branch_b["id"], "group")
