@@ -7,7 +7,15 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    IfMatch,
+    LimitQuery,
+    doc,
+    json_response,
+    make_router,
+)
 from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
 from app.errors import NotFound
@@ -136,10 +144,11 @@ async def points_rules_update(
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "The source key had already scored: the existing entry."}},
     description=doc(service.create_entry),
+    response_model=EntryRead,
 )
 async def points_entries_create(
-    body: EntryCreate, response: Response, session: SessionDep, principal: PrincipalDep
-) -> EntryRead:
+    body: EntryCreate, session: SessionDep, principal: PrincipalDep
+) -> Response:
     entry, created = await service.create_entry(
         session,
         principal,
@@ -152,10 +161,11 @@ async def points_entries_create(
             body.evidence,
         ),
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"{API_PREFIX}/point-entries/{entry.id}"
-    return _entry(entry)
+    return json_response(
+        {name: entry[name] for name in EntryRead.model_fields},
+        status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        {"Location": f"{API_PREFIX}/point-entries/{entry['id']}"},
+    )
 
 
 @router.get("/point-entries", name="points_entries_list", description=doc(service.list_entries))

@@ -11,14 +11,16 @@ skipped.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asyncpg import Record
 from sqlalchemy import event, insert, inspect, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from app import db
 from app.errors import Unprocessable
 from app.models.grid import Grid
 from app.models.lifecycle import Transfer
@@ -44,13 +46,18 @@ TRACKED: dict[type[Any], tuple[str, str | None, str, str | None]] = {
 
 def _row(obj: Any, action: str, model: type[Any] | None = None) -> dict[str, Any]:
     resource, _, path_attr, alt_attr = TRACKED[model or type(obj)]
+    get = (
+        obj.get
+        if isinstance(obj, Mapping | Record)
+        else lambda name, default=None: getattr(obj, name, default)
+    )
     return {
         "event_type": f"{resource}.{action}",
         "resource": resource,
-        "resource_id": obj.id,
-        "org_path": getattr(obj, path_attr),
-        "alt_path": getattr(obj, alt_attr) if alt_attr else None,
-        "version": getattr(obj, "version", None),
+        "resource_id": get("id"),
+        "org_path": get(path_attr),
+        "alt_path": get(alt_attr) if alt_attr else None,
+        "version": get("version", None),
         "payload": {},
     }
 
@@ -66,12 +73,32 @@ def _action(obj: Any) -> str | None:
     return "updated"
 
 
+_INSERT_SQL = (
+    "INSERT INTO outbox_events (event_type, resource, resource_id, org_path, alt_path, "
+    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, '{}')"
+)
+
+
 async def record_created(session: AsyncSession, model: type[Any], rows: Sequence[Any]) -> None:
-    """`created` events for rows of `model` inserted with a Core INSERT, which the flush
+    """`created` events for rows of `model` inserted without the ORM, which the flush
     hook below never sees (bulk imports; point entries inserted ON CONFLICT DO NOTHING).
-    `rows` need the model's attributes: instances, or stand-ins over inserted values."""
-    if rows:
-        await session.execute(insert(OutboxEvent), [_row(r, "created", model) for r in rows])
+    `rows` need the model's attributes: instances, stand-ins, or mappings of columns.
+    Written on the driver connection, in the session's transaction."""
+    values = [
+        (
+            e["event_type"],
+            e["resource"],
+            e["resource_id"],
+            e["org_path"],
+            e["alt_path"],
+            e["version"],
+        )
+        for e in (_row(r, "created", model) for r in rows)
+    ]
+    if len(values) == 1:
+        await db.execute(session, _INSERT_SQL, *values[0])
+    elif values:
+        await db.executemany(session, _INSERT_SQL, values)
 
 
 @event.listens_for(Session, "after_flush")

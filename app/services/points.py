@@ -10,6 +10,7 @@ approvals cannot overshoot; a source key scores once, whatever the retries.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import Select, TextClause, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
+from app import clock, db
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.enums import MemberStatus, Role
 from app.models.member import Member
@@ -247,11 +248,9 @@ class EntryRequest:
     evidence: str | None
 
 
-async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
     # Every change to a member's approved points takes this lock: caps hold under races.
-    member = await session.get(Member, member_id, with_for_update=True, populate_existing=True)
-    assert member is not None
-    return member
+    await db.execute(session, "SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
 
 
 async def _family(session: AsyncSession, rule: PointRule) -> list[PointRule]:
@@ -292,9 +291,11 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: PointRule)
                 )
 
 
-async def _applicable_rule(session: AsyncSession, member: Member, rule_id: uuid.UUID) -> PointRule:
+async def _applicable_rule(
+    session: AsyncSession, member_path: str, rule_id: uuid.UUID
+) -> PointRule:
     rule = await session.get(PointRule, rule_id)
-    if rule is None or not member.org_path.startswith(rule.org_path):
+    if rule is None or not member_path.startswith(rule.org_path):
         raise Unprocessable.field(
             "rule_id", "points.rule_not_applicable", "the rule is not in the member's scheme"
         )
@@ -303,9 +304,12 @@ async def _applicable_rule(session: AsyncSession, member: Member, rule_id: uuid.
     return rule
 
 
+_MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
+
+
 async def create_entry(
     session: AsyncSession, principal: Principal, req: EntryRequest
-) -> tuple[PointEntry, bool]:
+) -> tuple[Mapping[str, Any], bool]:
     """Award or deduct points (积分登记), or claim them for yourself (申报).
 
     An administrator's entry is approved at once; a member's own claim waits for
@@ -313,23 +317,25 @@ async def create_entry(
     twice: a retry returns the existing entry (created=False), also under concurrency.
     Caps per month and per year are enforced when an entry is approved.
     """
-    member = await session.get(Member, req.member_id)
-    if member is None or not in_scope(principal, member.org_path):
+    member = await db.fetchrow(session, _MEMBER_SQL, req.member_id)
+    if member is None or not in_scope(principal, member["org_path"]):
         raise NotFound("member.not_found")
     claim = principal.role is Role.member
-    if claim and principal.member_id != member.id:
+    if claim and principal.member_id != member["id"]:
         raise NotFound("member.not_found")
     if not claim:
         _admin(principal)
-    if member.status not in (MemberStatus.full, MemberStatus.probationary):
-        raise Conflict("points.member_not_scored", f"{member.status} members are not scored")
-    rule = await _applicable_rule(session, member, req.rule_id)
+    status = member["status"]
+    if status not in (MemberStatus.full, MemberStatus.probationary):
+        raise Conflict("points.member_not_scored", f"{status} members are not scored")
+    rule = await _applicable_rule(session, member["org_path"], req.rule_id)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", "points.evidence_required")
     return await _append(
         session,
         principal,
-        member,
+        member["id"],
+        member["org_path"],
         rule,
         req,
         source="claim" if claim else "manual",
@@ -337,60 +343,75 @@ async def create_entry(
     )
 
 
-# Built once; each call passes its values as parameters.
-_INSERT_ENTRY = (
-    insert(PointEntry).on_conflict_do_nothing(index_elements=["source_key"]).returning(PointEntry)
+# The columns an entry is rendered from (EntryRead) plus its path for the change feed.
+ENTRY_COLUMNS = (
+    "id, member_id, org_path, rule_id, rule_version, category, points, occurred_on, source, "
+    "source_key, state, note, evidence, decision_reason, reverses_entry_id, created_at"
+)
+_ENTRY_BY_SOURCE_SQL = f"SELECT {ENTRY_COLUMNS} FROM point_entries WHERE source_key = $1"  # noqa: S608  # constant columns
+# ON CONFLICT: a concurrent retry with the same source key inserted first.
+_INSERT_ENTRY_SQL = (
+    "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
+    "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
+    "decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    f"$14, $15, $16, $17) ON CONFLICT (source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
 )
 
 
 async def _append(
     session: AsyncSession,
     principal: Principal | None,
-    member: Member,
+    member_id: uuid.UUID,
+    member_path: str,
     rule: PointRule,
     req: EntryRequest,
     *,
     source: str,
     approve: bool,
     units: int = 1,
-) -> tuple[PointEntry, bool]:
+) -> tuple[Mapping[str, Any], bool]:
+    """Append one ledger line on the driver connection; returns its columns and whether
+    it is new (False: the source key had already scored, the existing line)."""
     actor = principal.user_id if principal else None
-    existing = await session.scalar(
-        select(PointEntry).where(PointEntry.source_key == req.source_key)
-    )
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
     if existing is not None:
         return _same_source(existing, req), False
     if approve:
-        await _lock_member(session, member.id)
+        await _lock_member(session, member_id)
     signed = (-rule.points if rule.category == "deduction" else rule.points) * units
-    entry_id = uuid.uuid4()
-    values = {
-        "id": entry_id,
-        "member_id": member.id,
-        "org_path": member.org_path,
-        "rule_id": rule.id,
-        "rule_version": rule.version,
-        "category": rule.category,
-        "points": signed,
-        "occurred_on": req.occurred_on,
-        "year": req.occurred_on.year,
-        "source": source,
-        "source_key": req.source_key,
-        "state": "pending",
-        "note": req.note,
-        "evidence": req.evidence,
-        "created_by": actor,
-    }
-    probe = PointEntry(**values)
+    state, decided_by, decided_at = "pending", None, None
     if approve:
-        await _check_caps(session, probe, rule)
-        values.update(state="approved", decided_by=actor, decided_at=clock.utcnow())
-    # ON CONFLICT: a concurrent retry with the same source key inserted first.
-    entry = await session.scalar(_INSERT_ENTRY, values)
-    if entry is None:
-        existing = await session.scalar(
-            select(PointEntry).where(PointEntry.source_key == req.source_key)
+        probe = PointEntry(
+            member_id=member_id,
+            points=signed,
+            occurred_on=req.occurred_on,
+            year=req.occurred_on.year,
         )
+        await _check_caps(session, probe, rule)
+        state, decided_by, decided_at = "approved", actor, clock.utcnow()
+    entry = await db.fetchrow(
+        session,
+        _INSERT_ENTRY_SQL,
+        uuid.uuid4(),
+        member_id,
+        member_path,
+        rule.id,
+        rule.version,
+        rule.category,
+        signed,
+        req.occurred_on,
+        req.occurred_on.year,
+        source,
+        req.source_key,
+        state,
+        req.note,
+        req.evidence,
+        actor,
+        decided_by,
+        decided_at,
+    )
+    if entry is None:
+        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
         assert existing is not None
         return _same_source(existing, req), False
     await changes.record_created(session, PointEntry, [entry])
@@ -399,15 +420,15 @@ async def _append(
         principal,
         f"points.{'awarded' if approve else 'claimed'}",
         "member",
-        member.id,
-        member.org_path,
-        after={"entry_id": str(entry.id), "points": entry.points, "source_key": entry.source_key},
+        member_id,
+        member_path,
+        after={"entry_id": str(entry["id"]), "points": signed, "source_key": req.source_key},
     )
     return entry, True
 
 
-def _same_source(existing: PointEntry, req: EntryRequest) -> PointEntry:
-    if existing.member_id != req.member_id or existing.rule_id != req.rule_id:
+def _same_source(existing: Mapping[str, Any], req: EntryRequest) -> Mapping[str, Any]:
+    if existing["member_id"] != req.member_id or existing["rule_id"] != req.rule_id:
         raise Conflict("points.source_key_used", "this source key scored another member or rule")
     return existing
 
@@ -533,7 +554,7 @@ async def score_event(
     source_key: str,
     note: str,
     units: int = 1,
-) -> PointEntry | None:
+) -> Mapping[str, Any] | None:
     """The one entry point for automatic scoring (meetings, service hours, ...).
 
     Finds the member's applicable item for the trigger; scores it approved, once per
@@ -552,7 +573,15 @@ async def score_event(
     try:
         async with session.begin_nested():
             entry, _ = await _append(
-                session, None, member, rule, req, source=_source(trigger), approve=True, units=units
+                session,
+                None,
+                member.id,
+                member.org_path,
+                rule,
+                req,
+                source=_source(trigger),
+                approve=True,
+                units=units,
             )
     except Conflict:
         return None  # cap reached: automatic scoring stops there

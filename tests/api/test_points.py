@@ -183,6 +183,36 @@ async def test_the_same_source_never_scores_twice(api, county):
     assert await _ledger_total(member["id"]) == 3
 
 
+async def test_an_award_answers_with_the_documented_entry_as_it_is_stored(api, county):
+    # The POST writes its body from the inserted row (orjson, no model): it must be an
+    # EntryRead field for field, equal to what GET returns, with Location pointing there.
+    from app.schemas.points import EntryRead
+
+    rule = await _rule(api, county.county_admin, county.county["id"], points=4)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _entry(api, county.admin_a, member["id"], rule["id"], note="扶贫帮困")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert set(body) == set(EntryRead.model_fields)
+    assert EntryRead.model_validate(body).model_dump(mode="json") == body
+    assert body["state"] == "approved" and body["points"] == 4 and body["note"] == "扶贫帮困"
+    stored = await api.client.get(r.headers["location"], headers=api.auth(county.admin_a))
+    assert stored.status_code == 200
+    assert stored.json() == body
+    again = await api.client.post(
+        "/api/v1/point-entries",
+        json={
+            "member_id": member["id"],
+            "rule_id": rule["id"],
+            "occurred_on": "2026-11-01",
+            "source_key": body["source_key"],
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert again.status_code == 200
+    assert again.json() == body
+
+
 async def test_fifty_parallel_awards_against_a_cap_of_ten_leave_exactly_ten(api, county):
     rule = await _rule(api, county.county_admin, county.county["id"], points=1, cap_year=10)
     member = await api.member(county.county_admin, county.branch_a["id"])
