@@ -18,10 +18,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Uuid, any_, func, literal, or_, select
+from sqlalchemy import Date, String, Uuid, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import db
 from app.errors import Unprocessable
 from app.models.enums import OrgType
 from app.models.meeting import Meeting, MeetingAttendee
@@ -108,37 +109,91 @@ class ComplianceReport:
     totals: dict[str, dict[str, float | int | None]]
 
 
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, db.DriverStatement]:
+    """The report's statements, compiled once; per request only their values change."""
+    prefix, start, end, as_of = (
+        bindparam("prefix", None, type_=String),
+        bindparam("start", None, type_=Date),
+        bindparam("end", None, type_=Date),
+        bindparam("as_of", None, type_=Date),
+    )
+    orgs = (
+        select(
+            Organisation.id,
+            Organisation.code,
+            Organisation.name,
+            Organisation.type,
+            Organisation.path,
+        )
+        .where(
+            Organisation.path.like(prefix),
+            or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= end),
+            Organisation.type.in_([OrgType.branch, OrgType.joint_branch, OrgType.group]),
+        )
+        .order_by(Organisation.path)
+    )
+    # One array parameter: the statement text (and its prepared plan) does not change with
+    # the number of branches, unlike an expanded IN list.
+    committees = (
+        select(OrganisationLeader.org_id, func.count(func.distinct(OrganisationLeader.member_id)))
+        .where(
+            OrganisationLeader.org_id == any_(bindparam("branch_ids", [], type_=ARRAY(Uuid))),
+            OrganisationLeader.started_on <= as_of,
+            or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
+        )
+        .group_by(OrganisationLeader.org_id)
+    )
+    meetings = (
+        select(
+            Meeting.org_id,
+            Meeting.type,
+            Meeting.held_on,
+            func.count().filter(MeetingAttendee.presence == "present"),
+            func.count(MeetingAttendee.member_id),
+        )
+        .outerjoin(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+        .where(
+            Meeting.org_path.like(prefix),
+            Meeting.state == "finalized",
+            Meeting.held_on >= start,
+            Meeting.held_on < end,
+            Meeting.held_on <= as_of,
+        )
+        .group_by(Meeting.id)
+    )
+    return {
+        name: db.DriverStatement.compile(statement)
+        for name, statement in (("orgs", orgs), ("committees", committees), ("meetings", meetings))
+    }
+
+
 async def _duties(
     session: AsyncSession, orgs: Sequence[Any], as_of: date
 ) -> dict[uuid.UUID, list[str]]:
-    # `orgs`: column rows (id, code, name, type, path), not ORM objects: reports read many.
-    branch_ids = [o.id for o in orgs if o.type in (OrgType.branch, OrgType.joint_branch)]
+    # `orgs`: rows of (id, code, name, type, path), not ORM objects: reports read many.
+    branch_ids = [o[0] for o in orgs if o[3] in (OrgType.branch, OrgType.joint_branch)]
     committee_sizes: dict[uuid.UUID, int] = {}
     if branch_ids:
-        rows = await session.execute(
-            select(
-                OrganisationLeader.org_id, func.count(func.distinct(OrganisationLeader.member_id))
-            )
-            .where(
-                # One array parameter: the statement text (and its prepared plan) does not
-                # change with the number of branches, unlike an expanded IN list.
-                OrganisationLeader.org_id == any_(literal(branch_ids, ARRAY(Uuid))),
-                OrganisationLeader.started_on <= as_of,
-                or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
-            )
-            .group_by(OrganisationLeader.org_id)
-        )
-        committee_sizes = {org_id: int(n) for org_id, n in rows.all()}
+        query = _statements()["committees"]
+        rows = await db.fetch(session, query.sql, *query.args(branch_ids=branch_ids, as_of=as_of))
+        committee_sizes = {org_id: int(n) for org_id, n in rows}
     duties: dict[uuid.UUID, list[str]] = {}
-    for org in orgs:
-        if org.type == OrgType.group:
-            duties[org.id] = ["group_meeting"]
-        elif org.type in (OrgType.branch, OrgType.joint_branch):
+    group_duties = ["group_meeting"]
+    for org_id, _, _, org_type, _ in orgs:
+        if org_type == OrgType.group:
+            duties[org_id] = group_duties
+        elif org_type in (OrgType.branch, OrgType.joint_branch):
             types = list(BRANCH_DUTIES)
-            if committee_sizes.get(org.id, 0) >= COMMITTEE_MINIMUM:
+            if committee_sizes.get(org_id, 0) >= COMMITTEE_MINIMUM:
                 types.insert(1, "committee_meeting")
-            duties[org.id] = types
+            duties[org_id] = types
     return duties
+
+
+def _slot_index(period: Period, length: int, day: date) -> int:
+    """Which of the period's slots of `length` months holds `day`."""
+    return ((day.year - period.start.year) * 12 + day.month - period.start.month) // length
 
 
 async def meeting_compliance(
@@ -153,50 +208,18 @@ async def meeting_compliance(
 ) -> ComplianceReport:
     """Compliance of the whole subtree for a year, quarter or month, as of a date."""
     period = period_for(year, quarter, month)
-    orgs = list(
-        (
-            await session.execute(
-                select(
-                    Organisation.id,
-                    Organisation.code,
-                    Organisation.name,
-                    Organisation.type,
-                    Organisation.path,
-                )
-                .where(
-                    Organisation.path.like(root.path + "%"),
-                    or_(
-                        Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= period.end
-                    ),
-                    Organisation.type.in_([OrgType.branch, OrgType.joint_branch, OrgType.group]),
-                )
-                .order_by(Organisation.path)
-            )
-        ).all()
-    )
+    queries = _statements()
+    prefix = root.path + "%"
+    orgs_query = queries["orgs"]
+    orgs = await db.fetch(session, orgs_query.sql, *orgs_query.args(prefix=prefix, end=period.end))
     duties = await _duties(session, orgs, as_of)
-    policies = await effective_policies(session, orgs)
-    present = func.count().filter(MeetingAttendee.presence == "present")
-    meetings = (
-        await session.execute(
-            select(
-                Meeting.org_id,
-                Meeting.type,
-                Meeting.held_on,
-                present,
-                func.count(MeetingAttendee.member_id),
-            )
-            .outerjoin(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-            .where(
-                Meeting.org_path.like(root.path + "%"),
-                Meeting.state == "finalized",
-                Meeting.held_on >= period.start,
-                Meeting.held_on < period.end,
-                Meeting.held_on <= as_of,
-            )
-            .group_by(Meeting.id)
-        )
-    ).all()
+    policies = await effective_policies(session, root.path, orgs)
+    meetings_query = queries["meetings"]
+    meetings = await db.fetch(
+        session,
+        meetings_query.sql,
+        *meetings_query.args(prefix=prefix, start=period.start, end=period.end, as_of=as_of),
+    )
     held: dict[tuple[uuid.UUID, str], list[tuple[date, int, int]]] = defaultdict(list)
     for org_id, meeting_type, held_on, n_present, n_expected in meetings:
         held[(org_id, meeting_type)].append((held_on, int(n_present), int(n_expected)))
@@ -205,26 +228,39 @@ async def meeting_compliance(
     cadence_keys = {
         t: f"cadence_{t}" for t in (*BRANCH_DUTIES, "committee_meeting", "group_meeting")
     }
-    no_records: list[tuple[date, int, int]] = []
+    # Per cadence, once: the slots, and the labels of those already over (an organisation
+    # without a meeting misses exactly these; most rows of a quarter have none).
+    slots_of = {cadence: sub_periods(period, cadence) for cadence in CADENCE_MONTHS}
+    over_of = {
+        cadence: [slot.label for slot in slots if slot.end <= as_of]
+        for cadence, slots in slots_of.items()
+    }
     for org_id, org_code, org_name, _, _ in orgs:
         org_policy = policies[org_id]
         for meeting_type in duties.get(org_id, ()):
             cadence = str(org_policy[cadence_keys[meeting_type]])
-            slots = sub_periods(period, cadence)
+            slots = slots_of.get(cadence) or sub_periods(period, cadence)
             if not slots:
                 continue
-            records = held.get((org_id, meeting_type), no_records)
-            if len(records) > 1:
+            records = held.get((org_id, meeting_type))
+            if records is None:
+                days: list[date] = []
+                n_held = 0
+                missing = list(over_of.get(cadence, ()))
+                rate = None
+            else:
                 records.sort()
-            days = [r[0] for r in records]
-            n_held = 0
-            missing = []
-            for slot in slots:
-                if any(slot.start <= day < slot.end for day in days):
-                    n_held += 1
-                elif slot.end <= as_of:
-                    missing.append(slot.label)
-            expected = sum(r[2] for r in records)
+                days = [r[0] for r in records]
+                length = CADENCE_MONTHS[cadence]
+                filled = {_slot_index(period, length, day) for day in days}
+                n_held = len(filled)
+                missing = [
+                    slot.label
+                    for i, slot in enumerate(slots)
+                    if i not in filled and slot.end <= as_of
+                ]
+                expected = sum(r[2] for r in records)
+                rate = round(sum(r[1] for r in records) / expected, 4) if expected else None
             row = ComplianceRow(
                 org_id,
                 org_code,
@@ -234,7 +270,7 @@ async def meeting_compliance(
                 len(slots),
                 n_held,
                 days,
-                round(sum(r[1] for r in records) / expected, 4) if expected else None,
+                rate,
                 bool(missing),
                 missing,
             )

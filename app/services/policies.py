@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, any_, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import db
 from app.errors import Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
@@ -174,29 +174,37 @@ class PlacedOrganisation(Protocol):
     def path(self) -> str: ...
 
 
+# Organisations holding a policy that bear on a subtree: its root's ancestors (and the root),
+# and any inside it. Usually a handful, whatever the subtree's size.
+_SUBTREE_POLICIES_SQL = (
+    "SELECT o.path, p.values FROM organisation_policies AS p "
+    "JOIN organisations AS o ON o.id = p.org_id "
+    "WHERE o.path LIKE $1 OR $2 LIKE o.path || '%' ORDER BY o.depth"
+)
+
+
 async def effective_policies(
-    session: AsyncSession, orgs: Sequence[PlacedOrganisation]
+    session: AsyncSession, root_path: str, orgs: Sequence[Any]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Effective values for many organisations with one query (reports over a subtree).
+    """Effective values for the organisations of one subtree (rows of id first, path
+    last), from one query for the few organisations that hold a policy.
 
     Organisations overridden by the same ancestors share one (read-only) dict: each
     distinct set of overriding ancestors is resolved once."""
-    node_ids = {n for org in orgs for n in ancestor_node_ids(org.path)}
-    rows = await session.execute(
-        select(Organisation.node_id, OrganisationPolicy.values)
-        .join(OrganisationPolicy, OrganisationPolicy.org_id == Organisation.id)
-        .where(Organisation.node_id == any_(literal(sorted(node_ids), ARRAY(BigInteger))))
-    )
-    by_node = {node_id: values for node_id, values in rows.all()}
+    holders = await db.fetch(session, _SUBTREE_POLICIES_SQL, root_path + "%", root_path)
+    # Root first (ordered by depth): later overrides win, as in `effective_policy`.
+    paths = [(path, values) for path, values in holders]
     result: dict[uuid.UUID, dict[str, Any]] = {}
-    resolved: dict[tuple[int, ...], dict[str, Any]] = {}
+    resolved: dict[tuple[str, ...], dict[str, Any]] = {}
     for org in orgs:
-        overriding = tuple(n for n in ancestor_node_ids(org.path) if n in by_node)
+        org_id, org_path = org[0], org[-1]
+        overriding = tuple(path for path, _ in paths if org_path.startswith(path))
         values = resolved.get(overriding)
         if values is None:
             values = dict(DEFAULTS)
-            for node_id in overriding:
-                values.update({k: v for k, v in by_node[node_id].items() if k in DEFAULTS})
+            for path, overrides in paths:
+                if path in overriding:
+                    values.update({k: v for k, v in overrides.items() if k in DEFAULTS})
             resolved[overriding] = values
-        result[org.id] = values
+        result[org_id] = values
     return result

@@ -348,3 +348,41 @@ async def test_member_meetings_and_attendance_rate(api, county):
         f"/api/v1/members/{fulls[0]['id']}/timeline", headers=api.auth(county.admin_a)
     )
     assert len([e for e in timeline.json()["events"] if e["kind"] == "meeting"]) == 2
+
+
+async def test_compliance_follows_the_cadence_each_subtree_inherits(api, county):
+    # The county asks for monthly lectures (the default is quarterly); one branch sets
+    # them back to quarterly for itself, and a branch of the other township inherits
+    # the county's. Q1, as of the year's end: three slots where monthly, one otherwise.
+    token = county.county_admin
+    monthly = await api.org(token, county.town_a["id"], "branch")
+    quarterly = await api.org(token, county.town_a["id"], "branch")
+    default = await api.org(token, county.town_b["id"], "branch")
+    for org, values in (
+        (county.county, {"cadence_party_lecture": "monthly"}),
+        (quarterly, {"cadence_party_lecture": "quarterly"}),
+    ):
+        r = await api.client.put(
+            f"/api/v1/organisations/{org['id']}/policies",
+            json={"values": values},
+            headers=api.auth(token),
+        )
+        assert r.status_code == 200, r.text
+    members = [await api.member(token, monthly["id"]) for _ in range(2)]
+    await _held(api, token, monthly["id"], "party_lecture", "2026-02-10", members)
+    r = await api.client.get(
+        f"/api/v1/organisations/{county.county['id']}/meeting-compliance",
+        params={"year": 2026, "quarter": 1, "as_of": "2026-12-31"},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 200, r.text
+    lectures = {row["org_id"]: row for row in r.json()["rows"] if row["type"] == "party_lecture"}
+    assert lectures[monthly["id"]]["cadence"] == "monthly"
+    assert lectures[monthly["id"]]["required"] == 3
+    assert lectures[monthly["id"]]["held"] == 1
+    assert lectures[monthly["id"]]["missing"] == ["2026-01", "2026-03"]
+    assert lectures[quarterly["id"]]["cadence"] == "quarterly"
+    assert lectures[quarterly["id"]]["missing"] == ["2026-Q1"]
+    # The county's override reaches the other township's branches too.
+    assert lectures[default["id"]]["cadence"] == "monthly"
+    assert lectures[default["id"]]["required"] == 3
