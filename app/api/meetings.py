@@ -254,10 +254,10 @@ async def meetings_compliance(
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     only_overdue: bool = False,
 ) -> Response:
-    org = await organisations.get_visible(session, principal, org_id)
+    org = await organisations.get_visible_node(session, principal, org_id)
     report = await compliance.meeting_compliance(
         session,
-        org,
+        org["path"],
         year=year or as_of.year,
         quarter=quarter,
         month=month,

@@ -198,7 +198,7 @@ def _slot_index(period: Period, length: int, day: date) -> int:
 
 async def meeting_compliance(
     session: AsyncSession,
-    root: Organisation,
+    root_path: str,
     *,
     year: int,
     quarter: int | None,
@@ -209,11 +209,11 @@ async def meeting_compliance(
     """Compliance of the whole subtree for a year, quarter or month, as of a date."""
     period = period_for(year, quarter, month)
     queries = _statements()
-    prefix = root.path + "%"
+    prefix = root_path + "%"
     orgs_query = queries["orgs"]
     orgs = await db.fetch(session, orgs_query.sql, *orgs_query.args(prefix=prefix, end=period.end))
     duties = await _duties(session, orgs, as_of)
-    policies = await effective_policies(session, root.path, orgs)
+    policies = await effective_policies(session, root_path, orgs)
     meetings_query = queries["meetings"]
     meetings = await db.fetch(
         session,

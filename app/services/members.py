@@ -423,6 +423,9 @@ async def update_member(
     return member
 
 
+_ORG_PATH_SQL = "SELECT path FROM organisations WHERE id = $1"
+
+
 async def list_members(
     session: AsyncSession,
     principal: Principal,
@@ -446,10 +449,10 @@ async def list_members(
     if principal.role is Role.member:
         stmt = stmt.where(Member.id == principal.member_id)
     if within is not None:
-        root = await session.get(Organisation, within)
-        if root is None or not in_scope(principal, root.path):
+        root = await db.fetchrow(session, _ORG_PATH_SQL, within)
+        if root is None or not in_scope(principal, root["path"]):
             raise NotFound("organisation.not_found")
-        stmt = stmt.where(Member.org_path.like(root.path + "%"))
+        stmt = stmt.where(Member.org_path.like(root["path"] + "%"))
     if org_id is not None:
         stmt = stmt.where(Member.org_id == org_id)
     if group_id is not None:

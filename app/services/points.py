@@ -253,9 +253,33 @@ async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
     await db.execute(session, "SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
 
 
-async def _family(session: AsyncSession, rule: PointRule) -> list[PointRule]:
+@dataclass(frozen=True)
+class RuleView:
+    """What awarding reads of a rule item, from one driver row (no ORM object)."""
+
+    id: uuid.UUID
+    org_path: str
+    parent_rule_id: uuid.UUID | None
+    code: str
+    category: str
+    points: int
+    cap_month: int | None
+    cap_year: int | None
+    needs_evidence: bool
+    active: bool
+    version: int
+
+
+_RULE_SQL = (
+    "SELECT id, org_path, parent_rule_id, code, category, points, cap_month, cap_year, "
+    "needs_evidence, active, version FROM point_rules WHERE id = $1"
+)
+AnyRule = PointRule | RuleView
+
+
+async def _family(session: AsyncSession, rule: AnyRule) -> list[AnyRule]:
     """The rule and the ancestor items it refines: each one's caps bind."""
-    chain = [rule]
+    chain: list[AnyRule] = [rule]
     while chain[-1].parent_rule_id is not None:
         parent = await session.get(PointRule, chain[-1].parent_rule_id)
         assert parent is not None
@@ -263,7 +287,7 @@ async def _family(session: AsyncSession, rule: PointRule) -> list[PointRule]:
     return chain
 
 
-async def _check_caps(session: AsyncSession, entry: PointEntry, rule: PointRule) -> None:
+async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -> None:
     for item in await _family(session, rule):
         descendants = select(PointRule.id).where(
             (PointRule.id == item.id) | (PointRule.parent_rule_id == item.id)
@@ -291,10 +315,9 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: PointRule)
                 )
 
 
-async def _applicable_rule(
-    session: AsyncSession, member_path: str, rule_id: uuid.UUID
-) -> PointRule:
-    rule = await session.get(PointRule, rule_id)
+async def _applicable_rule(session: AsyncSession, member_path: str, rule_id: uuid.UUID) -> RuleView:
+    row = await db.fetchrow(session, _RULE_SQL, rule_id)
+    rule = RuleView(*row) if row is not None else None
     if rule is None or not member_path.startswith(rule.org_path):
         raise Unprocessable.field(
             "rule_id", "points.rule_not_applicable", "the rule is not in the member's scheme"
@@ -363,7 +386,7 @@ async def _append(
     principal: Principal | None,
     member_id: uuid.UUID,
     member_path: str,
-    rule: PointRule,
+    rule: AnyRule,
     req: EntryRequest,
     *,
     source: str,
