@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app import db
 from app.errors import Unprocessable
 
 T = TypeVar("T")
@@ -137,12 +139,8 @@ async def paginate(
     limit: int | None,
     cursor: str | None,
     include_total: bool = False,
-    rows: bool = False,
-) -> Page[Any]:
-    """Run `stmt` (a filtered select of one entity) as a keyset page.
-
-    With `rows`, `stmt` selects columns and the page holds their mappings (no ORM
-    objects: cheaper when the page is only rendered)."""
+) -> Page[T]:
+    """Run `stmt` (a filtered select of one entity) as a keyset page."""
     size = clamp_limit(limit)
     total = None
     if include_total:
@@ -156,15 +154,70 @@ async def paginate(
     page_stmt = page_stmt.order_by(
         *[k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
     ).limit(size + 1)
-    items: list[Any]
-    if rows:
-        items = list((await session.execute(page_stmt)).mappings().all())
-    else:
-        items = list((await session.scalars(page_stmt)).all())
+    rows = list((await session.scalars(page_stmt)).all())
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = encode_cursor(sort_keys, [getattr(last, k.column.key) for k in sort_keys])
+    return Page(rows, next_cursor, total)
+
+
+# Compiled page and count statements by (caller's shape, sort keys, cursor or not).
+_COMPILED: dict[Hashable, tuple[db.DriverStatement, db.DriverStatement]] = {}
+_COMPILED_MAX = 1024
+
+
+async def paginate_rows(
+    session: AsyncSession,
+    shape: Hashable,
+    build: Callable[[], Select[Any]],
+    values: dict[str, Any],
+    sort_keys: list[SortKey],
+    *,
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool = False,
+) -> Page[Any]:
+    """`paginate` for hot lists, on the driver: rows (asyncpg Records), not ORM objects.
+
+    `build()` returns the filtered select with bind parameters instead of values; it is
+    called, and the page (and count) statement compiled, once per `shape` (which of
+    the caller's filters are present), sort order and cursor presence. Per request
+    only `values` are bound. Same pages, order and cursors as `paginate`.
+    """
+    size = clamp_limit(limit)
+    after = decode_cursor(sort_keys, cursor) if cursor else None
+    key = (shape, tuple((k.name, k.descending) for k in sort_keys), after is not None)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        stmt = build()
+        page_stmt = stmt
+        if after is not None:
+            marks = [
+                bindparam(f"after_{i}", None, type_=k.column.type) for i, k in enumerate(sort_keys)
+            ]
+            page_stmt = page_stmt.where(_after(sort_keys, marks))
+        page_stmt = page_stmt.order_by(
+            *[k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
+        ).limit(bindparam("page_limit", 1, type_=Integer))
+        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+        compiled = (db.DriverStatement.compile(page_stmt), db.DriverStatement.compile(count_stmt))
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = compiled
+    page_query, count_query = compiled
+    params = {**values, "page_limit": size + 1}
+    if after is not None:
+        params.update({f"after_{i}": value for i, value in enumerate(after)})
+    total = None
+    if include_total:
+        row = await db.fetchrow(session, count_query.sql, *count_query.args(**params))
+        total = int(row[0])
+    items = await db.fetch(session, page_query.sql, *page_query.args(**params))
     next_cursor = None
     if len(items) > size:
         items = items[:size]
         last = items[-1]
-        values = [last[k.column.key] if rows else getattr(last, k.column.key) for k in sort_keys]
-        next_cursor = encode_cursor(sort_keys, values)
+        next_cursor = encode_cursor(sort_keys, [last[k.column.key] for k in sort_keys])
     return Page(items, next_cursor, total)

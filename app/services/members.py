@@ -13,7 +13,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import LargeBinary, Select, String, Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
@@ -29,7 +30,7 @@ from app.models.enums import (
 )
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.pagination import Page, paginate, parse_sort
+from app.pagination import Page, paginate_rows, parse_sort
 from app.schemas.members import MemberCreate, MemberRead, MemberUpdate
 from app.security.pii import PhoneError, PiiCipher, mask_id_number, mask_phone, normalize_phone
 from app.security.scope import (
@@ -37,7 +38,6 @@ from app.security.scope import (
     in_scope,
     may_read_member_pii,
     require_role,
-    subtree_filter,
 )
 from app.services import audit, lifecycle
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
@@ -445,36 +445,78 @@ async def list_members(
     include_total: bool,
 ) -> Page[Mapping[str, Any]]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
-    stmt: Select[Any] = select(*row_columns()).where(subtree_filter(principal, Member.org_path))
+    keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
+    values: dict[str, Any] = {}
+    if not principal.sees_everything:
+        values["scope_prefix"] = principal.org_path + "%"
     if principal.role is Role.member:
-        stmt = stmt.where(Member.id == principal.member_id)
+        values["me"] = principal.member_id
     if within is not None:
         root = await db.fetchrow(session, _ORG_PATH_SQL, within)
         if root is None or not in_scope(principal, root["path"]):
             raise NotFound("organisation.not_found")
-        stmt = stmt.where(Member.org_path.like(root["path"] + "%"))
+        values["within_prefix"] = root["path"] + "%"
     if org_id is not None:
-        stmt = stmt.where(Member.org_id == org_id)
+        values["org_id"] = org_id
     if group_id is not None:
-        stmt = stmt.where(Member.group_id == group_id)
+        values["group_id"] = group_id
     if status:
-        stmt = stmt.where(Member.status.in_([s.value for s in status]))
+        values["statuses"] = [s.value for s in status]
     if category:
-        stmt = stmt.where(Member.category.in_([c.value for c in category]))
-    if flag:
-        stmt = stmt.where(lifecycle.flag_filter(flag, today))
+        values["categories"] = [c.value for c in category]
     if q:
-        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(Member.name.like(pattern))
+        values["name_pattern"] = (
+            q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
     if id_number:
         try:
             number = _parse_id(id_number, today)[0]
         except Unprocessable:
             number = id_number.strip().upper()
-        stmt = stmt.where(
-            Member.id_number_index == pii_cipher().blind_index(number, field=ID_FIELD)
-        )
-    keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
-    return await paginate(
-        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total, rows=True
+        values["id_index"] = pii_cipher().blind_index(number, field=ID_FIELD)
+    flags = tuple(flag or ())
+    if flags:
+        lifecycle.flag_filter(list(flags), today)  # unknown flags: 422 before anything runs
+    shape = ("members", tuple(sorted(values)), flags, today if flags else None)
+    return await paginate_rows(
+        session,
+        shape,
+        lambda: _list_select(tuple(values), flags, today),
+        values,
+        keys,
+        limit=limit,
+        cursor=cursor,
+        include_total=include_total,
     )
+
+
+def _list_select(present: tuple[str, ...], flags: tuple[str, ...], today: date) -> Select[Any]:
+    """The filtered member select with a bind parameter for each present filter."""
+    filters: dict[str, Any] = {
+        "scope_prefix": lambda p: Member.org_path.like(p),
+        "me": lambda p: Member.id == p,
+        "within_prefix": lambda p: Member.org_path.like(p),
+        "org_id": lambda p: Member.org_id == p,
+        "group_id": lambda p: Member.group_id == p,
+        "statuses": lambda p: Member.status == any_(p),
+        "categories": lambda p: Member.category == any_(p),
+        "name_pattern": lambda p: Member.name.like(p),
+        "id_index": lambda p: Member.id_number_index == p,
+    }
+    types: dict[str, Any] = {
+        "scope_prefix": String,
+        "me": Uuid,
+        "within_prefix": String,
+        "org_id": Uuid,
+        "group_id": Uuid,
+        "statuses": ARRAY(String),
+        "categories": ARRAY(String),
+        "name_pattern": String,
+        "id_index": LargeBinary,
+    }
+    stmt: Select[Any] = select(*row_columns())
+    for name in present:
+        stmt = stmt.where(filters[name](bindparam(name, None, type_=types[name])))
+    if flags:
+        stmt = stmt.where(lifecycle.flag_filter(list(flags), today))
+    return stmt

@@ -473,3 +473,33 @@ async def test_member_read_and_page_bodies_are_exactly_the_documented_schema(api
     assert set(listed.json()) == {"items", "next_cursor", "total"}
     [item] = [m for m in listed.json()["items"] if m["id"] == created["id"]]
     assert item == created
+
+
+async def test_name_prefix_is_literal_and_pages_by_birth_date_walk_every_match_once(api, county):
+    # `%` and `_` in `q` are characters, not wildcards; a page by birth date with a
+    # cursor (a date key) and a total walks each matching member exactly once.
+    token = county.county_admin
+    branch = county.branch_b["id"]
+    literal = await api.member(token, branch, name="王_明")
+    await api.member(token, branch, name="王小明")
+    percent = await api.member(token, branch, name="王%")
+    headers = api.auth(token)
+    for q, expected in (("王_", {literal["id"]}), ("王%", {percent["id"]})):
+        r = await api.client.get(MEMBERS, params={"org_id": branch, "q": q}, headers=headers)
+        assert {m["id"] for m in r.json()["items"]} == expected
+    made = [await api.member(token, branch, name=f"赵{i}", status="probationary") for i in range(5)]
+    seen: list[dict] = []
+    params = {"org_id": branch, "status": "probationary", "q": "赵", "sort": "-birth_date"}
+    params |= {"limit": 2, "include_total": "true"}
+    while True:
+        r = await api.client.get(MEMBERS, params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert page["total"] == 5
+        seen += page["items"]
+        if not page["next_cursor"]:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert sorted(m["id"] for m in seen) == sorted(m["id"] for m in made)
+    keys = [(m["birth_date"], m["id"]) for m in seen]
+    assert [k[0] for k in keys] == sorted((k[0] for k in keys), reverse=True)
