@@ -28,6 +28,7 @@ from app.models.points import PointEntry, PointRule, PointRuleVersion, PointSche
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, in_scope, require_role, subtree_filter
 from app.services import audit, changes
+from app.services.lifecycle import add_months
 from app.services.policies import ancestor_node_ids
 
 RULE_FIELDS = (
@@ -287,28 +288,29 @@ async def _family(session: AsyncSession, rule: AnyRule) -> list[AnyRule]:
     return chain
 
 
+# Points already approved this month and this year under a rule item and its refinements.
+_CAP_USED_SQL = (
+    "SELECT coalesce(sum(abs(points)) FILTER (WHERE occurred_on >= $3 AND occurred_on < $4), 0),"
+    " coalesce(sum(abs(points)), 0) FROM point_entries"
+    " WHERE member_id = $1 AND year = $2 AND state = 'approved' AND rule_id IN"
+    " (SELECT id FROM point_rules WHERE id = $5 OR parent_rule_id = $5)"
+)
+
+
 async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -> None:
+    month = entry.occurred_on.replace(day=1)
+    next_month = add_months(month, 1)
     for item in await _family(session, rule):
-        descendants = select(PointRule.id).where(
-            (PointRule.id == item.id) | (PointRule.parent_rule_id == item.id)
+        if item.cap_month is None and item.cap_year is None:
+            continue
+        used_month, used_year = await db.fetchrow(
+            session, _CAP_USED_SQL, entry.member_id, entry.year, month, next_month, item.id
         )
-        for cap, month_only in ((item.cap_month, True), (item.cap_year, False)):
-            if cap is None:
-                continue
-            stmt = select(func.coalesce(func.sum(func.abs(PointEntry.points)), 0)).where(
-                PointEntry.member_id == entry.member_id,
-                PointEntry.year == entry.year,
-                PointEntry.state == "approved",
-                PointEntry.rule_id.in_(descendants),
-            )
-            if month_only:
-                stmt = stmt.where(
-                    func.date_trunc("month", PointEntry.occurred_on)
-                    == entry.occurred_on.replace(day=1)
-                )
-            used = int(await session.scalar(stmt) or 0)
-            if used + abs(entry.points) > cap:
-                period = "month" if month_only else "year"
+        for cap, used, period in (
+            (item.cap_month, used_month, "month"),
+            (item.cap_year, used_year, "year"),
+        ):
+            if cap is not None and int(used) + abs(entry.points) > cap:
                 raise Conflict(
                     "points.cap_exceeded",
                     f"{item.code}: {used} of {cap} points this {period} already approved",
