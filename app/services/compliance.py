@@ -235,18 +235,28 @@ async def meeting_compliance(
         cadence: [slot.label for slot in slots if slot.end <= as_of]
         for cadence, slots in slots_of.items()
     }
+    # Per distinct policy (organisations inheriting the same overrides share one dict):
+    # each meeting type's cadence, slots and over slots, worked out once.
+    plans: dict[int, dict[str, tuple[str, tuple[Period, ...], list[str]]]] = {}
     for org_id, org_code, org_name, _, _ in orgs:
         org_policy = policies[org_id]
+        plan = plans.get(id(org_policy))
+        if plan is None:
+            plan = {}
+            for meeting_type, key in cadence_keys.items():
+                cadence = str(org_policy[key])
+                slots = slots_of.get(cadence) or sub_periods(period, cadence)
+                plan[meeting_type] = (cadence, slots, over_of.get(cadence, []))
+            plans[id(org_policy)] = plan
         for meeting_type in duties.get(org_id, ()):
-            cadence = str(org_policy[cadence_keys[meeting_type]])
-            slots = slots_of.get(cadence) or sub_periods(period, cadence)
+            cadence, slots, over = plan[meeting_type]
             if not slots:
                 continue
             records = held.get((org_id, meeting_type))
             if records is None:
                 days: list[date] = []
                 n_held = 0
-                missing = list(over_of.get(cadence, ()))
+                missing = list(over)
                 rate = None
             else:
                 records.sort()
