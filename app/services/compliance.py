@@ -191,11 +191,6 @@ async def _duties(
     return duties
 
 
-def _slot_index(period: Period, length: int, day: date) -> int:
-    """Which of the period's slots of `length` months holds `day`."""
-    return ((day.year - period.start.year) * 12 + day.month - period.start.month) // length
-
-
 async def meeting_compliance(
     session: AsyncSession,
     root_path: str,
@@ -231,6 +226,7 @@ async def meeting_compliance(
     # Per cadence, once: the slots, and the labels of those already over (an organisation
     # without a meeting misses exactly these; most rows of a quarter have none).
     slots_of = {cadence: sub_periods(period, cadence) for cadence in CADENCE_MONTHS}
+    first_month = period.start.year * 12 + period.start.month
     over_of = {
         cadence: [slot.label for slot in slots if slot.end <= as_of]
         for cadence, slots in slots_of.items()
@@ -262,7 +258,8 @@ async def meeting_compliance(
                 records.sort()
                 days = [r[0] for r in records]
                 length = CADENCE_MONTHS[cadence]
-                filled = {_slot_index(period, length, day) for day in days}
+                # The slot of each day: months since the period's start over the length.
+                filled = {(d.year * 12 + d.month - first_month) // length for d in days}
                 n_held = len(filled)
                 missing = [
                     slot.label

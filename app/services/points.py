@@ -330,6 +330,7 @@ async def _applicable_rule(session: AsyncSession, member_path: str, rule_id: uui
 
 
 _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
+_LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
 
 
 async def create_entry(
@@ -342,10 +343,12 @@ async def create_entry(
     twice: a retry returns the existing entry (created=False), also under concurrency.
     Caps per month and per year are enforced when an entry is approved.
     """
-    member = await db.fetchrow(session, _MEMBER_SQL, req.member_id)
+    claim = principal.role is Role.member
+    # An administrator's award is approved at once, under the member's lock: take it
+    # with the read (one statement fewer); a claim waits for approval and locks nothing.
+    member = await db.fetchrow(session, _MEMBER_SQL if claim else _LOCKED_SQL, req.member_id)
     if member is None or not in_scope(principal, member["org_path"]):
         raise NotFound("member.not_found")
-    claim = principal.role is Role.member
     if claim and principal.member_id != member["id"]:
         raise NotFound("member.not_found")
     if not claim:
@@ -365,6 +368,7 @@ async def create_entry(
         req,
         source="claim" if claim else "manual",
         approve=not claim,
+        locked=not claim,
     )
 
 
@@ -394,14 +398,16 @@ async def _append(
     source: str,
     approve: bool,
     units: int = 1,
+    locked: bool = False,
 ) -> tuple[Mapping[str, Any], bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
-    it is new (False: the source key had already scored, the existing line)."""
+    it is new (False: the source key had already scored, the existing line).
+    `locked`: the caller already holds the member's row lock."""
     actor = principal.user_id if principal else None
     existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
     if existing is not None:
         return _same_source(existing, req), False
-    if approve:
+    if approve and not locked:
         await _lock_member(session, member_id)
     signed = (-rule.points if rule.category == "deduction" else rule.points) * units
     state, decided_by, decided_at = "pending", None, None
