@@ -110,12 +110,15 @@ async def _driver(session: AsyncSession) -> Any:
         return cached
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    adapter: Any = raw.dbapi_connection
-    if adapter._transaction is None:
-        # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin
-        # now, through the adapter, so that its commit and rollback end this transaction.
-        await adapter._start_transaction()
-    asyncpg_connection = raw.driver_connection
+    asyncpg_connection: Any = raw.driver_connection
+    if not asyncpg_connection.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin now,
+        # through the adapter, so that its commit and rollback end this transaction.
+        start = getattr(raw.dbapi_connection, "_start_transaction", None)
+        if start is not None:
+            await start()
+        else:  # an adapter without that (private) method: let a statement begin it
+            await connection.exec_driver_sql("SELECT 1")
     session.sync_session.info[_DRIVER] = asyncpg_connection
     return asyncpg_connection
 
