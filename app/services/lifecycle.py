@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -140,13 +141,18 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
 FLAG_CODES = tuple(flag_conditions(date(2000, 1, 1)))
 
 
-def flag_filter(flags: list[str], today: date) -> ColumnElement[bool]:
-    conditions = flag_conditions(today)
-    unknown = [f for f in flags if f not in conditions]
+def check_flags(flags: Sequence[str]) -> None:
+    """422 for a flag code that does not exist."""
+    unknown = [f for f in flags if f not in FLAG_CODES]
     if unknown:
         raise Unprocessable.field(
-            "flag", "member.flag_unknown", f"unknown flag {unknown[0]!r}; use {list(conditions)}"
+            "flag", "member.flag_unknown", f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}"
         )
+
+
+def flag_filter(flags: Sequence[str], today: date) -> ColumnElement[bool]:
+    check_flags(flags)
+    conditions = flag_conditions(today)
     return or_(*[conditions[f] for f in flags])
 
 

@@ -39,7 +39,7 @@ from app.security.scope import (
     may_read_member_pii,
     require_role,
 )
-from app.services import audit, lifecycle
+from app.services import audit, lifecycle, organisations
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
 
 ID_FIELD = "member.id_number"
@@ -103,11 +103,16 @@ def _age_on(birth: date, day: date) -> int:
 async def get_visible(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> Member:
     """Load a member the principal may see (a member user: only their own record); else 404."""
     member = await session.get(Member, member_id)
-    if member is None or not in_scope(principal, member.org_path):
-        raise NotFound("member.not_found")
-    if principal.role is Role.member and principal.member_id != member.id:
+    if member is None or not _visible(principal, member.id, member.org_path):
         raise NotFound("member.not_found")
     return member
+
+
+def _visible(principal: Principal, member_id: uuid.UUID, org_path: str) -> bool:
+    """In the principal's subtree; for a member user, only their own record."""
+    if not in_scope(principal, org_path):
+        return False
+    return principal.role is not Role.member or principal.member_id == member_id
 
 
 # What a member's rendering reads: the response's columns, the ciphertexts and the path.
@@ -129,18 +134,10 @@ async def get_visible_row(
 ) -> Mapping[str, Any]:
     """`get_visible` for reads: the rendered columns only, without an ORM object."""
     row = await db.fetchrow(session, _ROW_SQL, member_id)
-    if row is None or not in_scope(principal, row["org_path"]):
-        raise NotFound("member.not_found")
-    if principal.role is Role.member and principal.member_id != row["id"]:
+    if row is None or not _visible(principal, row["id"], row["org_path"]):
         raise NotFound("member.not_found")
     values: Mapping[str, Any] = row
     return values
-
-
-def row_columns() -> list[Any]:
-    """The rendered columns as a Core select list (rows, not ORM objects, for pages)."""
-    table = Member.__table__
-    return [table.c[name] for name in RENDERED_COLUMNS]
 
 
 def _render(values: Mapping[str, Any], *, unmasked: bool, flags: list[str]) -> dict[str, Any]:
@@ -423,9 +420,6 @@ async def update_member(
     return member
 
 
-_ORG_PATH_SQL = "SELECT path FROM organisations WHERE id = $1"
-
-
 async def list_members(
     session: AsyncSession,
     principal: Principal,
@@ -452,9 +446,7 @@ async def list_members(
     if principal.role is Role.member:
         values["me"] = principal.member_id
     if within is not None:
-        root = await db.fetchrow(session, _ORG_PATH_SQL, within)
-        if root is None or not in_scope(principal, root["path"]):
-            raise NotFound("organisation.not_found")
+        root = await organisations.get_visible_node(session, principal, within)
         values["within_prefix"] = root["path"] + "%"
     if org_id is not None:
         values["org_id"] = org_id
@@ -475,13 +467,13 @@ async def list_members(
             number = id_number.strip().upper()
         values["id_index"] = pii_cipher().blind_index(number, field=ID_FIELD)
     flags = tuple(flag or ())
-    if flags:
-        lifecycle.flag_filter(list(flags), today)  # unknown flags: 422 before anything runs
-    shape = ("members", tuple(sorted(values)), flags, today if flags else None)
+    lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
+    present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
+    shape = ("members", present, flags, today if flags else None)
     return await paginate_rows(
         session,
         shape,
-        lambda: _list_select(tuple(values), flags, today),
+        lambda: _list_select(present, flags, today),
         values,
         keys,
         limit=limit,
@@ -490,33 +482,27 @@ async def list_members(
     )
 
 
+# Each filter of the member list: its bind parameter's type and its condition.
+_LIST_FILTERS: dict[str, tuple[Any, Any]] = {
+    "scope_prefix": (String, lambda p: Member.org_path.like(p)),
+    "me": (Uuid, lambda p: Member.id == p),
+    "within_prefix": (String, lambda p: Member.org_path.like(p)),
+    "org_id": (Uuid, lambda p: Member.org_id == p),
+    "group_id": (Uuid, lambda p: Member.group_id == p),
+    "statuses": (ARRAY(String), lambda p: Member.status == any_(p)),
+    "categories": (ARRAY(String), lambda p: Member.category == any_(p)),
+    "name_pattern": (String, lambda p: Member.name.like(p)),
+    "id_index": (LargeBinary, lambda p: Member.id_number_index == p),
+}
+
+
 def _list_select(present: tuple[str, ...], flags: tuple[str, ...], today: date) -> Select[Any]:
     """The filtered member select with a bind parameter for each present filter."""
-    filters: dict[str, Any] = {
-        "scope_prefix": lambda p: Member.org_path.like(p),
-        "me": lambda p: Member.id == p,
-        "within_prefix": lambda p: Member.org_path.like(p),
-        "org_id": lambda p: Member.org_id == p,
-        "group_id": lambda p: Member.group_id == p,
-        "statuses": lambda p: Member.status == any_(p),
-        "categories": lambda p: Member.category == any_(p),
-        "name_pattern": lambda p: Member.name.like(p),
-        "id_index": lambda p: Member.id_number_index == p,
-    }
-    types: dict[str, Any] = {
-        "scope_prefix": String,
-        "me": Uuid,
-        "within_prefix": String,
-        "org_id": Uuid,
-        "group_id": Uuid,
-        "statuses": ARRAY(String),
-        "categories": ARRAY(String),
-        "name_pattern": String,
-        "id_index": LargeBinary,
-    }
-    stmt: Select[Any] = select(*row_columns())
+    table = Member.__table__
+    stmt: Select[Any] = select(*[table.c[name] for name in RENDERED_COLUMNS])
     for name in present:
-        stmt = stmt.where(filters[name](bindparam(name, None, type_=types[name])))
+        type_, condition = _LIST_FILTERS[name]
+        stmt = stmt.where(condition(bindparam(name, None, type_=type_)))
     if flags:
-        stmt = stmt.where(lifecycle.flag_filter(list(flags), today))
+        stmt = stmt.where(lifecycle.flag_filter(flags, today))
     return stmt

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,16 +162,6 @@ async def effective_policy(session: AsyncSession, org: Organisation) -> dict[str
     for _depth, overrides in rows:
         values.update({k: v for k, v in overrides.items() if k in DEFAULTS})
     return values
-
-
-class PlacedOrganisation(Protocol):
-    """What reports need to know of an organisation: an ORM row or a column row."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-
-    @property
-    def path(self) -> str: ...
 
 
 # Organisations holding a policy that bear on a subtree: its root's ancestors (and the root),
