@@ -187,8 +187,12 @@ async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
 
 
 async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    _announce(sql, rows, True)
-    await (await _driver(session)).executemany(sql, rows)
+    """`sql` once per row (one row: a plain execute; none: nothing)."""
+    if len(rows) == 1:
+        await execute(session, sql, *rows[0])
+    elif rows:
+        _announce(sql, rows, True)
+        await (await _driver(session)).executemany(sql, rows)
 
 
 @event.listens_for(Session, "after_transaction_end")

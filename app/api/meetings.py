@@ -6,10 +6,17 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import Query, Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    IfMatch,
+    LimitQuery,
+    doc,
+    json_response,
+    make_router,
+)
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
 from app.models.meeting import Meeting
@@ -266,8 +273,8 @@ async def meetings_compliance(
     )
     # A county report is hundreds of rows: orjson writes the report's dataclasses
     # directly (their fields are the `Compliance` schema's, checked by a test) instead
-    # of building and validating a pydantic model per row (`default=str`: asyncpg's UUIDs).
-    return Response(orjson.dumps(report, default=str), media_type="application/json")
+    # of building and validating a pydantic model per row.
+    return json_response(report)
 
 
 @router.get("/members/{member_id}/meetings", name="members_meetings")

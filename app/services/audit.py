@@ -137,10 +137,7 @@ async def write_pending(session: AsyncSession) -> None:
         )
         for e in pending
     ]
-    if len(rows) == 1:
-        await db.execute(session, _INSERT_SQL, *rows[0])
-    else:
-        await db.executemany(session, _INSERT_SQL, rows)
+    await db.executemany(session, _INSERT_SQL, rows)
     pending.clear()
 
 

@@ -95,10 +95,7 @@ async def record_created(session: AsyncSession, model: type[Any], rows: Sequence
         )
         for e in (_row(r, "created", model) for r in rows)
     ]
-    if len(values) == 1:
-        await db.execute(session, _INSERT_SQL, *values[0])
-    elif values:
-        await db.executemany(session, _INSERT_SQL, values)
+    await db.executemany(session, _INSERT_SQL, values)
 
 
 @event.listens_for(Session, "after_flush")
