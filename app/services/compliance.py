@@ -241,7 +241,7 @@ async def meeting_compliance(
             plan = {}
             for meeting_type, key in cadence_keys.items():
                 cadence = str(org_policy[key])
-                slots = slots_of.get(cadence) or sub_periods(period, cadence)
+                slots = slots_of.get(cadence, ())
                 plan[meeting_type] = (cadence, slots, over_of.get(cadence, []))
             plans[id(org_policy)] = plan
         for meeting_type in duties.get(org_id, ()):
