@@ -12,8 +12,9 @@ directly with asyncpg at the same concurrency:
 * "all SQL": every statement the endpoint actually sends, captured from one call of
   the app in this process (SQLAlchemy's before_cursor_execute) and replayed in one
   transaction, as the app runs them: principal lookup, the data, flags, policies,
-  audit rows, change-feed rows. GETs commit; the POST's replay rolls back (each
-  worker replays its own captured request, so replays do not collide on keys).
+  audit rows, change-feed rows. Every replay commits, as the app does; the POST's
+  replays carry a fresh entry id and source key each (`fresh_keys`), so they neither
+  collide with each other nor with the captured request.
 
 The ratio API p50 / floor p50 is printed for both. EXPLAIN plans of the main
 queries are written next to the results (--explain FILE).
@@ -117,6 +118,44 @@ class StatementCapture:
         finally:
             self.active = False
         return self.statements
+
+
+def fresh_keys(statements: Captured, source_key: str) -> Callable[[int], Captured]:
+    """Copies of a captured write with what it created made new: the source key and every
+    UUID first sent in an INSERT (the entry's id, also where the change feed and the audit
+    row name it). A replay can then commit, as the endpoint does, without colliding with
+    the captured request or another replay."""
+    known: set[uuid.UUID] = set()
+    created: set[uuid.UUID] = set()
+    for sql, params, _many in statements:
+        values = [v for row in params for v in row] if _many else list(params)
+        ids = {v for v in values if isinstance(v, uuid.UUID)}
+        if sql.lstrip().upper().startswith("INSERT"):
+            created |= ids - known
+        known |= ids
+
+    def copy(i: int) -> Captured:
+        tag = f"{source_key}:replay:{i}"
+        mapping: dict[Any, Any] = {u: uuid.uuid4() for u in created}
+        texts = [(str(old), str(new)) for old, new in mapping.items()]
+        texts.append((source_key, tag))
+
+        def swap(value: Any) -> Any:
+            if isinstance(value, uuid.UUID):
+                return mapping.get(value, value)
+            if isinstance(value, str):
+                for old, new in texts:
+                    value = value.replace(old, new)
+                return value
+            if isinstance(value, dict):
+                return {k: swap(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(swap(v) for v in value)
+            return value
+
+        return [(sql, tuple(swap(v) for v in params), many) for sql, params, many in statements]
+
+    return copy
 
 
 async def replay(conn: asyncpg.Connection, statements: Captured, commit: bool) -> None:
@@ -339,20 +378,20 @@ async def main() -> None:
 
         api = await timed(args.requests, args.concurrency, post_entry)
         raw = await timed(args.requests, args.concurrency, floor_entry)
-        # One captured request per worker (distinct members and keys), replayed and rolled
-        # back, so concurrent replays never wait on each other's unique keys.
-        per_worker = [
-            await capture.capture(
-                lambda k=k: send(
-                    local,
-                    local_headers,
-                    "POST",
-                    "/api/v1/point-entries",
-                    json=entry_body(10_000 + k, "capture"),
+        # One captured request per worker (distinct members), replayed with a fresh entry
+        # id and source key each time and committed, as the endpoint commits: the WAL
+        # flush of a commit is part of every award (copies are made before the clock runs).
+        per_worker = []
+        for k in range(args.concurrency):
+            body = entry_body(10_000 + k, "capture")
+            captured = await capture.capture(
+                lambda body=body: send(
+                    local, local_headers, "POST", "/api/v1/point-entries", json=body
                 )
             )
-            for k in range(args.concurrency)
-        ]
+            per_worker.append((captured, fresh_keys(captured, body["source_key"])))
+        # Each slot replays its own member's request, so no two replays wait on one lock.
+        copies = [iter([fresh(i) for i in range(args.requests)]) for _, fresh in per_worker]
         slots = asyncio.Queue[int]()
         for k in range(args.concurrency):
             slots.put_nowait(k)
@@ -361,12 +400,19 @@ async def main() -> None:
             k = await slots.get()
             try:
                 async with pool.acquire() as conn:
-                    await replay(conn, per_worker[k], commit=False)
+                    await replay(conn, next(copies[k]), commit=True)
             finally:
                 slots.put_nowait(k)
 
         full = await timed(args.requests, args.concurrency, replay_entry)
-        rows.append(("POST /point-entries", api, raw, full, len(per_worker[0])))
+        async with pool.acquire() as conn:
+            replayed = await conn.fetchval(
+                "SELECT count(*) FROM point_entries WHERE source_key LIKE $1",
+                f"bench:{run}:capture:%:replay:%",
+            )
+        # Every replay wrote its entry (none fell to ON CONFLICT DO NOTHING).
+        assert replayed == args.requests, (replayed, args.requests)
+        rows.append(("POST /point-entries", api, raw, full, len(per_worker[0][0])))
     await local.aclose()
     await pool.close()
     print(f"members: {members_total:,} in all, {county_members:,} in the benchmark county")
