@@ -81,6 +81,20 @@ async def timed(
     }
 
 
+def summary(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """The median of each figure over the rounds."""
+    return {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+
+
+def ratio(api: list[dict[str, float]], floor: list[dict[str, float]]) -> str:
+    """API p50 over the floor's, of the medians; with more rounds, each round's range."""
+    text = f"{summary(api)['p50'] / summary(floor)['p50']:.1f}x"
+    if len(api) > 1:
+        each = [a["p50"] / f["p50"] for a, f in zip(api, floor, strict=True)]
+        text += f" ({min(each):.1f}-{max(each):.1f})"
+    return text
+
+
 Captured = list[tuple[str, tuple[Any, ...], bool]]
 RequestFor = Callable[[int], tuple[str, str, dict[str, Any]]]
 
@@ -182,6 +196,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--report-requests", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--explain", default=None)
     args = parser.parse_args()
     # The in-process app used to capture each endpoint's statements reads this database.
@@ -330,20 +345,34 @@ async def main() -> None:
             "/api/v1/auth/token", data={"username": BENCH_USER, "password": BENCH_PASSWORD}
         ) as r:
             headers = {"Authorization": f"Bearer {(await r.json())['access_token']}"}
+
+        async def measure(
+            n: int, *calls: Callable[[int], Awaitable[Any]]
+        ) -> list[list[dict[str, float]]]:
+            """Each call timed `--rounds` times, interleaved (API, floors, API, floors...),
+            so a slow spell of a shared machine falls on both sides of a ratio. Request i of
+            round r is call(r * n + i): keys stay unique across rounds."""
+            results: list[list[dict[str, float]]] = [[] for _ in calls]
+            for r in range(args.rounds):
+                for out, call in zip(results, calls, strict=True):
+
+                    async def numbered(i: int, call: Any = call, r: int = r) -> None:
+                        await call(r * n + i)
+
+                    out.append(await timed(n, args.concurrency, numbered))
+            return results
+
         for label, n, request, sql, params in cases:
 
             async def call(i: int, request: RequestFor = request) -> None:
                 method, path, query = request(i)
                 await send_remote(client, headers, method, path, params=query)
 
-            await call(0)  # warm up
-            api = await timed(n, args.concurrency, call)
-
             async def floor(i: int, sql: str = sql, params: list[Any] = params) -> None:
                 async with pool.acquire() as conn:
                     await conn.fetch(sql, *params)
 
-            raw = await timed(n, args.concurrency, floor)
+            await call(0)  # warm up
             method, path, query = request(0)
             await send(local, local_headers, method, path, params=query)  # warm up
             captured = await capture.capture(
@@ -354,7 +383,7 @@ async def main() -> None:
                 async with pool.acquire() as conn:
                     await replay(conn, captured, commit=True)
 
-            full = await timed(n, args.concurrency, everything)
+            api, raw, full = await measure(n, call, floor, everything)
             rows.append((label, api, raw, full, len(captured)))
             async with pool.acquire() as conn:
                 plan = await conn.fetch("EXPLAIN " + sql, *params)
@@ -376,8 +405,6 @@ async def main() -> None:
                     uuid.uuid4(), rule, f"floor:{run}:{i}", sample[i % len(sample)],
                 )  # fmt: skip
 
-        api = await timed(args.requests, args.concurrency, post_entry)
-        raw = await timed(args.requests, args.concurrency, floor_entry)
         # One captured request per worker (distinct members), replayed with a fresh entry
         # id and source key each time and committed, as the endpoint commits: the WAL
         # flush of a commit is part of every award (copies are made before the clock runs).
@@ -391,7 +418,8 @@ async def main() -> None:
             )
             per_worker.append((captured, fresh_keys(captured, body["source_key"])))
         # Each slot replays its own member's request, so no two replays wait on one lock.
-        copies = [iter([fresh(i) for i in range(args.requests)]) for _, fresh in per_worker]
+        total = args.rounds * args.requests
+        copies = [iter([fresh(i) for i in range(total)]) for _, fresh in per_worker]
         slots = asyncio.Queue[int]()
         for k in range(args.concurrency):
             slots.put_nowait(k)
@@ -404,28 +432,30 @@ async def main() -> None:
             finally:
                 slots.put_nowait(k)
 
-        full = await timed(args.requests, args.concurrency, replay_entry)
+        api, raw, full = await measure(args.requests, post_entry, floor_entry, replay_entry)
         async with pool.acquire() as conn:
             replayed = await conn.fetchval(
                 "SELECT count(*) FROM point_entries WHERE source_key LIKE $1",
                 f"bench:{run}:capture:%:replay:%",
             )
         # Every replay wrote its entry (none fell to ON CONFLICT DO NOTHING).
-        assert replayed == args.requests, (replayed, args.requests)
+        assert replayed == total, (replayed, total)
         rows.append(("POST /point-entries", api, raw, full, len(per_worker[0][0])))
     await local.aclose()
     await pool.close()
     print(f"members: {members_total:,} in all, {county_members:,} in the benchmark county")
+    print(f"medians of {args.rounds} interleaved round(s); a ratio's range is its rounds' own")
     print(
         "| endpoint | API rps | API p50 ms | API p95 ms | main SQL p50 ms | ratio "
         "| statements | all SQL rps | all SQL p50 ms | ratio |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for label, a, r, f, count in rows:
+        api, raw, full = summary(a), summary(r), summary(f)
         print(
-            f"| {label} | {a['rps']:,.0f} | {a['p50']:.1f} | {a['p95']:.1f} | "
-            f"{r['p50']:.1f} | {a['p50'] / r['p50']:.1f}x | {count} | "
-            f"{f['rps']:,.0f} | {f['p50']:.1f} | {a['p50'] / f['p50']:.1f}x |"
+            f"| {label} | {api['rps']:,.0f} | {api['p50']:.1f} | {api['p95']:.1f} | "
+            f"{raw['p50']:.1f} | {ratio(a, r)} | {count} | "
+            f"{full['rps']:,.0f} | {full['p50']:.1f} | {ratio(a, f)} |"
         )
     if args.explain:
         text = "".join(f"## {label}\n\n```\n{plan}\n```\n\n" for label, plan in plans)
