@@ -100,6 +100,16 @@ class ComplianceRow:
     missing: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Held:
+    """An organisation's finalized meetings of one type in the period, folded."""
+
+    days: list[date]
+    months: set[int]
+    present: int
+    expected: int
+
+
 @dataclass
 class ComplianceReport:
     as_of: date
@@ -161,6 +171,7 @@ def _statements() -> dict[str, db.DriverStatement]:
             Meeting.held_on <= as_of,
         )
         .group_by(Meeting.id)
+        .order_by(Meeting.held_on)
     )
     return {
         name: db.DriverStatement.compile(statement)
@@ -215,9 +226,19 @@ async def meeting_compliance(
         meetings_query.sql,
         *meetings_query.args(prefix=prefix, start=period.start, end=period.end, as_of=as_of),
     )
-    held: dict[tuple[uuid.UUID, str], list[tuple[date, int, int]]] = defaultdict(list)
+    # Per organisation and meeting type, folded as the meetings arrive (in date order):
+    # the days, the months they fall in (counted from year 0), present and expected.
+    held: dict[tuple[uuid.UUID, str], _Held] = {}
     for org_id, meeting_type, held_on, n_present, n_expected in meetings:
-        held[(org_id, meeting_type)].append((held_on, int(n_present), int(n_expected)))
+        month_number = held_on.year * 12 + held_on.month
+        folded = held.get((org_id, meeting_type))
+        if folded is None:
+            held[(org_id, meeting_type)] = _Held([held_on], {month_number}, n_present, n_expected)
+        else:
+            folded.days.append(held_on)
+            folded.months.add(month_number)
+            folded.present += n_present
+            folded.expected += n_expected
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
     cadence_keys = {
@@ -248,26 +269,25 @@ async def meeting_compliance(
             cadence, slots, over = plan[meeting_type]
             if not slots:
                 continue
-            records = held.get((org_id, meeting_type))
-            if records is None:
+            folded = held.get((org_id, meeting_type))
+            if folded is None:
                 days: list[date] = []
                 n_held = 0
                 missing = list(over)
                 rate = None
             else:
-                records.sort()
-                days = [r[0] for r in records]
+                days = folded.days
                 length = CADENCE_MONTHS[cadence]
-                # The slot of each day: months since the period's start over the length.
-                filled = {(d.year * 12 + d.month - first_month) // length for d in days}
+                # The slot of each month: months since the period's start over the length.
+                filled = {(m - first_month) // length for m in folded.months}
                 n_held = len(filled)
                 missing = [
                     slot.label
                     for i, slot in enumerate(slots)
                     if i not in filled and slot.end <= as_of
                 ]
-                expected = sum(r[2] for r in records)
-                rate = round(sum(r[1] for r in records) / expected, 4) if expected else None
+                expected = folded.expected
+                rate = round(folded.present / expected, 4) if expected else None
             row = ComplianceRow(
                 org_id,
                 org_code,
