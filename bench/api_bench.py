@@ -2,7 +2,7 @@
 
 Usage (see bench/README.md):
     dangjian synth --orgs 3000 --members 100000          # into DATABASE_URL
-    dangjian serve --port 8100 &                          # same DATABASE_URL
+    dangjian serve --port 8100 --workers $(nproc) &       # same DATABASE_URL
     python bench/api_bench.py --base-url http://127.0.0.1:8100 --database-url $DATABASE_URL
 
 For each endpoint: requests/s and p50/p95 latency through HTTP, then two floors run
