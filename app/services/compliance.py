@@ -38,6 +38,9 @@ BRANCH_DUTIES = (
     "life_meeting",
     "democratic_review",
 )
+# A branch with a committee (支委会) also holds committee meetings, listed second.
+COMMITTEE_BRANCH_DUTIES = (BRANCH_DUTIES[0], "committee_meeting", *BRANCH_DUTIES[1:])
+GROUP_DUTIES = ("group_meeting",)
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
@@ -87,7 +90,7 @@ def sub_periods(period: Period, cadence: str) -> tuple[Period, ...]:
 
 @dataclass
 class ComplianceRow:
-    org_id: uuid.UUID
+    org_id: str  # the organisation's UUID as text: written as is, read by nothing else
     org_code: str
     org_name: str
     type: str
@@ -98,6 +101,31 @@ class ComplianceRow:
     attendance_rate: float | None = None
     overdue: bool = False
     missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _CadencePlan:
+    """A cadence's slots in one period as of one day, as the report's loop reads them."""
+
+    length: int  # months per slot
+    required: int  # slots in the period
+    over: tuple[tuple[int, str], ...]  # (index, label) of the slots ended by the day
+    over_labels: tuple[str, ...]
+    any_over: bool
+
+    @classmethod
+    def of(cls, period: Period, cadence: str, as_of: date) -> _CadencePlan | None:
+        slots = sub_periods(period, cadence)
+        if not slots:
+            return None
+        over = tuple((i, slot.label) for i, slot in enumerate(slots) if slot.end <= as_of)
+        return cls(
+            CADENCE_MONTHS[cadence],
+            len(slots),
+            over,
+            tuple(label for _, label in over),
+            bool(over),
+        )
 
 
 @dataclass(slots=True)
@@ -181,7 +209,7 @@ def _statements() -> dict[str, db.DriverStatement]:
 
 async def _duties(
     session: AsyncSession, orgs: Sequence[Any], as_of: date
-) -> dict[uuid.UUID, list[str]]:
+) -> dict[uuid.UUID, tuple[str, ...]]:
     # `orgs`: rows of (id, code, name, type, path), not ORM objects: reports read many.
     branch_ids = [o[0] for o in orgs if o[3] in (OrgType.branch, OrgType.joint_branch)]
     committee_sizes: dict[uuid.UUID, int] = {}
@@ -189,16 +217,13 @@ async def _duties(
         query = _statements()["committees"]
         rows = await db.fetch(session, query.sql, *query.args(branch_ids=branch_ids, as_of=as_of))
         committee_sizes = {org_id: int(n) for org_id, n in rows}
-    duties: dict[uuid.UUID, list[str]] = {}
-    group_duties = ["group_meeting"]
+    duties: dict[uuid.UUID, tuple[str, ...]] = {}
     for org_id, _, _, org_type, _ in orgs:
         if org_type == OrgType.group:
-            duties[org_id] = group_duties
+            duties[org_id] = GROUP_DUTIES
         elif org_type in (OrgType.branch, OrgType.joint_branch):
-            types = list(BRANCH_DUTIES)
-            if committee_sizes.get(org_id, 0) >= COMMITTEE_MINIMUM:
-                types.insert(1, "committee_meeting")
-            duties[org_id] = types
+            with_committee = committee_sizes.get(org_id, 0) >= COMMITTEE_MINIMUM
+            duties[org_id] = COMMITTEE_BRANCH_DUTIES if with_committee else BRANCH_DUTIES
     return duties
 
 
@@ -241,20 +266,13 @@ async def meeting_compliance(
             folded.expected += n_expected
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
-    cadence_keys = {
-        t: f"cadence_{t}" for t in (*BRANCH_DUTIES, "committee_meeting", "group_meeting")
-    }
-    # Per cadence, once: the slots, and the labels of those already over (an organisation
-    # without a meeting misses exactly these; most rows of a quarter have none).
-    slots_of = {cadence: sub_periods(period, cadence) for cadence in CADENCE_MONTHS}
+    cadence_keys = {t: f"cadence_{t}" for t in (*COMMITTEE_BRANCH_DUTIES, *GROUP_DUTIES)}
     first_month = period.start.year * 12 + period.start.month
-    over_of = {
-        cadence: [slot.label for slot in slots if slot.end <= as_of]
-        for cadence, slots in slots_of.items()
-    }
+    # Per cadence, once: its plan for this period and day. None: no slot fits the period.
+    plan_of = {cadence: _CadencePlan.of(period, cadence, as_of) for cadence in CADENCE_MONTHS}
     # Per distinct policy (organisations inheriting the same overrides share one dict):
-    # each meeting type's cadence, slots and over slots, worked out once.
-    plans: dict[int, dict[str, tuple[str, tuple[Period, ...], list[str]]]] = {}
+    # each meeting type's cadence and plan, worked out once.
+    plans: dict[int, dict[str, tuple[str, _CadencePlan | None]]] = {}
     for org_id, org_code, org_name, _, _ in orgs:
         org_policy = policies[org_id]
         plan = plans.get(id(org_policy))
@@ -262,50 +280,41 @@ async def meeting_compliance(
             plan = {}
             for meeting_type, key in cadence_keys.items():
                 cadence = str(org_policy[key])
-                slots = slots_of.get(cadence, ())
-                plan[meeting_type] = (cadence, slots, over_of.get(cadence, []))
+                plan[meeting_type] = (cadence, plan_of.get(cadence))
             plans[id(org_policy)] = plan
+        org_text = str(org_id)
         for meeting_type in duties.get(org_id, ()):
-            cadence, slots, over = plan[meeting_type]
-            if not slots:
+            cadence, slots = plan[meeting_type]
+            if slots is None:
                 continue
             folded = held.get((org_id, meeting_type))
             if folded is None:
-                days: list[date] = []
+                # Nothing held: every slot that is over is missing.
                 n_held = 0
-                missing = list(over)
-                rate = None
+                overdue = slots.any_over
+                row = ComplianceRow(
+                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
+                    0, [], None, overdue, list(slots.over_labels),
+                )  # fmt: skip
             else:
-                days = folded.days
-                length = CADENCE_MONTHS[cadence]
+                length = slots.length
                 # The slot of each month: months since the period's start over the length.
                 filled = {(m - first_month) // length for m in folded.months}
                 n_held = len(filled)
-                missing = [
-                    slot.label
-                    for i, slot in enumerate(slots)
-                    if i not in filled and slot.end <= as_of
-                ]
+                missing = [label for i, label in slots.over if i not in filled]
+                overdue = bool(missing)
                 expected = folded.expected
-                rate = round(folded.present / expected, 4) if expected else None
-            row = ComplianceRow(
-                org_id,
-                org_code,
-                org_name,
-                meeting_type,
-                cadence,
-                len(slots),
-                n_held,
-                days,
-                rate,
-                bool(missing),
-                missing,
-            )
+                row = ComplianceRow(
+                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
+                    n_held, folded.days,
+                    round(folded.present / expected, 4) if expected else None,
+                    overdue, missing,
+                )  # fmt: skip
             count = counts[meeting_type]
-            count[0] += row.required
+            count[0] += slots.required
             count[1] += n_held
-            count[2] += row.overdue
-            if row.overdue or not only_overdue:
+            count[2] += overdue
+            if overdue or not only_overdue:
                 rows.append(row)
     totals: dict[str, dict[str, float | int | None]] = {
         meeting_type: {
