@@ -110,8 +110,7 @@ class _CadencePlan:
     length: int  # months per slot
     required: int  # slots in the period
     over: tuple[tuple[int, str], ...]  # (index, label) of the slots ended by the day
-    over_labels: tuple[str, ...]
-    any_over: bool
+    over_labels: tuple[str, ...]  # their labels: what a row without meetings misses
 
     @classmethod
     def of(cls, period: Period, cadence: str, as_of: date) -> _CadencePlan | None:
@@ -124,7 +123,6 @@ class _CadencePlan:
             len(slots),
             over,
             tuple(label for _, label in over),
-            bool(over),
         )
 
 
@@ -290,31 +288,28 @@ async def meeting_compliance(
             folded = held.get((org_id, meeting_type))
             if folded is None:
                 # Nothing held: every slot that is over is missing.
+                days: list[date] = []
                 n_held = 0
-                overdue = slots.any_over
-                row = ComplianceRow(
-                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
-                    0, [], None, overdue, list(slots.over_labels),
-                )  # fmt: skip
+                missing = list(slots.over_labels)
+                rate = None
             else:
-                length = slots.length
+                days = folded.days
                 # The slot of each month: months since the period's start over the length.
-                filled = {(m - first_month) // length for m in folded.months}
+                filled = {(m - first_month) // slots.length for m in folded.months}
                 n_held = len(filled)
                 missing = [label for i, label in slots.over if i not in filled]
-                overdue = bool(missing)
                 expected = folded.expected
-                row = ComplianceRow(
-                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
-                    n_held, folded.days,
-                    round(folded.present / expected, 4) if expected else None,
-                    overdue, missing,
-                )  # fmt: skip
+                rate = round(folded.present / expected, 4) if expected else None
+            overdue = bool(missing)
             count = counts[meeting_type]
             count[0] += slots.required
             count[1] += n_held
             count[2] += overdue
             if overdue or not only_overdue:
+                row = ComplianceRow(
+                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
+                    n_held, days, rate, overdue, missing,
+                )  # fmt: skip
                 rows.append(row)
     totals: dict[str, dict[str, float | int | None]] = {
         meeting_type: {
