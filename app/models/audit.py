@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, org_path_column
 
 
 class AuditEvent(Base):
@@ -38,7 +38,7 @@ class AuditEvent(Base):
     resource: Mapped[str] = mapped_column(String(64), nullable=False)
     resource_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Path of the organisation the record belongs to: audit reads are scoped like data.
-    org_path: Mapped[str | None] = mapped_column(String(1024, collation="C"))
+    org_path: Mapped[str | None] = org_path_column(nullable=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     request_id: Mapped[str | None] = mapped_column(String(64))

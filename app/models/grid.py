@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 
 class Grid(UUIDPk, Versioned, Timestamped, Base):
@@ -33,7 +33,7 @@ class Grid(UUIDPk, Versioned, Timestamped, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True, nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     covering_org_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL")
     )
@@ -75,11 +75,11 @@ class CommunityReport(UUIDPk, Versioned, Timestamped, Base):
     member_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), index=True, nullable=False
     )
-    member_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    member_path: Mapped[str] = org_path_column()
     community_org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False
     )
-    community_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    community_path: Mapped[str] = org_path_column()
     registered_on: Mapped[date] = mapped_column(Date, nullable=False)
     state: Mapped[str] = mapped_column(String(8), nullable=False, default="active")
     review_year: Mapped[int | None] = mapped_column(SmallInteger)

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UUIDPk
+from app.models.base import Base, UUIDPk, org_path_column
 
 
 class ImportJob(UUIDPk, Base):
@@ -29,7 +29,7 @@ class ImportJob(UUIDPk, Base):
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
     error: Mapped[str | None] = mapped_column(String(500))
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     created_by: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False

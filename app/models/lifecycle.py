@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 
 class MemberTransition(UUIDPk, Base):
@@ -60,8 +60,8 @@ class Transfer(UUIDPk, Versioned, Timestamped, Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False
     )
     # Both sides' paths, so either side's subtree filter finds the transfer by index.
-    from_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
-    to_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    from_path: Mapped[str] = org_path_column()
+    to_path: Mapped[str] = org_path_column()
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     reason: Mapped[str] = mapped_column(String(500), nullable=False)
     dues_paid_until: Mapped[str | None] = mapped_column(String(7))
@@ -120,7 +120,7 @@ class DuesPayment(UUIDPk, Timestamped, Base):
     member_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("members.id", ondelete="RESTRICT"), index=True, nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     paid_on: Mapped[date] = mapped_column(Date, nullable=False)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column()

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 MEETING_TYPES_SQL = (
     "'general_meeting','committee_meeting','group_meeting','party_lecture',"
@@ -35,7 +35,7 @@ class Meeting(UUIDPk, Versioned, Timestamped, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True, nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     type: Mapped[str] = mapped_column(String(32), nullable=False)
     held_on: Mapped[date] = mapped_column(Date, nullable=False)
     place: Mapped[str | None] = mapped_column(String(200))

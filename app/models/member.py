@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 MEMBER_STATUSES_SQL = (
     "'applicant','activist','candidate','probationary','full','suspended','left','deceased'"
@@ -47,7 +47,7 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True, nullable=False
     )
     # Copy of the organisation's path so subtree filters need no join; rewritten on move.
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     group_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 
 class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
@@ -32,12 +32,12 @@ class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
     home_org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False
     )
-    home_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    home_path: Mapped[str] = org_path_column()
     # The intended host (named at outflow) or the host that registered the inflow.
     host_org_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT")
     )
-    host_path: Mapped[str | None] = mapped_column(String(1024, collation="C"))
+    host_path: Mapped[str | None] = org_path_column(nullable=True)
     destination_area: Mapped[str] = mapped_column(String(6), nullable=False)
     reason: Mapped[str] = mapped_column(String(500), nullable=False)
     expected_months: Mapped[int] = mapped_column(SmallInteger, nullable=False)

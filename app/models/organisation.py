@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 ORG_TYPES_SQL = (
     "'committee','working_committee','general_branch','branch',"
@@ -37,7 +37,7 @@ class Organisation(UUIDPk, Versioned, Timestamped, Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    path: Mapped[str] = org_path_column()
     depth: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     unit_category: Mapped[int | None] = mapped_column(SmallInteger)
     unit_credit_code: Mapped[str | None] = mapped_column(String(18))

@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, f
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, org_path_column
 
 
 class OutboxEvent(Base):
@@ -28,7 +28,7 @@ class OutboxEvent(Base):
     event_type: Mapped[str] = mapped_column(String(64), nullable=False)
     resource: Mapped[str] = mapped_column(String(64), nullable=False)
     resource_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
@@ -36,7 +36,7 @@ class OutboxEvent(Base):
 
     version: Mapped[int | None] = mapped_column(Integer)
     # The other side of two-sided records (a transfer's receiver, a mobile member's host).
-    alt_path: Mapped[str | None] = mapped_column(String(1024, collation="C"))
+    alt_path: Mapped[str | None] = org_path_column(nullable=True)
 
     __table_args__ = (
         Index("ix_outbox_events_type_id", "event_type", "id"),

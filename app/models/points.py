@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 
 
 class PointScheme(UUIDPk, Versioned, Timestamped, Base):
@@ -33,7 +33,7 @@ class PointScheme(UUIDPk, Versioned, Timestamped, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     base: Mapped[int] = mapped_column(Integer, nullable=False)
     # [{"min": 96, "label": "五星"}, ...]
@@ -50,7 +50,7 @@ class PointRule(UUIDPk, Versioned, Timestamped, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True, nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     parent_rule_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("point_rules.id", ondelete="RESTRICT")
     )
@@ -99,7 +99,7 @@ class PointEntry(UUIDPk, Timestamped, Base):
     member_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("members.id", ondelete="RESTRICT"), nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     rule_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("point_rules.id", ondelete="RESTRICT"), index=True, nullable=False
     )
@@ -177,7 +177,7 @@ class PointTotal(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     points: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = (

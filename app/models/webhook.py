@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk
+from app.models.base import Base, Timestamped, UUIDPk, org_path_column
 
 
 class WebhookSubscription(UUIDPk, Timestamped, Base):
@@ -30,7 +30,7 @@ class WebhookSubscription(UUIDPk, Timestamped, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True, nullable=False
     )
-    org_path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    org_path: Mapped[str] = org_path_column()
     url: Mapped[str] = mapped_column(String(2000), nullable=False)
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(64)), nullable=False)
     secret_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

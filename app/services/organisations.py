@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 
 from app import db
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.base import org_path_columns
 from app.models.enums import (
     BRANCH_TYPES,
     COMMITTEE_TYPES,
@@ -341,14 +342,34 @@ async def organisation_tree(
     return nodes[root_id]
 
 
+async def rewrite_subtree_paths(session: AsyncSession, old_path: str, new_path: str) -> None:
+    """Give every record of the subtree at `old_path` the prefix `new_path`.
+
+    One UPDATE per registered path column (`org_path_columns()`: organisations,
+    members, meetings, point rules and entries, grids, mobile episodes, transfers,
+    dues, audit, change feed, ...), all in the caller's transaction, so after a move
+    no table still files a record of the branch under its old parent. Two-sided
+    records (a transfer, a mobile episode) are rewritten on the side that moved.
+    """
+    cut = len(old_path) + 1
+    for column in org_path_columns():
+        await session.execute(
+            update(column.table)
+            .where(column.like(old_path + "%"))
+            .values({column.name: literal(new_path) + func.substr(column, cut)})
+        )
+
+
 async def move_organisation(
     session: AsyncSession, principal: Principal, org: Organisation, new_parent_id: uuid.UUID
 ) -> Organisation:
     """Move an organisation and its whole subtree under a new parent (调整隶属关系).
 
-    Paths of the subtree and of its members are rewritten in the same transaction.
-    Refused when the new parent lies inside the subtree (a cycle) or does not
-    accept the type.
+    Every record filed under the subtree (members, meetings, points, grids, mobile
+    episodes, transfers, dues, audit, change feed, ...) follows it in the same
+    transaction: afterwards the old parent's admins no longer see the branch and the
+    new parent's do, in reads, lists and reports alike. Refused when the new parent
+    lies inside the subtree (a cycle) or does not accept the type.
     """
     _require_org_writer(principal)
     if not principal.sees_everything and org.path == principal.org_path:
@@ -363,8 +384,6 @@ async def move_organisation(
     before = audit.snapshot(org, AUDITED_FIELDS)
     old_path = org.path
     new_path = new_parent.path + f"{org.node_id}/"
-    depth_delta = new_parent.depth + 1 - org.depth
-    prefix_len = len(old_path)
     # Lock the subtree rows in a stable order so concurrent moves cannot deadlock.
     await session.execute(
         select(Organisation.id)
@@ -376,18 +395,12 @@ async def move_organisation(
         update(Organisation)
         .where(Organisation.path.like(old_path + "%"), Organisation.id != org.id)
         .values(
-            path=literal(new_path) + func.substr(Organisation.path, prefix_len + 1),
-            depth=Organisation.depth + depth_delta,
+            depth=Organisation.depth + (new_parent.depth + 1 - org.depth),
             version=Organisation.version + 1,
         )
         .execution_options(synchronize_session=False)
     )
-    await session.execute(
-        update(Member)
-        .where(Member.org_path.like(old_path + "%"))
-        .values(org_path=literal(new_path) + func.substr(Member.org_path, prefix_len + 1))
-        .execution_options(synchronize_session=False)
-    )
+    await rewrite_subtree_paths(session, old_path, new_path)
     org.parent_id = new_parent.id
     org.path = new_path
     org.depth = new_parent.depth + 1
