@@ -15,6 +15,7 @@ from app.api.common import API_PREFIX, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep
 from app.db import get_sessionmaker
 from app.errors import NotFound
+from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportJob
 from app.security.scope import Principal, in_scope
 from app.services import audit, organisations
@@ -33,10 +34,10 @@ class RejectedRow(BaseModel):
 
 class ImportJobRead(BaseModel):
     id: uuid.UUID
-    kind: Literal["members", "organisations"]
+    kind: ImportKind
     dry_run: bool
     atomic: bool
-    state: Literal["running", "finished", "failed"]
+    state: ImportState
     total_rows: int
     processed_rows: int
     accepted: int
@@ -88,7 +89,7 @@ async def imports_create(
     response: Response,
     background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX.")],
-    kind: Literal["members", "organisations"],
+    kind: ImportKind,
     dry_run: bool = False,
     atomic: bool = False,
 ) -> ImportJobRead:
@@ -125,9 +126,7 @@ async def imports_create(
 
 
 @router.get("/imports/template", name="imports_template")
-async def imports_template(
-    kind: Literal["members", "organisations"], principal: PrincipalDep
-) -> Response:
+async def imports_template(kind: ImportKind, principal: PrincipalDep) -> Response:
     """A CSV template with the documented Chinese headers (English field names work too)."""
     return Response(
         service.template(kind),
@@ -151,7 +150,7 @@ async def imports_get(
 async def exports_get(
     session: SessionDep,
     principal: PrincipalDep,
-    kind: Literal["members", "organisations"],
+    kind: ImportKind,
     within: uuid.UUID | None = None,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
 ) -> StreamingResponse:

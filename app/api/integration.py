@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.api.common import API_PREFIX, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep
+from app.models.enums import DeliveryState
 from app.schemas.common import InputModel
 from app.services import changes, organisations
 from app.services import webhooks as service
@@ -84,7 +85,7 @@ class DeliveryRead(BaseModel):
     event_id: int
     event_type: str
     resource_id: uuid.UUID
-    state: Literal["pending", "delivered", "failed"]
+    state: DeliveryState
     attempts: int
     last_status: int | None
     last_error: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Query, Response, status
 
@@ -19,6 +19,7 @@ from app.api.common import (
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
+from app.models.enums import MeetingState, MeetingType
 from app.models.meeting import Meeting
 from app.schemas.common import Page
 from app.schemas.meetings import (
@@ -30,7 +31,6 @@ from app.schemas.meetings import (
     MeetingCreate,
     MeetingRead,
     MeetingSummary,
-    MeetingType,
     MeetingUpdate,
     MemberMeetings,
     VoteCreate,
@@ -108,7 +108,7 @@ async def meetings_list(
     within: uuid.UUID | None = None,
     org_id: uuid.UUID | None = None,
     type: MeetingType | None = None,
-    state: Literal["planned", "finalized"] | None = None,
+    state: MeetingState | None = None,
     held_from: date | None = None,
     held_to: date | None = None,
     limit: LimitQuery = None,

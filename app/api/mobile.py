@@ -10,15 +10,14 @@ from fastapi import Response, status
 from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
 from app.api.routing import replica_read
+from app.models.enums import ContactState, EpisodeState
 from app.models.mobile import MobileEpisode
 from app.schemas.common import Page
 from app.schemas.mobile import (
     CheckInCreate,
     CheckInRead,
-    ContactState,
     EpisodeDetail,
     EpisodeRead,
-    EpisodeState,
     InflowCreate,
     MobileStats,
     OutflowCreate,

@@ -19,13 +19,13 @@ from app.api.common import (
 from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
 from app.errors import NotFound
+from app.models.enums import EntryState
 from app.schemas.common import Page
 from app.schemas.points import (
     BalanceRead,
     EntryCreate,
     EntryDecision,
     EntryRead,
-    EntryState,
     GradesConfirm,
     GradesConfirmed,
     Ranking,

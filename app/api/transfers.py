@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query, Response, status
 
 from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.models.enums import TransferState
 from app.models.organisation import Organisation
 from app.schemas.common import Page
 from app.schemas.transfers import (
@@ -74,9 +75,7 @@ async def transfers_list(
     principal: PrincipalDep,
     as_of: AsOfDep,
     within: uuid.UUID | None = None,
-    state: Annotated[
-        Literal["pending", "accepted", "rejected", "cancelled"] | None, Query()
-    ] = None,
+    state: Annotated[TransferState | None, Query()] = None,
     overdue: bool | None = None,
     limit: LimitQuery = None,
     cursor: CursorQuery = None,

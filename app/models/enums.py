@@ -64,3 +64,141 @@ class LeaderRole(StrEnum):
     propaganda_member = "propaganda_member"  # 宣传委员
     discipline_member = "discipline_member"  # 纪检委员
     committee_member = "committee_member"  # 委员
+
+
+class MeetingType(StrEnum):
+    general_meeting = "general_meeting"  # 支部党员大会
+    committee_meeting = "committee_meeting"  # 支委会
+    group_meeting = "group_meeting"  # 党小组会
+    party_lecture = "party_lecture"  # 党课
+    theme_day = "theme_day"  # 主题党日
+    life_meeting = "life_meeting"  # 组织生活会
+    democratic_review = "democratic_review"  # 民主评议党员
+
+
+class MeetingState(StrEnum):
+    planned = "planned"
+    finalized = "finalized"  # 归档: locked, corrected only by amendments
+
+
+class Presence(StrEnum):
+    present = "present"  # 出席
+    excused = "excused"  # 请假
+    absent = "absent"  # 缺席
+
+
+class VoteKind(StrEnum):
+    decision = "decision"  # 决议
+    election = "election"  # 选举
+
+
+class GridKind(StrEnum):
+    urban = "urban"
+    rural = "rural"
+
+
+class CommunityReportState(StrEnum):
+    active = "active"
+    ended = "ended"
+
+
+class ReviewStatus(StrEnum):
+    passed = "passed"
+    failed = "failed"
+
+
+class ServiceRecordState(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    rejected = "rejected"
+
+
+class TransferState(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+class ReliefKind(StrEnum):
+    reduction = "reduction"  # 减交
+    exemption = "exemption"  # 免交
+
+
+class ImportKind(StrEnum):
+    members = "members"
+    organisations = "organisations"
+
+
+class ImportState(StrEnum):
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+
+
+class PointCategory(StrEnum):
+    base = "base"  # 基础分
+    bonus = "bonus"  # 加分
+    deduction = "deduction"  # 扣分
+
+
+class EntryState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    reversed = "reversed"
+
+
+class EntrySource(StrEnum):
+    manual = "manual"
+    claim = "claim"
+    meeting = "meeting"
+    service = "service"
+    reversal = "reversal"
+
+
+class Grade(StrEnum):
+    excellent = "excellent"  # 优秀
+    qualified = "qualified"  # 合格
+    basically_qualified = "basically_qualified"  # 基本合格
+    unqualified = "unqualified"  # 不合格
+
+
+class EpisodeState(StrEnum):
+    registered = "registered"  # 已流出登记
+    hosted = "hosted"  # 流入地已接收
+    returned = "returned"  # 已返回
+    transferred = "transferred"  # 已转出组织关系
+
+
+class CheckInKind(StrEnum):
+    report = "report"
+    study = "study"
+    service = "service"
+
+
+class ReportedBy(StrEnum):
+    member = "member"
+    home = "home"
+    host = "host"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
+    """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
+    values = ",".join(f"'{v.value}'" for v in vocabulary)
+    check = f"{column} IN ({values})"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+class ContactState(StrEnum):
+    """Worked out from the last check-in, never stored (失联 after the policy's months)."""
+
+    on_track = "on_track"
+    overdue = "overdue"
+    lost_contact = "lost_contact"

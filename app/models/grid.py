@@ -22,6 +22,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
+from app.models.enums import (
+    CommunityReportState,
+    GridKind,
+    ReviewStatus,
+    ServiceRecordState,
+    one_of,
+)
 
 
 class Grid(UUIDPk, Versioned, Timestamped, Base):
@@ -46,7 +53,7 @@ class Grid(UUIDPk, Versioned, Timestamped, Base):
     )
 
     __table_args__ = (
-        CheckConstraint("kind IN ('urban','rural')", name="kind_known"),
+        CheckConstraint(one_of("kind", GridKind), name="kind_known"),
         CheckConstraint("households >= 0 AND population >= 0", name="counts_positive"),
         Index("ix_grids_org_path", "org_path", postgresql_ops={"org_path": "text_pattern_ops"}),
     )
@@ -87,10 +94,8 @@ class CommunityReport(UUIDPk, Versioned, Timestamped, Base):
     reviewed_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
-        CheckConstraint("state IN ('active','ended')", name="state_known"),
-        CheckConstraint(
-            "review_status IS NULL OR review_status IN ('passed','failed')", name="review_known"
-        ),
+        CheckConstraint(one_of("state", CommunityReportState), name="state_known"),
+        CheckConstraint(one_of("review_status", ReviewStatus, nullable=True), name="review_known"),
         Index(
             "uq_community_reports_one_active",
             "member_id",
@@ -130,6 +135,6 @@ class ServiceRecord(UUIDPk, Base):
     )
 
     __table_args__ = (
-        CheckConstraint("state IN ('pending','confirmed','rejected')", name="state_known"),
+        CheckConstraint(one_of("state", ServiceRecordState), name="state_known"),
         CheckConstraint("tenths > 0 AND tenths <= 240", name="tenths_range"),
     )

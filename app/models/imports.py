@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UUIDPk, org_path_column
+from app.models.enums import ImportKind, ImportState, one_of
 
 
 class ImportJob(UUIDPk, Base):
@@ -37,6 +38,6 @@ class ImportJob(UUIDPk, Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        CheckConstraint("kind IN ('members','organisations')", name="kind_known"),
-        CheckConstraint("state IN ('running','finished','failed')", name="state_known"),
+        CheckConstraint(one_of("kind", ImportKind), name="kind_known"),
+        CheckConstraint(one_of("state", ImportState), name="state_known"),
     )

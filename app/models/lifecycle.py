@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
+from app.models.enums import ReliefKind, TransferState, one_of
 
 
 class MemberTransition(UUIDPk, Base):
@@ -71,9 +72,7 @@ class Transfer(UUIDPk, Versioned, Timestamped, Base):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('pending','accepted','rejected','cancelled')", name="state_known"
-        ),
+        CheckConstraint(one_of("state", TransferState), name="state_known"),
         Index(
             "uq_transfers_one_pending_per_member",
             "member_id",
@@ -104,7 +103,7 @@ class DuesRelief(UUIDPk, Timestamped, Base):
     approved_by: Mapped[uuid.UUID | None] = mapped_column()
 
     __table_args__ = (
-        CheckConstraint("kind IN ('reduction','exemption')", name="kind_known"),
+        CheckConstraint(one_of("kind", ReliefKind), name="kind_known"),
         CheckConstraint("to_month >= from_month", name="month_order"),
         CheckConstraint(
             "(kind = 'reduction') = (monthly_fen IS NOT NULL)", name="reduction_has_amount"

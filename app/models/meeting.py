@@ -22,11 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
-
-MEETING_TYPES_SQL = (
-    "'general_meeting','committee_meeting','group_meeting','party_lecture',"
-    "'theme_day','life_meeting','democratic_review'"
-)
+from app.models.enums import MeetingState, MeetingType, Presence, VoteKind, one_of
 
 
 class Meeting(UUIDPk, Versioned, Timestamped, Base):
@@ -51,8 +47,8 @@ class Meeting(UUIDPk, Versioned, Timestamped, Base):
     finalized_by: Mapped[uuid.UUID | None] = mapped_column()
 
     __table_args__ = (
-        CheckConstraint(f"type IN ({MEETING_TYPES_SQL})", name="type_known"),
-        CheckConstraint("state IN ('planned','finalized')", name="state_known"),
+        CheckConstraint(one_of("type", MeetingType), name="type_known"),
+        CheckConstraint(one_of("state", MeetingState), name="state_known"),
         Index(
             "ix_meetings_org_path_held_on",
             "org_path",
@@ -80,9 +76,7 @@ class MeetingAttendee(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
-        CheckConstraint(
-            "presence IS NULL OR presence IN ('present','excused','absent')", name="presence_known"
-        ),
+        CheckConstraint(one_of("presence", Presence, nullable=True), name="presence_known"),
         CheckConstraint(
             "presence IS DISTINCT FROM 'excused' OR reason IS NOT NULL", name="excuse_reason"
         ),
@@ -116,7 +110,7 @@ class MeetingVote(UUIDPk, Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
 
-    __table_args__ = (CheckConstraint("kind IN ('decision','election')", name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", VoteKind), name="kind_known"),)
 
 
 class MeetingAmendment(UUIDPk, Base):

@@ -19,10 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
+from app.models.enums import Gender, MemberCategory, MemberStatus, one_of
 
-MEMBER_STATUSES_SQL = (
-    "'applicant','activist','candidate','probationary','full','suspended','left','deceased'"
-)
 MEMBER_CATEGORIES_SQL = (
     "'employed','retired','self_employed','farmer','student','unemployed','other'"
 )
@@ -71,9 +69,9 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(f"status IN ({MEMBER_STATUSES_SQL})", name="status_known"),
-        CheckConstraint(f"category IN ({MEMBER_CATEGORIES_SQL})", name="category_known"),
-        CheckConstraint("gender IN ('male','female')", name="gender_known"),
+        CheckConstraint(one_of("status", MemberStatus), name="status_known"),
+        CheckConstraint(one_of("category", MemberCategory), name="category_known"),
+        CheckConstraint(one_of("gender", Gender), name="gender_known"),
         CheckConstraint("dues_base_fen IS NULL OR dues_base_fen >= 0", name="dues_base_positive"),
         # Default operator class on a "C"-collated column: serves `org_path LIKE 'prefix%'`
         # and `ORDER BY org_path, id`, so a page of a subtree stops after the page.

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
+from app.models.enums import CheckInKind, EpisodeState, ReportedBy, one_of
 
 
 class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
@@ -51,9 +52,7 @@ class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
     last_contact_on: Mapped[date] = mapped_column(Date, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('registered','hosted','returned','transferred')", name="state_known"
-        ),
+        CheckConstraint(one_of("state", EpisodeState), name="state_known"),
         CheckConstraint("destination_area ~ '^[1-8][0-9]{5}$'", name="area_code_form"),
         Index(
             "uq_mobile_episodes_one_open_per_member",
@@ -92,7 +91,7 @@ class MobileCheckIn(UUIDPk, Base):
     )
 
     __table_args__ = (
-        CheckConstraint("kind IN ('report','study','service')", name="kind_known"),
-        CheckConstraint("reported_by IN ('member','home','host')", name="reporter_known"),
+        CheckConstraint(one_of("kind", CheckInKind), name="kind_known"),
+        CheckConstraint(one_of("reported_by", ReportedBy), name="reporter_known"),
         CheckConstraint("area IS NULL OR area ~ '^[1-8][0-9]{5}$'", name="area_code_form"),
     )

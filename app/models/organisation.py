@@ -19,11 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
-
-ORG_TYPES_SQL = (
-    "'committee','working_committee','general_branch','branch',"
-    "'joint_branch','temporary_branch','group'"
-)
+from app.models.enums import OrgType, one_of
 
 
 class Organisation(UUIDPk, Versioned, Timestamped, Base):
@@ -47,7 +43,7 @@ class Organisation(UUIDPk, Versioned, Timestamped, Base):
     dissolved_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
-        CheckConstraint(f"type IN ({ORG_TYPES_SQL})", name="type_known"),
+        CheckConstraint(one_of("type", OrgType), name="type_known"),
         CheckConstraint("unit_category BETWEEN 1 AND 9", name="unit_category_range"),
         # Default operator class on a "C"-collated column: serves both the subtree
         # `LIKE 'prefix%'` and tree order (ORDER BY path), so pages stop early.

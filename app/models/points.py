@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
+from app.models.enums import EntrySource, EntryState, Grade, PointCategory, one_of
 
 
 class PointScheme(UUIDPk, Versioned, Timestamped, Base):
@@ -68,7 +69,7 @@ class PointRule(UUIDPk, Versioned, Timestamped, Base):
 
     __table_args__ = (
         UniqueConstraint("org_id", "code", name="uq_point_rules_org_code"),
-        CheckConstraint("category IN ('base','bonus','deduction')", name="category_known"),
+        CheckConstraint(one_of("category", PointCategory), name="category_known"),
         CheckConstraint("points > 0", name="points_positive"),
         CheckConstraint("cap_month IS NULL OR cap_month > 0", name="cap_month_positive"),
         CheckConstraint("cap_year IS NULL OR cap_year > 0", name="cap_year_positive"),
@@ -122,12 +123,8 @@ class PointEntry(UUIDPk, Timestamped, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('pending','approved','rejected','reversed')", name="state_known"
-        ),
-        CheckConstraint(
-            "source IN ('manual','claim','meeting','service','reversal')", name="source_known"
-        ),
+        CheckConstraint(one_of("state", EntryState), name="state_known"),
+        CheckConstraint(one_of("source", EntrySource), name="source_known"),
         Index("ix_point_entries_member_year", "member_id", "year", "state"),
         Index(
             "ix_point_entries_org_path_year",
@@ -156,7 +153,7 @@ class ReviewGrade(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "grade IN ('excellent','qualified','basically_qualified','unqualified')",
+            one_of("grade", Grade),
             name="grade_known",
         ),
     )

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, Versioned
+from app.models.enums import Role, one_of
 
 
 class User(UUIDPk, Versioned, Timestamped, Base):
@@ -27,7 +28,7 @@ class User(UUIDPk, Versioned, Timestamped, Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('system_admin','org_admin','branch_secretary','member','auditor')",
+            one_of("role", Role),
             name="role_known",
         ),
         CheckConstraint("role <> 'member' OR member_id IS NOT NULL", name="member_bound"),

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, org_path_column
+from app.models.enums import DeliveryState, one_of
 
 
 class WebhookSubscription(UUIDPk, Timestamped, Base):
@@ -64,7 +65,7 @@ class WebhookDelivery(UUIDPk, Base):
 
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_sub_event"),
-        CheckConstraint("state IN ('pending','delivered','failed')", name="state_known"),
+        CheckConstraint(one_of("state", DeliveryState), name="state_known"),
         Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
         Index(
             "ix_webhook_deliveries_order", "subscription_id", "resource_id", "seq_xact", "event_id"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.models.enums import MemberCategory
+from app.models.enums import MemberCategory, ReliefKind
 from app.schemas.common import InputModel
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -24,7 +23,7 @@ class Assessment(BaseModel):
     amount_fen: int
     due: bool
     note: str | None
-    relief: Literal["reduction", "exemption"] | None
+    relief: ReliefKind | None
 
 
 class PaymentCreate(InputModel):
@@ -43,7 +42,7 @@ class PaymentRead(BaseModel):
 
 
 class ReliefCreate(InputModel):
-    kind: Literal["reduction", "exemption"]
+    kind: ReliefKind
     monthly_fen: int | None = Field(default=None, ge=0, description="Reduced amount (reduction).")
     from_month: str = Field(pattern=MONTH)
     to_month: str = Field(pattern=MONTH)
@@ -54,7 +53,7 @@ class ReliefCreate(InputModel):
 class ReliefRead(BaseModel):
     id: uuid.UUID
     member_id: uuid.UUID
-    kind: Literal["reduction", "exemption"]
+    kind: ReliefKind
     monthly_fen: int | None
     from_month: str
     to_month: str

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.models.enums import CommunityReportState, GridKind, ReviewStatus, ServiceRecordState
 from app.schemas.common import InputModel
 
 
@@ -20,7 +20,7 @@ class Building(BaseModel):
 class GridCreate(InputModel):
     code: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["urban", "rural"]
+    kind: GridKind
     org_id: uuid.UUID = Field(description="The community-level organisation the grid belongs to.")
     covering_org_id: uuid.UUID | None = None
     boundary: str | None = Field(default=None, max_length=1000)
@@ -44,7 +44,7 @@ class GridRead(BaseModel):
     id: uuid.UUID
     code: str
     name: str
-    kind: Literal["urban", "rural"]
+    kind: GridKind
     org_id: uuid.UUID
     covering_org_id: uuid.UUID | None
     boundary: str | None
@@ -92,9 +92,9 @@ class ReportRead(BaseModel):
     member_id: uuid.UUID
     community_org_id: uuid.UUID
     registered_on: date
-    state: Literal["active", "ended"]
+    state: CommunityReportState
     review_year: int | None
-    review_status: Literal["passed", "failed"] | None
+    review_status: ReviewStatus | None
     version: int
 
 
@@ -109,12 +109,12 @@ class ServiceRead(BaseModel):
     occurred_on: date
     hours: Decimal
     description: str
-    state: Literal["pending", "confirmed", "rejected"]
+    state: ServiceRecordState
 
 
 class ReviewCreate(InputModel):
     year: int = Field(ge=2000, le=2100)
-    status: Literal["passed", "failed"]
+    status: ReviewStatus
 
 
 class ReportingSummary(BaseModel):

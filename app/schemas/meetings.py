@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.models.enums import MemberStatus
+from app.models.enums import MeetingState, MeetingType, MemberStatus, Presence, VoteKind
 from app.schemas.common import InputModel
-
-
-class MeetingType(StrEnum):
-    general_meeting = "general_meeting"  # 支部党员大会
-    committee_meeting = "committee_meeting"  # 支委会
-    group_meeting = "group_meeting"  # 党小组会
-    party_lecture = "party_lecture"  # 党课
-    theme_day = "theme_day"  # 主题党日
-    life_meeting = "life_meeting"  # 组织生活会
-    democratic_review = "democratic_review"  # 民主评议党员
-
-
-Presence = Literal["present", "excused", "absent"]
 
 
 class MeetingCreate(InputModel):
@@ -64,7 +50,7 @@ class AttendanceRead(BaseModel):
 
 
 class VoteCreate(InputModel):
-    kind: Literal["decision", "election"]
+    kind: VoteKind
     subject: str = Field(min_length=1, max_length=500)
     ayes: int = Field(ge=0)
     nays: int = Field(ge=0)
@@ -78,7 +64,7 @@ class VoteCreate(InputModel):
 
 class VoteRead(BaseModel):
     id: uuid.UUID
-    kind: Literal["decision", "election"]
+    kind: VoteKind
     subject: str
     ayes: int
     nays: int
@@ -119,7 +105,7 @@ class MeetingRead(BaseModel):
     recorder_id: uuid.UUID | None
     minutes: str | None = Field(description="As finalized: amendments never overwrite it.")
     resolutions: str | None
-    state: Literal["planned", "finalized"]
+    state: MeetingState
     finalized_at: datetime | None
     attendance: list[AttendanceRead]
     votes: list[VoteRead]
@@ -134,7 +120,7 @@ class MeetingSummary(BaseModel):
     type: MeetingType
     held_on: date
     topic: str
-    state: Literal["planned", "finalized"]
+    state: MeetingState
     version: int
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.models.enums import CheckInKind, ContactState, EpisodeState, ReportedBy
 from app.schemas.common import InputModel
 from app.schemas.transfers import OrgRef
 
 AREA = r"^\d{6}$"
-EpisodeState = Literal["registered", "hosted", "returned", "transferred"]
-ContactState = Literal["on_track", "overdue", "lost_contact"]
 
 
 class OutflowCreate(InputModel):
@@ -40,7 +38,7 @@ class ReturnCreate(InputModel):
 
 
 class CheckInCreate(InputModel):
-    kind: Literal["report", "study", "service"]
+    kind: CheckInKind
     occurred_on: date
     note: str | None = Field(default=None, max_length=1000)
     area: str | None = Field(default=None, pattern=AREA, description="Only with consent.")
@@ -48,11 +46,11 @@ class CheckInCreate(InputModel):
 
 class CheckInRead(BaseModel):
     id: uuid.UUID
-    kind: Literal["report", "study", "service"]
+    kind: CheckInKind
     occurred_on: date
     note: str | None
     area: str | None
-    reported_by: Literal["member", "home", "host"]
+    reported_by: ReportedBy
 
 
 class EpisodeRead(BaseModel):

@@ -8,12 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.models.enums import EntryState, Grade, PointCategory
 from app.schemas.common import InputModel
 
-Category = Literal["base", "bonus", "deduction"]
-EntryState = Literal["pending", "approved", "rejected", "reversed"]
 Trigger = Literal["meeting.present", "meeting.absent", "service.hours"]
-Grade = Literal["excellent", "qualified", "basically_qualified", "unqualified"]
 
 
 class GradeBand(BaseModel):
@@ -41,7 +39,7 @@ class RuleCreate(InputModel):
     org_id: uuid.UUID
     code: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
     name: str = Field(min_length=1, max_length=200)
-    category: Category
+    category: PointCategory
     points: int = Field(gt=0, le=1000, description="Magnitude; deductions subtract it.")
     cap_month: int | None = Field(default=None, gt=0)
     cap_year: int | None = Field(default=None, gt=0)
@@ -69,7 +67,7 @@ class RuleRead(BaseModel):
     parent_rule_id: uuid.UUID | None
     code: str
     name: str
-    category: Category
+    category: PointCategory
     points: int
     cap_month: int | None
     cap_year: int | None
@@ -100,7 +98,7 @@ class EntryRead(BaseModel):
     member_id: uuid.UUID
     rule_id: uuid.UUID
     rule_version: int
-    category: Category
+    category: PointCategory
     points: int
     occurred_on: date
     source: str

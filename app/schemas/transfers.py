@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.models.enums import TransferState
 from app.schemas.common import InputModel
 
 
@@ -39,7 +39,7 @@ class TransferRead(BaseModel):
     member_name: str
     from_org: OrgRef
     to_org: OrgRef
-    state: Literal["pending", "accepted", "rejected", "cancelled"]
+    state: TransferState
     reason: str
     dues_paid_until: str | None = Field(description="Month (YYYY-MM) dues are paid up to.")
     overdue: bool = Field(description="Pending longer than the policy allows (default 3 months).")
