@@ -856,7 +856,7 @@ CONSTRAINT_REFUSALS: dict[str, Refusal] = {
     "uq_grids_code": Refusal(E.grid_code_taken),
     "uq_point_rules_org_code": Refusal(E.points_rule_code_taken),
     "uq_point_schemes_org_year": Refusal(E.points_scheme_set_concurrently),
-    "uq_point_entries_source_key": Refusal(E.points_source_key_used),
+    "uq_point_entries_member_id_source_key": Refusal(E.points_source_key_used),
     "uq_organisation_leaders_current_secretary": Refusal(E.leader_secretary_exists),
     "uq_transfers_one_pending_per_member": Refusal(E.transfer_already_pending),
     "uq_mobile_episodes_one_open_per_member": Refusal(E.mobile_already_open),

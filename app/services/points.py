@@ -347,8 +347,9 @@ async def create_entry(
     """Award or deduct points (积分登记), or claim them for yourself (申报).
 
     An administrator's entry is approved at once; a member's own claim waits for
-    approval by their branch secretary or above. The same `source_key` never scores
-    twice: a retry returns the existing entry (created=False), also under concurrency.
+    approval by their branch secretary or above. The same `source_key` never scores a
+    member twice: a retry returns the existing entry (created=False), also under
+    concurrency; keys are the member's own, other members may use the same.
     Caps per month and per year are enforced when an entry is approved.
     """
     claim = principal.role is Role.member
@@ -385,13 +386,16 @@ ENTRY_COLUMNS = (
     "id, member_id, org_path, rule_id, rule_version, category, points, occurred_on, source, "
     "source_key, state, note, evidence, decision_reason, reverses_entry_id, created_at"
 )
-_ENTRY_BY_SOURCE_SQL = f"SELECT {ENTRY_COLUMNS} FROM point_entries WHERE source_key = $1"  # noqa: S608  # constant columns
-# ON CONFLICT: a concurrent retry with the same source key inserted first.
+_ENTRY_BY_SOURCE_SQL = (
+    f"SELECT {ENTRY_COLUMNS} FROM point_entries WHERE member_id = $1 AND source_key = $2"  # noqa: S608  # constant columns
+)
+# ON CONFLICT: a concurrent retry with the same member and source key inserted first.
 _INSERT_ENTRY_SQL = (
     "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
     "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
     "decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-    f"$14, $15, $16, $17) ON CONFLICT (source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+    f"$14, $15, $16, $17) ON CONFLICT (member_id, source_key) DO NOTHING "
+    f"RETURNING {ENTRY_COLUMNS}"
 )
 
 
@@ -409,10 +413,10 @@ async def _append(
     locked: bool = False,
 ) -> tuple[Mapping[str, Any], bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
-    it is new (False: the source key had already scored, the existing line).
+    it is new (False: the source key had already scored this member, the existing line).
     `locked`: the caller already holds the member's row lock."""
     actor = principal.user_id if principal else None
-    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
     if existing is not None:
         return _same_source(existing, req), False
     if approve and not locked:
@@ -450,7 +454,7 @@ async def _append(
         decided_at,
     )
     if entry is None:
-        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
+        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
         assert existing is not None
         return _same_source(existing, req), False
     await changes.record_created(session, PointEntry, [entry])
@@ -467,9 +471,10 @@ async def _append(
 
 
 def _same_source(existing: Mapping[str, Any], req: EntryRequest) -> Mapping[str, Any]:
-    if existing["member_id"] != req.member_id or existing["rule_id"] != req.rule_id:
+    """The member's entry from this source: a replay of it, or 409 for another rule."""
+    if existing["rule_id"] != req.rule_id:
         raise Conflict(
-            ErrorCode.points_source_key_used, "this source key scored another member or rule"
+            ErrorCode.points_source_key_used, "this source key scored the member by another rule"
         )
     return existing
 

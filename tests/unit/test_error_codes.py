@@ -127,7 +127,7 @@ def test_every_mapped_constraint_exists_in_the_schema():
     for table in Base.metadata.tables.values():
         constraints |= {str(c.name) for c in table.constraints}
     assert set(CONSTRAINT_REFUSALS) - constraints == set()
-    assert "uq_point_entries_source_key" in CONSTRAINT_REFUSALS
+    assert "uq_point_entries_member_id_source_key" in CONSTRAINT_REFUSALS
     for refusal in CONSTRAINT_REFUSALS.values():
         assert refusal.code is not ErrorCode.conflict_integrity
 
