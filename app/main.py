@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from asyncpg import PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -19,7 +20,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -45,7 +46,7 @@ from app.api import (
 from app.api.common import API_PREFIX
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
-from app.errors import MESSAGES, DangjianError, message
+from app.errors import DangjianError, ErrorCode, database_error
 from app.logging import configure_logging, request_id_var
 from app.schemas.common import Problem
 from app.services.users import bootstrap_admin
@@ -81,7 +82,7 @@ def _language(request: Request) -> str:
 def problem_response(
     request: Request,
     status: int,
-    code: str,
+    code: ErrorCode,
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
@@ -89,15 +90,19 @@ def problem_response(
     lang = _language(request)
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
-        "title": message(code, lang),
+        "title": code.message(lang),
         "status": status,
-        "detail": detail or message(code, lang),
+        "detail": detail or code.message(lang),
         "code": code,
         "instance": request.url.path,
     }
     if errors is not None:
+        # A field's own code (ours, or the validator's `value.*`) keeps its message
+        # unless the catalogue has it in the caller's language.
         body["errors"] = [
-            {**e, "message": message(e["code"], lang)} if e["code"] in MESSAGES else e
+            {**e, "message": known.message(lang)}
+            if (known := ErrorCode.known(e["code"])) is not None
+            else e
             for e in errors
         ]
     return OrjsonResponse(
@@ -131,34 +136,42 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             request,
             422,
-            "request.malformed" if malformed else "request.validation_failed",
+            ErrorCode.request_malformed if malformed else ErrorCode.request_validation_failed,
             "; ".join(f"{e['field']}: {e['message']}" for e in errors),
             errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(
-            exc.status_code, "request.malformed"
-        )
+        code = {
+            404: ErrorCode.request_not_found,
+            405: ErrorCode.request_method_not_allowed,
+        }.get(exc.status_code, ErrorCode.request_malformed)
         return problem_response(
             request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
         )
 
     @app.exception_handler(StaleDataError)
     async def stale(request: Request, exc: StaleDataError) -> Response:
-        return problem_response(request, 409, "conflict.concurrent_update")
+        return problem_response(request, 409, ErrorCode.conflict_concurrent_update)
 
-    @app.exception_handler(IntegrityError)
-    async def integrity(request: Request, exc: IntegrityError) -> Response:
-        # Services check rules first; this catches the race the database settled.
-        log.info("integrity conflict", extra={"error": str(exc.orig)})
-        return problem_response(request, 409, "conflict.concurrent_update")
+    async def database(request: Request, exc: Exception) -> Response:
+        # Services check rules first; this answers what the database refused past them
+        # (a race, a named constraint), through SQLAlchemy or on the driver connection.
+        error = database_error(exc)
+        if error is None:
+            log.exception("database error")
+            return problem_response(request, 500, ErrorCode.internal_error)
+        log.info("database refused a write", extra={"error": str(exc), "code": error.code})
+        return problem_response(request, error.status, error.code, errors=error.errors)
+
+    app.add_exception_handler(DBAPIError, database)
+    app.add_exception_handler(PostgresError, database)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error")
-        return problem_response(request, 500, "internal.error")
+        return problem_response(request, 500, ErrorCode.internal_error)
 
 
 class RequestContextMiddleware:
@@ -230,6 +243,10 @@ def _custom_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         )
         for name, sub in components["Problem"].pop("$defs", {}).items():
             components.setdefault(name, sub)
+        # The catalogue: each code's zh-CN and en title, in the order of the enum's values.
+        components["ErrorCode"]["x-enum-descriptions"] = [
+            f"{code.zh} / {code.en}" for code in ErrorCode
+        ]
         for path, ops in schema.get("paths", {}).items():
             post = ops.get("post")
             if post is None or path.startswith(f"{API_PREFIX}/auth/"):
@@ -380,7 +397,9 @@ def _install_ops(app: FastAPI) -> None:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver or network failure means "not ready"
             log.warning("database unreachable", extra={"error": str(exc)})
-            return problem_response(request, 503, "ops.database_unreachable", str(exc)[:200])
+            return problem_response(
+                request, 503, ErrorCode.ops_database_unreachable, str(exc)[:200]
+            )
         return OrjsonResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["operations"], name="ops_metrics", include_in_schema=True)

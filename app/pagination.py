@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import db
-from app.errors import Unprocessable
+from app.errors import ErrorCode, Unprocessable
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -61,7 +61,7 @@ def parse_sort(
         if column is None:
             raise Unprocessable.field(
                 "sort",
-                "pagination.sort_invalid",
+                ErrorCode.pagination_sort_invalid,
                 f"unknown sort field {name!r}; use {sorted(allowed)}",
             )
         keys.append(SortKey(name, column, descending))
@@ -111,7 +111,9 @@ def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
         return [_decode_value(v) for v in payload["v"]]
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
         raise Unprocessable.field(
-            "cursor", "pagination.cursor_invalid", "the cursor is invalid or for another sort"
+            "cursor",
+            ErrorCode.pagination_cursor_invalid,
+            "the cursor is invalid or for another sort",
         ) from exc
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
-from app.errors import PreconditionFailed, Unauthorized
+from app.errors import ErrorCode, PreconditionFailed, Unauthorized
 from app.security.scope import Principal
 from app.services import auth as auth_service
 
@@ -77,7 +77,7 @@ def check_if_match(if_match: str | None, version: int) -> None:
     for candidate in candidates:
         if candidate.removeprefix("W/").strip('"') == str(version):
             return
-    raise PreconditionFailed("precondition.failed", headers={"ETag": f'"{version}"'})
+    raise PreconditionFailed(ErrorCode.precondition_failed, headers={"ETag": f'"{version}"'})
 
 
 async def get_as_of(

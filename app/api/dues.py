@@ -10,7 +10,7 @@ from fastapi import Query, Response, status
 
 from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
-from app.errors import Unprocessable
+from app.errors import ErrorCode, Unprocessable
 from app.pagination import clamp_limit
 from app.schemas.dues import (
     ArrearsPage,
@@ -127,7 +127,7 @@ def _decode_after(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable.field("cursor", "pagination.cursor_invalid") from exc
+        raise Unprocessable.field("cursor", ErrorCode.pagination_cursor_invalid) from exc
 
 
 @router.get(

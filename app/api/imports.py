@@ -14,7 +14,7 @@ from sqlalchemy import update
 from app.api.common import API_PREFIX, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep
 from app.db import get_sessionmaker
-from app.errors import NotFound
+from app.errors import ErrorCode, NotFound
 from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportJob
 from app.security.scope import Principal, in_scope
@@ -96,7 +96,9 @@ async def imports_create(
     service.require_importer(principal)
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
-        raise service.ImportFileError.field("file", "import.file_too_large", "50 MB at most")
+        raise service.ImportFileError.field(
+            "file", ErrorCode.import_file_too_large, "50 MB at most"
+        )
     records = list(service._records(kind, service.read_table(file.filename or "", content)))
     job = ImportJob(
         kind=kind,
@@ -142,7 +144,7 @@ async def imports_get(
     """An import job's progress and row-level report."""
     job = await session.get(ImportJob, job_id)
     if job is None or not in_scope(principal, job.org_path):
-        raise NotFound("import.not_found")
+        raise NotFound(ErrorCode.import_not_found)
     return ImportJobRead.model_validate(job, from_attributes=True)
 
 

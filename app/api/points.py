@@ -18,7 +18,7 @@ from app.api.common import (
 )
 from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
-from app.errors import NotFound
+from app.errors import ErrorCode, NotFound
 from app.models.enums import EntryState
 from app.schemas.common import Page
 from app.schemas.points import (
@@ -77,7 +77,7 @@ async def points_scheme_get(
     org = await organisations.get_visible(session, principal, org_id)
     scheme = await service.scheme_for(session, org.path, year or today.year)
     if scheme is None:
-        raise NotFound("points.scheme_not_found")
+        raise NotFound(ErrorCode.points_scheme_not_found)
     return SchemeRead.model_validate(scheme, from_attributes=True)
 
 

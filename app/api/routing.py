@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.config import get_settings
 from app.db import get_replica_sessionmaker, get_sessionmaker
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, decode_access_token
 from app.services import audit
@@ -99,7 +99,9 @@ async def _run_idempotent(
     (an error), the claim is free again and the retry runs afresh.
     """
     if not 1 <= len(key) <= 255:
-        raise Unprocessable.field("Idempotency-Key", "idempotency.key_invalid", "1-255 characters")
+        raise Unprocessable.field(
+            "Idempotency-Key", ErrorCode.idempotency_key_invalid, "1-255 characters"
+        )
     session = request.state.db
     body = await request.body()
     fingerprint = _request_hash(request, body)
@@ -126,9 +128,9 @@ async def _run_idempotent(
             )
         )
         if stored is None or stored.status_code == 0:
-            raise Conflict("idempotency.in_progress")
+            raise Conflict(ErrorCode.idempotency_in_progress)
         if stored.request_hash != fingerprint:
-            raise Unprocessable("idempotency.key_reused")
+            raise Unprocessable(ErrorCode.idempotency_key_reused)
         headers = dict(stored.headers)
         headers["idempotent-replayed"] = "true"
         return Response(content=stored.body, status_code=stored.status_code, headers=headers)

@@ -110,7 +110,10 @@ class PointEntry(UUIDPk, Timestamped, Base):
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False)
     year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     source: Mapped[str] = mapped_column(String(16), nullable=False)
-    source_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    # The source of the points (a form's key, a meeting, a service record): unique per
+    # member, so one source never scores the same member twice and a subtree's keys say
+    # nothing about another's.
+    source_key: Mapped[str] = mapped_column(String(200), nullable=False)
     state: Mapped[str] = mapped_column(String(16), nullable=False)
     note: Mapped[str | None] = mapped_column(String(500))
     evidence: Mapped[str | None] = mapped_column(String(500))
@@ -125,6 +128,7 @@ class PointEntry(UUIDPk, Timestamped, Base):
     __table_args__ = (
         CheckConstraint(one_of("state", EntryState), name="state_known"),
         CheckConstraint(one_of("source", EntrySource), name="source_known"),
+        UniqueConstraint("member_id", "source_key"),
         Index("ix_point_entries_member_year", "member_id", "year", "state"),
         Index(
             "ix_point_entries_org_path_year",

@@ -6,6 +6,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.errors import ErrorCode
+
 T = TypeVar("T")
 
 
@@ -32,7 +34,7 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
-    code: str = Field(examples=["member.id_number_invalid"])
+    code: ErrorCode = Field(examples=[ErrorCode.member_id_number_invalid])
     instance: str | None = None
     errors: list[FieldError] | None = None
 

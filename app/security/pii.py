@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.errors import ErrorCode
+
 AES, SM4 = 1, 2
 NONCE_BYTES, TAG_BYTES = 12, 16
 
@@ -28,7 +30,7 @@ class PiiDecryptError(Exception):
 
 
 class PhoneError(ValueError):
-    code = "member.phone_invalid"
+    code = ErrorCode.member_phone_invalid
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

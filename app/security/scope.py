@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.errors import Forbidden
+from app.errors import ErrorCode, Forbidden
 from app.models.enums import Role
 
 T = TypeVar("T", bound=tuple[Any, ...])
@@ -82,7 +82,7 @@ def require_role(principal: Principal, *roles: Role) -> None:
     """403 unless the principal holds one of `roles` (system_admin always may)."""
     if principal.role is Role.system_admin or principal.role in roles:
         return
-    raise Forbidden("auth.forbidden")
+    raise Forbidden(ErrorCode.auth_forbidden)
 
 
 def require_writer(principal: Principal) -> None:

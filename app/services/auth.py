@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock, db
 from app.config import Settings
 from app.db import get_sessionmaker
-from app.errors import TooManyRequests, Unauthorized
+from app.errors import ErrorCode, TooManyRequests, Unauthorized
 from app.models.enums import Role
 from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
 from app.security import tokens
@@ -60,7 +60,7 @@ async def _check_not_locked(session: AsyncSession, username: str, now: datetime)
     throttle = await session.get(LoginThrottle, username)
     if throttle and throttle.locked_until and throttle.locked_until > now:
         retry = int((throttle.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests("auth.locked", headers={"Retry-After": str(retry)})
+        raise TooManyRequests(ErrorCode.auth_locked, headers={"Retry-After": str(retry)})
     return throttle is not None
 
 
@@ -115,7 +115,7 @@ async def login(
         if failures > settings.login_slowdown_after:
             extra = failures - settings.login_slowdown_after
             await asyncio.sleep(settings.login_slowdown_seconds * extra)
-        raise Unauthorized("auth.invalid_credentials")
+        raise Unauthorized(ErrorCode.auth_invalid_credentials)
     assert user is not None
     if had_failures:
         await session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
@@ -134,19 +134,19 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
     now = clock.utcnow()
     stored = await session.get(RefreshToken, _hash_refresh(refresh_token), with_for_update=True)
     if stored is None:
-        raise Unauthorized("auth.refresh_invalid")
+        raise Unauthorized(ErrorCode.auth_refresh_invalid)
     if stored.used_at is not None:
         # A used token presented again means it leaked: end the login for everyone holding
         # it, in a transaction of its own since this request's is rolled back by the 401.
         await _revoke_elsewhere(stored.session_id, now)
-        raise Unauthorized("auth.refresh_invalid")
+        raise Unauthorized(ErrorCode.auth_refresh_invalid)
     auth_session = await session.get(AuthSession, stored.session_id)
     assert auth_session is not None
     if auth_session.revoked_at is not None or stored.expires_at <= now:
-        raise Unauthorized("auth.refresh_invalid")
+        raise Unauthorized(ErrorCode.auth_refresh_invalid)
     user = await session.get(User, auth_session.user_id)
     if user is None or not user.active:
-        raise Unauthorized("auth.refresh_invalid")
+        raise Unauthorized(ErrorCode.auth_refresh_invalid)
     stored.used_at = now
     return await _issue(session, settings, user, auth_session, now)
 
@@ -164,10 +164,10 @@ async def logout(session: AsyncSession, refresh_token: str, principal: Principal
     """Revoke the login the refresh token belongs to; its access tokens stop working too."""
     stored = await session.get(RefreshToken, _hash_refresh(refresh_token))
     if stored is None:
-        raise Unauthorized("auth.refresh_invalid")
+        raise Unauthorized(ErrorCode.auth_refresh_invalid)
     auth_session = await session.get(AuthSession, stored.session_id, with_for_update=True)
     if auth_session is None or auth_session.user_id != principal.user_id:
-        raise Unauthorized("auth.refresh_invalid")
+        raise Unauthorized(ErrorCode.auth_refresh_invalid)
     auth_session.revoked_at = auth_session.revoked_at or clock.utcnow()
 
 

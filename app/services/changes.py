@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app import db
-from app.errors import Unprocessable
+from app.errors import ErrorCode, Unprocessable
 from app.models.grid import Grid
 from app.models.lifecycle import Transfer
 from app.models.meeting import Meeting
@@ -129,7 +129,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, int]:
         xact, event_id = raw.split(".")
         return int(xact), int(event_id)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable.field("since", "pagination.cursor_invalid") from exc
+        raise Unprocessable.field("since", ErrorCode.pagination_cursor_invalid) from exc
 
 
 # Transactions still running in THIS database that already have an id, plus the next id

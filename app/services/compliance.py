@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.errors import Unprocessable
+from app.errors import ErrorCode, Unprocessable
 from app.models.enums import OrgType
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.organisation import Organisation, OrganisationLeader
@@ -57,7 +57,9 @@ class Period:
 
 def period_for(year: int, quarter: int | None, month: int | None) -> Period:
     if quarter is not None and month is not None:
-        raise Unprocessable.field("quarter", "compliance.period_ambiguous", "quarter or month")
+        raise Unprocessable.field(
+            "quarter", ErrorCode.compliance_period_ambiguous, "quarter or month"
+        )
     if quarter is not None:
         start = date(year, 3 * quarter - 2, 1)
         return Period(start, add_months(start, 3), f"{year}-Q{quarter}")

@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, D
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import MemberCategory, MemberStatus, Role
 from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
 from app.models.member import Member
@@ -91,7 +91,9 @@ def parse_month(raw: str, field: str = "month") -> date:
             raise ValueError(raw)
         return date(int(year), int(month), 1)
     except ValueError as exc:
-        raise Unprocessable.field(field, "dues.month_invalid", "months are YYYY-MM") from exc
+        raise Unprocessable.field(
+            field, ErrorCode.dues_month_invalid, "months are YYYY-MM"
+        ) from exc
 
 
 def month_index(day: date) -> int:
@@ -140,7 +142,7 @@ async def assess(
         )
     except DuesBaseMissing as exc:
         raise Conflict(
-            "dues.base_missing", "record the member's declared monthly base (dues_base_fen)"
+            ErrorCode.dues_base_missing, "record the member's declared monthly base (dues_base_fen)"
         ) from exc
     note = None
     due = status in DUE_STATUSES
@@ -191,23 +193,27 @@ async def record_payment(
     require_role(principal, Role.org_admin, Role.branch_secretary)
     org = await session.get(Organisation, member.org_id)
     if org is not None and org.type == "temporary_branch":
-        raise Conflict("dues.temporary_branch", "a temporary branch does not collect dues")
+        raise Conflict(ErrorCode.dues_temporary_branch, "a temporary branch does not collect dues")
     if paid_on > today:
-        raise Unprocessable.field("paid_on", "dues.paid_on_in_future", "paid_on is in the future")
+        raise Unprocessable.field(
+            "paid_on", ErrorCode.dues_paid_on_in_future, "paid_on is in the future"
+        )
     if not months:
-        raise Unprocessable.field("months", "dues.months_empty", "name at least one month")
+        raise Unprocessable.field("months", ErrorCode.dues_months_empty, "name at least one month")
     parsed = sorted({parse_month(m, "months") for m in months})
     if len(parsed) != len(months):
-        raise Unprocessable.field("months", "dues.month_repeated", "a month appears twice")
+        raise Unprocessable.field("months", ErrorCode.dues_month_repeated, "a month appears twice")
     paid_index = month_index(paid_on)
     for month in parsed:
         if month_index(month) > paid_index:
             raise Unprocessable.field(
-                "months", "dues.month_in_future", f"{month:%Y-%m} is after the payment month"
+                "months",
+                ErrorCode.dues_month_in_future,
+                f"{month:%Y-%m} is after the payment month",
             )
         if paid_index - month_index(month) > MAX_BACK_MONTHS:
             raise Conflict(
-                "dues.back_payment_too_old",
+                ErrorCode.dues_back_payment_too_old,
                 f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
             )
     # Lock the member so two payments for the same months cannot both pass the check.
@@ -221,19 +227,19 @@ async def record_payment(
     ).all()
     if already:
         raise Conflict(
-            "dues.month_already_paid",
+            ErrorCode.dues_month_already_paid,
             "already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
         )
     reliefs = await _reliefs(session, member.id)
     assessments = [await assess(session, member, m, reliefs=reliefs) for m in parsed]
     not_due = [a for a in assessments if not a.due]
     if not_due:
-        raise Conflict("dues.month_not_due", f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
+        raise Conflict(ErrorCode.dues_month_not_due, f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
     expected = sum(a.amount_fen for a in assessments)
     if amount_fen != expected:
         raise Unprocessable.field(
             "amount_fen",
-            "dues.amount_mismatch",
+            ErrorCode.dues_amount_mismatch,
             f"the assessment for these months is {expected} fen",
         )
     payment = DuesPayment(
@@ -300,11 +306,13 @@ async def add_relief(
     require_role(principal, Role.org_admin, Role.branch_secretary)
     start, end = parse_month(from_month, "from_month"), parse_month(to_month, "to_month")
     if end < start:
-        raise Unprocessable.field("to_month", "dues.month_order", "to_month is before from_month")
+        raise Unprocessable.field(
+            "to_month", ErrorCode.dues_month_order, "to_month is before from_month"
+        )
     if kind == "reduction" and monthly_fen is None:
-        raise Unprocessable.field("monthly_fen", "dues.reduction_amount_missing")
+        raise Unprocessable.field("monthly_fen", ErrorCode.dues_reduction_amount_missing)
     if kind == "exemption" and monthly_fen is not None:
-        raise Unprocessable.field("monthly_fen", "dues.exemption_has_no_amount")
+        raise Unprocessable.field("monthly_fen", ErrorCode.dues_exemption_has_no_amount)
     relief = DuesRelief(
         member_id=member.id,
         kind=kind,

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, MemberCategory, OrgType, Role
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.member import Member
@@ -64,7 +64,7 @@ async def _check_covering(
     ):
         raise Unprocessable.field(
             "covering_org_id",
-            "grid.covering_not_in_community",
+            ErrorCode.grid_covering_not_in_community,
             "a branch or party group of the community's subtree",
         )
 
@@ -81,7 +81,7 @@ async def _check_leader(
         or member.status in ENDED_STATUSES
     ):
         raise Unprocessable.field(
-            "leader_id", "grid.leader_invalid", "a current member you can see"
+            "leader_id", ErrorCode.grid_leader_invalid, "a current member you can see"
         )
 
 
@@ -94,12 +94,12 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
     _admin(principal)
     community = await session.get(Organisation, data["org_id"])
     if community is None or not in_scope(principal, community.path):
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     await check_community(session, community.id)
     await _check_covering(session, community, data.get("covering_org_id"))
     await _check_leader(session, principal, data.get("leader_id"))
     if await session.scalar(select(Grid.id).where(Grid.code == data["code"])):
-        raise Conflict("grid.code_taken")
+        raise Conflict(ErrorCode.grid_code_taken)
     grid = Grid(**data, org_path=community.path)
     session.add(grid)
     await session.flush()
@@ -113,7 +113,7 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
 async def get_visible(session: AsyncSession, principal: Principal, grid_id: uuid.UUID) -> Grid:
     grid = await session.get(Grid, grid_id)
     if grid is None or not in_scope(principal, grid.org_path) or principal.role is Role.member:
-        raise NotFound("grid.not_found")
+        raise NotFound(ErrorCode.grid_not_found)
     return grid
 
 
@@ -148,7 +148,7 @@ async def list_grids(
     cursor: str | None,
 ) -> Page[Grid]:
     if principal.role is Role.member:
-        raise Forbidden("auth.forbidden")
+        raise Forbidden(ErrorCode.auth_forbidden)
     stmt: Select[Grid] = select(Grid).where(subtree_filter(principal, Grid.org_path))
     if within_path:
         stmt = stmt.where(Grid.org_path.like(within_path + "%"))
@@ -176,14 +176,18 @@ async def assign_residents(
     _admin(principal)
     ids = [member_id for member_id, _ in entries]
     if len(set(ids)) != len(ids):
-        raise Unprocessable.field("member_ids", "grid.member_repeated", "a member appears twice")
+        raise Unprocessable.field(
+            "member_ids", ErrorCode.grid_member_repeated, "a member appears twice"
+        )
     if ids:
         found = (await session.scalars(select(Member).where(Member.id.in_(ids)))).all()
         visible = [m for m in found if in_scope(principal, m.org_path)]
         if len(visible) != len(ids):
-            raise NotFound("member.not_found")
+            raise NotFound(ErrorCode.member_not_found)
         if any(m.status in ENDED_STATUSES for m in visible):
-            raise Unprocessable.field("member_ids", "grid.member_ended", "a member's record ended")
+            raise Unprocessable.field(
+                "member_ids", ErrorCode.grid_member_ended, "a member's record ended"
+            )
     before = [str(r.member_id) for r in await residents(session, grid.id)]
     await session.execute(
         delete(GridResident).where(
@@ -301,7 +305,7 @@ async def get_report(
         stmt = stmt.with_for_update()
     report = await session.scalar(stmt)
     if report is None or not _report_visible(principal, report):
-        raise NotFound("community_report.not_found")
+        raise NotFound(ErrorCode.community_report_not_found)
     return report
 
 
@@ -320,9 +324,9 @@ async def register_report(
     if principal.role is not Role.member:
         _admin(principal)
     if member.category != MemberCategory.employed:
-        raise Conflict("community_report.not_employed", "双报到 is for employed members")
+        raise Conflict(ErrorCode.community_report_not_employed, "双报到 is for employed members")
     if member.status in ENDED_STATUSES:
-        raise Conflict("community_report.member_ended")
+        raise Conflict(ErrorCode.community_report_member_ended)
     community = await check_community(session, community_id)
     assert community is not None
     if await session.scalar(
@@ -330,7 +334,7 @@ async def register_report(
             CommunityReport.member_id == member.id, CommunityReport.state == "active"
         )
     ):
-        raise Conflict("community_report.already_registered")
+        raise Conflict(ErrorCode.community_report_already_registered)
     report = CommunityReport(
         member_id=member.id,
         member_path=member.org_path,
@@ -360,19 +364,19 @@ async def log_service(
     """Log volunteer service (志愿服务) for the community: the member, or their own branch."""
     if principal.role is Role.member:
         if principal.member_id != report.member_id:
-            raise NotFound("community_report.not_found")
+            raise NotFound(ErrorCode.community_report_not_found)
     else:
         _admin(principal)
         if not in_scope(principal, report.member_path):
-            raise Forbidden("community_report.not_member_side")
+            raise Forbidden(ErrorCode.community_report_not_member_side)
     if report.state != "active":
-        raise Conflict("community_report.ended")
+        raise Conflict(ErrorCode.community_report_ended)
     if occurred_on > today or occurred_on < report.registered_on:
-        raise Unprocessable.field("occurred_on", "community_report.date_invalid")
+        raise Unprocessable.field("occurred_on", ErrorCode.community_report_date_invalid)
     tenths = hours * 10
     if tenths != tenths.to_integral_value() or not 0 < tenths <= 240:
         raise Unprocessable.field(
-            "hours", "community_report.hours_invalid", "0.1 to 24, one decimal"
+            "hours", ErrorCode.community_report_hours_invalid, "0.1 to 24, one decimal"
         )
     record = ServiceRecord(
         report_id=report.id,
@@ -397,16 +401,16 @@ async def decide_service(
     one unit per whole hour, through the points engine."""
     _admin(principal)
     if not in_scope(principal, report.community_path):
-        raise Forbidden("community_report.not_community_side")
+        raise Forbidden(ErrorCode.community_report_not_community_side)
     record = await session.scalar(
         select(ServiceRecord)
         .where(ServiceRecord.id == record_id, ServiceRecord.report_id == report.id)
         .with_for_update()
     )
     if record is None:
-        raise NotFound("community_report.service_not_found")
+        raise NotFound(ErrorCode.community_report_service_not_found)
     if record.state != "pending":
-        raise Conflict("community_report.service_decided", f"the record is {record.state}")
+        raise Conflict(ErrorCode.community_report_service_decided, f"the record is {record.state}")
     record.state = "confirmed" if confirm else "rejected"
     record.decided_by = principal.user_id
     record.decided_at = clock.utcnow()
@@ -439,7 +443,7 @@ async def review_report(
     """The community's yearly review of a registration (年度评议): passed or failed."""
     _admin(principal)
     if not in_scope(principal, report.community_path):
-        raise Forbidden("community_report.not_community_side")
+        raise Forbidden(ErrorCode.community_report_not_community_side)
     report.review_year, report.review_status, report.reviewed_on = year, status, today
     await session.flush()
     return report

@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.errors import DangjianError, Unprocessable
+from app.errors import DangjianError, ErrorCode, Unprocessable
 from app.models.audit import AuditEvent
 from app.models.enums import (
     BRANCH_TYPES,
@@ -129,7 +129,7 @@ class ImportFileError(Unprocessable):
 @dataclass
 class RowError(Exception):
     column: str
-    code: str
+    code: ErrorCode
     message: str
 
 
@@ -141,7 +141,7 @@ class Report:
     unchanged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
-    def reject(self, row: int, column: str, code: str, message: str) -> None:
+    def reject(self, row: int, column: str, code: ErrorCode, message: str) -> None:
         self.rejected.append({"row": row, "column": column, "code": code, "message": message})
 
 
@@ -157,7 +157,9 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise ImportFileError.field("file", "import.file_unreadable", str(exc)[:200]) from exc
+            raise ImportFileError.field(
+                "file", ErrorCode.import_file_unreadable, str(exc)[:200]
+            ) from exc
         sheet = workbook.worksheets[0]
         rows = [
             [
@@ -176,9 +178,11 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
             except UnicodeDecodeError:
                 continue
         else:
-            raise ImportFileError.field("file", "import.file_unreadable", "not UTF-8 or GB18030")
+            raise ImportFileError.field(
+                "file", ErrorCode.import_file_unreadable, "not UTF-8 or GB18030"
+            )
         return [row for row in csv.reader(io.StringIO(text))]
-    raise ImportFileError.field("file", "import.file_type", "upload a .csv or .xlsx file")
+    raise ImportFileError.field("file", ErrorCode.import_file_type, "upload a .csv or .xlsx file")
 
 
 def map_headers(kind: str, header: list[str]) -> list[str | None]:
@@ -187,7 +191,7 @@ def map_headers(kind: str, header: list[str]) -> list[str | None]:
     missing = [key for key in REQUIRED[kind] if key not in mapped]
     if missing:
         raise ImportFileError.field(
-            "file", "import.columns_missing", f"missing columns: {', '.join(missing)}"
+            "file", ErrorCode.import_columns_missing, f"missing columns: {', '.join(missing)}"
         )
     return mapped
 
@@ -195,7 +199,7 @@ def map_headers(kind: str, header: list[str]) -> list[str | None]:
 def _records(kind: str, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {field: text}) for every non-empty data row."""
     if not rows:
-        raise ImportFileError.field("file", "import.empty", "the file has no header row")
+        raise ImportFileError.field("file", ErrorCode.import_empty, "the file has no header row")
     keys = map_headers(kind, rows[0])
     for number, row in enumerate(rows[1:], start=2):
         values = {k: (row[i].strip() if i < len(row) else "") for i, k in enumerate(keys) if k}
@@ -212,19 +216,19 @@ def _convert(key: str, raw: str) -> Any:
         try:
             return date.fromisoformat(raw.replace("/", "-")[:10])
         except ValueError as exc:
-            raise RowError(key, "import.date_invalid", "dates are YYYY-MM-DD") from exc
+            raise RowError(key, ErrorCode.import_date_invalid, "dates are YYYY-MM-DD") from exc
     if key in INT_FIELDS:
         try:
             return int(float(raw))
         except ValueError as exc:
-            raise RowError(key, "import.number_invalid", "a whole number") from exc
+            raise RowError(key, ErrorCode.import_number_invalid, "a whole number") from exc
     return raw
 
 
 def _row_error(exc: DangjianError) -> RowError:
     if exc.errors:
         first = exc.errors[0]
-        return RowError(str(first["field"]), str(first["code"]), str(first["message"]))
+        return RowError(str(first["field"]), exc.code, str(first["message"]))
     return RowError("", exc.code, exc.detail or exc.code)
 
 
@@ -264,29 +268,35 @@ def _prepare_member(
     values = {k: _convert(k, v) for k, v in raw.items()}
     for key in REQUIRED["members"]:
         if values.get(key) in (None, ""):
-            raise RowError(key, "import.value_missing", f"{key} is required")
+            raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
     try:
         status = MemberStatus(values["status"])
     except ValueError as exc:
         raise RowError(
-            "status", "import.status_unknown", f"unknown status {values['status']!r}"
+            "status", ErrorCode.import_status_unknown, f"unknown status {values['status']!r}"
         ) from exc
     try:
         category = MemberCategory(values["category"])
     except ValueError as exc:
         raise RowError(
-            "category", "import.category_unknown", f"unknown category {values['category']!r}"
+            "category",
+            ErrorCode.import_category_unknown,
+            f"unknown category {values['category']!r}",
         ) from exc
     org = orgs.get(values["org_code"])
     if org is None:
-        raise RowError("org_code", "import.org_unknown", "no such organisation in your scope")
+        raise RowError(
+            "org_code", ErrorCode.import_org_unknown, "no such organisation in your scope"
+        )
     if OrgType(org.type) not in BRANCH_TYPES or org.type == OrgType.temporary_branch:
-        raise RowError("org_code", "member.org_not_branch", "a branch or joint branch")
+        raise RowError("org_code", ErrorCode.member_org_not_branch, "a branch or joint branch")
     group = None
     if values.get("group_code"):
         group = orgs.get(values["group_code"])
         if group is None or group.parent_id != org.id or group.type != OrgType.group:
-            raise RowError("group_code", "member.group_invalid", "a party group of that branch")
+            raise RowError(
+                "group_code", ErrorCode.member_group_invalid, "a party group of that branch"
+            )
     try:
         id_number, birth, gender = members_service._parse_id(str(values["id_number"]), today)
         phone = members_service._normalize_phone(values.get("phone"))
@@ -359,7 +369,10 @@ async def import_members(
             continue
         if item.index in seen:
             report.reject(
-                number, "id_number", "import.duplicate_in_file", f"same as row {seen[item.index]}"
+                number,
+                "id_number",
+                ErrorCode.import_duplicate_in_file,
+                f"same as row {seen[item.index]}",
             )
             continue
         seen[item.index] = number
@@ -385,7 +398,7 @@ async def import_members(
             report.reject(
                 item.row,
                 "id_number",
-                "member.id_number_taken",
+                ErrorCode.member_id_number_taken,
                 "a living member has this ID number",
             )
             continue
@@ -393,13 +406,13 @@ async def import_members(
             report.reject(
                 item.row,
                 "org_code",
-                "import.org_change_requires_transfer",
+                ErrorCode.import_org_change_requires_transfer,
                 "use a transfer to move a member",
             )
             continue
         if current.status != item.values["status"]:
             report.reject(
-                item.row, "status", "member.status_requires_transition", "use a transition"
+                item.row, "status", ErrorCode.member_status_requires_transition, "use a transition"
             )
             continue
         changes = {k: item.values[k] for k in COMPARED if getattr(current, k) != item.values[k]}
@@ -511,7 +524,9 @@ async def import_organisations(
             setattr(report, outcome, getattr(report, outcome) + 1)
         pending = waiting
     for number, _ in pending:
-        report.reject(number, "parent_code", "import.parent_cycle", "parents refer to each other")
+        report.reject(
+            number, "parent_code", ErrorCode.import_parent_cycle, "parents refer to each other"
+        )
     if dry_run or (atomic and report.rejected):
         if atomic and report.rejected:
             report.created = report.updated = 0
@@ -530,7 +545,7 @@ async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str
     values = {k: _convert(k, v) for k, v in raw.items()}
     for key in REQUIRED["organisations"]:
         if not values.get(key):
-            raise RowError(key, "import.value_missing", f"{key} is required")
+            raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
     current = await session.scalar(select(Organisation).where(Organisation.code == values["code"]))
     parent_id = None
     if values.get("parent_code"):
@@ -538,7 +553,9 @@ async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str
             select(Organisation).where(Organisation.code == values["parent_code"])
         )
         if parent is None or not in_scope(principal, parent.path):
-            raise RowError("parent_code", "import.parent_unknown", "no such parent in your scope")
+            raise RowError(
+                "parent_code", ErrorCode.import_parent_unknown, "no such parent in your scope"
+            )
         parent_id = parent.id
     fields = {
         k: values.get(k)
@@ -552,10 +569,14 @@ async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str
     }
     if current is not None:
         if not in_scope(principal, current.path):
-            raise RowError("code", "organisation.code_taken", "the code is used outside your scope")
+            raise RowError(
+                "code", ErrorCode.organisation_code_taken, "the code is used outside your scope"
+            )
         if current.parent_id != parent_id or current.type != values["type"]:
             raise RowError(
-                "parent_code", "import.org_move_not_supported", "use /organisations/{id}/move"
+                "parent_code",
+                ErrorCode.import_org_move_not_supported,
+                "use /organisations/{id}/move",
             )
         changes = {
             k: v for k, v in {"name": values["name"], **fields}.items() if getattr(current, k) != v
@@ -575,7 +596,9 @@ async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str
             **fields,
         )
     except ValueError as exc:
-        raise RowError("type", "import.value_invalid", str(exc).splitlines()[0][:200]) from exc
+        raise RowError(
+            "type", ErrorCode.import_value_invalid, str(exc).splitlines()[0][:200]
+        ) from exc
     await organisations.create_organisation(session, principal, data)
     return "created"
 

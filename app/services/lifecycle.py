@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import MemberStatus, Role
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
 from app.models.meeting import Meeting, MeetingAttendee
@@ -146,7 +146,9 @@ def check_flags(flags: Sequence[str]) -> None:
     unknown = [f for f in flags if f not in FLAG_CODES]
     if unknown:
         raise Unprocessable.field(
-            "flag", "member.flag_unknown", f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}"
+            "flag",
+            ErrorCode.member_flag_unknown,
+            f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}",
         )
 
 
@@ -199,7 +201,7 @@ class TransitionRequest:
     extension_months: int | None
 
 
-def _refuse(code: str, detail: str) -> Conflict:
+def _refuse(code: ErrorCode, detail: str) -> Conflict:
     return Conflict(code, detail)
 
 
@@ -209,32 +211,34 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
     if current is S.activist and to is S.candidate:
         since = member.activist_on or member.status_since
         if since is None:
-            raise _refuse("lifecycle.activist_date_unknown", "record activist_on first")
+            raise _refuse(ErrorCode.lifecycle_activist_date_unknown, "record activist_on first")
         earliest = add_months(since, ACTIVIST_MONTHS)
         if day < earliest:
             raise _refuse(
-                "lifecycle.activist_period_too_short",
+                ErrorCode.lifecycle_activist_period_too_short,
                 f"an activist becomes a candidate after one year, on {earliest} at the earliest",
             )
         return "became_candidate"
     if current is S.probationary and to is S.probationary:
         if member.probation_extension_months:
-            raise _refuse("lifecycle.extension_already_used", "probation is extended once at most")
+            raise _refuse(
+                ErrorCode.lifecycle_extension_already_used, "probation is extended once at most"
+            )
         months = req.extension_months
         if months is None or not EXTENSION_RANGE[0] <= months <= EXTENSION_RANGE[1]:
             raise Unprocessable.field(
                 "extension_months",
-                "lifecycle.extension_length_invalid",
+                ErrorCode.lifecycle_extension_length_invalid,
                 "an extension lasts 6 to 12 months",
             )
         return "probation_extended"
     if current is S.probationary and to is S.full:
         ends = probation_ends_on(member)
         if ends is None:
-            raise _refuse("lifecycle.joined_date_unknown", "record joined_on first")
+            raise _refuse(ErrorCode.lifecycle_joined_date_unknown, "record joined_on first")
         if day < ends:
             raise _refuse(
-                "lifecycle.probation_not_complete",
+                ErrorCode.lifecycle_probation_not_complete,
                 f"probation ends on {ends}; full membership is possible from then",
             )
         return "became_full"
@@ -272,11 +276,13 @@ async def record_transition(
     to = req.to_status
     if to not in ALLOWED[current]:
         raise _refuse(
-            "lifecycle.transition_not_allowed", f"{current.value} cannot become {to.value}"
+            ErrorCode.lifecycle_transition_not_allowed, f"{current.value} cannot become {to.value}"
         )
     if req.effective_date > today:
         raise Unprocessable.field(
-            "effective_date", "lifecycle.effective_date_in_future", "the date is in the future"
+            "effective_date",
+            ErrorCode.lifecycle_effective_date_in_future,
+            "the date is in the future",
         )
     previous = max(
         (d for d in (member.status_since, *_milestones(member)) if d is not None), default=None
@@ -284,18 +290,18 @@ async def record_transition(
     if previous is not None and req.effective_date < previous:
         raise Unprocessable.field(
             "effective_date",
-            "lifecycle.effective_date_before_previous",
+            ErrorCode.lifecycle_effective_date_before_previous,
             f"the member's last recorded change was on {previous}",
         )
     if req.extension_months is not None and not (current is to is S.probationary):
         raise Unprocessable.field(
-            "extension_months", "lifecycle.extension_not_applicable", "only for extensions"
+            "extension_months", ErrorCode.lifecycle_extension_not_applicable, "only for extensions"
         )
     if to is S.probationary and current is S.candidate:
         org = await session.get(Organisation, member.org_id)
         if org is not None and org.type == "temporary_branch":
             raise _refuse(
-                "lifecycle.temporary_branch_cannot_admit", "a temporary branch cannot admit"
+                ErrorCode.lifecycle_temporary_branch_cannot_admit, "a temporary branch cannot admit"
             )
     kind = _check_timing(member, current, req)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))

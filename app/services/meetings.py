@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
 from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, MemberStatus, OrgType, Role
 from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
@@ -56,7 +56,9 @@ async def _check_type_suits(
     org_type = OrgType(org.type)
     if meeting_type == "group_meeting":
         if org_type is not OrgType.group:
-            raise Conflict("meeting.type_not_for_org", "group meetings are held by a party group")
+            raise Conflict(
+                ErrorCode.meeting_type_not_for_org, "group meetings are held by a party group"
+            )
         return
     if meeting_type == "committee_meeting":
         if org_type in COMMITTEE_TYPES or org_type is OrgType.general_branch:
@@ -65,10 +67,11 @@ async def _check_type_suits(
         if org_type in BRANCH_TYPES and len(committee) >= COMMITTEE_MINIMUM:
             return
         raise Conflict(
-            "meeting.no_committee", "a committee meeting needs a branch committee (支委会) of 3+"
+            ErrorCode.meeting_no_committee,
+            "a committee meeting needs a branch committee (支委会) of 3+",
         )
     if org_type not in BRANCH_TYPES:
-        raise Conflict("meeting.type_not_for_org", f"{meeting_type} is held by a branch")
+        raise Conflict(ErrorCode.meeting_type_not_for_org, f"{meeting_type} is held by a branch")
 
 
 async def _default_attendees(
@@ -94,7 +97,7 @@ async def get_visible(
         stmt = stmt.with_for_update()
     meeting = await session.scalar(stmt)
     if meeting is None or not in_scope(principal, meeting.org_path):
-        raise NotFound("meeting.not_found")
+        raise NotFound(ErrorCode.meeting_not_found)
     if principal.role is Role.member:
         attends = await session.scalar(
             select(MeetingAttendee.member_id).where(
@@ -103,7 +106,7 @@ async def get_visible(
             )
         )
         if attends is None:
-            raise NotFound("meeting.not_found")
+            raise NotFound(ErrorCode.meeting_not_found)
     return meeting
 
 
@@ -124,7 +127,9 @@ async def _check_members_of(
         select(func.count()).where(Member.id.in_(member_ids), Member.org_path.like(path + "%"))
     )
     if found != len(set(member_ids)):
-        raise Unprocessable.field(field, "meeting.member_not_in_org", "a member is not in scope")
+        raise Unprocessable.field(
+            field, ErrorCode.meeting_member_not_in_org, "a member is not in scope"
+        )
 
 
 async def plan_meeting(
@@ -141,7 +146,7 @@ async def plan_meeting(
     """
     _writer(principal)
     if org.dissolved_on is not None:
-        raise Conflict("organisation.dissolved")
+        raise Conflict(ErrorCode.organisation_dissolved)
     await _check_type_suits(session, org, data["type"], data["held_on"])
     people = [data.get("host_id"), data.get("recorder_id")]
     await _check_members_of(session, org, [p for p in people if p], "host_id")
@@ -187,7 +192,9 @@ async def _explicit_attendees(
 
 def _require_open(meeting: Meeting) -> None:
     if meeting.state == "finalized":
-        raise Conflict("meeting.finalized", "the record is locked: add an amendment instead")
+        raise Conflict(
+            ErrorCode.meeting_finalized, "the record is locked: add an amendment instead"
+        )
 
 
 async def update_meeting(
@@ -239,7 +246,9 @@ async def record_attendance(
     if await session.scalar(
         select(MeetingVote.id).where(MeetingVote.meeting_id == meeting.id).limit(1)
     ):
-        raise Conflict("meeting.votes_recorded", "votes were counted against this attendance")
+        raise Conflict(
+            ErrorCode.meeting_votes_recorded, "votes were counted against this attendance"
+        )
     current = {a.member_id: a for a in await attendees(session, meeting.id)}
     new_ids = [e["member_id"] for e in entries if e["member_id"] not in current]
     if new_ids:
@@ -254,7 +263,7 @@ async def record_attendance(
             session.add(current[member_id])
     for entry in entries:
         if entry["presence"] == "excused" and not entry.get("reason"):
-            raise Unprocessable.field("reason", "meeting.excuse_needs_reason")
+            raise Unprocessable.field("reason", ErrorCode.meeting_excuse_needs_reason)
         row = current[entry["member_id"]]
         row.presence = entry["presence"]
         row.reason = entry.get("reason")
@@ -322,22 +331,28 @@ async def record_vote(
     _writer(principal)
     _require_open(meeting)
     if meeting.type not in ("general_meeting", "committee_meeting"):
-        raise Conflict("meeting.votes_not_held", "votes are taken in general or committee meetings")
+        raise Conflict(
+            ErrorCode.meeting_votes_not_held, "votes are taken in general or committee meetings"
+        )
     org = await session.get(Organisation, meeting.org_id)
     assert org is not None
     if org.type == OrgType.temporary_branch and data["kind"] == "election":
         raise Conflict(
-            "meeting.temporary_branch_no_election", "a temporary branch holds no elections"
+            ErrorCode.meeting_temporary_branch_no_election, "a temporary branch holds no elections"
         )
     rows = await attendees(session, meeting.id)
     if any(a.presence is None for a in rows):
-        raise Conflict("meeting.attendance_incomplete", "record everyone's attendance first")
+        raise Conflict(
+            ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
+        )
     voters = [a for a in rows if a.has_vote]
     present = sum(1 for a in voters if a.presence == "present")
     cast = data["ayes"] + data["nays"] + data["abstentions"]
     if cast > present:
         raise Unprocessable.field(
-            "ayes", "meeting.votes_exceed_present", f"{cast} votes but {present} voters present"
+            "ayes",
+            ErrorCode.meeting_votes_exceed_present,
+            f"{cast} votes but {present} voters present",
         )
     outcome = judge_vote(
         meeting.type,
@@ -415,10 +430,12 @@ async def finalize_meeting(
     _writer(principal)
     _require_open(meeting)
     if meeting.held_on > today:
-        raise Conflict("meeting.not_yet_held", f"the meeting is on {meeting.held_on}")
+        raise Conflict(ErrorCode.meeting_not_yet_held, f"the meeting is on {meeting.held_on}")
     rows = await attendees(session, meeting.id)
     if any(a.presence is None for a in rows):
-        raise Conflict("meeting.attendance_incomplete", "record everyone's attendance first")
+        raise Conflict(
+            ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
+        )
     meeting.state = "finalized"
     meeting.finalized_at = clock.utcnow()
     meeting.finalized_by = principal.user_id
@@ -460,9 +477,11 @@ async def amend_meeting(
     """Correct a finalized record (更正): who, when, what and why; the original stays."""
     _writer(principal)
     if meeting.state != "finalized":
-        raise Conflict("meeting.not_finalized", "edit a planned meeting directly")
+        raise Conflict(ErrorCode.meeting_not_finalized, "edit a planned meeting directly")
     if field not in AMENDABLE:
-        raise Unprocessable.field("field", "meeting.field_not_amendable", f"one of {AMENDABLE}")
+        raise Unprocessable.field(
+            "field", ErrorCode.meeting_field_not_amendable, f"one of {AMENDABLE}"
+        )
     amendment = MeetingAmendment(
         meeting_id=meeting.id,
         field=field,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.enums import (
     BRANCH_TYPES,
     ENDED_STATUSES,
@@ -104,7 +104,7 @@ async def get_visible(session: AsyncSession, principal: Principal, member_id: uu
     """Load a member the principal may see (a member user: only their own record); else 404."""
     member = await session.get(Member, member_id)
     if member is None or not _visible(principal, member.id, member.org_path):
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     return member
 
 
@@ -135,7 +135,7 @@ async def get_visible_row(
     """`get_visible` for reads: the rendered columns only, without an ORM object."""
     row = await db.fetchrow(session, _ROW_SQL, member_id)
     if row is None or not _visible(principal, row["id"], row["org_path"]):
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     values: Mapping[str, Any] = row
     return values
 
@@ -223,12 +223,12 @@ async def _branch_for(
 ) -> Organisation:
     org = await session.get(Organisation, org_id)
     if org is None or not in_scope(principal, org.path):
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     if OrgType(org.type) not in BRANCH_TYPES or org.type == OrgType.temporary_branch:
         # A temporary branch's members keep their relationship at their home branch.
-        raise Unprocessable.field("org_id", "member.org_not_branch")
+        raise Unprocessable.field("org_id", ErrorCode.member_org_not_branch)
     if org.dissolved_on is not None:
-        raise Conflict("organisation.dissolved")
+        raise Conflict(ErrorCode.organisation_dissolved)
     return org
 
 
@@ -239,7 +239,7 @@ async def _check_group(
         return
     group = await session.get(Organisation, group_id)
     if group is None or group.type != OrgType.group or group.parent_id != branch.id:
-        raise Unprocessable.field("group_id", "member.group_invalid")
+        raise Unprocessable.field("group_id", ErrorCode.member_group_invalid)
 
 
 COMMUNITY_UNIT_CATEGORIES = (3, 7)  # 农村 (villages), 街道社区 (streets and communities)
@@ -251,11 +251,11 @@ async def check_community(session: AsyncSession, org_id: uuid.UUID | None) -> Or
         return None
     org = await session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     if org.unit_category not in COMMUNITY_UNIT_CATEGORIES or org.type == OrgType.group:
         raise Unprocessable.field(
             "residence_community_id",
-            "grid.org_not_community",
+            ErrorCode.grid_org_not_community,
             "a village or community organisation",
         )
     return org
@@ -288,15 +288,17 @@ def _check_dates(values: dict[str, Any], birth: date, today: date) -> None:
         if value is None:
             continue
         if value > today:
-            raise Unprocessable.field(name, "member.date_in_future", f"{name} is in the future")
+            raise Unprocessable.field(
+                name, ErrorCode.member_date_in_future, f"{name} is in the future"
+            )
         if previous is not None and value < previous:
             raise Unprocessable.field(
-                name, "member.dates_out_of_order", f"{name} is before {previous_name}"
+                name, ErrorCode.member_dates_out_of_order, f"{name} is before {previous_name}"
             )
         previous_name, previous = name, value
     applied = values.get("applied_on")
     if applied is not None and _age_on(birth, applied) < MIN_APPLICATION_AGE:
-        raise Unprocessable.field("applied_on", "member.under_age")
+        raise Unprocessable.field("applied_on", ErrorCode.member_under_age)
 
 
 async def _ensure_id_number_free(
@@ -309,7 +311,7 @@ async def _ensure_id_number_free(
     if exclude is not None:
         stmt = stmt.where(Member.id != exclude)
     if await session.scalar(stmt.limit(1)) is not None:
-        raise Conflict("member.id_number_taken")
+        raise Conflict(ErrorCode.member_id_number_taken)
 
 
 async def create_member(
@@ -326,9 +328,9 @@ async def create_member(
     await _check_group(session, branch, data.group_id)
     number, birth, gender = _parse_id(data.id_number, today)
     if data.birth_date is not None and data.birth_date != birth:
-        raise Unprocessable.field("birth_date", "member.birth_date_mismatch")
+        raise Unprocessable.field("birth_date", ErrorCode.member_birth_date_mismatch)
     if data.gender is not None and data.gender.value != gender:
-        raise Unprocessable.field("gender", "member.gender_mismatch")
+        raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
     await check_community(session, data.residence_community_id)
     values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
     _check_dates(values, birth, today)
@@ -371,13 +373,17 @@ async def update_member(
     """Correct a member's record. Status changes go through transitions, moves through transfers."""
     _require_member_writer(principal)
     if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
-        raise Forbidden("auth.forbidden", "ended records are corrected by a system administrator")
+        raise Forbidden(
+            ErrorCode.auth_forbidden, "ended records are corrected by a system administrator"
+        )
     before = audit.snapshot(member, AUDITED_FIELDS)
     changes = data.model_dump(exclude_unset=True)
     cipher = pii_cipher()
     if "id_number" in changes:
         if changes["id_number"] is None:
-            raise Unprocessable.field("id_number", "member.id_number_invalid", "cannot be removed")
+            raise Unprocessable.field(
+                "id_number", ErrorCode.member_id_number_invalid, "cannot be removed"
+            )
         number, birth, gender = _parse_id(changes.pop("id_number"), today)
         index = cipher.blind_index(number, field=ID_FIELD)
         await _ensure_id_number_free(session, index, exclude=member.id)
@@ -399,9 +405,11 @@ async def update_member(
     if changes.get("category") is not None:
         changes["category"] = MemberCategory(changes["category"]).value
     elif "category" in changes:
-        raise Unprocessable.field("category", "member.category_required", "category cannot be null")
+        raise Unprocessable.field(
+            "category", ErrorCode.member_category_required, "category cannot be null"
+        )
     if "name" in changes and changes["name"] is None:
-        raise Unprocessable.field("name", "member.name_required", "name cannot be null")
+        raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
     _check_dates(merged, member.birth_date, today)
     for field, value in changes.items():

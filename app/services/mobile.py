@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
 from app.models.lifecycle import Transfer
 from app.models.member import Member
@@ -50,7 +50,9 @@ def valid_area_code(code: str) -> bool:
 
 def check_area(code: str, field: str) -> str:
     if not valid_area_code(code):
-        raise Unprocessable.field(field, "mobile.area_code_invalid", "a 6-digit GB/T 2260 code")
+        raise Unprocessable.field(
+            field, ErrorCode.mobile_area_code_invalid, "a 6-digit GB/T 2260 code"
+        )
     return code
 
 
@@ -140,12 +142,12 @@ async def get_visible(
         stmt = stmt.with_for_update()
     episode = await session.scalar(stmt)
     if episode is None:
-        raise NotFound("mobile.not_found")
+        raise NotFound(ErrorCode.mobile_not_found)
     visible = in_scope(principal, episode.home_path) or (
         episode.host_path is not None and in_scope(principal, episode.host_path)
     )
     if not visible or (principal.role is Role.member and principal.member_id != episode.member_id):
-        raise NotFound("mobile.not_found")
+        raise NotFound(ErrorCode.mobile_not_found)
     return episode
 
 
@@ -156,9 +158,11 @@ def _writer(principal: Principal) -> None:
 async def _host_org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
     org = await session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     if OrgType(org.type) not in BRANCH_TYPES or org.dissolved_on is not None:
-        raise Unprocessable.field("host_org_id", "mobile.host_not_branch", "a current branch")
+        raise Unprocessable.field(
+            "host_org_id", ErrorCode.mobile_host_not_branch, "a current branch"
+        )
     return org
 
 
@@ -173,18 +177,20 @@ async def register_outflow(
     """
     _writer(principal)
     if member.status in ENDED_STATUSES:
-        raise Conflict("mobile.member_ended", f"the member's status is {member.status}")
+        raise Conflict(ErrorCode.mobile_member_ended, f"the member's status is {member.status}")
     pending = await session.scalar(
         select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
     )
     if pending is not None:
-        raise Conflict("mobile.transfer_pending", "a transfer is pending: no outflow meanwhile")
+        raise Conflict(
+            ErrorCode.mobile_transfer_pending, "a transfer is pending: no outflow meanwhile"
+        )
     if await session.scalar(
         select(MobileEpisode.id).where(
             MobileEpisode.member_id == member.id, MobileEpisode.state.in_(OPEN_STATES)
         )
     ):
-        raise Conflict("mobile.already_open", "the member already has an open episode")
+        raise Conflict(ErrorCode.mobile_already_open, "the member already has an open episode")
     host = None
     if data.get("host_org_id"):
         host = await _host_org(session, data["host_org_id"])
@@ -252,13 +258,13 @@ async def register_inflow(
     )
     host = await session.get(Organisation, host_org_id)
     if episode is None or host is None or not in_scope(principal, host.path):
-        raise NotFound("mobile.not_found")
+        raise NotFound(ErrorCode.mobile_not_found)
     named = episode.host_path is not None and in_scope(principal, episode.host_path)
     if not named and certificate_no != episode.certificate_no:
-        raise NotFound("mobile.not_found")
+        raise NotFound(ErrorCode.mobile_not_found)
     await _host_org(session, host.id)
     if episode.state != "registered":
-        raise Conflict("mobile.not_registered", f"the episode is {episode.state}")
+        raise Conflict(ErrorCode.mobile_not_registered, f"the episode is {episode.state}")
     episode.host_org_id = host.id
     episode.host_path = host.path
     episode.state = "hosted"
@@ -293,16 +299,16 @@ async def check_in(
         _writer(principal)
         reported_by = "home" if in_scope(principal, episode.home_path) else "host"
     if episode.state not in OPEN_STATES:
-        raise Conflict("mobile.episode_closed", f"the episode is {episode.state}")
+        raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")
     if data["occurred_on"] > today or data["occurred_on"] < episode.started_on:
         raise Unprocessable.field(
-            "occurred_on", "mobile.check_in_date_invalid", "between the outflow and today"
+            "occurred_on", ErrorCode.mobile_check_in_date_invalid, "between the outflow and today"
         )
     area = data.get("area")
     if area is not None:
         if not episode.location_consent:
             raise Unprocessable.field(
-                "area", "mobile.location_without_consent", "the member did not consent"
+                "area", ErrorCode.mobile_location_without_consent, "the member did not consent"
             )
         check_area(area, "area")
     row = MobileCheckIn(
@@ -338,7 +344,7 @@ async def close_episode(
 ) -> MobileEpisode:
     """End an episode: `returned` by the home side, `transferred` when a transfer lands."""
     if episode.state not in OPEN_STATES:
-        raise Conflict("mobile.episode_closed", f"the episode is {episode.state}")
+        raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")
     episode.state = state
     episode.ended_on = on
     await session.flush()
@@ -354,7 +360,7 @@ async def return_home(
     """Record the member's return (返回): the home side closes the episode."""
     _writer(principal)
     if not in_scope(principal, episode.home_path):
-        raise Forbidden("mobile.not_home_side")
+        raise Forbidden(ErrorCode.mobile_not_home_side)
     return await close_episode(session, principal, episode, "returned", on)
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app import db
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.base import org_path_columns
 from app.models.enums import (
     BRANCH_TYPES,
@@ -106,7 +106,7 @@ async def get_visible(
     """Load an organisation the principal may see; 404 when missing or out of scope."""
     org = await session.get(Organisation, org_id)
     if org is None or not in_scope(principal, org.path):
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     return org
 
 
@@ -130,16 +130,16 @@ async def _parent_for(
 ) -> Organisation | None:
     if parent_id is None:
         if not principal.sees_everything:
-            raise Forbidden("organisation.root_requires_system_admin")
+            raise Forbidden(ErrorCode.organisation_root_requires_system_admin)
         parent = None
     else:
         parent = await get_visible(session, principal, parent_id)
         if parent.dissolved_on is not None:
-            raise Conflict("organisation.dissolved")
+            raise Conflict(ErrorCode.organisation_dissolved)
     parent_type = OrgType(parent.type) if parent else None
     if not may_sit_under(child, parent_type):
         raise Conflict(
-            "organisation.parent_type_invalid",
+            ErrorCode.organisation_parent_type_invalid,
             f"a {child.value} cannot sit under {parent_type.value if parent_type else 'the root'}",
         )
     return parent
@@ -147,7 +147,7 @@ async def _parent_for(
 
 async def _ensure_code_free(session: AsyncSession, code: str) -> None:
     if await session.scalar(select(Organisation.id).where(Organisation.code == code)):
-        raise Conflict("organisation.code_taken", f"code {code!r} is already used")
+        raise Conflict(ErrorCode.organisation_code_taken, f"code {code!r} is already used")
 
 
 async def _next_node_id(session: AsyncSession) -> int:
@@ -212,7 +212,9 @@ async def update_organisation(
     """Edit an organisation's descriptive fields; the code and type are stable."""
     _require_org_writer(principal, OrgType(org.type))
     if not principal.sees_everything and org.path == principal.org_path:
-        raise Forbidden("auth.forbidden", "your own organisation is kept by the level above")
+        raise Forbidden(
+            ErrorCode.auth_forbidden, "your own organisation is kept by the level above"
+        )
     before = audit.snapshot(org, AUDITED_FIELDS)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(org, field, value)
@@ -306,7 +308,7 @@ async def get_visible_node(
     """`get_visible` for reads that need only the id, path and depth (no ORM object)."""
     row = await db.fetchrow(session, _NODE_SQL, org_id)
     if row is None or not in_scope(principal, row["path"]):
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     node: Mapping[str, Any] = row
     return node
 
@@ -373,14 +375,14 @@ async def move_organisation(
     """
     _require_org_writer(principal)
     if not principal.sees_everything and org.path == principal.org_path:
-        raise Forbidden("organisation.root_not_movable")
+        raise Forbidden(ErrorCode.organisation_root_not_movable)
     new_parent = await get_visible(session, principal, new_parent_id)
     if new_parent.path.startswith(org.path):
-        raise Conflict("organisation.move_cycle")
+        raise Conflict(ErrorCode.organisation_move_cycle)
     if new_parent.dissolved_on is not None:
-        raise Conflict("organisation.dissolved")
+        raise Conflict(ErrorCode.organisation_dissolved)
     if not may_sit_under(OrgType(org.type), OrgType(new_parent.type)):
-        raise Conflict("organisation.parent_type_invalid")
+        raise Conflict(ErrorCode.organisation_parent_type_invalid)
     before = audit.snapshot(org, AUDITED_FIELDS)
     old_path = org.path
     new_path = new_parent.path + f"{org.node_id}/"
@@ -428,9 +430,11 @@ async def dissolve_organisation(
     sub-organisations remain."""
     _require_org_writer(principal, OrgType(org.type))
     if not principal.sees_everything and org.path == principal.org_path:
-        raise Forbidden("auth.forbidden", "your own organisation is dissolved by the level above")
+        raise Forbidden(
+            ErrorCode.auth_forbidden, "your own organisation is dissolved by the level above"
+        )
     if org.dissolved_on is not None:
-        raise Conflict("organisation.dissolved")
+        raise Conflict(ErrorCode.organisation_dissolved)
     members = await session.scalar(
         select(func.count())
         .select_from(Member)
@@ -440,14 +444,16 @@ async def dissolve_organisation(
         )
     )
     if members:
-        raise Conflict("organisation.has_members", f"{members} current member(s) remain")
+        raise Conflict(ErrorCode.organisation_has_members, f"{members} current member(s) remain")
     children = await session.scalar(
         select(func.count())
         .select_from(Organisation)
         .where(Organisation.parent_id == org.id, Organisation.dissolved_on.is_(None))
     )
     if children:
-        raise Conflict("organisation.has_children", f"{children} sub-organisation(s) remain")
+        raise Conflict(
+            ErrorCode.organisation_has_children, f"{children} sub-organisation(s) remain"
+        )
     before = audit.snapshot(org, AUDITED_FIELDS)
     org.dissolved_on = today
     await session.flush()
@@ -493,11 +499,13 @@ async def add_leader(
     _require_org_writer(principal)
     member = await session.get(Member, data.member_id)
     if member is None or not in_scope(principal, member.org_path):
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     if not member.org_path.startswith(org.path) or member.status in ENDED_STATUSES:
-        raise Conflict("leader.member_not_in_org")
+        raise Conflict(ErrorCode.leader_member_not_in_org)
     if data.ended_on is not None and data.ended_on < data.started_on:
-        raise Unprocessable.field("ended_on", "leader.term_order", "ended_on is before started_on")
+        raise Unprocessable.field(
+            "ended_on", ErrorCode.leader_term_order, "ended_on is before started_on"
+        )
     current = data.ended_on is None
     if current and data.role is LeaderRole.secretary:
         existing = await session.scalar(
@@ -508,7 +516,7 @@ async def add_leader(
             )
         )
         if existing is not None:
-            raise Conflict("leader.secretary_exists")
+            raise Conflict(ErrorCode.leader_secretary_exists)
     leader = OrganisationLeader(
         org_id=org.id,
         member_id=member.id,

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
 from app.models.enums import MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -69,7 +69,9 @@ async def upsert_scheme(
     require_role(principal, Role.org_admin)
     mins = [band["min"] for band in grade_bands]
     if len(set(mins)) != len(mins):
-        raise Unprocessable.field("grade_bands", "points.bands_overlap", "band minimums repeat")
+        raise Unprocessable.field(
+            "grade_bands", ErrorCode.points_bands_overlap, "band minimums repeat"
+        )
     scheme = await session.scalar(
         select(PointScheme).where(PointScheme.org_id == org.id, PointScheme.year == year)
     )
@@ -109,7 +111,9 @@ async def scheme_for(session: AsyncSession, org_path: str, year: int) -> PointSc
 def _check_within_parent(parent: dict[str, Any], data: dict[str, Any]) -> None:
     """A lower organisation's item stays inside the caps of the item it refines."""
     if data["category"] != parent["category"]:
-        raise Conflict("points.category_differs", f"the parent item is {parent['category']}")
+        raise Conflict(
+            ErrorCode.points_category_differs, f"the parent item is {parent['category']}"
+        )
     for cap in ("cap_month", "cap_year"):
         limit = parent[cap]
         if limit is None:
@@ -117,12 +121,12 @@ def _check_within_parent(parent: dict[str, Any], data: dict[str, Any]) -> None:
         value = data.get(cap)
         if value is None or value > limit:
             raise Conflict(
-                "points.cap_exceeds_parent",
+                ErrorCode.points_cap_exceeds_parent,
                 f"{cap} must be at most {limit} (set by {parent['code']})",
             )
         if data["points"] > limit:
             raise Conflict(
-                "points.cap_exceeds_parent",
+                ErrorCode.points_cap_exceeds_parent,
                 f"points must be at most {limit} (set by {parent['code']})",
             )
 
@@ -141,15 +145,17 @@ async def create_rule(
         parent = await session.get(PointRule, parent_id)
         if parent is None or not org.path.startswith(parent.org_path) or parent.org_id == org.id:
             raise Unprocessable.field(
-                "parent_rule_id", "points.parent_not_ancestor", "the item must be an ancestor's"
+                "parent_rule_id",
+                ErrorCode.points_parent_not_ancestor,
+                "the item must be an ancestor's",
             )
         _check_within_parent(audit.snapshot(parent, RULE_FIELDS), data)
     if data.get("trigger") not in (None, *TRIGGERS):
-        raise Unprocessable.field("trigger", "points.trigger_unknown", f"one of {TRIGGERS}")
+        raise Unprocessable.field("trigger", ErrorCode.points_trigger_unknown, f"one of {TRIGGERS}")
     if await session.scalar(
         select(PointRule.id).where(PointRule.org_id == org.id, PointRule.code == data["code"])
     ):
-        raise Conflict("points.rule_code_taken")
+        raise Conflict(ErrorCode.points_rule_code_taken)
     rule = PointRule(
         org_id=org.id, org_path=org.path, parent_rule_id=parent_id, active=True, **data
     )
@@ -216,7 +222,7 @@ async def get_rule(session: AsyncSession, principal: Principal, rule_id: uuid.UU
     if rule is None or not (
         in_scope(principal, rule.org_path) or principal.org_path.startswith(rule.org_path)
     ):
-        raise NotFound("points.rule_not_found")
+        raise NotFound(ErrorCode.points_rule_not_found)
     return rule
 
 
@@ -312,7 +318,7 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -
         ):
             if cap is not None and int(used) + abs(entry.points) > cap:
                 raise Conflict(
-                    "points.cap_exceeded",
+                    ErrorCode.points_cap_exceeded,
                     f"{item.code}: {used} of {cap} points this {period} already approved",
                 )
 
@@ -322,10 +328,12 @@ async def _applicable_rule(session: AsyncSession, member_path: str, rule_id: uui
     rule = RuleView(*row) if row is not None else None
     if rule is None or not member_path.startswith(rule.org_path):
         raise Unprocessable.field(
-            "rule_id", "points.rule_not_applicable", "the rule is not in the member's scheme"
+            "rule_id",
+            ErrorCode.points_rule_not_applicable,
+            "the rule is not in the member's scheme",
         )
     if not rule.active:
-        raise Conflict("points.rule_inactive")
+        raise Conflict(ErrorCode.points_rule_inactive)
     return rule
 
 
@@ -339,8 +347,9 @@ async def create_entry(
     """Award or deduct points (积分登记), or claim them for yourself (申报).
 
     An administrator's entry is approved at once; a member's own claim waits for
-    approval by their branch secretary or above. The same `source_key` never scores
-    twice: a retry returns the existing entry (created=False), also under concurrency.
+    approval by their branch secretary or above. The same `source_key` never scores a
+    member twice: a retry returns the existing entry (created=False), also under
+    concurrency; keys are the member's own, other members may use the same.
     Caps per month and per year are enforced when an entry is approved.
     """
     claim = principal.role is Role.member
@@ -348,17 +357,17 @@ async def create_entry(
     # with the read (one statement fewer); a claim waits for approval and locks nothing.
     member = await db.fetchrow(session, _MEMBER_SQL if claim else _LOCKED_SQL, req.member_id)
     if member is None or not in_scope(principal, member["org_path"]):
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     if claim and principal.member_id != member["id"]:
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     if not claim:
         _admin(principal)
     status = member["status"]
     if status not in (MemberStatus.full, MemberStatus.probationary):
-        raise Conflict("points.member_not_scored", f"{status} members are not scored")
+        raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
     rule = await _applicable_rule(session, member["org_path"], req.rule_id)
     if rule.needs_evidence and not req.evidence:
-        raise Unprocessable.field("evidence", "points.evidence_required")
+        raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
     return await _append(
         session,
         principal,
@@ -377,13 +386,16 @@ ENTRY_COLUMNS = (
     "id, member_id, org_path, rule_id, rule_version, category, points, occurred_on, source, "
     "source_key, state, note, evidence, decision_reason, reverses_entry_id, created_at"
 )
-_ENTRY_BY_SOURCE_SQL = f"SELECT {ENTRY_COLUMNS} FROM point_entries WHERE source_key = $1"  # noqa: S608  # constant columns
-# ON CONFLICT: a concurrent retry with the same source key inserted first.
+_ENTRY_BY_SOURCE_SQL = (
+    f"SELECT {ENTRY_COLUMNS} FROM point_entries WHERE member_id = $1 AND source_key = $2"  # noqa: S608  # constant columns
+)
+# ON CONFLICT: a concurrent retry with the same member and source key inserted first.
 _INSERT_ENTRY_SQL = (
     "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
     "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
     "decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-    f"$14, $15, $16, $17) ON CONFLICT (source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+    f"$14, $15, $16, $17) ON CONFLICT (member_id, source_key) DO NOTHING "
+    f"RETURNING {ENTRY_COLUMNS}"
 )
 
 
@@ -401,10 +413,10 @@ async def _append(
     locked: bool = False,
 ) -> tuple[Mapping[str, Any], bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
-    it is new (False: the source key had already scored, the existing line).
+    it is new (False: the source key had already scored this member, the existing line).
     `locked`: the caller already holds the member's row lock."""
     actor = principal.user_id if principal else None
-    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
     if existing is not None:
         return _same_source(existing, req), False
     if approve and not locked:
@@ -442,7 +454,7 @@ async def _append(
         decided_at,
     )
     if entry is None:
-        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, req.source_key)
+        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
         assert existing is not None
         return _same_source(existing, req), False
     await changes.record_created(session, PointEntry, [entry])
@@ -459,17 +471,20 @@ async def _append(
 
 
 def _same_source(existing: Mapping[str, Any], req: EntryRequest) -> Mapping[str, Any]:
-    if existing["member_id"] != req.member_id or existing["rule_id"] != req.rule_id:
-        raise Conflict("points.source_key_used", "this source key scored another member or rule")
+    """The member's entry from this source: a replay of it, or 409 for another rule."""
+    if existing["rule_id"] != req.rule_id:
+        raise Conflict(
+            ErrorCode.points_source_key_used, "this source key scored the member by another rule"
+        )
     return existing
 
 
 async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.UUID) -> PointEntry:
     entry = await session.get(PointEntry, entry_id)
     if entry is None or not in_scope(principal, entry.org_path):
-        raise NotFound("points.entry_not_found")
+        raise NotFound(ErrorCode.points_entry_not_found)
     if principal.role is Role.member and principal.member_id != entry.member_id:
-        raise NotFound("points.entry_not_found")
+        raise NotFound(ErrorCode.points_entry_not_found)
     return entry
 
 
@@ -500,7 +515,7 @@ async def approve_entry(
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != "pending":
-        raise Conflict("points.entry_not_pending", f"the entry is {entry.state}")
+        raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     rule = await session.get(PointRule, entry.rule_id)
     assert rule is not None
     await _check_caps(session, entry, rule)
@@ -516,7 +531,7 @@ async def reject_entry(
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != "pending":
-        raise Conflict("points.entry_not_pending", f"the entry is {entry.state}")
+        raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     await _decide(session, principal, entry, "rejected", reason)
     return entry
 
@@ -533,7 +548,7 @@ async def reverse_entry(
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != "approved":
-        raise Conflict("points.entry_not_approved", f"the entry is {entry.state}")
+        raise Conflict(ErrorCode.points_entry_not_approved, f"the entry is {entry.state}")
     await _decide(session, principal, entry, "reversed", reason)
     reversal = PointEntry(
         member_id=entry.member_id,
@@ -862,9 +877,11 @@ async def confirm_grades(
         ).all()
     }
     if len(members) != len(set(ids)):
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     if any(members[m].status != MemberStatus.full for m in ids):
-        raise Conflict("points.only_full_members_graded", "probationary members are not graded")
+        raise Conflict(
+            ErrorCode.points_only_full_members_graded, "probationary members are not graded"
+        )
     full_count = int(
         await session.scalar(
             select(func.count()).where(
@@ -890,7 +907,8 @@ async def confirm_grades(
     excellent = existing_excellent + sum(1 for _, g in grades if g == "excellent")
     if excellent * 3 > full_count:
         raise Conflict(
-            "points.excellent_over_third", f"{excellent} excellent of {full_count} full members"
+            ErrorCode.points_excellent_over_third,
+            f"{excellent} excellent of {full_count} full members",
         )
     for member_id, grade in grades:
         stmt = insert(ReviewGrade).values(

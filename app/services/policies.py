@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.errors import Unprocessable
+from app.errors import ErrorCode, Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.policy import OrganisationPolicy
@@ -96,15 +96,17 @@ def validate_overrides(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         spec = SPEC.get(key)
         if spec is None:
-            raise Unprocessable.field(key, "policy.unknown_key", f"known keys: {sorted(SPEC)}")
+            raise Unprocessable.field(
+                key, ErrorCode.policy_unknown_key, f"known keys: {sorted(SPEC)}"
+            )
         if isinstance(spec[0], int):
             low, high = spec
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise Unprocessable.field(
-                    key, "policy.value_invalid", f"an integer from {low} to {high}"
+                    key, ErrorCode.policy_value_invalid, f"an integer from {low} to {high}"
                 )
         elif value not in spec:
-            raise Unprocessable.field(key, "policy.value_invalid", f"one of {list(spec)}")
+            raise Unprocessable.field(key, ErrorCode.policy_value_invalid, f"one of {list(spec)}")
     return values
 
 

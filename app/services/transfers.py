@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
 from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
@@ -82,7 +82,7 @@ async def get_visible(
         stmt = stmt.with_for_update()
     transfer = await session.scalar(stmt)
     if transfer is None or principal.role is Role.member:
-        raise NotFound("transfer.not_found")
+        raise NotFound(ErrorCode.transfer_not_found)
     return transfer
 
 
@@ -115,23 +115,23 @@ async def create_transfer(
     require_role(principal, Role.org_admin, Role.branch_secretary)
     member = await session.get(Member, member_id, with_for_update=True)
     if member is None or not in_scope(principal, member.org_path):
-        raise NotFound("member.not_found")
+        raise NotFound(ErrorCode.member_not_found)
     if member.status in ENDED_STATUSES:
-        raise Conflict("transfer.member_ended", f"the member's status is {member.status}")
+        raise Conflict(ErrorCode.transfer_member_ended, f"the member's status is {member.status}")
     target = await session.get(Organisation, to_org_id)
     if target is None:
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     if OrgType(target.type) not in BRANCH_TYPES or target.type == OrgType.temporary_branch:
-        raise Unprocessable.field("to_org_id", "transfer.target_not_branch")
+        raise Unprocessable.field("to_org_id", ErrorCode.transfer_target_not_branch)
     if target.dissolved_on is not None:
-        raise Conflict("organisation.dissolved")
+        raise Conflict(ErrorCode.organisation_dissolved)
     if target.id == member.org_id:
-        raise Unprocessable.field("to_org_id", "transfer.same_organisation")
+        raise Unprocessable.field("to_org_id", ErrorCode.transfer_same_organisation)
     pending = await session.scalar(
         select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
     )
     if pending is not None:
-        raise Conflict("transfer.already_pending", f"transfer {pending} is pending")
+        raise Conflict(ErrorCode.transfer_already_pending, f"transfer {pending} is pending")
     transfer = Transfer(
         member_id=member.id,
         from_org_id=member.org_id,
@@ -165,7 +165,7 @@ async def _decide(
     reason: str | None,
 ) -> None:
     if transfer.state != "pending":
-        raise Conflict("transfer.not_pending", f"the transfer is {transfer.state}")
+        raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
     before = audit.snapshot(transfer, AUDITED)
     transfer.state = state
     transfer.decided_by = principal.user_id
@@ -188,14 +188,14 @@ async def accept_transfer(session: AsyncSession, principal: Principal, transfer:
     """Accept (接收) a transfer to your subtree: the member moves here at once."""
     require_role(principal, Role.org_admin, Role.branch_secretary)
     if not in_scope(principal, transfer.to_path):
-        raise Forbidden("transfer.not_receiver")
+        raise Forbidden(ErrorCode.transfer_not_receiver)
     if transfer.state != "pending":
-        raise Conflict("transfer.not_pending", f"the transfer is {transfer.state}")
+        raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
     member = await session.get(Member, transfer.member_id, with_for_update=True)
     target = await session.get(Organisation, transfer.to_org_id)
     assert member is not None and target is not None
     if target.dissolved_on is not None:
-        raise Conflict("organisation.dissolved")
+        raise Conflict(ErrorCode.organisation_dissolved)
     before = audit.snapshot(member, ("org_id", "group_id"))
     member.org_id = target.id
     member.org_path = target.path
@@ -221,7 +221,7 @@ async def reject_transfer(
     """Reject a transfer addressed to your subtree; the member stays with the sender."""
     require_role(principal, Role.org_admin, Role.branch_secretary)
     if not in_scope(principal, transfer.to_path):
-        raise Forbidden("transfer.not_receiver")
+        raise Forbidden(ErrorCode.transfer_not_receiver)
     await _decide(session, principal, transfer, "rejected", reason)
 
 
@@ -231,7 +231,7 @@ async def cancel_transfer(
     """Cancel a pending transfer your subtree sent."""
     require_role(principal, Role.org_admin, Role.branch_secretary)
     if not in_scope(principal, transfer.from_path):
-        raise Forbidden("transfer.not_sender")
+        raise Forbidden(ErrorCode.transfer_not_sender)
     await _decide(session, principal, transfer, "cancelled", reason)
 
 
@@ -248,14 +248,16 @@ async def list_transfers(
 ) -> Page[Transfer]:
     """Transfers sent from or addressed to your subtree (or to `within`)."""
     if principal.role is Role.member:
-        raise Forbidden("auth.forbidden")
+        raise Forbidden(ErrorCode.auth_forbidden)
     stmt: Select[Transfer] = select(Transfer).where(_visible(principal))
     if within_path is not None:
         prefix = within_path + "%"
         stmt = stmt.where(or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix)))
     if state is not None:
         if state not in STATES:
-            raise Unprocessable.field("state", "transfer.state_unknown", f"use one of {STATES}")
+            raise Unprocessable.field(
+                "state", ErrorCode.transfer_state_unknown, f"use one of {STATES}"
+            )
         stmt = stmt.where(Transfer.state == state)
     if overdue is not None:
         root = await session.get(Organisation, principal.org_id)

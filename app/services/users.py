@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.enums import Role
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -25,9 +25,9 @@ AUDITED_FIELDS = ("username", "role", "org_id", "member_id", "active")
 def _check_grant(principal: Principal, role: Role) -> None:
     grantable = GRANTABLE_ROLES.get(principal.role)
     if grantable is None:
-        raise Forbidden("auth.forbidden")
+        raise Forbidden(ErrorCode.auth_forbidden)
     if role not in grantable:
-        raise Forbidden("user.role_too_high")
+        raise Forbidden(ErrorCode.user_role_too_high)
 
 
 async def get_visible(
@@ -41,7 +41,7 @@ async def get_visible(
         )
     ).one_or_none()
     if row is None or principal.role is Role.member or not in_scope(principal, row[1]):
-        raise NotFound("user.not_found")
+        raise NotFound(ErrorCode.user_not_found)
     return row[0], row[1]
 
 
@@ -54,17 +54,17 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     _check_grant(principal, data.role)
     org = await session.get(Organisation, data.org_id)
     if org is None or not in_scope(principal, org.path):
-        raise NotFound("organisation.not_found")
+        raise NotFound(ErrorCode.organisation_not_found)
     if data.role is Role.member and data.member_id is None:
-        raise Unprocessable.field("member_id", "user.member_required")
+        raise Unprocessable.field("member_id", ErrorCode.user_member_required)
     if data.member_id is not None:
         member = await session.get(Member, data.member_id)
         if member is None or not in_scope(principal, member.org_path):
-            raise NotFound("member.not_found")
+            raise NotFound(ErrorCode.member_not_found)
         if not member.org_path.startswith(org.path):
-            raise Unprocessable.field("member_id", "user.member_not_in_org")
+            raise Unprocessable.field("member_id", ErrorCode.user_member_not_in_org)
     if await session.scalar(select(User.id).where(User.username == data.username)):
-        raise Conflict("user.username_taken")
+        raise Conflict(ErrorCode.user_username_taken)
     user = User(
         username=data.username,
         password_hash=hash_password(data.password),
@@ -95,7 +95,7 @@ async def update_user(
     if data.role is not None:
         _check_grant(principal, data.role)
         if data.role is Role.member and user.member_id is None:
-            raise Unprocessable.field("role", "user.member_required")
+            raise Unprocessable.field("role", ErrorCode.user_member_required)
     before = audit.snapshot(user, AUDITED_FIELDS)
     if data.password is not None:
         user.password_hash = hash_password(data.password)
@@ -131,7 +131,7 @@ async def list_users(
     cursor: str | None,
 ) -> Page[User]:
     if principal.role is Role.member:
-        raise Forbidden("auth.forbidden")
+        raise Forbidden(ErrorCode.auth_forbidden)
     stmt: Select[User] = (
         select(User)
         .join(Organisation, Organisation.id == User.org_id)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app import clock
-from app.errors import NotFound, Unprocessable
+from app.errors import ErrorCode, NotFound, Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
@@ -76,10 +76,10 @@ async def subscribe(
     unknown = sorted(set(event_types) - set(EVENT_TYPES) - {"*"})
     if unknown:
         raise Unprocessable.field(
-            "event_types", "webhook.event_type_unknown", f"unknown: {unknown}"
+            "event_types", ErrorCode.webhook_event_type_unknown, f"unknown: {unknown}"
         )
     if not url.startswith(("https://", "http://")):
-        raise Unprocessable.field("url", "webhook.url_invalid", "an http(s) URL")
+        raise Unprocessable.field("url", ErrorCode.webhook_url_invalid, "an http(s) URL")
     secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(
         org_id=org.id,
@@ -104,7 +104,7 @@ async def get_visible(
 ) -> WebhookSubscription:
     subscription = await session.get(WebhookSubscription, subscription_id)
     if subscription is None or not in_scope(principal, subscription.org_path):
-        raise NotFound("webhook.not_found")
+        raise NotFound(ErrorCode.webhook_not_found)
     require_role(principal, Role.org_admin, Role.auditor)
     return subscription
 

@@ -183,6 +183,38 @@ async def test_the_same_source_never_scores_twice(api, county):
     assert await _ledger_total(member["id"]) == 3
 
 
+async def test_members_in_different_subtrees_use_the_same_source_key_independently(api, county):
+    # A source key is the member's own: another subtree's use of it is neither refused
+    # nor revealed.
+    rule = await _rule(api, county.county_admin, county.county["id"], points=3)
+    member_a = await api.member(county.county_admin, county.branch_a["id"])
+    member_b = await api.member(county.county_admin, county.branch_b["id"])
+    shared = key("shared")
+    first = await _entry(api, county.admin_a, member_a["id"], rule["id"], source_key=shared)
+    second = await _entry(api, county.admin_b, member_b["id"], rule["id"], source_key=shared)
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert first.json()["id"] != second.json()["id"]
+    assert first.json()["source_key"] == second.json()["source_key"] == shared
+    assert await _ledger_total(member_a["id"]) == 3
+    assert await _ledger_total(member_b["id"]) == 3
+
+
+async def test_a_source_key_scores_one_member_once_and_a_replay_returns_the_entry(api, county):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=3)
+    other_rule = await _rule(api, county.county_admin, county.county["id"], points=5)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    source = key("once")
+    first = await _entry(api, county.admin_a, member["id"], rule["id"], source_key=source)
+    assert first.status_code == 201, first.text
+    replay = await _entry(api, county.admin_a, member["id"], rule["id"], source_key=source)
+    assert replay.status_code == 200
+    assert replay.json() == first.json()
+    reused = await _entry(api, county.admin_a, member["id"], other_rule["id"], source_key=source)
+    assert reused.status_code == 409
+    assert reused.json()["code"] == "points.source_key_used"
+    assert await _ledger_total(member["id"]) == 3
+
+
 async def test_an_award_answers_with_the_documented_entry_as_it_is_stored(api, county):
     # The POST writes its body from the inserted row (orjson, no model): it must be an
     # EntryRead field for field, equal to what GET returns, with Location pointing there.
