@@ -386,11 +386,20 @@ async def move_organisation(
     before = audit.snapshot(org, AUDITED_FIELDS)
     old_path = org.path
     new_path = new_parent.path + f"{org.node_id}/"
-    # Lock the subtree rows in a stable order so concurrent moves cannot deadlock.
+    # Lock the subtree's organisations and members in a stable order, so concurrent
+    # moves cannot deadlock, and FOR UPDATE (not the weaker lock an UPDATE takes), so a
+    # writer that reads an organisation's or member's path FOR KEY SHARE to copy it
+    # waits for this move and then copies the new path.
     await session.execute(
         select(Organisation.id)
         .where(Organisation.path.like(old_path + "%"))
         .order_by(Organisation.path)
+        .with_for_update()
+    )
+    await session.execute(
+        select(Member.id)
+        .where(Member.org_path.like(old_path + "%"))
+        .order_by(Member.id)
         .with_for_update()
     )
     await session.execute(
