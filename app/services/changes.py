@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from asyncpg import Record
-from sqlalchemy import event, insert, inspect, or_, select, text, tuple_
+from sqlalchemy import event, inspect, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -73,29 +74,44 @@ def _action(obj: Any) -> str | None:
     return "updated"
 
 
+# The one statement that writes the outbox; `_values` gives its parameters.
 _INSERT_SQL = (
     "INSERT INTO outbox_events (event_type, resource, resource_id, org_path, alt_path, "
-    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, '{}')"
+    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 )
+
+
+def _values(event: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        event["event_type"],
+        event["resource"],
+        event["resource_id"],
+        event["org_path"],
+        event["alt_path"],
+        event["version"],
+        orjson.dumps(event["payload"]).decode(),
+    )
+
+
+async def write(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+    """Write outbox events now, on the driver connection, in the session's transaction.
+    The flush hook below writes the same statement through the ORM's connection."""
+    await db.executemany(session, _INSERT_SQL, [_values(e) for e in events])
 
 
 async def record_created(session: AsyncSession, model: type[Any], rows: Sequence[Any]) -> None:
     """`created` events for rows of `model` inserted without the ORM, which the flush
     hook below never sees (bulk imports; point entries inserted ON CONFLICT DO NOTHING).
-    `rows` need the model's attributes: instances, stand-ins, or mappings of columns.
-    Written on the driver connection, in the session's transaction."""
-    values = [
-        (
-            e["event_type"],
-            e["resource"],
-            e["resource_id"],
-            e["org_path"],
-            e["alt_path"],
-            e["version"],
-        )
-        for e in (_row(r, "created", model) for r in rows)
-    ]
-    await db.executemany(session, _INSERT_SQL, values)
+    `rows` need the model's attributes: instances, stand-ins, or mappings of columns."""
+    await write(session, [_row(r, "created", model) for r in rows])
+
+
+async def record_event(
+    session: AsyncSession, obj: Any, event_type: str, payload: dict[str, Any]
+) -> None:
+    """A domain event about a tracked record beside its row changes (`meeting.finalized`
+    with the attendance), carrying `payload` to integrators."""
+    await write(session, [{**_row(obj, "event"), "event_type": event_type, "payload": payload}])
 
 
 @event.listens_for(Session, "after_flush")
@@ -108,7 +124,7 @@ def _capture(session: Session, flush_context: Any) -> None:
                 rows.append(_row(obj, action))
     rows += [_row(o, "deleted") for o in session.deleted if type(o) in TRACKED]
     if rows:
-        session.connection().execute(insert(OutboxEvent), rows)
+        session.connection().exec_driver_sql(_INSERT_SQL, [_values(r) for r in rows])
 
 
 @dataclass(frozen=True)
