@@ -31,7 +31,7 @@ from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
 from app.models.points import PointEntry
-from app.security.scope import Principal
+from app.security.scope import Principal, member_rows_only
 
 # model -> (resource name, state attribute, main path attribute, other-side path attribute)
 TRACKED: dict[type[Any], tuple[str, str | None, str, str | None]] = {
@@ -177,7 +177,8 @@ async def safe_horizon(session: AsyncSession) -> int:
 async def read_changes(
     session: AsyncSession, principal: Principal | None, since: str | None, limit: int
 ) -> tuple[list[Change], str | None]:
-    """Changes after `since`, in commit-safe order, scoped to the principal's subtree.
+    """Changes after `since`, in commit-safe order, scoped to the principal's subtree
+    (a member user: the events of its own member record only).
 
     The returned cursor is the position of the last event served (or `since` when
     nothing new is safe to serve yet): pass it back as `since` to continue.
@@ -195,6 +196,9 @@ async def read_changes(
     if principal is not None and not principal.sees_everything:
         prefix = principal.org_path + "%"
         stmt = stmt.where(or_(OutboxEvent.org_path.like(prefix), OutboxEvent.alt_path.like(prefix)))
+    own = member_rows_only(principal) if principal is not None else None
+    if own is not None:  # a member user: the events of its own record only
+        stmt = stmt.where(OutboxEvent.resource == "member", OutboxEvent.resource_id == own)
     rows = list((await session.scalars(stmt)).all())
     changes = [Change(encode_cursor(e.xact_id, e.id), e) for e in rows]
     next_cursor = changes[-1].cursor if changes else (since or None)

@@ -38,7 +38,13 @@ from app.models.organisation import Organisation
 from app.schemas.members import MemberCreate, MemberUpdate
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.pii import mask_id_number, mask_phone
-from app.security.scope import Principal, in_scope, may_read_member_pii, require_role
+from app.security.scope import (
+    Principal,
+    in_scope,
+    may_read_member_pii,
+    member_rows_only,
+    require_role,
+)
 from app.services import audit, organisations
 from app.services import changes as changes_service
 from app.services import members as members_service
@@ -736,6 +742,8 @@ async def export_rows(
         )
         if last_id is not None:
             member_stmt = member_stmt.where(Member.id > last_id)
+        if (own := member_rows_only(principal)) is not None:
+            member_stmt = member_stmt.where(Member.id == own)
         people = list((await session.scalars(member_stmt)).all())
         if not people:
             return

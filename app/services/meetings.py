@@ -23,7 +23,7 @@ from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, Meeti
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import Principal, in_scope, member_rows_only, require_role, subtree_filter
 from app.services import audit, lifecycle, points
 from app.services import changes as change_feed
 
@@ -95,11 +95,12 @@ async def get_visible(
     meeting = await session.scalar(stmt)
     if meeting is None or not in_scope(principal, meeting.org_path):
         raise NotFound("meeting.not_found")
-    if principal.role is Role.member:
+    own = member_rows_only(principal)
+    if own is not None:
         attends = await session.scalar(
             select(MeetingAttendee.member_id).where(
                 MeetingAttendee.meeting_id == meeting.id,
-                MeetingAttendee.member_id == principal.member_id,
+                MeetingAttendee.member_id == own,
             )
         )
         if attends is None:
@@ -503,12 +504,11 @@ async def list_meetings(
 ) -> Page[Meeting]:
     """Meetings in your subtree, newest first."""
     stmt: Select[Meeting] = select(Meeting).where(subtree_filter(principal, Meeting.org_path))
-    if principal.role is Role.member:
+    own = member_rows_only(principal)
+    if own is not None:
         stmt = stmt.where(
             Meeting.id.in_(
-                select(MeetingAttendee.meeting_id).where(
-                    MeetingAttendee.member_id == principal.member_id
-                )
+                select(MeetingAttendee.meeting_id).where(MeetingAttendee.member_id == own)
             )
         )
     if within_path:

@@ -38,6 +38,7 @@ from app.security.scope import (
     Principal,
     in_scope,
     may_read_member_pii,
+    member_rows_only,
     require_role,
 )
 from app.services import audit, lifecycle, organisations
@@ -500,8 +501,9 @@ async def list_members(
     values: dict[str, Any] = {}
     if not principal.sees_everything:
         values["scope_prefix"] = principal.org_path + "%"
-    if principal.role is Role.member:
-        values["me"] = principal.member_id
+    own = member_rows_only(principal)
+    if own is not None:
+        values["me"] = own
     if within is not None:
         root = await organisations.get_visible_node(session, principal, within)
         values["within_prefix"] = root["path"] + "%"

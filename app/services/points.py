@@ -27,7 +27,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import Principal, in_scope, member_rows_only, require_role, subtree_filter
 from app.services import audit, changes
 from app.services.lifecycle import add_months
 from app.services.policies import ancestor_node_ids
@@ -983,8 +983,9 @@ async def list_entries(
     stmt: Select[PointEntry] = select(PointEntry).where(
         subtree_filter(principal, PointEntry.org_path)
     )
-    if principal.role is Role.member:
-        stmt = stmt.where(PointEntry.member_id == principal.member_id)
+    own = member_rows_only(principal)
+    if own is not None:
+        stmt = stmt.where(PointEntry.member_id == own)
     if within_path:
         stmt = stmt.where(PointEntry.org_path.like(within_path + "%"))
     if member_id:
