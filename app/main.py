@@ -194,6 +194,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")
                 break
+        # uuid4: a request id is a random correlation tag, never a key that orders rows.
         request_id = (request_id or uuid.uuid4().hex)[:64]
         status = 500
         started = time.perf_counter()

@@ -21,6 +21,7 @@ from app.schemas.dues import (
     ReliefCreate,
     ReliefRead,
 )
+from app.security.scope import refuse_member_role
 from app.services import dues as service
 from app.services import members, organisations
 from app.services.lifecycle import add_months
@@ -133,7 +134,7 @@ def _decode_after(cursor: str | None) -> uuid.UUID | None:
 @router.get(
     "/organisations/{org_id}/dues/arrears",
     name="dues_arrears",
-    description=doc(service.arrears),
+    description=doc(service.arrears) + "\n\nNot for the member role (403).",
 )
 async def dues_arrears(
     org_id: uuid.UUID,
@@ -144,6 +145,7 @@ async def dues_arrears(
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> ArrearsPage:
+    refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
     items, after = await service.arrears(
         session,

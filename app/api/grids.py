@@ -27,6 +27,7 @@ from app.schemas.grids import (
     ServiceCreate,
     ServiceRead,
 )
+from app.security.scope import refuse_member_role
 from app.services import grids as service
 from app.services import members, organisations
 
@@ -258,7 +259,7 @@ async def community_report_review(
 @router.get(
     "/organisations/{org_id}/community-reporting",
     name="community_reporting_summary",
-    description=doc(service.reporting_summary),
+    description=doc(service.reporting_summary) + "\n\nNot for the member role (403).",
 )
 async def community_reporting_summary(
     org_id: uuid.UUID,
@@ -267,6 +268,7 @@ async def community_reporting_summary(
     today: TodayDep,
     year: int | None = None,
 ) -> ReportingSummary:
+    refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
     summary = await service.reporting_summary(session, org, year or today.year)
     return ReportingSummary.model_validate(summary, from_attributes=True)

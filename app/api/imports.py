@@ -157,7 +157,9 @@ async def exports_get(
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
 ) -> StreamingResponse:
     """Stream a subtree as CSV or XLSX with the import's headers (scope-filtered; ID
-    numbers and phones masked unless you hold PII rights, then the export is audited)."""
+    numbers and phones masked unless you hold PII rights, then the export is audited).
+    A member user's members export holds its own record only. The last column is the
+    record's id: re-importing the file matches it and changes nothing."""
     root = await organisations.get_visible(session, principal, within or principal.org_id)
     if kind == "members":
         audit.record(

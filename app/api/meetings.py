@@ -36,14 +36,20 @@ from app.schemas.meetings import (
     VoteCreate,
     VoteRead,
 )
+from app.security.scope import Principal, member_rows_only, shows_member
 from app.services import compliance, members, organisations
 from app.services import meetings as service
 
 router = make_router("meetings")
 
 
-async def _read(session: SessionDep, meeting: Meeting) -> MeetingRead:
-    amendments = await service.amendments(session, meeting.id)
+async def _read(session: SessionDep, meeting: Meeting, principal: Principal) -> MeetingRead:
+    """A member user reads its own attendance only, and no other member's id."""
+    amendments = [
+        a
+        for a in await service.amendments(session, meeting.id)
+        if a.field != "attendance" or member_rows_only(principal) is None
+    ]
     amended: dict[str, Any] = {}
     for a in amendments:
         amended[a.field] = a.value  # later amendments win
@@ -58,8 +64,6 @@ async def _read(session: SessionDep, meeting: Meeting) -> MeetingRead:
                     "held_on",
                     "place",
                     "topic",
-                    "host_id",
-                    "recorder_id",
                     "minutes",
                     "resolutions",
                     "state",
@@ -67,9 +71,16 @@ async def _read(session: SessionDep, meeting: Meeting) -> MeetingRead:
                     "version",
                 )
             },
+            **{
+                name: getattr(meeting, name)
+                if shows_member(principal, getattr(meeting, name))
+                else None
+                for name in ("host_id", "recorder_id")
+            },
             "attendance": [
                 AttendanceRead.model_validate(a, from_attributes=True)
                 for a in await service.attendees(session, meeting.id)
+                if shows_member(principal, a.member_id)
             ],
             "votes": [
                 VoteRead.model_validate(v, from_attributes=True)
@@ -98,7 +109,7 @@ async def meetings_create(
     meeting = await service.plan_meeting(session, principal, org, data, body.expected_member_ids)
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     set_etag(response, meeting.version)
-    return await _read(session, meeting)
+    return await _read(session, meeting, principal)
 
 
 @router.get("/meetings", name="meetings_list", description=doc(service.list_meetings))
@@ -140,7 +151,7 @@ async def meetings_get(
     """The record with attendance, votes, and amendments beside the original text."""
     meeting = await service.get_visible(session, principal, meeting_id)
     set_etag(response, meeting.version)
-    return await _read(session, meeting)
+    return await _read(session, meeting, principal)
 
 
 @router.patch(
@@ -160,7 +171,7 @@ async def meetings_update(
         session, principal, meeting, body.model_dump(exclude_unset=True)
     )
     set_etag(response, meeting.version)
-    return await _read(session, meeting)
+    return await _read(session, meeting, principal)
 
 
 @router.put(
@@ -180,7 +191,7 @@ async def meetings_attendance(
     check_if_match(if_match, meeting.version)
     await service.record_attendance(session, principal, meeting, [e.model_dump() for e in body])
     set_etag(response, meeting.version)
-    return await _read(session, meeting)
+    return await _read(session, meeting, principal)
 
 
 @router.post(
@@ -218,7 +229,7 @@ async def meetings_finalize(
     meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     meeting = await service.finalize_meeting(session, principal, meeting, today)
     set_etag(response, meeting.version)
-    return await _read(session, meeting)
+    return await _read(session, meeting, principal)
 
 
 @router.post(

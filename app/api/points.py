@@ -36,6 +36,7 @@ from app.schemas.points import (
     SchemeCreate,
     SchemeRead,
 )
+from app.security.scope import shows_member
 from app.services import members, organisations
 from app.services import points as service
 
@@ -268,7 +269,8 @@ async def points_balance(
 @router.get(
     "/organisations/{org_id}/points/ranking",
     name="points_ranking",
-    description=doc(service.ranking),
+    description=doc(service.ranking)
+    + "\n\nA member user gets its own place only (`me`, and itself among `items`).",
 )
 @replica_read
 async def points_ranking(
@@ -281,6 +283,7 @@ async def points_ranking(
 ) -> Ranking:
     org = await organisations.get_visible(session, principal, org_id)
     rows, mine = await service.ranking(session, org, year or today.year, limit, principal.member_id)
+    rows = [r for r in rows if shows_member(principal, r.member_id)]  # a member: its own place
     return Ranking(
         year=year or today.year,
         items=[RankItem.model_validate(r, from_attributes=True) for r in rows],

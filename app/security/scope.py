@@ -88,3 +88,34 @@ def require_role(principal: Principal, *roles: Role) -> None:
 def require_writer(principal: Principal) -> None:
     """Auditors and plain members never write organisation or member records."""
     require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
+# --- The member role (API.md: "its own record and what belongs to it, never other members")
+
+
+_NOBODY = uuid.UUID(int=0)  # a member user without a record matches no row
+
+
+def member_rows_only(principal: Principal) -> uuid.UUID | None:
+    """The member role's one rule: every list, export, report and the change feed a
+    member user reads carries the rows of its own member record only.
+
+    Returns the member id such reads filter on, or None for every other role (for
+    them the subtree is the limit).
+    """
+    if principal.role is not Role.member:
+        return None
+    return principal.member_id or _NOBODY
+
+
+def shows_member(principal: Principal, member_id: uuid.UUID | None) -> bool:
+    """Whether a row about `member_id` may reach the principal (`member_rows_only`)."""
+    own = member_rows_only(principal)
+    return own is None or own == member_id
+
+
+def refuse_member_role(principal: Principal) -> None:
+    """403 for reports that are about other members by nature (arrears, 双报到 coverage):
+    under `member_rows_only` nothing of them would remain."""
+    if member_rows_only(principal) is not None:
+        raise Forbidden(ErrorCode.auth_forbidden, "a report about other members")

@@ -41,7 +41,7 @@ def issue_access_token(
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=settings.access_token_minutes)).timestamp()),
-        "jti": uuid.uuid4().hex,
+        "jti": uuid.uuid4().hex,  # uuid4: a token id must be unguessable, not time-ordered
         "typ": "access",
     }
     token: str = jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, event, insert, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -110,6 +110,21 @@ def _jsonb(value: dict[str, Any] | None) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
+def _values(e: dict[str, Any]) -> tuple[Any, ...]:
+    """The parameters of `_INSERT_SQL`, the one statement that writes audit events."""
+    return (
+        e["actor_id"],
+        e["actor_username"],
+        e["action"],
+        e["resource"],
+        e["resource_id"],
+        e["org_path"],
+        _jsonb(e["before"]),
+        _jsonb(e["after"]),
+        e["request_id"],
+    )
+
+
 async def write_pending(session: AsyncSession) -> None:
     """Write the transaction's pending events now, on the driver connection.
 
@@ -123,20 +138,7 @@ async def write_pending(session: AsyncSession) -> None:
     pending = session.sync_session.info.get(_PENDING)
     if not pending:
         return
-    rows = [
-        (
-            e["actor_id"],
-            e["actor_username"],
-            e["action"],
-            e["resource"],
-            e["resource_id"],
-            e["org_path"],
-            _jsonb(e["before"]),
-            _jsonb(e["after"]),
-            e["request_id"],
-        )
-        for e in pending
-    ]
+    rows = [_values(e) for e in pending]
     await db.executemany(session, _INSERT_SQL, rows)
     pending.clear()
 
@@ -147,8 +149,8 @@ def _write_pending(session: Session) -> None:
         return  # a savepoint is released: its events wait for the outermost commit
     pending = session.info.get(_PENDING)
     if pending:
-        # inline(): no RETURNING of the generated ids, nobody reads them back.
-        session.connection().execute(insert(AuditEvent).inline(), pending)
+        # The same statement as `write_pending`, through the ORM's (synchronous) connection.
+        session.connection().exec_driver_sql(_INSERT_SQL, [_values(e) for e in pending])
         pending.clear()
 
 

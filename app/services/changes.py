@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from asyncpg import Record
-from sqlalchemy import event, insert, inspect, or_, select, text, tuple_
+from sqlalchemy import event, inspect, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
 from app.models.points import PointEntry
-from app.security.scope import Principal
+from app.security.scope import Principal, member_rows_only
 
 # model -> (resource name, state attribute, main path attribute, other-side path attribute)
 TRACKED: dict[type[Any], tuple[str, str | None, str, str | None]] = {
@@ -73,29 +74,44 @@ def _action(obj: Any) -> str | None:
     return "updated"
 
 
+# The one statement that writes the outbox; `_values` gives its parameters.
 _INSERT_SQL = (
     "INSERT INTO outbox_events (event_type, resource, resource_id, org_path, alt_path, "
-    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, '{}')"
+    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 )
+
+
+def _values(event: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        event["event_type"],
+        event["resource"],
+        event["resource_id"],
+        event["org_path"],
+        event["alt_path"],
+        event["version"],
+        orjson.dumps(event["payload"]).decode(),
+    )
+
+
+async def write(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+    """Write outbox events now, on the driver connection, in the session's transaction.
+    The flush hook below writes the same statement through the ORM's connection."""
+    await db.executemany(session, _INSERT_SQL, [_values(e) for e in events])
 
 
 async def record_created(session: AsyncSession, model: type[Any], rows: Sequence[Any]) -> None:
     """`created` events for rows of `model` inserted without the ORM, which the flush
     hook below never sees (bulk imports; point entries inserted ON CONFLICT DO NOTHING).
-    `rows` need the model's attributes: instances, stand-ins, or mappings of columns.
-    Written on the driver connection, in the session's transaction."""
-    values = [
-        (
-            e["event_type"],
-            e["resource"],
-            e["resource_id"],
-            e["org_path"],
-            e["alt_path"],
-            e["version"],
-        )
-        for e in (_row(r, "created", model) for r in rows)
-    ]
-    await db.executemany(session, _INSERT_SQL, values)
+    `rows` need the model's attributes: instances, stand-ins, or mappings of columns."""
+    await write(session, [_row(r, "created", model) for r in rows])
+
+
+async def record_event(
+    session: AsyncSession, obj: Any, event_type: str, payload: dict[str, Any]
+) -> None:
+    """A domain event about a tracked record beside its row changes (`meeting.finalized`
+    with the attendance), carrying `payload` to integrators."""
+    await write(session, [{**_row(obj, "event"), "event_type": event_type, "payload": payload}])
 
 
 @event.listens_for(Session, "after_flush")
@@ -108,7 +124,7 @@ def _capture(session: Session, flush_context: Any) -> None:
                 rows.append(_row(obj, action))
     rows += [_row(o, "deleted") for o in session.deleted if type(o) in TRACKED]
     if rows:
-        session.connection().execute(insert(OutboxEvent), rows)
+        session.connection().exec_driver_sql(_INSERT_SQL, [_values(r) for r in rows])
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,8 @@ async def safe_horizon(session: AsyncSession) -> int:
 async def read_changes(
     session: AsyncSession, principal: Principal | None, since: str | None, limit: int
 ) -> tuple[list[Change], str | None]:
-    """Changes after `since`, in commit-safe order, scoped to the principal's subtree.
+    """Changes after `since`, in commit-safe order, scoped to the principal's subtree
+    (a member user: the events of its own member record only).
 
     The returned cursor is the position of the last event served (or `since` when
     nothing new is safe to serve yet): pass it back as `since` to continue.
@@ -179,6 +196,9 @@ async def read_changes(
     if principal is not None and not principal.sees_everything:
         prefix = principal.org_path + "%"
         stmt = stmt.where(or_(OutboxEvent.org_path.like(prefix), OutboxEvent.alt_path.like(prefix)))
+    own = member_rows_only(principal) if principal is not None else None
+    if own is not None:  # a member user: the events of its own record only
+        stmt = stmt.where(OutboxEvent.resource == "member", OutboxEvent.resource_id == own)
     rows = list((await session.scalars(stmt)).all())
     changes = [Change(encode_cursor(e.xact_id, e.id), e) for e in rows]
     next_cursor = changes[-1].cursor if changes else (since or None)

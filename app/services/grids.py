@@ -27,7 +27,7 @@ from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import Principal, in_scope, refuse_member_role, require_role, subtree_filter
 from app.services import audit, points
 from app.services.members import check_community
 from app.services.policies import effective_policy
@@ -147,8 +147,7 @@ async def list_grids(
     limit: int | None,
     cursor: str | None,
 ) -> Page[Grid]:
-    if principal.role is Role.member:
-        raise Forbidden(ErrorCode.auth_forbidden)
+    refuse_member_role(principal)
     stmt: Select[Grid] = select(Grid).where(subtree_filter(principal, Grid.org_path))
     if within_path:
         stmt = stmt.where(Grid.org_path.like(within_path + "%"))

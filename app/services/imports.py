@@ -19,26 +19,32 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import DangjianError, ErrorCode, Unprocessable
-from app.models.audit import AuditEvent
+from app.models.base import new_uuid
 from app.models.enums import (
-    BRANCH_TYPES,
     ENDED_STATUSES,
     MemberCategory,
     MemberStatus,
-    OrgType,
     Role,
 )
 from app.models.imports import ImportJob
 from app.models.member import Member
 from app.models.organisation import Organisation
+from app.schemas.members import MemberCreate, MemberUpdate
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.pii import mask_id_number, mask_phone
-from app.security.scope import Principal, in_scope, may_read_member_pii, require_role
+from app.security.scope import (
+    Principal,
+    in_scope,
+    may_read_member_pii,
+    member_rows_only,
+    require_role,
+)
 from app.services import audit, organisations
 from app.services import changes as changes_service
 from app.services import members as members_service
@@ -61,6 +67,8 @@ MEMBER_COLUMNS: list[tuple[str, str]] = [
     ("work_unit", "工作单位"),
     ("residence", "现居住地"),
     ("dues_base_fen", "党费基数（分）"),
+    # The record's id in an export: a re-import matches it first (optional, last column).
+    ("id", "系统编号"),
 ]
 ORG_COLUMNS: list[tuple[str, str]] = [
     ("code", "组织编码"),
@@ -217,6 +225,11 @@ def _convert(key: str, raw: str) -> Any:
             return date.fromisoformat(raw.replace("/", "-")[:10])
         except ValueError as exc:
             raise RowError(key, ErrorCode.import_date_invalid, "dates are YYYY-MM-DD") from exc
+    if key == "id":
+        try:
+            return uuid.UUID(raw)
+        except ValueError as exc:
+            raise RowError(key, ErrorCode.import_value_invalid, "an id from an export") from exc
     if key in INT_FIELDS:
         try:
             return int(float(raw))
@@ -225,11 +238,15 @@ def _convert(key: str, raw: str) -> Any:
     return raw
 
 
-def _row_error(exc: DangjianError) -> RowError:
+def _row_error(exc: DangjianError, column: str = "") -> RowError:
+    """A service's error as a row's: its field as the import's column (or `column`)."""
     if exc.errors:
         first = exc.errors[0]
-        return RowError(str(first["field"]), exc.code, str(first["message"]))
-    return RowError("", exc.code, exc.detail or exc.code)
+        field_name = str(first["field"])
+        return RowError(
+            _COLUMN_OF_FIELD.get(field_name, field_name), exc.code, str(first["message"])
+        )
+    return RowError(column, exc.code, exc.detail or exc.code.message("en"))
 
 
 # --- Members -----------------------------------------------------------------------------------
@@ -238,10 +255,16 @@ def _row_error(exc: DangjianError) -> RowError:
 @dataclass
 class _Prepared:
     row: int
-    values: dict[str, Any]
-    id_number: str
-    index: bytes
-    phone: str | None
+    prepared: members_service.PreparedMember
+    member_id: uuid.UUID | None  # the export's 系统编号, when the file has one
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.prepared.values
+
+    @property
+    def index(self) -> bytes:
+        return self.prepared.id_index
 
 
 async def _org_lookup(
@@ -259,24 +282,33 @@ async def _org_lookup(
     return found
 
 
+# The import's column for each API field whose name differs.
+_COLUMN_OF_FIELD = {"org_id": "org_code", "group_id": "group_code"}
+# The API fields a member row carries (the rest of MemberCreate keeps its default).
+_MEMBER_FIELDS = tuple(
+    key for key, _ in MEMBER_COLUMNS if key not in ("org_code", "group_code", "id")
+)
+
+
 def _prepare_member(
     number: int,
     raw: dict[str, str],
     orgs: dict[str, Organisation],
     today: date,
 ) -> _Prepared:
+    """A row as `MemberCreate`, through `members.prepare_member`: the API's own rules."""
     values = {k: _convert(k, v) for k, v in raw.items()}
     for key in REQUIRED["members"]:
         if values.get(key) in (None, ""):
             raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
     try:
-        status = MemberStatus(values["status"])
+        MemberStatus(values["status"])
     except ValueError as exc:
         raise RowError(
             "status", ErrorCode.import_status_unknown, f"unknown status {values['status']!r}"
         ) from exc
     try:
-        category = MemberCategory(values["category"])
+        MemberCategory(values["category"])
     except ValueError as exc:
         raise RowError(
             "category",
@@ -288,51 +320,36 @@ def _prepare_member(
         raise RowError(
             "org_code", ErrorCode.import_org_unknown, "no such organisation in your scope"
         )
-    if OrgType(org.type) not in BRANCH_TYPES or org.type == OrgType.temporary_branch:
-        raise RowError("org_code", ErrorCode.member_org_not_branch, "a branch or joint branch")
-    group = None
-    if values.get("group_code"):
-        group = orgs.get(values["group_code"])
-        if group is None or group.parent_id != org.id or group.type != OrgType.group:
-            raise RowError(
-                "group_code", ErrorCode.member_group_invalid, "a party group of that branch"
-            )
+    group = orgs.get(values["group_code"]) if values.get("group_code") else None
+    if values.get("group_code") and group is None:
+        raise RowError("group_code", ErrorCode.member_group_invalid, "a party group of that branch")
     try:
-        id_number, birth, gender = members_service._parse_id(str(values["id_number"]), today)
-        phone = members_service._normalize_phone(values.get("phone"))
-        milestones = {k: values.get(k) for k in members_service.MILESTONES}
-        members_service._check_dates(milestones, birth, today)
+        data = MemberCreate.model_validate(
+            {
+                **{k: values[k] for k in _MEMBER_FIELDS if values.get(k) is not None},
+                "id_number": str(values["id_number"]),
+                "org_id": org.id,
+                "group_id": group.id if group else None,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_name = str(first["loc"][0]) if first["loc"] else ""
+        raise RowError(
+            _COLUMN_OF_FIELD.get(field_name, field_name),
+            ErrorCode.import_value_invalid,
+            first["msg"],
+        ) from exc
+    try:
+        prepared = members_service.prepare_member(data, org, group, today)
     except DangjianError as exc:
-        raise _row_error(exc) from exc
-    cipher = members_service.pii_cipher()
-    fields = {
-        "name": values["name"][:100],
-        "gender": gender,
-        "birth_date": birth,
-        "ethnicity": values.get("ethnicity"),
-        "education": values.get("education"),
-        "status": status.value,
-        "category": category.value,
-        "org_id": org.id,
-        "org_path": org.path,
-        "group_id": group.id if group else None,
-        "work_unit": values.get("work_unit"),
-        "residence": values.get("residence"),
-        "dues_base_fen": values.get("dues_base_fen"),
-        **milestones,
-    }
-    fields["status_since"] = fields.get(members_service.STATUS_SINCE_FIELD.get(status, ""))
-    return _Prepared(
-        number,
-        fields,
-        id_number,
-        cipher.blind_index(id_number, field=members_service.ID_FIELD),
-        phone,
-    )
+        raise _row_error(exc, "org_code") from exc
+    return _Prepared(number, prepared, values.get("id"))
 
 
 COMPARED = (
     "name",
+    "category",
     "ethnicity",
     "education",
     "group_id",
@@ -341,6 +358,94 @@ COMPARED = (
     "dues_base_fen",
     *members_service.MILESTONES,
 )
+
+
+def _differences(item: _Prepared, current: Member) -> dict[str, Any]:
+    """The row's values that differ from the stored record (none: the row is unchanged)."""
+    changes = {k: item.values[k] for k in COMPARED if getattr(current, k) != item.values[k]}
+    if item.prepared.phone_index != current.phone_index:
+        changes["phone"] = item.prepared.phone
+    return changes
+
+
+async def _stored(
+    session: AsyncSession, principal: Principal, prepared: list[_Prepared]
+) -> tuple[dict[uuid.UUID, Member], dict[bytes, list[Member]]]:
+    """Stored members the rows may match, ended ones included: by the export's id (in
+    scope), and by ID number (every record with it, in scope or not, oldest first)."""
+    by_id: dict[uuid.UUID, Member] = {}
+    by_index: dict[bytes, list[Member]] = {}
+    ids = sorted({p.member_id for p in prepared if p.member_id is not None})
+    for start in range(0, len(ids), BATCH):
+        rows = await session.scalars(
+            select(Member).where(Member.id.in_(ids[start : start + BATCH]))
+        )
+        by_id.update({m.id: m for m in rows.all() if in_scope(principal, m.org_path)})
+    indexes = sorted({p.index for p in prepared})
+    for start in range(0, len(indexes), BATCH):
+        rows = await session.scalars(
+            select(Member)
+            .where(Member.id_number_index.in_(indexes[start : start + BATCH]))
+            .order_by(Member.id)
+        )
+        for m in rows.all():
+            by_index.setdefault(m.id_number_index, []).append(m)
+    return by_id, by_index
+
+
+def _match(
+    principal: Principal,
+    item: _Prepared,
+    by_id: dict[uuid.UUID, Member],
+    by_index: dict[bytes, list[Member]],
+    claimed: dict[uuid.UUID, int],
+) -> Member | None:
+    """The stored record a row describes, or None for a new one.
+
+    The export's id wins when it names a record in scope with the same ID number.
+    Otherwise a living row matches the living record with its ID number (one outside
+    your scope: `member.id_number_taken`); an ended row (left, deceased) matches an
+    ended record of the same branch and status, the one equal to the row first. A
+    record matches one row of a file only.
+    """
+    stored = by_id.get(item.member_id) if item.member_id is not None else None
+    if stored is not None and stored.id_number_index == item.index:
+        candidates = [stored]
+    else:
+        candidates = by_index.get(item.index, [])
+        status = item.values["status"]
+        if MemberStatus(status) in ENDED_STATUSES:
+            ended = [
+                m
+                for m in candidates
+                if m.status == status
+                and m.org_id == item.values["org_id"]
+                and in_scope(principal, m.org_path)
+                and m.id not in claimed
+            ]
+            # An ended row for a living record of the same branch is a status change.
+            living = [
+                m
+                for m in candidates
+                if MemberStatus(m.status) not in ENDED_STATUSES
+                and m.org_id == item.values["org_id"]
+                and m.id not in claimed
+            ]
+            candidates = sorted(ended, key=lambda m: bool(_differences(item, m))) or living
+        else:
+            candidates = [m for m in candidates if MemberStatus(m.status) not in ENDED_STATUSES]
+    if not candidates:
+        return None
+    current = candidates[0]
+    if not in_scope(principal, current.org_path):
+        raise RowError(
+            "id_number", ErrorCode.member_id_number_taken, "a living member has this ID number"
+        )
+    if current.id in claimed:
+        raise RowError(
+            "id_number", ErrorCode.import_duplicate_in_file, f"same as row {claimed[current.id]}"
+        )
+    return current
 
 
 async def import_members(
@@ -353,128 +458,84 @@ async def import_members(
     today: date,
     progress: Any = None,
 ) -> Report:
-    """Validate every row, then insert new members in batches and update changed ones."""
+    """Validate every row with the API's rules, match it to a stored record (ended ones
+    included), then insert new members in batches and update changed ones."""
     report = Report(total_rows=len(records))
     codes = {r.get("org_code", "") for _, r in records} | {
         r.get("group_code", "") for _, r in records
     }
     orgs = await _org_lookup(session, principal, {c for c in codes if c})
     prepared: list[_Prepared] = []
-    seen: dict[bytes, int] = {}
     for number, raw in records:
         try:
-            item = _prepare_member(number, raw, orgs, today)
+            prepared.append(_prepare_member(number, raw, orgs, today))
         except RowError as err:
             report.reject(number, err.column, err.code, err.message)
-            continue
-        if item.index in seen:
-            report.reject(
-                number,
-                "id_number",
-                ErrorCode.import_duplicate_in_file,
-                f"same as row {seen[item.index]}",
-            )
-            continue
-        seen[item.index] = number
-        prepared.append(item)
-    existing: dict[bytes, Member] = {}
-    indexes = [p.index for p in prepared]
-    for start in range(0, len(indexes), BATCH):
-        rows = await session.scalars(
-            select(Member).where(
-                Member.id_number_index.in_(indexes[start : start + BATCH]),
-                Member.status.notin_([s.value for s in ENDED_STATUSES]),
-            )
-        )
-        existing.update({m.id_number_index: m for m in rows.all()})
+    by_id, by_index = await _stored(session, principal, prepared)
+    orgs_by_id = {org.id: org for org in orgs.values()}
     inserts: list[_Prepared] = []
-    updates: list[tuple[_Prepared, Member, dict[str, Any]]] = []
+    updates: list[tuple[Member, dict[str, Any]]] = []
+    claimed: dict[uuid.UUID, int] = {}
+    new_living: dict[bytes, int] = {}
     for item in prepared:
-        current = existing.get(item.index)
-        if current is None:
-            inserts.append(item)
-            continue
-        if not in_scope(principal, current.org_path):
-            report.reject(
-                item.row,
-                "id_number",
-                ErrorCode.member_id_number_taken,
-                "a living member has this ID number",
-            )
-            continue
-        if current.org_id != item.values["org_id"]:
-            report.reject(
-                item.row,
-                "org_code",
-                ErrorCode.import_org_change_requires_transfer,
-                "use a transfer to move a member",
-            )
-            continue
-        if current.status != item.values["status"]:
-            report.reject(
-                item.row, "status", ErrorCode.member_status_requires_transition, "use a transition"
-            )
-            continue
-        changes = {k: item.values[k] for k in COMPARED if getattr(current, k) != item.values[k]}
-        if changes:
-            updates.append((item, current, changes))
-        else:
-            report.unchanged += 1
+        try:
+            current = _match(principal, item, by_id, by_index, claimed)
+            if current is None:
+                try:
+                    members_service.check_accepts_members(orgs_by_id[item.values["org_id"]])
+                except DangjianError as exc:
+                    raise _row_error(exc, "org_code") from exc
+                if MemberStatus(item.values["status"]) not in ENDED_STATUSES:
+                    if item.index in new_living:
+                        raise RowError(
+                            "id_number",
+                            ErrorCode.import_duplicate_in_file,
+                            f"same as row {new_living[item.index]}",
+                        )
+                    new_living[item.index] = item.row
+                inserts.append(item)
+                continue
+            claimed[current.id] = item.row
+            if current.org_id != item.values["org_id"]:
+                raise RowError(
+                    "org_code",
+                    ErrorCode.import_org_change_requires_transfer,
+                    "use a transfer to move a member",
+                )
+            if current.status != item.values["status"]:
+                raise RowError(
+                    "status", ErrorCode.member_status_requires_transition, "use a transition"
+                )
+            changes = _differences(item, current)
+            if not changes:
+                report.unchanged += 1
+                continue
+            try:
+                members_service.check_may_correct(principal, current)
+            except DangjianError as exc:
+                raise _row_error(exc, "status") from exc
+            updates.append((current, changes))
+        except RowError as err:
+            report.reject(item.row, err.column, err.code, err.message)
     report.created, report.updated = len(inserts), len(updates)
     if dry_run or (atomic and report.rejected):
         if atomic and report.rejected:
             report.created = report.updated = 0
         return report
-    cipher = members_service.pii_cipher()
     for start in range(0, len(inserts), BATCH):
         chunk = inserts[start : start + BATCH]
-        new_rows: list[dict[str, Any]] = []
-        for item in chunk:
-            member_id = uuid.UUID(bytes=uuid.uuid4().bytes)
-            new_rows.append(
-                {
-                    **item.values,
-                    "id": member_id,
-                    "version": 1,
-                    "id_number_enc": cipher.encrypt(item.id_number, field=members_service.ID_FIELD),
-                    "id_number_index": item.index,
-                    "phone_enc": cipher.encrypt(item.phone, field=members_service.PHONE_FIELD)
-                    if item.phone
-                    else None,
-                    "phone_index": cipher.blind_index(item.phone, field=members_service.PHONE_FIELD)
-                    if item.phone
-                    else None,
-                }
-            )
+        new_rows = [{**item.prepared.columns(), "id": new_uuid(), "version": 1} for item in chunk]
         await session.execute(insert(Member), new_rows)
-        await session.execute(
-            insert(AuditEvent),
-            [
-                {
-                    "actor_id": principal.user_id,
-                    "actor_username": principal.username,
-                    "action": "member.imported",
-                    "resource": "member",
-                    "resource_id": str(r["id"]),
-                    "org_path": r["org_path"],
-                    "after": audit.snapshot(
-                        _Row(r), tuple(k for k in members_service.AUDITED_FIELDS if k in r)
-                    ),
-                }
-                for r in new_rows
-            ],
-        )
-        await changes_service.record_created(session, Member, [_Row(r) for r in new_rows])
+        for r in new_rows:
+            members_service.record_created(session, principal, _Row(r), "member.imported")
+        await audit.write_pending(session)
+        await changes_service.record_created(session, Member, new_rows)
         if progress is not None:
             await progress(start + len(chunk))
-    for _item, current, changes in updates:
-        before = audit.snapshot(current, tuple(changes))
-        for key, value in changes.items():
-            setattr(current, key, value)
-        audit.record(
-            session, principal, "member.updated", "member", current.id, current.org_path,
-            before=before, after=audit.snapshot(current, tuple(changes)),
-        )  # fmt: skip
+    for current, changes in updates:
+        await members_service.update_member(
+            session, principal, current, MemberUpdate(**changes), today
+        )
     await session.flush()
     return report
 
@@ -552,7 +613,10 @@ async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str
         parent = await session.scalar(
             select(Organisation).where(Organisation.code == values["parent_code"])
         )
-        if parent is None or not in_scope(principal, parent.path):
+        # An exported subtree's root names its parent, which may lie above your scope:
+        # the row still describes that organisation as it stands.
+        keeps_parent = current is not None and parent is not None and current.parent_id == parent.id
+        if parent is None or not (keeps_parent or in_scope(principal, parent.path)):
             raise RowError(
                 "parent_code", ErrorCode.import_parent_unknown, "no such parent in your scope"
             )
@@ -702,6 +766,8 @@ async def export_rows(
         )
         if last_id is not None:
             member_stmt = member_stmt.where(Member.id > last_id)
+        if (own := member_rows_only(principal)) is not None:
+            member_stmt = member_stmt.where(Member.id == own)
         people = list((await session.scalars(member_stmt)).all())
         if not people:
             return
@@ -722,7 +788,7 @@ async def export_rows(
                 (phone if unmasked else mask_phone(phone)) if phone else "",
                 codes.get(m.group_id, "") if m.group_id else "",
                 *[_text(getattr(m, k)) for k in members_service.MILESTONES],
-                m.work_unit or "", m.residence or "", _text(m.dues_base_fen),
+                m.work_unit or "", m.residence or "", _text(m.dues_base_fen), str(m.id),
             ]  # fmt: skip
         last_id = people[-1].id
 

@@ -22,10 +22,10 @@ from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, MemberStatus, OrgTyp
 from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
-from app.models.outbox import OutboxEvent
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import Principal, in_scope, member_rows_only, require_role, subtree_filter
 from app.services import audit, lifecycle, points
+from app.services import changes as change_feed
 
 BRANCH_MEETINGS = frozenset(
     {"general_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_review"}
@@ -98,11 +98,12 @@ async def get_visible(
     meeting = await session.scalar(stmt)
     if meeting is None or not in_scope(principal, meeting.org_path):
         raise NotFound(ErrorCode.meeting_not_found)
-    if principal.role is Role.member:
+    own = member_rows_only(principal)
+    if own is not None:
         attends = await session.scalar(
             select(MeetingAttendee.member_id).where(
                 MeetingAttendee.meeting_id == meeting.id,
-                MeetingAttendee.member_id == principal.member_id,
+                MeetingAttendee.member_id == own,
             )
         )
         if attends is None:
@@ -440,24 +441,18 @@ async def finalize_meeting(
     meeting.finalized_at = clock.utcnow()
     meeting.finalized_by = principal.user_id
     await session.flush()
-    session.add(
-        OutboxEvent(
-            event_type="meeting.finalized",
-            resource="meeting",
-            resource_id=meeting.id,
-            org_path=meeting.org_path,
-            payload={
-                "meeting_id": str(meeting.id),
-                "org_id": str(meeting.org_id),
-                "type": meeting.type,
-                "held_on": meeting.held_on.isoformat(),
-                "attendance": [
-                    {"member_id": str(a.member_id), "presence": a.presence} for a in rows
-                ],
-            },
-        )
+    await change_feed.record_event(
+        session,
+        meeting,
+        "meeting.finalized",
+        {
+            "meeting_id": str(meeting.id),
+            "org_id": str(meeting.org_id),
+            "type": meeting.type,
+            "held_on": meeting.held_on.isoformat(),
+            "attendance": [{"member_id": str(a.member_id), "presence": a.presence} for a in rows],
+        },
     )
-    await session.flush()
     # Attendance scores through the points engine in this same transaction.
     await points.score_meeting(
         session, meeting.id, meeting.held_on, [(a.member_id, a.presence or "") for a in rows]
@@ -528,12 +523,11 @@ async def list_meetings(
 ) -> Page[Meeting]:
     """Meetings in your subtree, newest first."""
     stmt: Select[Meeting] = select(Meeting).where(subtree_filter(principal, Meeting.org_path))
-    if principal.role is Role.member:
+    own = member_rows_only(principal)
+    if own is not None:
         stmt = stmt.where(
             Meeting.id.in_(
-                select(MeetingAttendee.meeting_id).where(
-                    MeetingAttendee.member_id == principal.member_id
-                )
+                select(MeetingAttendee.meeting_id).where(MeetingAttendee.member_id == own)
             )
         )
     if within_path:

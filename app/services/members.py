@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,7 @@ from app.security.scope import (
     Principal,
     in_scope,
     may_read_member_pii,
+    member_rows_only,
     require_role,
 )
 from app.services import audit, lifecycle, organisations
@@ -218,28 +220,34 @@ def _require_member_writer(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 
 
-async def _branch_for(
-    session: AsyncSession, principal: Principal, org_id: uuid.UUID
-) -> Organisation:
-    org = await session.get(Organisation, org_id)
-    if org is None or not in_scope(principal, org.path):
-        raise NotFound(ErrorCode.organisation_not_found)
+def check_branch(org: Organisation) -> None:
+    """A member's organisation: a branch or joint branch."""
     if OrgType(org.type) not in BRANCH_TYPES or org.type == OrgType.temporary_branch:
         # A temporary branch's members keep their relationship at their home branch.
         raise Unprocessable.field("org_id", ErrorCode.member_org_not_branch)
+
+
+def check_accepts_members(org: Organisation) -> None:
+    """A new member's branch is not dissolved (its ended records stay where they were)."""
     if org.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
-    return org
+
+
+def check_group(
+    branch: Organisation, group_id: uuid.UUID | None, group: Organisation | None
+) -> None:
+    """`group_id`, when given, names a party group of `branch` (`group`: that row, loaded)."""
+    if group_id is None:
+        return
+    if group is None or group.type != OrgType.group or group.parent_id != branch.id:
+        raise Unprocessable.field("group_id", ErrorCode.member_group_invalid)
 
 
 async def _check_group(
     session: AsyncSession, branch: Organisation, group_id: uuid.UUID | None
 ) -> None:
-    if group_id is None:
-        return
-    group = await session.get(Organisation, group_id)
-    if group is None or group.type != OrgType.group or group.parent_id != branch.id:
-        raise Unprocessable.field("group_id", ErrorCode.member_group_invalid)
+    group = await session.get(Organisation, group_id) if group_id is not None else None
+    check_group(branch, group_id, group)
 
 
 COMMUNITY_UNIT_CATEGORIES = (3, 7)  # 农村 (villages), 街道社区 (streets and communities)
@@ -314,6 +322,88 @@ async def _ensure_id_number_free(
         raise Conflict(ErrorCode.member_id_number_taken)
 
 
+@dataclass(frozen=True)
+class PreparedMember:
+    """A new member's record after every rule that needs no query: the columns to
+    write (without id and ciphertexts), the normalised ID number and phone, and the
+    ID number's blind index (the key imports match on)."""
+
+    values: dict[str, Any]
+    id_number: str
+    id_index: bytes
+    phone: str | None
+
+    @property
+    def phone_index(self) -> bytes | None:
+        return pii_cipher().blind_index(self.phone, field=PHONE_FIELD) if self.phone else None
+
+    def columns(self) -> dict[str, Any]:
+        """`values` plus the encrypted ID number and phone and their blind indexes."""
+        cipher = pii_cipher()
+        return {
+            **self.values,
+            "id_number_enc": cipher.encrypt(self.id_number, field=ID_FIELD),
+            "id_number_index": self.id_index,
+            "phone_enc": cipher.encrypt(self.phone, field=PHONE_FIELD) if self.phone else None,
+            "phone_index": self.phone_index,
+        }
+
+
+def prepare_member(
+    data: MemberCreate, branch: Organisation, group: Organisation | None, today: date
+) -> PreparedMember:
+    """The one validation and normalisation of a new member, for the API and the import.
+
+    `branch` is the loaded (and scope-checked) organisation of `data.org_id`, `group`
+    the loaded `data.group_id` (None when absent). Checks the branch (a branch or joint
+    branch; a new record's also `check_accepts_members`), the group, the ID number
+    (GB 11643; a 15-digit legacy number is upgraded) against the birth date and gender
+    given, the milestone dates and the phone. What needs a query (scope, the community,
+    a living duplicate) is the caller's.
+    """
+    check_branch(branch)
+    check_group(branch, data.group_id, group)
+    number, birth, gender = _parse_id(data.id_number, today)
+    if data.birth_date is not None and data.birth_date != birth:
+        raise Unprocessable.field("birth_date", ErrorCode.member_birth_date_mismatch)
+    if data.gender is not None and data.gender.value != gender:
+        raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
+    values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
+    _check_dates(values, birth, today)
+    phone = _normalize_phone(data.phone)
+    values["status"] = data.status.value
+    values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))
+    values["category"] = data.category.value
+    values.update(org_id=branch.id, org_path=branch.path, gender=gender, birth_date=birth)
+    index = pii_cipher().blind_index(number, field=ID_FIELD)
+    return PreparedMember(values, number, index, phone)
+
+
+def record_created(
+    session: AsyncSession, principal: Principal, member: Any, action: str = "member.created"
+) -> None:
+    """The audit event of a new member (`member`: the row, or a stand-in with the columns
+    written, the others left to their defaults)."""
+    audit.record(
+        session,
+        principal,
+        action,
+        "member",
+        member.id,
+        member.org_path,
+        after=audit.snapshot(member, tuple(k for k in AUDITED_FIELDS if hasattr(member, k))),
+    )
+
+
+def check_may_correct(principal: Principal, member: Member) -> None:
+    """Who may correct a member's record: writers; an ended record only a system admin."""
+    _require_member_writer(principal)
+    if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
+        raise Forbidden(
+            ErrorCode.auth_forbidden, "ended records are corrected by a system administrator"
+        )
+
+
 async def create_member(
     session: AsyncSession, principal: Principal, data: MemberCreate, today: date
 ) -> Member:
@@ -321,49 +411,21 @@ async def create_member(
 
     Any status may be recorded, with its dates, to take over existing ledgers;
     later status changes go through transitions. Birth date and gender come from
-    the ID number (GB 11643); a conflicting value is refused.
+    the ID number (GB 11643); a conflicting value is refused. The import runs the
+    same rules (`prepare_member`).
     """
     _require_member_writer(principal)
-    branch = await _branch_for(session, principal, data.org_id)
-    await _check_group(session, branch, data.group_id)
-    number, birth, gender = _parse_id(data.id_number, today)
-    if data.birth_date is not None and data.birth_date != birth:
-        raise Unprocessable.field("birth_date", ErrorCode.member_birth_date_mismatch)
-    if data.gender is not None and data.gender.value != gender:
-        raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
+    branch = await organisations.get_visible(session, principal, data.org_id)
+    group = await session.get(Organisation, data.group_id) if data.group_id else None
+    prepared = prepare_member(data, branch, group, today)
+    check_accepts_members(branch)
     await check_community(session, data.residence_community_id)
-    values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
-    _check_dates(values, birth, today)
-    cipher = pii_cipher()
-    index = cipher.blind_index(number, field=ID_FIELD)
     if data.status not in ENDED_STATUSES:
-        await _ensure_id_number_free(session, index)
-    phone = _normalize_phone(data.phone)
-    values["status"] = data.status.value
-    values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))
-    values["category"] = data.category.value
-    member = Member(
-        **values,
-        org_id=branch.id,
-        org_path=branch.path,
-        gender=gender,
-        birth_date=birth,
-        id_number_enc=cipher.encrypt(number, field=ID_FIELD),
-        id_number_index=index,
-        phone_enc=cipher.encrypt(phone, field=PHONE_FIELD) if phone else None,
-        phone_index=cipher.blind_index(phone, field=PHONE_FIELD) if phone else None,
-    )
+        await _ensure_id_number_free(session, prepared.id_index)
+    member = Member(**prepared.columns())
     session.add(member)
     await session.flush()
-    audit.record(
-        session,
-        principal,
-        "member.created",
-        "member",
-        member.id,
-        member.org_path,
-        after=audit.snapshot(member, AUDITED_FIELDS),
-    )
+    record_created(session, principal, member)
     return member
 
 
@@ -371,11 +433,7 @@ async def update_member(
     session: AsyncSession, principal: Principal, member: Member, data: MemberUpdate, today: date
 ) -> Member:
     """Correct a member's record. Status changes go through transitions, moves through transfers."""
-    _require_member_writer(principal)
-    if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
-        raise Forbidden(
-            ErrorCode.auth_forbidden, "ended records are corrected by a system administrator"
-        )
+    check_may_correct(principal, member)
     before = audit.snapshot(member, AUDITED_FIELDS)
     changes = data.model_dump(exclude_unset=True)
     cipher = pii_cipher()
@@ -451,8 +509,9 @@ async def list_members(
     values: dict[str, Any] = {}
     if not principal.sees_everything:
         values["scope_prefix"] = principal.org_path + "%"
-    if principal.role is Role.member:
-        values["me"] = principal.member_id
+    own = member_rows_only(principal)
+    if own is not None:
+        values["me"] = own
     if within is not None:
         root = await organisations.get_visible_node(session, principal, within)
         values["within_prefix"] = root["path"] + "%"

@@ -25,7 +25,7 @@ from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.pii import mask_phone
-from app.security.scope import Principal, in_scope, require_role
+from app.security.scope import Principal, in_scope, member_rows_only, require_role
 from app.services import audit
 from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
 from app.services.members import pii_cipher
@@ -398,8 +398,9 @@ async def list_episodes(
 ) -> Page[MobileEpisode]:
     """Episodes whose home or host lies in your subtree (or in `within`)."""
     stmt: Select[MobileEpisode] = select(MobileEpisode).where(_visible(principal))
-    if principal.role is Role.member:
-        stmt = stmt.where(MobileEpisode.member_id == principal.member_id)
+    own = member_rows_only(principal)
+    if own is not None:
+        stmt = stmt.where(MobileEpisode.member_id == own)
     if within_path is not None:
         prefix = within_path + "%"
         stmt = stmt.where(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, TextClause, func, literal, or_, select, text
@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
 from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from app.models.base import new_uuid
 from app.models.enums import MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import Principal, in_scope, member_rows_only, require_role, subtree_filter
 from app.services import audit, changes
 from app.services.lifecycle import add_months
 from app.services.policies import ancestor_node_ids
@@ -393,10 +394,58 @@ _ENTRY_BY_SOURCE_SQL = (
 _INSERT_ENTRY_SQL = (
     "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
     "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
-    "decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-    f"$14, $15, $16, $17) ON CONFLICT (member_id, source_key) DO NOTHING "
-    f"RETURNING {ENTRY_COLUMNS}"
+    "decided_by, decided_at, reverses_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13, $14, $15, $16, $17, $18) "
+    f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
 )
+
+
+async def _write_entry(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    member_path: str,
+    rule_id: uuid.UUID,
+    rule_version: int,
+    category: str,
+    points: int,
+    occurred_on: date,
+    source: str,
+    source_key: str,
+    state: str,
+    note: str | None,
+    evidence: Any,
+    created_by: uuid.UUID | None,
+    decided_by: uuid.UUID | None,
+    decided_at: datetime | None,
+    reverses_entry_id: uuid.UUID | None = None,
+) -> Mapping[str, Any] | None:
+    """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
+    event, on the driver connection. None when the source key had already scored."""
+    entry: Mapping[str, Any] | None = await db.fetchrow(
+        session,
+        _INSERT_ENTRY_SQL,
+        new_uuid(),
+        member_id,
+        member_path,
+        rule_id,
+        rule_version,
+        category,
+        points,
+        occurred_on,
+        occurred_on.year,
+        source,
+        source_key,
+        state,
+        note,
+        evidence,
+        created_by,
+        decided_by,
+        decided_at,
+        reverses_entry_id,
+    )
+    if entry is not None:
+        await changes.record_created(session, PointEntry, [entry])
+    return entry
 
 
 async def _append(
@@ -432,10 +481,8 @@ async def _append(
         )
         await _check_caps(session, probe, rule)
         state, decided_by, decided_at = "approved", actor, clock.utcnow()
-    entry = await db.fetchrow(
+    entry = await _write_entry(
         session,
-        _INSERT_ENTRY_SQL,
-        uuid.uuid4(),
         member_id,
         member_path,
         rule.id,
@@ -443,7 +490,6 @@ async def _append(
         rule.category,
         signed,
         req.occurred_on,
-        req.occurred_on.year,
         source,
         req.source_key,
         state,
@@ -457,7 +503,6 @@ async def _append(
         existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
         assert existing is not None
         return _same_source(existing, req), False
-    await changes.record_created(session, PointEntry, [entry])
     audit.record(
         session,
         principal,
@@ -550,26 +595,30 @@ async def reverse_entry(
     if entry.state != "approved":
         raise Conflict(ErrorCode.points_entry_not_approved, f"the entry is {entry.state}")
     await _decide(session, principal, entry, "reversed", reason)
-    reversal = PointEntry(
-        member_id=entry.member_id,
-        org_path=entry.org_path,
-        rule_id=entry.rule_id,
-        rule_version=entry.rule_version,
-        category=entry.category,
-        points=-entry.points,
-        occurred_on=entry.occurred_on,
-        year=entry.year,
-        source="reversal",
-        source_key=f"reversal:{entry.id}",
-        state="reversed",
-        note=reason,
-        created_by=principal.user_id,
-        decided_by=principal.user_id,
-        decided_at=clock.utcnow(),
-        reverses_entry_id=entry.id,
+    now = clock.utcnow()
+    line = await _write_entry(
+        session,
+        entry.member_id,
+        entry.org_path,
+        entry.rule_id,
+        entry.rule_version,
+        entry.category,
+        -entry.points,
+        entry.occurred_on,
+        "reversal",
+        f"reversal:{entry.id}",
+        "reversed",
+        reason,
+        None,
+        principal.user_id,
+        principal.user_id,
+        now,
+        entry.id,
     )
-    session.add(reversal)
-    await session.flush()
+    if line is None:  # a reversal of this entry exists: it was reversed before
+        raise Conflict(ErrorCode.points_entry_not_approved, "the entry is reversed")
+    reversal = await session.get(PointEntry, line["id"])
+    assert reversal is not None
     return reversal
 
 
@@ -951,8 +1000,9 @@ async def list_entries(
     stmt: Select[PointEntry] = select(PointEntry).where(
         subtree_filter(principal, PointEntry.org_path)
     )
-    if principal.role is Role.member:
-        stmt = stmt.where(PointEntry.member_id == principal.member_id)
+    own = member_rows_only(principal)
+    if own is not None:
+        stmt = stmt.where(PointEntry.member_id == own)
     if within_path:
         stmt = stmt.where(PointEntry.org_path.like(within_path + "%"))
     if member_id:

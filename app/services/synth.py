@@ -248,6 +248,15 @@ async def _meetings(conn: asyncpg.Connection, branches: list[tuple[_Org, _Org]])
     return timing
 
 
+# A UUID v7 made by the server (PostgreSQL 15 has no uuidv7()): the millisecond clock in
+# the first 48 bits of a random UUID, version bits 0111, as `new_uuid` makes client-side.
+_UUID7_SQL = (
+    "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing "
+    "substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) "
+    "FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid"
+)
+
+
 async def _points(conn: asyncpg.Connection, province: _Org) -> Timing:
     """A province scheme and rule, and one approved entry for every fourth member."""
     timing = Timing()
@@ -272,9 +281,9 @@ async def _points(conn: asyncpg.Connection, province: _Org) -> Timing:
     began = time.perf_counter()
     # Server-side INSERT ... SELECT: nothing to generate client-side for these rows.
     result = await conn.execute(
-        "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "
+        "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # a constant expression
         "points, occurred_on, year, source, source_key, state) "
-        "SELECT gen_random_uuid(), m.id, m.org_path, $1, 1, 'bonus', "
+        f"SELECT {_UUID7_SQL}, m.id, m.org_path, $1, 1, 'bonus', "
         "2 * (1 + abs(hashtext(m.id::text)) % 3), DATE '2026-05-01', 2026, 'manual', "
         "'synth:' || m.id, 'approved' "
         "FROM members AS m WHERE m.org_path LIKE $2 || '%' AND abs(hashtext(m.id::text)) % 4 = 0",

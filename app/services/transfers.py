@@ -23,7 +23,7 @@ from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role
+from app.security.scope import Principal, in_scope, refuse_member_role, require_role
 from app.services import audit, mobile
 from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
@@ -247,8 +247,7 @@ async def list_transfers(
     cursor: str | None,
 ) -> Page[Transfer]:
     """Transfers sent from or addressed to your subtree (or to `within`)."""
-    if principal.role is Role.member:
-        raise Forbidden(ErrorCode.auth_forbidden)
+    refuse_member_role(principal)
     stmt: Select[Transfer] = select(Transfer).where(_visible(principal))
     if within_path is not None:
         prefix = within_path + "%"

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from app import clock
 from app.errors import ErrorCode, NotFound, Unprocessable
+from app.models.base import new_uuid
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
@@ -189,7 +190,7 @@ async def fan_out(session: AsyncSession, batch: int = 500) -> int:
             if wanted and inside:
                 rows.append(
                     {
-                        "id": uuid.uuid4(),
+                        "id": new_uuid(),
                         "subscription_id": s.id,
                         "event_id": e.id,
                         "resource_id": e.resource_id,

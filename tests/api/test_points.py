@@ -360,7 +360,17 @@ async def test_ranking_matches_a_recomputation_with_ties_and_my_rank(api, county
         headers=api.auth(me_token),
     )
     assert r.status_code == 200, r.text
+    mine = r.json()  # a member user: its own place only
+    assert [i["member_id"] for i in mine["items"]] == [members[4]["id"]]
+    assert (mine["me"]["member_id"], mine["me"]["rank"]) == (members[4]["id"], 2)
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/points/ranking",
+        params={"year": YEAR, "limit": 10},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
     ranking = r.json()
+    ranking["me"] = mine["me"]
     expected = {m["id"]: 60 + 5 * n for m, n in zip(members, awards, strict=True)}
     assert {i["member_id"]: i["total"] for i in ranking["items"]} == expected
     for item in ranking["items"]:

@@ -1,0 +1,59 @@
+"""One writer per table for audit, change-feed and ledger rows; UUID v7 keys everywhere.
+
+A scan of the source: a second place that writes one of these tables, or a uuid4 where
+an ordered key belongs, fails here before it can drift from the owner's rules.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app"
+# table -> the modules allowed to write it. synth.py loads synthetic benchmark data with
+# COPY and INSERT ... SELECT below every service (organisations and members included).
+WRITERS = {
+    "audit_events": {"services/audit.py"},
+    "outbox_events": {"services/changes.py"},
+    "point_entries": {"services/points.py", "services/synth.py"},
+}
+MODELS = {
+    "audit_events": "AuditEvent",
+    "outbox_events": "OutboxEvent",
+    "point_entries": "PointEntry",
+}
+# uuid4 where randomness, not order, is the point (each line says why).
+UUID4_ALLOWED = {"main.py", "security/tokens.py"}
+
+
+def _sources() -> list[tuple[str, str]]:
+    return [(str(p.relative_to(APP)), p.read_text()) for p in sorted(APP.rglob("*.py"))]
+
+
+def test_each_of_audit_outbox_and_ledger_rows_has_one_writer() -> None:
+    offenders = []
+    for name, text in _sources():
+        if name.startswith("models/"):
+            continue
+        for table, owners in WRITERS.items():
+            model = MODELS[table]
+            patterns = [
+                rf"INSERT\s+INTO\s+{table}\b",
+                rf"insert\(\s*{model}\b",
+                rf"session\.add\(\s*{model}\(",
+                rf"\b{model}\([^)]*\bsource_key="
+                if table == "point_entries"
+                else rf"\b{model}\(\s*\w+=",
+            ]
+            if name not in owners and any(re.search(p, text) for p in patterns):
+                offenders.append((name, table))
+    assert offenders == []
+
+
+def test_no_random_uuid_where_an_ordered_key_belongs() -> None:
+    offenders = [
+        name
+        for name, text in _sources()
+        if re.search(r"uuid4\(|gen_random_uuid\(\)\s*,", text) and name not in UUID4_ALLOWED
+    ]
+    assert offenders == []
