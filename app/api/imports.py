@@ -157,7 +157,9 @@ async def exports_get(
 ) -> StreamingResponse:
     """Stream a subtree as CSV or XLSX with the import's headers (scope-filtered; ID
     numbers and phones masked unless you hold PII rights, then the export is audited)."""
-    root = await organisations.get_visible(session, principal, within or principal.org_id)
+    root = await organisations.get_visible(
+        session, principal, within or principal.org_id, field="within"
+    )
     if kind == "members":
         audit.record(
             session, principal, "export.members", "organisation", root.id, root.path,

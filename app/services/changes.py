@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asyncpg import Record
-from sqlalchemy import event, insert, inspect, or_, select, text, tuple_
+from sqlalchemy import event, insert, inspect, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -176,9 +176,8 @@ async def read_changes(
         .order_by(OutboxEvent.xact_id, OutboxEvent.id)
         .limit(limit)
     )
-    if principal is not None and not principal.sees_everything:
-        prefix = principal.org_path + "%"
-        stmt = stmt.where(or_(OutboxEvent.org_path.like(prefix), OutboxEvent.alt_path.like(prefix)))
+    if principal is not None:
+        stmt = stmt.where(principal.scope.filter_any(OutboxEvent.org_path, OutboxEvent.alt_path))
     rows = list((await session.scalars(stmt)).all())
     changes = [Change(encode_cursor(e.xact_id, e.id), e) for e in rows]
     next_cursor = changes[-1].cursor if changes else (since or None)

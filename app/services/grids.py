@@ -27,7 +27,17 @@ from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import (
+    Principal,
+    in_scope,
+    is_under,
+    load_all_visible,
+    load_visible,
+    not_found,
+    require_role,
+    subtree_filter,
+    under,
+)
 from app.services import audit, points
 from app.services.members import check_community
 from app.services.policies import effective_policy
@@ -51,17 +61,18 @@ def _admin(principal: Principal) -> None:
 
 
 async def _check_covering(
-    session: AsyncSession, community: Organisation, covering_id: uuid.UUID | None
+    session: AsyncSession,
+    principal: Principal,
+    community: Organisation,
+    covering_id: uuid.UUID | None,
 ) -> None:
     if covering_id is None:
         return
-    covering = await session.get(Organisation, covering_id)
+    covering = await load_visible(
+        session, principal, Organisation, covering_id, field="covering_org_id"
+    )
     allowed = (*BRANCH_TYPES, OrgType.group)
-    if (
-        covering is None
-        or not covering.path.startswith(community.path)
-        or OrgType(covering.type) not in allowed
-    ):
+    if not is_under(covering.path, community.path) or OrgType(covering.type) not in allowed:
         raise Unprocessable.field(
             "covering_org_id",
             "grid.covering_not_in_community",
@@ -74,12 +85,8 @@ async def _check_leader(
 ) -> None:
     if leader_id is None:
         return
-    member = await session.get(Member, leader_id)
-    if (
-        member is None
-        or not in_scope(principal, member.org_path)
-        or member.status in ENDED_STATUSES
-    ):
+    member = await load_visible(session, principal, Member, leader_id, field="leader_id")
+    if member.status in ENDED_STATUSES:
         raise Unprocessable.field(
             "leader_id", "grid.leader_invalid", "a current member you can see"
         )
@@ -92,11 +99,9 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
     subtree; the code is unique.
     """
     _admin(principal)
-    community = await session.get(Organisation, data["org_id"])
-    if community is None or not in_scope(principal, community.path):
-        raise NotFound("organisation.not_found")
-    await check_community(session, community.id)
-    await _check_covering(session, community, data.get("covering_org_id"))
+    community = await load_visible(session, principal, Organisation, data["org_id"], field="org_id")
+    await check_community(session, community.id, "org_id")
+    await _check_covering(session, principal, community, data.get("covering_org_id"))
     await _check_leader(session, principal, data.get("leader_id"))
     if await session.scalar(select(Grid.id).where(Grid.code == data["code"])):
         raise Conflict("grid.code_taken")
@@ -111,9 +116,9 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
 
 
 async def get_visible(session: AsyncSession, principal: Principal, grid_id: uuid.UUID) -> Grid:
-    grid = await session.get(Grid, grid_id)
-    if grid is None or not in_scope(principal, grid.org_path) or principal.role is Role.member:
-        raise NotFound("grid.not_found")
+    grid = await load_visible(session, principal, Grid, grid_id)
+    if principal.role is Role.member:
+        raise not_found("grid.not_found")
     return grid
 
 
@@ -125,7 +130,7 @@ async def update_grid(
     community = await session.get(Organisation, grid.org_id)
     assert community is not None
     if "covering_org_id" in changes:
-        await _check_covering(session, community, changes["covering_org_id"])
+        await _check_covering(session, principal, community, changes["covering_org_id"])
     if "leader_id" in changes:
         await _check_leader(session, principal, changes["leader_id"])
     before = audit.snapshot(grid, GRID_FIELDS)
@@ -151,7 +156,7 @@ async def list_grids(
         raise Forbidden("auth.forbidden")
     stmt: Select[Grid] = select(Grid).where(subtree_filter(principal, Grid.org_path))
     if within_path:
-        stmt = stmt.where(Grid.org_path.like(within_path + "%"))
+        stmt = stmt.where(under(Grid.org_path, within_path))
     keys = parse_sort("code", {"code": Grid.code}, Grid.id)
     return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
 
@@ -178,10 +183,7 @@ async def assign_residents(
     if len(set(ids)) != len(ids):
         raise Unprocessable.field("member_ids", "grid.member_repeated", "a member appears twice")
     if ids:
-        found = (await session.scalars(select(Member).where(Member.id.in_(ids)))).all()
-        visible = [m for m in found if in_scope(principal, m.org_path)]
-        if len(visible) != len(ids):
-            raise NotFound("member.not_found")
+        visible = await load_all_visible(session, principal, Member, ids, field="member_ids")
         if any(m.status in ENDED_STATUSES for m in visible):
             raise Unprocessable.field("member_ids", "grid.member_ended", "a member's record ended")
     before = [str(r.member_id) for r in await residents(session, grid.id)]
@@ -220,9 +222,7 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
     (urban 300-500 households, rural about 300), grids no party organisation covers,
     grids without a leader, and members living in one of the subtree's communities but
     assigned to no grid."""
-    grids = list(
-        (await session.scalars(select(Grid).where(Grid.org_path.like(root.path + "%")))).all()
-    )
+    grids = list((await session.scalars(select(Grid).where(under(Grid.org_path, root.path)))).all())
     out_of_range, uncovered, without_leader = [], [], []
     policies: dict[uuid.UUID, dict[str, Any]] = {}
     for grid in sorted(grids, key=lambda g: g.code):
@@ -241,7 +241,7 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
             uncovered.append(grid.id)
         if grid.leader_id is None:
             without_leader.append(grid.id)
-    communities = select(Organisation.id).where(Organisation.path.like(root.path + "%"))
+    communities = select(Organisation.id).where(under(Organisation.path, root.path))
     unassigned = list(
         (
             await session.scalars(
@@ -261,7 +261,7 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
             select(func.count())
             .select_from(GridResident)
             .join(Grid, Grid.id == GridResident.grid_id)
-            .where(Grid.org_path.like(root.path + "%"))
+            .where(under(Grid.org_path, root.path))
         )
         or 0
     )
@@ -323,7 +323,9 @@ async def register_report(
         raise Conflict("community_report.not_employed", "双报到 is for employed members")
     if member.status in ENDED_STATUSES:
         raise Conflict("community_report.member_ended")
-    community = await check_community(session, community_id)
+    community = await check_community(
+        session, community_id, "community_org_id", "community_report.community_org_id"
+    )
     assert community is not None
     if await session.scalar(
         select(CommunityReport.id).where(
@@ -487,7 +489,7 @@ async def reporting_summary(
             await session.scalars(
                 select(Member.id)
                 .where(
-                    Member.org_path.like(root.path + "%"),
+                    under(Member.org_path, root.path),
                     Member.category == MemberCategory.employed,
                     Member.status.notin_([s.value for s in ENDED_STATUSES]),
                 )

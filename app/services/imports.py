@@ -38,7 +38,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.pii import mask_id_number, mask_phone
-from app.security.scope import Principal, in_scope, may_read_member_pii, require_role
+from app.security.scope import Principal, in_scope, may_read_member_pii, require_role, under
 from app.services import audit, organisations
 from app.services import changes as changes_service
 from app.services import members as members_service
@@ -648,7 +648,7 @@ async def export_rows(
         while True:
             stmt = (
                 select(Organisation)
-                .where(Organisation.path.like(root.path + "%"))
+                .where(under(Organisation.path, root.path))
                 .order_by(Organisation.path)
                 .limit(BATCH)
             )
@@ -672,10 +672,7 @@ async def export_rows(
     last_id = None
     while True:
         member_stmt = (
-            select(Member)
-            .where(Member.org_path.like(root.path + "%"))
-            .order_by(Member.id)
-            .limit(BATCH)
+            select(Member).where(under(Member.org_path, root.path)).order_by(Member.id).limit(BATCH)
         )
         if last_id is not None:
             member_stmt = member_stmt.where(Member.id > last_id)

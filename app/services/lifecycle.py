@@ -41,7 +41,7 @@ from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
-from app.security.scope import Principal, require_role
+from app.security.scope import Principal, load_visible, require_role
 from app.services import audit
 
 S = MemberStatus
@@ -291,6 +291,9 @@ async def record_transition(
         raise Unprocessable.field(
             "extension_months", "lifecycle.extension_not_applicable", "only for extensions"
         )
+    if req.meeting_id is not None:
+        # The deciding meeting is a meeting you can see: absent or elsewhere is one 404.
+        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
     if to is S.probationary and current is S.candidate:
         org = await session.get(Organisation, member.org_id)
         if org is not None and org.type == "temporary_branch":

@@ -36,8 +36,12 @@ from app.security.pii import PhoneError, PiiCipher, mask_id_number, mask_phone, 
 from app.security.scope import (
     Principal,
     in_scope,
+    like_prefix,
+    load_anywhere,
+    load_visible,
     may_read_member_pii,
     require_role,
+    subtree_prefix,
 )
 from app.services import audit, lifecycle, organisations
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
@@ -100,12 +104,18 @@ def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-async def get_visible(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> Member:
-    """Load a member the principal may see (a member user: only their own record); else 404."""
-    member = await session.get(Member, member_id)
-    if member is None or not _visible(principal, member.id, member.org_path):
-        raise NotFound("member.not_found")
-    return member
+async def get_visible(
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID,
+    *,
+    field: str | None = None,
+    lock: bool = False,
+) -> Member:
+    """Load a member the principal may see (a member user: only their own record); else 404.
+
+    `field` names the body field the id came from (see `load_visible`)."""
+    return await load_visible(session, principal, Member, member_id, field=field, lock=lock)
 
 
 def _visible(principal: Principal, member_id: uuid.UUID, org_path: str) -> bool:
@@ -221,9 +231,7 @@ def _require_member_writer(principal: Principal) -> None:
 async def _branch_for(
     session: AsyncSession, principal: Principal, org_id: uuid.UUID
 ) -> Organisation:
-    org = await session.get(Organisation, org_id)
-    if org is None or not in_scope(principal, org.path):
-        raise NotFound("organisation.not_found")
+    org = await organisations.get_visible(session, principal, org_id, field="org_id")
     if OrgType(org.type) not in BRANCH_TYPES or org.type == OrgType.temporary_branch:
         # A temporary branch's members keep their relationship at their home branch.
         raise Unprocessable.field("org_id", "member.org_not_branch")
@@ -245,16 +253,22 @@ async def _check_group(
 COMMUNITY_UNIT_CATEGORIES = (3, 7)  # 农村 (villages), 街道社区 (streets and communities)
 
 
-async def check_community(session: AsyncSession, org_id: uuid.UUID | None) -> Organisation | None:
-    """A community-level organisation: a village's or a community's, not a party group."""
+async def check_community(
+    session: AsyncSession,
+    org_id: uuid.UUID | None,
+    field: str = "residence_community_id",
+    reference: str = "member.residence_community_id",
+) -> Organisation | None:
+    """A community-level organisation: a village's or a community's, not a party group.
+
+    Named anywhere in the tree (where a member lives or reports is not their branch's
+    business to own); absent is 404 naming `field`."""
     if org_id is None:
         return None
-    org = await session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound("organisation.not_found")
+    org = await load_anywhere(session, Organisation, org_id, field=field, reference=reference)
     if org.unit_category not in COMMUNITY_UNIT_CATEGORIES or org.type == OrgType.group:
         raise Unprocessable.field(
-            "residence_community_id",
+            field,
             "grid.org_not_community",
             "a village or community organisation",
         )
@@ -442,12 +456,12 @@ async def list_members(
     keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
     values: dict[str, Any] = {}
     if not principal.sees_everything:
-        values["scope_prefix"] = principal.org_path + "%"
+        values["scope_prefix"] = principal.scope.prefix
     if principal.role is Role.member:
         values["me"] = principal.member_id
     if within is not None:
-        root = await organisations.get_visible_node(session, principal, within)
-        values["within_prefix"] = root["path"] + "%"
+        root = await organisations.get_visible_node(session, principal, within, field="within")
+        values["within_prefix"] = subtree_prefix(root["path"])
     if org_id is not None:
         values["org_id"] = org_id
     if group_id is not None:
@@ -484,9 +498,9 @@ async def list_members(
 
 # Each filter of the member list: its bind parameter's type and its condition.
 _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
-    "scope_prefix": (String, lambda p: Member.org_path.like(p)),
+    "scope_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
     "me": (Uuid, lambda p: Member.id == p),
-    "within_prefix": (String, lambda p: Member.org_path.like(p)),
+    "within_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
     "statuses": (ARRAY(String), lambda p: Member.status == any_(p)),

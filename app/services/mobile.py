@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -25,7 +25,14 @@ from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.pii import mask_phone
-from app.security.scope import Principal, in_scope, require_role
+from app.security.scope import (
+    Principal,
+    in_scope,
+    load_anywhere,
+    load_visible,
+    require_role,
+    under_any,
+)
 from app.services import audit
 from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
 from app.services.members import pii_cipher
@@ -73,10 +80,7 @@ def contact_state_sql(today: date, cadence_months: int) -> ColumnElement[str]:
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
-    if principal.sees_everything:
-        return true()
-    prefix = principal.org_path + "%"
-    return or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix))
+    return principal.scope.filter_any(MobileEpisode.home_path, MobileEpisode.host_path)
 
 
 @dataclass(frozen=True)
@@ -154,9 +158,9 @@ def _writer(principal: Principal) -> None:
 
 
 async def _host_org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
-    org = await session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound("organisation.not_found")
+    org = await load_anywhere(
+        session, Organisation, org_id, field="host_org_id", reference="mobile.host_org_id"
+    )
     if OrgType(org.type) not in BRANCH_TYPES or org.dissolved_on is not None:
         raise Unprocessable.field("host_org_id", "mobile.host_not_branch", "a current branch")
     return org
@@ -250,8 +254,8 @@ async def register_inflow(
     episode = await session.scalar(
         select(MobileEpisode).where(MobileEpisode.id == episode_id).with_for_update()
     )
-    host = await session.get(Organisation, host_org_id)
-    if episode is None or host is None or not in_scope(principal, host.path):
+    host = await load_visible(session, principal, Organisation, host_org_id, field="host_org_id")
+    if episode is None:
         raise NotFound("mobile.not_found")
     named = episode.host_path is not None and in_scope(principal, episode.host_path)
     if not named and certificate_no != episode.certificate_no:
@@ -395,10 +399,7 @@ async def list_episodes(
     if principal.role is Role.member:
         stmt = stmt.where(MobileEpisode.member_id == principal.member_id)
     if within_path is not None:
-        prefix = within_path + "%"
-        stmt = stmt.where(
-            or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix))
-        )
+        stmt = stmt.where(under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path))
     if state is not None:
         stmt = stmt.where(MobileEpisode.state == state)
     root = await session.get(Organisation, principal.org_id)
@@ -419,10 +420,9 @@ async def statistics(
     """Counts in a subtree: by state, by destination province, overdue and lost contact."""
     root = await session.get(Organisation, principal.org_id)
     assert root is not None
-    prefix = within_path + "%"
     base = and_(
         _visible(principal),
-        or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix)),
+        under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path),
     )
     by_state = dict(
         (

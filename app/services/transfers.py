@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -23,7 +23,14 @@ from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, require_role
+from app.security.scope import (
+    Principal,
+    in_scope,
+    load_anywhere,
+    load_visible,
+    require_role,
+    under_any,
+)
 from app.services import audit, mobile
 from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
@@ -44,10 +51,7 @@ class TransferView:
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
-    if principal.sees_everything:
-        return true()
-    prefix = principal.org_path + "%"
-    return or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix))
+    return principal.scope.filter_any(Transfer.from_path, Transfer.to_path)
 
 
 async def _overdue_before(session: AsyncSession, org: Organisation, today: date) -> date:
@@ -113,14 +117,12 @@ async def create_transfer(
     as code and name.
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
-    member = await session.get(Member, member_id, with_for_update=True)
-    if member is None or not in_scope(principal, member.org_path):
-        raise NotFound("member.not_found")
+    member = await load_visible(session, principal, Member, member_id, field="member_id", lock=True)
     if member.status in ENDED_STATUSES:
         raise Conflict("transfer.member_ended", f"the member's status is {member.status}")
-    target = await session.get(Organisation, to_org_id)
-    if target is None:
-        raise NotFound("organisation.not_found")
+    target = await load_anywhere(
+        session, Organisation, to_org_id, field="to_org_id", reference="transfer.to_org_id"
+    )
     if OrgType(target.type) not in BRANCH_TYPES or target.type == OrgType.temporary_branch:
         raise Unprocessable.field("to_org_id", "transfer.target_not_branch")
     if target.dissolved_on is not None:
@@ -251,8 +253,7 @@ async def list_transfers(
         raise Forbidden("auth.forbidden")
     stmt: Select[Transfer] = select(Transfer).where(_visible(principal))
     if within_path is not None:
-        prefix = within_path + "%"
-        stmt = stmt.where(or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix)))
+        stmt = stmt.where(under_any(Transfer.from_path, Transfer.to_path, within_path))
     if state is not None:
         if state not in STATES:
             raise Unprocessable.field("state", "transfer.state_unknown", f"use one of {STATES}")
