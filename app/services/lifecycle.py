@@ -268,6 +268,9 @@ async def record_transition(
     (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch.
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
+    if req.meeting_id is not None:
+        # The deciding meeting, checked first: absent or elsewhere is the same 404.
+        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
     current = MemberStatus(member.status)
     to = req.to_status
     if to not in ALLOWED[current]:
@@ -291,9 +294,6 @@ async def record_transition(
         raise Unprocessable.field(
             "extension_months", "lifecycle.extension_not_applicable", "only for extensions"
         )
-    if req.meeting_id is not None:
-        # The deciding meeting is a meeting you can see: absent or elsewhere is one 404.
-        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
     if to is S.probationary and current is S.candidate:
         org = await session.get(Organisation, member.org_id)
         if org is not None and org.type == "temporary_branch":

@@ -343,6 +343,11 @@ async def record_vote(
     _require_open(meeting)
     if meeting.type not in ("general_meeting", "committee_meeting"):
         raise Conflict("meeting.votes_not_held", "votes are taken in general or committee meetings")
+    subject_member = None
+    if data.get("member_id") is not None:
+        subject_member = await load_visible(
+            session, principal, Member, data["member_id"], field="member_id"
+        )
     org = await session.get(Organisation, meeting.org_id)
     assert org is not None
     if org.type == OrgType.temporary_branch and data["kind"] == "election":
@@ -383,14 +388,11 @@ async def record_vote(
     )
     session.add(vote)
     await session.flush()
-    if vote.valid and vote.passed and data.get("member_id") and data.get("to_status"):
-        from app.services import members as members_service
-
-        member = await members_service.get_visible(session, principal, data["member_id"])
+    if vote.valid and vote.passed and subject_member is not None and data.get("to_status"):
         transition = await lifecycle.record_transition(
             session,
             principal,
-            member,
+            subject_member,
             lifecycle.TransitionRequest(
                 to_status=data["to_status"],
                 effective_date=meeting.held_on,

@@ -241,12 +241,12 @@ async def _branch_for(
 
 
 async def _check_group(
-    session: AsyncSession, branch: Organisation, group_id: uuid.UUID | None
+    session: AsyncSession, principal: Principal, branch: Organisation, group_id: uuid.UUID | None
 ) -> None:
     if group_id is None:
         return
-    group = await session.get(Organisation, group_id)
-    if group is None or group.type != OrgType.group or group.parent_id != branch.id:
+    group = await load_visible(session, principal, Organisation, group_id, field="group_id")
+    if group.type != OrgType.group or group.parent_id != branch.id:
         raise Unprocessable.field("group_id", "member.group_invalid")
 
 
@@ -337,7 +337,7 @@ async def create_member(
     """
     _require_member_writer(principal)
     branch = await _branch_for(session, principal, data.org_id)
-    await _check_group(session, branch, data.group_id)
+    await _check_group(session, principal, branch, data.group_id)
     number, birth, gender = _parse_id(data.id_number, today)
     if data.birth_date is not None and data.birth_date != birth:
         raise Unprocessable.field("birth_date", "member.birth_date_mismatch")
@@ -409,7 +409,7 @@ async def update_member(
     if "group_id" in changes:
         branch = await session.get(Organisation, member.org_id)
         assert branch is not None
-        await _check_group(session, branch, changes["group_id"])
+        await _check_group(session, principal, branch, changes["group_id"])
     if changes.get("category") is not None:
         changes["category"] = MemberCategory(changes["category"]).value
     elif "category" in changes:
