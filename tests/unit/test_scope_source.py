@@ -38,17 +38,23 @@ def _offences(source: str) -> list[tuple[int, str | None, str]]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             sides = (node.left, node.right)
             for side, other in (sides, sides[::-1]):
-                if isinstance(side, ast.Constant) and side.value == "%":
-                    if _PATHY.search(ast.get_source_segment(source, other) or ""):
-                        found.append((node.lineno, func, text))
+                other_text = ast.get_source_segment(source, other) or ""
+                if (
+                    isinstance(side, ast.Constant)
+                    and side.value == "%"
+                    and _PATHY.search(other_text)
+                ):
+                    found.append((node.lineno, func, text))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if re.search(r"\|\|\s*'%'", node.value):
                 found.append((node.lineno, func, text))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _PREFIX_CALLS:
-                receiver = ast.get_source_segment(source, node.func.value) or ""
-                if _PATHY.search(receiver):
-                    found.append((node.lineno, func, text))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _PREFIX_CALLS
+            and _PATHY.search(ast.get_source_segment(source, node.func.value) or "")
+        ):
+            found.append((node.lineno, func, text))
         for child in ast.iter_child_nodes(node):
             visit(child, func)
 
@@ -57,25 +63,25 @@ def _offences(source: str) -> list[tuple[int, str | None, str]]:
 
 
 def test_the_scanner_catches_each_kind_of_hand_written_prefix() -> None:
-    sample = '''
+    sample = """
 def f(principal, within_path, org, e, s):
     a = Member.org_path.like(principal.org_path + "%")
     b = within_path + "%"
     c = org.path.startswith(s.org_path)
     d = "SELECT 1 WHERE m.org_path LIKE $1 || '%'"
     g = literal(x).like(PointScheme.org_path.concat("%"))
-'''
+"""
     lines = sorted({line for line, _, _ in _offences(sample)})
     assert lines == [3, 4, 5, 6, 7]
 
 
 def test_the_scanner_leaves_name_searches_and_urls_alone() -> None:
-    sample = '''
+    sample = """
 def f(q, url, path):
     a = Member.name.like(q.replace("%", "\\\\%") + "%")
     b = url.startswith(("https://", "http://"))
     c = path.startswith("/api/v1/auth/")
-'''
+"""
     assert _offences(sample) == []
 
 
