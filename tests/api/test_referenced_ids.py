@@ -273,3 +273,98 @@ async def test_an_id_of_your_own_subtree_passes_the_same_check(api, county):
         if status == 404 or case.field in fields:
             wrong.append(f"{case.name}: {status} {body}")
     assert wrong == [], "\n".join(wrong)
+
+
+async def test_an_amendment_value_has_the_type_of_the_field_it_corrects(api, county):
+    w = await _world(api, county)
+    url = f"{V}/meetings/{w['finalized_a']}/amendments"
+    a = api.auth(county.admin_a)
+    for body in (
+        {"field": "attendance", "value": 3, "reason": "更正"},
+        {"field": "attendance", "value": "全部出席", "reason": "更正"},
+        {"field": "attendance", "value": [{"member_id": w["member_a"]}], "reason": "更正"},
+        {"field": "topic", "value": ["不是文本"], "reason": "更正"},
+        {"field": "minutes", "value": {"text": "x"}, "reason": "更正"},
+        {"field": "state", "value": "planned", "reason": "更正"},
+    ):
+        r = await api.client.post(url, json=body, headers=a)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["code"] == "request.validation_failed"
+    entry = {"member_id": w["member_a"], "presence": "excused", "reason": "出差"}
+    r = await api.client.post(
+        url, json={"field": "attendance", "value": [entry], "reason": "补记请假"}, headers=a
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["value"] == [entry]
+    meeting = (await api.client.get(f"{V}/meetings/{w['finalized_a']}", headers=a)).json()
+    assert meeting["amended"]["attendance"] == [entry]
+
+
+async def test_corrected_attendance_names_only_members_of_the_meeting_or_its_organisation(
+    api, county
+):
+    w = await _world(api, county)
+    elsewhere = await api.member(county.county_admin, w["cbranch_a"])  # town A, another branch
+    r = await api.client.post(
+        f"{V}/meetings/{w['finalized_a']}/amendments",
+        json={
+            "field": "attendance",
+            "value": [{"member_id": elsewhere["id"], "presence": "present"}],
+            "reason": "补记",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "meeting.member_not_in_org"
+    assert [e["field"] for e in r.json()["errors"]] == ["value"]
+
+
+async def test_a_transition_stores_no_meeting_of_another_subtree(api, county):
+    w = await _world(api, county)
+    url = f"{V}/members/{w['member_a2']}/transitions"
+    body = {"to_status": "left", "effective_date": "2026-11-20", "meeting_id": w["meeting_b"]}
+    r = await api.client.post(url, json=body, headers=api.auth(county.admin_a))
+    assert r.status_code == 404, r.text
+    timeline = await api.client.get(
+        f"{V}/members/{w['member_a2']}/timeline", headers=api.auth(county.admin_a)
+    )
+    assert all(e["kind"] != "left" for e in timeline.json()["events"])
+    member = await api.client.get(f"{V}/members/{w['member_a2']}", headers=api.auth(county.admin_a))
+    assert member.json()["status"] == "full"
+
+
+# References the domain lets cross subtrees: any branch receives a transfer, any branch may
+# be a mobile member's intended host, a member lives and reports in any community.
+CROSS_TREE = [
+    Case("POST /transfers to_org_id", "POST", lambda w: "/transfers",
+         lambda w, v: {"member_id": w["member_a"], "to_org_id": v, "reason": "工作调动"},
+         "to_org_id", ORG, "branch_b", "cbranch_a"),
+    Case("POST /mobile-episodes host_org_id", "POST", lambda w: "/mobile-episodes",
+         lambda w, v: {"member_id": w["member_a"], "destination_area": "440305", "reason": "务工",
+                       "expected_months": 6, "certificate_no": unique("C"),
+                       "location_consent": False, "host_org_id": v},
+         "host_org_id", ORG, "branch_b", "cbranch_a"),
+    Case("PATCH /members/{id} residence_community_id", "PATCH",
+         lambda w: f"/members/{w['member_a']}",
+         lambda w, v: {"residence_community_id": v},
+         "residence_community_id", ORG, "community_b", "community_a"),
+    Case("POST /members/{id}/community-report community_org_id", "POST",
+         lambda w: f"/members/{w['member_a2']}/community-report",
+         lambda w, v: {"community_org_id": v},
+         "community_org_id", ORG, "community_b", "community_a"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CROSS_TREE, ids=lambda c: c.name)
+async def test_a_cross_tree_reference_takes_any_subtree_and_a_random_id_is_404_naming_it(
+    api, county, case
+):
+    w = await _world(api, county)
+    status, body = await _send(api, county.admin_a, case, w, str(uuid.uuid4()))
+    assert (status, body["code"], [e["field"] for e in body["errors"]]) == (
+        404,
+        case.code,
+        [case.field],
+    )
+    status, body = await _send(api, county.admin_a, case, w, w[case.other])
+    assert status in (200, 201), body
