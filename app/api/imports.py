@@ -14,9 +14,8 @@ from sqlalchemy import update
 from app.api.common import API_PREFIX, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep
 from app.db import get_sessionmaker
-from app.errors import NotFound
 from app.models.imports import ImportJob
-from app.security.scope import Principal, in_scope
+from app.security.scope import Principal, load_visible
 from app.services import audit, organisations
 from app.services import imports as service
 
@@ -141,9 +140,7 @@ async def imports_get(
     job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> ImportJobRead:
     """An import job's progress and row-level report."""
-    job = await session.get(ImportJob, job_id)
-    if job is None or not in_scope(principal, job.org_path):
-        raise NotFound("import.not_found")
+    job = await load_visible(session, principal, ImportJob, job_id)
     return ImportJobRead.model_validate(job, from_attributes=True)
 
 

@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import Forbidden, NotFound, message
 from app.models.enums import Role
 
-T = TypeVar("T", bound=tuple[Any, ...])
 # A path column: an ORM attribute or a Core column (nullable ones included).
 _PathColumn = InstrumentedAttribute[str] | InstrumentedAttribute[str | None] | ColumnElement[str]
 
@@ -136,10 +135,6 @@ def subtree_filter(principal: Principal, column: _PathColumn) -> ColumnElement[b
     return principal.scope.filter(column)
 
 
-def scoped(stmt: Select[T], principal: Principal, column: _PathColumn) -> Select[T]:
-    return stmt.where(principal.scope.filter(column))
-
-
 def may_read_member_pii(principal: Principal, member_id: uuid.UUID, member_path: str) -> bool:
     """PII rights: admins and branch secretaries in scope; a member for their own record."""
     if principal.role is Role.member:
@@ -170,10 +165,12 @@ M = TypeVar("M")
 class _Visibility:
     code: str  # the `<resource>.not_found` answer
     paths: tuple[str, ...]  # visible when the scope covers any of these path attributes
+    own_only: bool = False  # a member user sees only the row whose id is their member id
 
 
 def _visibility() -> dict[type[Any], _Visibility]:
-    from app.models.grid import Grid
+    from app.models.grid import CommunityReport, Grid
+    from app.models.imports import ImportJob
     from app.models.lifecycle import Transfer
     from app.models.meeting import Meeting
     from app.models.member import Member
@@ -184,13 +181,17 @@ def _visibility() -> dict[type[Any], _Visibility]:
 
     return {
         Organisation: _Visibility("organisation.not_found", ("path",)),
-        Member: _Visibility("member.not_found", ("org_path",)),
+        Member: _Visibility("member.not_found", ("org_path",), own_only=True),
         Meeting: _Visibility("meeting.not_found", ("org_path",)),
         Grid: _Visibility("grid.not_found", ("org_path",)),
         Transfer: _Visibility("transfer.not_found", ("from_path", "to_path")),
         MobileEpisode: _Visibility("mobile.not_found", ("home_path", "host_path")),
         PointEntry: _Visibility("points.entry_not_found", ("org_path",)),
         WebhookSubscription: _Visibility("webhook.not_found", ("org_path",)),
+        ImportJob: _Visibility("import.not_found", ("org_path",)),
+        CommunityReport: _Visibility(
+            "community_report.not_found", ("member_path", "community_path")
+        ),
     }
 
 
@@ -204,10 +205,10 @@ def not_found(code: str, field: str | None = None) -> NotFound:
     return NotFound(code, errors=[{"field": field, "code": code, "message": message(code, "en")}])
 
 
-def _sees(principal: Principal, model: type[Any], obj: Any, spec: _Visibility) -> bool:
+def _sees(principal: Principal, obj: Any, spec: _Visibility) -> bool:
     if not any(principal.scope.covers(getattr(obj, p)) for p in spec.paths):
         return False
-    if principal.role is Role.member and model.__name__ == "Member":
+    if spec.own_only and principal.role is Role.member:
         return bool(principal.member_id == obj.id)  # a member user: their own record only
     return True
 
@@ -234,7 +235,7 @@ async def load_visible(
         _VISIBILITY.update(_visibility())
     spec = _VISIBILITY[model]
     obj = await session.get(model, ident, with_for_update=lock)
-    if obj is None or not _sees(principal, model, obj, spec):
+    if obj is None or not _sees(principal, obj, spec):
         raise not_found(spec.code, field)
     return obj
 
@@ -256,7 +257,7 @@ async def load_all_visible(
     spec = _VISIBILITY[model]
     pk = getattr(model, "id")  # noqa: B009  # every scoped model's key is `id`
     found = {o.id: o for o in (await session.scalars(select(model).where(pk.in_(wanted)))).all()}  # type: ignore[attr-defined]  # M is a mapped class with `id`
-    if any(i not in found or not _sees(principal, model, found[i], spec) for i in wanted):
+    if any(i not in found or not _sees(principal, found[i], spec) for i in wanted):
         raise not_found(spec.code, field)
     return [found[i] for i in wanted]
 

@@ -287,20 +287,11 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
 # --- 双报到 ----------------------------------------------------------------------------------
 
 
-def _report_visible(principal: Principal, report: CommunityReport) -> bool:
-    if principal.role is Role.member:
-        return principal.member_id == report.member_id
-    return in_scope(principal, report.member_path) or in_scope(principal, report.community_path)
-
-
 async def get_report(
     session: AsyncSession, principal: Principal, report_id: uuid.UUID, *, lock: bool = False
 ) -> CommunityReport:
-    stmt = select(CommunityReport).where(CommunityReport.id == report_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    report = await session.scalar(stmt)
-    if report is None or not _report_visible(principal, report):
+    report = await load_visible(session, principal, CommunityReport, report_id, lock=lock)
+    if principal.role is Role.member and principal.member_id != report.member_id:
         raise NotFound("community_report.not_found")
     return report
 

@@ -139,16 +139,8 @@ async def view(
 async def get_visible(
     session: AsyncSession, principal: Principal, episode_id: uuid.UUID, *, lock: bool = False
 ) -> MobileEpisode:
-    stmt = select(MobileEpisode).where(MobileEpisode.id == episode_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    episode = await session.scalar(stmt)
-    if episode is None:
-        raise NotFound("mobile.not_found")
-    visible = in_scope(principal, episode.home_path) or (
-        episode.host_path is not None and in_scope(principal, episode.host_path)
-    )
-    if not visible or (principal.role is Role.member and principal.member_id != episode.member_id):
+    episode = await load_visible(session, principal, MobileEpisode, episode_id, lock=lock)
+    if principal.role is Role.member and principal.member_id != episode.member_id:
         raise NotFound("mobile.not_found")
     return episode
 

@@ -81,13 +81,9 @@ async def _view(
 async def get_visible(
     session: AsyncSession, principal: Principal, transfer_id: uuid.UUID, *, lock: bool = False
 ) -> Transfer:
-    stmt = select(Transfer).where(Transfer.id == transfer_id, _visible(principal))
-    if lock:
-        stmt = stmt.with_for_update()
-    transfer = await session.scalar(stmt)
-    if transfer is None or principal.role is Role.member:
+    if principal.role is Role.member:
         raise NotFound("transfer.not_found")
-    return transfer
+    return await load_visible(session, principal, Transfer, transfer_id, lock=lock)
 
 
 async def view(
