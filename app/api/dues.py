@@ -70,7 +70,9 @@ async def dues_payments_create(
     principal: PrincipalDep,
     today: TodayDep,
 ) -> PaymentRead:
-    member = await members.get_visible(session, principal, body.member_id)
+    member = await members.get_visible(
+        session, principal, body.member_id, field="member_id", copies_path=True
+    )
     payment = await service.record_payment(
         session, principal, member, body.months, body.amount_fen, body.paid_on, today
     )

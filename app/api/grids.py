@@ -168,7 +168,7 @@ async def community_report_register(
     principal: PrincipalDep,
     today: TodayDep,
 ) -> ReportRead:
-    member = await members.get_visible(session, principal, member_id)
+    member = await members.get_visible(session, principal, member_id, copies_path=True)
     report = await service.register_report(session, principal, member, body.community_org_id, today)
     response.headers["Location"] = f"{API_PREFIX}/community-reports/{report.id}"
     return ReportRead.model_validate(report, from_attributes=True)

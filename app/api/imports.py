@@ -14,10 +14,10 @@ from sqlalchemy import update
 from app.api.common import API_PREFIX, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep
 from app.db import get_sessionmaker
-from app.errors import ErrorCode, NotFound
+from app.errors import ErrorCode
 from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportJob
-from app.security.scope import Principal, in_scope
+from app.security.scope import Principal, load_visible
 from app.services import audit, organisations
 from app.services import imports as service
 
@@ -142,9 +142,7 @@ async def imports_get(
     job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> ImportJobRead:
     """An import job's progress and row-level report."""
-    job = await session.get(ImportJob, job_id)
-    if job is None or not in_scope(principal, job.org_path):
-        raise NotFound(ErrorCode.import_not_found)
+    job = await load_visible(session, principal, ImportJob, job_id)
     return ImportJobRead.model_validate(job, from_attributes=True)
 
 
@@ -160,7 +158,9 @@ async def exports_get(
     numbers and phones masked unless you hold PII rights, then the export is audited).
     A member user's members export holds its own record only. The last column is the
     record's id: re-importing the file matches it and changes nothing."""
-    root = await organisations.get_visible(session, principal, within or principal.org_id)
+    root = await organisations.get_visible(
+        session, principal, within or principal.org_id, field="within"
+    )
     if kind == "members":
         audit.record(
             session, principal, "export.members", "organisation", root.id, root.path,

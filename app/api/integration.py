@@ -102,7 +102,9 @@ class DeliveryRead(BaseModel):
 async def webhooks_create(
     body: WebhookCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> WebhookCreated:
-    org = await organisations.get_visible(session, principal, body.org_id)
+    org = await organisations.get_visible(
+        session, principal, body.org_id, field="org_id", copies_path=True
+    )
     subscription, secret = await service.subscribe(
         session, principal, org, body.url, body.event_types
     )

@@ -25,6 +25,7 @@ from app.schemas.common import Page
 from app.schemas.meetings import (
     AmendmentCreate,
     AmendmentRead,
+    AttendanceAmendment,
     AttendanceEntry,
     AttendanceRead,
     Compliance,
@@ -103,7 +104,9 @@ async def _read(session: SessionDep, meeting: Meeting, principal: Principal) -> 
 async def meetings_create(
     body: MeetingCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> MeetingRead:
-    org = await organisations.get_visible(session, principal, body.org_id)
+    org = await organisations.get_visible(
+        session, principal, body.org_id, field="org_id", copies_path=True
+    )
     data = body.model_dump(exclude={"org_id", "expected_member_ids"})
     data["type"] = body.type.value
     meeting = await service.plan_meeting(session, principal, org, data, body.expected_member_ids)
@@ -246,8 +249,13 @@ async def meetings_amend(
     principal: PrincipalDep,
 ) -> AmendmentRead:
     meeting = await service.get_visible(session, principal, meeting_id, lock=True)
+    value = (
+        [e.model_dump() for e in body.value]
+        if isinstance(body, AttendanceAmendment)
+        else body.value
+    )
     amendment = await service.amend_meeting(
-        session, principal, meeting, body.field, body.value, body.reason
+        session, principal, meeting, body.field, value, body.reason
     )
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     return AmendmentRead.model_validate(amendment, from_attributes=True)

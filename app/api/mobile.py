@@ -88,7 +88,9 @@ async def mobile_outflow(
     principal: PrincipalDep,
     today: TodayDep,
 ) -> EpisodeRead:
-    member = await members.get_visible(session, principal, body.member_id)
+    member = await members.get_visible(
+        session, principal, body.member_id, field="member_id", copies_path=True
+    )
     episode = await service.register_outflow(
         session, principal, member, body.model_dump(exclude={"member_id"}), today
     )
@@ -135,7 +137,9 @@ async def mobile_list(
 async def mobile_stats(
     session: SessionDep, principal: PrincipalDep, as_of: AsOfDep, within: uuid.UUID | None = None
 ) -> MobileStats:
-    root = await organisations.get_visible(session, principal, within or principal.org_id)
+    root = await organisations.get_visible(
+        session, principal, within or principal.org_id, field="within"
+    )
     return MobileStats.model_validate(
         await service.statistics(session, principal, root.path, as_of)
     )

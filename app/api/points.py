@@ -56,7 +56,9 @@ def _entry(entry: object) -> EntryRead:
 async def points_schemes_set(
     body: SchemeCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> SchemeRead:
-    org = await organisations.get_visible(session, principal, body.org_id)
+    org = await organisations.get_visible(
+        session, principal, body.org_id, field="org_id", copies_path=True
+    )
     scheme = await service.upsert_scheme(
         session, principal, org, body.year, body.base, [b.model_dump() for b in body.grade_bands]
     )
@@ -91,7 +93,9 @@ async def points_scheme_get(
 async def points_rules_create(
     body: RuleCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> RuleRead:
-    org = await organisations.get_visible(session, principal, body.org_id)
+    org = await organisations.get_visible(
+        session, principal, body.org_id, field="org_id", copies_path=True
+    )
     rule = await service.create_rule(session, principal, org, body.model_dump(exclude={"org_id"}))
     response.headers["Location"] = f"{API_PREFIX}/point-rules/{rule.id}"
     set_etag(response, rule.version)

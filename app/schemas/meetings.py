@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -79,10 +79,44 @@ class VoteRead(BaseModel):
     transition_id: uuid.UUID | None
 
 
-class AmendmentCreate(InputModel):
-    field: Literal["place", "topic", "minutes", "resolutions", "attendance"]
-    value: Any
+class _Amendment(InputModel):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class PlaceAmendment(_Amendment):
+    field: Literal["place"]
+    value: str | None = Field(max_length=200)
+
+
+class TopicAmendment(_Amendment):
+    field: Literal["topic"]
+    value: str = Field(min_length=1, max_length=500)
+
+
+class MinutesAmendment(_Amendment):
+    field: Literal["minutes"]
+    value: str | None = Field(max_length=100_000)
+
+
+class ResolutionsAmendment(_Amendment):
+    field: Literal["resolutions"]
+    value: str | None = Field(max_length=100_000)
+
+
+class AttendanceAmendment(_Amendment):
+    field: Literal["attendance"]
+    value: list[AttendanceEntry] = Field(
+        min_length=1,
+        description="Corrected entries; each member must be an attendee or a member of the "
+        "meeting's organisation that you can see.",
+    )
+
+
+# A correction (更正) is typed by the field it corrects: the value has that field's type.
+AmendmentCreate = Annotated[
+    PlaceAmendment | TopicAmendment | MinutesAmendment | ResolutionsAmendment | AttendanceAmendment,
+    Field(discriminator="field"),
+]
 
 
 class AmendmentRead(BaseModel):

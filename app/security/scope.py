@@ -7,16 +7,19 @@ Reads outside it are 404, never 403, so existence does not leak across scopes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, true
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.errors import ErrorCode, Forbidden
+from app.errors import ErrorCode, Forbidden, NotFound
 from app.models.enums import Role
 
-T = TypeVar("T", bound=tuple[Any, ...])
+# A path column: an ORM attribute or a Core column (nullable ones included).
+_PathColumn = InstrumentedAttribute[str] | InstrumentedAttribute[str | None] | ColumnElement[str]
 
 # Rank for "never grant a role above your own"; the auditor is read-only beside the line.
 ROLE_RANK = {
@@ -52,21 +55,84 @@ class Principal:
     def is_read_only(self) -> bool:
         return self.role in (Role.auditor, Role.member)
 
+    @property
+    def scope(self) -> Scope:
+        """This request's scope: the subtree every read, list and referenced id is held to."""
+        return Scope(None if self.sees_everything else self.org_path)
+
+
+def subtree_prefix(path: str) -> str:
+    """The `LIKE` pattern of the subtree rooted at `path` (paths end in `/`, no wildcards).
+
+    The only place a path prefix is written: SQL on the driver binds this value to its
+    `LIKE $n` (served by a text_pattern_ops index)."""
+    return path + "%"
+
+
+def is_under(path: str, root: str) -> bool:
+    """True when `path` lies in the subtree rooted at `root` (the root itself included)."""
+    return path.startswith(root)
+
+
+def under(column: _PathColumn, root: str) -> ColumnElement[bool]:
+    """`column` lies in the subtree rooted at `root` (`?within=`, reports, a node's subtree)."""
+    return column.like(subtree_prefix(root))
+
+
+def under_any(col_a: _PathColumn, col_b: _PathColumn, root: str) -> ColumnElement[bool]:
+    """Either side of a two-sided record (home/host, from/to, org/alt) lies under `root`."""
+    prefix = subtree_prefix(root)
+    return or_(col_a.like(prefix), col_b.like(prefix))
+
+
+def ancestors(path: str) -> list[str]:
+    """The paths of the organisation at `path` and of each of its ancestors, root first."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The subtree one request may see and touch: every scope filter goes through here.
+
+    `root` is the principal's organisation path; None for the system administrator,
+    who sees the whole tree. Reach it as `principal.scope`.
+    """
+
+    root: str | None
+
+    @property
+    def prefix(self) -> str | None:
+        """The `LIKE` value for driver SQL; None when everything is in scope."""
+        return None if self.root is None else subtree_prefix(self.root)
+
+    def covers(self, path: str | None) -> bool:
+        """True when the organisation at `path` lies in this scope."""
+        if self.root is None:
+            return path is not None
+        return path is not None and is_under(path, self.root)
+
+    def filter(self, column: _PathColumn) -> ColumnElement[bool]:
+        """`column` lies in this scope (a text_pattern_ops index serves it)."""
+        if self.root is None:
+            return true()
+        return under(column, self.root)
+
+    def filter_any(self, col_a: _PathColumn, col_b: _PathColumn) -> ColumnElement[bool]:
+        """Either side of a two-sided record lies in this scope."""
+        if self.root is None:
+            return true()
+        return under_any(col_a, col_b, self.root)
+
 
 def in_scope(principal: Principal, path: str) -> bool:
     """True when the organisation at `path` lies in the principal's subtree."""
-    return principal.sees_everything or path.startswith(principal.org_path)
+    return principal.scope.covers(path)
 
 
-def subtree_filter(principal: Principal, column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+def subtree_filter(principal: Principal, column: _PathColumn) -> ColumnElement[bool]:
     """`column LIKE '<principal path>%'`, served by a text_pattern_ops index."""
-    if principal.sees_everything:
-        return true()
-    return column.like(principal.org_path + "%")
-
-
-def scoped(stmt: Select[T], principal: Principal, column: InstrumentedAttribute[str]) -> Select[T]:
-    return stmt.where(subtree_filter(principal, column))
+    return principal.scope.filter(column)
 
 
 def may_read_member_pii(principal: Principal, member_id: uuid.UUID, member_path: str) -> bool:
@@ -119,3 +185,159 @@ def refuse_member_role(principal: Principal) -> None:
     under `member_rows_only` nothing of them would remain."""
     if member_rows_only(principal) is not None:
         raise Forbidden(ErrorCode.auth_forbidden, "a report about other members")
+
+
+# --- The one loader for every id a request names ------------------------------------------
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class _Visibility:
+    code: ErrorCode  # the `<resource>.not_found` answer
+    paths: tuple[str, ...]  # visible when the scope covers any of these path attributes
+    own_only: bool = False  # a member user sees only the row whose id is their member id
+
+
+def _visibility() -> dict[type[Any], _Visibility]:
+    from app.models.grid import CommunityReport, Grid
+    from app.models.imports import ImportJob
+    from app.models.lifecycle import Transfer
+    from app.models.meeting import Meeting
+    from app.models.member import Member
+    from app.models.mobile import MobileEpisode
+    from app.models.organisation import Organisation
+    from app.models.points import PointEntry
+    from app.models.webhook import WebhookSubscription
+
+    return {
+        Organisation: _Visibility(ErrorCode.organisation_not_found, ("path",)),
+        Member: _Visibility(ErrorCode.member_not_found, ("org_path",), own_only=True),
+        Meeting: _Visibility(ErrorCode.meeting_not_found, ("org_path",)),
+        Grid: _Visibility(ErrorCode.grid_not_found, ("org_path",)),
+        Transfer: _Visibility(ErrorCode.transfer_not_found, ("from_path", "to_path")),
+        MobileEpisode: _Visibility(ErrorCode.mobile_not_found, ("home_path", "host_path")),
+        PointEntry: _Visibility(ErrorCode.points_entry_not_found, ("org_path",)),
+        WebhookSubscription: _Visibility(ErrorCode.webhook_not_found, ("org_path",)),
+        ImportJob: _Visibility(ErrorCode.import_not_found, ("org_path",)),
+        CommunityReport: _Visibility(
+            ErrorCode.community_report_not_found, ("member_path", "community_path")
+        ),
+    }
+
+
+_VISIBILITY: dict[type[Any], _Visibility] = {}
+
+
+def not_found(code: ErrorCode, field: str | None = None) -> NotFound:
+    """The answer for an id that is absent or out of scope; a body or query id names its field."""
+    if field is None:
+        return NotFound(code)
+    return NotFound(code, errors=[{"field": field, "code": code, "message": code.message("en")}])
+
+
+def _sees(principal: Principal, obj: Any, spec: _Visibility) -> bool:
+    if not any(principal.scope.covers(getattr(obj, p)) for p in spec.paths):
+        return False
+    if spec.own_only and principal.role is Role.member:
+        return bool(principal.member_id == obj.id)  # a member user: their own record only
+    return True
+
+
+def row_lock(lock: bool, copies_path: bool) -> dict[str, bool] | bool | None:
+    """How a loader reads its row: FOR UPDATE when the caller changes it; FOR KEY SHARE
+    when the caller stores a copy of its organisation path (a meeting's, a grid's, a
+    payment's `org_path`, ...). A subtree move holds FOR UPDATE on every organisation
+    and member it re-paths, so such a reader waits for a move in flight and copies the
+    final path; it never blocks ordinary updates of the row (FOR NO KEY UPDATE)."""
+    if lock:
+        return True
+    return {"read": True, "key_share": True} if copies_path else None
+
+
+async def load_visible(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[M],
+    ident: uuid.UUID,
+    *,
+    field: str | None = None,
+    lock: bool = False,
+    copies_path: bool = False,
+) -> M:
+    """Load the `model` row `ident` when the request's scope covers it; else 404.
+
+    The one rule for every id a request names, in its path, its body or its query:
+    absent and out of scope give the same answer, 404 with the resource's
+    `<resource>.not_found` code, so no answer tells whether an id exists in another
+    subtree. An id from a body or query (`field` given) also names that field in
+    `errors: [{field, code, message}]`. A member user sees only their own member record.
+    Two-sided records (transfers, mobile episodes) are visible from either side.
+    `lock` reads the row FOR UPDATE; `copies_path` as `row_lock` says.
+    """
+    if not _VISIBILITY:
+        _VISIBILITY.update(_visibility())
+    spec = _VISIBILITY[model]
+    obj = await session.get(model, ident, with_for_update=row_lock(lock, copies_path))
+    if obj is None or not _sees(principal, obj, spec):
+        raise not_found(spec.code, field)
+    return obj
+
+
+async def load_all_visible(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[M],
+    idents: Iterable[uuid.UUID],
+    *,
+    field: str,
+) -> list[M]:
+    """`load_visible` for a list of ids in a body (`member_ids`, attendance): all or 404."""
+    wanted = list(dict.fromkeys(idents))
+    if not wanted:
+        return []
+    if not _VISIBILITY:
+        _VISIBILITY.update(_visibility())
+    spec = _VISIBILITY[model]
+    pk = getattr(model, "id")  # noqa: B009  # every scoped model's key is `id`
+    found = {o.id: o for o in (await session.scalars(select(model).where(pk.in_(wanted)))).all()}  # type: ignore[attr-defined]  # M is a mapped class with `id`
+    if any(i not in found or not _sees(principal, found[i], spec) for i in wanted):
+        raise not_found(spec.code, field)
+    return [found[i] for i in wanted]
+
+
+def like_prefix(column: _PathColumn, prefix: Any) -> ColumnElement[bool]:
+    """`column LIKE prefix` for a prefix made by `subtree_prefix` (or a bind parameter of one)."""
+    return column.like(prefix)
+
+
+# References the domain lets cross subtrees: the receiving branch of a transfer (any branch
+# in the tree), the intended host of a mobile member, the community where a member lives or
+# reports. Only these use `load_anywhere`; every other id goes through `load_visible`.
+CROSS_TREE_REFERENCES = frozenset(
+    {"transfer.to_org_id", "mobile.host_org_id", "member.residence_community_id"}
+    | {"community_report.community_org_id"}
+)
+
+
+async def load_anywhere(
+    session: AsyncSession,
+    model: type[M],
+    ident: uuid.UUID,
+    *,
+    field: str,
+    reference: str,
+    copies_path: bool = False,
+) -> M:
+    """Load a row a body names across subtrees by design (`CROSS_TREE_REFERENCES`).
+
+    Absent answers as `load_visible` does for an out-of-scope id: 404 with the
+    resource's code, naming `field`."""
+    if reference not in CROSS_TREE_REFERENCES:
+        raise ValueError(f"{reference} is not a cross-tree reference")
+    if not _VISIBILITY:
+        _VISIBILITY.update(_visibility())
+    obj = await session.get(model, ident, with_for_update=row_lock(False, copies_path))
+    if obj is None:
+        raise not_found(_VISIBILITY[model].code, field)
+    return obj

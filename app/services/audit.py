@@ -16,7 +16,7 @@ from app.logging import request_id_var
 from app.models.audit import AuditEvent
 from app.models.enums import Role
 from app.pagination import Page, SortKey, paginate
-from app.security.scope import Principal, require_role, subtree_filter
+from app.security.scope import Principal, require_role, under
 
 
 def _jsonable(value: Any) -> Any:
@@ -168,11 +168,9 @@ async def list_events(
 ) -> Page[AuditEvent]:
     """Audit events in the caller's subtree, newest first (auditors and admins)."""
     require_role(principal, Role.org_admin, Role.auditor)
-    stmt: Select[AuditEvent] = select(AuditEvent).where(
-        subtree_filter(principal, AuditEvent.org_path)  # type: ignore[arg-type]  # nullable path column
-    )
+    stmt: Select[AuditEvent] = select(AuditEvent).where(principal.scope.filter(AuditEvent.org_path))
     if within_path is not None:
-        stmt = stmt.where(AuditEvent.org_path.like(within_path + "%"))
+        stmt = stmt.where(under(AuditEvent.org_path, within_path))
     if actor is not None:
         stmt = stmt.where(AuditEvent.actor_username == actor)
     if resource is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from asyncpg import Record
-from sqlalchemy import event, inspect, or_, select, text, tuple_
+from sqlalchemy import event, inspect, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -193,9 +193,8 @@ async def read_changes(
         .order_by(OutboxEvent.xact_id, OutboxEvent.id)
         .limit(limit)
     )
-    if principal is not None and not principal.sees_everything:
-        prefix = principal.org_path + "%"
-        stmt = stmt.where(or_(OutboxEvent.org_path.like(prefix), OutboxEvent.alt_path.like(prefix)))
+    if principal is not None:
+        stmt = stmt.where(principal.scope.filter_any(OutboxEvent.org_path, OutboxEvent.alt_path))
     own = member_rows_only(principal) if principal is not None else None
     if own is not None:  # a member user: the events of its own record only
         stmt = stmt.where(OutboxEvent.resource == "member", OutboxEvent.resource_id == own)

@@ -27,6 +27,7 @@ from app.errors import ErrorCode, Unprocessable
 from app.models.enums import OrgType
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.organisation import Organisation, OrganisationLeader
+from app.security.scope import like_prefix, subtree_prefix
 from app.services.lifecycle import add_months
 from app.services.meetings import COMMITTEE_MINIMUM
 from app.services.policies import effective_policies
@@ -165,7 +166,7 @@ def _statements() -> dict[str, db.DriverStatement]:
             Organisation.path,
         )
         .where(
-            Organisation.path.like(prefix),
+            like_prefix(Organisation.path, prefix),
             or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= end),
             Organisation.type.in_([OrgType.branch, OrgType.joint_branch, OrgType.group]),
         )
@@ -192,7 +193,7 @@ def _statements() -> dict[str, db.DriverStatement]:
         )
         .outerjoin(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
         .where(
-            Meeting.org_path.like(prefix),
+            like_prefix(Meeting.org_path, prefix),
             Meeting.state == "finalized",
             Meeting.held_on >= start,
             Meeting.held_on < end,
@@ -240,7 +241,7 @@ async def meeting_compliance(
     """Compliance of the whole subtree for a year, quarter or month, as of a date."""
     period = period_for(year, quarter, month)
     queries = _statements()
-    prefix = root_path + "%"
+    prefix = subtree_prefix(root_path)
     orgs_query = queries["orgs"]
     orgs = await db.fetch(session, orgs_query.sql, *orgs_query.args(prefix=prefix, end=period.end))
     duties = await _duties(session, orgs, as_of)

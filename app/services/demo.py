@@ -25,7 +25,7 @@ from app.schemas.members import MemberCreate
 from app.schemas.organisations import LeaderCreate, OrganisationCreate
 from app.schemas.users import UserCreate
 from app.security.passwords import hash_password
-from app.security.scope import Principal
+from app.security.scope import Principal, under
 from app.services import grids, meetings, mobile, points, transfers
 from app.services import organisations as org_service
 from app.services.id_numbers import make_id_number
@@ -269,10 +269,8 @@ class _Builder:
 
 
 async def _counts(session: AsyncSession, root: Organisation) -> tuple[int, int]:
-    orgs = await session.scalar(select(func.count()).where(Organisation.path.like(root.path + "%")))
-    members = await session.scalar(
-        select(func.count()).where(Member.org_path.like(root.path + "%"))
-    )
+    orgs = await session.scalar(select(func.count()).where(under(Organisation.path, root.path)))
+    members = await session.scalar(select(func.count()).where(under(Member.org_path, root.path)))
     return int(orgs or 0), int(members or 0)
 
 

@@ -22,7 +22,7 @@ from app.models.enums import MemberCategory, MemberStatus, Role
 from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import Principal, require_role
+from app.security.scope import Principal, require_role, subtree_prefix
 from app.services import audit
 from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
@@ -413,7 +413,7 @@ async def arrears(
             {
                 "start": start,
                 "end": end,
-                "prefix": org.path + "%",
+                "prefix": subtree_prefix(org.path),
                 "after": after_member,
                 "limit": limit + 1,
             },

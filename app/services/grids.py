@@ -27,7 +27,18 @@ from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, refuse_member_role, require_role, subtree_filter
+from app.security.scope import (
+    Principal,
+    in_scope,
+    is_under,
+    load_all_visible,
+    load_visible,
+    not_found,
+    refuse_member_role,
+    require_role,
+    subtree_filter,
+    under,
+)
 from app.services import audit, points
 from app.services.members import check_community
 from app.services.policies import effective_policy
@@ -51,17 +62,18 @@ def _admin(principal: Principal) -> None:
 
 
 async def _check_covering(
-    session: AsyncSession, community: Organisation, covering_id: uuid.UUID | None
+    session: AsyncSession,
+    principal: Principal,
+    community: Organisation,
+    covering_id: uuid.UUID | None,
 ) -> None:
     if covering_id is None:
         return
-    covering = await session.get(Organisation, covering_id)
+    covering = await load_visible(
+        session, principal, Organisation, covering_id, field="covering_org_id"
+    )
     allowed = (*BRANCH_TYPES, OrgType.group)
-    if (
-        covering is None
-        or not covering.path.startswith(community.path)
-        or OrgType(covering.type) not in allowed
-    ):
+    if not is_under(covering.path, community.path) or OrgType(covering.type) not in allowed:
         raise Unprocessable.field(
             "covering_org_id",
             ErrorCode.grid_covering_not_in_community,
@@ -74,12 +86,8 @@ async def _check_leader(
 ) -> None:
     if leader_id is None:
         return
-    member = await session.get(Member, leader_id)
-    if (
-        member is None
-        or not in_scope(principal, member.org_path)
-        or member.status in ENDED_STATUSES
-    ):
+    member = await load_visible(session, principal, Member, leader_id, field="leader_id")
+    if member.status in ENDED_STATUSES:
         raise Unprocessable.field(
             "leader_id", ErrorCode.grid_leader_invalid, "a current member you can see"
         )
@@ -92,11 +100,11 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
     subtree; the code is unique.
     """
     _admin(principal)
-    community = await session.get(Organisation, data["org_id"])
-    if community is None or not in_scope(principal, community.path):
-        raise NotFound(ErrorCode.organisation_not_found)
-    await check_community(session, community.id)
-    await _check_covering(session, community, data.get("covering_org_id"))
+    community = await load_visible(
+        session, principal, Organisation, data["org_id"], field="org_id", copies_path=True
+    )
+    await check_community(session, community.id, "org_id")
+    await _check_covering(session, principal, community, data.get("covering_org_id"))
     await _check_leader(session, principal, data.get("leader_id"))
     if await session.scalar(select(Grid.id).where(Grid.code == data["code"])):
         raise Conflict(ErrorCode.grid_code_taken)
@@ -111,9 +119,9 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
 
 
 async def get_visible(session: AsyncSession, principal: Principal, grid_id: uuid.UUID) -> Grid:
-    grid = await session.get(Grid, grid_id)
-    if grid is None or not in_scope(principal, grid.org_path) or principal.role is Role.member:
-        raise NotFound(ErrorCode.grid_not_found)
+    grid = await load_visible(session, principal, Grid, grid_id)
+    if principal.role is Role.member:
+        raise not_found(ErrorCode.grid_not_found)
     return grid
 
 
@@ -125,7 +133,7 @@ async def update_grid(
     community = await session.get(Organisation, grid.org_id)
     assert community is not None
     if "covering_org_id" in changes:
-        await _check_covering(session, community, changes["covering_org_id"])
+        await _check_covering(session, principal, community, changes["covering_org_id"])
     if "leader_id" in changes:
         await _check_leader(session, principal, changes["leader_id"])
     before = audit.snapshot(grid, GRID_FIELDS)
@@ -150,7 +158,7 @@ async def list_grids(
     refuse_member_role(principal)
     stmt: Select[Grid] = select(Grid).where(subtree_filter(principal, Grid.org_path))
     if within_path:
-        stmt = stmt.where(Grid.org_path.like(within_path + "%"))
+        stmt = stmt.where(under(Grid.org_path, within_path))
     keys = parse_sort("code", {"code": Grid.code}, Grid.id)
     return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
 
@@ -179,10 +187,7 @@ async def assign_residents(
             "member_ids", ErrorCode.grid_member_repeated, "a member appears twice"
         )
     if ids:
-        found = (await session.scalars(select(Member).where(Member.id.in_(ids)))).all()
-        visible = [m for m in found if in_scope(principal, m.org_path)]
-        if len(visible) != len(ids):
-            raise NotFound(ErrorCode.member_not_found)
+        visible = await load_all_visible(session, principal, Member, ids, field="member_ids")
         if any(m.status in ENDED_STATUSES for m in visible):
             raise Unprocessable.field(
                 "member_ids", ErrorCode.grid_member_ended, "a member's record ended"
@@ -223,9 +228,7 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
     (urban 300-500 households, rural about 300), grids no party organisation covers,
     grids without a leader, and members living in one of the subtree's communities but
     assigned to no grid."""
-    grids = list(
-        (await session.scalars(select(Grid).where(Grid.org_path.like(root.path + "%")))).all()
-    )
+    grids = list((await session.scalars(select(Grid).where(under(Grid.org_path, root.path)))).all())
     out_of_range, uncovered, without_leader = [], [], []
     policies: dict[uuid.UUID, dict[str, Any]] = {}
     for grid in sorted(grids, key=lambda g: g.code):
@@ -244,7 +247,7 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
             uncovered.append(grid.id)
         if grid.leader_id is None:
             without_leader.append(grid.id)
-    communities = select(Organisation.id).where(Organisation.path.like(root.path + "%"))
+    communities = select(Organisation.id).where(under(Organisation.path, root.path))
     unassigned = list(
         (
             await session.scalars(
@@ -264,7 +267,7 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
             select(func.count())
             .select_from(GridResident)
             .join(Grid, Grid.id == GridResident.grid_id)
-            .where(Grid.org_path.like(root.path + "%"))
+            .where(under(Grid.org_path, root.path))
         )
         or 0
     )
@@ -290,20 +293,11 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
 # --- 双报到 ----------------------------------------------------------------------------------
 
 
-def _report_visible(principal: Principal, report: CommunityReport) -> bool:
-    if principal.role is Role.member:
-        return principal.member_id == report.member_id
-    return in_scope(principal, report.member_path) or in_scope(principal, report.community_path)
-
-
 async def get_report(
     session: AsyncSession, principal: Principal, report_id: uuid.UUID, *, lock: bool = False
 ) -> CommunityReport:
-    stmt = select(CommunityReport).where(CommunityReport.id == report_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    report = await session.scalar(stmt)
-    if report is None or not _report_visible(principal, report):
+    report = await load_visible(session, principal, CommunityReport, report_id, lock=lock)
+    if principal.role is Role.member and principal.member_id != report.member_id:
         raise NotFound(ErrorCode.community_report_not_found)
     return report
 
@@ -326,7 +320,13 @@ async def register_report(
         raise Conflict(ErrorCode.community_report_not_employed, "双报到 is for employed members")
     if member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.community_report_member_ended)
-    community = await check_community(session, community_id)
+    community = await check_community(
+        session,
+        community_id,
+        "community_org_id",
+        "community_report.community_org_id",
+        copies_path=True,
+    )
     assert community is not None
     if await session.scalar(
         select(CommunityReport.id).where(
@@ -490,7 +490,7 @@ async def reporting_summary(
             await session.scalars(
                 select(Member.id)
                 .where(
-                    Member.org_path.like(root.path + "%"),
+                    under(Member.org_path, root.path),
                     Member.category == MemberCategory.employed,
                     Member.status.notin_([s.value for s in ENDED_STATUSES]),
                 )

@@ -44,6 +44,7 @@ from app.security.scope import (
     may_read_member_pii,
     member_rows_only,
     require_role,
+    under,
 )
 from app.services import audit, organisations
 from app.services import changes as changes_service
@@ -274,9 +275,9 @@ async def _org_lookup(
     code_list = sorted(codes)
     for start in range(0, len(code_list), BATCH):
         chunk = code_list[start : start + BATCH]
-        for org in (
-            await session.scalars(select(Organisation).where(Organisation.code.in_(chunk)))
-        ).all():
+        # FOR KEY SHARE: rows copy these paths, so a subtree move in flight finishes first.
+        stmt = select(Organisation).where(Organisation.code.in_(chunk))
+        for org in (await session.scalars(stmt.with_for_update(read=True, key_share=True))).all():
             if in_scope(principal, org.path):
                 found[org.code] = org
     return found
@@ -735,7 +736,7 @@ async def export_rows(
         while True:
             stmt = (
                 select(Organisation)
-                .where(Organisation.path.like(root.path + "%"))
+                .where(under(Organisation.path, root.path))
                 .order_by(Organisation.path)
                 .limit(BATCH)
             )
@@ -759,10 +760,7 @@ async def export_rows(
     last_id = None
     while True:
         member_stmt = (
-            select(Member)
-            .where(Member.org_path.like(root.path + "%"))
-            .order_by(Member.id)
-            .limit(BATCH)
+            select(Member).where(under(Member.org_path, root.path)).order_by(Member.id).limit(BATCH)
         )
         if last_id is not None:
             member_stmt = member_stmt.where(Member.id > last_id)

@@ -41,7 +41,7 @@ from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
-from app.security.scope import Principal, require_role
+from app.security.scope import Principal, load_visible, require_role
 from app.services import audit
 
 S = MemberStatus
@@ -272,6 +272,9 @@ async def record_transition(
     (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch.
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
+    if req.meeting_id is not None:
+        # The deciding meeting, checked first: absent or elsewhere is the same 404.
+        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
     current = MemberStatus(member.status)
     to = req.to_status
     if to not in ALLOWED[current]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -23,7 +23,16 @@ from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, Meeti
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, member_rows_only, require_role, subtree_filter
+from app.security.scope import (
+    Principal,
+    is_under,
+    load_all_visible,
+    load_visible,
+    member_rows_only,
+    require_role,
+    subtree_filter,
+    under,
+)
 from app.services import audit, lifecycle, points
 from app.services import changes as change_feed
 
@@ -92,12 +101,7 @@ async def _default_attendees(
 async def get_visible(
     session: AsyncSession, principal: Principal, meeting_id: uuid.UUID, *, lock: bool = False
 ) -> Meeting:
-    stmt = select(Meeting).where(Meeting.id == meeting_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    meeting = await session.scalar(stmt)
-    if meeting is None or not in_scope(principal, meeting.org_path):
-        raise NotFound(ErrorCode.meeting_not_found)
+    meeting = await load_visible(session, principal, Meeting, meeting_id, lock=lock)
     own = member_rows_only(principal)
     if own is not None:
         attends = await session.scalar(
@@ -116,21 +120,32 @@ def _writer(principal: Principal) -> None:
 
 
 async def _check_members_of(
-    session: AsyncSession, org: Organisation, member_ids: list[uuid.UUID], field: str
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    member_ids: list[uuid.UUID],
+    field: str,
 ) -> None:
-    if not member_ids:
-        return
+    """Each id is a member you can see (else 404 naming `field`, see `load_visible`) who
+    belongs to the meeting's organisation (else 422 `meeting.member_not_in_org`)."""
+    found = await load_all_visible(session, principal, Member, member_ids, field=field)
     # A party group's members belong to its branch: look in the branch's subtree.
     path = org.path
     if org.type == OrgType.group:
         path = path[: path.rstrip("/").rfind("/") + 1]
-    found = await session.scalar(
-        select(func.count()).where(Member.id.in_(member_ids), Member.org_path.like(path + "%"))
-    )
-    if found != len(set(member_ids)):
+    if any(not is_under(m.org_path, path) for m in found):
         raise Unprocessable.field(
             field, ErrorCode.meeting_member_not_in_org, "a member is not in scope"
         )
+
+
+async def _check_people(
+    session: AsyncSession, principal: Principal, org: Organisation, data: dict[str, Any]
+) -> None:
+    """The host and the recorder, when named: members of the meeting's organisation."""
+    for field in ("host_id", "recorder_id"):
+        if data.get(field) is not None:
+            await _check_members_of(session, principal, org, [data[field]], field)
 
 
 async def plan_meeting(
@@ -149,15 +164,16 @@ async def plan_meeting(
     if org.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
     await _check_type_suits(session, org, data["type"], data["held_on"])
-    people = [data.get("host_id"), data.get("recorder_id")]
-    await _check_members_of(session, org, [p for p in people if p], "host_id")
+    await _check_people(session, principal, org, data)
     meeting = Meeting(org_id=org.id, org_path=org.path, state="planned", **data)
     session.add(meeting)
     await session.flush()
     if expected is None:
         attendees = await _default_attendees(session, org, data["type"], data["held_on"])
     else:
-        attendees = await _explicit_attendees(session, org, data["type"], expected, data["held_on"])
+        attendees = await _explicit_attendees(
+            session, principal, org, data["type"], expected, data["held_on"]
+        )
     session.add_all(
         [MeetingAttendee(meeting_id=meeting.id, member_id=m, has_vote=v) for m, v in attendees]
     )
@@ -176,12 +192,14 @@ async def plan_meeting(
 
 async def _explicit_attendees(
     session: AsyncSession,
+    principal: Principal,
     org: Organisation,
     meeting_type: str,
     expected: list[uuid.UUID],
     day: date,
+    field: str = "expected_member_ids",
 ) -> list[tuple[uuid.UUID, bool]]:
-    await _check_members_of(session, org, expected, "expected_member_ids")
+    await _check_members_of(session, principal, org, expected, field)
     committee = set(await current_committee(session, org.id, day))
     rows = await session.execute(select(Member.id, Member.status).where(Member.id.in_(expected)))
     out = []
@@ -204,6 +222,9 @@ async def update_meeting(
     """Edit a planned meeting; a finalized one only takes amendments."""
     _writer(principal)
     _require_open(meeting)
+    org = await session.get(Organisation, meeting.org_id)
+    assert org is not None
+    await _check_people(session, principal, org, changes)
     before = audit.snapshot(meeting, EDITABLE)
     for field, value in changes.items():
         setattr(meeting, field, value)
@@ -256,7 +277,7 @@ async def record_attendance(
         org = await session.get(Organisation, meeting.org_id)
         assert org is not None
         for member_id, vote in await _explicit_attendees(
-            session, org, meeting.type, new_ids, meeting.held_on
+            session, principal, org, meeting.type, new_ids, meeting.held_on, "member_id"
         ):
             current[member_id] = MeetingAttendee(
                 meeting_id=meeting.id, member_id=member_id, has_vote=vote
@@ -335,6 +356,11 @@ async def record_vote(
         raise Conflict(
             ErrorCode.meeting_votes_not_held, "votes are taken in general or committee meetings"
         )
+    subject_member = None
+    if data.get("member_id") is not None:
+        subject_member = await load_visible(
+            session, principal, Member, data["member_id"], field="member_id"
+        )
     org = await session.get(Organisation, meeting.org_id)
     assert org is not None
     if org.type == OrgType.temporary_branch and data["kind"] == "election":
@@ -379,14 +405,11 @@ async def record_vote(
     )
     session.add(vote)
     await session.flush()
-    if vote.valid and vote.passed and data.get("member_id") and data.get("to_status"):
-        from app.services import members as members_service
-
-        member = await members_service.get_visible(session, principal, data["member_id"])
+    if vote.valid and vote.passed and subject_member is not None and data.get("to_status"):
         transition = await lifecycle.record_transition(
             session,
             principal,
-            member,
+            subject_member,
             lifecycle.TransitionRequest(
                 to_status=data["to_status"],
                 effective_date=meeting.held_on,
@@ -469,7 +492,11 @@ async def amend_meeting(
     value: Any,
     reason: str,
 ) -> MeetingAmendment:
-    """Correct a finalized record (更正): who, when, what and why; the original stays."""
+    """Correct a finalized record (更正): who, when, what and why; the original stays.
+
+    The value has the corrected field's type (the schema checks it). Corrected attendance
+    names members you can see (404 naming `value` otherwise) who attended or belong to
+    the meeting's organisation (422), as when attendance is first recorded."""
     _writer(principal)
     if meeting.state != "finalized":
         raise Conflict(ErrorCode.meeting_not_finalized, "edit a planned meeting directly")
@@ -477,6 +504,8 @@ async def amend_meeting(
         raise Unprocessable.field(
             "field", ErrorCode.meeting_field_not_amendable, f"one of {AMENDABLE}"
         )
+    if field == "attendance":
+        value = await _corrected_attendance(session, principal, meeting, value)
     amendment = MeetingAmendment(
         meeting_id=meeting.id,
         field=field,
@@ -497,6 +526,27 @@ async def amend_meeting(
         after={"field": field, "value": value, "reason": reason},
     )
     return amendment
+
+
+async def _corrected_attendance(
+    session: AsyncSession, principal: Principal, meeting: Meeting, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Corrected attendance entries, checked like recorded ones, as JSON values."""
+    ids = [e["member_id"] for e in entries]
+    expected = {a.member_id for a in await attendees(session, meeting.id)}
+    await load_all_visible(session, principal, Member, ids, field="value")
+    others = [i for i in ids if i not in expected]
+    if others:
+        org = await session.get(Organisation, meeting.org_id)
+        assert org is not None
+        await _check_members_of(session, principal, org, others, "value")
+    for entry in entries:
+        if entry["presence"] == "excused" and not entry.get("reason"):
+            raise Unprocessable.field("value", ErrorCode.meeting_excuse_needs_reason)
+    return [
+        {"member_id": str(e["member_id"]), "presence": e["presence"], "reason": e.get("reason")}
+        for e in entries
+    ]
 
 
 async def amendments(session: AsyncSession, meeting_id: uuid.UUID) -> list[MeetingAmendment]:
@@ -531,7 +581,7 @@ async def list_meetings(
             )
         )
     if within_path:
-        stmt = stmt.where(Meeting.org_path.like(within_path + "%"))
+        stmt = stmt.where(under(Meeting.org_path, within_path))
     if org_id:
         stmt = stmt.where(Meeting.org_id == org_id)
     if meeting_type:

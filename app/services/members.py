@@ -37,9 +37,13 @@ from app.security.pii import PhoneError, PiiCipher, mask_id_number, mask_phone, 
 from app.security.scope import (
     Principal,
     in_scope,
+    like_prefix,
+    load_anywhere,
+    load_visible,
     may_read_member_pii,
     member_rows_only,
     require_role,
+    subtree_prefix,
 )
 from app.services import audit, lifecycle, organisations
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
@@ -102,12 +106,22 @@ def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-async def get_visible(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> Member:
-    """Load a member the principal may see (a member user: only their own record); else 404."""
-    member = await session.get(Member, member_id)
-    if member is None or not _visible(principal, member.id, member.org_path):
-        raise NotFound(ErrorCode.member_not_found)
-    return member
+async def get_visible(
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID,
+    *,
+    field: str | None = None,
+    lock: bool = False,
+    copies_path: bool = False,
+) -> Member:
+    """Load a member the principal may see (a member user: only their own record); else 404.
+
+    `field` names the body field the id came from; `copies_path` for a caller that stores
+    the member's path (see `load_visible`)."""
+    return await load_visible(
+        session, principal, Member, member_id, field=field, lock=lock, copies_path=copies_path
+    )
 
 
 def _visible(principal: Principal, member_id: uuid.UUID, org_path: str) -> bool:
@@ -244,25 +258,39 @@ def check_group(
 
 
 async def _check_group(
-    session: AsyncSession, branch: Organisation, group_id: uuid.UUID | None
+    session: AsyncSession, principal: Principal, branch: Organisation, group_id: uuid.UUID | None
 ) -> None:
-    group = await session.get(Organisation, group_id) if group_id is not None else None
+    group = (
+        await load_visible(session, principal, Organisation, group_id, field="group_id")
+        if group_id is not None
+        else None
+    )
     check_group(branch, group_id, group)
 
 
 COMMUNITY_UNIT_CATEGORIES = (3, 7)  # 农村 (villages), 街道社区 (streets and communities)
 
 
-async def check_community(session: AsyncSession, org_id: uuid.UUID | None) -> Organisation | None:
-    """A community-level organisation: a village's or a community's, not a party group."""
+async def check_community(
+    session: AsyncSession,
+    org_id: uuid.UUID | None,
+    field: str = "residence_community_id",
+    reference: str = "member.residence_community_id",
+    *,
+    copies_path: bool = False,
+) -> Organisation | None:
+    """A community-level organisation: a village's or a community's, not a party group.
+
+    Named anywhere in the tree (where a member lives or reports is not their branch's
+    business to own); absent is 404 naming `field`."""
     if org_id is None:
         return None
-    org = await session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(ErrorCode.organisation_not_found)
+    org = await load_anywhere(
+        session, Organisation, org_id, field=field, reference=reference, copies_path=copies_path
+    )
     if org.unit_category not in COMMUNITY_UNIT_CATEGORIES or org.type == OrgType.group:
         raise Unprocessable.field(
-            "residence_community_id",
+            field,
             ErrorCode.grid_org_not_community,
             "a village or community organisation",
         )
@@ -415,8 +443,14 @@ async def create_member(
     same rules (`prepare_member`).
     """
     _require_member_writer(principal)
-    branch = await organisations.get_visible(session, principal, data.org_id)
-    group = await session.get(Organisation, data.group_id) if data.group_id else None
+    branch = await organisations.get_visible(
+        session, principal, data.org_id, field="org_id", copies_path=True
+    )
+    group = (
+        await load_visible(session, principal, Organisation, data.group_id, field="group_id")
+        if data.group_id
+        else None
+    )
     prepared = prepare_member(data, branch, group, today)
     check_accepts_members(branch)
     await check_community(session, data.residence_community_id)
@@ -459,7 +493,7 @@ async def update_member(
     if "group_id" in changes:
         branch = await session.get(Organisation, member.org_id)
         assert branch is not None
-        await _check_group(session, branch, changes["group_id"])
+        await _check_group(session, principal, branch, changes["group_id"])
     if changes.get("category") is not None:
         changes["category"] = MemberCategory(changes["category"]).value
     elif "category" in changes:
@@ -508,13 +542,13 @@ async def list_members(
     keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
     values: dict[str, Any] = {}
     if not principal.sees_everything:
-        values["scope_prefix"] = principal.org_path + "%"
+        values["scope_prefix"] = principal.scope.prefix
     own = member_rows_only(principal)
     if own is not None:
         values["me"] = own
     if within is not None:
-        root = await organisations.get_visible_node(session, principal, within)
-        values["within_prefix"] = root["path"] + "%"
+        root = await organisations.get_visible_node(session, principal, within, field="within")
+        values["within_prefix"] = subtree_prefix(root["path"])
     if org_id is not None:
         values["org_id"] = org_id
     if group_id is not None:
@@ -551,9 +585,9 @@ async def list_members(
 
 # Each filter of the member list: its bind parameter's type and its condition.
 _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
-    "scope_prefix": (String, lambda p: Member.org_path.like(p)),
+    "scope_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
     "me": (Uuid, lambda p: Member.id == p),
-    "within_prefix": (String, lambda p: Member.org_path.like(p)),
+    "within_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
     "statuses": (ARRAY(String), lambda p: Member.status == any_(p)),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
@@ -25,7 +25,15 @@ from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.pii import mask_phone
-from app.security.scope import Principal, in_scope, member_rows_only, require_role
+from app.security.scope import (
+    Principal,
+    in_scope,
+    load_anywhere,
+    load_visible,
+    member_rows_only,
+    require_role,
+    under_any,
+)
 from app.services import audit
 from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
 from app.services.members import pii_cipher
@@ -75,10 +83,7 @@ def contact_state_sql(today: date, cadence_months: int) -> ColumnElement[str]:
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
-    if principal.sees_everything:
-        return true()
-    prefix = principal.org_path + "%"
-    return or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix))
+    return principal.scope.filter_any(MobileEpisode.home_path, MobileEpisode.host_path)
 
 
 @dataclass(frozen=True)
@@ -137,16 +142,8 @@ async def view(
 async def get_visible(
     session: AsyncSession, principal: Principal, episode_id: uuid.UUID, *, lock: bool = False
 ) -> MobileEpisode:
-    stmt = select(MobileEpisode).where(MobileEpisode.id == episode_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    episode = await session.scalar(stmt)
-    if episode is None:
-        raise NotFound(ErrorCode.mobile_not_found)
-    visible = in_scope(principal, episode.home_path) or (
-        episode.host_path is not None and in_scope(principal, episode.host_path)
-    )
-    if not visible or (principal.role is Role.member and principal.member_id != episode.member_id):
+    episode = await load_visible(session, principal, MobileEpisode, episode_id, lock=lock)
+    if principal.role is Role.member and principal.member_id != episode.member_id:
         raise NotFound(ErrorCode.mobile_not_found)
     return episode
 
@@ -156,9 +153,14 @@ def _writer(principal: Principal) -> None:
 
 
 async def _host_org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
-    org = await session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(ErrorCode.organisation_not_found)
+    org = await load_anywhere(
+        session,
+        Organisation,
+        org_id,
+        field="host_org_id",
+        reference="mobile.host_org_id",
+        copies_path=True,
+    )
     if OrgType(org.type) not in BRANCH_TYPES or org.dissolved_on is not None:
         raise Unprocessable.field(
             "host_org_id", ErrorCode.mobile_host_not_branch, "a current branch"
@@ -256,8 +258,10 @@ async def register_inflow(
     episode = await session.scalar(
         select(MobileEpisode).where(MobileEpisode.id == episode_id).with_for_update()
     )
-    host = await session.get(Organisation, host_org_id)
-    if episode is None or host is None or not in_scope(principal, host.path):
+    host = await load_visible(
+        session, principal, Organisation, host_org_id, field="host_org_id", copies_path=True
+    )
+    if episode is None:
         raise NotFound(ErrorCode.mobile_not_found)
     named = episode.host_path is not None and in_scope(principal, episode.host_path)
     if not named and certificate_no != episode.certificate_no:
@@ -402,10 +406,7 @@ async def list_episodes(
     if own is not None:
         stmt = stmt.where(MobileEpisode.member_id == own)
     if within_path is not None:
-        prefix = within_path + "%"
-        stmt = stmt.where(
-            or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix))
-        )
+        stmt = stmt.where(under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path))
     if state is not None:
         stmt = stmt.where(MobileEpisode.state == state)
     root = await session.get(Organisation, principal.org_id)
@@ -426,10 +427,9 @@ async def statistics(
     """Counts in a subtree: by state, by destination province, overdue and lost contact."""
     root = await session.get(Organisation, principal.org_id)
     assert root is not None
-    prefix = within_path + "%"
     base = and_(
         _visible(principal),
-        or_(MobileEpisode.home_path.like(prefix), MobileEpisode.host_path.like(prefix)),
+        under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path),
     )
     by_state = dict(
         (

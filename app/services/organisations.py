@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app import db
-from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
 from app.models.base import org_path_columns
 from app.models.enums import (
     BRANCH_TYPES,
@@ -54,7 +54,17 @@ from app.schemas.organisations import (
     OrganisationStats,
     OrganisationUpdate,
 )
-from app.security.scope import Principal, in_scope, require_role, subtree_filter
+from app.security.scope import (
+    Principal,
+    is_under,
+    like_prefix,
+    load_visible,
+    not_found,
+    require_role,
+    subtree_filter,
+    subtree_prefix,
+    under,
+)
 from app.services import audit
 from app.services.policies import effective_policy
 
@@ -101,13 +111,21 @@ def may_sit_under(child: OrgType, parent: OrgType | None) -> bool:
 
 
 async def get_visible(
-    session: AsyncSession, principal: Principal, org_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    org_id: uuid.UUID,
+    *,
+    field: str | None = None,
+    lock: bool = False,
+    copies_path: bool = False,
 ) -> Organisation:
-    """Load an organisation the principal may see; 404 when missing or out of scope."""
-    org = await session.get(Organisation, org_id)
-    if org is None or not in_scope(principal, org.path):
-        raise NotFound(ErrorCode.organisation_not_found)
-    return org
+    """Load an organisation the principal may see; 404 when missing or out of scope.
+
+    `field` names the body or query field the id came from; `copies_path` for a caller
+    that stores the organisation's path (see `load_visible`)."""
+    return await load_visible(
+        session, principal, Organisation, org_id, field=field, lock=lock, copies_path=copies_path
+    )
 
 
 async def within_path(
@@ -116,7 +134,7 @@ async def within_path(
     """The path of a `?within=` organisation the principal may see (404 otherwise)."""
     if within is None:
         return None
-    return (await get_visible(session, principal, within)).path
+    return (await get_visible(session, principal, within, field="within")).path
 
 
 def _require_org_writer(principal: Principal, org_type: OrgType | None = None) -> None:
@@ -133,7 +151,9 @@ async def _parent_for(
             raise Forbidden(ErrorCode.organisation_root_requires_system_admin)
         parent = None
     else:
-        parent = await get_visible(session, principal, parent_id)
+        parent = await get_visible(
+            session, principal, parent_id, field="parent_id", copies_path=True
+        )
         if parent.dissolved_on is not None:
             raise Conflict(ErrorCode.organisation_dissolved)
     parent_type = OrgType(parent.type) if parent else None
@@ -250,8 +270,8 @@ async def list_organisations(
         subtree_filter(principal, Organisation.path)
     )
     if within is not None:
-        root = await get_visible(session, principal, within)
-        stmt = stmt.where(Organisation.path.like(root.path + "%"))
+        root = await get_visible(session, principal, within, field="within")
+        stmt = stmt.where(under(Organisation.path, root.path))
     if parent_id is not None:
         stmt = stmt.where(Organisation.parent_id == parent_id)
     if org_type is not None:
@@ -278,7 +298,7 @@ def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
     has_children = case(
         (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
     )
-    conditions = [Organisation.path.like(bindparam("prefix")), Organisation.depth <= last]
+    conditions = [like_prefix(Organisation.path, bindparam("prefix")), Organisation.depth <= last]
     if not include_dissolved:
         conditions.append(
             or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
@@ -303,12 +323,12 @@ _NODE_SQL = "SELECT id, path, depth FROM organisations WHERE id = $1"
 
 
 async def get_visible_node(
-    session: AsyncSession, principal: Principal, org_id: uuid.UUID
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID, *, field: str | None = None
 ) -> Mapping[str, Any]:
     """`get_visible` for reads that need only the id, path and depth (no ORM object)."""
     row = await db.fetchrow(session, _NODE_SQL, org_id)
-    if row is None or not in_scope(principal, row["path"]):
-        raise NotFound(ErrorCode.organisation_not_found)
+    if row is None or not principal.scope.covers(row["path"]):
+        raise not_found(ErrorCode.organisation_not_found, field)
     node: Mapping[str, Any] = row
     return node
 
@@ -322,7 +342,9 @@ async def organisation_tree(
     index, so the level below is never read. Returns TreeNode's fields as JSON values.
     """
     query = _tree_statement(include_dissolved)
-    args = query.args(prefix=root["path"] + "%", last=root["depth"] + depth, root_id=root["id"])
+    args = query.args(
+        prefix=subtree_prefix(root["path"]), last=root["depth"] + depth, root_id=root["id"]
+    )
     nodes: dict[uuid.UUID, dict[str, Any]] = {}
     root_id = root["id"]
     for row in await db.fetch(session, query.sql, *args):
@@ -357,7 +379,7 @@ async def rewrite_subtree_paths(session: AsyncSession, old_path: str, new_path: 
     for column in org_path_columns():
         await session.execute(
             update(column.table)
-            .where(column.like(old_path + "%"))
+            .where(under(column, old_path))
             .values({column.name: literal(new_path) + func.substr(column, cut)})
         )
 
@@ -376,8 +398,10 @@ async def move_organisation(
     _require_org_writer(principal)
     if not principal.sees_everything and org.path == principal.org_path:
         raise Forbidden(ErrorCode.organisation_root_not_movable)
-    new_parent = await get_visible(session, principal, new_parent_id)
-    if new_parent.path.startswith(org.path):
+    new_parent = await get_visible(
+        session, principal, new_parent_id, field="new_parent_id", copies_path=True
+    )
+    if is_under(new_parent.path, org.path):
         raise Conflict(ErrorCode.organisation_move_cycle)
     if new_parent.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
@@ -392,19 +416,19 @@ async def move_organisation(
     # waits for this move and then copies the new path.
     await session.execute(
         select(Organisation.id)
-        .where(Organisation.path.like(old_path + "%"))
+        .where(under(Organisation.path, old_path))
         .order_by(Organisation.path)
         .with_for_update()
     )
     await session.execute(
         select(Member.id)
-        .where(Member.org_path.like(old_path + "%"))
+        .where(under(Member.org_path, old_path))
         .order_by(Member.id)
         .with_for_update()
     )
     await session.execute(
         update(Organisation)
-        .where(Organisation.path.like(old_path + "%"), Organisation.id != org.id)
+        .where(under(Organisation.path, old_path), Organisation.id != org.id)
         .values(
             depth=Organisation.depth + (new_parent.depth + 1 - org.depth),
             version=Organisation.version + 1,
@@ -448,7 +472,7 @@ async def dissolve_organisation(
         select(func.count())
         .select_from(Member)
         .where(
-            Member.org_path.like(org.path + "%"),
+            under(Member.org_path, org.path),
             Member.status.notin_([s.value for s in ENDED_STATUSES]),
         )
     )
@@ -506,10 +530,8 @@ async def add_leader(
 ) -> LeaderRow:
     """Appoint a leader (班子成员) for a term; one current secretary at most."""
     _require_org_writer(principal)
-    member = await session.get(Member, data.member_id)
-    if member is None or not in_scope(principal, member.org_path):
-        raise NotFound(ErrorCode.member_not_found)
-    if not member.org_path.startswith(org.path) or member.status in ENDED_STATUSES:
+    member = await load_visible(session, principal, Member, data.member_id, field="member_id")
+    if not is_under(member.org_path, org.path) or member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.leader_member_not_in_org)
     if data.ended_on is not None and data.ended_on < data.started_on:
         raise Unprocessable.field(
@@ -589,7 +611,7 @@ async def organisation_health(
         if org_type is OrgType.group
         else (Member.org_id == org.id)
         if direct
-        else Member.org_path.like(org.path + "%")
+        else under(Member.org_path, org.path)
     )
     counts = (
         await session.execute(
@@ -783,7 +805,7 @@ async def organisation_stats(
                 func.count(),
                 *younger_than,
             )
-            .where(Member.org_path.like(org.path + "%"))
+            .where(under(Member.org_path, org.path))
             .group_by(education, Member.status, Member.category, Member.gender)
         )
     ).all()
@@ -810,7 +832,7 @@ async def organisation_stats(
     by_age = {label: n for label, n in zip(labels, band_counts, strict=True) if n}
     type_rows = await session.execute(
         select(Organisation.type, func.count())
-        .where(Organisation.path.like(org.path + "%"), Organisation.dissolved_on.is_(None))
+        .where(under(Organisation.path, org.path), Organisation.dissolved_on.is_(None))
         .group_by(Organisation.type)
     )
     by_type = {org_type: int(count) for org_type, count in type_rows.all()}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, TextClause, func, literal, or_, select, text
+from sqlalchemy import Select, TextClause, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,19 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, member_rows_only, require_role, subtree_filter
+from app.security.scope import (
+    Principal,
+    ancestors,
+    is_under,
+    load_visible,
+    member_rows_only,
+    not_found,
+    require_role,
+    row_lock,
+    subtree_filter,
+    subtree_prefix,
+    under,
+)
 from app.services import audit, changes
 from app.services.lifecycle import add_months
 from app.services.policies import ancestor_node_ids
@@ -143,8 +155,8 @@ async def create_rule(
     require_role(principal, Role.org_admin)
     parent_id = data.pop("parent_rule_id", None)
     if parent_id is not None:
-        parent = await session.get(PointRule, parent_id)
-        if parent is None or not org.path.startswith(parent.org_path) or parent.org_id == org.id:
+        parent = await get_rule(session, principal, parent_id, field="parent_rule_id")
+        if not is_under(org.path, parent.org_path) or parent.org_id == org.id:
             raise Unprocessable.field(
                 "parent_rule_id",
                 ErrorCode.points_parent_not_ancestor,
@@ -217,13 +229,18 @@ async def update_rule(
     return rule
 
 
-async def get_rule(session: AsyncSession, principal: Principal, rule_id: uuid.UUID) -> PointRule:
+def _rule_visible(principal: Principal, rule_path: str) -> bool:
+    """Rules of ancestors apply to you, so you may read them; rules below you too."""
+    return principal.scope.covers(rule_path) or is_under(principal.org_path, rule_path)
+
+
+async def get_rule(
+    session: AsyncSession, principal: Principal, rule_id: uuid.UUID, *, field: str | None = None
+) -> PointRule:
+    """A rule you may read (yours, below you or an ancestor's); else 404 as `load_visible`."""
     rule = await session.get(PointRule, rule_id)
-    # Rules of ancestors apply to you, so you may read them; rules below you too.
-    if rule is None or not (
-        in_scope(principal, rule.org_path) or principal.org_path.startswith(rule.org_path)
-    ):
-        raise NotFound(ErrorCode.points_rule_not_found)
+    if rule is None or not _rule_visible(principal, rule.org_path):
+        raise not_found(ErrorCode.points_rule_not_found, field)
     return rule
 
 
@@ -324,10 +341,14 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -
                 )
 
 
-async def _applicable_rule(session: AsyncSession, member_path: str, rule_id: uuid.UUID) -> RuleView:
+async def _applicable_rule(
+    session: AsyncSession, principal: Principal, member_path: str, rule_id: uuid.UUID
+) -> RuleView:
     row = await db.fetchrow(session, _RULE_SQL, rule_id)
     rule = RuleView(*row) if row is not None else None
-    if rule is None or not member_path.startswith(rule.org_path):
+    if rule is None or not _rule_visible(principal, rule.org_path):
+        raise not_found(ErrorCode.points_rule_not_found, "rule_id")
+    if not is_under(member_path, rule.org_path):
         raise Unprocessable.field(
             "rule_id",
             ErrorCode.points_rule_not_applicable,
@@ -339,7 +360,10 @@ async def _applicable_rule(session: AsyncSession, member_path: str, rule_id: uui
 
 
 _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
+# An award locks the member (caps); a claim only holds it against a subtree move, whose
+# path it copies (see scope.row_lock).
 _LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
+_CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
 
 
 async def create_entry(
@@ -356,17 +380,19 @@ async def create_entry(
     claim = principal.role is Role.member
     # An administrator's award is approved at once, under the member's lock: take it
     # with the read (one statement fewer); a claim waits for approval and locks nothing.
-    member = await db.fetchrow(session, _MEMBER_SQL if claim else _LOCKED_SQL, req.member_id)
-    if member is None or not in_scope(principal, member["org_path"]):
-        raise NotFound(ErrorCode.member_not_found)
-    if claim and principal.member_id != member["id"]:
-        raise NotFound(ErrorCode.member_not_found)
+    member = await db.fetchrow(session, _CLAIM_SQL if claim else _LOCKED_SQL, req.member_id)
+    if (
+        member is None
+        or not principal.scope.covers(member["org_path"])
+        or (claim and principal.member_id != member["id"])
+    ):
+        raise not_found(ErrorCode.member_not_found, "member_id")
     if not claim:
         _admin(principal)
     status = member["status"]
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
-    rule = await _applicable_rule(session, member["org_path"], req.rule_id)
+    rule = await _applicable_rule(session, principal, member["org_path"], req.rule_id)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
     return await _append(
@@ -525,9 +551,7 @@ def _same_source(existing: Mapping[str, Any], req: EntryRequest) -> Mapping[str,
 
 
 async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.UUID) -> PointEntry:
-    entry = await session.get(PointEntry, entry_id)
-    if entry is None or not in_scope(principal, entry.org_path):
-        raise NotFound(ErrorCode.points_entry_not_found)
+    entry = await load_visible(session, principal, PointEntry, entry_id)
     if principal.role is Role.member and principal.member_id != entry.member_id:
         raise NotFound(ErrorCode.points_entry_not_found)
     return entry
@@ -658,7 +682,7 @@ async def score_event(
     """
     if units <= 0:
         return None
-    member = await session.get(Member, member_id)
+    member = await session.get(Member, member_id, with_for_update=row_lock(False, copies_path=True))
     if member is None or member.status not in (MemberStatus.full, MemberStatus.probationary):
         return None
     rule = await _triggered_rule(session, member, trigger)
@@ -813,8 +837,8 @@ async def ranking_statement(
             .where(
                 PointScheme.year == year,
                 or_(
-                    literal(root.path).like(PointScheme.org_path + "%"),
-                    PointScheme.org_path.like(root.path + "%"),
+                    PointScheme.org_path.in_(ancestors(root.path)),
+                    under(PointScheme.org_path, root.path),
                 ),
             )
             .order_by(func.length(PointScheme.org_path).desc())
@@ -824,7 +848,7 @@ async def ranking_statement(
     cases = []
     for n, (path, base) in enumerate(schemes):
         cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
-        params[f"scheme_path_{n}"] = path + "%"
+        params[f"scheme_path_{n}"] = subtree_prefix(path)
         params[f"scheme_base_{n}"] = base
     base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
     return text(RANKING_TEMPLATE.format(base=base_sql)), params
@@ -878,7 +902,7 @@ async def ranking(
     rows = (
         await session.execute(
             statement,
-            {**params, "year": year, "prefix": root.path + "%", "limit": limit, "me": me},
+            {**params, "year": year, "prefix": subtree_prefix(root.path), "limit": limit, "me": me},
         )
     ).all()
     out: list[RankRow] = []
@@ -921,21 +945,19 @@ async def confirm_grades(
         m.id: m
         for m in (
             await session.scalars(
-                select(Member).where(Member.id.in_(ids), Member.org_path.like(org.path + "%"))
+                select(Member).where(Member.id.in_(ids), under(Member.org_path, org.path))
             )
         ).all()
     }
     if len(members) != len(set(ids)):
-        raise NotFound(ErrorCode.member_not_found)
+        raise not_found(ErrorCode.member_not_found, "grades")
     if any(members[m].status != MemberStatus.full for m in ids):
         raise Conflict(
             ErrorCode.points_only_full_members_graded, "probationary members are not graded"
         )
     full_count = int(
         await session.scalar(
-            select(func.count()).where(
-                Member.org_path.like(org.path + "%"), Member.status == "full"
-            )
+            select(func.count()).where(under(Member.org_path, org.path), Member.status == "full")
         )
         or 0
     )
@@ -947,7 +969,7 @@ async def confirm_grades(
             .where(
                 ReviewGrade.year == year,
                 ReviewGrade.grade == "excellent",
-                Member.org_path.like(org.path + "%"),
+                under(Member.org_path, org.path),
                 ReviewGrade.member_id.notin_(ids),
             )
         )
@@ -1004,7 +1026,7 @@ async def list_entries(
     if own is not None:
         stmt = stmt.where(PointEntry.member_id == own)
     if within_path:
-        stmt = stmt.where(PointEntry.org_path.like(within_path + "%"))
+        stmt = stmt.where(under(PointEntry.org_path, within_path))
     if member_id:
         stmt = stmt.where(PointEntry.member_id == member_id)
     if state:

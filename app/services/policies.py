@@ -18,7 +18,7 @@ from app.errors import ErrorCode, Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.policy import OrganisationPolicy
-from app.security.scope import Principal, require_role
+from app.security.scope import Principal, ancestors, is_under, require_role, subtree_prefix
 from app.services import audit
 
 DEFAULTS: dict[str, Any] = {
@@ -171,7 +171,7 @@ async def effective_policy(session: AsyncSession, org: Organisation) -> dict[str
 _SUBTREE_POLICIES_SQL = (
     "SELECT o.path, p.values FROM organisation_policies AS p "
     "JOIN organisations AS o ON o.id = p.org_id "
-    "WHERE o.path LIKE $1 OR $2 LIKE o.path || '%' ORDER BY o.depth"
+    "WHERE o.path LIKE $1 OR o.path = ANY($2::text[]) ORDER BY o.depth"
 )
 
 
@@ -183,14 +183,16 @@ async def effective_policies(
 
     Organisations overridden by the same ancestors share one (read-only) dict: each
     distinct set of overriding ancestors is resolved once."""
-    holders = await db.fetch(session, _SUBTREE_POLICIES_SQL, root_path + "%", root_path)
+    holders = await db.fetch(
+        session, _SUBTREE_POLICIES_SQL, subtree_prefix(root_path), ancestors(root_path)
+    )
     # Root first (ordered by depth): later overrides win, as in `effective_policy`.
     paths = [(path, values) for path, values in holders]
     result: dict[uuid.UUID, dict[str, Any]] = {}
     resolved: dict[tuple[str, ...], dict[str, Any]] = {}
     for org in orgs:
         org_id, org_path = org[0], org[-1]
-        overriding = tuple(path for path, _ in paths if org_path.startswith(path))
+        overriding = tuple(path for path, _ in paths if is_under(org_path, path))
         values = resolved.get(overriding)
         if values is None:
             values = dict(DEFAULTS)

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from app.models.base import new_uuid
+from app.security.scope import subtree_prefix
 from app.services.id_numbers import make_id_number
 from app.services.lifecycle import add_months
 from app.services.members import ID_FIELD, PHONE_FIELD, pii_cipher
@@ -286,9 +287,9 @@ async def _points(conn: asyncpg.Connection, province: _Org) -> Timing:
         f"SELECT {_UUID7_SQL}, m.id, m.org_path, $1, 1, 'bonus', "
         "2 * (1 + abs(hashtext(m.id::text)) % 3), DATE '2026-05-01', 2026, 'manual', "
         "'synth:' || m.id, 'approved' "
-        "FROM members AS m WHERE m.org_path LIKE $2 || '%' AND abs(hashtext(m.id::text)) % 4 = 0",
+        "FROM members AS m WHERE m.org_path LIKE $2 AND abs(hashtext(m.id::text)) % 4 = 0",
         rule_id,
-        province.path,
+        subtree_prefix(province.path),
     )
     timing.copy_s = time.perf_counter() - began
     timing.rows = int(result.split()[-1])

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -23,7 +23,16 @@ from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.scope import Principal, in_scope, refuse_member_role, require_role
+from app.security.scope import (
+    Principal,
+    in_scope,
+    load_anywhere,
+    load_visible,
+    refuse_member_role,
+    require_role,
+    row_lock,
+    under_any,
+)
 from app.services import audit, mobile
 from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
@@ -44,10 +53,7 @@ class TransferView:
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
-    if principal.sees_everything:
-        return true()
-    prefix = principal.org_path + "%"
-    return or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix))
+    return principal.scope.filter_any(Transfer.from_path, Transfer.to_path)
 
 
 async def _overdue_before(session: AsyncSession, org: Organisation, today: date) -> date:
@@ -77,13 +83,9 @@ async def _view(
 async def get_visible(
     session: AsyncSession, principal: Principal, transfer_id: uuid.UUID, *, lock: bool = False
 ) -> Transfer:
-    stmt = select(Transfer).where(Transfer.id == transfer_id, _visible(principal))
-    if lock:
-        stmt = stmt.with_for_update()
-    transfer = await session.scalar(stmt)
-    if transfer is None or principal.role is Role.member:
+    if principal.role is Role.member:
         raise NotFound(ErrorCode.transfer_not_found)
-    return transfer
+    return await load_visible(session, principal, Transfer, transfer_id, lock=lock)
 
 
 async def view(
@@ -113,14 +115,17 @@ async def create_transfer(
     as code and name.
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
-    member = await session.get(Member, member_id, with_for_update=True)
-    if member is None or not in_scope(principal, member.org_path):
-        raise NotFound(ErrorCode.member_not_found)
+    member = await load_visible(session, principal, Member, member_id, field="member_id", lock=True)
     if member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.transfer_member_ended, f"the member's status is {member.status}")
-    target = await session.get(Organisation, to_org_id)
-    if target is None:
-        raise NotFound(ErrorCode.organisation_not_found)
+    target = await load_anywhere(
+        session,
+        Organisation,
+        to_org_id,
+        field="to_org_id",
+        reference="transfer.to_org_id",
+        copies_path=True,
+    )
     if OrgType(target.type) not in BRANCH_TYPES or target.type == OrgType.temporary_branch:
         raise Unprocessable.field("to_org_id", ErrorCode.transfer_target_not_branch)
     if target.dissolved_on is not None:
@@ -192,7 +197,9 @@ async def accept_transfer(session: AsyncSession, principal: Principal, transfer:
     if transfer.state != "pending":
         raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
     member = await session.get(Member, transfer.member_id, with_for_update=True)
-    target = await session.get(Organisation, transfer.to_org_id)
+    target = await session.get(
+        Organisation, transfer.to_org_id, with_for_update=row_lock(False, copies_path=True)
+    )
     assert member is not None and target is not None
     if target.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
@@ -250,8 +257,7 @@ async def list_transfers(
     refuse_member_role(principal)
     stmt: Select[Transfer] = select(Transfer).where(_visible(principal))
     if within_path is not None:
-        prefix = within_path + "%"
-        stmt = stmt.where(or_(Transfer.from_path.like(prefix), Transfer.to_path.like(prefix)))
+        stmt = stmt.where(under_any(Transfer.from_path, Transfer.to_path, within_path))
     if state is not None:
         if state not in STATES:
             raise Unprocessable.field(

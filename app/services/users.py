@@ -15,7 +15,14 @@ from app.models.user import AuthSession, User
 from app.pagination import Page, paginate, parse_sort
 from app.schemas.users import UserCreate, UserUpdate
 from app.security.passwords import hash_password
-from app.security.scope import GRANTABLE_ROLES, Principal, in_scope, subtree_filter
+from app.security.scope import (
+    GRANTABLE_ROLES,
+    Principal,
+    in_scope,
+    is_under,
+    load_visible,
+    subtree_filter,
+)
 from app.services import audit
 from app.services.organisations import insert_root
 
@@ -52,16 +59,12 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     organisation's subtree.
     """
     _check_grant(principal, data.role)
-    org = await session.get(Organisation, data.org_id)
-    if org is None or not in_scope(principal, org.path):
-        raise NotFound(ErrorCode.organisation_not_found)
+    org = await load_visible(session, principal, Organisation, data.org_id, field="org_id")
     if data.role is Role.member and data.member_id is None:
         raise Unprocessable.field("member_id", ErrorCode.user_member_required)
     if data.member_id is not None:
-        member = await session.get(Member, data.member_id)
-        if member is None or not in_scope(principal, member.org_path):
-            raise NotFound(ErrorCode.member_not_found)
-        if not member.org_path.startswith(org.path):
+        member = await load_visible(session, principal, Member, data.member_id, field="member_id")
+        if not is_under(member.org_path, org.path):
             raise Unprocessable.field("member_id", ErrorCode.user_member_not_in_org)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict(ErrorCode.user_username_taken)

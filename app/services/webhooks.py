@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app import clock
-from app.errors import ErrorCode, NotFound, Unprocessable
+from app.errors import ErrorCode, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
-from app.security.scope import Principal, in_scope, require_role
+from app.security.scope import Principal, is_under, load_visible, require_role
 from app.services import audit
 from app.services.changes import TRACKED, safe_horizon
 from app.services.members import pii_cipher
@@ -103,9 +103,7 @@ async def subscribe(
 async def get_visible(
     session: AsyncSession, principal: Principal, subscription_id: uuid.UUID
 ) -> WebhookSubscription:
-    subscription = await session.get(WebhookSubscription, subscription_id)
-    if subscription is None or not in_scope(principal, subscription.org_path):
-        raise NotFound(ErrorCode.webhook_not_found)
+    subscription = await load_visible(session, principal, WebhookSubscription, subscription_id)
     require_role(principal, Role.org_admin, Role.auditor)
     return subscription
 
@@ -127,8 +125,7 @@ async def list_subscriptions(
 ) -> list[WebhookSubscription]:
     require_role(principal, Role.org_admin, Role.auditor)
     stmt = select(WebhookSubscription).order_by(WebhookSubscription.created_at)
-    if not principal.sees_everything:
-        stmt = stmt.where(WebhookSubscription.org_path.like(principal.org_path + "%"))
+    stmt = stmt.where(principal.scope.filter(WebhookSubscription.org_path))
     return list((await session.scalars(stmt)).all())
 
 
@@ -184,8 +181,8 @@ async def fan_out(session: AsyncSession, batch: int = 500) -> int:
     for e in events:
         for s in subscriptions:
             wanted = "*" in s.event_types or e.event_type in s.event_types
-            inside = e.org_path.startswith(s.org_path) or (
-                e.alt_path is not None and e.alt_path.startswith(s.org_path)
+            inside = is_under(e.org_path, s.org_path) or (
+                e.alt_path is not None and is_under(e.alt_path, s.org_path)
             )
             if wanted and inside:
                 rows.append(

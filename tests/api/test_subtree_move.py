@@ -8,8 +8,10 @@ of every kind and reads it as both township admins and as the database.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import uuid
 from datetime import date
 
 import pytest
@@ -20,6 +22,9 @@ from app.api.deps import get_today
 from app.db import get_sessionmaker
 from app.models import Base
 from app.models.base import org_path_columns
+from app.models.enums import Role
+from app.security.scope import Principal
+from app.services import organisations
 
 TODAY = date(2026, 11, 24)
 # Columns named like a path that hold something else; each says what.
@@ -353,3 +358,57 @@ async def test_a_moved_community_takes_every_kind_of_record_to_its_new_township(
     )
     assert audit_a.status_code == 200
     assert moved["stayer"]["id"] not in {e.get("resource_id") for e in audit_a.json()["items"]}
+
+
+async def test_writes_racing_a_move_wait_for_it_and_store_the_new_path(api, county):
+    """A meeting planned and a due paid while a move of their branch is in flight wait
+    for the move (it holds the rows they copy paths from) and file under the new path."""
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], dues_base_fen=500000)
+    console = Principal(None, "console", Role.system_admin, uuid.UUID(api.root_id), "/", None)
+    maker = get_sessionmaker()
+    async with maker() as session:
+        transaction = await session.begin()
+        org = await organisations.get_visible(session, console, uuid.UUID(branch["id"]))
+        await organisations.move_organisation(session, console, org, uuid.UUID(county.town_b["id"]))
+        new_path = org.path
+        headers = api.auth(county.county_admin)
+        meeting = asyncio.create_task(
+            api.client.post(
+                "/api/v1/meetings",
+                json={
+                    "org_id": branch["id"],
+                    "type": "general_meeting",
+                    "held_on": "2026-11-10",
+                    "topic": "学习",
+                },
+                headers=headers,
+            )
+        )
+        payment = asyncio.create_task(
+            api.client.post(
+                "/api/v1/dues/payments",
+                json={
+                    "member_id": member["id"],
+                    "months": ["2026-11"],
+                    "amount_fen": 5000,
+                    "paid_on": "2026-11-20",
+                },
+                headers=headers,
+            )
+        )
+        await asyncio.sleep(0.5)
+        assert not meeting.done() and not payment.done(), "a write did not wait for the move"
+        await transaction.commit()
+    planned, paid = await meeting, await payment
+    assert planned.status_code == 201, planned.text
+    assert paid.status_code == 201, paid.text
+    async with maker() as session:
+        stored = await session.scalar(
+            text("SELECT org_path FROM meetings WHERE id = :id"), {"id": planned.json()["id"]}
+        )
+        assert stored == new_path
+        stored = await session.scalar(
+            text("SELECT org_path FROM dues_payments WHERE member_id = :id"), {"id": member["id"]}
+        )
+        assert stored == new_path

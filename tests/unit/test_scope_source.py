@@ -1,0 +1,101 @@
+"""The scope is written once: no hand-written path prefix outside app/security/scope.py.
+
+Every subtree filter (`LIKE '<path>%'`, `path.startswith(root)`) goes through
+`Scope`, `under`, `under_any`, `subtree_prefix` or `is_under`; this test reads the
+source of `app/` and fails on a copy written by hand anywhere else.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app"
+OWNER = APP / "security" / "scope.py"
+
+# (file relative to app/, enclosing function) -> why it may keep its own prefix for now.
+ALLOWED: dict[tuple[str, str], str] = {}
+
+# A path-valued expression: `x.path`, `org_path`, `root_path`, `within_path`, `prefix`, `root`.
+_PATHY = re.compile(r"(\.path\b|\w+_path\b|\bprefix\b|\broot\b)")
+_PREFIX_CALLS = {"like", "ilike", "startswith", "concat", "contains"}
+
+
+def _offences(source: str) -> list[tuple[int, str | None, str]]:
+    """(line, enclosing function, text) of each hand-written path prefix in `source`."""
+    tree = ast.parse(source)
+    found: list[tuple[int, str | None, str]] = []
+
+    def visit(node: ast.AST, func: str | None) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            func = node.name
+        text = ast.get_source_segment(source, node) or ""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            sides = (node.left, node.right)
+            for side, other in (sides, sides[::-1]):
+                other_text = ast.get_source_segment(source, other) or ""
+                if (
+                    isinstance(side, ast.Constant)
+                    and side.value == "%"
+                    and _PATHY.search(other_text)
+                ):
+                    found.append((node.lineno, func, text))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.search(r"\|\|\s*'%'", node.value):
+                found.append((node.lineno, func, text))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _PREFIX_CALLS
+            and _PATHY.search(ast.get_source_segment(source, node.func.value) or "")
+        ):
+            found.append((node.lineno, func, text))
+        for child in ast.iter_child_nodes(node):
+            visit(child, func)
+
+    visit(tree, None)
+    return found
+
+
+def test_the_scanner_catches_each_kind_of_hand_written_prefix() -> None:
+    sample = """
+def f(principal, within_path, org, e, s):
+    a = Member.org_path.like(principal.org_path + "%")
+    b = within_path + "%"
+    c = org.path.startswith(s.org_path)
+    d = "SELECT 1 WHERE m.org_path LIKE $1 || '%'"
+    g = literal(x).like(PointScheme.org_path.concat("%"))
+"""
+    lines = sorted({line for line, _, _ in _offences(sample)})
+    assert lines == [3, 4, 5, 6, 7]
+
+
+def test_the_scanner_leaves_name_searches_and_urls_alone() -> None:
+    sample = """
+def f(q, url, path):
+    a = Member.name.like(q.replace("%", "\\\\%") + "%")
+    b = url.startswith(("https://", "http://"))
+    c = path.startswith("/api/v1/auth/")
+"""
+    assert _offences(sample) == []
+
+
+def test_no_hand_written_path_prefix_outside_the_scope_module() -> None:
+    offences = []
+    used_allowances = set()
+    for file in sorted(APP.rglob("*.py")):
+        if file == OWNER:
+            continue
+        relative = file.relative_to(APP).as_posix()
+        for line, func, text in _offences(file.read_text(encoding="utf-8")):
+            key = (relative, func or "")
+            if key in ALLOWED:
+                used_allowances.add(key)
+                continue
+            offences.append(f"app/{relative}:{line} in {func}: {text}")
+    assert offences == [], "write subtree filters through app.security.scope:\n" + "\n".join(
+        offences
+    )
+    # An allowance nobody needs any more is dropped, so the list only shrinks.
+    assert used_allowances == set(ALLOWED)
