@@ -71,7 +71,7 @@ async def _background(
             await s.execute(
                 update(ImportJob)
                 .where(ImportJob.id == job_id)
-                .values(state="failed", error=str(exc)[:500])
+                .values(state=ImportState.failed, error=str(exc)[:500])
             )
 
 
@@ -104,7 +104,7 @@ async def imports_create(
         kind=kind,
         dry_run=dry_run,
         atomic=atomic,
-        state="running",
+        state=ImportState.running,
         filename=file.filename,
         total_rows=len(records),
         org_path=principal.org_path,
@@ -161,7 +161,7 @@ async def exports_get(
     root = await organisations.get_visible(
         session, principal, within or principal.org_id, field="within"
     )
-    if kind == "members":
+    if kind == ImportKind.members:
         audit.record(
             session, principal, "export.members", "organisation", root.id, root.path,
             after={"format": format},

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.errors import ErrorCode, Unprocessable
-from app.models.enums import OrgType
+from app.models.enums import MeetingState, OrgType, Presence
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.organisation import Organisation, OrganisationLeader
 from app.security.scope import like_prefix, subtree_prefix
@@ -188,13 +188,13 @@ def _statements() -> dict[str, db.DriverStatement]:
             Meeting.org_id,
             Meeting.type,
             Meeting.held_on,
-            func.count().filter(MeetingAttendee.presence == "present"),
+            func.count().filter(MeetingAttendee.presence == Presence.present),
             func.count(MeetingAttendee.member_id),
         )
         .outerjoin(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
         .where(
             like_prefix(Meeting.org_path, prefix),
-            Meeting.state == "finalized",
+            Meeting.state == MeetingState.finalized,
             Meeting.held_on >= start,
             Meeting.held_on < end,
             Meeting.held_on <= as_of,

@@ -543,7 +543,9 @@ async def _activity(
             await meetings.finalize_meeting(session, principal, meeting, today)
     community = b.named["community"]
     community_branch = next(p for p, _ in rosters if p.org.parent_id == community.id)
-    leader = next(m for p, r in rosters if p is community_branch for m in r if m.status == "full")
+    leader = next(
+        m for p, r in rosters if p is community_branch for m in r if m.status == MemberStatus.full
+    )
     await grids.create_grid(
         session,
         principal,
@@ -555,7 +557,7 @@ async def _activity(
         },
     )  # fmt: skip
     village = next(r for p, r in rosters if p.org is b.named.get("village_branch"))
-    movers = [m for m in village if m.status == "full" and m is not member_user]
+    movers = [m for m in village if m.status == MemberStatus.full and m is not member_user]
     if len(movers) >= 2:
         await mobile.register_outflow(
             session,

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import MemberCategory, MemberStatus, Role
+from app.models.enums import MemberCategory, MemberStatus, OrgType, ReliefKind, Role
 from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -158,7 +158,7 @@ async def assess(
     for relief in reliefs if reliefs is not None else await _reliefs(session, member.id):
         if relief.from_month <= month <= relief.to_month:
             relief_kind = relief.kind
-            amount = 0 if relief.kind == "exemption" else int(relief.monthly_fen or 0)
+            amount = 0 if relief.kind == ReliefKind.exemption else int(relief.monthly_fen or 0)
             note = f"{relief.kind} approved ({relief.approval_ref})"
     return Assessment(
         member_id=member.id,
@@ -192,7 +192,7 @@ async def record_payment(
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
     org = await session.get(Organisation, member.org_id)
-    if org is not None and org.type == "temporary_branch":
+    if org is not None and org.type == OrgType.temporary_branch:
         raise Conflict(ErrorCode.dues_temporary_branch, "a temporary branch does not collect dues")
     if paid_on > today:
         raise Unprocessable.field(
@@ -309,9 +309,9 @@ async def add_relief(
         raise Unprocessable.field(
             "to_month", ErrorCode.dues_month_order, "to_month is before from_month"
         )
-    if kind == "reduction" and monthly_fen is None:
+    if kind == ReliefKind.reduction and monthly_fen is None:
         raise Unprocessable.field("monthly_fen", ErrorCode.dues_reduction_amount_missing)
-    if kind == "exemption" and monthly_fen is not None:
+    if kind == ReliefKind.exemption and monthly_fen is not None:
         raise Unprocessable.field("monthly_fen", ErrorCode.dues_exemption_has_no_amount)
     relief = DuesRelief(
         member_id=member.id,

@@ -22,7 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
-from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, MemberCategory, OrgType, Role
+from app.models.enums import (
+    BRANCH_TYPES,
+    ENDED_STATUSES,
+    CommunityReportState,
+    MemberCategory,
+    OrgType,
+    Role,
+    ServiceRecordState,
+)
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -330,7 +338,8 @@ async def register_report(
     assert community is not None
     if await session.scalar(
         select(CommunityReport.id).where(
-            CommunityReport.member_id == member.id, CommunityReport.state == "active"
+            CommunityReport.member_id == member.id,
+            CommunityReport.state == CommunityReportState.active,
         )
     ):
         raise Conflict(ErrorCode.community_report_already_registered)
@@ -340,7 +349,7 @@ async def register_report(
         community_org_id=community.id,
         community_path=community.path,
         registered_on=today,
-        state="active",
+        state=CommunityReportState.active,
     )
     session.add(report)
     await session.flush()
@@ -368,7 +377,7 @@ async def log_service(
         _admin(principal)
         if not in_scope(principal, report.member_path):
             raise Forbidden(ErrorCode.community_report_not_member_side)
-    if report.state != "active":
+    if report.state != CommunityReportState.active:
         raise Conflict(ErrorCode.community_report_ended)
     if occurred_on > today or occurred_on < report.registered_on:
         raise Unprocessable.field("occurred_on", ErrorCode.community_report_date_invalid)
@@ -382,7 +391,7 @@ async def log_service(
         occurred_on=occurred_on,
         tenths=int(tenths),
         description=description,
-        state="pending",
+        state=ServiceRecordState.pending,
     )
     session.add(record)
     await session.flush()
@@ -408,9 +417,9 @@ async def decide_service(
     )
     if record is None:
         raise NotFound(ErrorCode.community_report_service_not_found)
-    if record.state != "pending":
+    if record.state != ServiceRecordState.pending:
         raise Conflict(ErrorCode.community_report_service_decided, f"the record is {record.state}")
-    record.state = "confirmed" if confirm else "rejected"
+    record.state = ServiceRecordState.confirmed if confirm else ServiceRecordState.rejected
     record.decided_by = principal.user_id
     record.decided_at = clock.utcnow()
     await session.flush()
@@ -461,7 +470,7 @@ async def confirmed_hours(session: AsyncSession, report_id: uuid.UUID, year: int
     tenths = await session.scalar(
         select(func.coalesce(func.sum(ServiceRecord.tenths), 0)).where(
             ServiceRecord.report_id == report_id,
-            ServiceRecord.state == "confirmed",
+            ServiceRecord.state == ServiceRecordState.confirmed,
             func.extract("year", ServiceRecord.occurred_on) == year,
         )
     )
@@ -499,7 +508,8 @@ async def reporting_summary(
         ).all()
     )
     tenths = func.coalesce(
-        func.sum(ServiceRecord.tenths).filter(ServiceRecord.state == "confirmed"), 0
+        func.sum(ServiceRecord.tenths).filter(ServiceRecord.state == ServiceRecordState.confirmed),
+        0,
     )
     rows = (
         await session.execute(
@@ -511,7 +521,10 @@ async def reporting_summary(
                     func.extract("year", ServiceRecord.occurred_on) == year,
                 ),
             )
-            .where(CommunityReport.member_id.in_(employed), CommunityReport.state == "active")
+            .where(
+                CommunityReport.member_id.in_(employed),
+                CommunityReport.state == CommunityReportState.active,
+            )
             .group_by(CommunityReport.member_id)
         )
     ).all()

@@ -28,6 +28,8 @@ from app.errors import DangjianError, ErrorCode, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import (
     ENDED_STATUSES,
+    ImportKind,
+    ImportState,
     MemberCategory,
     MemberStatus,
     Role,
@@ -680,7 +682,7 @@ async def run_import(
     progress: Any = None,
 ) -> None:
     """Run an import in the given session and fill the job's report."""
-    if job.kind == "members":
+    if job.kind == ImportKind.members:
         report = await import_members(
             session,
             principal,
@@ -705,7 +707,7 @@ async def run_import(
     if job.atomic and report.rejected:
         job.accepted = 0
     job.rejected = report.rejected
-    job.state = "finished"
+    job.state = ImportState.finished
     job.finished_at = clock.utcnow()
     await session.flush()
 
@@ -731,7 +733,7 @@ async def export_rows(
     """Rows in keyset batches: memory stays flat however large the subtree."""
     yield [zh for _, zh in COLUMNS[kind]]
     codes: dict[uuid.UUID, str] = {}
-    if kind == "organisations":
+    if kind == ImportKind.organisations:
         after = None
         while True:
             stmt = (

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import MemberStatus, Role
+from app.models.enums import MeetingState, MemberStatus, OrgType, Role
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
@@ -302,7 +302,7 @@ async def record_transition(
         )
     if to is S.probationary and current is S.candidate:
         org = await session.get(Organisation, member.org_id)
-        if org is not None and org.type == "temporary_branch":
+        if org is not None and org.type == OrgType.temporary_branch:
             raise _refuse(
                 ErrorCode.lifecycle_temporary_branch_cannot_admit, "a temporary branch cannot admit"
             )
@@ -447,7 +447,7 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
         await session.execute(
             select(Meeting, MeetingAttendee.presence)
             .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-            .where(MeetingAttendee.member_id == member.id, Meeting.state == "finalized")
+            .where(MeetingAttendee.member_id == member.id, Meeting.state == MeetingState.finalized)
         )
     ).all()
     for meeting, presence in attended:

@@ -18,7 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
-from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, MemberStatus, OrgType, Role
+from app.models.enums import (
+    BRANCH_TYPES,
+    COMMITTEE_TYPES,
+    MeetingState,
+    MeetingType,
+    MemberStatus,
+    OrgType,
+    Presence,
+    Role,
+    VoteKind,
+)
 from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
@@ -63,13 +73,13 @@ async def _check_type_suits(
     session: AsyncSession, org: Organisation, meeting_type: str, day: date
 ) -> None:
     org_type = OrgType(org.type)
-    if meeting_type == "group_meeting":
+    if meeting_type == MeetingType.group_meeting:
         if org_type is not OrgType.group:
             raise Conflict(
                 ErrorCode.meeting_type_not_for_org, "group meetings are held by a party group"
             )
         return
-    if meeting_type == "committee_meeting":
+    if meeting_type == MeetingType.committee_meeting:
         if org_type in COMMITTEE_TYPES or org_type is OrgType.general_branch:
             return
         committee = await current_committee(session, org.id, day)
@@ -87,9 +97,9 @@ async def _default_attendees(
     session: AsyncSession, org: Organisation, meeting_type: str, day: date
 ) -> list[tuple[uuid.UUID, bool]]:
     """(member, has_vote): the group's, the committee's or the branch's current members."""
-    if meeting_type == "committee_meeting":
+    if meeting_type == MeetingType.committee_meeting:
         return [(m, True) for m in await current_committee(session, org.id, day)]
-    column = Member.group_id if meeting_type == "group_meeting" else Member.org_id
+    column = Member.group_id if meeting_type == MeetingType.group_meeting else Member.org_id
     rows = await session.execute(
         select(Member.id, Member.status)
         .where(column == org.id, Member.status.in_([s.value for s in ATTENDING_STATUSES]))
@@ -165,7 +175,7 @@ async def plan_meeting(
         raise Conflict(ErrorCode.organisation_dissolved)
     await _check_type_suits(session, org, data["type"], data["held_on"])
     await _check_people(session, principal, org, data)
-    meeting = Meeting(org_id=org.id, org_path=org.path, state="planned", **data)
+    meeting = Meeting(org_id=org.id, org_path=org.path, state=MeetingState.planned, **data)
     session.add(meeting)
     await session.flush()
     if expected is None:
@@ -204,13 +214,17 @@ async def _explicit_attendees(
     rows = await session.execute(select(Member.id, Member.status).where(Member.id.in_(expected)))
     out = []
     for member_id, status in rows.all():
-        vote = member_id in committee if meeting_type == "committee_meeting" else status == "full"
+        vote = (
+            member_id in committee
+            if meeting_type == MeetingType.committee_meeting
+            else status == MemberStatus.full
+        )
         out.append((member_id, vote))
     return out
 
 
 def _require_open(meeting: Meeting) -> None:
-    if meeting.state == "finalized":
+    if meeting.state == MeetingState.finalized:
         raise Conflict(
             ErrorCode.meeting_finalized, "the record is locked: add an amendment instead"
         )
@@ -284,7 +298,7 @@ async def record_attendance(
             )
             session.add(current[member_id])
     for entry in entries:
-        if entry["presence"] == "excused" and not entry.get("reason"):
+        if entry["presence"] == Presence.excused and not entry.get("reason"):
             raise Unprocessable.field("reason", ErrorCode.meeting_excuse_needs_reason)
         row = current[entry["member_id"]]
         row.presence = entry["presence"]
@@ -328,7 +342,7 @@ def judge_vote(
     """
     if voters_expected == 0:
         return VoteOutcome(False, "quorum.no_voting_members", False)
-    if meeting_type == "general_meeting" and kind == "election":
+    if meeting_type == MeetingType.general_meeting and kind == VoteKind.election:
         if voters_present * 5 <= voters_expected * 4:
             return VoteOutcome(False, "quorum.election_needs_four_fifths", False)
         return VoteOutcome(True, None, ayes * 2 > voters_present)
@@ -352,7 +366,7 @@ async def record_vote(
     """
     _writer(principal)
     _require_open(meeting)
-    if meeting.type not in ("general_meeting", "committee_meeting"):
+    if meeting.type not in (MeetingType.general_meeting, MeetingType.committee_meeting):
         raise Conflict(
             ErrorCode.meeting_votes_not_held, "votes are taken in general or committee meetings"
         )
@@ -363,7 +377,7 @@ async def record_vote(
         )
     org = await session.get(Organisation, meeting.org_id)
     assert org is not None
-    if org.type == OrgType.temporary_branch and data["kind"] == "election":
+    if org.type == OrgType.temporary_branch and data["kind"] == VoteKind.election:
         raise Conflict(
             ErrorCode.meeting_temporary_branch_no_election, "a temporary branch holds no elections"
         )
@@ -373,7 +387,7 @@ async def record_vote(
             ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
         )
     voters = [a for a in rows if a.has_vote]
-    present = sum(1 for a in voters if a.presence == "present")
+    present = sum(1 for a in voters if a.presence == Presence.present)
     cast = data["ayes"] + data["nays"] + data["abstentions"]
     if cast > present:
         raise Unprocessable.field(
@@ -460,7 +474,7 @@ async def finalize_meeting(
         raise Conflict(
             ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
         )
-    meeting.state = "finalized"
+    meeting.state = MeetingState.finalized
     meeting.finalized_at = clock.utcnow()
     meeting.finalized_by = principal.user_id
     await session.flush()
@@ -498,7 +512,7 @@ async def amend_meeting(
     names members you can see (404 naming `value` otherwise) who attended or belong to
     the meeting's organisation (422), as when attendance is first recorded."""
     _writer(principal)
-    if meeting.state != "finalized":
+    if meeting.state != MeetingState.finalized:
         raise Conflict(ErrorCode.meeting_not_finalized, "edit a planned meeting directly")
     if field not in AMENDABLE:
         raise Unprocessable.field(
@@ -541,7 +555,7 @@ async def _corrected_attendance(
         assert org is not None
         await _check_members_of(session, principal, org, others, "value")
     for entry in entries:
-        if entry["presence"] == "excused" and not entry.get("reason"):
+        if entry["presence"] == Presence.excused and not entry.get("reason"):
             raise Unprocessable.field("value", ErrorCode.meeting_excuse_needs_reason)
     return [
         {"member_id": str(e["member_id"]), "presence": e["presence"], "reason": e.get("reason")}
@@ -616,8 +630,10 @@ async def member_meetings(
     if since is not None:
         stmt = stmt.where(Meeting.held_on >= since)
     rows = [MemberMeetingRow(m, p, r) for m, p, r in (await session.execute(stmt)).all()]
-    finalized = [r for r in rows if r.meeting.state == "finalized"]
+    finalized = [r for r in rows if r.meeting.state == MeetingState.finalized]
     rate = (
-        sum(1 for r in finalized if r.presence == "present") / len(finalized) if finalized else None
+        sum(1 for r in finalized if r.presence == Presence.present) / len(finalized)
+        if finalized
+        else None
     )
     return rows, rate

@@ -18,7 +18,15 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
-from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
+from app.models.enums import (
+    BRANCH_TYPES,
+    ENDED_STATUSES,
+    EpisodeState,
+    OrgType,
+    ReportedBy,
+    Role,
+    TransferState,
+)
 from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.mobile import MobileCheckIn, MobileEpisode
@@ -181,7 +189,9 @@ async def register_outflow(
     if member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.mobile_member_ended, f"the member's status is {member.status}")
     pending = await session.scalar(
-        select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
+        select(Transfer.id).where(
+            Transfer.member_id == member.id, Transfer.state == TransferState.pending
+        )
     )
     if pending is not None:
         raise Conflict(
@@ -210,7 +220,7 @@ async def register_outflow(
         else None,
         certificate_no=data["certificate_no"],
         location_consent=data["location_consent"],
-        state="registered",
+        state=EpisodeState.registered,
         started_on=data.get("started_on") or today,
         last_contact_on=data.get("started_on") or today,
     )
@@ -235,7 +245,8 @@ async def find_for_host(
     _writer(principal)
     rows = await session.scalars(
         select(MobileEpisode).where(
-            MobileEpisode.certificate_no == certificate_no, MobileEpisode.state == "registered"
+            MobileEpisode.certificate_no == certificate_no,
+            MobileEpisode.state == EpisodeState.registered,
         )
     )
     return list(rows.all())
@@ -267,11 +278,11 @@ async def register_inflow(
     if not named and certificate_no != episode.certificate_no:
         raise NotFound(ErrorCode.mobile_not_found)
     await _host_org(session, host.id)
-    if episode.state != "registered":
+    if episode.state != EpisodeState.registered:
         raise Conflict(ErrorCode.mobile_not_registered, f"the episode is {episode.state}")
     episode.host_org_id = host.id
     episode.host_path = host.path
-    episode.state = "hosted"
+    episode.state = EpisodeState.hosted
     episode.hosted_on = today
     await session.flush()
     audit.record(
@@ -298,10 +309,10 @@ async def check_in(
     An area code is stored only when the member consented to location recording.
     """
     if principal.role is Role.member:
-        reported_by = "member"
+        reported_by = ReportedBy.member
     else:
         _writer(principal)
-        reported_by = "home" if in_scope(principal, episode.home_path) else "host"
+        reported_by = ReportedBy.home if in_scope(principal, episode.home_path) else ReportedBy.host
     if episode.state not in OPEN_STATES:
         raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")
     if data["occurred_on"] > today or data["occurred_on"] < episode.started_on:

@@ -40,6 +40,7 @@ from app.models.enums import (
     COMMITTEE_TYPES,
     ENDED_STATUSES,
     LeaderRole,
+    MemberStatus,
     OrgType,
     Role,
 )
@@ -616,7 +617,7 @@ async def organisation_health(
     counts = (
         await session.execute(
             select(
-                func.count().filter(Member.status == "full"),
+                func.count().filter(Member.status == MemberStatus.full),
                 func.count().filter(Member.status.notin_([s.value for s in ENDED_STATUSES])),
             ).where(member_filter)
         )

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock, db
 from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
 from app.models.base import new_uuid
-from app.models.enums import MemberStatus, Role
+from app.models.enums import EntrySource, EntryState, Grade, MemberStatus, PointCategory, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointRule, PointRuleVersion, PointScheme, ReviewGrade
@@ -402,7 +402,7 @@ async def create_entry(
         member["org_path"],
         rule,
         req,
-        source="claim" if claim else "manual",
+        source=EntrySource.claim if claim else EntrySource.manual,
         approve=not claim,
         locked=not claim,
     )
@@ -496,7 +496,7 @@ async def _append(
         return _same_source(existing, req), False
     if approve and not locked:
         await _lock_member(session, member_id)
-    signed = (-rule.points if rule.category == "deduction" else rule.points) * units
+    signed = (-rule.points if rule.category == PointCategory.deduction else rule.points) * units
     state, decided_by, decided_at = "pending", None, None
     if approve:
         probe = PointEntry(
@@ -583,7 +583,7 @@ async def approve_entry(
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
-    if entry.state != "pending":
+    if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     rule = await session.get(PointRule, entry.rule_id)
     assert rule is not None
@@ -599,7 +599,7 @@ async def reject_entry(
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
-    if entry.state != "pending":
+    if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     await _decide(session, principal, entry, "rejected", reason)
     return entry
@@ -616,7 +616,7 @@ async def reverse_entry(
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
-    if entry.state != "approved":
+    if entry.state != EntryState.approved:
         raise Conflict(ErrorCode.points_entry_not_approved, f"the entry is {entry.state}")
     await _decide(session, principal, entry, "reversed", reason)
     now = clock.utcnow()
@@ -771,7 +771,7 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
     )
     by_category: dict[str, int] = {"base": 0, "bonus": 0, "deduction": 0}
     for entry in entries:
-        if entry.state == "approved":
+        if entry.state == EntryState.approved:
             by_category[entry.category] += entry.points
     total = base + sum(by_category.values())
     return Balance(
@@ -957,7 +957,9 @@ async def confirm_grades(
         )
     full_count = int(
         await session.scalar(
-            select(func.count()).where(under(Member.org_path, org.path), Member.status == "full")
+            select(func.count()).where(
+                under(Member.org_path, org.path), Member.status == MemberStatus.full
+            )
         )
         or 0
     )
@@ -968,7 +970,7 @@ async def confirm_grades(
             .join(Member, Member.id == ReviewGrade.member_id)
             .where(
                 ReviewGrade.year == year,
-                ReviewGrade.grade == "excellent",
+                ReviewGrade.grade == Grade.excellent,
                 under(Member.org_path, org.path),
                 ReviewGrade.member_id.notin_(ids),
             )

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from app.models.base import new_uuid
+from app.models.enums import MemberStatus
 from app.security.scope import subtree_prefix
 from app.services.id_numbers import make_id_number
 from app.services.lifecycle import add_months
@@ -192,9 +193,9 @@ async def _members(
                 f"{330100 + branch.county % 90:06d}", born, (n // 25_000) % 1000
             )
             phone = f"139{n:08d}"
-            status = "full" if n % 10 else "probationary"
+            status = MemberStatus.full if n % 10 else MemberStatus.probationary
             joined = min(add_months(born, 360), date(2025, 6, 1))
-            full_on = add_months(joined, 12) if status == "full" else None
+            full_on = add_months(joined, 12) if status == MemberStatus.full else None
             rows.append(
                 (
                     new_uuid(),

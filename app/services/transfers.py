@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
-from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
+from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role, TransferState
 from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -76,7 +76,8 @@ async def _view(
         to_org=to_org,
         sender_side=in_scope(principal, transfer.from_path),
         receiver_side=in_scope(principal, transfer.to_path),
-        overdue=transfer.state == "pending" and transfer.created_at.date() < overdue_before,
+        overdue=transfer.state == TransferState.pending
+        and transfer.created_at.date() < overdue_before,
     )
 
 
@@ -133,7 +134,9 @@ async def create_transfer(
     if target.id == member.org_id:
         raise Unprocessable.field("to_org_id", ErrorCode.transfer_same_organisation)
     pending = await session.scalar(
-        select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
+        select(Transfer.id).where(
+            Transfer.member_id == member.id, Transfer.state == TransferState.pending
+        )
     )
     if pending is not None:
         raise Conflict(ErrorCode.transfer_already_pending, f"transfer {pending} is pending")
@@ -143,7 +146,7 @@ async def create_transfer(
         to_org_id=target.id,
         from_path=member.org_path,
         to_path=target.path,
-        state="pending",
+        state=TransferState.pending,
         reason=reason,
         dues_paid_until=await _paid_until(session, member.id),
         created_by=principal.user_id,
@@ -169,7 +172,7 @@ async def _decide(
     state: str,
     reason: str | None,
 ) -> None:
-    if transfer.state != "pending":
+    if transfer.state != TransferState.pending:
         raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
     before = audit.snapshot(transfer, AUDITED)
     transfer.state = state
@@ -183,7 +186,7 @@ async def _decide(
         f"transfer.{state}",
         "transfer",
         transfer.id,
-        transfer.to_path if state != "cancelled" else transfer.from_path,
+        transfer.to_path if state != TransferState.cancelled else transfer.from_path,
         before=before,
         after=audit.snapshot(transfer, AUDITED),
     )
@@ -194,7 +197,7 @@ async def accept_transfer(session: AsyncSession, principal: Principal, transfer:
     require_role(principal, Role.org_admin, Role.branch_secretary)
     if not in_scope(principal, transfer.to_path):
         raise Forbidden(ErrorCode.transfer_not_receiver)
-    if transfer.state != "pending":
+    if transfer.state != TransferState.pending:
         raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
     member = await session.get(Member, transfer.member_id, with_for_update=True)
     target = await session.get(
@@ -268,7 +271,9 @@ async def list_transfers(
         root = await session.get(Organisation, principal.org_id)
         assert root is not None
         threshold = await _overdue_before(session, root, today)
-        late = and_(Transfer.state == "pending", func.date(Transfer.created_at) < threshold)
+        late = and_(
+            Transfer.state == TransferState.pending, func.date(Transfer.created_at) < threshold
+        )
         stmt = stmt.where(late if overdue else ~late)
     keys = parse_sort("-created_at", {"created_at": Transfer.created_at}, Transfer.id)
     return await paginate(session, stmt, keys, limit=limit, cursor=cursor)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from app import clock
 from app.errors import ErrorCode, Unprocessable
 from app.models.base import new_uuid
-from app.models.enums import Role
+from app.models.enums import DeliveryState, Role
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
@@ -235,7 +235,7 @@ async def deliver_due(
     blocked = exists().where(
         earlier.subscription_id == WebhookDelivery.subscription_id,
         earlier.resource_id == WebhookDelivery.resource_id,
-        earlier.state == "pending",
+        earlier.state == DeliveryState.pending,
         tuple_(earlier.seq_xact, earlier.event_id)
         < tuple_(WebhookDelivery.seq_xact, WebhookDelivery.event_id),
     )
@@ -244,7 +244,7 @@ async def deliver_due(
             await session.scalars(
                 select(WebhookDelivery)
                 .where(
-                    WebhookDelivery.state == "pending",
+                    WebhookDelivery.state == DeliveryState.pending,
                     WebhookDelivery.next_attempt_at <= now,
                     ~blocked,
                 )
@@ -280,10 +280,10 @@ async def deliver_due(
         delivery.last_status = status
         delivery.last_error = error
         if ok:
-            delivery.state = "delivered"
+            delivery.state = DeliveryState.delivered
             delivery.delivered_at = clock.utcnow()
         elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.state = "failed"
+            delivery.state = DeliveryState.failed
         else:
             delivery.next_attempt_at = clock.utcnow() + backoff(delivery.attempts)
         attempts.append(Attempt(delivery.id, status, ok))

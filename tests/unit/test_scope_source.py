@@ -23,34 +23,36 @@ _PREFIX_CALLS = {"like", "ilike", "startswith", "concat", "contains"}
 
 
 def _offences(source: str) -> list[tuple[int, str | None, str]]:
-    """(line, enclosing function, text) of each hand-written path prefix in `source`."""
+    """(line, enclosing function, text) of each hand-written path prefix in `source`.
+
+    Texts come from `ast.unparse` of the node: `ast.get_source_segment` re-splits the
+    whole file on every call, which made this scan quadratic (minutes over `app/`)."""
     tree = ast.parse(source)
     found: list[tuple[int, str | None, str]] = []
 
     def visit(node: ast.AST, func: str | None) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             func = node.name
-        text = ast.get_source_segment(source, node) or ""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             sides = (node.left, node.right)
             for side, other in (sides, sides[::-1]):
-                other_text = ast.get_source_segment(source, other) or ""
+                other_text = ast.unparse(other)
                 if (
                     isinstance(side, ast.Constant)
                     and side.value == "%"
                     and _PATHY.search(other_text)
                 ):
-                    found.append((node.lineno, func, text))
+                    found.append((node.lineno, func, ast.unparse(node)))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if re.search(r"\|\|\s*'%'", node.value):
-                found.append((node.lineno, func, text))
+                found.append((node.lineno, func, node.value))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in _PREFIX_CALLS
-            and _PATHY.search(ast.get_source_segment(source, node.func.value) or "")
+            and _PATHY.search(ast.unparse(node.func.value))
         ):
-            found.append((node.lineno, func, text))
+            found.append((node.lineno, func, ast.unparse(node)))
         for child in ast.iter_child_nodes(node):
             visit(child, func)
 
