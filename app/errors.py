@@ -579,6 +579,11 @@ class ErrorCode(StrEnum):
     )
     grid_member_repeated = "grid.member_repeated", "党员重复", "A member appears twice"
     grid_member_ended = "grid.member_ended", "党员已不在册", "A member's record has ended"
+    grid_central_household_not_resident = (
+        "grid.central_household_not_resident",
+        "党员中心户须为本网格党员",
+        "A central household must be one of the grid's members",
+    )
     grid_member_in_other_grid = (
         "grid.member_in_other_grid",
         "党员已被同时分配到其他网格",

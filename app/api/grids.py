@@ -131,9 +131,12 @@ async def grids_members(
 ) -> GridDetail:
     grid = await service.get_visible(session, principal, grid_id)
     check_if_match(if_match, grid.version)
-    served = {c.member_id: c.households for c in body.central_households}
     await service.assign_residents(
-        session, principal, grid, [(m, served.get(m, [])) for m in body.member_ids]
+        session,
+        principal,
+        grid,
+        body.member_ids,
+        {c.member_id: c.households for c in body.central_households},
     )
     set_etag(response, grid.version)
     return await _detail(session, grid)

@@ -11,6 +11,7 @@ through the points engine's single entry point.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -182,14 +183,22 @@ async def assign_residents(
     session: AsyncSession,
     principal: Principal,
     grid: Grid,
-    entries: list[tuple[uuid.UUID, list[str]]],
+    ids: list[uuid.UUID],
+    served: Mapping[uuid.UUID, list[str]],
 ) -> list[GridResident]:
     """Set the members living in this grid (网格党员), with the households a central
     household (党员中心户) serves. A member is in one grid at most: assigning them
-    here moves them from any other grid.
+    here moves them from any other grid. A central household is one of the members
+    assigned here.
     """
     _admin(principal)
-    ids = [member_id for member_id, _ in entries]
+    if served:
+        await load_all_visible(session, principal, Member, served, field="central_households")
+        if not set(served) <= set(ids):
+            raise Unprocessable.field(
+                "central_households", ErrorCode.grid_central_household_not_resident
+            )
+    entries = [(member_id, list(served.get(member_id, []))) for member_id in ids]
     if len(set(ids)) != len(ids):
         raise Unprocessable.field(
             "member_ids", ErrorCode.grid_member_repeated, "a member appears twice"

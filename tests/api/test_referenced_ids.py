@@ -8,6 +8,7 @@ The same request with an id from the caller's own subtree passes that check.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,6 +75,17 @@ async def _world(api, county) -> dict[str, Any]:
             {"code": unique("G"), "name": "网格", "kind": "urban", "org_id": w["community_a"]},
         )
     )["id"]
+    # An episode of town B's member that names town A's branch as its host (inflow).
+    outflow = {
+        "member_id": w["member_b"],
+        "destination_area": "440305",
+        "reason": "务工",
+        "expected_months": 6,
+        "certificate_no": unique("C"),
+        "location_consent": False,
+        "host_org_id": w["branch_a"],
+    }
+    w["episode_to_a"] = (await _ok(api, "POST", "/mobile-episodes", county.admin_b, outflow))["id"]
     # A held general meeting, finalized, for amendments.
     held = await _meeting(api, a, county.branch_a["id"])
     present = [{"member_id": x["member_id"], "presence": "present"} for x in held["attendance"]]
@@ -180,7 +192,7 @@ CASES = [
          lambda w: f"/meetings/{w['meeting_a']}/votes",
          lambda w, v: {"kind": "decision", "subject": "表决", "ayes": 0, "nays": 0, "member_id": v},
          "member_id", MEMBER, "member_b", "member_a"),
-    Case("POST /meetings/{id}/amendments attendance", "POST",
+    Case("POST /meetings/{id}/amendments member_id", "POST",
          lambda w: f"/meetings/{w['finalized_a']}/amendments",
          lambda w, v: {"field": "attendance", "reason": "补记",
                        "value": [{"member_id": v, "presence": "present"}]},
@@ -202,6 +214,16 @@ CASES = [
          lambda w, v: {"leader_id": v}, "leader_id", MEMBER, "member_b", "member_a"),
     Case("PUT /grids/{id}/members member_ids", "PUT", lambda w: f"/grids/{w['grid_a']}/members",
          lambda w, v: {"member_ids": [v]}, "member_ids", MEMBER, "member_b", "member_a"),
+    Case("PUT /grids/{id}/members member_id", "PUT", lambda w: f"/grids/{w['grid_a']}/members",
+         lambda w, v: {"member_ids": [w["member_a"]],
+                       "central_households": [{"member_id": v, "households": ["1栋101"]}]},
+         "central_households", MEMBER, "member_b", "member_a"),
+    Case("POST /mobile-episodes/{id}/inflow host_org_id", "POST",
+         lambda w: f"/mobile-episodes/{w['episode_to_a']}/inflow",
+         lambda w, v: {"host_org_id": v}, "host_org_id", ORG, "branch_b", "branch_a"),
+    Case("POST /organisations/{id}/move new_parent_id", "POST",
+         lambda w: f"/organisations/{w['group_a']}/move",
+         lambda w, v: {"new_parent_id": v}, "new_parent_id", ORG, "branch_b", "branch_a"),
     Case("POST /transfers member_id", "POST", lambda w: "/transfers",
          lambda w, v: {"member_id": v, "to_org_id": w["cbranch_a"], "reason": "工作调动"},
          "member_id", MEMBER, "member_b", "member_a"),
@@ -344,6 +366,9 @@ CROSS_TREE = [
                        "expected_months": 6, "certificate_no": unique("C"),
                        "location_consent": False, "host_org_id": v},
          "host_org_id", ORG, "branch_b", "cbranch_a"),
+    Case("POST /members residence_community_id", "POST", lambda w: "/members",
+         lambda w, v: _member_body(w, residence_community_id=v),
+         "residence_community_id", ORG, "community_b", "community_a"),
     Case("PATCH /members/{id} residence_community_id", "PATCH",
          lambda w: f"/members/{w['member_a']}",
          lambda w, v: {"residence_community_id": v},
@@ -368,3 +393,37 @@ async def test_a_cross_tree_reference_takes_any_subtree_and_a_random_id_is_404_n
     )
     status, body = await _send(api, county.admin_a, case, w, w[case.other])
     assert status in (200, 201), body
+
+
+def _uuid_fields(schema: dict[str, Any], schemas: dict[str, Any], name: str | None = None):
+    """The names of every uuid-valued property in a request body schema, nested included."""
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    if schema.get("format") == "uuid" and name:
+        yield name
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, []):
+            yield from _uuid_fields(part, schemas, name)
+    if "items" in schema:
+        yield from _uuid_fields(schema["items"], schemas, name)
+    for prop, sub in schema.get("properties", {}).items():
+        yield from _uuid_fields(sub, schemas, prop)
+    for ref in schema.get("discriminator", {}).get("mapping", {}).values():
+        yield from _uuid_fields({"$ref": ref}, schemas, name)
+
+
+def test_the_tables_cover_every_id_field_of_every_write_body_in_the_openapi(app):
+    """A new write body with an id field fails here until a case above tries it."""
+    document = app.openapi()
+    schemas = document["components"]["schemas"]
+    in_bodies = set()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media in content.values():
+                for field in _uuid_fields(media["schema"], schemas):
+                    url = re.sub(r"\{[^}]+\}", "{id}", path.removeprefix(V))
+                    in_bodies.add(f"{method.upper()} {url} {field}")
+    tried = {case.name for case in CASES + CROSS_TREE}
+    assert in_bodies - tried == set(), "id fields no case tries"
+    assert tried - in_bodies == set(), "cases naming fields the API does not have"
