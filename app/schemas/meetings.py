@@ -11,13 +11,18 @@ from pydantic import BaseModel, Field
 from app.models.enums import MeetingState, MeetingType, MemberStatus, Presence, VoteKind
 from app.schemas.common import InputModel
 
+# One type per meeting field, shared by planning, editing and amendments (更正).
+Topic = Annotated[str, Field(min_length=1, max_length=500)]
+Place = Annotated[str, Field(max_length=200)]
+Record = Annotated[str, Field(max_length=100_000)]  # minutes, resolutions
+
 
 class MeetingCreate(InputModel):
     org_id: uuid.UUID
     type: MeetingType
     held_on: date
-    topic: str = Field(min_length=1, max_length=500)
-    place: str | None = Field(default=None, max_length=200)
+    topic: Topic
+    place: Place | None = None
     host_id: uuid.UUID | None = None
     recorder_id: uuid.UUID | None = None
     expected_member_ids: list[uuid.UUID] | None = Field(
@@ -28,12 +33,12 @@ class MeetingCreate(InputModel):
 
 class MeetingUpdate(InputModel):
     held_on: date | None = None
-    topic: str | None = Field(default=None, min_length=1, max_length=500)
-    place: str | None = Field(default=None, max_length=200)
+    topic: Topic | None = None
+    place: Place | None = None
     host_id: uuid.UUID | None = None
     recorder_id: uuid.UUID | None = None
-    minutes: str | None = Field(default=None, max_length=100_000)
-    resolutions: str | None = Field(default=None, max_length=100_000)
+    minutes: Record | None = None
+    resolutions: Record | None = None
 
 
 class AttendanceEntry(InputModel):
@@ -85,22 +90,22 @@ class _Amendment(InputModel):
 
 class PlaceAmendment(_Amendment):
     field: Literal["place"]
-    value: str | None = Field(max_length=200)
+    value: Place | None
 
 
 class TopicAmendment(_Amendment):
     field: Literal["topic"]
-    value: str = Field(min_length=1, max_length=500)
+    value: Topic
 
 
 class MinutesAmendment(_Amendment):
     field: Literal["minutes"]
-    value: str | None = Field(max_length=100_000)
+    value: Record | None
 
 
 class ResolutionsAmendment(_Amendment):
     field: Literal["resolutions"]
-    value: str | None = Field(max_length=100_000)
+    value: Record | None
 
 
 class AttendanceAmendment(_Amendment):
