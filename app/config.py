@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,9 +12,15 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Development defaults: usable out of the box, refused in production.
-DEV_SECRET_KEY = "dev-secret-key-change-me-in-production-0000000000"
-DEV_PII_KEY = "dev-pii-key-change-me-in-production-00000000000000"
+# The keys earlier versions published as development defaults: refused everywhere.
+PUBLISHED_KEYS = frozenset(
+    {
+        "dev-secret-key-change-me-in-production-0000000000",
+        "dev-pii-key-change-me-in-production-00000000000000",
+    }
+)
+# Outside production, keys left unset are generated once and kept here (mode 0600).
+DEV_KEYS_FILE = "dev-keys.json"
 
 
 class InsecureSettingsError(RuntimeError):
@@ -39,13 +48,14 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = 1800
 
-    secret_key: str = DEV_SECRET_KEY
+    # Unset outside production: generated once into `data_dir`/dev-keys.json.
+    secret_key: str = ""
     token_issuer: str = "dangjian"
     token_audience: str = "dangjian-api"
     access_token_minutes: int = 15
     refresh_token_days: int = 14
 
-    pii_key: str = DEV_PII_KEY
+    pii_key: str = ""
     pii_index_key: str | None = None
     pii_cipher: Literal["aes", "sm4"] = "aes"
 
@@ -61,19 +71,51 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     @model_validator(mode="after")
-    def _refuse_insecure_production(self) -> Settings:
-        if self.environment != "production":
-            return self
+    def _keys(self) -> Settings:
         problems = []
-        if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
-            problems.append("DANGJIAN_SECRET_KEY must be set to a random value of 32+ characters")
-        if not self.pii_key or self.pii_key == DEV_PII_KEY or len(self.pii_key) < 32:
-            problems.append("DANGJIAN_PII_KEY must be set to a random value of 32+ characters")
-        if self.pii_index_key is not None and len(self.pii_index_key) < 32:
-            problems.append("DANGJIAN_PII_INDEX_KEY must have 32+ characters")
+        for name in ("secret_key", "pii_key"):
+            if getattr(self, name) in PUBLISHED_KEYS:
+                problems.append(f"DANGJIAN_{name.upper()} is a published key: set a random one")
+        if self.environment == "production":
+            if not self.secret_key or len(self.secret_key) < 32:
+                problems.append(
+                    "DANGJIAN_SECRET_KEY must be set to a random value of 32+ characters"
+                )
+            if not self.pii_key or len(self.pii_key) < 32:
+                problems.append("DANGJIAN_PII_KEY must be set to a random value of 32+ characters")
+            if self.pii_index_key is not None and len(self.pii_index_key) < 32:
+                problems.append("DANGJIAN_PII_INDEX_KEY must have 32+ characters")
         if problems:
-            raise InsecureSettingsError("refusing to start in production: " + "; ".join(problems))
+            raise InsecureSettingsError("refusing to start: " + "; ".join(problems))
+        if not self.secret_key or not self.pii_key:
+            kept = development_keys(self.data_dir)
+            self.secret_key = self.secret_key or kept["secret_key"]
+            self.pii_key = self.pii_key or kept["pii_key"]
         return self
+
+
+def development_keys(data_dir: Path) -> dict[str, str]:
+    """The development keys kept in `data_dir`, generated on first use (never a constant).
+
+    The file is written whole under a temporary name (mode 0600) and linked into place,
+    so concurrent first starts agree on one pair: the loser reads the winner's file.
+    """
+    path = data_dir / DEV_KEYS_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        keys = {name: secrets.token_urlsafe(48) for name in ("secret_key", "pii_key")}
+        temporary = data_dir / f".{DEV_KEYS_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                json.dump(keys, handle)
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
+    kept: dict[str, str] = json.loads(path.read_text())
+    return kept
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -72,6 +73,9 @@ os.environ["DANGJIAN_LOGIN_SLOWDOWN_SECONDS"] = "0"
 os.environ["DANGJIAN_LOG_LEVEL"] = "WARNING"
 os.environ["DANGJIAN_ACCESS_TOKEN_MINUTES"] = "120"
 os.environ.pop("DANGJIAN_BOOTSTRAP_ADMIN_USER", None)
+# Fresh random keys per run (the database is fresh too): nothing is written to var/.
+os.environ["DANGJIAN_SECRET_KEY"] = secrets.token_urlsafe(48)
+os.environ["DANGJIAN_PII_KEY"] = secrets.token_urlsafe(48)
 
 from app.cli import run_migrations  # noqa: E402  # after DATABASE_URL points at the test database
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.config import DEV_PII_KEY, DEV_SECRET_KEY, InsecureSettingsError, Settings
+from app.clock import utcnow as clock_now
+from app.config import PUBLISHED_KEYS, InsecureSettingsError, Settings
 from app.models.enums import Role
 from app.security import tokens
 from app.security.passwords import hash_password, verify_password
@@ -23,16 +24,68 @@ def test_password_hash_is_argon2id_and_verifies():
     assert not verify_password("not a hash", "x")
 
 
-def test_production_refuses_default_secrets(monkeypatch):
+OLD_SECRET_KEY, OLD_PII_KEY = sorted(PUBLISHED_KEYS, reverse=True)
+
+
+def test_production_refuses_default_secrets(monkeypatch, tmp_path):
     monkeypatch.delenv("DANGJIAN_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DANGJIAN_PII_KEY", raising=False)
     with pytest.raises(InsecureSettingsError):
-        Settings(environment="production", secret_key=DEV_SECRET_KEY, pii_key="p" * 40)
+        Settings(environment="production", secret_key=OLD_SECRET_KEY, pii_key="p" * 40)
     with pytest.raises(InsecureSettingsError):
-        Settings(environment="production", secret_key="s" * 40, pii_key=DEV_PII_KEY)
+        Settings(environment="production", secret_key="s" * 40, pii_key=OLD_PII_KEY)
     with pytest.raises(InsecureSettingsError):
         Settings(environment="production", secret_key="short", pii_key="p" * 40)
+    # Unset keys are never generated in production, even with a data directory.
+    with pytest.raises(InsecureSettingsError):
+        Settings(environment="production", data_dir=tmp_path)
+    with pytest.raises(InsecureSettingsError):
+        Settings(environment="production", secret_key="s" * 40, data_dir=tmp_path)
+    assert not (tmp_path / "dev-keys.json").exists()
     ok = Settings(environment="production", secret_key="s" * 40, pii_key="p" * 40)
     assert ok.environment == "production"
+
+
+def test_development_generates_keys_once_and_keeps_them_in_the_data_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("DANGJIAN_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DANGJIAN_PII_KEY", raising=False)
+    first = Settings(environment="development", data_dir=tmp_path)
+    second = Settings(environment="development", data_dir=tmp_path)
+    assert (first.secret_key, first.pii_key) == (second.secret_key, second.pii_key)
+    assert len(first.secret_key) >= 32 and len(first.pii_key) >= 32
+    assert first.secret_key != first.pii_key
+    assert not {first.secret_key, first.pii_key} & PUBLISHED_KEYS
+    kept = tmp_path / "dev-keys.json"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    # Another data directory: other keys (random, not a constant).
+    other = Settings(environment="development", data_dir=tmp_path / "other")
+    assert other.secret_key != first.secret_key and other.pii_key != first.pii_key
+    # A key that is set wins; only the missing one comes from the file.
+    mixed = Settings(environment="development", data_dir=tmp_path, secret_key="m" * 40)
+    assert (mixed.secret_key, mixed.pii_key) == ("m" * 40, first.pii_key)
+
+
+def test_published_keys_are_refused_in_every_environment(tmp_path):
+    for environment in ("development", "test", "production"):
+        with pytest.raises(InsecureSettingsError):
+            Settings(environment=environment, secret_key=OLD_SECRET_KEY, data_dir=tmp_path)
+        with pytest.raises(InsecureSettingsError):
+            Settings(environment=environment, pii_key=OLD_PII_KEY, data_dir=tmp_path)
+
+
+def test_a_token_signed_with_the_old_published_key_is_rejected(monkeypatch, tmp_path):
+    monkeypatch.delenv("DANGJIAN_SECRET_KEY", raising=False)
+    settings = Settings(environment="development", data_dir=tmp_path)
+    now = clock_now()
+    claims = {"user_id": uuid.uuid4(), "session_id": uuid.uuid4(), "role": "system_admin"}
+    # The same claims signed with the published key (model_construct skips the guard
+    # a real Settings has) and with the generated one: only the latter passes.
+    published = Settings.model_construct(**{**settings.model_dump(), "secret_key": OLD_SECRET_KEY})
+    forged = tokens.issue_access_token(published, **claims, now=now)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_access_token(settings, forged)
+    genuine = tokens.issue_access_token(settings, **claims, now=now)
+    assert tokens.decode_access_token(settings, genuine).user_id == claims["user_id"]
 
 
 def _principal(role: Role, path: str = "/1/2/", member_id: uuid.UUID | None = None) -> Principal:
