@@ -48,7 +48,7 @@ from app.security.scope import (
     require_role,
     under,
 )
-from app.services import audit, organisations
+from app.services import audit, cells, organisations
 from app.services import changes as changes_service
 from app.services import members as members_service
 
@@ -213,7 +213,11 @@ def _records(kind: str, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, 
         raise ImportFileError.field("file", ErrorCode.import_empty, "the file has no header row")
     keys = map_headers(kind, rows[0])
     for number, row in enumerate(rows[1:], start=2):
-        values = {k: (row[i].strip() if i < len(row) else "") for i, k in enumerate(keys) if k}
+        values = {
+            k: (cells.restore(row[i]).strip() if i < len(row) else "")
+            for i, k in enumerate(keys)
+            if k
+        }
         if any(values.values()):
             yield number, values
 
@@ -816,7 +820,7 @@ async def export_csv(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
     writer = csv.writer(buffer)
     count = 0
     async for row in rows:
-        writer.writerow(row)
+        writer.writerow(cells.neutralise_row(row))
         count += 1
         if count % 500 == 0:
             yield buffer.getvalue().encode("utf-8")
@@ -832,7 +836,7 @@ async def export_xlsx(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
     async for row in rows:
-        sheet.append(row)
+        sheet.append(cells.neutralise_row(row))
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

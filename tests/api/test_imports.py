@@ -339,3 +339,69 @@ async def test_imported_members_have_time_ordered_ids(api, county):
     await _import(api, county.admin_a, content)
     ids = [uuid.UUID(m[0]) for m in await _all_members(api, county.admin_a, county.town_a["id"])]
     assert ids and {i.version for i in ids} == {7}
+
+
+FORMULA_NAMES = ['=HYPERLINK("http://evil.example/","点我")', "+1", "-2", "@SUM(A1:A9)"]
+
+
+async def _formula_members(api, county):
+    org = await api.org(county.admin_a, county.town_a["id"], "branch")
+    for name in FORMULA_NAMES:
+        await api.member(county.admin_a, org["id"], name=name, work_unit="=1+1")
+    return org
+
+
+async def _export(api, county, org, fmt):
+    r = await api.client.get(
+        "/api/v1/exports",
+        params={"kind": "members", "within": org["id"], "format": fmt},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+async def test_exports_quote_every_cell_a_spreadsheet_would_run_as_a_formula(api, county):
+    from openpyxl import load_workbook
+
+    org = await _formula_members(api, county)
+    text = (await _export(api, county, org, "csv")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    names = sorted(row[0] for row in rows[1:])
+    assert names == sorted("'" + name for name in FORMULA_NAMES)
+    assert {row[14] for row in rows[1:]} == {"'=1+1"}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+    workbook = load_workbook(io.BytesIO(await _export(api, county, org, "xlsx")))
+    sheet = workbook.worksheets[0]
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    names = sorted(row[0].value for row in sheet.iter_rows(min_row=2))
+    assert names == sorted("'" + name for name in FORMULA_NAMES)
+
+
+async def test_reimporting_a_quoted_export_restores_the_text_and_changes_nothing(api, county):
+    org = await _formula_members(api, county)
+    for fmt in ("csv", "xlsx"):
+        content = await _export(api, county, org, fmt)
+        again = await _import(api, county.admin_a, content, filename=f"export.{fmt}")
+        assert (again["created"], again["updated"], again["rejected"]) == (0, 0, [])
+        assert again["unchanged"] == len(FORMULA_NAMES)
+    r = await api.client.get(
+        "/api/v1/members", params={"org_id": org["id"]}, headers=api.auth(county.admin_a)
+    )
+    assert sorted(m["name"] for m in r.json()["items"]) == sorted(FORMULA_NAMES)
+
+
+def test_only_text_starting_with_a_trigger_is_quoted_and_restore_undoes_exactly_that():
+    from app.services.cells import neutralise, restore
+
+    for text in ("=1", "+86 138", "-2", "@x", "\tx", "\rx"):
+        assert neutralise(text) == "'" + text
+        assert restore(neutralise(text)) == text
+    # Numbers and dates are values, not formulas; plain text is untouched.
+    assert neutralise(-2) == -2
+    assert neutralise(date(2020, 1, 1)) == date(2020, 1, 1)
+    for text in ("张三", "2020-01-01", "13800000000", "", "'quoted by its author"):
+        assert neutralise(text) == text
+        assert restore(text) == text
