@@ -351,7 +351,7 @@ async def _formula_members(api, county):
     return org
 
 
-async def _export(api, county, org, fmt):
+async def _export_within(api, county, org, fmt):
     r = await api.client.get(
         "/api/v1/exports",
         params={"kind": "members", "within": org["id"], "format": fmt},
@@ -365,14 +365,14 @@ async def test_exports_quote_every_cell_a_spreadsheet_would_run_as_a_formula(api
     from openpyxl import load_workbook
 
     org = await _formula_members(api, county)
-    text = (await _export(api, county, org, "csv")).decode("utf-8-sig")
+    text = (await _export_within(api, county, org, "csv")).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     names = sorted(row[0] for row in rows[1:])
     assert names == sorted("'" + name for name in FORMULA_NAMES)
     assert {row[14] for row in rows[1:]} == {"'=1+1"}
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
-    workbook = load_workbook(io.BytesIO(await _export(api, county, org, "xlsx")))
+    workbook = load_workbook(io.BytesIO(await _export_within(api, county, org, "xlsx")))
     sheet = workbook.worksheets[0]
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
@@ -383,7 +383,7 @@ async def test_exports_quote_every_cell_a_spreadsheet_would_run_as_a_formula(api
 async def test_reimporting_a_quoted_export_restores_the_text_and_changes_nothing(api, county):
     org = await _formula_members(api, county)
     for fmt in ("csv", "xlsx"):
-        content = await _export(api, county, org, fmt)
+        content = await _export_within(api, county, org, fmt)
         again = await _import(api, county.admin_a, content, filename=f"export.{fmt}")
         assert (again["created"], again["updated"], again["rejected"]) == (0, 0, [])
         assert again["unchanged"] == len(FORMULA_NAMES)
