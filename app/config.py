@@ -67,6 +67,19 @@ class Settings(BaseSettings):
     bootstrap_admin_user: str | None = None
     bootstrap_admin_password: str | None = None
 
+    # Webhook receivers on private, loopback or otherwise non-public addresses are
+    # refused unless listed here: comma-separated host names and CIDRs
+    # (e.g. "hooks.intranet,10.20.0.0/16").
+    webhook_allowed_targets: str = ""
+
+    # Uploads (POST /imports): the XLSX zip directory is checked before parsing.
+    import_max_upload_bytes: int = 50 * 1024 * 1024
+    import_max_expanded_bytes: int = 200 * 1024 * 1024
+    import_max_ratio: int = 100
+    import_max_archive_entries: int = 1000
+    import_max_rows: int = 200_000
+    import_max_cell_chars: int = 10_000
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -651,6 +651,12 @@ class ErrorCode(StrEnum):
         "推送地址须为 http(s) URL",
         "The URL must be http(s)",
     )
+    webhook_target_forbidden = (
+        "webhook.target_forbidden",
+        "推送地址须为公网地址（内网接收方请加入 DANGJIAN_WEBHOOK_ALLOWED_TARGETS）",
+        "The URL must point to a public address "
+        "(add intranet receivers to DANGJIAN_WEBHOOK_ALLOWED_TARGETS)",
+    )
     import_not_found = "import.not_found", "导入任务不存在", "No such import job"
     import_file_unreadable = "import.file_unreadable", "文件无法读取", "The file cannot be read"
     import_file_type = (
@@ -659,6 +665,13 @@ class ErrorCode(StrEnum):
         "Upload a .csv or .xlsx file",
     )
     import_file_too_large = "import.file_too_large", "文件过大", "The file is too large"
+    import_archive_too_large = (
+        "import.archive_too_large",
+        "XLSX 文件解压后过大或压缩比异常",
+        "The XLSX file expands too much (size, ratio or number of entries)",
+    )
+    import_too_many_rows = "import.too_many_rows", "文件行数过多", "The file has too many rows"
+    import_cell_too_long = "import.cell_too_long", "单元格内容过长", "A cell is too long"
     import_columns_missing = "import.columns_missing", "缺少必填列", "Required columns are missing"
     import_empty = "import.empty", "文件为空", "The file is empty"
     import_value_missing = "import.value_missing", "必填项为空", "A required value is missing"

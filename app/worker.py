@@ -48,7 +48,7 @@ async def purge_if_due(last: date | None) -> date:
 
 async def run_forever(interval: float, stop: asyncio.Event | None = None) -> None:
     last_purge: date | None = None
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
         while stop is None or not stop.is_set():
             try:
                 last_purge = await purge_if_due(last_purge)

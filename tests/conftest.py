@@ -119,3 +119,12 @@ async def api(client: httpx.AsyncClient) -> Api:
 @pytest.fixture
 async def county(api: Api) -> County:
     return await api.county()
+
+
+@pytest.fixture
+def loopback_webhooks_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook receivers on this machine (tests run them on 127.0.0.1), allowed the way
+    an intranet receiver is: through DANGJIAN_WEBHOOK_ALLOWED_TARGETS."""
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "webhook_allowed_targets", "127.0.0.0/8")

@@ -26,12 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app import clock
+from app.config import get_settings
 from app.errors import ErrorCode, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import DeliveryState, Role
 from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
+from app.security import targets
 from app.security.scope import Principal, is_under, load_visible, require_role
 from app.services import audit
 from app.services.changes import TRACKED, safe_horizon
@@ -79,8 +81,7 @@ async def subscribe(
         raise Unprocessable.field(
             "event_types", ErrorCode.webhook_event_type_unknown, f"unknown: {unknown}"
         )
-    if not url.startswith(("https://", "http://")):
-        raise Unprocessable.field("url", ErrorCode.webhook_url_invalid, "an http(s) URL")
+    await check_target(url)
     secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(
         org_id=org.id,
@@ -98,6 +99,20 @@ async def subscribe(
         after={"url": url, "event_types": subscription.event_types},
     )  # fmt: skip
     return subscription, secret
+
+
+async def check_target(url: str) -> None:
+    """Registration's check: an http(s) URL whose host (literal or every address it
+    resolves to now) is public or allowed. A name that does not resolve yet is
+    accepted: delivery resolves and checks again before every attempt."""
+    try:
+        await targets.checked_addresses(get_settings(), url)
+    except targets.TargetInvalid as exc:
+        raise Unprocessable.field("url", ErrorCode.webhook_url_invalid, str(exc)) from exc
+    except targets.TargetForbidden as exc:
+        raise Unprocessable.field("url", ErrorCode.webhook_target_forbidden, str(exc)) from exc
+    except targets.TargetUnresolved:
+        pass
 
 
 async def get_visible(
@@ -271,10 +286,21 @@ async def deliver_due(
         delivery.attempts += 1
         status = None
         try:
-            response = await client.post(subscription.url, content=body, headers=headers)
+            # Resolved and checked now, and sent to the checked address (no redirects).
+            target, addresses = await targets.checked_addresses(get_settings(), subscription.url)
+            url, host, extensions = targets.pinned(subscription.url, target, addresses[0])
+            response = await client.post(
+                url,
+                content=body,
+                headers=headers | host,
+                extensions=extensions,
+                follow_redirects=False,
+            )
             status = response.status_code
             ok = 200 <= status < 300
             error = None if ok else f"HTTP {status}"
+        except (targets.TargetInvalid, targets.TargetForbidden, targets.TargetUnresolved) as exc:
+            ok, error = False, f"target refused: {exc}"[:500]
         except httpx.HTTPError as exc:
             ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
         delivery.last_status = status

@@ -256,7 +256,7 @@ CASES = [
          lambda w, v: {"year": 2026, "grades": [{"member_id": v, "grade": "qualified"}]},
          "grades", MEMBER, "member_b", "member_a"),
     Case("POST /webhooks org_id", "POST", lambda w: "/webhooks",
-         lambda w, v: {"org_id": v, "url": "https://example.org/hook", "event_types": ["*"]},
+         lambda w, v: {"org_id": v, "url": "https://receiver.invalid/hook", "event_types": ["*"]},
          "org_id", ORG, "town_b", "town_a"),
 ]  # fmt: skip
 

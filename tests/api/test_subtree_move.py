@@ -213,7 +213,7 @@ async def _moved_community_with_data_of_every_kind(api, county):
         api,
         community_admin,
         "/api/v1/webhooks",
-        {"org_id": community["id"], "url": "http://127.0.0.1:9/hook", "event_types": ["*"]},
+        {"org_id": community["id"], "url": "https://receiver.invalid/hook", "event_types": ["*"]},
     )
     rows = io.StringIO()
     csv.writer(rows).writerows(
