@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import BackgroundTasks, File, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from sqlalchemy import update
 
 from app.api.common import API_PREFIX, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep
+from app.config import get_settings
 from app.db import get_sessionmaker
 from app.errors import ErrorCode
 from app.models.enums import ImportKind, ImportState
@@ -22,7 +24,6 @@ from app.services import audit, organisations
 from app.services import imports as service
 
 router = make_router("integration")
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class RejectedRow(BaseModel):
@@ -94,12 +95,17 @@ async def imports_create(
     atomic: bool = False,
 ) -> ImportJobRead:
     service.require_importer(principal)
-    content = await file.read(MAX_UPLOAD + 1)
-    if len(content) > MAX_UPLOAD:
+    settings = get_settings()
+    limit = settings.import_max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
         raise service.ImportFileError.field(
-            "file", ErrorCode.import_file_too_large, "50 MB at most"
+            "file", ErrorCode.import_file_too_large, f"{limit} bytes at most"
         )
-    records = list(service._records(kind, service.read_table(file.filename or "", content)))
+    # Parsing is CPU work: in a worker thread, so other requests keep answering.
+    records = await anyio.to_thread.run_sync(
+        service.read_records, kind, file.filename or "", content, settings
+    )
     job = ImportJob(
         kind=kind,
         dry_run=dry_run,

@@ -10,10 +10,12 @@ lossless for a caller with PII rights.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import tempfile
 import uuid
+import zipfile
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
+from app.config import Settings, get_settings
 from app.errors import DangjianError, ErrorCode, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import (
@@ -131,6 +134,10 @@ DATE_FIELDS = {
 INT_FIELDS = {"dues_base_fen", "unit_category", "unit_count"}
 BATCH = 1000
 BACKGROUND_ROWS = 5000
+# Zip members smaller than this are not ratio-checked (small XML compresses well).
+RATIO_CHECK_FROM_BYTES = 1024 * 1024
+# Rows prepared between two yields to the event loop (other requests keep answering).
+YIELD_EVERY = 200
 
 
 class ImportFileError(Unprocessable):
@@ -159,27 +166,41 @@ class Report:
 # --- Reading files ---------------------------------------------------------------------------
 
 
-def read_table(filename: str, content: bytes) -> list[list[str]]:
-    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or the first XLSX sheet."""
+def read_table(filename: str, content: bytes, settings: Settings | None = None) -> list[list[str]]:
+    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or the first XLSX sheet.
+
+    Blocking (parsing is CPU work): the endpoint runs it in a worker thread. An XLSX's
+    zip directory is checked before anything is decompressed; rows and cell lengths
+    are checked while reading, so a file over a limit stops at the first excess.
+    """
+    settings = settings or get_settings()
     name = filename.lower()
     if name.endswith(".xlsx"):
+        check_archive(content, settings)
         from openpyxl import load_workbook
 
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            rows = _limited(
+                (
+                    [
+                        ""
+                        if v is None
+                        else (v.isoformat()[:10] if hasattr(v, "isoformat") else str(v))
+                        for v in row
+                    ]
+                    for row in sheet.iter_rows(values_only=True)
+                ),
+                settings,
+            )
+            workbook.close()
+        except ImportFileError:
+            raise
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise ImportFileError.field(
                 "file", ErrorCode.import_file_unreadable, str(exc)[:200]
             ) from exc
-        sheet = workbook.worksheets[0]
-        rows = [
-            [
-                "" if v is None else (v.isoformat()[:10] if hasattr(v, "isoformat") else str(v))
-                for v in row
-            ]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-        workbook.close()
         return rows
     if name.endswith(".csv") or not name:
         for encoding in ("utf-8-sig", "gb18030"):
@@ -192,8 +213,95 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
             raise ImportFileError.field(
                 "file", ErrorCode.import_file_unreadable, "not UTF-8 or GB18030"
             )
-        return [row for row in csv.reader(io.StringIO(text))]
+        reader = csv.reader(io.StringIO(text))
+        try:
+            return _limited(reader, settings)
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise ImportFileError.field(
+                    "file",
+                    ErrorCode.import_cell_too_long,
+                    f"row {reader.line_num}: a cell has more than "
+                    f"{settings.import_max_cell_chars} characters",
+                ) from exc
+            raise ImportFileError.field(
+                "file", ErrorCode.import_file_unreadable, f"row {reader.line_num}: {exc}"
+            ) from exc
     raise ImportFileError.field("file", ErrorCode.import_file_type, "upload a .csv or .xlsx file")
+
+
+def check_archive(content: bytes, settings: Settings) -> None:
+    """Refuse an XLSX whose zip directory promises too much, before decompressing it:
+    more entries, more expanded bytes in total, or a member expanding more times its
+    compressed size than the settings allow. (Decompression cannot outgrow the sizes
+    the directory declares: `zipfile` stops at them and checks the CRC.)"""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+        raise ImportFileError.field(
+            "file", ErrorCode.import_file_unreadable, f"not an XLSX (zip) file: {exc}"[:200]
+        ) from exc
+    if len(entries) > settings.import_max_archive_entries:
+        raise ImportFileError.field(
+            "file",
+            ErrorCode.import_archive_too_large,
+            f"{len(entries)} zip entries; at most {settings.import_max_archive_entries}",
+        )
+    expanded = sum(entry.file_size for entry in entries)
+    if expanded > settings.import_max_expanded_bytes:
+        raise ImportFileError.field(
+            "file",
+            ErrorCode.import_archive_too_large,
+            f"expands to {expanded} bytes; at most {settings.import_max_expanded_bytes}",
+        )
+    for entry in entries:
+        # Small members may compress very well legitimately; a bomb is large.
+        if entry.file_size > RATIO_CHECK_FROM_BYTES and (
+            entry.file_size > settings.import_max_ratio * max(entry.compress_size, 1)
+        ):
+            raise ImportFileError.field(
+                "file",
+                ErrorCode.import_archive_too_large,
+                f"{entry.filename} expands {entry.file_size // max(entry.compress_size, 1)} "
+                f"times; at most {settings.import_max_ratio}",
+            )
+
+
+def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
+    """The rows, refused at the first one over the row limit or with a cell over the
+    length limit or holding a NUL character (PostgreSQL text cannot store it)."""
+    kept: list[list[str]] = []
+    longest = settings.import_max_cell_chars
+    for number, row in enumerate(rows, start=1):
+        if number > settings.import_max_rows + 1:  # + the header row
+            raise ImportFileError.field(
+                "file",
+                ErrorCode.import_too_many_rows,
+                f"more than {settings.import_max_rows} rows",
+            )
+        for column, cell in enumerate(row, start=1):
+            if len(cell) > longest:
+                raise ImportFileError.field(
+                    "file",
+                    ErrorCode.import_cell_too_long,
+                    f"row {number} column {column}: more than {longest} characters",
+                )
+            if "\x00" in cell:
+                raise ImportFileError.field(
+                    "file",
+                    ErrorCode.import_file_unreadable,
+                    f"row {number} column {column}: a NUL character",
+                )
+        kept.append(row)
+    return kept
+
+
+def read_records(
+    kind: str, filename: str, content: bytes, settings: Settings | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    """The file's data rows as records (blocking: run it in a worker thread)."""
+    return list(_records(kind, read_table(filename, content, settings)))
 
 
 def map_headers(kind: str, header: list[str]) -> list[str | None]:
@@ -473,7 +581,9 @@ async def import_members(
     }
     orgs = await _org_lookup(session, principal, {c for c in codes if c})
     prepared: list[_Prepared] = []
-    for number, raw in records:
+    for position, (number, raw) in enumerate(records):
+        if position % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)
         try:
             prepared.append(_prepare_member(number, raw, orgs, today))
         except RowError as err:
