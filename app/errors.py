@@ -44,6 +44,11 @@ class ErrorCode(StrEnum):
         "The request is invalid",
     )
     request_malformed = "request.malformed", "请求格式错误", "The request body could not be parsed"
+    request_text_invalid = (
+        "request.text_invalid",
+        "文本含有无法保存的字符（NUL 或不成对的代理字符）",
+        "The text contains a character that cannot be stored (NUL or a lone surrogate)",
+    )
     request_not_found = "request.not_found", "请求的路径不存在", "No such path"
     request_method_not_allowed = (
         "request.method_not_allowed",
@@ -911,6 +916,7 @@ INTERNAL_CONSTRAINTS = frozenset(
         "pk_point_totals",  # kept by triggers
         "pk_review_grades",  # written with ON CONFLICT DO UPDATE
         "pk_login_throttles",  # written with ON CONFLICT DO UPDATE
+        "pk_login_address_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_outbox_cursors",  # created with ON CONFLICT DO NOTHING
         "pk_refresh_tokens",  # the hash of a random token
     }
