@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     login_slowdown_after: int = 3
     login_lock_minutes: int = 15
     login_slowdown_seconds: float = 1.0
+    # Failures from one client address across all usernames before it is locked.
+    login_address_max_failures: int = 20
+    # Proxies whose X-Forwarded-For names the client (JSON list of addresses); with none,
+    # the client address is the peer's and the header is ignored.
+    trusted_proxies: list[str] = []
 
     bootstrap_admin_user: str | None = None
     bootstrap_admin_password: str | None = None

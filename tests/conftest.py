@@ -71,6 +71,9 @@ os.environ["DANGJIAN_ENVIRONMENT"] = "test"
 os.environ["DANGJIAN_LOGIN_SLOWDOWN_SECONDS"] = "0"
 os.environ["DANGJIAN_LOG_LEVEL"] = "WARNING"
 os.environ["DANGJIAN_ACCESS_TOKEN_MINUTES"] = "120"
+# Every test shares one client address (ASGITransport's): the per-address login limit
+# would add up the whole suite's deliberate failures. Its own test lowers it.
+os.environ["DANGJIAN_LOGIN_ADDRESS_MAX_FAILURES"] = "100000"
 os.environ.pop("DANGJIAN_BOOTSTRAP_ADMIN_USER", None)
 
 from app.cli import run_migrations  # noqa: E402  # after DATABASE_URL points at the test database
