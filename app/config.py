@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     db_statement_cache_size: int = 100
     db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = 1800
+    # A connection attempt gives up after this long (a stopped or frozen server answers
+    # 503 quickly), and the server cancels any statement running longer than
+    # `db_statement_timeout_ms`; the client waits 5 s more before giving up on a server
+    # that does not answer at all.
+    db_connect_timeout_seconds: float = 1.5
+    db_statement_timeout_ms: int = 30_000
 
     secret_key: str = DEV_SECRET_KEY
     token_issuer: str = "dangjian"

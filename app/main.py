@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from asyncpg import PostgresError
+from asyncpg import InterfaceError, PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -22,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -180,13 +181,25 @@ def _install_error_handlers(app: FastAPI) -> None:
         if error is None:
             log.exception("database error")
             return problem_response(request, 500, ErrorCode.internal_error)
+        if error.status == 503:
+            log.warning("database unavailable", extra={"error": repr(exc)[:300]})
+            return problem_response(request, 503, error.code, headers=error.headers)
         log.info("database refused a write", extra={"error": str(exc), "code": error.code})
         if error.code is ErrorCode.conflict_concurrent_update:
             return concurrent_update(request)
         return problem_response(request, error.status, error.code, errors=error.errors)
 
-    app.add_exception_handler(DBAPIError, database)
-    app.add_exception_handler(PostgresError, database)
+    # What the database, its driver or the pool raise, refusals and outages alike: one
+    # mapping (`database_error`) answers them all.
+    for raised in (
+        DBAPIError,
+        PostgresError,
+        InterfaceError,
+        ConnectionError,
+        TimeoutError,
+        PoolTimeoutError,
+    ):
+        app.add_exception_handler(raised, database)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
