@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     db_statement_cache_size: int = 100
     db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = 1800
+    # A connection attempt gives up after this long (a stopped or frozen server answers
+    # 503 quickly), and the server cancels any statement running longer than
+    # `db_statement_timeout_ms`; the client waits 5 s more before giving up on a server
+    # that does not answer at all.
+    db_connect_timeout_seconds: float = 1.5
+    db_statement_timeout_ms: int = 30_000
 
     # Unset outside production: generated once into `data_dir`/dev-keys.json.
     secret_key: str = ""
@@ -63,6 +69,11 @@ class Settings(BaseSettings):
     login_slowdown_after: int = 3
     login_lock_minutes: int = 15
     login_slowdown_seconds: float = 1.0
+    # Failures from one client address across all usernames before it is locked.
+    login_address_max_failures: int = 20
+    # Proxies whose X-Forwarded-For names the client (JSON list of addresses); with none,
+    # the client address is the peer's and the header is ignored.
+    trusted_proxies: list[str] = []
 
     bootstrap_admin_user: str | None = None
     bootstrap_admin_password: str | None = None

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from asyncpg.exceptions import QueryCanceledError
 from sqlalchemy import ClauseElement, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.config import Settings, get_settings
+from app.errors import DatabaseUnavailable, database_unavailable
 
 _embedded: Any = None
 
@@ -59,7 +62,7 @@ def to_async_url(url: str) -> str:
 
 
 def build_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         to_async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -67,11 +70,31 @@ def build_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_recycle=settings.db_pool_recycle_seconds,
         connect_args={
             "statement_cache_size": settings.db_statement_cache_size,
+            "timeout": settings.db_connect_timeout_seconds,
+            "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
             # jit off: a ranking that places the caller ("me") is costed high enough to
             # be JIT-compiled, which took ~385 ms to save nothing (measured at 1M).
-            "server_settings": {"application_name": "dangjian", "timezone": "UTC", "jit": "off"},
+            "server_settings": {
+                "application_name": "dangjian",
+                "timezone": "UTC",
+                "jit": "off",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+            },
         },
     )
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+    return engine
+
+
+def _connect_or_unavailable(
+    dialect: Any, record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """Open a connection; a refused, unreachable or silent server is `DatabaseUnavailable`
+    (503), told apart here from any other OSError the application might meet."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except (OSError, TimeoutError) as exc:
+        raise DatabaseUnavailable() from exc
 
 
 @lru_cache
@@ -128,6 +151,37 @@ def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
         hook(sql, args, many)
 
 
+async def _invalidate_after_outage(session: AsyncSession, exc: BaseException) -> None:
+    """Discard the session's connection and every older pooled one, as SQLAlchemy does
+    after a disconnect on its own statements (which the driver path bypasses): the pool
+    reconnects once the database is back instead of handing out each dead connection."""
+    session.sync_session.info.pop(_DRIVER, None)
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    # What SQLAlchemy itself does on a disconnect: mark the pool so that connections
+    # older than now are replaced at checkout, then invalidate this one.
+    connection.sync_engine.pool._invalidate(raw, exc, _checkin=False)
+    await connection.invalidate(exc)
+
+
+@asynccontextmanager
+async def _on_driver(session: AsyncSession) -> AsyncIterator[Any]:
+    """The session's driver connection. A database found gone on it (or while beginning
+    its transaction) invalidates the pool and is raised as `DatabaseUnavailable` (503)."""
+    try:
+        yield await _driver(session)
+    except DatabaseUnavailable:
+        raise  # no connection was made: nothing to invalidate
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        # A statement the server cancelled (statement_timeout) leaves the pool sound.
+        if not isinstance(exc.__cause__ or exc, QueryCanceledError):
+            with suppress(Exception):  # the answer stays 503 whatever the clean-up meets
+                await _invalidate_after_outage(session, exc)
+        raise DatabaseUnavailable() from exc
+
+
 # The statements every request sends (principal, flags, audit rows) and the hot reads run
 # on the session's asyncpg connection directly: SQLAlchemy's execution pipeline and its
 # greenlet hop cost more CPU than these statements themselves. They are part of the
@@ -171,19 +225,22 @@ class DriverStatement:
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """Rows (asyncpg Records) of `sql` with `$n` parameters, in the session's transaction."""
     _announce(sql, args)
-    rows: list[Any] = await (await _driver(session)).fetch(sql, *args)
+    async with _on_driver(session) as driver:
+        rows: list[Any] = await driver.fetch(sql, *args)
     return rows
 
 
 async def fetchrow(session: AsyncSession, sql: str, *args: Any) -> Any:
     """The first row of `sql`, or None."""
     _announce(sql, args)
-    return await (await _driver(session)).fetchrow(sql, *args)
+    async with _on_driver(session) as driver:
+        return await driver.fetchrow(sql, *args)
 
 
 async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
     _announce(sql, args)
-    await (await _driver(session)).execute(sql, *args)
+    async with _on_driver(session) as driver:
+        await driver.execute(sql, *args)
 
 
 async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -192,7 +249,8 @@ async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[A
         await execute(session, sql, *rows[0])
     elif rows:
         _announce(sql, rows, True)
-        await (await _driver(session)).executemany(sql, rows)
+        async with _on_driver(session) as driver:
+            await driver.executemany(sql, rows)
 
 
 @event.listens_for(Session, "after_transaction_end")

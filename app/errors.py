@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import asyncpg.exceptions as pg
+from sqlalchemy import exc as sa_exc
 
 
 class ErrorCode(StrEnum):
@@ -44,6 +45,11 @@ class ErrorCode(StrEnum):
         "The request is invalid",
     )
     request_malformed = "request.malformed", "请求格式错误", "The request body could not be parsed"
+    request_text_invalid = (
+        "request.text_invalid",
+        "文本含有无法保存的字符（NUL 或不成对的代理字符）",
+        "The text contains a character that cannot be stored (NUL or a lone surrogate)",
+    )
     request_not_found = "request.not_found", "请求的路径不存在", "No such path"
     request_method_not_allowed = (
         "request.method_not_allowed",
@@ -51,6 +57,11 @@ class ErrorCode(StrEnum):
         "Method not allowed",
     )
     internal_error = "internal.error", "服务器内部错误", "Internal server error"
+    service_database_unavailable = (
+        "service.database_unavailable",
+        "数据库暂时不可用，请稍后重试",
+        "The database is unavailable for now: retry later",
+    )
     ops_database_unreachable = (
         "ops.database_unreachable",
         "数据库不可用",
@@ -826,6 +837,22 @@ class TooManyRequests(DangjianError):
     status = 429
 
 
+# Seconds a client is asked to wait (`Retry-After`) while the database is unavailable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(DangjianError):
+    """503 while the database cannot be reached, refuses connections or times out."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            ErrorCode.service_database_unavailable,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+
 # Documented on every route so clients see the problem schema in OpenAPI.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
@@ -842,6 +869,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (412, "If-Match did not match the current version"),
         (422, "Validation failed"),
         (429, "Too many requests"),
+        (503, "The database is unavailable (retry after `Retry-After` seconds)"),
     ]
 }
 
@@ -924,21 +952,53 @@ INTERNAL_CONSTRAINTS = frozenset(
         "pk_point_totals",  # kept by triggers
         "pk_review_grades",  # written with ON CONFLICT DO UPDATE
         "pk_login_throttles",  # written with ON CONFLICT DO UPDATE
+        "pk_login_address_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_outbox_cursors",  # created with ON CONFLICT DO NOTHING
         "pk_refresh_tokens",  # the hash of a random token
     }
 )
 
 
-def _postgres_error(exc: BaseException) -> pg.PostgresError | None:
-    """The PostgreSQL error under a driver or SQLAlchemy exception, if there is one."""
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and what lies under it (SQLAlchemy's `orig`, then `__cause__`), a few deep."""
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    for _ in range(4):
-        if current is None or isinstance(current, pg.PostgresError):
-            return current
+    while current is not None and len(chain) < 5:
+        chain.append(current)
         orig = getattr(current, "orig", None)
         current = orig if isinstance(orig, BaseException) else current.__cause__
-    return None
+    return chain
+
+
+def _postgres_error(exc: BaseException) -> pg.PostgresError | None:
+    """The PostgreSQL error under a driver or SQLAlchemy exception, if there is one."""
+    return next((e for e in _causes(exc) if isinstance(e, pg.PostgresError)), None)
+
+
+# What an unreachable, restarting, overloaded or frozen database raises: refused or
+# lost connections (the driver's, or the socket's), the server shutting down or not yet
+# accepting connections, too many connections, a statement or connect timeout, a
+# pool with no connection to give.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    pg.InterfaceError,
+    pg.PostgresConnectionError,
+    pg.OperatorInterventionError,  # shutdown, crash, cannot connect now, statement timeout
+    pg.TooManyConnectionsError,
+    sa_exc.TimeoutError,  # no pooled connection within the pool timeout
+    DatabaseUnavailable,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what it wraps) says the database cannot answer right now."""
+    for error in _causes(exc):
+        if isinstance(error, _UNAVAILABLE):
+            return True
+        if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+            return True
+    return False
 
 
 def _missing_reference(constraint: str, table: str | None) -> DangjianError | None:
@@ -951,13 +1011,18 @@ def _missing_reference(constraint: str, table: str | None) -> DangjianError | No
 
 def database_error(exc: BaseException) -> DangjianError | None:
     """The API's answer to an error the database raised (SQLAlchemy's or the driver's),
-    or None when it is not a refusal the caller can act on (a bug or an outage: 500).
+    or None when it is not a refusal the caller can act on (a bug: 500).
+
+    A database that cannot answer (down, restarting, frozen past a timeout) is 503
+    `service.database_unavailable` with `Retry-After`, whatever raised it.
 
     A named constraint answers its precise code (`CONSTRAINT_REFUSALS`, foreign keys by
     the row they refer to); any other integrity violation is `conflict.integrity`;
     only a serialization failure or a deadlock, like a stale version, is
     `conflict.concurrent_update`.
     """
+    if database_unavailable(exc):
+        return DatabaseUnavailable()
     error = _postgres_error(exc)
     if isinstance(error, pg.SerializationError | pg.DeadlockDetectedError):
         return Conflict(ErrorCode.conflict_concurrent_update)

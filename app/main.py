@@ -9,9 +9,10 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
-from asyncpg import PostgresError
+from asyncpg import InterfaceError, PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -21,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -48,7 +50,7 @@ from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import DangjianError, ErrorCode, database_error
 from app.logging import configure_logging, request_id_var
-from app.schemas.common import Problem
+from app.schemas.common import Problem, storable_text
 from app.services.users import bootstrap_admin
 
 log = logging.getLogger("dangjian")
@@ -113,6 +115,10 @@ def problem_response(
     )
 
 
+# Pydantic's own refusals that one of our codes names (a lone surrogate in JSON text).
+_VALIDATOR_CODES = {"string_unicode": ErrorCode.request_text_invalid}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DangjianError)
     async def domain_error(request: Request, exc: DangjianError) -> Response:
@@ -125,10 +131,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             loc = [str(p) for p in err.get("loc", ())]
             # The first element says where the value came from (body, query, path, header).
             field = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc)
+            # A refused key may hold a lone surrogate, which has no UTF-8 form to answer.
+            field = field.encode("utf-8", "backslashreplace").decode()
             errors.append(
                 {
                     "field": field,
-                    "code": f"value.{err.get('type', 'invalid')}",
+                    # Our own checks raise with an ErrorCode as the error type.
+                    "code": _VALIDATOR_CODES.get(err.get("type", ""))
+                    or ErrorCode.known(err.get("type"))
+                    or f"value.{err.get('type', 'invalid')}",
                     "message": str(err.get("msg", "invalid")),
                 }
             )
@@ -151,9 +162,17 @@ def _install_error_handlers(app: FastAPI) -> None:
             request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
         )
 
+    def concurrent_update(request: Request) -> Response:
+        # Another write changed the row between this request's read and its versioned
+        # UPDATE. A request that named the version it read (If-Match) has had its
+        # precondition fail, exactly as if it had arrived after that write: 412, not 409.
+        if request.headers.get("if-match", "*").strip() != "*":
+            return problem_response(request, 412, ErrorCode.precondition_failed)
+        return problem_response(request, 409, ErrorCode.conflict_concurrent_update)
+
     @app.exception_handler(StaleDataError)
     async def stale(request: Request, exc: StaleDataError) -> Response:
-        return problem_response(request, 409, ErrorCode.conflict_concurrent_update)
+        return concurrent_update(request)
 
     async def database(request: Request, exc: Exception) -> Response:
         # Services check rules first; this answers what the database refused past them
@@ -162,16 +181,46 @@ def _install_error_handlers(app: FastAPI) -> None:
         if error is None:
             log.exception("database error")
             return problem_response(request, 500, ErrorCode.internal_error)
+        if error.status == 503:
+            log.warning("database unavailable", extra={"error": repr(exc)[:300]})
+            return problem_response(request, 503, error.code, headers=error.headers)
         log.info("database refused a write", extra={"error": str(exc), "code": error.code})
+        if error.code is ErrorCode.conflict_concurrent_update:
+            return concurrent_update(request)
         return problem_response(request, error.status, error.code, errors=error.errors)
 
-    app.add_exception_handler(DBAPIError, database)
-    app.add_exception_handler(PostgresError, database)
+    # What the database, its driver or the pool raise, refusals and outages alike: one
+    # mapping (`database_error`) answers them all.
+    for raised in (
+        DBAPIError,
+        PostgresError,
+        InterfaceError,
+        ConnectionError,
+        TimeoutError,
+        PoolTimeoutError,
+    ):
+        app.add_exception_handler(raised, database)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error")
         return problem_response(request, 500, ErrorCode.internal_error)
+
+
+def _unstorable_query(scope: Scope) -> str | None:
+    """The first query parameter (or the path) holding text no column stores, or None.
+
+    Decoded query values never hold a lone surrogate (undecodable bytes become U+FFFD),
+    so only an encoded NUL is looked for, with one scan of the raw bytes."""
+    if "\x00" in scope["path"]:
+        return "path"
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if not (storable_text(name) and storable_text(value)):
+            return name.encode("utf-8", "backslashreplace").decode()
+    return None
 
 
 class RequestContextMiddleware:
@@ -209,6 +258,22 @@ class RequestContextMiddleware:
 
         token = request_id_var.set(request_id)
         try:
+            refused = _unstorable_query(scope)
+            if refused is not None:
+                response = problem_response(
+                    Request(scope),
+                    422,
+                    ErrorCode.request_validation_failed,
+                    errors=[
+                        {
+                            "field": refused,
+                            "code": ErrorCode.request_text_invalid,
+                            "message": ErrorCode.request_text_invalid.en,
+                        }
+                    ],
+                )
+                await response(scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started

@@ -7,6 +7,8 @@ read through an index in sort order, never skipped with OFFSET.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import db
+from app.config import get_settings
 from app.errors import ErrorCode, Unprocessable
 
 T = TypeVar("T")
@@ -93,22 +96,47 @@ def _decode_value(tagged: list[Any]) -> Any:
     raise ValueError("bad cursor value")
 
 
+def _signature(body: bytes) -> bytes:
+    """The cursor's MAC: a cursor is only ever one the server issued (16 bytes of HMAC)."""
+    key = ("pagination-cursor:" + get_settings().secret_key).encode()
+    return hmac.new(key, body, hashlib.sha256).digest()[:16]
+
+
 def encode_cursor(sort_keys: list[SortKey], values: list[Any]) -> str:
     payload = {
         "k": [k.name + ("-" if k.descending else "") for k in sort_keys],
         "v": [_encode_value(v) for v in values],
     }
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+    body = orjson.dumps(payload)
+    return base64.urlsafe_b64encode(_signature(body) + body).decode().rstrip("=")
+
+
+def _expected_type(key: SortKey) -> type[Any] | None:
+    try:
+        python_type: type[Any] = key.column.type.python_type
+    except NotImplementedError:
+        return None
+    return python_type
 
 
 def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
+    """The values a cursor carries, checked: signed by this server, for this sort order,
+    each of its column's type; anything else is 422 `pagination.cursor_invalid`."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = orjson.loads(raw)
+        mac, body = raw[:16], raw[16:]
+        if not hmac.compare_digest(mac, _signature(body)):
+            raise ValueError("cursor not issued by this server")
+        payload = orjson.loads(body)
         names = [k.name + ("-" if k.descending else "") for k in sort_keys]
         if payload["k"] != names or len(payload["v"]) != len(sort_keys):
             raise ValueError("cursor belongs to another sort order")
-        return [_decode_value(v) for v in payload["v"]]
+        values = [_decode_value(v) for v in payload["v"]]
+        for key, value in zip(sort_keys, values, strict=True):
+            expected = _expected_type(key)
+            if value is not None and expected is not None and not isinstance(value, expected):
+                raise TypeError(f"cursor value for {key.name} is not a {expected.__name__}")
+        return values
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
         raise Unprocessable.field(
             "cursor",

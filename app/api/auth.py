@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.common import doc, make_router
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import PrincipalDep, SessionDep, SettingsDep, client_address
+from app.errors import ErrorCode, Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.user import User
+from app.schemas.common import storable_text
 from app.schemas.users import Me, RefreshRequest, TokenResponse
 from app.security.scope import may_read_member_pii
 from app.services import auth as auth_service
@@ -21,11 +23,17 @@ router = make_router("auth")
 
 @router.post("/auth/token", name="auth_token", description=doc(auth_service.login))
 async def auth_token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenResponse:
-    pair = await auth_service.login(session, settings, form.username, form.password)
+    for name, value in (("username", form.username), ("password", form.password)):
+        if not storable_text(value):
+            raise Unprocessable.field(name, ErrorCode.request_text_invalid)
+    pair = await auth_service.login(
+        session, settings, form.username, form.password, client_address(request, settings)
+    )
     return TokenResponse(
         access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
     )

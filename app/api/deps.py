@@ -13,6 +13,7 @@ from app import clock
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.errors import ErrorCode, PreconditionFailed, Unauthorized
+from app.schemas.common import Day
 from app.security.scope import Principal
 from app.services import auth as auth_service
 
@@ -57,6 +58,19 @@ async def get_principal(
     return principal
 
 
+def client_address(request: Request, settings: Settings) -> str:
+    """The caller's address (login throttling): the peer's, unless the peer is a proxy
+    listed in `DANGJIAN_TRUSTED_PROXIES`; then the last `X-Forwarded-For` entry that is
+    not itself a trusted proxy. A client cannot choose its address by sending the header."""
+    peer = request.client.host if request.client else "unknown"
+    if peer in settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")
+        for entry in reversed([e.strip() for e in forwarded if e.strip()]):
+            if entry not in settings.trusted_proxies:
+                return entry[:64]
+    return peer[:64]
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(settings_dependency)]
@@ -83,7 +97,8 @@ def check_if_match(if_match: str | None, version: int) -> None:
 async def get_as_of(
     today: TodayDep,
     as_of: Annotated[
-        date | None, Query(description="Evaluate date-driven rules as of this day (default today).")
+        Day | None,
+        Query(description="Evaluate date-driven rules as of this day (default today)."),
     ] = None,
 ) -> date:
     return as_of or today

@@ -11,7 +11,7 @@ from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, ma
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
 from app.models.grid import Grid, ServiceRecord
-from app.schemas.common import Page
+from app.schemas.common import Page, Year
 from app.schemas.grids import (
     Coverage,
     GridCreate,
@@ -269,7 +269,7 @@ async def community_reporting_summary(
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
-    year: int | None = None,
+    year: Year | None = None,
 ) -> ReportingSummary:
     refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query, Response, status
@@ -21,7 +20,7 @@ from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_m
 from app.api.routing import replica_read
 from app.models.enums import MeetingState, MeetingType
 from app.models.meeting import Meeting
-from app.schemas.common import Page
+from app.schemas.common import Day, Page, Year
 from app.schemas.meetings import (
     AmendmentCreate,
     AmendmentRead,
@@ -123,8 +122,8 @@ async def meetings_list(
     org_id: uuid.UUID | None = None,
     type: MeetingType | None = None,
     state: MeetingState | None = None,
-    held_from: date | None = None,
-    held_to: date | None = None,
+    held_from: Day | None = None,
+    held_to: Day | None = None,
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> Page[MeetingSummary]:
@@ -273,9 +272,7 @@ async def meetings_compliance(
     session: SessionDep,
     principal: PrincipalDep,
     as_of: AsOfDep,
-    year: Annotated[
-        int | None, Query(ge=2000, le=2100, description="Default: as_of's year.")
-    ] = None,
+    year: Annotated[Year | None, Query(description="Default: as_of's year.")] = None,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     only_overdue: bool = False,

@@ -20,7 +20,7 @@ from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set
 from app.api.routing import replica_read
 from app.errors import ErrorCode, NotFound
 from app.models.enums import EntryState
-from app.schemas.common import Page
+from app.schemas.common import Page, Year
 from app.schemas.points import (
     BalanceRead,
     EntryCreate,
@@ -74,7 +74,7 @@ async def points_scheme_get(
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
-    year: int | None = None,
+    year: Year | None = None,
 ) -> SchemeRead:
     """The scheme in force for the organisation: its own or the nearest ancestor's."""
     org = await organisations.get_visible(session, principal, org_id)
@@ -180,7 +180,7 @@ async def points_entries_list(
     within: uuid.UUID | None = None,
     member_id: uuid.UUID | None = None,
     state: EntryState | None = None,
-    year: int | None = None,
+    year: Year | None = None,
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> Page[EntryRead]:
@@ -255,7 +255,7 @@ async def points_balance(
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
-    year: int | None = None,
+    year: Year | None = None,
 ) -> BalanceRead:
     member = await members.get_visible(session, principal, member_id)
     b = await service.balance(session, member, year or today.year)
@@ -282,7 +282,7 @@ async def points_ranking(
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
-    year: int | None = None,
+    year: Year | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Ranking:
     org = await organisations.get_visible(session, principal, org_id)

@@ -25,7 +25,7 @@ from app.models.points import (
     ReviewGrade,
 )
 from app.models.policy import OrganisationPolicy
-from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
+from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "GridResident",
     "IdempotencyRecord",
     "ImportJob",
+    "LoginAddressThrottle",
     "LoginThrottle",
     "Meeting",
     "MeetingAmendment",

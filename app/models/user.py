@@ -63,11 +63,26 @@ class RefreshToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per username (known or not, so lockout reveals nothing)."""
+    """Failed logins per username and client address (known username or not, so a lock
+    reveals nothing). Keyed by both: failures from one address never lock the account
+    for another."""
 
     __tablename__ = "login_throttles"
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAddressThrottle(Base):
+    """Failed logins per client address, whatever the username: one address guessing
+    across many accounts is locked out as a whole."""
+
+    __tablename__ = "login_address_throttles"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from app.models.enums import MemberCategory, ReliefKind
-from app.schemas.common import InputModel
+from app.schemas.common import INT64_MAX, Day, InputModel
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -29,8 +29,8 @@ class Assessment(BaseModel):
 class PaymentCreate(InputModel):
     member_id: uuid.UUID
     months: list[str] = Field(min_length=1, max_length=12, examples=[["2026-10", "2026-11"]])
-    amount_fen: int = Field(ge=0)
-    paid_on: date
+    amount_fen: int = Field(ge=0, le=INT64_MAX)
+    paid_on: Day
 
 
 class PaymentRead(BaseModel):
@@ -43,11 +43,13 @@ class PaymentRead(BaseModel):
 
 class ReliefCreate(InputModel):
     kind: ReliefKind
-    monthly_fen: int | None = Field(default=None, ge=0, description="Reduced amount (reduction).")
+    monthly_fen: int | None = Field(
+        default=None, ge=0, le=INT64_MAX, description="Reduced amount (reduction)."
+    )
     from_month: str = Field(pattern=MONTH)
     to_month: str = Field(pattern=MONTH)
     approval_ref: str = Field(min_length=1, max_length=200, description="Approval document number.")
-    approved_on: date
+    approved_on: Day
 
 
 class ReliefRead(BaseModel):

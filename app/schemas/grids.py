@@ -9,12 +9,12 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from app.models.enums import CommunityReportState, GridKind, ReviewStatus, ServiceRecordState
-from app.schemas.common import InputModel
+from app.schemas.common import INT32_MAX, Day, InputModel, Year
 
 
-class Building(BaseModel):
+class Building(InputModel):
     name: str = Field(min_length=1, max_length=100)
-    households: int = Field(ge=0)
+    households: int = Field(ge=0, le=INT32_MAX)
 
 
 class GridCreate(InputModel):
@@ -24,8 +24,8 @@ class GridCreate(InputModel):
     org_id: uuid.UUID = Field(description="The community-level organisation the grid belongs to.")
     covering_org_id: uuid.UUID | None = None
     boundary: str | None = Field(default=None, max_length=1000)
-    households: int = Field(default=0, ge=0)
-    population: int = Field(default=0, ge=0)
+    households: int = Field(default=0, ge=0, le=INT32_MAX)
+    population: int = Field(default=0, ge=0, le=INT32_MAX)
     buildings: list[Building] = Field(default_factory=list)
     leader_id: uuid.UUID | None = Field(default=None, description="The grid leader (网格长).")
 
@@ -34,8 +34,8 @@ class GridUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     covering_org_id: uuid.UUID | None = None
     boundary: str | None = Field(default=None, max_length=1000)
-    households: int | None = Field(default=None, ge=0)
-    population: int | None = Field(default=None, ge=0)
+    households: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    population: int | None = Field(default=None, ge=0, le=INT32_MAX)
     buildings: list[Building] | None = None
     leader_id: uuid.UUID | None = None
 
@@ -99,7 +99,7 @@ class ReportRead(BaseModel):
 
 
 class ServiceCreate(InputModel):
-    occurred_on: date
+    occurred_on: Day
     hours: Decimal = Field(gt=0, le=24, decimal_places=1)
     description: str = Field(min_length=1, max_length=1000)
 
@@ -113,7 +113,7 @@ class ServiceRead(BaseModel):
 
 
 class ReviewCreate(InputModel):
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     status: ReviewStatus
 
 

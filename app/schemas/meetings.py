@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from app.models.enums import MeetingState, MeetingType, MemberStatus, Presence, VoteKind
-from app.schemas.common import InputModel
+from app.schemas.common import INT32_MAX, Day, InputModel
 
 # One type per meeting field, shared by planning, editing and amendments (更正).
 Topic = Annotated[str, Field(min_length=1, max_length=500)]
@@ -20,7 +20,7 @@ Record = Annotated[str, Field(max_length=100_000)]  # minutes, resolutions
 class MeetingCreate(InputModel):
     org_id: uuid.UUID
     type: MeetingType
-    held_on: date
+    held_on: Day
     topic: Topic
     place: Place | None = None
     host_id: uuid.UUID | None = None
@@ -32,7 +32,7 @@ class MeetingCreate(InputModel):
 
 
 class MeetingUpdate(InputModel):
-    held_on: date | None = None
+    held_on: Day | None = None
     topic: Topic | None = None
     place: Place | None = None
     host_id: uuid.UUID | None = None
@@ -57,9 +57,9 @@ class AttendanceRead(BaseModel):
 class VoteCreate(InputModel):
     kind: VoteKind
     subject: str = Field(min_length=1, max_length=500)
-    ayes: int = Field(ge=0)
-    nays: int = Field(ge=0)
-    abstentions: int = Field(default=0, ge=0)
+    ayes: int = Field(ge=0, le=INT32_MAX)
+    nays: int = Field(ge=0, le=INT32_MAX)
+    abstentions: int = Field(default=0, ge=0, le=INT32_MAX)
     member_id: uuid.UUID | None = Field(
         default=None, description="With `to_status`: the member whose status the vote changes."
     )

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.models.enums import Gender, MemberCategory, MemberStatus
-from app.schemas.common import InputModel, ReadModel
+from app.schemas.common import INT64_MAX, SMALLINT_MAX, Day, InputModel, ReadModel
 
 
 class MemberFields(InputModel):
@@ -21,19 +21,21 @@ class MemberFields(InputModel):
     group_id: uuid.UUID | None = Field(
         default=None, description="Party group (党小组) in the branch."
     )
-    applied_on: date | None = None
-    activist_on: date | None = None
-    candidate_on: date | None = None
-    joined_on: date | None = Field(default=None, description="Became probationary (入党).")
-    full_on: date | None = Field(default=None, description="Became a full member (转正).")
+    applied_on: Day | None = None
+    activist_on: Day | None = None
+    candidate_on: Day | None = None
+    joined_on: Day | None = Field(default=None, description="Became probationary (入党).")
+    full_on: Day | None = Field(default=None, description="Became a full member (转正).")
     work_unit: str | None = Field(default=None, max_length=200)
     residence: str | None = Field(default=None, max_length=200)
-    dues_base_fen: int | None = Field(default=None, ge=0, description="Declared monthly base, fen.")
-    talked_on: date | None = Field(default=None, description="Talk after the application (谈话).")
-    admission_approved_on: date | None = Field(
+    dues_base_fen: int | None = Field(
+        default=None, ge=0, le=INT64_MAX, description="Declared monthly base, fen."
+    )
+    talked_on: Day | None = Field(default=None, description="Talk after the application (谈话).")
+    admission_approved_on: Day | None = Field(
         default=None, description="Approval of the admission by the committee above."
     )
-    lost_contact_since: date | None = Field(
+    lost_contact_since: Day | None = Field(
         default=None, description="Out of contact since (失去联系); 6+ months is flagged."
     )
     residence_community_id: uuid.UUID | None = Field(
@@ -50,7 +52,7 @@ class MemberCreate(MemberFields):
     gender: Gender | None = Field(
         default=None, description="Derived from the ID number if omitted."
     )
-    birth_date: date | None = Field(
+    birth_date: Day | None = Field(
         default=None, description="Derived from the ID number if omitted."
     )
 
@@ -99,13 +101,16 @@ class MemberRead(ReadModel):
 
 class TransitionCreate(InputModel):
     to_status: MemberStatus
-    effective_date: date
+    effective_date: Day
     reason: str | None = Field(default=None, max_length=500)
     meeting_id: uuid.UUID | None = Field(
         default=None, description="The meeting whose vote decided it (e.g. admission)."
     )
     extension_months: int | None = Field(
-        default=None, description="Only for extending probation (to_status `probationary`): 6-12."
+        default=None,
+        ge=0,
+        le=SMALLINT_MAX,
+        description="Only for extending probation (to_status `probationary`): 6-12.",
     )
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from app.models.enums import CheckInKind, ContactState, EpisodeState, ReportedBy
-from app.schemas.common import InputModel
+from app.schemas.common import Day, InputModel
 from app.schemas.transfers import OrgRef
 
 AREA = r"^\d{6}$"
@@ -23,7 +23,7 @@ class OutflowCreate(InputModel):
     certificate_no: str = Field(min_length=1, max_length=64, description="流动党员活动证 number.")
     location_consent: bool = Field(description="Consent to recording check-in area codes.")
     host_org_id: uuid.UUID | None = Field(default=None, description="The intended host branch.")
-    started_on: date | None = None
+    started_on: Day | None = None
 
 
 class InflowCreate(InputModel):
@@ -34,12 +34,12 @@ class InflowCreate(InputModel):
 
 
 class ReturnCreate(InputModel):
-    returned_on: date | None = None
+    returned_on: Day | None = None
 
 
 class CheckInCreate(InputModel):
     kind: CheckInKind
-    occurred_on: date
+    occurred_on: Day
     note: str | None = Field(default=None, max_length=1000)
     area: str | None = Field(default=None, pattern=AREA, description="Only with consent.")
 

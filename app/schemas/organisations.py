@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.models.enums import LeaderRole, OrgType
-from app.schemas.common import InputModel, ReadModel
+from app.schemas.common import SMALLINT_MAX, Day, InputModel, ReadModel
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
@@ -29,18 +29,20 @@ class OrganisationCreate(InputModel):
         "6 其他事业 7 街道社区 8 社会组织 9 其他",
     )
     unit_credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-    unit_count: int | None = Field(default=None, ge=1, description="Units a joint branch covers.")
-    founded_on: date | None = None
-    term_started_on: date | None = Field(default=None, description="Start of the current term.")
+    unit_count: int | None = Field(
+        default=None, ge=1, le=SMALLINT_MAX, description="Units a joint branch covers."
+    )
+    founded_on: Day | None = None
+    term_started_on: Day | None = Field(default=None, description="Start of the current term.")
 
 
 class OrganisationUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     unit_category: int | None = Field(default=None, ge=1, le=9)
     unit_credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-    unit_count: int | None = Field(default=None, ge=1)
-    founded_on: date | None = None
-    term_started_on: date | None = None
+    unit_count: int | None = Field(default=None, ge=1, le=SMALLINT_MAX)
+    founded_on: Day | None = None
+    term_started_on: Day | None = None
 
 
 class OrganisationRead(ReadModel):
@@ -81,8 +83,8 @@ class TreeNode(BaseModel):
 class LeaderCreate(InputModel):
     member_id: uuid.UUID
     role: LeaderRole
-    started_on: date
-    ended_on: date | None = None
+    started_on: Day
+    ended_on: Day | None = None
 
 
 class LeaderRead(ReadModel):

@@ -9,19 +9,19 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.models.enums import EntryState, Grade, PointCategory
-from app.schemas.common import InputModel
+from app.schemas.common import INT32_MAX, Day, InputModel, Year
 
 Trigger = Literal["meeting.present", "meeting.absent", "service.hours"]
 
 
-class GradeBand(BaseModel):
-    min: int
+class GradeBand(InputModel):
+    min: int = Field(ge=-INT32_MAX, le=INT32_MAX)
     label: str = Field(min_length=1, max_length=32, examples=["五星"])
 
 
 class SchemeCreate(InputModel):
     org_id: uuid.UUID
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     base: int = Field(ge=0, le=1000, examples=[100])
     grade_bands: list[GradeBand] = Field(default_factory=list)
 
@@ -41,8 +41,8 @@ class RuleCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     category: PointCategory
     points: int = Field(gt=0, le=1000, description="Magnitude; deductions subtract it.")
-    cap_month: int | None = Field(default=None, gt=0)
-    cap_year: int | None = Field(default=None, gt=0)
+    cap_month: int | None = Field(default=None, gt=0, le=INT32_MAX)
+    cap_year: int | None = Field(default=None, gt=0, le=INT32_MAX)
     needs_approval: bool = True
     needs_evidence: bool = False
     trigger: Trigger | None = Field(default=None, description="Scores automatically on an event.")
@@ -54,8 +54,8 @@ class RuleCreate(InputModel):
 class RuleUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     points: int | None = Field(default=None, gt=0, le=1000)
-    cap_month: int | None = Field(default=None, gt=0)
-    cap_year: int | None = Field(default=None, gt=0)
+    cap_month: int | None = Field(default=None, gt=0, le=INT32_MAX)
+    cap_year: int | None = Field(default=None, gt=0, le=INT32_MAX)
     needs_approval: bool | None = None
     needs_evidence: bool | None = None
     active: bool | None = None
@@ -81,7 +81,7 @@ class RuleRead(BaseModel):
 class EntryCreate(InputModel):
     member_id: uuid.UUID
     rule_id: uuid.UUID
-    occurred_on: date
+    occurred_on: Day
     source_key: str = Field(
         min_length=1, max_length=200, description="Unique per source: the same source scores once."
     )
@@ -145,7 +145,7 @@ class GradeEntry(InputModel):
 
 
 class GradesConfirm(InputModel):
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     grades: list[GradeEntry] = Field(min_length=1)
 
 

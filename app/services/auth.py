@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db import get_sessionmaker
 from app.errors import ErrorCode, TooManyRequests, Unauthorized
 from app.models.enums import Role
-from app.models.user import AuthSession, LoginThrottle, RefreshToken, User
+from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.security import tokens
 from app.security.passwords import verify_dummy, verify_password
 from app.security.scope import Principal
@@ -55,55 +55,88 @@ async def _issue(
     return TokenPair(access, refresh, settings.access_token_minutes * 60)
 
 
-async def _check_not_locked(session: AsyncSession, username: str, now: datetime) -> bool:
-    """429 while the username is locked; True when earlier failures are on record."""
-    throttle = await session.get(LoginThrottle, username)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        retry = int((throttle.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(ErrorCode.auth_locked, headers={"Retry-After": str(retry)})
+async def _check_not_locked(
+    session: AsyncSession, username: str, address: str, now: datetime
+) -> bool:
+    """429 while the address, or the username from this address, is locked; True when
+    this username has earlier failures on record from this address."""
+    throttle = await session.get(LoginThrottle, (username, address))
+    for row in (await session.get(LoginAddressThrottle, address), throttle):
+        if row is not None and row.locked_until is not None and row.locked_until > now:
+            retry = int((row.locked_until - now).total_seconds()) + 1
+            raise TooManyRequests(ErrorCode.auth_locked, headers={"Retry-After": str(retry)})
     return throttle is not None
 
 
-async def _record_failure(settings: Settings, username: str, now: datetime) -> int:
+async def _record_failure(settings: Settings, username: str, address: str, now: datetime) -> int:
+    """Count a failure for (username, address) and for the address; the first's count."""
     # Its own transaction: the request's is rolled back by the 401, the count must stay.
     async with get_sessionmaker()() as session, session.begin():
-        return await _count_failure(session, settings, username, now)
+        await _count_failure(
+            session,
+            LoginAddressThrottle,
+            {"address": address},
+            settings.login_address_max_failures,
+            settings,
+            now,
+        )
+        return await _count_failure(
+            session,
+            LoginThrottle,
+            {"username": username, "address": address},
+            settings.login_max_failures,
+            settings,
+            now,
+        )
 
 
 async def _count_failure(
-    session: AsyncSession, settings: Settings, username: str, now: datetime
+    session: AsyncSession,
+    model: type[LoginThrottle] | type[LoginAddressThrottle],
+    key: dict[str, str],
+    max_failures: int,
+    settings: Settings,
+    now: datetime,
 ) -> int:
+    """One more failure on `model`'s row for `key`; at `max_failures` the row locks
+    for `DANGJIAN_LOGIN_LOCK_MINUTES` and its count starts again."""
     stmt = (
-        insert(LoginThrottle)
-        .values(username=username, failures=1, last_failure_at=now)
+        insert(model)
+        .values(**key, failures=1, last_failure_at=now)
         .on_conflict_do_update(
-            index_elements=[LoginThrottle.username],
-            set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
+            index_elements=list(key),
+            set_={"failures": model.failures + 1, "last_failure_at": now},
         )
-        .returning(LoginThrottle.failures)
+        .returning(model.failures)
     )
     failures = int((await session.execute(stmt)).scalar_one())
-    if failures >= settings.login_max_failures:
+    if failures >= max_failures:
         await session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.username == username)
+            update(model)
+            .where(*[getattr(model, column) == value for column, value in key.items()])
             .values(locked_until=now + timedelta(minutes=settings.login_lock_minutes), failures=0)
         )
     return failures
 
 
 async def login(
-    session: AsyncSession, settings: Settings, username: str, password: str
+    session: AsyncSession, settings: Settings, username: str, password: str, address: str
 ) -> TokenPair:
     """Exchange a username and password for tokens (登录).
 
-    After `DANGJIAN_LOGIN_SLOWDOWN_AFTER` failures for a username each answer is
-    slowed; after `DANGJIAN_LOGIN_MAX_FAILURES` the username is locked for
-    `DANGJIAN_LOGIN_LOCK_MINUTES` (429 with `Retry-After`), whether or not it exists.
+    Failures are counted per username and client address: after
+    `DANGJIAN_LOGIN_SLOWDOWN_AFTER` of them each answer is slowed; after
+    `DANGJIAN_LOGIN_MAX_FAILURES` that username is locked for that address for
+    `DANGJIAN_LOGIN_LOCK_MINUTES` (429 with `Retry-After`), whether or not it exists;
+    from other addresses it still signs in. An address with
+    `DANGJIAN_LOGIN_ADDRESS_MAX_FAILURES` failures across usernames is locked as a whole.
+    The address is the peer's, or the `X-Forwarded-For` entry a proxy listed in
+    `DANGJIAN_TRUSTED_PROXIES` added.
     """
     now = clock.utcnow()
-    username = username.strip()
-    had_failures = await _check_not_locked(session, username, now)
+    # Usernames are at most 64 characters: a longer one can only fail, counted as its prefix.
+    username = username.strip()[:64]
+    had_failures = await _check_not_locked(session, username, address, now)
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
         verify_dummy(password)
@@ -111,14 +144,18 @@ async def login(
     else:
         ok = verify_password(user.password_hash, password) and user.active
     if not ok:
-        failures = await _record_failure(settings, username, now)
+        failures = await _record_failure(settings, username, address, now)
         if failures > settings.login_slowdown_after:
             extra = failures - settings.login_slowdown_after
             await asyncio.sleep(settings.login_slowdown_seconds * extra)
         raise Unauthorized(ErrorCode.auth_invalid_credentials)
     assert user is not None
     if had_failures:
-        await session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
+        await session.execute(
+            delete(LoginThrottle).where(
+                LoginThrottle.username == username, LoginThrottle.address == address
+            )
+        )
     auth_session = AuthSession(
         user_id=user.id,
         created_at=now,

@@ -133,6 +133,9 @@ class Change:
     event: OutboxEvent
 
 
+INT64_MAX = 2**63 - 1  # both positions are bigint columns
+
+
 def encode_cursor(xact_id: int, event_id: int) -> str:
     return base64.urlsafe_b64encode(f"{xact_id}.{event_id}".encode()).decode().rstrip("=")
 
@@ -142,8 +145,10 @@ def decode_cursor(cursor: str | None) -> tuple[int, int]:
         return (0, 0)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        xact, event_id = raw.split(".")
-        return int(xact), int(event_id)
+        xact, event_id = (int(part) for part in raw.split("."))
+        if not (0 <= xact <= INT64_MAX and 0 <= event_id <= INT64_MAX):
+            raise ValueError("cursor position out of range")
+        return xact, event_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise Unprocessable.field("since", ErrorCode.pagination_cursor_invalid) from exc
 
