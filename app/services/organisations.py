@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -592,20 +592,141 @@ def term_years(org: Organisation, policy: dict[str, Any]) -> int | None:
     return int(policy["term_years_branch"])
 
 
+# Typical sizes of a general branch and of a basic-level committee (DOMAIN: below
+# or above them an organisation may exist with approval, so these are info flags).
+GENERAL_BRANCH_TYPICAL_FULL_MEMBERS = (50, 100)
+COMMITTEE_TYPICAL_MIN_FULL_MEMBERS = 100
+COMMITTEE_SIZE_RANGE = (3, 7)
+
+
+def threshold_flags(
+    org_type: OrgType,
+    full_members: int,
+    leader_roles: Sequence[str],
+    unit_count: int | None,
+    policy: Mapping[str, Any],
+) -> list[HealthFlag]:
+    """The size thresholds of DOMAIN "Organisations", all counted on *full* members.
+
+    Applicants, activists, candidates, probationary and suspended members are not
+    counted. A branch (or joint branch) with fewer than `branch_min_full_members`
+    (3) is too small, with more than `branch_max_members` (50) too large; from
+    `branch_committee_from_full_members` (7) it needs a committee of 3-7, below it
+    a secretary and optional deputy only. A general branch typically has 50-100,
+    a committee or working committee 100+ (both: info flags). A joint branch
+    covers at most `joint_branch_max_units` (5) units. `leader_roles` are the
+    roles of the current leaders, one per person.
+    """
+    flags: list[HealthFlag] = []
+
+    def flag(code: str, severity: Severity, msg: str, value: Any, threshold: Any) -> None:
+        flags.append(
+            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
+        )
+
+    committee_size = len(leader_roles)
+    if org_type in (OrgType.branch, OrgType.joint_branch):
+        minimum = int(policy["branch_min_full_members"])
+        if full_members < minimum:
+            flag(
+                "branch.too_few_full_members",
+                "warning",
+                "fewer full members than a branch needs: consider a joint branch",
+                full_members,
+                minimum,
+            )
+        maximum = int(policy["branch_max_members"])
+        if full_members > maximum:
+            flag(
+                "branch.too_many_members",
+                "warning",
+                "more full members than a branch generally has: consider a general branch",
+                full_members,
+                maximum,
+            )
+        committee_at = int(policy["branch_committee_from_full_members"])
+        smallest, largest = COMMITTEE_SIZE_RANGE
+        if full_members >= committee_at:
+            if committee_size < smallest:
+                flag(
+                    "branch.committee_required",
+                    "warning",
+                    "a branch with this many full members needs a committee (支委会) of 3-7",
+                    committee_size,
+                    smallest,
+                )
+            elif committee_size > largest:
+                flag(
+                    "branch.committee_too_large",
+                    "warning",
+                    "a committee has at most 7",
+                    committee_size,
+                    largest,
+                )
+        else:
+            others = [
+                r
+                for r in leader_roles
+                if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
+            ]
+            if others:
+                flag(
+                    "branch.committee_not_expected",
+                    "info",
+                    "below the committee threshold a branch has a secretary and optional deputy",
+                    full_members,
+                    committee_at,
+                )
+    if org_type is OrgType.joint_branch and unit_count is not None:
+        max_units = int(policy["joint_branch_max_units"])
+        if unit_count > max_units:
+            flag(
+                "joint_branch.too_many_units",
+                "warning",
+                "a joint branch covers at most 5 units",
+                unit_count,
+                max_units,
+            )
+    if org_type is OrgType.general_branch:
+        low, high = GENERAL_BRANCH_TYPICAL_FULL_MEMBERS
+        if full_members < low:
+            flag(
+                "general_branch.below_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members (needs approval below)",
+                full_members,
+                low,
+            )
+        elif full_members > high:
+            flag(
+                "general_branch.above_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members",
+                full_members,
+                high,
+            )
+    if org_type in COMMITTEE_TYPES and full_members < COMMITTEE_TYPICAL_MIN_FULL_MEMBERS:
+        flag(
+            "committee.below_typical_size",
+            "info",
+            "a basic-level committee typically has 100+ full members (needs approval below)",
+            full_members,
+            COMMITTEE_TYPICAL_MIN_FULL_MEMBERS,
+        )
+    return flags
+
+
 async def organisation_health(
     session: AsyncSession, org: Organisation, today: date
 ) -> OrganisationHealth:
     """Setup rules, thresholds and term flags (组织设置与换届提醒) as of `today`.
 
-    Counts are of full members. A branch needs 3+ full members and generally at
-    most 50 members; with 7+ full members it needs a committee of 3-7; a general
-    branch typically has 50-100 members and a basic-level committee 100+; a joint
-    branch covers at most 5 units. Terms: flagged within the warning window before
-    the end and once expired (换届).
+    Thresholds are counted on full members only (see `threshold_flags`); `members`
+    reports every non-ended status for information. Terms: flagged within the
+    warning window before the end and once expired (换届).
     """
     policy = await effective_policy(session, org)
     org_type = OrgType(org.type)
-    flags: list[HealthFlag] = []
     direct = org_type in BRANCH_TYPES or org_type is OrgType.group
     member_filter = (
         (Member.group_id == org.id)
@@ -641,6 +762,8 @@ async def organisation_health(
     committee_size = len(leaders)
     has_secretary = LeaderRole.secretary.value in leaders
 
+    flags = threshold_flags(org_type, full_members, leaders, org.unit_count, policy)
+
     def flag(
         code: str, severity: Severity, msg: str, value: Any = None, threshold: Any = None
     ) -> None:
@@ -648,90 +771,6 @@ async def organisation_health(
             HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
         )
 
-    if org_type in (OrgType.branch, OrgType.joint_branch):
-        minimum = int(policy["branch_min_full_members"])
-        if full_members < minimum:
-            flag(
-                "branch.too_few_full_members",
-                "warning",
-                "fewer full members than a branch needs: consider a joint branch",
-                full_members,
-                minimum,
-            )
-        maximum = int(policy["branch_max_members"])
-        if members > maximum:
-            flag(
-                "branch.too_many_members",
-                "warning",
-                "more members than a branch generally has: consider a general branch",
-                members,
-                maximum,
-            )
-        committee_at = int(policy["branch_committee_from_full_members"])
-        if full_members >= committee_at:
-            if committee_size < 3:
-                flag(
-                    "branch.committee_required",
-                    "warning",
-                    "a branch with this many full members needs a committee (支委会) of 3-7",
-                    committee_size,
-                    3,
-                )
-            elif committee_size > 7:
-                flag(
-                    "branch.committee_too_large",
-                    "warning",
-                    "a committee has at most 7",
-                    committee_size,
-                    7,
-                )
-        else:
-            others = [
-                r for r in leaders if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
-            ]
-            if others:
-                flag(
-                    "branch.committee_not_expected",
-                    "info",
-                    "below the committee threshold a branch has a secretary and optional deputy",
-                    full_members,
-                    committee_at,
-                )
-    if org_type is OrgType.joint_branch and org.unit_count is not None:
-        max_units = int(policy["joint_branch_max_units"])
-        if org.unit_count > max_units:
-            flag(
-                "joint_branch.too_many_units",
-                "warning",
-                "a joint branch covers at most 5 units",
-                org.unit_count,
-                max_units,
-            )
-    if org_type is OrgType.general_branch:
-        if members < 50:
-            flag(
-                "general_branch.below_typical_size",
-                "info",
-                "a general branch typically has 50-100 members (needs approval below)",
-                members,
-                50,
-            )
-        elif members > 100:
-            flag(
-                "general_branch.above_typical_size",
-                "info",
-                "a general branch typically has 50-100 members",
-                members,
-                100,
-            )
-    if org_type is OrgType.committee and members < 100:
-        flag(
-            "committee.below_typical_size",
-            "info",
-            "a basic-level committee typically has 100+ members (needs approval below)",
-            members,
-            100,
-        )
     if org_type is not OrgType.group and not has_secretary:
         flag("leaders.no_secretary", "warning", "no current secretary (书记)")
     if org_type is OrgType.temporary_branch:

@@ -449,3 +449,45 @@ async def test_auditor_cannot_create_organisations(api, county):
     )
     assert r.status_code == 403
     assert r.json()["code"] == "auth.forbidden"
+
+
+async def test_branch_size_counts_full_members_only_fifty_is_not_too_many_fifty_one_is(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    for _ in range(50):
+        await api.member(county.county_admin, branch["id"])
+    for status in ("applicant", "activist", "candidate", "probationary", "suspended"):
+        await api.member(county.county_admin, branch["id"], status=status)
+    health = await _health(api, county, branch["id"])
+    assert health["full_members"] == 50
+    assert "branch.too_many_members" not in _codes(health)
+    await api.member(county.county_admin, branch["id"])
+    health = await _health(api, county, branch["id"])
+    assert "branch.too_many_members" in _codes(health)
+
+
+async def test_branch_with_two_full_members_and_activists_is_still_too_small(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    for status in ("full", "full", "activist", "applicant"):
+        await api.member(county.county_admin, branch["id"], status=status)
+    assert "branch.too_few_full_members" in _codes(await _health(api, county, branch["id"]))
+    await api.member(county.county_admin, branch["id"])
+    assert "branch.too_few_full_members" not in _codes(await _health(api, county, branch["id"]))
+
+
+async def test_general_branch_of_three_full_members_and_fifty_activists_is_below_typical_size(
+    api, county
+):
+    general = await api.org(county.county_admin, county.town_a["id"], "general_branch")
+    branch = await api.org(county.county_admin, general["id"], "branch")
+    for _ in range(3):
+        await api.member(county.county_admin, branch["id"])
+    for _ in range(50):
+        await api.member(county.county_admin, branch["id"], status="activist")
+    health = await _health(api, county, general["id"])
+    assert health["full_members"] == 3
+    assert "general_branch.below_typical_size" in _codes(health)
+
+
+async def test_working_committee_is_flagged_below_its_typical_size(api, county):
+    working = await api.org(county.county_admin, county.county["id"], "working_committee")
+    assert "committee.below_typical_size" in _codes(await _health(api, county, working["id"]))
