@@ -142,8 +142,8 @@ class ErrorCode(StrEnum):
     )
     leader_secretary_exists = (
         "leader.secretary_exists",
-        "该组织已有在任书记",
-        "The organisation already has a secretary",
+        "该组织已有任期与此重叠的书记",
+        "The organisation already has a secretary whose term overlaps this one",
     )
     leader_member_not_in_org = (
         "leader.member_not_in_org",

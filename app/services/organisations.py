@@ -27,10 +27,12 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from app import db
 from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
@@ -506,6 +508,26 @@ async def dissolve_organisation(
 # --- Leaders (班子) -------------------------------------------------------------
 
 
+def term_current(started_on: date, ended_on: date | None, today: date) -> bool:
+    """A leader's term is current when `today` lies in [started_on, ended_on]."""
+    return started_on <= today and (ended_on is None or today <= ended_on)
+
+
+def terms_overlap(
+    started_on: Any, ended_on: Any, other_start: date, other_end: date | None
+) -> ColumnElement[bool]:
+    """SQL: the stored term [started_on, ended_on] shares a day with [other_start, other_end].
+
+    The partial unique index `uq_organisation_leaders_current_secretary` can only
+    refuse two *open* secretary terms: a unique index compares equal keys, and
+    overlapping date ranges are not equal (that needs an EXCLUDE constraint over
+    daterange with btree_gist, an extension the deployment may not allow). So the
+    overlap rule is the service's, under a lock on the organisation row.
+    """
+    starts_in_time = true() if other_end is None else started_on <= other_end
+    return and_(starts_in_time, or_(ended_on.is_(None), ended_on >= other_start))
+
+
 @dataclass(frozen=True)
 class LeaderRow:
     leader: OrganisationLeader
@@ -529,7 +551,14 @@ async def list_leaders(session: AsyncSession, org: Organisation) -> list[LeaderR
 async def add_leader(
     session: AsyncSession, principal: Principal, org: Organisation, data: LeaderCreate, today: date
 ) -> LeaderRow:
-    """Appoint a leader (班子成员) for a term; one current secretary at most."""
+    """Appoint a leader (班子成员) for a term; one current secretary at most.
+
+    A term is current on the days from `started_on` to `ended_on` inclusive (an
+    open `ended_on` never ends). A secretary's term may not overlap another
+    secretary's term of the same organisation, so no day has two current
+    secretaries: a successor is appointed after the predecessor's term is ended,
+    whether that end is past or future (409 `leader.secretary_exists`).
+    """
     _require_org_writer(principal)
     member = await load_visible(session, principal, Member, data.member_id, field="member_id")
     if not is_under(member.org_path, org.path) or member.status in ENDED_STATUSES:
@@ -538,16 +567,26 @@ async def add_leader(
         raise Unprocessable.field(
             "ended_on", ErrorCode.leader_term_order, "ended_on is before started_on"
         )
-    current = data.ended_on is None
-    if current and data.role is LeaderRole.secretary:
-        existing = await session.scalar(
+    if data.role is LeaderRole.secretary:
+        # Serialise secretary appointments per organisation: two racing requests
+        # would each see no overlap. FOR NO KEY UPDATE leaves path-copying writers
+        # (FOR KEY SHARE) alone.
+        await session.execute(
+            select(Organisation.id).where(Organisation.id == org.id).with_for_update(key_share=True)
+        )
+        overlapping = await session.scalar(
             select(OrganisationLeader.id).where(
                 OrganisationLeader.org_id == org.id,
-                OrganisationLeader.role == LeaderRole.secretary.value,
-                OrganisationLeader.ended_on.is_(None),
+                OrganisationLeader.role == LeaderRole.secretary,
+                terms_overlap(
+                    OrganisationLeader.started_on,
+                    OrganisationLeader.ended_on,
+                    data.started_on,
+                    data.ended_on,
+                ),
             )
         )
-        if existing is not None:
+        if overlapping is not None:
             raise Conflict(ErrorCode.leader_secretary_exists)
     leader = OrganisationLeader(
         org_id=org.id,
@@ -749,9 +788,8 @@ async def organisation_health(
             await session.execute(
                 select(OrganisationLeader.role).where(
                     OrganisationLeader.org_id == org.id,
-                    OrganisationLeader.started_on <= today,
-                    or_(
-                        OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= today
+                    terms_overlap(
+                        OrganisationLeader.started_on, OrganisationLeader.ended_on, today, today
                     ),
                 )
             )
