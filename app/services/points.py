@@ -312,12 +312,16 @@ async def _family(session: AsyncSession, rule: AnyRule) -> list[AnyRule]:
     return chain
 
 
-# Points already approved this month and this year under a rule item and its refinements.
+# Points already approved this month and this year under a rule item and the whole chain
+# of its refinements (children, grandchildren, ...): a cap binds every item refining it.
 _CAP_USED_SQL = (
-    "SELECT coalesce(sum(abs(points)) FILTER (WHERE occurred_on >= $3 AND occurred_on < $4), 0),"
+    "WITH RECURSIVE refinements (id) AS ("
+    " SELECT $5::uuid"
+    " UNION SELECT r.id FROM point_rules AS r JOIN refinements AS f ON r.parent_rule_id = f.id)"
+    " SELECT coalesce(sum(abs(points)) FILTER (WHERE occurred_on >= $3 AND occurred_on < $4), 0),"
     " coalesce(sum(abs(points)), 0) FROM point_entries"
-    " WHERE member_id = $1 AND year = $2 AND state = 'approved' AND rule_id IN"
-    " (SELECT id FROM point_rules WHERE id = $5 OR parent_rule_id = $5)"
+    " WHERE member_id = $1 AND year = $2 AND state = 'approved'"
+    " AND rule_id IN (SELECT id FROM refinements)"
 )
 
 

@@ -554,3 +554,34 @@ async def test_a_members_points_follow_them_when_their_branch_moves(api, county)
     assert ranking.status_code == 200, ranking.text
     totals = {row["member_id"]: row["total"] for row in ranking.json()["items"]}
     assert totals[member["id"]] == 107
+
+
+async def _chain(api, county, points, **grandchild):
+    """A county item capped at 10 a year, refined by township then by branch (each
+    refinement's own cap no larger than its parent's)."""
+    top = await _rule(api, county.county_admin, county.county["id"], points=points, cap_year=10)
+    child = await _rule(
+        api,
+        county.admin_a,
+        county.town_a["id"],
+        points=points,
+        cap_year=10,
+        parent_rule_id=top["id"],
+    )
+    fields = {"points": points, "cap_year": 10, **grandchild}
+    return top, await _rule(
+        api, county.admin_a, county.branch_a["id"], parent_rule_id=child["id"], **fields
+    )
+
+
+async def test_a_county_cap_of_ten_holds_through_a_grandchild_item(api, county):
+    top, grandchild = await _chain(api, county, points=2)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for rule in (top, top, top, grandchild, grandchild):
+        r = await _entry(api, county.admin_a, member["id"], rule["id"])
+        assert r.status_code == 201, r.text
+    assert await _ledger_total(member["id"]) == 10
+    r = await _entry(api, county.admin_a, member["id"], grandchild["id"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeded"
+    assert await _ledger_total(member["id"]) == 10
