@@ -486,6 +486,11 @@ class ErrorCode(StrEnum):
         "This item needs evidence",
     )
     points_cap_exceeded = "points.cap_exceeded", "超出积分上限", "The cap is reached"
+    points_own_entry_not_approvable = (
+        "points.own_entry_not_approvable",
+        "登记人不能审核自己登记或申报的积分（双人复核）",
+        "The person who entered or claimed points cannot approve them (four eyes)",
+    )
     points_source_key_used = (
         "points.source_key_used",
         "来源编号已用于该党员的其他记录",

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
-from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, Grade, MemberStatus, PointCategory, Role
 from app.models.member import Member
@@ -290,6 +290,7 @@ class RuleView:
     points: int
     cap_month: int | None
     cap_year: int | None
+    needs_approval: bool
     needs_evidence: bool
     active: bool
     version: int
@@ -297,7 +298,7 @@ class RuleView:
 
 _RULE_SQL = (
     "SELECT id, org_path, parent_rule_id, code, category, points, cap_month, cap_year, "
-    "needs_evidence, active, version FROM point_rules WHERE id = $1"
+    "needs_approval, needs_evidence, active, version FROM point_rules WHERE id = $1"
 )
 AnyRule = PointRule | RuleView
 
@@ -345,11 +346,7 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -
                 )
 
 
-async def _applicable_rule(
-    session: AsyncSession, principal: Principal, member_path: str, rule_id: uuid.UUID
-) -> RuleView:
-    row = await db.fetchrow(session, _RULE_SQL, rule_id)
-    rule = RuleView(*row) if row is not None else None
+def _applicable_rule(principal: Principal, member_path: str, rule: RuleView | None) -> RuleView:
     if rule is None or not _rule_visible(principal, rule.org_path):
         raise not_found(ErrorCode.points_rule_not_found, "rule_id")
     if not is_under(member_path, rule.org_path):
@@ -364,8 +361,8 @@ async def _applicable_rule(
 
 
 _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
-# An award locks the member (caps); a claim only holds it against a subtree move, whose
-# path it copies (see scope.row_lock).
+# An entry approved at once locks the member (caps); a pending one only holds it
+# against a subtree move, whose path it copies (see scope.row_lock).
 _LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
 _CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
 
@@ -375,28 +372,40 @@ async def create_entry(
 ) -> tuple[Mapping[str, Any], bool]:
     """Award or deduct points (积分登记), or claim them for yourself (申报).
 
-    An administrator's entry is approved at once; a member's own claim waits for
-    approval by their branch secretary or above. The same `source_key` never scores a
-    member twice: a retry returns the existing entry (created=False), also under
-    concurrency; keys are the member's own, other members may use the same.
-    Caps per month and per year are enforced when an entry is approved.
+    Who approves what (审核):
+    - the rule item's `needs_approval` decides, for awards and claims alike: `false`,
+      the entry is approved at once (caps checked now); `true`, it is `pending`
+      until approved;
+    - an administrator (org_admin, branch_secretary) whose scope covers the member
+      approves or rejects a pending entry, never the person who entered it (four
+      eyes: 403 `points.own_entry_not_approvable`); a member's own claim is thus
+      approved by their branch secretary or above;
+    - automatic scoring (finalized meetings, recorded service hours) is approved at
+      once: the finalized record is the approved act.
+    The same `source_key` never scores a member twice: a retry returns the existing
+    entry (created=False), also under concurrency; keys are the member's own, other
+    members may use the same. Caps per month and per year hold over the item and
+    every item refining it, checked whenever an entry becomes approved.
     """
     claim = principal.role is Role.member
-    # An administrator's award is approved at once, under the member's lock: take it
-    # with the read (one statement fewer); a claim waits for approval and locks nothing.
-    member = await db.fetchrow(session, _CLAIM_SQL if claim else _LOCKED_SQL, req.member_id)
+    if not claim:
+        _admin(principal)
+    row = await db.fetchrow(session, _RULE_SQL, req.rule_id)
+    rule = RuleView(*row) if row is not None else None
+    approve = rule is not None and not rule.needs_approval
+    # An entry approved now locks the member (caps), taken with the read (one statement
+    # fewer); a pending one only holds the member against a subtree move.
+    member = await db.fetchrow(session, _LOCKED_SQL if approve else _CLAIM_SQL, req.member_id)
     if (
         member is None
         or not principal.scope.covers(member["org_path"])
         or (claim and principal.member_id != member["id"])
     ):
         raise not_found(ErrorCode.member_not_found, "member_id")
-    if not claim:
-        _admin(principal)
     status = member["status"]
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
-    rule = await _applicable_rule(session, principal, member["org_path"], req.rule_id)
+    rule = _applicable_rule(principal, member["org_path"], rule)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
     return await _append(
@@ -407,8 +416,8 @@ async def create_entry(
         rule,
         req,
         source=EntrySource.claim if claim else EntrySource.manual,
-        approve=not claim,
-        locked=not claim,
+        approve=approve,
+        locked=approve,
     )
 
 
@@ -536,7 +545,7 @@ async def _append(
     audit.record(
         session,
         principal,
-        f"points.{'awarded' if approve else 'claimed'}",
+        f"points.{'claimed' if source == EntrySource.claim else 'awarded'}",
         "member",
         member_id,
         member_path,
@@ -583,12 +592,18 @@ async def _decide(
 async def approve_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry
 ) -> PointEntry:
-    """Approve a pending claim (审核通过): caps are checked now, under the member's lock."""
+    """Approve a pending entry (审核通过): caps are checked now, under the member's lock.
+
+    An administrator covering the member approves; never the person who entered or
+    claimed it (four eyes, 403 `points.own_entry_not_approvable`).
+    """
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
+    if entry.created_by is not None and entry.created_by == principal.user_id:
+        raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     rule = await session.get(PointRule, entry.rule_id)
     assert rule is not None
     await _check_caps(session, entry, rule)
@@ -599,7 +614,8 @@ async def approve_entry(
 async def reject_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
 ) -> PointEntry:
-    """Reject a pending claim, with the reason the member will read."""
+    """Reject a pending entry, with the reason the member will read (its author may
+    withdraw it this way)."""
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
