@@ -10,6 +10,7 @@ approvals cannot overshoot; a source key scores once, whatever the retries.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -947,6 +948,11 @@ async def ranking(
     return out[:limit], mine
 
 
+def excellent_share_allowed(excellent: int, full_members: int) -> bool:
+    """Excellent (优秀) at most 1/3 of a branch's full members: 3 of 9 yes, 4 of 9 no."""
+    return excellent * 3 <= full_members
+
+
 async def confirm_grades(
     session: AsyncSession,
     principal: Principal,
@@ -956,8 +962,9 @@ async def confirm_grades(
 ) -> int:
     """Confirm democratic-review grades (民主评议结果): a person decides; points only suggest.
 
-    At most a third of the organisation's full members may be excellent, and
-    probationary members are not graded.
+    At most a third of each branch's full members may be excellent, counted per
+    branch (the members' own organisation) whichever organisation the grades are
+    submitted through, and probationary members are not graded.
     """
     _admin(principal)
     ids = [member_id for member_id, _ in grades]
@@ -975,34 +982,48 @@ async def confirm_grades(
         raise Conflict(
             ErrorCode.points_only_full_members_graded, "probationary members are not graded"
         )
-    full_count = int(
-        await session.scalar(
-            select(func.count()).where(
-                under(Member.org_path, org.path), Member.status == MemberStatus.full
+    by_branch: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for member_id in ids:
+        by_branch[members[member_id].org_id].append(member_id)
+    new_grade = dict(grades)
+    for branch_id in sorted(by_branch):
+        # Serialise grading per branch: two submissions racing for the last excellent
+        # would each see room for it.
+        await session.execute(
+            select(Organisation.id)
+            .where(Organisation.id == branch_id)
+            .with_for_update(key_share=True)
+        )
+        full_count = int(
+            await session.scalar(
+                select(func.count()).where(
+                    Member.org_id == branch_id, Member.status == MemberStatus.full
+                )
             )
+            or 0
         )
-        or 0
-    )
-    existing_excellent = int(
-        await session.scalar(
-            select(func.count())
-            .select_from(ReviewGrade)
-            .join(Member, Member.id == ReviewGrade.member_id)
-            .where(
-                ReviewGrade.year == year,
-                ReviewGrade.grade == Grade.excellent,
-                under(Member.org_path, org.path),
-                ReviewGrade.member_id.notin_(ids),
+        existing_excellent = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(ReviewGrade)
+                .join(Member, Member.id == ReviewGrade.member_id)
+                .where(
+                    ReviewGrade.year == year,
+                    ReviewGrade.grade == Grade.excellent,
+                    Member.org_id == branch_id,
+                    ReviewGrade.member_id.notin_(ids),
+                )
             )
+            or 0
         )
-        or 0
-    )
-    excellent = existing_excellent + sum(1 for _, g in grades if g == "excellent")
-    if excellent * 3 > full_count:
-        raise Conflict(
-            ErrorCode.points_excellent_over_third,
-            f"{excellent} excellent of {full_count} full members",
+        excellent = existing_excellent + sum(
+            1 for m in by_branch[branch_id] if new_grade[m] == Grade.excellent
         )
+        if not excellent_share_allowed(excellent, full_count):
+            raise Conflict(
+                ErrorCode.points_excellent_over_third,
+                f"{excellent} excellent of {full_count} full members in one branch",
+            )
     for member_id, grade in grades:
         stmt = insert(ReviewGrade).values(
             member_id=member_id, year=year, grade=grade, confirmed_by=principal.user_id

@@ -660,3 +660,30 @@ async def test_a_claim_under_an_item_without_approval_is_approved_at_once(api, c
     assert r.status_code == 201
     assert r.json()["state"] == "approved"
     assert await _ledger_total(member["id"]) == 3
+
+
+async def test_excellent_share_is_counted_per_branch_when_graded_through_a_township(api, county):
+    small = await api.org(county.county_admin, county.town_a["id"], "branch")
+    large = await api.org(county.county_admin, county.town_a["id"], "branch")
+    smalls = [await api.member(county.county_admin, small["id"]) for _ in range(3)]
+    for _ in range(9):
+        await api.member(county.county_admin, large["id"])
+    url = f"/api/v1/organisations/{county.town_a['id']}/points/review-grades"
+    # 2 of the small branch's 3 is over a third there, whatever the township's 12.
+    two = [{"member_id": m["id"], "grade": "excellent"} for m in smalls[:2]]
+    r = await api.client.post(
+        url, json={"year": YEAR, "grades": two}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.excellent_over_third"
+    r = await api.client.post(
+        url, json={"year": YEAR, "grades": two[:1]}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200, r.text
+    # Through the branch itself the earlier excellent grade still counts.
+    r = await api.client.post(
+        f"/api/v1/organisations/{small['id']}/points/review-grades",
+        json={"year": YEAR, "grades": two[1:]},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 409
