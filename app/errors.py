@@ -211,6 +211,11 @@ class ErrorCode(StrEnum):
         "入党各阶段日期顺序不正确",
         "The membership dates are out of order",
     )
+    member_applied_on_required = (
+        "member.applied_on_required",
+        "入党申请人、积极分子和发展对象须填写递交入党申请书日期",
+        "Applicants, activists and candidates need their application date (applied_on)",
+    )
     member_under_age = (
         "member.under_age",
         "申请入党时须年满18周岁",
