@@ -333,10 +333,10 @@ class ErrorCode(StrEnum):
     dues_month_invalid = "dues.month_invalid", "月份格式应为 YYYY-MM", "Months are YYYY-MM"
     dues_month_repeated = "dues.month_repeated", "月份重复", "A month appears twice"
     dues_months_empty = "dues.months_empty", "请至少填写一个月份", "Name at least one month"
-    dues_month_in_future = (
-        "dues.month_in_future",
-        "不能缴纳缴费日期之后月份的党费",
-        "A month is after the payment month",
+    dues_prepayment_too_far = (
+        "dues.prepayment_too_far",
+        "预交党费最多预交至缴费月份之后12个月",
+        "Prepayment covers at most 12 months after the payment month",
     )
     dues_back_payment_too_old = (
         "dues.back_payment_too_old",
@@ -345,10 +345,10 @@ class ErrorCode(StrEnum):
     )
     dues_month_already_paid = "dues.month_already_paid", "该月党费已缴纳", "A month is already paid"
     dues_month_not_due = "dues.month_not_due", "该月无需缴纳党费", "Nothing is due for a month"
-    dues_amount_mismatch = (
-        "dues.amount_mismatch",
-        "缴纳金额与测算金额不符",
-        "The amount differs from the assessment",
+    dues_amount_below_assessment = (
+        "dues.amount_below_assessment",
+        "缴纳金额少于测算金额（多交部分为自愿多交）",
+        "The amount is below the assessment (an amount above it is a voluntary extra)",
     )
     dues_paid_on_in_future = (
         "dues.paid_on_in_future",

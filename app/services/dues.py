@@ -5,11 +5,20 @@ yuan 0.5 %, 3000-5000 1 %, 5000-10000 1.5 %, above 10000 2 % (upper bounds
 inclusive). Retired, on the pension: <= 5000 0.5 %, above 1 %. Farmers pay a fixed
 0.2-1 yuan (policy, default 0.5); students, the unemployed and people on relief 0.2.
 Probationary members pay from the month the general meeting admits them.
+
+A month is assessed with the member's status in that month, read from the lifecycle
+transitions: it is due when the member was probationary or full on any day of it, so
+months owed before a suspension (or leaving) can still be paid. A payment may exceed
+the assessment: the difference is a voluntary extra (自愿多交), recorded on the payment
+(`voluntary_extra_fen`), never a refusal. Months after the payment month are prepaid
+(预交), at most `MAX_PREPAID_MONTHS` (12) ahead, assessed with today's status and base;
+back payment covers at most `MAX_BACK_MONTHS` (6, DOMAIN).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -19,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import MemberCategory, MemberStatus, OrgType, ReliefKind, Role
-from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
+from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief, MemberTransition
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role, subtree_prefix
@@ -47,6 +56,8 @@ ROUNDING = {
     "up": ROUND_CEILING,
 }
 MAX_BACK_MONTHS = 6
+# DOMAIN sets no prepayment limit; a year ahead bounds typing mistakes (a house limit).
+MAX_PREPAID_MONTHS = 12
 DUE_STATUSES = (MemberStatus.probationary, MemberStatus.full)
 CONSECUTIVE_UNPAID_FLAG = 6
 
@@ -113,6 +124,56 @@ class Assessment:
     relief: str | None
 
 
+# (effective date, from status, to status) of a member's transitions, oldest first.
+StatusChange = tuple[date, MemberStatus, MemberStatus]
+
+
+def statuses_in_month(
+    current: MemberStatus, history: Sequence[StatusChange], month: date
+) -> list[MemberStatus]:
+    """The statuses a member held on some day of `month` (its first day), oldest first.
+
+    Before the first transition the member held its `from` status; a transition
+    effective on the month's first day replaces the earlier status for the whole month.
+    Without history the current status holds throughout.
+    """
+    next_month = add_months(month, 1)
+    held = history[0][1] if history else current
+    inside: list[MemberStatus] = []
+    for effective, _, to in history:
+        if effective <= month:
+            held = to
+        elif effective < next_month:
+            inside.append(to)
+    return [held, *inside]
+
+
+def due_in_month(
+    current: MemberStatus, history: Sequence[StatusChange], joined_on: date | None, month: date
+) -> tuple[bool, str | None]:
+    """Whether a month is owed: probationary or full on some day of it, and not before
+    the month of admission (入党) when that date is known. With the reason if not."""
+    if joined_on is not None and month < joined_on.replace(day=1):
+        return False, "before admission as a probationary member"
+    held = statuses_in_month(current, history, month)
+    if not any(s in DUE_STATUSES for s in held):
+        return False, f"{held[-1].value} members owe no dues"
+    return True, None
+
+
+async def status_history(session: AsyncSession, member_id: uuid.UUID) -> list[StatusChange]:
+    rows = await session.execute(
+        select(
+            MemberTransition.effective_date,
+            MemberTransition.from_status,
+            MemberTransition.to_status,
+        )
+        .where(MemberTransition.member_id == member_id)
+        .order_by(MemberTransition.effective_date, MemberTransition.recorded_at)
+    )
+    return [(day, MemberStatus(a), MemberStatus(b)) for day, a, b in rows.all()]
+
+
 async def _reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesRelief]:
     return list(
         (await session.scalars(select(DuesRelief).where(DuesRelief.member_id == member_id))).all()
@@ -120,16 +181,25 @@ async def _reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesReli
 
 
 async def assess(
-    session: AsyncSession, member: Member, month: date, *, reliefs: list[DuesRelief] | None = None
+    session: AsyncSession,
+    member: Member,
+    month: date,
+    *,
+    reliefs: list[DuesRelief] | None = None,
+    history: list[StatusChange] | None = None,
 ) -> Assessment:
     """Assess a member's dues for a month (党费测算), applying approved reductions and exemptions.
 
-    Only probationary and full members owe dues; a probationary member from the month
-    the general meeting admitted them. Employed and self-employed members need a
-    declared base (`dues_base_fen`), retired members their pension as the base.
+    A month is owed when the member was probationary or full on some day of it (the
+    status of that month, from the transitions history, not today's): a probationary
+    member from the month the general meeting admitted them; months before a
+    suspension stay owed. Employed and self-employed members need a declared base
+    (`dues_base_fen`), retired members their pension as the base.
     """
     category = MemberCategory(member.category)
     status = MemberStatus(member.status)
+    if history is None:
+        history = await status_history(session, member.id)
     org = await session.get(Organisation, member.org_id)
     assert org is not None
     policy = await effective_policy(session, org)
@@ -144,16 +214,7 @@ async def assess(
         raise Conflict(
             ErrorCode.dues_base_missing, "record the member's declared monthly base (dues_base_fen)"
         ) from exc
-    note = None
-    due = status in DUE_STATUSES
-    if not due:
-        note = f"{status.value} members owe no dues"
-    elif (
-        status is MemberStatus.probationary
-        and member.joined_on
-        and month < member.joined_on.replace(day=1)
-    ):
-        due, note = False, "before admission as a probationary member"
+    due, note = due_in_month(status, history, member.joined_on, month)
     relief_kind = None
     for relief in reliefs if reliefs is not None else await _reliefs(session, member.id):
         if relief.from_month <= month <= relief.to_month:
@@ -184,11 +245,14 @@ async def record_payment(
 ) -> DuesPayment:
     """Record a dues payment (收缴党费) for one or more months.
 
-    Refused: a month already paid (`dues.month_already_paid`), a month after the
-    payment's month (`dues.month_in_future`), back payment beyond 6 months
-    (`dues.back_payment_too_old`), a month the member owes nothing for
-    (`dues.month_not_due`), or an amount that differs from the assessment
-    (`dues.amount_mismatch`; approved reductions and exemptions are applied).
+    Months up to 12 after the payment's month are prepayment (预交); an amount above
+    the assessment is a voluntary extra (自愿多交). Each month is assessed with the
+    member's status in that month, so months owed before a suspension can be paid.
+    Refused: a month already paid (`dues.month_already_paid`), a month more than 12
+    after the payment's month (`dues.prepayment_too_far`), back payment beyond 6
+    months (`dues.back_payment_too_old`), a month the member owes nothing for
+    (`dues.month_not_due`), or an amount below the assessment
+    (`dues.amount_below_assessment`; approved reductions and exemptions are applied).
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
     org = await session.get(Organisation, member.org_id)
@@ -205,11 +269,11 @@ async def record_payment(
         raise Unprocessable.field("months", ErrorCode.dues_month_repeated, "a month appears twice")
     paid_index = month_index(paid_on)
     for month in parsed:
-        if month_index(month) > paid_index:
+        if month_index(month) - paid_index > MAX_PREPAID_MONTHS:
             raise Unprocessable.field(
                 "months",
-                ErrorCode.dues_month_in_future,
-                f"{month:%Y-%m} is after the payment month",
+                ErrorCode.dues_prepayment_too_far,
+                f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
             )
         if paid_index - month_index(month) > MAX_BACK_MONTHS:
             raise Conflict(
@@ -231,15 +295,18 @@ async def record_payment(
             "already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
         )
     reliefs = await _reliefs(session, member.id)
-    assessments = [await assess(session, member, m, reliefs=reliefs) for m in parsed]
+    history = await status_history(session, member.id)
+    assessments = [
+        await assess(session, member, m, reliefs=reliefs, history=history) for m in parsed
+    ]
     not_due = [a for a in assessments if not a.due]
     if not_due:
         raise Conflict(ErrorCode.dues_month_not_due, f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
     expected = sum(a.amount_fen for a in assessments)
-    if amount_fen != expected:
+    if amount_fen < expected:
         raise Unprocessable.field(
             "amount_fen",
-            ErrorCode.dues_amount_mismatch,
+            ErrorCode.dues_amount_below_assessment,
             f"the assessment for these months is {expected} fen",
         )
     payment = DuesPayment(
@@ -271,19 +338,23 @@ async def record_payment(
             "payment_id": str(payment.id),
             "months": [f"{m:%Y-%m}" for m in parsed],
             "amount_fen": amount_fen,
+            "voluntary_extra_fen": amount_fen - expected,
             "paid_on": paid_on.isoformat(),
         },
     )
     return payment
 
 
-async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> list[str]:
-    rows = await session.scalars(
-        select(DuesPaymentMonth.month)
-        .where(DuesPaymentMonth.payment_id == payment_id)
-        .order_by(DuesPaymentMonth.month)
-    )
-    return [f"{m:%Y-%m}" for m in rows.all()]
+async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> tuple[list[str], int]:
+    """A payment's months and the sum of their assessments (the rest is voluntary extra)."""
+    rows = (
+        await session.execute(
+            select(DuesPaymentMonth.month, DuesPaymentMonth.amount_fen)
+            .where(DuesPaymentMonth.payment_id == payment_id)
+            .order_by(DuesPaymentMonth.month)
+        )
+    ).all()
+    return [f"{m:%Y-%m}" for m, _ in rows], sum(int(a) for _, a in rows)
 
 
 async def add_relief(
