@@ -161,17 +161,30 @@ def due_in_month(
     return True, None
 
 
-async def status_history(session: AsyncSession, member_id: uuid.UUID) -> list[StatusChange]:
+async def status_histories(
+    session: AsyncSession, member_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StatusChange]]:
+    """Each member's status changes, oldest first, from one query."""
+    out: dict[uuid.UUID, list[StatusChange]] = {}
+    if not member_ids:
+        return out
     rows = await session.execute(
         select(
+            MemberTransition.member_id,
             MemberTransition.effective_date,
             MemberTransition.from_status,
             MemberTransition.to_status,
         )
-        .where(MemberTransition.member_id == member_id)
+        .where(MemberTransition.member_id.in_(member_ids))
         .order_by(MemberTransition.effective_date, MemberTransition.recorded_at)
     )
-    return [(day, MemberStatus(a), MemberStatus(b)) for day, a, b in rows.all()]
+    for member_id, day, before, after in rows.all():
+        out.setdefault(member_id, []).append((day, MemberStatus(before), MemberStatus(after)))
+    return out
+
+
+async def status_history(session: AsyncSession, member_id: uuid.UUID) -> list[StatusChange]:
+    return (await status_histories(session, [member_id])).get(member_id, [])
 
 
 async def _reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesRelief]:
@@ -413,14 +426,17 @@ async def add_relief(
     return relief
 
 
-# Months of the window a due member neither paid nor was exempted from, per member.
+# Months of the window a member neither paid nor was exempted from, per member, for the
+# members who are due now or left a due status during or after the window; `arrears`
+# keeps the months `due_in_month` says were owed (the status of each month).
 ARREARS_SQL = text(
     """
     WITH months AS (
         SELECT d::date AS m
         FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 month') AS d
     )
-    SELECT mem.id, mem.name, mem.org_id, array_agg(months.m ORDER BY months.m) AS unpaid
+    SELECT mem.id, mem.name, mem.org_id, mem.status, mem.joined_on,
+           array_agg(months.m ORDER BY months.m) AS unpaid
     FROM members AS mem
     JOIN months ON mem.joined_on IS NULL OR months.m >= date_trunc('month', mem.joined_on)
     LEFT JOIN dues_payment_months AS paid
@@ -429,11 +445,14 @@ ARREARS_SQL = text(
         ON relief.member_id = mem.id AND relief.kind = 'exemption'
         AND months.m BETWEEN relief.from_month AND relief.to_month
     WHERE mem.org_path LIKE :prefix
-      AND mem.status IN ('probationary', 'full')
+      AND (mem.status IN ('probationary', 'full') OR EXISTS (
+          SELECT 1 FROM member_transitions AS t
+          WHERE t.member_id = mem.id AND t.from_status IN ('probationary', 'full')
+            AND t.effective_date >= CAST(:start AS date)))
       AND paid.member_id IS NULL
       AND relief.id IS NULL
       AND (CAST(:after AS uuid) IS NULL OR mem.id > CAST(:after AS uuid))
-    GROUP BY mem.id, mem.name, mem.org_id
+    GROUP BY mem.id, mem.name, mem.org_id, mem.status, mem.joined_on
     ORDER BY mem.id
     LIMIT :limit
     """
@@ -473,8 +492,11 @@ async def arrears(
 ) -> tuple[list[Arrears], uuid.UUID | None]:
     """Members of the subtree with unpaid months in the window ending with `as_of`'s month.
 
-    Exempt months do not count. Six consecutive unpaid months are flagged for the
-    branch (`dues.six_months_unpaid`): a suggestion, never an automatic status change.
+    Exempt months do not count, nor months the member did not owe (the status of each
+    month, as in `assess`): a member suspended since September still owes August. Six
+    consecutive unpaid months are flagged for the branch (`dues.six_months_unpaid`): a
+    suggestion, never an automatic status change. A page may hold fewer than `limit`
+    members (one whose candidate months were all not owed is left out).
     """
     end = as_of.replace(day=1)
     start = add_months(end, -(window_months - 1))
@@ -490,11 +512,19 @@ async def arrears(
             },
         )
     ).all()
+    page = rows[:limit]
+    histories = await status_histories(session, [row[0] for row in page])
     items = []
-    for member_id, name, org_id, unpaid in rows[:limit]:
-        run = longest_run(sorted(unpaid))
-        items.append(
-            Arrears(member_id, name, org_id, sorted(unpaid), run, run >= CONSECUTIVE_UNPAID_FLAG)
-        )
-    next_after = items[-1].member_id if len(rows) > limit else None
+    for member_id, name, org_id, status, joined_on, unpaid in page:
+        history = histories.get(member_id, [])
+        owed = [
+            m
+            for m in sorted(unpaid)
+            if due_in_month(MemberStatus(status), history, joined_on, m)[0]
+        ]
+        if not owed:
+            continue
+        run = longest_run(owed)
+        items.append(Arrears(member_id, name, org_id, owed, run, run >= CONSECUTIVE_UNPAID_FLAG))
+    next_after = page[-1][0] if len(rows) > limit else None
     return items, next_after

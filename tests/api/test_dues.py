@@ -201,3 +201,23 @@ async def test_months_owed_before_a_suspension_can_be_paid_and_later_ones_are_no
     r = await _pay(api, county.admin_a, member["id"], ["2026-10"], 50)
     assert r.status_code == 409
     assert r.json()["code"] == "dues.month_not_due"
+
+
+async def test_arrears_of_a_suspended_member_are_the_months_owed_before_the_suspension(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{member['id']}/transitions",
+        json={"to_status": "suspended", "effective_date": "2026-09-10", "reason": "失联"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 7},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    rows = {row["member_id"]: row for row in r.json()["items"]}
+    assert rows[member["id"]]["unpaid_months"] == [f"2026-{m:02d}" for m in range(5, 10)]
+    assert rows[member["id"]]["flags"] == []
