@@ -153,8 +153,8 @@ class ErrorCode(StrEnum):
     )
     leader_secretary_exists = (
         "leader.secretary_exists",
-        "该组织已有在任书记",
-        "The organisation already has a secretary",
+        "该组织已有任期与此重叠的书记",
+        "The organisation already has a secretary whose term overlaps this one",
     )
     leader_member_not_in_org = (
         "leader.member_not_in_org",
@@ -221,6 +221,11 @@ class ErrorCode(StrEnum):
         "member.dates_out_of_order",
         "入党各阶段日期顺序不正确",
         "The membership dates are out of order",
+    )
+    member_applied_on_required = (
+        "member.applied_on_required",
+        "入党申请人、积极分子和发展对象须填写递交入党申请书日期",
+        "Applicants, activists and candidates need their application date (applied_on)",
     )
     member_under_age = (
         "member.under_age",
@@ -339,10 +344,10 @@ class ErrorCode(StrEnum):
     dues_month_invalid = "dues.month_invalid", "月份格式应为 YYYY-MM", "Months are YYYY-MM"
     dues_month_repeated = "dues.month_repeated", "月份重复", "A month appears twice"
     dues_months_empty = "dues.months_empty", "请至少填写一个月份", "Name at least one month"
-    dues_month_in_future = (
-        "dues.month_in_future",
-        "不能缴纳缴费日期之后月份的党费",
-        "A month is after the payment month",
+    dues_prepayment_too_far = (
+        "dues.prepayment_too_far",
+        "预交党费最多预交至缴费月份之后12个月",
+        "Prepayment covers at most 12 months after the payment month",
     )
     dues_back_payment_too_old = (
         "dues.back_payment_too_old",
@@ -351,10 +356,10 @@ class ErrorCode(StrEnum):
     )
     dues_month_already_paid = "dues.month_already_paid", "该月党费已缴纳", "A month is already paid"
     dues_month_not_due = "dues.month_not_due", "该月无需缴纳党费", "Nothing is due for a month"
-    dues_amount_mismatch = (
-        "dues.amount_mismatch",
-        "缴纳金额与测算金额不符",
-        "The amount differs from the assessment",
+    dues_amount_below_assessment = (
+        "dues.amount_below_assessment",
+        "缴纳金额少于测算金额（多交部分为自愿多交）",
+        "The amount is below the assessment (an amount above it is a voluntary extra)",
     )
     dues_paid_on_in_future = (
         "dues.paid_on_in_future",
@@ -497,6 +502,11 @@ class ErrorCode(StrEnum):
         "This item needs evidence",
     )
     points_cap_exceeded = "points.cap_exceeded", "超出积分上限", "The cap is reached"
+    points_own_entry_not_approvable = (
+        "points.own_entry_not_approvable",
+        "登记人不能审核自己登记或申报的积分（双人复核）",
+        "The person who entered or claimed points cannot approve them (four eyes)",
+    )
     points_source_key_used = (
         "points.source_key_used",
         "来源编号已用于该党员的其他记录",

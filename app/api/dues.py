@@ -77,11 +77,14 @@ async def dues_payments_create(
         session, principal, member, body.months, body.amount_fen, body.paid_on, today
     )
     response.headers["Location"] = f"{API_PREFIX}/members/{member.id}/timeline"
+    months, assessed = await service.paid_months(session, payment.id)
     return PaymentRead(
         id=payment.id,
         member_id=member.id,
-        months=await service.paid_months(session, payment.id),
+        months=months,
         amount_fen=payment.amount_fen,
+        assessed_fen=assessed,
+        voluntary_extra_fen=payment.amount_fen - assessed,
         paid_on=payment.paid_on,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Response, status
@@ -38,7 +39,7 @@ from app.services import organisations as service
 router = make_router("organisations")
 
 
-def _leader_read(row: service.LeaderRow) -> LeaderRead:
+def _leader_read(row: service.LeaderRow, today: date) -> LeaderRead:
     leader = row.leader
     return LeaderRead(
         id=leader.id,
@@ -48,7 +49,7 @@ def _leader_read(row: service.LeaderRow) -> LeaderRead:
         role=LeaderRole(leader.role),
         started_on=leader.started_on,
         ended_on=leader.ended_on,
-        current=leader.ended_on is None,
+        current=service.term_current(leader.started_on, leader.ended_on, today),
         version=leader.version,
     )
 
@@ -196,7 +197,7 @@ async def organisations_leaders_list(
 ) -> list[LeaderRead]:
     """The organisation's leaders (班子), current first, with past terms."""
     org = await service.get_visible(session, principal, org_id)
-    return [_leader_read(r) for r in await service.list_leaders(session, org)]
+    return [_leader_read(r, today) for r in await service.list_leaders(session, org)]
 
 
 @router.post(
@@ -216,7 +217,7 @@ async def organisations_leaders_add(
     org = await service.get_visible(session, principal, org_id)
     row = await service.add_leader(session, principal, org, body, today)
     response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}/leaders"
-    return _leader_read(row)
+    return _leader_read(row, today)
 
 
 @router.get(

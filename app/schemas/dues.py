@@ -38,6 +38,10 @@ class PaymentRead(BaseModel):
     member_id: uuid.UUID
     months: list[str]
     amount_fen: int
+    assessed_fen: int = Field(description="The sum of the months' assessments.")
+    voluntary_extra_fen: int = Field(
+        description="amount_fen above the assessment: voluntary extra dues (自愿多交)."
+    )
     paid_on: date
 
 

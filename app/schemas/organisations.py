@@ -95,7 +95,7 @@ class LeaderRead(ReadModel):
     role: LeaderRole
     started_on: date
     ended_on: date | None
-    current: bool
+    current: bool = Field(description="Today lies within [started_on, ended_on] (inclusive).")
     version: int
 
 

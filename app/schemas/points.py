@@ -43,7 +43,11 @@ class RuleCreate(InputModel):
     points: int = Field(gt=0, le=1000, description="Magnitude; deductions subtract it.")
     cap_month: int | None = Field(default=None, gt=0, le=INT32_MAX)
     cap_year: int | None = Field(default=None, gt=0, le=INT32_MAX)
-    needs_approval: bool = True
+    needs_approval: bool = Field(
+        default=True,
+        description="true: awards and claims under this item wait for approval by another "
+        "administrator; false: they are approved at once.",
+    )
     needs_evidence: bool = False
     trigger: Trigger | None = Field(default=None, description="Scores automatically on an event.")
     parent_rule_id: uuid.UUID | None = Field(

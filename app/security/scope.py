@@ -79,6 +79,12 @@ def under(column: _PathColumn, root: str) -> ColumnElement[bool]:
     return column.like(subtree_prefix(root))
 
 
+def under_column(column: _PathColumn, root: _PathColumn) -> ColumnElement[bool]:
+    """`column` lies in the subtree rooted at the path held by the column `root` (a
+    correlated form of `under`, e.g. the organisations whose policy covers a record)."""
+    return column.like(root.concat("%"))
+
+
 def under_any(col_a: _PathColumn, col_b: _PathColumn, root: str) -> ColumnElement[bool]:
     """Either side of a two-sided record (home/host, from/to, org/alt) lies under `root`."""
     prefix = subtree_prefix(root)

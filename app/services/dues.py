@@ -5,11 +5,20 @@ yuan 0.5 %, 3000-5000 1 %, 5000-10000 1.5 %, above 10000 2 % (upper bounds
 inclusive). Retired, on the pension: <= 5000 0.5 %, above 1 %. Farmers pay a fixed
 0.2-1 yuan (policy, default 0.5); students, the unemployed and people on relief 0.2.
 Probationary members pay from the month the general meeting admits them.
+
+A month is assessed with the member's status in that month, read from the lifecycle
+transitions: it is due when the member was probationary or full on any day of it, so
+months owed before a suspension (or leaving) can still be paid. A payment may exceed
+the assessment: the difference is a voluntary extra (自愿多交), recorded on the payment
+(`voluntary_extra_fen`), never a refusal. Months after the payment month are prepaid
+(预交), at most `MAX_PREPAID_MONTHS` (12) ahead, assessed with today's status and base;
+back payment covers at most `MAX_BACK_MONTHS` (6, DOMAIN).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -19,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import MemberCategory, MemberStatus, OrgType, ReliefKind, Role
-from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
+from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief, MemberTransition
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role, subtree_prefix
@@ -47,6 +56,8 @@ ROUNDING = {
     "up": ROUND_CEILING,
 }
 MAX_BACK_MONTHS = 6
+# DOMAIN sets no prepayment limit; a year ahead bounds typing mistakes (a house limit).
+MAX_PREPAID_MONTHS = 12
 DUE_STATUSES = (MemberStatus.probationary, MemberStatus.full)
 CONSECUTIVE_UNPAID_FLAG = 6
 
@@ -113,6 +124,69 @@ class Assessment:
     relief: str | None
 
 
+# (effective date, from status, to status) of a member's transitions, oldest first.
+StatusChange = tuple[date, MemberStatus, MemberStatus]
+
+
+def statuses_in_month(
+    current: MemberStatus, history: Sequence[StatusChange], month: date
+) -> list[MemberStatus]:
+    """The statuses a member held on some day of `month` (its first day), oldest first.
+
+    Before the first transition the member held its `from` status; a transition
+    effective on the month's first day replaces the earlier status for the whole month.
+    Without history the current status holds throughout.
+    """
+    next_month = add_months(month, 1)
+    held = history[0][1] if history else current
+    inside: list[MemberStatus] = []
+    for effective, _, to in history:
+        if effective <= month:
+            held = to
+        elif effective < next_month:
+            inside.append(to)
+    return [held, *inside]
+
+
+def due_in_month(
+    current: MemberStatus, history: Sequence[StatusChange], joined_on: date | None, month: date
+) -> tuple[bool, str | None]:
+    """Whether a month is owed: probationary or full on some day of it, and not before
+    the month of admission (入党) when that date is known. With the reason if not."""
+    if joined_on is not None and month < joined_on.replace(day=1):
+        return False, "before admission as a probationary member"
+    held = statuses_in_month(current, history, month)
+    if not any(s in DUE_STATUSES for s in held):
+        return False, f"{held[-1].value} members owe no dues"
+    return True, None
+
+
+async def status_histories(
+    session: AsyncSession, member_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StatusChange]]:
+    """Each member's status changes, oldest first, from one query."""
+    out: dict[uuid.UUID, list[StatusChange]] = {}
+    if not member_ids:
+        return out
+    rows = await session.execute(
+        select(
+            MemberTransition.member_id,
+            MemberTransition.effective_date,
+            MemberTransition.from_status,
+            MemberTransition.to_status,
+        )
+        .where(MemberTransition.member_id.in_(member_ids))
+        .order_by(MemberTransition.effective_date, MemberTransition.recorded_at)
+    )
+    for member_id, day, before, after in rows.all():
+        out.setdefault(member_id, []).append((day, MemberStatus(before), MemberStatus(after)))
+    return out
+
+
+async def status_history(session: AsyncSession, member_id: uuid.UUID) -> list[StatusChange]:
+    return (await status_histories(session, [member_id])).get(member_id, [])
+
+
 async def _reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesRelief]:
     return list(
         (await session.scalars(select(DuesRelief).where(DuesRelief.member_id == member_id))).all()
@@ -120,16 +194,25 @@ async def _reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesReli
 
 
 async def assess(
-    session: AsyncSession, member: Member, month: date, *, reliefs: list[DuesRelief] | None = None
+    session: AsyncSession,
+    member: Member,
+    month: date,
+    *,
+    reliefs: list[DuesRelief] | None = None,
+    history: list[StatusChange] | None = None,
 ) -> Assessment:
     """Assess a member's dues for a month (党费测算), applying approved reductions and exemptions.
 
-    Only probationary and full members owe dues; a probationary member from the month
-    the general meeting admitted them. Employed and self-employed members need a
-    declared base (`dues_base_fen`), retired members their pension as the base.
+    A month is owed when the member was probationary or full on some day of it (the
+    status of that month, from the transitions history, not today's): a probationary
+    member from the month the general meeting admitted them; months before a
+    suspension stay owed. Employed and self-employed members need a declared base
+    (`dues_base_fen`), retired members their pension as the base.
     """
     category = MemberCategory(member.category)
     status = MemberStatus(member.status)
+    if history is None:
+        history = await status_history(session, member.id)
     org = await session.get(Organisation, member.org_id)
     assert org is not None
     policy = await effective_policy(session, org)
@@ -144,16 +227,7 @@ async def assess(
         raise Conflict(
             ErrorCode.dues_base_missing, "record the member's declared monthly base (dues_base_fen)"
         ) from exc
-    note = None
-    due = status in DUE_STATUSES
-    if not due:
-        note = f"{status.value} members owe no dues"
-    elif (
-        status is MemberStatus.probationary
-        and member.joined_on
-        and month < member.joined_on.replace(day=1)
-    ):
-        due, note = False, "before admission as a probationary member"
+    due, note = due_in_month(status, history, member.joined_on, month)
     relief_kind = None
     for relief in reliefs if reliefs is not None else await _reliefs(session, member.id):
         if relief.from_month <= month <= relief.to_month:
@@ -184,11 +258,14 @@ async def record_payment(
 ) -> DuesPayment:
     """Record a dues payment (收缴党费) for one or more months.
 
-    Refused: a month already paid (`dues.month_already_paid`), a month after the
-    payment's month (`dues.month_in_future`), back payment beyond 6 months
-    (`dues.back_payment_too_old`), a month the member owes nothing for
-    (`dues.month_not_due`), or an amount that differs from the assessment
-    (`dues.amount_mismatch`; approved reductions and exemptions are applied).
+    Months up to 12 after the payment's month are prepayment (预交); an amount above
+    the assessment is a voluntary extra (自愿多交). Each month is assessed with the
+    member's status in that month, so months owed before a suspension can be paid.
+    Refused: a month already paid (`dues.month_already_paid`), a month more than 12
+    after the payment's month (`dues.prepayment_too_far`), back payment beyond 6
+    months (`dues.back_payment_too_old`), a month the member owes nothing for
+    (`dues.month_not_due`), or an amount below the assessment
+    (`dues.amount_below_assessment`; approved reductions and exemptions are applied).
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
     org = await session.get(Organisation, member.org_id)
@@ -205,11 +282,11 @@ async def record_payment(
         raise Unprocessable.field("months", ErrorCode.dues_month_repeated, "a month appears twice")
     paid_index = month_index(paid_on)
     for month in parsed:
-        if month_index(month) > paid_index:
+        if month_index(month) - paid_index > MAX_PREPAID_MONTHS:
             raise Unprocessable.field(
                 "months",
-                ErrorCode.dues_month_in_future,
-                f"{month:%Y-%m} is after the payment month",
+                ErrorCode.dues_prepayment_too_far,
+                f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
             )
         if paid_index - month_index(month) > MAX_BACK_MONTHS:
             raise Conflict(
@@ -231,15 +308,18 @@ async def record_payment(
             "already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
         )
     reliefs = await _reliefs(session, member.id)
-    assessments = [await assess(session, member, m, reliefs=reliefs) for m in parsed]
+    history = await status_history(session, member.id)
+    assessments = [
+        await assess(session, member, m, reliefs=reliefs, history=history) for m in parsed
+    ]
     not_due = [a for a in assessments if not a.due]
     if not_due:
         raise Conflict(ErrorCode.dues_month_not_due, f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
     expected = sum(a.amount_fen for a in assessments)
-    if amount_fen != expected:
+    if amount_fen < expected:
         raise Unprocessable.field(
             "amount_fen",
-            ErrorCode.dues_amount_mismatch,
+            ErrorCode.dues_amount_below_assessment,
             f"the assessment for these months is {expected} fen",
         )
     payment = DuesPayment(
@@ -271,19 +351,23 @@ async def record_payment(
             "payment_id": str(payment.id),
             "months": [f"{m:%Y-%m}" for m in parsed],
             "amount_fen": amount_fen,
+            "voluntary_extra_fen": amount_fen - expected,
             "paid_on": paid_on.isoformat(),
         },
     )
     return payment
 
 
-async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> list[str]:
-    rows = await session.scalars(
-        select(DuesPaymentMonth.month)
-        .where(DuesPaymentMonth.payment_id == payment_id)
-        .order_by(DuesPaymentMonth.month)
-    )
-    return [f"{m:%Y-%m}" for m in rows.all()]
+async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> tuple[list[str], int]:
+    """A payment's months and the sum of their assessments (the rest is voluntary extra)."""
+    rows = (
+        await session.execute(
+            select(DuesPaymentMonth.month, DuesPaymentMonth.amount_fen)
+            .where(DuesPaymentMonth.payment_id == payment_id)
+            .order_by(DuesPaymentMonth.month)
+        )
+    ).all()
+    return [f"{m:%Y-%m}" for m, _ in rows], sum(int(a) for _, a in rows)
 
 
 async def add_relief(
@@ -342,14 +426,17 @@ async def add_relief(
     return relief
 
 
-# Months of the window a due member neither paid nor was exempted from, per member.
+# Months of the window a member neither paid nor was exempted from, per member, for the
+# members who are due now or left a due status during or after the window; `arrears`
+# keeps the months `due_in_month` says were owed (the status of each month).
 ARREARS_SQL = text(
     """
     WITH months AS (
         SELECT d::date AS m
         FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 month') AS d
     )
-    SELECT mem.id, mem.name, mem.org_id, array_agg(months.m ORDER BY months.m) AS unpaid
+    SELECT mem.id, mem.name, mem.org_id, mem.status, mem.joined_on,
+           array_agg(months.m ORDER BY months.m) AS unpaid
     FROM members AS mem
     JOIN months ON mem.joined_on IS NULL OR months.m >= date_trunc('month', mem.joined_on)
     LEFT JOIN dues_payment_months AS paid
@@ -358,11 +445,14 @@ ARREARS_SQL = text(
         ON relief.member_id = mem.id AND relief.kind = 'exemption'
         AND months.m BETWEEN relief.from_month AND relief.to_month
     WHERE mem.org_path LIKE :prefix
-      AND mem.status IN ('probationary', 'full')
+      AND (mem.status IN ('probationary', 'full') OR EXISTS (
+          SELECT 1 FROM member_transitions AS t
+          WHERE t.member_id = mem.id AND t.from_status IN ('probationary', 'full')
+            AND t.effective_date >= CAST(:start AS date)))
       AND paid.member_id IS NULL
       AND relief.id IS NULL
       AND (CAST(:after AS uuid) IS NULL OR mem.id > CAST(:after AS uuid))
-    GROUP BY mem.id, mem.name, mem.org_id
+    GROUP BY mem.id, mem.name, mem.org_id, mem.status, mem.joined_on
     ORDER BY mem.id
     LIMIT :limit
     """
@@ -402,8 +492,11 @@ async def arrears(
 ) -> tuple[list[Arrears], uuid.UUID | None]:
     """Members of the subtree with unpaid months in the window ending with `as_of`'s month.
 
-    Exempt months do not count. Six consecutive unpaid months are flagged for the
-    branch (`dues.six_months_unpaid`): a suggestion, never an automatic status change.
+    Exempt months do not count, nor months the member did not owe (the status of each
+    month, as in `assess`): a member suspended since September still owes August. Six
+    consecutive unpaid months are flagged for the branch (`dues.six_months_unpaid`): a
+    suggestion, never an automatic status change. A page may hold fewer than `limit`
+    members (one whose candidate months were all not owed is left out).
     """
     end = as_of.replace(day=1)
     start = add_months(end, -(window_months - 1))
@@ -419,11 +512,19 @@ async def arrears(
             },
         )
     ).all()
+    page = rows[:limit]
+    histories = await status_histories(session, [row[0] for row in page])
     items = []
-    for member_id, name, org_id, unpaid in rows[:limit]:
-        run = longest_run(sorted(unpaid))
-        items.append(
-            Arrears(member_id, name, org_id, sorted(unpaid), run, run >= CONSECUTIVE_UNPAID_FLAG)
-        )
-    next_after = items[-1].member_id if len(rows) > limit else None
+    for member_id, name, org_id, status, joined_on, unpaid in page:
+        history = histories.get(member_id, [])
+        owed = [
+            m
+            for m in sorted(unpaid)
+            if due_in_month(MemberStatus(status), history, joined_on, m)[0]
+        ]
+        if not owed:
+            continue
+        run = longest_run(owed)
+        items.append(Arrears(member_id, name, org_id, owed, run, run >= CONSECUTIVE_UNPAID_FLAG))
+    next_after = page[-1][0] if len(rows) > limit else None
     return items, next_after

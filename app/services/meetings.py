@@ -325,6 +325,11 @@ class VoteOutcome:
     passed: bool
 
 
+def more_than_half(count: int, of: int) -> bool:
+    """`count` is more than half of `of` (过半数): 5 of 10 is not, 6 of 10 is."""
+    return count * 2 > of
+
+
 def judge_vote(
     meeting_type: str,
     kind: str,
@@ -336,8 +341,10 @@ def judge_vote(
     """The quorum and majority rules of the Branch Work Regulations.
 
     General meeting: a decision needs more than half of the voting members present and
-    ayes from more than half of those who should attend; an election needs more than
-    4/5 present. A committee meeting needs more than half of its committee present.
+    ayes from more than half of those who should attend (entitled to vote); an election
+    needs more than 4/5 present and, like a decision, ayes from more than half of those
+    entitled, not of those present. A committee meeting needs more than half of its
+    committee present.
     A vote that fails quorum is recorded as invalid, never silently accepted.
     """
     if voters_expected == 0:
@@ -345,10 +352,10 @@ def judge_vote(
     if meeting_type == MeetingType.general_meeting and kind == VoteKind.election:
         if voters_present * 5 <= voters_expected * 4:
             return VoteOutcome(False, "quorum.election_needs_four_fifths", False)
-        return VoteOutcome(True, None, ayes * 2 > voters_present)
-    if voters_present * 2 <= voters_expected:
+        return VoteOutcome(True, None, more_than_half(ayes, voters_expected))
+    if not more_than_half(voters_present, voters_expected):
         return VoteOutcome(False, "quorum.more_than_half_not_present", False)
-    return VoteOutcome(True, None, ayes * 2 > voters_expected)
+    return VoteOutcome(True, None, more_than_half(ayes, voters_expected))
 
 
 async def record_vote(

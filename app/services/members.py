@@ -86,6 +86,11 @@ SORTABLE = {
 # Membership milestones in the order they happen.
 MILESTONES = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
 MIN_APPLICATION_AGE = 18
+# Statuses of the development pipeline: their application date is required, since the
+# 18-year rule runs at it. Later statuses may be legacy records without one.
+APPLICATION_DATE_REQUIRED = frozenset(
+    {MemberStatus.applicant, MemberStatus.activist, MemberStatus.candidate}
+)
 # The milestone whose date a recorded status started on.
 STATUS_SINCE_FIELD = {
     MemberStatus.applicant: "applied_on",
@@ -317,7 +322,13 @@ def _normalize_phone(raw: str | None) -> str | None:
         raise Unprocessable.field("phone", exc.code, exc.message) from exc
 
 
-def _check_dates(values: dict[str, Any], birth: date, today: date) -> None:
+def _check_dates(values: dict[str, Any], birth: date, today: date, status: MemberStatus) -> None:
+    """Milestones in order and not in the future; the 18-year rule at the application.
+
+    An applicant, activist or candidate needs `applied_on` (422 naming it) and must be
+    18 on it. A probationary or full member recorded without it must be 18 on the
+    earliest milestone given (one applies before it), or today when none is given.
+    """
     previous_name, previous = None, None
     for name in MILESTONES:
         value = values.get(name)
@@ -333,8 +344,16 @@ def _check_dates(values: dict[str, Any], birth: date, today: date) -> None:
             )
         previous_name, previous = name, value
     applied = values.get("applied_on")
-    if applied is not None and _age_on(birth, applied) < MIN_APPLICATION_AGE:
-        raise Unprocessable.field("applied_on", ErrorCode.member_under_age)
+    if applied is None and status in APPLICATION_DATE_REQUIRED:
+        raise Unprocessable.field("applied_on", ErrorCode.member_applied_on_required)
+    if status in ENDED_STATUSES:
+        return
+    field, day = next(
+        ((name, values[name]) for name in MILESTONES if values.get(name) is not None),
+        ("applied_on", today),
+    )
+    if _age_on(birth, day) < MIN_APPLICATION_AGE:
+        raise Unprocessable.field(field, ErrorCode.member_under_age)
 
 
 async def _ensure_id_number_free(
@@ -397,7 +416,7 @@ def prepare_member(
     if data.gender is not None and data.gender.value != gender:
         raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
     values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
-    _check_dates(values, birth, today)
+    _check_dates(values, birth, today, data.status)
     phone = _normalize_phone(data.phone)
     values["status"] = data.status.value
     values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))
@@ -503,7 +522,7 @@ async def update_member(
     if "name" in changes and changes["name"] is None:
         raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
-    _check_dates(merged, member.birth_date, today)
+    _check_dates(merged, member.birth_date, today, MemberStatus(member.status))
     for field, value in changes.items():
         setattr(member, field, value)
     await session.flush()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
@@ -45,7 +45,7 @@ from app.security.scope import (
 from app.services import audit
 from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
 from app.services.members import pii_cipher
-from app.services.policies import effective_policy
+from app.services.policies import effective_policy, policy_int_sql
 
 OPEN_STATES = ("registered", "hosted")
 CONTACT_FIELD = "mobile.contact"
@@ -72,20 +72,16 @@ def check_area(code: str, field: str) -> str:
     return code
 
 
-def contact_state(last_contact: date, today: date, cadence_months: int) -> str:
-    """on_track, overdue (a check-in is past due) or lost_contact (6+ months silent)."""
-    if last_contact <= add_months(today, -LOST_CONTACT_MONTHS):
-        return "lost_contact"
-    if last_contact < add_months(today, -cadence_months):
-        return "overdue"
-    return "on_track"
-
-
-def contact_state_sql(today: date, cadence_months: int) -> ColumnElement[str]:
+def contact_state_sql(today: date) -> ColumnElement[str]:
+    """SQL: on_track, overdue (a check-in is past the home organisation's cadence,
+    `mobile_check_in_months`) or lost_contact (6+ months silent). The one definition,
+    for the item and the lists and statistics alike: each episode is judged by its own
+    home organisation's policy, whoever asks."""
     last = MobileEpisode.last_contact_on
+    cadence = policy_int_sql("mobile_check_in_months", MobileEpisode.home_path)
     return case(
         (last <= add_months(today, -LOST_CONTACT_MONTHS), literal("lost_contact")),
-        (last < add_months(today, -cadence_months), literal("overdue")),
+        (last < literal(today, Date) - func.make_interval(0, cadence), literal("overdue")),
         else_=literal("on_track"),
     )
 
@@ -104,10 +100,6 @@ class EpisodeView:
     host_side: bool
     contact: str | None
     contact_state: str
-
-
-async def _cadence(session: AsyncSession, org: Organisation) -> int:
-    return int((await effective_policy(session, org))["mobile_check_in_months"])
 
 
 async def view(
@@ -143,7 +135,11 @@ async def view(
         home_side=in_scope(principal, episode.home_path),
         host_side=episode.host_path is not None and in_scope(principal, episode.host_path),
         contact=contact,
-        contact_state=contact_state(episode.last_contact_on, today, await _cadence(session, home)),
+        contact_state=str(
+            await session.scalar(
+                select(contact_state_sql(today)).where(MobileEpisode.id == episode.id)
+            )
+        ),
     )
 
 
@@ -420,9 +416,7 @@ async def list_episodes(
         stmt = stmt.where(under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path))
     if state is not None:
         stmt = stmt.where(MobileEpisode.state == state)
-    root = await session.get(Organisation, principal.org_id)
-    assert root is not None
-    state_sql = contact_state_sql(today, await _cadence(session, root))
+    state_sql = contact_state_sql(today)
     if contact is not None:
         stmt = stmt.where(MobileEpisode.state.in_(OPEN_STATES), state_sql == contact)
     if overdue is not None:
@@ -435,9 +429,8 @@ async def list_episodes(
 async def statistics(
     session: AsyncSession, principal: Principal, within_path: str, today: date
 ) -> dict[str, Any]:
-    """Counts in a subtree: by state, by destination province, overdue and lost contact."""
-    root = await session.get(Organisation, principal.org_id)
-    assert root is not None
+    """Counts in a subtree: by state, by destination province, overdue and lost contact
+    (each episode judged by its home organisation's cadence, as its item is)."""
     base = and_(
         _visible(principal),
         under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path),
@@ -455,7 +448,7 @@ async def statistics(
         select(province, func.count()).where(open_base).group_by(province)
     )
     by_province: dict[str, int] = {str(k): int(v) for k, v in province_rows.all()}
-    state_sql = contact_state_sql(today, await _cadence(session, root))
+    state_sql = contact_state_sql(today)
     by_contact = dict(
         (
             await session.execute(

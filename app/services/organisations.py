@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -27,10 +27,12 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from app import db
 from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
@@ -506,6 +508,26 @@ async def dissolve_organisation(
 # --- Leaders (班子) -------------------------------------------------------------
 
 
+def term_current(started_on: date, ended_on: date | None, today: date) -> bool:
+    """A leader's term is current when `today` lies in [started_on, ended_on]."""
+    return started_on <= today and (ended_on is None or today <= ended_on)
+
+
+def terms_overlap(
+    started_on: Any, ended_on: Any, other_start: date, other_end: date | None
+) -> ColumnElement[bool]:
+    """SQL: the stored term [started_on, ended_on] shares a day with [other_start, other_end].
+
+    The partial unique index `uq_organisation_leaders_current_secretary` can only
+    refuse two *open* secretary terms: a unique index compares equal keys, and
+    overlapping date ranges are not equal (that needs an EXCLUDE constraint over
+    daterange with btree_gist, an extension the deployment may not allow). So the
+    overlap rule is the service's, under a lock on the organisation row.
+    """
+    starts_in_time = true() if other_end is None else started_on <= other_end
+    return and_(starts_in_time, or_(ended_on.is_(None), ended_on >= other_start))
+
+
 @dataclass(frozen=True)
 class LeaderRow:
     leader: OrganisationLeader
@@ -529,7 +551,14 @@ async def list_leaders(session: AsyncSession, org: Organisation) -> list[LeaderR
 async def add_leader(
     session: AsyncSession, principal: Principal, org: Organisation, data: LeaderCreate, today: date
 ) -> LeaderRow:
-    """Appoint a leader (班子成员) for a term; one current secretary at most."""
+    """Appoint a leader (班子成员) for a term; one current secretary at most.
+
+    A term is current on the days from `started_on` to `ended_on` inclusive (an
+    open `ended_on` never ends). A secretary's term may not overlap another
+    secretary's term of the same organisation, so no day has two current
+    secretaries: a successor is appointed after the predecessor's term is ended,
+    whether that end is past or future (409 `leader.secretary_exists`).
+    """
     _require_org_writer(principal)
     member = await load_visible(session, principal, Member, data.member_id, field="member_id")
     if not is_under(member.org_path, org.path) or member.status in ENDED_STATUSES:
@@ -538,16 +567,26 @@ async def add_leader(
         raise Unprocessable.field(
             "ended_on", ErrorCode.leader_term_order, "ended_on is before started_on"
         )
-    current = data.ended_on is None
-    if current and data.role is LeaderRole.secretary:
-        existing = await session.scalar(
+    if data.role is LeaderRole.secretary:
+        # Serialise secretary appointments per organisation: two racing requests
+        # would each see no overlap. FOR NO KEY UPDATE leaves path-copying writers
+        # (FOR KEY SHARE) alone.
+        await session.execute(
+            select(Organisation.id).where(Organisation.id == org.id).with_for_update(key_share=True)
+        )
+        overlapping = await session.scalar(
             select(OrganisationLeader.id).where(
                 OrganisationLeader.org_id == org.id,
-                OrganisationLeader.role == LeaderRole.secretary.value,
-                OrganisationLeader.ended_on.is_(None),
+                OrganisationLeader.role == LeaderRole.secretary,
+                terms_overlap(
+                    OrganisationLeader.started_on,
+                    OrganisationLeader.ended_on,
+                    data.started_on,
+                    data.ended_on,
+                ),
             )
         )
-        if existing is not None:
+        if overlapping is not None:
             raise Conflict(ErrorCode.leader_secretary_exists)
     leader = OrganisationLeader(
         org_id=org.id,
@@ -592,20 +631,141 @@ def term_years(org: Organisation, policy: dict[str, Any]) -> int | None:
     return int(policy["term_years_branch"])
 
 
+# Typical sizes of a general branch and of a basic-level committee (DOMAIN: below
+# or above them an organisation may exist with approval, so these are info flags).
+GENERAL_BRANCH_TYPICAL_FULL_MEMBERS = (50, 100)
+COMMITTEE_TYPICAL_MIN_FULL_MEMBERS = 100
+COMMITTEE_SIZE_RANGE = (3, 7)
+
+
+def threshold_flags(
+    org_type: OrgType,
+    full_members: int,
+    leader_roles: Sequence[str],
+    unit_count: int | None,
+    policy: Mapping[str, Any],
+) -> list[HealthFlag]:
+    """The size thresholds of DOMAIN "Organisations", all counted on *full* members.
+
+    Applicants, activists, candidates, probationary and suspended members are not
+    counted. A branch (or joint branch) with fewer than `branch_min_full_members`
+    (3) is too small, with more than `branch_max_members` (50) too large; from
+    `branch_committee_from_full_members` (7) it needs a committee of 3-7, below it
+    a secretary and optional deputy only. A general branch typically has 50-100,
+    a committee or working committee 100+ (both: info flags). A joint branch
+    covers at most `joint_branch_max_units` (5) units. `leader_roles` are the
+    roles of the current leaders, one per person.
+    """
+    flags: list[HealthFlag] = []
+
+    def flag(code: str, severity: Severity, msg: str, value: Any, threshold: Any) -> None:
+        flags.append(
+            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
+        )
+
+    committee_size = len(leader_roles)
+    if org_type in (OrgType.branch, OrgType.joint_branch):
+        minimum = int(policy["branch_min_full_members"])
+        if full_members < minimum:
+            flag(
+                "branch.too_few_full_members",
+                "warning",
+                "fewer full members than a branch needs: consider a joint branch",
+                full_members,
+                minimum,
+            )
+        maximum = int(policy["branch_max_members"])
+        if full_members > maximum:
+            flag(
+                "branch.too_many_members",
+                "warning",
+                "more full members than a branch generally has: consider a general branch",
+                full_members,
+                maximum,
+            )
+        committee_at = int(policy["branch_committee_from_full_members"])
+        smallest, largest = COMMITTEE_SIZE_RANGE
+        if full_members >= committee_at:
+            if committee_size < smallest:
+                flag(
+                    "branch.committee_required",
+                    "warning",
+                    "a branch with this many full members needs a committee (支委会) of 3-7",
+                    committee_size,
+                    smallest,
+                )
+            elif committee_size > largest:
+                flag(
+                    "branch.committee_too_large",
+                    "warning",
+                    "a committee has at most 7",
+                    committee_size,
+                    largest,
+                )
+        else:
+            others = [
+                r
+                for r in leader_roles
+                if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
+            ]
+            if others:
+                flag(
+                    "branch.committee_not_expected",
+                    "info",
+                    "below the committee threshold a branch has a secretary and optional deputy",
+                    full_members,
+                    committee_at,
+                )
+    if org_type is OrgType.joint_branch and unit_count is not None:
+        max_units = int(policy["joint_branch_max_units"])
+        if unit_count > max_units:
+            flag(
+                "joint_branch.too_many_units",
+                "warning",
+                "a joint branch covers at most 5 units",
+                unit_count,
+                max_units,
+            )
+    if org_type is OrgType.general_branch:
+        low, high = GENERAL_BRANCH_TYPICAL_FULL_MEMBERS
+        if full_members < low:
+            flag(
+                "general_branch.below_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members (needs approval below)",
+                full_members,
+                low,
+            )
+        elif full_members > high:
+            flag(
+                "general_branch.above_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members",
+                full_members,
+                high,
+            )
+    if org_type in COMMITTEE_TYPES and full_members < COMMITTEE_TYPICAL_MIN_FULL_MEMBERS:
+        flag(
+            "committee.below_typical_size",
+            "info",
+            "a basic-level committee typically has 100+ full members (needs approval below)",
+            full_members,
+            COMMITTEE_TYPICAL_MIN_FULL_MEMBERS,
+        )
+    return flags
+
+
 async def organisation_health(
     session: AsyncSession, org: Organisation, today: date
 ) -> OrganisationHealth:
     """Setup rules, thresholds and term flags (组织设置与换届提醒) as of `today`.
 
-    Counts are of full members. A branch needs 3+ full members and generally at
-    most 50 members; with 7+ full members it needs a committee of 3-7; a general
-    branch typically has 50-100 members and a basic-level committee 100+; a joint
-    branch covers at most 5 units. Terms: flagged within the warning window before
-    the end and once expired (换届).
+    Thresholds are counted on full members only (see `threshold_flags`); `members`
+    reports every non-ended status for information. Terms: flagged within the
+    warning window before the end and once expired (换届).
     """
     policy = await effective_policy(session, org)
     org_type = OrgType(org.type)
-    flags: list[HealthFlag] = []
     direct = org_type in BRANCH_TYPES or org_type is OrgType.group
     member_filter = (
         (Member.group_id == org.id)
@@ -628,9 +788,8 @@ async def organisation_health(
             await session.execute(
                 select(OrganisationLeader.role).where(
                     OrganisationLeader.org_id == org.id,
-                    OrganisationLeader.started_on <= today,
-                    or_(
-                        OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= today
+                    terms_overlap(
+                        OrganisationLeader.started_on, OrganisationLeader.ended_on, today, today
                     ),
                 )
             )
@@ -641,6 +800,8 @@ async def organisation_health(
     committee_size = len(leaders)
     has_secretary = LeaderRole.secretary.value in leaders
 
+    flags = threshold_flags(org_type, full_members, leaders, org.unit_count, policy)
+
     def flag(
         code: str, severity: Severity, msg: str, value: Any = None, threshold: Any = None
     ) -> None:
@@ -648,90 +809,6 @@ async def organisation_health(
             HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
         )
 
-    if org_type in (OrgType.branch, OrgType.joint_branch):
-        minimum = int(policy["branch_min_full_members"])
-        if full_members < minimum:
-            flag(
-                "branch.too_few_full_members",
-                "warning",
-                "fewer full members than a branch needs: consider a joint branch",
-                full_members,
-                minimum,
-            )
-        maximum = int(policy["branch_max_members"])
-        if members > maximum:
-            flag(
-                "branch.too_many_members",
-                "warning",
-                "more members than a branch generally has: consider a general branch",
-                members,
-                maximum,
-            )
-        committee_at = int(policy["branch_committee_from_full_members"])
-        if full_members >= committee_at:
-            if committee_size < 3:
-                flag(
-                    "branch.committee_required",
-                    "warning",
-                    "a branch with this many full members needs a committee (支委会) of 3-7",
-                    committee_size,
-                    3,
-                )
-            elif committee_size > 7:
-                flag(
-                    "branch.committee_too_large",
-                    "warning",
-                    "a committee has at most 7",
-                    committee_size,
-                    7,
-                )
-        else:
-            others = [
-                r for r in leaders if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
-            ]
-            if others:
-                flag(
-                    "branch.committee_not_expected",
-                    "info",
-                    "below the committee threshold a branch has a secretary and optional deputy",
-                    full_members,
-                    committee_at,
-                )
-    if org_type is OrgType.joint_branch and org.unit_count is not None:
-        max_units = int(policy["joint_branch_max_units"])
-        if org.unit_count > max_units:
-            flag(
-                "joint_branch.too_many_units",
-                "warning",
-                "a joint branch covers at most 5 units",
-                org.unit_count,
-                max_units,
-            )
-    if org_type is OrgType.general_branch:
-        if members < 50:
-            flag(
-                "general_branch.below_typical_size",
-                "info",
-                "a general branch typically has 50-100 members (needs approval below)",
-                members,
-                50,
-            )
-        elif members > 100:
-            flag(
-                "general_branch.above_typical_size",
-                "info",
-                "a general branch typically has 50-100 members",
-                members,
-                100,
-            )
-    if org_type is OrgType.committee and members < 100:
-        flag(
-            "committee.below_typical_size",
-            "info",
-            "a basic-level committee typically has 100+ members (needs approval below)",
-            members,
-            100,
-        )
     if org_type is not OrgType.group and not has_secretary:
         flag("leaders.no_secretary", "warning", "no current secretary (书记)")
     if org_type is OrgType.temporary_branch:

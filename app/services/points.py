@@ -10,6 +10,7 @@ approvals cannot overshoot; a source key scores once, whatever the retries.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
-from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, Grade, MemberStatus, PointCategory, Role
 from app.models.member import Member
@@ -290,6 +291,7 @@ class RuleView:
     points: int
     cap_month: int | None
     cap_year: int | None
+    needs_approval: bool
     needs_evidence: bool
     active: bool
     version: int
@@ -297,7 +299,7 @@ class RuleView:
 
 _RULE_SQL = (
     "SELECT id, org_path, parent_rule_id, code, category, points, cap_month, cap_year, "
-    "needs_evidence, active, version FROM point_rules WHERE id = $1"
+    "needs_approval, needs_evidence, active, version FROM point_rules WHERE id = $1"
 )
 AnyRule = PointRule | RuleView
 
@@ -312,12 +314,16 @@ async def _family(session: AsyncSession, rule: AnyRule) -> list[AnyRule]:
     return chain
 
 
-# Points already approved this month and this year under a rule item and its refinements.
+# Points already approved this month and this year under a rule item and the whole chain
+# of its refinements (children, grandchildren, ...): a cap binds every item refining it.
 _CAP_USED_SQL = (
-    "SELECT coalesce(sum(abs(points)) FILTER (WHERE occurred_on >= $3 AND occurred_on < $4), 0),"
+    "WITH RECURSIVE refinements (id) AS ("
+    " SELECT $5::uuid"
+    " UNION SELECT r.id FROM point_rules AS r JOIN refinements AS f ON r.parent_rule_id = f.id)"
+    " SELECT coalesce(sum(abs(points)) FILTER (WHERE occurred_on >= $3 AND occurred_on < $4), 0),"
     " coalesce(sum(abs(points)), 0) FROM point_entries"
-    " WHERE member_id = $1 AND year = $2 AND state = 'approved' AND rule_id IN"
-    " (SELECT id FROM point_rules WHERE id = $5 OR parent_rule_id = $5)"
+    " WHERE member_id = $1 AND year = $2 AND state = 'approved'"
+    " AND rule_id IN (SELECT id FROM refinements)"
 )
 
 
@@ -341,11 +347,7 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -
                 )
 
 
-async def _applicable_rule(
-    session: AsyncSession, principal: Principal, member_path: str, rule_id: uuid.UUID
-) -> RuleView:
-    row = await db.fetchrow(session, _RULE_SQL, rule_id)
-    rule = RuleView(*row) if row is not None else None
+def _applicable_rule(principal: Principal, member_path: str, rule: RuleView | None) -> RuleView:
     if rule is None or not _rule_visible(principal, rule.org_path):
         raise not_found(ErrorCode.points_rule_not_found, "rule_id")
     if not is_under(member_path, rule.org_path):
@@ -360,8 +362,8 @@ async def _applicable_rule(
 
 
 _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
-# An award locks the member (caps); a claim only holds it against a subtree move, whose
-# path it copies (see scope.row_lock).
+# An entry approved at once locks the member (caps); a pending one only holds it
+# against a subtree move, whose path it copies (see scope.row_lock).
 _LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
 _CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
 
@@ -371,28 +373,40 @@ async def create_entry(
 ) -> tuple[Mapping[str, Any], bool]:
     """Award or deduct points (积分登记), or claim them for yourself (申报).
 
-    An administrator's entry is approved at once; a member's own claim waits for
-    approval by their branch secretary or above. The same `source_key` never scores a
-    member twice: a retry returns the existing entry (created=False), also under
-    concurrency; keys are the member's own, other members may use the same.
-    Caps per month and per year are enforced when an entry is approved.
+    Who approves what (审核):
+    - the rule item's `needs_approval` decides, for awards and claims alike: `false`,
+      the entry is approved at once (caps checked now); `true`, it is `pending`
+      until approved;
+    - an administrator (org_admin, branch_secretary) whose scope covers the member
+      approves or rejects a pending entry, never the person who entered it (four
+      eyes: 403 `points.own_entry_not_approvable`); a member's own claim is thus
+      approved by their branch secretary or above;
+    - automatic scoring (finalized meetings, recorded service hours) is approved at
+      once: the finalized record is the approved act.
+    The same `source_key` never scores a member twice: a retry returns the existing
+    entry (created=False), also under concurrency; keys are the member's own, other
+    members may use the same. Caps per month and per year hold over the item and
+    every item refining it, checked whenever an entry becomes approved.
     """
     claim = principal.role is Role.member
-    # An administrator's award is approved at once, under the member's lock: take it
-    # with the read (one statement fewer); a claim waits for approval and locks nothing.
-    member = await db.fetchrow(session, _CLAIM_SQL if claim else _LOCKED_SQL, req.member_id)
+    if not claim:
+        _admin(principal)
+    row = await db.fetchrow(session, _RULE_SQL, req.rule_id)
+    rule = RuleView(*row) if row is not None else None
+    approve = rule is not None and not rule.needs_approval
+    # An entry approved now locks the member (caps), taken with the read (one statement
+    # fewer); a pending one only holds the member against a subtree move.
+    member = await db.fetchrow(session, _LOCKED_SQL if approve else _CLAIM_SQL, req.member_id)
     if (
         member is None
         or not principal.scope.covers(member["org_path"])
         or (claim and principal.member_id != member["id"])
     ):
         raise not_found(ErrorCode.member_not_found, "member_id")
-    if not claim:
-        _admin(principal)
     status = member["status"]
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
-    rule = await _applicable_rule(session, principal, member["org_path"], req.rule_id)
+    rule = _applicable_rule(principal, member["org_path"], rule)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
     return await _append(
@@ -403,8 +417,8 @@ async def create_entry(
         rule,
         req,
         source=EntrySource.claim if claim else EntrySource.manual,
-        approve=not claim,
-        locked=not claim,
+        approve=approve,
+        locked=approve,
     )
 
 
@@ -532,7 +546,7 @@ async def _append(
     audit.record(
         session,
         principal,
-        f"points.{'awarded' if approve else 'claimed'}",
+        f"points.{'claimed' if source == EntrySource.claim else 'awarded'}",
         "member",
         member_id,
         member_path,
@@ -579,12 +593,18 @@ async def _decide(
 async def approve_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry
 ) -> PointEntry:
-    """Approve a pending claim (审核通过): caps are checked now, under the member's lock."""
+    """Approve a pending entry (审核通过): caps are checked now, under the member's lock.
+
+    An administrator covering the member approves; never the person who entered or
+    claimed it (four eyes, 403 `points.own_entry_not_approvable`).
+    """
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
+    if entry.created_by is not None and entry.created_by == principal.user_id:
+        raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     rule = await session.get(PointRule, entry.rule_id)
     assert rule is not None
     await _check_caps(session, entry, rule)
@@ -595,7 +615,8 @@ async def approve_entry(
 async def reject_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
 ) -> PointEntry:
-    """Reject a pending claim, with the reason the member will read."""
+    """Reject a pending entry, with the reason the member will read (its author may
+    withdraw it this way)."""
     _admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
@@ -927,6 +948,11 @@ async def ranking(
     return out[:limit], mine
 
 
+def excellent_share_allowed(excellent: int, full_members: int) -> bool:
+    """Excellent (优秀) at most 1/3 of a branch's full members: 3 of 9 yes, 4 of 9 no."""
+    return excellent * 3 <= full_members
+
+
 async def confirm_grades(
     session: AsyncSession,
     principal: Principal,
@@ -936,8 +962,9 @@ async def confirm_grades(
 ) -> int:
     """Confirm democratic-review grades (民主评议结果): a person decides; points only suggest.
 
-    At most a third of the organisation's full members may be excellent, and
-    probationary members are not graded.
+    At most a third of each branch's full members may be excellent, counted per
+    branch (the members' own organisation) whichever organisation the grades are
+    submitted through, and probationary members are not graded.
     """
     _admin(principal)
     ids = [member_id for member_id, _ in grades]
@@ -955,34 +982,48 @@ async def confirm_grades(
         raise Conflict(
             ErrorCode.points_only_full_members_graded, "probationary members are not graded"
         )
-    full_count = int(
-        await session.scalar(
-            select(func.count()).where(
-                under(Member.org_path, org.path), Member.status == MemberStatus.full
+    by_branch: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for member_id in ids:
+        by_branch[members[member_id].org_id].append(member_id)
+    new_grade = dict(grades)
+    for branch_id in sorted(by_branch):
+        # Serialise grading per branch: two submissions racing for the last excellent
+        # would each see room for it.
+        await session.execute(
+            select(Organisation.id)
+            .where(Organisation.id == branch_id)
+            .with_for_update(key_share=True)
+        )
+        full_count = int(
+            await session.scalar(
+                select(func.count()).where(
+                    Member.org_id == branch_id, Member.status == MemberStatus.full
+                )
             )
+            or 0
         )
-        or 0
-    )
-    existing_excellent = int(
-        await session.scalar(
-            select(func.count())
-            .select_from(ReviewGrade)
-            .join(Member, Member.id == ReviewGrade.member_id)
-            .where(
-                ReviewGrade.year == year,
-                ReviewGrade.grade == Grade.excellent,
-                under(Member.org_path, org.path),
-                ReviewGrade.member_id.notin_(ids),
+        existing_excellent = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(ReviewGrade)
+                .join(Member, Member.id == ReviewGrade.member_id)
+                .where(
+                    ReviewGrade.year == year,
+                    ReviewGrade.grade == Grade.excellent,
+                    Member.org_id == branch_id,
+                    ReviewGrade.member_id.notin_(ids),
+                )
             )
+            or 0
         )
-        or 0
-    )
-    excellent = existing_excellent + sum(1 for _, g in grades if g == "excellent")
-    if excellent * 3 > full_count:
-        raise Conflict(
-            ErrorCode.points_excellent_over_third,
-            f"{excellent} excellent of {full_count} full members",
+        excellent = existing_excellent + sum(
+            1 for m in by_branch[branch_id] if new_grade[m] == Grade.excellent
         )
+        if not excellent_share_allowed(excellent, full_count):
+            raise Conflict(
+                ErrorCode.points_excellent_over_third,
+                f"{excellent} excellent of {full_count} full members in one branch",
+            )
     for member_id, grade in grades:
         stmt = insert(ReviewGrade).values(
             member_id=member_id, year=year, grade=grade, confirmed_by=principal.user_id

@@ -10,15 +10,24 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from app import db
 from app.errors import ErrorCode, Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.policy import OrganisationPolicy
-from app.security.scope import Principal, ancestors, is_under, require_role, subtree_prefix
+from app.security.scope import (
+    Principal,
+    ancestors,
+    is_under,
+    require_role,
+    subtree_prefix,
+    under_column,
+)
 from app.services import audit
 
 DEFAULTS: dict[str, Any] = {
@@ -164,6 +173,23 @@ async def effective_policy(session: AsyncSession, org: Organisation) -> dict[str
     for _depth, overrides in rows:
         values.update({k: v for k, v in overrides.items() if k in DEFAULTS})
     return values
+
+
+def policy_int_sql(key: str, path: Any) -> ColumnElement[int]:
+    """SQL: the integer value of `key` in force for the organisation at `path` (a path
+    column of the row being filtered): the deepest ancestor-or-self that sets it, else
+    the default. The per-row form of `effective_policy`, for list filters that must
+    judge each record by its own organisation's policy."""
+    holder = aliased(Organisation)
+    setting = (
+        select(OrganisationPolicy.values[key].astext.cast(Integer))
+        .join(holder, holder.id == OrganisationPolicy.org_id)
+        .where(OrganisationPolicy.values.has_key(key), under_column(path, holder.path))
+        .order_by(holder.depth.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(setting, int(DEFAULTS[key]))
 
 
 # Organisations holding a policy that bear on a subtree: its root's ancestors (and the root),

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -34,8 +34,7 @@ from app.security.scope import (
     under_any,
 )
 from app.services import audit, mobile
-from app.services.lifecycle import add_months
-from app.services.policies import effective_policy
+from app.services.policies import policy_int_sql
 
 AUDITED = ("member_id", "from_org_id", "to_org_id", "state", "reason", "dues_paid_until")
 STATES = ("pending", "accepted", "rejected", "cancelled")
@@ -56,9 +55,14 @@ def _visible(principal: Principal) -> ColumnElement[bool]:
     return principal.scope.filter_any(Transfer.from_path, Transfer.to_path)
 
 
-async def _overdue_before(session: AsyncSession, org: Organisation, today: date) -> date:
-    policy = await effective_policy(session, org)
-    return add_months(today, -int(policy["transfer_overdue_months"]))
+def overdue_sql(today: date) -> ColumnElement[bool]:
+    """SQL: a transfer is overdue on `today` when still pending after the sending
+    organisation's `transfer_overdue_months` (default 3). The one definition, for the
+    item (`overdue`) and the list filter (`?overdue=`) alike, each record judged by its
+    own sender's policy whoever asks."""
+    months = policy_int_sql("transfer_overdue_months", Transfer.from_path)
+    due_by = literal(today, Date) - func.make_interval(0, months)
+    return and_(Transfer.state == TransferState.pending, func.date(Transfer.created_at) < due_by)
 
 
 async def _view(
@@ -68,7 +72,7 @@ async def _view(
     to_org = await session.get(Organisation, transfer.to_org_id)
     member = await session.get(Member, transfer.member_id)
     assert from_org is not None and to_org is not None and member is not None
-    overdue_before = await _overdue_before(session, from_org, today)
+    overdue = await session.scalar(select(overdue_sql(today)).where(Transfer.id == transfer.id))
     return TransferView(
         transfer=transfer,
         member_name=member.name,
@@ -76,8 +80,7 @@ async def _view(
         to_org=to_org,
         sender_side=in_scope(principal, transfer.from_path),
         receiver_side=in_scope(principal, transfer.to_path),
-        overdue=transfer.state == TransferState.pending
-        and transfer.created_at.date() < overdue_before,
+        overdue=bool(overdue),
     )
 
 
@@ -268,12 +271,7 @@ async def list_transfers(
             )
         stmt = stmt.where(Transfer.state == state)
     if overdue is not None:
-        root = await session.get(Organisation, principal.org_id)
-        assert root is not None
-        threshold = await _overdue_before(session, root, today)
-        late = and_(
-            Transfer.state == TransferState.pending, func.date(Transfer.created_at) < threshold
-        )
+        late = overdue_sql(today)
         stmt = stmt.where(late if overdue else ~late)
     keys = parse_sort("-created_at", {"created_at": Transfer.created_at}, Transfer.id)
     return await paginate(session, stmt, keys, limit=limit, cursor=cursor)

@@ -92,20 +92,35 @@ async def test_back_payment_covers_at_most_six_months(api, county):
     assert r.status_code == 201
 
 
-async def test_amount_must_match_the_assessment(api, county):
+async def test_amount_below_the_assessment_is_refused_and_above_it_is_a_voluntary_extra(
+    api, county
+):
     member = await api.member(
         county.county_admin, county.branch_a["id"], category="employed", dues_base_fen=400_000
     )
     r = await _pay(api, county.admin_a, member["id"], ["2026-11"], 3999)
     assert r.status_code == 422
-    assert r.json()["code"] == "dues.amount_mismatch"
+    assert r.json()["code"] == "dues.amount_below_assessment"
     assert "4000" in r.json()["detail"]
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11"], 4000)
+    assert r.status_code == 201, r.text
+    assert (r.json()["assessed_fen"], r.json()["voluntary_extra_fen"]) == (4000, 0)
+    r = await _pay(api, county.admin_a, member["id"], ["2026-10"], 10000)
+    assert r.status_code == 201, r.text
+    assert (r.json()["amount_fen"], r.json()["voluntary_extra_fen"]) == (10000, 6000)
 
 
-async def test_future_months_and_members_without_a_base_are_refused(api, county):
+async def test_prepayment_covers_twelve_months_ahead_and_not_thirteen(api, county):
     member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
-    r = await _pay(api, county.admin_a, member["id"], ["2026-12"], 50)
-    assert r.json()["code"] == "dues.month_in_future"
+    r = await _pay(api, county.admin_a, member["id"], ["2027-12"], 50)
+    assert r.status_code == 422
+    assert r.json()["code"] == "dues.prepayment_too_far"
+    r = await _pay(api, county.admin_a, member["id"], ["2026-12", "2027-11"], 100)
+    assert r.status_code == 201, r.text
+    assert r.json()["months"] == ["2026-12", "2027-11"]
+
+
+async def test_members_without_a_base_are_refused(api, county):
     employed = await api.member(county.county_admin, county.branch_a["id"], category="employed")
     r = await api.client.get(
         f"/api/v1/members/{employed['id']}/dues/assessment", headers=api.auth(county.admin_a)
@@ -167,3 +182,42 @@ async def test_siblings_cannot_assess_or_pay_for_a_member(api, county):
     assert r.status_code == 404
     r = await _pay(api, county.admin_b, member["id"], ["2026-11"], 50)
     assert r.status_code == 404
+
+
+async def test_months_owed_before_a_suspension_can_be_paid_and_later_ones_are_not_due(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{member['id']}/transitions",
+        json={"to_status": "suspended", "effective_date": "2026-09-10", "reason": "失联"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    # Full on some days of September: owed; suspended all of October: not.
+    assert (await _assess(api, county.admin_a, member["id"], "2026-09"))["due"] is True
+    october = await _assess(api, county.admin_a, member["id"], "2026-10")
+    assert october["due"] is False
+    r = await _pay(api, county.admin_a, member["id"], ["2026-08", "2026-09"], 100)
+    assert r.status_code == 201, r.text
+    r = await _pay(api, county.admin_a, member["id"], ["2026-10"], 50)
+    assert r.status_code == 409
+    assert r.json()["code"] == "dues.month_not_due"
+
+
+async def test_arrears_of_a_suspended_member_are_the_months_owed_before_the_suspension(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{member['id']}/transitions",
+        json={"to_status": "suspended", "effective_date": "2026-09-10", "reason": "失联"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 7},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    rows = {row["member_id"]: row for row in r.json()["items"]}
+    assert rows[member["id"]]["unpaid_months"] == [f"2026-{m:02d}" for m in range(5, 10)]
+    assert rows[member["id"]]["flags"] == []

@@ -386,3 +386,14 @@ async def test_compliance_follows_the_cadence_each_subtree_inherits(api, county)
     # The county's override reaches the other township's branches too.
     assert lectures[default["id"]]["cadence"] == "monthly"
     assert lectures[default["id"]]["required"] == 3
+
+
+async def test_election_with_five_ayes_of_ten_entitled_fails_and_six_passes(api, county):
+    branch, fulls, _ = await _branch(api, county, 10)
+    meeting = (await _plan(api, county.admin_a, branch["id"])).json()
+    await _attend(api, county.admin_a, meeting["id"], fulls[:9], fulls[9:])
+    five = (await _vote(api, county.admin_a, meeting["id"], "election", ayes=5, nays=4)).json()
+    assert (five["valid"], five["passed"]) == (True, False)
+    assert (five["voters_expected"], five["voters_present"]) == (10, 9)
+    six = (await _vote(api, county.admin_a, meeting["id"], "election", ayes=6, nays=3)).json()
+    assert (six["valid"], six["passed"]) == (True, True)

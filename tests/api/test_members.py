@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import asyncpg
+import pytest
 from support import new_id_number
 
 from app.db import sync_database_url
@@ -503,3 +504,58 @@ async def test_name_prefix_is_literal_and_pages_by_birth_date_walk_every_match_o
     assert sorted(m["id"] for m in seen) == sorted(m["id"] for m in made)
     keys = [(m["birth_date"], m["id"]) for m in seen]
     assert [k[0] for k in keys] == sorted((k[0] for k in keys), reverse=True)
+
+
+@pytest.mark.parametrize("status", ["applicant", "activist", "candidate"])
+async def test_the_development_pipeline_requires_the_application_date(api, county, status):
+    r = await api.client.post(
+        MEMBERS,
+        json={
+            "name": "申请人",
+            "id_number": new_id_number(date(1990, 1, 1)),
+            "org_id": county.branch_a["id"],
+            "status": status,
+            "category": "employed",
+        },
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "member.applied_on_required"
+    assert body["errors"][0]["field"] == "applied_on"
+
+
+async def test_an_applicant_is_eighteen_on_the_eighteenth_birthday_not_the_day_before(api, county):
+    born = date(2006, 6, 1)
+
+    async def apply(applied_on):
+        return await api.client.post(
+            MEMBERS,
+            json={
+                "name": "青年",
+                "id_number": new_id_number(born),
+                "org_id": county.branch_a["id"],
+                "status": "applicant",
+                "category": "student",
+                "applied_on": applied_on,
+            },
+            headers=api.auth(county.county_admin),
+        )
+
+    day_before = await apply("2024-05-31")
+    assert day_before.status_code == 422
+    assert day_before.json()["code"] == "member.under_age"
+    assert (await apply("2024-06-01")).status_code == 201
+
+
+async def test_an_activist_cannot_lose_the_application_date(api, county):
+    member = await api.member(
+        county.county_admin, county.branch_a["id"], status="activist", applied_on="2021-01-01"
+    )
+    r = await api.client.patch(
+        f"{MEMBERS}/{member['id']}",
+        json={"applied_on": None},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "member.applied_on_required"

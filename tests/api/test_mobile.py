@@ -220,3 +220,35 @@ async def test_old_locations_are_purged(api, county, clock):
     assert purged >= 1
     detail = (await api.client.get(f"{E}/{episode['id']}", headers=api.auth(county.admin_a))).json()
     assert [c["area"] for c in detail["check_ins"]] == [None, "440305"]
+
+
+async def test_contact_duty_follows_the_home_policy_in_the_item_the_list_and_the_stats(
+    api, county, clock
+):
+    # The home township asks for a check-in every two months; the county keeps one.
+    r = await api.client.put(
+        f"/api/v1/organisations/{county.town_a['id']}/policies",
+        json={"values": {"mobile_check_in_months": 2}},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 200, r.text
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _outflow(api, county.admin_a, member["id"], started_on="2026-03-01")
+    assert r.status_code == 201, r.text
+    episode = r.json()
+
+    async def seen_by_county():
+        headers = api.auth(county.county_admin)
+        listed = await api.client.get(E, params={"overdue": "true"}, headers=headers)
+        item = await api.client.get(f"{E}/{episode['id']}", headers=headers)
+        stats = await api.client.get(E + "/stats", headers=headers)
+        return (
+            episode["id"] in {e["id"] for e in listed.json()["items"]},
+            item.json()["contact_state"],
+            stats.json()["overdue"],
+        )
+
+    clock["day"] = date(2026, 5, 1)  # two months since the last contact: not yet late
+    assert await seen_by_county() == (False, "on_track", 0)
+    clock["day"] = date(2026, 5, 2)
+    assert await seen_by_county() == (True, "overdue", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from support import new_id_number, unique
@@ -449,3 +450,108 @@ async def test_auditor_cannot_create_organisations(api, county):
     )
     assert r.status_code == 403
     assert r.json()["code"] == "auth.forbidden"
+
+
+async def test_branch_size_counts_full_members_only_fifty_is_not_too_many_fifty_one_is(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    for _ in range(50):
+        await api.member(county.county_admin, branch["id"])
+    for status in ("applicant", "activist", "candidate", "probationary", "suspended"):
+        await api.member(county.county_admin, branch["id"], status=status)
+    health = await _health(api, county, branch["id"])
+    assert health["full_members"] == 50
+    assert "branch.too_many_members" not in _codes(health)
+    await api.member(county.county_admin, branch["id"])
+    health = await _health(api, county, branch["id"])
+    assert "branch.too_many_members" in _codes(health)
+
+
+async def test_branch_with_two_full_members_and_activists_is_still_too_small(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    for status in ("full", "full", "activist", "applicant"):
+        await api.member(county.county_admin, branch["id"], status=status)
+    assert "branch.too_few_full_members" in _codes(await _health(api, county, branch["id"]))
+    await api.member(county.county_admin, branch["id"])
+    assert "branch.too_few_full_members" not in _codes(await _health(api, county, branch["id"]))
+
+
+async def test_general_branch_of_three_full_members_and_fifty_activists_is_below_typical_size(
+    api, county
+):
+    general = await api.org(county.county_admin, county.town_a["id"], "general_branch")
+    branch = await api.org(county.county_admin, general["id"], "branch")
+    for _ in range(3):
+        await api.member(county.county_admin, branch["id"])
+    for _ in range(50):
+        await api.member(county.county_admin, branch["id"], status="activist")
+    health = await _health(api, county, general["id"])
+    assert health["full_members"] == 3
+    assert "general_branch.below_typical_size" in _codes(health)
+
+
+async def test_working_committee_is_flagged_below_its_typical_size(api, county):
+    working = await api.org(county.county_admin, county.county["id"], "working_committee")
+    assert "committee.below_typical_size" in _codes(await _health(api, county, working["id"]))
+
+
+async def test_a_second_secretary_overlapping_a_future_ended_term_is_refused(api, county):
+    a = await api.member(county.county_admin, county.branch_a["id"])
+    b = await api.member(county.county_admin, county.branch_a["id"])
+    url = f"{ORGS}/{county.branch_a['id']}/leaders"
+    headers = api.auth(county.county_admin)
+    first = {
+        "member_id": a["id"],
+        "role": "secretary",
+        "started_on": "2024-01-01",
+        "ended_on": "2099-12-31",
+    }
+    r = await api.client.post(url, json=first, headers=headers)
+    assert r.status_code == 201 and r.json()["current"] is True
+    second = {"member_id": b["id"], "role": "secretary", "started_on": "2025-01-01"}
+    r = await api.client.post(url, json=second, headers=headers)
+    assert r.status_code == 409
+    assert r.json()["code"] == "leader.secretary_exists"
+
+
+async def test_a_successor_may_start_the_day_after_the_secretary_term_ends_not_on_it(api, county):
+    a = await api.member(county.county_admin, county.branch_a["id"])
+    b = await api.member(county.county_admin, county.branch_a["id"])
+    url = f"{ORGS}/{county.branch_a['id']}/leaders"
+    headers = api.auth(county.county_admin)
+    first = {
+        "member_id": a["id"],
+        "role": "secretary",
+        "started_on": "2021-01-01",
+        "ended_on": "2024-06-30",
+    }
+    r = await api.client.post(url, json=first, headers=headers)
+    assert r.status_code == 201 and r.json()["current"] is False
+    same_day = {"member_id": b["id"], "role": "secretary", "started_on": "2024-06-30"}
+    r = await api.client.post(url, json=same_day, headers=headers)
+    assert r.status_code == 409, r.text
+    next_day = {"member_id": b["id"], "role": "secretary", "started_on": "2024-07-01"}
+    r = await api.client.post(url, json=next_day, headers=headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["current"] is True
+    past = {
+        "member_id": a["id"],
+        "role": "secretary",
+        "started_on": "2015-01-01",
+        "ended_on": "2017-12-31",
+    }
+    assert (await api.client.post(url, json=past, headers=headers)).status_code == 201
+
+
+async def test_two_secretaries_appointed_at_once_one_is_refused(api, county):
+    a = await api.member(county.county_admin, county.branch_a["id"])
+    b = await api.member(county.county_admin, county.branch_a["id"])
+    url = f"{ORGS}/{county.branch_a['id']}/leaders"
+    headers = api.auth(county.county_admin)
+    bodies = [
+        {"member_id": m["id"], "role": "secretary", "started_on": "2024-01-01", "ended_on": end}
+        for m, end in ((a, "2099-01-01"), (b, "2098-01-01"))
+    ]
+    responses = await asyncio.gather(
+        *(api.client.post(url, json=body, headers=headers) for body in bodies)
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409]

@@ -55,6 +55,8 @@ async def _rule(api, token, org_id, expect=201, **fields):
         "name": "志愿服务",
         "category": "bonus",
         "points": 2,
+        # Most tests award directly; tests of approval ask for it.
+        "needs_approval": False,
     }
     payload.update(fields)
     r = await api.client.post("/api/v1/point-rules", json=payload, headers=api.auth(token))
@@ -135,7 +137,7 @@ async def test_township_refines_a_county_item_only_within_its_cap(api, county):
 
 async def test_a_claim_waits_for_approval_and_a_rejected_claim_never_counts(api, county):
     await _scheme(api, county.county_admin, county.county["id"], base=60)
-    rule = await _rule(api, county.county_admin, county.county["id"], points=5)
+    rule = await _rule(api, county.county_admin, county.county["id"], points=5, needs_approval=True)
     member = await api.member(county.county_admin, county.branch_a["id"])
     _, member_token = await api.user(county.admin_a, "member", county.branch_a["id"], member["id"])
     first = (await _entry(api, member_token, member["id"], rule["id"])).json()
@@ -453,6 +455,16 @@ async def test_balance_always_equals_base_plus_approved_entries(api, ops):
     minus = await _rule(
         api, county.county_admin, county.county["id"], category="deduction", points=2
     )
+    # Claims go through a township refinement that needs approval; the county cap binds it.
+    claimable = await _rule(
+        api,
+        county.admin_a,
+        county.town_a["id"],
+        points=3,
+        cap_year=30,
+        parent_rule_id=bonus["id"],
+        needs_approval=True,
+    )
     member = await api.member(county.county_admin, county.branch_a["id"])
     _, member_token = await api.user(county.admin_a, "member", county.branch_a["id"], member["id"])
     entries: list[str] = []
@@ -462,7 +474,7 @@ async def test_balance_always_equals_base_plus_approved_entries(api, ops):
         elif op == "deduct":
             r = await _entry(api, county.admin_a, member["id"], minus["id"])
         elif op == "claim":
-            r = await _entry(api, member_token, member["id"], bonus["id"])
+            r = await _entry(api, member_token, member["id"], claimable["id"])
         elif entries:
             target = entries[pick % len(entries)]
             if op == "approve":
@@ -554,3 +566,124 @@ async def test_a_members_points_follow_them_when_their_branch_moves(api, county)
     assert ranking.status_code == 200, ranking.text
     totals = {row["member_id"]: row["total"] for row in ranking.json()["items"]}
     assert totals[member["id"]] == 107
+
+
+async def _chain(api, county, points, **grandchild):
+    """A county item capped at 10 a year, refined by township then by branch (each
+    refinement's own cap no larger than its parent's)."""
+    top = await _rule(api, county.county_admin, county.county["id"], points=points, cap_year=10)
+    child = await _rule(
+        api,
+        county.admin_a,
+        county.town_a["id"],
+        points=points,
+        cap_year=10,
+        parent_rule_id=top["id"],
+    )
+    fields = {"points": points, "cap_year": 10, **grandchild}
+    return top, await _rule(
+        api, county.admin_a, county.branch_a["id"], parent_rule_id=child["id"], **fields
+    )
+
+
+async def test_a_county_cap_of_ten_holds_through_a_grandchild_item(api, county):
+    top, grandchild = await _chain(api, county, points=2)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for rule in (top, top, top, grandchild, grandchild):
+        r = await _entry(api, county.admin_a, member["id"], rule["id"])
+        assert r.status_code == 201, r.text
+    assert await _ledger_total(member["id"]) == 10
+    r = await _entry(api, county.admin_a, member["id"], grandchild["id"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeded"
+    assert await _ledger_total(member["id"]) == 10
+
+
+async def test_two_approvals_racing_for_the_last_point_under_a_grandchild_one_wins(api, county):
+    top, direct = await _chain(api, county, points=1)
+    pending = await _rule(
+        api,
+        county.admin_a,
+        county.branch_a["id"],
+        points=1,
+        cap_year=10,
+        parent_rule_id=direct["parent_rule_id"],
+        needs_approval=True,
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for _ in range(9):
+        assert (await _entry(api, county.admin_a, member["id"], top["id"])).status_code == 201
+    first, second = [
+        (await _entry(api, county.admin_a, member["id"], pending["id"])).json() for _ in range(2)
+    ]
+    assert first["state"] == second["state"] == "pending"
+    _, other_admin = await api.user(county.county_admin, "org_admin", county.town_a["id"])
+    results = await asyncio.gather(
+        *(
+            api.client.post(f"/api/v1/point-entries/{e['id']}/approve", headers=api.auth(token))
+            for e, token in ((first, county.county_admin), (second, other_admin))
+        )
+    )
+    assert sorted(r.status_code for r in results) == [200, 409]
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"points.cap_exceeded"}
+    assert await _ledger_total(member["id"]) == 10
+
+
+async def test_an_award_under_needs_approval_waits_and_its_author_cannot_approve_it(api, county):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=4, needs_approval=True)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _entry(api, county.admin_a, member["id"], rule["id"])
+    assert r.status_code == 201
+    entry = r.json()
+    assert entry["state"] == "pending"
+    assert await _ledger_total(member["id"]) == 0
+    own = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/approve", headers=api.auth(county.admin_a)
+    )
+    assert own.status_code == 403
+    assert own.json()["code"] == "points.own_entry_not_approvable"
+    other = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/approve", headers=api.auth(county.county_admin)
+    )
+    assert other.status_code == 200
+    assert other.json()["state"] == "approved"
+    assert await _ledger_total(member["id"]) == 4
+
+
+async def test_a_claim_under_an_item_without_approval_is_approved_at_once(api, county):
+    rule = await _rule(
+        api, county.county_admin, county.county["id"], points=3, needs_approval=False
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    _, member_token = await api.user(county.admin_a, "member", county.branch_a["id"], member["id"])
+    r = await _entry(api, member_token, member["id"], rule["id"])
+    assert r.status_code == 201
+    assert r.json()["state"] == "approved"
+    assert await _ledger_total(member["id"]) == 3
+
+
+async def test_excellent_share_is_counted_per_branch_when_graded_through_a_township(api, county):
+    small = await api.org(county.county_admin, county.town_a["id"], "branch")
+    large = await api.org(county.county_admin, county.town_a["id"], "branch")
+    smalls = [await api.member(county.county_admin, small["id"]) for _ in range(3)]
+    for _ in range(9):
+        await api.member(county.county_admin, large["id"])
+    url = f"/api/v1/organisations/{county.town_a['id']}/points/review-grades"
+    # 2 of the small branch's 3 is over a third there, whatever the township's 12.
+    two = [{"member_id": m["id"], "grade": "excellent"} for m in smalls[:2]]
+    r = await api.client.post(
+        url, json={"year": YEAR, "grades": two}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.excellent_over_third"
+    r = await api.client.post(
+        url, json={"year": YEAR, "grades": two[:1]}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200, r.text
+    # Through the branch itself the earlier excellent grade still counts.
+    r = await api.client.post(
+        f"/api/v1/organisations/{small['id']}/points/review-grades",
+        json={"year": YEAR, "grades": two[1:]},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 409

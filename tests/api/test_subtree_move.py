@@ -121,6 +121,7 @@ async def _moved_community_with_data_of_every_kind(api, county):
             "name": "志愿服务",
             "category": "bonus",
             "points": 2,
+            "needs_approval": False,
         },
     )
     entry = await _post(

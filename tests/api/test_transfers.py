@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
+
+from app.services.lifecycle import add_months
 
 T = "/api/v1/transfers"
 
@@ -153,3 +155,31 @@ async def test_the_letter_records_the_month_dues_are_paid_up_to(api, county):
     assert r.status_code == 201, r.text
     sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
     assert sent["dues_paid_until"] == month
+
+
+async def test_overdue_follows_the_senders_policy_in_the_item_and_the_receivers_list(api, county):
+    # The sending township waits one month; the receiving one keeps the default three.
+    r = await api.client.put(
+        f"/api/v1/organisations/{county.town_a['id']}/policies",
+        json={"values": {"transfer_overdue_months": 1}},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 200, r.text
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    created = date.fromisoformat(sent["created_at"][:10])
+
+    async def seen_by_receiver(as_of):
+        listed = await api.client.get(
+            T,
+            params={"overdue": "true", "as_of": str(as_of), "limit": 500},
+            headers=api.auth(county.admin_b),
+        )
+        item = await api.client.get(
+            f"{T}/{sent['id']}", params={"as_of": str(as_of)}, headers=api.auth(county.admin_b)
+        )
+        return sent["id"] in {t["id"] for t in listed.json()["items"]}, item.json()["overdue"]
+
+    one_month = add_months(created, 1)
+    assert await seen_by_receiver(one_month) == (False, False)
+    assert await seen_by_receiver(one_month + timedelta(days=1)) == (True, True)

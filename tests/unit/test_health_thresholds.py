@@ -1,0 +1,50 @@
+"""Health thresholds (DOMAIN "Organisations") as a pure rule, counted on full members."""
+
+from app.models.enums import OrgType
+from app.services.organisations import threshold_flags
+from app.services.policies import DEFAULTS
+
+SECRETARY = ["secretary"]
+
+
+def _codes(org_type: OrgType, full: int, roles: list[str] = SECRETARY, units: int | None = None):
+    return {f.code for f in threshold_flags(org_type, full, roles, units, DEFAULTS)}
+
+
+def test_branch_with_three_full_members_is_big_enough_and_two_is_too_few():
+    assert "branch.too_few_full_members" not in _codes(OrgType.branch, 3)
+    assert "branch.too_few_full_members" in _codes(OrgType.branch, 2)
+
+
+def test_branch_with_fifty_full_members_is_not_too_large_and_fifty_one_is():
+    assert "branch.too_many_members" not in _codes(OrgType.branch, 50, ["secretary"] * 3)
+    assert "branch.too_many_members" in _codes(OrgType.branch, 51, ["secretary"] * 3)
+
+
+def test_branch_needs_a_committee_from_seven_full_members_not_six():
+    assert "branch.committee_required" in _codes(OrgType.branch, 7)
+    assert "branch.committee_required" not in _codes(OrgType.branch, 6)
+
+
+def test_committee_of_seven_is_allowed_and_eight_is_too_large():
+    seven = ["secretary", "deputy_secretary", "organisation_member"] + ["committee_member"] * 4
+    assert "branch.committee_too_large" not in _codes(OrgType.branch, 20, seven)
+    assert "branch.committee_too_large" in _codes(OrgType.branch, 20, [*seven, "committee_member"])
+
+
+def test_general_branch_is_typical_from_fifty_to_one_hundred_full_members():
+    assert "general_branch.below_typical_size" in _codes(OrgType.general_branch, 49)
+    assert not _codes(OrgType.general_branch, 50)
+    assert not _codes(OrgType.general_branch, 100)
+    assert "general_branch.above_typical_size" in _codes(OrgType.general_branch, 101)
+
+
+def test_committee_and_working_committee_are_typical_from_one_hundred_full_members():
+    for org_type in (OrgType.committee, OrgType.working_committee):
+        assert "committee.below_typical_size" in _codes(org_type, 99)
+        assert "committee.below_typical_size" not in _codes(org_type, 100)
+
+
+def test_joint_branch_covers_five_units_and_six_is_too_many():
+    assert "joint_branch.too_many_units" not in _codes(OrgType.joint_branch, 5, units=5)
+    assert "joint_branch.too_many_units" in _codes(OrgType.joint_branch, 5, units=6)
