@@ -151,6 +151,7 @@ async def grids_members(
 async def grids_coverage(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
 ) -> Coverage:
+    refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
     return Coverage.model_validate(
         await service.grid_coverage(session, org, as_of), from_attributes=True

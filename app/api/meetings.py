@@ -36,7 +36,7 @@ from app.schemas.meetings import (
     VoteCreate,
     VoteRead,
 )
-from app.security.scope import Principal, member_rows_only, shows_member
+from app.security.scope import Principal, member_rows_only, refuse_member_role, shows_member
 from app.services import compliance, members, organisations
 from app.services import meetings as service
 
@@ -85,6 +85,7 @@ async def _read(session: SessionDep, meeting: Meeting, principal: Principal) -> 
             "votes": [
                 VoteRead.model_validate(v, from_attributes=True)
                 for v in await service.votes(session, meeting.id)
+                if v.member_id is None or shows_member(principal, v.member_id)
             ],
             "amendments": [
                 AmendmentRead.model_validate(a, from_attributes=True) for a in amendments
@@ -277,6 +278,7 @@ async def meetings_compliance(
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     only_overdue: bool = False,
 ) -> Response:
+    refuse_member_role(principal)
     org = await organisations.get_visible_node(session, principal, org_id)
     report = await compliance.meeting_compliance(
         session,

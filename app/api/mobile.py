@@ -24,6 +24,7 @@ from app.schemas.mobile import (
     ReturnCreate,
 )
 from app.schemas.transfers import OrgRef
+from app.security.scope import refuse_member_role
 from app.services import members, organisations
 from app.services import mobile as service
 
@@ -137,6 +138,7 @@ async def mobile_list(
 async def mobile_stats(
     session: SessionDep, principal: PrincipalDep, as_of: AsOfDep, within: uuid.UUID | None = None
 ) -> MobileStats:
+    refuse_member_role(principal)
     root = await organisations.get_visible(
         session, principal, within or principal.org_id, field="within"
     )

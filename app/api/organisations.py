@@ -34,6 +34,7 @@ from app.schemas.organisations import (
     OrganisationUpdate,
     TreeNode,
 )
+from app.security.scope import refuse_member_role, shows_member
 from app.services import organisations as service
 
 router = make_router("organisations")
@@ -197,7 +198,11 @@ async def organisations_leaders_list(
 ) -> list[LeaderRead]:
     """The organisation's leaders (班子), current first, with past terms."""
     org = await service.get_visible(session, principal, org_id)
-    return [_leader_read(r, today) for r in await service.list_leaders(session, org)]
+    return [
+        _leader_read(r, today)
+        for r in await service.list_leaders(session, org)
+        if shows_member(principal, r.leader.member_id)
+    ]
 
 
 @router.post(
@@ -229,6 +234,7 @@ async def organisations_leaders_add(
 async def organisations_health(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
 ) -> OrganisationHealth:
+    refuse_member_role(principal)
     org = await service.get_visible(session, principal, org_id)
     return await service.organisation_health(session, org, as_of)
 
@@ -242,5 +248,6 @@ async def organisations_health(
 async def organisations_stats(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
 ) -> OrganisationStats:
+    refuse_member_role(principal)
     org = await service.get_visible(session, principal, org_id)
     return await service.organisation_stats(session, org, as_of)

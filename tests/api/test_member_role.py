@@ -14,6 +14,33 @@ from app.api.deps import get_today
 
 TODAY = date(2026, 11, 24)
 # Values for required query parameters, by name.
+# What a member user may read (each reviewed against the rule): its own records, rows
+# filtered to its own, and the organisation facts every member may know. Reports about
+# other members by nature (stats, health, compliance, coverage, arrears) answer 403.
+MEMBER_SURFACE = {
+    "auth_me",
+    "changes_list",
+    "exports_get",
+    "imports_template",
+    "meetings_get",
+    "meetings_list",
+    "members_get",
+    "members_list",
+    "members_meetings",
+    "members_timeline",
+    "mobile_list",
+    "organisations_get",
+    "organisations_leaders_list",
+    "organisations_list",
+    "organisations_tree",
+    "points_balance",
+    "points_entries_get",
+    "points_entries_list",
+    "points_ranking",
+    "points_rules_get",
+    "points_rules_list",
+    "policies_get",
+}
 QUERY = {"kind": "members", "month": "2026-11", "year": "2026", "format": "csv"}
 
 
@@ -54,6 +81,24 @@ async def _branch_with_two_members(api, county):
         headers=api.auth(admin),
     )
     assert r.status_code == 200, r.text
+    r = await api.client.post(
+        f"/api/v1/meetings/{meeting['id']}/votes",
+        json={
+            "kind": "decision",
+            "subject": "表决",
+            "ayes": 2,
+            "nays": 0,
+            "member_id": other["id"],
+        },
+        headers=api.auth(admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.post(
+        f"/api/v1/organisations/{branch}/leaders",
+        json={"member_id": other["id"], "role": "committee_member", "started_on": "2026-01-01"},
+        headers=api.auth(admin),
+    )
+    assert r.status_code == 201, r.text
     r = await api.client.post(f"/api/v1/meetings/{meeting['id']}/finalize", headers=api.auth(admin))
     assert r.status_code == 200, r.text
     r = await api.client.post(
@@ -128,6 +173,9 @@ async def test_a_member_user_sees_nothing_of_another_member_in_any_list_export_o
                 if other["id"] in r.text or other_name in r.text:
                     leaks.append((route.name, params))
     assert leaks == [], leaks
+    # Every route a member user reads is one reviewed for the rule; a new GET route
+    # (an aggregate report, say) fails here until it is classified, or it answers 403/404.
+    assert set(checked) <= MEMBER_SURFACE, " ".join(sorted(set(checked) - MEMBER_SURFACE))
     # The member's own surface answered: the test did read real bodies.
     assert {"members_list", "members_get", "points_balance", "exports_get", "changes_list"} <= set(
         checked
