@@ -23,7 +23,7 @@ class ChangeRead(BaseModel):
     cursor: str
     resource: str
     resource_id: uuid.UUID
-    action: Literal["created", "updated", "deleted", "state_changed", "finalized"]
+    action: Literal["created", "updated", "deleted", "state_changed", "finalized", "moved"]
     event_type: str
     version: int | None
     occurred_at: datetime

@@ -107,11 +107,20 @@ async def record_created(session: AsyncSession, model: type[Any], rows: Sequence
 
 
 async def record_event(
-    session: AsyncSession, obj: Any, event_type: str, payload: dict[str, Any]
+    session: AsyncSession,
+    obj: Any,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    alt_path: str | None = None,
 ) -> None:
     """A domain event about a tracked record beside its row changes (`meeting.finalized`
-    with the attendance), carrying `payload` to integrators."""
-    await write(session, [{**_row(obj, "event"), "event_type": event_type, "payload": payload}])
+    with the attendance), carrying `payload` to integrators. `alt_path` files it under a
+    second subtree as well (a move: the subtree it left)."""
+    row = {**_row(obj, "event"), "event_type": event_type, "payload": payload}
+    if alt_path is not None:
+        row["alt_path"] = alt_path
+    await write(session, [row])
 
 
 @event.listens_for(Session, "after_flush")

@@ -68,7 +68,7 @@ from app.security.scope import (
     subtree_prefix,
     under,
 )
-from app.services import audit
+from app.services import audit, changes
 from app.services.policies import effective_policy
 
 AUDITED_FIELDS = (
@@ -439,6 +439,7 @@ async def move_organisation(
         .execution_options(synchronize_session=False)
     )
     await rewrite_subtree_paths(session, old_path, new_path)
+    old_parent_id, new_parent_id = org.parent_id, new_parent.id
     org.parent_id = new_parent.id
     org.path = new_path
     org.depth = new_parent.depth + 1
@@ -446,6 +447,18 @@ async def move_organisation(
     # Rows of the subtree loaded earlier in this session are stale now.
     session.expire_all()
     await session.refresh(org)
+    # Filed under both the new and the old place: integrators of the subtree it left
+    # learn that the branch and everything under it moved out of their view.
+    await changes.record_event(
+        session,
+        org,
+        "organisation.moved",
+        {
+            "from_parent_id": str(old_parent_id) if old_parent_id else None,
+            "to_parent_id": str(new_parent_id),
+        },
+        alt_path=old_path,
+    )
     audit.record(
         session,
         principal,

@@ -48,7 +48,7 @@ EVENT_TYPES = sorted(
         for name, *_ in TRACKED.values()
         for action in ("created", "updated", "deleted", "state_changed")
     }
-    | {"meeting.finalized"}
+    | {"meeting.finalized", "organisation.moved"}
 )
 
 
