@@ -129,6 +129,8 @@ async def meetings_list(
     cursor: CursorQuery = None,
 ) -> Page[MeetingSummary]:
     within_path = await organisations.within_path(session, principal, within)
+    if org_id is not None:
+        await organisations.get_visible_node(session, principal, org_id, field="org_id")
     page = await service.list_meetings(
         session,
         principal,

@@ -89,6 +89,8 @@ async def organisations_list(
 ) -> Page[OrganisationRead]:
     """Organisations in your subtree, in tree order unless `sort` names `code`, `name`,
     `depth` or `created_at`."""
+    if parent_id is not None:
+        await service.get_visible_node(session, principal, parent_id, field="parent_id")
     page = await service.list_organisations(
         session,
         principal,

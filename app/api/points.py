@@ -109,7 +109,7 @@ async def points_rules_list(
     principal: PrincipalDep,
     include_inherited: bool = True,
 ) -> list[RuleRead]:
-    org = await organisations.get_visible(session, principal, org_id)
+    org = await organisations.get_visible(session, principal, org_id, field="org_id")
     rules = await service.list_rules(session, principal, org, include_inherited=include_inherited)
     return [RuleRead.model_validate(r, from_attributes=True) for r in rules]
 
@@ -185,6 +185,8 @@ async def points_entries_list(
     cursor: CursorQuery = None,
 ) -> Page[EntryRead]:
     within_path = await organisations.within_path(session, principal, within)
+    if member_id is not None:
+        await members.get_visible(session, principal, member_id, field="member_id")
     page = await service.list_entries(
         session,
         principal,

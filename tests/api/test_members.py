@@ -255,7 +255,9 @@ async def test_sibling_admin_gets_404_and_empty_lists(api, county):
     r = await api.client.get(
         MEMBERS, params={"org_id": county.branch_a["id"], "include_total": "true"}, headers=headers
     )
-    assert r.json() == {"items": [], "next_cursor": None, "total": 0}
+    # A filter naming another subtree's branch is answered like the branch itself: 404.
+    assert r.status_code == 404
+    assert [e["field"] for e in r.json()["errors"]] == ["org_id"]
     r = await api.client.get(MEMBERS, params={"within": county.town_a["id"]}, headers=headers)
     assert r.status_code == 404
     r = await api.client.post(

@@ -102,7 +102,8 @@ async def test_sibling_admin_sees_nothing_of_the_other_township(api, county):
     assert ids == {county.town_b["id"], county.branch_b["id"]}
     assert r.json()["total"] == 2
     r = await api.client.get(ORGS, params={"parent_id": county.town_a["id"]}, headers=headers)
-    assert r.json()["items"] == []
+    assert r.status_code == 404
+    assert [e["field"] for e in r.json()["errors"]] == ["parent_id"]
 
 
 async def test_tree_respects_depth_and_marks_deeper_children(api, county):

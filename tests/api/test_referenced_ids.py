@@ -427,3 +427,53 @@ def test_the_tables_cover_every_id_field_of_every_write_body_in_the_openapi(app)
     tried = {case.name for case in CASES + CROSS_TREE}
     assert in_bodies - tried == set(), "id fields no case tries"
     assert tried - in_bodies == set(), "cases naming fields the API does not have"
+
+
+# Which kind of record each uuid query parameter names: another subtree's one is tried.
+QUERY_ID_KINDS = {
+    "within": "org",
+    "org_id": "org",
+    "parent_id": "org",
+    "group_id": "org",
+    "member_id": "member",
+}
+
+
+async def test_every_id_in_a_query_answers_another_subtree_and_a_random_id_alike(api, county, app):
+    """`?org_id=`, `?member_id=`, `?within=`, ... on every GET: 404 naming the parameter
+    for an id of another subtree and for a random one, never an empty 200."""
+    other_county = await api.county()
+    other = {
+        "org": other_county.branch_a["id"],
+        "member": (await api.member(other_county.county_admin, other_county.branch_a["id"]))["id"],
+    }
+    document = app.openapi()
+    tried = []
+    for path, operations in document["paths"].items():
+        get = operations.get("get")
+        if get is None or "{" in path:
+            continue
+        params = get.get("parameters", [])
+        values = {"kind": "members", "month": "2026-11", "year": "2026"}
+        required = {
+            p["name"]: values.get(p["name"], county.branch_a["id"])
+            for p in params
+            if p.get("required") and p["in"] == "query"
+        }
+        for p in params:
+            schema = p.get("schema", {})
+            formats = {schema.get("format")} | {s.get("format") for s in schema.get("anyOf", [])}
+            if p["in"] != "query" or "uuid" not in formats:
+                continue
+            kind = QUERY_ID_KINDS[p["name"]]  # a new id parameter needs a kind here
+            for value in (other[kind], str(uuid.uuid4())):
+                r = await api.client.get(
+                    path,
+                    params={**required, p["name"]: value},
+                    headers=api.auth(county.admin_a),
+                )
+                body = r.json()
+                assert r.status_code == 404, (path, p["name"], r.text)
+                assert [e["field"] for e in body["errors"]] == [p["name"]], (path, body)
+            tried.append((path, p["name"]))
+    assert len(tried) >= 8, tried
