@@ -20,6 +20,11 @@ ALLOWED: dict[tuple[str, str], str] = {}
 # A path-valued expression: `x.path`, `org_path`, `root_path`, `within_path`, `prefix`, `root`.
 _PATHY = re.compile(r"(\.path\b|\w+_path\b|\bprefix\b|\broot\b)")
 _PREFIX_CALLS = {"like", "ilike", "startswith", "concat", "contains"}
+_SQL_FUNCTIONS = {"starts_with", "left", "substr", "substring"}
+# In SQL text: `|| '%'`, `concat(..., '%')`, `starts_with(`, `left(x.org_path`.
+_SQL_PREFIX = re.compile(
+    r"\|\|\s*'%'|concat\s*\([^)]*'%'|starts_with\s*\(|left\s*\(\s*[\w.]*path", re.IGNORECASE
+)
 
 
 def _offences(source: str) -> list[tuple[int, str | None, str]]:
@@ -39,18 +44,40 @@ def _offences(source: str) -> list[tuple[int, str | None, str]]:
                 other_text = ast.unparse(other)
                 if (
                     isinstance(side, ast.Constant)
-                    and side.value == "%"
+                    and side.value in ("%", "%%")
                     and _PATHY.search(other_text)
                 ):
                     found.append((node.lineno, func, ast.unparse(node)))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if re.search(r"\|\|\s*'%'", node.value):
+            if _SQL_PREFIX.search(node.value):
                 found.append((node.lineno, func, node.value))
         elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _PREFIX_CALLS
-            and _PATHY.search(ast.unparse(node.func.value))
+            (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _PREFIX_CALLS
+                and _PATHY.search(ast.unparse(node.func.value))
+            )
+            or (  # func.starts_with(x.org_path, p), func.left(x.org_path, n)
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _SQL_FUNCTIONS
+                and any(_PATHY.search(ast.unparse(arg)) for arg in node.args)
+            )
+            or (  # x.org_path.op("LIKE")(...)
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Call)
+                and isinstance(node.func.func, ast.Attribute)
+                and node.func.func.attr == "op"
+                and "like" in ast.unparse(node.func).lower()
+                and _PATHY.search(ast.unparse(node.func.func.value))
+            )
+            or (  # x.org_path[: len(root)] == root
+                isinstance(node, ast.Compare)
+                and isinstance(node.left, ast.Subscript)
+                and isinstance(node.left.slice, ast.Slice)
+                and _PATHY.search(ast.unparse(node.left.value))
+            )
         ):
             found.append((node.lineno, func, ast.unparse(node)))
         for child in ast.iter_child_nodes(node):
@@ -68,9 +95,15 @@ def f(principal, within_path, org, e, s):
     c = org.path.startswith(s.org_path)
     d = "SELECT 1 WHERE m.org_path LIKE $1 || '%'"
     g = literal(x).like(PointScheme.org_path.concat("%"))
+    h = Member.org_path.op("LIKE")(principal.org_path + "%%")
+    i = func.starts_with(Member.org_path, root)
+    j = func.left(Member.org_path, n) == root
+    k = "SELECT 1 WHERE starts_with(org_path, $1)"
+    l = "SELECT 1 WHERE org_path LIKE concat($1, '%')"
+    m = e.org_path[: len(s.org_path)] == s.org_path
 """
     lines = sorted({line for line, _, _ in _offences(sample)})
-    assert lines == [3, 4, 5, 6, 7]
+    assert lines == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
 
 
 def test_the_scanner_leaves_name_searches_and_urls_alone() -> None:
