@@ -7,6 +7,7 @@ does not. SQL text is exempt: it is checked by the database's CHECK constraints.
 from __future__ import annotations
 
 import ast
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -85,3 +86,23 @@ def test_no_service_or_router_compares_or_stores_a_bare_vocabulary_string():
         for line, value in _violations(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert not offenders, "use the StrEnum member:\n" + "\n".join(offenders)
+
+
+_SQL_FIELDS = "|".join(sorted(VOCABULARY_FIELDS))
+_SQL_EQUALS = re.compile(rf"\b(?:{_SQL_FIELDS})\s*(?:=|<>|!=)\s*'([^']*)'", re.IGNORECASE)
+_SQL_IN = re.compile(rf"\b(?:{_SQL_FIELDS})\s+IN\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+def test_every_vocabulary_value_in_service_sql_is_a_value_of_its_enum():
+    """SQL text may name values (the planner needs literals for partial indexes), but a
+    misspelt one matches nothing silently; each must be a declared enum value."""
+    unknown = []
+    for path in sorted((APP / "services").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            named = _SQL_EQUALS.findall(node.value)
+            for listed in _SQL_IN.findall(node.value):
+                named += re.findall(r"'([^']*)'", listed)
+            unknown += [f"{path.name}:{node.lineno}: {v!r}" for v in named if v not in VALUES]
+    assert not unknown, unknown
