@@ -235,6 +235,13 @@ def _visibility() -> dict[type[Any], _Visibility]:
 _VISIBILITY: dict[type[Any], _Visibility] = {}
 
 
+def _spec(model: type[Any]) -> _Visibility:
+    """The model's visibility rule (the registry is built on first use: it imports models)."""
+    if not _VISIBILITY:
+        _VISIBILITY.update(_visibility())
+    return _VISIBILITY[model]
+
+
 def not_found(code: ErrorCode, field: str | None = None) -> NotFound:
     """The answer for an id that is absent or out of scope; a body or query id names its field."""
     if field is None:
@@ -281,9 +288,7 @@ async def load_visible(
     Two-sided records (transfers, mobile episodes) are visible from either side.
     `lock` reads the row FOR UPDATE; `copies_path` as `row_lock` says.
     """
-    if not _VISIBILITY:
-        _VISIBILITY.update(_visibility())
-    spec = _VISIBILITY[model]
+    spec = _spec(model)
     obj = await session.get(model, ident, with_for_update=row_lock(lock, copies_path))
     if obj is None or not _sees(principal, obj, spec):
         raise not_found(spec.code, field)
@@ -302,9 +307,7 @@ async def load_all_visible(
     wanted = list(dict.fromkeys(idents))
     if not wanted:
         return []
-    if not _VISIBILITY:
-        _VISIBILITY.update(_visibility())
-    spec = _VISIBILITY[model]
+    spec = _spec(model)
     pk = getattr(model, "id")  # noqa: B009  # every scoped model's key is `id`
     found = {o.id: o for o in (await session.scalars(select(model).where(pk.in_(wanted)))).all()}  # type: ignore[attr-defined]  # M is a mapped class with `id`
     if any(i not in found or not _sees(principal, found[i], spec) for i in wanted):
@@ -341,9 +344,7 @@ async def load_anywhere(
     resource's code, naming `field`."""
     if reference not in CROSS_TREE_REFERENCES:
         raise ValueError(f"{reference} is not a cross-tree reference")
-    if not _VISIBILITY:
-        _VISIBILITY.update(_visibility())
     obj = await session.get(model, ident, with_for_update=row_lock(False, copies_path))
     if obj is None:
-        raise not_found(_VISIBILITY[model].code, field)
+        raise not_found(_spec(model).code, field)
     return obj
