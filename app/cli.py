@@ -76,7 +76,7 @@ def serve(
 @cli.command()
 def demo() -> None:
     """Load the demo county (idempotent) and print the demo logins."""
-    from app.services.demo import DEMO_PASSWORD, load_demo
+    from app.devtools.demo import DEMO_PASSWORD, load_demo
 
     async def _run() -> None:
         from app.db import get_engine, get_sessionmaker
@@ -133,7 +133,7 @@ def synth(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from app.db import sync_database_url
-    from app.services.synth import synthesise, vacuum
+    from app.devtools.synth import synthesise, vacuum
 
     async def _run() -> None:
         conn = await asyncpg.connect(sync_database_url())

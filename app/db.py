@@ -269,7 +269,3 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-
-
-# Registers the flush hook that writes every tracked change to the outbox.
-import app.services.changes  # noqa: E402, F401

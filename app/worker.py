@@ -15,7 +15,8 @@ import httpx
 
 from app import clock
 from app.db import get_sessionmaker
-from app.services import mobile, webhooks
+from app.services import mobile
+from app.services.integration import webhooks
 
 log = logging.getLogger("dangjian.worker")
 

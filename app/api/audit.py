@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from app.api.common import CursorQuery, LimitQuery, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep
 from app.schemas.common import Page
-from app.services import audit as service
 from app.services import organisations
+from app.services.integration import audit as service
 
 router = make_router("audit")
 

@@ -20,8 +20,9 @@ from app.errors import ErrorCode
 from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportJob
 from app.security.scope import Principal, load_visible
-from app.services import audit, organisations
-from app.services import imports as service
+from app.services import organisations
+from app.services.integration import audit
+from app.services.integration import imports as service
 
 router = make_router("integration")
 

@@ -13,8 +13,9 @@ from app.api.common import API_PREFIX, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep
 from app.models.enums import DeliveryState
 from app.schemas.common import InputModel
-from app.services import changes, organisations
-from app.services import webhooks as service
+from app.services import organisations
+from app.services.integration import changes
+from app.services.integration import webhooks as service
 
 router = make_router("integration")
 

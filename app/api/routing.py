@@ -22,7 +22,7 @@ from app.db import get_replica_sessionmaker, get_sessionmaker
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, decode_access_token
-from app.services import audit
+from app.services.integration import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,7 +1,11 @@
 """All models, imported so Alembic's autogenerate and `alembic check` see every table."""
 
+from typing import Any
+
+from sqlalchemy import Column
+
 from app.models.audit import AuditEvent, IdempotencyRecord
-from app.models.base import Base
+from app.models.base import ORG_PATH, Base
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.imports import ImportJob
 from app.models.lifecycle import (
@@ -27,6 +31,21 @@ from app.models.points import (
 from app.models.policy import OrganisationPolicy
 from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
+
+
+def org_path_columns() -> list[Column[Any]]:
+    """Every column, in every table, that holds an organisation path (the registry).
+
+    Defined here, below the imports of every model module: each table is registered
+    before the walk.
+    """
+    return [
+        column
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if column.info.get(ORG_PATH)
+    ]
+
 
 __all__ = [
     "AuditEvent",
@@ -67,4 +86,5 @@ __all__ = [
     "User",
     "WebhookDelivery",
     "WebhookSubscription",
+    "org_path_columns",
 ]

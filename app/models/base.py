@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import uuid_utils
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, func
+from sqlalchemy import DateTime, Integer, MetaData, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -36,23 +36,11 @@ def org_path_column(*, nullable: bool = False) -> MappedColumn[Any]:
     """A copy of an organisation's materialized path, kept for subtree filters.
 
     Declaring every such column through here is what registers it: a subtree move
-    rewrites exactly the columns `org_path_columns()` returns, so a path column
+    rewrites exactly the columns `app.models.org_path_columns()` returns, so a path column
     declared any other way would keep the old path and leak the moved branch.
     "C" collation: byte order, so `LIKE 'prefix%'` uses a plain btree index.
     """
     return mapped_column(String(1024, collation="C"), nullable=nullable, info={ORG_PATH: True})
-
-
-def org_path_columns() -> list[Column[Any]]:
-    """Every column, in every table, that holds an organisation path (the registry)."""
-    import app.models  # noqa: F401  # every table registered before the walk
-
-    return [
-        column
-        for table in Base.metadata.sorted_tables
-        for column in table.columns
-        if column.info.get(ORG_PATH)
-    ]
 
 
 class UUIDPk:

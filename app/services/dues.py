@@ -32,7 +32,7 @@ from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief, Memb
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role, subtree_prefix
-from app.services import audit
+from app.services.integration import audit
 from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
 

@@ -48,7 +48,8 @@ from app.security.scope import (
     subtree_filter,
     under,
 )
-from app.services import audit, points
+from app.services import points
+from app.services.integration import audit
 from app.services.members import check_community
 from app.services.policies import effective_policy
 

@@ -42,7 +42,7 @@ from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.security.scope import Principal, load_visible, require_role
-from app.services import audit
+from app.services.integration import audit
 
 S = MemberStatus
 ALLOWED: dict[MemberStatus, frozenset[MemberStatus]] = {

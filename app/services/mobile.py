@@ -42,7 +42,7 @@ from app.security.scope import (
     require_role,
     under_any,
 )
-from app.services import audit
+from app.services.integration import audit
 from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
 from app.services.members import pii_cipher
 from app.services.policies import effective_policy, policy_int_sql

@@ -28,7 +28,7 @@ from app.security.scope import (
     subtree_prefix,
     under_column,
 )
-from app.services import audit
+from app.services.integration import audit
 
 DEFAULTS: dict[str, Any] = {
     # Organisations

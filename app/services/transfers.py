@@ -33,7 +33,8 @@ from app.security.scope import (
     row_lock,
     under_any,
 )
-from app.services import audit, mobile
+from app.services import mobile
+from app.services.integration import audit
 from app.services.policies import policy_int_sql
 
 AUDITED = ("member_id", "from_org_id", "to_org_id", "state", "reason", "dues_paid_until")

@@ -23,7 +23,7 @@ from app.security.scope import (
     load_visible,
     subtree_filter,
 )
-from app.services import audit
+from app.services.integration import audit
 from app.services.organisations import insert_root
 
 AUDITED_FIELDS = ("username", "role", "org_id", "member_id", "active")

@@ -9,7 +9,7 @@ from support import unique
 
 from app.db import get_sessionmaker
 from app.models.audit import AuditEvent
-from app.services import audit
+from app.services.integration import audit
 
 AUDIT = "/api/v1/audit-events"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.db import get_sessionmaker
-from app.services.demo import DEMO_PASSWORD, load_demo
+from app.devtools.demo import DEMO_PASSWORD, load_demo
 
 
 async def test_demo_loads_once_and_every_login_works(api):

@@ -394,7 +394,7 @@ async def test_reimporting_a_quoted_export_restores_the_text_and_changes_nothing
 
 
 def test_only_text_starting_with_a_trigger_is_quoted_and_restore_undoes_exactly_that():
-    from app.services.cells import neutralise, restore
+    from app.services.integration.imports.cells import neutralise, restore
 
     for text in ("=1", "+86 138", "-2", "@x", "\tx", "\rx"):
         assert neutralise(text) == "'" + text

@@ -20,8 +20,7 @@ from support import drain_changes, new_id_number, unique
 
 from app.api.deps import get_today
 from app.db import get_sessionmaker
-from app.models import Base
-from app.models.base import org_path_columns
+from app.models import Base, org_path_columns
 from app.models.enums import Role
 from app.security.scope import Principal
 from app.services import organisations

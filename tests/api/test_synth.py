@@ -7,9 +7,9 @@ from datetime import date
 
 import asyncpg
 
+from app.devtools.synth import PROVINCE_CODE, synthesise
 from app.services.id_numbers import parse_id_number
 from app.services.members import ID_FIELD, pii_cipher
-from app.services.synth import PROVINCE_CODE, synthesise
 
 
 async def test_synth_loads_a_consistent_province_with_valid_encrypted_members():

@@ -63,7 +63,7 @@ def _error_takers() -> dict[str, int]:
 
 
 def test_no_raise_site_in_the_app_passes_a_string_as_its_error_code():
-    import app.services.imports  # noqa: F401  # declares ImportFileError
+    import app.services.integration.imports  # noqa: F401  # declares ImportFileError
 
     takers = _error_takers()
     assert {"Conflict", "NotFound", "Unprocessable", "ImportFileError"} <= set(takers)

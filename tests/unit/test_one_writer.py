@@ -10,12 +10,12 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-# table -> the modules allowed to write it. synth.py loads synthetic benchmark data with
+# table -> the modules allowed to write it. devtools/synth.py loads synthetic benchmark data with
 # COPY and INSERT ... SELECT below every service (organisations and members included).
 WRITERS = {
-    "audit_events": {"services/audit.py"},
-    "outbox_events": {"services/changes.py"},
-    "point_entries": {"services/points.py", "services/synth.py"},
+    "audit_events": {"services/integration/audit.py"},
+    "outbox_events": {"services/integration/changes.py"},
+    "point_entries": {"services/points/ledger.py", "devtools/synth.py"},
 }
 MODELS = {
     "audit_events": "AuditEvent",

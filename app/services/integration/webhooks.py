@@ -35,8 +35,8 @@ from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 from app.security import targets
 from app.security.scope import Principal, is_under, load_visible, require_role
-from app.services import audit
-from app.services.changes import TRACKED, safe_horizon
+from app.services.integration import audit
+from app.services.integration.changes import TRACKED, safe_horizon
 from app.services.members import pii_cipher
 
 SECRET_FIELD = "webhook.secret"

@@ -1,0 +1,335 @@
+"""Importing members: each row prepared through the member service's checks, matched to a
+stored member by ID number, created or updated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import DangjianError, ErrorCode
+from app.models.base import new_uuid
+from app.models.enums import (
+    ENDED_STATUSES,
+    MemberCategory,
+    MemberStatus,
+)
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.schemas.members import MemberCreate, MemberUpdate
+from app.security.scope import (
+    Principal,
+    in_scope,
+)
+from app.services import members as members_service
+from app.services.integration import audit
+from app.services.integration import changes as changes_service
+from app.services.integration.imports.organisations import _Row
+from app.services.integration.imports.parsing import (
+    _COLUMN_OF_FIELD,
+    BATCH,
+    MEMBER_COLUMNS,
+    REQUIRED,
+    YIELD_EVERY,
+    Report,
+    RowError,
+    _convert,
+    _row_error,
+)
+
+# --- Members -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    row: int
+    prepared: members_service.PreparedMember
+    member_id: uuid.UUID | None  # the export's 系统编号, when the file has one
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.prepared.values
+
+    @property
+    def index(self) -> bytes:
+        return self.prepared.id_index
+
+
+async def _org_lookup(
+    session: AsyncSession, principal: Principal, codes: set[str]
+) -> dict[str, Organisation]:
+    found: dict[str, Organisation] = {}
+    code_list = sorted(codes)
+    for start in range(0, len(code_list), BATCH):
+        chunk = code_list[start : start + BATCH]
+        # FOR KEY SHARE: rows copy these paths, so a subtree move in flight finishes first.
+        stmt = select(Organisation).where(Organisation.code.in_(chunk))
+        for org in (await session.scalars(stmt.with_for_update(read=True, key_share=True))).all():
+            if in_scope(principal, org.path):
+                found[org.code] = org
+    return found
+
+
+# The API fields a member row carries (the rest of MemberCreate keeps its default).
+_MEMBER_FIELDS = tuple(
+    key for key, _ in MEMBER_COLUMNS if key not in ("org_code", "group_code", "id")
+)
+
+
+def _prepare_member(
+    number: int,
+    raw: dict[str, str],
+    orgs: dict[str, Organisation],
+    today: date,
+) -> _Prepared:
+    """A row as `MemberCreate`, through `members.prepare_member`: the API's own rules."""
+    values = {k: _convert(k, v) for k, v in raw.items()}
+    for key in REQUIRED["members"]:
+        if values.get(key) in (None, ""):
+            raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
+    try:
+        MemberStatus(values["status"])
+    except ValueError as exc:
+        raise RowError(
+            "status", ErrorCode.import_status_unknown, f"unknown status {values['status']!r}"
+        ) from exc
+    try:
+        MemberCategory(values["category"])
+    except ValueError as exc:
+        raise RowError(
+            "category",
+            ErrorCode.import_category_unknown,
+            f"unknown category {values['category']!r}",
+        ) from exc
+    org = orgs.get(values["org_code"])
+    if org is None:
+        raise RowError(
+            "org_code", ErrorCode.import_org_unknown, "no such organisation in your scope"
+        )
+    group = orgs.get(values["group_code"]) if values.get("group_code") else None
+    if values.get("group_code") and group is None:
+        raise RowError("group_code", ErrorCode.member_group_invalid, "a party group of that branch")
+    try:
+        data = MemberCreate.model_validate(
+            {
+                **{k: values[k] for k in _MEMBER_FIELDS if values.get(k) is not None},
+                "id_number": str(values["id_number"]),
+                "org_id": org.id,
+                "group_id": group.id if group else None,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_name = str(first["loc"][0]) if first["loc"] else ""
+        raise RowError(
+            _COLUMN_OF_FIELD.get(field_name, field_name),
+            ErrorCode.import_value_invalid,
+            first["msg"],
+        ) from exc
+    try:
+        prepared = members_service.prepare_member(data, org, group, today)
+    except DangjianError as exc:
+        raise _row_error(exc, "org_code") from exc
+    return _Prepared(number, prepared, values.get("id"))
+
+
+COMPARED = (
+    "name",
+    "category",
+    "ethnicity",
+    "education",
+    "group_id",
+    "work_unit",
+    "residence",
+    "dues_base_fen",
+    *members_service.MILESTONES,
+)
+
+
+def _differences(item: _Prepared, current: Member) -> dict[str, Any]:
+    """The row's values that differ from the stored record (none: the row is unchanged)."""
+    changes = {k: item.values[k] for k in COMPARED if getattr(current, k) != item.values[k]}
+    if item.prepared.phone_index != current.phone_index:
+        changes["phone"] = item.prepared.phone
+    return changes
+
+
+async def _stored(
+    session: AsyncSession, principal: Principal, prepared: list[_Prepared]
+) -> tuple[dict[uuid.UUID, Member], dict[bytes, list[Member]]]:
+    """Stored members the rows may match, ended ones included: by the export's id (in
+    scope), and by ID number (every record with it, in scope or not, oldest first)."""
+    by_id: dict[uuid.UUID, Member] = {}
+    by_index: dict[bytes, list[Member]] = {}
+    ids = sorted({p.member_id for p in prepared if p.member_id is not None})
+    for start in range(0, len(ids), BATCH):
+        rows = await session.scalars(
+            select(Member).where(Member.id.in_(ids[start : start + BATCH]))
+        )
+        by_id.update({m.id: m for m in rows.all() if in_scope(principal, m.org_path)})
+    indexes = sorted({p.index for p in prepared})
+    for start in range(0, len(indexes), BATCH):
+        rows = await session.scalars(
+            select(Member)
+            .where(Member.id_number_index.in_(indexes[start : start + BATCH]))
+            .order_by(Member.id)
+        )
+        for m in rows.all():
+            by_index.setdefault(m.id_number_index, []).append(m)
+    return by_id, by_index
+
+
+def _match(
+    principal: Principal,
+    item: _Prepared,
+    by_id: dict[uuid.UUID, Member],
+    by_index: dict[bytes, list[Member]],
+    claimed: dict[uuid.UUID, int],
+) -> Member | None:
+    """The stored record a row describes, or None for a new one.
+
+    The export's id wins when it names a record in scope with the same ID number.
+    Otherwise a living row matches the living record with its ID number (one outside
+    your scope: `member.id_number_taken`); an ended row (left, deceased) matches an
+    ended record of the same branch and status, the one equal to the row first. A
+    record matches one row of a file only.
+    """
+    stored = by_id.get(item.member_id) if item.member_id is not None else None
+    if stored is not None and stored.id_number_index == item.index:
+        candidates = [stored]
+    else:
+        candidates = by_index.get(item.index, [])
+        status = item.values["status"]
+        if MemberStatus(status) in ENDED_STATUSES:
+            ended = [
+                m
+                for m in candidates
+                if m.status == status
+                and m.org_id == item.values["org_id"]
+                and in_scope(principal, m.org_path)
+                and m.id not in claimed
+            ]
+            # An ended row for a living record of the same branch is a status change.
+            living = [
+                m
+                for m in candidates
+                if MemberStatus(m.status) not in ENDED_STATUSES
+                and m.org_id == item.values["org_id"]
+                and m.id not in claimed
+            ]
+            candidates = sorted(ended, key=lambda m: bool(_differences(item, m))) or living
+        else:
+            candidates = [m for m in candidates if MemberStatus(m.status) not in ENDED_STATUSES]
+    if not candidates:
+        return None
+    current = candidates[0]
+    if not in_scope(principal, current.org_path):
+        raise RowError(
+            "id_number", ErrorCode.member_id_number_taken, "a living member has this ID number"
+        )
+    if current.id in claimed:
+        raise RowError(
+            "id_number", ErrorCode.import_duplicate_in_file, f"same as row {claimed[current.id]}"
+        )
+    return current
+
+
+async def import_members(
+    session: AsyncSession,
+    principal: Principal,
+    records: list[tuple[int, dict[str, str]]],
+    *,
+    dry_run: bool,
+    atomic: bool,
+    today: date,
+    progress: Any = None,
+) -> Report:
+    """Validate every row with the API's rules, match it to a stored record (ended ones
+    included), then insert new members in batches and update changed ones."""
+    report = Report(total_rows=len(records))
+    codes = {r.get("org_code", "") for _, r in records} | {
+        r.get("group_code", "") for _, r in records
+    }
+    orgs = await _org_lookup(session, principal, {c for c in codes if c})
+    prepared: list[_Prepared] = []
+    for position, (number, raw) in enumerate(records):
+        if position % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)
+        try:
+            prepared.append(_prepare_member(number, raw, orgs, today))
+        except RowError as err:
+            report.reject(number, err.column, err.code, err.message)
+    by_id, by_index = await _stored(session, principal, prepared)
+    orgs_by_id = {org.id: org for org in orgs.values()}
+    inserts: list[_Prepared] = []
+    updates: list[tuple[Member, dict[str, Any]]] = []
+    claimed: dict[uuid.UUID, int] = {}
+    new_living: dict[bytes, int] = {}
+    for item in prepared:
+        try:
+            current = _match(principal, item, by_id, by_index, claimed)
+            if current is None:
+                try:
+                    members_service.check_accepts_members(orgs_by_id[item.values["org_id"]])
+                except DangjianError as exc:
+                    raise _row_error(exc, "org_code") from exc
+                if MemberStatus(item.values["status"]) not in ENDED_STATUSES:
+                    if item.index in new_living:
+                        raise RowError(
+                            "id_number",
+                            ErrorCode.import_duplicate_in_file,
+                            f"same as row {new_living[item.index]}",
+                        )
+                    new_living[item.index] = item.row
+                inserts.append(item)
+                continue
+            claimed[current.id] = item.row
+            if current.org_id != item.values["org_id"]:
+                raise RowError(
+                    "org_code",
+                    ErrorCode.import_org_change_requires_transfer,
+                    "use a transfer to move a member",
+                )
+            if current.status != item.values["status"]:
+                raise RowError(
+                    "status", ErrorCode.member_status_requires_transition, "use a transition"
+                )
+            changes = _differences(item, current)
+            if not changes:
+                report.unchanged += 1
+                continue
+            try:
+                members_service.check_may_correct(principal, current)
+            except DangjianError as exc:
+                raise _row_error(exc, "status") from exc
+            updates.append((current, changes))
+        except RowError as err:
+            report.reject(item.row, err.column, err.code, err.message)
+    report.created, report.updated = len(inserts), len(updates)
+    if dry_run or (atomic and report.rejected):
+        if atomic and report.rejected:
+            report.created = report.updated = 0
+        return report
+    for start in range(0, len(inserts), BATCH):
+        chunk = inserts[start : start + BATCH]
+        new_rows = [{**item.prepared.columns(), "id": new_uuid(), "version": 1} for item in chunk]
+        await session.execute(insert(Member), new_rows)
+        for r in new_rows:
+            members_service.record_created(session, principal, _Row(r), "member.imported")
+        await audit.write_pending(session)
+        await changes_service.record_created(session, Member, new_rows)
+        if progress is not None:
+            await progress(start + len(chunk))
+    for current, changes in updates:
+        await members_service.update_member(
+            session, principal, current, MemberUpdate(**changes), today
+        )
+    await session.flush()
+    return report

@@ -1,0 +1,84 @@
+"""Attendance: present, excused with a reason, or absent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock
+from app.errors import Conflict, ErrorCode, Unprocessable
+from app.models.enums import (
+    Presence,
+)
+from app.models.meeting import Meeting, MeetingAttendee, MeetingVote
+from app.models.organisation import Organisation
+from app.security.scope import (
+    Principal,
+)
+from app.services.integration import audit
+from app.services.meetings.records import _explicit_attendees, _require_open, _writer
+
+
+async def attendees(session: AsyncSession, meeting_id: uuid.UUID) -> list[MeetingAttendee]:
+    rows = await session.scalars(
+        select(MeetingAttendee)
+        .where(MeetingAttendee.meeting_id == meeting_id)
+        .order_by(MeetingAttendee.member_id)
+    )
+    return list(rows.all())
+
+
+async def record_attendance(
+    session: AsyncSession,
+    principal: Principal,
+    meeting: Meeting,
+    entries: list[dict[str, Any]],
+) -> list[MeetingAttendee]:
+    """Record attendance (签到): present, excused (with a reason) or absent.
+
+    Members not expected yet are added (as guests without a vote unless full members of
+    a general meeting's branch). Refused once votes are recorded, since they were
+    counted against this attendance.
+    """
+    _writer(principal)
+    _require_open(meeting)
+    if await session.scalar(
+        select(MeetingVote.id).where(MeetingVote.meeting_id == meeting.id).limit(1)
+    ):
+        raise Conflict(
+            ErrorCode.meeting_votes_recorded, "votes were counted against this attendance"
+        )
+    current = {a.member_id: a for a in await attendees(session, meeting.id)}
+    new_ids = [e["member_id"] for e in entries if e["member_id"] not in current]
+    if new_ids:
+        org = await session.get(Organisation, meeting.org_id)
+        assert org is not None
+        for member_id, vote in await _explicit_attendees(
+            session, principal, org, meeting.type, new_ids, meeting.held_on, "member_id"
+        ):
+            current[member_id] = MeetingAttendee(
+                meeting_id=meeting.id, member_id=member_id, has_vote=vote
+            )
+            session.add(current[member_id])
+    for entry in entries:
+        if entry["presence"] == Presence.excused and not entry.get("reason"):
+            raise Unprocessable.field("reason", ErrorCode.meeting_excuse_needs_reason)
+        row = current[entry["member_id"]]
+        row.presence = entry["presence"]
+        row.reason = entry.get("reason")
+    # Attendance is part of the record: touching the row bumps the meeting's version.
+    meeting.updated_at = clock.utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "meeting.attendance_recorded",
+        "meeting",
+        meeting.id,
+        meeting.org_path,
+        after={"attendance": [{**e, "member_id": str(e["member_id"])} for e in entries]},
+    )
+    return await attendees(session, meeting.id)

@@ -1,0 +1,324 @@
+"""Meeting records: planning, editing, listing; which organisation holds which meeting
+type; the current committee.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from app.models.enums import (
+    BRANCH_TYPES,
+    COMMITTEE_TYPES,
+    MeetingState,
+    MeetingType,
+    MemberStatus,
+    OrgType,
+    Presence,
+    Role,
+)
+from app.models.meeting import Meeting, MeetingAttendee
+from app.models.member import Member
+from app.models.organisation import Organisation, OrganisationLeader
+from app.pagination import Page, paginate, parse_sort
+from app.security.scope import (
+    Principal,
+    is_under,
+    load_all_visible,
+    load_visible,
+    member_rows_only,
+    require_role,
+    subtree_filter,
+    under,
+)
+from app.services.integration import audit
+
+BRANCH_MEETINGS = frozenset(
+    {"general_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_review"}
+)
+
+
+EDITABLE = ("held_on", "place", "topic", "host_id", "recorder_id", "minutes", "resolutions")
+
+
+AMENDABLE = ("place", "topic", "minutes", "resolutions", "attendance")
+
+
+ATTENDING_STATUSES = (MemberStatus.full, MemberStatus.probationary)
+
+
+COMMITTEE_MINIMUM = 3
+
+
+async def current_committee(session: AsyncSession, org_id: uuid.UUID, day: date) -> list[uuid.UUID]:
+    """Members of the organisation's committee (班子) serving on `day`."""
+    rows = await session.scalars(
+        select(OrganisationLeader.member_id)
+        .where(
+            OrganisationLeader.org_id == org_id,
+            OrganisationLeader.started_on <= day,
+            (OrganisationLeader.ended_on.is_(None)) | (OrganisationLeader.ended_on >= day),
+        )
+        .distinct()
+    )
+    return list(rows.all())
+
+
+async def _check_type_suits(
+    session: AsyncSession, org: Organisation, meeting_type: str, day: date
+) -> None:
+    org_type = OrgType(org.type)
+    if meeting_type == MeetingType.group_meeting:
+        if org_type is not OrgType.group:
+            raise Conflict(
+                ErrorCode.meeting_type_not_for_org, "group meetings are held by a party group"
+            )
+        return
+    if meeting_type == MeetingType.committee_meeting:
+        if org_type in COMMITTEE_TYPES or org_type is OrgType.general_branch:
+            return
+        committee = await current_committee(session, org.id, day)
+        if org_type in BRANCH_TYPES and len(committee) >= COMMITTEE_MINIMUM:
+            return
+        raise Conflict(
+            ErrorCode.meeting_no_committee,
+            "a committee meeting needs a branch committee (支委会) of 3+",
+        )
+    if org_type not in BRANCH_TYPES:
+        raise Conflict(ErrorCode.meeting_type_not_for_org, f"{meeting_type} is held by a branch")
+
+
+async def _default_attendees(
+    session: AsyncSession, org: Organisation, meeting_type: str, day: date
+) -> list[tuple[uuid.UUID, bool]]:
+    """(member, has_vote): the group's, the committee's or the branch's current members."""
+    if meeting_type == MeetingType.committee_meeting:
+        return [(m, True) for m in await current_committee(session, org.id, day)]
+    column = Member.group_id if meeting_type == MeetingType.group_meeting else Member.org_id
+    rows = await session.execute(
+        select(Member.id, Member.status)
+        .where(column == org.id, Member.status.in_([s.value for s in ATTENDING_STATUSES]))
+        .order_by(Member.id)
+    )
+    return [(member_id, status == MemberStatus.full) for member_id, status in rows.all()]
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, meeting_id: uuid.UUID, *, lock: bool = False
+) -> Meeting:
+    meeting = await load_visible(session, principal, Meeting, meeting_id, lock=lock)
+    own = member_rows_only(principal)
+    if own is not None:
+        attends = await session.scalar(
+            select(MeetingAttendee.member_id).where(
+                MeetingAttendee.meeting_id == meeting.id,
+                MeetingAttendee.member_id == own,
+            )
+        )
+        if attends is None:
+            raise NotFound(ErrorCode.meeting_not_found)
+    return meeting
+
+
+def _writer(principal: Principal) -> None:
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
+async def _check_members_of(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    member_ids: list[uuid.UUID],
+    field: str,
+) -> None:
+    """Each id is a member you can see (else 404 naming `field`, see `load_visible`) who
+    belongs to the meeting's organisation (else 422 `meeting.member_not_in_org`)."""
+    found = await load_all_visible(session, principal, Member, member_ids, field=field)
+    # A party group's members belong to its branch: look in the branch's subtree.
+    path = org.path
+    if org.type == OrgType.group:
+        path = path[: path.rstrip("/").rfind("/") + 1]
+    if any(not is_under(m.org_path, path) for m in found):
+        raise Unprocessable.field(
+            field, ErrorCode.meeting_member_not_in_org, "a member is not in scope"
+        )
+
+
+async def _check_people(
+    session: AsyncSession, principal: Principal, org: Organisation, data: dict[str, Any]
+) -> None:
+    """The host and the recorder, when named: members of the meeting's organisation."""
+    for field in ("host_id", "recorder_id"):
+        if data.get(field) is not None:
+            await _check_members_of(session, principal, org, [data[field]], field)
+
+
+async def plan_meeting(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    data: dict[str, Any],
+    expected: list[uuid.UUID] | None,
+) -> Meeting:
+    """Plan a meeting (会议计划). The type must suit the organisation: a committee meeting
+    only where a committee exists, a group meeting only in a party group, the others
+    in a branch. Expected attendees default to the group's members, the committee, or
+    the branch's full and probationary members; probationary members attend without a vote.
+    """
+    _writer(principal)
+    if org.dissolved_on is not None:
+        raise Conflict(ErrorCode.organisation_dissolved)
+    await _check_type_suits(session, org, data["type"], data["held_on"])
+    await _check_people(session, principal, org, data)
+    meeting = Meeting(org_id=org.id, org_path=org.path, state=MeetingState.planned, **data)
+    session.add(meeting)
+    await session.flush()
+    if expected is None:
+        attendees = await _default_attendees(session, org, data["type"], data["held_on"])
+    else:
+        attendees = await _explicit_attendees(
+            session, principal, org, data["type"], expected, data["held_on"]
+        )
+    session.add_all(
+        [MeetingAttendee(meeting_id=meeting.id, member_id=m, has_vote=v) for m, v in attendees]
+    )
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "meeting.planned",
+        "meeting",
+        meeting.id,
+        meeting.org_path,
+        after=audit.snapshot(meeting, ("type", "held_on", "topic", "org_id")),
+    )
+    return meeting
+
+
+async def _explicit_attendees(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organisation,
+    meeting_type: str,
+    expected: list[uuid.UUID],
+    day: date,
+    field: str = "expected_member_ids",
+) -> list[tuple[uuid.UUID, bool]]:
+    await _check_members_of(session, principal, org, expected, field)
+    committee = set(await current_committee(session, org.id, day))
+    rows = await session.execute(select(Member.id, Member.status).where(Member.id.in_(expected)))
+    out = []
+    for member_id, status in rows.all():
+        vote = (
+            member_id in committee
+            if meeting_type == MeetingType.committee_meeting
+            else status == MemberStatus.full
+        )
+        out.append((member_id, vote))
+    return out
+
+
+def _require_open(meeting: Meeting) -> None:
+    if meeting.state == MeetingState.finalized:
+        raise Conflict(
+            ErrorCode.meeting_finalized, "the record is locked: add an amendment instead"
+        )
+
+
+async def update_meeting(
+    session: AsyncSession, principal: Principal, meeting: Meeting, changes: dict[str, Any]
+) -> Meeting:
+    """Edit a planned meeting; a finalized one only takes amendments."""
+    _writer(principal)
+    _require_open(meeting)
+    org = await session.get(Organisation, meeting.org_id)
+    assert org is not None
+    await _check_people(session, principal, org, changes)
+    before = audit.snapshot(meeting, EDITABLE)
+    for field, value in changes.items():
+        setattr(meeting, field, value)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "meeting.updated",
+        "meeting",
+        meeting.id,
+        meeting.org_path,
+        before=before,
+        after=audit.snapshot(meeting, EDITABLE),
+    )
+    return meeting
+
+
+async def list_meetings(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    within_path: str | None,
+    org_id: uuid.UUID | None,
+    meeting_type: str | None,
+    state: str | None,
+    held_from: date | None,
+    held_to: date | None,
+    limit: int | None,
+    cursor: str | None,
+) -> Page[Meeting]:
+    """Meetings in your subtree, newest first."""
+    stmt: Select[Meeting] = select(Meeting).where(subtree_filter(principal, Meeting.org_path))
+    own = member_rows_only(principal)
+    if own is not None:
+        stmt = stmt.where(
+            Meeting.id.in_(
+                select(MeetingAttendee.meeting_id).where(MeetingAttendee.member_id == own)
+            )
+        )
+    if within_path:
+        stmt = stmt.where(under(Meeting.org_path, within_path))
+    if org_id:
+        stmt = stmt.where(Meeting.org_id == org_id)
+    if meeting_type:
+        stmt = stmt.where(Meeting.type == meeting_type)
+    if state:
+        stmt = stmt.where(Meeting.state == state)
+    if held_from:
+        stmt = stmt.where(Meeting.held_on >= held_from)
+    if held_to:
+        stmt = stmt.where(Meeting.held_on <= held_to)
+    keys = parse_sort("-held_on", {"held_on": Meeting.held_on}, Meeting.id)
+    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class MemberMeetingRow:
+    meeting: Meeting
+    presence: str | None
+    reason: str | None
+
+
+async def member_meetings(
+    session: AsyncSession, member: Member, *, since: date | None = None
+) -> tuple[list[MemberMeetingRow], float | None]:
+    """A member's meetings with their presence, and the attendance rate over finalized ones."""
+    stmt = (
+        select(Meeting, MeetingAttendee.presence, MeetingAttendee.reason)
+        .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+        .where(MeetingAttendee.member_id == member.id)
+        .order_by(Meeting.held_on.desc())
+    )
+    if since is not None:
+        stmt = stmt.where(Meeting.held_on >= since)
+    rows = [MemberMeetingRow(m, p, r) for m, p, r in (await session.execute(stmt)).all()]
+    finalized = [r for r in rows if r.meeting.state == MeetingState.finalized]
+    rate = (
+        sum(1 for r in finalized if r.presence == Presence.present) / len(finalized)
+        if finalized
+        else None
+    )
+    return rows, rate

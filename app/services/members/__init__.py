@@ -1,0 +1,45 @@
+"""Members (党员): records, ID-number rules and PII protection.
+
+ID numbers and phones are stored only as ciphertexts plus a keyed blind index;
+responses carry masks unless the caller holds PII rights, and every unmasked
+read is audited.
+"""
+
+from app.services.members.access import (
+    ID_FIELD,
+    PHONE_FIELD,
+    get_visible,
+    get_visible_row,
+    pii_cipher,
+    present,
+    render,
+)
+from app.services.members.placement import check_accepts_members, check_community
+from app.services.members.records import (
+    check_may_correct,
+    create_member,
+    list_members,
+    record_created,
+    update_member,
+)
+from app.services.members.validation import MILESTONES, PreparedMember, prepare_member
+
+__all__ = [
+    "ID_FIELD",
+    "MILESTONES",
+    "PHONE_FIELD",
+    "PreparedMember",
+    "check_accepts_members",
+    "check_community",
+    "check_may_correct",
+    "create_member",
+    "get_visible",
+    "get_visible_row",
+    "list_members",
+    "pii_cipher",
+    "prepare_member",
+    "present",
+    "record_created",
+    "render",
+    "update_member",
+]

@@ -1,0 +1,265 @@
+"""Creating, correcting and listing members."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import LargeBinary, Select, String, Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import ErrorCode, Forbidden, Unprocessable
+from app.models.enums import (
+    ENDED_STATUSES,
+    MemberCategory,
+    MemberStatus,
+    Role,
+)
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.pagination import Page, paginate_rows, parse_sort
+from app.schemas.members import MemberCreate, MemberUpdate
+from app.security.scope import (
+    Principal,
+    like_prefix,
+    load_visible,
+    member_rows_only,
+    require_role,
+    subtree_prefix,
+)
+from app.services import lifecycle, organisations
+from app.services.integration import audit
+from app.services.members.access import (
+    AUDITED_FIELDS,
+    ID_FIELD,
+    PHONE_FIELD,
+    RENDERED_COLUMNS,
+    pii_cipher,
+)
+from app.services.members.placement import _check_group, check_accepts_members, check_community
+from app.services.members.validation import (
+    MILESTONES,
+    _check_dates,
+    _ensure_id_number_free,
+    _normalize_phone,
+    _parse_id,
+    prepare_member,
+)
+
+SORTABLE = {
+    # Tree order (branch by branch), the default: the subtree index serves it page by page.
+    "organisation": Member.org_path,
+    "name": Member.name,
+    "birth_date": Member.birth_date,
+    "created_at": Member.created_at,
+    "status": Member.status,
+}
+
+
+def _require_member_writer(principal: Principal) -> None:
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
+def record_created(
+    session: AsyncSession, principal: Principal, member: Any, action: str = "member.created"
+) -> None:
+    """The audit event of a new member (`member`: the row, or a stand-in with the columns
+    written, the others left to their defaults)."""
+    audit.record(
+        session,
+        principal,
+        action,
+        "member",
+        member.id,
+        member.org_path,
+        after=audit.snapshot(member, tuple(k for k in AUDITED_FIELDS if hasattr(member, k))),
+    )
+
+
+def check_may_correct(principal: Principal, member: Member) -> None:
+    """Who may correct a member's record: writers; an ended record only a system admin."""
+    _require_member_writer(principal)
+    if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
+        raise Forbidden(
+            ErrorCode.auth_forbidden, "ended records are corrected by a system administrator"
+        )
+
+
+async def create_member(
+    session: AsyncSession, principal: Principal, data: MemberCreate, today: date
+) -> Member:
+    """Record a member in a branch of your subtree (党员信息录入).
+
+    Any status may be recorded, with its dates, to take over existing ledgers;
+    later status changes go through transitions. Birth date and gender come from
+    the ID number (GB 11643); a conflicting value is refused. The import runs the
+    same rules (`prepare_member`).
+    """
+    _require_member_writer(principal)
+    branch = await organisations.get_visible(
+        session, principal, data.org_id, field="org_id", copies_path=True
+    )
+    group = (
+        await load_visible(session, principal, Organisation, data.group_id, field="group_id")
+        if data.group_id
+        else None
+    )
+    prepared = prepare_member(data, branch, group, today)
+    check_accepts_members(branch)
+    await check_community(session, data.residence_community_id)
+    if data.status not in ENDED_STATUSES:
+        await _ensure_id_number_free(session, prepared.id_index)
+    member = Member(**prepared.columns())
+    session.add(member)
+    await session.flush()
+    record_created(session, principal, member)
+    return member
+
+
+async def update_member(
+    session: AsyncSession, principal: Principal, member: Member, data: MemberUpdate, today: date
+) -> Member:
+    """Correct a member's record. Status changes go through transitions, moves through transfers."""
+    check_may_correct(principal, member)
+    before = audit.snapshot(member, AUDITED_FIELDS)
+    changes = data.model_dump(exclude_unset=True)
+    cipher = pii_cipher()
+    if "id_number" in changes:
+        if changes["id_number"] is None:
+            raise Unprocessable.field(
+                "id_number", ErrorCode.member_id_number_invalid, "cannot be removed"
+            )
+        number, birth, gender = _parse_id(changes.pop("id_number"), today)
+        index = cipher.blind_index(number, field=ID_FIELD)
+        await _ensure_id_number_free(session, index, exclude=member.id)
+        member.id_number_enc = cipher.encrypt(number, field=ID_FIELD)
+        member.id_number_index = index
+        member.birth_date = birth
+        member.gender = gender
+        before["id_number_changed"] = True
+    if "phone" in changes:
+        phone = _normalize_phone(changes.pop("phone"))
+        member.phone_enc = cipher.encrypt(phone, field=PHONE_FIELD) if phone else None
+        member.phone_index = cipher.blind_index(phone, field=PHONE_FIELD) if phone else None
+    if changes.get("residence_community_id") is not None:
+        await check_community(session, changes["residence_community_id"])
+    if "group_id" in changes:
+        branch = await session.get(Organisation, member.org_id)
+        assert branch is not None
+        await _check_group(session, principal, branch, changes["group_id"])
+    if changes.get("category") is not None:
+        changes["category"] = MemberCategory(changes["category"]).value
+    elif "category" in changes:
+        raise Unprocessable.field(
+            "category", ErrorCode.member_category_required, "category cannot be null"
+        )
+    if "name" in changes and changes["name"] is None:
+        raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
+    merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
+    _check_dates(merged, member.birth_date, today, MemberStatus(member.status))
+    for field, value in changes.items():
+        setattr(member, field, value)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "member.updated",
+        "member",
+        member.id,
+        member.org_path,
+        before=before,
+        after=audit.snapshot(member, AUDITED_FIELDS),
+    )
+    return member
+
+
+async def list_members(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    org_id: uuid.UUID | None,
+    within: uuid.UUID | None,
+    group_id: uuid.UUID | None,
+    status: list[MemberStatus] | None,
+    category: list[MemberCategory] | None,
+    flag: list[str] | None,
+    q: str | None,
+    id_number: str | None,
+    today: date,
+    sort: str | None,
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool,
+) -> Page[Mapping[str, Any]]:
+    """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
+    keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
+    values: dict[str, Any] = {}
+    if not principal.sees_everything:
+        values["scope_prefix"] = principal.scope.prefix
+    own = member_rows_only(principal)
+    if own is not None:
+        values["me"] = own
+    if within is not None:
+        root = await organisations.get_visible_node(session, principal, within, field="within")
+        values["within_prefix"] = subtree_prefix(root["path"])
+    if org_id is not None:
+        values["org_id"] = org_id
+    if group_id is not None:
+        values["group_id"] = group_id
+    if status:
+        values["statuses"] = [s.value for s in status]
+    if category:
+        values["categories"] = [c.value for c in category]
+    if q:
+        values["name_pattern"] = (
+            q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+    if id_number:
+        try:
+            number = _parse_id(id_number, today)[0]
+        except Unprocessable:
+            number = id_number.strip().upper()
+        values["id_index"] = pii_cipher().blind_index(number, field=ID_FIELD)
+    flags = tuple(flag or ())
+    lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
+    present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
+    shape = ("members", present, flags, today if flags else None)
+    return await paginate_rows(
+        session,
+        shape,
+        lambda: _list_select(present, flags, today),
+        values,
+        keys,
+        limit=limit,
+        cursor=cursor,
+        include_total=include_total,
+    )
+
+
+# Each filter of the member list: its bind parameter's type and its condition.
+_LIST_FILTERS: dict[str, tuple[Any, Any]] = {
+    "scope_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
+    "me": (Uuid, lambda p: Member.id == p),
+    "within_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
+    "org_id": (Uuid, lambda p: Member.org_id == p),
+    "group_id": (Uuid, lambda p: Member.group_id == p),
+    "statuses": (ARRAY(String), lambda p: Member.status == any_(p)),
+    "categories": (ARRAY(String), lambda p: Member.category == any_(p)),
+    "name_pattern": (String, lambda p: Member.name.like(p)),
+    "id_index": (LargeBinary, lambda p: Member.id_number_index == p),
+}
+
+
+def _list_select(present: tuple[str, ...], flags: tuple[str, ...], today: date) -> Select[Any]:
+    """The filtered member select with a bind parameter for each present filter."""
+    table = Member.__table__
+    stmt: Select[Any] = select(*[table.c[name] for name in RENDERED_COLUMNS])
+    for name in present:
+        type_, condition = _LIST_FILTERS[name]
+        stmt = stmt.where(condition(bindparam(name, None, type_=type_)))
+    if flags:
+        stmt = stmt.where(lifecycle.flag_filter(flags, today))
+    return stmt

@@ -1,0 +1,44 @@
+"""Organisations (党组织): the tree, its setup rules and its health.
+
+The rules of shared/DOMAIN.md live here: which type may sit under which,
+moves that rewrite a subtree's paths in one transaction, soft dissolution,
+leaders (班子) and the thresholds and term flags of `health`.
+"""
+
+from app.services.organisations.access import get_visible, within_path
+from app.services.organisations.health import organisation_health, threshold_flags
+from app.services.organisations.leaders import LeaderRow, add_leader, list_leaders, term_current
+from app.services.organisations.records import (
+    create_organisation,
+    dissolve_organisation,
+    list_organisations,
+    update_organisation,
+)
+from app.services.organisations.stats import AGE_BANDS, organisation_stats
+from app.services.organisations.tree import (
+    get_visible_node,
+    insert_root,
+    move_organisation,
+    organisation_tree,
+)
+
+__all__ = [
+    "AGE_BANDS",
+    "LeaderRow",
+    "add_leader",
+    "create_organisation",
+    "dissolve_organisation",
+    "get_visible",
+    "get_visible_node",
+    "insert_root",
+    "list_leaders",
+    "list_organisations",
+    "move_organisation",
+    "organisation_health",
+    "organisation_stats",
+    "organisation_tree",
+    "term_current",
+    "threshold_flags",
+    "update_organisation",
+    "within_path",
+]

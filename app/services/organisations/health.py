@@ -1,0 +1,262 @@
+"""Organisation health: the thresholds on full members (branch size, committee, general
+branch, joint branch) and term flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import (
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.enums import (
+    BRANCH_TYPES,
+    COMMITTEE_TYPES,
+    ENDED_STATUSES,
+    LeaderRole,
+    MemberStatus,
+    OrgType,
+)
+from app.models.member import Member
+from app.models.organisation import Organisation, OrganisationLeader
+from app.schemas.organisations import (
+    HealthFlag,
+    OrganisationHealth,
+)
+from app.security.scope import (
+    under,
+)
+from app.services.organisations.leaders import _add_years, term_years, terms_overlap
+from app.services.policies import effective_policy
+
+Severity = Literal["info", "warning", "error"]
+
+
+# Typical sizes of a general branch and of a basic-level committee (DOMAIN: below
+# or above them an organisation may exist with approval, so these are info flags).
+GENERAL_BRANCH_TYPICAL_FULL_MEMBERS = (50, 100)
+
+
+COMMITTEE_TYPICAL_MIN_FULL_MEMBERS = 100
+
+
+COMMITTEE_SIZE_RANGE = (3, 7)
+
+
+def threshold_flags(
+    org_type: OrgType,
+    full_members: int,
+    leader_roles: Sequence[str],
+    unit_count: int | None,
+    policy: Mapping[str, Any],
+) -> list[HealthFlag]:
+    """The size thresholds of DOMAIN "Organisations", all counted on *full* members.
+
+    Applicants, activists, candidates, probationary and suspended members are not
+    counted. A branch (or joint branch) with fewer than `branch_min_full_members`
+    (3) is too small, with more than `branch_max_members` (50) too large; from
+    `branch_committee_from_full_members` (7) it needs a committee of 3-7, below it
+    a secretary and optional deputy only. A general branch typically has 50-100,
+    a committee or working committee 100+ (both: info flags). A joint branch
+    covers at most `joint_branch_max_units` (5) units. `leader_roles` are the
+    roles of the current leaders, one per person.
+    """
+    flags: list[HealthFlag] = []
+
+    def flag(code: str, severity: Severity, msg: str, value: Any, threshold: Any) -> None:
+        flags.append(
+            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
+        )
+
+    committee_size = len(leader_roles)
+    if org_type in (OrgType.branch, OrgType.joint_branch):
+        minimum = int(policy["branch_min_full_members"])
+        if full_members < minimum:
+            flag(
+                "branch.too_few_full_members",
+                "warning",
+                "fewer full members than a branch needs: consider a joint branch",
+                full_members,
+                minimum,
+            )
+        maximum = int(policy["branch_max_members"])
+        if full_members > maximum:
+            flag(
+                "branch.too_many_members",
+                "warning",
+                "more full members than a branch generally has: consider a general branch",
+                full_members,
+                maximum,
+            )
+        committee_at = int(policy["branch_committee_from_full_members"])
+        smallest, largest = COMMITTEE_SIZE_RANGE
+        if full_members >= committee_at:
+            if committee_size < smallest:
+                flag(
+                    "branch.committee_required",
+                    "warning",
+                    "a branch with this many full members needs a committee (支委会) of 3-7",
+                    committee_size,
+                    smallest,
+                )
+            elif committee_size > largest:
+                flag(
+                    "branch.committee_too_large",
+                    "warning",
+                    "a committee has at most 7",
+                    committee_size,
+                    largest,
+                )
+        else:
+            others = [
+                r
+                for r in leader_roles
+                if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
+            ]
+            if others:
+                flag(
+                    "branch.committee_not_expected",
+                    "info",
+                    "below the committee threshold a branch has a secretary and optional deputy",
+                    full_members,
+                    committee_at,
+                )
+    if org_type is OrgType.joint_branch and unit_count is not None:
+        max_units = int(policy["joint_branch_max_units"])
+        if unit_count > max_units:
+            flag(
+                "joint_branch.too_many_units",
+                "warning",
+                "a joint branch covers at most 5 units",
+                unit_count,
+                max_units,
+            )
+    if org_type is OrgType.general_branch:
+        low, high = GENERAL_BRANCH_TYPICAL_FULL_MEMBERS
+        if full_members < low:
+            flag(
+                "general_branch.below_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members (needs approval below)",
+                full_members,
+                low,
+            )
+        elif full_members > high:
+            flag(
+                "general_branch.above_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members",
+                full_members,
+                high,
+            )
+    if org_type in COMMITTEE_TYPES and full_members < COMMITTEE_TYPICAL_MIN_FULL_MEMBERS:
+        flag(
+            "committee.below_typical_size",
+            "info",
+            "a basic-level committee typically has 100+ full members (needs approval below)",
+            full_members,
+            COMMITTEE_TYPICAL_MIN_FULL_MEMBERS,
+        )
+    return flags
+
+
+async def organisation_health(
+    session: AsyncSession, org: Organisation, today: date
+) -> OrganisationHealth:
+    """Setup rules, thresholds and term flags (组织设置与换届提醒) as of `today`.
+
+    Thresholds are counted on full members only (see `threshold_flags`); `members`
+    reports every non-ended status for information. Terms: flagged within the
+    warning window before the end and once expired (换届).
+    """
+    policy = await effective_policy(session, org)
+    org_type = OrgType(org.type)
+    direct = org_type in BRANCH_TYPES or org_type is OrgType.group
+    member_filter = (
+        (Member.group_id == org.id)
+        if org_type is OrgType.group
+        else (Member.org_id == org.id)
+        if direct
+        else under(Member.org_path, org.path)
+    )
+    counts = (
+        await session.execute(
+            select(
+                func.count().filter(Member.status == MemberStatus.full),
+                func.count().filter(Member.status.notin_([s.value for s in ENDED_STATUSES])),
+            ).where(member_filter)
+        )
+    ).one()
+    full_members, members = int(counts[0]), int(counts[1])
+    leaders = (
+        (
+            await session.execute(
+                select(OrganisationLeader.role).where(
+                    OrganisationLeader.org_id == org.id,
+                    terms_overlap(
+                        OrganisationLeader.started_on, OrganisationLeader.ended_on, today, today
+                    ),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    committee_size = len(leaders)
+    has_secretary = LeaderRole.secretary.value in leaders
+
+    flags = threshold_flags(org_type, full_members, leaders, org.unit_count, policy)
+
+    def flag(
+        code: str, severity: Severity, msg: str, value: Any = None, threshold: Any = None
+    ) -> None:
+        flags.append(
+            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
+        )
+
+    if org_type is not OrgType.group and not has_secretary:
+        flag("leaders.no_secretary", "warning", "no current secretary (书记)")
+    if org_type is OrgType.temporary_branch:
+        flag(
+            "temporary_branch.limited_powers",
+            "info",
+            "a temporary branch does not admit members, discipline, collect dues or hold elections",
+        )
+    years = term_years(org, policy)
+    term_ends_on = None
+    if years is not None:
+        if org.term_started_on is None:
+            flag("term.start_unknown", "info", "the current term's start date is not recorded")
+        else:
+            term_ends_on = _add_years(org.term_started_on, years)
+            warn_days = int(policy["term_warning_days"])
+            if term_ends_on <= today:
+                flag(
+                    "term.expired",
+                    "error",
+                    "the term has expired: election (换届) overdue",
+                    str(term_ends_on),
+                )
+            elif (term_ends_on - today).days <= warn_days:
+                flag(
+                    "term.ending_soon",
+                    "warning",
+                    "the term ends soon: prepare the election (换届)",
+                    str(term_ends_on),
+                    warn_days,
+                )
+    return OrganisationHealth(
+        org_id=org.id,
+        as_of=today,
+        full_members=full_members,
+        members=members,
+        committee_size=committee_size,
+        has_secretary=has_secretary,
+        term_ends_on=term_ends_on,
+        flags=flags,
+    )

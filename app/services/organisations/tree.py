@@ -1,0 +1,289 @@
+"""The organisation tree: parent rules (which type may sit under which), node ids and
+paths, the tree view, moving a subtree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app import db
+from app.errors import Conflict, ErrorCode, Forbidden
+from app.models import org_path_columns
+from app.models.enums import (
+    BRANCH_TYPES,
+    COMMITTEE_TYPES,
+    OrgType,
+)
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.security.scope import (
+    Principal,
+    is_under,
+    like_prefix,
+    not_found,
+    subtree_prefix,
+    under,
+)
+from app.services.integration import audit, changes
+from app.services.organisations.access import AUDITED_FIELDS, _require_org_writer, get_visible
+
+# Which parent types each type may sit under; None stands for "a root".
+ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
+    OrgType.committee: frozenset({OrgType.committee, OrgType.working_committee, None}),
+    OrgType.working_committee: frozenset({OrgType.committee, OrgType.working_committee, None}),
+    OrgType.general_branch: frozenset(COMMITTEE_TYPES),
+    OrgType.branch: frozenset({*COMMITTEE_TYPES, OrgType.general_branch}),
+    OrgType.joint_branch: frozenset({*COMMITTEE_TYPES, OrgType.general_branch}),
+    OrgType.temporary_branch: frozenset({*COMMITTEE_TYPES, OrgType.general_branch}),
+    OrgType.group: frozenset(BRANCH_TYPES),
+}
+
+
+def may_sit_under(child: OrgType, parent: OrgType | None) -> bool:
+    """The parent-type rule of DOMAIN.md (e.g. a group only under a branch)."""
+    return parent in ALLOWED_PARENTS[child]
+
+
+async def _parent_for(
+    session: AsyncSession, principal: Principal, parent_id: uuid.UUID | None, child: OrgType
+) -> Organisation | None:
+    if parent_id is None:
+        if not principal.sees_everything:
+            raise Forbidden(ErrorCode.organisation_root_requires_system_admin)
+        parent = None
+    else:
+        parent = await get_visible(
+            session, principal, parent_id, field="parent_id", copies_path=True
+        )
+        if parent.dissolved_on is not None:
+            raise Conflict(ErrorCode.organisation_dissolved)
+    parent_type = OrgType(parent.type) if parent else None
+    if not may_sit_under(child, parent_type):
+        raise Conflict(
+            ErrorCode.organisation_parent_type_invalid,
+            f"a {child.value} cannot sit under {parent_type.value if parent_type else 'the root'}",
+        )
+    return parent
+
+
+async def _next_node_id(session: AsyncSession) -> int:
+    """The next compact node id; known before insert so the path is written once."""
+    sql = text("SELECT nextval(pg_get_serial_sequence('organisations', 'node_id'))")
+    return int(await session.scalar(sql) or 0)
+
+
+async def insert_root(session: AsyncSession, code: str, name: str) -> Organisation:
+    """A root committee written directly: for bootstrap and demo, before any user exists."""
+    node_id = await _next_node_id(session)
+    root = Organisation(
+        code=code,
+        name=name,
+        type=OrgType.committee.value,
+        node_id=node_id,
+        path=f"/{node_id}/",
+        depth=0,
+    )
+    session.add(root)
+    await session.flush()
+    return root
+
+
+@lru_cache(maxsize=2)
+def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
+    """Compiled once per variant: an aliased self-join is costly to build per request."""
+    child = aliased(Organisation, name="child")
+    last = bindparam("last", type_=Integer)
+    child_conditions = [child.parent_id == Organisation.id]
+    if not include_dissolved:
+        child_conditions.append(child.dissolved_on.is_(None))
+    has_children = case(
+        (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
+    )
+    conditions = [like_prefix(Organisation.path, bindparam("prefix")), Organisation.depth <= last]
+    if not include_dissolved:
+        conditions.append(
+            or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
+        )
+    return db.DriverStatement.compile(
+        select(
+            Organisation.id,
+            Organisation.parent_id,
+            Organisation.code,
+            Organisation.name,
+            Organisation.type,
+            Organisation.depth,
+            Organisation.dissolved_on,
+            has_children.label("has_children"),
+        )
+        .where(and_(*conditions))
+        .order_by(Organisation.depth, Organisation.code)
+    )
+
+
+_NODE_SQL = "SELECT id, path, depth FROM organisations WHERE id = $1"
+
+
+async def get_visible_node(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID, *, field: str | None = None
+) -> Mapping[str, Any]:
+    """`get_visible` for reads that need only the id, path and depth (no ORM object)."""
+    row = await db.fetchrow(session, _NODE_SQL, org_id)
+    if row is None or not principal.scope.covers(row["path"]):
+        raise not_found(ErrorCode.organisation_not_found, field)
+    node: Mapping[str, Any] = row
+    return node
+
+
+async def organisation_tree(
+    session: AsyncSession, root: Mapping[str, Any], depth: int, include_dissolved: bool
+) -> dict[str, Any]:
+    """The subtree down to `depth` levels below `root`, read in one indexed query.
+
+    Nodes on the last level carry `has_more_children` from an EXISTS on the parent
+    index, so the level below is never read. Returns TreeNode's fields as JSON values.
+    """
+    query = _tree_statement(include_dissolved)
+    args = query.args(
+        prefix=subtree_prefix(root["path"]), last=root["depth"] + depth, root_id=root["id"]
+    )
+    nodes: dict[uuid.UUID, dict[str, Any]] = {}
+    root_id = root["id"]
+    for row in await db.fetch(session, query.sql, *args):
+        node_id = row["id"]
+        node = {
+            "id": node_id,
+            "code": row["code"],
+            "name": row["name"],
+            "type": row["type"],
+            "depth": row["depth"],
+            "dissolved_on": row["dissolved_on"],
+            "children": [],
+            "has_more_children": bool(row["has_children"]),
+        }
+        nodes[node_id] = node
+        parent = nodes.get(row["parent_id"])
+        if parent is not None and node_id != root_id:
+            parent["children"].append(node)
+    return nodes[root_id]
+
+
+async def rewrite_subtree_paths(session: AsyncSession, old_path: str, new_path: str) -> None:
+    """Give every record of the subtree at `old_path` the prefix `new_path`.
+
+    One UPDATE per registered path column (`org_path_columns()`: organisations,
+    members, meetings, point rules and entries, grids, mobile episodes, transfers,
+    dues, audit, change feed, ...), all in the caller's transaction, so after a move
+    no table still files a record of the branch under its old parent. Two-sided
+    records (a transfer, a mobile episode) are rewritten on the side that moved.
+    """
+    cut = len(old_path) + 1
+    for column in org_path_columns():
+        await session.execute(
+            update(column.table)
+            .where(under(column, old_path))
+            .values({column.name: literal(new_path) + func.substr(column, cut)})
+        )
+
+
+async def move_organisation(
+    session: AsyncSession, principal: Principal, org: Organisation, new_parent_id: uuid.UUID
+) -> Organisation:
+    """Move an organisation and its whole subtree under a new parent (调整隶属关系).
+
+    Every record filed under the subtree (members, meetings, points, grids, mobile
+    episodes, transfers, dues, audit, change feed, ...) follows it in the same
+    transaction: afterwards the old parent's admins no longer see the branch and the
+    new parent's do, in reads, lists and reports alike. Refused when the new parent
+    lies inside the subtree (a cycle) or does not accept the type.
+    """
+    _require_org_writer(principal)
+    if not principal.sees_everything and org.path == principal.org_path:
+        raise Forbidden(ErrorCode.organisation_root_not_movable)
+    new_parent = await get_visible(
+        session, principal, new_parent_id, field="new_parent_id", copies_path=True
+    )
+    if is_under(new_parent.path, org.path):
+        raise Conflict(ErrorCode.organisation_move_cycle)
+    if new_parent.dissolved_on is not None:
+        raise Conflict(ErrorCode.organisation_dissolved)
+    if not may_sit_under(OrgType(org.type), OrgType(new_parent.type)):
+        raise Conflict(ErrorCode.organisation_parent_type_invalid)
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    old_path = org.path
+    new_path = new_parent.path + f"{org.node_id}/"
+    # Lock the subtree's organisations and members in a stable order, so concurrent
+    # moves cannot deadlock, and FOR UPDATE (not the weaker lock an UPDATE takes), so a
+    # writer that reads an organisation's or member's path FOR KEY SHARE to copy it
+    # waits for this move and then copies the new path.
+    await session.execute(
+        select(Organisation.id)
+        .where(under(Organisation.path, old_path))
+        .order_by(Organisation.path)
+        .with_for_update()
+    )
+    await session.execute(
+        select(Member.id)
+        .where(under(Member.org_path, old_path))
+        .order_by(Member.id)
+        .with_for_update()
+    )
+    await session.execute(
+        update(Organisation)
+        .where(under(Organisation.path, old_path), Organisation.id != org.id)
+        .values(
+            depth=Organisation.depth + (new_parent.depth + 1 - org.depth),
+            version=Organisation.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await rewrite_subtree_paths(session, old_path, new_path)
+    old_parent_id, new_parent_id = org.parent_id, new_parent.id
+    org.parent_id = new_parent.id
+    org.path = new_path
+    org.depth = new_parent.depth + 1
+    await session.flush()
+    # Rows of the subtree loaded earlier in this session are stale now.
+    session.expire_all()
+    await session.refresh(org)
+    # Filed under both the new and the old place: integrators of the subtree it left
+    # learn that the branch and everything under it moved out of their view.
+    await changes.record_event(
+        session,
+        org,
+        "organisation.moved",
+        {
+            "from_parent_id": str(old_parent_id) if old_parent_id else None,
+            "to_parent_id": str(new_parent_id),
+        },
+        alt_path=old_path,
+    )
+    audit.record(
+        session,
+        principal,
+        "organisation.moved",
+        "organisation",
+        org.id,
+        org.path,
+        before=before,
+        after=audit.snapshot(org, AUDITED_FIELDS),
+    )
+    return org

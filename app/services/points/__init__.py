@@ -1,0 +1,52 @@
+"""Points engine (积分制管理): schemes, rule items, the ledger, caps, rankings.
+
+Invariant: for every member and year, the balance is the applicable scheme's base
+plus the sum of the member's approved entries. Reversed entries and the reversing
+lines that document them are not approved, so they never count. Caps are checked
+whenever an entry becomes approved, under a lock on the member, so concurrent
+approvals cannot overshoot; a source key scores once, whatever the retries.
+"""
+
+from app.services.points.ledger import (
+    EntryRequest,
+    approve_entry,
+    create_entry,
+    get_entry,
+    list_entries,
+    reject_entry,
+    reverse_entry,
+)
+from app.services.points.ranking import RANKING_TEMPLATE, balance, ranking
+from app.services.points.review import confirm_grades, excellent_share_allowed
+from app.services.points.schemes import (
+    create_rule,
+    get_rule,
+    list_rules,
+    scheme_for,
+    update_rule,
+    upsert_scheme,
+)
+from app.services.points.scoring import score_event, score_meeting
+
+__all__ = [
+    "RANKING_TEMPLATE",
+    "EntryRequest",
+    "approve_entry",
+    "balance",
+    "confirm_grades",
+    "create_entry",
+    "create_rule",
+    "excellent_share_allowed",
+    "get_entry",
+    "get_rule",
+    "list_entries",
+    "list_rules",
+    "ranking",
+    "reject_entry",
+    "reverse_entry",
+    "scheme_for",
+    "score_event",
+    "score_meeting",
+    "update_rule",
+    "upsert_scheme",
+]

@@ -1,0 +1,393 @@
+"""The append-only points ledger: the one writer of entries (the same source never scores
+twice), approval, rejection and reversing entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock, db
+from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.models.base import new_uuid
+from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role
+from app.models.points import PointEntry, PointRule
+from app.pagination import Page, paginate, parse_sort
+from app.security.scope import (
+    Principal,
+    load_visible,
+    member_rows_only,
+    not_found,
+    subtree_filter,
+    under,
+)
+from app.services.integration import audit, changes
+from app.services.points.caps import _RULE_SQL, AnyRule, RuleView, _applicable_rule, _check_caps
+from app.services.points.schemes import _admin
+
+# --- Ledger ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryRequest:
+    member_id: uuid.UUID
+    rule_id: uuid.UUID
+    occurred_on: date
+    source_key: str
+    note: str | None
+    evidence: str | None
+
+
+async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
+    # Every change to a member's approved points takes this lock: caps hold under races.
+    await db.execute(session, "SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
+
+
+_MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
+
+
+# An entry approved at once locks the member (caps); a pending one only holds it
+# against a subtree move, whose path it copies (see scope.row_lock).
+_LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
+
+
+_CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
+
+
+async def create_entry(
+    session: AsyncSession, principal: Principal, req: EntryRequest
+) -> tuple[Mapping[str, Any], bool]:
+    """Award or deduct points (积分登记), or claim them for yourself (申报).
+
+    Who approves what (审核):
+    - the rule item's `needs_approval` decides, for awards and claims alike: `false`,
+      the entry is approved at once (caps checked now); `true`, it is `pending`
+      until approved;
+    - an administrator (org_admin, branch_secretary) whose scope covers the member
+      approves or rejects a pending entry, never the person who entered it (four
+      eyes: 403 `points.own_entry_not_approvable`); a member's own claim is thus
+      approved by their branch secretary or above;
+    - automatic scoring (finalized meetings, recorded service hours) is approved at
+      once: the finalized record is the approved act.
+    The same `source_key` never scores a member twice: a retry returns the existing
+    entry (created=False), also under concurrency; keys are the member's own, other
+    members may use the same. Caps per month and per year hold over the item and
+    every item refining it, checked whenever an entry becomes approved.
+    """
+    claim = principal.role is Role.member
+    if not claim:
+        _admin(principal)
+    row = await db.fetchrow(session, _RULE_SQL, req.rule_id)
+    rule = RuleView(*row) if row is not None else None
+    approve = rule is not None and not rule.needs_approval
+    # An entry approved now locks the member (caps), taken with the read (one statement
+    # fewer); a pending one only holds the member against a subtree move.
+    member = await db.fetchrow(session, _LOCKED_SQL if approve else _CLAIM_SQL, req.member_id)
+    if (
+        member is None
+        or not principal.scope.covers(member["org_path"])
+        or (claim and principal.member_id != member["id"])
+    ):
+        raise not_found(ErrorCode.member_not_found, "member_id")
+    status = member["status"]
+    if status not in (MemberStatus.full, MemberStatus.probationary):
+        raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
+    rule = _applicable_rule(principal, member["org_path"], rule)
+    if rule.needs_evidence and not req.evidence:
+        raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
+    return await _append(
+        session,
+        principal,
+        member["id"],
+        member["org_path"],
+        rule,
+        req,
+        source=EntrySource.claim if claim else EntrySource.manual,
+        approve=approve,
+        locked=approve,
+    )
+
+
+# The columns an entry is rendered from (EntryRead) plus its path for the change feed.
+ENTRY_COLUMNS = (
+    "id, member_id, org_path, rule_id, rule_version, category, points, occurred_on, source, "
+    "source_key, state, note, evidence, decision_reason, reverses_entry_id, created_at"
+)
+
+
+_ENTRY_BY_SOURCE_SQL = (
+    f"SELECT {ENTRY_COLUMNS} FROM point_entries WHERE member_id = $1 AND source_key = $2"  # noqa: S608  # constant columns
+)
+
+
+# ON CONFLICT: a concurrent retry with the same member and source key inserted first.
+_INSERT_ENTRY_SQL = (
+    "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
+    "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
+    "decided_by, decided_at, reverses_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13, $14, $15, $16, $17, $18) "
+    f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+)
+
+
+async def _write_entry(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    member_path: str,
+    rule_id: uuid.UUID,
+    rule_version: int,
+    category: str,
+    points: int,
+    occurred_on: date,
+    source: str,
+    source_key: str,
+    state: str,
+    note: str | None,
+    evidence: Any,
+    created_by: uuid.UUID | None,
+    decided_by: uuid.UUID | None,
+    decided_at: datetime | None,
+    reverses_entry_id: uuid.UUID | None = None,
+) -> Mapping[str, Any] | None:
+    """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
+    event, on the driver connection. None when the source key had already scored."""
+    entry: Mapping[str, Any] | None = await db.fetchrow(
+        session,
+        _INSERT_ENTRY_SQL,
+        new_uuid(),
+        member_id,
+        member_path,
+        rule_id,
+        rule_version,
+        category,
+        points,
+        occurred_on,
+        occurred_on.year,
+        source,
+        source_key,
+        state,
+        note,
+        evidence,
+        created_by,
+        decided_by,
+        decided_at,
+        reverses_entry_id,
+    )
+    if entry is not None:
+        await changes.record_created(session, PointEntry, [entry])
+    return entry
+
+
+async def _append(
+    session: AsyncSession,
+    principal: Principal | None,
+    member_id: uuid.UUID,
+    member_path: str,
+    rule: AnyRule,
+    req: EntryRequest,
+    *,
+    source: str,
+    approve: bool,
+    units: int = 1,
+    locked: bool = False,
+) -> tuple[Mapping[str, Any], bool]:
+    """Append one ledger line on the driver connection; returns its columns and whether
+    it is new (False: the source key had already scored this member, the existing line).
+    `locked`: the caller already holds the member's row lock."""
+    actor = principal.user_id if principal else None
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
+    if existing is not None:
+        return _same_source(existing, req), False
+    if approve and not locked:
+        await _lock_member(session, member_id)
+    signed = (-rule.points if rule.category == PointCategory.deduction else rule.points) * units
+    state, decided_by, decided_at = "pending", None, None
+    if approve:
+        probe = PointEntry(
+            member_id=member_id,
+            points=signed,
+            occurred_on=req.occurred_on,
+            year=req.occurred_on.year,
+        )
+        await _check_caps(session, probe, rule)
+        state, decided_by, decided_at = "approved", actor, clock.utcnow()
+    entry = await _write_entry(
+        session,
+        member_id,
+        member_path,
+        rule.id,
+        rule.version,
+        rule.category,
+        signed,
+        req.occurred_on,
+        source,
+        req.source_key,
+        state,
+        req.note,
+        req.evidence,
+        actor,
+        decided_by,
+        decided_at,
+    )
+    if entry is None:
+        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
+        assert existing is not None
+        return _same_source(existing, req), False
+    audit.record(
+        session,
+        principal,
+        f"points.{'claimed' if source == EntrySource.claim else 'awarded'}",
+        "member",
+        member_id,
+        member_path,
+        after={"entry_id": str(entry["id"]), "points": signed, "source_key": req.source_key},
+    )
+    return entry, True
+
+
+def _same_source(existing: Mapping[str, Any], req: EntryRequest) -> Mapping[str, Any]:
+    """The member's entry from this source: a replay of it, or 409 for another rule."""
+    if existing["rule_id"] != req.rule_id:
+        raise Conflict(
+            ErrorCode.points_source_key_used, "this source key scored the member by another rule"
+        )
+    return existing
+
+
+async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.UUID) -> PointEntry:
+    entry = await load_visible(session, principal, PointEntry, entry_id)
+    if principal.role is Role.member and principal.member_id != entry.member_id:
+        raise NotFound(ErrorCode.points_entry_not_found)
+    return entry
+
+
+async def _decide(
+    session: AsyncSession, principal: Principal, entry: PointEntry, state: str, reason: str | None
+) -> None:
+    entry.state = state
+    entry.decided_by = principal.user_id
+    entry.decided_at = clock.utcnow()
+    entry.decision_reason = reason
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        f"points.{state}",
+        "member",
+        entry.member_id,
+        entry.org_path,
+        after={"entry_id": str(entry.id), "points": entry.points, "reason": reason},
+    )
+
+
+async def approve_entry(
+    session: AsyncSession, principal: Principal, entry: PointEntry
+) -> PointEntry:
+    """Approve a pending entry (审核通过): caps are checked now, under the member's lock.
+
+    An administrator covering the member approves; never the person who entered or
+    claimed it (four eyes, 403 `points.own_entry_not_approvable`).
+    """
+    _admin(principal)
+    await _lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != EntryState.pending:
+        raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
+    if entry.created_by is not None and entry.created_by == principal.user_id:
+        raise Forbidden(ErrorCode.points_own_entry_not_approvable)
+    rule = await session.get(PointRule, entry.rule_id)
+    assert rule is not None
+    await _check_caps(session, entry, rule)
+    await _decide(session, principal, entry, "approved", None)
+    return entry
+
+
+async def reject_entry(
+    session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
+) -> PointEntry:
+    """Reject a pending entry, with the reason the member will read (its author may
+    withdraw it this way)."""
+    _admin(principal)
+    await _lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != EntryState.pending:
+        raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
+    await _decide(session, principal, entry, "rejected", reason)
+    return entry
+
+
+async def reverse_entry(
+    session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
+) -> PointEntry:
+    """Correct an approved entry (冲正): it stops counting and a reversing line records why.
+
+    The ledger is append-only: the original stays, marked `reversed`, and a new line
+    with the opposite points documents the correction.
+    """
+    _admin(principal)
+    await _lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != EntryState.approved:
+        raise Conflict(ErrorCode.points_entry_not_approved, f"the entry is {entry.state}")
+    await _decide(session, principal, entry, "reversed", reason)
+    now = clock.utcnow()
+    line = await _write_entry(
+        session,
+        entry.member_id,
+        entry.org_path,
+        entry.rule_id,
+        entry.rule_version,
+        entry.category,
+        -entry.points,
+        entry.occurred_on,
+        "reversal",
+        f"reversal:{entry.id}",
+        "reversed",
+        reason,
+        None,
+        principal.user_id,
+        principal.user_id,
+        now,
+        entry.id,
+    )
+    if line is None:  # a reversal of this entry exists: it was reversed before
+        raise Conflict(ErrorCode.points_entry_not_approved, "the entry is reversed")
+    reversal = await session.get(PointEntry, line["id"])
+    assert reversal is not None
+    return reversal
+
+
+async def list_entries(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    within_path: str | None,
+    member_id: uuid.UUID | None,
+    state: str | None,
+    year: int | None,
+    limit: int | None,
+    cursor: str | None,
+) -> Page[PointEntry]:
+    """Ledger lines in your subtree (a member: their own), newest first."""
+    stmt: Select[PointEntry] = select(PointEntry).where(
+        subtree_filter(principal, PointEntry.org_path)
+    )
+    own = member_rows_only(principal)
+    if own is not None:
+        stmt = stmt.where(PointEntry.member_id == own)
+    if within_path:
+        stmt = stmt.where(under(PointEntry.org_path, within_path))
+    if member_id:
+        stmt = stmt.where(PointEntry.member_id == member_id)
+    if state:
+        stmt = stmt.where(PointEntry.state == state)
+    if year:
+        stmt = stmt.where(PointEntry.year == year)
+    keys = parse_sort("-created_at", {"created_at": PointEntry.created_at}, PointEntry.id)
+    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)

@@ -1,0 +1,194 @@
+"""Balances, grade bands and rankings: always the sum of approved entries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import TextClause, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.enums import EntryState
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.models.points import PointEntry, PointScheme
+from app.security.scope import (
+    ancestors,
+    subtree_prefix,
+    under,
+)
+from app.services.points.review import suggested_grade
+from app.services.points.schemes import scheme_for
+
+# --- Balances and rankings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    year: int
+    base: int
+    total: int
+    by_category: dict[str, int]
+    entries: list[PointEntry]
+    grade: str | None
+
+
+def grade_for(total: int, bands: list[dict[str, Any]]) -> str | None:
+    for band in sorted(bands, key=lambda b: b["min"], reverse=True):
+        if total >= band["min"]:
+            return str(band["label"])
+    return None
+
+
+async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
+    """A member's points for a year (积分明细): base plus approved entries, by category."""
+    scheme = await scheme_for(session, member.org_path, year)
+    base = scheme.base if scheme else 0
+    entries = list(
+        (
+            await session.scalars(
+                select(PointEntry)
+                .where(PointEntry.member_id == member.id, PointEntry.year == year)
+                .order_by(PointEntry.occurred_on, PointEntry.created_at)
+            )
+        ).all()
+    )
+    by_category: dict[str, int] = {"base": 0, "bonus": 0, "deduction": 0}
+    for entry in entries:
+        if entry.state == EntryState.approved:
+            by_category[entry.category] += entry.points
+    total = base + sum(by_category.values())
+    return Balance(
+        year,
+        base,
+        total,
+        by_category,
+        entries,
+        grade_for(total, scheme.grade_bands if scheme else []),
+    )
+
+
+# {base} is a CASE over the schemes that can apply in the subtree (few rows), so the
+# ranking is one scan of the subtree's members and one grouped join of their entries.
+RANKING_TEMPLATE = """
+    WITH scored AS MATERIALIZED (
+        SELECT m.id, m.status, {base} + COALESCE(t.points, 0) AS total
+        FROM members AS m
+        LEFT JOIN point_totals AS t
+            ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
+        WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
+    ), top AS (
+        SELECT id, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
+    ), full_count AS (
+        SELECT count(*) AS n FROM scored WHERE status = 'full'
+    ), me AS (
+        SELECT id, status, total FROM scored
+        WHERE id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
+    ), ranked AS (
+        SELECT id, status, total,
+               rank() OVER (ORDER BY total DESC) AS rank,
+               row_number() OVER (PARTITION BY status = 'full' ORDER BY total DESC, id)
+                   AS full_order
+        FROM top
+        UNION ALL
+        SELECT me.id, me.status, me.total,
+               1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
+               1 + (SELECT count(*) FROM scored AS s
+                    WHERE (s.status = 'full') = (me.status = 'full')
+                      AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
+        FROM me
+    )
+    SELECT r.id, m.name, r.status, r.total, r.rank, (SELECT n FROM full_count), r.full_order
+    FROM ranked AS r JOIN members AS m ON m.id = r.id
+    ORDER BY r.rank, r.id
+"""
+
+
+# Totals come from `point_totals` (kept by triggers, see migration 0012), read by the
+# subtree's index range like the members themselves (its org_path follows the member).
+# Only the first :limit places in (total DESC, id) order are sorted (a top-N heap):
+# every member ranked ahead of one of them is among them, so rank and the order among
+# full members computed inside that prefix are the global ones. The caller's own
+# place, when outside it, is counted with two passes over the subtree. Names are read
+# for the returned rows only.
+
+
+async def ranking_statement(
+    session: AsyncSession, root: Organisation, year: int
+) -> tuple[TextClause, dict[str, Any]]:
+    """The ranking SQL for a subtree, with each member's base from the nearest scheme."""
+    schemes = (
+        await session.execute(
+            select(PointScheme.org_path, PointScheme.base)
+            .where(
+                PointScheme.year == year,
+                or_(
+                    PointScheme.org_path.in_(ancestors(root.path)),
+                    under(PointScheme.org_path, root.path),
+                ),
+            )
+            .order_by(func.length(PointScheme.org_path).desc())
+        )
+    ).all()
+    params: dict[str, Any] = {}
+    cases = []
+    for n, (path, base) in enumerate(schemes):
+        cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
+        params[f"scheme_path_{n}"] = subtree_prefix(path)
+        params[f"scheme_base_{n}"] = base
+    base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
+    return text(RANKING_TEMPLATE.format(base=base_sql)), params
+
+
+@dataclass(frozen=True)
+class RankRow:
+    member_id: uuid.UUID
+    name: str
+    status: str
+    total: int
+    rank: int
+    grade: str | None
+    below_lowest_band: bool
+    suggested_review_grade: str | None
+
+
+async def ranking(
+    session: AsyncSession,
+    root: Organisation,
+    year: int,
+    limit: int,
+    me: uuid.UUID | None,
+) -> tuple[list[RankRow], RankRow | None]:
+    """Ranking over the whole subtree (积分排名): ties share a rank; the caller's own
+    place is returned too. Grade bands come from the scheme in force at the root."""
+    scheme = await scheme_for(session, root.path, year)
+    bands = scheme.grade_bands if scheme else []
+    lowest = min((b["min"] for b in bands), default=None)
+    statement, params = await ranking_statement(session, root, year)
+    rows = (
+        await session.execute(
+            statement,
+            {**params, "year": year, "prefix": subtree_prefix(root.path), "limit": limit, "me": me},
+        )
+    ).all()
+    out: list[RankRow] = []
+    mine = None
+    for member_id, name, status, total, rank, full_members, full_order in rows:
+        row = RankRow(
+            member_id=member_id,
+            name=name,
+            status=status,
+            total=int(total),
+            rank=int(rank),
+            grade=grade_for(int(total), bands),
+            below_lowest_band=lowest is not None and int(total) < lowest,
+            suggested_review_grade=suggested_grade(
+                status, int(total), int(full_order), int(full_members), bands
+            ),
+        )
+        if member_id == me:
+            mine = row
+        if row.rank <= limit:
+            out.append(row)
+    return out[:limit], mine

@@ -1,0 +1,113 @@
+"""Automatic scoring: meeting attendance when a meeting is finalized (present: bonus rule;
+absent without excuse: deduction rule), and other triggered events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict
+from app.models.enums import MemberStatus
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.models.points import PointRule
+from app.security.scope import (
+    row_lock,
+)
+from app.services.points.ledger import EntryRequest, _append
+from app.services.policies import ancestor_node_ids
+
+# --- Automatic scoring -----------------------------------------------------------------------
+
+
+async def _triggered_rule(session: AsyncSession, member: Member, trigger: str) -> PointRule | None:
+    """The nearest organisation's active item with this trigger on the member's path."""
+    return await session.scalar(
+        select(PointRule)
+        .join(Organisation, Organisation.id == PointRule.org_id)
+        .where(
+            Organisation.node_id.in_(ancestor_node_ids(member.org_path)),
+            PointRule.trigger == trigger,
+            PointRule.active.is_(True),
+        )
+        .order_by(func.length(PointRule.org_path).desc())
+        .limit(1)
+    )
+
+
+async def score_event(
+    session: AsyncSession,
+    *,
+    trigger: str,
+    member_id: uuid.UUID,
+    occurred_on: date,
+    source_key: str,
+    note: str,
+    units: int = 1,
+) -> Mapping[str, Any] | None:
+    """The one entry point for automatic scoring (meetings, service hours, ...).
+
+    Finds the member's applicable item for the trigger; scores it approved, once per
+    source key, `units` times the item's points (e.g. per hour of service). A cap
+    already reached, a missing item or an unscored member: nothing.
+    """
+    if units <= 0:
+        return None
+    member = await session.get(Member, member_id, with_for_update=row_lock(False, copies_path=True))
+    if member is None or member.status not in (MemberStatus.full, MemberStatus.probationary):
+        return None
+    rule = await _triggered_rule(session, member, trigger)
+    if rule is None:
+        return None
+    req = EntryRequest(member.id, rule.id, occurred_on, source_key, note, None)
+    try:
+        async with session.begin_nested():
+            entry, _ = await _append(
+                session,
+                None,
+                member.id,
+                member.org_path,
+                rule,
+                req,
+                source=_source(trigger),
+                approve=True,
+                units=units,
+            )
+    except Conflict:
+        return None  # cap reached: automatic scoring stops there
+    return entry
+
+
+def _source(trigger: str) -> str:
+    return trigger.split(".")[0] if trigger.split(".")[0] in ("meeting", "service") else "manual"
+
+
+async def score_meeting(
+    session: AsyncSession,
+    meeting_id: uuid.UUID,
+    held_on: date,
+    attendance: list[tuple[uuid.UUID, str]],
+) -> int:
+    """Score a finalized meeting: present earns the attendance item, an unexcused
+    absence the deduction item; excused absences score nothing."""
+    scored = 0
+    for member_id, presence in attendance:
+        trigger = {"present": "meeting.present", "absent": "meeting.absent"}.get(presence)
+        if trigger is None:
+            continue
+        entry = await score_event(
+            session,
+            trigger=trigger,
+            member_id=member_id,
+            occurred_on=held_on,
+            source_key=f"meeting:{meeting_id}:{member_id}",
+            note=f"meeting {meeting_id} ({presence})",
+        )
+        scored += entry is not None
+    return scored
