@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
-
-from pydantic import BaseModel
 
 from app.api.common import CursorQuery, LimitQuery, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep
+from app.schemas.audit import AuditEventRead
 from app.schemas.common import Page
 from app.services import organisations
 from app.services.integration import audit as service
 
 router = make_router("audit")
-
-
-class AuditEventRead(BaseModel):
-    model_config = {"from_attributes": True}
-
-    id: int
-    occurred_at: datetime
-    actor_id: uuid.UUID | None
-    actor_username: str | None
-    action: str
-    resource: str
-    resource_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    request_id: str | None
 
 
 @router.get("/audit-events", name="audit_events_list", description=doc(service.list_events))

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import BackgroundTasks, File, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 from sqlalchemy import update
 
 from app.api.common import API_PREFIX, make_router
@@ -19,37 +17,13 @@ from app.db import get_sessionmaker
 from app.errors import ErrorCode
 from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportJob
+from app.schemas.imports import ImportJobRead
 from app.security.scope import Principal, load_visible
 from app.services import organisations
 from app.services.integration import audit
 from app.services.integration import imports as service
 
 router = make_router("integration")
-
-
-class RejectedRow(BaseModel):
-    row: int
-    column: str
-    code: str
-    message: str
-
-
-class ImportJobRead(BaseModel):
-    id: uuid.UUID
-    kind: ImportKind
-    dry_run: bool
-    atomic: bool
-    state: ImportState
-    total_rows: int
-    processed_rows: int
-    accepted: int
-    created: int
-    updated: int
-    unchanged: int
-    rejected: list[RejectedRow]
-    error: str | None
-    created_at: datetime
-    finished_at: datetime | None
 
 
 async def _background(

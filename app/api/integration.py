@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query, Response, status
-from pydantic import BaseModel, Field
 
 from app.api.common import API_PREFIX, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep
-from app.models.enums import DeliveryState
-from app.schemas.common import InputModel
+from app.schemas.integration import (
+    ChangePage,
+    ChangeRead,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookRead,
+)
 from app.services import organisations
 from app.services.integration import changes
 from app.services.integration import webhooks as service
 
 router = make_router("integration")
-
-
-class ChangeRead(BaseModel):
-    cursor: str
-    resource: str
-    resource_id: uuid.UUID
-    action: Literal["created", "updated", "deleted", "state_changed", "finalized", "moved"]
-    event_type: str
-    version: int | None
-    occurred_at: datetime
-
-
-class ChangePage(BaseModel):
-    items: list[ChangeRead]
-    next_cursor: str | None = Field(description="Pass as `since`; unchanged when nothing new.")
 
 
 @router.get("/changes", name="changes_list", description=doc(changes.read_changes))
@@ -58,40 +47,6 @@ async def changes_list(
         ],
         next_cursor=cursor,
     )
-
-
-class WebhookCreate(InputModel):
-    org_id: uuid.UUID
-    url: str = Field(min_length=8, max_length=2000)
-    event_types: list[str] = Field(
-        min_length=1, examples=[["member.created", "member.state_changed"]]
-    )
-
-
-class WebhookRead(BaseModel):
-    id: uuid.UUID
-    org_id: uuid.UUID
-    url: str
-    event_types: list[str]
-    active: bool
-    created_at: datetime
-
-
-class WebhookCreated(WebhookRead):
-    secret: str = Field(description="Shown once: store it to verify signatures.")
-
-
-class DeliveryRead(BaseModel):
-    id: uuid.UUID
-    event_id: int
-    event_type: str
-    resource_id: uuid.UUID
-    state: DeliveryState
-    attempts: int
-    last_status: int | None
-    last_error: str | None
-    next_attempt_at: datetime
-    delivered_at: datetime | None
 
 
 @router.post(

@@ -6,27 +6,14 @@ import uuid
 from typing import Any
 
 from fastapi import Response
-from pydantic import BaseModel, Field
 
 from app.api.common import IfMatch, doc, make_router
 from app.api.deps import PrincipalDep, SessionDep, check_if_match, set_etag
-from app.schemas.common import InputModel
+from app.schemas.policies import PolicyRead, PolicyUpdate
 from app.services import organisations
 from app.services import policies as service
 
 router = make_router("policies")
-
-
-class PolicyRead(BaseModel):
-    org_id: uuid.UUID
-    effective: dict[str, Any] = Field(description="Values in force here (inherited or own).")
-    own: dict[str, Any] = Field(description="Values this organisation sets for its subtree.")
-    defaults: dict[str, Any]
-    version: int = Field(description="Version of `own`; 0 when nothing is set here.")
-
-
-class PolicyUpdate(InputModel):
-    values: dict[str, Any] = Field(examples=[{"transfer_overdue_months": 2}])
 
 
 async def _read(session: SessionDep, org: Any) -> PolicyRead:

@@ -45,23 +45,28 @@ async def test_a_code_once_missing_from_the_catalogue_is_titled_in_both_language
     ]
 
 
-def _hold_after_check(monkeypatch, module, name: str, parties: int = 2) -> None:
+def _hold_after_check(monkeypatch, module, name: str, parties: int = 2) -> list[object]:
     """Make `module.name` (a service's check) wait, once passed, until every racing
-    request has passed it: the writes then race for real, and the database decides."""
+    request has passed it: the writes then race for real, and the database decides.
+    `module` is where the caller looks the name up; the returned list records each call,
+    so a test patching the wrong module fails instead of passing without a race."""
     checked = asyncio.Barrier(parties)
     original = getattr(module, name)
+    calls: list[object] = []
 
     async def check_then_wait(*args, **kwargs):
+        calls.append(args)
         await original(*args, **kwargs)
         await asyncio.wait_for(checked.wait(), timeout=10)
 
     monkeypatch.setattr(module, name, check_then_wait)
+    return calls
 
 
 async def test_two_organisations_racing_for_one_code_answer_code_taken(api, county, monkeypatch):
-    from app.services import organisations
+    from app.services.organisations import records
 
-    _hold_after_check(monkeypatch, organisations, "_ensure_code_free")
+    calls = _hold_after_check(monkeypatch, records, "_ensure_code_free")
     payload = {
         "code": unique("RACE"),
         "name": "并发党支部",
@@ -74,6 +79,7 @@ async def test_two_organisations_racing_for_one_code_answer_code_taken(api, coun
             for _ in range(2)
         ]
     )
+    assert len(calls) == 2  # both requests passed the service's check
     assert sorted(r.status_code for r in results) == [201, 409]
     refused = next(r for r in results if r.status_code == 409).json()
     assert refused["code"] == "organisation.code_taken"
@@ -83,9 +89,9 @@ async def test_two_organisations_racing_for_one_code_answer_code_taken(api, coun
 async def test_two_members_racing_for_one_id_number_answer_id_number_taken(
     api, county, monkeypatch
 ):
-    from app.services import members
+    from app.services.members import records
 
-    _hold_after_check(monkeypatch, members, "_ensure_id_number_free")
+    calls = _hold_after_check(monkeypatch, records, "_ensure_id_number_free")
     id_number = new_id_number()
     results = await asyncio.gather(
         *[
@@ -103,6 +109,7 @@ async def test_two_members_racing_for_one_id_number_answer_id_number_taken(
             for branch in (county.branch_a, county.branch_b)
         ]
     )
+    assert len(calls) == 2  # both requests passed the service's check
     assert sorted(r.status_code for r in results) == [201, 409]
     refused = next(r for r in results if r.status_code == 409).json()
     assert refused["code"] == "member.id_number_taken"
