@@ -1,20 +1,15 @@
-"""Mobile members (流动党员): outflow, inflow, the duty of contact, location privacy.
-
-The home organisation registers the outflow; the host organisation (anywhere in
-the tree) registers the inflow. Both subtrees see the episode and its check-ins;
-the host sees only what it needs of the member (name, masked contact, home branch
-by code and name), never the ID number. Locations are area codes (GB/T 2260) kept
-only with consent and purged after the retention policy.
+"""Mobile member episodes: the home organisation registers the outflow, the host the
+inflow; return or settlement closes the episode (settling becomes a transfer).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
@@ -23,13 +18,12 @@ from app.models.enums import (
     ENDED_STATUSES,
     EpisodeState,
     OrgType,
-    ReportedBy,
     Role,
     TransferState,
 )
 from app.models.lifecycle import Transfer
 from app.models.member import Member
-from app.models.mobile import MobileCheckIn, MobileEpisode
+from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.pii import mask_phone
@@ -45,31 +39,13 @@ from app.security.scope import (
 from app.services.integration import audit
 from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
 from app.services.members import pii_cipher
-from app.services.policies import effective_policy, policy_int_sql
+from app.services.mobile.areas import check_area
+from app.services.policies import policy_int_sql
 
 OPEN_STATES = ("registered", "hosted")
+
+
 CONTACT_FIELD = "mobile.contact"
-# GB/T 2260 province-level codes (the first two digits of an area code).
-PROVINCES = frozenset(
-    {
-        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
-        "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62",
-        "63", "64", "65", "71", "81", "82",
-    }
-)  # fmt: skip
-
-
-def valid_area_code(code: str) -> bool:
-    """A 6-digit administrative division code with a real province prefix; never coordinates."""
-    return len(code) == 6 and code.isdigit() and code[:2] in PROVINCES
-
-
-def check_area(code: str, field: str) -> str:
-    if not valid_area_code(code):
-        raise Unprocessable.field(
-            field, ErrorCode.mobile_area_code_invalid, "a 6-digit GB/T 2260 code"
-        )
-    return code
 
 
 def contact_state_sql(today: date) -> ColumnElement[str]:
@@ -293,59 +269,6 @@ async def register_inflow(
     return episode
 
 
-async def check_in(
-    session: AsyncSession,
-    principal: Principal,
-    episode: MobileEpisode,
-    data: dict[str, Any],
-    today: date,
-) -> MobileCheckIn:
-    """Record a check-in (报到/汇报): by the member or either branch.
-
-    An area code is stored only when the member consented to location recording.
-    """
-    if principal.role is Role.member:
-        reported_by = ReportedBy.member
-    else:
-        _writer(principal)
-        reported_by = ReportedBy.home if in_scope(principal, episode.home_path) else ReportedBy.host
-    if episode.state not in OPEN_STATES:
-        raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")
-    if data["occurred_on"] > today or data["occurred_on"] < episode.started_on:
-        raise Unprocessable.field(
-            "occurred_on", ErrorCode.mobile_check_in_date_invalid, "between the outflow and today"
-        )
-    area = data.get("area")
-    if area is not None:
-        if not episode.location_consent:
-            raise Unprocessable.field(
-                "area", ErrorCode.mobile_location_without_consent, "the member did not consent"
-            )
-        check_area(area, "area")
-    row = MobileCheckIn(
-        episode_id=episode.id,
-        kind=data["kind"],
-        occurred_on=data["occurred_on"],
-        note=data.get("note"),
-        area=area,
-        reported_by=reported_by,
-        actor_id=principal.user_id,
-    )
-    session.add(row)
-    episode.last_contact_on = max(episode.last_contact_on, data["occurred_on"])
-    await session.flush()
-    audit.record(
-        session,
-        principal,
-        "mobile.checked_in",
-        "mobile_episode",
-        episode.id,
-        episode.home_path,
-        after={"kind": row.kind, "occurred_on": row.occurred_on.isoformat()},
-    )
-    return row
-
-
 async def close_episode(
     session: AsyncSession,
     principal: Principal | None,
@@ -384,15 +307,6 @@ async def close_for_transfer(session: AsyncSession, member_id: uuid.UUID, on: da
     )
     if episode is not None:
         await close_episode(session, None, episode, "transferred", on)
-
-
-async def check_ins(session: AsyncSession, episode_id: uuid.UUID) -> list[MobileCheckIn]:
-    rows = await session.scalars(
-        select(MobileCheckIn)
-        .where(MobileCheckIn.episode_id == episode_id)
-        .order_by(MobileCheckIn.occurred_on)
-    )
-    return list(rows.all())
 
 
 async def list_episodes(
@@ -464,48 +378,3 @@ async def statistics(
         "lost_contact": int(by_contact.get("lost_contact", 0)),
         "on_track": int(by_contact.get("on_track", 0)),
     }
-
-
-async def purge_locations(session: AsyncSession, today: date) -> int:
-    """Remove check-in area codes older than the retention policy of each home subtree."""
-    homes = (
-        (
-            await session.execute(
-                select(MobileEpisode.home_org_id)
-                .join(MobileCheckIn, MobileCheckIn.episode_id == MobileEpisode.id)
-                .where(MobileCheckIn.area.is_not(None))
-                .distinct()
-            )
-        )
-        .scalars()
-        .all()
-    )
-    purged = 0
-    for home_id in homes:
-        org = await session.get(Organisation, home_id)
-        assert org is not None
-        days = int((await effective_policy(session, org))["location_retention_days"])
-        cutoff = today - timedelta(days=days)
-        result = await session.execute(
-            update(MobileCheckIn)
-            .where(
-                MobileCheckIn.area.is_not(None),
-                MobileCheckIn.occurred_on < cutoff,
-                MobileCheckIn.episode_id.in_(
-                    select(MobileEpisode.id).where(MobileEpisode.home_org_id == home_id)
-                ),
-            )
-            .values(area=None)
-        )
-        purged += int(result.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult of UPDATE
-    if purged:
-        audit.record(
-            session,
-            None,
-            "mobile.locations_purged",
-            "mobile_check_in",
-            None,
-            None,
-            after={"rows": purged},
-        )
-    return purged
