@@ -48,3 +48,29 @@ def test_committee_and_working_committee_are_typical_from_one_hundred_full_membe
 def test_joint_branch_covers_five_units_and_six_is_too_many():
     assert "joint_branch.too_many_units" not in _codes(OrgType.joint_branch, 5, units=5)
     assert "joint_branch.too_many_units" in _codes(OrgType.joint_branch, 5, units=6)
+
+
+def test_term_is_due_soon_within_the_warning_window_and_overdue_from_its_end():
+    from datetime import date
+
+    from app.services.organisations.health import term_flags
+
+    started = date(2021, 3, 1)  # a three-year term ends on 2024-03-01
+    assert term_flags(started, 3, date(2023, 12, 1), 90) == (date(2024, 3, 1), [])
+    ends, soon = term_flags(started, 3, date(2023, 12, 2), 90)
+    assert (ends, [f.code for f in soon]) == (date(2024, 3, 1), ["term.ending_soon"])
+    assert [f.code for f in term_flags(started, 3, date(2024, 3, 1), 90)[1]] == ["term.expired"]
+    assert [f.code for f in term_flags(None, 3, date(2024, 3, 1), 90)[1]] == ["term.start_unknown"]
+    assert term_flags(None, None, date(2024, 3, 1), 90) == (None, [])
+
+
+def test_every_organisation_but_a_group_needs_a_secretary():
+    from app.services.organisations.health import leadership_flags
+
+    def codes(org_type, roles):
+        return [f.code for f in leadership_flags(org_type, roles)]
+
+    assert codes(OrgType.branch, ["deputy_secretary"]) == ["leaders.no_secretary"]
+    assert codes(OrgType.branch, SECRETARY) == []
+    assert codes(OrgType.group, []) == []
+    assert codes(OrgType.temporary_branch, SECRETARY) == ["temporary_branch.limited_powers"]

@@ -48,6 +48,144 @@ COMMITTEE_TYPICAL_MIN_FULL_MEMBERS = 100
 COMMITTEE_SIZE_RANGE = (3, 7)
 
 
+def _flag(
+    code: str, severity: Severity, message: str, value: Any = None, threshold: Any = None
+) -> HealthFlag:
+    return HealthFlag(
+        code=code, severity=severity, message=message, value=value, threshold=threshold
+    )
+
+
+def branch_size_flags(full_members: int, policy: Mapping[str, Any]) -> list[HealthFlag]:
+    """A branch needs at least `branch_min_full_members` (3) full members (fewer: join
+    a joint branch) and generally has at most `branch_max_members` (50)."""
+    flags = []
+    minimum = int(policy["branch_min_full_members"])
+    if full_members < minimum:
+        flags.append(
+            _flag(
+                "branch.too_few_full_members",
+                "warning",
+                "fewer full members than a branch needs: consider a joint branch",
+                full_members,
+                minimum,
+            )
+        )
+    maximum = int(policy["branch_max_members"])
+    if full_members > maximum:
+        flags.append(
+            _flag(
+                "branch.too_many_members",
+                "warning",
+                "more full members than a branch generally has: consider a general branch",
+                full_members,
+                maximum,
+            )
+        )
+    return flags
+
+
+def branch_committee_flags(
+    full_members: int, leader_roles: Sequence[str], policy: Mapping[str, Any]
+) -> list[HealthFlag]:
+    """From `branch_committee_from_full_members` (7) full members a branch needs a
+    committee (支委会) of 3-7; below it, a secretary and optional deputy only."""
+    committee_size = len(leader_roles)
+    committee_at = int(policy["branch_committee_from_full_members"])
+    smallest, largest = COMMITTEE_SIZE_RANGE
+    if full_members >= committee_at:
+        if committee_size < smallest:
+            return [
+                _flag(
+                    "branch.committee_required",
+                    "warning",
+                    "a branch with this many full members needs a committee (支委会) of 3-7",
+                    committee_size,
+                    smallest,
+                )
+            ]
+        if committee_size > largest:
+            return [
+                _flag(
+                    "branch.committee_too_large",
+                    "warning",
+                    "a committee has at most 7",
+                    committee_size,
+                    largest,
+                )
+            ]
+        return []
+    secretaries = (LeaderRole.secretary, LeaderRole.deputy_secretary)
+    if any(r not in secretaries for r in leader_roles):
+        return [
+            _flag(
+                "branch.committee_not_expected",
+                "info",
+                "below the committee threshold a branch has a secretary and optional deputy",
+                full_members,
+                committee_at,
+            )
+        ]
+    return []
+
+
+def joint_branch_flags(unit_count: int | None, policy: Mapping[str, Any]) -> list[HealthFlag]:
+    """A joint branch covers at most `joint_branch_max_units` (5) units."""
+    max_units = int(policy["joint_branch_max_units"])
+    if unit_count is not None and unit_count > max_units:
+        return [
+            _flag(
+                "joint_branch.too_many_units",
+                "warning",
+                "a joint branch covers at most 5 units",
+                unit_count,
+                max_units,
+            )
+        ]
+    return []
+
+
+def general_branch_flags(full_members: int) -> list[HealthFlag]:
+    """A general branch typically has 50-100 full members (outside: info, approval)."""
+    low, high = GENERAL_BRANCH_TYPICAL_FULL_MEMBERS
+    if full_members < low:
+        return [
+            _flag(
+                "general_branch.below_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members (needs approval below)",
+                full_members,
+                low,
+            )
+        ]
+    if full_members > high:
+        return [
+            _flag(
+                "general_branch.above_typical_size",
+                "info",
+                "a general branch typically has 50-100 full members",
+                full_members,
+                high,
+            )
+        ]
+    return []
+
+
+def basic_committee_flags(full_members: int) -> list[HealthFlag]:
+    """A basic-level committee typically has 100+ full members (below: info, approval)."""
+    if full_members < COMMITTEE_TYPICAL_MIN_FULL_MEMBERS:
+        return [
+            _flag(
+                "committee.below_typical_size",
+                "info",
+                "a basic-level committee typically has 100+ full members (needs approval below)",
+                full_members,
+                COMMITTEE_TYPICAL_MIN_FULL_MEMBERS,
+            )
+        ]
+    return []
+
+
 def threshold_flags(
     org_type: OrgType,
     full_members: int,
@@ -67,114 +205,69 @@ def threshold_flags(
     roles of the current leaders, one per person.
     """
     flags: list[HealthFlag] = []
-
-    def flag(code: str, severity: Severity, msg: str, value: Any, threshold: Any) -> None:
-        flags.append(
-            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
-        )
-
-    committee_size = len(leader_roles)
     if org_type in (OrgType.branch, OrgType.joint_branch):
-        minimum = int(policy["branch_min_full_members"])
-        if full_members < minimum:
-            flag(
-                "branch.too_few_full_members",
-                "warning",
-                "fewer full members than a branch needs: consider a joint branch",
-                full_members,
-                minimum,
-            )
-        maximum = int(policy["branch_max_members"])
-        if full_members > maximum:
-            flag(
-                "branch.too_many_members",
-                "warning",
-                "more full members than a branch generally has: consider a general branch",
-                full_members,
-                maximum,
-            )
-        committee_at = int(policy["branch_committee_from_full_members"])
-        smallest, largest = COMMITTEE_SIZE_RANGE
-        if full_members >= committee_at:
-            if committee_size < smallest:
-                flag(
-                    "branch.committee_required",
-                    "warning",
-                    "a branch with this many full members needs a committee (支委会) of 3-7",
-                    committee_size,
-                    smallest,
-                )
-            elif committee_size > largest:
-                flag(
-                    "branch.committee_too_large",
-                    "warning",
-                    "a committee has at most 7",
-                    committee_size,
-                    largest,
-                )
-        else:
-            others = [
-                r
-                for r in leader_roles
-                if r not in (LeaderRole.secretary, LeaderRole.deputy_secretary)
-            ]
-            if others:
-                flag(
-                    "branch.committee_not_expected",
-                    "info",
-                    "below the committee threshold a branch has a secretary and optional deputy",
-                    full_members,
-                    committee_at,
-                )
-    if org_type is OrgType.joint_branch and unit_count is not None:
-        max_units = int(policy["joint_branch_max_units"])
-        if unit_count > max_units:
-            flag(
-                "joint_branch.too_many_units",
-                "warning",
-                "a joint branch covers at most 5 units",
-                unit_count,
-                max_units,
-            )
+        flags += branch_size_flags(full_members, policy)
+        flags += branch_committee_flags(full_members, leader_roles, policy)
+    if org_type is OrgType.joint_branch:
+        flags += joint_branch_flags(unit_count, policy)
     if org_type is OrgType.general_branch:
-        low, high = GENERAL_BRANCH_TYPICAL_FULL_MEMBERS
-        if full_members < low:
-            flag(
-                "general_branch.below_typical_size",
+        flags += general_branch_flags(full_members)
+    if org_type in COMMITTEE_TYPES:
+        flags += basic_committee_flags(full_members)
+    return flags
+
+
+def leadership_flags(org_type: OrgType, leader_roles: Sequence[str]) -> list[HealthFlag]:
+    """Every organisation but a party group has a current secretary (书记); a temporary
+    branch cannot admit members, discipline, collect dues or hold elections."""
+    flags = []
+    if org_type is not OrgType.group and LeaderRole.secretary.value not in leader_roles:
+        flags.append(_flag("leaders.no_secretary", "warning", "no current secretary (书记)"))
+    if org_type is OrgType.temporary_branch:
+        flags.append(
+            _flag(
+                "temporary_branch.limited_powers",
                 "info",
-                "a general branch typically has 50-100 full members (needs approval below)",
-                full_members,
-                low,
+                "a temporary branch does not admit members, discipline, collect dues or hold "
+                "elections",
             )
-        elif full_members > high:
-            flag(
-                "general_branch.above_typical_size",
-                "info",
-                "a general branch typically has 50-100 full members",
-                full_members,
-                high,
-            )
-    if org_type in COMMITTEE_TYPES and full_members < COMMITTEE_TYPICAL_MIN_FULL_MEMBERS:
-        flag(
-            "committee.below_typical_size",
-            "info",
-            "a basic-level committee typically has 100+ full members (needs approval below)",
-            full_members,
-            COMMITTEE_TYPICAL_MIN_FULL_MEMBERS,
         )
     return flags
 
 
-async def organisation_health(
-    session: AsyncSession, org: Organisation, today: date
-) -> OrganisationHealth:
-    """Setup rules, thresholds and term flags (组织设置与换届提醒) as of `today`.
+def term_flags(
+    term_started_on: date | None, years: int | None, today: date, warning_days: int
+) -> tuple[date | None, list[HealthFlag]]:
+    """When the current term ends, and its flags: within `warning_days` of the end the
+    election (换届) is due soon; on or after the end it is overdue. No term length (an
+    organisation without terms) means no flags; no recorded start, an info flag."""
+    if years is None:
+        return None, []
+    if term_started_on is None:
+        return None, [
+            _flag("term.start_unknown", "info", "the current term's start date is not recorded")
+        ]
+    ends_on = _add_years(term_started_on, years)
+    if ends_on <= today:
+        flag = _flag(
+            "term.expired", "error", "the term has expired: election (换届) overdue", str(ends_on)
+        )
+        return ends_on, [flag]
+    if (ends_on - today).days <= warning_days:
+        flag = _flag(
+            "term.ending_soon",
+            "warning",
+            "the term ends soon: prepare the election (换届)",
+            str(ends_on),
+            warning_days,
+        )
+        return ends_on, [flag]
+    return ends_on, []
 
-    Thresholds are counted on full members only (see `threshold_flags`); `members`
-    reports every non-ended status for information. Terms: flagged within the
-    warning window before the end and once expired (换届).
-    """
-    policy = await effective_policy(session, org)
+
+async def _member_counts(session: AsyncSession, org: Organisation) -> tuple[int, int]:
+    """(full members, members of any non-ended status): a branch or group counts its own
+    members, any other organisation its whole subtree."""
     org_type = OrgType(org.type)
     direct = org_type in BRANCH_TYPES or org_type is OrgType.group
     member_filter = (
@@ -192,71 +285,49 @@ async def organisation_health(
             ).where(member_filter)
         )
     ).one()
-    full_members, members = int(counts[0]), int(counts[1])
-    leaders = (
-        (
-            await session.execute(
-                select(OrganisationLeader.role).where(
-                    OrganisationLeader.org_id == org.id,
-                    terms_overlap(
-                        OrganisationLeader.started_on, OrganisationLeader.ended_on, today, today
-                    ),
-                )
-            )
+    return int(counts[0]), int(counts[1])
+
+
+async def _current_leader_roles(
+    session: AsyncSession, org: Organisation, today: date
+) -> Sequence[str]:
+    rows = await session.execute(
+        select(OrganisationLeader.role).where(
+            OrganisationLeader.org_id == org.id,
+            terms_overlap(OrganisationLeader.started_on, OrganisationLeader.ended_on, today, today),
         )
-        .scalars()
-        .all()
     )
-    committee_size = len(leaders)
-    has_secretary = LeaderRole.secretary.value in leaders
+    return rows.scalars().all()
 
-    flags = threshold_flags(org_type, full_members, leaders, org.unit_count, policy)
 
-    def flag(
-        code: str, severity: Severity, msg: str, value: Any = None, threshold: Any = None
-    ) -> None:
-        flags.append(
-            HealthFlag(code=code, severity=severity, message=msg, value=value, threshold=threshold)
-        )
+async def organisation_health(
+    session: AsyncSession, org: Organisation, today: date
+) -> OrganisationHealth:
+    """Setup rules, thresholds and term flags (组织设置与换届提醒) as of `today`.
 
-    if org_type is not OrgType.group and not has_secretary:
-        flag("leaders.no_secretary", "warning", "no current secretary (书记)")
-    if org_type is OrgType.temporary_branch:
-        flag(
-            "temporary_branch.limited_powers",
-            "info",
-            "a temporary branch does not admit members, discipline, collect dues or hold elections",
-        )
-    years = term_years(org, policy)
-    term_ends_on = None
-    if years is not None:
-        if org.term_started_on is None:
-            flag("term.start_unknown", "info", "the current term's start date is not recorded")
-        else:
-            term_ends_on = _add_years(org.term_started_on, years)
-            warn_days = int(policy["term_warning_days"])
-            if term_ends_on <= today:
-                flag(
-                    "term.expired",
-                    "error",
-                    "the term has expired: election (换届) overdue",
-                    str(term_ends_on),
-                )
-            elif (term_ends_on - today).days <= warn_days:
-                flag(
-                    "term.ending_soon",
-                    "warning",
-                    "the term ends soon: prepare the election (换届)",
-                    str(term_ends_on),
-                    warn_days,
-                )
+    Thresholds are counted on full members only (see `threshold_flags`); `members`
+    reports every non-ended status for information. Terms: flagged within the
+    warning window before the end and once expired (换届).
+    """
+    policy = await effective_policy(session, org)
+    org_type = OrgType(org.type)
+    full_members, members = await _member_counts(session, org)
+    leaders = await _current_leader_roles(session, org, today)
+    term_ends_on, terms = term_flags(
+        org.term_started_on, term_years(org, policy), today, int(policy["term_warning_days"])
+    )
+    flags = [
+        *threshold_flags(org_type, full_members, leaders, org.unit_count, policy),
+        *leadership_flags(org_type, leaders),
+        *terms,
+    ]
     return OrganisationHealth(
         org_id=org.id,
         as_of=today,
         full_members=full_members,
         members=members,
-        committee_size=committee_size,
-        has_secretary=has_secretary,
+        committee_size=len(leaders),
+        has_secretary=LeaderRole.secretary.value in leaders,
         term_ends_on=term_ends_on,
         flags=flags,
     )
