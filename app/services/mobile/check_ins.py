@@ -1,5 +1,5 @@
-"""Check-ins (policy, default monthly): overdue is an alert, 6 months without contact a
-lost-contact flag; locations purged after the retention period (policy).
+"""Check-ins (policy, default monthly): the member reports to the host and the home branch,
+naming the kind; check-in locations are purged after the retention period (policy).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Mobile member episodes: the home organisation registers the outflow, the host the
-inflow; return or settlement closes the episode (settling becomes a transfer).
+inflow; the contact state (check-in overdue: alert; 6 months without contact: lost
+contact); return or settlement closes the episode (settling becomes a transfer).
 """
 
 from __future__ import annotations

@@ -1,0 +1,23 @@
+"""Member lifecycle (发展党员与党籍管理): transitions, date-driven flags and the timeline.
+
+The graph: applicant -> activist -> candidate -> probationary -> full;
+probation extended once (6-12 months) or cancelled (recorded as `left`);
+full/probationary -> suspended -> full (restored) or left; any -> left or deceased.
+Flags inform people; only a recorded transition changes a status.
+"""
+
+from app.services.lifecycle.flags import check_flags, flag_filter, flags_for
+from app.services.lifecycle.periods import LOST_CONTACT_MONTHS, add_months
+from app.services.lifecycle.timeline import member_timeline
+from app.services.lifecycle.transitions import TransitionRequest, record_transition
+
+__all__ = [
+    "LOST_CONTACT_MONTHS",
+    "TransitionRequest",
+    "add_months",
+    "check_flags",
+    "flag_filter",
+    "flags_for",
+    "member_timeline",
+    "record_transition",
+]

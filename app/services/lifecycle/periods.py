@@ -1,0 +1,54 @@
+"""The lifecycle's time limits: activist at least 1 year, probation 1 year (extended 6-12
+months once), talk within 1 month, approval due in 3 months (6 at most), lost contact
+after 6 months, suspended 2 years; month arithmetic.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from app.models.enums import MemberStatus
+from app.models.member import Member
+
+S = MemberStatus
+
+
+ACTIVIST_MONTHS = 12  # at least one year as an activist before becoming a candidate
+
+
+PROBATION_MONTHS = 12
+
+
+EXTENSION_RANGE = (6, 12)
+
+
+TALK_DUE_MONTHS = 1
+
+
+APPROVAL_DUE_MONTHS = 3
+
+
+APPROVAL_LIMIT_MONTHS = 6
+
+
+LOST_CONTACT_MONTHS = 6
+
+
+SUSPENDED_LEFT_MONTHS = 24
+
+
+PROBATION_ENDING_DAYS = 30
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later (or earlier); the 31st becomes the month's last day."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last_day))
+
+
+def probation_ends_on(member: Member) -> date | None:
+    if member.joined_on is None:
+        return None
+    return add_months(member.joined_on, PROBATION_MONTHS + (member.probation_extension_months or 0))

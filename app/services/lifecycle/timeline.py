@@ -1,0 +1,145 @@
+"""A member's timeline: milestones, transitions, transfers and other recorded events in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.enums import MeetingState
+from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
+from app.models.meeting import Meeting, MeetingAttendee
+from app.models.member import Member
+from app.models.mobile import MobileEpisode
+from app.models.organisation import Organisation
+
+MILESTONE_FIELDS = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
+
+
+def _milestones(member: Member) -> list[date | None]:
+    return [getattr(member, f) for f in MILESTONE_FIELDS]
+
+
+# --- Timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    on: date
+    kind: str
+    summary: str
+    data: dict[str, Any]
+
+
+async def member_timeline(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """The electronic record (电子档案): milestones, status changes, transfers, meetings, dues."""
+    events: list[TimelineEvent] = []
+    labels = {
+        "applied_on": "递交入党申请书 applied",
+        "activist_on": "确定为入党积极分子 activist",
+        "candidate_on": "列为发展对象 candidate",
+        "joined_on": "接收为预备党员 admitted",
+        "full_on": "转为正式党员 full member",
+    }
+    for field, label in labels.items():
+        day = getattr(member, field)
+        if day is not None:
+            events.append(TimelineEvent(day, "milestone", label, {"field": field}))
+    for t in (
+        await session.scalars(
+            select(MemberTransition)
+            .where(MemberTransition.member_id == member.id)
+            .order_by(MemberTransition.recorded_at)
+        )
+    ).all():
+        events.append(
+            TimelineEvent(
+                t.effective_date,
+                "transition",
+                f"{t.from_status} -> {t.to_status}",
+                {
+                    "kind": t.kind,
+                    "reason": t.reason,
+                    "meeting_id": str(t.meeting_id) if t.meeting_id else None,
+                    "extension_months": t.extension_months,
+                    "recorded_by": t.actor_username,
+                },
+            )
+        )
+    transfers = (
+        await session.execute(
+            select(Transfer, Organisation.code, Organisation.name)
+            .join(Organisation, Organisation.id == Transfer.to_org_id)
+            .where(Transfer.member_id == member.id)
+            .order_by(Transfer.created_at)
+        )
+    ).all()
+    for transfer, code, name in transfers:
+        events.append(
+            TimelineEvent(
+                transfer.created_at.date(),
+                "transfer",
+                f"组织关系转接 to {name} ({transfer.state})",
+                {
+                    "transfer_id": str(transfer.id),
+                    "to_org_code": code,
+                    "state": transfer.state,
+                    "dues_paid_until": transfer.dues_paid_until,
+                },
+            )
+        )
+    payments = (
+        await session.scalars(
+            select(DuesPayment)
+            .where(DuesPayment.member_id == member.id)
+            .order_by(DuesPayment.paid_on)
+        )
+    ).all()
+    for payment in payments:
+        events.append(
+            TimelineEvent(
+                payment.paid_on,
+                "dues_payment",
+                f"缴纳党费 {payment.amount_fen / 100:.2f} 元",
+                {"payment_id": str(payment.id), "amount_fen": payment.amount_fen},
+            )
+        )
+    attended = (
+        await session.execute(
+            select(Meeting, MeetingAttendee.presence)
+            .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(MeetingAttendee.member_id == member.id, Meeting.state == MeetingState.finalized)
+        )
+    ).all()
+    for meeting, presence in attended:
+        events.append(
+            TimelineEvent(
+                meeting.held_on,
+                "meeting",
+                f"{meeting.type}: {meeting.topic} ({presence})",
+                {"meeting_id": str(meeting.id), "type": meeting.type, "presence": presence},
+            )
+        )
+    episodes = (
+        await session.scalars(select(MobileEpisode).where(MobileEpisode.member_id == member.id))
+    ).all()
+    for episode in episodes:
+        events.append(
+            TimelineEvent(
+                episode.started_on,
+                "mobile_episode",
+                f"流出 to area {episode.destination_area} ({episode.state})",
+                {
+                    "episode_id": str(episode.id),
+                    "state": episode.state,
+                    "ended_on": episode.ended_on.isoformat() if episode.ended_on else None,
+                },
+            )
+        )
+    events.sort(key=lambda e: (e.on, e.kind))
+    return events

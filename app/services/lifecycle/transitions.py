@@ -1,0 +1,203 @@
+"""The lifecycle graph (applicant -> activist -> candidate -> probationary -> full;
+suspension, leaving, death): transitions outside it are 409; each transition's timing
+checked and recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, ErrorCode, Unprocessable
+from app.models.enums import MemberStatus, OrgType, Role
+from app.models.lifecycle import MemberTransition
+from app.models.meeting import Meeting
+from app.models.member import Member
+from app.models.organisation import Organisation
+from app.security.scope import Principal, load_visible, require_role
+from app.services.integration import audit
+from app.services.lifecycle.periods import (
+    ACTIVIST_MONTHS,
+    EXTENSION_RANGE,
+    S,
+    add_months,
+    probation_ends_on,
+)
+from app.services.lifecycle.timeline import MILESTONE_FIELDS, _milestones
+
+ALLOWED: dict[MemberStatus, frozenset[MemberStatus]] = {
+    S.applicant: frozenset({S.activist, S.left, S.deceased}),
+    S.activist: frozenset({S.candidate, S.left, S.deceased}),
+    S.candidate: frozenset({S.probationary, S.left, S.deceased}),
+    S.probationary: frozenset({S.full, S.probationary, S.suspended, S.left, S.deceased}),
+    S.full: frozenset({S.suspended, S.left, S.deceased}),
+    S.suspended: frozenset({S.full, S.left, S.deceased}),
+    S.left: frozenset(),
+    S.deceased: frozenset(),
+}
+
+
+# --- Transitions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    to_status: MemberStatus
+    effective_date: date
+    reason: str | None
+    meeting_id: uuid.UUID | None
+    extension_months: int | None
+
+
+def _refuse(code: ErrorCode, detail: str) -> Conflict:
+    return Conflict(code, detail)
+
+
+def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest) -> str:
+    """Apply the timing rules of DOMAIN.md; returns the transition's kind."""
+    to, day = req.to_status, req.effective_date
+    if current is S.activist and to is S.candidate:
+        since = member.activist_on or member.status_since
+        if since is None:
+            raise _refuse(ErrorCode.lifecycle_activist_date_unknown, "record activist_on first")
+        earliest = add_months(since, ACTIVIST_MONTHS)
+        if day < earliest:
+            raise _refuse(
+                ErrorCode.lifecycle_activist_period_too_short,
+                f"an activist becomes a candidate after one year, on {earliest} at the earliest",
+            )
+        return "became_candidate"
+    if current is S.probationary and to is S.probationary:
+        if member.probation_extension_months:
+            raise _refuse(
+                ErrorCode.lifecycle_extension_already_used, "probation is extended once at most"
+            )
+        months = req.extension_months
+        if months is None or not EXTENSION_RANGE[0] <= months <= EXTENSION_RANGE[1]:
+            raise Unprocessable.field(
+                "extension_months",
+                ErrorCode.lifecycle_extension_length_invalid,
+                "an extension lasts 6 to 12 months",
+            )
+        return "probation_extended"
+    if current is S.probationary and to is S.full:
+        ends = probation_ends_on(member)
+        if ends is None:
+            raise _refuse(ErrorCode.lifecycle_joined_date_unknown, "record joined_on first")
+        if day < ends:
+            raise _refuse(
+                ErrorCode.lifecycle_probation_not_complete,
+                f"probation ends on {ends}; full membership is possible from then",
+            )
+        return "became_full"
+    if current is S.probationary and to is S.left:
+        return "probation_cancelled"
+    if current is S.suspended and to is S.full:
+        return "restored"
+    return {
+        S.activist: "became_activist",
+        S.probationary: "admitted",
+        S.suspended: "suspended",
+        S.left: "left",
+        S.deceased: "deceased",
+    }.get(to, "changed")
+
+
+async def record_transition(
+    session: AsyncSession,
+    principal: Principal,
+    member: Member,
+    req: TransitionRequest,
+    today: date,
+) -> MemberTransition:
+    """Record a status change (党籍变动) after the decision was taken by the people named in
+    the rules.
+
+    Refused with 409 and a code naming the rule when the change is outside the graph
+    (`lifecycle.transition_not_allowed`) or breaks a timing rule: one year as an activist
+    before candidacy (`lifecycle.activist_period_too_short`), a one-year probation
+    (`lifecycle.probation_not_complete`), a single 6-12 month extension
+    (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch.
+    """
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    if req.meeting_id is not None:
+        # The deciding meeting, checked first: absent or elsewhere is the same 404.
+        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
+    current = MemberStatus(member.status)
+    to = req.to_status
+    if to not in ALLOWED[current]:
+        raise _refuse(
+            ErrorCode.lifecycle_transition_not_allowed, f"{current.value} cannot become {to.value}"
+        )
+    if req.effective_date > today:
+        raise Unprocessable.field(
+            "effective_date",
+            ErrorCode.lifecycle_effective_date_in_future,
+            "the date is in the future",
+        )
+    previous = max(
+        (d for d in (member.status_since, *_milestones(member)) if d is not None), default=None
+    )
+    if previous is not None and req.effective_date < previous:
+        raise Unprocessable.field(
+            "effective_date",
+            ErrorCode.lifecycle_effective_date_before_previous,
+            f"the member's last recorded change was on {previous}",
+        )
+    if req.extension_months is not None and not (current is to is S.probationary):
+        raise Unprocessable.field(
+            "extension_months", ErrorCode.lifecycle_extension_not_applicable, "only for extensions"
+        )
+    if to is S.probationary and current is S.candidate:
+        org = await session.get(Organisation, member.org_id)
+        if org is not None and org.type == OrgType.temporary_branch:
+            raise _refuse(
+                ErrorCode.lifecycle_temporary_branch_cannot_admit, "a temporary branch cannot admit"
+            )
+    kind = _check_timing(member, current, req)
+    before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))
+    day = req.effective_date
+    if kind == "became_activist":
+        member.activist_on = day
+    elif kind == "became_candidate":
+        member.candidate_on = day
+    elif kind == "admitted":
+        member.joined_on = day
+        member.admission_approved_on = None
+        member.probation_extension_months = None
+    elif kind == "became_full":
+        member.full_on = day
+    elif kind == "probation_extended":
+        member.probation_extension_months = req.extension_months
+    if kind in ("restored", "became_full"):
+        member.lost_contact_since = None
+    member.status = to.value
+    member.status_since = day
+    transition = MemberTransition(
+        member_id=member.id,
+        from_status=current.value,
+        to_status=to.value,
+        kind=kind,
+        effective_date=day,
+        reason=req.reason,
+        meeting_id=req.meeting_id,
+        extension_months=req.extension_months,
+        actor_id=principal.user_id,
+        actor_username=principal.username,
+    )
+    session.add(transition)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        f"member.{kind}",
+        "member",
+        member.id,
+        member.org_path,
+        before=before,
+        after=audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS)),
+    )
+    return transition
