@@ -34,3 +34,23 @@ def test_probationary_members_owe_from_the_month_of_admission_not_the_one_before
 def test_without_history_the_current_status_holds():
     assert due_in_month(S.full, [], None, date(2030, 1, 1))[0]
     assert not due_in_month(S.left, [], None, date(2026, 1, 1))[0]
+
+
+def test_a_payment_covers_back_six_months_and_a_year_ahead_and_no_further():
+    import pytest
+
+    from app.errors import Conflict, Unprocessable
+    from app.services.dues.payments import payable_months
+
+    paid_on = date(2026, 9, 15)
+    assert payable_months(["2026-03", "2027-09"], paid_on) == [date(2026, 3, 1), date(2027, 9, 1)]
+    with pytest.raises(Conflict) as too_old:
+        payable_months(["2026-02"], paid_on)
+    assert too_old.value.code == "dues.back_payment_too_old"
+    with pytest.raises(Unprocessable) as too_far:
+        payable_months(["2027-10"], paid_on)
+    assert too_far.value.errors[0]["code"] == "dues.prepayment_too_far"
+    with pytest.raises(Unprocessable):
+        payable_months(["2026-09", "2026-09"], paid_on)
+    with pytest.raises(Unprocessable):
+        payable_months([], paid_on)

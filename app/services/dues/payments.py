@@ -26,6 +26,48 @@ MAX_BACK_MONTHS = 6
 MAX_PREPAID_MONTHS = 12
 
 
+def payable_months(months: list[str], paid_on: date) -> list[date]:
+    """The months a payment on `paid_on` may cover, parsed and sorted: at least one,
+    none twice, back payment at most `MAX_BACK_MONTHS` (6) before the payment's month,
+    prepayment at most `MAX_PREPAID_MONTHS` (12) after it."""
+    if not months:
+        raise Unprocessable.field("months", ErrorCode.dues_months_empty, "name at least one month")
+    parsed = sorted({parse_month(m, "months") for m in months})
+    if len(parsed) != len(months):
+        raise Unprocessable.field("months", ErrorCode.dues_month_repeated, "a month appears twice")
+    paid_index = month_index(paid_on)
+    for month in parsed:
+        if month_index(month) - paid_index > MAX_PREPAID_MONTHS:
+            raise Unprocessable.field(
+                "months",
+                ErrorCode.dues_prepayment_too_far,
+                f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
+            )
+        if paid_index - month_index(month) > MAX_BACK_MONTHS:
+            raise Conflict(
+                ErrorCode.dues_back_payment_too_old,
+                f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
+            )
+    return parsed
+
+
+async def _refuse_paid_twice(session: AsyncSession, member: Member, months: list[date]) -> None:
+    # Lock the member so two payments for the same months cannot both pass the check.
+    await session.refresh(member, with_for_update=True)
+    already = (
+        await session.scalars(
+            select(DuesPaymentMonth.month).where(
+                DuesPaymentMonth.member_id == member.id, DuesPaymentMonth.month.in_(months)
+            )
+        )
+    ).all()
+    if already:
+        raise Conflict(
+            ErrorCode.dues_month_already_paid,
+            "already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
+        )
+
+
 async def record_payment(
     session: AsyncSession,
     principal: Principal,
@@ -54,38 +96,8 @@ async def record_payment(
         raise Unprocessable.field(
             "paid_on", ErrorCode.dues_paid_on_in_future, "paid_on is in the future"
         )
-    if not months:
-        raise Unprocessable.field("months", ErrorCode.dues_months_empty, "name at least one month")
-    parsed = sorted({parse_month(m, "months") for m in months})
-    if len(parsed) != len(months):
-        raise Unprocessable.field("months", ErrorCode.dues_month_repeated, "a month appears twice")
-    paid_index = month_index(paid_on)
-    for month in parsed:
-        if month_index(month) - paid_index > MAX_PREPAID_MONTHS:
-            raise Unprocessable.field(
-                "months",
-                ErrorCode.dues_prepayment_too_far,
-                f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
-            )
-        if paid_index - month_index(month) > MAX_BACK_MONTHS:
-            raise Conflict(
-                ErrorCode.dues_back_payment_too_old,
-                f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
-            )
-    # Lock the member so two payments for the same months cannot both pass the check.
-    await session.refresh(member, with_for_update=True)
-    already = (
-        await session.scalars(
-            select(DuesPaymentMonth.month).where(
-                DuesPaymentMonth.member_id == member.id, DuesPaymentMonth.month.in_(parsed)
-            )
-        )
-    ).all()
-    if already:
-        raise Conflict(
-            ErrorCode.dues_month_already_paid,
-            "already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
-        )
+    parsed = payable_months(months, paid_on)
+    await _refuse_paid_twice(session, member, parsed)
     reliefs = await _reliefs(session, member.id)
     history = await status_history(session, member.id)
     assessments = [

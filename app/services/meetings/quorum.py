@@ -73,6 +73,53 @@ def judge_vote(
     return VoteOutcome(True, None, more_than_half(ayes, voters_expected))
 
 
+async def _voters(session: AsyncSession, meeting: Meeting, cast: int) -> tuple[int, int]:
+    """(members entitled to vote, those of them present), once everyone's attendance is
+    recorded; more votes cast than voters present is refused."""
+    rows = await attendees(session, meeting.id)
+    if any(a.presence is None for a in rows):
+        raise Conflict(
+            ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
+        )
+    voters = [a for a in rows if a.has_vote]
+    present = sum(1 for a in voters if a.presence == Presence.present)
+    if cast > present:
+        raise Unprocessable.field(
+            "ayes",
+            ErrorCode.meeting_votes_exceed_present,
+            f"{cast} votes but {present} voters present",
+        )
+    return len(voters), present
+
+
+async def _enact(
+    session: AsyncSession,
+    principal: Principal,
+    meeting: Meeting,
+    vote: MeetingVote,
+    subject_member: Member,
+    data: dict[str, Any],
+    today: date,
+) -> None:
+    """A passed vote naming a member and a status records that member's transition,
+    linked to the meeting and effective on its date."""
+    transition = await lifecycle.record_transition(
+        session,
+        principal,
+        subject_member,
+        lifecycle.TransitionRequest(
+            to_status=data["to_status"],
+            effective_date=meeting.held_on,
+            reason=f"{data['subject']} (会议表决通过)",
+            meeting_id=meeting.id,
+            extension_months=data.get("extension_months"),
+        ),
+        today,
+    )
+    vote.transition_id = transition.id
+    await session.flush()
+
+
 async def record_vote(
     session: AsyncSession,
     principal: Principal,
@@ -103,24 +150,12 @@ async def record_vote(
         raise Conflict(
             ErrorCode.meeting_temporary_branch_no_election, "a temporary branch holds no elections"
         )
-    rows = await attendees(session, meeting.id)
-    if any(a.presence is None for a in rows):
-        raise Conflict(
-            ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
-        )
-    voters = [a for a in rows if a.has_vote]
-    present = sum(1 for a in voters if a.presence == Presence.present)
     cast = data["ayes"] + data["nays"] + data["abstentions"]
-    if cast > present:
-        raise Unprocessable.field(
-            "ayes",
-            ErrorCode.meeting_votes_exceed_present,
-            f"{cast} votes but {present} voters present",
-        )
+    expected, present = await _voters(session, meeting, cast)
     outcome = judge_vote(
         meeting.type,
         data["kind"],
-        voters_expected=len(voters),
+        voters_expected=expected,
         voters_present=present,
         ayes=data["ayes"],
     )
@@ -131,7 +166,7 @@ async def record_vote(
         ayes=data["ayes"],
         nays=data["nays"],
         abstentions=data["abstentions"],
-        voters_expected=len(voters),
+        voters_expected=expected,
         voters_present=present,
         valid=outcome.valid,
         invalid_reason=outcome.invalid_reason,
@@ -142,21 +177,7 @@ async def record_vote(
     session.add(vote)
     await session.flush()
     if vote.valid and vote.passed and subject_member is not None and data.get("to_status"):
-        transition = await lifecycle.record_transition(
-            session,
-            principal,
-            subject_member,
-            lifecycle.TransitionRequest(
-                to_status=data["to_status"],
-                effective_date=meeting.held_on,
-                reason=f"{data['subject']} (会议表决通过)",
-                meeting_id=meeting.id,
-                extension_months=data.get("extension_months"),
-            ),
-            today,
-        )
-        vote.transition_id = transition.id
-        await session.flush()
+        await _enact(session, principal, meeting, vote, subject_member, data, today)
     audit.record(
         session,
         principal,

@@ -51,6 +51,50 @@ def excellent_share_allowed(excellent: int, full_members: int) -> bool:
     return excellent * 3 <= full_members
 
 
+async def _check_excellent_share(
+    session: AsyncSession,
+    branch_id: uuid.UUID,
+    year: int,
+    graded_now: list[uuid.UUID],
+    new_excellent: int,
+) -> None:
+    """Refuse a branch's grades when its excellent ones (kept from before, except those
+    regraded now, plus `new_excellent`) pass a third of its full members."""
+    # Serialise grading per branch: two submissions racing for the last excellent
+    # would each see room for it.
+    await session.execute(
+        select(Organisation.id).where(Organisation.id == branch_id).with_for_update(key_share=True)
+    )
+    full_count = int(
+        await session.scalar(
+            select(func.count()).where(
+                Member.org_id == branch_id, Member.status == MemberStatus.full
+            )
+        )
+        or 0
+    )
+    existing_excellent = int(
+        await session.scalar(
+            select(func.count())
+            .select_from(ReviewGrade)
+            .join(Member, Member.id == ReviewGrade.member_id)
+            .where(
+                ReviewGrade.year == year,
+                ReviewGrade.grade == Grade.excellent,
+                Member.org_id == branch_id,
+                ReviewGrade.member_id.notin_(graded_now),
+            )
+        )
+        or 0
+    )
+    excellent = existing_excellent + new_excellent
+    if not excellent_share_allowed(excellent, full_count):
+        raise Conflict(
+            ErrorCode.points_excellent_over_third,
+            f"{excellent} excellent of {full_count} full members in one branch",
+        )
+
+
 async def confirm_grades(
     session: AsyncSession,
     principal: Principal,
@@ -85,43 +129,8 @@ async def confirm_grades(
         by_branch[members[member_id].org_id].append(member_id)
     new_grade = dict(grades)
     for branch_id in sorted(by_branch):
-        # Serialise grading per branch: two submissions racing for the last excellent
-        # would each see room for it.
-        await session.execute(
-            select(Organisation.id)
-            .where(Organisation.id == branch_id)
-            .with_for_update(key_share=True)
-        )
-        full_count = int(
-            await session.scalar(
-                select(func.count()).where(
-                    Member.org_id == branch_id, Member.status == MemberStatus.full
-                )
-            )
-            or 0
-        )
-        existing_excellent = int(
-            await session.scalar(
-                select(func.count())
-                .select_from(ReviewGrade)
-                .join(Member, Member.id == ReviewGrade.member_id)
-                .where(
-                    ReviewGrade.year == year,
-                    ReviewGrade.grade == Grade.excellent,
-                    Member.org_id == branch_id,
-                    ReviewGrade.member_id.notin_(ids),
-                )
-            )
-            or 0
-        )
-        excellent = existing_excellent + sum(
-            1 for m in by_branch[branch_id] if new_grade[m] == Grade.excellent
-        )
-        if not excellent_share_allowed(excellent, full_count):
-            raise Conflict(
-                ErrorCode.points_excellent_over_third,
-                f"{excellent} excellent of {full_count} full members in one branch",
-            )
+        excellent = sum(1 for m in by_branch[branch_id] if new_grade[m] == Grade.excellent)
+        await _check_excellent_share(session, branch_id, year, ids, excellent)
     for member_id, grade in grades:
         stmt = insert(ReviewGrade).values(
             member_id=member_id, year=year, grade=grade, confirmed_by=principal.user_id
