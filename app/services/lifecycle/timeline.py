@@ -36,8 +36,8 @@ class TimelineEvent:
     data: dict[str, Any]
 
 
-async def member_timeline(session: AsyncSession, member: Member) -> list[TimelineEvent]:
-    """The electronic record (电子档案): milestones, status changes, transfers, meetings, dues."""
+def _milestone_events(member: Member) -> list[TimelineEvent]:
+    """The milestones recorded on the member, application to full membership."""
     events: list[TimelineEvent] = []
     labels = {
         "applied_on": "递交入党申请书 applied",
@@ -50,6 +50,12 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
         day = getattr(member, field)
         if day is not None:
             events.append(TimelineEvent(day, "milestone", label, {"field": field}))
+    return events
+
+
+async def _transition_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Status changes, in the order they were recorded."""
+    events: list[TimelineEvent] = []
     for t in (
         await session.scalars(
             select(MemberTransition)
@@ -71,6 +77,12 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 },
             )
         )
+    return events
+
+
+async def _transfer_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Transfers (组织关系转接) and where they stand."""
+    events: list[TimelineEvent] = []
     transfers = (
         await session.execute(
             select(Transfer, Organisation.code, Organisation.name)
@@ -93,6 +105,12 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 },
             )
         )
+    return events
+
+
+async def _payment_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Dues payments."""
+    events: list[TimelineEvent] = []
     payments = (
         await session.scalars(
             select(DuesPayment)
@@ -109,6 +127,12 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 {"payment_id": str(payment.id), "amount_fen": payment.amount_fen},
             )
         )
+    return events
+
+
+async def _meeting_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Finalized meetings the member was expected at, with the presence."""
+    events: list[TimelineEvent] = []
     attended = (
         await session.execute(
             select(Meeting, MeetingAttendee.presence)
@@ -125,6 +149,12 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 {"meeting_id": str(meeting.id), "type": meeting.type, "presence": presence},
             )
         )
+    return events
+
+
+async def _mobile_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Mobile-member episodes (流出)."""
+    events: list[TimelineEvent] = []
     episodes = (
         await session.scalars(select(MobileEpisode).where(MobileEpisode.member_id == member.id))
     ).all()
@@ -141,5 +171,18 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
                 },
             )
         )
+    return events
+
+
+async def member_timeline(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """The electronic record (电子档案): milestones, status changes, transfers, meetings, dues."""
+    events = [
+        *_milestone_events(member),
+        *await _transition_events(session, member),
+        *await _transfer_events(session, member),
+        *await _payment_events(session, member),
+        *await _meeting_events(session, member),
+        *await _mobile_events(session, member),
+    ]
     events.sort(key=lambda e: (e.on, e.kind))
     return events

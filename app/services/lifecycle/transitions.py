@@ -106,6 +106,47 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
     }.get(to, "changed")
 
 
+def _check_effective_date(member: Member, effective_date: date, today: date) -> None:
+    """A change takes effect no later than today and not before the member's last
+    recorded change."""
+    if effective_date > today:
+        raise Unprocessable.field(
+            "effective_date",
+            ErrorCode.lifecycle_effective_date_in_future,
+            "the date is in the future",
+        )
+    previous = max(
+        (d for d in (member.status_since, *_milestones(member)) if d is not None), default=None
+    )
+    if previous is not None and effective_date < previous:
+        raise Unprocessable.field(
+            "effective_date",
+            ErrorCode.lifecycle_effective_date_before_previous,
+            f"the member's last recorded change was on {previous}",
+        )
+
+
+def _apply(member: Member, kind: str, to: MemberStatus, req: TransitionRequest) -> None:
+    """Write the transition onto the member: the milestone it reaches, the new status."""
+    day = req.effective_date
+    if kind == "became_activist":
+        member.activist_on = day
+    elif kind == "became_candidate":
+        member.candidate_on = day
+    elif kind == "admitted":
+        member.joined_on = day
+        member.admission_approved_on = None
+        member.probation_extension_months = None
+    elif kind == "became_full":
+        member.full_on = day
+    elif kind == "probation_extended":
+        member.probation_extension_months = req.extension_months
+    if kind in ("restored", "became_full"):
+        member.lost_contact_since = None
+    member.status = to.value
+    member.status_since = day
+
+
 async def record_transition(
     session: AsyncSession,
     principal: Principal,
@@ -132,21 +173,7 @@ async def record_transition(
         raise _refuse(
             ErrorCode.lifecycle_transition_not_allowed, f"{current.value} cannot become {to.value}"
         )
-    if req.effective_date > today:
-        raise Unprocessable.field(
-            "effective_date",
-            ErrorCode.lifecycle_effective_date_in_future,
-            "the date is in the future",
-        )
-    previous = max(
-        (d for d in (member.status_since, *_milestones(member)) if d is not None), default=None
-    )
-    if previous is not None and req.effective_date < previous:
-        raise Unprocessable.field(
-            "effective_date",
-            ErrorCode.lifecycle_effective_date_before_previous,
-            f"the member's last recorded change was on {previous}",
-        )
+    _check_effective_date(member, req.effective_date, today)
     if req.extension_months is not None and not (current is to is S.probationary):
         raise Unprocessable.field(
             "extension_months", ErrorCode.lifecycle_extension_not_applicable, "only for extensions"
@@ -159,23 +186,8 @@ async def record_transition(
             )
     kind = _check_timing(member, current, req)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))
+    _apply(member, kind, to, req)
     day = req.effective_date
-    if kind == "became_activist":
-        member.activist_on = day
-    elif kind == "became_candidate":
-        member.candidate_on = day
-    elif kind == "admitted":
-        member.joined_on = day
-        member.admission_approved_on = None
-        member.probation_extension_months = None
-    elif kind == "became_full":
-        member.full_on = day
-    elif kind == "probation_extended":
-        member.probation_extension_months = req.extension_months
-    if kind in ("restored", "became_full"):
-        member.lost_contact_since = None
-    member.status = to.value
-    member.status_since = day
     transition = MemberTransition(
         member_id=member.id,
         from_status=current.value,
