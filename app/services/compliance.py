@@ -228,6 +228,58 @@ async def _duties(
     return duties
 
 
+def _fold_held(meetings: Sequence[Any]) -> dict[tuple[uuid.UUID, str], _Held]:
+    """Per organisation and meeting type, folded as the meetings arrive (in date order):
+    the days, the months they fall in (counted from year 0), present and expected.
+    `meetings`: rows of (org id, type, held on, present, expected)."""
+    held: dict[tuple[uuid.UUID, str], _Held] = {}
+    for org_id, meeting_type, held_on, n_present, n_expected in meetings:
+        month_number = held_on.year * 12 + held_on.month
+        folded = held.get((org_id, meeting_type))
+        if folded is None:
+            held[(org_id, meeting_type)] = _Held([held_on], {month_number}, n_present, n_expected)
+        else:
+            folded.days.append(held_on)
+            folded.months.add(month_number)
+            folded.present += n_present
+            folded.expected += n_expected
+    return held
+
+
+def _judge(
+    slots: _CadencePlan, folded: _Held | None, first_month: int
+) -> tuple[list[date], int, list[str], float | None]:
+    """One organisation's duty for one meeting type: (days held, slots filled, labels of
+    the slots that are over and missing, attendance rate)."""
+    if folded is None:
+        # Nothing held: every slot that is over is missing.
+        return [], 0, list(slots.over_labels), None
+    # The slot of each month: months since the period's start over the length.
+    filled = {(m - first_month) // slots.length for m in folded.months}
+    missing = [label for i, label in slots.over if i not in filled]
+    expected = folded.expected
+    rate = round(folded.present / expected, 4) if expected else None
+    return folded.days, len(filled), missing, rate
+
+
+def _totals(
+    counts: dict[str, list[int]],
+) -> tuple[dict[str, dict[str, float | int | None]], float | None]:
+    """Per meeting type and overall: required, held, overdue and the rate held/required."""
+    totals: dict[str, dict[str, float | int | None]] = {
+        meeting_type: {
+            "required": required,
+            "held": n_held,
+            "overdue": overdue,
+            "rate": round(n_held / required, 4) if required else None,
+        }
+        for meeting_type, (required, n_held, overdue) in counts.items()
+    }
+    required_all = sum(required for required, _, _ in counts.values())
+    held_all = sum(n_held for _, n_held, _ in counts.values())
+    return totals, round(held_all / required_all, 4) if required_all else None
+
+
 async def meeting_compliance(
     session: AsyncSession,
     root_path: str,
@@ -252,19 +304,7 @@ async def meeting_compliance(
         meetings_query.sql,
         *meetings_query.args(prefix=prefix, start=period.start, end=period.end, as_of=as_of),
     )
-    # Per organisation and meeting type, folded as the meetings arrive (in date order):
-    # the days, the months they fall in (counted from year 0), present and expected.
-    held: dict[tuple[uuid.UUID, str], _Held] = {}
-    for org_id, meeting_type, held_on, n_present, n_expected in meetings:
-        month_number = held_on.year * 12 + held_on.month
-        folded = held.get((org_id, meeting_type))
-        if folded is None:
-            held[(org_id, meeting_type)] = _Held([held_on], {month_number}, n_present, n_expected)
-        else:
-            folded.days.append(held_on)
-            folded.months.add(month_number)
-            folded.present += n_present
-            folded.expected += n_expected
+    held = _fold_held(meetings)
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
     cadence_keys = {t: f"cadence_{t}" for t in (*COMMITTEE_BRANCH_DUTIES, *GROUP_DUTIES)}
@@ -288,21 +328,9 @@ async def meeting_compliance(
             cadence, slots = plan[meeting_type]
             if slots is None:
                 continue
-            folded = held.get((org_id, meeting_type))
-            if folded is None:
-                # Nothing held: every slot that is over is missing.
-                days: list[date] = []
-                n_held = 0
-                missing = list(slots.over_labels)
-                rate = None
-            else:
-                days = folded.days
-                # The slot of each month: months since the period's start over the length.
-                filled = {(m - first_month) // slots.length for m in folded.months}
-                n_held = len(filled)
-                missing = [label for i, label in slots.over if i not in filled]
-                expected = folded.expected
-                rate = round(folded.present / expected, 4) if expected else None
+            days, n_held, missing, rate = _judge(
+                slots, held.get((org_id, meeting_type)), first_month
+            )
             overdue = bool(missing)
             count = counts[meeting_type]
             count[0] += slots.required
@@ -314,21 +342,11 @@ async def meeting_compliance(
                     n_held, days, rate, overdue, missing,
                 )  # fmt: skip
                 rows.append(row)
-    totals: dict[str, dict[str, float | int | None]] = {
-        meeting_type: {
-            "required": required,
-            "held": n_held,
-            "overdue": overdue,
-            "rate": round(n_held / required, 4) if required else None,
-        }
-        for meeting_type, (required, n_held, overdue) in counts.items()
-    }
-    required_all = sum(required for required, _, _ in counts.values())
-    held_all = sum(n_held for _, n_held, _ in counts.values())
+    totals, rate = _totals(counts)
     return ComplianceReport(
         as_of=as_of,
         period=period.label,
-        rate=round(held_all / required_all, 4) if required_all else None,
+        rate=rate,
         rows=rows,
         totals=totals,
     )
