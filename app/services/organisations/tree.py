@@ -204,6 +204,36 @@ async def rewrite_subtree_paths(session: AsyncSession, old_path: str, new_path: 
         )
 
 
+def check_move(org: Organisation, new_parent: Organisation) -> None:
+    """A move may not create a cycle (the new parent inside the subtree), land under a
+    dissolved organisation, or break the parent rules."""
+    if is_under(new_parent.path, org.path):
+        raise Conflict(ErrorCode.organisation_move_cycle)
+    if new_parent.dissolved_on is not None:
+        raise Conflict(ErrorCode.organisation_dissolved)
+    if not may_sit_under(OrgType(org.type), OrgType(new_parent.type)):
+        raise Conflict(ErrorCode.organisation_parent_type_invalid)
+
+
+async def _lock_subtree(session: AsyncSession, old_path: str) -> None:
+    # Lock the subtree's organisations and members in a stable order, so concurrent
+    # moves cannot deadlock, and FOR UPDATE (not the weaker lock an UPDATE takes), so a
+    # writer that reads an organisation's or member's path FOR KEY SHARE to copy it
+    # waits for this move and then copies the new path.
+    await session.execute(
+        select(Organisation.id)
+        .where(under(Organisation.path, old_path))
+        .order_by(Organisation.path)
+        .with_for_update()
+    )
+    await session.execute(
+        select(Member.id)
+        .where(under(Member.org_path, old_path))
+        .order_by(Member.id)
+        .with_for_update()
+    )
+
+
 async def move_organisation(
     session: AsyncSession, principal: Principal, org: Organisation, new_parent_id: uuid.UUID
 ) -> Organisation:
@@ -221,31 +251,11 @@ async def move_organisation(
     new_parent = await get_visible(
         session, principal, new_parent_id, field="new_parent_id", copies_path=True
     )
-    if is_under(new_parent.path, org.path):
-        raise Conflict(ErrorCode.organisation_move_cycle)
-    if new_parent.dissolved_on is not None:
-        raise Conflict(ErrorCode.organisation_dissolved)
-    if not may_sit_under(OrgType(org.type), OrgType(new_parent.type)):
-        raise Conflict(ErrorCode.organisation_parent_type_invalid)
+    check_move(org, new_parent)
     before = audit.snapshot(org, AUDITED_FIELDS)
     old_path = org.path
     new_path = new_parent.path + f"{org.node_id}/"
-    # Lock the subtree's organisations and members in a stable order, so concurrent
-    # moves cannot deadlock, and FOR UPDATE (not the weaker lock an UPDATE takes), so a
-    # writer that reads an organisation's or member's path FOR KEY SHARE to copy it
-    # waits for this move and then copies the new path.
-    await session.execute(
-        select(Organisation.id)
-        .where(under(Organisation.path, old_path))
-        .order_by(Organisation.path)
-        .with_for_update()
-    )
-    await session.execute(
-        select(Member.id)
-        .where(under(Member.org_path, old_path))
-        .order_by(Member.id)
-        .with_for_update()
-    )
+    await _lock_subtree(session, old_path)
     await session.execute(
         update(Organisation)
         .where(under(Organisation.path, old_path), Organisation.id != org.id)
