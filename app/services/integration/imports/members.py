@@ -241,6 +241,70 @@ def _match(
     return current
 
 
+def _check_new(
+    item: _Prepared, orgs_by_id: dict[uuid.UUID, Organisation], new_living: dict[bytes, int]
+) -> None:
+    """A new member: the organisation accepts members, and no living ID number appears
+    twice in the file (`new_living`: index -> first row, updated here)."""
+    try:
+        members_service.check_accepts_members(orgs_by_id[item.values["org_id"]])
+    except DangjianError as exc:
+        raise _row_error(exc, "org_code") from exc
+    if MemberStatus(item.values["status"]) not in ENDED_STATUSES:
+        if item.index in new_living:
+            raise RowError(
+                "id_number",
+                ErrorCode.import_duplicate_in_file,
+                f"same as row {new_living[item.index]}",
+            )
+        new_living[item.index] = item.row
+
+
+def _check_update(principal: Principal, item: _Prepared, current: Member) -> dict[str, Any]:
+    """The corrections a row makes to a stored member (empty: unchanged). An import never
+    moves a member (a transfer) or changes a status (a transition)."""
+    if current.org_id != item.values["org_id"]:
+        raise RowError(
+            "org_code",
+            ErrorCode.import_org_change_requires_transfer,
+            "use a transfer to move a member",
+        )
+    if current.status != item.values["status"]:
+        raise RowError("status", ErrorCode.member_status_requires_transition, "use a transition")
+    changes = _differences(item, current)
+    if changes:
+        try:
+            members_service.check_may_correct(principal, current)
+        except DangjianError as exc:
+            raise _row_error(exc, "status") from exc
+    return changes
+
+
+async def _write(
+    session: AsyncSession,
+    principal: Principal,
+    inserts: list[_Prepared],
+    updates: list[tuple[Member, dict[str, Any]]],
+    today: date,
+    progress: Any,
+) -> None:
+    """Insert new members in batches (audit and change feed per batch), then update."""
+    for start in range(0, len(inserts), BATCH):
+        chunk = inserts[start : start + BATCH]
+        new_rows = [{**item.prepared.columns(), "id": new_uuid(), "version": 1} for item in chunk]
+        await session.execute(insert(Member), new_rows)
+        for r in new_rows:
+            members_service.record_created(session, principal, _Row(r), "member.imported")
+        await audit.write_pending(session)
+        await changes_service.record_created(session, Member, new_rows)
+        if progress is not None:
+            await progress(start + len(chunk))
+    for current, changes in updates:
+        await members_service.update_member(
+            session, principal, current, MemberUpdate(**changes), today
+        )
+
+
 async def import_members(
     session: AsyncSession,
     principal: Principal,
@@ -276,39 +340,14 @@ async def import_members(
         try:
             current = _match(principal, item, by_id, by_index, claimed)
             if current is None:
-                try:
-                    members_service.check_accepts_members(orgs_by_id[item.values["org_id"]])
-                except DangjianError as exc:
-                    raise _row_error(exc, "org_code") from exc
-                if MemberStatus(item.values["status"]) not in ENDED_STATUSES:
-                    if item.index in new_living:
-                        raise RowError(
-                            "id_number",
-                            ErrorCode.import_duplicate_in_file,
-                            f"same as row {new_living[item.index]}",
-                        )
-                    new_living[item.index] = item.row
+                _check_new(item, orgs_by_id, new_living)
                 inserts.append(item)
                 continue
             claimed[current.id] = item.row
-            if current.org_id != item.values["org_id"]:
-                raise RowError(
-                    "org_code",
-                    ErrorCode.import_org_change_requires_transfer,
-                    "use a transfer to move a member",
-                )
-            if current.status != item.values["status"]:
-                raise RowError(
-                    "status", ErrorCode.member_status_requires_transition, "use a transition"
-                )
-            changes = _differences(item, current)
+            changes = _check_update(principal, item, current)
             if not changes:
                 report.unchanged += 1
                 continue
-            try:
-                members_service.check_may_correct(principal, current)
-            except DangjianError as exc:
-                raise _row_error(exc, "status") from exc
             updates.append((current, changes))
         except RowError as err:
             report.reject(item.row, err.column, err.code, err.message)
@@ -317,19 +356,6 @@ async def import_members(
         if atomic and report.rejected:
             report.created = report.updated = 0
         return report
-    for start in range(0, len(inserts), BATCH):
-        chunk = inserts[start : start + BATCH]
-        new_rows = [{**item.prepared.columns(), "id": new_uuid(), "version": 1} for item in chunk]
-        await session.execute(insert(Member), new_rows)
-        for r in new_rows:
-            members_service.record_created(session, principal, _Row(r), "member.imported")
-        await audit.write_pending(session)
-        await changes_service.record_created(session, Member, new_rows)
-        if progress is not None:
-            await progress(start + len(chunk))
-    for current, changes in updates:
-        await members_service.update_member(
-            session, principal, current, MemberUpdate(**changes), today
-        )
+    await _write(session, principal, inserts, updates, today, progress)
     await session.flush()
     return report
