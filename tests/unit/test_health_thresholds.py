@@ -53,7 +53,7 @@ def test_joint_branch_covers_five_units_and_six_is_too_many():
 def test_term_is_due_soon_within_the_warning_window_and_overdue_from_its_end():
     from datetime import date
 
-    from app.services.organisations.health import term_flags
+    from app.services.organisations.terms import term_flags
 
     started = date(2021, 3, 1)  # a three-year term ends on 2024-03-01
     assert term_flags(started, 3, date(2023, 12, 1), 90) == (date(2024, 3, 1), [])

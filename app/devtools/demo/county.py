@@ -23,11 +23,7 @@ from app.services.users import create_user
 
 # Demo only: printed by `dangjian demo` and listed in README.
 DEMO_PASSWORD = "Dangjian-demo-2026"
-
-
 COUNTY_CODE = "DEMO-COUNTY"
-
-
 LOGINS: list[tuple[str, Role, str]] = [
     ("admin", Role.system_admin, "county"),
     ("county_admin", Role.org_admin, "county"),
@@ -64,8 +60,6 @@ async def _login_list(session: AsyncSession) -> list[tuple[str, str, str]]:
 
 
 FARMERS = [MemberCategory.farmer] * 6 + [MemberCategory.retired, MemberCategory.self_employed]
-
-
 RESIDENTS = [
     MemberCategory.retired,
     MemberCategory.retired,

@@ -24,11 +24,7 @@ PENSION_BRACKETS: tuple[tuple[int | None, Decimal], ...] = (
 
 
 MINIMUM_FEN = 20  # students, the unemployed, people on relief: 0.2 yuan a month
-
-
 FARMER_RANGE_FEN = (20, 100)
-
-
 ROUNDING = {
     "half_up": ROUND_HALF_UP,
     "half_even": ROUND_HALF_EVEN,

@@ -12,15 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import (
-    ENDED_STATUSES,
-)
+from app.models.enums import ENDED_STATUSES
 from app.models.grid import Grid, GridResident
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import (
-    under,
-)
+from app.security.scope import under
 from app.services.policies import effective_policy
 
 

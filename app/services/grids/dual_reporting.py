@@ -24,12 +24,7 @@ from app.models.enums import (
 from app.models.grid import CommunityReport, ServiceRecord
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    in_scope,
-    load_visible,
-    under,
-)
+from app.security.scope import Principal, in_scope, load_visible, under
 from app.services import points
 from app.services.grids.registry import _admin
 from app.services.integration import audit

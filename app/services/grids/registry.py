@@ -14,12 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    BRANCH_TYPES,
-    ENDED_STATUSES,
-    OrgType,
-    Role,
-)
+from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
 from app.models.grid import Grid, GridResident
 from app.models.member import Member
 from app.models.organisation import Organisation

@@ -12,32 +12,14 @@ from app.models.enums import MemberStatus
 from app.models.member import Member
 
 S = MemberStatus
-
-
 ACTIVIST_MONTHS = 12  # at least one year as an activist before becoming a candidate
-
-
 PROBATION_MONTHS = 12
-
-
 EXTENSION_RANGE = (6, 12)
-
-
 TALK_DUE_MONTHS = 1
-
-
 APPROVAL_DUE_MONTHS = 3
-
-
 APPROVAL_LIMIT_MONTHS = 6
-
-
 LOST_CONTACT_MONTHS = 6
-
-
 SUSPENDED_LEFT_MONTHS = 24
-
-
 PROBATION_ENDING_DAYS = 30
 
 

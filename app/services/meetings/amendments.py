@@ -13,17 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    MeetingState,
-    Presence,
-)
+from app.models.enums import MeetingState, Presence
 from app.models.meeting import Meeting, MeetingAmendment
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    load_all_visible,
-)
+from app.security.scope import Principal, load_all_visible
 from app.services import points
 from app.services.integration import audit
 from app.services.integration import changes as change_feed

@@ -10,14 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    Presence,
-)
+from app.models.enums import Presence
 from app.models.meeting import Meeting, MeetingAttendee, MeetingVote
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-)
+from app.security.scope import Principal
 from app.services.integration import audit
 from app.services.meetings.records import _explicit_attendees, _require_open, _writer
 

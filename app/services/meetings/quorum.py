@@ -14,19 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    MeetingType,
-    OrgType,
-    Presence,
-    VoteKind,
-)
+from app.models.enums import MeetingType, OrgType, Presence, VoteKind
 from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    load_visible,
-)
+from app.security.scope import Principal, load_visible
 from app.services import lifecycle
 from app.services.integration import audit
 from app.services.meetings.attendance import attendees

@@ -45,14 +45,8 @@ BRANCH_MEETINGS = frozenset(
 
 
 EDITABLE = ("held_on", "place", "topic", "host_id", "recorder_id", "minutes", "resolutions")
-
-
 AMENDABLE = ("place", "topic", "minutes", "resolutions", "attendance")
-
-
 ATTENDING_STATUSES = (MemberStatus.full, MemberStatus.probationary)
-
-
 COMMITTEE_MINIMUM = 3
 
 

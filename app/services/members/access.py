@@ -15,27 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import db
 from app.config import get_settings
 from app.errors import ErrorCode, NotFound
-from app.models.enums import (
-    Role,
-)
+from app.models.enums import Role
 from app.models.member import Member
 from app.schemas.members import MemberRead
 from app.security.pii import PiiCipher, mask_id_number, mask_phone
-from app.security.scope import (
-    Principal,
-    in_scope,
-    load_visible,
-    may_read_member_pii,
-)
+from app.security.scope import Principal, in_scope, load_visible, may_read_member_pii
 from app.services import lifecycle
 from app.services.integration import audit
 
 ID_FIELD = "member.id_number"
-
-
 PHONE_FIELD = "member.phone"
-
-
 AUDITED_FIELDS = (
     "name",
     "gender",

@@ -9,16 +9,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    BRANCH_TYPES,
-    OrgType,
-)
+from app.models.enums import BRANCH_TYPES, OrgType
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    load_anywhere,
-    load_visible,
-)
+from app.security.scope import Principal, load_anywhere, load_visible
 
 
 def check_branch(org: Organisation) -> None:

@@ -12,12 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ErrorCode, Forbidden, Unprocessable
-from app.models.enums import (
-    ENDED_STATUSES,
-    MemberCategory,
-    MemberStatus,
-    Role,
-)
+from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate_rows, parse_sort

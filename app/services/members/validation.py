@@ -13,10 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    ENDED_STATUSES,
-    MemberStatus,
-)
+from app.models.enums import ENDED_STATUSES, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.members import MemberCreate
@@ -27,8 +24,6 @@ from app.services.members.placement import check_branch, check_group
 
 # Membership milestones in the order they happen.
 MILESTONES = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
-
-
 MIN_APPLICATION_AGE = 18
 
 

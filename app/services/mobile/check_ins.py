@@ -12,16 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    ReportedBy,
-    Role,
-)
+from app.models.enums import ReportedBy, Role
 from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    in_scope,
-)
+from app.security.scope import Principal, in_scope
 from app.services.integration import audit
 from app.services.mobile.areas import check_area
 from app.services.mobile.episodes import OPEN_STATES, _writer

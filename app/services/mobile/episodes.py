@@ -44,8 +44,6 @@ from app.services.mobile.areas import check_area
 from app.services.policies import policy_int_sql
 
 OPEN_STATES = ("registered", "hosted")
-
-
 CONTACT_FIELD = "mobile.contact"
 
 

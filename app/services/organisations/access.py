@@ -6,16 +6,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import (
-    OrgType,
-    Role,
-)
+from app.models.enums import OrgType, Role
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    load_visible,
-    require_role,
-)
+from app.security.scope import Principal, load_visible, require_role
 
 AUDITED_FIELDS = (
     "code",

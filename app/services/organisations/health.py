@@ -1,17 +1,15 @@
 """Organisation health: the thresholds on full members (branch size, committee, general
-branch, joint branch) and term flags.
+branch, joint branch), the secretary, and the health report that adds the term flags
+(`terms.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import (
@@ -24,36 +22,18 @@ from app.models.enums import (
 )
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
-from app.schemas.organisations import (
-    HealthFlag,
-    OrganisationHealth,
-)
-from app.security.scope import (
-    under,
-)
-from app.services.organisations.leaders import _add_years, term_years, terms_overlap
+from app.schemas.organisations import HealthFlag, OrganisationHealth
+from app.security.scope import under
+from app.services.organisations.flags import flag
+from app.services.organisations.leaders import terms_overlap
+from app.services.organisations.terms import term_flags, term_years
 from app.services.policies import effective_policy
-
-Severity = Literal["info", "warning", "error"]
-
 
 # Typical sizes of a general branch and of a basic-level committee (DOMAIN: below
 # or above them an organisation may exist with approval, so these are info flags).
 GENERAL_BRANCH_TYPICAL_FULL_MEMBERS = (50, 100)
-
-
 COMMITTEE_TYPICAL_MIN_FULL_MEMBERS = 100
-
-
 COMMITTEE_SIZE_RANGE = (3, 7)
-
-
-def _flag(
-    code: str, severity: Severity, message: str, value: Any = None, threshold: Any = None
-) -> HealthFlag:
-    return HealthFlag(
-        code=code, severity=severity, message=message, value=value, threshold=threshold
-    )
 
 
 def branch_size_flags(full_members: int, policy: Mapping[str, Any]) -> list[HealthFlag]:
@@ -63,7 +43,7 @@ def branch_size_flags(full_members: int, policy: Mapping[str, Any]) -> list[Heal
     minimum = int(policy["branch_min_full_members"])
     if full_members < minimum:
         flags.append(
-            _flag(
+            flag(
                 "branch.too_few_full_members",
                 "warning",
                 "fewer full members than a branch needs: consider a joint branch",
@@ -74,7 +54,7 @@ def branch_size_flags(full_members: int, policy: Mapping[str, Any]) -> list[Heal
     maximum = int(policy["branch_max_members"])
     if full_members > maximum:
         flags.append(
-            _flag(
+            flag(
                 "branch.too_many_members",
                 "warning",
                 "more full members than a branch generally has: consider a general branch",
@@ -96,7 +76,7 @@ def branch_committee_flags(
     if full_members >= committee_at:
         if committee_size < smallest:
             return [
-                _flag(
+                flag(
                     "branch.committee_required",
                     "warning",
                     "a branch with this many full members needs a committee (支委会) of 3-7",
@@ -106,7 +86,7 @@ def branch_committee_flags(
             ]
         if committee_size > largest:
             return [
-                _flag(
+                flag(
                     "branch.committee_too_large",
                     "warning",
                     "a committee has at most 7",
@@ -118,7 +98,7 @@ def branch_committee_flags(
     secretaries = (LeaderRole.secretary, LeaderRole.deputy_secretary)
     if any(r not in secretaries for r in leader_roles):
         return [
-            _flag(
+            flag(
                 "branch.committee_not_expected",
                 "info",
                 "below the committee threshold a branch has a secretary and optional deputy",
@@ -134,7 +114,7 @@ def joint_branch_flags(unit_count: int | None, policy: Mapping[str, Any]) -> lis
     max_units = int(policy["joint_branch_max_units"])
     if unit_count is not None and unit_count > max_units:
         return [
-            _flag(
+            flag(
                 "joint_branch.too_many_units",
                 "warning",
                 "a joint branch covers at most 5 units",
@@ -150,7 +130,7 @@ def general_branch_flags(full_members: int) -> list[HealthFlag]:
     low, high = GENERAL_BRANCH_TYPICAL_FULL_MEMBERS
     if full_members < low:
         return [
-            _flag(
+            flag(
                 "general_branch.below_typical_size",
                 "info",
                 "a general branch typically has 50-100 full members (needs approval below)",
@@ -160,7 +140,7 @@ def general_branch_flags(full_members: int) -> list[HealthFlag]:
         ]
     if full_members > high:
         return [
-            _flag(
+            flag(
                 "general_branch.above_typical_size",
                 "info",
                 "a general branch typically has 50-100 full members",
@@ -175,7 +155,7 @@ def basic_committee_flags(full_members: int) -> list[HealthFlag]:
     """A basic-level committee typically has 100+ full members (below: info, approval)."""
     if full_members < COMMITTEE_TYPICAL_MIN_FULL_MEMBERS:
         return [
-            _flag(
+            flag(
                 "committee.below_typical_size",
                 "info",
                 "a basic-level committee typically has 100+ full members (needs approval below)",
@@ -222,10 +202,10 @@ def leadership_flags(org_type: OrgType, leader_roles: Sequence[str]) -> list[Hea
     branch cannot admit members, discipline, collect dues or hold elections."""
     flags = []
     if org_type is not OrgType.group and LeaderRole.secretary.value not in leader_roles:
-        flags.append(_flag("leaders.no_secretary", "warning", "no current secretary (书记)"))
+        flags.append(flag("leaders.no_secretary", "warning", "no current secretary (书记)"))
     if org_type is OrgType.temporary_branch:
         flags.append(
-            _flag(
+            flag(
                 "temporary_branch.limited_powers",
                 "info",
                 "a temporary branch does not admit members, discipline, collect dues or hold "
@@ -233,36 +213,6 @@ def leadership_flags(org_type: OrgType, leader_roles: Sequence[str]) -> list[Hea
             )
         )
     return flags
-
-
-def term_flags(
-    term_started_on: date | None, years: int | None, today: date, warning_days: int
-) -> tuple[date | None, list[HealthFlag]]:
-    """When the current term ends, and its flags: within `warning_days` of the end the
-    election (换届) is due soon; on or after the end it is overdue. No term length (an
-    organisation without terms) means no flags; no recorded start, an info flag."""
-    if years is None:
-        return None, []
-    if term_started_on is None:
-        return None, [
-            _flag("term.start_unknown", "info", "the current term's start date is not recorded")
-        ]
-    ends_on = _add_years(term_started_on, years)
-    if ends_on <= today:
-        flag = _flag(
-            "term.expired", "error", "the term has expired: election (换届) overdue", str(ends_on)
-        )
-        return ends_on, [flag]
-    if (ends_on - today).days <= warning_days:
-        flag = _flag(
-            "term.ending_soon",
-            "warning",
-            "the term ends soon: prepare the election (换届)",
-            str(ends_on),
-            warning_days,
-        )
-        return ends_on, [flag]
-    return ends_on, []
 
 
 async def _member_counts(session: AsyncSession, org: Organisation) -> tuple[int, int]:

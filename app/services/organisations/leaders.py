@@ -8,32 +8,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    and_,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import (
-    COMMITTEE_TYPES,
-    ENDED_STATUSES,
-    LeaderRole,
-    OrgType,
-)
+from app.models.enums import ENDED_STATUSES, LeaderRole
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
-from app.schemas.organisations import (
-    LeaderCreate,
-)
-from app.security.scope import (
-    Principal,
-    is_under,
-    load_visible,
-)
+from app.schemas.organisations import LeaderCreate
+from app.security.scope import Principal, is_under, load_visible
 from app.services.integration import audit
 from app.services.organisations.access import _require_org_writer
 
@@ -142,22 +126,3 @@ async def add_leader(
 
 
 # --- Health and statistics -------------------------------------------------------------
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def term_years(org: Organisation, policy: dict[str, Any]) -> int | None:
-    """Term length by type: village and community organisations follow their own term."""
-    org_type = OrgType(org.type)
-    if org_type is OrgType.group:
-        return None
-    if org.unit_category in (3, 7):  # 农村, 街道社区
-        return int(policy["term_years_village_community"])
-    if org_type in COMMITTEE_TYPES:
-        return int(policy["term_years_committee"])
-    return int(policy["term_years_branch"])

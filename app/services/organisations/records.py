@@ -5,31 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import (
-    Select,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Forbidden
-from app.models.enums import (
-    ENDED_STATUSES,
-    OrgType,
-)
+from app.models.enums import ENDED_STATUSES, OrgType
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.schemas.organisations import (
-    OrganisationCreate,
-    OrganisationUpdate,
-)
-from app.security.scope import (
-    Principal,
-    subtree_filter,
-    under,
-)
+from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
+from app.security.scope import Principal, subtree_filter, under
 from app.services.integration import audit
 from app.services.organisations.access import (
     AUDITED_FIELDS,

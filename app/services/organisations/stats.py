@@ -5,24 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import (
-    ENDED_STATUSES,
-)
+from app.models.enums import ENDED_STATUSES
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.schemas.organisations import (
-    OrganisationStats,
-)
-from app.security.scope import (
-    under,
-)
-from app.services.organisations.leaders import _add_years
+from app.schemas.organisations import OrganisationStats
+from app.security.scope import under
+from app.services.organisations.terms import add_years
 
 AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
 
@@ -41,7 +32,7 @@ async def organisation_stats(
     # with one `count(*) FILTER` per age cut-off; folded here into the breakdowns.
     # Aged at most `limit` full years <=> born after the day `limit + 1` years ago.
     younger_than = [
-        func.count().filter(Member.birth_date > _add_years(today, -(limit + 1)))
+        func.count().filter(Member.birth_date > add_years(today, -(limit + 1)))
         for _, limit in AGE_BANDS
     ]
     education = func.coalesce(Member.education, "unknown")

@@ -28,21 +28,10 @@ from sqlalchemy.orm import aliased
 from app import db
 from app.errors import Conflict, ErrorCode, Forbidden
 from app.models import org_path_columns
-from app.models.enums import (
-    BRANCH_TYPES,
-    COMMITTEE_TYPES,
-    OrgType,
-)
+from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    is_under,
-    like_prefix,
-    not_found,
-    subtree_prefix,
-    under,
-)
+from app.security.scope import Principal, is_under, like_prefix, not_found, subtree_prefix, under
 from app.services.integration import audit, changes
 from app.services.organisations.access import AUDITED_FIELDS, _require_org_writer, get_visible
 

@@ -10,11 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import db
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.points import PointEntry, PointRule
-from app.security.scope import (
-    Principal,
-    is_under,
-    not_found,
-)
+from app.security.scope import Principal, is_under, not_found
 from app.services.lifecycle import add_months
 from app.services.points.schemes import _rule_visible
 

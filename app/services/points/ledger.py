@@ -55,8 +55,6 @@ _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
 # An entry approved at once locks the member (caps); a pending one only holds it
 # against a subtree move, whose path it copies (see scope.row_lock).
 _LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
-
-
 _CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
 
 

@@ -13,11 +13,7 @@ from app.models.enums import EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointScheme
-from app.security.scope import (
-    ancestors,
-    subtree_prefix,
-    under,
-)
+from app.security.scope import ancestors, subtree_prefix, under
 from app.services.points.review import suggested_grade
 from app.services.points.schemes import scheme_for
 

@@ -17,11 +17,7 @@ from app.models.enums import Grade, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import ReviewGrade
-from app.security.scope import (
-    Principal,
-    not_found,
-    under,
-)
+from app.security.scope import Principal, not_found, under
 from app.services.integration import audit
 from app.services.points.schemes import _admin
 

@@ -14,12 +14,7 @@ from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.points import PointRule, PointRuleVersion, PointScheme
-from app.security.scope import (
-    Principal,
-    is_under,
-    not_found,
-    require_role,
-)
+from app.security.scope import Principal, is_under, not_found, require_role
 from app.services.integration import audit
 from app.services.policies import ancestor_node_ids
 
@@ -38,8 +33,6 @@ RULE_FIELDS = (
 
 
 GRADES = ("excellent", "qualified", "basically_qualified", "unqualified")
-
-
 TRIGGERS = ("meeting.present", "meeting.absent", "service.hours")
 
 

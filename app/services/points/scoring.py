@@ -17,9 +17,7 @@ from app.models.enums import MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointRule
-from app.security.scope import (
-    row_lock,
-)
+from app.security.scope import row_lock
 from app.services.points.ledger import EntryRequest, _append
 from app.services.policies import ancestor_node_ids
 

@@ -12,18 +12,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import (
-    ImportKind,
-)
+from app.models.enums import ImportKind
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.pii import mask_id_number, mask_phone
-from app.security.scope import (
-    Principal,
-    may_read_member_pii,
-    member_rows_only,
-    under,
-)
+from app.security.scope import Principal, may_read_member_pii, member_rows_only, under
 from app.services import members as members_service
 from app.services.integration.imports import cells
 from app.services.integration.imports.parsing import BATCH, COLUMNS

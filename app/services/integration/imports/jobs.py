@@ -10,16 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.models.enums import (
-    ImportKind,
-    ImportState,
-    Role,
-)
+from app.models.enums import ImportKind, ImportState, Role
 from app.models.imports import ImportJob
-from app.security.scope import (
-    Principal,
-    require_role,
-)
+from app.security.scope import Principal, require_role
 from app.services.integration.imports.members import import_members
 from app.services.integration.imports.organisations import _Rollback, import_organisations
 from app.services.integration.imports.parsing import COLUMNS

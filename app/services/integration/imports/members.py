@@ -16,18 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DangjianError, ErrorCode
 from app.models.base import new_uuid
-from app.models.enums import (
-    ENDED_STATUSES,
-    MemberCategory,
-    MemberStatus,
-)
+from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.members import MemberCreate, MemberUpdate
-from app.security.scope import (
-    Principal,
-    in_scope,
-)
+from app.security.scope import Principal, in_scope
 from app.services import members as members_service
 from app.services.integration import audit
 from app.services.integration import changes as changes_service

@@ -10,10 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import DangjianError, ErrorCode
 from app.models.organisation import Organisation
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
-from app.security.scope import (
-    Principal,
-    in_scope,
-)
+from app.security.scope import Principal, in_scope
 from app.services import organisations
 from app.services.integration.imports.parsing import (
     REQUIRED,

@@ -54,8 +54,6 @@ ORG_COLUMNS: list[tuple[str, str]] = [
 
 
 COLUMNS = {"members": MEMBER_COLUMNS, "organisations": ORG_COLUMNS}
-
-
 REQUIRED = {
     "members": ("name", "id_number", "org_code", "status", "category"),
     "organisations": ("code", "name", "type"),
@@ -106,11 +104,7 @@ DATE_FIELDS = {
 
 
 INT_FIELDS = {"dues_base_fen", "unit_category", "unit_count"}
-
-
 BATCH = 1000
-
-
 BACKGROUND_ROWS = 5000
 
 
