@@ -91,7 +91,7 @@ async def test_two_members_racing_for_one_id_number_answer_id_number_taken(
 ):
     from app.services.members import records
 
-    calls = _hold_after_check(monkeypatch, records, "_ensure_id_number_free")
+    calls = _hold_after_check(monkeypatch, records, "ensure_id_number_free")
     id_number = new_id_number()
     results = await asyncio.gather(
         *[

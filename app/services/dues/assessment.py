@@ -117,7 +117,7 @@ async def status_history(session: AsyncSession, member_id: uuid.UUID) -> list[St
     return (await status_histories(session, [member_id])).get(member_id, [])
 
 
-async def _reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesRelief]:
+async def load_reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesRelief]:
     return list(
         (await session.scalars(select(DuesRelief).where(DuesRelief.member_id == member_id))).all()
     )
@@ -159,7 +159,7 @@ async def assess(
         ) from exc
     due, note = due_in_month(status, history, member.joined_on, month)
     relief_kind = None
-    for relief in reliefs if reliefs is not None else await _reliefs(session, member.id):
+    for relief in reliefs if reliefs is not None else await load_reliefs(session, member.id):
         if relief.from_month <= month <= relief.to_month:
             relief_kind = relief.kind
             amount = 0 if relief.kind == ReliefKind.exemption else int(relief.monthly_fen or 0)

@@ -16,7 +16,13 @@ from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role
-from app.services.dues.assessment import _reliefs, assess, month_index, parse_month, status_history
+from app.services.dues.assessment import (
+    assess,
+    load_reliefs,
+    month_index,
+    parse_month,
+    status_history,
+)
 from app.services.integration import audit
 
 MAX_BACK_MONTHS = 6
@@ -98,7 +104,7 @@ async def record_payment(
         )
     parsed = payable_months(months, paid_on)
     await _refuse_paid_twice(session, member, parsed)
-    reliefs = await _reliefs(session, member.id)
+    reliefs = await load_reliefs(session, member.id)
     history = await status_history(session, member.id)
     assessments = [
         await assess(session, member, m, reliefs=reliefs, history=history) for m in parsed

@@ -26,7 +26,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, in_scope, load_visible, under
 from app.services import points
-from app.services.grids.registry import _admin
+from app.services.grids.registry import require_grid_admin
 from app.services.integration import audit
 from app.services.members import check_community
 from app.services.policies import effective_policy
@@ -56,7 +56,7 @@ async def register_report(
     residence side see the registration. One active registration per member.
     """
     if principal.role is not Role.member:
-        _admin(principal)
+        require_grid_admin(principal)
     if member.category != MemberCategory.employed:
         raise Conflict(ErrorCode.community_report_not_employed, "双报到 is for employed members")
     if member.status in ENDED_STATUSES:
@@ -107,7 +107,7 @@ async def log_service(
         if principal.member_id != report.member_id:
             raise NotFound(ErrorCode.community_report_not_found)
     else:
-        _admin(principal)
+        require_grid_admin(principal)
         if not in_scope(principal, report.member_path):
             raise Forbidden(ErrorCode.community_report_not_member_side)
     if report.state != CommunityReportState.active:
@@ -140,7 +140,7 @@ async def decide_service(
 ) -> ServiceRecord:
     """Confirm or reject logged service (社区确认). Confirmed hours score points once,
     one unit per whole hour, through the points engine."""
-    _admin(principal)
+    require_grid_admin(principal)
     if not in_scope(principal, report.community_path):
         raise Forbidden(ErrorCode.community_report_not_community_side)
     record = await session.scalar(
@@ -182,7 +182,7 @@ async def review_report(
     today: date,
 ) -> CommunityReport:
     """The community's yearly review of a registration (年度评议): passed or failed."""
-    _admin(principal)
+    require_grid_admin(principal)
     if not in_scope(principal, report.community_path):
         raise Forbidden(ErrorCode.community_report_not_community_side)
     report.review_year, report.review_status, report.reviewed_on = year, status, today

@@ -47,7 +47,7 @@ GRID_FIELDS = (
 )
 
 
-def _admin(principal: Principal) -> None:
+def require_grid_admin(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 
 
@@ -89,7 +89,7 @@ async def create_grid(session: AsyncSession, principal: Principal, data: dict[st
     The covering organisation must be a branch or party group in that community's
     subtree; the code is unique.
     """
-    _admin(principal)
+    require_grid_admin(principal)
     community = await load_visible(
         session, principal, Organisation, data["org_id"], field="org_id", copies_path=True
     )
@@ -119,7 +119,7 @@ async def update_grid(
     session: AsyncSession, principal: Principal, grid: Grid, changes: dict[str, Any]
 ) -> Grid:
     """Edit a grid: sizes, boundary, buildings, leader, covering organisation."""
-    _admin(principal)
+    require_grid_admin(principal)
     community = await session.get(Organisation, grid.org_id)
     assert community is not None
     if "covering_org_id" in changes:
@@ -172,7 +172,7 @@ async def assign_residents(
     here moves them from any other grid. A central household is one of the members
     assigned here.
     """
-    _admin(principal)
+    require_grid_admin(principal)
     if served:
         await load_all_visible(session, principal, Member, served, field="central_households")
         if not set(served) <= set(ids):

@@ -19,7 +19,7 @@ from app.models.organisation import Organisation
 MILESTONE_FIELDS = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
 
 
-def _milestones(member: Member) -> list[date | None]:
+def milestone_dates(member: Member) -> list[date | None]:
     return [getattr(member, f) for f in MILESTONE_FIELDS]
 
 

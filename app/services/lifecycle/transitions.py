@@ -26,7 +26,7 @@ from app.services.lifecycle.periods import (
     add_months,
     probation_ends_on,
 )
-from app.services.lifecycle.timeline import MILESTONE_FIELDS, _milestones
+from app.services.lifecycle.timeline import MILESTONE_FIELDS, milestone_dates
 
 ALLOWED: dict[MemberStatus, frozenset[MemberStatus]] = {
     S.applicant: frozenset({S.activist, S.left, S.deceased}),
@@ -116,7 +116,7 @@ def _check_effective_date(member: Member, effective_date: date, today: date) -> 
             "the date is in the future",
         )
     previous = max(
-        (d for d in (member.status_since, *_milestones(member)) if d is not None), default=None
+        (d for d in (member.status_since, *milestone_dates(member)) if d is not None), default=None
     )
     if previous is not None and effective_date < previous:
         raise Unprocessable.field(

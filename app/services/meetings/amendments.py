@@ -22,7 +22,12 @@ from app.services import points
 from app.services.integration import audit
 from app.services.integration import changes as change_feed
 from app.services.meetings.attendance import attendees
-from app.services.meetings.records import AMENDABLE, _check_members_of, _require_open, _writer
+from app.services.meetings.records import (
+    AMENDABLE,
+    check_members_of,
+    require_meeting_writer,
+    require_open,
+)
 
 
 async def finalize_meeting(
@@ -34,8 +39,8 @@ async def finalize_meeting(
     `meeting.finalized` event (with the attendance) in the same transaction; a second
     finalize is refused, so attendance scores once.
     """
-    _writer(principal)
-    _require_open(meeting)
+    require_meeting_writer(principal)
+    require_open(meeting)
     if meeting.held_on > today:
         raise Conflict(ErrorCode.meeting_not_yet_held, f"the meeting is on {meeting.held_on}")
     rows = await attendees(session, meeting.id)
@@ -80,7 +85,7 @@ async def amend_meeting(
     The value has the corrected field's type (the schema checks it). Corrected attendance
     names members you can see (404 naming `value` otherwise) who attended or belong to
     the meeting's organisation (422), as when attendance is first recorded."""
-    _writer(principal)
+    require_meeting_writer(principal)
     if meeting.state != MeetingState.finalized:
         raise Conflict(ErrorCode.meeting_not_finalized, "edit a planned meeting directly")
     if field not in AMENDABLE:
@@ -122,7 +127,7 @@ async def _corrected_attendance(
     if others:
         org = await session.get(Organisation, meeting.org_id)
         assert org is not None
-        await _check_members_of(session, principal, org, others, "value")
+        await check_members_of(session, principal, org, others, "value")
     for entry in entries:
         if entry["presence"] == Presence.excused and not entry.get("reason"):
             raise Unprocessable.field("value", ErrorCode.meeting_excuse_needs_reason)

@@ -15,7 +15,7 @@ from app.models.meeting import Meeting, MeetingAttendee, MeetingVote
 from app.models.organisation import Organisation
 from app.security.scope import Principal
 from app.services.integration import audit
-from app.services.meetings.records import _explicit_attendees, _require_open, _writer
+from app.services.meetings.records import explicit_attendees, require_meeting_writer, require_open
 
 
 async def attendees(session: AsyncSession, meeting_id: uuid.UUID) -> list[MeetingAttendee]:
@@ -39,8 +39,8 @@ async def record_attendance(
     a general meeting's branch). Refused once votes are recorded, since they were
     counted against this attendance.
     """
-    _writer(principal)
-    _require_open(meeting)
+    require_meeting_writer(principal)
+    require_open(meeting)
     if await session.scalar(
         select(MeetingVote.id).where(MeetingVote.meeting_id == meeting.id).limit(1)
     ):
@@ -52,7 +52,7 @@ async def record_attendance(
     if new_ids:
         org = await session.get(Organisation, meeting.org_id)
         assert org is not None
-        for member_id, vote in await _explicit_attendees(
+        for member_id, vote in await explicit_attendees(
             session, principal, org, meeting.type, new_ids, meeting.held_on, "member_id"
         ):
             current[member_id] = MeetingAttendee(

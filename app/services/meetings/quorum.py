@@ -22,7 +22,7 @@ from app.security.scope import Principal, load_visible
 from app.services import lifecycle
 from app.services.integration import audit
 from app.services.meetings.attendance import attendees
-from app.services.meetings.records import _require_open, _writer
+from app.services.meetings.records import require_meeting_writer, require_open
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ async def record_vote(
     making a probationary member full) records that member's transition, linked to
     this meeting, effective on the meeting's date.
     """
-    _writer(principal)
-    _require_open(meeting)
+    require_meeting_writer(principal)
+    require_open(meeting)
     if meeting.type not in (MeetingType.general_meeting, MeetingType.committee_meeting):
         raise Conflict(
             ErrorCode.meeting_votes_not_held, "votes are taken in general or committee meetings"

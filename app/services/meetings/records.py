@@ -120,11 +120,11 @@ async def get_visible(
     return meeting
 
 
-def _writer(principal: Principal) -> None:
+def require_meeting_writer(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 
 
-async def _check_members_of(
+async def check_members_of(
     session: AsyncSession,
     principal: Principal,
     org: Organisation,
@@ -150,7 +150,7 @@ async def _check_people(
     """The host and the recorder, when named: members of the meeting's organisation."""
     for field in ("host_id", "recorder_id"):
         if data.get(field) is not None:
-            await _check_members_of(session, principal, org, [data[field]], field)
+            await check_members_of(session, principal, org, [data[field]], field)
 
 
 async def plan_meeting(
@@ -165,7 +165,7 @@ async def plan_meeting(
     in a branch. Expected attendees default to the group's members, the committee, or
     the branch's full and probationary members; probationary members attend without a vote.
     """
-    _writer(principal)
+    require_meeting_writer(principal)
     if org.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
     await _check_type_suits(session, org, data["type"], data["held_on"])
@@ -176,7 +176,7 @@ async def plan_meeting(
     if expected is None:
         attendees = await _default_attendees(session, org, data["type"], data["held_on"])
     else:
-        attendees = await _explicit_attendees(
+        attendees = await explicit_attendees(
             session, principal, org, data["type"], expected, data["held_on"]
         )
     session.add_all(
@@ -195,7 +195,7 @@ async def plan_meeting(
     return meeting
 
 
-async def _explicit_attendees(
+async def explicit_attendees(
     session: AsyncSession,
     principal: Principal,
     org: Organisation,
@@ -204,7 +204,7 @@ async def _explicit_attendees(
     day: date,
     field: str = "expected_member_ids",
 ) -> list[tuple[uuid.UUID, bool]]:
-    await _check_members_of(session, principal, org, expected, field)
+    await check_members_of(session, principal, org, expected, field)
     committee = set(await current_committee(session, org.id, day))
     rows = await session.execute(select(Member.id, Member.status).where(Member.id.in_(expected)))
     out = []
@@ -218,7 +218,7 @@ async def _explicit_attendees(
     return out
 
 
-def _require_open(meeting: Meeting) -> None:
+def require_open(meeting: Meeting) -> None:
     if meeting.state == MeetingState.finalized:
         raise Conflict(
             ErrorCode.meeting_finalized, "the record is locked: add an amendment instead"
@@ -229,8 +229,8 @@ async def update_meeting(
     session: AsyncSession, principal: Principal, meeting: Meeting, changes: dict[str, Any]
 ) -> Meeting:
     """Edit a planned meeting; a finalized one only takes amendments."""
-    _writer(principal)
-    _require_open(meeting)
+    require_meeting_writer(principal)
+    require_open(meeting)
     org = await session.get(Organisation, meeting.org_id)
     assert org is not None
     await _check_people(session, principal, org, changes)

@@ -37,7 +37,7 @@ def check_group(
         raise Unprocessable.field("group_id", ErrorCode.member_group_invalid)
 
 
-async def _check_group(
+async def load_and_check_group(
     session: AsyncSession, principal: Principal, branch: Organisation, group_id: uuid.UUID | None
 ) -> None:
     group = (

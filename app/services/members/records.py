@@ -34,13 +34,17 @@ from app.services.members.access import (
     RENDERED_COLUMNS,
     pii_cipher,
 )
-from app.services.members.placement import _check_group, check_accepts_members, check_community
+from app.services.members.placement import (
+    check_accepts_members,
+    check_community,
+    load_and_check_group,
+)
 from app.services.members.validation import (
     MILESTONES,
-    _check_dates,
-    _ensure_id_number_free,
-    _normalize_phone,
-    _parse_id,
+    check_dates,
+    checked_phone,
+    ensure_id_number_free,
+    parse_id,
     prepare_member,
 )
 
@@ -106,7 +110,7 @@ async def create_member(
     check_accepts_members(branch)
     await check_community(session, data.residence_community_id)
     if data.status not in ENDED_STATUSES:
-        await _ensure_id_number_free(session, prepared.id_index)
+        await ensure_id_number_free(session, prepared.id_index)
     member = Member(**prepared.columns())
     session.add(member)
     await session.flush()
@@ -127,16 +131,16 @@ async def update_member(
             raise Unprocessable.field(
                 "id_number", ErrorCode.member_id_number_invalid, "cannot be removed"
             )
-        number, birth, gender = _parse_id(changes.pop("id_number"), today)
+        number, birth, gender = parse_id(changes.pop("id_number"), today)
         index = cipher.blind_index(number, field=ID_FIELD)
-        await _ensure_id_number_free(session, index, exclude=member.id)
+        await ensure_id_number_free(session, index, exclude=member.id)
         member.id_number_enc = cipher.encrypt(number, field=ID_FIELD)
         member.id_number_index = index
         member.birth_date = birth
         member.gender = gender
         before["id_number_changed"] = True
     if "phone" in changes:
-        phone = _normalize_phone(changes.pop("phone"))
+        phone = checked_phone(changes.pop("phone"))
         member.phone_enc = cipher.encrypt(phone, field=PHONE_FIELD) if phone else None
         member.phone_index = cipher.blind_index(phone, field=PHONE_FIELD) if phone else None
     if changes.get("residence_community_id") is not None:
@@ -144,7 +148,7 @@ async def update_member(
     if "group_id" in changes:
         branch = await session.get(Organisation, member.org_id)
         assert branch is not None
-        await _check_group(session, principal, branch, changes["group_id"])
+        await load_and_check_group(session, principal, branch, changes["group_id"])
     if changes.get("category") is not None:
         changes["category"] = MemberCategory(changes["category"]).value
     elif "category" in changes:
@@ -154,7 +158,7 @@ async def update_member(
     if "name" in changes and changes["name"] is None:
         raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
-    _check_dates(merged, member.birth_date, today, MemberStatus(member.status))
+    check_dates(merged, member.birth_date, today, MemberStatus(member.status))
     for field, value in changes.items():
         setattr(member, field, value)
     await session.flush()
@@ -214,7 +218,7 @@ async def list_members(
         )
     if id_number:
         try:
-            number = _parse_id(id_number, today)[0]
+            number = parse_id(id_number, today)[0]
         except Unprocessable:
             number = id_number.strip().upper()
         values["id_index"] = pii_cipher().blind_index(number, field=ID_FIELD)

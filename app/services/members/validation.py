@@ -48,7 +48,7 @@ def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def _parse_id(raw: str, today: date) -> tuple[str, date, str]:
+def parse_id(raw: str, today: date) -> tuple[str, date, str]:
     try:
         digits = raw.strip()
         if len(digits) == 15 and digits.isdigit():
@@ -59,7 +59,7 @@ def _parse_id(raw: str, today: date) -> tuple[str, date, str]:
     return parsed.number, parsed.birth_date, parsed.gender
 
 
-def _normalize_phone(raw: str | None) -> str | None:
+def checked_phone(raw: str | None) -> str | None:
     if raw is None or raw == "":
         return None
     try:
@@ -68,7 +68,7 @@ def _normalize_phone(raw: str | None) -> str | None:
         raise Unprocessable.field("phone", exc.code, exc.message) from exc
 
 
-def _check_dates(values: dict[str, Any], birth: date, today: date, status: MemberStatus) -> None:
+def check_dates(values: dict[str, Any], birth: date, today: date, status: MemberStatus) -> None:
     """Milestones in order and not in the future; the 18-year rule at the application.
 
     An applicant, activist or candidate needs `applied_on` (422 naming it) and must be
@@ -102,7 +102,7 @@ def _check_dates(values: dict[str, Any], birth: date, today: date, status: Membe
         raise Unprocessable.field(field, ErrorCode.member_under_age)
 
 
-async def _ensure_id_number_free(
+async def ensure_id_number_free(
     session: AsyncSession, index: bytes, exclude: uuid.UUID | None = None
 ) -> None:
     stmt = select(Member.id).where(
@@ -156,14 +156,14 @@ def prepare_member(
     """
     check_branch(branch)
     check_group(branch, data.group_id, group)
-    number, birth, gender = _parse_id(data.id_number, today)
+    number, birth, gender = parse_id(data.id_number, today)
     if data.birth_date is not None and data.birth_date != birth:
         raise Unprocessable.field("birth_date", ErrorCode.member_birth_date_mismatch)
     if data.gender is not None and data.gender.value != gender:
         raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
     values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
-    _check_dates(values, birth, today, data.status)
-    phone = _normalize_phone(data.phone)
+    check_dates(values, birth, today, data.status)
+    phone = checked_phone(data.phone)
     values["status"] = data.status.value
     values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))
     values["category"] = data.category.value

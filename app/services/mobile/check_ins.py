@@ -18,7 +18,7 @@ from app.models.organisation import Organisation
 from app.security.scope import Principal, in_scope
 from app.services.integration import audit
 from app.services.mobile.areas import check_area
-from app.services.mobile.episodes import OPEN_STATES, _writer
+from app.services.mobile.episodes import OPEN_STATES, require_mobile_writer
 from app.services.policies import effective_policy
 
 
@@ -36,7 +36,7 @@ async def check_in(
     if principal.role is Role.member:
         reported_by = ReportedBy.member
     else:
-        _writer(principal)
+        require_mobile_writer(principal)
         reported_by = ReportedBy.home if in_scope(principal, episode.home_path) else ReportedBy.host
     if episode.state not in OPEN_STATES:
         raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")

@@ -127,7 +127,7 @@ async def get_visible(
     return episode
 
 
-def _writer(principal: Principal) -> None:
+def require_mobile_writer(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 
 
@@ -156,7 +156,7 @@ async def register_outflow(
     cannot flow out. Naming the intended host makes the episode visible to it; a host
     can also find it by the activity certificate number (流动党员活动证).
     """
-    _writer(principal)
+    require_mobile_writer(principal)
     if member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.mobile_member_ended, f"the member's status is {member.status}")
     pending = await session.scalar(
@@ -213,7 +213,7 @@ async def find_for_host(
     session: AsyncSession, principal: Principal, certificate_no: str
 ) -> list[MobileEpisode]:
     """Registered episodes carrying this certificate number, for a host about to take them in."""
-    _writer(principal)
+    require_mobile_writer(principal)
     rows = await session.scalars(
         select(MobileEpisode).where(
             MobileEpisode.certificate_no == certificate_no,
@@ -236,7 +236,7 @@ async def register_inflow(
     The episode must name your branch as intended host, or you present its activity
     certificate number.
     """
-    _writer(principal)
+    require_mobile_writer(principal)
     episode = await session.scalar(
         select(MobileEpisode).where(MobileEpisode.id == episode_id).with_for_update()
     )
@@ -291,7 +291,7 @@ async def return_home(
     session: AsyncSession, principal: Principal, episode: MobileEpisode, on: date
 ) -> MobileEpisode:
     """Record the member's return (返回): the home side closes the episode."""
-    _writer(principal)
+    require_mobile_writer(principal)
     if not in_scope(principal, episode.home_path):
         raise Forbidden(ErrorCode.mobile_not_home_side)
     return await close_episode(session, principal, episode, "returned", on)

@@ -62,7 +62,7 @@ async def within_path(
     return (await get_visible(session, principal, within, field="within")).path
 
 
-def _require_org_writer(principal: Principal, org_type: OrgType | None = None) -> None:
+def require_org_writer(principal: Principal, org_type: OrgType | None = None) -> None:
     if principal.role is Role.branch_secretary and org_type is OrgType.group:
         return  # a branch secretary keeps the party groups of their branch
     require_role(principal, Role.org_admin)

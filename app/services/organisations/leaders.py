@@ -19,7 +19,7 @@ from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import LeaderCreate
 from app.security.scope import Principal, is_under, load_visible
 from app.services.integration import audit
-from app.services.organisations.access import _require_org_writer
+from app.services.organisations.access import require_org_writer
 
 # --- Leaders (班子) -------------------------------------------------------------
 
@@ -75,7 +75,7 @@ async def add_leader(
     secretaries: a successor is appointed after the predecessor's term is ended,
     whether that end is past or future (409 `leader.secretary_exists`).
     """
-    _require_org_writer(principal)
+    require_org_writer(principal)
     member = await load_visible(session, principal, Member, data.member_id, field="member_id")
     if not is_under(member.org_path, org.path) or member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.leader_member_not_in_org)

@@ -19,10 +19,10 @@ from app.services.integration import audit
 from app.services.organisations.access import (
     AUDITED_FIELDS,
     SORTABLE,
-    _require_org_writer,
     get_visible,
+    require_org_writer,
 )
-from app.services.organisations.tree import _next_node_id, _parent_for
+from app.services.organisations.tree import next_node_id, parent_for
 
 
 async def _ensure_code_free(session: AsyncSession, code: str) -> None:
@@ -39,10 +39,10 @@ async def create_organisation(
     under a committee, working committee or general branch; a general branch under
     a committee; committees under committees or as a root (system administrators only).
     """
-    _require_org_writer(principal, data.type)
-    parent = await _parent_for(session, principal, data.parent_id, data.type)
+    require_org_writer(principal, data.type)
+    parent = await parent_for(session, principal, data.parent_id, data.type)
     await _ensure_code_free(session, data.code)
-    node_id = await _next_node_id(session)
+    node_id = await next_node_id(session)
     org = Organisation(
         **data.model_dump(exclude={"type"}),
         type=data.type.value,
@@ -68,7 +68,7 @@ async def update_organisation(
     session: AsyncSession, principal: Principal, org: Organisation, data: OrganisationUpdate
 ) -> Organisation:
     """Edit an organisation's descriptive fields; the code and type are stable."""
-    _require_org_writer(principal, OrgType(org.type))
+    require_org_writer(principal, OrgType(org.type))
     if not principal.sees_everything and org.path == principal.org_path:
         raise Forbidden(
             ErrorCode.auth_forbidden, "your own organisation is kept by the level above"
@@ -130,7 +130,7 @@ async def dissolve_organisation(
 ) -> None:
     """Dissolve (撤销) an organisation: kept for history, refused while members or
     sub-organisations remain."""
-    _require_org_writer(principal, OrgType(org.type))
+    require_org_writer(principal, OrgType(org.type))
     if not principal.sees_everything and org.path == principal.org_path:
         raise Forbidden(
             ErrorCode.auth_forbidden, "your own organisation is dissolved by the level above"

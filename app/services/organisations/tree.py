@@ -33,7 +33,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, is_under, like_prefix, not_found, subtree_prefix, under
 from app.services.integration import audit, changes
-from app.services.organisations.access import AUDITED_FIELDS, _require_org_writer, get_visible
+from app.services.organisations.access import AUDITED_FIELDS, get_visible, require_org_writer
 
 # Which parent types each type may sit under; None stands for "a root".
 ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
@@ -52,7 +52,7 @@ def may_sit_under(child: OrgType, parent: OrgType | None) -> bool:
     return parent in ALLOWED_PARENTS[child]
 
 
-async def _parent_for(
+async def parent_for(
     session: AsyncSession, principal: Principal, parent_id: uuid.UUID | None, child: OrgType
 ) -> Organisation | None:
     if parent_id is None:
@@ -74,7 +74,7 @@ async def _parent_for(
     return parent
 
 
-async def _next_node_id(session: AsyncSession) -> int:
+async def next_node_id(session: AsyncSession) -> int:
     """The next compact node id; known before insert so the path is written once."""
     sql = text("SELECT nextval(pg_get_serial_sequence('organisations', 'node_id'))")
     return int(await session.scalar(sql) or 0)
@@ -82,7 +82,7 @@ async def _next_node_id(session: AsyncSession) -> int:
 
 async def insert_root(session: AsyncSession, code: str, name: str) -> Organisation:
     """A root committee written directly: for bootstrap and demo, before any user exists."""
-    node_id = await _next_node_id(session)
+    node_id = await next_node_id(session)
     root = Organisation(
         code=code,
         name=name,
@@ -234,7 +234,7 @@ async def move_organisation(
     new parent's do, in reads, lists and reports alike. Refused when the new parent
     lies inside the subtree (a cycle) or does not accept the type.
     """
-    _require_org_writer(principal)
+    require_org_writer(principal)
     if not principal.sees_everything and org.path == principal.org_path:
         raise Forbidden(ErrorCode.organisation_root_not_movable)
     new_parent = await get_visible(

@@ -12,7 +12,7 @@ from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.points import PointEntry, PointRule
 from app.security.scope import Principal, is_under, not_found
 from app.services.lifecycle import add_months
-from app.services.points.schemes import _rule_visible
+from app.services.points.schemes import rule_visible
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class RuleView:
     version: int
 
 
-_RULE_SQL = (
+RULE_SQL = (
     "SELECT id, org_path, parent_rule_id, code, category, points, cap_month, cap_year, "
     "needs_approval, needs_evidence, active, version FROM point_rules WHERE id = $1"
 )
@@ -65,7 +65,7 @@ _CAP_USED_SQL = (
 )
 
 
-async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -> None:
+async def check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -> None:
     month = entry.occurred_on.replace(day=1)
     next_month = add_months(month, 1)
     for item in await _family(session, rule):
@@ -85,8 +85,8 @@ async def _check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -
                 )
 
 
-def _applicable_rule(principal: Principal, member_path: str, rule: RuleView | None) -> RuleView:
-    if rule is None or not _rule_visible(principal, rule.org_path):
+def applicable_rule(principal: Principal, member_path: str, rule: RuleView | None) -> RuleView:
+    if rule is None or not rule_visible(principal, rule.org_path):
         raise not_found(ErrorCode.points_rule_not_found, "rule_id")
     if not is_under(member_path, rule.org_path):
         raise Unprocessable.field(

@@ -28,8 +28,8 @@ from app.security.scope import (
     under,
 )
 from app.services.integration import audit, changes
-from app.services.points.caps import _RULE_SQL, AnyRule, RuleView, _applicable_rule, _check_caps
-from app.services.points.schemes import _admin
+from app.services.points.caps import RULE_SQL, AnyRule, RuleView, applicable_rule, check_caps
+from app.services.points.schemes import require_points_admin
 
 # --- Ledger ----------------------------------------------------------------------------------
 
@@ -80,8 +80,8 @@ async def create_entry(
     """
     claim = principal.role is Role.member
     if not claim:
-        _admin(principal)
-    row = await db.fetchrow(session, _RULE_SQL, req.rule_id)
+        require_points_admin(principal)
+    row = await db.fetchrow(session, RULE_SQL, req.rule_id)
     rule = RuleView(*row) if row is not None else None
     approve = rule is not None and not rule.needs_approval
     # An entry approved now locks the member (caps), taken with the read (one statement
@@ -96,10 +96,10 @@ async def create_entry(
     status = member["status"]
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
-    rule = _applicable_rule(principal, member["org_path"], rule)
+    rule = applicable_rule(principal, member["org_path"], rule)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
-    return await _append(
+    return await append_entry(
         session,
         principal,
         member["id"],
@@ -182,7 +182,7 @@ async def _write_entry(
     return entry
 
 
-async def _append(
+async def append_entry(
     session: AsyncSession,
     principal: Principal | None,
     member_id: uuid.UUID,
@@ -213,7 +213,7 @@ async def _append(
             occurred_on=req.occurred_on,
             year=req.occurred_on.year,
         )
-        await _check_caps(session, probe, rule)
+        await check_caps(session, probe, rule)
         state, decided_by, decided_at = "approved", actor, clock.utcnow()
     entry = await _write_entry(
         session,
@@ -292,7 +292,7 @@ async def approve_entry(
     An administrator covering the member approves; never the person who entered or
     claimed it (four eyes, 403 `points.own_entry_not_approvable`).
     """
-    _admin(principal)
+    require_points_admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
@@ -301,7 +301,7 @@ async def approve_entry(
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     rule = await session.get(PointRule, entry.rule_id)
     assert rule is not None
-    await _check_caps(session, entry, rule)
+    await check_caps(session, entry, rule)
     await _decide(session, principal, entry, "approved", None)
     return entry
 
@@ -311,7 +311,7 @@ async def reject_entry(
 ) -> PointEntry:
     """Reject a pending entry, with the reason the member will read (its author may
     withdraw it this way)."""
-    _admin(principal)
+    require_points_admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
@@ -328,7 +328,7 @@ async def reverse_entry(
     The ledger is append-only: the original stays, marked `reversed`, and a new line
     with the opposite points documents the correction.
     """
-    _admin(principal)
+    require_points_admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.approved:

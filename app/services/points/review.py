@@ -19,7 +19,7 @@ from app.models.organisation import Organisation
 from app.models.points import ReviewGrade
 from app.security.scope import Principal, not_found, under
 from app.services.integration import audit
-from app.services.points.schemes import _admin
+from app.services.points.schemes import require_points_admin
 
 
 def suggested_grade(
@@ -104,7 +104,7 @@ async def confirm_grades(
     branch (the members' own organisation) whichever organisation the grades are
     submitted through, and probationary members are not graded.
     """
-    _admin(principal)
+    require_points_admin(principal)
     ids = [member_id for member_id, _ in grades]
     members = {
         m.id: m

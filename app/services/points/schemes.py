@@ -36,7 +36,7 @@ GRADES = ("excellent", "qualified", "basically_qualified", "unqualified")
 TRIGGERS = ("meeting.present", "meeting.absent", "service.hours")
 
 
-def _admin(principal: Principal) -> None:
+def require_points_admin(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 
 
@@ -205,7 +205,7 @@ async def update_rule(
     return rule
 
 
-def _rule_visible(principal: Principal, rule_path: str) -> bool:
+def rule_visible(principal: Principal, rule_path: str) -> bool:
     """Rules of ancestors apply to you, so you may read them; rules below you too."""
     return principal.scope.covers(rule_path) or is_under(principal.org_path, rule_path)
 
@@ -215,7 +215,7 @@ async def get_rule(
 ) -> PointRule:
     """A rule you may read (yours, below you or an ancestor's); else 404 as `load_visible`."""
     rule = await session.get(PointRule, rule_id)
-    if rule is None or not _rule_visible(principal, rule.org_path):
+    if rule is None or not rule_visible(principal, rule.org_path):
         raise not_found(ErrorCode.points_rule_not_found, field)
     return rule
 

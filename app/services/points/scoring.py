@@ -18,7 +18,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointRule
 from app.security.scope import row_lock
-from app.services.points.ledger import EntryRequest, _append
+from app.services.points.ledger import EntryRequest, append_entry
 from app.services.policies import ancestor_node_ids
 
 # --- Automatic scoring -----------------------------------------------------------------------
@@ -66,7 +66,7 @@ async def score_event(
     req = EntryRequest(member.id, rule.id, occurred_on, source_key, note, None)
     try:
         async with session.begin_nested():
-            entry, _ = await _append(
+            entry, _ = await append_entry(
                 session,
                 None,
                 member.id,

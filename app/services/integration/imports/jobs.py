@@ -14,7 +14,7 @@ from app.models.enums import ImportKind, ImportState, Role
 from app.models.imports import ImportJob
 from app.security.scope import Principal, require_role
 from app.services.integration.imports.members import import_members
-from app.services.integration.imports.organisations import _Rollback, import_organisations
+from app.services.integration.imports.organisations import Rollback, import_organisations
 from app.services.integration.imports.parsing import COLUMNS
 
 # --- Jobs --------------------------------------------------------------------------------------
@@ -45,7 +45,7 @@ async def run_import(
                 report = await import_organisations(
                     session, principal, records, dry_run=job.dry_run, atomic=job.atomic
                 )
-        except _Rollback as rollback:
+        except Rollback as rollback:
             report = rollback.report
     job.total_rows = report.total_rows
     job.processed_rows = report.total_rows

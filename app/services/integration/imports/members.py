@@ -24,17 +24,17 @@ from app.security.scope import Principal, in_scope
 from app.services import members as members_service
 from app.services.integration import audit
 from app.services.integration import changes as changes_service
-from app.services.integration.imports.organisations import _Row
+from app.services.integration.imports.organisations import ImportedRow
 from app.services.integration.imports.parsing import (
-    _COLUMN_OF_FIELD,
     BATCH,
+    COLUMN_OF_FIELD,
     MEMBER_COLUMNS,
     REQUIRED,
     YIELD_EVERY,
     Report,
     RowError,
-    _convert,
-    _row_error,
+    convert_cell,
+    row_error,
 )
 
 # --- Members -----------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _prepare_member(
     today: date,
 ) -> _Prepared:
     """A row as `MemberCreate`, through `members.prepare_member`: the API's own rules."""
-    values = {k: _convert(k, v) for k, v in raw.items()}
+    values = {k: convert_cell(k, v) for k, v in raw.items()}
     for key in REQUIRED["members"]:
         if values.get(key) in (None, ""):
             raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
@@ -122,14 +122,14 @@ def _prepare_member(
         first = exc.errors()[0]
         field_name = str(first["loc"][0]) if first["loc"] else ""
         raise RowError(
-            _COLUMN_OF_FIELD.get(field_name, field_name),
+            COLUMN_OF_FIELD.get(field_name, field_name),
             ErrorCode.import_value_invalid,
             first["msg"],
         ) from exc
     try:
         prepared = members_service.prepare_member(data, org, group, today)
     except DangjianError as exc:
-        raise _row_error(exc, "org_code") from exc
+        raise row_error(exc, "org_code") from exc
     return _Prepared(number, prepared, values.get("id"))
 
 
@@ -242,7 +242,7 @@ def _check_new(
     try:
         members_service.check_accepts_members(orgs_by_id[item.values["org_id"]])
     except DangjianError as exc:
-        raise _row_error(exc, "org_code") from exc
+        raise row_error(exc, "org_code") from exc
     if MemberStatus(item.values["status"]) not in ENDED_STATUSES:
         if item.index in new_living:
             raise RowError(
@@ -269,7 +269,7 @@ def _check_update(principal: Principal, item: _Prepared, current: Member) -> dic
         try:
             members_service.check_may_correct(principal, current)
         except DangjianError as exc:
-            raise _row_error(exc, "status") from exc
+            raise row_error(exc, "status") from exc
     return changes
 
 
@@ -287,7 +287,7 @@ async def _write(
         new_rows = [{**item.prepared.columns(), "id": new_uuid(), "version": 1} for item in chunk]
         await session.execute(insert(Member), new_rows)
         for r in new_rows:
-            members_service.record_created(session, principal, _Row(r), "member.imported")
+            members_service.record_created(session, principal, ImportedRow(r), "member.imported")
         await audit.write_pending(session)
         await changes_service.record_created(session, Member, new_rows)
         if progress is not None:

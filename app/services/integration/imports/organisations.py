@@ -16,12 +16,12 @@ from app.services.integration.imports.parsing import (
     REQUIRED,
     Report,
     RowError,
-    _convert,
-    _row_error,
+    convert_cell,
+    row_error,
 )
 
 
-class _Row:
+class ImportedRow:
     """Attribute access over a dict, for audit snapshots of bulk rows."""
 
     def __init__(self, values: dict[str, Any]) -> None:
@@ -60,7 +60,7 @@ async def import_organisations(
                 report.reject(number, err.column, err.code, err.message)
                 continue
             except DangjianError as exc:
-                problem = _row_error(exc)
+                problem = row_error(exc)
                 report.reject(number, problem.column or "code", problem.code, problem.message)
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -72,11 +72,11 @@ async def import_organisations(
     if dry_run or (atomic and report.rejected):
         if atomic and report.rejected:
             report.created = report.updated = 0
-        raise _Rollback(report)
+        raise Rollback(report)
     return report
 
 
-class _Rollback(Exception):
+class Rollback(Exception):
     """Carries the report out of a transaction that must not be kept."""
 
     def __init__(self, report: Report) -> None:
@@ -84,7 +84,7 @@ class _Rollback(Exception):
 
 
 async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str, str]) -> str:
-    values = {k: _convert(k, v) for k, v in raw.items()}
+    values = {k: convert_cell(k, v) for k, v in raw.items()}
     for key in REQUIRED["organisations"]:
         if not values.get(key):
             raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")

@@ -306,7 +306,7 @@ def _records(kind: str, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, 
             yield number, values
 
 
-def _convert(key: str, raw: str) -> Any:
+def convert_cell(key: str, raw: str) -> Any:
     if raw == "":
         return None
     if key in LABELS:
@@ -329,16 +329,16 @@ def _convert(key: str, raw: str) -> Any:
     return raw
 
 
-def _row_error(exc: DangjianError, column: str = "") -> RowError:
+def row_error(exc: DangjianError, column: str = "") -> RowError:
     """A service's error as a row's: its field as the import's column (or `column`)."""
     if exc.errors:
         first = exc.errors[0]
         field_name = str(first["field"])
         return RowError(
-            _COLUMN_OF_FIELD.get(field_name, field_name), exc.code, str(first["message"])
+            COLUMN_OF_FIELD.get(field_name, field_name), exc.code, str(first["message"])
         )
     return RowError(column, exc.code, exc.detail or exc.code.message("en"))
 
 
 # The import's column for each API field whose name differs.
-_COLUMN_OF_FIELD = {"org_id": "org_code", "group_id": "group_code"}
+COLUMN_OF_FIELD = {"org_id": "org_code", "group_id": "group_code"}
