@@ -15,18 +15,10 @@ from app.services import grids, meetings, mobile, points, transfers
 from app.services.lifecycle import add_months
 
 
-async def add_activity(
-    session: AsyncSession,
-    principal: Principal,
-    county: Organisation,
-    b: Builder,
-    rosters: list[tuple[BranchPlan, list[Member]]],
-    member_user: Member | None,
-    today: date,
+async def _points_scheme(
+    session: AsyncSession, principal: Principal, county: Organisation, year: int
 ) -> None:
-    """A points scheme, a quarter of meetings, a grid, a mobile member and a transfer,
-    so every area of the API has something to show."""
-    year = today.year
+    """The county's points scheme: grade bands and four rules (two scored by meetings)."""
     await points.upsert_scheme(
         session,
         principal,
@@ -51,6 +43,16 @@ async def add_activity(
     ]  # fmt: skip
     for rule in rules:
         await points.create_rule(session, principal, county, dict(rule))
+
+
+async def _meetings(
+    session: AsyncSession,
+    principal: Principal,
+    b: Builder,
+    rosters: list[tuple[BranchPlan, list[Member]]],
+    today: date,
+) -> None:
+    """A quarter of finalized meetings in the first branches, with random attendance."""
     # The last full quarter before today: theme days monthly, one general meeting, one lecture.
     quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     start = add_months(quarter_start, -3)
@@ -83,6 +85,15 @@ async def add_activity(
                     entries.append({"member_id": row.member_id, "presence": "absent"})
             await meetings.record_attendance(session, principal, meeting, entries)
             await meetings.finalize_meeting(session, principal, meeting, today)
+
+
+async def _grid(
+    session: AsyncSession,
+    principal: Principal,
+    b: Builder,
+    rosters: list[tuple[BranchPlan, list[Member]]],
+) -> None:
+    """One grid of the first community, covered by its first branch."""
     community = b.named["community"]
     community_branch = next(p for p, _ in rosters if p.org.parent_id == community.id)
     leader = next(
@@ -98,6 +109,17 @@ async def add_activity(
             "boundary": "幸福路以东、和平街以北", "buildings": [{"name": "1栋", "households": 96}],
         },
     )  # fmt: skip
+
+
+async def _mobile_and_transfer(
+    session: AsyncSession,
+    principal: Principal,
+    b: Builder,
+    rosters: list[tuple[BranchPlan, list[Member]]],
+    member_user: Member | None,
+    today: date,
+) -> None:
+    """A village member gone to work elsewhere (mobile), another transferring to a bureau."""
     village = next(r for p, r in rosters if p.org is b.named.get("village_branch"))
     movers = [m for m in village if m.status == MemberStatus.full and m is not member_user]
     if len(movers) >= 2:
@@ -114,3 +136,20 @@ async def add_activity(
         )  # fmt: skip
         bureau = next(p.org for p, _ in rosters if p.org.unit_category == 4)
         await transfers.create_transfer(session, principal, movers[1].id, bureau.id, "工作调动")
+
+
+async def add_activity(
+    session: AsyncSession,
+    principal: Principal,
+    county: Organisation,
+    b: Builder,
+    rosters: list[tuple[BranchPlan, list[Member]]],
+    member_user: Member | None,
+    today: date,
+) -> None:
+    """A points scheme, a quarter of meetings, a grid, a mobile member and a transfer,
+    so every area of the API has something to show."""
+    await _points_scheme(session, principal, county, today.year)
+    await _meetings(session, principal, b, rosters, today)
+    await _grid(session, principal, b, rosters)
+    await _mobile_and_transfer(session, principal, b, rosters, member_user, today)
