@@ -162,4 +162,7 @@ async def test_healthz_keeps_answering_while_a_large_import_is_parsed(api, count
     assert r.status_code == 201, r.text
     assert r.json()["total_rows"] == 2000  # the file was read whole
     assert len(waits) >= 5, waits  # the import took a while, and /healthz was asked
-    assert max(waits) < 0.5, waits
+    # Parsing takes seconds; a loop blocked by it would show one round that long. Alone
+    # the longest round is ~0.2 s; with a second test process on the same two cores
+    # (`make test` runs two) it reaches ~0.5 s, hence the 1 s bound.
+    assert max(waits) < 1.0, waits
