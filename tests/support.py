@@ -8,8 +8,10 @@ What a test exercises it still does over HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -196,3 +198,28 @@ async def drain_changes(
         if not body["items"]:
             return out, body["next_cursor"] or since
         since = body["next_cursor"]
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs: SQLAlchemy's and the raw driver's."""
+    from sqlalchemy import event
+
+    from app import db
+
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def record_driver(statement: str, args: Any, many: bool) -> None:
+        statements.append(statement)
+
+    engine = db.get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    db.driver_statement_hooks.append(record_driver)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        db.driver_statement_hooks.remove(record_driver)

@@ -10,6 +10,7 @@ are in the hash).
 from __future__ import annotations
 
 from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
