@@ -12,7 +12,8 @@ each other's data through a scoped principal.
 Why no per-test transaction rollback: the app opens and commits its own sessions (one
 per request in `DangjianRoute`, more for the outbox, webhooks, the replica and the
 raw-driver reads), tests run concurrent requests on separate connections (If-Match
-races, login throttling) and some tests stop the database server. Wrapping each test in
+races, login throttling, parallel point entries) and the webhook worker runs in its own
+sessions. Wrapping each test in
 one outer transaction would change what is under test; instead every test gets a fresh
 subtree (`county`) built cheaply through the services, and passwords use the cheap
 Argon2 profile (`DANGJIAN_PASSWORD_HASH_PROFILE=test`).
@@ -63,6 +64,10 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
 
 
+# (admin url, database name) of the database this process created.
+_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+
 def _configure_environment() -> None:
     os.environ["DANGJIAN_ENVIRONMENT"] = "test"
     # Cheap Argon2 (refused outside the test environment): users are made in most tests.
@@ -95,9 +100,6 @@ def pytest_configure(config: pytest.Config) -> None:
     from app.cli import run_migrations  # after DATABASE_URL points at the test database
 
     run_migrations(url)
-
-
-_DATABASE = pytest.StashKey[tuple[str, str]]()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
