@@ -162,7 +162,8 @@ async def test_healthz_keeps_answering_while_a_large_import_is_parsed(api, count
     assert r.status_code == 201, r.text
     assert r.json()["total_rows"] == 2000  # the file was read whole
     assert len(waits) >= 5, waits  # the import took a while, and /healthz was asked
-    # Parsing takes seconds; a loop blocked by it would show one round that long. Alone
-    # the longest round is ~0.2 s; with a second test process on the same two cores
-    # (`make test` runs two) it reaches ~0.5 s, hence the 1 s bound.
-    assert max(waits) < 1.0, waits
+    # A parse that blocked the loop would show as one round about as long as the whole
+    # import (seconds). Alone the longest round is ~0.2 s, but the machine may be shared
+    # (`make test` runs two test processes on two cores; 1.2 s was seen under a load of
+    # 5): a round is too long when it is over 1 s and over a third of the import's time.
+    assert max(waits) < max(1.0, sum(waits) / 3), waits
