@@ -2,9 +2,11 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN pip install --no-cache-dir --upgrade pip build
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY app ./app
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# The locked versions (hashes checked), then the project itself without dependencies.
+RUN pip wheel --no-cache-dir --require-hashes --wheel-dir /wheels -r requirements.lock \
+    && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 # PYTHONPATH: `app` (and with it alembic.ini and migrations/) resolves from /srv/dangjian.
@@ -13,7 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DANGJIAN_ENVIRONMENT=production
 RUN useradd --create-home --uid 10001 dangjian
 WORKDIR /srv/dangjian
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/* && rm -rf /wheels
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY app ./app

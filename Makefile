@@ -4,19 +4,27 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist workers, one database each): measured best on 2 cores.
+TEST_WORKERS ?= 2
+# `make test-latest`: a separate venv with the newest releases the pyproject allows.
+LATEST_VENV ?= .venv-latest
 
-.PHONY: run test install dev lint types pytest openapi migrate demo clean
+.PHONY: run test install dev lint types pytest openapi migrate demo clean lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the lock files (exact versions with hashes), then the project itself
+# without dependencies. `make lock` regenerates them after a change to pyproject.toml.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -39,7 +47,27 @@ types: dev
 	$(BIN)/mypy --strict app
 
 pytest: dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+
+## lock: re-resolve requirements.lock and requirements-dev.lock from pyproject.toml (uv)
+lock: | $(BIN)/python
+	$(BIN)/python -m uv --version >/dev/null 2>&1 || $(BIN)/pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+		--quiet -o requirements.lock
+	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--generate-hashes --quiet -o requirements-dev.lock
+
+## test-latest: the scheduled-style job: a fresh venv with the newest allowed releases
+## (ignoring the lock), then lint, types and the whole suite
+test-latest:
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip
+	$(LATEST_VENV)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	$(LATEST_VENV)/bin/pip list --format=freeze
+	$(LATEST_VENV)/bin/ruff check .
+	$(LATEST_VENV)/bin/mypy --strict app
+	$(LATEST_VENV)/bin/pytest -n $(TEST_WORKERS)
 
 openapi: install
 	$(BIN)/dangjian openapi
@@ -51,4 +79,4 @@ demo: install
 	$(BIN)/dangjian demo
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST_VENV) var .mypy_cache .ruff_cache

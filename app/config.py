@@ -21,6 +21,8 @@ PUBLISHED_KEYS = frozenset(
 )
 # Outside production, keys left unset are generated once and kept here (mode 0600).
 DEV_KEYS_FILE = "dev-keys.json"
+# Argon2 cost profiles (app/security/passwords.py): "test" is cheap and only for tests.
+HashProfile = Literal["owasp", "test"]
 
 
 class InsecureSettingsError(RuntimeError):
@@ -65,6 +67,9 @@ class Settings(BaseSettings):
     pii_index_key: str | None = None
     pii_cipher: Literal["aes", "sm4"] = "aes"
 
+    # "test" (cheap Argon2) is refused unless environment is "test".
+    password_hash_profile: HashProfile = "owasp"
+
     login_max_failures: int = 5
     login_slowdown_after: int = 3
     login_lock_minutes: int = 15
@@ -100,6 +105,10 @@ class Settings(BaseSettings):
         for name in ("secret_key", "pii_key"):
             if getattr(self, name) in PUBLISHED_KEYS:
                 problems.append(f"DANGJIAN_{name.upper()} is a published key: set a random one")
+        if self.password_hash_profile == "test" and self.environment != "test":
+            problems.append(
+                "DANGJIAN_PASSWORD_HASH_PROFILE=test is only for DANGJIAN_ENVIRONMENT=test"
+            )
         if self.environment == "production":
             if not self.secret_key or len(self.secret_key) < 32:
                 problems.append(

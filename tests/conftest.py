@@ -1,10 +1,22 @@
-"""Test infrastructure: a fresh PostgreSQL database per run, migrated by Alembic.
+"""Test infrastructure: a PostgreSQL database per test process, migrated once by Alembic.
 
 The server is `TEST_DATABASE_URL` if set, else 127.0.0.1:5432 if reachable, else
-the embedded one. The database is created at start and dropped at the end.
+the embedded one. Each pytest process that runs tests (the only one, or each
+pytest-xdist worker: `make test` runs two) creates its own database in
+`pytest_configure`, before any test module is imported, migrates it once and drops it
+when the session ends; the xdist controller runs no tests and creates none.
 Tests talk to the app over HTTP (httpx.AsyncClient over ASGITransport); each test
 builds its own organisation subtree under the shared root, so tests never see
 each other's data through a scoped principal.
+
+Why no per-test transaction rollback: the app opens and commits its own sessions (one
+per request in `DangjianRoute`, more for the outbox, webhooks, the replica and the
+raw-driver reads), tests run concurrent requests on separate connections (If-Match
+races, login throttling, parallel point entries) and the webhook worker runs in its own
+sessions. Wrapping each test in
+one outer transaction would change what is under test; instead every test gets a fresh
+subtree (`county`) built cheaply through the services, and passwords use the cheap
+Argon2 profile (`DANGJIAN_PASSWORD_HASH_PROFILE=test`).
 """
 
 from __future__ import annotations
@@ -18,8 +30,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
+from support import PASSWORD, Api, County
 
 
 def _server_url() -> str:
@@ -37,73 +51,75 @@ def _server_url() -> str:
         return uri
 
 
-def _create_database() -> tuple[str, str]:
+async def _admin(admin_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """True in the pytest-xdist process that hands tests to workers and runs none."""
+    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+
+
+# (admin url, database name) of the database this process created.
+_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+
+def _configure_environment() -> None:
+    os.environ["DANGJIAN_ENVIRONMENT"] = "test"
+    # Cheap Argon2 (refused outside the test environment): users are made in most tests.
+    os.environ["DANGJIAN_PASSWORD_HASH_PROFILE"] = "test"
+    os.environ["DANGJIAN_LOGIN_SLOWDOWN_SECONDS"] = "0"
+    os.environ["DANGJIAN_LOG_LEVEL"] = "WARNING"
+    os.environ["DANGJIAN_ACCESS_TOKEN_MINUTES"] = "120"
+    # Every test shares one client address (ASGITransport's): the per-address login limit
+    # would add up the whole suite's deliberate failures. Its own test lowers it.
+    os.environ["DANGJIAN_LOGIN_ADDRESS_MAX_FAILURES"] = "100000"
+    os.environ.pop("DANGJIAN_BOOTSTRAP_ADMIN_USER", None)
+    # Fresh random keys per run (the database is fresh too): nothing is written to var/.
+    os.environ["DANGJIAN_SECRET_KEY"] = secrets.token_urlsafe(48)
+    os.environ["DANGJIAN_PII_KEY"] = secrets.token_urlsafe(48)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_xdist_controller(config):
+        return
+    _configure_environment()
     server = make_url(_server_url())
-    name = f"dangjian_test_{uuid.uuid4().hex[:10]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"dangjian_test_{worker}_{uuid.uuid4().hex[:10]}"
     admin_url = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    config.stash[_DATABASE] = (admin_url, name)
+    os.environ["DATABASE_URL"] = url
 
-    async def create() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
+    from app.cli import run_migrations  # after DATABASE_URL points at the test database
 
-    asyncio.run(create())
-    return admin_url, server.set(database=name).render_as_string(hide_password=False)
+    run_migrations(url)
 
 
-def _drop_database(admin_url: str, url: str) -> None:
-    name = make_url(url).database
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
-
-
-ADMIN_URL, TEST_DATABASE_URL = _create_database()
-os.environ["DATABASE_URL"] = TEST_DATABASE_URL
-os.environ["DANGJIAN_ENVIRONMENT"] = "test"
-os.environ["DANGJIAN_LOGIN_SLOWDOWN_SECONDS"] = "0"
-os.environ["DANGJIAN_LOG_LEVEL"] = "WARNING"
-os.environ["DANGJIAN_ACCESS_TOKEN_MINUTES"] = "120"
-# Every test shares one client address (ASGITransport's): the per-address login limit
-# would add up the whole suite's deliberate failures. Its own test lowers it.
-os.environ["DANGJIAN_LOGIN_ADDRESS_MAX_FAILURES"] = "100000"
-os.environ.pop("DANGJIAN_BOOTSTRAP_ADMIN_USER", None)
-# Fresh random keys per run (the database is fresh too): nothing is written to var/.
-os.environ["DANGJIAN_SECRET_KEY"] = secrets.token_urlsafe(48)
-os.environ["DANGJIAN_PII_KEY"] = secrets.token_urlsafe(48)
-
-from app.cli import run_migrations  # noqa: E402  # after DATABASE_URL points at the test database
-
-run_migrations(TEST_DATABASE_URL)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _drop_database(ADMIN_URL, TEST_DATABASE_URL)
-
-
-import httpx  # noqa: E402
-from httpx import ASGITransport  # noqa: E402
-from support import PASSWORD, Api, County  # noqa: E402
-
-from app.main import create_app  # noqa: E402
+def pytest_unconfigure(config: pytest.Config) -> None:
+    created = config.stash.get(_DATABASE, None)
+    if created is not None:
+        admin_url, name = created
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
 def app() -> Any:
+    from app.main import create_app
+
     return create_app()
 
 
 @pytest.fixture(scope="session")
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as c:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
 

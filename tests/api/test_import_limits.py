@@ -162,4 +162,8 @@ async def test_healthz_keeps_answering_while_a_large_import_is_parsed(api, count
     assert r.status_code == 201, r.text
     assert r.json()["total_rows"] == 2000  # the file was read whole
     assert len(waits) >= 5, waits  # the import took a while, and /healthz was asked
-    assert max(waits) < 0.5, waits
+    # A parse that blocked the loop would show as one round about as long as the whole
+    # import (seconds). Alone the longest round is ~0.2 s, but the machine may be shared
+    # (`make test` runs two test processes on two cores; 1.2 s was seen under a load of
+    # 5): a round is too long when it is over 1 s and over a third of the import's time.
+    assert max(waits) < max(1.0, sum(waits) / 3), waits

@@ -2,34 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from typing import Any
-
-from sqlalchemy import event
-
-from app import db
-from app.db import get_engine
-
-
-@contextlib.contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    def record_driver(statement: str, args: Any, many: bool) -> None:
-        statements.append(statement)
-
-    engine = get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    db.driver_statement_hooks.append(record_driver)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-        db.driver_statement_hooks.remove(record_driver)
+from support import counting
 
 
 async def _count(api, token, path, **params) -> int:

@@ -11,17 +11,43 @@ from app.clock import utcnow as clock_now
 from app.config import PUBLISHED_KEYS, InsecureSettingsError, Settings
 from app.models.enums import Role
 from app.security import tokens
-from app.security.passwords import hash_password, verify_password
+from app.security.passwords import hash_password, hasher_for, verify_password
 from app.security.scope import Principal, in_scope, may_read_member_pii
+
+
+@pytest.fixture(autouse=True)
+def _no_test_hash_profile_from_the_environment(monkeypatch):
+    """The suite runs with DANGJIAN_PASSWORD_HASH_PROFILE=test; Settings built here for
+    other environments must see the production default."""
+    monkeypatch.delenv("DANGJIAN_PASSWORD_HASH_PROFILE", raising=False)
 
 
 def test_password_hash_is_argon2id_and_verifies():
     hashed = hash_password("a long passphrase")
     assert hashed.startswith("$argon2id$")
-    assert "m=19456,t=2" in hashed
     assert verify_password(hashed, "a long passphrase")
     assert not verify_password(hashed, "another one")
     assert not verify_password("not a hash", "x")
+
+
+def test_the_default_hash_profile_is_the_owasp_baseline(tmp_path):
+    for environment in ("development", "test", "production"):
+        settings = Settings(
+            environment=environment, secret_key="s" * 40, pii_key="p" * 40, data_dir=tmp_path
+        )
+        assert settings.password_hash_profile == "owasp"
+    hashed = hasher_for("owasp").hash("a long passphrase")
+    assert "m=19456,t=2,p=1" in hashed
+    # A hash from the cheap profile still verifies under the baseline (and vice versa).
+    assert hasher_for("owasp").verify(hasher_for("test").hash("pw"), "pw")
+
+
+def test_the_cheap_hash_profile_is_refused_outside_the_test_environment(tmp_path):
+    keys = {"secret_key": "s" * 40, "pii_key": "p" * 40, "data_dir": tmp_path}
+    for environment in ("development", "production"):
+        with pytest.raises(InsecureSettingsError, match="PASSWORD_HASH_PROFILE"):
+            Settings(environment=environment, password_hash_profile="test", **keys)
+    assert Settings(environment="test", password_hash_profile="test", **keys)
 
 
 OLD_SECRET_KEY, OLD_PII_KEY = sorted(PUBLISHED_KEYS, reverse=True)
