@@ -267,7 +267,7 @@ async def _deliveries_setup(c: Ctx) -> None:
 
 async def _add_delivery(c: Ctx) -> None:
     from app.db import get_sessionmaker
-    from app.services import webhooks
+    from app.services.integration import webhooks
 
     await _member(c)
     async with get_sessionmaker()() as session, session.begin():

@@ -21,20 +21,19 @@ from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import ancestors, is_under
-from app.services import cells, changes, webhooks
 from app.services.compliance import period_for, sub_periods
-from app.services.dues import (
-    PENSION_BRACKETS,
-    SALARY_BRACKETS,
-    bracket_rate,
-    longest_run,
-    month_index,
-    parse_month,
-)
-from app.services.lifecycle import PROBATION_MONTHS, add_months, probation_ends_on
-from app.services.mobile import valid_area_code
-from app.services.organisations import may_sit_under, term_current, term_years
-from app.services.points import excellent_share_allowed, grade_for, suggested_grade
+from app.services.dues.arrears import longest_run
+from app.services.dues.assessment import month_index, parse_month
+from app.services.dues.brackets import PENSION_BRACKETS, SALARY_BRACKETS, bracket_rate
+from app.services.integration import changes, webhooks
+from app.services.integration.imports import cells
+from app.services.lifecycle.periods import PROBATION_MONTHS, add_months, probation_ends_on
+from app.services.mobile.areas import valid_area_code
+from app.services.organisations.leaders import term_current
+from app.services.organisations.terms import term_years
+from app.services.organisations.tree import may_sit_under
+from app.services.points.ranking import grade_for
+from app.services.points.review import excellent_share_allowed, suggested_grade
 from app.services.policies import DEFAULTS, ancestor_node_ids
 
 days = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
