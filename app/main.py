@@ -52,6 +52,7 @@ from app.api.common import API_PREFIX
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import DangjianError, ErrorCode, database_error
+from app.i18n import Language, Text, localized_detail, negotiate, validation_message
 from app.logging import configure_logging, request_id_var
 from app.schemas.common import Problem, storable_text
 from app.services.users import bootstrap_admin
@@ -73,22 +74,15 @@ class OrjsonResponse(JSONResponse):
         return orjson.dumps(content)
 
 
-def _language(request: Request) -> str:
-    accept = request.headers.get("accept-language", "").lower()
-    for part in accept.split(","):
-        tag = part.split(";")[0].strip()
-        if tag.startswith("en"):
-            return "en"
-        if tag.startswith("zh"):
-            return "zh"
-    return "zh"
+def _language(request: Request) -> Language:
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language", ""))
 
 
 def problem_response(
     request: Request,
     status: int,
     code: ErrorCode,
-    detail: str | None = None,
+    detail: str | Text | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> OrjsonResponse:
@@ -97,7 +91,7 @@ def problem_response(
         "type": PROBLEM_BASE + code,
         "title": code.message(lang),
         "status": status,
-        "detail": detail or code.message(lang),
+        "detail": localized_detail(detail, code, lang),
         "code": code,
         "instance": request.url.path,
     }
@@ -129,6 +123,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        lang = _language(request)
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ())]
@@ -143,15 +138,17 @@ def _install_error_handlers(app: FastAPI) -> None:
                     "code": _VALIDATOR_CODES.get(err.get("type", ""))
                     or ErrorCode.known(err.get("type"))
                     or f"value.{err.get('type', 'invalid')}",
-                    "message": str(err.get("msg", "invalid")),
+                    "message": validation_message(err, lang),
                 }
             )
         malformed = any(e["code"] == "value.json_invalid" for e in errors)
+        # The messages are already in the caller's language.
+        joined = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(
             request,
             422,
             ErrorCode.request_malformed if malformed else ErrorCode.request_validation_failed,
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            Text(zh=joined, en=joined),
             errors,
         )
 

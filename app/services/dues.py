@@ -27,6 +27,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MemberCategory, MemberStatus, OrgType, ReliefKind, Role
 from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief, MemberTransition
 from app.models.member import Member
@@ -320,7 +321,10 @@ async def record_payment(
         raise Unprocessable.field(
             "amount_fen",
             ErrorCode.dues_amount_below_assessment,
-            f"the assessment for these months is {expected} fen",
+            Text(
+                zh=f"这些月份应缴 {expected} 分",
+                en=f"the assessment for these months is {expected} fen",
+            ),
         )
     payment = DuesPayment(
         member_id=member.id,
