@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install dev lint types pytest openapi migrate demo clean
+.PHONY: run test install dev lint types pytest openapi migrate demo clean ts-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,9 @@ run: install
 	$(BIN)/dangjian demo
 	$(BIN)/dangjian serve --host $(HOST) --port $(PORT) --no-migrate
 
-## test: install the dev tools, then lint, types and the whole suite on PostgreSQL
-test: dev lint types pytest
+## test: install the dev tools, then lint, types and the whole suite on PostgreSQL,
+## then the TypeScript client generated from openapi/openapi.json compiled strictly
+test: dev lint types pytest ts-client
 
 lint: dev
 	$(BIN)/ruff check .
@@ -40,6 +41,14 @@ types: dev
 
 pytest: dev
 	$(BIN)/pytest
+
+## ts-client: generate clients/typescript/schema.d.ts from openapi/openapi.json with the
+## pinned openapi-typescript and compile the example under tsc --strict (Node 20 + npm)
+ts-client:
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error \
+		&& npx --no-install openapi-typescript ../../openapi/openapi.json -o schema.d.ts \
+		&& npx --no-install tsc --noEmit --strict -p . \
+		&& ! grep -nE '(:|as|<)[[:space:]]*any\b' example.ts
 
 openapi: install
 	$(BIN)/dangjian openapi
