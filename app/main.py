@@ -361,9 +361,11 @@ DESCRIPTION = """
   `Authorization: Bearer <access_token>`.
 * Every principal is bound to one organisation subtree; anything outside it is 404.
 * Errors are RFC 9457 `application/problem+json` with a stable `code`;
-  `Accept-Language: en` for English (default zh-CN).
+  `Accept-Language: en` or `?lang=en` for English (default zh-CN).
 * Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
 * `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
+* Every PATCH is also accepted as `POST` with `X-HTTP-Method-Override: PATCH`
+  (WeChat mini-programs cannot send PATCH).
 """
 
 
