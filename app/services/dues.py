@@ -287,12 +287,18 @@ async def record_payment(
             raise Unprocessable.field(
                 "months",
                 ErrorCode.dues_prepayment_too_far,
-                f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
+                Text(
+                    zh=f"{month:%Y-%m}：最多预交 {MAX_PREPAID_MONTHS} 个月",
+                    en=f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
+                ),
             )
         if paid_index - month_index(month) > MAX_BACK_MONTHS:
             raise Conflict(
                 ErrorCode.dues_back_payment_too_old,
-                f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
+                Text(
+                    zh=f"{month:%Y-%m}：最多补交 {MAX_BACK_MONTHS} 个月",
+                    en=f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
+                ),
             )
     # Lock the member so two payments for the same months cannot both pass the check.
     await session.refresh(member, with_for_update=True)

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MeetingState, MemberStatus, OrgType, Role
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
 from app.models.meeting import Meeting, MeetingAttendee
@@ -148,7 +149,10 @@ def check_flags(flags: Sequence[str]) -> None:
         raise Unprocessable.field(
             "flag",
             ErrorCode.member_flag_unknown,
-            f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}",
+            Text(
+                zh=f"未知的提示标记 {unknown[0]!r}，可用：{', '.join(FLAG_CODES)}",
+                en=f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}",
+            ),
         )
 
 
@@ -201,7 +205,7 @@ class TransitionRequest:
     extension_months: int | None
 
 
-def _refuse(code: ErrorCode, detail: str) -> Conflict:
+def _refuse(code: ErrorCode, detail: str | Text) -> Conflict:
     return Conflict(code, detail)
 
 
@@ -216,7 +220,11 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
         if day < earliest:
             raise _refuse(
                 ErrorCode.lifecycle_activist_period_too_short,
-                f"an activist becomes a candidate after one year, on {earliest} at the earliest",
+                Text(
+                    zh=f"入党积极分子培养满一年方可列为发展对象，最早 {earliest}",
+                    en="an activist becomes a candidate after one year, "
+                    f"on {earliest} at the earliest",
+                ),
             )
         return "became_candidate"
     if current is S.probationary and to is S.probationary:

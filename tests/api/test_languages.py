@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
+from support import unique
 
 from app.i18n import GENERIC_ZH, ZH_TEMPLATES, validation_message
 
@@ -175,17 +176,27 @@ async def test_a_missing_field_and_a_too_long_string_read_as_a_chinese_user_expe
     assert r.json()["detail"].startswith(("name: ", "id_number: "))
 
 
-async def test_a_domain_error_with_english_detail_answers_its_title_in_zh_and_detail_in_en(
-    api, county
-):
+async def test_a_domain_error_details_its_values_in_the_callers_language(api, county):
     url = "/api/v1/members?sort=no_such_field"
     zh = await api.client.get(url, headers=api.auth(county.county_admin))
     en = await api.client.get(url + "&lang=en", headers=api.auth(county.county_admin))
     assert zh.status_code == en.status_code == 422
-    assert zh.json()["detail"] == zh.json()["title"]
+    assert zh.json()["title"] == "排序字段无效"
+    assert "no_such_field" in zh.json()["detail"] and "name" in zh.json()["detail"]
     assert CJK.search(zh.json()["detail"])
     assert "no_such_field" in en.json()["detail"]
     assert not CJK.search(en.json()["detail"])
+
+
+async def test_an_english_only_detail_is_answered_in_zh_with_the_title_instead(api, county):
+    headers = api.auth(county.county_admin, **{"Idempotency-Key": "k" * 256})
+    body = {"code": unique("ORG"), "name": "x", "type": "branch", "parent_id": None}
+    zh = await api.client.post("/api/v1/organisations", json=body, headers=headers)
+    en = await api.client.post("/api/v1/organisations?lang=en", json=body, headers=headers)
+    assert zh.status_code == en.status_code == 422
+    assert zh.json()["code"] == "idempotency.key_invalid"
+    assert zh.json()["detail"] == zh.json()["title"] and CJK.search(zh.json()["detail"])
+    assert en.json()["detail"] == "1-255 characters"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
