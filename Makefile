@@ -9,7 +9,7 @@ TEST_WORKERS ?= 2
 # `make test-latest`: a separate venv with the newest releases the pyproject allows.
 LATEST_VENV ?= .venv-latest
 
-.PHONY: run test install dev lint types pytest openapi migrate demo clean lock test-latest
+.PHONY: run test install dev lint types pytest openapi migrate demo clean lock test-latest ts-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,9 @@ run: install
 	$(BIN)/dangjian demo
 	$(BIN)/dangjian serve --host $(HOST) --port $(PORT) --no-migrate
 
-## test: install the dev tools, then lint, types and the whole suite on PostgreSQL
-test: dev lint types pytest
+## test: install the dev tools, then lint, types and the whole suite on PostgreSQL,
+## then the TypeScript client generated from openapi/openapi.json compiled strictly
+test: dev lint types pytest ts-client
 
 lint: dev
 	$(BIN)/ruff check .
@@ -68,6 +69,14 @@ test-latest:
 	$(LATEST_VENV)/bin/ruff check .
 	$(LATEST_VENV)/bin/mypy --strict app
 	$(LATEST_VENV)/bin/pytest -n $(TEST_WORKERS)
+
+## ts-client: generate clients/typescript/schema.d.ts from openapi/openapi.json with the
+## pinned openapi-typescript and compile the example under tsc --strict (Node 20 + npm)
+ts-client:
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error \
+		&& npx --no-install openapi-typescript ../../openapi/openapi.json -o schema.d.ts \
+		&& npx --no-install tsc --noEmit --strict -p . \
+		&& ! grep -nE '(:|as|<)[[:space:]]*any\b' example.ts
 
 openapi: install
 	$(BIN)/dangjian openapi

@@ -96,8 +96,19 @@ class Settings(BaseSettings):
     import_max_rows: int = 200_000
     import_max_cell_chars: int = 10_000
 
+    # Browser origins allowed to call the API (CORS), comma-separated, e.g.
+    # "http://localhost:5173,https://dj.example.cn"; empty: no CORS headers at all.
+    cors_origins: str = ""
+
+    # A refresh token presented again within this many seconds of its rotation (two tabs
+    # refreshing at once) gets a fresh pair for the same login instead of ending it.
+    refresh_grace_seconds: int = 30
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @model_validator(mode="after")
     def _keys(self) -> Settings:

@@ -46,6 +46,11 @@ class ErrorCode(StrEnum):
         "不支持该请求方法",
         "Method not allowed",
     )
+    request_method_override_invalid = (
+        "request.method_override_invalid",
+        "X-HTTP-Method-Override 只能在 POST 请求中取值 PATCH",
+        "X-HTTP-Method-Override may only name PATCH, on a POST",
+    )
     internal_error = "internal.error", "服务器内部错误", "Internal server error"
     service_database_unavailable = (
         "service.database_unavailable",

@@ -15,6 +15,7 @@ import asyncpg.exceptions as pg
 from sqlalchemy import exc as sa_exc
 
 from app.error_codes import ErrorCode as ErrorCode  # re-exported: raise sites import it here
+from app.i18n import Text
 
 
 class DangjianError(Exception):
@@ -25,13 +26,13 @@ class DangjianError(Exception):
     def __init__(
         self,
         code: ErrorCode,
-        detail: str | None = None,
+        detail: str | Text | None = None,
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         status: int | None = None,
     ) -> None:
-        super().__init__(detail or code)
+        super().__init__(str(detail or code))
         self.code = code
         self.detail = detail
         self.errors = errors
@@ -56,7 +57,7 @@ class Unauthorized(DangjianError):
     status = 401
 
     def __init__(
-        self, code: ErrorCode = ErrorCode.auth_not_authenticated, detail: str | None = None
+        self, code: ErrorCode = ErrorCode.auth_not_authenticated, detail: str | Text | None = None
     ) -> None:
         super().__init__(code, detail, headers={"WWW-Authenticate": "Bearer"})
 
@@ -77,8 +78,9 @@ class Unprocessable(DangjianError):
     status = 422
 
     @classmethod
-    def field(cls, field: str, code: ErrorCode, msg: str | None = None) -> Unprocessable:
-        return cls(code, msg, errors=[{"field": field, "code": code, "message": msg or code.en}])
+    def field(cls, field: str, code: ErrorCode, msg: str | Text | None = None) -> Unprocessable:
+        message = str(msg) if msg else code.en  # answered as the catalogue's, localized
+        return cls(code, msg, errors=[{"field": field, "code": code, "message": message}])
 
 
 class TooManyRequests(DangjianError):

@@ -15,10 +15,12 @@ import orjson
 from asyncpg import InterfaceError, PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from fastapi_offline.core import _STATIC_PATH as OFFLINE_DOCS_STATIC
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
@@ -49,6 +52,7 @@ from app.api.common import API_PREFIX
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import DangjianError, ErrorCode, database_error
+from app.i18n import Language, Text, localized_detail, negotiate, validation_message
 from app.logging import configure_logging, request_id_var
 from app.schemas.common import Problem, storable_text
 from app.services.users import bootstrap_admin
@@ -70,22 +74,15 @@ class OrjsonResponse(JSONResponse):
         return orjson.dumps(content)
 
 
-def _language(request: Request) -> str:
-    accept = request.headers.get("accept-language", "").lower()
-    for part in accept.split(","):
-        tag = part.split(";")[0].strip()
-        if tag.startswith("en"):
-            return "en"
-        if tag.startswith("zh"):
-            return "zh"
-    return "zh"
+def _language(request: Request) -> Language:
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language", ""))
 
 
 def problem_response(
     request: Request,
     status: int,
     code: ErrorCode,
-    detail: str | None = None,
+    detail: str | Text | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> OrjsonResponse:
@@ -94,7 +91,7 @@ def problem_response(
         "type": PROBLEM_BASE + code,
         "title": code.message(lang),
         "status": status,
-        "detail": detail or code.message(lang),
+        "detail": localized_detail(detail, code, lang),
         "code": code,
         "instance": request.url.path,
     }
@@ -126,6 +123,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        lang = _language(request)
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ())]
@@ -140,15 +138,17 @@ def _install_error_handlers(app: FastAPI) -> None:
                     "code": _VALIDATOR_CODES.get(err.get("type", ""))
                     or ErrorCode.known(err.get("type"))
                     or f"value.{err.get('type', 'invalid')}",
-                    "message": str(err.get("msg", "invalid")),
+                    "message": validation_message(err, lang),
                 }
             )
         malformed = any(e["code"] == "value.json_invalid" for e in errors)
+        # The messages are already in the caller's language.
+        joined = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(
             request,
             422,
             ErrorCode.request_malformed if malformed else ErrorCode.request_validation_failed,
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            Text(zh=joined, en=joined),
             errors,
         )
 
@@ -361,9 +361,11 @@ DESCRIPTION = """
   `Authorization: Bearer <access_token>`.
 * Every principal is bound to one organisation subtree; anything outside it is 404.
 * Errors are RFC 9457 `application/problem+json` with a stable `code`;
-  `Accept-Language: en` for English (default zh-CN).
+  `Accept-Language: en` or `?lang=en` for English (default zh-CN).
 * Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
 * `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
+* Every PATCH is also accepted as `POST` with `X-HTTP-Method-Override: PATCH`
+  (WeChat mini-programs cannot send PATCH).
 """
 
 
@@ -418,7 +420,9 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         generate_unique_id_function=lambda route: route.name,
         lifespan=lifespan,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # No badge fetched from validator.swagger.io: the docs load nothing from outside.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
+        redoc_url=None,
     )
     routers = (
         auth,
@@ -438,10 +442,112 @@ def create_app() -> FastAPI:
     for module in (*routers, audit):
         _mount(app, module.router, API_PREFIX)
     _install_ops(app)
+    _install_docs(app)
     _install_error_handlers(app)
+    # Outermost last: CORS answers preflights before anything else looks at the request;
+    # the method override is inside the request context, so logs and metrics see PATCH.
+    app.add_middleware(MethodOverrideMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    origins = settings.cors_origin_list()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=False,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=CORS_ALLOWED_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=600,
+        )
     app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
     return app
+
+
+# What a browser on another origin may send and read (CORS, `DANGJIAN_CORS_ORIGINS`).
+CORS_ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept-Language",
+    "If-Match",
+    "Idempotency-Key",
+    "X-HTTP-Method-Override",
+    "X-Request-ID",
+]
+CORS_EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "Content-Language",
+    "X-Request-ID",
+]
+
+METHOD_OVERRIDE_HEADER = b"x-http-method-override"
+
+
+class MethodOverrideMiddleware:
+    """`POST` with `X-HTTP-Method-Override: PATCH` is served as that PATCH.
+
+    WeChat mini-programs (`wx.request`) cannot send PATCH. Only PATCH may be named, and
+    only on a POST: the request then is a PATCH in every respect (route, `If-Match`,
+    audit; no `Idempotency-Key` replay, as for any PATCH). Anything else carrying the
+    header is refused with 422 rather than silently served as something else.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            override = next((v for k, v in scope["headers"] if k == METHOD_OVERRIDE_HEADER), None)
+            if override is not None:
+                if scope["method"] == "POST" and override.strip().upper() == b"PATCH":
+                    # In place: the request context outside logs the route it reached.
+                    scope["method"] = "PATCH"
+                else:
+                    response = problem_response(
+                        Request(scope), 422, ErrorCode.request_method_override_invalid
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+# ReDoc's bundle shows a "by Redocly" logo fetched from their CDN; served without it.
+_REDOC_CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+REDOC_JS_PATH = "/docs-assets/redoc.standalone.js"
+
+
+def _install_docs(app: FastAPI) -> None:
+    redoc_js: bytes | None = None
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root_path = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root_path}{app.openapi_url}",
+            title=app.title + " - ReDoc",
+            redoc_js_url=f"{root_path}{REDOC_JS_PATH}",
+            with_google_fonts=False,
+            redoc_favicon_url=f"{root_path}/static-offline-docs/favicon.png",
+        )
+
+    @app.get(REDOC_JS_PATH, include_in_schema=False)
+    async def redoc_bundle() -> Response:
+        nonlocal redoc_js
+        if redoc_js is None:
+            text = (OFFLINE_DOCS_STATIC / "redoc.standalone.js").read_text(encoding="utf-8")
+            # An image that fails to load is hidden by ReDoc itself (its onError).
+            redoc_js = text.replace(_REDOC_CDN_LOGO, "data:,").encode()
+        return Response(
+            redoc_js,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
 
 def _install_ops(app: FastAPI) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app import db
 from app.config import get_settings
 from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -65,7 +66,10 @@ def parse_sort(
             raise Unprocessable.field(
                 "sort",
                 ErrorCode.pagination_sort_invalid,
-                f"unknown sort field {name!r}; use {sorted(allowed)}",
+                Text(
+                    zh=f"不支持按 {name!r} 排序，可用：{', '.join(sorted(allowed))}",
+                    en=f"unknown sort field {name!r}; use {sorted(allowed)}",
+                ),
             )
         keys.append(SortKey(name, column, descending))
     if not keys or keys[-1].name != "id":

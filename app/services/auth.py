@@ -167,16 +167,37 @@ async def login(
 
 
 async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenPair:
-    """Rotate a refresh token: the old one dies; reusing a dead one revokes the whole login."""
+    """Rotate a refresh token (刷新令牌): the old one dies; reusing a dead one revokes the
+    whole login.
+
+    Two tabs refreshing at once send the same token: the one presented again within
+    `DANGJIAN_REFRESH_GRACE_SECONDS` (default 30) of its rotation gets a fresh pair of
+    the same login, and the pair the first request got stays valid. Presented again
+    after that, it is taken as leaked and the login ends for every holder.
+    """
     now = clock.utcnow()
     stored = await session.get(RefreshToken, _hash_refresh(refresh_token), with_for_update=True)
     if stored is None:
         raise Unauthorized(ErrorCode.auth_refresh_invalid)
+    if stored.used_at is not None and now - stored.used_at <= timedelta(
+        seconds=settings.refresh_grace_seconds
+    ):
+        # The row lock made a concurrent refresh wait for the first one's commit: this is
+        # that concurrent refresh, answered like the first (the login must be alive).
+        return await _reissue(session, settings, stored, now)
     if stored.used_at is not None:
         # A used token presented again means it leaked: end the login for everyone holding
         # it, in a transaction of its own since this request's is rolled back by the 401.
         await _revoke_elsewhere(stored.session_id, now)
         raise Unauthorized(ErrorCode.auth_refresh_invalid)
+    stored.used_at = now
+    return await _reissue(session, settings, stored, now)
+
+
+async def _reissue(
+    session: AsyncSession, settings: Settings, stored: RefreshToken, now: datetime
+) -> TokenPair:
+    """A new pair for the login `stored` belongs to, while that login is alive."""
     auth_session = await session.get(AuthSession, stored.session_id)
     assert auth_session is not None
     if auth_session.revoked_at is not None or stored.expires_at <= now:
@@ -184,7 +205,6 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
     user = await session.get(User, auth_session.user_id)
     if user is None or not user.active:
         raise Unauthorized(ErrorCode.auth_refresh_invalid)
-    stored.used_at = now
     return await _issue(session, settings, user, auth_session, now)
 
 

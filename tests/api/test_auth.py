@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from jose import jwt
 
+from app import clock
 from app.config import get_settings
+from app.security import tokens
 
 ME = "/api/v1/auth/me"
 
@@ -75,7 +80,31 @@ async def test_unknown_username_is_throttled_like_a_known_one(api):
     assert r.status_code == 429
 
 
-async def test_refresh_rotates_and_a_used_refresh_token_is_dead(api, county):
+class Clock:
+    """`app.clock.utcnow` moved forward by `ahead` (the grace window is measured by it)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta()
+
+    def pass_grace(self) -> None:
+        self.ahead += timedelta(seconds=get_settings().refresh_grace_seconds + 1)
+
+
+@pytest.fixture
+def later(monkeypatch) -> Clock:
+    moved = Clock()
+    real = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real() + moved.ahead)
+    # Access tokens compare `nbf`/`exp` with their own reading of the same clock.
+    monkeypatch.setattr(tokens, "utcnow", lambda: real() + moved.ahead)
+    return moved
+
+
+async def _refresh(api, token: str):
+    return await api.client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+
+
+async def test_refresh_rotates_and_a_used_refresh_token_is_dead(api, county, later):
     user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
     first = await api.login(user["username"])
     r = await api.client.post(
@@ -84,6 +113,7 @@ async def test_refresh_rotates_and_a_used_refresh_token_is_dead(api, county):
     assert r.status_code == 200
     second = r.json()
     assert second["refresh_token"] != first["refresh_token"]
+    later.pass_grace()
     again = await api.client.post(
         "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
     )
@@ -91,7 +121,7 @@ async def test_refresh_rotates_and_a_used_refresh_token_is_dead(api, county):
     assert again.json()["code"] == "auth.refresh_invalid"
 
 
-async def test_reusing_a_refresh_token_revokes_the_whole_login(api, county):
+async def test_reusing_a_refresh_token_revokes_the_whole_login(api, county, later):
     user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
     first = await api.login(user["username"])
     second = (
@@ -99,6 +129,7 @@ async def test_reusing_a_refresh_token_revokes_the_whole_login(api, county):
             "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
         )
     ).json()
+    later.pass_grace()
     await api.client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     # The thief's replay ended the login: the legitimate newer tokens die too.
     r = await api.client.post(
@@ -106,6 +137,51 @@ async def test_reusing_a_refresh_token_revokes_the_whole_login(api, county):
     )
     assert r.status_code == 401
     assert (await api.client.get(ME, headers=api.auth(second["access_token"]))).status_code == 401
+
+
+async def test_two_tabs_refreshing_at_once_both_keep_the_login(api, county):
+    user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
+    first = await api.login(user["username"])
+    one, two = await asyncio.gather(
+        _refresh(api, first["refresh_token"]), _refresh(api, first["refresh_token"])
+    )
+    assert (one.status_code, two.status_code) == (200, 200), (one.text, two.text)
+    # Both tabs hold a working pair of the same login: each refreshes again, each reads.
+    for pair in (one.json(), two.json()):
+        me = await api.client.get(ME, headers=api.auth(pair["access_token"]))
+        assert me.status_code == 200 and me.json()["username"] == user["username"]
+        again = await _refresh(api, pair["refresh_token"])
+        assert again.status_code == 200, again.text
+        me = await api.client.get(ME, headers=api.auth(again.json()["access_token"]))
+        assert me.status_code == 200
+
+
+async def test_a_rotated_token_presented_again_within_the_grace_window_gets_a_working_pair(
+    api, county, later
+):
+    user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
+    first = await api.login(user["username"])
+    winner = (await _refresh(api, first["refresh_token"])).json()
+    later.ahead = timedelta(seconds=get_settings().refresh_grace_seconds - 1)
+    late = await _refresh(api, first["refresh_token"])
+    assert late.status_code == 200, late.text
+    assert late.json()["refresh_token"] != winner["refresh_token"]
+    for pair in (winner, late.json()):
+        assert (await api.client.get(ME, headers=api.auth(pair["access_token"]))).status_code == 200
+
+
+async def test_reuse_after_the_grace_window_ends_the_login_for_every_pair_of_it(api, county, later):
+    user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
+    first = await api.login(user["username"])
+    winner = (await _refresh(api, first["refresh_token"])).json()
+    sibling = (await _refresh(api, first["refresh_token"])).json()  # within the window
+    later.pass_grace()
+    replay = await _refresh(api, first["refresh_token"])
+    assert replay.status_code == 401
+    assert replay.json()["code"] == "auth.refresh_invalid"
+    for pair in (winner, sibling):
+        assert (await _refresh(api, pair["refresh_token"])).status_code == 401
+        assert (await api.client.get(ME, headers=api.auth(pair["access_token"]))).status_code == 401
 
 
 async def test_logout_revokes_refresh_and_access_tokens(api, county):

@@ -72,7 +72,7 @@ async def test_a_zip_bomb_xlsx_is_refused_fast_without_being_parsed(api, county,
     assert time.monotonic() - started < 1.0
     assert r.status_code == 422, r.text
     assert r.json()["code"] == "import.archive_too_large"
-    assert "at most 100" in r.json()["detail"]
+    assert "最多 100 倍" in r.json()["detail"]
 
 
 async def test_the_expanded_size_and_entry_limits_are_settings(
@@ -84,12 +84,12 @@ async def test_the_expanded_size_and_entry_limits_are_settings(
     monkeypatch.setattr(settings, "import_max_expanded_bytes", expanded - 1)
     r = await _post(api, county, content, "m.xlsx")
     assert r.json()["code"] == "import.archive_too_large"
-    assert f"at most {expanded - 1}" in r.json()["detail"]
+    assert f"最多 {expanded - 1} 字节" in r.json()["detail"]
     monkeypatch.setattr(settings, "import_max_expanded_bytes", expanded)
     monkeypatch.setattr(settings, "import_max_archive_entries", 3)
     r = await _post(api, county, content, "m.xlsx")
     assert r.json()["code"] == "import.archive_too_large"
-    assert "at most 3" in r.json()["detail"]
+    assert "最多 3 个" in r.json()["detail"]
 
 
 async def test_a_file_that_is_not_a_zip_is_unreadable_not_a_server_error(api, county):
@@ -111,7 +111,7 @@ async def test_a_cell_over_the_length_limit_is_refused_naming_its_row(api, count
         r = await _post(api, county, content, filename)
         assert r.status_code == 422, r.text
         assert r.json()["code"] == "import.cell_too_long"
-        assert "row 2" in r.json()["detail"]
+        assert "第 2 行" in r.json()["detail"]
 
 
 async def test_a_cell_at_the_length_limit_is_read(api, county):
@@ -126,7 +126,7 @@ async def test_a_nul_character_in_a_cell_is_refused_not_a_server_error(api, coun
     r = await _post(api, county, _csv([row]), "m.csv")
     assert r.status_code == 422
     assert r.json()["code"] == "import.file_unreadable"
-    assert "row 2 column 1" in r.json()["detail"]
+    assert "第 2 行第 1 列" in r.json()["detail"]
 
 
 async def test_more_rows_than_the_limit_are_refused(api, county, monkeypatch):
@@ -136,7 +136,7 @@ async def test_more_rows_than_the_limit_are_refused(api, county, monkeypatch):
         r = await _post(api, county, content, filename)
         assert r.status_code == 422
         assert r.json()["code"] == "import.too_many_rows"
-        assert "more than 3 rows" in r.json()["detail"]
+        assert "超过 3 行" in r.json()["detail"]
     assert (await _post(api, county, _csv(rows[:3]), "m.csv", dry_run="true")).status_code == 201
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.i18n import Text
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import OrgType, ReliefKind, Role
 from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
@@ -47,12 +48,18 @@ def payable_months(months: list[str], paid_on: date) -> list[date]:
             raise Unprocessable.field(
                 "months",
                 ErrorCode.dues_prepayment_too_far,
-                f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
+                Text(
+                    zh=f"{month:%Y-%m}：最多预交 {MAX_PREPAID_MONTHS} 个月",
+                    en=f"{month:%Y-%m}: prepayment covers at most {MAX_PREPAID_MONTHS} months",
+                ),
             )
         if paid_index - month_index(month) > MAX_BACK_MONTHS:
             raise Conflict(
                 ErrorCode.dues_back_payment_too_old,
-                f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
+                Text(
+                    zh=f"{month:%Y-%m}：最多补交 {MAX_BACK_MONTHS} 个月",
+                    en=f"{month:%Y-%m}: back payment covers at most {MAX_BACK_MONTHS} months",
+                ),
             )
     return parsed
 
@@ -117,7 +124,10 @@ async def record_payment(
         raise Unprocessable.field(
             "amount_fen",
             ErrorCode.dues_amount_below_assessment,
-            f"the assessment for these months is {expected} fen",
+            Text(
+                zh=f"这些月份应缴 {expected} 分",
+                en=f"the assessment for these months is {expected} fen",
+            ),
         )
     payment = DuesPayment(
         member_id=member.id,

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
+from app.i18n import Text
 from app.errors import ErrorCode, Unprocessable
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
@@ -112,7 +113,10 @@ def check_flags(flags: Sequence[str]) -> None:
         raise Unprocessable.field(
             "flag",
             ErrorCode.member_flag_unknown,
-            f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}",
+            Text(
+                zh=f"未知的提示标记 {unknown[0]!r}，可用：{', '.join(FLAG_CODES)}",
+                en=f"unknown flag {unknown[0]!r}; use {list(FLAG_CODES)}",
+            ),
         )
 
 

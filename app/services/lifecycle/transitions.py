@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.i18n import Text
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.enums import MemberStatus, OrgType, Role
 from app.models.lifecycle import MemberTransition
@@ -52,7 +53,7 @@ class TransitionRequest:
     extension_months: int | None
 
 
-def _refuse(code: ErrorCode, detail: str) -> Conflict:
+def _refuse(code: ErrorCode, detail: str | Text) -> Conflict:
     return Conflict(code, detail)
 
 
@@ -67,7 +68,11 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
         if day < earliest:
             raise _refuse(
                 ErrorCode.lifecycle_activist_period_too_short,
-                f"an activist becomes a candidate after one year, on {earliest} at the earliest",
+                Text(
+                    zh=f"入党积极分子培养满一年方可列为发展对象，最早 {earliest}",
+                    en="an activist becomes a candidate after one year, "
+                    f"on {earliest} at the earliest",
+                ),
             )
         return "became_candidate"
     if current is S.probationary and to is S.probationary:

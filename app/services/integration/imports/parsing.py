@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.i18n import Text
 from app.config import Settings, get_settings
 from app.errors import DangjianError, ErrorCode, Unprocessable
 from app.services.integration.imports import cells
@@ -197,11 +198,17 @@ def read_table(filename: str, content: bytes, settings: Settings | None = None) 
                 raise ImportFileError.field(
                     "file",
                     ErrorCode.import_cell_too_long,
-                    f"row {reader.line_num}: a cell has more than "
-                    f"{settings.import_max_cell_chars} characters",
+                    Text(
+                        zh=f"第 {reader.line_num} 行：单元格超过 "
+                        f"{settings.import_max_cell_chars} 个字符",
+                        en=f"row {reader.line_num}: a cell has more than "
+                        f"{settings.import_max_cell_chars} characters",
+                    ),
                 ) from exc
             raise ImportFileError.field(
-                "file", ErrorCode.import_file_unreadable, f"row {reader.line_num}: {exc}"
+                "file",
+                ErrorCode.import_file_unreadable,
+                Text(zh=f"第 {reader.line_num} 行无法读取", en=f"row {reader.line_num}: {exc}"),
             ) from exc
     raise ImportFileError.field("file", ErrorCode.import_file_type, "upload a .csv or .xlsx file")
 
@@ -222,14 +229,20 @@ def check_archive(content: bytes, settings: Settings) -> None:
         raise ImportFileError.field(
             "file",
             ErrorCode.import_archive_too_large,
-            f"{len(entries)} zip entries; at most {settings.import_max_archive_entries}",
+            Text(
+                zh=f"压缩包含 {len(entries)} 个条目，最多 {settings.import_max_archive_entries} 个",
+                en=f"{len(entries)} zip entries; at most {settings.import_max_archive_entries}",
+            ),
         )
     expanded = sum(entry.file_size for entry in entries)
     if expanded > settings.import_max_expanded_bytes:
         raise ImportFileError.field(
             "file",
             ErrorCode.import_archive_too_large,
-            f"expands to {expanded} bytes; at most {settings.import_max_expanded_bytes}",
+            Text(
+                zh=f"解压后 {expanded} 字节，最多 {settings.import_max_expanded_bytes} 字节",
+                en=f"expands to {expanded} bytes; at most {settings.import_max_expanded_bytes}",
+            ),
         )
     for entry in entries:
         # Small members may compress very well legitimately; a bomb is large.
@@ -239,8 +252,14 @@ def check_archive(content: bytes, settings: Settings) -> None:
             raise ImportFileError.field(
                 "file",
                 ErrorCode.import_archive_too_large,
-                f"{entry.filename} expands {entry.file_size // max(entry.compress_size, 1)} "
-                f"times; at most {settings.import_max_ratio}",
+                Text(
+                    zh=f"{entry.filename} 解压后膨胀 "
+                    f"{entry.file_size // max(entry.compress_size, 1)} 倍，"
+                    f"最多 {settings.import_max_ratio} 倍",
+                    en=f"{entry.filename} expands "
+                    f"{entry.file_size // max(entry.compress_size, 1)} "
+                    f"times; at most {settings.import_max_ratio}",
+                ),
             )
 
 
@@ -254,20 +273,29 @@ def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
             raise ImportFileError.field(
                 "file",
                 ErrorCode.import_too_many_rows,
-                f"more than {settings.import_max_rows} rows",
+                Text(
+                    zh=f"超过 {settings.import_max_rows} 行",
+                    en=f"more than {settings.import_max_rows} rows",
+                ),
             )
         for column, cell in enumerate(row, start=1):
             if len(cell) > longest:
                 raise ImportFileError.field(
                     "file",
                     ErrorCode.import_cell_too_long,
-                    f"row {number} column {column}: more than {longest} characters",
+                    Text(
+                        zh=f"第 {number} 行第 {column} 列：超过 {longest} 个字符",
+                        en=f"row {number} column {column}: more than {longest} characters",
+                    ),
                 )
             if "\x00" in cell:
                 raise ImportFileError.field(
                     "file",
                     ErrorCode.import_file_unreadable,
-                    f"row {number} column {column}: a NUL character",
+                    Text(
+                        zh=f"第 {number} 行第 {column} 列：含有 NUL 字符",
+                        en=f"row {number} column {column}: a NUL character",
+                    ),
                 )
         kept.append(row)
     return kept
@@ -337,7 +365,7 @@ def row_error(exc: DangjianError, column: str = "") -> RowError:
         return RowError(
             COLUMN_OF_FIELD.get(field_name, field_name), exc.code, str(first["message"])
         )
-    return RowError(column, exc.code, exc.detail or exc.code.message("en"))
+    return RowError(column, exc.code, str(exc.detail or exc.code.message("en")))
 
 
 # The import's column for each API field whose name differs.
