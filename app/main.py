@@ -15,7 +15,6 @@ import orjson
 from asyncpg import InterfaceError, PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -46,11 +45,13 @@ from app.api import (
     users,
 )
 from app.api.common import API_PREFIX
+from app.api.openapi import build as build_openapi
+from app.api.openapi import operation_id
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import DangjianError, ErrorCode, database_error
 from app.logging import configure_logging, request_id_var
-from app.schemas.common import Problem, storable_text
+from app.schemas.common import storable_text
 from app.services.users import bootstrap_admin
 
 log = logging.getLogger("dangjian")
@@ -295,40 +296,9 @@ class RequestContextMiddleware:
 
 def _custom_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        for name, sub in components["Problem"].pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        # The catalogue: each code's zh-CN and en title, in the order of the enum's values.
-        components["ErrorCode"]["x-enum-descriptions"] = [
-            f"{code.zh} / {code.en}" for code in ErrorCode
-        ]
-        for path, ops in schema.get("paths", {}).items():
-            post = ops.get("post")
-            if post is None or path.startswith(f"{API_PREFIX}/auth/"):
-                continue
-            post.setdefault("parameters", []).append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "description": "Retry safely: a replay with the same key and body returns the "
-                    "first response; the same key with another body is 422.",
-                    "schema": {"type": "string", "maxLength": 255},
-                }
-            )
-        app.openapi_schema = schema
-        return schema
+        if not app.openapi_schema:
+            app.openapi_schema = build_openapi(app, "zh")
+        return app.openapi_schema
 
     return openapi
 
@@ -416,7 +386,7 @@ def create_app() -> FastAPI:
         title="Dangjian 智慧党建 API",
         version=__version__,
         description=DESCRIPTION,
-        generate_unique_id_function=lambda route: route.name,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
@@ -441,6 +411,15 @@ def create_app() -> FastAPI:
     _install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
+    english: dict[str, Any] = {}
+
+    @app.get("/openapi.en.json", include_in_schema=False)
+    async def openapi_en() -> Response:
+        """The same document with English summaries and descriptions."""
+        if not english:
+            english.update(build_openapi(app, "en"))
+        return OrjsonResponse(english)
+
     return app
 
 
@@ -454,7 +433,7 @@ def _install_ops(app: FastAPI) -> None:
         "/readyz",
         tags=["operations"],
         name="ops_readyz",
-        responses={503: {"description": "The database is unreachable"}},
+        response_model=dict[str, str],
     )
     async def readyz(request: Request) -> Response:
         """Readiness: the database answers (503 while it does not; recovers by itself)."""
