@@ -265,3 +265,113 @@ file|上传的文件（CSV 或 XLSX）
 FIELDS: dict[str, str] = {
     name: text for name, text in (line.split("|", 1) for line in _TABLE.strip().splitlines())
 }
+
+# The zh-CN text of the descriptions models and parameters give in English (the English
+# stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
+_TRANSLATIONS = """
+First and last month considered.|统计的起止月份
+`dues.six_months_unpaid` for 6 consecutive unpaid months.|连续 6 个月未交党费时为 `dues.six_months_unpaid`
+0.005 = 0.5 %; null for fixed amounts.|交纳比例（0.005 即 0.5%）；固定金额时为空
+Corrected entries; each member must be an attendee or a member of the meeting's organisation that you can see.|更正后的出席记录；每名党员须为参会人员或您可见的会议所属党组织的党员
+Only with `include_total=true`.|符合条件的总数（仅当 include_total=true）
+Pass as `since`; unchanged when nothing new.|下次作为 `since` 传入；没有新变更时不变
+Only with consent.|地区代码（仅在本人同意时记录）
+A day from 1900-01-01 to 2200-12-31.|日期，1900-01-01 至 2200-12-31
+Sub-periods that ended without a finalized meeting.|已结束但没有归档会议的周期
+Unique per source: the same source scores once.|来源记录标识：同一来源只计分一次
+Masked unless you are the home side or the member.|联系方式（非流出地党组织或本人时打码）
+Null for the host side: it sees code/name.|流出地党组织 ID（流入地看到的是编码和名称，此处为空）
+The community-level organisation the grid belongs to.|网格所属的社区级党组织 ID
+CSV (UTF-8 or GB18030) or XLSX.|上传的文件：CSV（UTF-8 或 GB18030）或 XLSX
+Required unless the episode names your branch as host.|流动党员证明编号（登记时未指定本支部为流入地时必填）
+Today lies within [started_on, ended_on] (inclusive).|是否在任（今天在任职起止日期内）
+Defaults to the group's members, the committee, or the branch's members.|应到人员的党员 ID；默认为党小组、支委会或支部的全体党员
+Current values of amended fields (latest wins).|更正后的当前值（以最近一次更正为准）
+As finalized: amendments never overwrite it.|归档时的会议纪要（更正不会覆盖）
+Approval of the admission by the committee above.|上级党委审批接收日期
+Derived from the ID number if omitted.|省略时由身份证号推出
+Declared monthly base, fen.|申报的每月党费计算基数（分）
+18-digit resident ID.|18 位公民身份号码
+The member's branch (or joint branch).|所在党支部（或联合党支部）ID
+The community or village where the member lives (for grids).|居住地社区或村的党组织 ID（用于网格）
+Present / finalized meetings expected.|出席率：出席次数 / 应参加的已归档会议数
+Stable codes of date-driven warnings.|按日期计算的提醒（稳定编码）
+Masked (`110105********1234`) without PII rights.|公民身份号码（无敏感信息权限时打码，如 `110105********1234`）
+Masked (`138****8000`) without PII rights.|联系电话（无敏感信息权限时打码，如 `138****8000`）
+True when `id_number` and `phone` are masked.|身份证号和电话是否已打码
+Effective date of the last status change.|最近一次状态变更的生效日期
+`null` for a root organisation (system administrators only).|上级党组织 ID；根组织为 null（仅系统管理员）
+Start of the current term.|本届任期开始日期
+Units a joint branch covers.|联合党支部覆盖的单位数
+Current members (not left or deceased) in the subtree.|本组织及下级的现有党员数（不含出党、去世）
+Organisations in the subtree, itself included.|本组织及下级党组织数（含本组织）
+Stored encrypted.|联系方式（加密保存）
+GB/T 2260 area code, e.g. 440305.|外出去向的 GB/T 2260 行政区划代码，如 440305
+The intended host branch.|拟流入的党支部 ID
+Consent to recording check-in area codes.|是否同意记录报到地区代码
+The sum of the months' assessments.|各月核定金额之和（分）
+Values in force here (inherited or own).|本组织生效的参数（继承或自设）
+Values this organisation sets for its subtree.|本组织为下级设定的参数
+Version of `own`; 0 when nothing is set here.|自设参数的版本号；未设置时为 0
+A suggestion for the democratic review; a person confirms.|建议的评议等次（需人工确认）
+Approval document number.|审批文号
+Reduced amount (reduction).|减交后的每月金额（分）
+true: awards and claims under this item wait for approval by another administrator; false: they are approved at once.|true：按此规则的加分和申报须另一名管理员审核；false：立即生效
+An ancestor's item this one refines, within its caps.|细化的上级规则 ID（不超过其上限）
+Magnitude; deductions subtract it.|分值（扣分时减去）
+Scores automatically on an event.|自动计分的触发事件
+Seconds until the access token expires.|访问令牌有效秒数
+The receiving branch, anywhere in the tree.|接收党支部 ID（可在整棵组织树中任选）
+Month (YYYY-MM) dues are paid up to.|党费已交至的月份（YYYY-MM）
+Pending longer than the policy allows (default 3 months).|待处理时间超过规定（默认 3 个月）
+Only for extending probation (to_status `probationary`): 6-12.|延长预备期月数（仅 to_status 为 `probationary` 时）：6-12
+The meeting whose vote decided it (e.g. admission).|作出决定的会议 ID（如接收预备党员的支部大会）
+True when children exist below the requested depth.|在请求深度以下是否还有下级
+Required for the `member` role: the member's own record.|对应的党员 ID（`member` 角色必填）
+With `to_status`: the member whose status the vote changes.|与 to_status 一起：表决改变其状态的党员 ID
+Shown once: store it to verify signatures.|签名密钥（只显示一次，请保存用于验签）
+Page size (default 50, max 500).|每页条数（默认 50，最多 500）
+`next_cursor` of the previous page.|上一页返回的 next_cursor
+The `ETag` you read; 412 if it changed.|读取时的 ETag；已变化时返回 412
+Whole subtree of this organisation.|该党组织的整个下级范围
+Repeat for several.|可重复以多选
+Date-driven flags, e.g. `probation.due` (as of `as_of`).|按日期计算的提醒标志，如 `probation.due`（以 as_of 为准）
+Name starts with.|姓名开头
+Exact ID number.|完整的公民身份号码
+Comma-separated fields, `-` for descending.|排序字段，逗号分隔，`-` 表示降序
+Also count all matching rows.|同时统计符合条件的总数
+Evaluate date-driven rules as of this day (default today).|按此日期计算与日期相关的规则（默认今天）
+YYYY-MM|月份（YYYY-MM）
+Name or code contains.|名称或编码包含
+Window length in months.|统计窗口月数
+Default: as_of's year.|年度（默认 as_of 所在年度）
+Levels below this organisation.|向下的层级数
+"""
+
+TRANSLATIONS: dict[str, str] = {
+    en: zh for en, zh in (line.split("|", 1) for line in _TRANSLATIONS.strip().splitlines())
+}
+
+# Query and path parameters that describe nothing themselves.
+PARAMETERS: dict[str, str] = {
+    "within": "只看该党组织的整个下级范围",
+    "actor": "操作人用户 ID",
+    "since": "从该游标之后读取（上次的 next_cursor）",
+    "report_id": "社区报到 ID",
+    "record_id": "服务记录 ID",
+    "format": "文件格式",
+    "grid_id": "网格 ID",
+    "job_id": "导入任务 ID",
+    "held_from": "召开日期起",
+    "held_to": "召开日期止",
+    "episode_id": "流动登记 ID",
+    "include_dissolved": "包含已撤销的党组织",
+    "quarter": "季度",
+    "only_overdue": "只看逾期",
+    "entry_id": "积分记录 ID",
+    "include_inherited": "包含继承自上级的规则",
+    "transfer_id": "转接 ID",
+    "user_id": "用户 ID",
+    "webhook_id": "Webhook 的 ID",
+    "limit": "每页条数",
+}

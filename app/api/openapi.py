@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
-from app.api.glossary import FIELDS
+from app.api.glossary import FIELDS, PARAMETERS, TRANSLATIONS
 from app.api.operations import OPERATIONS, TAGS
 from app.error_codes import ErrorCode
 from app.models.enums import LABELS
@@ -102,11 +102,10 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[int]:
     if "requestBody" in op:
         statuses.append(400)
     if api:
-        statuses += [401, 404, 503]
+        # 409 on reads too: a record's state may refuse one (an assessment without a base).
+        statuses += [401, 404, 409, 503]
         if not login:
             statuses.append(403)
-        if method != "get":
-            statuses.append(409)
     if "If-Match" in params:
         statuses.append(412)
     if path == f"{API_PREFIX}/auth/token":
@@ -195,11 +194,21 @@ def _any_label(value: str) -> str:
     raise KeyError(f"enum value {value!r} has no label: add it to INLINE_LABELS")
 
 
+def _in_chinese(spec: dict[str, Any], name: str, names: dict[str, str]) -> None:
+    """Describe `spec` in zh-CN: its own English text translated, or the glossary's."""
+    own = spec.get("description")
+    text = TRANSLATIONS.get(own) if own else names.get(name) or FIELDS.get(name)
+    if text is not None:
+        spec["description"] = text
+    inner = spec.get("schema", {})
+    if inner.get("description") in TRANSLATIONS:
+        inner["description"] = TRANSLATIONS[inner["description"]]
+
+
 def _describe_fields(components: dict[str, Any]) -> None:
     for schema in components.values():
         for prop, spec in schema.get("properties", {}).items():
-            if "description" not in spec and prop in FIELDS:
-                spec["description"] = FIELDS[prop]
+            _in_chinese(spec, prop, FIELDS)
 
 
 def _rename(document: dict[str, Any], old: str, new: str) -> None:
@@ -277,8 +286,8 @@ def build(app: FastAPI, lang: str) -> dict[str, Any]:
                     }
                 )
             for param in op.get("parameters", []):
-                if "description" not in param and param["name"] in FIELDS and lang == "zh":
-                    param["description"] = FIELDS[param["name"]]
+                if lang == "zh":
+                    _in_chinese(param, param["name"], PARAMETERS)
             _responses(path, method, name, op, components, lang)
     if lang == "zh":
         _describe_fields(components)

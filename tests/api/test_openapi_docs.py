@@ -65,12 +65,17 @@ def test_schema_names_are_readable():
     assert not [name for name in SCHEMAS if not re.fullmatch(r"[A-Z][A-Za-z]+", name)]
 
 
-def test_every_property_of_every_schema_is_described():
+def test_every_property_and_parameter_is_described_in_chinese():
     undescribed = [
         f"{name}.{prop}"
         for name, schema in SCHEMAS.items()
         for prop, spec in schema.get("properties", {}).items()
-        if not spec.get("description")
+        if not HAN.search(spec.get("description", ""))
+    ] + [
+        f"{method} {path} {param['name']}"
+        for path, method, op in _operations()
+        for param in op.get("parameters", [])
+        if not HAN.search(param.get("description", ""))
     ]
     total = sum(len(schema.get("properties", {})) for schema in SCHEMAS.values())
     assert total > 700
