@@ -1,9 +1,11 @@
 """Schemathesis over the published OpenAPI, bounded and deterministic (issue 18).
 
-Every operation gets a fixed number of generated requests, valid and invalid, with a
-fixed seed, sent as a county admin through the ASGI app to real PostgreSQL. Each
-response must: not be a server error, use a documented status code and content type,
-declare its documented headers, and conform to the documented schema.
+Every operation gets schemathesis' coverage-phase cases (boundary values, missing and
+wrongly typed parameters and bodies, valid and invalid; an even sample of at most
+COVERAGE_PER_OPERATION) and EXAMPLES_PER_OPERATION fuzzed valid and invalid requests
+with a fixed seed, sent as a county admin through the ASGI app to real PostgreSQL.
+Each response must: not be a server error, use a documented status code and content
+type, declare its documented headers, and conform to the documented schema.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import NO_FEEDBACK
+from schemathesis.generation.overrides import Override
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -25,8 +30,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from support import Api, County
 
-# Requests generated per operation and mode: 94 operations x 2 modes x at most this.
-EXAMPLES_PER_OPERATION = 6
+# Fuzzed requests per operation and mode (valid, invalid).
+EXAMPLES_PER_OPERATION = 3
+# Coverage-phase cases per operation: an even sample of the 5-120 it generates.
+COVERAGE_PER_OPERATION = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -55,6 +62,37 @@ def _files(files: Any) -> Any:
         else:
             out.append((name, _bytes(part)))
     return out
+
+
+def _request(case: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """The case as httpx request arguments."""
+    kwargs: dict[str, Any] = case.as_transport_kwargs(base_url="http://test", headers=headers)
+    for key in _REQUESTS_ONLY:
+        kwargs.pop(key, None)
+    if not kwargs.get("cookies"):
+        kwargs.pop("cookies", None)
+    if isinstance(kwargs.get("data"), bytes | str):
+        kwargs["content"] = kwargs.pop("data")
+    if "files" in kwargs:
+        kwargs["files"] = _files(kwargs["files"])
+    return kwargs
+
+
+def _coverage(schema: Any, operation: Any, fixed: dict[str, str]) -> list[Any]:
+    """The coverage phase's cases (deterministic), evenly sampled down to the bound."""
+    names = {p.name for p in operation.path_parameters}
+    cases = list(
+        CoverageGenerator(
+            operation=operation,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
+            auth_storage=None,
+            override=Override(path_parameters={k: v for k, v in fixed.items() if k in names}),
+            feedback=NO_FEEDBACK,
+        )
+    )
+    step = max(1, len(cases) // COVERAGE_PER_OPERATION)
+    return cases[::step][:COVERAGE_PER_OPERATION]
 
 
 def _generate(operation: Any, mode: GenerationMode, fixed: dict[str, str]) -> list[Any]:
@@ -100,27 +138,19 @@ async def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
         operation = result.ok()
         if operation.path in SKIPPED:
             continue
+        cases = _coverage(schema, operation, fixed)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            for case in _generate(operation, mode, fixed):
-                kwargs = case.as_transport_kwargs(base_url="http://test", headers=token)
-                for key in _REQUESTS_ONLY:
-                    kwargs.pop(key, None)
-                if not kwargs.get("cookies"):
-                    kwargs.pop("cookies", None)
-                if isinstance(kwargs.get("data"), bytes | str):
-                    kwargs["content"] = kwargs.pop("data")
-                if "files" in kwargs:
-                    kwargs["files"] = _files(kwargs["files"])
-                response = await client.request(**kwargs)
-                sent += 1
-                response.request.read()  # a multipart body streams: schemathesis reads it
-                try:
-                    case.validate_response(response, checks=CHECKS)
-                except FailureGroup as exc:
-                    first = [line for line in str(exc).splitlines() if line.strip()][1:8]
-                    failures.append(
-                        f"{case.method} {case.path} [{mode.value}]: " + " | ".join(first)
-                    )
+            cases += _generate(operation, mode, fixed)
+        for case in cases:
+            response = await client.request(**_request(case, token))
+            sent += 1
+            response.request.read()  # a multipart body streams: schemathesis reads it
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except FailureGroup as exc:
+                lines = [line for line in str(exc).splitlines() if line.strip()][1:8]
+                label = case.meta.phase.name.value if case.meta else ""
+                failures.append(f"{case.method} {case.path} [{label}]: " + " | ".join(lines))
     print(f"schemathesis: {sent} requests")
     assert sent > 0
     assert failures == [], "\n".join(failures)
