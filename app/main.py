@@ -15,7 +15,7 @@ import orjson
 from asyncpg import InterfaceError, PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -424,6 +424,11 @@ def create_app() -> FastAPI:
 
 
 def _install_ops(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    async def root() -> Response:
+        """A browser opening the server lands on the documentation."""
+        return RedirectResponse("/docs")
+
     @app.get("/healthz", tags=["operations"], name="ops_healthz")
     async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""

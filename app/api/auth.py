@@ -23,13 +23,11 @@ router = make_router("auth")
 @router.post("/auth/token", name="auth_token", description=doc(auth_service.login))
 async def auth_token(
     request: Request,
-    username: Annotated[str, Form(description="用户名")],
-    password: Annotated[str, Form(description="密码", json_schema_extra={"format": "password"})],
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form(json_schema_extra={"format": "password"})],
     session: SessionDep,
     settings: SettingsDep,
-    grant_type: Annotated[
-        str | None, Form(pattern="^password$", description="OAuth2 授权类型，可省略")
-    ] = None,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenResponse:
     # The OAuth2 password form, declared field by field: `scope`, `client_id` and
     # `client_secret` (which Swagger UI may send) are unused and not documented.

@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
-from app.api.glossary import FIELDS, PARAMETERS, TRANSLATIONS
+from app.api.glossary import FIELDS, FIELDS_EN, PARAMETERS, PARAMETERS_EN, TRANSLATIONS
 from app.api.operations import OPERATIONS, TAGS
 from app.error_codes import ErrorCode
 from app.models.enums import LABELS
@@ -194,21 +194,26 @@ def _any_label(value: str) -> str:
     raise KeyError(f"enum value {value!r} has no label: add it to INLINE_LABELS")
 
 
-def _in_chinese(spec: dict[str, Any], name: str, names: dict[str, str]) -> None:
-    """Describe `spec` in zh-CN: its own English text translated, or the glossary's."""
+def _describe(spec: dict[str, Any], name: str, names: dict[str, str], lang: str) -> None:
+    """Describe a property or parameter in `lang`: in zh-CN its own (English) text
+    translated or the glossary's; in en its own text or the English glossary's."""
     own = spec.get("description")
-    text = TRANSLATIONS.get(own) if own else names.get(name) or FIELDS.get(name)
+    fields = FIELDS if lang == "zh" else FIELDS_EN
+    if own:
+        text = TRANSLATIONS.get(own) if lang == "zh" else own
+    else:
+        text = names.get(name) or fields.get(name)
     if text is not None:
         spec["description"] = text
     inner = spec.get("schema", {})
-    if inner.get("description") in TRANSLATIONS:
+    if lang == "zh" and inner.get("description") in TRANSLATIONS:
         inner["description"] = TRANSLATIONS[inner["description"]]
 
 
-def _describe_fields(components: dict[str, Any]) -> None:
+def _describe_fields(components: dict[str, Any], lang: str) -> None:
     for schema in components.values():
         for prop, spec in schema.get("properties", {}).items():
-            _in_chinese(spec, prop, FIELDS)
+            _describe(spec, prop, {}, lang)
 
 
 def _rename(document: dict[str, Any], old: str, new: str) -> None:
@@ -286,11 +291,9 @@ def build(app: FastAPI, lang: str) -> dict[str, Any]:
                     }
                 )
             for param in op.get("parameters", []):
-                if lang == "zh":
-                    _in_chinese(param, param["name"], PARAMETERS)
+                _describe(param, param["name"], PARAMETERS if lang == "zh" else PARAMETERS_EN, lang)
             _responses(path, method, name, op, components, lang)
-    if lang == "zh":
-        _describe_fields(components)
+    _describe_fields(components, lang)
     _label_enums(document, lang)
     document["tags"] = [
         {"name": tag, "description": zh if lang == "zh" else en} for tag, (zh, en) in TAGS.items()

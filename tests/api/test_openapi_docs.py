@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from app.api.glossary import FIELDS
 from app.api.operations import TAGS
 from app.error_codes import ErrorCode
 
@@ -58,6 +59,13 @@ async def test_the_english_document_has_the_same_operations_in_english(client):
         assert not HAN.search(op["summary"]), key
         assert op["description"] and op["description"] != zh[key]["description"], key
     assert not any(HAN.search(tag["description"]) for tag in english["tags"])
+    described = [
+        spec.get("description", "")
+        for schema in english["components"]["schemas"].values()
+        for spec in schema.get("properties", {}).values()
+    ]
+    assert all(described)
+    assert not set(described) & set(FIELDS.values()), "the English document uses zh-CN text"
 
 
 def test_schema_names_are_readable():
@@ -66,6 +74,14 @@ def test_schema_names_are_readable():
 
 
 def test_every_property_and_parameter_is_described_in_chinese():
+    # Chinese text: not an English sentence with a Chinese term in brackets.
+    untranslated = [
+        spec["description"]
+        for schema in SCHEMAS.values()
+        for spec in schema.get("properties", {}).values()
+        if re.search("[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", spec.get("description", ""))
+    ]
+    assert untranslated == []
     undescribed = [
         f"{name}.{prop}"
         for name, schema in SCHEMAS.items()
@@ -162,3 +178,9 @@ def test_a_post_without_a_body_is_declared_204():
                 assert "content" not in response, (method, path)
             if status in ("200", "201"):
                 assert response.get("content"), (method, path)
+
+
+async def test_the_root_redirects_to_the_documentation(client):
+    r = await client.get("/")
+    assert r.status_code == 307
+    assert r.headers["location"] == "/docs"

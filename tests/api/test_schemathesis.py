@@ -73,8 +73,10 @@ def _request(case: Any, headers: dict[str, str]) -> dict[str, Any]:
         kwargs.pop("cookies", None)
     if isinstance(kwargs.get("data"), bytes | str):
         kwargs["content"] = kwargs.pop("data")
-    if "files" in kwargs:
+    if kwargs.get("files") is not None:
         kwargs["files"] = _files(kwargs["files"])
+    else:
+        kwargs.pop("files", None)
     return kwargs
 
 
