@@ -47,6 +47,7 @@ from app.api import (
 from app.api.common import API_PREFIX
 from app.api.openapi import build as build_openapi
 from app.api.openapi import operation_id
+from app.api.operations import DOCUMENT_DESCRIPTION
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import DangjianError, ErrorCode, database_error
@@ -324,17 +325,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await get_engine().dispose()
 
 
-DESCRIPTION = """
-智慧党建 API: organisations (党组织), members (党员), and the rules between them.
-
-* Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
-  `Authorization: Bearer <access_token>`.
-* Every principal is bound to one organisation subtree; anything outside it is 404.
-* Errors are RFC 9457 `application/problem+json` with a stable `code`;
-  `Accept-Language: en` for English (default zh-CN).
-* Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
-* `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
-"""
+DESCRIPTION = DOCUMENT_DESCRIPTION[0]
 
 
 def _mount(app: FastAPI, router: APIRouter, prefix: str) -> None:

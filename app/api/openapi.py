@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
 from app.api.glossary import FIELDS, FIELDS_EN, PARAMETERS, PARAMETERS_EN, TRANSLATIONS
-from app.api.operations import OPERATIONS, TAGS
+from app.api.operations import DOCUMENT_DESCRIPTION, OPERATIONS, TAGS
 from app.error_codes import ErrorCode
 from app.models.enums import LABELS
 from app.schemas.common import Problem
@@ -295,6 +295,7 @@ def build(app: FastAPI, lang: str) -> dict[str, Any]:
             _responses(path, method, name, op, components, lang)
     _describe_fields(components, lang)
     _label_enums(document, lang)
+    document["info"]["description"] = DOCUMENT_DESCRIPTION[0 if lang == "zh" else 1]
     document["tags"] = [
         {"name": tag, "description": zh if lang == "zh" else en} for tag, (zh, en) in TAGS.items()
     ]

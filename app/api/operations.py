@@ -147,3 +147,31 @@ TAGS: dict[str, tuple[str, str]] = {
     "audit": ("审计日志", "Audit log"),
     "operations": ("运维检查", "Operations"),
 }
+
+# The document's own description (`info.description`), zh-CN then en.
+DOCUMENT_DESCRIPTION: tuple[str, str] = (
+    """
+智慧党建 API：党组织、党员，以及它们之间的规则。
+
+* 用 `POST /api/v1/auth/token`（OAuth2 密码模式表单）登录，之后在请求头中发送
+  `Authorization: Bearer <access_token>`。
+* 每个账号绑定一个党组织的下级范围；范围外的一切都返回 404。
+* 错误为 RFC 9457 `application/problem+json`，`code` 为稳定的错误码（见 `ErrorCode`）；
+  默认中文，`Accept-Language: en` 返回英文。
+* 列表使用游标分页（`limit`、`cursor`、`next_cursor`）。
+* 修改时用 `ETag`/`If-Match`（不符返回 412）；每个 POST 可带 `Idempotency-Key` 安全重试。
+* 英文版文档：`/openapi.en.json`。
+""",
+    """
+智慧党建 API: organisations (党组织), members (党员), and the rules between them.
+
+* Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
+  `Authorization: Bearer <access_token>`.
+* Every principal is bound to one organisation subtree; anything outside it is 404.
+* Errors are RFC 9457 `application/problem+json` with a stable `code`;
+  `Accept-Language: en` for English (default zh-CN).
+* Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
+* `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
+* This document in Chinese: `/openapi.json`.
+""",
+)
