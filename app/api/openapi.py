@@ -245,6 +245,9 @@ def _skeleton(app: FastAPI) -> dict[str, Any]:
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in components["Problem"].pop("$defs", {}).items():
         components.setdefault(name, sub)
+    # FastAPI's own 422 body, which this API never sends (422 is a Problem).
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
     for name in [n for n in components if n.startswith("Page_") and n.endswith("_")]:
         # `Page[MemberRead]` is generated as `Page_MemberRead_`: call it `MemberPage`.
         _rename(schema, name, name[5:-1].removesuffix("Read") + "Page")
