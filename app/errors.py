@@ -103,27 +103,6 @@ class DatabaseUnavailable(DangjianError):
         )
 
 
-# Documented on every route so clients see the problem schema in OpenAPI.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": desc,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
-    for status, desc in [
-        (401, "Missing or invalid token"),
-        (403, "The role may not do this"),
-        (404, "Not found or outside your scope"),
-        (409, "Conflict with a rule or the current state"),
-        (412, "If-Match did not match the current version"),
-        (422, "Validation failed"),
-        (429, "Too many requests"),
-        (503, "The database is unavailable (retry after `Retry-After` seconds)"),
-    ]
-}
-
-
 # --- Refusals the database made -----------------------------------------------------------
 # Services check every rule before writing; a named constraint refuses what got past the
 # check (two requests racing, or a check not made). One table says what each constraint

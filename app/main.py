@@ -16,7 +16,6 @@ from asyncpg import InterfaceError, PostgresError
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -49,12 +48,15 @@ from app.api import (
     users,
 )
 from app.api.common import API_PREFIX
+from app.api.openapi import build as build_openapi
+from app.api.openapi import operation_id
+from app.api.operations import DOCUMENT_DESCRIPTION
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import DangjianError, ErrorCode, database_error
 from app.i18n import Language, Text, localized_detail, negotiate, validation_message
 from app.logging import configure_logging, request_id_var
-from app.schemas.common import Problem, storable_text
+from app.schemas.common import storable_text
 from app.services.users import bootstrap_admin
 
 log = logging.getLogger("dangjian")
@@ -295,40 +297,9 @@ class RequestContextMiddleware:
 
 def _custom_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        for name, sub in components["Problem"].pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        # The catalogue: each code's zh-CN and en title, in the order of the enum's values.
-        components["ErrorCode"]["x-enum-descriptions"] = [
-            f"{code.zh} / {code.en}" for code in ErrorCode
-        ]
-        for path, ops in schema.get("paths", {}).items():
-            post = ops.get("post")
-            if post is None or path.startswith(f"{API_PREFIX}/auth/"):
-                continue
-            post.setdefault("parameters", []).append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "description": "Retry safely: a replay with the same key and body returns the "
-                    "first response; the same key with another body is 422.",
-                    "schema": {"type": "string", "maxLength": 255},
-                }
-            )
-        app.openapi_schema = schema
-        return schema
+        if not app.openapi_schema:
+            app.openapi_schema = build_openapi(app, "zh")
+        return app.openapi_schema
 
     return openapi
 
@@ -354,19 +325,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await get_engine().dispose()
 
 
-DESCRIPTION = """
-智慧党建 API: organisations (党组织), members (党员), and the rules between them.
-
-* Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
-  `Authorization: Bearer <access_token>`.
-* Every principal is bound to one organisation subtree; anything outside it is 404.
-* Errors are RFC 9457 `application/problem+json` with a stable `code`;
-  `Accept-Language: en` or `?lang=en` for English (default zh-CN).
-* Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
-* `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
-* Every PATCH is also accepted as `POST` with `X-HTTP-Method-Override: PATCH`
-  (WeChat mini-programs cannot send PATCH).
-"""
+DESCRIPTION = DOCUMENT_DESCRIPTION[0]
 
 
 def _mount(app: FastAPI, router: APIRouter, prefix: str) -> None:
@@ -418,7 +377,7 @@ def create_app() -> FastAPI:
         title="Dangjian 智慧党建 API",
         version=__version__,
         description=DESCRIPTION,
-        generate_unique_id_function=lambda route: route.name,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
         # No badge fetched from validator.swagger.io: the docs load nothing from outside.
         swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
@@ -460,6 +419,15 @@ def create_app() -> FastAPI:
             max_age=600,
         )
     app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
+    english: dict[str, Any] = {}
+
+    @app.get("/openapi.en.json", include_in_schema=False)
+    async def openapi_en() -> Response:
+        """The same document with English summaries and descriptions."""
+        if not english:
+            english.update(build_openapi(app, "en"))
+        return OrjsonResponse(english)
+
     return app
 
 
@@ -560,7 +528,7 @@ def _install_ops(app: FastAPI) -> None:
         "/readyz",
         tags=["operations"],
         name="ops_readyz",
-        responses={503: {"description": "The database is unreachable"}},
+        response_model=dict[str, str],
     )
     async def readyz(request: Request) -> Response:
         """Readiness: the database answers (503 while it does not; recovers by itself)."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import Form, Request, Response, status
 
 from app.api.common import doc, make_router
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep, client_address
@@ -24,15 +23,19 @@ router = make_router("auth")
 @router.post("/auth/token", name="auth_token", description=doc(auth_service.login))
 async def auth_token(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form(json_schema_extra={"format": "password"})],
     session: SessionDep,
     settings: SettingsDep,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenResponse:
-    for name, value in (("username", form.username), ("password", form.password)):
+    # The OAuth2 password form, declared field by field: `scope`, `client_id` and
+    # `client_secret` (which Swagger UI may send) are unused and not documented.
+    for name, value in (("username", username), ("password", password)):
         if not storable_text(value):
             raise Unprocessable.field(name, ErrorCode.request_text_invalid)
     pair = await auth_service.login(
-        session, settings, form.username, form.password, client_address(request, settings)
+        session, settings, username, password, client_address(request, settings)
     )
     return TokenResponse(
         access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in

@@ -11,7 +11,6 @@ import orjson
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.routing import DangjianRoute
-from app.errors import PROBLEM_RESPONSES
 
 API_PREFIX = "/api/v1"
 
@@ -27,7 +26,9 @@ IfMatch = Annotated[
 
 
 def make_router(tag: str) -> APIRouter:
-    return APIRouter(tags=[tag], route_class=DangjianRoute, responses=PROBLEM_RESPONSES)
+    """A resource's router; the problem statuses each operation answers with are
+    documented by `app.api.openapi`."""
+    return APIRouter(tags=[tag], route_class=DangjianRoute)
 
 
 def doc(fn: Callable[..., Any]) -> str:

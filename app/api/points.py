@@ -147,7 +147,12 @@ async def points_rules_update(
     "/point-entries",
     name="points_entries_create",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "The source key had already scored: the existing entry."}},
+    responses={
+        200: {
+            "model": EntryRead,
+            "description": "The source key had already scored: the existing entry.",
+        }
+    },
     description=doc(service.create_entry),
     response_model=EntryRead,
 )

@@ -202,3 +202,108 @@ class ContactState(StrEnum):
     on_track = "on_track"
     overdue = "overdue"
     lost_contact = "lost_contact"
+
+
+# zh-CN labels of every value above, shown to admins in the OpenAPI document
+# (`x-enum-descriptions`) next to the value clients send. A test checks completeness.
+LABELS: dict[type[StrEnum], dict[str, str]] = {
+    OrgType: {
+        "committee": "党委",
+        "working_committee": "党工委",
+        "general_branch": "党总支",
+        "branch": "党支部",
+        "joint_branch": "联合党支部",
+        "temporary_branch": "临时党支部",
+        "group": "党小组",
+    },
+    MemberStatus: {
+        "applicant": "入党申请人",
+        "activist": "入党积极分子",
+        "candidate": "发展对象",
+        "probationary": "预备党员",
+        "full": "正式党员",
+        "suspended": "停止党籍",
+        "left": "出党",
+        "deceased": "去世",
+    },
+    MemberCategory: {
+        "employed": "在职",
+        "retired": "离退休",
+        "self_employed": "个体",
+        "farmer": "农民",
+        "student": "学生",
+        "unemployed": "无固定职业",
+        "other": "其他",
+    },
+    Gender: {"male": "男", "female": "女"},
+    Role: {
+        "system_admin": "系统管理员",
+        "org_admin": "组织管理员",
+        "branch_secretary": "支部书记",
+        "member": "党员",
+        "auditor": "审计员",
+    },
+    LeaderRole: {
+        "secretary": "书记",
+        "deputy_secretary": "副书记",
+        "organisation_member": "组织委员",
+        "propaganda_member": "宣传委员",
+        "discipline_member": "纪检委员",
+        "committee_member": "委员",
+    },
+    MeetingType: {
+        "general_meeting": "支部党员大会",
+        "committee_meeting": "支委会",
+        "group_meeting": "党小组会",
+        "party_lecture": "党课",
+        "theme_day": "主题党日",
+        "life_meeting": "组织生活会",
+        "democratic_review": "民主评议党员",
+    },
+    MeetingState: {"planned": "计划中", "finalized": "已归档"},
+    Presence: {"present": "出席", "excused": "请假", "absent": "缺席"},
+    VoteKind: {"decision": "决议", "election": "选举"},
+    GridKind: {"urban": "城市网格", "rural": "农村网格"},
+    CommunityReportState: {"active": "报到中", "ended": "已结束"},
+    ReviewStatus: {"passed": "合格", "failed": "不合格"},
+    ServiceRecordState: {"pending": "待确认", "confirmed": "已确认", "rejected": "已退回"},
+    TransferState: {
+        "pending": "待接收",
+        "accepted": "已接收",
+        "rejected": "已退回",
+        "cancelled": "已撤回",
+    },
+    ReliefKind: {"reduction": "减交", "exemption": "免交"},
+    ImportKind: {"members": "党员", "organisations": "党组织"},
+    ImportState: {"running": "进行中", "finished": "已完成", "failed": "失败"},
+    PointCategory: {"base": "基础分", "bonus": "加分", "deduction": "扣分"},
+    EntryState: {
+        "pending": "待审核",
+        "approved": "已通过",
+        "rejected": "已驳回",
+        "reversed": "已冲销",
+    },
+    EntrySource: {
+        "manual": "手工登记",
+        "claim": "本人申报",
+        "meeting": "会议出席",
+        "service": "社区服务",
+        "reversal": "冲销",
+    },
+    Grade: {
+        "excellent": "优秀",
+        "qualified": "合格",
+        "basically_qualified": "基本合格",
+        "unqualified": "不合格",
+    },
+    EpisodeState: {
+        "registered": "已流出登记",
+        "hosted": "流入地已接收",
+        "returned": "已返回",
+        "transferred": "已转出组织关系",
+    },
+    CheckInKind: {"report": "报到", "study": "学习", "service": "服务"},
+    ReportedBy: {"member": "本人", "home": "流出地党组织", "host": "流入地党组织"},
+    DeliveryState: {"pending": "待推送", "delivered": "已送达", "failed": "失败"},
+    ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
+}

@@ -28,8 +28,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.i18n import Text
 from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.services.lifecycle.periods import (

@@ -11,8 +11,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import Text
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MemberStatus, OrgType, Role
 from app.models.lifecycle import MemberTransition
 from app.models.meeting import Meeting

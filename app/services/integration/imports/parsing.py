@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.i18n import Text
 from app.config import Settings, get_settings
 from app.errors import DangjianError, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.services.integration.imports import cells
 
 MEMBER_COLUMNS: list[tuple[str, str]] = [

@@ -1,0 +1,673 @@
+"""zh-CN descriptions of the fields of request and response schemas, by field name.
+
+One vocabulary (DOMAIN.md's terms) for the whole document: a field a model describes
+itself (`Field(description=...)`) keeps its own text; every other property of every
+schema is described from here. A test asserts that no property is left undescribed.
+"""
+
+from __future__ import annotations
+
+_TABLE = """
+abstentions|弃权票数
+accepted|已接收数
+access_token|访问令牌（Bearer）
+action|操作
+active|是否启用
+activist_on|确定为入党积极分子日期
+actor_id|操作人用户 ID
+actor_username|操作人用户名
+admission_approved_on|支部大会通过接收日期
+after|变更后的值
+amendments|更正记录
+amount_fen|金额（分）
+applied_on|递交入党申请书日期
+approval_ref|审批文号
+approved_on|批准日期
+area|地区
+as_of|统计基准日
+atomic|全部成功才写入（任一行出错则整批不写）
+attempts|已尝试次数
+attendance|出席情况
+attendance_rate|出席率
+ayes|赞成票数
+base|基础分
+base_fen|党费计算基数（分）
+before|变更前的值
+below_lowest_band|低于最低档
+birth_date|出生日期
+boundary|网格范围
+buildings|楼栋
+by_age_band|按年龄段
+by_category|按人员类别
+by_destination_province|按去向省份
+by_education|按学历
+by_gender|按性别
+by_org_type|按组织类别
+by_state|按状态
+by_status|按党员状态
+cadence|规定频次
+candidate_on|确定为发展对象日期
+cap_month|每月上限
+cap_year|每年上限
+category|类别
+central_households|中心户
+certificate_no|证明编号
+check_ins|报到记录
+children|下级党组织
+client_id|客户端 ID（不使用）
+client_secret|客户端密钥（不使用）
+code|编码
+column|列名
+committee_size|委员会人数
+community_org_id|社区党组织 ID
+confirmed|已确认
+contact_state|联系状态
+covering_org_id|负责的党组织 ID
+created|新建数
+created_at|创建时间（UTC）
+cursor|游标
+data|事件数据
+dates|日期
+decided_at|处理时间（UTC）
+decision_reason|处理理由
+defaults|默认值
+delivered_at|送达时间（UTC）
+depth|层级深度
+description|说明
+destination_area|外出去向地区
+detail|详细说明
+dissolved_on|撤销日期
+dry_run|只校验不写入（试导入）
+due|应交
+dues_base_fen|党费计算基数（分）
+education|学历
+effective_date|生效日期
+employed_members|在职党员数
+ended_on|结束日期
+entries|明细
+error|错误
+errors|逐项错误
+ethnicity|民族
+event_id|事件 ID
+event_type|事件类型
+event_types|订阅的事件类型
+events|事件
+evidence|佐证材料
+expected_months|应交月数
+extension_months|延长预备期月数
+field|字段
+finalized_at|归档时间（UTC）
+finished_at|完成时间（UTC）
+flags|提醒标志
+founded_on|成立日期
+from_month|起始月份
+from_org|转出党组织
+from_status|原状态
+full_members|正式党员数
+full_on|转为正式党员日期
+gender|性别
+grade|评议等次
+grade_bands|等次分数线
+grades|评议等次
+grant_type|授权类型（固定为 password）
+group_id|党小组 ID
+has_secretary|是否配备书记
+has_vote|是否有表决权
+held|已召开次数
+held_on|召开日期
+home_org|流出地党组织
+host_id|流入地党组织 ID
+host_org|流入地党组织
+host_org_id|流入地党组织 ID
+hosted_on|流入地接收日期
+hours|服务时长（小时）
+households|户数
+id|唯一标识（UUID）
+id_number|公民身份号码（无敏感信息权限时打码）
+instance|出错的请求路径
+invalid_reason|无效原因
+items|本页条目
+joined_on|入党日期
+kind|类别
+label|名称
+last_contact_on|最近联系日期
+last_error|最近一次错误
+last_status|最近一次响应状态码
+leader_id|班子成员 ID
+location_consent|同意记录位置
+longest_unpaid_run|最长连续欠缴月数
+lost_contact|失联人数
+lost_contact_since|失联起始日期
+may_read_pii|可否查看敏感个人信息
+me|当前用户
+meeting_id|会议 ID
+member_id|党员 ID
+member_ids|党员 ID 列表
+member_name|党员姓名
+members|党员
+message|说明
+min|最低分
+minutes|会议纪要
+month|月份
+monthly_fen|每月应交（分）
+months|月份
+name|名称
+nays|反对票数
+needs_approval|是否需要审核
+needs_evidence|是否需要佐证材料
+new_parent_id|新的上级党组织 ID
+next_attempt_at|下次尝试时间（UTC）
+next_cursor|下一页游标（没有更多时为空）
+note|备注
+occurred_at|发生时间（UTC）
+occurred_on|发生日期
+on|日期
+on_track|联系正常人数
+org_code|所属党组织编码
+org_id|所属党组织 ID
+org_name|所属党组织名称
+out_of_range|超出范围
+overdue|逾期人数
+paid_on|缴纳日期
+parent_id|上级党组织 ID
+parent_rule_id|上一版本规则 ID
+passed|是否通过
+password|密码
+period|期间
+phone|联系电话（无敏感信息权限时打码）
+place|地点
+points|积分
+population|人口数
+presence|出席情况
+probation_extension_months|预备期延长月数
+processed_rows|已处理行数
+rank|名次
+rate|比例
+reason|理由
+recorded_at|记录时间（UTC）
+recorder_id|记录人用户 ID
+refresh_token|刷新令牌
+registered|已报到
+registered_on|登记日期
+rejected|已退回
+relief|减免
+reported_by|报告方
+request_id|请求 ID
+required|规定次数
+residence|居住地址
+residence_community_id|居住地社区党组织 ID
+residents|居民
+resolutions|决议
+resource|资源类型
+resource_id|资源 ID
+returned_on|返回日期
+reverses_entry_id|被冲销的积分记录 ID
+review_status|评价结果
+review_year|评议年度
+role|角色
+row|行号
+rows|行
+rule_id|积分规则 ID
+rule_version|积分规则版本
+scope|授权范围（不使用，可省略）
+served_households|联系户数
+severity|严重程度
+source|来源
+source_key|来源记录标识
+started_on|开始日期
+state|状态
+status|状态
+subject|对象
+summary|摘要
+talked_on|谈话日期
+target_hours|目标服务时长（小时）
+term_ends_on|任期届满日期
+term_started_on|任期开始日期
+threshold|阈值
+title|标题
+to_month|截止月份
+to_org|转入党组织
+to_status|新状态
+token_type|令牌类型（bearer）
+topic|议题
+total|符合条件的总数（仅当 include_total=true）
+total_rows|总行数
+totals|合计
+transition_id|状态变更 ID
+trigger|触发条件
+type|类型
+unassigned_members|未分配网格的党员
+unchanged|未变化数
+uncovered|未覆盖
+under_target|未达标
+unit_category|单位类别
+unit_count|联合单位数
+unit_credit_code|统一社会信用代码
+unpaid_months|欠缴月数
+unregistered|未报到
+updated|更新数
+updated_at|更新时间（UTC）
+url|接收地址
+username|用户名
+valid|是否有效
+value|值
+values|取值
+version|版本号（与 ETag 一致）
+voters_expected|应到人数
+voters_present|实到人数
+votes|表决
+without_leader|未配备书记
+work_unit|工作单位
+year|年度
+file|上传的文件（CSV 或 XLSX）
+"""
+
+FIELDS: dict[str, str] = {
+    name: text for name, text in (line.split("|", 1) for line in _TABLE.strip().splitlines())
+}
+
+# The zh-CN text of the descriptions models and parameters give in English (the English
+# stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
+_TRANSLATIONS = """
+First and last month considered.|统计的起止月份
+`dues.six_months_unpaid` for 6 consecutive unpaid months.|连续 6 个月未交党费时为 `dues.six_months_unpaid`
+0.005 = 0.5 %; null for fixed amounts.|交纳比例（0.005 即 0.5%）；固定金额时为空
+Corrected entries; each member must be an attendee or a member of the meeting's organisation that you can see.|更正后的出席记录；每名党员须为参会人员或您可见的会议所属党组织的党员
+Only with `include_total=true`.|符合条件的总数（仅当 include_total=true）
+Pass as `since`; unchanged when nothing new.|下次作为 `since` 传入；没有新变更时不变
+Only with consent.|地区代码（仅在本人同意时记录）
+A day from 1900-01-01 to 2200-12-31.|日期，1900-01-01 至 2200-12-31
+Sub-periods that ended without a finalized meeting.|已结束但没有归档会议的周期
+Unique per source: the same source scores once.|来源记录标识：同一来源只计分一次
+Masked unless you are the home side or the member.|联系方式（非流出地党组织或本人时打码）
+Null for the host side: it sees code/name.|流出地党组织 ID（流入地看到的是编码和名称，此处为空）
+The community-level organisation the grid belongs to.|网格所属的社区级党组织 ID
+CSV (UTF-8 or GB18030) or XLSX.|上传的文件：CSV（UTF-8 或 GB18030）或 XLSX
+Required unless the episode names your branch as host.|流动党员证明编号（登记时未指定本支部为流入地时必填）
+Today lies within [started_on, ended_on] (inclusive).|是否在任（今天在任职起止日期内）
+Defaults to the group's members, the committee, or the branch's members.|应到人员的党员 ID；默认为党小组、支委会或支部的全体党员
+Current values of amended fields (latest wins).|更正后的当前值（以最近一次更正为准）
+As finalized: amendments never overwrite it.|归档时的会议纪要（更正不会覆盖）
+Approval of the admission by the committee above.|上级党委审批接收日期
+Derived from the ID number if omitted.|省略时由身份证号推出
+Declared monthly base, fen.|申报的每月党费计算基数（分）
+18-digit resident ID.|18 位公民身份号码
+The member's branch (or joint branch).|所在党支部（或联合党支部）ID
+The community or village where the member lives (for grids).|居住地社区或村的党组织 ID（用于网格）
+Present / finalized meetings expected.|出席率：出席次数 / 应参加的已归档会议数
+Stable codes of date-driven warnings.|按日期计算的提醒（稳定编码）
+Masked (`110105********1234`) without PII rights.|公民身份号码（无敏感信息权限时打码，如 `110105********1234`）
+Masked (`138****8000`) without PII rights.|联系电话（无敏感信息权限时打码，如 `138****8000`）
+True when `id_number` and `phone` are masked.|身份证号和电话是否已打码
+Effective date of the last status change.|最近一次状态变更的生效日期
+`null` for a root organisation (system administrators only).|上级党组织 ID；根组织为 null（仅系统管理员）
+Start of the current term.|本届任期开始日期
+Units a joint branch covers.|联合党支部覆盖的单位数
+Current members (not left or deceased) in the subtree.|本组织及下级的现有党员数（不含出党、去世）
+Organisations in the subtree, itself included.|本组织及下级党组织数（含本组织）
+Stored encrypted.|联系方式（加密保存）
+GB/T 2260 area code, e.g. 440305.|外出去向的 GB/T 2260 行政区划代码，如 440305
+The intended host branch.|拟流入的党支部 ID
+Consent to recording check-in area codes.|是否同意记录报到地区代码
+The sum of the months' assessments.|各月核定金额之和（分）
+Values in force here (inherited or own).|本组织生效的参数（继承或自设）
+Values this organisation sets for its subtree.|本组织为下级设定的参数
+Version of `own`; 0 when nothing is set here.|自设参数的版本号；未设置时为 0
+A suggestion for the democratic review; a person confirms.|建议的评议等次（需人工确认）
+Approval document number.|审批文号
+Reduced amount (reduction).|减交后的每月金额（分）
+true: awards and claims under this item wait for approval by another administrator; false: they are approved at once.|true：按此规则的加分和申报须另一名管理员审核；false：立即生效
+An ancestor's item this one refines, within its caps.|细化的上级规则 ID（不超过其上限）
+Magnitude; deductions subtract it.|分值（扣分时减去）
+Scores automatically on an event.|自动计分的触发事件
+Seconds until the access token expires.|访问令牌有效秒数
+The receiving branch, anywhere in the tree.|接收党支部 ID（可在整棵组织树中任选）
+Month (YYYY-MM) dues are paid up to.|党费已交至的月份（YYYY-MM）
+Pending longer than the policy allows (default 3 months).|待处理时间超过规定（默认 3 个月）
+Only for extending probation (to_status `probationary`): 6-12.|延长预备期月数（仅 to_status 为 `probationary` 时）：6-12
+The meeting whose vote decided it (e.g. admission).|作出决定的会议 ID（如接收预备党员的支部大会）
+True when children exist below the requested depth.|在请求深度以下是否还有下级
+Required for the `member` role: the member's own record.|对应的党员 ID（`member` 角色必填）
+With `to_status`: the member whose status the vote changes.|与 to_status 一起：表决改变其状态的党员 ID
+Shown once: store it to verify signatures.|签名密钥（只显示一次，请保存用于验签）
+Page size (default 50, max 500).|每页条数（默认 50，最多 500）
+`next_cursor` of the previous page.|上一页返回的 next_cursor
+The `ETag` you read; 412 if it changed.|读取时的 ETag；已变化时返回 412
+Whole subtree of this organisation.|该党组织的整个下级范围
+Repeat for several.|可重复以多选
+Date-driven flags, e.g. `probation.due` (as of `as_of`).|按日期计算的提醒标志，如 `probation.due`（以 as_of 为准）
+Name starts with.|姓名开头
+Exact ID number.|完整的公民身份号码
+Comma-separated fields, `-` for descending.|排序字段，逗号分隔，`-` 表示降序
+Also count all matching rows.|同时统计符合条件的总数
+Evaluate date-driven rules as of this day (default today).|按此日期计算与日期相关的规则（默认今天）
+YYYY-MM|月份（YYYY-MM）
+Name or code contains.|名称或编码包含
+Window length in months.|统计窗口月数
+Default: as_of's year.|年度（默认 as_of 所在年度）
+Levels below this organisation.|向下的层级数
+Households served (党员中心户).|联系服务的户数（党员中心户）
+The grid leader (网格长).|网格长（班子成员 ID）
+GB/T 3304, e.g. 汉族|民族（GB/T 3304），如 汉族
+GB/T 4658, e.g. 大学本科|学历（GB/T 4658），如 大学本科
+Party group (党小组) in the branch.|所在党小组 ID（本支部内）
+Became probationary (入党).|入党日期（成为预备党员）
+Became a full member (转正).|转为正式党员日期
+Talk after the application (谈话).|递交申请后的谈话日期
+Out of contact since (失去联系); 6+ months is flagged.|失去联系起始日期；满 6 个月会被提醒
+Unique, stable unified code (统一编码).|统一编码（唯一且不变）
+1 国企 2 非公 3 农村 4 党政机关 5 学校 6 其他事业 7 街道社区 8 社会组织 9 其他|单位类别：1 国企 2 非公 3 农村 4 党政机关 5 学校 6 其他事业 7 街道社区 8 社会组织 9 其他
+流动党员活动证 number.|流动党员活动证编号
+amount_fen above the assessment: voluntary extra dues (自愿多交).|超出核定金额的部分：自愿多交党费（分）
+"""
+
+TRANSLATIONS: dict[str, str] = {
+    en: zh for en, zh in (line.split("|", 1) for line in _TRANSLATIONS.strip().splitlines())
+}
+
+# Query and path parameters that describe nothing themselves.
+PARAMETERS: dict[str, str] = {
+    "within": "只看该党组织的整个下级范围",
+    "actor": "操作人用户 ID",
+    "since": "从该游标之后读取（上次的 next_cursor）",
+    "report_id": "社区报到 ID",
+    "record_id": "服务记录 ID",
+    "format": "文件格式",
+    "grid_id": "网格 ID",
+    "job_id": "导入任务 ID",
+    "held_from": "召开日期起",
+    "held_to": "召开日期止",
+    "episode_id": "流动登记 ID",
+    "include_dissolved": "包含已撤销的党组织",
+    "quarter": "季度",
+    "only_overdue": "只看逾期",
+    "entry_id": "积分记录 ID",
+    "include_inherited": "包含继承自上级的规则",
+    "transfer_id": "转接 ID",
+    "user_id": "用户 ID",
+    "webhook_id": "Webhook 的 ID",
+    "limit": "每页条数",
+}
+
+# The same vocabulary in English, for /openapi.en.json.
+_TABLE_EN = """
+abstentions|Abstentions
+accepted|Accepted
+access_token|Access token (Bearer)
+action|Action
+active|Whether the account is enabled
+activist_on|Day named an activist
+actor_id|User id of who acted
+actor_username|Username of who acted
+admission_approved_on|Day the branch meeting approved admission
+after|Value after the change
+amendments|Amendments
+amount_fen|Amount in fen
+applied_on|Day the application was handed in
+approval_ref|Approval document number
+approved_on|Day approved
+area|Area
+as_of|Reference day
+atomic|Write nothing unless every row is valid
+attempts|Attempts so far
+attendance|Attendance
+attendance_rate|Attendance rate
+ayes|Votes for
+base|Base points
+base_fen|Dues base in fen
+before|Value before the change
+below_lowest_band|Below the lowest band
+birth_date|Date of birth
+boundary|Grid boundary
+buildings|Buildings
+by_age_band|By age band
+by_category|By category
+by_destination_province|By destination province
+by_education|By education
+by_gender|By gender
+by_org_type|By organisation type
+by_state|By state
+by_status|By member status
+cadence|Required cadence
+candidate_on|Day named a candidate
+cap_month|Monthly cap
+cap_year|Yearly cap
+category|Category
+central_households|Central households
+certificate_no|Certificate number
+check_ins|Check-ins
+children|Child organisations
+client_id|Client id (unused)
+client_secret|Client secret (unused)
+code|Code
+column|Column
+committee_size|Committee size
+community_org_id|Community organisation id
+confirmed|Confirmed
+contact_state|Contact state
+covering_org_id|Responsible organisation id
+created|Created
+created_at|Created at (UTC)
+cursor|Cursor
+data|Event data
+dates|Dates
+decided_at|Decided at (UTC)
+decision_reason|Reason given with the decision
+defaults|Defaults
+delivered_at|Delivered at (UTC)
+depth|Depth
+description|Description
+destination_area|Destination area
+detail|Detail
+dissolved_on|Day dissolved
+dry_run|Validate only, write nothing
+due|Due
+dues_base_fen|Dues base in fen
+education|Education
+effective_date|Effective date
+employed_members|Employed members
+ended_on|Day ended
+entries|Entries
+error|Error
+errors|Errors by field
+ethnicity|Ethnicity
+event_id|Event id
+event_type|Event type
+event_types|Subscribed event types
+events|Events
+evidence|Evidence
+expected_months|Months due
+extension_months|Probation extension in months
+field|Field
+finalized_at|Finalized at (UTC)
+finished_at|Finished at (UTC)
+flags|Warning flags
+founded_on|Day founded
+from_month|First month
+from_org|Sending organisation
+from_status|Previous status
+full_members|Full members
+full_on|Day made a full member
+gender|Gender
+grade|Review grade
+grade_bands|Grade bands
+grades|Review grades
+grant_type|Grant type (password)
+group_id|Party group id
+has_secretary|Has a secretary
+has_vote|Has a vote
+held|Meetings held
+held_on|Day held
+home_org|Home organisation
+host_id|Host organisation id
+host_org|Host organisation
+host_org_id|Host organisation id
+hosted_on|Day the host accepted
+hours|Hours of service
+households|Households
+id|Identifier (UUID)
+id_number|Resident ID number (masked without PII rights)
+instance|Request path of the problem
+invalid_reason|Why it is invalid
+items|Items of this page
+joined_on|Day joined the Party
+kind|Kind
+label|Label
+last_contact_on|Last contact
+last_error|Last error
+last_status|Last response status
+leader_id|Leader id
+location_consent|Consent to record location
+longest_unpaid_run|Longest run of unpaid months
+lost_contact|Lost contact
+lost_contact_since|Lost contact since
+may_read_pii|May read personal data
+me|The signed-in user
+meeting_id|Meeting id
+member_id|Member id
+member_ids|Member ids
+member_name|Member name
+members|Members
+message|Message
+min|Minimum points
+minutes|Minutes
+month|Month
+monthly_fen|Monthly amount in fen
+months|Months
+name|Name
+nays|Votes against
+needs_approval|Needs approval
+needs_evidence|Needs evidence
+new_parent_id|New parent organisation id
+next_attempt_at|Next attempt at (UTC)
+next_cursor|Cursor of the next page (null at the end)
+note|Note
+occurred_at|Occurred at (UTC)
+occurred_on|Day it happened
+on|Day
+on_track|On track
+org_code|Organisation code
+org_id|Organisation id
+org_name|Organisation name
+out_of_range|Out of range
+overdue|Overdue
+paid_on|Day paid
+parent_id|Parent organisation id
+parent_rule_id|Refined rule id
+passed|Passed
+password|Password
+period|Period
+phone|Phone (masked without PII rights)
+place|Place
+points|Points
+population|Population
+presence|Presence
+probation_extension_months|Probation extension in months
+processed_rows|Rows processed
+rank|Rank
+rate|Rate
+reason|Reason
+recorded_at|Recorded at (UTC)
+recorder_id|User id of the recorder
+refresh_token|Refresh token
+registered|Registered
+registered_on|Day registered
+rejected|Rejected
+relief|Relief
+reported_by|Reported by
+request_id|Request id
+required|Required count
+residence|Residence
+residence_community_id|Community of residence (organisation id)
+residents|Residents
+resolutions|Resolutions
+resource|Resource type
+resource_id|Resource id
+returned_on|Day returned
+reverses_entry_id|Reversed entry id
+review_status|Review result
+review_year|Review year
+role|Role
+row|Row number
+rows|Rows
+rule_id|Point rule id
+rule_version|Point rule version
+scope|OAuth2 scope (unused)
+served_households|Households served
+severity|Severity
+source|Source
+source_key|Source key
+started_on|Day started
+state|State
+status|Status
+subject|Subject
+summary|Summary
+talked_on|Day of the talk
+target_hours|Target hours of service
+term_ends_on|Term ends on
+term_started_on|Term started on
+threshold|Threshold
+title|Title
+to_month|Last month
+to_org|Receiving organisation
+to_status|New status
+token_type|Token type (bearer)
+topic|Topic
+total|Total matching (only with include_total=true)
+total_rows|Total rows
+totals|Totals
+transition_id|Status change id
+trigger|Trigger
+type|Type
+unassigned_members|Members in no grid
+unchanged|Unchanged
+uncovered|Uncovered
+under_target|Under target
+unit_category|Unit category
+unit_count|Number of units
+unit_credit_code|Unified social credit code
+unpaid_months|Unpaid months
+unregistered|Not registered
+updated|Updated
+updated_at|Updated at (UTC)
+url|Receiver URL
+username|Username
+valid|Valid
+value|Value
+values|Values
+version|Version (as in the ETag)
+voters_expected|Voters expected
+voters_present|Voters present
+votes|Votes
+without_leader|Without a secretary
+work_unit|Work unit
+year|Year
+file|The file (CSV or XLSX)
+"""
+
+FIELDS_EN: dict[str, str] = {
+    name: text for name, text in (line.split("|", 1) for line in _TABLE_EN.strip().splitlines())
+}
+
+PARAMETERS_EN: dict[str, str] = {
+    "within": "Only this organisation's whole subtree",
+    "actor": "User id of who acted",
+    "since": "Read after this cursor (the last next_cursor)",
+    "report_id": "Community report id",
+    "record_id": "Service record id",
+    "format": "File format",
+    "grid_id": "Grid id",
+    "job_id": "Import job id",
+    "held_from": "Held on or after",
+    "held_to": "Held on or before",
+    "episode_id": "Mobile episode id",
+    "include_dissolved": "Include dissolved organisations",
+    "quarter": "Quarter",
+    "only_overdue": "Overdue only",
+    "entry_id": "Point entry id",
+    "include_inherited": "Include rules inherited from above",
+    "transfer_id": "Transfer id",
+    "user_id": "User id",
+    "webhook_id": "Webhook id",
+    "limit": "Page size",
+}

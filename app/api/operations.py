@@ -1,0 +1,180 @@
+"""What the OpenAPI document says about each operation and tag, in zh-CN and en: one table.
+
+`OPERATIONS` is keyed by the route's name (`members_list`) and gives the stable
+operation id clients generate from (verb first, camelCase: `listMembers`), the Chinese
+and English summaries and the Chinese description (the English description is the
+route's own docstring). A route missing here fails at start-up, so nothing goes
+undocumented. `app.api.openapi` builds both documents from it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Operation(NamedTuple):
+    operation_id: str
+    zh: str
+    en: str
+    zh_description: str
+
+
+# Verbs an operation id may start with (the naming rule a test checks).
+VERBS = (
+    "list", "get", "create", "update", "delete", "dissolve", "move", "add", "set", "replace",
+    "record", "accept", "reject", "cancel", "approve", "reverse", "confirm", "review",
+    "register", "log", "finalize", "amend", "login", "refresh", "logout", "import",
+    "export", "download", "check", "return", "grade",
+)  # fmt: skip
+
+_TABLE = """
+auth_token|login|登录（获取令牌）|Sign in (get tokens)|用户名和密码换取访问令牌和刷新令牌（OAuth2 密码模式表单）。连续失败会被限流（429，带 Retry-After）。
+auth_refresh|refreshToken|刷新令牌|Refresh the tokens|用刷新令牌换一对新令牌；旧刷新令牌随即作废，重复使用会注销整个登录。
+auth_logout|logout|退出登录|Sign out|作废刷新令牌，结束本次登录。
+auth_me|getMe|当前用户|The signed-in user|当前登录用户、所属党组织，以及在本范围内是否可查看敏感个人信息。
+users_create|createUser|创建用户|Create a user|在自己管辖范围内创建账号并指定角色和所属党组织。
+users_list|listUsers|用户列表|List users|管辖范围内的用户，游标分页。
+users_get|getUser|查看用户|Get a user|一个用户的详情；返回 ETag。
+users_update|updateUser|修改用户|Update a user|修改角色、启用状态或密码；需 If-Match 携带读取时的 ETag。
+organisations_create|createOrganisation|创建党组织|Create an organisation|在上级党组织下新建党组织（党委、党总支、党支部、党小组等），校验上下级规则。
+organisations_list|listOrganisations|党组织列表|List organisations|管辖范围内的党组织，可按上级、类别筛选，游标分页。
+organisations_get|getOrganisation|查看党组织|Get an organisation|一个党组织的详情；返回 ETag。
+organisations_update|updateOrganisation|修改党组织|Update an organisation|修改名称、类别等信息；需 If-Match。
+organisations_dissolve|dissolveOrganisation|撤销党组织|Dissolve an organisation|撤销一个已无党员和下级组织的党组织（保留历史）。
+organisations_tree|getOrganisationTree|党组织树|Organisation tree|以该党组织为根的组织树。
+organisations_move|moveOrganisation|调整隶属关系|Move an organisation|把党组织连同其下级整体移到新的上级党组织下。
+organisations_leaders_list|listLeaders|班子成员列表|List leaders|党组织的书记、副书记和委员。
+organisations_leaders_add|addLeader|任命班子成员|Appoint a leader|为党组织任命书记、副书记或委员。
+organisations_health|getOrganisationHealth|组织健康度|Organisation health|按规则检查党组织：是否配备书记、换届是否到期、党员人数等，列出提示。
+organisations_stats|getOrganisationStats|党员统计|Organisation statistics|该党组织及下级的党员按状态、类别、性别、年龄段、学历等统计。
+policies_get|getPolicies|查看规则参数|Get the policies|该党组织生效的规则参数（继承上级并可覆盖）。
+policies_put|replacePolicies|设置规则参数|Set the policies|整体设置该党组织的规则参数；需 If-Match。
+members_create|createMember|新增党员|Create a member|登记党员（含入党申请人、积极分子等），校验身份证号、日期和所在党组织。
+members_list|listMembers|党员列表|List members|管辖范围内的党员，可按组织、状态、类别、提醒标志、姓名筛选，可排序，游标分页。
+members_get|getMember|查看党员|Get a member|一名党员的档案；有敏感信息权限时显示完整身份证号和电话（并记审计）。返回 ETag。
+members_update|updateMember|修改党员信息|Update a member|修改党员档案；需 If-Match 携带读取时的 ETag。
+members_transition|recordTransition|党员状态变更|Record a status change|按发展程序记录党员状态变更（如积极分子→发展对象→预备党员→正式党员），校验日期和前置条件。
+members_timeline|getMemberTimeline|党员时间线|Member timeline|一名党员从申请入党起的全部事件。
+transfers_create|createTransfer|发起组织关系转接|Start a transfer|把党员的组织关系转到另一个党组织。
+transfers_list|listTransfers|组织关系转接列表|List transfers|转出或转入本范围的转接，游标分页。
+transfers_get|getTransfer|查看转接|Get a transfer|一次组织关系转接的详情。
+transfers_accept|acceptTransfer|接收转接|Accept a transfer|接收方党组织接收转入的党员。
+transfers_reject|rejectTransfer|退回转接|Reject a transfer|接收方党组织退回转接并说明理由。
+transfers_cancel|cancelTransfer|撤回转接|Cancel a transfer|转出方撤回尚未处理的转接。
+dues_assessment|getDuesAssessment|党费核定|Dues assessment|按收入基数和比例核定党员每月应交党费。
+dues_payments_create|recordDuesPayment|登记党费缴纳|Record a dues payment|登记党员一个或多个月份的党费缴纳。
+dues_reliefs_create|createDuesRelief|党费减免|Grant a dues relief|为党员登记党费减交或免交。
+dues_arrears|listDuesArrears|欠缴党费|Dues arrears|本范围内欠缴党费的党员及欠缴月数。
+mobile_outflow|registerOutflow|流动党员外出登记|Register an outflow|登记党员外出流动（流出地）。
+mobile_list|listMobileEpisodes|流动党员列表|List mobile episodes|流动党员登记，可按状态和联系情况筛选，游标分页。
+mobile_stats|getMobileStats|流动党员统计|Mobile statistics|流动党员按状态、去向省份和联系情况统计。
+mobile_get|getMobileEpisode|查看流动登记|Get a mobile episode|一次流动登记及其报到记录。
+mobile_inflow|acceptInflow|流入地接收|Accept an inflow|流入地党组织接收流动党员。
+mobile_check_in|recordCheckIn|流动党员报到|Record a check-in|记录流动党员的报到、学习或服务情况。
+mobile_return|returnMobileMember|流动党员返回|Record a return|流动党员返回，结束本次流动登记。
+meetings_create|createMeeting|新建会议|Create a meeting|登记“三会一课”等组织生活（计划或已召开）。
+meetings_list|listMeetings|会议列表|List meetings|本范围内的会议，可按组织、类型、日期筛选，游标分页。
+meetings_get|getMeeting|查看会议|Get a meeting|会议详情，含出席、表决和更正记录；返回 ETag。
+meetings_update|updateMeeting|修改会议|Update a meeting|修改未归档的会议；需 If-Match。
+meetings_attendance|replaceAttendance|登记出席情况|Set the attendance|整体登记会议的出席、请假、缺席情况。
+meetings_vote|recordVote|登记表决|Record a vote|登记会议的决议或选举表决结果，校验到会人数。
+meetings_finalize|finalizeMeeting|会议归档|Finalize a meeting|归档会议：此后只能通过更正记录修改。
+meetings_amend|amendMeeting|更正已归档会议|Amend a meeting|对已归档会议追加更正（纪要、议题、地点、出席或决议）。
+meetings_compliance|getMeetingCompliance|组织生活落实情况|Meeting compliance|各党支部按规定频次召开会议的情况。
+members_meetings|listMemberMeetings|党员参会记录|A member's meetings|一名党员参加会议的记录和出席率。
+points_schemes_set|setPointScheme|设置积分方案|Set a point scheme|为党组织设置积分方案（基础分、等级分数线）。
+points_scheme_get|getPointScheme|查看积分方案|Get the point scheme|党组织生效的积分方案。
+points_rules_create|createPointRule|新增积分规则|Create a point rule|新增加分或扣分规则。
+points_rules_list|listPointRules|积分规则列表|List point rules|适用于本范围的积分规则。
+points_rules_get|getPointRule|查看积分规则|Get a point rule|一条积分规则；返回 ETag。
+points_rules_update|updatePointRule|修改积分规则|Update a point rule|修改积分规则（生成新版本）；需 If-Match。
+points_entries_create|createPointEntry|登记积分|Record points|按规则为党员登记加分或扣分，或党员本人申报。
+points_entries_list|listPointEntries|积分记录列表|List point entries|积分记录，可按党员、状态、年度筛选，游标分页。
+points_entries_get|getPointEntry|查看积分记录|Get a point entry|一条积分记录。
+points_entries_approve|approvePointEntry|审核通过积分|Approve a point entry|审核通过待审的积分记录。
+points_entries_reject|rejectPointEntry|驳回积分|Reject a point entry|驳回待审的积分记录并说明理由。
+points_entries_reverse|reversePointEntry|冲销积分|Reverse a point entry|以一条反向记录冲销已通过的积分。
+points_balance|getPointBalance|党员积分|A member's points|一名党员某年度的积分合计和明细。
+points_ranking|getPointRanking|积分排名|Points ranking|党组织内党员的年度积分排名。
+points_review_grades|gradeReview|民主评议定等|Confirm review grades|按积分和评议结果确定党员年度评议等次。
+grids_create|createGrid|新建网格|Create a grid|新建城市或农村网格并指定负责的党组织。
+grids_list|listGrids|网格列表|List grids|本范围内的网格，游标分页。
+grids_get|getGrid|查看网格|Get a grid|网格详情，含楼栋和中心户；返回 ETag。
+grids_update|updateGrid|修改网格|Update a grid|修改网格信息；需 If-Match。
+grids_members|replaceGridMembers|设置网格党员|Set grid members|整体设置联系该网格的党员。
+grids_coverage|getGridCoverage|网格覆盖情况|Grid coverage|党组织下网格的覆盖、未分配党员和中心户情况。
+community_report_register|registerCommunityReport|到社区报到|Register with a community|在职党员到居住地社区报到。
+community_report_get|getCommunityReport|查看社区报到|Get a community report|一名党员的社区报到记录。
+community_report_services|listCommunityServices|社区服务记录|List community services|报到党员在社区的服务记录。
+community_report_log_service|logCommunityService|登记社区服务|Log a community service|报到党员登记一次社区服务及时长。
+community_report_confirm_service|confirmCommunityService|确认社区服务|Confirm a community service|社区党组织确认服务记录。
+community_report_reject_service|rejectCommunityService|退回社区服务|Reject a community service|社区党组织退回服务记录并说明理由。
+community_report_review|reviewCommunityReport|社区评价|Review a community report|社区党组织对报到党员作年度评价。
+community_reporting_summary|getCommunityReportingSummary|社区报到汇总|Community reporting summary|党组织下在职党员到社区报到和服务时长的汇总。
+changes_list|listChanges|变更流|Change feed|按顺序读取本范围的数据变更，用于同步。
+webhooks_create|createWebhook|注册 Webhook|Register a webhook|注册接收变更事件的 Webhook（仅允许公网地址，除非在白名单中）。
+webhooks_list|listWebhooks|Webhook 列表|List webhooks|本用户注册的 Webhook。
+webhooks_delete|deleteWebhook|删除 Webhook|Delete a webhook|删除 Webhook，停止推送。
+webhooks_deliveries|listWebhookDeliveries|Webhook 推送记录|Webhook deliveries|Webhook 的推送尝试和结果。
+imports_create|importFile|批量导入|Import a file|上传 CSV 或 XLSX 文件批量导入党组织或党员；逐行校验，可试导入。
+imports_template|downloadImportTemplate|下载导入模板|Download the import template|带中文表头的导入模板（CSV）。
+imports_get|getImportJob|查看导入任务|Get an import job|导入任务的进度、结果和被拒绝的行。
+exports_get|exportFile|导出|Export|以 CSV 或 XLSX 导出本范围的党组织或党员（与导入表头一致）。
+audit_events_list|listAuditEvents|审计日志|List audit events|本范围内的操作审计记录，游标分页。
+ops_healthz|checkHealth|存活检查|Liveness|进程在运行即返回 ok。
+ops_readyz|checkReadiness|就绪检查|Readiness|数据库可用时返回 ready，否则 503。
+ops_metrics|getMetrics|运行指标|Metrics|Prometheus 格式的请求数和耗时指标。
+"""
+
+OPERATIONS: dict[str, Operation] = {
+    line.split("|", 1)[0]: Operation(*line.split("|")[1:]) for line in _TABLE.strip().splitlines()
+}
+
+# Every tag: (zh-CN, en) descriptions.
+TAGS: dict[str, tuple[str, str]] = {
+    "auth": ("登录与令牌", "Sign-in and tokens"),
+    "users": ("用户与角色", "Users and roles"),
+    "organisations": ("党组织（党委、党总支、党支部、党小组）", "Party organisations"),
+    "policies": ("规则参数（按党组织继承）", "Policies, inherited down the tree"),
+    "members": ("党员档案与发展程序", "Members and their lifecycle"),
+    "transfers": ("组织关系转接", "Membership transfers"),
+    "dues": ("党费", "Membership dues"),
+    "mobile": ("流动党员", "Mobile members"),
+    "meetings": ("组织生活（三会一课）", "Meetings"),
+    "points": ("党员积分与民主评议", "Points and annual review"),
+    "grids": ("网格与社区报到", "Grids and community reporting"),
+    "integration": ("导入导出、变更流与 Webhook", "Import, export, change feed, webhooks"),
+    "audit": ("审计日志", "Audit log"),
+    "operations": ("运维检查", "Operations"),
+}
+
+# The document's own description (`info.description`), zh-CN then en.
+DOCUMENT_DESCRIPTION: tuple[str, str] = (
+    """
+智慧党建 API：党组织、党员，以及它们之间的规则。
+
+* 用 `POST /api/v1/auth/token`（OAuth2 密码模式表单）登录，之后在请求头中发送
+  `Authorization: Bearer <access_token>`。
+* 每个账号绑定一个党组织的下级范围；范围外的一切都返回 404。
+* 错误为 RFC 9457 `application/problem+json`，`code` 为稳定的错误码（见 `ErrorCode`）；
+  默认中文，`Accept-Language: en` 或 `?lang=en` 返回英文。
+* 列表使用游标分页（`limit`、`cursor`、`next_cursor`）。
+* 修改时用 `ETag`/`If-Match`（不符返回 412）；每个 POST 可带 `Idempotency-Key` 安全重试。
+* 每个 PATCH 也可用 `POST` 加请求头 `X-HTTP-Method-Override: PATCH` 发送（微信小程序不能发 PATCH）。
+* 英文版文档：`/openapi.en.json`。
+""",
+    """
+智慧党建 API: organisations (党组织), members (党员), and the rules between them.
+
+* Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
+  `Authorization: Bearer <access_token>`.
+* Every principal is bound to one organisation subtree; anything outside it is 404.
+* Errors are RFC 9457 `application/problem+json` with a stable `code`;
+  `Accept-Language: en` or `?lang=en` for English (default zh-CN).
+* Lists use cursor pagination (`limit`, `cursor`, `next_cursor`).
+* `ETag`/`If-Match` on updates (412 on mismatch); `Idempotency-Key` on every POST.
+* Every PATCH is also accepted as `POST` with `X-HTTP-Method-Override: PATCH`
+  (WeChat mini-programs cannot send PATCH).
+* This document in Chinese: `/openapi.json`.
+""",
+)
