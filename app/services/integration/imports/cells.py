@@ -16,9 +16,18 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 
 
+def _quoted_trigger(text: str) -> bool:
+    """Whether the text, past any leading quotes, starts with a formula trigger."""
+    return text.lstrip(QUOTE).startswith(FORMULA_TRIGGERS)
+
+
 def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would read as a formula, quoted; others unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """A text cell that a spreadsheet would read as a formula, quoted; others unchanged.
+
+    A text that already starts with quotes before a trigger (`'=1`) is quoted too, so
+    that `restore`, which removes one quote from such cells, gives it back unchanged.
+    """
+    if isinstance(value, str) and _quoted_trigger(value):
         return QUOTE + value
     return value
 
@@ -29,6 +38,6 @@ def neutralise_row(row: Iterable[object]) -> list[object]:
 
 def restore(text: str) -> str:
     """The text an exported cell stood for: the `'` `neutralise` added, removed."""
-    if text.startswith(QUOTE) and text[1:].startswith(FORMULA_TRIGGERS):
+    if text.startswith(QUOTE) and _quoted_trigger(text[1:]):
         return text[1:]
     return text
