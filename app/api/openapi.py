@@ -19,7 +19,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
-from app.api.glossary import FIELDS, FIELDS_EN, PARAMETERS, PARAMETERS_EN, TRANSLATIONS
+from app.api.glossary import FIELDS, PARAMETERS, TRANSLATIONS
+from app.api.glossary_en import FIELDS_EN, PARAMETERS_EN
 from app.api.operations import DOCUMENT_DESCRIPTION, OPERATIONS, TAGS
 from app.error_codes import ErrorCode
 from app.models.enums import LABELS

@@ -1,0 +1,288 @@
+"""English descriptions of the schema fields and parameters, for /openapi.en.json.
+
+The same vocabulary as app/api/glossary.py (zh-CN), by the same names.
+"""
+
+from __future__ import annotations
+
+_TABLE_EN = """
+abstentions|Abstentions
+accepted|Accepted
+access_token|Access token (Bearer)
+action|Action
+active|Whether the account is enabled
+activist_on|Day named an activist
+actor_id|User id of who acted
+actor_username|Username of who acted
+admission_approved_on|Day the branch meeting approved admission
+after|Value after the change
+amendments|Amendments
+amount_fen|Amount in fen
+applied_on|Day the application was handed in
+approval_ref|Approval document number
+approved_on|Day approved
+area|Area
+as_of|Reference day
+atomic|Write nothing unless every row is valid
+attempts|Attempts so far
+attendance|Attendance
+attendance_rate|Attendance rate
+ayes|Votes for
+base|Base points
+base_fen|Dues base in fen
+before|Value before the change
+below_lowest_band|Below the lowest band
+birth_date|Date of birth
+boundary|Grid boundary
+buildings|Buildings
+by_age_band|By age band
+by_category|By category
+by_destination_province|By destination province
+by_education|By education
+by_gender|By gender
+by_org_type|By organisation type
+by_state|By state
+by_status|By member status
+cadence|Required cadence
+candidate_on|Day named a candidate
+cap_month|Monthly cap
+cap_year|Yearly cap
+category|Category
+central_households|Central households
+certificate_no|Certificate number
+check_ins|Check-ins
+children|Child organisations
+client_id|Client id (unused)
+client_secret|Client secret (unused)
+code|Code
+column|Column
+committee_size|Committee size
+community_org_id|Community organisation id
+confirmed|Confirmed
+contact_state|Contact state
+covering_org_id|Responsible organisation id
+created|Created
+created_at|Created at (UTC)
+cursor|Cursor
+data|Event data
+dates|Dates
+decided_at|Decided at (UTC)
+decision_reason|Reason given with the decision
+defaults|Defaults
+delivered_at|Delivered at (UTC)
+depth|Depth
+description|Description
+destination_area|Destination area
+detail|Detail
+dissolved_on|Day dissolved
+dry_run|Validate only, write nothing
+due|Due
+dues_base_fen|Dues base in fen
+education|Education
+effective_date|Effective date
+employed_members|Employed members
+ended_on|Day ended
+entries|Entries
+error|Error
+errors|Errors by field
+ethnicity|Ethnicity
+event_id|Event id
+event_type|Event type
+event_types|Subscribed event types
+events|Events
+evidence|Evidence
+expected_months|Months due
+extension_months|Probation extension in months
+field|Field
+finalized_at|Finalized at (UTC)
+finished_at|Finished at (UTC)
+flags|Warning flags
+founded_on|Day founded
+from_month|First month
+from_org|Sending organisation
+from_status|Previous status
+full_members|Full members
+full_on|Day made a full member
+gender|Gender
+grade|Review grade
+grade_bands|Grade bands
+grades|Review grades
+grant_type|Grant type (password)
+group_id|Party group id
+has_secretary|Has a secretary
+has_vote|Has a vote
+held|Meetings held
+held_on|Day held
+home_org|Home organisation
+host_id|Host organisation id
+host_org|Host organisation
+host_org_id|Host organisation id
+hosted_on|Day the host accepted
+hours|Hours of service
+households|Households
+id|Identifier (UUID)
+id_number|Resident ID number (masked without PII rights)
+instance|Request path of the problem
+invalid_reason|Why it is invalid
+items|Items of this page
+joined_on|Day joined the Party
+kind|Kind
+label|Label
+last_contact_on|Last contact
+last_error|Last error
+last_status|Last response status
+leader_id|Leader id
+location_consent|Consent to record location
+longest_unpaid_run|Longest run of unpaid months
+lost_contact|Lost contact
+lost_contact_since|Lost contact since
+may_read_pii|May read personal data
+me|The signed-in user
+meeting_id|Meeting id
+member_id|Member id
+member_ids|Member ids
+member_name|Member name
+members|Members
+message|Message
+min|Minimum points
+minutes|Minutes
+month|Month
+monthly_fen|Monthly amount in fen
+months|Months
+name|Name
+nays|Votes against
+needs_approval|Needs approval
+needs_evidence|Needs evidence
+new_parent_id|New parent organisation id
+next_attempt_at|Next attempt at (UTC)
+next_cursor|Cursor of the next page (null at the end)
+note|Note
+occurred_at|Occurred at (UTC)
+occurred_on|Day it happened
+on|Day
+on_track|On track
+org_code|Organisation code
+org_id|Organisation id
+org_name|Organisation name
+out_of_range|Out of range
+overdue|Overdue
+paid_on|Day paid
+parent_id|Parent organisation id
+parent_rule_id|Refined rule id
+passed|Passed
+password|Password
+period|Period
+phone|Phone (masked without PII rights)
+place|Place
+points|Points
+population|Population
+presence|Presence
+probation_extension_months|Probation extension in months
+processed_rows|Rows processed
+rank|Rank
+rate|Rate
+reason|Reason
+recorded_at|Recorded at (UTC)
+recorder_id|User id of the recorder
+refresh_token|Refresh token
+registered|Registered
+registered_on|Day registered
+rejected|Rejected
+relief|Relief
+reported_by|Reported by
+request_id|Request id
+required|Required count
+residence|Residence
+residence_community_id|Community of residence (organisation id)
+residents|Residents
+resolutions|Resolutions
+resource|Resource type
+resource_id|Resource id
+returned_on|Day returned
+reverses_entry_id|Reversed entry id
+review_status|Review result
+review_year|Review year
+role|Role
+row|Row number
+rows|Rows
+rule_id|Point rule id
+rule_version|Point rule version
+scope|OAuth2 scope (unused)
+served_households|Households served
+severity|Severity
+source|Source
+source_key|Source key
+started_on|Day started
+state|State
+status|Status
+subject|Subject
+summary|Summary
+talked_on|Day of the talk
+target_hours|Target hours of service
+term_ends_on|Term ends on
+term_started_on|Term started on
+threshold|Threshold
+title|Title
+to_month|Last month
+to_org|Receiving organisation
+to_status|New status
+token_type|Token type (bearer)
+topic|Topic
+total|Total matching (only with include_total=true)
+total_rows|Total rows
+totals|Totals
+transition_id|Status change id
+trigger|Trigger
+type|Type
+unassigned_members|Members in no grid
+unchanged|Unchanged
+uncovered|Uncovered
+under_target|Under target
+unit_category|Unit category
+unit_count|Number of units
+unit_credit_code|Unified social credit code
+unpaid_months|Unpaid months
+unregistered|Not registered
+updated|Updated
+updated_at|Updated at (UTC)
+url|Receiver URL
+username|Username
+valid|Valid
+value|Value
+values|Values
+version|Version (as in the ETag)
+voters_expected|Voters expected
+voters_present|Voters present
+votes|Votes
+without_leader|Without a secretary
+work_unit|Work unit
+year|Year
+file|The file (CSV or XLSX)
+"""
+
+FIELDS_EN: dict[str, str] = {
+    name: text for name, text in (line.split("|", 1) for line in _TABLE_EN.strip().splitlines())
+}
+
+PARAMETERS_EN: dict[str, str] = {
+    "within": "Only this organisation's whole subtree",
+    "actor": "User id of who acted",
+    "since": "Read after this cursor (the last next_cursor)",
+    "report_id": "Community report id",
+    "record_id": "Service record id",
+    "format": "File format",
+    "grid_id": "Grid id",
+    "job_id": "Import job id",
+    "held_from": "Held on or after",
+    "held_to": "Held on or before",
+    "episode_id": "Mobile episode id",
+    "include_dissolved": "Include dissolved organisations",
+    "quarter": "Quarter",
+    "only_overdue": "Overdue only",
+    "entry_id": "Point entry id",
+    "include_inherited": "Include rules inherited from above",
+    "transfer_id": "Transfer id",
+    "user_id": "User id",
+    "webhook_id": "Webhook id",
+    "limit": "Page size",
+}
