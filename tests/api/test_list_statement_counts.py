@@ -270,8 +270,12 @@ async def _add_delivery(c: Ctx) -> None:
     from app.services.integration import webhooks
 
     await _member(c)
-    async with get_sessionmaker()() as session, session.begin():
-        await webhooks.fan_out(session)
+    # Fan out the whole backlog: the worker's database holds the events of every earlier
+    # test, and one pass takes at most a batch of them (500), oldest first.
+    while True:
+        async with get_sessionmaker()() as session, session.begin():
+            if await webhooks.fan_out(session) == 0:
+                break
 
 
 LISTERS: dict[str, Lister] = {
