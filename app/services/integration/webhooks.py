@@ -241,11 +241,9 @@ class Attempt:
     delivered: bool
 
 
-async def deliver_due(
-    session: AsyncSession, client: httpx.AsyncClient, batch: int = 20
-) -> list[Attempt]:
-    """Claim due deliveries (SKIP LOCKED), send them signed, record the outcome."""
-    now = clock.utcnow()
+async def _claim_due(session: AsyncSession, batch: int) -> list[WebhookDelivery]:
+    """Due pending deliveries, oldest first, none behind an earlier pending one for the
+    same subscription and resource (per-resource order), locked with SKIP LOCKED."""
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(
         earlier.subscription_id == WebhookDelivery.subscription_id,
@@ -254,64 +252,80 @@ async def deliver_due(
         tuple_(earlier.seq_xact, earlier.event_id)
         < tuple_(WebhookDelivery.seq_xact, WebhookDelivery.event_id),
     )
-    claimed = list(
-        (
-            await session.scalars(
-                select(WebhookDelivery)
-                .where(
-                    WebhookDelivery.state == DeliveryState.pending,
-                    WebhookDelivery.next_attempt_at <= now,
-                    ~blocked,
-                )
-                .order_by(WebhookDelivery.seq_xact, WebhookDelivery.event_id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+    rows = await session.scalars(
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.state == DeliveryState.pending,
+            WebhookDelivery.next_attempt_at <= clock.utcnow(),
+            ~blocked,
+        )
+        .order_by(WebhookDelivery.seq_xact, WebhookDelivery.event_id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
     )
+    return list(rows.all())
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    delivery: WebhookDelivery,
+    subscription: WebhookSubscription,
+    event: OutboxEvent,
+) -> tuple[int | None, str | None]:
+    """POST the signed event; (HTTP status or None, error text or None when delivered)."""
+    body = _body(event)
+    timestamp = int(time.time())
+    secret = pii_cipher().decrypt(subscription.secret_enc, field=SECRET_FIELD)
+    headers = {
+        "Content-Type": "application/json",
+        "Dangjian-Event": event.event_type,
+        "Dangjian-Delivery": str(delivery.id),
+        "Dangjian-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
+    }
+    try:
+        # Resolved and checked now, and sent to the checked address (no redirects).
+        target, addresses = await targets.checked_addresses(get_settings(), subscription.url)
+        url, host, extensions = targets.pinned(subscription.url, target, addresses[0])
+        response = await client.post(
+            url,
+            content=body,
+            headers=headers | host,
+            extensions=extensions,
+            follow_redirects=False,
+        )
+    except (targets.TargetInvalid, targets.TargetForbidden, targets.TargetUnresolved) as exc:
+        return None, f"target refused: {exc}"[:500]
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    status = response.status_code
+    return status, None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def _record_outcome(delivery: WebhookDelivery, status: int | None, error: str | None) -> None:
+    """Delivered, failed for good after MAX_ATTEMPTS, or due again after the backoff."""
+    delivery.last_status = status
+    delivery.last_error = error
+    if error is None:
+        delivery.state = DeliveryState.delivered
+        delivery.delivered_at = clock.utcnow()
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = DeliveryState.failed
+    else:
+        delivery.next_attempt_at = clock.utcnow() + backoff(delivery.attempts)
+
+
+async def deliver_due(
+    session: AsyncSession, client: httpx.AsyncClient, batch: int = 20
+) -> list[Attempt]:
+    """Claim due deliveries (SKIP LOCKED), send them signed, record the outcome."""
     attempts = []
-    for delivery in claimed:
+    for delivery in await _claim_due(session, batch):
         subscription = await session.get(WebhookSubscription, delivery.subscription_id)
         event = await session.get(OutboxEvent, delivery.event_id)
         assert subscription is not None and event is not None
-        body = _body(event)
-        timestamp = int(time.time())
-        secret = pii_cipher().decrypt(subscription.secret_enc, field=SECRET_FIELD)
-        headers = {
-            "Content-Type": "application/json",
-            "Dangjian-Event": event.event_type,
-            "Dangjian-Delivery": str(delivery.id),
-            "Dangjian-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
-        }
         delivery.attempts += 1
-        status = None
-        try:
-            # Resolved and checked now, and sent to the checked address (no redirects).
-            target, addresses = await targets.checked_addresses(get_settings(), subscription.url)
-            url, host, extensions = targets.pinned(subscription.url, target, addresses[0])
-            response = await client.post(
-                url,
-                content=body,
-                headers=headers | host,
-                extensions=extensions,
-                follow_redirects=False,
-            )
-            status = response.status_code
-            ok = 200 <= status < 300
-            error = None if ok else f"HTTP {status}"
-        except (targets.TargetInvalid, targets.TargetForbidden, targets.TargetUnresolved) as exc:
-            ok, error = False, f"target refused: {exc}"[:500]
-        except httpx.HTTPError as exc:
-            ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
-        delivery.last_status = status
-        delivery.last_error = error
-        if ok:
-            delivery.state = DeliveryState.delivered
-            delivery.delivered_at = clock.utcnow()
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.state = DeliveryState.failed
-        else:
-            delivery.next_attempt_at = clock.utcnow() + backoff(delivery.attempts)
-        attempts.append(Attempt(delivery.id, status, ok))
+        status, error = await _send(client, delivery, subscription, event)
+        _record_outcome(delivery, status, error)
+        attempts.append(Attempt(delivery.id, status, error is None))
     await session.flush()
     return attempts
