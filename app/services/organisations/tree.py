@@ -223,6 +223,28 @@ async def _lock_subtree(session: AsyncSession, old_path: str) -> None:
     )
 
 
+async def _relink_subtree(
+    session: AsyncSession, org: Organisation, new_parent: Organisation
+) -> None:
+    """Lock the subtree, then rewrite its depths and every path column under it."""
+    old_path = org.path
+    await _lock_subtree(session, old_path)
+    await session.execute(
+        update(Organisation)
+        .where(under(Organisation.path, old_path), Organisation.id != org.id)
+        .values(
+            depth=Organisation.depth + (new_parent.depth + 1 - org.depth),
+            version=Organisation.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    new_path = new_parent.path + f"{org.node_id}/"
+    await rewrite_subtree_paths(session, old_path, new_path)
+    org.parent_id = new_parent.id
+    org.path = new_path
+    org.depth = new_parent.depth + 1
+
+
 async def move_organisation(
     session: AsyncSession, principal: Principal, org: Organisation, new_parent_id: uuid.UUID
 ) -> Organisation:
@@ -243,22 +265,8 @@ async def move_organisation(
     check_move(org, new_parent)
     before = audit.snapshot(org, AUDITED_FIELDS)
     old_path = org.path
-    new_path = new_parent.path + f"{org.node_id}/"
-    await _lock_subtree(session, old_path)
-    await session.execute(
-        update(Organisation)
-        .where(under(Organisation.path, old_path), Organisation.id != org.id)
-        .values(
-            depth=Organisation.depth + (new_parent.depth + 1 - org.depth),
-            version=Organisation.version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    await rewrite_subtree_paths(session, old_path, new_path)
-    old_parent_id, new_parent_id = org.parent_id, new_parent.id
-    org.parent_id = new_parent.id
-    org.path = new_path
-    org.depth = new_parent.depth + 1
+    old_parent_id = org.parent_id
+    await _relink_subtree(session, org, new_parent)
     await session.flush()
     # Rows of the subtree loaded earlier in this session are stale now.
     session.expire_all()
