@@ -30,12 +30,17 @@ class Coverage:
     totals: dict[str, int]
 
 
-async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) -> Coverage:
-    """Grid rules for a subtree (网格覆盖情况): grids outside the policy size for their kind
-    (urban 300-500 households, rural about 300), grids no party organisation covers,
-    grids without a leader, and members living in one of the subtree's communities but
-    assigned to no grid."""
-    grids = list((await session.scalars(select(Grid).where(under(Grid.org_path, root.path)))).all())
+def size_in_range(policy: dict[str, Any], kind: str, households: int) -> bool:
+    """A grid's household count lies within its kind's policy bounds (inclusive)."""
+    low = policy[f"grid_{kind}_min_households"]
+    high = policy[f"grid_{kind}_max_households"]
+    return bool(low <= households <= high)
+
+
+async def _grid_faults(
+    session: AsyncSession, grids: list[Grid]
+) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
+    """(out of the policy size, covered by no organisation, without a leader), by code."""
     out_of_range, uncovered, without_leader = [], [], []
     policies: dict[uuid.UUID, dict[str, Any]] = {}
     for grid in sorted(grids, key=lambda g: g.code):
@@ -43,32 +48,39 @@ async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) 
             community = await session.get(Organisation, grid.org_id)
             assert community is not None
             policies[grid.org_id] = await effective_policy(session, community)
-        policy = policies[grid.org_id]
-        low, high = (
-            policy[f"grid_{grid.kind}_min_households"],
-            policy[f"grid_{grid.kind}_max_households"],
-        )
-        if not low <= grid.households <= high:
+        if not size_in_range(policies[grid.org_id], grid.kind, grid.households):
             out_of_range.append(grid.id)
         if grid.covering_org_id is None:
             uncovered.append(grid.id)
         if grid.leader_id is None:
             without_leader.append(grid.id)
+    return out_of_range, uncovered, without_leader
+
+
+async def _unassigned_members(session: AsyncSession, root: Organisation) -> list[uuid.UUID]:
+    """Current members living in one of the subtree's communities and in no grid."""
     communities = select(Organisation.id).where(under(Organisation.path, root.path))
-    unassigned = list(
-        (
-            await session.scalars(
-                select(Member.id)
-                .outerjoin(GridResident, GridResident.member_id == Member.id)
-                .where(
-                    Member.residence_community_id.in_(communities),
-                    Member.status.notin_([s.value for s in ENDED_STATUSES]),
-                    GridResident.member_id.is_(None),
-                )
-                .order_by(Member.id)
-            )
-        ).all()
+    rows = await session.scalars(
+        select(Member.id)
+        .outerjoin(GridResident, GridResident.member_id == Member.id)
+        .where(
+            Member.residence_community_id.in_(communities),
+            Member.status.notin_([s.value for s in ENDED_STATUSES]),
+            GridResident.member_id.is_(None),
+        )
+        .order_by(Member.id)
     )
+    return list(rows.all())
+
+
+async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) -> Coverage:
+    """Grid rules for a subtree (网格覆盖情况): grids outside the policy size for their kind
+    (policy: urban 300-500 households, rural 200-400 by default), grids no party organisation covers,
+    grids without a leader, and members living in one of the subtree's communities but
+    assigned to no grid."""
+    grids = list((await session.scalars(select(Grid).where(under(Grid.org_path, root.path)))).all())
+    out_of_range, uncovered, without_leader = await _grid_faults(session, grids)
+    unassigned = await _unassigned_members(session, root)
     assigned = int(
         await session.scalar(
             select(func.count())
