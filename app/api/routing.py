@@ -16,10 +16,12 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.db import get_replica_sessionmaker, get_sessionmaker
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, decode_access_token
 from app.services.integration import audit
@@ -85,27 +87,10 @@ class DangjianRoute(APIRoute):
         return route_handler
 
 
-async def _run_idempotent(
-    request: Request,
-    handler: Callable[[Request], Awaitable[Response]],
-    key: str,
-    user_id: str,
-) -> Response:
-    """Claim the key first, then run: concurrent retries wait for the first and replay it.
-
-    The claim is an INSERT ... ON CONFLICT DO NOTHING in the request's transaction.
-    A concurrent retry's INSERT waits until the first transaction ends: if it
-    committed, the retry reads and replays the stored response; if it rolled back
-    (an error), the claim is free again and the retry runs afresh.
-    """
-    if not 1 <= len(key) <= 255:
-        raise Unprocessable.field(
-            "Idempotency-Key", ErrorCode.idempotency_key_invalid, "1-255 characters"
-        )
-    session = request.state.db
-    body = await request.body()
-    fingerprint = _request_hash(request, body)
-    owner = uuid.UUID(user_id)
+async def _claim(
+    session: AsyncSession, owner: uuid.UUID, key: str, request: Request, fingerprint: bytes
+) -> bool:
+    """Insert the key's placeholder; False when another request already holds the key."""
     claimed = await session.scalar(
         insert(IdempotencyRecord)
         .values(
@@ -121,36 +106,70 @@ async def _run_idempotent(
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(IdempotencyRecord.key)
     )
-    if claimed is None:
-        stored = await session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
-            )
+    return claimed is not None
+
+
+async def _replay(
+    session: AsyncSession, owner: uuid.UUID, key: str, fingerprint: bytes
+) -> Response:
+    """The stored response of the key's first request, marked as replayed."""
+    stored = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
         )
-        if stored is None or stored.status_code == 0:
-            raise Conflict(ErrorCode.idempotency_in_progress)
-        if stored.request_hash != fingerprint:
-            raise Unprocessable(ErrorCode.idempotency_key_reused)
-        headers = dict(stored.headers)
-        headers["idempotent-replayed"] = "true"
-        return Response(content=stored.body, status_code=stored.status_code, headers=headers)
-    response = await handler(request)
-    record = update(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
     )
+    if stored is None or stored.status_code == 0:
+        raise Conflict(ErrorCode.idempotency_in_progress)
+    if stored.request_hash != fingerprint:
+        raise Unprocessable(ErrorCode.idempotency_key_reused)
+    headers = dict(stored.headers)
+    headers["idempotent-replayed"] = "true"
+    return Response(content=stored.body, status_code=stored.status_code, headers=headers)
+
+
+async def _store_outcome(
+    session: AsyncSession, owner: uuid.UUID, key: str, response: Response
+) -> None:
+    """Keep a success for replay; a failed attempt leaves the key free for a retry."""
+    record = (IdempotencyRecord.user_id == owner) & (IdempotencyRecord.key == key)
     if 200 <= response.status_code < 300:
         await session.execute(
-            record.values(
+            update(IdempotencyRecord)
+            .where(record)
+            .values(
                 status_code=response.status_code,
                 headers={k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS},
                 body=bytes(response.body),
             )
         )
     else:
-        # Only successes are replayed; a failed attempt leaves the key free for a retry.
-        await session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == owner, IdempotencyRecord.key == key
-            )
+        await session.execute(delete(IdempotencyRecord).where(record))
+
+
+async def _run_idempotent(
+    request: Request,
+    handler: Callable[[Request], Awaitable[Response]],
+    key: str,
+    user_id: str,
+) -> Response:
+    """Claim the key first, then run: concurrent retries wait for the first and replay it.
+
+    The claim is an INSERT ... ON CONFLICT DO NOTHING in the request's transaction.
+    A concurrent retry's INSERT waits until the first transaction ends: if it
+    committed, the retry reads and replays the stored response; if it rolled back
+    (an error), the claim is free again and the retry runs afresh.
+    """
+    if not 1 <= len(key) <= 255:
+        raise Unprocessable.field(
+            "Idempotency-Key",
+            ErrorCode.idempotency_key_invalid,
+            Text(zh="长度须为 1-255 个字符", en="1-255 characters"),
         )
+    session = request.state.db
+    fingerprint = _request_hash(request, await request.body())
+    owner = uuid.UUID(user_id)
+    if not await _claim(session, owner, key, request, fingerprint):
+        return await _replay(session, owner, key, fingerprint)
+    response = await handler(request)
+    await _store_outcome(session, owner, key, response)
     return response
