@@ -90,23 +90,17 @@ async def _copy(
     timing.rows += len(rows)
 
 
-async def synthesise(
-    conn: asyncpg.Connection,
-    *,
-    orgs: int,
-    members: int,
-    progress: Callable[[str, int], None] | None = None,
-) -> SynthReport:
-    """Load the tree, members, meetings and point entries; returns counts and timings."""
-    if await conn.fetchval("SELECT 1 FROM organisations WHERE code = $1", PROVINCE_CODE):
-        raise RuntimeError("synthetic data is already loaded (organisation SYN-P exists)")
+# One planned organisation: type, name, unit category, index of its parent (-1: root).
+_Planned = tuple[str, str, int | None, int]
+
+
+def _plan_tree(orgs: int) -> tuple[list[_Planned], list[int]]:
+    """The tree to load, parents before children, and each node's county number."""
     per_city = 1 + FANOUT["county"] * (
         1 + FANOUT["township"] * (1 + FANOUT["community"] * (1 + FANOUT["branch"] * 2))
     )
     cities = max(1, round((orgs - 1) / per_city))
-    org_timing = Timing()
-    started = time.perf_counter()
-    plan: list[tuple[str, str, int | None, int]] = []  # type, name, unit category, parent index
+    plan: list[_Planned] = []
     county_of: list[int] = []
 
     def add(org_type: str, name: str, category: int | None, parent: int, county: int) -> int:
@@ -128,7 +122,13 @@ async def synthesise(
                     for b in range(FANOUT["branch"]):
                         branch = add("branch", f"第{b + 1}党支部", 7, community, county_counter)
                         add("group", "第一党小组", None, branch, county_counter)
-    node_ids = await _node_ids(conn, len(plan))
+    return plan, county_of
+
+
+def _org_rows(
+    plan: list[_Planned], county_of: list[int], node_ids: list[int]
+) -> tuple[list[tuple[Any, ...]], list[_Org]]:
+    """COPY rows of the planned tree, with ids and paths, and each node's handle."""
     rows: list[tuple[Any, ...]] = []
     made: list[_Org] = []
     for i, (org_type, name, category, parent) in enumerate(plan):
@@ -138,20 +138,25 @@ async def synthesise(
         code = PROVINCE_CODE if i == 0 else f"SYN-{node_ids[i]}"
         made.append(_Org(org_id, path, code, county_of[i]))
         parent_id = made[parent].id if parent >= 0 else None
-        rows.append(
-            (
-                org_id,
-                node_ids[i],
-                code,
-                name,
-                org_type,
-                parent_id,
-                path,
-                path.count("/") - 2,
-                category,
-                1,
-            )
-        )
+        row = (org_id, node_ids[i], code, name, org_type, parent_id, path)
+        rows.append((*row, path.count("/") - 2, category, 1))
+    return rows, made
+
+
+async def synthesise(
+    conn: asyncpg.Connection,
+    *,
+    orgs: int,
+    members: int,
+    progress: Callable[[str, int], None] | None = None,
+) -> SynthReport:
+    """Load the tree, members, meetings and point entries; returns counts and timings."""
+    if await conn.fetchval("SELECT 1 FROM organisations WHERE code = $1", PROVINCE_CODE):
+        raise RuntimeError("synthetic data is already loaded (organisation SYN-P exists)")
+    org_timing = Timing()
+    started = time.perf_counter()
+    plan, county_of = _plan_tree(orgs)
+    rows, made = _org_rows(plan, county_of, await _node_ids(conn, len(plan)))
     org_timing.generate_s = time.perf_counter() - started
     await _copy(conn, "organisations", ORG_COLUMNS, rows, org_timing)
     branches = [(made[i], made[i + 1]) for i, p in enumerate(plan) if p[0] == "branch"]
