@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from support import unique
 
-from app.i18n import GENERIC_ZH, ZH_TEMPLATES, validation_message
+from app.error_codes import ErrorCode
+from app.i18n import GENERIC_ZH, ZH_TEMPLATES, localized_detail, validation_message
 
 PYDANTIC_ENGLISH = re.compile(
     r"Field required|Input should|String should|value is not|at least|at most|"
@@ -188,15 +189,22 @@ async def test_a_domain_error_details_its_values_in_the_callers_language(api, co
     assert not CJK.search(en.json()["detail"])
 
 
-async def test_an_english_only_detail_is_answered_in_zh_with_the_title_instead(api, county):
+async def test_a_header_refusal_details_the_rule_in_the_callers_language(api, county):
     headers = api.auth(county.county_admin, **{"Idempotency-Key": "k" * 256})
     body = {"code": unique("ORG"), "name": "x", "type": "branch", "parent_id": None}
     zh = await api.client.post("/api/v1/organisations", json=body, headers=headers)
     en = await api.client.post("/api/v1/organisations?lang=en", json=body, headers=headers)
     assert zh.status_code == en.status_code == 422
     assert zh.json()["code"] == "idempotency.key_invalid"
-    assert zh.json()["detail"] == zh.json()["title"] and CJK.search(zh.json()["detail"])
+    assert zh.json()["detail"] == "长度须为 1-255 个字符"
     assert en.json()["detail"] == "1-255 characters"
+
+
+def test_an_english_only_detail_is_answered_in_zh_with_the_title_instead():
+    code = ErrorCode.idempotency_key_invalid
+    assert localized_detail("1-255 characters", code, "zh") == code.message("zh")
+    assert CJK.search(localized_detail("1-255 characters", code, "zh"))
+    assert localized_detail("1-255 characters", code, "en") == "1-255 characters"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
