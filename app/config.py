@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # that does not answer at all.
     db_connect_timeout_seconds: float = 1.5
     db_statement_timeout_ms: int = 30_000
+    # A pooled connection must answer one round trip within this long before a request
+    # gets it, so a frozen server (stopped processes, sockets still open) is 503 quickly
+    # instead of holding requests for the statement timeout; 0 turns the check off.
+    # `/readyz` gives its whole probe `db_connect_timeout_seconds`.
+    db_ping_timeout_seconds: float = 1.0
 
     # Unset outside production: generated once into `data_dir`/dev-keys.json.
     secret_key: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -533,12 +534,14 @@ def _install_ops(app: FastAPI) -> None:
     async def readyz(request: Request) -> Response:
         """Readiness: the database answers (503 while it does not; recovers by itself)."""
         try:
-            async with get_engine().connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            # A frozen server accepts and never answers: the probe has a deadline.
+            async with asyncio.timeout(get_settings().db_connect_timeout_seconds):
+                async with get_engine().connect() as conn:
+                    await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver or network failure means "not ready"
             log.warning("database unreachable", extra={"error": str(exc)})
             return problem_response(
-                request, 503, ErrorCode.ops_database_unreachable, str(exc)[:200]
+                request, 503, ErrorCode.ops_database_unreachable, str(exc)[:200] or None
             )
         return OrjsonResponse({"status": "ready"})
 
