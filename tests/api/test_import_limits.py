@@ -129,6 +129,16 @@ async def test_a_nul_character_in_a_cell_is_refused_not_a_server_error(api, coun
     assert "第 2 行第 1 列" in r.json()["detail"]
 
 
+async def test_a_control_character_in_a_cell_is_refused_like_in_any_text_input(api, county):
+    row = ["张三", "x", county.branch_a["code"], "正式党员", "在职\x07"]
+    r = await _post(api, county, _csv([row]), "m.csv", dry_run="true")
+    assert r.status_code == 422
+    assert r.json()["code"] == "import.file_unreadable"
+    assert "第 2 行第 5 列" in r.json()["detail"]
+    row[4] = "在职"  # the same row without it is read (and checked row by row)
+    assert (await _post(api, county, _csv([row]), "m.csv", dry_run="true")).status_code == 201
+
+
 async def test_more_rows_than_the_limit_are_refused(api, county, monkeypatch):
     monkeypatch.setattr(get_settings(), "import_max_rows", 3)
     rows = [["张三", "x", "y", "正式党员", "在职"]] * 4
