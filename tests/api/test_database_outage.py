@@ -222,6 +222,15 @@ async def test_a_stopped_database_is_503_with_retry_after_within_2s_and_recovers
         await _requests_succeed_again(client, auth)
 
 
+async def test_a_database_restarted_between_requests_costs_no_request(database, server):
+    async with httpx.AsyncClient(base_url=server) as client:
+        auth = await _login(client)
+        database.stop()
+        database.start()
+        # Every pooled connection is dead; each is found so at checkout and replaced.
+        await _requests_succeed_again(client, auth)
+
+
 async def test_a_frozen_database_is_503_within_2s_and_recovers_when_it_resumes(database, server):
     async with httpx.AsyncClient(base_url=server) as client:
         auth = await _login(client)
