@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     # 0 turns asyncpg's prepared-statement cache off (PgBouncer < 1.21 in transaction mode).
     db_statement_cache_size: int = 100
-    db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = 1800
     # A connection attempt gives up after this long (a stopped or frozen server answers
     # 503 quickly), and the server cancels any statement running longer than

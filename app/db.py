@@ -6,7 +6,6 @@ under ``DANGJIAN_DATA_DIR`` so a newcomer needs nothing installed.
 
 from __future__ import annotations
 
-import asyncio
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -69,7 +68,6 @@ def build_engine(url: str, settings: Settings) -> AsyncEngine:
         to_async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=settings.db_pool_recycle_seconds,
         connect_args={
             "statement_cache_size": settings.db_statement_cache_size,
@@ -126,7 +124,7 @@ def _ping_at_checkout(engine: AsyncEngine, timeout: float) -> None:
             return
         driver = dbapi_connection.driver_connection
         try:
-            await_(asyncio.wait_for(driver.execute("SELECT 1"), timeout))
+            await_(driver.execute("SELECT 1", timeout=timeout))
         except TimeoutError as exc:
             driver.terminate()  # a graceful close would wait for the silent server
             raise DatabaseUnavailable() from exc
