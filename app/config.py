@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     # 0 turns asyncpg's prepared-statement cache off (PgBouncer < 1.21 in transaction mode).
     db_statement_cache_size: int = 100
-    db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = 1800
     # A connection attempt gives up after this long (a stopped or frozen server answers
     # 503 quickly), and the server cancels any statement running longer than
@@ -55,6 +54,11 @@ class Settings(BaseSettings):
     # that does not answer at all.
     db_connect_timeout_seconds: float = 1.5
     db_statement_timeout_ms: int = 30_000
+    # A pooled connection must answer one round trip within this long before a request
+    # gets it, so a frozen server (stopped processes, sockets still open) is 503 quickly
+    # instead of holding requests for the statement timeout; 0 turns the check off.
+    # `/readyz` gives its whole probe `db_connect_timeout_seconds`.
+    db_ping_timeout_seconds: float = 1.0
 
     # Unset outside production: generated once into `data_dir`/dev-keys.json.
     secret_key: str = ""

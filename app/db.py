@@ -18,6 +18,7 @@ from asyncpg.exceptions import QueryCanceledError
 from sqlalchemy import ClauseElement, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util.concurrency import await_
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
@@ -66,7 +68,6 @@ def build_engine(url: str, settings: Settings) -> AsyncEngine:
         to_async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=settings.db_pool_recycle_seconds,
         connect_args={
             "statement_cache_size": settings.db_statement_cache_size,
@@ -83,6 +84,8 @@ def build_engine(url: str, settings: Settings) -> AsyncEngine:
         },
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+    if settings.db_ping_timeout_seconds > 0:
+        _ping_at_checkout(engine, settings.db_ping_timeout_seconds)
     return engine
 
 
@@ -95,6 +98,43 @@ def _connect_or_unavailable(
         return dialect.connect(*cargs, **cparams)
     except (OSError, TimeoutError) as exc:
         raise DatabaseUnavailable() from exc
+
+
+_FRESH = "dangjian.fresh"
+
+
+def _ping_at_checkout(engine: AsyncEngine, timeout: float) -> None:
+    """Each pooled connection answers one round trip within `timeout` before a request
+    gets it (a new one has just answered its handshake).
+
+    A frozen server (processes stopped, sockets still accepting) would otherwise hold
+    the request until the client's command timeout. Past `timeout` the connection is
+    dropped without waiting for the server and the request is 503; the other pooled
+    connections stay, each pinged at its own checkout, and serve again once the server
+    resumes. A connection found closed (server restarted) is replaced by a new one at
+    once, so a restart costs no request; a refused new one is 503 (`do_connect`).
+    Running statements keep the statement timeout: this bounds only the checkout."""
+    pool = engine.sync_engine.pool
+
+    def fresh(dbapi_connection: Any, record: Any) -> None:
+        record.info[_FRESH] = True
+
+    def ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
+            return
+        driver = dbapi_connection.driver_connection
+        try:
+            await_(driver.execute("SELECT 1", timeout=timeout))
+        except TimeoutError as exc:
+            driver.terminate()  # a graceful close would wait for the silent server
+            raise DatabaseUnavailable() from exc
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            raise DisconnectionError(str(exc)) from exc
+
+    event.listen(pool, "connect", fresh)
+    event.listen(pool, "checkout", ping)
 
 
 @lru_cache

@@ -37,8 +37,9 @@ class ErrorCode(StrEnum):
     request_malformed = "request.malformed", "请求格式错误", "The request body could not be parsed"
     request_text_invalid = (
         "request.text_invalid",
-        "文本含有无法保存的字符（NUL 或不成对的代理字符）",
-        "The text contains a character that cannot be stored (NUL or a lone surrogate)",
+        "文本含有无法保存的字符（NUL、制表符和换行符以外的控制字符或不成对的代理字符）",
+        "The text contains a character that cannot be stored (NUL, a control character "
+        "other than tab and line breaks, or a lone surrogate)",
     )
     request_not_found = "request.not_found", "请求的路径不存在", "No such path"
     request_method_not_allowed = (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -209,15 +211,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem_response(request, 500, ErrorCode.internal_error)
 
 
+# A percent-encoded character that `storable_text` refuses: NUL or another C0 control
+# character but tab (%09), line feed (%0A) and carriage return (%0D).
+_ENCODED_CONTROL = re.compile(rb"%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
+
+
 def _unstorable_query(scope: Scope) -> str | None:
     """The first query parameter (or the path) holding text no column stores, or None.
 
     Decoded query values never hold a lone surrogate (undecodable bytes become U+FFFD),
-    so only an encoded NUL is looked for, with one scan of the raw bytes."""
-    if "\x00" in scope["path"]:
+    so only an encoded control character is looked for, with one scan of the raw bytes."""
+    if not storable_text(scope["path"]):
         return "path"
     query: bytes = scope.get("query_string", b"")
-    if b"%00" not in query:
+    if _ENCODED_CONTROL.search(query) is None:
         return None
     for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         if not (storable_text(name) and storable_text(value)):
@@ -533,12 +540,14 @@ def _install_ops(app: FastAPI) -> None:
     async def readyz(request: Request) -> Response:
         """Readiness: the database answers (503 while it does not; recovers by itself)."""
         try:
-            async with get_engine().connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            # A frozen server accepts and never answers: the probe has a deadline.
+            async with asyncio.timeout(get_settings().db_connect_timeout_seconds):
+                async with get_engine().connect() as conn:
+                    await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver or network failure means "not ready"
             log.warning("database unreachable", extra={"error": str(exc)})
             return problem_response(
-                request, 503, ErrorCode.ops_database_unreachable, str(exc)[:200]
+                request, 503, ErrorCode.ops_database_unreachable, str(exc)[:200] or None
             )
         return OrjsonResponse({"status": "ready"})
 

@@ -14,14 +14,18 @@ from app.api.common import API_PREFIX, make_router
 from app.api.deps import PrincipalDep, SessionDep, TodayDep
 from app.config import get_settings
 from app.db import get_sessionmaker
-from app.errors import ErrorCode
+from app.errors import ErrorCode, Unprocessable
 from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportJob
+from app.schemas.common import storable_text
 from app.schemas.imports import ImportJobRead
 from app.security.scope import Principal, load_visible
 from app.services import organisations
 from app.services.integration import audit
 from app.services.integration import imports as service
+
+# An upload's name longer than its column is kept cut, not refused.
+_FILENAME_CHARS: int = getattr(ImportJob.__table__.c.filename.type, "length", 255)
 
 router = make_router("integration")
 
@@ -70,6 +74,10 @@ async def imports_create(
     atomic: bool = False,
 ) -> ImportJobRead:
     service.require_importer(principal)
+    # The upload's name is kept on the job: the one text rule, cut to its column.
+    filename = file.filename or ""
+    if not storable_text(filename):
+        raise Unprocessable.field("file", ErrorCode.request_text_invalid)
     settings = get_settings()
     limit = settings.import_max_upload_bytes
     content = await file.read(limit + 1)
@@ -79,14 +87,14 @@ async def imports_create(
         )
     # Parsing is CPU work: in a worker thread, so other requests keep answering.
     records = await anyio.to_thread.run_sync(
-        service.read_records, kind, file.filename or "", content, settings
+        service.read_records, kind, filename, content, settings
     )
     job = ImportJob(
         kind=kind,
         dry_run=dry_run,
         atomic=atomic,
         state=ImportState.running,
-        filename=file.filename,
+        filename=filename[:_FILENAME_CHARS] or None,
         total_rows=len(records),
         org_path=principal.org_path,
         created_by=principal.user_id,

@@ -1,13 +1,14 @@
 """Shared schema pieces: problem details, pages, and the bounds every input obeys.
 
 Inputs are refused (422) before they reach a service when a column could not store
-them: text with NUL or a lone surrogate, a day outside `MIN_DAY`..`MAX_DAY`, a year
-outside `MIN_YEAR`..`MAX_YEAR`, an integer beyond its column (`INT32_MAX`, `SMALLINT_MAX`,
-`INT64_MAX`).
+them: text with NUL, another control character or a lone surrogate, a day outside
+`MIN_DAY`..`MAX_DAY`, a year outside `MIN_YEAR`..`MAX_YEAR`, an integer beyond its column
+(`INT32_MAX`, `SMALLINT_MAX`, `INT64_MAX`).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -33,16 +34,17 @@ Day = Annotated[
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 
 
+# NUL and the other C0 control characters but tab and line breaks (no column, export or
+# spreadsheet wants them; XLSX cannot hold them), and any surrogate: a `str` holding one
+# has no UTF-8 form.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
 def storable_text(value: str) -> bool:
-    """False when `value` holds what no text column stores: NUL, or a lone surrogate
-    (which has no UTF-8 form). The one text check: body fields, query strings, forms."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """False when `value` holds what no text column stores: NUL, another control character
+    (tab, line feed and carriage return excepted), or a lone surrogate (which has no UTF-8
+    form). The one text check: body fields, query strings, forms."""
+    return _UNSTORABLE.search(value) is None
 
 
 def _refuse_unstorable(value: Any) -> None:
@@ -64,7 +66,8 @@ def _refuse_unstorable(value: Any) -> None:
 
 class InputModel(BaseModel):
     """Request bodies: unknown fields are refused, so server-owned fields cannot be set;
-    text that no column can store (NUL, lone surrogates) is refused in every field."""
+    text that no column can store (NUL, control characters, lone surrogates) is refused
+    in every field."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

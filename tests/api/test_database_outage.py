@@ -1,6 +1,7 @@
-"""A database that goes away: every request answers 503 `service.database_unavailable`
-with `Retry-After` within 2 s, `/readyz` says 503, and once the database is back the
-next requests succeed without a restart of the API.
+"""A database that goes away (stopped, or frozen: its processes stopped while their
+sockets still accept): every request answers 503 `service.database_unavailable` with
+`Retry-After` within 2 s, `/readyz` says 503, and once the database is back the next
+requests succeed without a restart of the API.
 
 The test starts a PostgreSQL of its own (pgserver's binaries, run as an unprivileged
 user when the suite runs as root) and an API process pointed at it, stops and restarts
@@ -8,10 +9,12 @@ that database, and removes both at the end. Every step is bounded by a timeout."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -74,7 +77,29 @@ class ThrowawayPostgres:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def _processes(self) -> list[int]:
+        """The postmaster and its children (backends and background workers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # "pid (comm) state ppid ...": comm may hold spaces, so split after ")".
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Stop every server process: connections accept and never answer."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
+
     def remove(self) -> None:
+        with contextlib.suppress(Exception):
+            self.thaw()
         with contextlib.suppress(Exception):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -147,42 +172,74 @@ async def _timed(
     return response, time.monotonic() - started
 
 
+async def _login(client: httpx.AsyncClient) -> dict[str, str]:
+    r = await client.post(
+        "/api/v1/auth/token", data={"username": "root", "password": PASSWORD}, timeout=10
+    )
+    assert r.status_code == 200, r.text
+    auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    # Several requests at once fill the pool with connections that the outage then hits.
+    responses = await asyncio.gather(
+        *(client.get("/api/v1/organisations", headers=auth, timeout=10) for _ in range(4))
+    )
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    return auth
+
+
+async def _each_request_is_503_within_2s(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    requests = [
+        ("GET", "/api/v1/organisations", {"headers": auth}),  # a pooled connection
+        ("GET", "/api/v1/members", {"headers": auth}),
+        ("GET", "/api/v1/auth/me", {"headers": auth}),
+        ("POST", "/api/v1/auth/token", {"data": {"username": "root", "password": "x"}}),
+        ("GET", "/api/v1/organisations", {"headers": auth}),
+        ("GET", "/api/v1/organisations", {"headers": auth}),
+    ]
+    for method, url, kw in requests:
+        r, elapsed = await _timed(client, method, url, **kw)
+        assert r.status_code == 503, (url, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["code"] == "service.database_unavailable"
+        assert int(r.headers["retry-after"]) > 0
+        assert elapsed < 2, (url, elapsed)
+    r, elapsed = await _timed(client, "GET", "/readyz")
+    assert r.status_code == 503 and elapsed < 2, (r.text, elapsed)
+
+
+async def _requests_succeed_again(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    # Recovered by itself: the very next requests succeed, without a restart of the API.
+    for url in ("/api/v1/organisations", "/api/v1/members", "/api/v1/auth/me", "/readyz"):
+        r = await client.get(url, headers=auth, timeout=10)
+        assert r.status_code == 200, (url, r.text)
+
+
 async def test_a_stopped_database_is_503_with_retry_after_within_2s_and_recovers(database, server):
     async with httpx.AsyncClient(base_url=server) as client:
-        r = await client.post(
-            "/api/v1/auth/token", data={"username": "root", "password": PASSWORD}, timeout=10
-        )
-        assert r.status_code == 200, r.text
-        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        # Several requests in flight fill the pool with connections that will go stale.
-        for _ in range(3):
-            r = await client.get("/api/v1/organisations", headers=auth, timeout=10)
-            assert r.status_code == 200, r.text
-
+        auth = await _login(client)
         database.stop()
-
-        requests = [
-            ("GET", "/api/v1/organisations", {"headers": auth}),  # a stale pooled connection
-            ("GET", "/api/v1/members", {"headers": auth}),  # a refused new connection
-            ("GET", "/api/v1/auth/me", {"headers": auth}),
-            ("POST", "/api/v1/auth/token", {"data": {"username": "root", "password": "x"}}),
-        ]
-        for method, url, kw in requests:
-            r, elapsed = await _timed(client, method, url, **kw)
-            assert r.status_code == 503, (url, r.text)
-            assert r.headers["content-type"] == "application/problem+json"
-            assert r.json()["code"] == "service.database_unavailable"
-            assert int(r.headers["retry-after"]) > 0
-            assert elapsed < 2, (url, elapsed)
-        r, elapsed = await _timed(client, "GET", "/readyz")
-        assert r.status_code == 503 and elapsed < 2
-
+        await _each_request_is_503_within_2s(client, auth)
         database.start()
+        await _requests_succeed_again(client, auth)
 
-        # Recovered by itself: the very next requests succeed on fresh connections.
-        for url in ("/api/v1/organisations", "/api/v1/members", "/api/v1/auth/me", "/readyz"):
-            r = await client.get(url, headers=auth, timeout=10)
-            assert r.status_code == 200, (url, r.text)
+
+async def test_a_database_restarted_between_requests_costs_no_request(database, server):
+    async with httpx.AsyncClient(base_url=server) as client:
+        auth = await _login(client)
+        database.stop()
+        database.start()
+        # Every pooled connection is dead; each is found so at checkout and replaced.
+        await _requests_succeed_again(client, auth)
+
+
+async def test_a_frozen_database_is_503_within_2s_and_recovers_when_it_resumes(database, server):
+    async with httpx.AsyncClient(base_url=server) as client:
+        auth = await _login(client)
+        database.freeze()
+        try:
+            await _each_request_is_503_within_2s(client, auth)
+        finally:
+            database.thaw()
+        await _requests_succeed_again(client, auth)
 
 
 async def test_connections_carry_the_statement_timeout_from_settings():

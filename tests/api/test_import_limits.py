@@ -129,6 +129,38 @@ async def test_a_nul_character_in_a_cell_is_refused_not_a_server_error(api, coun
     assert "第 2 行第 1 列" in r.json()["detail"]
 
 
+async def test_a_control_character_in_a_cell_is_refused_like_in_any_text_input(api, county):
+    row = ["张三", "x", county.branch_a["code"], "正式党员", "在职\x07"]
+    r = await _post(api, county, _csv([row]), "m.csv", dry_run="true")
+    assert r.status_code == 422
+    assert r.json()["code"] == "import.file_unreadable"
+    assert "第 2 行第 5 列" in r.json()["detail"]
+    row[4] = "在职"  # the same row without it is read (and checked row by row)
+    assert (await _post(api, county, _csv([row]), "m.csv", dry_run="true")).status_code == 201
+
+
+async def test_a_file_name_is_kept_cut_to_its_column_and_refused_with_a_control_character(
+    api, county
+):
+    row = ["张三", "x", county.branch_a["code"], "正式党员", "在职"]
+    for name in ("m" * 251 + ".csv", "m" * 252 + ".csv", "m" * 400 + ".csv"):  # 255, 256, more
+        r = await _post(api, county, _csv([row]), name, dry_run="true")
+        assert r.status_code == 201, (len(name), r.text)
+    # httpx would escape it: the multipart body is written by hand.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="m\x07.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + _csv([row]) + b"\r\n--b--\r\n"
+    )
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members", "dry_run": "true"},
+        content=body,
+        headers={**api.auth(county.admin_a), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["code"] == "request.text_invalid"
+
+
 async def test_more_rows_than_the_limit_are_refused(api, county, monkeypatch):
     monkeypatch.setattr(get_settings(), "import_max_rows", 3)
     rows = [["张三", "x", "y", "正式党员", "在职"]] * 4

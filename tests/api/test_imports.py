@@ -405,3 +405,37 @@ def test_only_text_starting_with_a_trigger_is_quoted_and_restore_undoes_exactly_
     for text in ("张三", "2020-01-01", "13800000000", "", "'quoted by its author"):
         assert neutralise(text) == text
         assert restore(text) == text
+
+
+async def test_an_xlsx_export_of_a_name_stored_with_a_control_character_succeeds(api, county):
+    """Text input refuses control characters; a row stored before that still exports:
+    XLSX shows U+FFFD for the character, CSV keeps it."""
+    from openpyxl import load_workbook
+    from sqlalchemy import text
+
+    from app.db import get_sessionmaker
+
+    org = await api.org(county.admin_a, county.town_a["id"], "branch")
+    member = await api.member(county.admin_a, org["id"], name="响铃")
+    async with get_sessionmaker()() as session, session.begin():
+        await session.execute(
+            text("UPDATE members SET name = :name WHERE id = :id"),
+            {"name": "响\x07铃\x1f", "id": member["id"]},
+        )
+    workbook = load_workbook(io.BytesIO(await _export_within(api, county, org, "xlsx")))
+    names = [row[0].value for row in workbook.worksheets[0].iter_rows(min_row=2)]
+    assert names == ["响\ufffd铃\ufffd"]
+    text_csv = (await _export_within(api, county, org, "csv")).decode("utf-8-sig")
+    assert [row[0] for row in csv.reader(io.StringIO(text_csv))][1:] == ["响\x07铃\x1f"]
+
+
+def test_xlsx_cells_replace_exactly_what_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from app.services.integration.imports.cells import xlsx_row
+
+    for code in [*range(0x80), 0xFFFD, 0x3000]:
+        char = chr(code)
+        expected = "\ufffd" if ILLEGAL_CHARACTERS_RE.search(char) else char
+        assert xlsx_row([f"a{char}"]) == [f"a{expected}"], hex(code)
+    assert xlsx_row(["=1\x07", 3]) == ["'=1\ufffd", 3]

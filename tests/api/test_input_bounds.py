@@ -1,6 +1,7 @@
 """Every input a column could not hold is a 422 problem with a stable code, never a 500:
-text with NUL or a lone surrogate, forged cursors, days, years and integers out of range.
-The endpoints are enumerated from the OpenAPI document, so a new one is covered."""
+text with NUL, another control character or a lone surrogate, forged cursors, days,
+years and integers out of range. The endpoints are enumerated from the OpenAPI document,
+so a new one is covered."""
 
 from __future__ import annotations
 
@@ -236,6 +237,38 @@ async def test_nul_in_a_body_text_field_is_422_text_invalid(api, county):
     assert {"field": "name", "code": "request.text_invalid"} in [
         {k: e[k] for k in ("field", "code")} for e in r.json()["errors"]
     ]
+
+
+async def test_a_control_character_in_a_body_text_field_is_422_text_invalid(api, county):
+    for name in ("张\x07三", "张\x01三", "张\x1f三", "张\x0b三"):
+        r = await api.client.post(
+            f"{API}/members",
+            json={"org_id": county.branch_a["id"], "name": name},
+            headers=api.auth(county.admin_a),
+        )
+        assert r.status_code == 422, (name, r.text)
+        assert {"field": "name", "code": "request.text_invalid"} in [
+            {k: e[k] for k in ("field", "code")} for e in r.json()["errors"]
+        ]
+
+
+async def test_a_control_character_in_a_query_string_is_422_but_a_tab_is_not(api, county):
+    for q, status in (("张\x07", 422), ("张\x1b", 422), ("张\t三", 200), ("张\r\n", 200)):
+        r = await api.client.get(
+            f"{API}/members", params={"q": q}, headers=api.auth(county.admin_a)
+        )
+        assert r.status_code == status, (q, r.text)
+        if status == 422:
+            assert r.json()["errors"][0]["code"] == "request.text_invalid"
+
+
+def test_storable_text_refuses_controls_but_tab_and_line_breaks():
+    from app.schemas.common import storable_text
+
+    for char in [*map(chr, range(0x20)), "\ud800", "\udfff"]:
+        assert storable_text(f"a{char}b") == (char in "\t\n\r"), repr(char)
+    for text in ("张三", "a b", "\x7f", "\u3000", "\U0001f600", ""):
+        assert storable_text(text), repr(text)
 
 
 async def test_a_lone_surrogate_in_a_body_text_field_is_422_text_invalid(api, county):

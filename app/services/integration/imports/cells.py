@@ -6,14 +6,22 @@ formula. Every export writer calls `neutralise`; the import calls `restore`, whi
 removes exactly that added `'` (from a cell that then starts with a trigger), so an
 export re-imports unchanged. Only text is neutralised: numbers and dates written as
 such are values, not formulas.
+
+XLSX cannot hold C0 control characters other than tab and line breaks; text input
+refuses them, and `xlsx_row` replaces any a row stored before that with U+FFFD so the
+export still succeeds (CSV, which can hold them, writes them unchanged).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+# What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE), and what stands for it.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+REPLACEMENT = "\ufffd"
 
 
 def _quoted_trigger(text: str) -> bool:
@@ -41,3 +49,11 @@ def restore(text: str) -> str:
     if text.startswith(QUOTE) and _quoted_trigger(text[1:]):
         return text[1:]
     return text
+
+
+def xlsx_row(row: Iterable[object]) -> list[object]:
+    """`neutralise_row`, with each character an XLSX cell cannot hold replaced by U+FFFD."""
+    return [
+        XLSX_ILLEGAL.sub(REPLACEMENT, value) if isinstance(value, str) else value
+        for value in neutralise_row(row)
+    ]

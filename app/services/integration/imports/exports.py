@@ -129,7 +129,7 @@ async def export_xlsx(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
     async for row in rows:
-        sheet.append(cells.neutralise_row(row))
+        sheet.append(cells.xlsx_row(row))
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

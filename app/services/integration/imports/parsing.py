@@ -16,6 +16,7 @@ from typing import Any
 from app.config import Settings, get_settings
 from app.errors import DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
+from app.schemas.common import storable_text
 from app.services.integration.imports import cells
 
 MEMBER_COLUMNS: list[tuple[str, str]] = [
@@ -265,7 +266,8 @@ def check_archive(content: bytes, settings: Settings) -> None:
 
 def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
     """The rows, refused at the first one over the row limit or with a cell over the
-    length limit or holding a NUL character (PostgreSQL text cannot store it)."""
+    length limit or holding a character no text input takes (`storable_text`: NUL, which
+    PostgreSQL text cannot store, or another control character)."""
     kept: list[list[str]] = []
     longest = settings.import_max_cell_chars
     for number, row in enumerate(rows, start=1):
@@ -288,13 +290,13 @@ def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
                         en=f"row {number} column {column}: more than {longest} characters",
                     ),
                 )
-            if "\x00" in cell:
+            if not storable_text(cell):
                 raise ImportFileError.field(
                     "file",
                     ErrorCode.import_file_unreadable,
                     Text(
-                        zh=f"第 {number} 行第 {column} 列：含有 NUL 字符",
-                        en=f"row {number} column {column}: a NUL character",
+                        zh=f"第 {number} 行第 {column} 列：含有 NUL 或控制字符",
+                        en=f"row {number} column {column}: a NUL or control character",
                     ),
                 )
         kept.append(row)
