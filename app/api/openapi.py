@@ -64,7 +64,7 @@ _CSV = {"schema": {"type": "string"}}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 # Operations answering with a file (or plain text) rather than JSON.
 FILE_RESPONSES: dict[str, dict[str, Any]] = {
-    "imports_template": {"text/csv": _CSV},
+    "imports_template": {"text/csv": _CSV, XLSX: _BINARY},
     "exports_get": {"text/csv": _CSV, XLSX: _BINARY},
     "ops_metrics": {"text/plain": _CSV},
 }
