@@ -86,7 +86,7 @@ class Report:
                     "field": fault.field,
                     "code": fault.code,
                     "message": {"zh": fault.message.zh, "en": fault.message.en},
-                    "value": fault.value,
+                    "value": fault.value or None,  # an empty cell echoes as null
                 }
             )
 
