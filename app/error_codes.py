@@ -695,7 +695,7 @@ class ErrorCode(StrEnum):
     import_date_invalid = (
         "import.date_invalid",
         "日期无效（可写作 2007-07-01、2007/7/1、2007.07.01 或 2007年7月1日）",
-        "Not a valid date (2007-07-01, 2007/7/1, 2007.07.01 or 2007年7月1日)",
+        "Not a valid date (2007-07-01, 2007/7/1, 2007.07.01 or written in Chinese)",
     )
     import_id_number_precision_lost = (
         "import.id_number_precision_lost",

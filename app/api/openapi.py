@@ -47,6 +47,8 @@ INLINE_LABELS: dict[str, str] = {
     "finalized": "已归档",
     "csv": "CSV 文件",
     "xlsx": "Excel（XLSX）文件",
+    "zh": "中文名称",
+    "codes": "代码",
     "info": "提示",
     "warning": "警告",
     "error": "错误",

@@ -49,7 +49,7 @@ _DATE_FORMS = [
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
 ]
 DATE_FORMS_ZH = "2007-07-01、2007/7/1、2007.07.01 或 2007年7月1日"
-DATE_FORMS_EN = "2007-07-01, 2007/7/1, 2007.07.01 or 2007年7月1日"
+DATE_FORMS_EN = "2007-07-01, 2007/7/1, 2007.07.01 or year-month-day in Chinese"
 
 
 def parse_date(text: str) -> date:
