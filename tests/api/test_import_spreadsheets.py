@@ -245,3 +245,13 @@ async def test_exports_write_chinese_labels_or_codes_and_both_reimport_unchanged
         headers=api.auth(county.admin_a),
     )
     assert "党支部" in orgs.content.decode("utf-8-sig")
+
+
+async def test_a_fault_in_a_column_the_file_lacks_is_named_by_the_templates_heading(api, county):
+    header = HEAD[:5]  # no 申请入党日期 column, which an applicant needs
+    rows = [["申请人", new_id_number(), county.branch_a["code"], "入党申请人", "学生"]]
+    report = await _import(api, county.admin_a, _xlsx(rows, header=header), dry_run="true")
+    assert [(r["column"], r["field"], r["code"], r["value"]) for r in report["rejected"]] == [
+        ("申请入党日期", "applied_on", "member.applied_on_required", None)
+    ]
+    assert report["rejected"][0]["message"] == "入党申请人、积极分子和发展对象须填写递交入党申请书日期"

@@ -37,7 +37,7 @@ class RowError(Exception):
 
 
 # The import's column for each API field whose name differs.
-COLUMN_OF_FIELD = {"org_id": "org_code", "group_id": "group_code"}
+COLUMN_OF_FIELD = {"org_id": "org_code", "group_id": "group_code", "parent_id": "parent_code"}
 
 
 def service_fault(exc: DangjianError, column: str = "", value: str | None = None) -> Fault:

@@ -276,7 +276,8 @@ def read_records(
             Text(zh="文件没有表头行", en="the file has no header row"),
         )
     keys = map_headers(kind, rows[0])
-    headers = {key: rows[0][i].strip() for i, key in enumerate(keys) if key}
+    # A fault in a column the file lacks is named by the template's heading.
+    headers = dict(COLUMNS[kind]) | {key: rows[0][i].strip() for i, key in enumerate(keys) if key}
     return Table(list(_records(keys, rows)), headers)
 
 
