@@ -254,4 +254,4 @@ async def test_a_fault_in_a_column_the_file_lacks_is_named_by_the_templates_head
     assert [(r["column"], r["field"], r["code"], r["value"]) for r in report["rejected"]] == [
         ("申请入党日期", "applied_on", "member.applied_on_required", None)
     ]
-    assert report["rejected"][0]["message"] == "入党申请人、积极分子和发展对象须填写递交入党申请书日期"
+    assert report["rejected"][0]["message"].endswith("须填写递交入党申请书日期")
