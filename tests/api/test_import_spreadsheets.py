@@ -11,7 +11,7 @@ import zipfile
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
-from support import new_id_number
+from support import new_id_number, unique
 
 HEAD = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "入党日期", "转正日期"]
 
@@ -30,10 +30,10 @@ def _xlsx(rows, header=HEAD, id_format=None):
     return out.getvalue()
 
 
-async def _import(api, token, content, filename="m.xlsx", headers=None, **params):
+async def _import(api, token, content, filename="m.xlsx", headers=None, kind="members", **params):
     r = await api.client.post(
         "/api/v1/imports",
-        params={"kind": "members", **params},
+        params={"kind": kind, **params},
         files={"file": (filename, content)},
         headers={**api.auth(token), **(headers or {})},
     )
@@ -255,3 +255,59 @@ async def test_a_fault_in_a_column_the_file_lacks_is_named_by_the_templates_head
         ("申请入党日期", "applied_on", "member.applied_on_required", None)
     ]
     assert report["rejected"][0]["message"].endswith("须填写递交入党申请书日期")
+
+
+async def test_a_file_past_the_background_threshold_runs_as_a_job_with_the_same_report(
+    api, county, monkeypatch
+):
+    from app.services.integration.imports import jobs
+
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
+    code = county.branch_a["code"]
+    rows = [
+        ["后台一", new_id_number(), code, "正式党员", "在职", "2007/7/1", ""],
+        ["后台二", new_id_number(), code, "正式党员", "在职", "", ""],
+        ["后台三", new_id_number(), code, "正式党员", "在职", "2007年7月32日", ""],
+    ]
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members"},
+        files={"file": ("m.xlsx", _xlsx(rows))},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["state"] == "running"
+    job = await api.client.get(r.headers["Location"], headers=api.auth(county.admin_a))
+    report = job.json()
+    assert (report["state"], report["created"], report["processed_rows"]) == ("finished", 2, 3)
+    assert [(f["row"], f["column"], f["value"]) for f in report["rejected"]] == [
+        (4, "入党日期", "2007年7月32日")
+    ]
+    other = await api.client.get(r.headers["Location"], headers=api.auth(county.admin_b))
+    assert other.status_code == 404
+
+
+async def test_an_organisation_row_reports_all_its_faults_and_reads_dates_alike(api, county):
+    header = ["组织编码", "组织名称", "组织类别", "上级组织编码", "成立日期"]
+    good, bad = unique("ORGD"), unique("ORGE")
+    rows = [
+        [good, "新村党支部", "党支部", county.town_a["code"], "2007年7月1日"],
+        [bad, "", "党组", county.town_a["code"], "2007/2/30"],
+    ]
+    report = await _import(
+        api, county.admin_a, _xlsx(rows, header=header), kind="organisations", filename="o.xlsx"
+    )
+    assert report["created"] == 1
+    assert {(r["row"], r["column"], r["code"], r["value"]) for r in report["rejected"]} == {
+        (3, "组织名称", "import.value_missing", None),
+        (3, "组织类别", "import.value_invalid", "党组"),
+        (3, "成立日期", "import.date_invalid", "2007/2/30"),
+    }
+    exported = await api.client.get(
+        "/api/v1/exports",
+        params={"kind": "organisations", "within": county.town_a["id"], "labels": "codes"},
+        headers=api.auth(county.admin_a),
+    )
+    line = next(x for x in exported.content.decode("utf-8-sig").splitlines() if good in x)
+    assert line.startswith(f"{good},新村党支部,branch,{county.town_a['code']}")
+    assert line.endswith("2007-07-01,")
