@@ -311,3 +311,20 @@ async def test_an_organisation_row_reports_all_its_faults_and_reads_dates_alike(
     line = next(x for x in exported.content.decode("utf-8-sig").splitlines() if good in x)
     assert line.startswith(f"{good},新村党支部,branch,{county.town_a['code']}")
     assert line.endswith("2007-07-01,")
+
+
+async def test_the_templates_example_row_imports_once_its_branch_code_is_filled_in(api, county):
+    r = await api.client.get(
+        "/api/v1/imports/template",
+        params={"kind": "members", "format": "xlsx"},
+        headers=api.auth(county.admin_a),
+    )
+    book = load_workbook(io.BytesIO(r.content))
+    sheet = book.worksheets[0]
+    sheet["C2"] = county.branch_a["code"]
+    out = io.BytesIO()
+    book.save(out)
+    report = await _import(api, county.admin_a, out.getvalue())
+    assert (report["created"], report["rejected"]) == (1, [])
+    (member,) = await _member(api, county.admin_a, sheet["B2"].value)
+    assert (member["joined_on"], member["full_on"]) == ("2014-07-01", "2015-07-01")
