@@ -693,7 +693,16 @@ class ErrorCode(StrEnum):
     import_empty = "import.empty", "文件为空", "The file is empty"
     import_value_missing = "import.value_missing", "必填项为空", "A required value is missing"
     import_value_invalid = "import.value_invalid", "取值无效", "The value is invalid"
-    import_date_invalid = "import.date_invalid", "日期格式应为 YYYY-MM-DD", "Dates are YYYY-MM-DD"
+    import_date_invalid = (
+        "import.date_invalid",
+        "日期无效（可写作 2007-07-01、2007/7/1、2007.07.01 或 2007年7月1日）",
+        "Not a valid date (2007-07-01, 2007/7/1, 2007.07.01 or written in Chinese)",
+    )
+    import_id_number_precision_lost = (
+        "import.id_number_precision_lost",
+        "身份证号码被存成数字，末几位已丢失；请把该列设为文本格式",
+        "The ID number was stored as a number and lost digits; format the column as text",
+    )
     import_number_invalid = "import.number_invalid", "应填写整数", "A whole number is expected"
     import_status_unknown = "import.status_unknown", "未知的党员状态", "Unknown member status"
     import_category_unknown = "import.category_unknown", "未知的人员类别", "Unknown member category"

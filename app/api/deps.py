@@ -13,6 +13,7 @@ from app import clock
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.errors import ErrorCode, PreconditionFailed, Unauthorized
+from app.i18n import Language, negotiate
 from app.schemas.common import Day
 from app.security.scope import Principal
 from app.services import auth as auth_service
@@ -32,6 +33,12 @@ async def get_today() -> date:
     Dependencies here are `async def`: FastAPI runs a plain `def` in a worker thread,
     a hop that costs more than the function itself."""
     return clock.today()
+
+
+async def get_language(request: Request) -> Language:
+    """The caller's language, as the problem answers pick it (`?lang=`, then
+    `Accept-Language`; zh-CN by default), for answers that carry localized text."""
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language", ""))
 
 
 async def settings_dependency() -> Settings:
@@ -75,6 +82,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 TodayDep = Annotated[date, Depends(get_today)]
+LanguageDep = Annotated[Language, Depends(get_language)]
 
 
 def set_etag(response: Response, version: int) -> None:

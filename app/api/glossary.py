@@ -57,7 +57,7 @@ children|下级党组织
 client_id|客户端 ID（不使用）
 client_secret|客户端密钥（不使用）
 code|编码
-column|列名
+column|列名（文件中的表头）
 committee_size|委员会人数
 community_org_id|社区党组织 ID
 confirmed|已确认
@@ -373,6 +373,7 @@ PARAMETERS: dict[str, str] = {
     "report_id": "社区报到 ID",
     "record_id": "服务记录 ID",
     "format": "文件格式",
+    "labels": "状态、类别等列的写法：zh 写中文名称（默认），codes 写代码",
     "grid_id": "网格 ID",
     "job_id": "导入任务 ID",
     "held_from": "召开日期起",

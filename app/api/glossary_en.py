@@ -271,6 +271,7 @@ PARAMETERS_EN: dict[str, str] = {
     "report_id": "Community report id",
     "record_id": "Service record id",
     "format": "File format",
+    "labels": "How enum columns are written: zh, the Chinese labels (default); codes, the codes",
     "grid_id": "Grid id",
     "job_id": "Import job id",
     "held_from": "Held on or after",

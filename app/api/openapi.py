@@ -47,6 +47,8 @@ INLINE_LABELS: dict[str, str] = {
     "finalized": "已归档",
     "csv": "CSV 文件",
     "xlsx": "Excel（XLSX）文件",
+    "zh": "中文名称",
+    "codes": "代码",
     "info": "提示",
     "warning": "警告",
     "error": "错误",
@@ -64,7 +66,7 @@ _CSV = {"schema": {"type": "string"}}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 # Operations answering with a file (or plain text) rather than JSON.
 FILE_RESPONSES: dict[str, dict[str, Any]] = {
-    "imports_template": {"text/csv": _CSV},
+    "imports_template": {"text/csv": _CSV, XLSX: _BINARY},
     "exports_get": {"text/csv": _CSV, XLSX: _BINARY},
     "ops_metrics": {"text/plain": _CSV},
 }

@@ -117,9 +117,9 @@ webhooks_list|listWebhooks|Webhook 列表|List webhooks|本用户注册的 Webho
 webhooks_delete|deleteWebhook|删除 Webhook|Delete a webhook|删除 Webhook，停止推送。
 webhooks_deliveries|listWebhookDeliveries|Webhook 推送记录|Webhook deliveries|Webhook 的推送尝试和结果。
 imports_create|importFile|批量导入|Import a file|上传 CSV 或 XLSX 文件批量导入党组织或党员；逐行校验，可试导入。
-imports_template|downloadImportTemplate|下载导入模板|Download the import template|带中文表头的导入模板（CSV）。
+imports_template|downloadImportTemplate|下载导入模板|Download the import template|导入模板：CSV，或带示例行、下拉选项和文本格式身份证号列的 XLSX（format=xlsx）。
 imports_get|getImportJob|查看导入任务|Get an import job|导入任务的进度、结果和被拒绝的行。
-exports_get|exportFile|导出|Export|以 CSV 或 XLSX 导出本范围的党组织或党员（与导入表头一致）。
+exports_get|exportFile|导出|Export|以 CSV 或 XLSX 导出本范围的党组织或党员（与导入表头一致，状态等写中文名称；labels=codes 写代码）。
 audit_events_list|listAuditEvents|审计日志|List audit events|本范围内的操作审计记录，游标分页。
 ops_healthz|checkHealth|存活检查|Liveness|进程在运行即返回 ok。
 ops_readyz|checkReadiness|就绪检查|Readiness|数据库可用时返回 ready，否则 503。

@@ -11,10 +11,14 @@ from app.models.enums import ImportKind, ImportState
 
 
 class RejectedRow(BaseModel):
+    """One fault of a refused row (a row with several faults has several entries)."""
+
     row: int
-    column: str
+    column: str  # the column's heading as written in the file (入党日期)
+    field: str  # the field it maps to (joined_on), for programs
     code: str
-    message: str
+    message: str  # in the caller's language
+    value: str | None = None  # the cell as found in the file
 
 
 class ImportJobRead(BaseModel):

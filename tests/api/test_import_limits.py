@@ -118,7 +118,7 @@ async def test_a_cell_at_the_length_limit_is_read(api, county):
     row = ["张三", "1" * 10_000, county.branch_a["code"], "正式党员", "在职"]
     r = await _post(api, county, _csv([row]), "m.csv", dry_run="true")
     assert r.status_code == 201, r.text
-    assert r.json()["rejected"][0]["column"] == "id_number"
+    assert r.json()["rejected"][0]["field"] == "id_number"
 
 
 async def test_a_nul_character_in_a_cell_is_refused_not_a_server_error(api, county):

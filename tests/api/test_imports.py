@@ -65,7 +65,7 @@ async def test_import_reports_bad_rows_dry_run_writes_nothing_and_reimport_chang
     content, _ = _file(county)
     dry = await _import(api, county.admin_a, content, dry_run=True)
     assert (dry["created"], dry["accepted"]) == (3, 3)
-    rejected = {(r["row"], r["column"], r["code"]) for r in dry["rejected"]}
+    rejected = {(r["row"], r["field"], r["code"]) for r in dry["rejected"]}
     assert rejected == {
         (5, "id_number", "member.id_number_checksum"),
         (6, "org_code", "import.org_unknown"),
@@ -304,7 +304,7 @@ async def test_import_into_dissolved_branch_is_refused_like_the_api(api, county)
     content = _csv([["张三", number, closed["code"], "正式党员", "在职", "", ""]])
     report = await _import(api, county.admin_a, content)
     assert report["created"] == 0
-    assert [(r["row"], r["column"], r["code"]) for r in report["rejected"]] == [
+    assert [(r["row"], r["field"], r["code"]) for r in report["rejected"]] == [
         (2, "org_code", refused)
     ]
     assert await _count(api, county.admin_a, closed["id"]) == 0
@@ -323,13 +323,13 @@ async def test_imported_rows_break_the_same_rules_as_the_api(api, county):
         header=header,
     )
     report = await _import(api, county.admin_a, content)
-    assert {(r["row"], r["column"]) for r in report["rejected"]} == {
+    assert {(r["row"], r["field"]) for r in report["rejected"]} == {
         (2, "name"),
         (3, "dues_base_fen"),
     }
     content = _csv([["顺序", new_id_number(), code, "正式党员", "在职", "", "2030-01-01"]])
     report = await _import(api, county.admin_a, content)
-    assert [(r["column"], r["code"]) for r in report["rejected"]] == [
+    assert [(r["field"], r["code"]) for r in report["rejected"]] == [
         ("joined_on", "member.date_in_future")
     ]
 

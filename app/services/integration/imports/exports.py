@@ -7,87 +7,127 @@ import io
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import ImportKind
+from app.db import get_sessionmaker
+from app.models.enums import LABELS, ImportKind
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.pii import mask_id_number, mask_phone
 from app.security.scope import Principal, may_read_member_pii, member_rows_only, under
 from app.services import members as members_service
+from app.services import organisations
+from app.services.integration import audit
 from app.services.integration.imports import cells
 from app.services.integration.imports.parsing import BATCH, COLUMNS
+from app.services.integration.imports.values import ENUM_FIELDS
 
 # --- Export -----------------------------------------------------------------------------------
 
+ExportFormat = Literal["csv", "xlsx"]
+# How enum columns are written: the Chinese labels people read, or the codes integrators key on.
+LabelStyle = Literal["zh", "codes"]
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _enum_text(key: str, code: str, style: LabelStyle) -> str:
+    """An enum column's cell: its Chinese label (what the import reads back), or the code."""
+    if style == "codes":
+        return code
+    return LABELS[ENUM_FIELDS[key]].get(code, code)
+
 
 async def export_rows(
-    session: AsyncSession, principal: Principal, kind: str, root: Organisation
+    session: AsyncSession,
+    principal: Principal,
+    kind: str,
+    root: Organisation,
+    style: LabelStyle = "zh",
 ) -> AsyncIterator[list[str]]:
     """Rows in keyset batches: memory stays flat however large the subtree."""
     yield [zh for _, zh in COLUMNS[kind]]
+    rows = (
+        _organisation_rows(session, root, style)
+        if kind == ImportKind.organisations
+        else _member_rows(session, principal, root, style)
+    )
+    async for row in rows:
+        yield row
+
+
+async def _organisation_rows(
+    session: AsyncSession, root: Organisation, style: LabelStyle
+) -> AsyncIterator[list[str]]:
     codes: dict[uuid.UUID, str] = {}
-    if kind == ImportKind.organisations:
-        after = None
-        while True:
-            stmt = (
-                select(Organisation)
-                .where(under(Organisation.path, root.path))
-                .order_by(Organisation.path)
-                .limit(BATCH)
-            )
-            if after is not None:
-                stmt = stmt.where(Organisation.path > after)
-            batch = list((await session.scalars(stmt)).all())
-            if not batch:
-                return
-            parents = {o.parent_id for o in batch if o.parent_id}
-            await _codes(session, codes, parents)
-            for org in batch:
-                codes[org.id] = org.code
-                yield [
-                    org.code, org.name, org.type,
-                    codes.get(org.parent_id, "") if org.parent_id else "",
-                    _text(org.unit_category), org.unit_credit_code or "", _text(org.unit_count),
-                    _text(org.founded_on), _text(org.term_started_on),
-                ]  # fmt: skip
-            after = batch[-1].path
-    cipher = members_service.pii_cipher()
+    after = None
+    while True:
+        stmt = (
+            select(Organisation)
+            .where(under(Organisation.path, root.path))
+            .order_by(Organisation.path)
+            .limit(BATCH)
+        )
+        if after is not None:
+            stmt = stmt.where(Organisation.path > after)
+        batch = list((await session.scalars(stmt)).all())
+        if not batch:
+            return
+        await _codes(session, codes, {o.parent_id for o in batch if o.parent_id})
+        for org in batch:
+            codes[org.id] = org.code
+            yield [
+                org.code, org.name, _enum_text("type", org.type, style),
+                codes.get(org.parent_id, "") if org.parent_id else "",
+                _text(org.unit_category), org.unit_credit_code or "", _text(org.unit_count),
+                _text(org.founded_on), _text(org.term_started_on),
+            ]  # fmt: skip
+        after = batch[-1].path
+
+
+async def _member_rows(
+    session: AsyncSession, principal: Principal, root: Organisation, style: LabelStyle
+) -> AsyncIterator[list[str]]:
+    codes: dict[uuid.UUID, str] = {}
     last_id = None
     while True:
-        member_stmt = (
-            select(Member).where(under(Member.org_path, root.path)).order_by(Member.id).limit(BATCH)
-        )
+        stmt = select(Member).where(under(Member.org_path, root.path)).order_by(Member.id)
         if last_id is not None:
-            member_stmt = member_stmt.where(Member.id > last_id)
+            stmt = stmt.where(Member.id > last_id)
         if (own := member_rows_only(principal)) is not None:
-            member_stmt = member_stmt.where(Member.id == own)
-        people = list((await session.scalars(member_stmt)).all())
+            stmt = stmt.where(Member.id == own)
+        people = list((await session.scalars(stmt.limit(BATCH))).all())
         if not people:
             return
         await _codes(
             session, codes, {m.org_id for m in people} | {m.group_id for m in people if m.group_id}
         )
         for m in people:
-            unmasked = may_read_member_pii(principal, m.id, m.org_path)
-            number = cipher.decrypt(m.id_number_enc, field=members_service.ID_FIELD)
-            phone = (
-                cipher.decrypt(m.phone_enc, field=members_service.PHONE_FIELD)
-                if m.phone_enc
-                else ""
-            )
-            yield [
-                m.name, number if unmasked else mask_id_number(number), codes[m.org_id], m.status,
-                m.category, m.ethnicity or "", m.education or "",
-                (phone if unmasked else mask_phone(phone)) if phone else "",
-                codes.get(m.group_id, "") if m.group_id else "",
-                *[_text(getattr(m, k)) for k in members_service.MILESTONES],
-                m.work_unit or "", m.residence or "", _text(m.dues_base_fen), str(m.id),
-            ]  # fmt: skip
+            yield _member_row(principal, m, codes, style)
         last_id = people[-1].id
+
+
+def _member_row(
+    principal: Principal, m: Member, codes: dict[uuid.UUID, str], style: LabelStyle
+) -> list[str]:
+    """One member's row; ID number and phone masked without PII rights on them."""
+    cipher = members_service.pii_cipher()
+    unmasked = may_read_member_pii(principal, m.id, m.org_path)
+    number = cipher.decrypt(m.id_number_enc, field=members_service.ID_FIELD)
+    phone = cipher.decrypt(m.phone_enc, field=members_service.PHONE_FIELD) if m.phone_enc else ""
+    return [
+        m.name, number if unmasked else mask_id_number(number), codes[m.org_id],
+        _enum_text("status", m.status, style), _enum_text("category", m.category, style),
+        m.ethnicity or "", m.education or "",
+        (phone if unmasked else mask_phone(phone)) if phone else "",
+        codes.get(m.group_id, "") if m.group_id else "",
+        *[_text(getattr(m, k)) for k in members_service.MILESTONES],
+        m.work_unit or "", m.residence or "", _text(m.dues_base_fen), str(m.id),
+    ]  # fmt: skip
 
 
 def _text(value: object) -> str:
@@ -135,3 +175,43 @@ async def export_xlsx(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
         handle.seek(0)
         while chunk := handle.read(64 * 1024):
             yield chunk
+
+
+@dataclass
+class ExportFile:
+    """An export ready to stream: its chunks, media type and file name."""
+
+    chunks: AsyncIterator[bytes]
+    media_type: str
+    filename: str
+
+
+async def export_file(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: ImportKind,
+    within: uuid.UUID | None,
+    fmt: ExportFormat,
+    style: LabelStyle,
+) -> ExportFile:
+    """A subtree's export (yours when `within` is absent). A members export is audited;
+    the rows stream from a session of their own, opened once the response starts."""
+    root = await organisations.get_visible(
+        session, principal, within or principal.org_id, field="within"
+    )
+    if kind == ImportKind.members:
+        audit.record(
+            session, principal, "export.members", "organisation", root.id, root.path,
+            after={"format": fmt, "labels": style},
+        )  # fmt: skip
+
+    async def stream() -> AsyncIterator[bytes]:
+        async with get_sessionmaker()() as export_session:
+            rows = export_rows(export_session, principal, kind, root, style)
+            chunks = export_xlsx(rows) if fmt == "xlsx" else export_csv(rows)
+            async for chunk in chunks:
+                yield chunk
+
+    media = XLSX_MEDIA if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return ExportFile(stream(), media, f"{kind}.{fmt}")

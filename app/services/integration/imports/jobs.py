@@ -1,21 +1,37 @@
-"""Import jobs: running an import (at once or in the background), the template, who may import."""
+"""Import jobs: an upload read within the limits, run at once or in the background, the
+job's report in the caller's language, and who may import."""
 
 from __future__ import annotations
 
-import csv
-import io
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import anyio.to_thread
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
+from app.config import get_settings
+from app.db import get_sessionmaker
+from app.errors import ErrorCode, Unprocessable
+from app.i18n import Language, Text
 from app.models.enums import ImportKind, ImportState, Role
 from app.models.imports import ImportJob
-from app.security.scope import Principal, require_role
+from app.schemas.common import storable_text
+from app.security.scope import Principal, load_visible, require_role
+from app.services.integration import audit
+from app.services.integration.imports.faults import localized_rejections
 from app.services.integration.imports.members import import_members
 from app.services.integration.imports.organisations import Rollback, import_organisations
-from app.services.integration.imports.parsing import COLUMNS
+from app.services.integration.imports.parsing import (
+    BACKGROUND_ROWS,
+    ImportFileError,
+    Table,
+    read_records,
+)
 
 # --- Jobs --------------------------------------------------------------------------------------
 
@@ -24,7 +40,7 @@ async def run_import(
     session: AsyncSession,
     principal: Principal,
     job: ImportJob,
-    records: list[tuple[int, dict[str, str]]],
+    table: Table,
     today: date,
     progress: Any = None,
 ) -> None:
@@ -33,7 +49,7 @@ async def run_import(
         report = await import_members(
             session,
             principal,
-            records,
+            table,
             dry_run=job.dry_run,
             atomic=job.atomic,
             today=today,
@@ -43,7 +59,7 @@ async def run_import(
         try:
             async with session.begin_nested():
                 report = await import_organisations(
-                    session, principal, records, dry_run=job.dry_run, atomic=job.atomic
+                    session, principal, table, dry_run=job.dry_run, atomic=job.atomic
                 )
         except Rollback as rollback:
             report = rollback.report
@@ -59,12 +75,110 @@ async def run_import(
     await session.flush()
 
 
-def template(kind: str) -> bytes:
-    """The CSV template: Chinese headers (English names are accepted too), UTF-8 with BOM."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([zh for _, zh in COLUMNS[kind]])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+@dataclass
+class Started:
+    """An import begun: its job, and the work left for after the response (a large
+    file runs as a background job; None when it ran at once)."""
+
+    job: ImportJob
+    later: Callable[[], Awaitable[None]] | None
+
+
+# An upload's name longer than its column is kept cut, not refused.
+_FILENAME_CHARS: int = getattr(ImportJob.__table__.c.filename.type, "length", 255)
+
+
+async def start_import(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: ImportKind,
+    filename: str,
+    read: Callable[[int], Awaitable[bytes]],
+    dry_run: bool,
+    atomic: bool,
+    today: date,
+) -> Started:
+    """Read the upload (`read(n)`: at most n bytes) within the limits, record the job
+    and run it: at once for a small file, in the background for a large one."""
+    require_importer(principal)
+    # The upload's name is kept on the job: the one text rule, cut to its column.
+    if not storable_text(filename):
+        raise Unprocessable.field("file", ErrorCode.request_text_invalid)
+    settings = get_settings()
+    limit = settings.import_max_upload_bytes
+    content = await read(limit + 1)
+    if len(content) > limit:
+        raise ImportFileError.field(
+            "file",
+            ErrorCode.import_file_too_large,
+            Text(zh=f"最多 {limit} 字节", en=f"{limit} bytes at most"),
+        )
+    # Parsing is CPU work: in a worker thread, so other requests keep answering.
+    table = await anyio.to_thread.run_sync(read_records, kind, filename, content, settings)
+    rows = len(table.records)
+    job = ImportJob(
+        kind=kind, dry_run=dry_run, atomic=atomic, state=ImportState.running,
+        filename=filename[:_FILENAME_CHARS] or None, total_rows=rows, org_path=principal.org_path,
+        created_by=principal.user_id, rejected=[],
+    )  # fmt: skip
+    session.add(job)
+    await session.flush()
+    audit.record(
+        session, principal, "import.started", "import", job.id, principal.org_path,
+        after={"kind": kind, "rows": rows, "dry_run": dry_run, "atomic": atomic},
+    )  # fmt: skip
+    if rows > BACKGROUND_ROWS:
+        job_id = job.id
+
+        async def later() -> None:
+            await _background(job_id, principal, table, today)
+
+        return Started(job, later)
+    await run_import(session, principal, job, table, today)
+    await session.refresh(job)
+    return Started(job, None)
+
+
+async def _background(job_id: uuid.UUID, principal: Principal, table: Table, today: date) -> None:
+    """A large import in its own transaction, its progress written as it goes."""
+    maker = get_sessionmaker()
+
+    async def progress(done: int) -> None:
+        async with maker() as s, s.begin():
+            await s.execute(
+                update(ImportJob).where(ImportJob.id == job_id).values(processed_rows=done)
+            )
+
+    try:
+        async with maker() as session, session.begin():
+            job = await session.get(ImportJob, job_id)
+            assert job is not None
+            await run_import(session, principal, job, table, today, progress)
+    except Exception as exc:  # the job records why it failed; nothing was written
+        async with maker() as s, s.begin():
+            await s.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id)
+                .values(state=ImportState.failed, error=str(exc)[:500])
+            )
+
+
+async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> ImportJob:
+    """An import job in your scope (404 otherwise)."""
+    return await load_visible(session, principal, ImportJob, job_id)
+
+
+def job_view(job: ImportJob, lang: Language) -> dict[str, Any]:
+    """A job as answered: its row faults' messages in the caller's language."""
+    fields = (
+        "id", "kind", "dry_run", "atomic", "state", "total_rows", "processed_rows",
+        "accepted", "created", "updated", "unchanged", "error", "created_at", "finished_at",
+    )  # fmt: skip
+    return {
+        **{name: getattr(job, name) for name in fields},
+        "rejected": localized_rejections(job.rejected, lang),
+    }
 
 
 def require_importer(principal: Principal) -> None:

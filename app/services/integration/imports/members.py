@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,8 +15,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DangjianError, ErrorCode
+from app.i18n import Text
 from app.models.base import new_uuid
-from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus
+from app.models.enums import ENDED_STATUSES, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.members import MemberCreate, MemberUpdate
@@ -24,18 +25,22 @@ from app.security.scope import Principal, in_scope
 from app.services import members as members_service
 from app.services.integration import audit
 from app.services.integration import changes as changes_service
+from app.services.integration.imports.faults import (
+    Fault,
+    Report,
+    RowError,
+    service_fault,
+    validation_faults,
+)
 from app.services.integration.imports.organisations import ImportedRow
 from app.services.integration.imports.parsing import (
     BATCH,
-    COLUMN_OF_FIELD,
     MEMBER_COLUMNS,
     REQUIRED,
     YIELD_EVERY,
-    Report,
-    RowError,
-    convert_cell,
-    row_error,
+    Table,
 )
+from app.services.integration.imports.values import convert_row
 
 # --- Members -----------------------------------------------------------------------------------
 
@@ -45,6 +50,14 @@ class _Prepared:
     row: int
     prepared: members_service.PreparedMember
     member_id: uuid.UUID | None  # the export's 系统编号, when the file has one
+    raw: dict[str, str]  # the row's cells, echoed in its faults
+
+    def fault(self, field_name: str, code: ErrorCode, zh: str, en: str) -> RowError:
+        return RowError.one(field_name, code, zh, en, self.raw.get(field_name))
+
+    def refused(self, exc: DangjianError, column: str) -> RowError:
+        fault = service_fault(exc, column)
+        return RowError(replace(fault, value=self.raw.get(fault.field)))
 
     @property
     def values(self) -> dict[str, Any]:
@@ -76,61 +89,67 @@ _MEMBER_FIELDS = tuple(
 )
 
 
+def _placement(
+    values: dict[str, Any], raw: dict[str, str], orgs: dict[str, Organisation]
+) -> tuple[Organisation | None, Organisation | None, list[Fault]]:
+    """The row's branch and party group, found by code in scope (faults when not)."""
+    faults = []
+    org = orgs.get(values.get("org_code") or "")
+    if org is None and values.get("org_code"):
+        faults.append(
+            Fault(
+                "org_code",
+                ErrorCode.import_org_unknown,
+                Text(zh="您的管辖范围内没有该党组织", en="no such organisation in your scope"),
+                raw.get("org_code"),
+            )
+        )
+    group = orgs.get(values["group_code"]) if values.get("group_code") else None
+    if values.get("group_code") and group is None:
+        faults.append(
+            Fault(
+                "group_code",
+                ErrorCode.member_group_invalid,
+                Text(zh="应为该支部下的党小组", en="a party group of that branch"),
+                raw.get("group_code"),
+            )
+        )
+    return org, group, faults
+
+
 def _prepare_member(
     number: int,
     raw: dict[str, str],
     orgs: dict[str, Organisation],
     today: date,
 ) -> _Prepared:
-    """A row as `MemberCreate`, through `members.prepare_member`: the API's own rules."""
-    values = {k: convert_cell(k, v) for k, v in raw.items()}
-    for key in REQUIRED["members"]:
-        if values.get(key) in (None, ""):
-            raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
-    try:
-        MemberStatus(values["status"])
-    except ValueError as exc:
-        raise RowError(
-            "status", ErrorCode.import_status_unknown, f"unknown status {values['status']!r}"
-        ) from exc
-    try:
-        MemberCategory(values["category"])
-    except ValueError as exc:
-        raise RowError(
-            "category",
-            ErrorCode.import_category_unknown,
-            f"unknown category {values['category']!r}",
-        ) from exc
-    org = orgs.get(values["org_code"])
-    if org is None:
-        raise RowError(
-            "org_code", ErrorCode.import_org_unknown, "no such organisation in your scope"
-        )
-    group = orgs.get(values["group_code"]) if values.get("group_code") else None
-    if values.get("group_code") and group is None:
-        raise RowError("group_code", ErrorCode.member_group_invalid, "a party group of that branch")
+    """A row as `MemberCreate`, through `members.prepare_member`: the API's own rules.
+    Every fault the row has is collected (cells, placement, the input model); the rules
+    that need a whole valid record run once those pass."""
+    values, faults = convert_row(raw, REQUIRED["members"])
+    org, group, placement = _placement(values, raw, orgs)
+    faults += placement
     try:
         data = MemberCreate.model_validate(
             {
                 **{k: values[k] for k in _MEMBER_FIELDS if values.get(k) is not None},
-                "id_number": str(values["id_number"]),
-                "org_id": org.id,
+                "id_number": str(values.get("id_number") or ""),
+                "org_id": org.id if org else None,
                 "group_id": group.id if group else None,
             }
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field_name = str(first["loc"][0]) if first["loc"] else ""
-        raise RowError(
-            COLUMN_OF_FIELD.get(field_name, field_name),
-            ErrorCode.import_value_invalid,
-            first["msg"],
-        ) from exc
+        found = {f.field for f in faults}
+        faults += [f for f in validation_faults(exc.errors(), raw) if f.field not in found]
+    if faults:
+        raise RowError(*faults)
+    assert org is not None  # a missing branch is a fault above
     try:
         prepared = members_service.prepare_member(data, org, group, today)
     except DangjianError as exc:
-        raise row_error(exc, "org_code") from exc
-    return _Prepared(number, prepared, values.get("id"))
+        fault = service_fault(exc, "org_code")
+        raise RowError(replace(fault, value=raw.get(fault.field) or None)) from exc
+    return _Prepared(number, prepared, values.get("id"), raw)
 
 
 COMPARED = (
@@ -224,12 +243,18 @@ def _match(
         return None
     current = candidates[0]
     if not in_scope(principal, current.org_path):
-        raise RowError(
-            "id_number", ErrorCode.member_id_number_taken, "a living member has this ID number"
+        raise item.fault(
+            "id_number",
+            ErrorCode.member_id_number_taken,
+            "已有在册党员使用该身份证号码",
+            "a living member has this ID number",
         )
     if current.id in claimed:
-        raise RowError(
-            "id_number", ErrorCode.import_duplicate_in_file, f"same as row {claimed[current.id]}"
+        raise item.fault(
+            "id_number",
+            ErrorCode.import_duplicate_in_file,
+            f"与第 {claimed[current.id]} 行重复",
+            f"same as row {claimed[current.id]}",
         )
     return current
 
@@ -242,12 +267,13 @@ def _check_new(
     try:
         members_service.check_accepts_members(orgs_by_id[item.values["org_id"]])
     except DangjianError as exc:
-        raise row_error(exc, "org_code") from exc
+        raise item.refused(exc, "org_code") from exc
     if MemberStatus(item.values["status"]) not in ENDED_STATUSES:
         if item.index in new_living:
-            raise RowError(
+            raise item.fault(
                 "id_number",
                 ErrorCode.import_duplicate_in_file,
+                f"与第 {new_living[item.index]} 行重复",
                 f"same as row {new_living[item.index]}",
             )
         new_living[item.index] = item.row
@@ -257,19 +283,25 @@ def _check_update(principal: Principal, item: _Prepared, current: Member) -> dic
     """The corrections a row makes to a stored member (empty: unchanged). An import never
     moves a member (a transfer) or changes a status (a transition)."""
     if current.org_id != item.values["org_id"]:
-        raise RowError(
+        raise item.fault(
             "org_code",
             ErrorCode.import_org_change_requires_transfer,
+            "调整所在党组织请办理组织关系转接",
             "use a transfer to move a member",
         )
     if current.status != item.values["status"]:
-        raise RowError("status", ErrorCode.member_status_requires_transition, "use a transition")
+        raise item.fault(
+            "status",
+            ErrorCode.member_status_requires_transition,
+            "变更党员状态请走相应的办理程序",
+            "use a transition",
+        )
     changes = _differences(item, current)
     if changes:
         try:
             members_service.check_may_correct(principal, current)
         except DangjianError as exc:
-            raise row_error(exc, "status") from exc
+            raise item.refused(exc, "status") from exc
     return changes
 
 
@@ -301,7 +333,7 @@ async def _write(
 async def import_members(
     session: AsyncSession,
     principal: Principal,
-    records: list[tuple[int, dict[str, str]]],
+    table: Table,
     *,
     dry_run: bool,
     atomic: bool,
@@ -310,7 +342,8 @@ async def import_members(
 ) -> Report:
     """Validate every row with the API's rules, match it to a stored record (ended ones
     included), then insert new members in batches and update changed ones."""
-    report = Report(total_rows=len(records))
+    records = table.records
+    report = Report(total_rows=len(records), headers=table.headers)
     codes = {r.get("org_code", "") for _, r in records} | {
         r.get("group_code", "") for _, r in records
     }
@@ -322,7 +355,27 @@ async def import_members(
         try:
             prepared.append(_prepare_member(number, raw, orgs, today))
         except RowError as err:
-            report.reject(number, err.column, err.code, err.message)
+            report.reject(number, err)
+    inserts, updates = await _sort_rows(session, principal, prepared, orgs, report)
+    report.created, report.updated = len(inserts), len(updates)
+    if dry_run or (atomic and report.rejected):
+        if atomic and report.rejected:
+            report.created = report.updated = 0
+        return report
+    await _write(session, principal, inserts, updates, today, progress)
+    await session.flush()
+    return report
+
+
+async def _sort_rows(
+    session: AsyncSession,
+    principal: Principal,
+    prepared: list[_Prepared],
+    orgs: dict[str, Organisation],
+    report: Report,
+) -> tuple[list[_Prepared], list[tuple[Member, dict[str, Any]]]]:
+    """The valid rows as inserts and updates (unchanged and refused ones counted in the
+    report)."""
     by_id, by_index = await _stored(session, principal, prepared)
     orgs_by_id = {org.id: org for org in orgs.values()}
     inserts: list[_Prepared] = []
@@ -343,12 +396,5 @@ async def import_members(
                 continue
             updates.append((current, changes))
         except RowError as err:
-            report.reject(item.row, err.column, err.code, err.message)
-    report.created, report.updated = len(inserts), len(updates)
-    if dry_run or (atomic and report.rejected):
-        if atomic and report.rejected:
-            report.created = report.updated = 0
-        return report
-    await _write(session, principal, inserts, updates, today, progress)
-    await session.flush()
-    return report
+            report.reject(item.row, err)
+    return inserts, updates

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,13 +15,14 @@ from app.models.organisation import Organisation
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.scope import Principal, in_scope
 from app.services import organisations
-from app.services.integration.imports.parsing import (
-    REQUIRED,
+from app.services.integration.imports.faults import (
     Report,
     RowError,
-    convert_cell,
-    row_error,
+    service_fault,
+    validation_faults,
 )
+from app.services.integration.imports.parsing import REQUIRED, Table
+from app.services.integration.imports.values import convert_row
 
 
 class ImportedRow:
@@ -34,14 +38,14 @@ class ImportedRow:
 async def import_organisations(
     session: AsyncSession,
     principal: Principal,
-    records: list[tuple[int, dict[str, str]]],
+    table: Table,
     *,
     dry_run: bool,
     atomic: bool,
 ) -> Report:
     """Create or update organisations by code; parents may be earlier in the same file."""
-    report = Report(total_rows=len(records))
-    pending = list(records)
+    report = Report(total_rows=len(table.records), headers=table.headers)
+    pending = list(table.records)
     progressed = True
     while pending and progressed:
         progressed = False
@@ -57,17 +61,24 @@ async def import_organisations(
                 async with session.begin_nested():
                     outcome = await _upsert_org(session, principal, raw)
             except RowError as err:
-                report.reject(number, err.column, err.code, err.message)
+                report.reject(number, err)
                 continue
             except DangjianError as exc:
-                problem = row_error(exc)
-                report.reject(number, problem.column or "code", problem.code, problem.message)
+                fault = service_fault(exc, "code")
+                report.reject(number, RowError(replace(fault, value=raw.get(fault.field))))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
         pending = waiting
-    for number, _ in pending:
+    for number, raw in pending:
         report.reject(
-            number, "parent_code", ErrorCode.import_parent_cycle, "parents refer to each other"
+            number,
+            RowError.one(
+                "parent_code",
+                ErrorCode.import_parent_cycle,
+                "上级组织编码相互引用",
+                "parents refer to each other",
+                raw.get("parent_code"),
+            ),
         )
     if dry_run or (atomic and report.rejected):
         if atomic and report.rejected:
@@ -83,66 +94,89 @@ class Rollback(Exception):
         self.report = report
 
 
+_FIELDS = ("unit_category", "unit_credit_code", "unit_count", "founded_on", "term_started_on")
+
+
 async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str, str]) -> str:
-    values = {k: convert_cell(k, v) for k, v in raw.items()}
-    for key in REQUIRED["organisations"]:
-        if not values.get(key):
-            raise RowError(key, ErrorCode.import_value_missing, f"{key} is required")
+    """Create the row's organisation or correct the stored one: "created", "updated" or
+    "unchanged"."""
+    values, faults = convert_row(raw, REQUIRED["organisations"])
+    if faults:
+        raise RowError(*faults)
     current = await session.scalar(select(Organisation).where(Organisation.code == values["code"]))
-    parent_id = None
-    if values.get("parent_code"):
-        parent = await session.scalar(
-            select(Organisation).where(Organisation.code == values["parent_code"])
-        )
-        # An exported subtree's root names its parent, which may lie above your scope:
-        # the row still describes that organisation as it stands.
-        keeps_parent = current is not None and parent is not None and current.parent_id == parent.id
-        if parent is None or not (keeps_parent or in_scope(principal, parent.path)):
-            raise RowError(
-                "parent_code", ErrorCode.import_parent_unknown, "no such parent in your scope"
-            )
-        parent_id = parent.id
-    fields = {
-        k: values.get(k)
-        for k in (
-            "unit_category",
-            "unit_credit_code",
-            "unit_count",
-            "founded_on",
-            "term_started_on",
-        )
-    }
+    parent_id = await _parent_id(session, principal, current, values, raw)
+    fields = {k: values.get(k) for k in _FIELDS}
     if current is not None:
-        if not in_scope(principal, current.path):
-            raise RowError(
-                "code", ErrorCode.organisation_code_taken, "the code is used outside your scope"
-            )
-        if current.parent_id != parent_id or current.type != values["type"]:
-            raise RowError(
-                "parent_code",
-                ErrorCode.import_org_move_not_supported,
-                "use /organisations/{id}/move",
-            )
-        changes = {
-            k: v for k, v in {"name": values["name"], **fields}.items() if getattr(current, k) != v
-        }
-        if not changes:
-            return "unchanged"
-        await organisations.update_organisation(
-            session, principal, current, OrganisationUpdate(**changes)
-        )
-        return "updated"
+        return await _correct(session, principal, current, parent_id, values, fields, raw)
     try:
         data = OrganisationCreate(
-            code=values["code"],
-            name=values["name"],
-            type=values["type"],
-            parent_id=parent_id,
+            code=values["code"], name=values["name"], type=values["type"], parent_id=parent_id,
             **fields,
-        )
-    except ValueError as exc:
-        raise RowError(
-            "type", ErrorCode.import_value_invalid, str(exc).splitlines()[0][:200]
-        ) from exc
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise RowError(*validation_faults(exc.errors(), raw)) from exc
     await organisations.create_organisation(session, principal, data)
     return "created"
+
+
+async def _parent_id(
+    session: AsyncSession,
+    principal: Principal,
+    current: Organisation | None,
+    values: dict[str, Any],
+    raw: dict[str, str],
+) -> uuid.UUID | None:
+    """The parent named by code: in scope, or the one a stored organisation already has
+    (an exported subtree's root names its parent, which may lie above your scope)."""
+    if not values.get("parent_code"):
+        return None
+    parent = await session.scalar(
+        select(Organisation).where(Organisation.code == values["parent_code"])
+    )
+    keeps_parent = current is not None and parent is not None and current.parent_id == parent.id
+    if parent is None or not (keeps_parent or in_scope(principal, parent.path)):
+        raise RowError.one(
+            "parent_code",
+            ErrorCode.import_parent_unknown,
+            "您的管辖范围内没有该上级组织",
+            "no such parent in your scope",
+            raw.get("parent_code"),
+        )
+    return parent.id
+
+
+async def _correct(
+    session: AsyncSession,
+    principal: Principal,
+    current: Organisation,
+    parent_id: uuid.UUID | None,
+    values: dict[str, Any],
+    fields: dict[str, Any],
+    raw: dict[str, str],
+) -> str:
+    """A stored organisation corrected by its row (never moved: that is /move)."""
+    if not in_scope(principal, current.path):
+        raise RowError.one(
+            "code",
+            ErrorCode.organisation_code_taken,
+            "该组织编码已在您的管辖范围外使用",
+            "the code is used outside your scope",
+            raw.get("code"),
+        )
+    if current.parent_id != parent_id or current.type != values["type"]:
+        raise RowError.one(
+            "parent_code",
+            ErrorCode.import_org_move_not_supported,
+            "调整上级组织或组织类别请使用“移动党组织”功能",
+            "use /organisations/{id}/move",
+            raw.get("parent_code"),
+        )
+    changes = {
+        k: v for k, v in {"name": values["name"], **fields}.items() if getattr(current, k) != v
+    }
+    if not changes:
+        return "unchanged"
+    await organisations.update_organisation(
+        session, principal, current, OrganisationUpdate(**changes)
+    )
+    return "updated"

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
 from app.config import Settings, get_settings
-from app.errors import DangjianError, ErrorCode, Unprocessable
+from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 from app.schemas.common import storable_text
 from app.services.integration.imports import cells
@@ -62,50 +60,6 @@ REQUIRED = {
 }
 
 
-LABELS: dict[str, dict[str, str]] = {
-    "status": {
-        "入党申请人": "applicant",
-        "入党积极分子": "activist",
-        "发展对象": "candidate",
-        "预备党员": "probationary",
-        "正式党员": "full",
-        "停止党籍": "suspended",
-        "出党": "left",
-        "去世": "deceased",
-    },
-    "category": {
-        "在职": "employed",
-        "离退休": "retired",
-        "个体": "self_employed",
-        "农民": "farmer",
-        "学生": "student",
-        "无固定职业": "unemployed",
-        "其他": "other",
-    },
-    "type": {
-        "党委": "committee",
-        "党工委": "working_committee",
-        "党总支": "general_branch",
-        "党支部": "branch",
-        "联合党支部": "joint_branch",
-        "临时党支部": "temporary_branch",
-        "党小组": "group",
-    },
-}
-
-
-DATE_FIELDS = {
-    "applied_on",
-    "activist_on",
-    "candidate_on",
-    "joined_on",
-    "full_on",
-    "founded_on",
-    "term_started_on",
-}
-
-
-INT_FIELDS = {"dues_base_fen", "unit_category", "unit_count"}
 BATCH = 1000
 BACKGROUND_ROWS = 5000
 
@@ -122,25 +76,6 @@ class ImportFileError(Unprocessable):
     pass
 
 
-@dataclass
-class RowError(Exception):
-    column: str
-    code: ErrorCode
-    message: str
-
-
-@dataclass
-class Report:
-    total_rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-
-    def reject(self, row: int, column: str, code: ErrorCode, message: str) -> None:
-        self.rejected.append({"row": row, "column": column, "code": code, "message": message})
-
-
 # --- Reading files ---------------------------------------------------------------------------
 
 
@@ -154,64 +89,83 @@ def read_table(filename: str, content: bytes, settings: Settings | None = None) 
     settings = settings or get_settings()
     name = filename.lower()
     if name.endswith(".xlsx"):
-        check_archive(content, settings)
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            rows = _limited(
-                (
-                    [
-                        ""
-                        if v is None
-                        else (v.isoformat()[:10] if hasattr(v, "isoformat") else str(v))
-                        for v in row
-                    ]
-                    for row in sheet.iter_rows(values_only=True)
-                ),
-                settings,
-            )
-            workbook.close()
-        except ImportFileError:
-            raise
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise ImportFileError.field(
-                "file", ErrorCode.import_file_unreadable, str(exc)[:200]
-            ) from exc
-        return rows
+        return _read_xlsx(content, settings)
     if name.endswith(".csv") or not name:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError.field(
-                "file", ErrorCode.import_file_unreadable, "not UTF-8 or GB18030"
-            )
-        reader = csv.reader(io.StringIO(text))
+        return _read_csv(content, settings)
+    raise ImportFileError.field(
+        "file",
+        ErrorCode.import_file_type,
+        Text(zh="请上传 .csv 或 .xlsx 文件", en="upload a .csv or .xlsx file"),
+    )
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell as the text the import reads: a date cell as its ISO date, a whole
+    number without a decimal point (a float is kept as written when it is past what a
+    number stores exactly, so the ID column can tell that digits were lost)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(content: bytes, settings: Settings) -> list[list[str]]:
+    check_archive(content, settings)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = _limited(
+            ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)),
+            settings,
+        )
+        workbook.close()
+    except ImportFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ImportFileError.field(
+            "file", ErrorCode.import_file_unreadable, str(exc)[:200]
+        ) from exc
+    return rows
+
+
+def _read_csv(content: bytes, settings: Settings) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return _limited(reader, settings)
-        except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                raise ImportFileError.field(
-                    "file",
-                    ErrorCode.import_cell_too_long,
-                    Text(
-                        zh=f"第 {reader.line_num} 行：单元格超过 "
-                        f"{settings.import_max_cell_chars} 个字符",
-                        en=f"row {reader.line_num}: a cell has more than "
-                        f"{settings.import_max_cell_chars} characters",
-                    ),
-                ) from exc
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError.field(
+            "file",
+            ErrorCode.import_file_unreadable,
+            Text(zh="文件编码不是 UTF-8 或 GB18030", en="not UTF-8 or GB18030"),
+        )
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return _limited(reader, settings)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
             raise ImportFileError.field(
                 "file",
-                ErrorCode.import_file_unreadable,
-                Text(zh=f"第 {reader.line_num} 行无法读取", en=f"row {reader.line_num}: {exc}"),
+                ErrorCode.import_cell_too_long,
+                Text(
+                    zh=f"第 {reader.line_num} 行：单元格超过 "
+                    f"{settings.import_max_cell_chars} 个字符",
+                    en=f"row {reader.line_num}: a cell has more than "
+                    f"{settings.import_max_cell_chars} characters",
+                ),
             ) from exc
-    raise ImportFileError.field("file", ErrorCode.import_file_type, "upload a .csv or .xlsx file")
+        raise ImportFileError.field(
+            "file",
+            ErrorCode.import_file_unreadable,
+            Text(zh=f"第 {reader.line_num} 行无法读取", en=f"row {reader.line_num}: {exc}"),
+        ) from exc
 
 
 def check_archive(content: bytes, settings: Settings) -> None:
@@ -303,11 +257,30 @@ def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
     return kept
 
 
+@dataclass
+class Table:
+    """An upload's data rows: (spreadsheet row number, {field: text}) for every
+    non-empty row, and each field's column heading as written in the file."""
+
+    records: list[tuple[int, dict[str, str]]]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 def read_records(
     kind: str, filename: str, content: bytes, settings: Settings | None = None
-) -> list[tuple[int, dict[str, str]]]:
+) -> Table:
     """The file's data rows as records (blocking: run it in a worker thread)."""
-    return list(_records(kind, read_table(filename, content, settings)))
+    rows = read_table(filename, content, settings)
+    if not rows:
+        raise ImportFileError.field(
+            "file",
+            ErrorCode.import_empty,
+            Text(zh="文件没有表头行", en="the file has no header row"),
+        )
+    keys = map_headers(kind, rows[0])
+    # A fault in a column the file lacks is named by the template's heading.
+    headers = dict(COLUMNS[kind]) | {key: rows[0][i].strip() for i, key in enumerate(keys) if key}
+    return Table(list(_records(keys, rows)), headers)
 
 
 def map_headers(kind: str, header: list[str]) -> list[str | None]:
@@ -315,17 +288,20 @@ def map_headers(kind: str, header: list[str]) -> list[str | None]:
     mapped = [names.get(h.strip()) for h in header]
     missing = [key for key in REQUIRED[kind] if key not in mapped]
     if missing:
+        heading = dict(COLUMNS[kind])
         raise ImportFileError.field(
-            "file", ErrorCode.import_columns_missing, f"missing columns: {', '.join(missing)}"
+            "file",
+            ErrorCode.import_columns_missing,
+            Text(
+                zh=f"缺少列：{'、'.join(heading[key] for key in missing)}",
+                en=f"missing columns: {', '.join(missing)}",
+            ),
         )
     return mapped
 
 
-def _records(kind: str, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(keys: list[str | None], rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {field: text}) for every non-empty data row."""
-    if not rows:
-        raise ImportFileError.field("file", ErrorCode.import_empty, "the file has no header row")
-    keys = map_headers(kind, rows[0])
     for number, row in enumerate(rows[1:], start=2):
         values = {
             k: (cells.restore(row[i]).strip() if i < len(row) else "")
@@ -334,41 +310,3 @@ def _records(kind: str, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, 
         }
         if any(values.values()):
             yield number, values
-
-
-def convert_cell(key: str, raw: str) -> Any:
-    if raw == "":
-        return None
-    if key in LABELS:
-        return LABELS[key].get(raw, raw)
-    if key in DATE_FIELDS:
-        try:
-            return date.fromisoformat(raw.replace("/", "-")[:10])
-        except ValueError as exc:
-            raise RowError(key, ErrorCode.import_date_invalid, "dates are YYYY-MM-DD") from exc
-    if key == "id":
-        try:
-            return uuid.UUID(raw)
-        except ValueError as exc:
-            raise RowError(key, ErrorCode.import_value_invalid, "an id from an export") from exc
-    if key in INT_FIELDS:
-        try:
-            return int(float(raw))
-        except ValueError as exc:
-            raise RowError(key, ErrorCode.import_number_invalid, "a whole number") from exc
-    return raw
-
-
-def row_error(exc: DangjianError, column: str = "") -> RowError:
-    """A service's error as a row's: its field as the import's column (or `column`)."""
-    if exc.errors:
-        first = exc.errors[0]
-        field_name = str(first["field"])
-        return RowError(
-            COLUMN_OF_FIELD.get(field_name, field_name), exc.code, str(first["message"])
-        )
-    return RowError(column, exc.code, str(exc.detail or exc.code.message("en")))
-
-
-# The import's column for each API field whose name differs.
-COLUMN_OF_FIELD = {"org_id": "org_code", "group_id": "group_code"}
