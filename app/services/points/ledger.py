@@ -17,7 +17,7 @@ from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role
-from app.models.points import PointEntry, PointRule
+from app.models.points import PointEntry
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
     Principal,
@@ -28,7 +28,7 @@ from app.security.scope import (
     under,
 )
 from app.services.integration import audit, changes
-from app.services.points.caps import RULE_SQL, AnyRule, RuleView, applicable_rule, check_caps
+from app.services.points.caps import RuleView, applicable_rule, check_caps, load_rule
 from app.services.points.schemes import require_points_admin
 
 # --- Ledger ----------------------------------------------------------------------------------
@@ -81,8 +81,7 @@ async def create_entry(
     claim = principal.role is Role.member
     if not claim:
         require_points_admin(principal)
-    row = await db.fetchrow(session, RULE_SQL, req.rule_id)
-    rule = RuleView(*row) if row is not None else None
+    rule = await load_rule(session, req.rule_id)
     approve = rule is not None and not rule.needs_approval
     # An entry approved now locks the member (caps), taken with the read (one statement
     # fewer); a pending one only holds the member against a subtree move.
@@ -187,7 +186,7 @@ async def append_entry(
     principal: Principal | None,
     member_id: uuid.UUID,
     member_path: str,
-    rule: AnyRule,
+    rule: RuleView,
     req: EntryRequest,
     *,
     source: str,
@@ -299,7 +298,7 @@ async def approve_entry(
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     if entry.created_by is not None and entry.created_by == principal.user_id:
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
-    rule = await session.get(PointRule, entry.rule_id)
+    rule = await load_rule(session, entry.rule_id)
     assert rule is not None
     await check_caps(session, entry, rule)
     await _decide(session, principal, entry, "approved", None)
