@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -26,6 +26,7 @@ from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 
@@ -208,12 +209,14 @@ async def paginate_rows(
     build: Callable[[], Select[Any]],
     values: dict[str, Any],
     sort_keys: list[SortKey],
+    make: Callable[[Sequence[object]], R],
     *,
     limit: int | None,
     cursor: str | None,
     include_total: bool = False,
-) -> Page[Any]:
-    """`paginate` for hot lists, on the driver: rows (asyncpg Records), not ORM objects.
+) -> Page[R]:
+    """`paginate` for hot lists, on the driver: each row (an asyncpg Record of the
+    select's columns) made into the caller's typed read model by `make`, no ORM object.
 
     `build()` returns the filtered select with bind parameters instead of values; it is
     called, and the page (and count) statement compiled, once per `shape` (which of
@@ -248,10 +251,10 @@ async def paginate_rows(
     if include_total:
         row = await db.fetchrow(session, count_query.sql, *count_query.args(**params))
         total = int(row[0])
-    items = await db.fetch(session, page_query.sql, *page_query.args(**params))
+    records = await db.fetch(session, page_query.sql, *page_query.args(**params))
     next_cursor = None
-    if len(items) > size:
-        items = items[:size]
-        last = items[-1]
+    if len(records) > size:
+        records = records[:size]
+        last = records[-1]
         next_cursor = encode_cursor(sort_keys, [last[k.column.key] for k in sort_keys])
-    return Page(items, next_cursor, total)
+    return Page([make(r) for r in records], next_cursor, total)

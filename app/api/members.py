@@ -115,9 +115,9 @@ async def members_get(
     today: TodayDep,
 ) -> Response:
     """One member's record; ID number and phone unmasked (and audited) only with PII rights."""
-    row = await service.get_visible_row(session, principal, member_id)
+    row = await service.read_visible(session, principal, member_id)
     body = (await service.render(session, principal, [row], today))[0]
-    return json_response(body, headers={"ETag": f'"{row["version"]}"'})
+    return json_response(body, headers={"ETag": f'"{row.version}"'})
 
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))

@@ -34,6 +34,7 @@ class RuleView:
     active: bool
     version: int
 
+
 RULE_COLUMNS = tuple(f.name for f in fields(RuleView))
 RULE_SQL = f"SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $1"  # noqa: S608  # constant column names
 
