@@ -284,7 +284,7 @@ async def meetings_compliance(
     org = await organisations.get_visible_node(session, principal, org_id)
     report = await compliance.meeting_compliance(
         session,
-        org["path"],
+        org.path,
         year=year or as_of.year,
         quarter=quarter,
         month=month,

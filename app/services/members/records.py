@@ -202,7 +202,7 @@ async def list_members(
         values["me"] = own
     if within is not None:
         root = await organisations.get_visible_node(session, principal, within, field="within")
-        values["within_prefix"] = subtree_prefix(root["path"])
+        values["within_prefix"] = subtree_prefix(root.path)
     if org_id is not None:
         values["org_id"] = org_id
     if group_id is not None:
