@@ -18,7 +18,15 @@ from app.api.common import (
     json_response,
     make_router,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    TodayDep,
+    VisibleMember,
+    check_if_match,
+    set_etag,
+)
 from app.models.enums import MemberCategory, MemberStatus
 from app.schemas.common import Page
 from app.schemas.members import (
@@ -175,10 +183,7 @@ async def members_transition(
     name="members_timeline",
     description=doc(lifecycle.member_timeline),
 )
-async def members_timeline(
-    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> Timeline:
-    member = await service.get_visible(session, principal, member_id)
+async def members_timeline(member: VisibleMember, session: SessionDep) -> Timeline:
     events = await lifecycle.member_timeline(session, member)
     return Timeline(
         member_id=member.id,
