@@ -5,9 +5,7 @@ absent without excuse: deduction rule), and other triggered events.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +18,7 @@ from app.models.points import PointRule
 from app.security.scope import row_lock
 from app.services.points.caps import RULE_COLUMNS, RuleView
 from app.services.points.ledger import EntryRequest, append_entry
+from app.services.points.rows import EntryRow
 from app.services.policies import ancestor_node_ids
 
 # --- Automatic scoring -----------------------------------------------------------------------
@@ -53,7 +52,7 @@ async def score_event(
     source_key: str,
     note: str,
     units: int = 1,
-) -> Mapping[str, Any] | None:
+) -> EntryRow | None:
     """The one entry point for automatic scoring (meetings, service hours, ...).
 
     Finds the member's applicable item for the trigger; scores it approved, once per
