@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -26,6 +26,8 @@ from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 
 T = TypeVar("T")
+R = TypeVar("R")
+X = TypeVar("X")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 
@@ -165,6 +167,30 @@ def clamp_limit(limit: int | None) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
+def _page_select(
+    stmt: Select[T], sort_keys: list[SortKey], after: list[Any] | None, limit: Any
+) -> Select[T]:
+    """The one keyset page statement: rows after the cursor, in sort order, `limit` of them."""
+    if after is not None:
+        stmt = stmt.where(_after(sort_keys, after))
+    order = [k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
+    return stmt.order_by(*order).limit(limit)
+
+
+def _count_select(stmt: Select[Any]) -> Select[int]:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def _cut(
+    rows: list[X], size: int, sort_keys: list[SortKey], value: Callable[[X, str], object]
+) -> tuple[list[X], str | None]:
+    """The page (`size` of the `size + 1` rows read) and the cursor after its last row."""
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, encode_cursor(sort_keys, [value(rows[-1], k.column.key) for k in sort_keys])
+
+
 async def paginate(
     session: AsyncSession,
     stmt: Select[T],
@@ -174,27 +200,16 @@ async def paginate(
     cursor: str | None,
     include_total: bool = False,
 ) -> Page[T]:
-    """Run `stmt` (a filtered select of one entity) as a keyset page."""
+    """Run `stmt` (a filtered select of one entity) as a keyset page, through the ORM
+    (lists that are not hot; see `paginate_rows` for those that are)."""
     size = clamp_limit(limit)
     total = None
     if include_total:
-        total = int(
-            await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-            or 0
-        )
-    page_stmt = stmt
-    if cursor:
-        page_stmt = page_stmt.where(_after(sort_keys, decode_cursor(sort_keys, cursor)))
-    page_stmt = page_stmt.order_by(
-        *[k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
-    ).limit(size + 1)
-    rows = list((await session.scalars(page_stmt)).all())
-    next_cursor = None
-    if len(rows) > size:
-        rows = rows[:size]
-        last = rows[-1]
-        next_cursor = encode_cursor(sort_keys, [getattr(last, k.column.key) for k in sort_keys])
-    return Page(rows, next_cursor, total)
+        total = int(await session.scalar(_count_select(stmt)) or 0)
+    after = decode_cursor(sort_keys, cursor) if cursor else None
+    rows = list((await session.scalars(_page_select(stmt, sort_keys, after, size + 1))).all())
+    items, next_cursor = _cut(rows, size, sort_keys, getattr)
+    return Page(items, next_cursor, total)
 
 
 # Compiled page and count statements by (caller's shape, sort keys, cursor or not).
@@ -208,12 +223,14 @@ async def paginate_rows(
     build: Callable[[], Select[Any]],
     values: dict[str, Any],
     sort_keys: list[SortKey],
+    make: Callable[[Sequence[object]], R],
     *,
     limit: int | None,
     cursor: str | None,
     include_total: bool = False,
-) -> Page[Any]:
-    """`paginate` for hot lists, on the driver: rows (asyncpg Records), not ORM objects.
+) -> Page[R]:
+    """`paginate` for hot lists, on the driver: each row (an asyncpg Record of the
+    select's columns) made into the caller's typed read model by `make`, no ORM object.
 
     `build()` returns the filtered select with bind parameters instead of values; it is
     called, and the page (and count) statement compiled, once per `shape` (which of
@@ -226,17 +243,16 @@ async def paginate_rows(
     compiled = _COMPILED.get(key)
     if compiled is None:
         stmt = build()
-        page_stmt = stmt
+        marks = None
         if after is not None:
             marks = [
                 bindparam(f"after_{i}", None, type_=k.column.type) for i, k in enumerate(sort_keys)
             ]
-            page_stmt = page_stmt.where(_after(sort_keys, marks))
-        page_stmt = page_stmt.order_by(
-            *[k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
-        ).limit(bindparam("page_limit", 1, type_=Integer))
-        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-        compiled = (db.DriverStatement.compile(page_stmt), db.DriverStatement.compile(count_stmt))
+        page_stmt = _page_select(stmt, sort_keys, marks, bindparam("page_limit", 1, type_=Integer))
+        compiled = (
+            db.DriverStatement.compile(page_stmt),
+            db.DriverStatement.compile(_count_select(stmt)),
+        )
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         _COMPILED[key] = compiled
@@ -248,10 +264,6 @@ async def paginate_rows(
     if include_total:
         row = await db.fetchrow(session, count_query.sql, *count_query.args(**params))
         total = int(row[0])
-    items = await db.fetch(session, page_query.sql, *page_query.args(**params))
-    next_cursor = None
-    if len(items) > size:
-        items = items[:size]
-        last = items[-1]
-        next_cursor = encode_cursor(sort_keys, [last[k.column.key] for k in sort_keys])
-    return Page(items, next_cursor, total)
+    records = await db.fetch(session, page_query.sql, *page_query.args(**params))
+    page, next_cursor = _cut(records, size, sort_keys, lambda record, key: record[key])
+    return Page([make(r) for r in page], next_cursor, total)

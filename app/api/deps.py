@@ -1,7 +1,10 @@
-"""Dependencies shared by the routers: session, principal, clock, ETag helpers."""
+"""Dependencies shared by the routers: session, principal, clock, ETag helpers, and the
+resources a path names, loaded and scope-checked once (`VisibleMember`,
+`VisibleOrganisation`)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated
 
@@ -14,9 +17,12 @@ from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.errors import ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
+from app.models.member import Member
+from app.models.organisation import Organisation
 from app.schemas.common import Day
 from app.security.scope import Principal
 from app.services import auth as auth_service
+from app.services import members, organisations
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -113,3 +119,23 @@ async def get_as_of(
 
 
 AsOfDep = Annotated[date, Depends(get_as_of)]
+
+
+async def visible_member(
+    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Member:
+    """The path's member, if the principal may see it (a member user: only their own); 404
+    otherwise, absent or out of scope alike (`members.get_visible`)."""
+    return await members.get_visible(session, principal, member_id)
+
+
+async def visible_organisation(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Organisation:
+    """The path's organisation, if in the principal's subtree; 404 otherwise
+    (`organisations.get_visible`)."""
+    return await organisations.get_visible(session, principal, org_id)
+
+
+VisibleMember = Annotated[Member, Depends(visible_member)]
+VisibleOrganisation = Annotated[Organisation, Depends(visible_organisation)]

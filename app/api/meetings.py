@@ -16,7 +16,15 @@ from app.api.common import (
     json_response,
     make_router,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    TodayDep,
+    VisibleMember,
+    check_if_match,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.models.enums import MeetingState, MeetingType
 from app.models.meeting import Meeting
@@ -37,7 +45,7 @@ from app.schemas.meetings import (
     VoteRead,
 )
 from app.security.scope import Principal, member_rows_only, refuse_member_role, shows_member
-from app.services import compliance, members, organisations
+from app.services import compliance, organisations
 from app.services import meetings as service
 
 router = make_router("meetings")
@@ -284,7 +292,7 @@ async def meetings_compliance(
     org = await organisations.get_visible_node(session, principal, org_id)
     report = await compliance.meeting_compliance(
         session,
-        org["path"],
+        org.path,
         year=year or as_of.year,
         quarter=quarter,
         month=month,
@@ -298,11 +306,8 @@ async def meetings_compliance(
 
 
 @router.get("/members/{member_id}/meetings", name="members_meetings")
-async def members_meetings(
-    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> MemberMeetings:
+async def members_meetings(member: VisibleMember, session: SessionDep) -> MemberMeetings:
     """The meetings a member was expected at, with presence and attendance rate."""
-    member = await members.get_visible(session, principal, member_id)
     rows, rate = await service.member_meetings(session, member)
     return MemberMeetings.model_validate(
         {

@@ -18,7 +18,15 @@ from app.api.common import (
     json_response,
     make_router,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    TodayDep,
+    VisibleMember,
+    check_if_match,
+    set_etag,
+)
 from app.models.enums import MemberCategory, MemberStatus
 from app.schemas.common import Page
 from app.schemas.members import (
@@ -115,9 +123,9 @@ async def members_get(
     today: TodayDep,
 ) -> Response:
     """One member's record; ID number and phone unmasked (and audited) only with PII rights."""
-    row = await service.get_visible_row(session, principal, member_id)
+    row = await service.read_visible(session, principal, member_id)
     body = (await service.render(session, principal, [row], today))[0]
-    return json_response(body, headers={"ETag": f'"{row["version"]}"'})
+    return json_response(body, headers={"ETag": f'"{row.version}"'})
 
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))
@@ -175,10 +183,7 @@ async def members_transition(
     name="members_timeline",
     description=doc(lifecycle.member_timeline),
 )
-async def members_timeline(
-    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> Timeline:
-    member = await service.get_visible(session, principal, member_id)
+async def members_timeline(member: VisibleMember, session: SessionDep) -> Timeline:
     events = await lifecycle.member_timeline(session, member)
     return Timeline(
         member_id=member.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from fastapi import Response, status
@@ -34,7 +35,17 @@ router = make_router("mobile")
 async def _read(
     session: SessionDep, principal: PrincipalDep, episode: MobileEpisode, today: date
 ) -> EpisodeRead:
-    v = await service.view(session, principal, episode, today)
+    return _shape((await service.views(session, principal, [episode], today))[0])
+
+
+async def _reads(
+    session: SessionDep, principal: PrincipalDep, episodes: Sequence[MobileEpisode], today: date
+) -> list[EpisodeRead]:
+    return [_shape(v) for v in await service.views(session, principal, episodes, today)]
+
+
+def _shape(v: service.EpisodeView) -> EpisodeRead:
+    episode = v.episode
     return EpisodeRead.model_validate(
         {
             **{
@@ -116,7 +127,7 @@ async def mobile_list(
     if certificate_no is not None:
         # A host looks up the episode it is asked to take in by the certificate number.
         found = await service.find_for_host(session, principal, certificate_no)
-        return Page(items=[await _read(session, principal, e, as_of) for e in found])
+        return Page(items=await _reads(session, principal, found, as_of))
     within_path = await organisations.within_path(session, principal, within)
     page = await service.list_episodes(
         session,
@@ -129,7 +140,7 @@ async def mobile_list(
         limit=limit,
         cursor=cursor,
     )
-    items = [await _read(session, principal, e, as_of) for e in page.items]
+    items = await _reads(session, principal, page.items, as_of)
     return Page(items=items, next_cursor=page.next_cursor)
 
 

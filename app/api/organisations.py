@@ -19,7 +19,15 @@ from app.api.common import (
     json_response,
     make_router,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    TodayDep,
+    VisibleOrganisation,
+    check_if_match,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.models.enums import LeaderRole, OrgType
 from app.schemas.common import Page
@@ -112,11 +120,8 @@ async def organisations_list(
 
 
 @router.get("/organisations/{org_id}", name="organisations_get")
-async def organisations_get(
-    org_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
-) -> OrganisationRead:
+async def organisations_get(org: VisibleOrganisation, response: Response) -> OrganisationRead:
     """One organisation in your subtree."""
-    org = await service.get_visible(session, principal, org_id)
     set_etag(response, org.version)
     return OrganisationRead.model_validate(org)
 
@@ -196,10 +201,9 @@ async def organisations_move(
 
 @router.get("/organisations/{org_id}/leaders", name="organisations_leaders_list")
 async def organisations_leaders_list(
-    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    org: VisibleOrganisation, session: SessionDep, principal: PrincipalDep, today: TodayDep
 ) -> list[LeaderRead]:
     """The organisation's leaders (班子), current first, with past terms."""
-    org = await service.get_visible(session, principal, org_id)
     return [
         _leader_read(r, today)
         for r in await service.list_leaders(session, org)

@@ -172,9 +172,9 @@ async def points_entries_create(
         ),
     )
     return json_response(
-        {name: entry[name] for name in EntryRead.model_fields},
+        {name: getattr(entry, name) for name in EntryRead.model_fields},
         status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        {"Location": f"{API_PREFIX}/point-entries/{entry['id']}"},
+        {"Location": f"{API_PREFIX}/point-entries/{entry.id}"},
     )
 
 

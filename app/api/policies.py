@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Response
 
 from app.api.common import IfMatch, doc, make_router
-from app.api.deps import PrincipalDep, SessionDep, check_if_match, set_etag
+from app.api.deps import PrincipalDep, SessionDep, VisibleOrganisation, check_if_match, set_etag
 from app.schemas.policies import PolicyRead, PolicyUpdate
 from app.services import organisations
 from app.services import policies as service
@@ -29,10 +29,9 @@ async def _read(session: SessionDep, org: Any) -> PolicyRead:
 
 @router.get("/organisations/{org_id}/policies", name="policies_get")
 async def policies_get(
-    org_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+    org: VisibleOrganisation, response: Response, session: SessionDep
 ) -> PolicyRead:
     """The policy values in force for an organisation, and which it sets itself."""
-    org = await organisations.get_visible(session, principal, org_id)
     read = await _read(session, org)
     set_etag(response, read.version)
     return read

@@ -91,7 +91,7 @@ async def transfers_list(
         limit=limit,
         cursor=cursor,
     )
-    items = [_read(await service.view(session, principal, t, as_of)) for t in page.items]
+    items = [_read(v) for v in await service.views(session, principal, page.items, as_of)]
     return Page(items=items, next_cursor=page.next_cursor)
 
 

@@ -10,11 +10,13 @@ the transfer row is locked, so two concurrent accepts move the member once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
@@ -66,23 +68,35 @@ def overdue_sql(today: date) -> ColumnElement[bool]:
     return and_(Transfer.state == TransferState.pending, func.date(Transfer.created_at) < due_by)
 
 
-async def _view(
-    session: AsyncSession, principal: Principal, transfer: Transfer, today: date
-) -> TransferView:
-    from_org = await session.get(Organisation, transfer.from_org_id)
-    to_org = await session.get(Organisation, transfer.to_org_id)
-    member = await session.get(Member, transfer.member_id)
-    assert from_org is not None and to_org is not None and member is not None
-    overdue = await session.scalar(select(overdue_sql(today)).where(Transfer.id == transfer.id))
-    return TransferView(
-        transfer=transfer,
-        member_name=member.name,
-        from_org=from_org,
-        to_org=to_org,
-        sender_side=in_scope(principal, transfer.from_path),
-        receiver_side=in_scope(principal, transfer.to_path),
-        overdue=bool(overdue),
+async def views(
+    session: AsyncSession, principal: Principal, transfers: Sequence[Transfer], today: date
+) -> list[TransferView]:
+    """The rows as the caller sees them, one statement for the whole page: the member's
+    name, both organisations and `overdue` joined in. The one way to render a transfer,
+    for the list and the single read alike."""
+    if not transfers:
+        return []
+    sender, receiver = aliased(Organisation), aliased(Organisation)
+    rows = await session.execute(
+        select(Transfer.id, Member.name, sender, receiver, overdue_sql(today))
+        .join(Member, Member.id == Transfer.member_id)
+        .join(sender, sender.id == Transfer.from_org_id)
+        .join(receiver, receiver.id == Transfer.to_org_id)
+        .where(Transfer.id.in_([t.id for t in transfers]))
     )
+    joined = {row[0]: row[1:] for row in rows}
+    return [
+        TransferView(
+            transfer=t,
+            member_name=joined[t.id][0],
+            from_org=joined[t.id][1],
+            to_org=joined[t.id][2],
+            sender_side=in_scope(principal, t.from_path),
+            receiver_side=in_scope(principal, t.to_path),
+            overdue=bool(joined[t.id][3]),
+        )
+        for t in transfers
+    ]
 
 
 async def get_visible(
@@ -96,7 +110,7 @@ async def get_visible(
 async def view(
     session: AsyncSession, principal: Principal, transfer: Transfer, today: date
 ) -> TransferView:
-    return await _view(session, principal, transfer, today)
+    return (await views(session, principal, [transfer], today))[0]
 
 
 async def _paid_until(session: AsyncSession, member_id: uuid.UUID) -> str | None:

@@ -301,16 +301,11 @@ LISTERS: dict[str, Lister] = {
     ),
 }
 
+
 # Lists known to send more statements as they grow (N+1), each with what it costs.
 # The router builds each row's view with its own queries (`service.view` per item): with
 # the page's 3 statements, 4 more per row (7 for 1 row, 23 for 5). Fixing them means a
 # batched view per page in services/mobile.py and services/transfers.py.
-KNOWN_N_PLUS_ONE: dict[str, str] = {
-    "/api/v1/mobile-episodes": "4 statements per episode (mobile.view per row)",
-    "/api/v1/transfers": "4 statements per transfer (transfers.view per row)",
-}
-
-
 def _list_routes(app: Any) -> set[str]:
     """GET routes whose 200 answer is a JSON array or a page object with `items`."""
     spec = app.openapi()
@@ -365,7 +360,4 @@ async def test_a_list_costs_the_same_statements_for_one_row_or_five(api, county,
     finally:
         await lister.teardown(c)
     assert rows_five - rows_one >= 4, f"{route}: the list grew {rows_one} -> {rows_five}"
-    if route in KNOWN_N_PLUS_ONE:
-        assert five > one, f"{route} is no longer N+1: remove it from KNOWN_N_PLUS_ONE"
-    else:
-        assert five == one, f"{route}: {one} statements for {rows_one} rows, {five} for {rows_five}"
+    assert five == one, f"{route}: {one} statements for {rows_one} rows, {five} for {rows_five}"

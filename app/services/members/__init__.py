@@ -9,9 +9,9 @@ from app.services.members.access import (
     ID_FIELD,
     PHONE_FIELD,
     get_visible,
-    get_visible_row,
     pii_cipher,
     present,
+    read_visible,
     render,
 )
 from app.services.members.placement import check_accepts_members, check_community
@@ -22,23 +22,25 @@ from app.services.members.records import (
     record_created,
     update_member,
 )
+from app.services.members.rows import MemberRow
 from app.services.members.validation import MILESTONES, PreparedMember, prepare_member
 
 __all__ = [
     "ID_FIELD",
     "MILESTONES",
     "PHONE_FIELD",
+    "MemberRow",
     "PreparedMember",
     "check_accepts_members",
     "check_community",
     "check_may_correct",
     "create_member",
     "get_visible",
-    "get_visible_row",
     "list_members",
     "pii_cipher",
     "prepare_member",
     "present",
+    "read_visible",
     "record_created",
     "render",
     "update_member",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -31,7 +30,6 @@ from app.services.members.access import (
     AUDITED_FIELDS,
     ID_FIELD,
     PHONE_FIELD,
-    RENDERED_COLUMNS,
     pii_cipher,
 )
 from app.services.members.placement import (
@@ -39,6 +37,7 @@ from app.services.members.placement import (
     check_community,
     load_and_check_group,
 )
+from app.services.members.rows import RENDERED_COLUMNS, MemberRow
 from app.services.members.validation import (
     MILESTONES,
     check_dates,
@@ -192,7 +191,7 @@ async def list_members(
     limit: int | None,
     cursor: str | None,
     include_total: bool,
-) -> Page[Mapping[str, Any]]:
+) -> Page[MemberRow]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
     keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
     values: dict[str, Any] = {}
@@ -203,7 +202,7 @@ async def list_members(
         values["me"] = own
     if within is not None:
         root = await organisations.get_visible_node(session, principal, within, field="within")
-        values["within_prefix"] = subtree_prefix(root["path"])
+        values["within_prefix"] = subtree_prefix(root.path)
     if org_id is not None:
         values["org_id"] = org_id
     if group_id is not None:
@@ -232,6 +231,7 @@ async def list_members(
         lambda: _list_select(present, flags, today),
         values,
         keys,
+        MemberRow.from_record,
         limit=limit,
         cursor=cursor,
         include_total=include_total,

@@ -9,6 +9,7 @@ only with consent and purged after the retention policy.
 
 from app.services.mobile.check_ins import check_in, check_ins, purge_locations
 from app.services.mobile.episodes import (
+    EpisodeView,
     close_for_transfer,
     find_for_host,
     get_visible,
@@ -18,9 +19,11 @@ from app.services.mobile.episodes import (
     return_home,
     statistics,
     view,
+    views,
 )
 
 __all__ = [
+    "EpisodeView",
     "check_in",
     "check_ins",
     "close_for_transfer",
@@ -33,4 +36,5 @@ __all__ = [
     "return_home",
     "statistics",
     "view",
+    "views",
 ]

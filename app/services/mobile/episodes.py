@@ -6,12 +6,14 @@ contact); return or settlement closes the episode (settling becomes a transfer).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.enums import (
@@ -77,45 +79,65 @@ class EpisodeView:
     contact_state: str
 
 
+async def views(
+    session: AsyncSession, principal: Principal, episodes: Sequence[MobileEpisode], today: date
+) -> list[EpisodeView]:
+    """What the caller may see of each episode, one statement for the whole page (the
+    member's name, both organisations and the contact state joined in): the home side
+    reads the contact (audited), the host a mask. The one way to render an episode, for
+    the lists and the single read alike."""
+    if not episodes:
+        return []
+    home, host = aliased(Organisation), aliased(Organisation)
+    rows = await session.execute(
+        select(MobileEpisode.id, Member.name, home, host, contact_state_sql(today))
+        .join(Member, Member.id == MobileEpisode.member_id)
+        .join(home, home.id == MobileEpisode.home_org_id)
+        .outerjoin(host, host.id == MobileEpisode.host_org_id)
+        .where(MobileEpisode.id.in_([e.id for e in episodes]))
+    )
+    joined = {row[0]: row[1:] for row in rows}
+    return [
+        EpisodeView(
+            episode=e,
+            member_name=joined[e.id][0],
+            home_org=joined[e.id][1],
+            host_org=joined[e.id][2],
+            home_side=in_scope(principal, e.home_path),
+            host_side=e.host_path is not None and in_scope(principal, e.host_path),
+            contact=_contact(session, principal, e),
+            contact_state=str(joined[e.id][3]),
+        )
+        for e in episodes
+    ]
+
+
+def _contact(session: AsyncSession, principal: Principal, episode: MobileEpisode) -> str | None:
+    """The contact in clear for the home side (not the member role) and the member
+    themself, audited; masked for everyone else."""
+    if episode.contact_enc is None:
+        return None
+    plain = pii_cipher().decrypt(episode.contact_enc, field=CONTACT_FIELD)
+    home_side = in_scope(principal, episode.home_path) and principal.role is not Role.auditor
+    if (
+        home_side and principal.role is not Role.member
+    ) or principal.member_id == episode.member_id:
+        audit.record(
+            session,
+            principal,
+            "mobile.contact_read",
+            "mobile_episode",
+            episode.id,
+            episode.home_path,
+        )
+        return plain
+    return mask_phone(plain)
+
+
 async def view(
     session: AsyncSession, principal: Principal, episode: MobileEpisode, today: date
 ) -> EpisodeView:
-    """What the caller may see: the home side reads the contact (audited), the host a mask."""
-    member = await session.get(Member, episode.member_id)
-    home = await session.get(Organisation, episode.home_org_id)
-    host = await session.get(Organisation, episode.host_org_id) if episode.host_org_id else None
-    assert member is not None and home is not None
-    home_side = in_scope(principal, episode.home_path) and principal.role is not Role.auditor
-    own = principal.member_id == episode.member_id
-    contact = None
-    if episode.contact_enc is not None:
-        plain = pii_cipher().decrypt(episode.contact_enc, field=CONTACT_FIELD)
-        if (home_side and principal.role is not Role.member) or own:
-            contact = plain
-            audit.record(
-                session,
-                principal,
-                "mobile.contact_read",
-                "mobile_episode",
-                episode.id,
-                episode.home_path,
-            )
-        else:
-            contact = mask_phone(plain)
-    return EpisodeView(
-        episode=episode,
-        member_name=member.name,
-        home_org=home,
-        host_org=host,
-        home_side=in_scope(principal, episode.home_path),
-        host_side=episode.host_path is not None and in_scope(principal, episode.host_path),
-        contact=contact,
-        contact_state=str(
-            await session.scalar(
-                select(contact_state_sql(today)).where(MobileEpisode.id == episode.id)
-            )
-        ),
-    )
+    return (await views(session, principal, [episode], today))[0]
 
 
 async def get_visible(

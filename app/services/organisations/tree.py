@@ -5,7 +5,7 @@ paths, the tree view, moving a subtree.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -128,22 +128,30 @@ def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OrgNode:
+    """The read model of an organisation where a read needs only where it sits."""
+
+    id: uuid.UUID
+    path: str
+    depth: int
+
+
 _NODE_SQL = "SELECT id, path, depth FROM organisations WHERE id = $1"
 
 
 async def get_visible_node(
     session: AsyncSession, principal: Principal, org_id: uuid.UUID, *, field: str | None = None
-) -> Mapping[str, Any]:
-    """`get_visible` for reads that need only the id, path and depth (no ORM object)."""
+) -> OrgNode:
+    """`get_visible` for reads that need only the id, path and depth, on the driver."""
     row = await db.fetchrow(session, _NODE_SQL, org_id)
     if row is None or not principal.scope.covers(row["path"]):
         raise not_found(ErrorCode.organisation_not_found, field)
-    node: Mapping[str, Any] = row
-    return node
+    return OrgNode(row["id"], row["path"], row["depth"])
 
 
 async def organisation_tree(
-    session: AsyncSession, root: Mapping[str, Any], depth: int, include_dissolved: bool
+    session: AsyncSession, root: OrgNode, depth: int, include_dissolved: bool
 ) -> dict[str, Any]:
     """The subtree down to `depth` levels below `root`, read in one indexed query.
 
@@ -151,11 +159,9 @@ async def organisation_tree(
     index, so the level below is never read. Returns TreeNode's fields as JSON values.
     """
     query = _tree_statement(include_dissolved)
-    args = query.args(
-        prefix=subtree_prefix(root["path"]), last=root["depth"] + depth, root_id=root["id"]
-    )
+    args = query.args(prefix=subtree_prefix(root.path), last=root.depth + depth, root_id=root.id)
     nodes: dict[uuid.UUID, dict[str, Any]] = {}
-    root_id = root["id"]
+    root_id = root.id
     for row in await db.fetch(session, query.sql, *args):
         node_id = row["id"]
         node = {

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.points import PointEntry, PointRule
+from app.models.points import PointEntry
 from app.security.scope import Principal, is_under, not_found
 from app.services.lifecycle import add_months
 from app.services.points.schemes import rule_visible
@@ -17,7 +17,9 @@ from app.services.points.schemes import rule_visible
 
 @dataclass(frozen=True)
 class RuleView:
-    """What awarding reads of a rule item, from one driver row (no ORM object)."""
+    """The one read model of a rule item for awarding, approval and automatic scoring:
+    read as a driver row (`load_rule`) or a Core select of `RULE_COLUMNS`, in that order;
+    never an ORM object (the ORM `PointRule` is for writing rules)."""
 
     id: uuid.UUID
     org_path: str
@@ -33,20 +35,21 @@ class RuleView:
     version: int
 
 
-RULE_SQL = (
-    "SELECT id, org_path, parent_rule_id, code, category, points, cap_month, cap_year, "
-    "needs_approval, needs_evidence, active, version FROM point_rules WHERE id = $1"
-)
+RULE_COLUMNS = tuple(f.name for f in fields(RuleView))
+RULE_SQL = f"SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $1"  # noqa: S608  # constant column names
 
 
-AnyRule = PointRule | RuleView
+async def load_rule(session: AsyncSession, rule_id: uuid.UUID) -> RuleView | None:
+    """A rule item by id on the driver connection (no scope check: see `applicable_rule`)."""
+    row = await db.fetchrow(session, RULE_SQL, rule_id)
+    return RuleView(*row) if row is not None else None
 
 
-async def _family(session: AsyncSession, rule: AnyRule) -> list[AnyRule]:
+async def _family(session: AsyncSession, rule: RuleView) -> list[RuleView]:
     """The rule and the ancestor items it refines: each one's caps bind."""
-    chain: list[AnyRule] = [rule]
+    chain = [rule]
     while chain[-1].parent_rule_id is not None:
-        parent = await session.get(PointRule, chain[-1].parent_rule_id)
+        parent = await load_rule(session, chain[-1].parent_rule_id)
         assert parent is not None
         chain.append(parent)
     return chain
@@ -65,7 +68,7 @@ _CAP_USED_SQL = (
 )
 
 
-async def check_caps(session: AsyncSession, entry: PointEntry, rule: AnyRule) -> None:
+async def check_caps(session: AsyncSession, entry: PointEntry, rule: RuleView) -> None:
     month = entry.occurred_on.replace(day=1)
     next_month = add_months(month, 1)
     for item in await _family(session, rule):

@@ -5,10 +5,9 @@ twice), approval, rejection and reversing entries.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,7 @@ from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role
-from app.models.points import PointEntry, PointRule
+from app.models.points import PointEntry
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
     Principal,
@@ -28,7 +27,8 @@ from app.security.scope import (
     under,
 )
 from app.services.integration import audit, changes
-from app.services.points.caps import RULE_SQL, AnyRule, RuleView, applicable_rule, check_caps
+from app.services.points.caps import RuleView, applicable_rule, check_caps, load_rule
+from app.services.points.rows import ENTRY_COLUMNS, EntryRow
 from app.services.points.schemes import require_points_admin
 
 # --- Ledger ----------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ _CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
 
 async def create_entry(
     session: AsyncSession, principal: Principal, req: EntryRequest
-) -> tuple[Mapping[str, Any], bool]:
+) -> tuple[EntryRow, bool]:
     """Award or deduct points (积分登记), or claim them for yourself (申报).
 
     Who approves what (审核):
@@ -81,8 +81,7 @@ async def create_entry(
     claim = principal.role is Role.member
     if not claim:
         require_points_admin(principal)
-    row = await db.fetchrow(session, RULE_SQL, req.rule_id)
-    rule = RuleView(*row) if row is not None else None
+    rule = await load_rule(session, req.rule_id)
     approve = rule is not None and not rule.needs_approval
     # An entry approved now locks the member (caps), taken with the read (one statement
     # fewer); a pending one only holds the member against a subtree move.
@@ -110,13 +109,6 @@ async def create_entry(
         approve=approve,
         locked=approve,
     )
-
-
-# The columns an entry is rendered from (EntryRead) plus its path for the change feed.
-ENTRY_COLUMNS = (
-    "id, member_id, org_path, rule_id, rule_version, category, points, occurred_on, source, "
-    "source_key, state, note, evidence, decision_reason, reverses_entry_id, created_at"
-)
 
 
 _ENTRY_BY_SOURCE_SQL = (
@@ -147,15 +139,15 @@ async def _write_entry(
     source_key: str,
     state: str,
     note: str | None,
-    evidence: Any,
+    evidence: str | None,
     created_by: uuid.UUID | None,
     decided_by: uuid.UUID | None,
     decided_at: datetime | None,
     reverses_entry_id: uuid.UUID | None = None,
-) -> Mapping[str, Any] | None:
+) -> EntryRow | None:
     """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
     event, on the driver connection. None when the source key had already scored."""
-    entry: Mapping[str, Any] | None = await db.fetchrow(
+    record = await db.fetchrow(
         session,
         _INSERT_ENTRY_SQL,
         new_uuid(),
@@ -177,8 +169,10 @@ async def _write_entry(
         decided_at,
         reverses_entry_id,
     )
-    if entry is not None:
-        await changes.record_created(session, PointEntry, [entry])
+    if record is None:
+        return None
+    entry = EntryRow.from_record(record)
+    await changes.record_created(session, PointEntry, [entry])
     return entry
 
 
@@ -187,14 +181,14 @@ async def append_entry(
     principal: Principal | None,
     member_id: uuid.UUID,
     member_path: str,
-    rule: AnyRule,
+    rule: RuleView,
     req: EntryRequest,
     *,
     source: str,
     approve: bool,
     units: int = 1,
     locked: bool = False,
-) -> tuple[Mapping[str, Any], bool]:
+) -> tuple[EntryRow, bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
     it is new (False: the source key had already scored this member, the existing line).
     `locked`: the caller already holds the member's row lock."""
@@ -244,14 +238,15 @@ async def append_entry(
         "member",
         member_id,
         member_path,
-        after={"entry_id": str(entry["id"]), "points": signed, "source_key": req.source_key},
+        after={"entry_id": str(entry.id), "points": signed, "source_key": req.source_key},
     )
     return entry, True
 
 
-def _same_source(existing: Mapping[str, Any], req: EntryRequest) -> Mapping[str, Any]:
+def _same_source(record: Sequence[object], req: EntryRequest) -> EntryRow:
     """The member's entry from this source: a replay of it, or 409 for another rule."""
-    if existing["rule_id"] != req.rule_id:
+    existing = EntryRow.from_record(record)
+    if existing.rule_id != req.rule_id:
         raise Conflict(
             ErrorCode.points_source_key_used, "this source key scored the member by another rule"
         )
@@ -299,7 +294,7 @@ async def approve_entry(
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     if entry.created_by is not None and entry.created_by == principal.user_id:
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
-    rule = await session.get(PointRule, entry.rule_id)
+    rule = await load_rule(session, entry.rule_id)
     assert rule is not None
     await check_caps(session, entry, rule)
     await _decide(session, principal, entry, "approved", None)
@@ -356,7 +351,7 @@ async def reverse_entry(
     )
     if line is None:  # a reversal of this entry exists: it was reversed before
         raise Conflict(ErrorCode.points_entry_not_approved, "the entry is reversed")
-    reversal = await session.get(PointEntry, line["id"])
+    reversal = await session.get(PointEntry, line.id)
     assert reversal is not None
     return reversal
 

@@ -5,9 +5,7 @@ absent without excuse: deduction rule), and other triggered events.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,25 +16,31 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointRule
 from app.security.scope import row_lock
+from app.services.points.caps import RULE_COLUMNS, RuleView
 from app.services.points.ledger import EntryRequest, append_entry
+from app.services.points.rows import EntryRow
 from app.services.policies import ancestor_node_ids
 
 # --- Automatic scoring -----------------------------------------------------------------------
 
 
-async def _triggered_rule(session: AsyncSession, member: Member, trigger: str) -> PointRule | None:
+async def _triggered_rule(session: AsyncSession, member: Member, trigger: str) -> RuleView | None:
     """The nearest organisation's active item with this trigger on the member's path."""
-    return await session.scalar(
-        select(PointRule)
-        .join(Organisation, Organisation.id == PointRule.org_id)
-        .where(
-            Organisation.node_id.in_(ancestor_node_ids(member.org_path)),
-            PointRule.trigger == trigger,
-            PointRule.active.is_(True),
+    table = PointRule.__table__
+    row = (
+        await session.execute(
+            select(*[table.c[name] for name in RULE_COLUMNS])
+            .join(Organisation, Organisation.id == PointRule.org_id)
+            .where(
+                Organisation.node_id.in_(ancestor_node_ids(member.org_path)),
+                PointRule.trigger == trigger,
+                PointRule.active.is_(True),
+            )
+            .order_by(func.length(PointRule.org_path).desc())
+            .limit(1)
         )
-        .order_by(func.length(PointRule.org_path).desc())
-        .limit(1)
-    )
+    ).first()
+    return RuleView(*row) if row is not None else None
 
 
 async def score_event(
@@ -48,7 +52,7 @@ async def score_event(
     source_key: str,
     note: str,
     units: int = 1,
-) -> Mapping[str, Any] | None:
+) -> EntryRow | None:
     """The one entry point for automatic scoring (meetings, service hours, ...).
 
     Finds the member's applicable item for the trigger; scores it approved, once per

@@ -1,0 +1,63 @@
+"""The one read model of a member record: what rendering reads (the response's columns,
+the ciphertexts and the path), whichever way the record was loaded.
+
+Hot reads (the list, one member) fetch it on the driver as a row of `RENDERED_COLUMNS`;
+a write path that holds the ORM object renders it through `MemberRow.of`. Rendering
+takes only `MemberRow`, so the two loads cannot answer differently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from app.models.member import Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    id: uuid.UUID
+    name: str
+    gender: str
+    birth_date: date
+    ethnicity: str | None
+    education: str | None
+    status: str
+    category: str
+    org_id: uuid.UUID
+    group_id: uuid.UUID | None
+    applied_on: date | None
+    activist_on: date | None
+    candidate_on: date | None
+    joined_on: date | None
+    full_on: date | None
+    work_unit: str | None
+    residence: str | None
+    dues_base_fen: int | None
+    talked_on: date | None
+    admission_approved_on: date | None
+    lost_contact_since: date | None
+    residence_community_id: uuid.UUID | None
+    status_since: date | None
+    probation_extension_months: int | None
+    id_number_enc: bytes
+    phone_enc: bytes | None
+    org_path: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, member: Member) -> MemberRow:
+        """The ORM object's values (a write path renders what it just wrote)."""
+        return cls(*[getattr(member, name) for name in RENDERED_COLUMNS])
+
+    @classmethod
+    def from_record(cls, record: Sequence[object]) -> MemberRow:
+        """A driver row selecting `RENDERED_COLUMNS`, in that order."""
+        return cls(*record)  # type: ignore[arg-type]  # the select fixes each column's type
+
+
+RENDERED_COLUMNS = tuple(f.name for f in fields(MemberRow))
