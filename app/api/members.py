@@ -12,11 +12,11 @@ from app.api.common import (
     CursorQuery,
     IfMatch,
     LimitQuery,
-    SortQuery,
     TotalQuery,
     doc,
     json_response,
     make_router,
+    sort_query,
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.models.enums import MemberCategory, MemberStatus
@@ -78,7 +78,7 @@ async def members_list(
     ] = None,
     q: Annotated[str | None, Query(max_length=100, description="Name starts with.")] = None,
     id_number: Annotated[str | None, Query(max_length=20, description="Exact ID number.")] = None,
-    sort: SortQuery = None,
+    sort: str = sort_query(service.MEMBER_SORT, *service.MEMBER_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,

@@ -9,6 +9,8 @@ only with consent and purged after the retention policy.
 
 from app.services.mobile.check_ins import check_in, check_ins, purge_locations
 from app.services.mobile.episodes import (
+    EPISODE_SORT,
+    EPISODE_SORTABLE,
     close_for_transfer,
     find_for_host,
     get_visible,
@@ -21,6 +23,8 @@ from app.services.mobile.episodes import (
 )
 
 __all__ = [
+    "EPISODE_SORT",
+    "EPISODE_SORTABLE",
     "check_in",
     "check_ins",
     "close_for_transfer",
