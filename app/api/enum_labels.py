@@ -28,6 +28,20 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "meeting.present": ("会议出席", "Present at a meeting"),
     "service.hours": ("社区服务时长", "Hours of community service"),
     "true": ("是", "Yes"),
+    # Lifecycle flags (`?flag=` of the member list).
+    "applicant.talk_overdue": ("申请人谈话逾期", "Talk with the applicant overdue"),
+    "admission.approval_overdue": ("入党审批逾期（超过 3 个月）", "Admission approval overdue"),
+    "admission.approval_expired": (
+        "入党审批超过 6 个月，需重新履行程序",
+        "Admission approval expired: redo the procedure",
+    ),
+    "probation.ending": ("预备期即将届满", "Probation ending soon"),
+    "probation.due": ("预备期已满，待讨论转正", "Probation over: decide on full membership"),
+    "contact.lost": ("失去联系 6 个月以上", "Out of contact for 6 months or more"),
+    "suspension.left_suggested": (
+        "停止党籍满 2 年，可作出党处理",
+        "Suspended 2 years: may be recorded as left",
+    ),
     # The orders lists offer (`?sort=`).
     "id": ("按编号（即创建先后）", "By id (the order of creation)"),
     "organisation": ("按所在组织（组织树顺序）", "By organisation (tree order)"),
@@ -47,6 +61,7 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
         "上级组织的规则在前，再按规则代码",
         "Rules of ancestors first, then by rule code",
     ),
+    "rank": ("按名次（积分高者在前）", "By rank (highest balance first)"),
     "commit": ("按提交顺序", "In commit order"),
     "member_id": ("按党员编号", "By member id"),
 }

@@ -306,7 +306,9 @@ async def points_ranking(
     today: TodayDep,
     year: Year | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    sort: str = sort_query("rank"),
 ) -> Ranking:
+    whole_list_order(sort, "rank")
     org = await organisations.get_visible(session, principal, org_id)
     rows, mine = await service.ranking(session, org, year or today.year, limit, principal.member_id)
     rows = [r for r in rows if shows_member(principal, r.member_id)]  # a member: its own place
@@ -314,6 +316,7 @@ async def points_ranking(
         year=year or today.year,
         items=[RankItem.model_validate(r, from_attributes=True) for r in rows],
         me=RankItem.model_validate(mine, from_attributes=True) if mine else None,
+        next_cursor=None,
     )
 
 
