@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -48,7 +48,7 @@ class Page(Generic[T]):
 
 def parse_sort(
     sort: str | None,
-    allowed: dict[str, InstrumentedAttribute[Any]],
+    allowed: Mapping[str, InstrumentedAttribute[Any]],
     tiebreaker: InstrumentedAttribute[Any],
     default: str = "id",
 ) -> list[SortKey]:

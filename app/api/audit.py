@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from app.api.common import CursorQuery, LimitQuery, doc, make_router
+from app.api.common import CursorQuery, LimitQuery, TotalQuery, doc, make_router, sort_query
 from app.api.deps import PrincipalDep, SessionDep
 from app.schemas.audit import AuditEventRead
 from app.schemas.common import Page
@@ -24,8 +24,10 @@ async def audit_events_list(
     resource: str | None = None,
     resource_id: str | None = None,
     since: datetime | None = None,
+    sort: str = sort_query(service.AUDIT_SORT, "id"),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[AuditEventRead]:
     within_path = await organisations.within_path(session, principal, within)
     page = await service.list_events(
@@ -38,7 +40,11 @@ async def audit_events_list(
         since=since,
         limit=limit,
         cursor=cursor,
+        sort=sort,
+        include_total=include_total,
     )
     return Page(
-        items=[AuditEventRead.model_validate(e) for e in page.items], next_cursor=page.next_cursor
+        items=[AuditEventRead.model_validate(e) for e in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
     )

@@ -5,12 +5,17 @@ from __future__ import annotations
 import inspect
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.routing import DangjianRoute
+from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
+from app.schemas.common import Page
+
+T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
 
@@ -19,7 +24,37 @@ LimitQuery = Annotated[
 ]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 TotalQuery = Annotated[bool, Query(description="Also count all matching rows.")]
-SortQuery = Annotated[str | None, Query(description="Comma-separated fields, `-` for descending.")]
+
+
+def sort_query(default: str, *fields: str) -> Any:
+    """A list's `sort` parameter: one of its sortable `fields`, `-` in front for
+    descending (ties broken by id), declared as an enum in the OpenAPI document; the
+    server also takes several, comma-separated (`name,-created_at`)."""
+    values = [v for f in fields for v in (f, f"-{f}")]
+    if default not in values:
+        values.insert(0, default)
+    return Query(
+        default,
+        description="Sort order: a field, `-` in front for descending.",
+        json_schema_extra={"enum": values},
+    )
+
+
+def whole_list_order(sort: str, only: str) -> None:
+    """A list returned whole in one fixed order: `sort` may only name that order."""
+    if sort != only:
+        raise Unprocessable.field(
+            "sort",
+            ErrorCode.pagination_sort_invalid,
+            Text(zh=f"此列表只按 {only} 排序", en=f"this list is only sorted by {only}"),
+        )
+
+
+def whole_page(items: list[T], include_total: bool) -> Page[T]:
+    """A short list returned whole, in the one list envelope (no further page)."""
+    return Page(items=items, next_cursor=None, total=len(items) if include_total else None)
+
+
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The `ETag` you read; 412 if it changed.")
 ]

@@ -8,7 +8,15 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    LimitQuery,
+    doc,
+    make_router,
+    sort_query,
+    whole_list_order,
+)
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
 from app.errors import ErrorCode, Unprocessable
 from app.pagination import clamp_limit
@@ -147,10 +155,12 @@ async def dues_arrears(
     principal: PrincipalDep,
     as_of: AsOfDep,
     months: Annotated[int, Query(ge=1, le=36, description="Window length in months.")] = 12,
+    sort: str = sort_query("member_id"),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> ArrearsPage:
     refuse_member_role(principal)
+    whole_list_order(sort, "member_id")
     org = await organisations.get_visible(session, principal, org_id)
     items, after = await service.arrears(
         session,

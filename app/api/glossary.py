@@ -338,7 +338,9 @@ Repeat for several.|可重复以多选
 Date-driven flags, e.g. `probation.due` (as of `as_of`).|按日期计算的提醒标志，如 `probation.due`（以 as_of 为准）
 Name starts with.|姓名开头
 Exact ID number.|完整的公民身份号码
-Comma-separated fields, `-` for descending.|排序字段，逗号分隔，`-` 表示降序
+Sort order: a field, `-` in front for descending.|排序方式：字段名，前加 `-` 表示降序
+How many, newest first.|条数（最新的在前）
+Always null: one page.|始终为空：只有一页
 Also count all matching rows.|同时统计符合条件的总数
 Evaluate date-driven rules as of this day (default today).|按此日期计算与日期相关的规则（默认今天）
 YYYY-MM|月份（YYYY-MM）

@@ -7,7 +7,18 @@ from decimal import Decimal
 
 from fastapi import Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    IfMatch,
+    LimitQuery,
+    TotalQuery,
+    doc,
+    make_router,
+    sort_query,
+    whole_list_order,
+    whole_page,
+)
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
 from app.models.grid import Grid, ServiceRecord
@@ -75,17 +86,26 @@ async def grids_list(
     session: SessionDep,
     principal: PrincipalDep,
     within: uuid.UUID | None = None,
+    sort: str = sort_query(service.GRID_SORT, *service.GRID_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[GridRead]:
     """Grids in your subtree."""
     within_path = await organisations.within_path(session, principal, within)
     page = await service.list_grids(
-        session, principal, within_path=within_path, limit=limit, cursor=cursor
+        session,
+        principal,
+        within_path=within_path,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        include_total=include_total,
     )
     return Page(
         items=[GridRead.model_validate(g, from_attributes=True) for g in page.items],
         next_cursor=page.next_cursor,
+        total=page.total,
     )
 
 
@@ -190,11 +210,17 @@ async def community_report_get(
 
 @router.get("/community-reports/{report_id}/services", name="community_report_services")
 async def community_report_services(
-    report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> list[ServiceRead]:
-    """The service records of a registration."""
+    report_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    sort: str = sort_query("occurred_on"),
+    include_total: TotalQuery = False,
+) -> Page[ServiceRead]:
+    """The service records of a registration, oldest first (one page: all of them)."""
+    whole_list_order(sort, "occurred_on")
     report = await service.get_report(session, principal, report_id)
-    return [_service(r) for r in await service.services(session, report.id)]
+    rows = await service.services(session, report.id)
+    return whole_page([_service(r) for r in rows], include_total)
 
 
 @router.post(

@@ -7,8 +7,17 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.api.common import API_PREFIX, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    TotalQuery,
+    doc,
+    make_router,
+    sort_query,
+    whole_list_order,
+    whole_page,
+)
 from app.api.deps import PrincipalDep, SessionDep
+from app.schemas.common import Page
 from app.schemas.integration import (
     ChangePage,
     ChangeRead,
@@ -30,7 +39,9 @@ async def changes_list(
     principal: PrincipalDep,
     since: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    sort: str = sort_query("commit"),
 ) -> ChangePage:
+    whole_list_order(sort, "commit")
     rows, cursor = await changes.read_changes(session, principal, since, limit)
     return ChangePage(
         items=[
@@ -71,12 +82,20 @@ async def webhooks_create(
 
 
 @router.get("/webhooks", name="webhooks_list")
-async def webhooks_list(session: SessionDep, principal: PrincipalDep) -> list[WebhookRead]:
-    """Subscriptions in your subtree (secrets are never shown again)."""
-    return [
-        WebhookRead.model_validate(s, from_attributes=True)
-        for s in await service.list_subscriptions(session, principal)
-    ]
+async def webhooks_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    sort: str = sort_query("created_at"),
+    include_total: TotalQuery = False,
+) -> Page[WebhookRead]:
+    """Subscriptions in your subtree, oldest first (one page: all of them; secrets are
+    never shown again)."""
+    whole_list_order(sort, "created_at")
+    subscriptions = await service.list_subscriptions(session, principal)
+    return whole_page(
+        [WebhookRead.model_validate(s, from_attributes=True) for s in subscriptions],
+        include_total,
+    )
 
 
 @router.delete(
@@ -98,11 +117,15 @@ async def webhooks_deliveries(
     webhook_id: uuid.UUID,
     session: SessionDep,
     principal: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[DeliveryRead]:
-    """The delivery log, newest first: attempts, last status, next retry."""
+    limit: Annotated[int, Query(ge=1, le=500, description="How many, newest first.")] = 100,
+    sort: str = sort_query("-created_at"),
+    include_total: TotalQuery = False,
+) -> Page[DeliveryRead]:
+    """The delivery log, newest first: attempts, last status, next retry. One page of the
+    `limit` newest deliveries (no `next_cursor`); `total` counts that page."""
+    whole_list_order(sort, "-created_at")
     subscription = await service.get_visible(session, principal, webhook_id)
-    return [
+    items = [
         DeliveryRead.model_validate(
             {
                 **{k: getattr(d, k) for k in DeliveryRead.model_fields if hasattr(d, k)},
@@ -111,3 +134,4 @@ async def webhooks_deliveries(
         )
         for d, e in await service.deliveries(session, subscription, limit)
     ]
+    return whole_page(items, include_total)

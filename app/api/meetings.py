@@ -12,9 +12,12 @@ from app.api.common import (
     CursorQuery,
     IfMatch,
     LimitQuery,
+    TotalQuery,
     doc,
     json_response,
     make_router,
+    sort_query,
+    whole_list_order,
 )
 from app.api.deps import (
     AsOfDep,
@@ -133,8 +136,10 @@ async def meetings_list(
     state: MeetingState | None = None,
     held_from: Day | None = None,
     held_to: Day | None = None,
+    sort: str = sort_query(service.MEETING_SORT, *service.MEETING_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[MeetingSummary]:
     within_path = await organisations.within_path(session, principal, within)
     if org_id is not None:
@@ -150,10 +155,13 @@ async def meetings_list(
         held_to=held_to,
         limit=limit,
         cursor=cursor,
+        sort=sort,
+        include_total=include_total,
     )
     return Page(
         items=[MeetingSummary.model_validate(m, from_attributes=True) for m in page.items],
         next_cursor=page.next_cursor,
+        total=page.total,
     )
 
 
@@ -306,8 +314,15 @@ async def meetings_compliance(
 
 
 @router.get("/members/{member_id}/meetings", name="members_meetings")
-async def members_meetings(member: VisibleMember, session: SessionDep) -> MemberMeetings:
-    """The meetings a member was expected at, with presence and attendance rate."""
+async def members_meetings(
+    member: VisibleMember,
+    session: SessionDep,
+    sort: str = sort_query("-held_on"),
+    include_total: TotalQuery = False,
+) -> MemberMeetings:
+    """The meetings a member was expected at, newest first, with presence and attendance
+    rate (one page: all of them)."""
+    whole_list_order(sort, "-held_on")
     rows, rate = await service.member_meetings(session, member)
     return MemberMeetings.model_validate(
         {
@@ -321,5 +336,7 @@ async def members_meetings(member: VisibleMember, session: SessionDep) -> Member
                 }
                 for r in rows
             ],
+            "next_cursor": None,
+            "total": len(rows) if include_total else None,
         }
     )

@@ -12,11 +12,11 @@ from app.api.common import (
     CursorQuery,
     IfMatch,
     LimitQuery,
-    SortQuery,
     TotalQuery,
     doc,
     json_response,
     make_router,
+    sort_query,
 )
 from app.api.deps import (
     AsOfDep,
@@ -81,12 +81,15 @@ async def members_list(
     status: Annotated[list[MemberStatus] | None, Query(description="Repeat for several.")] = None,
     category: Annotated[list[MemberCategory] | None, Query()] = None,
     flag: Annotated[
-        list[str] | None,
-        Query(description="Date-driven flags, e.g. `probation.due` (as of `as_of`)."),
-    ] = None,
+        list[str],
+        Query(
+            description="Date-driven flags, e.g. `probation.due` (as of `as_of`).",
+            json_schema_extra={"items": {"type": "string", "enum": list(lifecycle.FLAG_CODES)}},
+        ),
+    ] = [],  # noqa: B006 (FastAPI copies a query default; never mutated)
     q: Annotated[str | None, Query(max_length=100, description="Name starts with.")] = None,
     id_number: Annotated[str | None, Query(max_length=20, description="Exact ID number.")] = None,
-    sort: SortQuery = None,
+    sort: str = sort_query(service.MEMBER_SORT, *service.MEMBER_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,

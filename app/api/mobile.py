@@ -8,7 +8,15 @@ from datetime import date
 
 from fastapi import Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    LimitQuery,
+    TotalQuery,
+    doc,
+    make_router,
+    sort_query,
+)
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
 from app.api.routing import replica_read
 from app.models.enums import ContactState, EpisodeState
@@ -121,8 +129,10 @@ async def mobile_list(
     contact_state: ContactState | None = None,
     overdue: bool | None = None,
     certificate_no: str | None = None,
+    sort: str = sort_query(service.EPISODE_SORT, *service.EPISODE_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[EpisodeRead]:
     if certificate_no is not None:
         # A host looks up the episode it is asked to take in by the certificate number.
@@ -139,9 +149,11 @@ async def mobile_list(
         today=as_of,
         limit=limit,
         cursor=cursor,
+        sort=sort,
+        include_total=include_total,
     )
     items = await _reads(session, principal, page.items, as_of)
-    return Page(items=items, next_cursor=page.next_cursor)
+    return Page(items=items, next_cursor=page.next_cursor, total=page.total)
 
 
 @router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))

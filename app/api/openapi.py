@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
+from app.api.enum_labels import label
 from app.api.glossary import FIELDS, PARAMETERS, TRANSLATIONS
 from app.api.glossary_en import FIELDS_EN, PARAMETERS_EN
 from app.api.operations import DOCUMENT_DESCRIPTION, OPERATIONS, TAGS
@@ -36,27 +37,6 @@ def operation_id(route: APIRoute) -> str:
     except KeyError:
         raise KeyError(f"route {route.name!r} is not in app/api/operations.py") from None
 
-
-# Values of inline enums (Literal types) that no StrEnum names: zh-CN labels.
-INLINE_LABELS: dict[str, str] = {
-    "created": "新建",
-    "updated": "更新",
-    "deleted": "删除",
-    "moved": "移动",
-    "state_changed": "状态变更",
-    "finalized": "已归档",
-    "csv": "CSV 文件",
-    "xlsx": "Excel（XLSX）文件",
-    "zh": "中文名称",
-    "codes": "代码",
-    "info": "提示",
-    "warning": "警告",
-    "error": "错误",
-    "meeting.absent": "会议缺席",
-    "meeting.present": "会议出席",
-    "service.hours": "社区服务时长",
-    "true": "是",
-}
 
 _ENUMS: dict[str, type[StrEnum]] = {enum.__name__: enum for enum in LABELS}
 _ERROR_CODE_LABELS = {code.value: f"{code.zh} / {code.en}" for code in ErrorCode}
@@ -173,16 +153,8 @@ def _label_enums(node: Any, lang: str) -> None:
                 node["x-enum-descriptions"] = [_ERROR_CODE_LABELS[v] for v in values]
                 node["x-enum-varnames"] = [str(v).replace(".", "_") for v in values]
             else:
-                labels = LABELS[enum] if enum is not None else {}
-                node["x-enum-descriptions"] = [
-                    (labels.get(v) or INLINE_LABELS.get(v) or _any_label(v))
-                    if lang == "zh"
-                    else str(v).replace("_", " ")
-                    for v in values
-                ]
-                node["x-enum-varnames"] = [
-                    str(v).replace(".", "_").replace("-", "_") for v in values
-                ]
+                node["x-enum-descriptions"] = [label(str(v), enum, lang) for v in values]
+                node["x-enum-varnames"] = [_varname(str(v)) for v in values]
         for value in node.values():
             _label_enums(value, lang)
     elif isinstance(node, list):
@@ -190,11 +162,12 @@ def _label_enums(node: Any, lang: str) -> None:
             _label_enums(value, lang)
 
 
-def _any_label(value: str) -> str:
-    for labels in LABELS.values():
-        if value in labels:
-            return labels[value]
-    raise KeyError(f"enum value {value!r} has no label: add it to INLINE_LABELS")
+def _varname(value: str) -> str:
+    """A name for generated code: `meeting.absent` → `meeting_absent`, `-held_on` →
+    `held_on_desc`."""
+    if value.startswith("-"):
+        value = value[1:] + "_desc"
+    return value.replace(".", "_").replace("-", "_")
 
 
 def _describe(spec: dict[str, Any], name: str, names: dict[str, str], lang: str) -> None:

@@ -13,11 +13,13 @@ from app.api.common import (
     CursorQuery,
     IfMatch,
     LimitQuery,
-    SortQuery,
     TotalQuery,
     doc,
     json_response,
     make_router,
+    sort_query,
+    whole_list_order,
+    whole_page,
 )
 from app.api.deps import (
     AsOfDep,
@@ -90,7 +92,7 @@ async def organisations_list(
     type: OrgType | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Name or code contains.")] = None,
     include_dissolved: bool = False,
-    sort: SortQuery = None,
+    sort: str = sort_query(service.ORG_SORT, *service.ORG_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,
@@ -201,14 +203,22 @@ async def organisations_move(
 
 @router.get("/organisations/{org_id}/leaders", name="organisations_leaders_list")
 async def organisations_leaders_list(
-    org: VisibleOrganisation, session: SessionDep, principal: PrincipalDep, today: TodayDep
-) -> list[LeaderRead]:
-    """The organisation's leaders (班子), current first, with past terms."""
-    return [
+    org: VisibleOrganisation,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    sort: str = sort_query("current"),
+    include_total: TotalQuery = False,
+) -> Page[LeaderRead]:
+    """The organisation's leaders (班子), current first, with past terms (one page: all
+    of them)."""
+    whole_list_order(sort, "current")
+    items = [
         _leader_read(r, today)
         for r in await service.list_leaders(session, org)
         if shows_member(principal, r.leader.member_id)
     ]
+    return whole_page(items, include_total)
 
 
 @router.post(

@@ -12,9 +12,13 @@ from app.api.common import (
     CursorQuery,
     IfMatch,
     LimitQuery,
+    TotalQuery,
     doc,
     json_response,
     make_router,
+    sort_query,
+    whole_list_order,
+    whole_page,
 )
 from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
 from app.api.routing import replica_read
@@ -108,10 +112,15 @@ async def points_rules_list(
     session: SessionDep,
     principal: PrincipalDep,
     include_inherited: bool = True,
-) -> list[RuleRead]:
+    sort: str = sort_query("scheme"),
+    include_total: TotalQuery = False,
+) -> Page[RuleRead]:
+    whole_list_order(sort, "scheme")
     org = await organisations.get_visible(session, principal, org_id, field="org_id")
     rules = await service.list_rules(session, principal, org, include_inherited=include_inherited)
-    return [RuleRead.model_validate(r, from_attributes=True) for r in rules]
+    return whole_page(
+        [RuleRead.model_validate(r, from_attributes=True) for r in rules], include_total
+    )
 
 
 @router.get("/point-rules/{rule_id}", name="points_rules_get")
@@ -186,8 +195,10 @@ async def points_entries_list(
     member_id: uuid.UUID | None = None,
     state: EntryState | None = None,
     year: Year | None = None,
+    sort: str = sort_query(service.ENTRY_SORT, *service.ENTRY_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[EntryRead]:
     within_path = await organisations.within_path(session, principal, within)
     if member_id is not None:
@@ -201,8 +212,12 @@ async def points_entries_list(
         year=year,
         limit=limit,
         cursor=cursor,
+        sort=sort,
+        include_total=include_total,
     )
-    return Page(items=[_entry(e) for e in page.items], next_cursor=page.next_cursor)
+    return Page(
+        items=[_entry(e) for e in page.items], next_cursor=page.next_cursor, total=page.total
+    )
 
 
 @router.get("/point-entries/{entry_id}", name="points_entries_get")
@@ -291,7 +306,9 @@ async def points_ranking(
     today: TodayDep,
     year: Year | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    sort: str = sort_query("rank"),
 ) -> Ranking:
+    whole_list_order(sort, "rank")
     org = await organisations.get_visible(session, principal, org_id)
     rows, mine = await service.ranking(session, org, year or today.year, limit, principal.member_id)
     rows = [r for r in rows if shows_member(principal, r.member_id)]  # a member: its own place
@@ -299,6 +316,7 @@ async def points_ranking(
         year=year or today.year,
         items=[RankItem.model_validate(r, from_attributes=True) for r in rows],
         me=RankItem.model_validate(mine, from_attributes=True) if mine else None,
+        next_cursor=None,
     )
 
 

@@ -7,7 +7,15 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    LimitQuery,
+    TotalQuery,
+    doc,
+    make_router,
+    sort_query,
+)
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
 from app.models.enums import TransferState
 from app.models.organisation import Organisation
@@ -77,8 +85,10 @@ async def transfers_list(
     within: uuid.UUID | None = None,
     state: Annotated[TransferState | None, Query()] = None,
     overdue: bool | None = None,
+    sort: str = sort_query(service.TRANSFER_SORT, *service.TRANSFER_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[TransferRead]:
     within_path = await organisations.within_path(session, principal, within)
     page = await service.list_transfers(
@@ -90,9 +100,11 @@ async def transfers_list(
         today=as_of,
         limit=limit,
         cursor=cursor,
+        sort=sort,
+        include_total=include_total,
     )
     items = [_read(v) for v in await service.views(session, principal, page.items, as_of)]
-    return Page(items=items, next_cursor=page.next_cursor)
+    return Page(items=items, next_cursor=page.next_cursor, total=page.total)
 
 
 @router.get("/transfers/{transfer_id}", name="transfers_get")

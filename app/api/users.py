@@ -6,7 +6,16 @@ import uuid
 
 from fastapi import Response, status
 
-from app.api.common import API_PREFIX, CursorQuery, IfMatch, LimitQuery, doc, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    IfMatch,
+    LimitQuery,
+    TotalQuery,
+    doc,
+    make_router,
+    sort_query,
+)
 from app.api.deps import PrincipalDep, SessionDep, check_if_match, set_etag
 from app.models.enums import Role
 from app.schemas.common import Page
@@ -36,13 +45,25 @@ async def users_list(
     session: SessionDep,
     principal: PrincipalDep,
     role: Role | None = None,
+    sort: str = sort_query(users_service.USER_SORT, *users_service.USER_SORTABLE),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
 ) -> Page[UserRead]:
     """Users bound to organisations in your subtree."""
-    page = await users_service.list_users(session, principal, role=role, limit=limit, cursor=cursor)
+    page = await users_service.list_users(
+        session,
+        principal,
+        role=role,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        include_total=include_total,
+    )
     return Page(
-        items=[UserRead.model_validate(u) for u in page.items], next_cursor=page.next_cursor
+        items=[UserRead.model_validate(u) for u in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
     )
 
 

@@ -172,6 +172,8 @@ class MemberMeetings(BaseModel):
     member_id: uuid.UUID
     attendance_rate: float | None = Field(description="Present / finalized meetings expected.")
     items: list[MemberMeeting]
+    next_cursor: str | None = Field(default=None, description="Always null: one page.")
+    total: int | None = Field(default=None, description="Only with `include_total=true`.")
 
 
 class ComplianceRow(BaseModel):

@@ -141,6 +141,7 @@ class Ranking(BaseModel):
     year: int
     items: list[RankItem]
     me: RankItem | None
+    next_cursor: str | None = Field(default=None, description="Always null: one page.")
 
 
 class GradeEntry(InputModel):

@@ -263,6 +263,11 @@ async def cancel_transfer(
     await _decide(session, principal, transfer, "cancelled", reason)
 
 
+# The orders the list offers (`?sort=`); ties are broken by id.
+TRANSFER_SORT = "-created_at"
+TRANSFER_SORTABLE = {"created_at": Transfer.created_at}
+
+
 async def list_transfers(
     session: AsyncSession,
     principal: Principal,
@@ -273,6 +278,8 @@ async def list_transfers(
     today: date,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[Transfer]:
     """Transfers sent from or addressed to your subtree (or to `within`)."""
     refuse_member_role(principal)
@@ -288,5 +295,7 @@ async def list_transfers(
     if overdue is not None:
         late = overdue_sql(today)
         stmt = stmt.where(late if overdue else ~late)
-    keys = parse_sort("-created_at", {"created_at": Transfer.created_at}, Transfer.id)
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    keys = parse_sort(sort, TRANSFER_SORTABLE, Transfer.id, default=TRANSFER_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )

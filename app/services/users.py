@@ -125,6 +125,11 @@ async def update_user(
     return user
 
 
+# The orders the list offers (`?sort=`); ties are broken by id.
+USER_SORT = "username"
+USER_SORTABLE = {"username": User.username}
+
+
 async def list_users(
     session: AsyncSession,
     principal: Principal,
@@ -132,6 +137,8 @@ async def list_users(
     role: Role | None,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[User]:
     if principal.role is Role.member:
         raise Forbidden(ErrorCode.auth_forbidden)
@@ -142,8 +149,10 @@ async def list_users(
     )
     if role is not None:
         stmt = stmt.where(User.role == role.value)
-    keys = parse_sort("username", {"username": User.username}, User.id)
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    keys = parse_sort(sort, USER_SORTABLE, User.id, default=USER_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )
 
 
 async def bootstrap_admin(session: AsyncSession, username: str, password: str) -> User | None:

@@ -71,9 +71,16 @@ async function main(username: string, password: string): Promise<void> {
   const me = orThrow(await client.GET("/api/v1/auth/me"));
   console.log(`signed in as ${me.username} (${me.role}) at ${me.org_name}`);
 
-  const page = orThrow(await client.GET("/api/v1/members", { params: { query: { limit: 5 } } }));
+  // Every list answers the same envelope: items, next_cursor, total (on request); its
+  // `sort` orders are an enum, so a typo is a compile error.
+  const page = orThrow(
+    await client.GET("/api/v1/members", {
+      params: { query: { limit: 5, sort: "-created_at", include_total: true } },
+    }),
+  );
   const members: MemberRead[] = page.items;
   for (const member of members) console.log(`${member.name} ${member.status}`);
+  console.log(`${page.total ?? "?"} members in all`);
   if (page.next_cursor) console.log("more on the next page");
 
   const created = await client.POST("/api/v1/organisations", {

@@ -135,7 +135,7 @@ async def test_a_receiver_that_fails_twice_gets_every_event_once_signed_and_in_o
     secret = hook["secret"]
     assert secret.startswith("whsec_")
     listed = await api.client.get("/api/v1/webhooks", headers=api.auth(county.admin_a))
-    assert "secret" not in listed.json()[0]
+    assert "secret" not in listed.json()["items"][0]
     member = await api.member(county.county_admin, county.branch_a["id"])
     for level in ("大专", "大学本科"):
         await api.client.patch(
@@ -159,9 +159,9 @@ async def test_a_receiver_that_fails_twice_gets_every_event_once_signed_and_in_o
     log = await api.client.get(
         f"/api/v1/webhooks/{hook['id']}/deliveries", headers=api.auth(county.admin_a)
     )
-    states = {d["state"] for d in log.json()}
+    states = {d["state"] for d in log.json()["items"]}
     assert states == {"delivered"}
-    assert max(d["attempts"] for d in log.json()) == 3
+    assert max(d["attempts"] for d in log.json()["items"]) == 3
 
 
 async def test_webhooks_are_scoped(api, county):
@@ -193,7 +193,9 @@ async def test_webhooks_are_scoped(api, county):
     ).status_code == 404
     assert hook["id"] not in {
         h["id"]
-        for h in (await api.client.get("/api/v1/webhooks", headers=api.auth(county.admin_b))).json()
+        for h in (
+            await api.client.get("/api/v1/webhooks", headers=api.auth(county.admin_b))
+        ).json()["items"]
     }
     r = await api.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=api.auth(county.admin_a))
     assert r.status_code == 204

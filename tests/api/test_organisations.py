@@ -263,7 +263,7 @@ async def test_one_current_secretary_at_most(api, county):
     assert r.json()["code"] == "leader.secretary_exists"
     deputy = {"member_id": b["id"], "role": "deputy_secretary", "started_on": "2024-02-01"}
     assert (await api.client.post(url, json=deputy, headers=headers)).status_code == 201
-    leaders = (await api.client.get(url, headers=headers)).json()
+    leaders = (await api.client.get(url, headers=headers)).json()["items"]
     assert {(x["role"], x["member_id"]) for x in leaders} == {
         ("secretary", a["id"]),
         ("deputy_secretary", b["id"]),

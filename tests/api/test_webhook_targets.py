@@ -130,7 +130,7 @@ async def _deliveries(api, county, hook_id):
     r = await api.client.get(
         f"/api/v1/webhooks/{hook_id}/deliveries", headers=api.auth(county.admin_a)
     )
-    return r.json()
+    return r.json()["items"]
 
 
 async def _attempted(api, county, hook_id, most=100):

@@ -19,6 +19,8 @@ from app.services.grids.dual_reporting import (
     services,
 )
 from app.services.grids.registry import (
+    GRID_SORT,
+    GRID_SORTABLE,
     assign_residents,
     create_grid,
     get_visible,
@@ -28,6 +30,8 @@ from app.services.grids.registry import (
 )
 
 __all__ = [
+    "GRID_SORT",
+    "GRID_SORTABLE",
     "assign_residents",
     "create_grid",
     "decide_service",

@@ -75,9 +75,9 @@ async def _unassigned_members(session: AsyncSession, root: Organisation) -> list
 
 async def grid_coverage(session: AsyncSession, root: Organisation, as_of: date) -> Coverage:
     """Grid rules for a subtree (网格覆盖情况): grids outside the policy size for their kind
-    (policy: urban 300-500 households, rural 200-400 by default), grids no party organisation covers,
-    grids without a leader, and members living in one of the subtree's communities but
-    assigned to no grid."""
+    (by default urban 300-500 households, rural 200-400), grids no party organisation
+    covers, grids without a leader, and members living in one of the subtree's
+    communities but assigned to no grid."""
     grids = list((await session.scalars(select(Grid).where(under(Grid.org_path, root.path)))).all())
     out_of_range, uncovered, without_leader = await _grid_faults(session, grids)
     unassigned = await _unassigned_members(session, root)

@@ -137,6 +137,11 @@ async def update_grid(
     return grid
 
 
+# The orders the list offers (`?sort=`); ties are broken by id.
+GRID_SORT = "code"
+GRID_SORTABLE = {"code": Grid.code}
+
+
 async def list_grids(
     session: AsyncSession,
     principal: Principal,
@@ -144,13 +149,17 @@ async def list_grids(
     within_path: str | None,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[Grid]:
     refuse_member_role(principal)
     stmt: Select[Grid] = select(Grid).where(subtree_filter(principal, Grid.org_path))
     if within_path:
         stmt = stmt.where(under(Grid.org_path, within_path))
-    keys = parse_sort("code", {"code": Grid.code}, Grid.id)
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    keys = parse_sort(sort, GRID_SORTABLE, Grid.id, default=GRID_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )
 
 
 async def residents(session: AsyncSession, grid_id: uuid.UUID) -> list[GridResident]:

@@ -15,7 +15,7 @@ from app import db
 from app.logging import request_id_var
 from app.models.audit import AuditEvent
 from app.models.enums import Role
-from app.pagination import Page, SortKey, paginate
+from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, require_role, under
 
 
@@ -154,6 +154,9 @@ def _write_pending(session: Session) -> None:
         pending.clear()
 
 
+AUDIT_SORT = "-id"  # newest first; `id` for oldest first
+
+
 async def list_events(
     session: AsyncSession,
     principal: Principal,
@@ -165,6 +168,8 @@ async def list_events(
     since: datetime | None,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[AuditEvent]:
     """Audit events in the caller's subtree, newest first (auditors and admins)."""
     require_role(principal, Role.org_admin, Role.auditor)
@@ -179,5 +184,8 @@ async def list_events(
         stmt = stmt.where(AuditEvent.resource_id == resource_id)
     if since is not None:
         stmt = stmt.where(AuditEvent.occurred_at >= since)
-    keys = [SortKey("id", AuditEvent.id, True)]
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    # Ids are UUIDv7, so id order is the order the events were written.
+    keys = parse_sort(sort, {}, AuditEvent.id, default=AUDIT_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )

@@ -11,6 +11,8 @@ from app.services.meetings.attendance import attendees, record_attendance
 from app.services.meetings.quorum import judge_vote, more_than_half, record_vote, votes
 from app.services.meetings.records import (
     COMMITTEE_MINIMUM,
+    MEETING_SORT,
+    MEETING_SORTABLE,
     get_visible,
     list_meetings,
     member_meetings,
@@ -20,6 +22,8 @@ from app.services.meetings.records import (
 
 __all__ = [
     "COMMITTEE_MINIMUM",
+    "MEETING_SORT",
+    "MEETING_SORTABLE",
     "amend_meeting",
     "amendments",
     "attendees",

@@ -251,6 +251,11 @@ async def update_meeting(
     return meeting
 
 
+# The orders the list offers (`?sort=`); ties are broken by id.
+MEETING_SORT = "-held_on"
+MEETING_SORTABLE = {"held_on": Meeting.held_on}
+
+
 async def list_meetings(
     session: AsyncSession,
     principal: Principal,
@@ -263,6 +268,8 @@ async def list_meetings(
     held_to: date | None,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[Meeting]:
     """Meetings in your subtree, newest first."""
     stmt: Select[Meeting] = select(Meeting).where(subtree_filter(principal, Meeting.org_path))
@@ -285,8 +292,10 @@ async def list_meetings(
         stmt = stmt.where(Meeting.held_on >= held_from)
     if held_to:
         stmt = stmt.where(Meeting.held_on <= held_to)
-    keys = parse_sort("-held_on", {"held_on": Meeting.held_on}, Meeting.id)
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    keys = parse_sort(sort, MEETING_SORTABLE, Meeting.id, default=MEETING_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )
 
 
 @dataclass(frozen=True)

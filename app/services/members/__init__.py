@@ -16,6 +16,8 @@ from app.services.members.access import (
 )
 from app.services.members.placement import check_accepts_members, check_community
 from app.services.members.records import (
+    MEMBER_SORT,
+    MEMBER_SORTABLE,
     check_may_correct,
     create_member,
     list_members,
@@ -27,6 +29,8 @@ from app.services.members.validation import MILESTONES, PreparedMember, prepare_
 
 __all__ = [
     "ID_FIELD",
+    "MEMBER_SORT",
+    "MEMBER_SORTABLE",
     "MILESTONES",
     "PHONE_FIELD",
     "MemberRow",

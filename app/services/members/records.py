@@ -47,7 +47,8 @@ from app.services.members.validation import (
     prepare_member,
 )
 
-SORTABLE = {
+MEMBER_SORT = "organisation"
+MEMBER_SORTABLE = {
     # Tree order (branch by branch), the default: the subtree index serves it page by page.
     "organisation": Member.org_path,
     "name": Member.name,
@@ -193,7 +194,7 @@ async def list_members(
     include_total: bool,
 ) -> Page[MemberRow]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
-    keys = parse_sort(sort, SORTABLE, Member.id, default="organisation")
+    keys = parse_sort(sort, MEMBER_SORTABLE, Member.id, default=MEMBER_SORT)
     values: dict[str, Any] = {}
     if not principal.sees_everything:
         values["scope_prefix"] = principal.scope.prefix

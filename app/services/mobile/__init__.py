@@ -9,6 +9,8 @@ only with consent and purged after the retention policy.
 
 from app.services.mobile.check_ins import check_in, check_ins, purge_locations
 from app.services.mobile.episodes import (
+    EPISODE_SORT,
+    EPISODE_SORTABLE,
     EpisodeView,
     close_for_transfer,
     find_for_host,
@@ -23,6 +25,8 @@ from app.services.mobile.episodes import (
 )
 
 __all__ = [
+    "EPISODE_SORT",
+    "EPISODE_SORTABLE",
     "EpisodeView",
     "check_in",
     "check_ins",

@@ -330,6 +330,11 @@ async def close_for_transfer(session: AsyncSession, member_id: uuid.UUID, on: da
         await close_episode(session, None, episode, "transferred", on)
 
 
+# The orders the list offers (`?sort=`); ties are broken by id.
+EPISODE_SORT = "-started_on"
+EPISODE_SORTABLE = {"started_on": MobileEpisode.started_on}
+
+
 async def list_episodes(
     session: AsyncSession,
     principal: Principal,
@@ -341,6 +346,8 @@ async def list_episodes(
     today: date,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[MobileEpisode]:
     """Episodes whose home or host lies in your subtree (or in `within`)."""
     stmt: Select[MobileEpisode] = select(MobileEpisode).where(_visible(principal))
@@ -357,8 +364,10 @@ async def list_episodes(
     if overdue is not None:
         late = and_(MobileEpisode.state.in_(OPEN_STATES), state_sql != "on_track")
         stmt = stmt.where(late if overdue else ~late)
-    keys = parse_sort("-started_on", {"started_on": MobileEpisode.started_on}, MobileEpisode.id)
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    keys = parse_sort(sort, EPISODE_SORTABLE, MobileEpisode.id, default=EPISODE_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )
 
 
 async def statistics(

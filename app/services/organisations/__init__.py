@@ -5,7 +5,7 @@ moves that rewrite a subtree's paths in one transaction, soft dissolution,
 leaders (班子) and the thresholds and term flags of `health`.
 """
 
-from app.services.organisations.access import get_visible, within_path
+from app.services.organisations.access import ORG_SORT, ORG_SORTABLE, get_visible, within_path
 from app.services.organisations.health import organisation_health, threshold_flags
 from app.services.organisations.leaders import LeaderRow, add_leader, list_leaders, term_current
 from app.services.organisations.records import (
@@ -24,6 +24,8 @@ from app.services.organisations.tree import (
 
 __all__ = [
     "AGE_BANDS",
+    "ORG_SORT",
+    "ORG_SORTABLE",
     "LeaderRow",
     "add_leader",
     "create_organisation",

@@ -25,7 +25,8 @@ AUDITED_FIELDS = (
 )
 
 
-SORTABLE = {
+ORG_SORT = "tree"
+ORG_SORTABLE = {
     # Tree order (parents before their children), the default.
     "tree": Organisation.path,
     "code": Organisation.code,

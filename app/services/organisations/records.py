@@ -18,7 +18,8 @@ from app.security.scope import Principal, subtree_filter, under
 from app.services.integration import audit
 from app.services.organisations.access import (
     AUDITED_FIELDS,
-    SORTABLE,
+    ORG_SORT,
+    ORG_SORTABLE,
     get_visible,
     require_org_writer,
 )
@@ -119,7 +120,7 @@ async def list_organisations(
         stmt = stmt.where(or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
     if not include_dissolved:
         stmt = stmt.where(Organisation.dissolved_on.is_(None))
-    keys = parse_sort(sort, SORTABLE, Organisation.id, default="tree")
+    keys = parse_sort(sort, ORG_SORTABLE, Organisation.id, default=ORG_SORT)
     return await paginate(
         session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
     )

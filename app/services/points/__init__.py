@@ -8,6 +8,8 @@ approvals cannot overshoot; a source key scores once, whatever the retries.
 """
 
 from app.services.points.ledger import (
+    ENTRY_SORT,
+    ENTRY_SORTABLE,
     EntryRequest,
     approve_entry,
     create_entry,
@@ -29,6 +31,8 @@ from app.services.points.schemes import (
 from app.services.points.scoring import score_event, score_meeting
 
 __all__ = [
+    "ENTRY_SORT",
+    "ENTRY_SORTABLE",
     "RANKING_TEMPLATE",
     "EntryRequest",
     "approve_entry",

@@ -356,6 +356,11 @@ async def reverse_entry(
     return reversal
 
 
+# The orders the list offers (`?sort=`); ties are broken by id.
+ENTRY_SORT = "-created_at"
+ENTRY_SORTABLE = {"created_at": PointEntry.created_at}
+
+
 async def list_entries(
     session: AsyncSession,
     principal: Principal,
@@ -366,6 +371,8 @@ async def list_entries(
     year: int | None,
     limit: int | None,
     cursor: str | None,
+    sort: str | None = None,
+    include_total: bool = False,
 ) -> Page[PointEntry]:
     """Ledger lines in your subtree (a member: their own), newest first."""
     stmt: Select[PointEntry] = select(PointEntry).where(
@@ -382,5 +389,7 @@ async def list_entries(
         stmt = stmt.where(PointEntry.state == state)
     if year:
         stmt = stmt.where(PointEntry.year == year)
-    keys = parse_sort("-created_at", {"created_at": PointEntry.created_at}, PointEntry.id)
-    return await paginate(session, stmt, keys, limit=limit, cursor=cursor)
+    keys = parse_sort(sort, ENTRY_SORTABLE, PointEntry.id, default=ENTRY_SORT)
+    return await paginate(
+        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
+    )
