@@ -313,7 +313,7 @@ The sum of the months' assessments.|各月核定金额之和（分）
 Values in force here (inherited or own).|本组织生效的参数（继承或自设）
 Values this organisation sets for its subtree.|本组织为下级设定的参数
 Version of `own`; 0 when nothing is set here.|自设参数的版本号；未设置时为 0
-A suggestion for the democratic review; a person confirms.|建议的评议等次（需人工确认）
+A suggestion for the democratic review (excellent: within the best third of the member's own branch); a person confirms.|建议的评议等次（优秀按本支部正式党员的前三分之一计，需人工确认）
 Approval document number.|审批文号
 Reduced amount (reduction).|减交后的每月金额（分）
 true: awards and claims under this item wait for approval by another administrator; false: they are approved at once.|true：按此规则的加分和申报须另一名管理员审核；false：立即生效

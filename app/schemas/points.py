@@ -133,7 +133,10 @@ class RankItem(BaseModel):
     grade: str | None
     below_lowest_band: bool
     suggested_review_grade: Grade | None = Field(
-        description="A suggestion for the democratic review; a person confirms."
+        description=(
+            "A suggestion for the democratic review (excellent: within the best third of "
+            "the member's own branch); a person confirms."
+        )
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -280,6 +280,30 @@ def _totals(
     return totals, round(held_all / required_all, 4) if required_all else None
 
 
+_Plan = dict[str, tuple[str, _CadencePlan | None]]
+
+
+def _plan_per_policy(period: Period, as_of: date) -> Callable[[dict[str, Any]], _Plan]:
+    """Each meeting type's cadence and its plan for the period (None: no slot fits),
+    for an organisation's effective policy. Worked out once per cadence and once per
+    distinct policy dict (organisations inheriting the same overrides share one)."""
+    cadence_keys = {t: f"cadence_{t}" for t in (*COMMITTEE_BRANCH_DUTIES, *GROUP_DUTIES)}
+    by_cadence = {cadence: _CadencePlan.of(period, cadence, as_of) for cadence in CADENCE_MONTHS}
+    plans: dict[int, _Plan] = {}
+
+    def plan_for(policy: dict[str, Any]) -> _Plan:
+        plan = plans.get(id(policy))
+        if plan is None:
+            plan = {}
+            for meeting_type, key in cadence_keys.items():
+                cadence = str(policy[key])
+                plan[meeting_type] = (cadence, by_cadence.get(cadence))
+            plans[id(policy)] = plan
+        return plan
+
+    return plan_for
+
+
 async def meeting_compliance(
     session: AsyncSession,
     root_path: str,
@@ -307,22 +331,10 @@ async def meeting_compliance(
     held = _fold_held(meetings)
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
-    cadence_keys = {t: f"cadence_{t}" for t in (*COMMITTEE_BRANCH_DUTIES, *GROUP_DUTIES)}
     first_month = period.start.year * 12 + period.start.month
-    # Per cadence, once: its plan for this period and day. None: no slot fits the period.
-    plan_of = {cadence: _CadencePlan.of(period, cadence, as_of) for cadence in CADENCE_MONTHS}
-    # Per distinct policy (organisations inheriting the same overrides share one dict):
-    # each meeting type's cadence and plan, worked out once.
-    plans: dict[int, dict[str, tuple[str, _CadencePlan | None]]] = {}
+    plan_of = _plan_per_policy(period, as_of)
     for org_id, org_code, org_name, _, _ in orgs:
-        org_policy = policies[org_id]
-        plan = plans.get(id(org_policy))
-        if plan is None:
-            plan = {}
-            for meeting_type, key in cadence_keys.items():
-                cadence = str(org_policy[key])
-                plan[meeting_type] = (cadence, plan_of.get(cadence))
-            plans[id(org_policy)] = plan
+        plan = plan_of(policies[org_id])
         org_text = str(org_id)
         for meeting_type in duties.get(org_id, ()):
             cadence, slots = plan[meeting_type]

@@ -439,3 +439,23 @@ def test_xlsx_cells_replace_exactly_what_openpyxl_refuses():
         expected = "\ufffd" if ILLEGAL_CHARACTERS_RE.search(char) else char
         assert xlsx_row([f"a{char}"]) == [f"a{expected}"], hex(code)
     assert xlsx_row(["=1\x07", 3]) == ["'=1\ufffd", 3]
+
+
+async def test_an_imported_applicant_needs_the_application_date_and_eighteen_years_on_it(
+    api, county
+):
+    header = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "申请入党日期"]
+    born = date(2006, 6, 1)
+    code = county.branch_a["code"]
+    rows = [
+        ["无日期", new_id_number(date(1990, 1, 1)), code, "入党申请人", "在职", ""],
+        ["差一天", new_id_number(born), code, "入党申请人", "学生", "2024-05-31"],
+        ["满十八", new_id_number(born), code, "入党申请人", "学生", "2024-06-01"],
+    ]
+    report = await _import(api, county.admin_a, _csv(rows, header), dry_run=True)
+    assert report["accepted"] == 1
+    rejected = {(r["row"], r["field"], r["code"]) for r in report["rejected"]}
+    assert rejected == {
+        (2, "applied_on", "member.applied_on_required"),
+        (3, "applied_on", "member.under_age"),
+    }

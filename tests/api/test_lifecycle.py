@@ -265,3 +265,25 @@ async def test_unknown_flag_is_422(api, county):
     )
     assert r.status_code == 422
     assert r.json()["code"] == "member.flag_unknown"
+
+
+async def test_an_applicant_recorded_without_an_application_date_does_not_advance_but_may_leave(
+    api, county, frozen_today
+):
+    from sqlalchemy import text
+
+    from app.db import get_sessionmaker
+
+    member = await api.member(
+        county.county_admin, county.branch_a["id"], status="applicant", applied_on="2022-03-01"
+    )
+    # A record from before the date was required (written directly, as old data was).
+    async with get_sessionmaker()() as session, session.begin():
+        await session.execute(
+            text("UPDATE members SET applied_on = NULL WHERE id = :id"), {"id": member["id"]}
+        )
+    r = await _transition(api, county.county_admin, member["id"], "activist", date(2022, 6, 1))
+    assert r.status_code == 409
+    assert r.json()["code"] == "member.applied_on_required"
+    r = await _transition(api, county.county_admin, member["id"], "left", date(2022, 6, 1))
+    assert r.status_code == 201, r.text

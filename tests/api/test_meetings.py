@@ -397,3 +397,18 @@ async def test_election_with_five_ayes_of_ten_entitled_fails_and_six_passes(api,
     assert (five["voters_expected"], five["voters_present"]) == (10, 9)
     six = (await _vote(api, county.admin_a, meeting["id"], "election", ayes=6, nays=3)).json()
     assert (six["valid"], six["passed"]) == (True, True)
+
+
+async def test_an_election_with_four_of_five_present_is_invalid_and_five_of_five_is_valid(
+    api, county
+):
+    branch, fulls, _ = await _branch(api, county, 5)
+    four = (await _plan(api, county.admin_a, branch["id"])).json()
+    await _attend(api, county.admin_a, four["id"], fulls[:4], fulls[4:])
+    vote = (await _vote(api, county.admin_a, four["id"], "election", ayes=4)).json()
+    assert (vote["valid"], vote["invalid_reason"]) == (False, "quorum.election_needs_four_fifths")
+    assert (vote["voters_expected"], vote["voters_present"]) == (5, 4)
+    five = (await _plan(api, county.admin_a, branch["id"])).json()
+    await _attend(api, county.admin_a, five["id"], fulls, [])
+    vote = (await _vote(api, county.admin_a, five["id"], "election", ayes=3, nays=2)).json()
+    assert (vote["valid"], vote["passed"]) == (True, True)

@@ -252,3 +252,23 @@ async def test_contact_duty_follows_the_home_policy_in_the_item_the_list_and_the
     assert await seen_by_county() == (False, "on_track", 0)
     clock["day"] = date(2026, 5, 2)
     assert await seen_by_county() == (True, "overdue", 1)
+
+
+async def test_six_months_silent_to_the_day_is_lost_contact_for_the_episode_and_the_member(
+    api, county, clock
+):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await _outflow(api, county.admin_a, member["id"], started_on="2026-03-01")
+    assert r.status_code == 201, r.text
+    episode = r.json()
+    headers = api.auth(county.admin_a)
+
+    async def seen():
+        item = await api.client.get(f"{E}/{episode['id']}", headers=headers)
+        record = await api.client.get(f"/api/v1/members/{member['id']}", headers=headers)
+        return item.json()["contact_state"], "contact.lost" in record.json()["flags"]
+
+    clock["day"] = date(2026, 8, 31)
+    assert await seen() == ("overdue", False)
+    clock["day"] = date(2026, 9, 1)
+    assert await seen() == ("lost_contact", True)

@@ -687,3 +687,39 @@ async def test_excellent_share_is_counted_per_branch_when_graded_through_a_towns
         headers=api.auth(county.admin_a),
     )
     assert r.status_code == 409
+
+
+async def test_suggested_excellent_is_a_third_of_each_branch_when_ranked_through_a_township(
+    api, county
+):
+    await _scheme(api, county.county_admin, county.county["id"], base=100)
+    rule = await _rule(api, county.county_admin, county.county["id"], points=1)
+    three = await api.org(county.county_admin, county.town_a["id"], "branch")
+    two = await api.org(county.county_admin, county.town_a["id"], "branch")
+    nine = await api.org(county.county_admin, county.town_a["id"], "branch")
+    best = [await api.member(county.county_admin, org["id"]) for org in (three,) * 3 + (two,) * 2]
+    for member in best:  # the five best of the township sit in the two small branches
+        assert (await _entry(api, county.admin_a, member["id"], rule["id"])).status_code == 201
+    for _ in range(9):
+        await api.member(county.county_admin, nine["id"])
+    r = await api.client.get(
+        f"/api/v1/organisations/{county.town_a['id']}/points/ranking",
+        params={"year": YEAR, "limit": 100},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    excellent = {
+        i["member_id"] for i in r.json()["items"] if i["suggested_review_grade"] == "excellent"
+    }
+    members = await api.client.get(
+        "/api/v1/members",
+        params={"within": county.town_a["id"], "limit": 500},
+        headers=api.auth(county.admin_a),
+    )
+    branch_of = {m["id"]: m["org_id"] for m in members.json()["items"]}
+    per_branch = {org["id"]: 0 for org in (three, two, nine)}
+    for member_id in excellent:
+        per_branch[branch_of[member_id]] += 1
+    # floor(full / 3) in each: 3 full -> 1, 2 full -> 0, 9 full -> 3 (the township's
+    # 14 would have given its 4 to the two small branches).
+    assert per_branch == {three["id"]: 1, two["id"]: 0, nine["id"]: 3}

@@ -183,3 +183,23 @@ async def test_overdue_follows_the_senders_policy_in_the_item_and_the_receivers_
     one_month = add_months(created, 1)
     assert await seen_by_receiver(one_month) == (False, False)
     assert await seen_by_receiver(one_month + timedelta(days=1)) == (True, True)
+
+
+async def test_a_pending_transfer_is_not_overdue_on_its_third_month_day_and_is_the_day_after(
+    api, county
+):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    three_months = add_months(date.fromisoformat(sent["created_at"][:10]), 3)
+
+    async def overdue_on(as_of):
+        headers = api.auth(county.admin_a)
+        params = {"overdue": "true", "as_of": str(as_of), "limit": 500}
+        listed = await api.client.get(T, params=params, headers=headers)
+        item = await api.client.get(
+            f"{T}/{sent['id']}", params={"as_of": str(as_of)}, headers=headers
+        )
+        return sent["id"] in {t["id"] for t in listed.json()["items"]}, item.json()["overdue"]
+
+    assert await overdue_on(three_months) == (False, False)
+    assert await overdue_on(three_months + timedelta(days=1)) == (True, True)

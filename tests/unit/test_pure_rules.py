@@ -285,3 +285,17 @@ def test_a_cell_that_starts_with_a_quote_and_a_trigger_reads_back_as_written():
     for text in ("'=1+1", "''=1+1", "'@x", "'plain", "=1+1"):
         assert cells.restore(cells.neutralise(text)) == text  # type: ignore[arg-type]
     assert cells.neutralise("'=1+1") == "''=1+1"
+
+
+def test_age_bands_split_the_cumulative_counts_and_the_rest_are_over_seventy():
+    from app.services.organisations.stats import age_band_counts
+
+    # Born after each cut-off (<=30, <=40, <=50, <=60, <=70), cumulative, of 8 current.
+    assert age_band_counts([1, 3, 3, 5, 6], 8) == {
+        "<=30": 1,
+        "31-40": 2,
+        "51-60": 2,
+        "61-70": 1,
+        ">70": 2,
+    }
+    assert age_band_counts([0, 0, 0, 0, 0], 0) == {}

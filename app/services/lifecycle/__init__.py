@@ -7,18 +7,18 @@ Flags inform people; only a recorded transition changes a status.
 """
 
 from app.services.lifecycle.flags import FLAG_CODES, check_flags, flag_filter, flags_for
-from app.services.lifecycle.periods import LOST_CONTACT_MONTHS, add_months
+from app.services.lifecycle.periods import add_months, lost_contact_on
 from app.services.lifecycle.timeline import member_timeline
 from app.services.lifecycle.transitions import TransitionRequest, record_transition
 
 __all__ = [
     "FLAG_CODES",
-    "LOST_CONTACT_MONTHS",
     "TransitionRequest",
     "add_months",
     "check_flags",
     "flag_filter",
     "flags_for",
+    "lost_contact_on",
     "member_timeline",
     "record_transition",
 ]

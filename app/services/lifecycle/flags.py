@@ -35,13 +35,13 @@ from app.models.mobile import MobileEpisode
 from app.services.lifecycle.periods import (
     APPROVAL_DUE_MONTHS,
     APPROVAL_LIMIT_MONTHS,
-    LOST_CONTACT_MONTHS,
     PROBATION_ENDING_DAYS,
     PROBATION_MONTHS,
     SUSPENDED_LEFT_MONTHS,
     TALK_DUE_MONTHS,
     S,
     add_months,
+    lost_contact_on,
 )
 
 # --- Flags ---------------------------------------------------------------------------
@@ -87,11 +87,11 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
         "contact.lost": and_(
             m.status.in_([S.full, S.probationary]),
             or_(
-                m.lost_contact_since <= add_months(today, -LOST_CONTACT_MONTHS),
+                lost_contact_on(m.lost_contact_since, today),
                 exists().where(
                     MobileEpisode.member_id == m.id,
                     MobileEpisode.state.in_(("registered", "hosted")),
-                    MobileEpisode.last_contact_on <= add_months(today, -LOST_CONTACT_MONTHS),
+                    lost_contact_on(MobileEpisode.last_contact_on, today),
                 ),
             ),
         ),

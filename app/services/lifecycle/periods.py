@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from typing import Any, cast
+
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.enums import MemberStatus
 from app.models.member import Member
@@ -28,6 +31,13 @@ def add_months(day: date, months: int) -> date:
     year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
     last_day = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(day.day, last_day))
+
+
+def lost_contact_on(last_contact: Any, today: date) -> ColumnElement[bool]:
+    """SQL: silent for `LOST_CONTACT_MONTHS` (6) or more on `today` since the date in
+    `last_contact` (6 months to the day is lost). The one definition, for the member's
+    `contact.lost` flag and a mobile episode's `lost_contact` state alike."""
+    return cast(ColumnElement[bool], last_contact <= add_months(today, -LOST_CONTACT_MONTHS))
 
 
 def probation_ends_on(member: Member) -> date | None:

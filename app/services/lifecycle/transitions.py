@@ -41,6 +41,12 @@ ALLOWED: dict[MemberStatus, frozenset[MemberStatus]] = {
 }
 
 
+# The development pipeline, which advances only with a recorded application date, and
+# the endings open to anyone.
+PIPELINE = frozenset({S.applicant, S.activist, S.candidate})
+ENDINGS = frozenset({S.left, S.deceased})
+
+
 # --- Transitions ---------------------------------------------------------------------
 
 
@@ -60,6 +66,10 @@ def _refuse(code: ErrorCode, detail: str | Text) -> Conflict:
 def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest) -> str:
     """Apply the timing rules of DOMAIN.md; returns the transition's kind."""
     to, day = req.to_status, req.effective_date
+    if current in PIPELINE and to in ALLOWED[current] - ENDINGS and member.applied_on is None:
+        # A record from before the application date was required: the 18-year rule
+        # (checked when applied_on is recorded) has not run, so it does not advance.
+        raise _refuse(ErrorCode.member_applied_on_required, "record applied_on first")
     if current is S.activist and to is S.candidate:
         since = member.activist_on or member.status_since
         if since is None:

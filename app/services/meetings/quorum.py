@@ -112,19 +112,11 @@ async def _enact(
     await session.flush()
 
 
-async def record_vote(
-    session: AsyncSession,
-    principal: Principal,
-    meeting: Meeting,
-    data: dict[str, Any],
-    today: date,
-) -> MeetingVote:
-    """Record a vote (表决) and judge it against quorum and majority.
-
-    A passed, valid vote naming a member and a status (admitting a candidate,
-    making a probationary member full) records that member's transition, linked to
-    this meeting, effective on the meeting's date.
-    """
+async def _check_vote_allowed(
+    session: AsyncSession, principal: Principal, meeting: Meeting, data: dict[str, Any]
+) -> Member | None:
+    """Votes are taken in an open general or committee meeting, never an election in a
+    temporary branch; returns the member the vote names (within scope), if any."""
     require_meeting_writer(principal)
     require_open(meeting)
     if meeting.type not in (MeetingType.general_meeting, MeetingType.committee_meeting):
@@ -142,16 +134,13 @@ async def record_vote(
         raise Conflict(
             ErrorCode.meeting_temporary_branch_no_election, "a temporary branch holds no elections"
         )
-    cast = data["ayes"] + data["nays"] + data["abstentions"]
-    expected, present = await _voters(session, meeting, cast)
-    outcome = judge_vote(
-        meeting.type,
-        data["kind"],
-        voters_expected=expected,
-        voters_present=present,
-        ayes=data["ayes"],
-    )
-    vote = MeetingVote(
+    return subject_member
+
+
+def _vote_record(
+    meeting: Meeting, data: dict[str, Any], expected: int, present: int, outcome: VoteOutcome
+) -> MeetingVote:
+    return MeetingVote(
         meeting_id=meeting.id,
         kind=data["kind"],
         subject=data["subject"],
@@ -166,6 +155,32 @@ async def record_vote(
         member_id=data.get("member_id"),
         to_status=data["to_status"].value if data.get("to_status") else None,
     )
+
+
+async def record_vote(
+    session: AsyncSession,
+    principal: Principal,
+    meeting: Meeting,
+    data: dict[str, Any],
+    today: date,
+) -> MeetingVote:
+    """Record a vote (表决) and judge it against quorum and majority.
+
+    A passed, valid vote naming a member and a status (admitting a candidate,
+    making a probationary member full) records that member's transition, linked to
+    this meeting, effective on the meeting's date.
+    """
+    subject_member = await _check_vote_allowed(session, principal, meeting, data)
+    cast = data["ayes"] + data["nays"] + data["abstentions"]
+    expected, present = await _voters(session, meeting, cast)
+    outcome = judge_vote(
+        meeting.type,
+        data["kind"],
+        voters_expected=expected,
+        voters_present=present,
+        ayes=data["ayes"],
+    )
+    vote = _vote_record(meeting, data, expected, present, outcome)
     session.add(vote)
     await session.flush()
     if vote.valid and vote.passed and subject_member is not None and data.get("to_status"):

@@ -40,7 +40,7 @@ from app.security.scope import (
     under_any,
 )
 from app.services.integration import audit
-from app.services.lifecycle import LOST_CONTACT_MONTHS, add_months
+from app.services.lifecycle import lost_contact_on
 from app.services.members import pii_cipher
 from app.services.mobile.areas import check_area
 from app.services.policies import policy_int_sql
@@ -57,7 +57,7 @@ def contact_state_sql(today: date) -> ColumnElement[str]:
     last = MobileEpisode.last_contact_on
     cadence = policy_int_sql("mobile_check_in_months", MobileEpisode.home_path)
     return case(
-        (last <= add_months(today, -LOST_CONTACT_MONTHS), literal("lost_contact")),
+        (lost_contact_on(last, today), literal("lost_contact")),
         (last < literal(today, Date) - func.make_interval(0, cadence), literal("overdue")),
         else_=literal("on_track"),
     )

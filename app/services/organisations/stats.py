@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,25 +20,21 @@ from app.services.organisations.terms import add_years
 AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
 
 
-async def organisation_stats(
-    session: AsyncSession, org: Organisation, today: date
-) -> OrganisationStats:
-    """Counts over the whole subtree: by status, category, gender, age band, education.
+async def _member_groups(session: AsyncSession, org: Organisation, today: date) -> Sequence[Any]:
+    """Rows of (education, status, category, gender, count, born after each age cut-off).
 
-    `by_status` counts every record; the other breakdowns and `members` count current
-    members only (not `left` or `deceased`). Age is in full years on `as_of`.
+    One pass over the subtree's members, read from the covering index
+    `ix_members_org_path_stats` (no table access), hashed by education, status,
+    category and gender (a few hundred groups at most, whatever the subtree's size)
+    with one `count(*) FILTER` per age cut-off. Aged at most `limit` full years <=>
+    born after the day `limit + 1` years ago.
     """
-    # One pass over the subtree's members, read from the covering index
-    # `ix_members_org_path_stats` (no table access), hashed by education, status,
-    # category and gender (a few hundred groups at most, whatever the subtree's size)
-    # with one `count(*) FILTER` per age cut-off; folded here into the breakdowns.
-    # Aged at most `limit` full years <=> born after the day `limit + 1` years ago.
     younger_than = [
         func.count().filter(Member.birth_date > add_years(today, -(limit + 1)))
         for _, limit in AGE_BANDS
     ]
     education = func.coalesce(Member.education, "unknown")
-    grouped = (
+    return (
         await session.execute(
             select(
                 education,
@@ -50,6 +48,36 @@ async def organisation_stats(
             .group_by(education, Member.status, Member.category, Member.gender)
         )
     ).all()
+
+
+def age_band_counts(younger: Sequence[int], current: int) -> dict[str, int]:
+    """Members per age band from the cumulative counts born after each cut-off: a band
+    is those born after its cut-off but not after the younger band's; the rest of the
+    `current` members are over 70. Empty bands are left out."""
+    counts = [n - (younger[i - 1] if i else 0) for i, n in enumerate(younger)]
+    counts.append(current - (younger[-1] if younger else 0))
+    labels = [*[label for label, _ in AGE_BANDS], ">70"]
+    return {label: n for label, n in zip(labels, counts, strict=True) if n}
+
+
+async def _organisation_types(session: AsyncSession, org: Organisation) -> dict[str, int]:
+    """Organisations of the subtree (not dissolved) by type."""
+    rows = await session.execute(
+        select(Organisation.type, func.count())
+        .where(under(Organisation.path, org.path), Organisation.dissolved_on.is_(None))
+        .group_by(Organisation.type)
+    )
+    return {org_type: int(count) for org_type, count in rows.all()}
+
+
+async def organisation_stats(
+    session: AsyncSession, org: Organisation, today: date
+) -> OrganisationStats:
+    """Counts over the whole subtree: by status, category, gender, age band, education.
+
+    `by_status` counts every record; the other breakdowns and `members` count current
+    members only (not `left` or `deceased`). Age is in full years on `as_of`.
+    """
     ended = {s.value for s in ENDED_STATUSES}
     by_status: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
@@ -57,7 +85,7 @@ async def organisation_stats(
     by_education: dict[str, int] = defaultdict(int)
     younger = [0] * len(AGE_BANDS)  # cumulative: born after each cut-off
     current = 0
-    for edu, status, category, gender, n, *born_after in grouped:
+    for edu, status, category, gender, n, *born_after in await _member_groups(session, org, today):
         by_status[status] += n
         if status in ended:
             continue  # the breakdowns count current members only
@@ -66,17 +94,7 @@ async def organisation_stats(
         by_gender[gender] += n
         by_education[edu] += n
         younger = [a + b for a, b in zip(younger, born_after, strict=True)]
-    # A band is the members born after its cut-off but not after the younger band's.
-    band_counts = [n - (younger[i - 1] if i else 0) for i, n in enumerate(younger)]
-    band_counts.append(current - (younger[-1] if younger else 0))
-    labels = [*[label for label, _ in AGE_BANDS], ">70"]
-    by_age = {label: n for label, n in zip(labels, band_counts, strict=True) if n}
-    type_rows = await session.execute(
-        select(Organisation.type, func.count())
-        .where(under(Organisation.path, org.path), Organisation.dissolved_on.is_(None))
-        .group_by(Organisation.type)
-    )
-    by_type = {org_type: int(count) for org_type, count in type_rows.all()}
+    by_type = await _organisation_types(session, org)
     return OrganisationStats(
         org_id=org.id,
         as_of=today,
@@ -85,7 +103,7 @@ async def organisation_stats(
         by_status=dict(by_status),
         by_category=dict(by_category),
         by_gender=dict(by_gender),
-        by_age_band=by_age,
+        by_age_band=age_band_counts(younger, current),
         by_education=dict(by_education),
         by_org_type=by_type,
     )

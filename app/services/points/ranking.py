@@ -69,34 +69,37 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
 # ranking is one scan of the subtree's members and one grouped join of their entries.
 RANKING_TEMPLATE = """
     WITH scored AS MATERIALIZED (
-        SELECT m.id, m.status, {base} + COALESCE(t.points, 0) AS total
+        SELECT m.id, m.org_id, m.status, {base} + COALESCE(t.points, 0) AS total
         FROM members AS m
         LEFT JOIN point_totals AS t
             ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
         WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
     ), top AS (
-        SELECT id, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
-    ), full_count AS (
-        SELECT count(*) AS n FROM scored WHERE status = 'full'
+        SELECT id, org_id, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
+    ), branch_full AS (
+        SELECT org_id, count(*) AS n FROM scored WHERE status = 'full' GROUP BY org_id
     ), me AS (
-        SELECT id, status, total FROM scored
+        SELECT id, org_id, status, total FROM scored
         WHERE id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
     ), ranked AS (
-        SELECT id, status, total,
+        SELECT id, org_id, status, total,
                rank() OVER (ORDER BY total DESC) AS rank,
-               row_number() OVER (PARTITION BY status = 'full' ORDER BY total DESC, id)
+               row_number() OVER (PARTITION BY org_id, status = 'full' ORDER BY total DESC, id)
                    AS full_order
         FROM top
         UNION ALL
-        SELECT me.id, me.status, me.total,
+        SELECT me.id, me.org_id, me.status, me.total,
                1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
                1 + (SELECT count(*) FROM scored AS s
-                    WHERE (s.status = 'full') = (me.status = 'full')
+                    WHERE s.org_id = me.org_id
+                      AND (s.status = 'full') = (me.status = 'full')
                       AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
         FROM me
     )
-    SELECT r.id, m.name, r.status, r.total, r.rank, (SELECT n FROM full_count), r.full_order
-    FROM ranked AS r JOIN members AS m ON m.id = r.id
+    SELECT r.id, m.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order
+    FROM ranked AS r
+    JOIN members AS m ON m.id = r.id
+    LEFT JOIN branch_full AS b ON b.org_id = r.org_id
     ORDER BY r.rank, r.id
 """
 
@@ -105,9 +108,9 @@ RANKING_TEMPLATE = """
 # subtree's index range like the members themselves (its org_path follows the member).
 # Only the first :limit places in (total DESC, id) order are sorted (a top-N heap):
 # every member ranked ahead of one of them is among them, so rank and the order among
-# full members computed inside that prefix are the global ones. The caller's own
-# place, when outside it, is counted with two passes over the subtree. Names are read
-# for the returned rows only.
+# the full members of each branch computed inside that prefix are the global ones. The
+# caller's own place, when outside it, is counted with two passes over the subtree.
+# Names are read for the returned rows only.
 
 
 async def ranking_statement(
@@ -157,7 +160,11 @@ async def ranking(
     me: uuid.UUID | None,
 ) -> tuple[list[RankRow], RankRow | None]:
     """Ranking over the whole subtree (积分排名): ties share a rank; the caller's own
-    place is returned too. Grade bands come from the scheme in force at the root."""
+    place is returned too. Grade bands come from the scheme in force at the root.
+
+    The suggested review grade places each full member among the full members of
+    their own branch (the excellent third is a branch's, DOMAIN "Democratic review"),
+    whichever organisation the ranking is read through, as `confirm_grades` counts."""
     scheme = await scheme_for(session, root.path, year)
     bands = scheme.grade_bands if scheme else []
     lowest = min((b["min"] for b in bands), default=None)

@@ -29,7 +29,8 @@ def suggested_grade(
 
     Probationary members are not graded; "excellent" goes to at most a third of the
     full members (the best placed who also reach the top band); below the lowest band,
-    "basically qualified".
+    "basically qualified". `full_order` is the member's place (1 = best) among the
+    `full_members` of their own branch: the third is counted per branch.
     """
     if status != MemberStatus.full:
         return None
@@ -37,7 +38,9 @@ def suggested_grade(
     if ordered and total < ordered[-1]["min"]:
         return "basically_qualified"
     top_band = ordered[0]["min"] if ordered else None
-    if full_order <= full_members // 3 and (top_band is None or total >= top_band):
+    if excellent_share_allowed(full_order, full_members) and (
+        top_band is None or total >= top_band
+    ):
         return "excellent"
     return "qualified"
 
