@@ -687,3 +687,58 @@ async def test_excellent_share_is_counted_per_branch_when_graded_through_a_towns
         headers=api.auth(county.admin_a),
     )
     assert r.status_code == 409
+
+
+async def test_a_county_cap_of_ten_admits_the_tenth_point_and_refuses_the_eleventh_across_the_chain(
+    api, county
+):
+    top, grandchild = await _chain(api, county, points=1)
+    child_id = grandchild["parent_rule_id"]
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    # 5 + 3 + 2: no refinement reaches its own cap of 10, only the county item's chain.
+    for rule_id in [top["id"]] * 5 + [child_id] * 3 + [grandchild["id"]] * 2:
+        r = await _entry(api, county.admin_a, member["id"], rule_id)
+        assert r.status_code == 201, r.text
+    assert await _ledger_total(member["id"]) == 10
+    for rule_id in (grandchild["id"], child_id, top["id"]):
+        r = await _entry(api, county.admin_a, member["id"], rule_id)
+        assert r.status_code == 409
+        assert r.json()["code"] == "points.cap_exceeded"
+    assert await _ledger_total(member["id"]) == 10
+
+
+async def test_two_awards_racing_for_the_last_point_under_a_grandchild_one_wins(api, county):
+    top, grandchild = await _chain(api, county, points=1)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for _ in range(9):
+        assert (await _entry(api, county.admin_a, member["id"], top["id"])).status_code == 201
+    _, other_admin = await api.user(county.county_admin, "org_admin", county.town_a["id"])
+    results = await asyncio.gather(
+        _entry(api, county.admin_a, member["id"], grandchild["id"]),
+        _entry(api, other_admin, member["id"], grandchild["id"]),
+    )
+    assert sorted(r.status_code for r in results) == [201, 409]
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"points.cap_exceeded"}
+    assert await _ledger_total(member["id"]) == 10
+
+
+async def test_a_lowered_county_cap_binds_the_refinements_at_once(api, county):
+    top, grandchild = await _chain(api, county, points=1)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for _ in range(3):
+        r = await _entry(api, county.admin_a, member["id"], grandchild["id"])
+        assert r.status_code == 201, r.text
+    # Lowered from the bottom up (a refinement's cap never exceeds its parent's), the
+    # county's new cap binds the next award through the whole chain.
+    for rule_id, token in (
+        (grandchild["id"], county.admin_a),
+        (grandchild["parent_rule_id"], county.admin_a),
+        (top["id"], county.county_admin),
+    ):
+        r = await api.client.patch(
+            f"/api/v1/point-rules/{rule_id}", json={"cap_year": 3}, headers=api.auth(token)
+        )
+        assert r.status_code == 200, r.text
+    r = await _entry(api, county.admin_a, member["id"], top["id"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeded"

@@ -17,7 +17,7 @@ from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role
-from app.models.points import PointEntry, PointRule
+from app.models.points import PointEntry
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
     Principal,
@@ -182,6 +182,28 @@ async def _write_entry(
     return entry
 
 
+def signed_points(category: str, points: int, units: int = 1) -> int:
+    """An entry's points: the item's magnitude `units` times, negative for a deduction."""
+    return (-points if category == PointCategory.deduction else points) * units
+
+
+async def _decision_now(
+    session: AsyncSession,
+    actor: uuid.UUID | None,
+    member_id: uuid.UUID,
+    rule: AnyRule,
+    occurred_on: date,
+    signed: int,
+) -> tuple[str, uuid.UUID | None, datetime | None]:
+    """An entry approved as it is written: its caps are checked now (the caller holds
+    the member's lock); the state, approver and time it is written with."""
+    probe = PointEntry(
+        member_id=member_id, points=signed, occurred_on=occurred_on, year=occurred_on.year
+    )
+    await check_caps(session, probe, rule.id)
+    return "approved", actor, clock.utcnow()
+
+
 async def append_entry(
     session: AsyncSession,
     principal: Principal | None,
@@ -204,17 +226,12 @@ async def append_entry(
         return _same_source(existing, req), False
     if approve and not locked:
         await _lock_member(session, member_id)
-    signed = (-rule.points if rule.category == PointCategory.deduction else rule.points) * units
+    signed = signed_points(rule.category, rule.points, units)
     state, decided_by, decided_at = "pending", None, None
     if approve:
-        probe = PointEntry(
-            member_id=member_id,
-            points=signed,
-            occurred_on=req.occurred_on,
-            year=req.occurred_on.year,
+        state, decided_by, decided_at = await _decision_now(
+            session, actor, member_id, rule, req.occurred_on, signed
         )
-        await check_caps(session, probe, rule)
-        state, decided_by, decided_at = "approved", actor, clock.utcnow()
     entry = await _write_entry(
         session,
         member_id,
@@ -237,15 +254,9 @@ async def append_entry(
         existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
         assert existing is not None
         return _same_source(existing, req), False
-    audit.record(
-        session,
-        principal,
-        f"points.{'claimed' if source == EntrySource.claim else 'awarded'}",
-        "member",
-        member_id,
-        member_path,
-        after={"entry_id": str(entry["id"]), "points": signed, "source_key": req.source_key},
-    )
+    action = f"points.{'claimed' if source == EntrySource.claim else 'awarded'}"
+    after = {"entry_id": str(entry["id"]), "points": signed, "source_key": req.source_key}
+    audit.record(session, principal, action, "member", member_id, member_path, after=after)
     return entry, True
 
 
@@ -299,9 +310,7 @@ async def approve_entry(
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
     if entry.created_by is not None and entry.created_by == principal.user_id:
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
-    rule = await session.get(PointRule, entry.rule_id)
-    assert rule is not None
-    await check_caps(session, entry, rule)
+    await check_caps(session, entry, entry.rule_id)
     await _decide(session, principal, entry, "approved", None)
     return entry
 
