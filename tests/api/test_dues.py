@@ -43,12 +43,16 @@ async def _pay(api, token, member_id, months, amount, paid_on="2026-11-20"):
         ("employed", 300_000, 1500, "0.005"),
         ("employed", 300_001, 3000, "0.01"),
         ("employed", 500_000, 5000, "0.01"),
+        ("employed", 500_001, 7500, "0.015"),
         ("employed", 1_000_000, 15000, "0.015"),
         ("employed", 1_000_001, 20000, "0.02"),
         ("retired", 500_000, 2500, "0.005"),
         ("retired", 500_001, 5000, "0.01"),
         ("farmer", None, 50, None),
         ("student", None, 20, None),
+        ("unemployed", None, 20, None),
+        ("on_relief", None, 20, None),
+        ("on_relief", 900_000, 20, None),
     ],
 )
 async def test_assessment_at_bracket_boundaries(api, county, category, base_fen, amount_fen, rate):

@@ -79,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "农民": "farmer",
         "学生": "student",
         "无固定职业": "unemployed",
+        "依靠抚恤、救济或低保生活": "on_relief",
         "其他": "other",
     },
     "type": {
