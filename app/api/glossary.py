@@ -359,6 +359,7 @@ Unique, stable unified code (统一编码).|统一编码（唯一且不变）
 1 国企 2 非公 3 农村 4 党政机关 5 学校 6 其他事业 7 街道社区 8 社会组织 9 其他|单位类别：1 国企 2 非公 3 农村 4 党政机关 5 学校 6 其他事业 7 街道社区 8 社会组织 9 其他
 流动党员活动证 number.|流动党员活动证编号
 amount_fen above the assessment: voluntary extra dues (自愿多交).|超出核定金额的部分：自愿多交党费（分）
+The months after the payment's own month: paid ahead (预交).|缴纳日期所在月份之后的月份：预交党费
 """
 
 TRANSLATIONS: dict[str, str] = {

@@ -119,9 +119,33 @@ async def test_prepayment_covers_twelve_months_ahead_and_not_thirteen(api, count
     r = await _pay(api, county.admin_a, member["id"], ["2027-12"], 50)
     assert r.status_code == 422
     assert r.json()["code"] == "dues.prepayment_too_far"
-    r = await _pay(api, county.admin_a, member["id"], ["2026-12", "2027-11"], 100)
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11", "2026-12", "2027-11"], 150)
     assert r.status_code == 201, r.text
-    assert r.json()["months"] == ["2026-12", "2027-11"]
+    assert r.json()["months"] == ["2026-11", "2026-12", "2027-11"]
+    assert r.json()["prepaid_months"] == ["2026-12", "2027-11"]
+
+
+async def test_prepaid_months_and_a_voluntary_extra_leave_no_arrears_when_the_months_come(
+    api, county
+):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    months = [f"2026-{m:02d}" for m in range(5, 12)]
+    assert (await _pay(api, county.admin_a, member["id"], months, 50 * 7)).status_code == 201
+    ahead = ["2026-12", "2027-01", "2027-02", "2027-03"]
+    r = await _pay(api, county.admin_a, member["id"], ahead, 400)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["prepaid_months"], body["assessed_fen"]) == (ahead, 200)
+    assert body["voluntary_extra_fen"] == 200
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 11, "as_of": "2027-03-31"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["window"] == ["2026-05", "2027-03"]
+    assert r.json()["items"] == []
 
 
 async def test_members_without_a_base_are_refused(api, county):

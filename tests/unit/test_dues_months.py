@@ -36,6 +36,14 @@ def test_without_history_the_current_status_holds():
     assert not due_in_month(S.left, [], None, date(2026, 1, 1))[0]
 
 
+def test_months_after_the_payments_own_month_are_prepaid_and_its_own_month_is_not():
+    from app.services.dues.payments import prepaid
+
+    months = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
+    assert prepaid(months, date(2026, 9, 30)) == [date(2026, 10, 1)]
+    assert prepaid(months, date(2026, 10, 1)) == []
+
+
 def test_a_payment_covers_back_six_months_and_a_year_ahead_and_no_further():
     import pytest
 
