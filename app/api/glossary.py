@@ -316,7 +316,7 @@ Version of `own`; 0 when nothing is set here.|自设参数的版本号；未设�
 A suggestion for the democratic review; a person confirms.|建议的评议等次（需人工确认）
 Approval document number.|审批文号
 Reduced amount (reduction).|减交后的每月金额（分）
-true: awards and claims under this item wait for approval by another administrator; false: they are approved at once.|true：按此规则的加分和申报须另一名管理员审核；false：立即生效
+true: awards and claims under this item are pending until an administrator approves them, never the one who entered them nor the member they score (four eyes); false: they are approved at once. Automatic scoring (meetings, service hours) is approved at once either way.|true：按此规则的加分和申报须经管理员审核后生效，登记人和被记分党员本人不能审核（双人复核）；false：立即生效。自动计分（会议考勤、服务时长）一律立即生效
 An ancestor's item this one refines, within its caps.|细化的上级规则 ID（不超过其上限）
 Magnitude; deductions subtract it.|分值（扣分时减去）
 Scores automatically on an event.|自动计分的触发事件

@@ -742,3 +742,27 @@ async def test_a_lowered_county_cap_binds_the_refinements_at_once(api, county):
     r = await _entry(api, county.admin_a, member["id"], top["id"])
     assert r.status_code == 409
     assert r.json()["code"] == "points.cap_exceeded"
+
+
+async def test_an_administrator_never_approves_points_that_score_their_own_member_record(
+    api, county
+):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=4, needs_approval=True)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    _, secretary = await api.user(
+        county.admin_a, "branch_secretary", county.branch_a["id"], member["id"]
+    )
+    r = await _entry(api, county.admin_a, member["id"], rule["id"])
+    assert r.status_code == 201
+    entry = r.json()
+    own = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/approve", headers=api.auth(secretary)
+    )
+    assert own.status_code == 403
+    assert own.json()["code"] == "points.own_entry_not_approvable"
+    assert await _ledger_total(member["id"]) == 0
+    other = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/approve", headers=api.auth(county.county_admin)
+    )
+    assert other.status_code == 200
+    assert await _ledger_total(member["id"]) == 4

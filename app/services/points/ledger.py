@@ -68,9 +68,9 @@ async def create_entry(
       the entry is approved at once (caps checked now); `true`, it is `pending`
       until approved;
     - an administrator (org_admin, branch_secretary) whose scope covers the member
-      approves or rejects a pending entry, never the person who entered it (four
-      eyes: 403 `points.own_entry_not_approvable`); a member's own claim is thus
-      approved by their branch secretary or above;
+      approves or rejects a pending entry, never the person who entered it nor the
+      member it scores (four eyes: 403 `points.own_entry_not_approvable`); a member's
+      own claim is thus approved by their branch secretary or above;
     - automatic scoring (finalized meetings, recorded service hours) is approved at
       once: the finalized record is the approved act.
     The same `source_key` never scores a member twice: a retry returns the existing
@@ -301,14 +301,17 @@ async def approve_entry(
     """Approve a pending entry (审核通过): caps are checked now, under the member's lock.
 
     An administrator covering the member approves; never the person who entered or
-    claimed it (four eyes, 403 `points.own_entry_not_approvable`).
+    claimed it, nor an administrator whose own member record it scores (four eyes,
+    403 `points.own_entry_not_approvable`).
     """
     require_points_admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
-    if entry.created_by is not None and entry.created_by == principal.user_id:
+    if (entry.created_by is not None and entry.created_by == principal.user_id) or (
+        principal.member_id is not None and principal.member_id == entry.member_id
+    ):
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     await check_caps(session, entry, entry.rule_id)
     await _decide(session, principal, entry, "approved", None)
