@@ -231,6 +231,39 @@ async def test_months_owed_before_a_suspension_can_be_paid_and_later_ones_are_no
     assert r.json()["code"] == "dues.month_not_due"
 
 
+async def test_the_months_owed_before_leaving_can_be_paid_and_the_months_after_are_not_due(
+    api, county
+):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{member['id']}/transitions",
+        json={"to_status": "left", "effective_date": "2026-10-05", "reason": "自行脱党"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11"], 50)
+    assert r.status_code == 409
+    assert r.json()["code"] == "dues.month_not_due"
+    r = await _pay(api, county.admin_a, member["id"], ["2026-09", "2026-10"], 100)
+    assert r.status_code == 201, r.text
+
+
+async def test_five_consecutive_unpaid_months_are_listed_but_not_flagged(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    paid = ["2026-05", "2026-11"]
+    assert (await _pay(api, county.admin_a, member["id"], paid, 100)).status_code == 201
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 7},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    (row,) = r.json()["items"]
+    assert row["unpaid_months"] == [f"2026-{m:02d}" for m in range(6, 11)]
+    assert (row["longest_unpaid_run"], row["flags"]) == (5, [])
+
+
 async def test_arrears_of_a_suspended_member_are_the_months_owed_before_the_suspension(api, county):
     branch = await api.org(county.county_admin, county.town_a["id"], "branch")
     member = await api.member(county.county_admin, branch["id"], category="farmer")
