@@ -766,3 +766,47 @@ async def test_an_administrator_never_approves_points_that_score_their_own_membe
     )
     assert other.status_code == 200
     assert await _ledger_total(member["id"]) == 4
+
+
+async def test_a_county_cap_cannot_drop_below_a_refinements_cap(api, county):
+    top = await _rule(api, county.county_admin, county.county["id"], points=1, cap_year=10)
+    await _rule(
+        api, county.admin_a, county.town_a["id"], points=1, cap_year=8, parent_rule_id=top["id"]
+    )
+    url = f"/api/v1/point-rules/{top['id']}"
+    r = await api.client.patch(url, json={"cap_year": 7}, headers=api.auth(county.county_admin))
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeds_parent"
+    r = await api.client.patch(url, json={"cap_year": 8}, headers=api.auth(county.county_admin))
+    assert r.status_code == 200, r.text
+
+
+async def test_a_refinement_and_a_lowered_parent_cap_racing_never_both_pass(api, county):
+    for _ in range(3):
+        top = await _rule(api, county.county_admin, county.county["id"], points=1, cap_year=10)
+        lower, refine = await asyncio.gather(
+            api.client.patch(
+                f"/api/v1/point-rules/{top['id']}",
+                json={"cap_year": 5},
+                headers=api.auth(county.county_admin),
+            ),
+            api.client.post(
+                "/api/v1/point-rules",
+                json={
+                    "org_id": county.town_a["id"],
+                    "code": key("R"),
+                    "name": "细化",
+                    "category": "bonus",
+                    "points": 1,
+                    "cap_year": 8,
+                    "needs_approval": False,
+                    "parent_rule_id": top["id"],
+                },
+                headers=api.auth(county.admin_a),
+            ),
+        )
+        # Whichever comes second sees the first: a child cap of 8 under a parent of 5 never.
+        codes = (lower.status_code, refine.status_code)
+        assert codes in ((200, 409), (409, 201)), (lower.text, refine.text)
+        loser = lower if codes[0] == 409 else refine
+        assert loser.json()["code"] == "points.cap_exceeds_parent"
