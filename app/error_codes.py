@@ -500,8 +500,9 @@ class ErrorCode(StrEnum):
     points_cap_exceeded = "points.cap_exceeded", "超出积分上限", "The cap is reached"
     points_own_entry_not_approvable = (
         "points.own_entry_not_approvable",
-        "登记人不能审核自己登记或申报的积分（双人复核）",
-        "The person who entered or claimed points cannot approve them (four eyes)",
+        "登记人和被记分的党员本人都不能审核该积分（双人复核）",
+        "Neither the person who entered or claimed the points nor the member they score "
+        "may approve them (four eyes)",
     )
     points_source_key_used = (
         "points.source_key_used",

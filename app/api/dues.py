@@ -89,7 +89,8 @@ async def dues_payments_create(
     return PaymentRead(
         id=payment.id,
         member_id=member.id,
-        months=months,
+        months=[f"{m:%Y-%m}" for m in months],
+        prepaid_months=[f"{m:%Y-%m}" for m in service.prepaid(months, payment.paid_on)],
         amount_fen=payment.amount_fen,
         assessed_fen=assessed,
         voluntary_extra_fen=payment.amount_fen - assessed,

@@ -316,7 +316,7 @@ Version of `own`; 0 when nothing is set here.|自设参数的版本号；未设�
 A suggestion for the democratic review (excellent: within the best third of the member's own branch); a person confirms.|建议的评议等次（优秀按本支部正式党员的前三分之一计，需人工确认）
 Approval document number.|审批文号
 Reduced amount (reduction).|减交后的每月金额（分）
-true: awards and claims under this item wait for approval by another administrator; false: they are approved at once.|true：按此规则的加分和申报须另一名管理员审核；false：立即生效
+true: awards and claims under this item are pending until an administrator approves them, never the one who entered them nor the member they score (four eyes); false: they are approved at once. Automatic scoring (meetings, service hours) is approved at once either way.|true：按此规则的加分和申报须经管理员审核后生效，登记人和被记分党员本人不能审核（双人复核）；false：立即生效。自动计分（会议考勤、服务时长）一律立即生效
 An ancestor's item this one refines, within its caps.|细化的上级规则 ID（不超过其上限）
 Magnitude; deductions subtract it.|分值（扣分时减去）
 Scores automatically on an event.|自动计分的触发事件
@@ -361,6 +361,7 @@ Unique, stable unified code (统一编码).|统一编码（唯一且不变）
 1 国企 2 非公 3 农村 4 党政机关 5 学校 6 其他事业 7 街道社区 8 社会组织 9 其他|单位类别：1 国企 2 非公 3 农村 4 党政机关 5 学校 6 其他事业 7 街道社区 8 社会组织 9 其他
 流动党员活动证 number.|流动党员活动证编号
 amount_fen above the assessment: voluntary extra dues (自愿多交).|超出核定金额的部分：自愿多交党费（分）
+The months after the payment's own month: paid ahead (预交).|缴纳日期所在月份之后的月份：预交党费
 """
 
 TRANSLATIONS: dict[str, str] = {

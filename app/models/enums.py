@@ -41,6 +41,7 @@ class MemberCategory(StrEnum):
     farmer = "farmer"  # 农民
     student = "student"  # 学生
     unemployed = "unemployed"  # 无固定职业
+    on_relief = "on_relief"  # 依靠抚恤、救济或低保生活
     other = "other"
 
 
@@ -233,6 +234,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "farmer": "农民",
         "student": "学生",
         "unemployed": "无固定职业",
+        "on_relief": "依靠抚恤、救济或低保生活",
         "other": "其他",
     },
     Gender: {"male": "男", "female": "女"},
@@ -337,6 +339,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "farmer": "Farmer",
         "student": "Student",
         "unemployed": "No fixed occupation",
+        "on_relief": "Living on a pension, relief or the minimum allowance",
         "other": "Other",
     },
     Gender: {"male": "Male", "female": "Female"},

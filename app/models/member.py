@@ -21,10 +21,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
 from app.models.enums import Gender, MemberCategory, MemberStatus, one_of
 
-MEMBER_CATEGORIES_SQL = (
-    "'employed','retired','self_employed','farmer','student','unemployed','other'"
-)
-
 
 class Member(UUIDPk, Versioned, Timestamped, Base):
     __tablename__ = "members"

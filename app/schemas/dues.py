@@ -37,6 +37,9 @@ class PaymentRead(BaseModel):
     id: uuid.UUID
     member_id: uuid.UUID
     months: list[str]
+    prepaid_months: list[str] = Field(
+        description="The months after the payment's own month: paid ahead (预交)."
+    )
     amount_fen: int
     assessed_fen: int = Field(description="The sum of the months' assessments.")
     voluntary_extra_fen: int = Field(

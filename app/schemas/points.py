@@ -35,6 +35,15 @@ class SchemeRead(BaseModel):
     version: int
 
 
+# Who approves what (审核), as services/points/ledger.py `create_entry` enforces it.
+NEEDS_APPROVAL = (
+    "true: awards and claims under this item are pending until an administrator approves "
+    "them, never the one who entered them nor the member they score (four eyes); false: they "
+    "are approved at once. Automatic scoring (meetings, service hours) is approved at once "
+    "either way."
+)
+
+
 class RuleCreate(InputModel):
     org_id: uuid.UUID
     code: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
@@ -43,11 +52,7 @@ class RuleCreate(InputModel):
     points: int = Field(gt=0, le=1000, description="Magnitude; deductions subtract it.")
     cap_month: int | None = Field(default=None, gt=0, le=INT32_MAX)
     cap_year: int | None = Field(default=None, gt=0, le=INT32_MAX)
-    needs_approval: bool = Field(
-        default=True,
-        description="true: awards and claims under this item wait for approval by another "
-        "administrator; false: they are approved at once.",
-    )
+    needs_approval: bool = Field(default=True, description=NEEDS_APPROVAL)
     needs_evidence: bool = False
     trigger: Trigger | None = Field(default=None, description="Scores automatically on an event.")
     parent_rule_id: uuid.UUID | None = Field(
@@ -60,7 +65,7 @@ class RuleUpdate(InputModel):
     points: int | None = Field(default=None, gt=0, le=1000)
     cap_month: int | None = Field(default=None, gt=0, le=INT32_MAX)
     cap_year: int | None = Field(default=None, gt=0, le=INT32_MAX)
-    needs_approval: bool | None = None
+    needs_approval: bool | None = Field(default=None, description=NEEDS_APPROVAL)
     needs_evidence: bool | None = None
     active: bool | None = None
 
@@ -75,7 +80,7 @@ class RuleRead(BaseModel):
     points: int
     cap_month: int | None
     cap_year: int | None
-    needs_approval: bool
+    needs_approval: bool = Field(description=NEEDS_APPROVAL)
     needs_evidence: bool
     trigger: Trigger | None
     active: bool

@@ -43,12 +43,16 @@ async def _pay(api, token, member_id, months, amount, paid_on="2026-11-20"):
         ("employed", 300_000, 1500, "0.005"),
         ("employed", 300_001, 3000, "0.01"),
         ("employed", 500_000, 5000, "0.01"),
+        ("employed", 500_001, 7500, "0.015"),
         ("employed", 1_000_000, 15000, "0.015"),
         ("employed", 1_000_001, 20000, "0.02"),
         ("retired", 500_000, 2500, "0.005"),
         ("retired", 500_001, 5000, "0.01"),
         ("farmer", None, 50, None),
         ("student", None, 20, None),
+        ("unemployed", None, 20, None),
+        ("on_relief", None, 20, None),
+        ("on_relief", 900_000, 20, None),
     ],
 )
 async def test_assessment_at_bracket_boundaries(api, county, category, base_fen, amount_fen, rate):
@@ -115,9 +119,33 @@ async def test_prepayment_covers_twelve_months_ahead_and_not_thirteen(api, count
     r = await _pay(api, county.admin_a, member["id"], ["2027-12"], 50)
     assert r.status_code == 422
     assert r.json()["code"] == "dues.prepayment_too_far"
-    r = await _pay(api, county.admin_a, member["id"], ["2026-12", "2027-11"], 100)
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11", "2026-12", "2027-11"], 150)
     assert r.status_code == 201, r.text
-    assert r.json()["months"] == ["2026-12", "2027-11"]
+    assert r.json()["months"] == ["2026-11", "2026-12", "2027-11"]
+    assert r.json()["prepaid_months"] == ["2026-12", "2027-11"]
+
+
+async def test_prepaid_months_and_a_voluntary_extra_leave_no_arrears_when_the_months_come(
+    api, county
+):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    months = [f"2026-{m:02d}" for m in range(5, 12)]
+    assert (await _pay(api, county.admin_a, member["id"], months, 50 * 7)).status_code == 201
+    ahead = ["2026-12", "2027-01", "2027-02", "2027-03"]
+    r = await _pay(api, county.admin_a, member["id"], ahead, 400)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["prepaid_months"], body["assessed_fen"]) == (ahead, 200)
+    assert body["voluntary_extra_fen"] == 200
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 11, "as_of": "2027-03-31"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["window"] == ["2026-05", "2027-03"]
+    assert r.json()["items"] == []
 
 
 async def test_members_without_a_base_are_refused(api, county):
@@ -201,6 +229,39 @@ async def test_months_owed_before_a_suspension_can_be_paid_and_later_ones_are_no
     r = await _pay(api, county.admin_a, member["id"], ["2026-10"], 50)
     assert r.status_code == 409
     assert r.json()["code"] == "dues.month_not_due"
+
+
+async def test_the_months_owed_before_leaving_can_be_paid_and_the_months_after_are_not_due(
+    api, county
+):
+    member = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{member['id']}/transitions",
+        json={"to_status": "left", "effective_date": "2026-10-05", "reason": "自行脱党"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await _pay(api, county.admin_a, member["id"], ["2026-11"], 50)
+    assert r.status_code == 409
+    assert r.json()["code"] == "dues.month_not_due"
+    r = await _pay(api, county.admin_a, member["id"], ["2026-09", "2026-10"], 100)
+    assert r.status_code == 201, r.text
+
+
+async def test_five_consecutive_unpaid_months_are_listed_but_not_flagged(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    paid = ["2026-05", "2026-11"]
+    assert (await _pay(api, county.admin_a, member["id"], paid, 100)).status_code == 201
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": 7},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    (row,) = r.json()["items"]
+    assert row["unpaid_months"] == [f"2026-{m:02d}" for m in range(6, 11)]
+    assert (row["longest_unpaid_run"], row["flags"]) == (5, [])
 
 
 async def test_arrears_of_a_suspended_member_are_the_months_owed_before_the_suspension(api, county):

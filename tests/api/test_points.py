@@ -723,3 +723,126 @@ async def test_suggested_excellent_is_a_third_of_each_branch_when_ranked_through
     # floor(full / 3) in each: 3 full -> 1, 2 full -> 0, 9 full -> 3 (the township's
     # 14 would have given its 4 to the two small branches).
     assert per_branch == {three["id"]: 1, two["id"]: 0, nine["id"]: 3}
+
+
+async def test_a_county_cap_of_ten_admits_the_tenth_point_and_refuses_the_eleventh_across_the_chain(
+    api, county
+):
+    top, grandchild = await _chain(api, county, points=1)
+    child_id = grandchild["parent_rule_id"]
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    # 5 + 3 + 2: no refinement reaches its own cap of 10, only the county item's chain.
+    for rule_id in [top["id"]] * 5 + [child_id] * 3 + [grandchild["id"]] * 2:
+        r = await _entry(api, county.admin_a, member["id"], rule_id)
+        assert r.status_code == 201, r.text
+    assert await _ledger_total(member["id"]) == 10
+    for rule_id in (grandchild["id"], child_id, top["id"]):
+        r = await _entry(api, county.admin_a, member["id"], rule_id)
+        assert r.status_code == 409
+        assert r.json()["code"] == "points.cap_exceeded"
+    assert await _ledger_total(member["id"]) == 10
+
+
+async def test_two_awards_racing_for_the_last_point_under_a_grandchild_one_wins(api, county):
+    top, grandchild = await _chain(api, county, points=1)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for _ in range(9):
+        assert (await _entry(api, county.admin_a, member["id"], top["id"])).status_code == 201
+    _, other_admin = await api.user(county.county_admin, "org_admin", county.town_a["id"])
+    results = await asyncio.gather(
+        _entry(api, county.admin_a, member["id"], grandchild["id"]),
+        _entry(api, other_admin, member["id"], grandchild["id"]),
+    )
+    assert sorted(r.status_code for r in results) == [201, 409]
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"points.cap_exceeded"}
+    assert await _ledger_total(member["id"]) == 10
+
+
+async def test_a_lowered_county_cap_binds_the_refinements_at_once(api, county):
+    top, grandchild = await _chain(api, county, points=1)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    for _ in range(3):
+        r = await _entry(api, county.admin_a, member["id"], grandchild["id"])
+        assert r.status_code == 201, r.text
+    # Lowered from the bottom up (a refinement's cap never exceeds its parent's), the
+    # county's new cap binds the next award through the whole chain.
+    for rule_id, token in (
+        (grandchild["id"], county.admin_a),
+        (grandchild["parent_rule_id"], county.admin_a),
+        (top["id"], county.county_admin),
+    ):
+        r = await api.client.patch(
+            f"/api/v1/point-rules/{rule_id}", json={"cap_year": 3}, headers=api.auth(token)
+        )
+        assert r.status_code == 200, r.text
+    r = await _entry(api, county.admin_a, member["id"], top["id"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeded"
+
+
+async def test_an_administrator_never_approves_points_that_score_their_own_member_record(
+    api, county
+):
+    rule = await _rule(api, county.county_admin, county.county["id"], points=4, needs_approval=True)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    _, secretary = await api.user(
+        county.admin_a, "branch_secretary", county.branch_a["id"], member["id"]
+    )
+    r = await _entry(api, county.admin_a, member["id"], rule["id"])
+    assert r.status_code == 201
+    entry = r.json()
+    own = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/approve", headers=api.auth(secretary)
+    )
+    assert own.status_code == 403
+    assert own.json()["code"] == "points.own_entry_not_approvable"
+    assert await _ledger_total(member["id"]) == 0
+    other = await api.client.post(
+        f"/api/v1/point-entries/{entry['id']}/approve", headers=api.auth(county.county_admin)
+    )
+    assert other.status_code == 200
+    assert await _ledger_total(member["id"]) == 4
+
+
+async def test_a_county_cap_cannot_drop_below_a_refinements_cap(api, county):
+    top = await _rule(api, county.county_admin, county.county["id"], points=1, cap_year=10)
+    await _rule(
+        api, county.admin_a, county.town_a["id"], points=1, cap_year=8, parent_rule_id=top["id"]
+    )
+    url = f"/api/v1/point-rules/{top['id']}"
+    r = await api.client.patch(url, json={"cap_year": 7}, headers=api.auth(county.county_admin))
+    assert r.status_code == 409
+    assert r.json()["code"] == "points.cap_exceeds_parent"
+    r = await api.client.patch(url, json={"cap_year": 8}, headers=api.auth(county.county_admin))
+    assert r.status_code == 200, r.text
+
+
+async def test_a_refinement_and_a_lowered_parent_cap_racing_never_both_pass(api, county):
+    for _ in range(3):
+        top = await _rule(api, county.county_admin, county.county["id"], points=1, cap_year=10)
+        lower, refine = await asyncio.gather(
+            api.client.patch(
+                f"/api/v1/point-rules/{top['id']}",
+                json={"cap_year": 5},
+                headers=api.auth(county.county_admin),
+            ),
+            api.client.post(
+                "/api/v1/point-rules",
+                json={
+                    "org_id": county.town_a["id"],
+                    "code": key("R"),
+                    "name": "细化",
+                    "category": "bonus",
+                    "points": 1,
+                    "cap_year": 8,
+                    "needs_approval": False,
+                    "parent_rule_id": top["id"],
+                },
+                headers=api.auth(county.admin_a),
+            ),
+        )
+        # Whichever comes second sees the first: a child cap of 8 under a parent of 5 never.
+        codes = (lower.status_code, refine.status_code)
+        assert codes in ((200, 409), (409, 201)), (lower.text, refine.text)
+        loser = lower if codes[0] == 409 else refine
+        assert loser.json()["code"] == "points.cap_exceeds_parent"

@@ -46,11 +46,13 @@ def test_rounding_is_half_up_by_default_and_configurable():
     assert monthly_amount_fen(C.employed, 300_250, rounding="half_even")[0] == 3002
 
 
-def test_fixed_amounts_for_farmers_students_and_the_unemployed():
+def test_fixed_amounts_for_farmers_students_the_unemployed_and_people_on_relief():
     assert monthly_amount_fen(C.farmer, None) == (50, None)
     assert monthly_amount_fen(C.farmer, None, farmer_fen=100) == (100, None)
     assert monthly_amount_fen(C.student, 900_000) == (20, None)
     assert monthly_amount_fen(C.unemployed, None) == (20, None)
+    assert monthly_amount_fen(C.on_relief, None) == (20, None)
+    assert monthly_amount_fen(C.on_relief, 1_000_001) == (20, None)
     assert monthly_amount_fen(C.other, None) == (20, None)
 
 

@@ -31,9 +31,28 @@ def test_probationary_members_owe_from_the_month_of_admission_not_the_one_before
     assert not due_in_month(S.probationary, history, joined, date(2026, 8, 1))[0]
 
 
+def test_months_wholly_suspended_are_not_owed_and_the_month_of_restoration_is():
+    history = [
+        (date(2026, 3, 20), S.full, S.suspended),
+        (date(2026, 6, 10), S.suspended, S.full),
+    ]
+    assert due_in_month(S.full, history, None, date(2026, 3, 1))[0]
+    assert not due_in_month(S.full, history, None, date(2026, 4, 1))[0]
+    assert not due_in_month(S.full, history, None, date(2026, 5, 1))[0]
+    assert due_in_month(S.full, history, None, date(2026, 6, 1))[0]
+
+
 def test_without_history_the_current_status_holds():
     assert due_in_month(S.full, [], None, date(2030, 1, 1))[0]
     assert not due_in_month(S.left, [], None, date(2026, 1, 1))[0]
+
+
+def test_months_after_the_payments_own_month_are_prepaid_and_its_own_month_is_not():
+    from app.services.dues.payments import prepaid
+
+    months = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
+    assert prepaid(months, date(2026, 9, 30)) == [date(2026, 10, 1)]
+    assert prepaid(months, date(2026, 10, 1)) == []
 
 
 def test_a_payment_covers_back_six_months_and_a_year_ahead_and_no_further():

@@ -18,7 +18,7 @@ back payment covers at most `MAX_BACK_MONTHS` (6, DOMAIN).
 from app.services.dues.arrears import arrears, longest_run
 from app.services.dues.assessment import assess, due_in_month, parse_month, statuses_in_month
 from app.services.dues.brackets import DuesBaseMissing, monthly_amount_fen
-from app.services.dues.payments import add_relief, paid_months, record_payment
+from app.services.dues.payments import add_relief, paid_months, prepaid, record_payment
 
 __all__ = [
     "DuesBaseMissing",
@@ -30,6 +30,7 @@ __all__ = [
     "monthly_amount_fen",
     "paid_months",
     "parse_month",
+    "prepaid",
     "record_payment",
     "statuses_in_month",
 ]

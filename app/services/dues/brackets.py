@@ -24,6 +24,7 @@ PENSION_BRACKETS: tuple[tuple[int | None, Decimal], ...] = (
 
 
 MINIMUM_FEN = 20  # students, the unemployed, people on relief: 0.2 yuan a month
+FIXED_MINIMUM = (MemberCategory.student, MemberCategory.unemployed, MemberCategory.on_relief)
 FARMER_RANGE_FEN = (20, 100)
 ROUNDING = {
     "half_up": ROUND_HALF_UP,
@@ -54,7 +55,7 @@ def monthly_amount_fen(
     """The monthly dues in fen and the rate applied (None for fixed amounts)."""
     if category is MemberCategory.farmer:
         return farmer_fen, None
-    if category in (MemberCategory.student, MemberCategory.unemployed):
+    if category in FIXED_MINIMUM:
         return MINIMUM_FEN, None
     if category is MemberCategory.other and base_fen is None:
         return MINIMUM_FEN, None

@@ -18,6 +18,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role
 from app.services.dues.assessment import (
+    Assessment,
     assess,
     load_reliefs,
     month_index,
@@ -81,6 +82,49 @@ async def _refuse_paid_twice(session: AsyncSession, member: Member, months: list
         )
 
 
+def prepaid(months: list[date], paid_on: date) -> list[date]:
+    """The months a payment on `paid_on` pays ahead (预交): those after its own month."""
+    return [m for m in months if month_index(m) > month_index(paid_on)]
+
+
+def _refuse_collection(org: Organisation | None, paid_on: date, today: date) -> None:
+    if org is not None and org.type == OrgType.temporary_branch:
+        raise Conflict(ErrorCode.dues_temporary_branch, "a temporary branch does not collect dues")
+    if paid_on > today:
+        raise Unprocessable.field(
+            "paid_on", ErrorCode.dues_paid_on_in_future, "paid_on is in the future"
+        )
+
+
+async def _assess_owed(
+    session: AsyncSession, member: Member, months: list[date]
+) -> list[Assessment]:
+    """Each month's assessment, with the member's status in that month; 409 for a month
+    the member owes nothing for."""
+    reliefs = await load_reliefs(session, member.id)
+    history = await status_history(session, member.id)
+    assessments = [
+        await assess(session, member, m, reliefs=reliefs, history=history) for m in months
+    ]
+    not_due = [a for a in assessments if not a.due]
+    if not_due:
+        raise Conflict(ErrorCode.dues_month_not_due, f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
+    return assessments
+
+
+def _refuse_below_assessment(amount_fen: int, expected: int) -> None:
+    """At least the assessment; anything above it is a voluntary extra (自愿多交)."""
+    if amount_fen < expected:
+        raise Unprocessable.field(
+            "amount_fen",
+            ErrorCode.dues_amount_below_assessment,
+            Text(
+                zh=f"这些月份应缴 {expected} 分",
+                en=f"the assessment for these months is {expected} fen",
+            ),
+        )
+
+
 async def record_payment(
     session: AsyncSession,
     principal: Principal,
@@ -102,33 +146,12 @@ async def record_payment(
     (`dues.amount_below_assessment`; approved reductions and exemptions are applied).
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
-    org = await session.get(Organisation, member.org_id)
-    if org is not None and org.type == OrgType.temporary_branch:
-        raise Conflict(ErrorCode.dues_temporary_branch, "a temporary branch does not collect dues")
-    if paid_on > today:
-        raise Unprocessable.field(
-            "paid_on", ErrorCode.dues_paid_on_in_future, "paid_on is in the future"
-        )
+    _refuse_collection(await session.get(Organisation, member.org_id), paid_on, today)
     parsed = payable_months(months, paid_on)
     await _refuse_paid_twice(session, member, parsed)
-    reliefs = await load_reliefs(session, member.id)
-    history = await status_history(session, member.id)
-    assessments = [
-        await assess(session, member, m, reliefs=reliefs, history=history) for m in parsed
-    ]
-    not_due = [a for a in assessments if not a.due]
-    if not_due:
-        raise Conflict(ErrorCode.dues_month_not_due, f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
+    assessments = await _assess_owed(session, member, parsed)
     expected = sum(a.amount_fen for a in assessments)
-    if amount_fen < expected:
-        raise Unprocessable.field(
-            "amount_fen",
-            ErrorCode.dues_amount_below_assessment,
-            Text(
-                zh=f"这些月份应缴 {expected} 分",
-                en=f"the assessment for these months is {expected} fen",
-            ),
-        )
+    _refuse_below_assessment(amount_fen, expected)
     payment = DuesPayment(
         member_id=member.id,
         org_path=member.org_path,
@@ -147,25 +170,19 @@ async def record_payment(
         ]
     )
     await session.flush()
-    audit.record(
-        session,
-        principal,
-        "dues.paid",
-        "member",
-        member.id,
-        member.org_path,
-        after={
-            "payment_id": str(payment.id),
-            "months": [f"{m:%Y-%m}" for m in parsed],
-            "amount_fen": amount_fen,
-            "voluntary_extra_fen": amount_fen - expected,
-            "paid_on": paid_on.isoformat(),
-        },
-    )
+    after = {
+        "payment_id": str(payment.id),
+        "months": [f"{m:%Y-%m}" for m in parsed],
+        "prepaid_months": [f"{m:%Y-%m}" for m in prepaid(parsed, paid_on)],
+        "amount_fen": amount_fen,
+        "voluntary_extra_fen": amount_fen - expected,
+        "paid_on": paid_on.isoformat(),
+    }
+    audit.record(session, principal, "dues.paid", "member", member.id, member.org_path, after=after)
     return payment
 
 
-async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> tuple[list[str], int]:
+async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> tuple[list[date], int]:
     """A payment's months and the sum of their assessments (the rest is voluntary extra)."""
     rows = (
         await session.execute(
@@ -174,7 +191,7 @@ async def paid_months(session: AsyncSession, payment_id: uuid.UUID) -> tuple[lis
             .order_by(DuesPaymentMonth.month)
         )
     ).all()
-    return [f"{m:%Y-%m}" for m, _ in rows], sum(int(a) for _, a in rows)
+    return [m for m, _ in rows], sum(int(a) for _, a in rows)
 
 
 async def add_relief(

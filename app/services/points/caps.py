@@ -45,47 +45,84 @@ async def load_rule(session: AsyncSession, rule_id: uuid.UUID) -> RuleView | Non
     return RuleView(*row) if row is not None else None
 
 
-async def _family(session: AsyncSession, rule: RuleView) -> list[RuleView]:
-    """The rule and the ancestor items it refines: each one's caps bind."""
-    chain = [rule]
-    while chain[-1].parent_rule_id is not None:
-        parent = await load_rule(session, chain[-1].parent_rule_id)
-        assert parent is not None
-        chain.append(parent)
-    return chain
-
-
-# Points already approved this month and this year under a rule item and the whole chain
-# of its refinements (children, grandchildren, ...): a cap binds every item refining it.
-_CAP_USED_SQL = (
-    "WITH RECURSIVE refinements (id) AS ("
-    " SELECT $5::uuid"
-    " UNION SELECT r.id FROM point_rules AS r JOIN refinements AS f ON r.parent_rule_id = f.id)"
-    " SELECT coalesce(sum(abs(points)) FILTER (WHERE occurred_on >= $3 AND occurred_on < $4), 0),"
-    " coalesce(sum(abs(points)), 0) FROM point_entries"
-    " WHERE member_id = $1 AND year = $2 AND state = 'approved'"
-    " AND rule_id IN (SELECT id FROM refinements)"
+# The rule item and every item it refines (parent, grandparent, ...): each one's caps bind.
+# Their rows are locked FOR SHARE in one fixed order (by id), so a cap change waits for
+# the awards in flight and an award reads the cap as committed; share locks never block
+# one another, and the member's row lock (taken before) serialises one member's awards.
+_CHAIN_SQL = (
+    "WITH RECURSIVE chain (id, parent_rule_id) AS ("
+    " SELECT id, parent_rule_id FROM point_rules WHERE id = $1"
+    " UNION SELECT r.id, r.parent_rule_id FROM point_rules AS r"
+    " JOIN chain AS c ON r.id = c.parent_rule_id)"
+    " SELECT id, code, cap_month, cap_year FROM point_rules"
+    " WHERE id IN (SELECT id FROM chain) ORDER BY id FOR SHARE"
 )
 
 
-async def check_caps(session: AsyncSession, entry: PointEntry, rule: RuleView) -> None:
+# Points already approved this month and this year, per capped item, under the item and
+# the whole chain of its refinements (children, grandchildren, any depth).
+_CAP_USED_SQL = (
+    "WITH RECURSIVE refinements (capped, id) AS ("
+    " SELECT capped, capped FROM unnest($5::uuid[]) AS capped"
+    " UNION SELECT f.capped, r.id FROM point_rules AS r"
+    " JOIN refinements AS f ON r.parent_rule_id = f.id)"
+    " SELECT f.capped,"
+    " coalesce(sum(abs(e.points)) FILTER (WHERE e.occurred_on >= $3 AND e.occurred_on < $4), 0),"
+    " coalesce(sum(abs(e.points)), 0)"
+    " FROM refinements AS f LEFT JOIN point_entries AS e ON e.rule_id = f.id"
+    " AND e.member_id = $1 AND e.year = $2 AND e.state = 'approved'"
+    " GROUP BY f.capped"
+)
+
+
+@dataclass(frozen=True)
+class CapUse:
+    """One capped item of the chain and what the member already used under it."""
+
+    code: str
+    cap: int | None
+    used: int
+    period: str
+
+
+def first_cap_exceeded(uses: list[CapUse], points: int) -> CapUse | None:
+    """The first cap that `points` more would pass: a cap of 10 admits the tenth point,
+    never the eleventh (deductions count by their magnitude)."""
+    for use in uses:
+        if use.cap is not None and use.used + abs(points) > use.cap:
+            return use
+    return None
+
+
+async def check_caps(session: AsyncSession, entry: PointEntry, rule_id: uuid.UUID) -> None:
+    """Refuse (409 `points.cap_exceeded`) an entry that would pass a cap per month or
+    year of its item or of any item it refines, counted over each capped item and all
+    of its refinements. The caller holds the member's row lock."""
+    chain = await db.fetch(session, _CHAIN_SQL, rule_id)
+    capped = {r["id"]: r for r in chain if r["cap_month"] is not None or r["cap_year"] is not None}
+    if not capped:
+        return
     month = entry.occurred_on.replace(day=1)
-    next_month = add_months(month, 1)
-    for item in await _family(session, rule):
-        if item.cap_month is None and item.cap_year is None:
-            continue
-        used_month, used_year = await db.fetchrow(
-            session, _CAP_USED_SQL, entry.member_id, entry.year, month, next_month, item.id
+    rows = await db.fetch(
+        session,
+        _CAP_USED_SQL,
+        entry.member_id,
+        entry.year,
+        month,
+        add_months(month, 1),
+        sorted(capped),
+    )
+    uses = []
+    for item_id, used_month, used_year in sorted(rows, key=lambda r: r[0]):
+        item = capped[item_id]
+        uses.append(CapUse(item["code"], item["cap_month"], int(used_month), "month"))
+        uses.append(CapUse(item["code"], item["cap_year"], int(used_year), "year"))
+    over = first_cap_exceeded(uses, entry.points)
+    if over is not None:
+        raise Conflict(
+            ErrorCode.points_cap_exceeded,
+            f"{over.code}: {over.used} of {over.cap} points this {over.period} already approved",
         )
-        for cap, used, period in (
-            (item.cap_month, used_month, "month"),
-            (item.cap_year, used_year, "year"),
-        ):
-            if cap is not None and int(used) + abs(entry.points) > cap:
-                raise Conflict(
-                    ErrorCode.points_cap_exceeded,
-                    f"{item.code}: {used} of {cap} points this {period} already approved",
-                )
 
 
 def applicable_rule(principal: Principal, member_path: str, rule: RuleView | None) -> RuleView:

@@ -68,9 +68,9 @@ async def create_entry(
       the entry is approved at once (caps checked now); `true`, it is `pending`
       until approved;
     - an administrator (org_admin, branch_secretary) whose scope covers the member
-      approves or rejects a pending entry, never the person who entered it (four
-      eyes: 403 `points.own_entry_not_approvable`); a member's own claim is thus
-      approved by their branch secretary or above;
+      approves or rejects a pending entry, never the person who entered it nor the
+      member it scores (four eyes: 403 `points.own_entry_not_approvable`); a member's
+      own claim is thus approved by their branch secretary or above;
     - automatic scoring (finalized meetings, recorded service hours) is approved at
       once: the finalized record is the approved act.
     The same `source_key` never scores a member twice: a retry returns the existing
@@ -176,6 +176,28 @@ async def _write_entry(
     return entry
 
 
+def signed_points(category: str, points: int, units: int = 1) -> int:
+    """An entry's points: the item's magnitude `units` times, negative for a deduction."""
+    return (-points if category == PointCategory.deduction else points) * units
+
+
+async def _decision_now(
+    session: AsyncSession,
+    actor: uuid.UUID | None,
+    member_id: uuid.UUID,
+    rule: RuleView,
+    occurred_on: date,
+    signed: int,
+) -> tuple[str, uuid.UUID | None, datetime | None]:
+    """An entry approved as it is written: its caps are checked now (the caller holds
+    the member's lock); the state, approver and time it is written with."""
+    probe = PointEntry(
+        member_id=member_id, points=signed, occurred_on=occurred_on, year=occurred_on.year
+    )
+    await check_caps(session, probe, rule.id)
+    return "approved", actor, clock.utcnow()
+
+
 async def append_entry(
     session: AsyncSession,
     principal: Principal | None,
@@ -198,17 +220,12 @@ async def append_entry(
         return _same_source(existing, req), False
     if approve and not locked:
         await _lock_member(session, member_id)
-    signed = (-rule.points if rule.category == PointCategory.deduction else rule.points) * units
+    signed = signed_points(rule.category, rule.points, units)
     state, decided_by, decided_at = "pending", None, None
     if approve:
-        probe = PointEntry(
-            member_id=member_id,
-            points=signed,
-            occurred_on=req.occurred_on,
-            year=req.occurred_on.year,
+        state, decided_by, decided_at = await _decision_now(
+            session, actor, member_id, rule, req.occurred_on, signed
         )
-        await check_caps(session, probe, rule)
-        state, decided_by, decided_at = "approved", actor, clock.utcnow()
     entry = await _write_entry(
         session,
         member_id,
@@ -231,15 +248,9 @@ async def append_entry(
         existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
         assert existing is not None
         return _same_source(existing, req), False
-    audit.record(
-        session,
-        principal,
-        f"points.{'claimed' if source == EntrySource.claim else 'awarded'}",
-        "member",
-        member_id,
-        member_path,
-        after={"entry_id": str(entry.id), "points": signed, "source_key": req.source_key},
-    )
+    action = f"points.{'claimed' if source == EntrySource.claim else 'awarded'}"
+    after = {"entry_id": str(entry.id), "points": signed, "source_key": req.source_key}
+    audit.record(session, principal, action, "member", member_id, member_path, after=after)
     return entry, True
 
 
@@ -285,18 +296,19 @@ async def approve_entry(
     """Approve a pending entry (审核通过): caps are checked now, under the member's lock.
 
     An administrator covering the member approves; never the person who entered or
-    claimed it (four eyes, 403 `points.own_entry_not_approvable`).
+    claimed it, nor an administrator whose own member record it scores (four eyes,
+    403 `points.own_entry_not_approvable`).
     """
     require_points_admin(principal)
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
-    if entry.created_by is not None and entry.created_by == principal.user_id:
+    if (entry.created_by is not None and entry.created_by == principal.user_id) or (
+        principal.member_id is not None and principal.member_id == entry.member_id
+    ):
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
-    rule = await load_rule(session, entry.rule_id)
-    assert rule is not None
-    await check_caps(session, entry, rule)
+    await check_caps(session, entry, entry.rule_id)
     await _decide(session, principal, entry, "approved", None)
     return entry
 

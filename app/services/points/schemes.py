@@ -132,6 +132,7 @@ async def create_rule(
     parent_id = data.pop("parent_rule_id", None)
     if parent_id is not None:
         parent = await get_rule(session, principal, parent_id, field="parent_rule_id")
+        await _lock_parent(session, parent)
         if not is_under(org.path, parent.org_path) or parent.org_id == org.id:
             raise Unprocessable.field(
                 "parent_rule_id",
@@ -172,25 +173,41 @@ async def _snapshot(session: AsyncSession, rule: PointRule) -> None:
     await session.flush()
 
 
+async def _lock_parent(session: AsyncSession, parent: PointRule) -> None:
+    """Read the refined item afresh FOR SHARE: a change of its caps in flight is waited
+    for, and cannot pass a refinement being checked against it (see `update_rule`)."""
+    await session.refresh(parent, with_for_update={"read": True})
+
+
 async def update_rule(
     session: AsyncSession, principal: Principal, rule: PointRule, changes: dict[str, Any]
 ) -> PointRule:
-    """Change a rule item: a new version; entries keep the version they were scored under."""
+    """Change a rule item: a new version; entries keep the version they were scored under.
+
+    Its points and caps stay within the item it refines and above its refinements'.
+    """
     require_role(principal, Role.org_admin)
     merged = {**audit.snapshot(rule, RULE_FIELDS), **changes}
     if rule.parent_rule_id is not None:
         parent = await session.get(PointRule, rule.parent_rule_id)
         assert parent is not None
+        await _lock_parent(session, parent)
         _check_within_parent(audit.snapshot(parent, RULE_FIELDS), merged)
-    children = (
-        await session.scalars(select(PointRule).where(PointRule.parent_rule_id == rule.id))
-    ).all()
-    for child in children:
-        _check_within_parent(merged, audit.snapshot(child, RULE_FIELDS))
     before = audit.snapshot(rule, RULE_FIELDS)
     for field, value in changes.items():
         setattr(rule, field, value)
+    # The update holds the row: a refinement created or changed meanwhile (which locks
+    # this row FOR SHARE to check against it) has committed and is read here.
     await session.flush()
+    children = (
+        await session.scalars(
+            select(PointRule)
+            .where(PointRule.parent_rule_id == rule.id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    for child in children:
+        _check_within_parent(merged, audit.snapshot(child, RULE_FIELDS))
     await _snapshot(session, rule)
     audit.record(
         session,

@@ -15,7 +15,6 @@ from app.models.enums import MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointRule
-from app.security.scope import row_lock
 from app.services.points.caps import RULE_COLUMNS, RuleView
 from app.services.points.ledger import EntryRequest, append_entry
 from app.services.points.rows import EntryRow
@@ -61,7 +60,10 @@ async def score_event(
     """
     if units <= 0:
         return None
-    member = await session.get(Member, member_id, with_for_update=row_lock(False, copies_path=True))
+    # FOR UPDATE at once (the lock an approved entry needs for its caps, which also holds
+    # the member against a subtree move): a share lock upgraded later deadlocks with a
+    # second scorer of the same member.
+    member = await session.get(Member, member_id, with_for_update=True)
     if member is None or member.status not in (MemberStatus.full, MemberStatus.probationary):
         return None
     rule = await _triggered_rule(session, member, trigger)
@@ -80,6 +82,7 @@ async def score_event(
                 source=_source(trigger),
                 approve=True,
                 units=units,
+                locked=True,
             )
     except Conflict:
         return None  # cap reached: automatic scoring stops there
@@ -97,9 +100,10 @@ async def score_meeting(
     attendance: list[tuple[uuid.UUID, str]],
 ) -> int:
     """Score a finalized meeting: present earns the attendance item, an unexcused
-    absence the deduction item; excused absences score nothing."""
+    absence the deduction item; excused absences score nothing. Members are locked in
+    one fixed order (by id), so two meetings finalized at once never deadlock."""
     scored = 0
-    for member_id, presence in attendance:
+    for member_id, presence in sorted(attendance):
         trigger = {"present": "meeting.present", "absent": "meeting.absent"}.get(presence)
         if trigger is None:
             continue
