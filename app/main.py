@@ -34,6 +34,7 @@ from app import __version__
 from app.api import (
     audit,
     auth,
+    discipline,
     dues,
     grids,
     imports,
@@ -389,6 +390,7 @@ def create_app() -> FastAPI:
         organisations,
         policies,
         members,
+        discipline,
         transfers,
         dues,
         mobile,
