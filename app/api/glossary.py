@@ -59,7 +59,7 @@ client_id|客户端 ID（不使用）
 client_secret|客户端密钥（不使用）
 code|编码
 column|列名
-committee_size|委员会人数
+committee_size|委员会人数（按人计，一人兼两职计一人）
 community_org_id|社区党组织 ID
 concluded_on|处理决定日期
 conclusion_document|处理决定文号

@@ -57,7 +57,7 @@ client_id|Client id (unused)
 client_secret|Client secret (unused)
 code|Code
 column|Column
-committee_size|Committee size
+committee_size|Committee size in people (one person holding two seats counts once)
 community_org_id|Community organisation id
 concluded_on|Day the outcome was decided
 conclusion_document|Document number of the outcome
