@@ -776,7 +776,7 @@ class ErrorCode(StrEnum):
     discipline_period_invalid = (
         "discipline.period_invalid",
         "留党察看须写明期限（一年或两年），其他处分不写期限",
-        "留党察看 needs a period of 1 or 2 years; other kinds have none",
+        "Probation within the party needs a period of 1 or 2 years; other kinds have none",
     )
     discipline_date_in_future = (
         "discipline.date_in_future",
@@ -786,22 +786,22 @@ class ErrorCode(StrEnum):
     discipline_probation_open = (
         "discipline.probation_open",
         "该党员正在留党察看期间，须先作出恢复或开除的决定",
-        "The member is already under 留党察看: record its outcome first",
+        "The member is already on probation within the party: record its outcome first",
     )
     discipline_not_probation = (
         "discipline.not_probation",
         "只有留党察看才有期满后的处理决定",
-        "Only 留党察看 ends with an outcome",
+        "Only probation within the party ends with an outcome",
     )
     discipline_already_concluded = (
         "discipline.already_concluded",
         "该留党察看已作出处理决定",
-        "This 留党察看 already has its outcome",
+        "This probation within the party already has its outcome",
     )
     discipline_period_not_served = (
         "discipline.period_not_served",
         "留党察看期满后方可恢复党员权利",
-        "Rights are restored once the period of 留党察看 is over",
+        "Rights are restored once the period of probation within the party is over",
     )
     discipline_conclusion_before_decision = (
         "discipline.conclusion_before_decision",
@@ -812,6 +812,21 @@ class ErrorCode(StrEnum):
         "reward.member_not_eligible",
         "已出党或去世的党员不再表彰",
         "A member who has left or died is not rewarded",
+    )
+    member_ethnicity_unknown = (
+        "member.ethnicity_unknown",
+        "民族须为 GB/T 3304 的代码或名称（如 01 或 汉族）",
+        "Ethnicity must be a GB/T 3304 code or name",
+    )
+    member_education_unknown = (
+        "member.education_unknown",
+        "学历须为 GB/T 4658 的代码或名称（如 21 或 大学本科毕业）",
+        "Education must be a GB/T 4658 code or name",
+    )
+    organisation_credit_code_invalid = (
+        "organisation.credit_code_invalid",
+        "统一社会信用代码校验位错误（GB 32100）",
+        "The unified social credit code fails its GB 32100 check character",
     )
     conflict_concurrent_update = (
         "conflict.concurrent_update",

@@ -41,6 +41,7 @@ from app.services.members.placement import (
 )
 from app.services.members.validation import (
     MILESTONES,
+    check_code_lists,
     check_dates,
     checked_phone,
     ensure_id_number_free,
@@ -155,6 +156,7 @@ async def update_member(
         raise Unprocessable.field(
             "category", ErrorCode.member_category_required, "category cannot be null"
         )
+    check_code_lists(changes)
     if "name" in changes and changes["name"] is None:
         raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
