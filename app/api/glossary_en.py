@@ -173,7 +173,7 @@ org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
 out_of_range|Out of range
-outcome|How a 留党察看 ended (restored or expelled)
+outcome|How a 留党察看 ended (rights_restored or expelled)
 overdue|Overdue
 paid_on|Day paid
 parent_id|Parent organisation id

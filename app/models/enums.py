@@ -202,7 +202,7 @@ class DisciplineKind(StrEnum):
 class DisciplineOutcome(StrEnum):
     """How a 留党察看 ends: rights restored, or expelled."""
 
-    restored = "restored"
+    rights_restored = "rights_restored"
     expelled = "expelled"
 
 
@@ -339,7 +339,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "probation": "留党察看",
         "expulsion": "开除党籍",
     },
-    DisciplineOutcome: {"restored": "恢复党员权利", "expelled": "开除党籍"},
+    DisciplineOutcome: {"rights_restored": "恢复党员权利", "expelled": "开除党籍"},
     RewardLevel: {
         "national": "全国",
         "provincial": "省级",

@@ -28,6 +28,7 @@ def _timestamps() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
+    op.add_column("members", sa.Column("relocated_on", sa.Date(), nullable=True))
     op.create_table(
         "member_disciplines",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -50,7 +51,7 @@ def upgrade() -> None:
             name=op.f("ck_member_disciplines_kind_known"),
         ),
         sa.CheckConstraint(
-            "outcome IS NULL OR outcome IN ('restored','expelled')",
+            "outcome IS NULL OR outcome IN ('rights_restored','expelled')",
             name=op.f("ck_member_disciplines_outcome_known"),
         ),
         sa.CheckConstraint(
@@ -122,3 +123,4 @@ def downgrade() -> None:
     op.drop_table("member_rewards")
     op.drop_index(op.f("ix_member_disciplines_member_id"), table_name="member_disciplines")
     op.drop_table("member_disciplines")
+    op.drop_column("members", "relocated_on")

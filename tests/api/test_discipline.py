@@ -159,11 +159,11 @@ async def _conclude(api, county, member, discipline, outcome, on):
 async def test_rights_are_restored_from_the_day_the_period_ends_not_before(api, county):
     member = await _member(api, county)
     d = await _probation(api, county, member)  # ends 2026-06-01
-    r = await _conclude(api, county, member, d, "restored", "2026-05-31")
+    r = await _conclude(api, county, member, d, "rights_restored", "2026-05-31")
     assert r.status_code == 409 and r.json()["code"] == "discipline.period_not_served"
-    r = await _conclude(api, county, member, d, "restored", "2026-06-01")
+    r = await _conclude(api, county, member, d, "rights_restored", "2026-06-01")
     assert r.status_code == 200, r.text
-    assert r.json()["outcome"] == "restored"
+    assert r.json()["outcome"] == "rights_restored"
     r = await _conclude(api, county, member, d, "expelled", "2026-06-02")
     assert r.status_code == 409 and r.json()["code"] == "discipline.already_concluded"
 
@@ -193,7 +193,7 @@ async def test_probation_ends_with_expulsion_during_its_period(api, county):
 async def test_only_probation_takes_an_outcome(api, county):
     member = await _member(api, county)
     r = await _discipline(api, county.admin_a, member["id"], _body(county.branch_a["id"]))
-    r = await _conclude(api, county, member, r.json(), "restored", "2026-06-01")
+    r = await _conclude(api, county, member, r.json(), "rights_restored", "2026-06-01")
     assert r.status_code == 409 and r.json()["code"] == "discipline.not_probation"
 
 

@@ -111,7 +111,7 @@ async def record_discipline(
     Only full and probationary members are disciplined (409
     `discipline.member_not_eligible`). 留党察看 (`probation`) needs `period_years` 1 or 2
     and no other kind takes one (422 `discipline.period_invalid`); while it lasts the
-    member attends meetings without a vote, and it ends with an outcome (restored or
+    member attends meetings without a vote, and it ends with an outcome (rights_restored or
     expelled); a second one is refused while one is open. 开除党籍 (`expulsion`) records
     the member as `left` on the decision's date. A temporary branch cannot discipline.
     """
@@ -191,7 +191,7 @@ async def conclude_discipline(
     if data.concluded_on < discipline.decided_on:
         raise Unprocessable.field("concluded_on", ErrorCode.discipline_conclusion_before_decision)
     assert discipline.ends_on is not None
-    if data.outcome is DisciplineOutcome.restored and data.concluded_on < discipline.ends_on:
+    if data.outcome is DisciplineOutcome.rights_restored and data.concluded_on < discipline.ends_on:
         raise Conflict(ErrorCode.discipline_period_not_served)
     before = audit.snapshot(discipline, AUDITED)
     discipline.outcome = data.outcome.value

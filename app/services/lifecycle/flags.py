@@ -30,6 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import db
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
+from app.models.discipline import Discipline
+from app.models.enums import DisciplineKind, TransferState
+from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.services.lifecycle.periods import (
@@ -94,6 +97,29 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
                     MobileEpisode.last_contact_on <= add_months(today, -LOST_CONTACT_MONTHS),
                 ),
             ),
+        ),
+        # The work unit or residence changed (DOMAIN: a transfer is required): suggested
+        # until a transfer (pending or accepted) or a mobile episode is registered since.
+        "transfer.suggested": and_(
+            m.status.in_([S.full, S.probationary]),
+            m.relocated_on.is_not(None),
+            ~exists().where(
+                Transfer.member_id == m.id,
+                Transfer.state.in_((TransferState.pending, TransferState.accepted)),
+                func.date(func.timezone("Asia/Shanghai", Transfer.created_at)) >= m.relocated_on,
+            ),
+            ~exists().where(
+                MobileEpisode.member_id == m.id,
+                MobileEpisode.state.in_(("registered", "hosted")),
+                MobileEpisode.started_on >= m.relocated_on,
+            ),
+        ),
+        # 留党察看 whose period is over without a recorded outcome: restore or expel.
+        "discipline.outcome_due": exists().where(
+            Discipline.member_id == m.id,
+            Discipline.kind == DisciplineKind.probation,
+            Discipline.outcome.is_(None),
+            Discipline.ends_on <= literal(today),
         ),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(

@@ -79,6 +79,17 @@ def record_created(
     )
 
 
+def relocated(member: Member, changes: dict[str, Any]) -> bool:
+    """The work unit or residence changes from a recorded value (filling in a blank one is
+    no move): a transfer (组织关系转接) is then suggested."""
+    return any(
+        field in changes
+        and getattr(member, field) not in (None, "")
+        and changes[field] != getattr(member, field)
+        for field in ("work_unit", "residence")
+    )
+
+
 def check_may_correct(principal: Principal, member: Member) -> None:
     """Who may correct a member's record: writers; an ended record only a system admin."""
     _require_member_writer(principal)
@@ -157,6 +168,8 @@ async def update_member(
             "category", ErrorCode.member_category_required, "category cannot be null"
         )
     check_code_lists(changes)
+    if relocated(member, changes):
+        member.relocated_on = today
     if "name" in changes and changes["name"] is None:
         raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
