@@ -91,3 +91,53 @@ async def test_a_probation_past_its_period_without_an_outcome_is_flagged(api, co
     )
     assert r.status_code == 200, r.text
     assert "discipline.outcome_due" not in await _flags(api, county, member["id"])
+
+
+async def test_a_mobile_episode_past_its_expected_months_is_flagged(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await api.client.post(
+        f"{V}/mobile-episodes",
+        json={
+            "member_id": member["id"],
+            "destination_area": "440305",
+            "reason": "务工",
+            "expected_months": 6,
+            "certificate_no": "C-flag-1",
+            "location_consent": False,
+            "started_on": "2026-05-24",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    started = date.fromisoformat(r.json()["started_on"])
+    end = date(started.year + (started.month + 5) // 12, (started.month + 5) % 12 + 1, started.day)
+    frozen_today["day"] = end  # exactly its expected months: not yet past them
+    assert "mobile.expected_period_exceeded" not in await _flags(api, county, member["id"])
+    frozen_today["day"] = date.fromordinal(end.toordinal() + 1)
+    assert "mobile.expected_period_exceeded" in await _flags(api, county, member["id"])
+
+
+async def test_a_community_registration_not_reviewed_this_year_is_flagged(
+    api, county, frozen_today
+):
+    community = await api.org(
+        county.county_admin, county.town_a["id"], "committee", unit_category=7
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"], category="employed")
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/community-report",
+        json={"community_org_id": community["id"]},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert "community_report.review_due" not in await _flags(api, county, member["id"])
+    frozen_today["day"] = date(2027, 1, 1)
+    assert "community_report.review_due" in await _flags(api, county, member["id"])
+    r = await api.client.post(
+        f"{V}/community-reports/{report['id']}/review",
+        json={"year": 2027, "status": "passed"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code in (200, 201), r.text
+    assert "community_report.review_due" not in await _flags(api, county, member["id"])

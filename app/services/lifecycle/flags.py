@@ -1,6 +1,8 @@
-"""Lifecycle flags (suggestions for a person to act on, never automatic status changes):
-talk overdue, approval due or overdue, probation ending, out of contact, suspended long
-enough to record as left.
+"""Member flags (suggestions for a person to act on, never automatic status changes):
+talk overdue, approval due or overdue, probation ending, out of contact, a move that
+calls for a transfer, a mobile episode past its expected months, a 双报到 registration
+not reviewed this year, a 留党察看 awaiting its outcome, suspended long enough to record
+as left.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from app import db
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.discipline import Discipline
-from app.models.enums import DisciplineKind, TransferState
+from app.models.enums import CommunityReportState, DisciplineKind, EpisodeState, TransferState
+from app.models.grid import CommunityReport
 from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
@@ -120,6 +123,22 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
             Discipline.kind == DisciplineKind.probation,
             Discipline.outcome.is_(None),
             Discipline.ends_on <= literal(today),
+        ),
+        # A mobile episode lasting longer than its expected months: return, extend or
+        # transfer (应转尽转).
+        "mobile.expected_period_exceeded": exists().where(
+            MobileEpisode.member_id == m.id,
+            MobileEpisode.state.in_((EpisodeState.registered, EpisodeState.hosted)),
+            MobileEpisode.started_on + func.make_interval(0, MobileEpisode.expected_months)
+            < literal(today),
+        ),
+        # 双报到 is reviewed at least yearly: an active registration from before this year
+        # with no review this year.
+        "community_report.review_due": exists().where(
+            CommunityReport.member_id == m.id,
+            CommunityReport.state == CommunityReportState.active,
+            CommunityReport.registered_on < date(today.year, 1, 1),
+            or_(CommunityReport.review_year.is_(None), CommunityReport.review_year < today.year),
         ),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(
