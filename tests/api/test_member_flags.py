@@ -141,3 +141,27 @@ async def test_a_community_registration_not_reviewed_this_year_is_flagged(
     )
     assert r.status_code in (200, 201), r.text
     assert "community_report.review_due" not in await _flags(api, county, member["id"])
+
+
+async def test_a_post_held_since_before_a_removal_from_post_is_flagged(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    leaders = f"{V}/organisations/{county.branch_a['id']}/leaders"
+    r = await api.client.post(
+        leaders,
+        json={"member_id": member["id"], "role": "propaganda_member", "started_on": "2024-01-01"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    assert "discipline.post_still_held" not in await _flags(api, county, member["id"])
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/disciplines",
+        json={
+            "kind": "removal_from_post",
+            "org_id": county.town_a["id"],
+            "decided_on": "2026-11-01",
+            "document_number": "纪〔2026〕3号",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    assert "discipline.post_still_held" in await _flags(api, county, member["id"])

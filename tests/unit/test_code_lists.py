@@ -45,6 +45,7 @@ def test_ethnicity_lists_the_56_nationalities_by_two_digit_code():
     assert ETHNICITIES["01"] == "汉族" and ETHNICITIES["56"] == "基诺族"
     assert resolve_ethnicity("01") == resolve_ethnicity("汉族") == "01"
     assert stored_ethnicity("22") == "畲族"
+    assert stored_ethnicity("1") == "汉族"  # a spreadsheet dropped the leading zero
     assert stored_ethnicity("57") is None and stored_ethnicity("汉") is None
 
 

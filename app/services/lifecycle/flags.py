@@ -38,6 +38,7 @@ from app.models.grid import CommunityReport
 from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
+from app.models.organisation import OrganisationLeader
 from app.services.lifecycle.periods import (
     APPROVAL_DUE_MONTHS,
     APPROVAL_LIMIT_MONTHS,
@@ -139,6 +140,21 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
             CommunityReport.state == CommunityReportState.active,
             CommunityReport.registered_on < date(today.year, 1, 1),
             or_(CommunityReport.review_year.is_(None), CommunityReport.review_year < today.year),
+        ),
+        # 撤销党内职务, and 留党察看 (which ends party posts too): a post held since before
+        # the decision is still current; end its term.
+        "discipline.post_still_held": exists().where(
+            Discipline.member_id == m.id,
+            Discipline.kind.in_((DisciplineKind.removal_from_post, DisciplineKind.probation)),
+            Discipline.decided_on <= literal(today),
+            exists().where(
+                OrganisationLeader.member_id == m.id,
+                OrganisationLeader.started_on <= Discipline.decided_on,
+                or_(
+                    OrganisationLeader.ended_on.is_(None),
+                    OrganisationLeader.ended_on >= literal(today),
+                ),
+            ),
         ),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(

@@ -67,7 +67,10 @@ _EDUCATION_BY_LABEL = {label: code for code, label in EDUCATIONS.items()} | EDUC
 
 
 def resolve_ethnicity(value: str) -> str | None:
-    """The GB/T 3304 code of a code or label; None when it is neither."""
+    """The GB/T 3304 code of a code or label; None when it is neither. A one-digit code
+    (a spreadsheet that dropped the leading zero: `1`) is read as `01`."""
+    if len(value) == 1 and value.isdigit():
+        value = "0" + value
     return value if value in ETHNICITIES else _ETHNICITY_BY_LABEL.get(value)
 
 
