@@ -768,6 +768,77 @@ class ErrorCode(StrEnum):
         "The pagination cursor is invalid",
     )
     pagination_sort_invalid = "pagination.sort_invalid", "排序字段无效", "Unknown sort field"
+    discipline_not_found = "discipline.not_found", "党纪处分记录不存在", "No such discipline"
+    discipline_temporary_branch = (
+        "discipline.temporary_branch",
+        "临时党支部不能作出党纪处分",
+        "A temporary branch cannot discipline",
+    )
+    discipline_org_not_above_member = (
+        "discipline.org_not_above_member",
+        "作出决定的党组织须是该党员所在党组织或其上级",
+        "The deciding organisation must be the member's own or one above it",
+    )
+    discipline_member_not_eligible = (
+        "discipline.member_not_eligible",
+        "只能对正式党员和预备党员作出党纪处分",
+        "Only full and probationary members are disciplined",
+    )
+    discipline_period_invalid = (
+        "discipline.period_invalid",
+        "留党察看须写明期限（一年或两年），其他处分不写期限",
+        "Probation within the party needs a period of 1 or 2 years; other kinds have none",
+    )
+    discipline_date_in_future = (
+        "discipline.date_in_future",
+        "日期不能晚于今天",
+        "The date is in the future",
+    )
+    discipline_probation_open = (
+        "discipline.probation_open",
+        "该党员正在留党察看期间，须先作出恢复或开除的决定",
+        "The member is already on probation within the party: record its outcome first",
+    )
+    discipline_not_probation = (
+        "discipline.not_probation",
+        "只有留党察看才有期满后的处理决定",
+        "Only probation within the party ends with an outcome",
+    )
+    discipline_already_concluded = (
+        "discipline.already_concluded",
+        "该留党察看已作出处理决定",
+        "This probation within the party already has its outcome",
+    )
+    discipline_period_not_served = (
+        "discipline.period_not_served",
+        "留党察看期满后方可恢复党员权利",
+        "Rights are restored once the period of probation within the party is over",
+    )
+    discipline_conclusion_before_decision = (
+        "discipline.conclusion_before_decision",
+        "处理决定日期不能早于处分日期",
+        "The outcome cannot predate the decision",
+    )
+    reward_member_not_eligible = (
+        "reward.member_not_eligible",
+        "已出党或去世的党员不再表彰",
+        "A member who has left or died is not rewarded",
+    )
+    member_ethnicity_unknown = (
+        "member.ethnicity_unknown",
+        "民族须为 GB/T 3304 的代码或名称（如 01 或 汉族）",
+        "Ethnicity must be a GB/T 3304 code or name",
+    )
+    member_education_unknown = (
+        "member.education_unknown",
+        "学历须为 GB/T 4658 的代码或名称（如 21 或 大学本科毕业）",
+        "Education must be a GB/T 4658 code or name",
+    )
+    organisation_credit_code_invalid = (
+        "organisation.credit_code_invalid",
+        "统一社会信用代码校验位错误（GB 32100）",
+        "The unified social credit code fails its GB 32100 check character",
+    )
     conflict_concurrent_update = (
         "conflict.concurrent_update",
         "数据已被并发修改，请重试",

@@ -36,6 +36,7 @@ from app import __version__
 from app.api import (
     audit,
     auth,
+    discipline,
     dues,
     grids,
     imports,
@@ -396,6 +397,7 @@ def create_app() -> FastAPI:
         organisations,
         policies,
         members,
+        discipline,
         transfers,
         dues,
         mobile,

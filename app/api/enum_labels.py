@@ -44,6 +44,26 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
         "停止党籍满 2 年，可作出党处理",
         "Suspended 2 years: may be recorded as left",
     ),
+    "transfer.suggested": (
+        "工作单位或居住地已变动，建议转接组织关系",
+        "Work unit or residence changed: a transfer is suggested",
+    ),
+    "discipline.outcome_due": (
+        "留党察看期满，待作出恢复党员权利或开除党籍的决定",
+        "Probation within the Party ended: restoration or expulsion to decide",
+    ),
+    "discipline.post_still_held": (
+        "已受撤销党内职务或留党察看处分，仍担任党内职务",
+        "Still holds a Party post after removal from posts or probation",
+    ),
+    "mobile.expected_period_exceeded": (
+        "外出时间已超过预计期限",
+        "Away longer than the expected months",
+    ),
+    "community_report.review_due": (
+        "双报到登记本年度尚未评议",
+        "Community registration not reviewed this year",
+    ),
     # The orders lists offer (`?sort=`).
     "id": ("按编号（即创建先后）", "By id (the order of creation)"),
     "organisation": ("按所在组织（组织树顺序）", "By organisation (tree order)"),
@@ -56,6 +76,8 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "created_at": ("按创建时间", "By time created"),
     "username": ("按用户名", "By username"),
     "held_on": ("按召开日期", "By meeting date"),
+    "decided_on": ("按处分决定日期", "By date of the decision"),
+    "awarded_on": ("按表彰日期", "By date of the reward"),
     "started_on": ("按开始日期", "By start date"),
     "occurred_on": ("按服务日期", "By date of service"),
     "current": ("现任在前，再按任期开始", "Current first, then by start of term"),

@@ -29,6 +29,7 @@ atomic|全部成功才写入（任一行出错则整批不写）
 attempts|已尝试次数
 attendance|出席情况
 attendance_rate|出席率
+awarded_on|表彰日期
 ayes|赞成票数
 base|基础分
 base_fen|党费计算基数（分）
@@ -58,8 +59,10 @@ client_id|客户端 ID（不使用）
 client_secret|客户端密钥（不使用）
 code|编码
 column|列名（文件中的表头）
-committee_size|委员会人数
+committee_size|委员会人数（按人计，一人兼两职计一人）
 community_org_id|社区党组织 ID
+concluded_on|处理决定日期
+conclusion_document|处理决定文号
 confirmed|已确认
 contact_state|联系状态
 covering_org_id|负责的党组织 ID
@@ -69,6 +72,7 @@ cursor|游标
 data|事件数据
 dates|日期
 decided_at|处理时间（UTC）
+decided_on|处分决定日期
 decision_reason|处理理由
 defaults|默认值
 delivered_at|送达时间（UTC）
@@ -76,7 +80,9 @@ depth|层级深度
 description|说明
 destination_area|外出去向地区
 detail|详细说明
+discipline_id|党纪处分记录 ID
 dissolved_on|撤销日期
+document_number|文号
 dry_run|只校验不写入（试导入）
 due|应交
 dues_base_fen|党费计算基数（分）
@@ -84,6 +90,7 @@ education|学历
 effective_date|生效日期
 employed_members|在职党员数
 ended_on|结束日期
+ends_on|留党察看期满后第一天
 entries|明细
 error|错误
 errors|逐项错误
@@ -134,6 +141,7 @@ last_contact_on|最近联系日期
 last_error|最近一次错误
 last_status|最近一次响应状态码
 leader_id|班子成员 ID
+level|级别
 location_consent|同意记录位置
 longest_unpaid_run|最长连续欠缴月数
 lost_contact|失联人数
@@ -167,6 +175,7 @@ org_code|所属党组织编码
 org_id|所属党组织 ID
 org_name|所属党组织名称
 out_of_range|超出范围
+outcome|留党察看处理结果（恢复党员权利或开除党籍）
 overdue|逾期人数
 paid_on|缴纳日期
 parent_id|上级党组织 ID
@@ -174,6 +183,7 @@ parent_rule_id|上一版本规则 ID
 passed|是否通过
 password|密码
 period|期间
+period_years|留党察看期限（年）
 phone|联系电话（无敏感信息权限时打码）
 place|地点
 points|积分

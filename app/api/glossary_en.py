@@ -27,6 +27,7 @@ atomic|Write nothing unless every row is valid
 attempts|Attempts so far
 attendance|Attendance
 attendance_rate|Attendance rate
+awarded_on|Day the reward was granted
 ayes|Votes for
 base|Base points
 base_fen|Dues base in fen
@@ -56,8 +57,10 @@ client_id|Client id (unused)
 client_secret|Client secret (unused)
 code|Code
 column|Column
-committee_size|Committee size
+committee_size|Committee size in people (one person holding two seats counts once)
 community_org_id|Community organisation id
+concluded_on|Day the outcome was decided
+conclusion_document|Document number of the outcome
 confirmed|Confirmed
 contact_state|Contact state
 covering_org_id|Responsible organisation id
@@ -67,6 +70,7 @@ cursor|Cursor
 data|Event data
 dates|Dates
 decided_at|Decided at (UTC)
+decided_on|Day of the decision
 decision_reason|Reason given with the decision
 defaults|Defaults
 delivered_at|Delivered at (UTC)
@@ -74,7 +78,9 @@ depth|Depth
 description|Description
 destination_area|Destination area
 detail|Detail
+discipline_id|Discipline id
 dissolved_on|Day dissolved
+document_number|Document number (文号)
 dry_run|Validate only, write nothing
 due|Due
 dues_base_fen|Dues base in fen
@@ -82,6 +88,7 @@ education|Education
 effective_date|Effective date
 employed_members|Employed members
 ended_on|Day ended
+ends_on|The first day after the period of 留党察看
 entries|Entries
 error|Error
 errors|Errors by field
@@ -132,6 +139,7 @@ last_contact_on|Last contact
 last_error|Last error
 last_status|Last response status
 leader_id|Leader id
+level|Level
 location_consent|Consent to record location
 longest_unpaid_run|Longest run of unpaid months
 lost_contact|Lost contact
@@ -165,6 +173,7 @@ org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
 out_of_range|Out of range
+outcome|How a 留党察看 ended (rights_restored or expelled)
 overdue|Overdue
 paid_on|Day paid
 parent_id|Parent organisation id
@@ -172,6 +181,7 @@ parent_rule_id|Refined rule id
 passed|Passed
 password|Password
 period|Period
+period_years|Period of 留党察看 in years
 phone|Phone (masked without PII rights)
 place|Place
 points|Points

@@ -81,6 +81,11 @@ meetings_vote|recordVote|登记表决|Record a vote|登记会议的决议或选�
 meetings_finalize|finalizeMeeting|会议归档|Finalize a meeting|归档会议：此后只能通过更正记录修改。
 meetings_amend|amendMeeting|更正已归档会议|Amend a meeting|对已归档会议追加更正（纪要、议题、地点、出席或决议）。
 meetings_compliance|getMeetingCompliance|组织生活落实情况|Meeting compliance|各党支部按规定频次召开会议的情况。
+members_disciplines_record|recordDiscipline|记录党纪处分|Record a discipline|记录警告、严重警告、撤销党内职务、留党察看（一年或两年）或开除党籍，写明作出决定的党组织、日期和文号；临时党支部不能作出处分。
+members_disciplines_list|listDisciplines|党纪处分记录|A member's disciplines|一名党员受到的党纪处分及留党察看的处理结果。
+members_disciplines_conclude|recordDisciplineConclusion|留党察看期满处理|Record how a party probation ends|留党察看期满恢复党员权利，或期间开除党籍（党员记为出党）。
+members_rewards_record|recordReward|记录表彰|Record a reward|记录党员受到的表彰：名称、级别、日期、授予的党组织和文号。
+members_rewards_list|listRewards|表彰记录|A member's rewards|一名党员受到的表彰。
 members_meetings|listMemberMeetings|党员参会记录|A member's meetings|一名党员参加会议的记录和出席率。
 points_schemes_set|setPointScheme|设置积分方案|Set a point scheme|为党组织设置积分方案（基础分、等级分数线）。
 points_scheme_get|getPointScheme|查看积分方案|Get the point scheme|党组织生效的积分方案。

@@ -6,6 +6,7 @@ from sqlalchemy import Column
 
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
+from app.models.discipline import Discipline, Reward
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.imports import ImportJob
 from app.models.lifecycle import (
@@ -52,6 +53,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "CommunityReport",
+    "Discipline",
     "DuesPayment",
     "DuesPaymentMonth",
     "DuesRelief",
@@ -81,6 +83,7 @@ __all__ = [
     "PointTotal",
     "RefreshToken",
     "ReviewGrade",
+    "Reward",
     "ServiceRecord",
     "Transfer",
     "User",

@@ -190,6 +190,33 @@ class DeliveryState(StrEnum):
     failed = "failed"
 
 
+class DisciplineKind(StrEnum):
+    """党纪处分, lightest to heaviest (the Party Constitution, art. 39)."""
+
+    warning = "warning"
+    serious_warning = "serious_warning"
+    removal_from_post = "removal_from_post"
+    probation = "probation"
+    expulsion = "expulsion"
+
+
+class DisciplineOutcome(StrEnum):
+    """How a 留党察看 ends: rights restored, or expelled."""
+
+    rights_restored = "rights_restored"
+    expelled = "expelled"
+
+
+class RewardLevel(StrEnum):
+    """The level of the body that grants a reward (表彰)."""
+
+    national = "national"
+    provincial = "provincial"
+    municipal = "municipal"
+    county = "county"
+    basic = "basic"
+
+
 def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
     """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
     values = ",".join(f"'{v.value}'" for v in vocabulary)
@@ -307,6 +334,21 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     CheckInKind: {"report": "报到", "study": "学习", "service": "服务"},
     ReportedBy: {"member": "本人", "home": "流出地党组织", "host": "流入地党组织"},
     DeliveryState: {"pending": "待推送", "delivered": "已送达", "failed": "失败"},
+    DisciplineKind: {
+        "warning": "警告",
+        "serious_warning": "严重警告",
+        "removal_from_post": "撤销党内职务",
+        "probation": "留党察看",
+        "expulsion": "开除党籍",
+    },
+    DisciplineOutcome: {"rights_restored": "恢复党员权利", "expelled": "开除党籍"},
+    RewardLevel: {
+        "national": "全国",
+        "provincial": "省级",
+        "municipal": "市级",
+        "county": "县级",
+        "basic": "基层",
+    },
     ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
 }
 
@@ -420,5 +462,20 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "on_track": "In contact",
         "overdue": "Contact overdue",
         "lost_contact": "Lost contact",
+    },
+    DisciplineKind: {
+        "warning": "Warning",
+        "serious_warning": "Serious warning",
+        "removal_from_post": "Removal from Party posts",
+        "probation": "Probation within the Party",
+        "expulsion": "Expulsion from the Party",
+    },
+    DisciplineOutcome: {"rights_restored": "Rights restored", "expelled": "Expelled"},
+    RewardLevel: {
+        "national": "National",
+        "provincial": "Provincial",
+        "municipal": "Municipal",
+        "county": "County",
+        "basic": "Grassroots",
     },
 }

@@ -59,6 +59,8 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
     admission_approved_on: Mapped[date | None] = mapped_column(Date)
     probation_extension_months: Mapped[int | None] = mapped_column(SmallInteger)
     lost_contact_since: Mapped[date | None] = mapped_column(Date)
+    # The day the work unit or residence last changed: a transfer is suggested from then.
+    relocated_on: Mapped[date | None] = mapped_column(Date)
     # The community (社区/村) where the member lives, for grids and 双报到.
     residence_community_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True

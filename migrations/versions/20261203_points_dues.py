@@ -1,7 +1,7 @@
 """Member category `on_relief` (依靠抚恤、救济或低保生活): dues of 0.2 yuan a month, as
 students and the unemployed (DOMAIN, Dues).
 
-Revision ID: 0015b_points_dues
+Revision ID: 0015_points_dues
 Revises: 0014_login_throttle_by_address
 Create Date: 2026-12-03 04:05:00.000000+00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015b_points_dues"
+revision: str = "0015_points_dues"
 down_revision: str | None = "0014_login_throttle_by_address"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

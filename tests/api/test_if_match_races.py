@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from support import unique
+from app.services.members.code_lists import EDUCATIONS
 
 CONCURRENT = 30
 
@@ -14,7 +14,7 @@ async def test_concurrent_patches_with_one_if_match_give_one_200_and_412s(api, c
     member = await api.member(county.admin_a, county.branch_a["id"])
     url = f"/api/v1/members/{member['id']}"
     etag = (await api.client.get(url, headers=api.auth(county.admin_a))).headers["etag"]
-    values = [unique("学历")[:20] for _ in range(CONCURRENT)]
+    values = list(EDUCATIONS.values())[:CONCURRENT]  # distinct values of the code list
 
     async def patch(value):
         return await api.client.patch(

@@ -190,6 +190,43 @@ async def _add_leader(c: Ctx) -> None:
     await _ok(c.api, "POST", c.url, c.token, body)
 
 
+async def _member_records_setup(c: Ctx) -> None:
+    member = await _member(c, joined_on="2015-01-01", status="full")
+    c.data["member"] = member
+    c.token = c.county.admin_a
+
+
+async def _disciplines_setup(c: Ctx) -> None:
+    await _member_records_setup(c)
+    c.url = f"/members/{c.data['member']['id']}/disciplines"
+
+
+async def _add_discipline(c: Ctx) -> None:
+    body = {
+        "kind": "warning",
+        "org_id": c.county.branch_a["id"],
+        "decided_on": "2026-01-01",
+        "document_number": unique("纪"),
+    }
+    await _ok(c.api, "POST", c.url, c.token, body)
+
+
+async def _rewards_setup(c: Ctx) -> None:
+    await _member_records_setup(c)
+    c.url = f"/members/{c.data['member']['id']}/rewards"
+
+
+async def _add_reward(c: Ctx) -> None:
+    body = {
+        "title": "优秀共产党员",
+        "level": "county",
+        "org_id": c.county.branch_a["id"],
+        "awarded_on": "2026-07-01",
+        "document_number": unique("表"),
+    }
+    await _ok(c.api, "POST", c.url, c.token, body)
+
+
 async def _ranking_setup(c: Ctx) -> None:
     c.url = f"/organisations/{c.county.branch_a['id']}/points/ranking"
     c.token, c.params = c.county.admin_a, {"year": 2026}
@@ -285,7 +322,9 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/grids": Lister(_grids_setup, _add_grid),
     "/api/v1/meetings": Lister(_meetings_setup, _add_meeting),
     "/api/v1/members": Lister(_members_setup, _add_member),
+    "/api/v1/members/{member_id}/disciplines": Lister(_disciplines_setup, _add_discipline),
     "/api/v1/members/{member_id}/meetings": Lister(_member_meetings_setup, _add_meeting),
+    "/api/v1/members/{member_id}/rewards": Lister(_rewards_setup, _add_reward),
     "/api/v1/mobile-episodes": Lister(_mobile_setup, _add_episode),
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),
     "/api/v1/organisations/{org_id}/dues/arrears": Lister(_arrears_setup, _add_farmer),

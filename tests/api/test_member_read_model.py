@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.services.members.access import AUDITED_FIELDS
+from app.services.members.code_lists import EDUCATION_ALIASES, EDUCATIONS, ETHNICITIES
 from app.services.members.rows import RENDERED_COLUMNS
 
 V = "/api/v1"
@@ -20,8 +21,8 @@ RECORDS = st.fixed_dictionaries(
     {"name": st.text(alphabet=HAN, min_size=1, max_size=12)},
     optional={
         "phone": st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
-        "ethnicity": st.sampled_from(["汉族", "回族", "蒙古族"]),
-        "education": st.sampled_from(["大学本科", "硕士研究生", "高中"]),
+        "ethnicity": st.sampled_from([*ETHNICITIES, *ETHNICITIES.values()]),
+        "education": st.sampled_from([*EDUCATIONS, *EDUCATIONS.values(), *EDUCATION_ALIASES]),
         "work_unit": WORDS,
         "residence": WORDS,
         "dues_base_fen": st.integers(min_value=0, max_value=10**9),

@@ -314,6 +314,29 @@ async def test_branch_with_seven_full_members_needs_committee(api, county):
     assert health["committee_size"] == 3
 
 
+async def test_committee_size_counts_people_and_missing_seats_are_flagged(api, county):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    members = [await api.member(county.county_admin, branch["id"]) for _ in range(8)]
+    url = f"{ORGS}/{branch['id']}/leaders"
+    seats = [
+        (members[0], "secretary"),
+        (members[1], "organisation_member"),
+        (members[1], "discipline_member"),  # 组织委员兼纪检委员
+        (members[2], "committee_member"),
+    ]
+    for member, role in seats:
+        r = await api.client.post(
+            url,
+            json={"member_id": member["id"], "role": role, "started_on": "2024-01-01"},
+            headers=api.auth(county.county_admin),
+        )
+        assert r.status_code == 201, r.text
+    health = await _health(api, county, branch["id"])
+    assert health["committee_size"] == 3
+    missing = [f for f in health["flags"] if f["code"] == "branch.committee_roles_missing"]
+    assert [f["value"] for f in missing] == ["propaganda_member"]
+
+
 async def test_branch_with_six_full_members_needs_no_committee(api, county):
     branch = await api.org(county.county_admin, county.town_a["id"], "branch")
     for _ in range(6):

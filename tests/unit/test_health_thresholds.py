@@ -74,3 +74,38 @@ def test_every_organisation_but_a_group_needs_a_secretary():
     assert codes(OrgType.branch, SECRETARY) == []
     assert codes(OrgType.group, []) == []
     assert codes(OrgType.temporary_branch, SECRETARY) == ["temporary_branch.limited_powers"]
+
+
+FULL_COMMITTEE = ["secretary", "organisation_member", "propaganda_member", "discipline_member"]
+
+
+def test_a_committee_of_five_is_typical_and_six_or_seven_are_allowed_but_flagged():
+    five = [*FULL_COMMITTEE, "deputy_secretary"]
+    assert "branch.committee_above_typical_size" not in _codes(OrgType.branch, 20, five)
+    six = [*five, "committee_member"]
+    assert "branch.committee_above_typical_size" in _codes(OrgType.branch, 20, six)
+    seven = [*six, "committee_member"]
+    codes = _codes(OrgType.branch, 20, seven)
+    assert "branch.committee_above_typical_size" in codes
+    assert "branch.committee_too_large" not in codes
+
+
+def test_a_committee_without_organisation_propaganda_or_discipline_member_is_flagged():
+    assert "branch.committee_roles_missing" not in _codes(OrgType.branch, 20, FULL_COMMITTEE)
+    for role in FULL_COMMITTEE[1:]:
+        seats = [r for r in FULL_COMMITTEE if r != role]
+        flags = threshold_flags(OrgType.branch, 20, seats, None, DEFAULTS)
+        missing = [f for f in flags if f.code == "branch.committee_roles_missing"]
+        assert missing and missing[0].value == role
+
+
+def test_committee_size_counts_people_not_seats():
+    # Three people, four seats: the 组织委员 also serves as 纪检委员.
+    seats = ["secretary", "organisation_member", "discipline_member", "propaganda_member"]
+    two_people = threshold_flags(OrgType.branch, 20, seats, None, DEFAULTS, committee_size=2)
+    assert "branch.committee_required" in {f.code for f in two_people}
+    three = threshold_flags(OrgType.branch, 20, seats, None, DEFAULTS, committee_size=3)
+    assert not {f.code for f in three} & {
+        "branch.committee_required",
+        "branch.committee_roles_missing",
+    }

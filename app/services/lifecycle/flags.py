@@ -1,6 +1,8 @@
-"""Lifecycle flags (suggestions for a person to act on, never automatic status changes):
-talk overdue, approval due or overdue, probation ending, out of contact, suspended long
-enough to record as left.
+"""Member flags (suggestions for a person to act on, never automatic status changes):
+talk overdue, approval due or overdue, probation ending, out of contact, a move that
+calls for a transfer, a mobile episode past its expected months, a 双报到 registration
+not reviewed this year, a 留党察看 awaiting its outcome, suspended long enough to record
+as left.
 """
 
 from __future__ import annotations
@@ -30,8 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import db
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
+from app.models.discipline import Discipline
+from app.models.enums import CommunityReportState, DisciplineKind, EpisodeState, TransferState
+from app.models.grid import CommunityReport
+from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
+from app.models.organisation import OrganisationLeader
 from app.services.lifecycle.periods import (
     APPROVAL_DUE_MONTHS,
     APPROVAL_LIMIT_MONTHS,
@@ -92,6 +99,60 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
                     MobileEpisode.member_id == m.id,
                     MobileEpisode.state.in_(("registered", "hosted")),
                     lost_contact_on(MobileEpisode.last_contact_on, today),
+                ),
+            ),
+        ),
+        # The work unit or residence changed (DOMAIN: a transfer is required): suggested
+        # until a transfer (pending or accepted) or a mobile episode is registered since.
+        "transfer.suggested": and_(
+            m.status.in_([S.full, S.probationary]),
+            m.relocated_on.is_not(None),
+            ~exists().where(
+                Transfer.member_id == m.id,
+                Transfer.state.in_((TransferState.pending, TransferState.accepted)),
+                func.date(func.timezone("Asia/Shanghai", Transfer.created_at)) >= m.relocated_on,
+            ),
+            ~exists().where(
+                MobileEpisode.member_id == m.id,
+                MobileEpisode.state.in_(("registered", "hosted")),
+                MobileEpisode.started_on >= m.relocated_on,
+            ),
+        ),
+        # 留党察看 whose period is over without a recorded outcome: restore or expel.
+        "discipline.outcome_due": exists().where(
+            Discipline.member_id == m.id,
+            Discipline.kind == DisciplineKind.probation,
+            Discipline.outcome.is_(None),
+            Discipline.ends_on <= literal(today),
+        ),
+        # A mobile episode lasting longer than its expected months: return, extend or
+        # transfer (应转尽转).
+        "mobile.expected_period_exceeded": exists().where(
+            MobileEpisode.member_id == m.id,
+            MobileEpisode.state.in_((EpisodeState.registered, EpisodeState.hosted)),
+            MobileEpisode.started_on + func.make_interval(0, MobileEpisode.expected_months)
+            < literal(today),
+        ),
+        # 双报到 is reviewed at least yearly: an active registration from before this year
+        # with no review this year.
+        "community_report.review_due": exists().where(
+            CommunityReport.member_id == m.id,
+            CommunityReport.state == CommunityReportState.active,
+            CommunityReport.registered_on < date(today.year, 1, 1),
+            or_(CommunityReport.review_year.is_(None), CommunityReport.review_year < today.year),
+        ),
+        # 撤销党内职务, and 留党察看 (which ends party posts too): a post held since before
+        # the decision is still current; end its term.
+        "discipline.post_still_held": exists().where(
+            Discipline.member_id == m.id,
+            Discipline.kind.in_((DisciplineKind.removal_from_post, DisciplineKind.probation)),
+            Discipline.decided_on <= literal(today),
+            exists().where(
+                OrganisationLeader.member_id == m.id,
+                OrganisationLeader.started_on <= Discipline.decided_on,
+                or_(
+                    OrganisationLeader.ended_on.is_(None),
+                    OrganisationLeader.ended_on >= literal(today),
                 ),
             ),
         ),

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import MeetingState
+from app.models.discipline import Discipline, Reward
+from app.models.enums import LABELS, DisciplineKind, DisciplineOutcome, MeetingState, RewardLevel
 from app.models.lifecycle import DuesPayment, MemberTransition, Transfer
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
@@ -172,8 +173,66 @@ async def _mobile_events(session: AsyncSession, member: Member) -> list[Timeline
     return events
 
 
+async def _discipline_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Disciplinary decisions (党纪处分) and the outcome of a 留党察看."""
+    events: list[TimelineEvent] = []
+    kinds, outcomes = LABELS[DisciplineKind], LABELS[DisciplineOutcome]
+    rows = (
+        await session.execute(
+            select(Discipline, Organisation.name)
+            .join(Organisation, Organisation.id == Discipline.org_id)
+            .where(Discipline.member_id == member.id)
+        )
+    ).all()
+    for d, org_name in rows:
+        data = {
+            "discipline_id": str(d.id),
+            "kind": d.kind,
+            "org_name": org_name,
+            "document_number": d.document_number,
+            "period_years": d.period_years,
+        }
+        events.append(TimelineEvent(d.decided_on, "discipline", kinds[d.kind], data))
+        if d.outcome is not None and d.concluded_on is not None:
+            events.append(
+                TimelineEvent(
+                    d.concluded_on,
+                    "discipline_concluded",
+                    f"{kinds[d.kind]}: {outcomes[d.outcome]}",
+                    {**data, "outcome": d.outcome, "document_number": d.conclusion_document},
+                )
+            )
+    return events
+
+
+async def _reward_events(session: AsyncSession, member: Member) -> list[TimelineEvent]:
+    """Rewards (表彰)."""
+    rows = (
+        await session.execute(
+            select(Reward, Organisation.name)
+            .join(Organisation, Organisation.id == Reward.org_id)
+            .where(Reward.member_id == member.id)
+        )
+    ).all()
+    return [
+        TimelineEvent(
+            r.awarded_on,
+            "reward",
+            f"表彰 {r.title} ({LABELS[RewardLevel][r.level]})",
+            {
+                "reward_id": str(r.id),
+                "level": r.level,
+                "org_name": org_name,
+                "document_number": r.document_number,
+            },
+        )
+        for r, org_name in rows
+    ]
+
+
 async def member_timeline(session: AsyncSession, member: Member) -> list[TimelineEvent]:
-    """The electronic record (电子档案): milestones, status changes, transfers, meetings, dues."""
+    """The electronic record (电子档案): milestones, status changes, transfers, meetings, dues,
+    mobile episodes, discipline and rewards."""
     events = [
         *_milestone_events(member),
         *await _transition_events(session, member),
@@ -181,6 +240,8 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
         *await _payment_events(session, member),
         *await _meeting_events(session, member),
         *await _mobile_events(session, member),
+        *await _discipline_events(session, member),
+        *await _reward_events(session, member),
     ]
     events.sort(key=lambda e: (e.on, e.kind))
     return events

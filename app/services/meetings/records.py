@@ -37,6 +37,7 @@ from app.security.scope import (
     subtree_filter,
     under,
 )
+from app.services import discipline
 from app.services.integration import audit
 
 BRANCH_MEETINGS = frozenset(
@@ -100,7 +101,17 @@ async def _default_attendees(
         .where(column == org.id, Member.status.in_([s.value for s in ATTENDING_STATUSES]))
         .order_by(Member.id)
     )
-    return [(member_id, status == MemberStatus.full) for member_id, status in rows.all()]
+    return await _with_votes(session, [(m, s) for m, s in rows.all()], day)
+
+
+async def _with_votes(
+    session: AsyncSession, rows: list[tuple[uuid.UUID, str]], day: date
+) -> list[tuple[uuid.UUID, bool]]:
+    """(member, has_vote) for (member, status) rows: the one place voting rights are
+    decided. Full members vote; probationary members, and members under 留党察看 on the
+    meeting's day, attend without a vote."""
+    barred = await discipline.without_vote(session, [m for m, _ in rows], day)
+    return [(m, status == MemberStatus.full and m not in barred) for m, status in rows]
 
 
 async def get_visible(
@@ -207,15 +218,9 @@ async def explicit_attendees(
     await check_members_of(session, principal, org, expected, field)
     committee = set(await current_committee(session, org.id, day))
     rows = await session.execute(select(Member.id, Member.status).where(Member.id.in_(expected)))
-    out = []
-    for member_id, status in rows.all():
-        vote = (
-            member_id in committee
-            if meeting_type == MeetingType.committee_meeting
-            else status == MemberStatus.full
-        )
-        out.append((member_id, vote))
-    return out
+    if meeting_type == MeetingType.committee_meeting:
+        return [(member_id, member_id in committee) for member_id, _ in rows.all()]
+    return await _with_votes(session, [(m, s) for m, s in rows.all()], day)
 
 
 def require_open(meeting: Meeting) -> None:

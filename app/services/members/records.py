@@ -40,6 +40,7 @@ from app.services.members.placement import (
 from app.services.members.rows import RENDERED_COLUMNS, MemberRow
 from app.services.members.validation import (
     MILESTONES,
+    check_code_lists,
     check_dates,
     checked_phone,
     ensure_id_number_free,
@@ -75,6 +76,17 @@ def record_created(
         member.id,
         member.org_path,
         after=audit.snapshot(member, tuple(k for k in AUDITED_FIELDS if hasattr(member, k))),
+    )
+
+
+def relocated(member: Member, changes: dict[str, Any]) -> bool:
+    """The work unit or residence changes from a recorded value (filling in a blank one is
+    no move): a transfer (组织关系转接) is then suggested."""
+    return any(
+        field in changes
+        and getattr(member, field) not in (None, "")
+        and changes[field] != getattr(member, field)
+        for field in ("work_unit", "residence")
     )
 
 
@@ -155,6 +167,9 @@ async def update_member(
         raise Unprocessable.field(
             "category", ErrorCode.member_category_required, "category cannot be null"
         )
+    check_code_lists(changes)
+    if relocated(member, changes):
+        member.relocated_on = today
     if "name" in changes and changes["name"] is None:
         raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}

@@ -1,5 +1,6 @@
 """A member's fields checked: ID number (GB 11643-1999, birth date and gender derived),
-phone, milestone dates, application age (18 or older).
+phone, milestone dates, application age (18 or older), ethnicity and education from
+their code lists (`code_lists.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.models.organisation import Organisation
 from app.schemas.members import MemberCreate
 from app.security.pii import PhoneError, normalize_phone
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
+from app.services.members import code_lists
 from app.services.members.access import ID_FIELD, PHONE_FIELD, pii_cipher
 from app.services.members.placement import check_branch, check_group
 
@@ -66,6 +68,25 @@ def checked_phone(raw: str | None) -> str | None:
         return normalize_phone(raw)
     except PhoneError as exc:
         raise Unprocessable.field("phone", exc.code, exc.message) from exc
+
+
+def check_code_lists(values: dict[str, Any]) -> None:
+    """Ethnicity (GB/T 3304) and education (GB/T 4658) from their code lists, normalised
+    in place (a code is stored as its label); 422 naming the field otherwise."""
+    checks = (
+        ("ethnicity", code_lists.stored_ethnicity, ErrorCode.member_ethnicity_unknown),
+        ("education", code_lists.stored_education, ErrorCode.member_education_unknown),
+    )
+    for field, stored, code in checks:
+        raw = values.get(field)
+        if raw is None or raw == "":
+            if field in values:
+                values[field] = None
+            continue
+        value = stored(raw)
+        if value is None:
+            raise Unprocessable.field(field, code)
+        values[field] = value
 
 
 def check_dates(values: dict[str, Any], birth: date, today: date, status: MemberStatus) -> None:
@@ -163,6 +184,7 @@ def prepare_member(
         raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
     values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
     check_dates(values, birth, today, data.status)
+    check_code_lists(values)
     phone = checked_phone(data.phone)
     values["status"] = data.status.value
     values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))

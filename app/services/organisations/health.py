@@ -34,6 +34,12 @@ from app.services.policies import effective_policy
 GENERAL_BRANCH_TYPICAL_FULL_MEMBERS = (50, 100)
 COMMITTEE_TYPICAL_MIN_FULL_MEMBERS = 100
 COMMITTEE_SIZE_RANGE = (3, 7)
+COMMITTEE_TYPICAL_MAX = 5
+COMMITTEE_REQUIRED_ROLES = (
+    LeaderRole.organisation_member,
+    LeaderRole.propaganda_member,
+    LeaderRole.discipline_member,
+)
 
 
 def branch_size_flags(full_members: int, policy: Mapping[str, Any]) -> list[HealthFlag]:
@@ -66,35 +72,20 @@ def branch_size_flags(full_members: int, policy: Mapping[str, Any]) -> list[Heal
 
 
 def branch_committee_flags(
-    full_members: int, leader_roles: Sequence[str], policy: Mapping[str, Any]
+    full_members: int,
+    leader_roles: Sequence[str],
+    policy: Mapping[str, Any],
+    committee_size: int | None = None,
 ) -> list[HealthFlag]:
     """From `branch_committee_from_full_members` (7) full members a branch needs a
-    committee (支委会) of 3-7; below it, a secretary and optional deputy only."""
-    committee_size = len(leader_roles)
+    committee (支委会) of 3-5 people, at most 7 (6-7: allowed, an info flag), with a
+    组织委员, 宣传委员 and 纪检委员 among its seats (one person may hold two); below it,
+    a secretary and optional deputy only. `leader_roles` has one entry per seat,
+    `committee_size` counts people (default: one seat each)."""
+    size = len(leader_roles) if committee_size is None else committee_size
     committee_at = int(policy["branch_committee_from_full_members"])
-    smallest, largest = COMMITTEE_SIZE_RANGE
     if full_members >= committee_at:
-        if committee_size < smallest:
-            return [
-                flag(
-                    "branch.committee_required",
-                    "warning",
-                    "a branch with this many full members needs a committee (支委会) of 3-7",
-                    committee_size,
-                    smallest,
-                )
-            ]
-        if committee_size > largest:
-            return [
-                flag(
-                    "branch.committee_too_large",
-                    "warning",
-                    "a committee has at most 7",
-                    committee_size,
-                    largest,
-                )
-            ]
-        return []
+        return _committee_size_flags(size) or _committee_role_flags(leader_roles)
     secretaries = (LeaderRole.secretary, LeaderRole.deputy_secretary)
     if any(r not in secretaries for r in leader_roles):
         return [
@@ -107,6 +98,54 @@ def branch_committee_flags(
             )
         ]
     return []
+
+
+def _committee_size_flags(size: int) -> list[HealthFlag]:
+    smallest, largest = COMMITTEE_SIZE_RANGE
+    if size < smallest:
+        return [
+            flag(
+                "branch.committee_required",
+                "warning",
+                "a branch with this many full members needs a committee (支委会) of 3-7",
+                size,
+                smallest,
+            )
+        ]
+    if size > largest:
+        return [
+            flag(
+                "branch.committee_too_large", "warning", "a committee has at most 7", size, largest
+            )
+        ]
+    if size > COMMITTEE_TYPICAL_MAX:
+        return [
+            flag(
+                "branch.committee_above_typical_size",
+                "info",
+                "a branch committee typically has 3-5 members (at most 7)",
+                size,
+                COMMITTEE_TYPICAL_MAX,
+            )
+        ]
+    return []
+
+
+def _committee_role_flags(leader_roles: Sequence[str]) -> list[HealthFlag]:
+    """A committee's seats include 组织委员, 宣传委员 and 纪检委员 (the size flags above
+    come first: a committee too small or too large is fixed before its seats)."""
+    missing = [r.value for r in COMMITTEE_REQUIRED_ROLES if r.value not in leader_roles]
+    if not missing:
+        return []
+    return [
+        flag(
+            "branch.committee_roles_missing",
+            "warning",
+            "a branch committee has an organisation, a propaganda and a discipline member "
+            "(组织委员, 宣传委员, 纪检委员)",
+            ",".join(missing),
+        )
+    ]
 
 
 def joint_branch_flags(unit_count: int | None, policy: Mapping[str, Any]) -> list[HealthFlag]:
@@ -172,6 +211,7 @@ def threshold_flags(
     leader_roles: Sequence[str],
     unit_count: int | None,
     policy: Mapping[str, Any],
+    committee_size: int | None = None,
 ) -> list[HealthFlag]:
     """The size thresholds of DOMAIN "Organisations", all counted on *full* members.
 
@@ -182,12 +222,12 @@ def threshold_flags(
     a secretary and optional deputy only. A general branch typically has 50-100,
     a committee or working committee 100+ (both: info flags). A joint branch
     covers at most `joint_branch_max_units` (5) units. `leader_roles` are the
-    roles of the current leaders, one per person.
+    current leaders' seats (one person may hold two); `committee_size` the people.
     """
     flags: list[HealthFlag] = []
     if org_type in (OrgType.branch, OrgType.joint_branch):
         flags += branch_size_flags(full_members, policy)
-        flags += branch_committee_flags(full_members, leader_roles, policy)
+        flags += branch_committee_flags(full_members, leader_roles, policy, committee_size)
     if org_type is OrgType.joint_branch:
         flags += joint_branch_flags(unit_count, policy)
     if org_type is OrgType.general_branch:
@@ -238,16 +278,18 @@ async def _member_counts(session: AsyncSession, org: Organisation) -> tuple[int,
     return int(counts[0]), int(counts[1])
 
 
-async def _current_leader_roles(
+async def _current_leaders(
     session: AsyncSession, org: Organisation, today: date
-) -> Sequence[str]:
+) -> tuple[list[str], int]:
+    """(the current seats' roles, the number of people holding them)."""
     rows = await session.execute(
-        select(OrganisationLeader.role).where(
+        select(OrganisationLeader.member_id, OrganisationLeader.role).where(
             OrganisationLeader.org_id == org.id,
             terms_overlap(OrganisationLeader.started_on, OrganisationLeader.ended_on, today, today),
         )
     )
-    return rows.scalars().all()
+    seats = rows.all()
+    return [role for _, role in seats], len({member_id for member_id, _ in seats})
 
 
 async def organisation_health(
@@ -262,12 +304,12 @@ async def organisation_health(
     policy = await effective_policy(session, org)
     org_type = OrgType(org.type)
     full_members, members = await _member_counts(session, org)
-    leaders = await _current_leader_roles(session, org, today)
+    leaders, people = await _current_leaders(session, org, today)
     term_ends_on, terms = term_flags(
         org.term_started_on, term_years(org, policy), today, int(policy["term_warning_days"])
     )
     flags = [
-        *threshold_flags(org_type, full_members, leaders, org.unit_count, policy),
+        *threshold_flags(org_type, full_members, leaders, org.unit_count, policy, people),
         *leadership_flags(org_type, leaders),
         *terms,
     ]
@@ -276,7 +318,7 @@ async def organisation_health(
         as_of=today,
         full_members=full_members,
         members=members,
-        committee_size=len(leaders),
+        committee_size=people,
         has_secretary=LeaderRole.secretary.value in leaders,
         term_ends_on=term_ends_on,
         flags=flags,

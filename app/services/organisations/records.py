@@ -8,13 +8,14 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, ErrorCode, Forbidden
+from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
 from app.models.enums import ENDED_STATUSES, OrgType
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.scope import Principal, subtree_filter, under
+from app.services.credit_codes import is_valid_credit_code
 from app.services.integration import audit
 from app.services.organisations.access import (
     AUDITED_FIELDS,
@@ -31,6 +32,12 @@ async def _ensure_code_free(session: AsyncSession, code: str) -> None:
         raise Conflict(ErrorCode.organisation_code_taken, f"code {code!r} is already used")
 
 
+def check_credit_code(code: str | None) -> None:
+    """A unit's unified social credit code, when given, passes its GB 32100 check character."""
+    if code is not None and not is_valid_credit_code(code):
+        raise Unprocessable.field("unit_credit_code", ErrorCode.organisation_credit_code_invalid)
+
+
 async def create_organisation(
     session: AsyncSession, principal: Principal, data: OrganisationCreate
 ) -> Organisation:
@@ -41,6 +48,7 @@ async def create_organisation(
     a committee; committees under committees or as a root (system administrators only).
     """
     require_org_writer(principal, data.type)
+    check_credit_code(data.unit_credit_code)
     parent = await parent_for(session, principal, data.parent_id, data.type)
     await _ensure_code_free(session, data.code)
     node_id = await next_node_id(session)
@@ -74,6 +82,7 @@ async def update_organisation(
         raise Forbidden(
             ErrorCode.auth_forbidden, "your own organisation is kept by the level above"
         )
+    check_credit_code(data.unit_credit_code)
     before = audit.snapshot(org, AUDITED_FIELDS)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(org, field, value)

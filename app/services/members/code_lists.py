@@ -1,0 +1,94 @@
+"""The national code lists of a member's record: ethnicity (GB/T 3304, the 56 民族) and
+education (GB/T 4658, 学历代码), each as code -> Chinese label, in this one module.
+
+A value is given as the code (`01`, `21`) or the label (`汉族`, `大学本科毕业`); the common
+short forms of party statistics (`大学本科`, `大专`, `高中`, ...) are accepted as aliases of
+their category. A code is stored as its label; a label or alias as given (so existing
+records and reports keep their wording). `resolve_*` answers the code of a stored value.
+"""
+
+from __future__ import annotations
+
+ETHNICITIES: dict[str, str] = {
+    "01": "汉族", "02": "蒙古族", "03": "回族", "04": "藏族", "05": "维吾尔族",
+    "06": "苗族", "07": "彝族", "08": "壮族", "09": "布依族", "10": "朝鲜族",
+    "11": "满族", "12": "侗族", "13": "瑶族", "14": "白族", "15": "土家族",
+    "16": "哈尼族", "17": "哈萨克族", "18": "傣族", "19": "黎族", "20": "傈僳族",
+    "21": "佤族", "22": "畲族", "23": "高山族", "24": "拉祜族", "25": "水族",
+    "26": "东乡族", "27": "纳西族", "28": "景颇族", "29": "柯尔克孜族", "30": "土族",
+    "31": "达斡尔族", "32": "仫佬族", "33": "羌族", "34": "布朗族", "35": "撒拉族",
+    "36": "毛南族", "37": "仡佬族", "38": "锡伯族", "39": "阿昌族", "40": "普米族",
+    "41": "塔吉克族", "42": "怒族", "43": "乌孜别克族", "44": "俄罗斯族", "45": "鄂温克族",
+    "46": "德昂族", "47": "保安族", "48": "裕固族", "49": "京族", "50": "塔塔尔族",
+    "51": "独龙族", "52": "鄂伦春族", "53": "赫哲族", "54": "门巴族", "55": "珞巴族",
+    "56": "基诺族",
+}  # fmt: skip
+
+EDUCATIONS: dict[str, str] = {
+    "10": "研究生教育",
+    "11": "博士研究生毕业", "12": "博士研究生结业", "13": "博士研究生肄业",
+    "14": "硕士研究生毕业", "15": "硕士研究生结业", "16": "硕士研究生肄业",
+    "17": "研究生班毕业", "18": "研究生班结业", "19": "研究生班肄业",
+    "20": "大学本科教育",
+    "21": "大学本科毕业", "22": "大学本科结业", "23": "大学本科肄业", "28": "大学普通班毕业",
+    "30": "大学专科教育",
+    "31": "大学专科毕业", "32": "大学专科结业", "33": "大学专科肄业",
+    "40": "中等职业教育",
+    "41": "中等专科毕业", "42": "中等专科结业", "43": "中等专科肄业",
+    "44": "职业高中毕业", "45": "职业高中结业", "46": "职业高中肄业",
+    "47": "技工学校毕业", "48": "技工学校结业", "49": "技工学校肄业",
+    "60": "普通高级中学教育",
+    "61": "普通高中毕业", "62": "普通高中结业", "63": "普通高中肄业",
+    "70": "初级中学教育",
+    "71": "初中毕业", "73": "初中肄业",
+    "80": "小学教育",
+    "81": "小学毕业", "83": "小学肄业",
+    "90": "其他",
+}  # fmt: skip
+
+# Short forms used in party statistics, by the GB/T 4658 category they name.
+EDUCATION_ALIASES: dict[str, str] = {
+    "研究生": "10",
+    "博士": "11",
+    "硕士": "14",
+    "博士研究生": "11",
+    "硕士研究生": "14",
+    "大学本科": "20",
+    "本科": "20",
+    "大学专科": "30",
+    "大专": "30",
+    "中专": "40",
+    "中等专科": "40",
+    "高中": "60",
+    "初中": "70",
+    "小学": "80",
+}
+
+_ETHNICITY_BY_LABEL = {label: code for code, label in ETHNICITIES.items()}
+_EDUCATION_BY_LABEL = {label: code for code, label in EDUCATIONS.items()} | EDUCATION_ALIASES
+
+
+def resolve_ethnicity(value: str) -> str | None:
+    """The GB/T 3304 code of a code or label; None when it is neither. A one-digit code
+    (a spreadsheet that dropped the leading zero: `1`) is read as `01`."""
+    if len(value) == 1 and value.isdigit():
+        value = "0" + value
+    return value if value in ETHNICITIES else _ETHNICITY_BY_LABEL.get(value)
+
+
+def resolve_education(value: str) -> str | None:
+    """The GB/T 4658 code of a code, label or short form; None when it is none of them."""
+    return value if value in EDUCATIONS else _EDUCATION_BY_LABEL.get(value)
+
+
+def stored_ethnicity(value: str) -> str | None:
+    """The value to store (the label), or None when the value is not in the list."""
+    code = resolve_ethnicity(value)
+    return None if code is None else ETHNICITIES[code]
+
+
+def stored_education(value: str) -> str | None:
+    """The value to store: a code becomes its label, a label or short form stays."""
+    if value in EDUCATIONS:
+        return EDUCATIONS[value]
+    return value if value in _EDUCATION_BY_LABEL else None

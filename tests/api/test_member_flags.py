@@ -1,0 +1,167 @@
+"""Flags raised from other records onto the member: a move suggests a transfer, a
+留党察看 past its period awaits its outcome."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.api.deps import get_today
+
+V = "/api/v1"
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def frozen_today(app):
+    current = {"day": TODAY}
+    app.dependency_overrides[get_today] = lambda: current["day"]
+    yield current
+    app.dependency_overrides.pop(get_today, None)
+
+
+async def _flags(api, county, member_id):
+    r = await api.client.get(f"{V}/members/{member_id}", headers=api.auth(county.county_admin))
+    return set(r.json()["flags"])
+
+
+async def _patch(api, county, member_id, **changes):
+    r = await api.client.patch(
+        f"{V}/members/{member_id}", json=changes, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_a_changed_work_unit_or_residence_suggests_a_transfer(api, county, frozen_today):
+    for field in ("work_unit", "residence"):
+        member = await api.member(county.county_admin, county.branch_a["id"], **{field: "旧址"})
+        assert "transfer.suggested" not in await _flags(api, county, member["id"])
+        await _patch(api, county, member["id"], **{field: "旧址"})  # unchanged: no move
+        assert "transfer.suggested" not in await _flags(api, county, member["id"])
+        await _patch(api, county, member["id"], **{field: "新址"})
+        assert "transfer.suggested" in await _flags(api, county, member["id"])
+        r = await api.client.get(
+            f"{V}/members",
+            params={"flag": "transfer.suggested", "limit": 500},
+            headers=api.auth(county.admin_a),
+        )
+        assert member["id"] in {m["id"] for m in r.json()["items"]}
+
+
+async def test_filling_in_a_blank_work_unit_is_no_move(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    await _patch(api, county, member["id"], work_unit="县医院")
+    assert "transfer.suggested" not in await _flags(api, county, member["id"])
+
+
+async def test_a_transfer_started_after_the_move_answers_the_suggestion(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"], work_unit="县医院")
+    await _patch(api, county, member["id"], work_unit="市医院")
+    r = await api.client.post(
+        f"{V}/transfers",
+        json={"member_id": member["id"], "to_org_id": county.branch_b["id"], "reason": "工作调动"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    assert "transfer.suggested" not in await _flags(api, county, member["id"])
+
+
+async def test_a_probation_past_its_period_without_an_outcome_is_flagged(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/disciplines",
+        json={
+            "kind": "probation",
+            "period_years": 1,
+            "org_id": county.branch_a["id"],
+            "decided_on": "2025-11-25",
+            "document_number": "纪〔2025〕1号",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    assert "discipline.outcome_due" not in await _flags(api, county, member["id"])
+    frozen_today["day"] = date(2026, 11, 25)  # ends_on: the period is over
+    assert "discipline.outcome_due" in await _flags(api, county, member["id"])
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/disciplines/{r.json()['id']}/conclusion",
+        json={"outcome": "rights_restored", "concluded_on": "2026-11-25", "document_number": "纪2"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    assert "discipline.outcome_due" not in await _flags(api, county, member["id"])
+
+
+async def test_a_mobile_episode_past_its_expected_months_is_flagged(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    r = await api.client.post(
+        f"{V}/mobile-episodes",
+        json={
+            "member_id": member["id"],
+            "destination_area": "440305",
+            "reason": "务工",
+            "expected_months": 6,
+            "certificate_no": "C-flag-1",
+            "location_consent": False,
+            "started_on": "2026-05-24",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    started = date.fromisoformat(r.json()["started_on"])
+    end = date(started.year + (started.month + 5) // 12, (started.month + 5) % 12 + 1, started.day)
+    frozen_today["day"] = end  # exactly its expected months: not yet past them
+    assert "mobile.expected_period_exceeded" not in await _flags(api, county, member["id"])
+    frozen_today["day"] = date.fromordinal(end.toordinal() + 1)
+    assert "mobile.expected_period_exceeded" in await _flags(api, county, member["id"])
+
+
+async def test_a_community_registration_not_reviewed_this_year_is_flagged(
+    api, county, frozen_today
+):
+    community = await api.org(
+        county.county_admin, county.town_a["id"], "committee", unit_category=7
+    )
+    member = await api.member(county.county_admin, county.branch_a["id"], category="employed")
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/community-report",
+        json={"community_org_id": community["id"]},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert "community_report.review_due" not in await _flags(api, county, member["id"])
+    frozen_today["day"] = date(2027, 1, 1)
+    assert "community_report.review_due" in await _flags(api, county, member["id"])
+    r = await api.client.post(
+        f"{V}/community-reports/{report['id']}/review",
+        json={"year": 2027, "status": "passed"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code in (200, 201), r.text
+    assert "community_report.review_due" not in await _flags(api, county, member["id"])
+
+
+async def test_a_post_held_since_before_a_removal_from_post_is_flagged(api, county, frozen_today):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    leaders = f"{V}/organisations/{county.branch_a['id']}/leaders"
+    r = await api.client.post(
+        leaders,
+        json={"member_id": member["id"], "role": "propaganda_member", "started_on": "2024-01-01"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    assert "discipline.post_still_held" not in await _flags(api, county, member["id"])
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/disciplines",
+        json={
+            "kind": "removal_from_post",
+            "org_id": county.town_a["id"],
+            "decided_on": "2026-11-01",
+            "document_number": "纪〔2026〕3号",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    assert "discipline.post_still_held" in await _flags(api, county, member["id"])
