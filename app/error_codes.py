@@ -85,6 +85,11 @@ class ErrorCode(StrEnum):
     )
     auth_forbidden = "auth.forbidden", "当前角色无权执行此操作", "Your role may not do this"
     user_not_found = "user.not_found", "用户不存在", "No such user"
+    me_no_member_record = (
+        "me.no_member_record",
+        "当前用户未关联党员档案",
+        "This user is not linked to a member record",
+    )
     user_username_taken = "user.username_taken", "用户名已被占用", "The username is taken"
     user_role_too_high = (
         "user.role_too_high",

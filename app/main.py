@@ -41,6 +41,7 @@ from app.api import (
     grids,
     imports,
     integration,
+    me,
     meetings,
     members,
     mobile,
@@ -406,6 +407,7 @@ def create_app() -> FastAPI:
         grids,
         integration,
         imports,
+        me,
     )
     for module in (*routers, audit):
         _mount(app, module.router, API_PREFIX)

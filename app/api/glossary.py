@@ -8,6 +8,7 @@ schema is described from here. A test asserts that no property is left undescrib
 from __future__ import annotations
 
 _TABLE = """
+absent|缺席或请假的会议（请假含原因）
 abstentions|弃权票数
 accepted|已接收数
 access_token|访问令牌（Bearer）
@@ -25,10 +26,12 @@ approval_ref|审批文号
 approved_on|批准日期
 area|地区
 as_of|统计基准日
+assessed_fen|本月应交党费（分；不需交纳的月份为 0）
 atomic|全部成功才写入（任一行出错则整批不写）
 attempts|已尝试次数
 attendance|出席情况
 attendance_rate|出席率
+attended|已出席的会议
 awarded_on|表彰日期
 ayes|赞成票数
 base|基础分
@@ -55,6 +58,7 @@ central_households|中心户
 certificate_no|证明编号
 check_ins|报到记录
 children|下级党组织
+claims|待审批的积分申报（最新在前）
 client_id|客户端 ID（不使用）
 client_secret|客户端密钥（不使用）
 code|编码
@@ -103,6 +107,7 @@ evidence|佐证材料
 expected_months|应交月数
 extension_months|延长预备期月数
 field|字段
+file|上传的文件（CSV 或 XLSX）
 finalized_at|归档时间（UTC）
 finished_at|完成时间（UTC）
 flags|提醒标志
@@ -141,6 +146,7 @@ last_contact_on|最近联系日期
 last_error|最近一次错误
 last_status|最近一次响应状态码
 leader_id|班子成员 ID
+leaders|现任班子成员（书记在前）
 level|级别
 location_consent|同意记录位置
 longest_unpaid_run|最长连续欠缴月数
@@ -174,9 +180,12 @@ on_track|联系正常人数
 org_code|所属党组织编码
 org_id|所属党组织 ID
 org_name|所属党组织名称
+organisation|所在党组织
 out_of_range|超出范围
 outcome|留党察看处理结果（恢复党员权利或开除党籍）
 overdue|逾期人数
+owed_fen|欠交党费（分）
+paid_fen|本月已交党费（分；未交为空）
 paid_on|缴纳日期
 parent_id|上级党组织 ID
 parent_rule_id|上一版本规则 ID
@@ -255,6 +264,7 @@ unit_count|联合单位数
 unit_credit_code|统一社会信用代码
 unpaid_months|欠缴月数
 unregistered|未报到
+upcoming|即将召开的会议（已计划、从今天起）
 updated|更新数
 updated_at|更新时间（UTC）
 url|接收地址
@@ -269,7 +279,6 @@ votes|表决
 without_leader|未配备书记
 work_unit|工作单位
 year|年度
-file|上传的文件（CSV 或 XLSX）
 """
 
 FIELDS: dict[str, str] = {

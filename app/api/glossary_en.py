@@ -6,6 +6,7 @@ The same vocabulary as app/api/glossary.py (zh-CN), by the same names.
 from __future__ import annotations
 
 _TABLE_EN = """
+absent|Meetings missed: excused (with the reason) or absent
 abstentions|Abstentions
 accepted|Accepted
 access_token|Access token (Bearer)
@@ -23,10 +24,12 @@ approval_ref|Approval document number
 approved_on|Day approved
 area|Area
 as_of|Reference day
+assessed_fen|The month's assessment in fen (0 when not due)
 atomic|Write nothing unless every row is valid
 attempts|Attempts so far
 attendance|Attendance
 attendance_rate|Attendance rate
+attended|Meetings attended
 awarded_on|Day the reward was granted
 ayes|Votes for
 base|Base points
@@ -53,6 +56,7 @@ central_households|Central households
 certificate_no|Certificate number
 check_ins|Check-ins
 children|Child organisations
+claims|Claims awaiting approval, newest first
 client_id|Client id (unused)
 client_secret|Client secret (unused)
 code|Code
@@ -101,6 +105,7 @@ evidence|Evidence
 expected_months|Months due
 extension_months|Probation extension in months
 field|Field
+file|The file (CSV or XLSX)
 finalized_at|Finalized at (UTC)
 finished_at|Finished at (UTC)
 flags|Warning flags
@@ -139,6 +144,7 @@ last_contact_on|Last contact
 last_error|Last error
 last_status|Last response status
 leader_id|Leader id
+leaders|Current leaders, secretary first
 level|Level
 location_consent|Consent to record location
 longest_unpaid_run|Longest run of unpaid months
@@ -172,9 +178,12 @@ on_track|On track
 org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
+organisation|The organisation
 out_of_range|Out of range
 outcome|How a 留党察看 ended (rights_restored or expelled)
 overdue|Overdue
+owed_fen|Owed (assessed and unpaid), fen
+paid_fen|Paid for the month in fen (null when unpaid)
 paid_on|Day paid
 parent_id|Parent organisation id
 parent_rule_id|Refined rule id
@@ -253,6 +262,7 @@ unit_count|Number of units
 unit_credit_code|Unified social credit code
 unpaid_months|Unpaid months
 unregistered|Not registered
+upcoming|Planned meetings from today on
 updated|Updated
 updated_at|Updated at (UTC)
 url|Receiver URL
@@ -267,7 +277,6 @@ votes|Votes
 without_leader|Without a secretary
 work_unit|Work unit
 year|Year
-file|The file (CSV or XLSX)
 """
 
 FIELDS_EN: dict[str, str] = {

@@ -28,6 +28,14 @@ VERBS = (
 )  # fmt: skip
 
 _TABLE = """
+me_get|getMyRecord|我的档案|My member record|本人的党员档案，按对本人的规则脱敏显示；未关联党员档案的账号返回 403。
+me_organisation|getMyOrganisation|我的党组织|My organisation|本人所在党组织及其现任班子（职务与姓名）。
+me_meetings|listMyMeetings|我的组织生活|My meetings|本人应参加的会议：即将召开、已出席、缺席或请假（含原因），以及出席率。
+me_points|getMyPoints|我的积分|My points|本人本年度积分余额与明细，以及待审批的积分申报。
+me_dues|getMyDues|我的党费|My dues|本人本年度每月应交、已交、欠交党费。
+me_mobile_episode|getMyMobileEpisode|我的流动党员登记|My mobile-member episode|本人当前（或最近）的流动党员登记及报到记录。
+me_check_in|checkInMyself|我的报到|Check in myself|流动党员本人报到（记为本人报到）。
+me_timeline|getMyTimeline|我的电子档案|My timeline|本人的电子档案：状态变化、转接、会议、积分、流动、党费。
 auth_token|login|登录（获取令牌）|Sign in (get tokens)|用户名和密码换取访问令牌和刷新令牌（OAuth2 密码模式表单）。连续失败会被限流（429，带 Retry-After）。
 auth_refresh|refreshToken|刷新令牌|Refresh the tokens|用刷新令牌换一对新令牌；旧刷新令牌随即作废，重复使用会注销整个登录。
 auth_logout|logout|退出登录|Sign out|作废刷新令牌，结束本次登录。
@@ -150,6 +158,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "grids": ("网格与社区报到", "Grids and community reporting"),
     "integration": ("导入导出、变更流与 Webhook", "Import, export, change feed, webhooks"),
     "audit": ("审计日志", "Audit log"),
+    "me": ("我的（党员本人）", "My own record (the member)"),
     "operations": ("运维检查", "Operations"),
 }
 

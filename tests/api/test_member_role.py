@@ -24,6 +24,13 @@ MEMBER_SURFACE = {
     "imports_template",
     "meetings_get",
     "meetings_list",
+    "me_dues",
+    "me_get",
+    "me_meetings",
+    "me_mobile_episode",
+    "me_organisation",
+    "me_points",
+    "me_timeline",
     "members_get",
     "members_list",
     "members_disciplines_list",
@@ -172,7 +179,10 @@ async def test_a_member_user_sees_nothing_of_another_member_in_any_list_export_o
             assert r.status_code != 422 or "within" in r.text, (path, params, r.text)
             if r.status_code == 200:
                 checked.append(route.name)
-                if other["id"] in r.text or other_name in r.text:
+                # My organisation's current leaders are public to its members (公示) by
+                # seat and name; never their member record (its id).
+                name_public = route.name == "me_organisation"
+                if other["id"] in r.text or (other_name in r.text and not name_public):
                     leaks.append((route.name, params))
     assert leaks == [], leaks
     # Every route a member user reads is one reviewed for the rule; a new GET route
@@ -182,6 +192,7 @@ async def test_a_member_user_sees_nothing_of_another_member_in_any_list_export_o
     assert {"members_list", "members_get", "points_balance", "exports_get", "changes_list"} <= set(
         checked
     )
+    assert {"me_get", "me_organisation", "me_meetings", "me_points", "me_timeline"} <= set(checked)
 
 
 async def test_a_member_users_export_and_change_feed_carry_only_its_own_record(api, county):

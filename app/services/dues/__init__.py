@@ -19,9 +19,11 @@ from app.services.dues.arrears import arrears, longest_run
 from app.services.dues.assessment import assess, due_in_month, parse_month, statuses_in_month
 from app.services.dues.brackets import DuesBaseMissing, monthly_amount_fen
 from app.services.dues.payments import add_relief, paid_months, prepaid, record_payment
+from app.services.dues.statement import MonthStatement, statement
 
 __all__ = [
     "DuesBaseMissing",
+    "MonthStatement",
     "add_relief",
     "arrears",
     "assess",
@@ -32,5 +34,6 @@ __all__ = [
     "parse_month",
     "prepaid",
     "record_payment",
+    "statement",
     "statuses_in_month",
 ]

@@ -149,6 +149,20 @@ async def get_visible(
     return episode
 
 
+async def current_episode_id(session: AsyncSession, member_id: uuid.UUID) -> uuid.UUID:
+    """A member's open episode (registered or hosted; at most one is open), else the
+    latest closed one; 404 `mobile.not_found` when the member never went out."""
+    found = await session.scalar(
+        select(MobileEpisode.id)
+        .where(MobileEpisode.member_id == member_id)
+        .order_by(MobileEpisode.state.in_(OPEN_STATES).desc(), MobileEpisode.started_on.desc())
+        .limit(1)
+    )
+    if found is None:
+        raise NotFound(ErrorCode.mobile_not_found)
+    return found
+
+
 def require_mobile_writer(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 

@@ -1,0 +1,177 @@
+"""The member's own surface (`/me`, 我的): every route reads or writes the caller's own
+member record (`Principal.member_id`) through the same handlers and services as the
+resource routes, so no rule has a second copy; another member is never reachable here.
+A user without a member record answers 403 `me.no_member_record`."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Response, status
+
+from app.api import meetings as meetings_api
+from app.api import members as members_api
+from app.api import mobile as mobile_api
+from app.api import points as points_api
+from app.api.common import API_PREFIX, make_router
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
+from app.errors import ErrorCode, Forbidden
+from app.models.enums import EntryState, LeaderRole, MeetingState, Presence
+from app.schemas.common import Year
+from app.schemas.me import MyDues, MyDuesMonth, MyLeader, MyMeetings, MyOrganisation, MyPoints
+from app.schemas.meetings import MemberMeeting
+from app.schemas.members import MemberRead, Timeline
+from app.schemas.mobile import CheckInCreate, CheckInRead, EpisodeDetail
+from app.schemas.organisations import OrganisationRead
+from app.security.scope import Principal
+from app.services import dues, members, mobile, organisations, points
+
+router = make_router("me")
+
+
+def my_member_id(principal: Principal) -> uuid.UUID:
+    """The caller's member record; 403 for a user without one (an administrator)."""
+    if principal.member_id is None:
+        raise Forbidden(ErrorCode.me_no_member_record, "this user has no member record")
+    return principal.member_id
+
+
+@router.get("/me", name="me_get", response_model=MemberRead)
+async def me_get(session: SessionDep, principal: PrincipalDep, today: TodayDep) -> Response:
+    """My member record, masked and rendered as `GET /members/{id}` renders it for me."""
+    return await members_api.members_get(my_member_id(principal), session, principal, today)
+
+
+@router.get("/me/organisation", name="me_organisation")
+async def me_organisation(
+    session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> MyOrganisation:
+    """My branch and its current leaders (seat and name, as every member may know them)."""
+    member = await members.get_visible(session, principal, my_member_id(principal))
+    org = await organisations.get_visible(session, principal, member.org_id)
+    leaders = [
+        MyLeader(
+            role=LeaderRole(r.leader.role),
+            member_name=r.member_name,
+            started_on=r.leader.started_on,
+            ended_on=r.leader.ended_on,
+        )
+        for r in await organisations.list_leaders(session, org)
+        if organisations.term_current(r.leader.started_on, r.leader.ended_on, today)
+    ]
+    leaders.sort(key=lambda x: x.role != LeaderRole.secretary)
+    return MyOrganisation(organisation=OrganisationRead.model_validate(org), leaders=leaders)
+
+
+@router.get("/me/meetings", name="me_meetings")
+async def me_meetings(session: SessionDep, principal: PrincipalDep, today: TodayDep) -> MyMeetings:
+    """My meetings in three parts: upcoming (planned, from today on), attended, absent
+    (excused with its reason, or absent); the rate as on `GET /members/{id}/meetings`."""
+    member = await members.get_visible(session, principal, my_member_id(principal))
+    mine = await meetings_api.members_meetings(member, session, "-held_on", include_total=False)
+    upcoming: list[MemberMeeting] = []
+    attended: list[MemberMeeting] = []
+    absent: list[MemberMeeting] = []
+    for m in mine.items:
+        if m.state == MeetingState.planned and m.held_on >= today:
+            upcoming.append(m)
+        elif m.presence == Presence.present:
+            attended.append(m)
+        elif m.presence in (Presence.absent, Presence.excused):
+            absent.append(m)
+    upcoming.reverse()  # soonest first
+    return MyMeetings(
+        member_id=member.id,
+        attendance_rate=mine.attendance_rate,
+        upcoming=upcoming,
+        attended=attended,
+        absent=absent,
+    )
+
+
+@router.get("/me/points", name="me_points")
+async def me_points(
+    session: SessionDep, principal: PrincipalDep, today: TodayDep, year: Year | None = None
+) -> MyPoints:
+    """My balance for the year with its entries (`GET /members/{id}/points`), and my
+    claims awaiting approval. A claim is filed with `POST /point-entries` naming myself."""
+    me = my_member_id(principal)
+    balance = await points_api.points_balance(me, session, principal, today, year)
+    claims = await points_api.points_entries_list(
+        session,
+        principal,
+        within=None,
+        member_id=me,
+        state=EntryState.pending,
+        year=None,
+        sort=points.ENTRY_SORT,
+        limit=500,
+        cursor=None,
+        include_total=False,
+    )
+    return MyPoints(**balance.model_dump(), claims=claims.items)
+
+
+@router.get("/me/dues", name="me_dues")
+async def me_dues(
+    session: SessionDep, principal: PrincipalDep, today: TodayDep, year: Year | None = None
+) -> MyDues:
+    """My dues per month of the year (to this month): assessed as `dues/assessment`
+    assesses it, what I paid for it, what I still owe."""
+    member = await members.get_visible(session, principal, my_member_id(principal))
+    rows = await dues.statement(session, member, year or today.year, today)
+    months = [
+        MyDuesMonth(
+            month=f"{r.assessment.month:%Y-%m}",
+            category=r.assessment.category,
+            due=r.assessment.due,
+            assessed_fen=r.assessment.amount_fen,
+            paid_fen=r.paid_fen,
+            owed_fen=r.owed_fen,
+            relief=r.assessment.relief,
+            note=r.assessment.note,
+        )
+        for r in rows
+    ]
+    return MyDues(
+        member_id=member.id,
+        year=year or today.year,
+        months=months,
+        owed_fen=sum(m.owed_fen for m in months),
+    )
+
+
+@router.get("/me/mobile-episode", name="me_mobile_episode")
+async def me_mobile_episode(
+    response: Response, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+) -> EpisodeDetail:
+    """My open mobile-member episode (else my latest) with its check-ins; 404 when none."""
+    episode_id = await mobile.current_episode_id(session, my_member_id(principal))
+    return await mobile_api.mobile_get(episode_id, response, session, principal, as_of)
+
+
+@router.post(
+    "/me/check-ins",
+    name="me_check_in",
+    status_code=status.HTTP_201_CREATED,
+)
+async def me_check_in(
+    body: CheckInCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> CheckInRead:
+    """I check in on my open episode (报到), as `POST /mobile-episodes/{id}/check-ins`
+    records it for a member (`reported_by: member`)."""
+    episode_id = await mobile.current_episode_id(session, my_member_id(principal))
+    row = await mobile_api.mobile_check_in(episode_id, body, response, session, principal, today)
+    response.headers["Location"] = f"{API_PREFIX}/me/mobile-episode"
+    return row
+
+
+@router.get("/me/timeline", name="me_timeline")
+async def me_timeline(session: SessionDep, principal: PrincipalDep) -> Timeline:
+    """My electronic record (`GET /members/{id}/timeline`)."""
+    member = await members.get_visible(session, principal, my_member_id(principal))
+    return await members_api.members_timeline(member, session)
