@@ -48,6 +48,7 @@ from app.api import (
     organisations,
     points,
     policies,
+    todos,
     transfers,
     users,
 )
@@ -408,6 +409,7 @@ def create_app() -> FastAPI:
         integration,
         imports,
         me,
+        todos,
     )
     for module in (*routers, audit):
         _mount(app, module.router, API_PREFIX)

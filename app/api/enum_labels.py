@@ -23,6 +23,7 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "xlsx": ("Excel（XLSX）文件", "Excel (XLSX) file"),
     "zh": ("中文名称", "Chinese labels"),
     "codes": ("代码", "Codes"),
+    "due_on": ("按到期日", "By due date"),
     "info": ("提示", "Information"),
     "warning": ("警告", "Warning"),
     "error": ("错误", "Error"),

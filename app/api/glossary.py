@@ -46,6 +46,7 @@ by_category|按人员类别
 by_destination_province|按去向省份
 by_education|按学历
 by_gender|按性别
+by_kind|按类别的数量
 by_org_type|按组织类别
 by_state|按状态
 by_status|按党员状态
@@ -89,6 +90,7 @@ dissolved_on|撤销日期
 document_number|文号
 dry_run|只校验不写入（试导入）
 due|应交
+due_on|到期日（规则未规定日期时为空）
 dues_base_fen|党费计算基数（分）
 education|学历
 effective_date|生效日期
@@ -148,6 +150,7 @@ last_status|最近一次响应状态码
 leader_id|班子成员 ID
 leaders|现任班子成员（书记在前）
 level|级别
+link|要处理的对象（资源类型和 ID）
 location_consent|同意记录位置
 longest_unpaid_run|最长连续欠缴月数
 lost_contact|失联人数

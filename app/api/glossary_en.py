@@ -44,6 +44,7 @@ by_category|By category
 by_destination_province|By destination province
 by_education|By education
 by_gender|By gender
+by_kind|Counts per kind
 by_org_type|By organisation type
 by_state|By state
 by_status|By member status
@@ -87,6 +88,7 @@ dissolved_on|Day dissolved
 document_number|Document number (文号)
 dry_run|Validate only, write nothing
 due|Due
+due_on|Due date (null when the rule sets none)
 dues_base_fen|Dues base in fen
 education|Education
 effective_date|Effective date
@@ -146,6 +148,7 @@ last_status|Last response status
 leader_id|Leader id
 leaders|Current leaders, secretary first
 level|Level
+link|What to act on (resource type and id)
 location_consent|Consent to record location
 longest_unpaid_run|Longest run of unpaid months
 lost_contact|Lost contact

@@ -28,6 +28,8 @@ VERBS = (
 )  # fmt: skip
 
 _TABLE = """
+todos_list|listTodos|待办事项|My to-dos|按现有规则计算的本人待办：待接收的转接、待审批的积分申报、本期应开的会议、党员提示、连续六个月未交党费、换届、流动党员逾期未报到；每项带链接、到期日和严重程度，按到期日排序，游标分页。
+todos_counts|getTodoCounts|待办数量|To-do counts|各类待办的数量（含为零的类别），用于角标。
 me_get|getMyRecord|我的档案|My member record|本人的党员档案，按对本人的规则脱敏显示；未关联党员档案的账号返回 403。
 me_organisation|getMyOrganisation|我的党组织|My organisation|本人所在党组织及其现任班子（职务与姓名）。
 me_meetings|listMyMeetings|我的组织生活|My meetings|本人应参加的会议：即将召开、已出席、缺席或请假（含原因），以及出席率。
@@ -159,6 +161,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "integration": ("导入导出、变更流与 Webhook", "Import, export, change feed, webhooks"),
     "audit": ("审计日志", "Audit log"),
     "me": ("我的（党员本人）", "My own record (the member)"),
+    "todos": ("待办事项", "To-dos"),
     "operations": ("运维检查", "Operations"),
 }
 

@@ -234,6 +234,24 @@ class ContactState(StrEnum):
 
 # zh-CN labels of every value above, shown to admins in the OpenAPI document
 # (`x-enum-descriptions`) next to the value clients send. A test checks completeness.
+class TodoKind(StrEnum):
+    """What a to-do (待办) asks of its holder; each computed by the rule that owns it."""
+
+    transfer_to_accept = "transfer_to_accept"  # 待接收的组织关系转接
+    claim_to_approve = "claim_to_approve"  # 待审批的积分申报
+    meeting_due = "meeting_due"  # 本期应开的会议
+    member_flagged = "member_flagged"  # 党员提示（谈话、审批、失联等）
+    dues_arrears = "dues_arrears"  # 连续 6 个月未交党费
+    term_ending = "term_ending"  # 换届
+    check_in_overdue = "check_in_overdue"  # 流动党员逾期未报到
+
+
+class TodoSeverity(StrEnum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     OrgType: {
         "committee": "党委",
@@ -350,6 +368,16 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "basic": "基层",
     },
     ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
+    TodoKind: {
+        "transfer_to_accept": "待接收的组织关系转接",
+        "claim_to_approve": "待审批的积分申报",
+        "meeting_due": "本期应开的会议",
+        "member_flagged": "党员提示事项",
+        "dues_arrears": "连续六个月未交党费",
+        "term_ending": "换届提醒",
+        "check_in_overdue": "流动党员逾期未报到",
+    },
+    TodoSeverity: {"info": "提示", "warning": "警告", "error": "逾期"},
 }
 
 # English labels of every value above (`?lang=en` documents): the wording an English
@@ -478,4 +506,14 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "county": "County",
         "basic": "Grassroots",
     },
+    TodoKind: {
+        "transfer_to_accept": "Transfer to accept",
+        "claim_to_approve": "Points claim to approve",
+        "meeting_due": "Meeting due this period",
+        "member_flagged": "Member flag to act on",
+        "dues_arrears": "Six months of dues unpaid",
+        "term_ending": "Term ending (election due)",
+        "check_in_overdue": "Mobile member's check-in overdue",
+    },
+    TodoSeverity: {"info": "Information", "warning": "Warning", "error": "Overdue"},
 }

@@ -68,6 +68,13 @@ def overdue_sql(today: date) -> ColumnElement[bool]:
     return and_(Transfer.state == TransferState.pending, func.date(Transfer.created_at) < due_by)
 
 
+def due_on_sql() -> ColumnElement[date]:
+    """SQL: the day by which a pending transfer should be accepted (its creation plus the
+    sender's `transfer_overdue_months`), shown on the to-do list; `overdue_sql` judges."""
+    months = policy_int_sql("transfer_overdue_months", Transfer.from_path)
+    return func.cast(func.date(Transfer.created_at) + func.make_interval(0, months), Date)
+
+
 async def views(
     session: AsyncSession, principal: Principal, transfers: Sequence[Transfer], today: date
 ) -> list[TransferView]:
@@ -210,9 +217,14 @@ async def _decide(
     )
 
 
+def require_transfer_decider(principal: Principal) -> None:
+    """Who accepts or rejects a transfer addressed to their subtree (403 otherwise)."""
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+
+
 async def accept_transfer(session: AsyncSession, principal: Principal, transfer: Transfer) -> None:
     """Accept (接收) a transfer to your subtree: the member moves here at once."""
-    require_role(principal, Role.org_admin, Role.branch_secretary)
+    require_transfer_decider(principal)
     if not in_scope(principal, transfer.to_path):
         raise Forbidden(ErrorCode.transfer_not_receiver)
     if transfer.state != TransferState.pending:
@@ -247,7 +259,7 @@ async def reject_transfer(
     session: AsyncSession, principal: Principal, transfer: Transfer, reason: str
 ) -> None:
     """Reject a transfer addressed to your subtree; the member stays with the sender."""
-    require_role(principal, Role.org_admin, Role.branch_secretary)
+    require_transfer_decider(principal)
     if not in_scope(principal, transfer.to_path):
         raise Forbidden(ErrorCode.transfer_not_receiver)
     await _decide(session, principal, transfer, "rejected", reason)

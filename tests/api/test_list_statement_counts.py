@@ -266,6 +266,15 @@ async def _add_transfer(c: Ctx) -> None:
     await _ok(c.api, "POST", "/transfers", c.county.admin_a, body)
 
 
+async def _todos_setup(c: Ctx) -> None:
+    c.token, c.params = c.county.admin_a, {"kind": ["member_flagged", "transfer_to_accept"]}
+
+
+async def _add_todo(c: Ctx) -> None:
+    # An applicant whose talk (谈话) is long overdue: one member flag, one to-do.
+    await _member(c, status="applicant", applied_on="2020-01-01")
+
+
 async def _users_setup(c: Ctx) -> None:
     c.token = c.county.admin_a
 
@@ -332,6 +341,7 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/organisations/{org_id}/points/ranking": Lister(_ranking_setup, _add_member),
     "/api/v1/point-entries": Lister(_entries_setup, _add_entry),
     "/api/v1/point-rules": Lister(_rules_setup, _add_rule),
+    "/api/v1/todos": Lister(_todos_setup, _add_todo),
     "/api/v1/transfers": Lister(_transfers_setup, _add_transfer),
     "/api/v1/users": Lister(_users_setup, _add_user),
     "/api/v1/webhooks": Lister(_webhooks_setup, _add_webhook, _delete_webhooks),

@@ -49,6 +49,8 @@ MEMBER_SURFACE = {
     "points_rules_get",
     "points_rules_list",
     "policies_get",
+    "todos_counts",
+    "todos_list",
 }
 QUERY = {"kind": "members", "month": "2026-11", "year": "2026", "format": "csv"}
 

@@ -290,6 +290,14 @@ async def _decide(
     )
 
 
+def is_own_entry(principal: Principal, entry: PointEntry) -> bool:
+    """Four eyes: the entry was entered or claimed by the principal, or scores the
+    principal's own member record; such an entry is never theirs to approve."""
+    return (entry.created_by is not None and entry.created_by == principal.user_id) or (
+        principal.member_id is not None and principal.member_id == entry.member_id
+    )
+
+
 async def approve_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry
 ) -> PointEntry:
@@ -304,9 +312,7 @@ async def approve_entry(
     await session.refresh(entry)
     if entry.state != EntryState.pending:
         raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
-    if (entry.created_by is not None and entry.created_by == principal.user_id) or (
-        principal.member_id is not None and principal.member_id == entry.member_id
-    ):
+    if is_own_entry(principal, entry):
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     await check_caps(session, entry, entry.rule_id)
     await _decide(session, principal, entry, "approved", None)

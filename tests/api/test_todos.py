@@ -1,0 +1,201 @@
+"""To-dos (待办): computed from the rules the services own, for each principal's subtree;
+the list holds exactly the situations set up, and nothing of another subtree."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from support import unique
+
+from app.api.deps import get_today
+
+TODAY = date(2026, 11, 24)
+T = "/api/v1/todos"
+NOT_MEETINGS = [
+    "transfer_to_accept",
+    "claim_to_approve",
+    "member_flagged",
+    "dues_arrears",
+    "term_ending",
+    "check_in_overdue",
+]
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(app):
+    app.dependency_overrides[get_today] = lambda: TODAY
+    yield
+    app.dependency_overrides.pop(get_today, None)
+
+
+async def _post(api, token, path, body, expect=201):
+    r = await api.client.post(f"/api/v1{path}", json=body, headers=api.auth(token))
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+async def _situations(api, county):
+    """One of each situation in branch A (town A's subtree), and a member of branch B
+    sent to branch A."""
+    admin, branch = county.admin_a, county.branch_a["id"]
+    # Recently admitted: owes two months, no flag, no arrears.
+    recent = {"status": "probationary", "joined_on": "2026-10-01", "dues_base_fen": 300_000}
+    claimant = await api.member(admin, branch, name="申报人", **recent)
+    _, claimant_token = await api.user(admin, "member", branch, member_id=claimant["id"])
+    rule = await _post(
+        api,
+        admin,
+        "/point-rules",
+        {"org_id": branch, "code": unique("R"), "name": "志愿服务", "category": "bonus",
+         "points": 2, "needs_approval": True},
+    )  # fmt: skip
+    claim = await _post(
+        api,
+        claimant_token,
+        "/point-entries",
+        {"member_id": claimant["id"], "rule_id": rule["id"], "occurred_on": "2026-11-01",
+         "source_key": unique("k")},
+    )  # fmt: skip
+    # An applicant whose talk (谈话) is overdue: a member flag.
+    applicant = await api.member(admin, branch, name="申请人", status="applicant",
+                                 applied_on="2026-06-01")  # fmt: skip
+    # A full member who paid nothing this year and went out in June without checking in.
+    absent = await api.member(
+        admin, branch, name="外出者", joined_on="2010-07-01", dues_base_fen=300_000
+    )
+    _, absent_token = await api.user(admin, "member", branch, member_id=absent["id"])
+    episode = await _post(
+        api,
+        admin,
+        "/mobile-episodes",
+        {"member_id": absent["id"], "destination_area": "440305", "reason": "外出务工",
+         "expected_months": 12, "certificate_no": unique("CERT"), "started_on": "2026-06-01",
+         "location_consent": False},
+    )  # fmt: skip
+    # Branch A's term (3 years by default) ends within the 90-day warning.
+    r = await api.client.patch(
+        f"/api/v1/organisations/{branch}",
+        json={"term_started_on": "2024-01-10"},
+        headers=api.auth(admin),
+    )
+    assert r.status_code == 200, r.text
+    # A member of branch B sent to branch A: awaiting A's acceptance.
+    mover = await api.member(county.admin_b, county.branch_b["id"], name="转入者",
+                             status="probationary", joined_on="2026-10-01")  # fmt: skip
+    transfer = await _post(
+        api,
+        county.admin_b,
+        "/transfers",
+        {"member_id": mover["id"], "to_org_id": branch, "reason": "工作调动"},
+    )
+    return {
+        "claim": claim,
+        "applicant": applicant,
+        "absent": absent,
+        "absent_token": absent_token,
+        "episode": episode,
+        "transfer": transfer,
+        "claimant_token": claimant_token,
+    }
+
+
+def _seen(body):
+    return {
+        (t["kind"], t["code"], t["severity"], t["due_on"], t["link"]["resource"], t["link"]["id"])
+        for t in body["items"]
+    }
+
+
+async def test_the_to_do_list_holds_exactly_the_situations_set_up(api, county):
+    s = await _situations(api, county)
+    branch = county.branch_a["id"]
+    r = await api.client.get(
+        T, params={"kind": NOT_MEETINGS, "limit": 500}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200, r.text
+    assert _seen(r.json()) == {
+        ("transfer_to_accept", "transfer.pending", "warning", "2027-03-03", "transfer",
+         s["transfer"]["id"]),
+        ("claim_to_approve", "points.pending", "info", None, "point_entry", s["claim"]["id"]),
+        ("member_flagged", "applicant.talk_overdue", "warning", None, "member",
+         s["applicant"]["id"]),
+        ("dues_arrears", "dues.six_months_unpaid", "error", None, "member", s["absent"]["id"]),
+        ("check_in_overdue", "mobile.overdue", "warning", None, "mobile_episode",
+         s["episode"]["id"]),
+        ("term_ending", "term.ending_soon", "warning", "2027-01-10", "organisation", branch),
+    }  # fmt: skip
+    # The counts agree with the list, per kind.
+    r = await api.client.get(f"{T}/counts", headers=api.auth(county.admin_a))
+    counts = r.json()["by_kind"]
+    assert {k: counts[k] for k in NOT_MEETINGS} == dict.fromkeys(NOT_MEETINGS, 1)
+    assert r.json()["total"] == sum(counts.values())
+
+
+async def test_another_subtree_sees_none_of_these_and_the_sender_does_not_accept(api, county):
+    s = await _situations(api, county)
+    r = await api.client.get(T, params={"limit": 500}, headers=api.auth(county.admin_b))
+    assert r.status_code == 200
+    ids = {t["link"]["id"] for t in r.json()["items"]}
+    for key in ("claim", "applicant", "absent", "episode", "transfer"):
+        assert s[key]["id"] not in ids
+    assert county.branch_a["id"] not in ids
+
+
+async def test_a_member_sees_only_their_own_overdue_check_in(api, county):
+    s = await _situations(api, county)
+    r = await api.client.get(T, headers=api.auth(s["absent_token"]))
+    assert _seen(r.json()) == {
+        ("check_in_overdue", "mobile.overdue", "warning", None, "mobile_episode",
+         s["episode"]["id"])
+    }  # fmt: skip
+    r = await api.client.get(T, headers=api.auth(s["claimant_token"]))
+    assert r.json()["items"] == []
+    # Checking in clears it.
+    await _post(api, s["absent_token"], "/me/check-ins",
+                {"kind": "report", "occurred_on": "2026-11-24"})  # fmt: skip
+    r = await api.client.get(T, headers=api.auth(s["absent_token"]))
+    assert r.json()["items"] == []
+
+
+async def test_a_meeting_due_this_month_leaves_the_list_once_held(api, county):
+    branch = county.branch_a["id"]
+    params = {"kind": "meeting_due", "limit": 500}
+    r = await api.client.get(T, params=params, headers=api.auth(county.admin_a))
+    due = {t["code"]: t for t in r.json()["items"] if t["link"]["id"] == branch}
+    # Party lectures are quarterly by default: due by the quarter's last day.
+    assert due["meeting.party_lecture"]["due_on"] == "2026-12-31"
+    assert due["meeting.party_lecture"]["severity"] == "warning"
+    # The quarters already over without one were missed (error, no date to meet).
+    assert due["meeting.party_lecture.missed"]["severity"] == "error"
+    m = await _post(
+        api,
+        county.admin_a,
+        "/meetings",
+        {"org_id": branch, "type": "party_lecture", "held_on": "2026-11-20", "topic": "党课"},
+    )
+    await _post(api, county.admin_a, f"/meetings/{m['id']}/finalize", None, 200)
+    r = await api.client.get(T, params=params, headers=api.auth(county.admin_a))
+    codes = {t["code"] for t in r.json()["items"] if t["link"]["id"] == branch}
+    assert "meeting.party_lecture" not in codes
+    assert "meeting.party_lecture.missed" in codes
+
+
+async def test_to_dos_page_with_a_cursor_in_due_order(api, county):
+    await _situations(api, county)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, "include_total": "true", **({"cursor": cursor} if cursor else {})}
+        r = await api.client.get(T, params=params, headers=api.auth(county.admin_a))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == body["total"]
+    dated = [t["due_on"] for t in seen if t["due_on"]]
+    assert dated == sorted(dated)
+    assert seen[-1]["due_on"] is None  # undated last
+    r = await api.client.get(T, params={"cursor": "bogus"}, headers=api.auth(county.admin_a))
+    assert r.status_code == 422
