@@ -85,6 +85,26 @@ class ErrorCode(StrEnum):
     )
     auth_forbidden = "auth.forbidden", "当前角色无权执行此操作", "Your role may not do this"
     user_not_found = "user.not_found", "用户不存在", "No such user"
+    change_request_not_found = (
+        "change_request.not_found",
+        "信息变更申请不存在",
+        "No such change request",
+    )
+    change_request_not_pending = (
+        "change_request.not_pending",
+        "该申请已处理",
+        "The change request was already decided",
+    )
+    change_request_empty = (
+        "change_request.empty",
+        "未填写要变更的内容",
+        "The request names no change",
+    )
+    change_request_own = (
+        "change_request.own",
+        "不能审核本人的变更申请",
+        "You cannot decide your own change request",
+    )
     me_no_member_record = (
         "me.no_member_record",
         "当前用户未关联党员档案",

@@ -36,6 +36,7 @@ from app import __version__
 from app.api import (
     audit,
     auth,
+    change_requests,
     discipline,
     dues,
     grids,
@@ -399,6 +400,7 @@ def create_app() -> FastAPI:
         organisations,
         policies,
         members,
+        change_requests,
         discipline,
         transfers,
         dues,

@@ -57,6 +57,7 @@ cap_year|每年上限
 category|类别
 central_households|中心户
 certificate_no|证明编号
+changes|申请变更的字段及新值
 check_ins|报到记录
 children|下级党组织
 claims|待审批的积分申报（最新在前）

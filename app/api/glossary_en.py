@@ -55,6 +55,7 @@ cap_year|Yearly cap
 category|Category
 central_households|Central households
 certificate_no|Certificate number
+changes|The fields to change and their new values
 check_ins|Check-ins
 children|Child organisations
 claims|Claims awaiting approval, newest first

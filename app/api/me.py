@@ -13,18 +13,37 @@ from app.api import meetings as meetings_api
 from app.api import members as members_api
 from app.api import mobile as mobile_api
 from app.api import points as points_api
-from app.api.common import API_PREFIX, make_router
+from app.api.common import (
+    API_PREFIX,
+    CursorQuery,
+    LimitQuery,
+    TotalQuery,
+    doc,
+    make_router,
+    sort_query,
+)
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
 from app.errors import ErrorCode, Forbidden
-from app.models.enums import EntryState, LeaderRole, MeetingState, Presence
-from app.schemas.common import Year
-from app.schemas.me import MyDues, MyDuesMonth, MyLeader, MyMeetings, MyOrganisation, MyPoints
+from app.models.change_request import MemberChangeRequest
+from app.models.enums import ChangeRequestState, EntryState, LeaderRole, MeetingState, Presence
+from app.schemas.common import Page, Year
+from app.schemas.me import (
+    ChangeRequestCreate,
+    ChangeRequestRead,
+    MyDues,
+    MyDuesMonth,
+    MyLeader,
+    MyMeetings,
+    MyOrganisation,
+    MyPoints,
+)
 from app.schemas.meetings import MemberMeeting
 from app.schemas.members import MemberRead, Timeline
 from app.schemas.mobile import CheckInCreate, CheckInRead, EpisodeDetail
 from app.schemas.organisations import OrganisationRead
 from app.security.scope import Principal
 from app.services import dues, members, mobile, organisations, points
+from app.services.members import change_requests
 
 router = make_router("me")
 
@@ -175,3 +194,55 @@ async def me_timeline(session: SessionDep, principal: PrincipalDep) -> Timeline:
     """My electronic record (`GET /members/{id}/timeline`)."""
     member = await members.get_visible(session, principal, my_member_id(principal))
     return await members_api.members_timeline(member, session)
+
+
+def change_request_read(row: MemberChangeRequest) -> ChangeRequestRead:
+    return ChangeRequestRead.model_validate(row, from_attributes=True)
+
+
+@router.post(
+    "/me/change-requests",
+    name="me_change_requests_create",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(change_requests.request_change),
+)
+async def me_change_requests_create(
+    body: ChangeRequestCreate, response: Response, session: SessionDep, principal: PrincipalDep
+) -> ChangeRequestRead:
+    member = await members.get_visible(session, principal, my_member_id(principal))
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"}, mode="json")
+    row = await change_requests.request_change(session, principal, member, changes, body.reason)
+    response.headers["Location"] = f"{API_PREFIX}/member-change-requests/{row.id}"
+    return change_request_read(row)
+
+
+@router.get(
+    "/me/change-requests",
+    name="me_change_requests_list",
+    description=doc(change_requests.list_change_requests),
+)
+async def me_change_requests_list(
+    session: SessionDep,
+    principal: PrincipalDep,
+    state: ChangeRequestState | None = None,
+    sort: str = sort_query(
+        change_requests.CHANGE_REQUEST_SORT, *change_requests.CHANGE_REQUEST_SORTABLE
+    ),
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
+) -> Page[ChangeRequestRead]:
+    # The query is validated (sort, cursor: 422) before the caller's record is asked for.
+    page = await change_requests.list_change_requests(
+        session,
+        principal,
+        state=state,
+        member_id=principal.member_id or uuid.UUID(int=0),
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        include_total=include_total,
+    )
+    my_member_id(principal)
+    items = [change_request_read(r) for r in page.items]
+    return Page(items=items, next_cursor=page.next_cursor, total=page.total)

@@ -28,6 +28,12 @@ VERBS = (
 )  # fmt: skip
 
 _TABLE = """
+me_change_requests_create|createMyChangeRequest|申请变更我的信息|Ask to correct my record|党员本人申请更正档案信息（姓名、民族、学历、电话、工作单位、住址、党费基数），由支部审核；政治面貌和所属党组织不能通过申请变更。
+me_change_requests_list|listMyChangeRequests|我的变更申请|My change requests|本人提交的信息变更申请及审核结果，游标分页。
+change_requests_list|listChangeRequests|党员信息变更申请|List change requests|管辖范围内党员提交的信息变更申请，可按状态（如待审核）筛选，游标分页。
+change_requests_get|getChangeRequest|查看变更申请|Get a change request|一条信息变更申请（党员本人只能看自己的）。
+change_requests_approve|approveChangeRequest|通过变更申请|Approve a change request|审核通过：按档案更正的同一规则写入党员档案；不能审核本人的申请。
+change_requests_reject|rejectChangeRequest|驳回变更申请|Reject a change request|驳回申请并说明理由，档案不变。
 todos_list|listTodos|待办事项|My to-dos|按现有规则计算的本人待办：待接收的转接、待审批的积分申报、本期应开的会议、党员提示、连续六个月未交党费、换届、流动党员逾期未报到；每项带链接、到期日和严重程度，按到期日排序，游标分页。
 todos_counts|getTodoCounts|待办数量|To-do counts|各类待办的数量（含为零的类别），用于角标。
 me_get|getMyRecord|我的档案|My member record|本人的党员档案，按对本人的规则脱敏显示；未关联党员档案的账号返回 403。

@@ -6,6 +6,7 @@ from sqlalchemy import Column
 
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
+from app.models.change_request import MemberChangeRequest
 from app.models.discipline import Discipline, Reward
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
 from app.models.imports import ImportJob
@@ -68,6 +69,7 @@ __all__ = [
     "MeetingAttendee",
     "MeetingVote",
     "Member",
+    "MemberChangeRequest",
     "MemberTransition",
     "MobileCheckIn",
     "MobileEpisode",

@@ -234,6 +234,12 @@ class ContactState(StrEnum):
 
 # zh-CN labels of every value above, shown to admins in the OpenAPI document
 # (`x-enum-descriptions`) next to the value clients send. A test checks completeness.
+class ChangeRequestState(StrEnum):
+    pending = "pending"  # 待审核
+    approved = "approved"  # 已通过（已更正档案）
+    rejected = "rejected"  # 未通过
+
+
 class TodoKind(StrEnum):
     """What a to-do (待办) asks of its holder; each computed by the rule that owns it."""
 
@@ -368,6 +374,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "basic": "基层",
     },
     ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
+    ChangeRequestState: {"pending": "待审核", "approved": "已通过", "rejected": "未通过"},
     TodoKind: {
         "transfer_to_accept": "待接收的组织关系转接",
         "claim_to_approve": "待审批的积分申报",
@@ -506,6 +513,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "county": "County",
         "basic": "Grassroots",
     },
+    ChangeRequestState: {"pending": "Pending", "approved": "Approved", "rejected": "Rejected"},
     TodoKind: {
         "transfer_to_accept": "Transfer to accept",
         "claim_to_approve": "Points claim to approve",

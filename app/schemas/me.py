@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.models.enums import LeaderRole, MemberCategory, ReliefKind
+from app.models.enums import ChangeRequestState, LeaderRole, MemberCategory, ReliefKind
+from app.schemas.common import INT64_MAX, InputModel
 from app.schemas.meetings import MemberMeeting
 from app.schemas.organisations import OrganisationRead
 from app.schemas.points import BalanceRead, EntryRead
@@ -56,3 +58,32 @@ class MyDues(BaseModel):
 
 class MyPoints(BalanceRead):
     claims: list[EntryRead]
+
+
+class ChangeRequestCreate(InputModel):
+    """What a member may ask to correct in their record; status goes through the
+    lifecycle and the organisation through transfers, never through a request."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    ethnicity: str | None = Field(default=None, max_length=32)
+    education: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=20)
+    work_unit: str | None = Field(default=None, max_length=200)
+    residence: str | None = Field(default=None, max_length=200)
+    dues_base_fen: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ChangeRequestDecision(InputModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ChangeRequestRead(BaseModel):
+    id: uuid.UUID
+    member_id: uuid.UUID
+    changes: dict[str, Any]
+    reason: str | None
+    state: ChangeRequestState
+    decided_at: datetime | None
+    decision_reason: str | None
+    created_at: datetime

@@ -206,6 +206,7 @@ class _Visibility:
 
 
 def _visibility() -> dict[type[Any], _Visibility]:
+    from app.models.change_request import MemberChangeRequest
     from app.models.grid import CommunityReport, Grid
     from app.models.imports import ImportJob
     from app.models.lifecycle import Transfer
@@ -219,6 +220,7 @@ def _visibility() -> dict[type[Any], _Visibility]:
     return {
         Organisation: _Visibility(ErrorCode.organisation_not_found, ("path",)),
         Member: _Visibility(ErrorCode.member_not_found, ("org_path",), own_only=True),
+        MemberChangeRequest: _Visibility(ErrorCode.change_request_not_found, ("org_path",)),
         Meeting: _Visibility(ErrorCode.meeting_not_found, ("org_path",)),
         Grid: _Visibility(ErrorCode.grid_not_found, ("org_path",)),
         Transfer: _Visibility(ErrorCode.transfer_not_found, ("from_path", "to_path")),

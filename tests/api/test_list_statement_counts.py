@@ -275,6 +275,19 @@ async def _add_todo(c: Ctx) -> None:
     await _member(c, status="applicant", applied_on="2020-01-01")
 
 
+async def _change_requests_setup(c: Ctx) -> None:
+    member = await _member(c)
+    _, c.data["member_token"] = await c.api.user(
+        c.county.admin_a, "member", c.county.branch_a["id"], member_id=member["id"]
+    )
+    c.token = c.county.admin_a if c.url.startswith("/member-") else c.data["member_token"]
+
+
+async def _add_change_request(c: Ctx) -> None:
+    body = {"residence": unique("住址")}
+    await _ok(c.api, "POST", "/me/change-requests", c.data["member_token"], body)
+
+
 async def _users_setup(c: Ctx) -> None:
     c.token = c.county.admin_a
 
@@ -330,6 +343,8 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/community-reports/{report_id}/services": Lister(_services_setup, _add_service),
     "/api/v1/grids": Lister(_grids_setup, _add_grid),
     "/api/v1/meetings": Lister(_meetings_setup, _add_meeting),
+    "/api/v1/me/change-requests": Lister(_change_requests_setup, _add_change_request),
+    "/api/v1/member-change-requests": Lister(_change_requests_setup, _add_change_request),
     "/api/v1/members": Lister(_members_setup, _add_member),
     "/api/v1/members/{member_id}/disciplines": Lister(_disciplines_setup, _add_discipline),
     "/api/v1/members/{member_id}/meetings": Lister(_member_meetings_setup, _add_meeting),

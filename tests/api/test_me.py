@@ -13,6 +13,11 @@ from app.api.deps import get_today
 
 TODAY = date(2026, 11, 24)
 ME = "/api/v1/me"
+# A valid body for each /me route that takes one.
+BODIES = {
+    f"{ME}/check-ins": {"kind": "report", "occurred_on": "2026-11-01"},
+    f"{ME}/change-requests": {"residence": "新住址"},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +62,13 @@ async def test_a_user_without_a_member_record_gets_a_403_on_every_me_route(api, 
         for r in app.routes
         if getattr(r, "path", "") in (ME,) or getattr(r, "path", "").startswith(ME + "/")
     ]
-    assert len(routes) >= 8
+    assert len(routes) >= 10
     for route in routes:
         for method in route.methods:
             r = await api.client.request(
                 method,
                 route.path,
-                json={"kind": "report", "occurred_on": "2026-11-01"},
+                json=BODIES.get(route.path),
                 headers=api.auth(county.admin_a),
             )
             assert r.status_code == 403, (route.path, r.text)
@@ -245,3 +250,48 @@ async def test_my_timeline_is_my_record_only(api, county):
     assert r.status_code == 200, r.text
     assert r.json()["member_id"] == me["id"]
     assert other["id"] not in r.text and other_name not in r.text
+
+
+async def test_a_change_request_is_applied_only_when_the_branch_approves(api, county):
+    admin, branch, me, other, _, token = await _two_members(api, county)
+    # Status and organisation are never part of a request.
+    for field, value in (("status", "left"), ("org_id", county.branch_b["id"])):
+        await _post(api, token, "/me/change-requests", {field: value}, 422)
+    await _post(api, token, "/me/change-requests", {}, 422)
+    req = await _post(api, token, "/me/change-requests", {"residence": "新住址", "reason": "搬家"})
+    assert req["state"] == "pending" and req["changes"] == {"residence": "新住址"}
+    r = await api.client.get(f"/api/v1/members/{me['id']}", headers=api.auth(admin))
+    assert r.json()["residence"] != "新住址"  # nothing changes before the decision
+    # The branch's administrator sees it pending; another subtree does not.
+    r = await api.client.get(
+        "/api/v1/member-change-requests", params={"state": "pending"}, headers=api.auth(admin)
+    )
+    assert [x["id"] for x in r.json()["items"]] == [req["id"]]
+    r = await api.client.get("/api/v1/member-change-requests", headers=api.auth(county.admin_b))
+    assert r.json()["items"] == []
+    path = f"/member-change-requests/{req['id']}"
+    await _post(api, county.admin_b, f"{path}/approve", None, 404)
+    await _post(api, token, f"{path}/approve", None, 403)  # a member decides nothing
+    done = await _post(api, admin, f"{path}/approve", None, 200)
+    assert done["state"] == "approved"
+    r = await api.client.get(f"{ME}", headers=api.auth(token))
+    assert r.json()["residence"] == "新住址"
+    await _post(api, admin, f"{path}/approve", None, 409)  # decided once
+    # A rejection keeps the record and tells the member why.
+    req2 = await _post(api, token, "/me/change-requests", {"work_unit": "某公司"})
+    done = await _post(
+        api, admin, f"/member-change-requests/{req2['id']}/reject", {"reason": "请提供证明"}, 200
+    )
+    assert (done["state"], done["decision_reason"]) == ("rejected", "请提供证明")
+    r = await api.client.get(f"{ME}/change-requests", headers=api.auth(token))
+    assert {x["id"]: x["state"] for x in r.json()["items"]} == {
+        req["id"]: "approved",
+        req2["id"]: "rejected",
+    }
+    # Another member's request is never reachable through my token.
+    _, other_token = await api.user(admin, "member", branch, member_id=other["id"])
+    theirs = await _post(api, other_token, "/me/change-requests", {"phone": "13912340000"})
+    r = await api.client.get(f"{ME}/change-requests", headers=api.auth(token))
+    assert theirs["id"] not in r.text
+    r = await api.client.get(f"/api/v1{path[:-36]}{theirs['id']}", headers=api.auth(token))
+    assert r.status_code == 404

@@ -19,11 +19,14 @@ TODAY = date(2026, 11, 24)
 # other members by nature (stats, health, compliance, coverage, arrears) answer 403.
 MEMBER_SURFACE = {
     "auth_me",
+    "change_requests_get",
+    "change_requests_list",
     "changes_list",
     "exports_get",
     "imports_template",
     "meetings_get",
     "meetings_list",
+    "me_change_requests_list",
     "me_dues",
     "me_get",
     "me_meetings",
