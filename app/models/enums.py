@@ -245,6 +245,7 @@ class TodoKind(StrEnum):
 
     transfer_to_accept = "transfer_to_accept"  # 待接收的组织关系转接
     claim_to_approve = "claim_to_approve"  # 待审批的积分申报
+    change_request_to_decide = "change_request_to_decide"  # 待审核的党员信息变更申请
     meeting_due = "meeting_due"  # 本期应开的会议
     member_flagged = "member_flagged"  # 党员提示（谈话、审批、失联等）
     dues_arrears = "dues_arrears"  # 连续 6 个月未交党费
@@ -378,6 +379,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     TodoKind: {
         "transfer_to_accept": "待接收的组织关系转接",
         "claim_to_approve": "待审批的积分申报",
+        "change_request_to_decide": "待审核的信息变更申请",
         "meeting_due": "本期应开的会议",
         "member_flagged": "党员提示事项",
         "dues_arrears": "连续六个月未交党费",
@@ -517,6 +519,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
     TodoKind: {
         "transfer_to_accept": "Transfer to accept",
         "claim_to_approve": "Points claim to approve",
+        "change_request_to_decide": "Member's change request to decide",
         "meeting_due": "Meeting due this period",
         "member_flagged": "Member flag to act on",
         "dues_arrears": "Six months of dues unpaid",

@@ -15,6 +15,7 @@ T = "/api/v1/todos"
 NOT_MEETINGS = [
     "transfer_to_accept",
     "claim_to_approve",
+    "change_request_to_decide",
     "member_flagged",
     "dues_arrears",
     "term_ending",
@@ -57,6 +58,8 @@ async def _situations(api, county):
         {"member_id": claimant["id"], "rule_id": rule["id"], "occurred_on": "2026-11-01",
          "source_key": unique("k")},
     )  # fmt: skip
+    # The claimant asks to correct their residence: the branch decides.
+    change = await _post(api, claimant_token, "/me/change-requests", {"residence": "新住址"})
     # An applicant whose talk (谈话) is overdue: a member flag.
     applicant = await api.member(admin, branch, name="申请人", status="applicant",
                                  applied_on="2026-06-01")  # fmt: skip
@@ -97,6 +100,7 @@ async def _situations(api, county):
         "episode": episode,
         "transfer": transfer,
         "claimant_token": claimant_token,
+        "change": change,
     }
 
 
@@ -118,6 +122,8 @@ async def test_the_to_do_list_holds_exactly_the_situations_set_up(api, county):
         ("transfer_to_accept", "transfer.pending", "warning", "2027-03-03", "transfer",
          s["transfer"]["id"]),
         ("claim_to_approve", "points.pending", "info", None, "point_entry", s["claim"]["id"]),
+        ("change_request_to_decide", "change_request.pending", "info", None,
+         "member_change_request", s["change"]["id"]),
         ("member_flagged", "applicant.talk_overdue", "warning", None, "member",
          s["applicant"]["id"]),
         ("dues_arrears", "dues.six_months_unpaid", "error", None, "member", s["absent"]["id"]),
@@ -137,7 +143,7 @@ async def test_another_subtree_sees_none_of_these_and_the_sender_does_not_accept
     r = await api.client.get(T, params={"limit": 500}, headers=api.auth(county.admin_b))
     assert r.status_code == 200
     ids = {t["link"]["id"] for t in r.json()["items"]}
-    for key in ("claim", "applicant", "absent", "episode", "transfer"):
+    for key in ("claim", "applicant", "absent", "episode", "transfer", "change"):
         assert s[key]["id"] not in ids
     assert county.branch_a["id"] not in ids
 

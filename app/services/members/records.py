@@ -59,7 +59,7 @@ MEMBER_SORTABLE = {
 }
 
 
-def _require_member_writer(principal: Principal) -> None:
+def require_member_writer(principal: Principal) -> None:
     require_role(principal, Role.org_admin, Role.branch_secretary)
 
 
@@ -92,7 +92,7 @@ def relocated(member: Member, changes: dict[str, Any]) -> bool:
 
 def check_may_correct(principal: Principal, member: Member) -> None:
     """Who may correct a member's record: writers; an ended record only a system admin."""
-    _require_member_writer(principal)
+    require_member_writer(principal)
     if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
         raise Forbidden(
             ErrorCode.auth_forbidden, "ended records are corrected by a system administrator"
@@ -109,7 +109,7 @@ async def create_member(
     the ID number (GB 11643); a conflicting value is refused. The import runs the
     same rules (`prepare_member`).
     """
-    _require_member_writer(principal)
+    require_member_writer(principal)
     branch = await organisations.get_visible(
         session, principal, data.org_id, field="org_id", copies_path=True
     )

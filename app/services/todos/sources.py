@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import EntryState, TodoKind, TodoSeverity, TransferState
+from app.models.enums import ChangeRequestState, EntryState, TodoKind, TodoSeverity, TransferState
 from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
@@ -21,7 +21,8 @@ from app.pagination import MAX_LIMIT
 from app.security.scope import Principal
 from app.services import compliance, dues, lifecycle, mobile, transfers
 from app.services.dues.arrears import CONSECUTIVE_UNPAID_FLAG
-from app.services.members import list_members
+from app.services.members import change_requests, list_members
+from app.services.members.records import require_member_writer
 from app.services.mobile.episodes import contact_state_sql
 from app.services.organisations.terms import term_flags, term_years
 from app.services.points import is_own_entry, list_entries
@@ -112,6 +113,36 @@ async def claims_to_approve(session: AsyncSession, p: Principal, today: date) ->
                 e.id,
             )
             for e in mine
+        ]
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
+
+
+async def change_requests_to_decide(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+    """Pending member change requests of my subtree (`change_requests.list_change_requests`),
+    for those who correct records (`require_member_writer`), never my own."""
+    require_member_writer(p)
+    out: list[Todo] = []
+    cursor = None
+    while True:
+        page = await change_requests.list_change_requests(
+            session, p, state=ChangeRequestState.pending, member_id=None, limit=MAX_LIMIT,
+            cursor=cursor, sort=None, include_total=False,
+        )  # fmt: skip
+        mine = [r for r in page.items if r.member_id != p.member_id]
+        names = await _names(session, {r.member_id for r in mine})
+        out += [
+            Todo(
+                TodoKind.change_request_to_decide,
+                "change_request.pending",
+                TodoSeverity.info,
+                None,
+                names.get(r.member_id, ""),
+                "member_change_request",
+                r.id,
+            )
+            for r in mine
         ]
         if page.next_cursor is None:
             return out
@@ -280,6 +311,7 @@ async def check_ins_overdue(session: AsyncSession, p: Principal, today: date) ->
 SOURCES: dict[TodoKind, Source] = {
     TodoKind.transfer_to_accept: transfers_to_accept,
     TodoKind.claim_to_approve: claims_to_approve,
+    TodoKind.change_request_to_decide: change_requests_to_decide,
     TodoKind.meeting_due: meetings_due,
     TodoKind.member_flagged: members_flagged,
     TodoKind.dues_arrears: dues_arrears,
