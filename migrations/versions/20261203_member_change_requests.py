@@ -65,7 +65,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_member_change_requests_org_path_state", table_name="member_change_requests")
-    op.drop_index(
-        op.f("ix_member_change_requests_member_id"), table_name="member_change_requests"
-    )
+    op.drop_index(op.f("ix_member_change_requests_member_id"), table_name="member_change_requests")
     op.drop_table("member_change_requests")
