@@ -205,3 +205,32 @@ async def test_to_dos_page_with_a_cursor_in_due_order(api, county):
     assert seen[-1]["due_on"] is None  # undated last
     r = await api.client.get(T, params={"cursor": "bogus"}, headers=api.auth(county.admin_a))
     assert r.status_code == 422
+
+
+async def test_an_entry_i_entered_is_not_mine_to_approve_and_an_auditor_decides_nothing(
+    api, county
+):
+    admin, branch = county.admin_a, county.branch_a["id"]
+    member = await api.member(admin, branch, status="probationary", joined_on="2026-10-01")
+    rule = await _post(
+        api,
+        admin,
+        "/point-rules",
+        {"org_id": branch, "code": unique("R"), "name": "志愿服务", "category": "bonus",
+         "points": 2, "needs_approval": True},
+    )  # fmt: skip
+    entry = await _post(
+        api,
+        admin,
+        "/point-entries",
+        {"member_id": member["id"], "rule_id": rule["id"], "occurred_on": "2026-11-01",
+         "source_key": unique("k")},
+    )  # fmt: skip
+    params = {"kind": "claim_to_approve"}
+    r = await api.client.get(T, params=params, headers=api.auth(admin))
+    assert r.json()["items"] == []  # four eyes: the one who entered it does not approve it
+    r = await api.client.get(T, params=params, headers=api.auth(county.county_admin))
+    assert [t["link"]["id"] for t in r.json()["items"]] == [entry["id"]]
+    _, auditor = await api.user(county.county_admin, "auditor", county.town_a["id"])
+    r = await api.client.get(T, params=params, headers=api.auth(auditor))
+    assert r.status_code == 200 and r.json()["items"] == []
