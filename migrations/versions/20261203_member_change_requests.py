@@ -1,6 +1,6 @@
 """Member change requests (信息变更申请) for the /me surface.
 
-Revision ID: 0017b_me
+Revision ID: 0017_me
 Revises: 0016_discipline
 Create Date: 2026-12-03 05:00:00.000000+00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0017b_me"
+revision: str = "0017_me"
 down_revision: str | None = "0016_discipline"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
