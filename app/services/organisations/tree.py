@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from app import db
 from app.errors import Conflict, ErrorCode, Forbidden
+from app.i18n import Text
 from app.models import org_path_columns
 from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType
 from app.models.member import Member
@@ -69,7 +70,11 @@ async def parent_for(
     if not may_sit_under(child, parent_type):
         raise Conflict(
             ErrorCode.organisation_parent_type_invalid,
-            f"a {child.value} cannot sit under {parent_type.value if parent_type else 'the root'}",
+            Text(
+                zh=f"{child.value} 不能隶属于 {parent_type.value if parent_type else '根节点'}",
+                en=f"a {child.value} cannot sit under "
+                f"{parent_type.value if parent_type else 'the root'}",
+            ),
         )
     return parent
 

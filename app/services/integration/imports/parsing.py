@@ -128,7 +128,9 @@ def _read_xlsx(content: bytes, settings: Settings) -> list[list[str]]:
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ImportFileError.field(
-            "file", ErrorCode.import_file_unreadable, str(exc)[:200]
+            "file",
+            ErrorCode.import_file_unreadable,
+            Text(zh="无法读取该文件，可能已损坏或不是 XLSX 文件", en=str(exc)[:200]),
         ) from exc
     return rows
 
@@ -178,7 +180,9 @@ def check_archive(content: bytes, settings: Settings) -> None:
             entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
         raise ImportFileError.field(
-            "file", ErrorCode.import_file_unreadable, f"not an XLSX (zip) file: {exc}"[:200]
+            "file",
+            ErrorCode.import_file_unreadable,
+            Text(zh="不是 XLSX（zip）文件", en=f"not an XLSX (zip) file: {exc}"[:200]),
         ) from exc
     if len(entries) > settings.import_max_archive_entries:
         raise ImportFileError.field(
