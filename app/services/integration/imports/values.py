@@ -1,6 +1,7 @@
 """A cell's text as a field's value, the way people fill spreadsheets: dates written
 2007-07-01, 2007/7/1, 2007年7月1日 or 2007.07.01 (or stored as Excel dates), ID numbers
-stored as Excel numbers, enum columns as Chinese labels or codes. Every fault of a row
+stored as Excel numbers, enum columns as Chinese labels or codes (an XLSX date column
+not formatted as dates holds Excel day serials: read as those dates). Every fault of a row
 is collected, each naming its column and echoing the cell.
 """
 
