@@ -217,6 +217,23 @@ class RewardLevel(StrEnum):
     basic = "basic"
 
 
+class AuditResource(StrEnum):
+    """What an audit event is about: the one list of names the audit writer takes
+    (`audit.record` refuses any other) and the audit list's `resource` filter offers."""
+
+    member = "member"
+    organisation = "organisation"
+    meeting = "meeting"
+    transfer = "transfer"
+    mobile_episode = "mobile_episode"
+    mobile_check_in = "mobile_check_in"
+    grid = "grid"
+    community_report = "community_report"
+    user = "user"
+    webhook = "webhook"
+    import_ = "import"
+
+
 def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
     """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
     values = ",".join(f"'{v.value}'" for v in vocabulary)
@@ -350,6 +367,19 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "basic": "基层",
     },
     ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
+    AuditResource: {
+        "member": "党员",
+        "organisation": "党组织",
+        "meeting": "会议",
+        "transfer": "组织关系转接",
+        "mobile_episode": "流动党员外出登记",
+        "mobile_check_in": "流动党员报到",
+        "grid": "网格",
+        "community_report": "双报到登记",
+        "user": "用户",
+        "webhook": "Webhook 订阅",
+        "import": "导入任务",
+    },
 }
 
 # English labels of every value above (`?lang=en` documents): the wording an English
@@ -477,5 +507,18 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "municipal": "Municipal",
         "county": "County",
         "basic": "Grassroots",
+    },
+    AuditResource: {
+        "member": "Member",
+        "organisation": "Organisation",
+        "meeting": "Meeting",
+        "transfer": "Transfer of membership",
+        "mobile_episode": "Mobile member's time away",
+        "mobile_check_in": "Mobile member's check-in",
+        "grid": "Grid",
+        "community_report": "Community registration (双报到)",
+        "user": "User",
+        "webhook": "Webhook subscription",
+        "import": "Import job",
     },
 }
