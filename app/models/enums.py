@@ -382,6 +382,13 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
 }
 
+
+def label_zh(enum: type[StrEnum], value: str) -> str:
+    """The zh-CN label of `value` in `enum` for a Chinese message (the value itself when
+    it has none)."""
+    return LABELS.get(enum, {}).get(str(value), str(value))
+
+
 # English labels of every value above (`?lang=en` documents): the wording an English
 # reader expects, not the value with its underscores removed. A test checks completeness.
 LABELS_EN: dict[type[StrEnum], dict[str, str]] = {

@@ -21,7 +21,15 @@ from sqlalchemy.orm import aliased
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.i18n import Text
-from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role, TransferState
+from app.models.enums import (
+    BRANCH_TYPES,
+    ENDED_STATUSES,
+    MemberStatus,
+    OrgType,
+    Role,
+    TransferState,
+    label_zh,
+)
 from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -140,7 +148,8 @@ async def create_transfer(
         raise Conflict(
             ErrorCode.transfer_member_ended,
             Text(
-                zh=f"该党员当前状态为 {member.status}", en=f"the member's status is {member.status}"
+                zh=f"该党员当前状态为{label_zh(MemberStatus, member.status)}",
+                en=f"the member's status is {member.status}",
             ),
         )
     target = await load_anywhere(
@@ -202,7 +211,10 @@ async def _decide(
     if transfer.state != TransferState.pending:
         raise Conflict(
             ErrorCode.transfer_not_pending,
-            Text(zh=f"该转接当前状态为 {transfer.state}", en=f"the transfer is {transfer.state}"),
+            Text(
+                zh=f"该转接当前状态为{label_zh(TransferState, transfer.state)}",
+                en=f"the transfer is {transfer.state}",
+            ),
         )
     before = audit.snapshot(transfer, AUDITED)
     transfer.state = state
@@ -230,7 +242,10 @@ async def accept_transfer(session: AsyncSession, principal: Principal, transfer:
     if transfer.state != TransferState.pending:
         raise Conflict(
             ErrorCode.transfer_not_pending,
-            Text(zh=f"该转接当前状态为 {transfer.state}", en=f"the transfer is {transfer.state}"),
+            Text(
+                zh=f"该转接当前状态为{label_zh(TransferState, transfer.state)}",
+                en=f"the transfer is {transfer.state}",
+            ),
         )
     member = await session.get(Member, transfer.member_id, with_for_update=True)
     target = await session.get(

@@ -220,3 +220,11 @@ def test_the_bilingual_detail_check_sees_a_plain_string_detail():
         detail = _detail_argument(call, takers)
         ok = detail is None or _is_text(detail) or _passes_on(detail)
         assert ok is bilingual, source
+
+
+def test_a_chinese_detail_names_an_enum_value_by_its_label():
+    from app.models.enums import MemberStatus, OrgType, label_zh
+
+    assert label_zh(MemberStatus, "full") == "正式党员"
+    assert label_zh(OrgType, OrgType.branch) == "党支部"
+    assert label_zh(OrgType, "no_such_type") == "no_such_type"

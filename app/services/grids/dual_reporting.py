@@ -21,6 +21,7 @@ from app.models.enums import (
     MemberCategory,
     Role,
     ServiceRecordState,
+    label_zh,
 )
 from app.models.grid import CommunityReport, ServiceRecord
 from app.models.member import Member
@@ -159,7 +160,10 @@ async def decide_service(
     if record.state != ServiceRecordState.pending:
         raise Conflict(
             ErrorCode.community_report_service_decided,
-            Text(zh=f"该记录当前状态为 {record.state}", en=f"the record is {record.state}"),
+            Text(
+                zh=f"该记录当前状态为{label_zh(ServiceRecordState, record.state)}",
+                en=f"the record is {record.state}",
+            ),
         )
     record.state = ServiceRecordState.confirmed if confirm else ServiceRecordState.rejected
     record.decided_by = principal.user_id

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import MemberStatus, OrgType, Role
+from app.models.enums import MemberStatus, OrgType, Role, label_zh
 from app.models.lifecycle import MemberTransition
 from app.models.meeting import Meeting
 from app.models.member import Member
@@ -206,7 +206,7 @@ async def record_transition(
         raise _refuse(
             ErrorCode.lifecycle_transition_not_allowed,
             Text(
-                zh=f"{current.value} 不能转为 {to.value}",
+                zh=f"{label_zh(MemberStatus, current)}不能转为{label_zh(MemberStatus, to)}",
                 en=f"{current.value} cannot become {to.value}",
             ),
         )

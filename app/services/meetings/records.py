@@ -23,6 +23,7 @@ from app.models.enums import (
     OrgType,
     Presence,
     Role,
+    label_zh,
 )
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
@@ -93,7 +94,10 @@ async def _check_type_suits(
     if org_type not in BRANCH_TYPES:
         raise Conflict(
             ErrorCode.meeting_type_not_for_org,
-            Text(zh=f"{meeting_type} 由党支部召开", en=f"{meeting_type} is held by a branch"),
+            Text(
+                zh=f"{label_zh(MeetingType, meeting_type)}由党支部召开",
+                en=f"{meeting_type} is held by a branch",
+            ),
         )
 
 

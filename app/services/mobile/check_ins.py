@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import ReportedBy, Role
+from app.models.enums import EpisodeState, ReportedBy, Role, label_zh
 from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
 from app.security.scope import Principal, in_scope
@@ -42,7 +42,10 @@ async def check_in(
     if episode.state not in OPEN_STATES:
         raise Conflict(
             ErrorCode.mobile_episode_closed,
-            Text(zh=f"该流动记录当前状态为 {episode.state}", en=f"the episode is {episode.state}"),
+            Text(
+                zh=f"该流动记录当前状态为{label_zh(EpisodeState, episode.state)}",
+                en=f"the episode is {episode.state}",
+            ),
         )
     if data["occurred_on"] > today or data["occurred_on"] < episode.started_on:
         raise Unprocessable.field(

@@ -21,9 +21,11 @@ from app.models.enums import (
     BRANCH_TYPES,
     ENDED_STATUSES,
     EpisodeState,
+    MemberStatus,
     OrgType,
     Role,
     TransferState,
+    label_zh,
 )
 from app.models.lifecycle import Transfer
 from app.models.member import Member
@@ -186,7 +188,8 @@ async def register_outflow(
         raise Conflict(
             ErrorCode.mobile_member_ended,
             Text(
-                zh=f"该党员当前状态为 {member.status}", en=f"the member's status is {member.status}"
+                zh=f"该党员当前状态为{label_zh(MemberStatus, member.status)}",
+                en=f"the member's status is {member.status}",
             ),
         )
     pending = await session.scalar(
@@ -289,7 +292,10 @@ async def register_inflow(
     if episode.state != EpisodeState.registered:
         raise Conflict(
             ErrorCode.mobile_not_registered,
-            Text(zh=f"该流动记录当前状态为 {episode.state}", en=f"the episode is {episode.state}"),
+            Text(
+                zh=f"该流动记录当前状态为{label_zh(EpisodeState, episode.state)}",
+                en=f"the episode is {episode.state}",
+            ),
         )
     episode.host_org_id = host.id
     episode.host_path = host.path
@@ -319,7 +325,10 @@ async def close_episode(
     if episode.state not in OPEN_STATES:
         raise Conflict(
             ErrorCode.mobile_episode_closed,
-            Text(zh=f"该流动记录当前状态为 {episode.state}", en=f"the episode is {episode.state}"),
+            Text(
+                zh=f"该流动记录当前状态为{label_zh(EpisodeState, episode.state)}",
+                en=f"the episode is {episode.state}",
+            ),
         )
     episode.state = state
     episode.ended_on = on

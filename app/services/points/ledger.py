@@ -16,7 +16,7 @@ from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.i18n import Text
 from app.models.base import new_uuid
-from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role
+from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role, label_zh
 from app.models.points import PointEntry
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
@@ -97,7 +97,10 @@ async def create_entry(
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(
             ErrorCode.points_member_not_scored,
-            Text(zh=f"{status} 状态的党员不计分", en=f"{status} members are not scored"),
+            Text(
+                zh=f"{label_zh(MemberStatus, status)}不计分",
+                en=f"{status} members are not scored",
+            ),
         )
     rule = applicable_rule(principal, member["org_path"], rule)
     if rule.needs_evidence and not req.evidence:
@@ -313,7 +316,10 @@ async def approve_entry(
     if entry.state != EntryState.pending:
         raise Conflict(
             ErrorCode.points_entry_not_pending,
-            Text(zh=f"该积分记录当前状态为 {entry.state}", en=f"the entry is {entry.state}"),
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
         )
     if (entry.created_by is not None and entry.created_by == principal.user_id) or (
         principal.member_id is not None and principal.member_id == entry.member_id
@@ -335,7 +341,10 @@ async def reject_entry(
     if entry.state != EntryState.pending:
         raise Conflict(
             ErrorCode.points_entry_not_pending,
-            Text(zh=f"该积分记录当前状态为 {entry.state}", en=f"the entry is {entry.state}"),
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
         )
     await _decide(session, principal, entry, "rejected", reason)
     return entry
@@ -355,7 +364,10 @@ async def reverse_entry(
     if entry.state != EntryState.approved:
         raise Conflict(
             ErrorCode.points_entry_not_approved,
-            Text(zh=f"该积分记录当前状态为 {entry.state}", en=f"the entry is {entry.state}"),
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
         )
     await _decide(session, principal, entry, "reversed", reason)
     now = clock.utcnow()
