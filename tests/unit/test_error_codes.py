@@ -228,3 +228,33 @@ def test_a_chinese_detail_names_an_enum_value_by_its_label():
     assert label_zh(MemberStatus, "full") == "正式党员"
     assert label_zh(OrgType, OrgType.branch) == "党支部"
     assert label_zh(OrgType, "no_such_type") == "no_such_type"
+
+
+def _literal_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    return None
+
+
+def test_every_import_row_fault_is_written_in_chinese_and_english():
+    """`RowError.one(field, code, zh, en)` and a row's `fault(field, code, zh, en)`: the
+    Chinese words are Chinese and the English are there, where they are written."""
+    calls, wrong = 0, []
+    for path in sorted((ROOT / "app" / "services" / "integration" / "imports").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            if not (isinstance(func, ast.Attribute) and func.attr in ("one", "fault")):
+                continue
+            assert isinstance(node, ast.Call)
+            if len(node.args) < 4:
+                continue
+            calls += 1
+            zh, en = _literal_text(node.args[2]), _literal_text(node.args[3])
+            if zh is not None and not CJK.search(zh):
+                wrong.append(f"{path.name}:{node.lineno}: zh {zh!r}")
+            if en is not None and not en.strip():
+                wrong.append(f"{path.name}:{node.lineno}: no English")
+    assert calls > 10
+    assert wrong == []
