@@ -101,3 +101,13 @@ def test_an_excel_serial_is_a_date_from_day_one_to_the_last_day_excel_knows():
     assert serial_date_text("39264", windows) is None  # text, as in a CSV
     assert serial_date_text(39264, CALENDAR_MAC_1904) == "2011-07-02"
     assert isinstance(windows, datetime)
+
+
+def test_an_unknown_label_lists_each_choice_quoted_even_one_holding_a_comma():
+    from app.services.integration.imports.faults import RowError
+    from app.services.integration.imports.values import enum_value
+
+    with pytest.raises(RowError) as refused:
+        enum_value("category", "上班")
+    message = refused.value.faults[0].message.zh
+    assert "“依靠抚恤、救济或低保生活”" in message and "“在职”" in message

@@ -103,7 +103,8 @@ def enum_value(key: str, text: str) -> str:
     raise RowError.one(
         key,
         _UNKNOWN_CODE[key],
-        f"“{text}”不是可选值，应为：{'、'.join(labels.values())}",
+        # Each choice quoted: a label may hold 、 itself (依靠抚恤、救济或低保生活).
+        f"“{text}”不是可选值，应为：{'、'.join(f'“{label}”' for label in labels.values())}",
         f"{text!r} is not one of: {', '.join(labels.values())} (or {', '.join(labels)})",
         text,
     )
