@@ -26,7 +26,7 @@ class DangjianError(Exception):
     def __init__(
         self,
         code: ErrorCode,
-        detail: str | Text | None = None,
+        detail: Text | None = None,
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
@@ -57,7 +57,7 @@ class Unauthorized(DangjianError):
     status = 401
 
     def __init__(
-        self, code: ErrorCode = ErrorCode.auth_not_authenticated, detail: str | Text | None = None
+        self, code: ErrorCode = ErrorCode.auth_not_authenticated, detail: Text | None = None
     ) -> None:
         super().__init__(code, detail, headers={"WWW-Authenticate": "Bearer"})
 
@@ -78,9 +78,9 @@ class Unprocessable(DangjianError):
     status = 422
 
     @classmethod
-    def field(cls, field: str, code: ErrorCode, msg: str | Text | None = None) -> Unprocessable:
-        message = str(msg) if msg else code.en  # answered as the catalogue's, localized
-        return cls(code, msg, errors=[{"field": field, "code": code, "message": message}])
+    def field(cls, field: str, code: ErrorCode, msg: Text | None = None) -> Unprocessable:
+        # The field's message is the catalogue's, localized when answered; `msg` is the detail.
+        return cls(code, msg, errors=[{"field": field, "code": code, "message": code.en}])
 
 
 class TooManyRequests(DangjianError):

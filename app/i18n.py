@@ -48,15 +48,12 @@ class Text:
         return self.en
 
 
-def localized_detail(detail: str | Text | None, code: ErrorCode, lang: Language) -> str:
-    """A problem's `detail` in `lang`. A plain string from a raise site is English (the
-    integrator's extra words): answered in English only; zh-CN callers get the title's
-    catalogue text instead, never English under a Chinese title."""
-    if isinstance(detail, Text):
-        return detail.zh if lang == "zh" else detail.en
-    if detail and lang == "en":
-        return detail
-    return code.message(lang)
+def localized_detail(detail: Text | None, code: ErrorCode, lang: Language) -> str:
+    """A problem's `detail` in `lang`: the raise site's words (always bilingual: `detail`
+    is typed `Text`), or the title's catalogue text when it wrote none."""
+    if detail is None:
+        return code.message(lang)
+    return detail.zh if lang == "zh" else detail.en
 
 
 GENERIC_ZH = "输入值无效"

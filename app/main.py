@@ -90,7 +90,7 @@ def problem_response(
     request: Request,
     status: int,
     code: ErrorCode,
-    detail: str | Text | None = None,
+    detail: Text | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> OrjsonResponse:
@@ -166,8 +166,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             404: ErrorCode.request_not_found,
             405: ErrorCode.request_method_not_allowed,
         }.get(exc.status_code, ErrorCode.request_malformed)
+        # Starlette's words ("Not Found") are English: zh-CN callers read the title's.
+        detail = Text(zh=code.zh, en=str(exc.detail))
         return problem_response(
-            request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
+            request, exc.status_code, code, detail, headers=dict(exc.headers or {})
         )
 
     def concurrent_update(request: Request) -> Response:
@@ -554,9 +556,10 @@ def _install_ops(app: FastAPI) -> None:
                     await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver or network failure means "not ready"
             log.warning("database unreachable", extra={"error": str(exc)})
-            return problem_response(
-                request, 503, ErrorCode.ops_database_unreachable, str(exc)[:200] or None
-            )
+            code = ErrorCode.ops_database_unreachable
+            # The driver's words are English: zh-CN callers read the title's.
+            detail = Text(zh=code.zh, en=str(exc)[:200] or code.en)
+            return problem_response(request, 503, code, detail)
         return OrjsonResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["operations"], name="ops_metrics", include_in_schema=True)

@@ -147,7 +147,7 @@ def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
         raise Unprocessable.field(
             "cursor",
             ErrorCode.pagination_cursor_invalid,
-            "the cursor is invalid or for another sort",
+            Text(zh="游标无效，或属于另一种排序", en="the cursor is invalid or for another sort"),
         ) from exc
 
 

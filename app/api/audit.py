@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.api.common import CursorQuery, LimitQuery, TotalQuery, doc, make_router, sort_query
 from app.api.deps import PrincipalDep, SessionDep
+from app.models.enums import AuditResource
 from app.schemas.audit import AuditEventRead
 from app.schemas.common import Page
 from app.services import organisations
@@ -21,7 +22,7 @@ async def audit_events_list(
     principal: PrincipalDep,
     within: uuid.UUID | None = None,
     actor: str | None = None,
-    resource: str | None = None,
+    resource: AuditResource | None = None,
     resource_id: str | None = None,
     since: datetime | None = None,
     sort: str = sort_query(service.AUDIT_SORT, "id"),

@@ -24,6 +24,7 @@ from app.api.common import (
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
 from app.errors import ErrorCode, Forbidden
+from app.i18n import Text
 from app.models.change_request import MemberChangeRequest
 from app.models.enums import ChangeRequestState, EntryState, LeaderRole, MeetingState, Presence
 from app.schemas.common import Page, Year
@@ -51,7 +52,10 @@ router = make_router("me")
 def my_member_id(principal: Principal) -> uuid.UUID:
     """The caller's member record; 403 for a user without one (an administrator)."""
     if principal.member_id is None:
-        raise Forbidden(ErrorCode.me_no_member_record, "this user has no member record")
+        raise Forbidden(
+            ErrorCode.me_no_member_record,
+            Text(zh="该用户没有关联的党员档案", en="this user has no member record"),
+        )
     return principal.member_id
 
 

@@ -217,6 +217,23 @@ class RewardLevel(StrEnum):
     basic = "basic"
 
 
+class AuditResource(StrEnum):
+    """What an audit event is about: the one list of names the audit writer takes
+    (`audit.record` refuses any other) and the audit list's `resource` filter offers."""
+
+    member = "member"
+    organisation = "organisation"
+    meeting = "meeting"
+    transfer = "transfer"
+    mobile_episode = "mobile_episode"
+    mobile_check_in = "mobile_check_in"
+    grid = "grid"
+    community_report = "community_report"
+    user = "user"
+    webhook = "webhook"
+    import_ = "import"
+
+
 def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
     """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
     values = ",".join(f"'{v.value}'" for v in vocabulary)
@@ -387,7 +404,27 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "check_in_overdue": "流动党员逾期未报到",
     },
     TodoSeverity: {"info": "提示", "warning": "警告", "error": "逾期"},
+    AuditResource: {
+        "member": "党员",
+        "organisation": "党组织",
+        "meeting": "会议",
+        "transfer": "组织关系转接",
+        "mobile_episode": "流动党员外出登记",
+        "mobile_check_in": "流动党员报到",
+        "grid": "网格",
+        "community_report": "双报到登记",
+        "user": "用户",
+        "webhook": "Webhook 订阅",
+        "import": "导入任务",
+    },
 }
+
+
+def label_zh(enum: type[StrEnum], value: str) -> str:
+    """The zh-CN label of `value` in `enum` for a Chinese message (the value itself when
+    it has none)."""
+    return LABELS.get(enum, {}).get(str(value), str(value))
+
 
 # English labels of every value above (`?lang=en` documents): the wording an English
 # reader expects, not the value with its underscores removed. A test checks completeness.
@@ -527,4 +564,17 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "check_in_overdue": "Mobile member's check-in overdue",
     },
     TodoSeverity: {"info": "Information", "warning": "Warning", "error": "Overdue"},
+    AuditResource: {
+        "member": "Member",
+        "organisation": "Organisation",
+        "meeting": "Meeting",
+        "transfer": "Transfer of membership",
+        "mobile_episode": "Mobile member's time away",
+        "mobile_check_in": "Mobile member's check-in",
+        "grid": "Grid",
+        "community_report": "Community registration (双报到)",
+        "user": "User",
+        "webhook": "Webhook subscription",
+        "import": "Import job",
+    },
 }

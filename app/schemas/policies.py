@@ -9,12 +9,19 @@ from pydantic import BaseModel, Field
 
 from app.schemas.common import InputModel
 
+# A policy value is a whole number (bounded) or one of a few words (`services.policies.SPEC`).
+PolicyValue = int | str
+
 
 class PolicyRead(BaseModel):
     org_id: uuid.UUID
-    effective: dict[str, Any] = Field(description="Values in force here (inherited or own).")
-    own: dict[str, Any] = Field(description="Values this organisation sets for its subtree.")
-    defaults: dict[str, Any]
+    effective: dict[str, PolicyValue] = Field(
+        description="Values in force here (inherited or own)."
+    )
+    own: dict[str, PolicyValue] = Field(
+        description="Values this organisation sets for its subtree."
+    )
+    defaults: dict[str, PolicyValue]
     version: int = Field(description="Version of `own`; 0 when nothing is set here.")
 
 

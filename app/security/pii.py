@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.errors import ErrorCode
+from app.i18n import Text
 
 AES, SM4 = 1, 2
 NONCE_BYTES, TAG_BYTES = 12, 16
@@ -32,8 +33,8 @@ class PiiDecryptError(Exception):
 class PhoneError(ValueError):
     code = ErrorCode.member_phone_invalid
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.en)
         self.message = message
 
 
@@ -112,9 +113,14 @@ def normalize_phone(raw: str) -> str:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if not digits.isdigit():
-        raise PhoneError("a phone number has digits only")
+        raise PhoneError(Text(zh="电话号码只能包含数字", en="a phone number has digits only"))
     if len(digits) == 11 and digits.startswith("1"):
         return digits
     if 7 <= len(digits) <= 12 and not digits.startswith("1"):
         return digits
-    raise PhoneError("expected an 11-digit mobile or a 7-12 digit landline")
+    raise PhoneError(
+        Text(
+            zh="应为 11 位手机号码或 7-12 位固定电话号码",
+            en="expected an 11-digit mobile or a 7-12 digit landline",
+        )
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import ErrorCode, Forbidden, NotFound
+from app.i18n import Text
 from app.models.enums import Role
 
 # A path column: an ORM attribute or a Core column (nullable ones included).
@@ -190,7 +191,10 @@ def refuse_member_role(principal: Principal) -> None:
     """403 for reports that are about other members by nature (arrears, 双报到 coverage):
     under `member_rows_only` nothing of them would remain."""
     if member_rows_only(principal) is not None:
-        raise Forbidden(ErrorCode.auth_forbidden, "a report about other members")
+        raise Forbidden(
+            ErrorCode.auth_forbidden,
+            Text(zh="该报表涉及其他党员，党员角色不能查看", en="a report about other members"),
+        )
 
 
 # --- The one loader for every id a request names ------------------------------------------

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MeetingState, OrgType, Presence
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.organisation import Organisation, OrganisationLeader
@@ -59,7 +60,9 @@ class Period:
 def period_for(year: int, quarter: int | None, month: int | None) -> Period:
     if quarter is not None and month is not None:
         raise Unprocessable.field(
-            "quarter", ErrorCode.compliance_period_ambiguous, "quarter or month"
+            "quarter",
+            ErrorCode.compliance_period_ambiguous,
+            Text(zh="季度与月份只能填写其一", en="quarter or month"),
         )
     if quarter is not None:
         start = date(year, 3 * quarter - 2, 1)

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import db
 from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.policy import OrganisationPolicy
@@ -106,16 +107,26 @@ def validate_overrides(values: dict[str, Any]) -> dict[str, Any]:
         spec = SPEC.get(key)
         if spec is None:
             raise Unprocessable.field(
-                key, ErrorCode.policy_unknown_key, f"known keys: {sorted(SPEC)}"
+                key,
+                ErrorCode.policy_unknown_key,
+                Text(zh=f"可设置的键：{sorted(SPEC)}", en=f"known keys: {sorted(SPEC)}"),
             )
         if isinstance(spec[0], int):
             low, high = spec
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise Unprocessable.field(
-                    key, ErrorCode.policy_value_invalid, f"an integer from {low} to {high}"
+                    key,
+                    ErrorCode.policy_value_invalid,
+                    Text(
+                        zh=f"须为 {low} 至 {high} 之间的整数", en=f"an integer from {low} to {high}"
+                    ),
                 )
         elif value not in spec:
-            raise Unprocessable.field(key, ErrorCode.policy_value_invalid, f"one of {list(spec)}")
+            raise Unprocessable.field(
+                key,
+                ErrorCode.policy_value_invalid,
+                Text(zh=f"须为以下之一：{list(spec)}", en=f"one of {list(spec)}"),
+            )
     return values
 
 

@@ -20,7 +20,16 @@ from sqlalchemy.orm import aliased
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
-from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role, TransferState
+from app.i18n import Text
+from app.models.enums import (
+    BRANCH_TYPES,
+    ENDED_STATUSES,
+    MemberStatus,
+    OrgType,
+    Role,
+    TransferState,
+    label_zh,
+)
 from app.models.lifecycle import DuesPaymentMonth, Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -143,7 +152,13 @@ async def create_transfer(
     require_role(principal, Role.org_admin, Role.branch_secretary)
     member = await load_visible(session, principal, Member, member_id, field="member_id", lock=True)
     if member.status in ENDED_STATUSES:
-        raise Conflict(ErrorCode.transfer_member_ended, f"the member's status is {member.status}")
+        raise Conflict(
+            ErrorCode.transfer_member_ended,
+            Text(
+                zh=f"该党员当前状态为{label_zh(MemberStatus, member.status)}",
+                en=f"the member's status is {member.status}",
+            ),
+        )
     target = await load_anywhere(
         session,
         Organisation,
@@ -164,7 +179,10 @@ async def create_transfer(
         )
     )
     if pending is not None:
-        raise Conflict(ErrorCode.transfer_already_pending, f"transfer {pending} is pending")
+        raise Conflict(
+            ErrorCode.transfer_already_pending,
+            Text(zh=f"组织关系转接 {pending} 尚待办理", en=f"transfer {pending} is pending"),
+        )
     transfer = Transfer(
         member_id=member.id,
         from_org_id=member.org_id,
@@ -198,7 +216,13 @@ async def _decide(
     reason: str | None,
 ) -> None:
     if transfer.state != TransferState.pending:
-        raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
+        raise Conflict(
+            ErrorCode.transfer_not_pending,
+            Text(
+                zh=f"该转接当前状态为{label_zh(TransferState, transfer.state)}",
+                en=f"the transfer is {transfer.state}",
+            ),
+        )
     before = audit.snapshot(transfer, AUDITED)
     transfer.state = state
     transfer.decided_by = principal.user_id
@@ -228,7 +252,13 @@ async def accept_transfer(session: AsyncSession, principal: Principal, transfer:
     if not in_scope(principal, transfer.to_path):
         raise Forbidden(ErrorCode.transfer_not_receiver)
     if transfer.state != TransferState.pending:
-        raise Conflict(ErrorCode.transfer_not_pending, f"the transfer is {transfer.state}")
+        raise Conflict(
+            ErrorCode.transfer_not_pending,
+            Text(
+                zh=f"该转接当前状态为{label_zh(TransferState, transfer.state)}",
+                en=f"the transfer is {transfer.state}",
+            ),
+        )
     member = await session.get(Member, transfer.member_id, with_for_update=True)
     target = await session.get(
         Organisation, transfer.to_org_id, with_for_update=row_lock(False, copies_path=True)
@@ -301,7 +331,9 @@ async def list_transfers(
     if state is not None:
         if state not in STATES:
             raise Unprocessable.field(
-                "state", ErrorCode.transfer_state_unknown, f"use one of {STATES}"
+                "state",
+                ErrorCode.transfer_state_unknown,
+                Text(zh=f"须为以下之一：{STATES}", en=f"use one of {STATES}"),
             )
         stmt = stmt.where(Transfer.state == state)
     if overdue is not None:

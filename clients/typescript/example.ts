@@ -56,7 +56,7 @@ async function main(username: string, password: string): Promise<void> {
   // OAuth2 password form: urlencoded, not JSON.
   const tokens = orThrow(
     await client.POST("/api/v1/auth/token", {
-      body: { username, password, scope: "" },
+      body: { username, password },
       bodySerializer: (body) => new URLSearchParams({ username: body.username, password: body.password }),
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
     }),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 from sqlalchemy import select
 from support import unique
 
 from app.db import get_sessionmaker
 from app.models.audit import AuditEvent
+from app.models.enums import AuditResource
 from app.services.integration import audit
 
 AUDIT = "/api/v1/audit-events"
@@ -75,21 +77,21 @@ async def test_audit_events_follow_their_transaction_and_savepoints(api):
     marker = unique("audit")
     maker = get_sessionmaker()
     async with maker() as session, session.begin():
-        audit.record(session, None, "test.before_savepoint", "test", marker, None)
+        audit.record(session, None, "test.before_savepoint", "member", marker, None)
         with contextlib.suppress(RuntimeError):
             async with session.begin_nested():
-                audit.record(session, None, "test.in_rolled_back_savepoint", "test", marker, None)
+                audit.record(session, None, "test.in_rolled_back_savepoint", "member", marker, None)
                 raise RuntimeError
         async with session.begin_nested():
-            audit.record(session, None, "test.in_released_savepoint", "test", marker, None)
+            audit.record(session, None, "test.in_released_savepoint", "member", marker, None)
     async with maker() as session:
         await session.execute(select(1))
-        audit.record(session, None, "test.in_rolled_back_transaction", "test", marker, None)
+        audit.record(session, None, "test.in_rolled_back_transaction", "member", marker, None)
         await session.rollback()
-        audit.record(session, None, "test.after_rollback", "test", marker, None)
+        audit.record(session, None, "test.after_rollback", "member", marker, None)
         await session.commit()
     async with maker() as session:
-        audit.record(session, None, "test.never_committed", "test", marker, None)
+        audit.record(session, None, "test.never_committed", "member", marker, None)
     async with maker() as session:
         actions = set(
             (
@@ -99,3 +101,31 @@ async def test_audit_events_follow_their_transaction_and_savepoints(api):
             ).all()
         )
     assert actions == {"test.before_savepoint", "test.in_released_savepoint", "test.after_rollback"}
+
+
+async def test_the_resource_filter_offers_the_writers_names_with_labels_and_refuses_others(
+    api, app, county
+):
+    await api.member(county.county_admin, county.branch_a["id"])
+    r = await api.client.get(
+        AUDIT, params={"resource": "member", "limit": 500}, headers=api.auth(county.county_admin)
+    )
+    assert r.status_code == 200
+    assert r.json()["items"] and {e["resource"] for e in r.json()["items"]} == {"member"}
+    r = await api.client.get(
+        AUDIT, params={"resource": "members"}, headers=api.auth(county.county_admin)
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "resource"
+    (param,) = [
+        p for p in app.openapi()["paths"][AUDIT]["get"]["parameters"] if p["name"] == "resource"
+    ]
+    schema = app.openapi()["components"]["schemas"]["AuditResource"]
+    assert "AuditResource" in str(param["schema"])
+    assert schema["enum"] == [r.value for r in AuditResource]
+    assert schema["x-enum-descriptions"][0] == "党员"
+
+
+def test_the_audit_writer_refuses_a_resource_name_not_in_the_list():
+    with pytest.raises(ValueError):
+        audit.record(None, None, "x.done", "members", None, None)  # type: ignore[arg-type]

@@ -70,6 +70,25 @@ async def test_dates_in_every_common_form_and_as_excel_dates_are_read_alike(api,
         assert (member["joined_on"], member["full_on"]) == ("2007-07-01", "2008-07-01")
 
 
+async def test_an_excel_serial_number_in_a_date_column_is_read_as_its_date(api, county):
+    """A date column not formatted as dates shows Excel's day serial (39264 is
+    2007-07-01): an XLSX number there is that date; the same number in a CSV is text
+    and stays refused."""
+    code = county.branch_a["code"]
+    number = new_id_number(date(1980, 1, 1))
+    rows = [["序号日期", number, code, "正式党员", "在职", 39264, 39630.0]]
+    report = await _import(api, county.admin_a, _xlsx(rows))
+    assert (report["created"], report["rejected"]) == (1, [])
+    (member,) = await _member(api, county.admin_a, number)
+    assert (member["joined_on"], member["full_on"]) == ("2007-07-01", "2008-07-01")
+
+    csv_file = f"{','.join(HEAD)}\n张三,{new_id_number()},{code},正式党员,在职,39264,\n"
+    report = await _import(api, county.admin_a, csv_file.encode(), filename="m.csv")
+    assert [(r["column"], r["code"], r["value"]) for r in report["rejected"]] == [
+        ("入党日期", "import.date_invalid", "39264")
+    ]
+
+
 async def test_a_date_that_does_not_exist_or_has_no_known_form_is_refused_with_the_forms(
     api, county
 ):

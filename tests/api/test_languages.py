@@ -13,7 +13,7 @@ import pytest
 from support import unique
 
 from app.error_codes import ErrorCode
-from app.i18n import GENERIC_ZH, ZH_TEMPLATES, localized_detail, validation_message
+from app.i18n import GENERIC_ZH, ZH_TEMPLATES, Text, localized_detail, validation_message
 
 PYDANTIC_ENGLISH = re.compile(
     r"Field required|Input should|String should|value is not|at least|at most|"
@@ -200,11 +200,35 @@ async def test_a_header_refusal_details_the_rule_in_the_callers_language(api, co
     assert en.json()["detail"] == "1-255 characters"
 
 
-def test_an_english_only_detail_is_answered_in_zh_with_the_title_instead():
+def test_a_detail_is_answered_in_the_callers_language_or_as_the_title_when_absent():
     code = ErrorCode.idempotency_key_invalid
-    assert localized_detail("1-255 characters", code, "zh") == code.message("zh")
-    assert CJK.search(localized_detail("1-255 characters", code, "zh"))
-    assert localized_detail("1-255 characters", code, "en") == "1-255 characters"
+    words = Text(zh="长度须为 1-255 个字符", en="1-255 characters")
+    assert localized_detail(words, code, "zh") == "长度须为 1-255 个字符"
+    assert localized_detail(words, code, "en") == "1-255 characters"
+    assert localized_detail(None, code, "zh") == code.message("zh")
+    assert localized_detail(None, code, "en") == code.message("en")
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/members", {"cursor": "not-a-cursor"}),
+        ("/api/v1/organisations", {"cursor": "eyJ2IjpbMV19"}),
+    ],
+)
+async def test_a_refusal_with_the_raise_sites_own_words_has_no_english_in_zh_cn(
+    api, county, url, params
+):
+    zh = await api.client.get(url, params=params, headers=api.auth(county.county_admin))
+    en = await api.client.get(
+        url, params={**params, "lang": "en"}, headers=api.auth(county.county_admin)
+    )
+    assert zh.status_code == en.status_code == 422
+    assert zh.json()["code"] == "pagination.cursor_invalid"
+    assert zh.json()["detail"] == "游标无效，或属于另一种排序"
+    for text in _texts(zh.json()):
+        assert CJK.search(text) and not re.search(r"[a-z]{3,}", text), text
+    assert en.json()["detail"] == "the cursor is invalid or for another sort"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

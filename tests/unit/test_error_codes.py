@@ -140,3 +140,121 @@ def test_every_foreign_key_a_request_can_name_refers_to_a_kind_with_a_not_found_
             assert name.startswith(f"fk_{table.name}_") and name.endswith(f"_{referred}"), name
     for code in REFERENCED_NOT_FOUND.values():
         assert code.value.endswith("not_found"), code
+
+
+# Where a raise site's own words go: after the code (`Conflict(code, detail)`), or the
+# message argument of the few helpers that carry words without a code.
+_DETAIL_KEYWORDS = {"detail", "msg", "message"}
+_MESSAGE_ONLY = {"PhoneError": 0}
+_NOT_TEXT_TAKERS = {"RowError", "reject"}  # a Fault carries a Text already
+
+
+def _detail_argument(node: ast.Call, takers: dict[str, int]) -> ast.expr | None:
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if isinstance(func, ast.Attribute) and func.attr == "field":
+        position = 2  # Unprocessable.field(field, code, detail)
+    elif name in _MESSAGE_ONLY:
+        position = _MESSAGE_ONLY[name]
+    elif name in takers and name not in _NOT_TEXT_TAKERS:
+        position = takers[name] + 1
+    else:
+        return None
+    for keyword in node.keywords:
+        if keyword.arg in _DETAIL_KEYWORDS:
+            return keyword.value
+    return node.args[position] if len(node.args) > position else None
+
+
+def _is_text(node: ast.expr) -> bool:
+    """`Text(zh=..., en=...)`, None, or a conditional choosing between them."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return True
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body) and _is_text(node.orelse)
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Name) and func.id == "Text"
+
+
+def test_every_detail_a_raise_site_writes_is_bilingual():
+    """A refusal's own words are `Text(zh=..., en=...)` where they are written: a plain
+    string (a literal, an f-string, a variable, `str(exc)`) would be English under a
+    Chinese title. mypy holds the declared types (`detail: Text | None`); this holds
+    every call, including those that pass on what another raise site wrote."""
+    import app.services.integration.imports  # noqa: F401  # declares ImportFileError
+
+    takers = _error_takers()
+    found = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            detail = _detail_argument(node, takers)
+            if detail is not None and not _is_text(detail) and not _passes_on(detail):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(detail)}")
+    assert found == []
+
+
+def _passes_on(node: ast.expr) -> bool:
+    """A Text another raise site wrote, handed on unchanged (`exc.message`, a helper's
+    `detail` parameter): its type is `Text` (mypy), so it was bilingual where written."""
+    return (isinstance(node, ast.Attribute) and node.attr in {"message", "detail"}) or (
+        isinstance(node, ast.Name) and node.id in {"detail", "message"}
+    )
+
+
+def test_the_bilingual_detail_check_sees_a_plain_string_detail():
+    takers = _error_takers()
+    samples = {
+        'Conflict(ErrorCode.x, "english only")': False,
+        'Unprocessable.field("f", ErrorCode.x, f"{n} too many")': False,
+        "Forbidden(ErrorCode.x, reason)": False,
+        'PhoneError("digits only")': False,
+        'Conflict(ErrorCode.x, Text(zh="中文", en="english"))': True,
+        'Unprocessable.field("f", ErrorCode.x, msg=Text(zh="中文", en="e"))': True,
+        "Conflict(ErrorCode.x)": True,
+    }
+    for source, bilingual in samples.items():
+        call = ast.parse(source, mode="eval").body
+        assert isinstance(call, ast.Call)
+        detail = _detail_argument(call, takers)
+        ok = detail is None or _is_text(detail) or _passes_on(detail)
+        assert ok is bilingual, source
+
+
+def test_a_chinese_detail_names_an_enum_value_by_its_label():
+    from app.models.enums import MemberStatus, OrgType, label_zh
+
+    assert label_zh(MemberStatus, "full") == "正式党员"
+    assert label_zh(OrgType, OrgType.branch) == "党支部"
+    assert label_zh(OrgType, "no_such_type") == "no_such_type"
+
+
+def _literal_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    return None
+
+
+def test_every_import_row_fault_is_written_in_chinese_and_english():
+    """`RowError.one(field, code, zh, en)` and a row's `fault(field, code, zh, en)`: the
+    Chinese words are Chinese and the English are there, where they are written."""
+    calls, wrong = 0, []
+    for path in sorted((ROOT / "app" / "services" / "integration" / "imports").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            if not (isinstance(func, ast.Attribute) and func.attr in ("one", "fault")):
+                continue
+            assert isinstance(node, ast.Call)
+            if len(node.args) < 4:
+                continue
+            calls += 1
+            zh, en = _literal_text(node.args[2]), _literal_text(node.args[3])
+            if zh is not None and not CJK.search(zh):
+                wrong.append(f"{path.name}:{node.lineno}: zh {zh!r}")
+            if en is not None and not en.strip():
+                wrong.append(f"{path.name}:{node.lineno}: no English")
+    assert calls > 10
+    assert wrong == []

@@ -81,3 +81,33 @@ def test_a_row_collects_every_fault_not_only_the_first():
         "status": ErrorCode.import_status_unknown,
         "joined_on": ErrorCode.import_date_invalid,
     }
+
+
+def test_an_excel_serial_is_a_date_from_day_one_to_the_last_day_excel_knows():
+    from datetime import datetime
+
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+    from app.services.integration.imports.parsing import serial_date_text
+
+    windows = CALENDAR_WINDOWS_1900
+    assert serial_date_text(39264, windows) == "2007-07-01"
+    assert serial_date_text(39264.75, windows) == "2007-07-01"  # a time of day is dropped
+    assert serial_date_text(1, windows) == "1900-01-01"
+    assert serial_date_text(0, windows) is None
+    assert serial_date_text(2958465, windows) == "9999-12-31"
+    assert serial_date_text(2958466, windows) is None
+    assert serial_date_text(True, windows) is None
+    assert serial_date_text("39264", windows) is None  # text, as in a CSV
+    assert serial_date_text(39264, CALENDAR_MAC_1904) == "2011-07-02"
+    assert isinstance(windows, datetime)
+
+
+def test_an_unknown_label_lists_each_choice_quoted_even_one_holding_a_comma():
+    from app.services.integration.imports.faults import RowError
+    from app.services.integration.imports.values import enum_value
+
+    with pytest.raises(RowError) as refused:
+        enum_value("category", "上班")
+    message = refused.value.faults[0].message.zh
+    assert "“依靠抚恤、救济或低保生活”" in message and "“在职”" in message

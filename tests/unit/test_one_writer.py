@@ -57,3 +57,29 @@ def test_no_random_uuid_where_an_ordered_key_belongs() -> None:
         if re.search(r"uuid4\(|gen_random_uuid\(\)\s*,", text) and name not in UUID4_ALLOWED
     ]
     assert offenders == []
+
+
+def test_every_audit_writer_call_names_a_resource_of_the_one_list():
+    """`audit.record(session, principal, action, resource, ...)`: the resource is a
+    name of `AuditResource` written where the call is (the filter offers that list)."""
+    import ast
+
+    from app.models.enums import AuditResource
+
+    names = {r.value for r in AuditResource}
+    calls, offenders = 0, []
+    for name, text in _sources():
+        for node in ast.walk(ast.parse(text)):
+            func = node.func if isinstance(node, ast.Call) else None
+            if not (isinstance(func, ast.Attribute) and func.attr == "record"):
+                continue
+            if not (isinstance(func.value, ast.Name) and func.value.id == "audit"):
+                continue
+            assert isinstance(node, ast.Call)
+            calls += 1
+            args = [*node.args[3:4], *(k.value for k in node.keywords if k.arg == "resource")]
+            literal = args[0] if args else None
+            if not (isinstance(literal, ast.Constant) and literal.value in names):
+                offenders.append(f"{name}:{node.lineno}")
+    assert calls > 40
+    assert offenders == []

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MemberCategory, MemberStatus, ReliefKind
 from app.models.lifecycle import DuesRelief, MemberTransition
 from app.models.member import Member
@@ -33,7 +34,9 @@ def parse_month(raw: str, field: str = "month") -> date:
         return date(int(year), int(month), 1)
     except ValueError as exc:
         raise Unprocessable.field(
-            field, ErrorCode.dues_month_invalid, "months are YYYY-MM"
+            field,
+            ErrorCode.dues_month_invalid,
+            Text(zh="月份格式为 YYYY-MM", en="months are YYYY-MM"),
         ) from exc
 
 
@@ -155,7 +158,11 @@ async def assess(
         )
     except DuesBaseMissing as exc:
         raise Conflict(
-            ErrorCode.dues_base_missing, "record the member's declared monthly base (dues_base_fen)"
+            ErrorCode.dues_base_missing,
+            Text(
+                zh="请先登记党员申报的月缴费基数 (dues_base_fen)",
+                en="record the member's declared monthly base (dues_base_fen)",
+            ),
         ) from exc
     due, note = due_in_month(status, history, member.joined_on, month)
     relief_kind = None

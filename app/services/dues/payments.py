@@ -39,10 +39,16 @@ def payable_months(months: list[str], paid_on: date) -> list[date]:
     none twice, back payment at most `MAX_BACK_MONTHS` (6) before the payment's month,
     prepayment at most `MAX_PREPAID_MONTHS` (12) after it."""
     if not months:
-        raise Unprocessable.field("months", ErrorCode.dues_months_empty, "name at least one month")
+        raise Unprocessable.field(
+            "months",
+            ErrorCode.dues_months_empty,
+            Text(zh="至少填写一个月份", en="name at least one month"),
+        )
     parsed = sorted({parse_month(m, "months") for m in months})
     if len(parsed) != len(months):
-        raise Unprocessable.field("months", ErrorCode.dues_month_repeated, "a month appears twice")
+        raise Unprocessable.field(
+            "months", ErrorCode.dues_month_repeated, Text(zh="月份重复", en="a month appears twice")
+        )
     paid_index = month_index(paid_on)
     for month in parsed:
         if month_index(month) - paid_index > MAX_PREPAID_MONTHS:
@@ -78,7 +84,10 @@ async def _refuse_paid_twice(session: AsyncSession, member: Member, months: list
     if already:
         raise Conflict(
             ErrorCode.dues_month_already_paid,
-            "already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
+            Text(
+                zh="以下月份已缴纳：" + "、".join(f"{m:%Y-%m}" for m in sorted(already)),
+                en="already paid: " + ", ".join(f"{m:%Y-%m}" for m in sorted(already)),
+            ),
         )
 
 
@@ -89,10 +98,15 @@ def prepaid(months: list[date], paid_on: date) -> list[date]:
 
 def _refuse_collection(org: Organisation | None, paid_on: date, today: date) -> None:
     if org is not None and org.type == OrgType.temporary_branch:
-        raise Conflict(ErrorCode.dues_temporary_branch, "a temporary branch does not collect dues")
+        raise Conflict(
+            ErrorCode.dues_temporary_branch,
+            Text(zh="临时党支部不收缴党费", en="a temporary branch does not collect dues"),
+        )
     if paid_on > today:
         raise Unprocessable.field(
-            "paid_on", ErrorCode.dues_paid_on_in_future, "paid_on is in the future"
+            "paid_on",
+            ErrorCode.dues_paid_on_in_future,
+            Text(zh="缴费日期 (paid_on) 不能晚于今天", en="paid_on is in the future"),
         )
 
 
@@ -108,7 +122,13 @@ async def _assess_owed(
     ]
     not_due = [a for a in assessments if not a.due]
     if not_due:
-        raise Conflict(ErrorCode.dues_month_not_due, f"{not_due[0].month:%Y-%m}: {not_due[0].note}")
+        raise Conflict(
+            ErrorCode.dues_month_not_due,
+            Text(
+                zh=f"{not_due[0].month:%Y-%m} 无需缴纳党费",
+                en=f"{not_due[0].month:%Y-%m}: {not_due[0].note}",
+            ),
+        )
     return assessments
 
 
@@ -215,7 +235,12 @@ async def add_relief(
     start, end = parse_month(from_month, "from_month"), parse_month(to_month, "to_month")
     if end < start:
         raise Unprocessable.field(
-            "to_month", ErrorCode.dues_month_order, "to_month is before from_month"
+            "to_month",
+            ErrorCode.dues_month_order,
+            Text(
+                zh="结束月份 (to_month) 早于开始月份 (from_month)",
+                en="to_month is before from_month",
+            ),
         )
     if kind == ReliefKind.reduction and monthly_fen is None:
         raise Unprocessable.field("monthly_fen", ErrorCode.dues_reduction_amount_missing)

@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.i18n import Text
 from app.models.enums import (
     ENDED_STATUSES,
     CommunityReportState,
     MemberCategory,
     Role,
     ServiceRecordState,
+    label_zh,
 )
 from app.models.grid import CommunityReport, ServiceRecord
 from app.models.member import Member
@@ -58,7 +60,10 @@ async def register_report(
     if principal.role is not Role.member:
         require_grid_admin(principal)
     if member.category != MemberCategory.employed:
-        raise Conflict(ErrorCode.community_report_not_employed, "双报到 is for employed members")
+        raise Conflict(
+            ErrorCode.community_report_not_employed,
+            Text(zh="双报到仅适用于在职党员", en="双报到 is for employed members"),
+        )
     if member.status in ENDED_STATUSES:
         raise Conflict(ErrorCode.community_report_member_ended)
     community = await check_community(
@@ -117,7 +122,9 @@ async def log_service(
     tenths = hours * 10
     if tenths != tenths.to_integral_value() or not 0 < tenths <= 240:
         raise Unprocessable.field(
-            "hours", ErrorCode.community_report_hours_invalid, "0.1 to 24, one decimal"
+            "hours",
+            ErrorCode.community_report_hours_invalid,
+            Text(zh="须为 0.1 至 24，保留一位小数", en="0.1 to 24, one decimal"),
         )
     record = ServiceRecord(
         report_id=report.id,
@@ -151,7 +158,13 @@ async def decide_service(
     if record is None:
         raise NotFound(ErrorCode.community_report_service_not_found)
     if record.state != ServiceRecordState.pending:
-        raise Conflict(ErrorCode.community_report_service_decided, f"the record is {record.state}")
+        raise Conflict(
+            ErrorCode.community_report_service_decided,
+            Text(
+                zh=f"该记录当前状态为{label_zh(ServiceRecordState, record.state)}",
+                en=f"the record is {record.state}",
+            ),
+        )
     record.state = ServiceRecordState.confirmed if confirm else ServiceRecordState.rejected
     record.decided_by = principal.user_id
     record.decided_at = clock.utcnow()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import BRANCH_TYPES, ENDED_STATUSES, OrgType, Role
 from app.models.grid import Grid, GridResident
 from app.models.member import Member
@@ -67,7 +68,10 @@ async def _check_covering(
         raise Unprocessable.field(
             "covering_org_id",
             ErrorCode.grid_covering_not_in_community,
-            "a branch or party group of the community's subtree",
+            Text(
+                zh="须为本社区下属的党支部或党小组",
+                en="a branch or party group of the community's subtree",
+            ),
         )
 
 
@@ -79,7 +83,9 @@ async def _check_leader(
     member = await load_visible(session, principal, Member, leader_id, field="leader_id")
     if member.status in ENDED_STATUSES:
         raise Unprocessable.field(
-            "leader_id", ErrorCode.grid_leader_invalid, "a current member you can see"
+            "leader_id",
+            ErrorCode.grid_leader_invalid,
+            Text(zh="须为您可见的在册党员", en="a current member you can see"),
         )
 
 
@@ -191,13 +197,17 @@ async def assign_residents(
     entries = [(member_id, list(served.get(member_id, []))) for member_id in ids]
     if len(set(ids)) != len(ids):
         raise Unprocessable.field(
-            "member_ids", ErrorCode.grid_member_repeated, "a member appears twice"
+            "member_ids",
+            ErrorCode.grid_member_repeated,
+            Text(zh="党员重复", en="a member appears twice"),
         )
     if ids:
         visible = await load_all_visible(session, principal, Member, ids, field="member_ids")
         if any(m.status in ENDED_STATUSES for m in visible):
             raise Unprocessable.field(
-                "member_ids", ErrorCode.grid_member_ended, "a member's record ended"
+                "member_ids",
+                ErrorCode.grid_member_ended,
+                Text(zh="该党员的登记已结束", en="a member's record ended"),
             )
     before = [str(r.member_id) for r in await residents(session, grid.id)]
     await session.execute(

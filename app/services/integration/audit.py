@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app import db
 from app.logging import request_id_var
 from app.models.audit import AuditEvent
-from app.models.enums import Role
+from app.models.enums import AuditResource, Role
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, require_role, under
 
@@ -49,13 +49,17 @@ def record(
     the outermost COMMIT (no ORM unit of work per event: a read that reveals PII
     costs one plain INSERT). A savepoint that rolls back drops the events recorded
     inside it; a transaction that rolls back drops them all.
+
+    `resource` is one of `AuditResource` (the list the audit filter offers): any other
+    name is refused here, before it is written.
     """
+    named = AuditResource(resource)  # ValueError for a name not in the list
     _pending(session.sync_session).append(
         {
             "actor_id": principal.user_id if principal else None,
             "actor_username": principal.username if principal else None,
             "action": action,
-            "resource": resource,
+            "resource": named.value,
             "resource_id": str(resource_id) if resource_id is not None else None,
             "org_path": org_path,
             "before": before,
@@ -163,7 +167,7 @@ async def list_events(
     *,
     within_path: str | None,
     actor: str | None,
-    resource: str | None,
+    resource: AuditResource | None,
     resource_id: str | None,
     since: datetime | None,
     limit: int | None,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from app import clock
 from app.config import get_settings
 from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.base import new_uuid
 from app.models.enums import DeliveryState, Role
 from app.models.organisation import Organisation
@@ -79,7 +80,9 @@ async def subscribe(
     unknown = sorted(set(event_types) - set(EVENT_TYPES) - {"*"})
     if unknown:
         raise Unprocessable.field(
-            "event_types", ErrorCode.webhook_event_type_unknown, f"unknown: {unknown}"
+            "event_types",
+            ErrorCode.webhook_event_type_unknown,
+            Text(zh=f"未知的事件类型：{unknown}", en=f"unknown: {unknown}"),
         )
     await check_target(url)
     secret = "whsec_" + secrets.token_urlsafe(32)
@@ -108,9 +111,17 @@ async def check_target(url: str) -> None:
     try:
         await targets.checked_addresses(get_settings(), url)
     except targets.TargetInvalid as exc:
-        raise Unprocessable.field("url", ErrorCode.webhook_url_invalid, str(exc)) from exc
+        raise Unprocessable.field(
+            "url",
+            ErrorCode.webhook_url_invalid,
+            Text(zh="须为带主机名的 http 或 https 地址", en=str(exc)),
+        ) from exc
     except targets.TargetForbidden as exc:
-        raise Unprocessable.field("url", ErrorCode.webhook_target_forbidden, str(exc)) from exc
+        raise Unprocessable.field(
+            "url",
+            ErrorCode.webhook_target_forbidden,
+            Text(zh="不允许连接该地址（内网、回环、保留或非标准写法的地址）", en=str(exc)),
+        ) from exc
     except targets.TargetUnresolved:
         pass
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import MemberStatus, OrgType, Role
+from app.models.enums import MemberStatus, OrgType, Role, label_zh
 from app.models.lifecycle import MemberTransition
 from app.models.meeting import Meeting
 from app.models.member import Member
@@ -59,7 +59,7 @@ class TransitionRequest:
     extension_months: int | None
 
 
-def _refuse(code: ErrorCode, detail: str | Text) -> Conflict:
+def _refuse(code: ErrorCode, detail: Text) -> Conflict:
     return Conflict(code, detail)
 
 
@@ -69,11 +69,19 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
     if current in PIPELINE and to in ALLOWED[current] - ENDINGS and member.applied_on is None:
         # A record from before the application date was required: the 18-year rule
         # (checked when applied_on is recorded) has not run, so it does not advance.
-        raise _refuse(ErrorCode.member_applied_on_required, "record applied_on first")
+        raise _refuse(
+            ErrorCode.member_applied_on_required,
+            Text(zh="请先登记入党申请日期 (applied_on)", en="record applied_on first"),
+        )
     if current is S.activist and to is S.candidate:
         since = member.activist_on or member.status_since
         if since is None:
-            raise _refuse(ErrorCode.lifecycle_activist_date_unknown, "record activist_on first")
+            raise _refuse(
+                ErrorCode.lifecycle_activist_date_unknown,
+                Text(
+                    zh="请先登记列为入党积极分子日期 (activist_on)", en="record activist_on first"
+                ),
+            )
         earliest = add_months(since, ACTIVIST_MONTHS)
         if day < earliest:
             raise _refuse(
@@ -88,24 +96,31 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
     if current is S.probationary and to is S.probationary:
         if member.probation_extension_months:
             raise _refuse(
-                ErrorCode.lifecycle_extension_already_used, "probation is extended once at most"
+                ErrorCode.lifecycle_extension_already_used,
+                Text(zh="预备期只能延长一次", en="probation is extended once at most"),
             )
         months = req.extension_months
         if months is None or not EXTENSION_RANGE[0] <= months <= EXTENSION_RANGE[1]:
             raise Unprocessable.field(
                 "extension_months",
                 ErrorCode.lifecycle_extension_length_invalid,
-                "an extension lasts 6 to 12 months",
+                Text(zh="延长预备期须为 6 至 12 个月", en="an extension lasts 6 to 12 months"),
             )
         return "probation_extended"
     if current is S.probationary and to is S.full:
         ends = probation_ends_on(member)
         if ends is None:
-            raise _refuse(ErrorCode.lifecycle_joined_date_unknown, "record joined_on first")
+            raise _refuse(
+                ErrorCode.lifecycle_joined_date_unknown,
+                Text(zh="请先登记入党日期 (joined_on)", en="record joined_on first"),
+            )
         if day < ends:
             raise _refuse(
                 ErrorCode.lifecycle_probation_not_complete,
-                f"probation ends on {ends}; full membership is possible from then",
+                Text(
+                    zh=f"预备期至 {ends} 届满，届满后方可转为正式党员",
+                    en=f"probation ends on {ends}; full membership is possible from then",
+                ),
             )
         return "became_full"
     if current is S.probationary and to is S.left:
@@ -128,7 +143,7 @@ def _check_effective_date(member: Member, effective_date: date, today: date) -> 
         raise Unprocessable.field(
             "effective_date",
             ErrorCode.lifecycle_effective_date_in_future,
-            "the date is in the future",
+            Text(zh="日期不能晚于今天", en="the date is in the future"),
         )
     previous = max(
         (d for d in (member.status_since, *milestone_dates(member)) if d is not None), default=None
@@ -137,7 +152,10 @@ def _check_effective_date(member: Member, effective_date: date, today: date) -> 
         raise Unprocessable.field(
             "effective_date",
             ErrorCode.lifecycle_effective_date_before_previous,
-            f"the member's last recorded change was on {previous}",
+            Text(
+                zh=f"该党员最近一次登记的变动日期为 {previous}",
+                en=f"the member's last recorded change was on {previous}",
+            ),
         )
 
 
@@ -186,18 +204,25 @@ async def record_transition(
     to = req.to_status
     if to not in ALLOWED[current]:
         raise _refuse(
-            ErrorCode.lifecycle_transition_not_allowed, f"{current.value} cannot become {to.value}"
+            ErrorCode.lifecycle_transition_not_allowed,
+            Text(
+                zh=f"{label_zh(MemberStatus, current)}不能转为{label_zh(MemberStatus, to)}",
+                en=f"{current.value} cannot become {to.value}",
+            ),
         )
     _check_effective_date(member, req.effective_date, today)
     if req.extension_months is not None and not (current is to is S.probationary):
         raise Unprocessable.field(
-            "extension_months", ErrorCode.lifecycle_extension_not_applicable, "only for extensions"
+            "extension_months",
+            ErrorCode.lifecycle_extension_not_applicable,
+            Text(zh="仅用于延长预备期", en="only for extensions"),
         )
     if to is S.probationary and current is S.candidate:
         org = await session.get(Organisation, member.org_id)
         if org is not None and org.type == OrgType.temporary_branch:
             raise _refuse(
-                ErrorCode.lifecycle_temporary_branch_cannot_admit, "a temporary branch cannot admit"
+                ErrorCode.lifecycle_temporary_branch_cannot_admit,
+                Text(zh="临时党支部不能接收预备党员", en="a temporary branch cannot admit"),
             )
     kind = _check_timing(member, current, req)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))

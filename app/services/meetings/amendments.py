@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MeetingState, Presence
 from app.models.meeting import Meeting, MeetingAmendment
 from app.models.member import Member
@@ -42,11 +43,15 @@ async def finalize_meeting(
     require_meeting_writer(principal)
     require_open(meeting)
     if meeting.held_on > today:
-        raise Conflict(ErrorCode.meeting_not_yet_held, f"the meeting is on {meeting.held_on}")
+        raise Conflict(
+            ErrorCode.meeting_not_yet_held,
+            Text(zh=f"会议日期为 {meeting.held_on}", en=f"the meeting is on {meeting.held_on}"),
+        )
     rows = await attendees(session, meeting.id)
     if any(a.presence is None for a in rows):
         raise Conflict(
-            ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
+            ErrorCode.meeting_attendance_incomplete,
+            Text(zh="请先登记全部参会情况", en="record everyone's attendance first"),
         )
     meeting.state = MeetingState.finalized
     meeting.finalized_at = clock.utcnow()
@@ -87,10 +92,15 @@ async def amend_meeting(
     the meeting's organisation (422), as when attendance is first recorded."""
     require_meeting_writer(principal)
     if meeting.state != MeetingState.finalized:
-        raise Conflict(ErrorCode.meeting_not_finalized, "edit a planned meeting directly")
+        raise Conflict(
+            ErrorCode.meeting_not_finalized,
+            Text(zh="计划中的会议请直接修改", en="edit a planned meeting directly"),
+        )
     if field not in AMENDABLE:
         raise Unprocessable.field(
-            "field", ErrorCode.meeting_field_not_amendable, f"one of {AMENDABLE}"
+            "field",
+            ErrorCode.meeting_field_not_amendable,
+            Text(zh=f"须为以下之一：{AMENDABLE}", en=f"one of {AMENDABLE}"),
         )
     if field == "attendance":
         value = await _corrected_attendance(session, principal, meeting, value)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import Presence
 from app.models.meeting import Meeting, MeetingAttendee, MeetingVote
 from app.models.organisation import Organisation
@@ -45,7 +46,8 @@ async def record_attendance(
         select(MeetingVote.id).where(MeetingVote.meeting_id == meeting.id).limit(1)
     ):
         raise Conflict(
-            ErrorCode.meeting_votes_recorded, "votes were counted against this attendance"
+            ErrorCode.meeting_votes_recorded,
+            Text(zh="已按该参会情况计票", en="votes were counted against this attendance"),
         )
     current = {a.member_id: a for a in await attendees(session, meeting.id)}
     new_ids = [e["member_id"] for e in entries if e["member_id"] not in current]

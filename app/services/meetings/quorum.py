@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import MeetingType, OrgType, Presence, VoteKind
 from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
@@ -71,7 +72,8 @@ async def _voters(session: AsyncSession, meeting: Meeting, cast: int) -> tuple[i
     rows = await attendees(session, meeting.id)
     if any(a.presence is None for a in rows):
         raise Conflict(
-            ErrorCode.meeting_attendance_incomplete, "record everyone's attendance first"
+            ErrorCode.meeting_attendance_incomplete,
+            Text(zh="请先登记全部参会情况", en="record everyone's attendance first"),
         )
     # Put under 留党察看 after the meeting was planned: no vote on the meeting's day either.
     barred = await discipline.without_vote(session, [a.member_id for a in rows], meeting.held_on)
@@ -81,7 +83,10 @@ async def _voters(session: AsyncSession, meeting: Meeting, cast: int) -> tuple[i
         raise Unprocessable.field(
             "ayes",
             ErrorCode.meeting_votes_exceed_present,
-            f"{cast} votes but {present} voters present",
+            Text(
+                zh=f"票数 {cast} 超过到会有表决权人数 {present}",
+                en=f"{cast} votes but {present} voters present",
+            ),
         )
     return len(voters), present
 
@@ -123,7 +128,11 @@ async def _check_vote_allowed(
     require_open(meeting)
     if meeting.type not in (MeetingType.general_meeting, MeetingType.committee_meeting):
         raise Conflict(
-            ErrorCode.meeting_votes_not_held, "votes are taken in general or committee meetings"
+            ErrorCode.meeting_votes_not_held,
+            Text(
+                zh="表决只在党员大会或委员会会议上进行",
+                en="votes are taken in general or committee meetings",
+            ),
         )
     subject_member = None
     if data.get("member_id") is not None:
@@ -134,7 +143,8 @@ async def _check_vote_allowed(
     assert org is not None
     if org.type == OrgType.temporary_branch and data["kind"] == VoteKind.election:
         raise Conflict(
-            ErrorCode.meeting_temporary_branch_no_election, "a temporary branch holds no elections"
+            ErrorCode.meeting_temporary_branch_no_election,
+            Text(zh="临时党支部不进行选举", en="a temporary branch holds no elections"),
         )
     return subject_member
 

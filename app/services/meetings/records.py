@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from app.i18n import Text
 from app.models.enums import (
     BRANCH_TYPES,
     COMMITTEE_TYPES,
@@ -22,6 +23,7 @@ from app.models.enums import (
     OrgType,
     Presence,
     Role,
+    label_zh,
 )
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
@@ -72,7 +74,8 @@ async def _check_type_suits(
     if meeting_type == MeetingType.group_meeting:
         if org_type is not OrgType.group:
             raise Conflict(
-                ErrorCode.meeting_type_not_for_org, "group meetings are held by a party group"
+                ErrorCode.meeting_type_not_for_org,
+                Text(zh="党小组会由党小组召开", en="group meetings are held by a party group"),
             )
         return
     if meeting_type == MeetingType.committee_meeting:
@@ -83,10 +86,19 @@ async def _check_type_suits(
             return
         raise Conflict(
             ErrorCode.meeting_no_committee,
-            "a committee meeting needs a branch committee (支委会) of 3+",
+            Text(
+                zh="支委会须由设有 3 人以上支部委员会的支部召开",
+                en="a committee meeting needs a branch committee (支委会) of 3+",
+            ),
         )
     if org_type not in BRANCH_TYPES:
-        raise Conflict(ErrorCode.meeting_type_not_for_org, f"{meeting_type} is held by a branch")
+        raise Conflict(
+            ErrorCode.meeting_type_not_for_org,
+            Text(
+                zh=f"{label_zh(MeetingType, meeting_type)}由党支部召开",
+                en=f"{meeting_type} is held by a branch",
+            ),
+        )
 
 
 async def _default_attendees(
@@ -151,7 +163,9 @@ async def check_members_of(
         path = path[: path.rstrip("/").rfind("/") + 1]
     if any(not is_under(m.org_path, path) for m in found):
         raise Unprocessable.field(
-            field, ErrorCode.meeting_member_not_in_org, "a member is not in scope"
+            field,
+            ErrorCode.meeting_member_not_in_org,
+            Text(zh="有党员不在您的管理范围内", en="a member is not in scope"),
         )
 
 
@@ -226,7 +240,10 @@ async def explicit_attendees(
 def require_open(meeting: Meeting) -> None:
     if meeting.state == MeetingState.finalized:
         raise Conflict(
-            ErrorCode.meeting_finalized, "the record is locked: add an amendment instead"
+            ErrorCode.meeting_finalized,
+            Text(
+                zh="记录已锁定，请添加更正记录", en="the record is locked: add an amendment instead"
+            ),
         )
 
 

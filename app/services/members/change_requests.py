@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.i18n import Text
 from app.models.change_request import MemberChangeRequest
-from app.models.enums import ChangeRequestState
+from app.models.enums import ChangeRequestState, label_zh
 from app.models.member import Member
 from app.pagination import Page, paginate, parse_sort
 from app.schemas.members import MemberUpdate
@@ -39,7 +40,10 @@ async def request_change(
     if principal.member_id != member.id:
         raise NotFound(ErrorCode.member_not_found)
     if not changes:
-        raise Unprocessable(ErrorCode.change_request_empty, "name at least one field")
+        raise Unprocessable(
+            ErrorCode.change_request_empty,
+            Text(zh="至少填写一个要更正的字段", en="name at least one field"),
+        )
     MemberUpdate.model_validate(changes)  # the correction's own field rules, now
     row = MemberChangeRequest(
         member_id=member.id,
@@ -108,7 +112,13 @@ async def _decidable(
     session: AsyncSession, principal: Principal, row: MemberChangeRequest
 ) -> Member:
     if row.state != ChangeRequestState.pending:
-        raise Conflict(ErrorCode.change_request_not_pending, f"the request is {row.state}")
+        raise Conflict(
+            ErrorCode.change_request_not_pending,
+            Text(
+                zh=f"该申请当前状态为{label_zh(ChangeRequestState, row.state)}",
+                en=f"the request is {row.state}",
+            ),
+        )
     member = await session.get(Member, row.member_id, with_for_update=True)
     assert member is not None  # the request cascades with its member
     check_may_correct(principal, member)

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import BRANCH_TYPES, OrgType
 from app.models.organisation import Organisation
 from app.security.scope import Principal, load_anywhere, load_visible
@@ -72,6 +73,6 @@ async def check_community(
         raise Unprocessable.field(
             field,
             ErrorCode.grid_org_not_community,
-            "a village or community organisation",
+            Text(zh="须为村或社区党组织", en="a village or community organisation"),
         )
     return org

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ErrorCode, Forbidden, Unprocessable
+from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -95,7 +96,11 @@ def check_may_correct(principal: Principal, member: Member) -> None:
     require_member_writer(principal)
     if member.status in ENDED_STATUSES and principal.role is not Role.system_admin:
         raise Forbidden(
-            ErrorCode.auth_forbidden, "ended records are corrected by a system administrator"
+            ErrorCode.auth_forbidden,
+            Text(
+                zh="已终止的档案由系统管理员更正",
+                en="ended records are corrected by a system administrator",
+            ),
         )
 
 
@@ -141,7 +146,9 @@ async def update_member(
     if "id_number" in changes:
         if changes["id_number"] is None:
             raise Unprocessable.field(
-                "id_number", ErrorCode.member_id_number_invalid, "cannot be removed"
+                "id_number",
+                ErrorCode.member_id_number_invalid,
+                Text(zh="不能删除", en="cannot be removed"),
             )
         number, birth, gender = parse_id(changes.pop("id_number"), today)
         index = cipher.blind_index(number, field=ID_FIELD)
@@ -165,13 +172,19 @@ async def update_member(
         changes["category"] = MemberCategory(changes["category"]).value
     elif "category" in changes:
         raise Unprocessable.field(
-            "category", ErrorCode.member_category_required, "category cannot be null"
+            "category",
+            ErrorCode.member_category_required,
+            Text(zh="类别不能为空", en="category cannot be null"),
         )
     check_code_lists(changes)
     if relocated(member, changes):
         member.relocated_on = today
     if "name" in changes and changes["name"] is None:
-        raise Unprocessable.field("name", ErrorCode.member_name_required, "name cannot be null")
+        raise Unprocessable.field(
+            "name",
+            ErrorCode.member_name_required,
+            Text(zh="姓名不能为空", en="name cannot be null"),
+        )
     merged = {name: changes.get(name, getattr(member, name)) for name in MILESTONES}
     check_dates(merged, member.birth_date, today, MemberStatus(member.status))
     for field, value in changes.items():

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -103,11 +104,15 @@ def check_dates(values: dict[str, Any], birth: date, today: date, status: Member
             continue
         if value > today:
             raise Unprocessable.field(
-                name, ErrorCode.member_date_in_future, f"{name} is in the future"
+                name,
+                ErrorCode.member_date_in_future,
+                Text(zh=f"{name} 不能晚于今天", en=f"{name} is in the future"),
             )
         if previous is not None and value < previous:
             raise Unprocessable.field(
-                name, ErrorCode.member_dates_out_of_order, f"{name} is before {previous_name}"
+                name,
+                ErrorCode.member_dates_out_of_order,
+                Text(zh=f"{name} 早于 {previous_name}", en=f"{name} is before {previous_name}"),
             )
         previous_name, previous = name, value
     applied = values.get("applied_on")

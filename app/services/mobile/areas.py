@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.errors import ErrorCode, Unprocessable
+from app.i18n import Text
 
 # GB/T 2260 province-level codes (the first two digits of an area code).
 PROVINCES = frozenset(
@@ -22,6 +23,8 @@ def valid_area_code(code: str) -> bool:
 def check_area(code: str, field: str) -> str:
     if not valid_area_code(code):
         raise Unprocessable.field(
-            field, ErrorCode.mobile_area_code_invalid, "a 6-digit GB/T 2260 code"
+            field,
+            ErrorCode.mobile_area_code_invalid,
+            Text(zh="须为 6 位 GB/T 2260 行政区划代码", en="a 6-digit GB/T 2260 code"),
         )
     return code

@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import ReportedBy, Role
+from app.i18n import Text
+from app.models.enums import EpisodeState, ReportedBy, Role, label_zh
 from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
 from app.security.scope import Principal, in_scope
@@ -39,16 +40,26 @@ async def check_in(
         require_mobile_writer(principal)
         reported_by = ReportedBy.home if in_scope(principal, episode.home_path) else ReportedBy.host
     if episode.state not in OPEN_STATES:
-        raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")
+        raise Conflict(
+            ErrorCode.mobile_episode_closed,
+            Text(
+                zh=f"该流动记录当前状态为{label_zh(EpisodeState, episode.state)}",
+                en=f"the episode is {episode.state}",
+            ),
+        )
     if data["occurred_on"] > today or data["occurred_on"] < episode.started_on:
         raise Unprocessable.field(
-            "occurred_on", ErrorCode.mobile_check_in_date_invalid, "between the outflow and today"
+            "occurred_on",
+            ErrorCode.mobile_check_in_date_invalid,
+            Text(zh="须在外出之日与今天之间", en="between the outflow and today"),
         )
     area = data.get("area")
     if area is not None:
         if not episode.location_consent:
             raise Unprocessable.field(
-                "area", ErrorCode.mobile_location_without_consent, "the member did not consent"
+                "area",
+                ErrorCode.mobile_location_without_consent,
+                Text(zh="该党员未同意登记所在地", en="the member did not consent"),
             )
         check_area(area, "area")
     row = MobileCheckIn(

@@ -16,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.i18n import Text
 from app.models.enums import (
     BRANCH_TYPES,
     ENDED_STATUSES,
     EpisodeState,
+    MemberStatus,
     OrgType,
     Role,
     TransferState,
+    label_zh,
 )
 from app.models.lifecycle import Transfer
 from app.models.member import Member
@@ -178,7 +181,9 @@ async def _host_org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
     )
     if OrgType(org.type) not in BRANCH_TYPES or org.dissolved_on is not None:
         raise Unprocessable.field(
-            "host_org_id", ErrorCode.mobile_host_not_branch, "a current branch"
+            "host_org_id",
+            ErrorCode.mobile_host_not_branch,
+            Text(zh="须为现存的党支部", en="a current branch"),
         )
     return org
 
@@ -194,7 +199,13 @@ async def register_outflow(
     """
     require_mobile_writer(principal)
     if member.status in ENDED_STATUSES:
-        raise Conflict(ErrorCode.mobile_member_ended, f"the member's status is {member.status}")
+        raise Conflict(
+            ErrorCode.mobile_member_ended,
+            Text(
+                zh=f"该党员当前状态为{label_zh(MemberStatus, member.status)}",
+                en=f"the member's status is {member.status}",
+            ),
+        )
     pending = await session.scalar(
         select(Transfer.id).where(
             Transfer.member_id == member.id, Transfer.state == TransferState.pending
@@ -202,14 +213,21 @@ async def register_outflow(
     )
     if pending is not None:
         raise Conflict(
-            ErrorCode.mobile_transfer_pending, "a transfer is pending: no outflow meanwhile"
+            ErrorCode.mobile_transfer_pending,
+            Text(
+                zh="有待办的组织关系转接，期间不能登记外出",
+                en="a transfer is pending: no outflow meanwhile",
+            ),
         )
     if await session.scalar(
         select(MobileEpisode.id).where(
             MobileEpisode.member_id == member.id, MobileEpisode.state.in_(OPEN_STATES)
         )
     ):
-        raise Conflict(ErrorCode.mobile_already_open, "the member already has an open episode")
+        raise Conflict(
+            ErrorCode.mobile_already_open,
+            Text(zh="该党员已有未结束的流动记录", en="the member already has an open episode"),
+        )
     host = None
     if data.get("host_org_id"):
         host = await _host_org(session, data["host_org_id"])
@@ -286,7 +304,13 @@ async def register_inflow(
         raise NotFound(ErrorCode.mobile_not_found)
     await _host_org(session, host.id)
     if episode.state != EpisodeState.registered:
-        raise Conflict(ErrorCode.mobile_not_registered, f"the episode is {episode.state}")
+        raise Conflict(
+            ErrorCode.mobile_not_registered,
+            Text(
+                zh=f"该流动记录当前状态为{label_zh(EpisodeState, episode.state)}",
+                en=f"the episode is {episode.state}",
+            ),
+        )
     episode.host_org_id = host.id
     episode.host_path = host.path
     episode.state = EpisodeState.hosted
@@ -313,7 +337,13 @@ async def close_episode(
 ) -> MobileEpisode:
     """End an episode: `returned` by the home side, `transferred` when a transfer lands."""
     if episode.state not in OPEN_STATES:
-        raise Conflict(ErrorCode.mobile_episode_closed, f"the episode is {episode.state}")
+        raise Conflict(
+            ErrorCode.mobile_episode_closed,
+            Text(
+                zh=f"该流动记录当前状态为{label_zh(EpisodeState, episode.state)}",
+                en=f"the episode is {episode.state}",
+            ),
+        )
     episode.state = state
     episode.ended_on = on
     await session.flush()

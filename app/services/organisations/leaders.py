@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, LeaderRole
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
@@ -81,7 +82,12 @@ async def add_leader(
         raise Conflict(ErrorCode.leader_member_not_in_org)
     if data.ended_on is not None and data.ended_on < data.started_on:
         raise Unprocessable.field(
-            "ended_on", ErrorCode.leader_term_order, "ended_on is before started_on"
+            "ended_on",
+            ErrorCode.leader_term_order,
+            Text(
+                zh="任职结束日期 (ended_on) 早于开始日期 (started_on)",
+                en="ended_on is before started_on",
+            ),
         )
     if data.role is LeaderRole.secretary:
         # Serialise secretary appointments per organisation: two racing requests

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
+from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, OrgType
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -29,7 +30,10 @@ from app.services.organisations.tree import next_node_id, parent_for
 
 async def _ensure_code_free(session: AsyncSession, code: str) -> None:
     if await session.scalar(select(Organisation.id).where(Organisation.code == code)):
-        raise Conflict(ErrorCode.organisation_code_taken, f"code {code!r} is already used")
+        raise Conflict(
+            ErrorCode.organisation_code_taken,
+            Text(zh=f"代码 {code!r} 已被使用", en=f"code {code!r} is already used"),
+        )
 
 
 def check_credit_code(code: str | None) -> None:
@@ -80,7 +84,8 @@ async def update_organisation(
     require_org_writer(principal, OrgType(org.type))
     if not principal.sees_everything and org.path == principal.org_path:
         raise Forbidden(
-            ErrorCode.auth_forbidden, "your own organisation is kept by the level above"
+            ErrorCode.auth_forbidden,
+            Text(zh="本级组织由上级维护", en="your own organisation is kept by the level above"),
         )
     check_credit_code(data.unit_credit_code)
     before = audit.snapshot(org, AUDITED_FIELDS)
@@ -143,7 +148,10 @@ async def dissolve_organisation(
     require_org_writer(principal, OrgType(org.type))
     if not principal.sees_everything and org.path == principal.org_path:
         raise Forbidden(
-            ErrorCode.auth_forbidden, "your own organisation is dissolved by the level above"
+            ErrorCode.auth_forbidden,
+            Text(
+                zh="本级组织由上级撤销", en="your own organisation is dissolved by the level above"
+            ),
         )
     if org.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
@@ -156,7 +164,10 @@ async def dissolve_organisation(
         )
     )
     if members:
-        raise Conflict(ErrorCode.organisation_has_members, f"{members} current member(s) remain")
+        raise Conflict(
+            ErrorCode.organisation_has_members,
+            Text(zh=f"仍有 {members} 名在册党员", en=f"{members} current member(s) remain"),
+        )
     children = await session.scalar(
         select(func.count())
         .select_from(Organisation)
@@ -164,7 +175,8 @@ async def dissolve_organisation(
     )
     if children:
         raise Conflict(
-            ErrorCode.organisation_has_children, f"{children} sub-organisation(s) remain"
+            ErrorCode.organisation_has_children,
+            Text(zh=f"仍有 {children} 个下级组织", en=f"{children} sub-organisation(s) remain"),
         )
     before = audit.snapshot(org, AUDITED_FIELDS)
     org.dissolved_on = today

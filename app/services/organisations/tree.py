@@ -27,8 +27,9 @@ from sqlalchemy.orm import aliased
 
 from app import db
 from app.errors import Conflict, ErrorCode, Forbidden
+from app.i18n import Text
 from app.models import org_path_columns
-from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType
+from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType, label_zh
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, is_under, like_prefix, not_found, subtree_prefix, under
@@ -69,7 +70,12 @@ async def parent_for(
     if not may_sit_under(child, parent_type):
         raise Conflict(
             ErrorCode.organisation_parent_type_invalid,
-            f"a {child.value} cannot sit under {parent_type.value if parent_type else 'the root'}",
+            Text(
+                zh=f"{label_zh(OrgType, child)}不能隶属于"
+                f"{label_zh(OrgType, parent_type) if parent_type else '根节点'}",
+                en=f"a {child.value} cannot sit under "
+                f"{parent_type.value if parent_type else 'the root'}",
+            ),
         )
     return parent
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.points import PointEntry
 from app.security.scope import Principal, is_under, not_found
 from app.services.lifecycle import add_months
@@ -121,7 +122,12 @@ async def check_caps(session: AsyncSession, entry: PointEntry, rule_id: uuid.UUI
     if over is not None:
         raise Conflict(
             ErrorCode.points_cap_exceeded,
-            f"{over.code}: {over.used} of {over.cap} points this {over.period} already approved",
+            Text(
+                zh=f"{over.code}：本{'年' if over.period == 'year' else '月'}已批准 "
+                f"{over.used} 分，上限 {over.cap} 分",
+                en=f"{over.code}: {over.used} of {over.cap} points "
+                f"this {over.period} already approved",
+            ),
         )
 
 
@@ -132,7 +138,9 @@ def applicable_rule(principal: Principal, member_path: str, rule: RuleView | Non
         raise Unprocessable.field(
             "rule_id",
             ErrorCode.points_rule_not_applicable,
-            "the rule is not in the member's scheme",
+            Text(
+                zh="该规则不在该党员适用的积分方案中", en="the rule is not in the member's scheme"
+            ),
         )
     if not rule.active:
         raise Conflict(ErrorCode.points_rule_inactive)

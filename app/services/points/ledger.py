@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.i18n import Text
 from app.models.base import new_uuid
-from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role
+from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role, label_zh
 from app.models.points import PointEntry
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
@@ -94,7 +95,13 @@ async def create_entry(
         raise not_found(ErrorCode.member_not_found, "member_id")
     status = member["status"]
     if status not in (MemberStatus.full, MemberStatus.probationary):
-        raise Conflict(ErrorCode.points_member_not_scored, f"{status} members are not scored")
+        raise Conflict(
+            ErrorCode.points_member_not_scored,
+            Text(
+                zh=f"{label_zh(MemberStatus, status)}不计分",
+                en=f"{status} members are not scored",
+            ),
+        )
     rule = applicable_rule(principal, member["org_path"], rule)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
@@ -259,7 +266,11 @@ def _same_source(record: Sequence[object], req: EntryRequest) -> EntryRow:
     existing = EntryRow.from_record(record)
     if existing.rule_id != req.rule_id:
         raise Conflict(
-            ErrorCode.points_source_key_used, "this source key scored the member by another rule"
+            ErrorCode.points_source_key_used,
+            Text(
+                zh="该来源键已按另一条规则为该党员计分",
+                en="this source key scored the member by another rule",
+            ),
         )
     return existing
 
@@ -311,7 +322,13 @@ async def approve_entry(
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
-        raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
+        raise Conflict(
+            ErrorCode.points_entry_not_pending,
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
+        )
     if is_own_entry(principal, entry):
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     await check_caps(session, entry, entry.rule_id)
@@ -328,7 +345,13 @@ async def reject_entry(
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.pending:
-        raise Conflict(ErrorCode.points_entry_not_pending, f"the entry is {entry.state}")
+        raise Conflict(
+            ErrorCode.points_entry_not_pending,
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
+        )
     await _decide(session, principal, entry, "rejected", reason)
     return entry
 
@@ -345,7 +368,13 @@ async def reverse_entry(
     await _lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.approved:
-        raise Conflict(ErrorCode.points_entry_not_approved, f"the entry is {entry.state}")
+        raise Conflict(
+            ErrorCode.points_entry_not_approved,
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
+        )
     await _decide(session, principal, entry, "reversed", reason)
     now = clock.utcnow()
     line = await _write_entry(
@@ -368,7 +397,10 @@ async def reverse_entry(
         entry.id,
     )
     if line is None:  # a reversal of this entry exists: it was reversed before
-        raise Conflict(ErrorCode.points_entry_not_approved, "the entry is reversed")
+        raise Conflict(
+            ErrorCode.points_entry_not_approved,
+            Text(zh="该积分记录已冲销", en="the entry is reversed"),
+        )
     reversal = await session.get(PointEntry, line.id)
     assert reversal is not None
     return reversal

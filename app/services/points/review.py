@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode
+from app.i18n import Text
 from app.models.enums import Grade, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -90,7 +91,10 @@ async def _check_excellent_share(
     if not excellent_share_allowed(excellent, full_count):
         raise Conflict(
             ErrorCode.points_excellent_over_third,
-            f"{excellent} excellent of {full_count} full members in one branch",
+            Text(
+                zh=f"同一支部 {full_count} 名正式党员中评为优秀的有 {excellent} 名",
+                en=f"{excellent} excellent of {full_count} full members in one branch",
+            ),
         )
 
 
@@ -121,7 +125,8 @@ async def confirm_grades(
         raise not_found(ErrorCode.member_not_found, "grades")
     if any(members[m].status != MemberStatus.full for m in ids):
         raise Conflict(
-            ErrorCode.points_only_full_members_graded, "probationary members are not graded"
+            ErrorCode.points_only_full_members_graded,
+            Text(zh="预备党员不参加评定", en="probationary members are not graded"),
         )
     by_branch: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for member_id in ids:

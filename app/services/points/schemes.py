@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
+from app.i18n import Text
 from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.points import PointRule, PointRuleVersion, PointScheme
@@ -59,7 +60,9 @@ async def upsert_scheme(
     mins = [band["min"] for band in grade_bands]
     if len(set(mins)) != len(mins):
         raise Unprocessable.field(
-            "grade_bands", ErrorCode.points_bands_overlap, "band minimums repeat"
+            "grade_bands",
+            ErrorCode.points_bands_overlap,
+            Text(zh="分档最低分重复", en="band minimums repeat"),
         )
     scheme = await session.scalar(
         select(PointScheme).where(PointScheme.org_id == org.id, PointScheme.year == year)
@@ -101,7 +104,11 @@ def _check_within_parent(parent: dict[str, Any], data: dict[str, Any]) -> None:
     """A lower organisation's item stays inside the caps of the item it refines."""
     if data["category"] != parent["category"]:
         raise Conflict(
-            ErrorCode.points_category_differs, f"the parent item is {parent['category']}"
+            ErrorCode.points_category_differs,
+            Text(
+                zh=f"上级项目类别为 {parent['category']}",
+                en=f"the parent item is {parent['category']}",
+            ),
         )
     for cap in ("cap_month", "cap_year"):
         limit = parent[cap]
@@ -111,12 +118,18 @@ def _check_within_parent(parent: dict[str, Any], data: dict[str, Any]) -> None:
         if value is None or value > limit:
             raise Conflict(
                 ErrorCode.points_cap_exceeds_parent,
-                f"{cap} must be at most {limit} (set by {parent['code']})",
+                Text(
+                    zh=f"{cap} 不能超过 {limit}（由 {parent['code']} 设定）",
+                    en=f"{cap} must be at most {limit} (set by {parent['code']})",
+                ),
             )
         if data["points"] > limit:
             raise Conflict(
                 ErrorCode.points_cap_exceeds_parent,
-                f"points must be at most {limit} (set by {parent['code']})",
+                Text(
+                    zh=f"分值不能超过 {limit}（由 {parent['code']} 设定）",
+                    en=f"points must be at most {limit} (set by {parent['code']})",
+                ),
             )
 
 
@@ -137,11 +150,15 @@ async def create_rule(
             raise Unprocessable.field(
                 "parent_rule_id",
                 ErrorCode.points_parent_not_ancestor,
-                "the item must be an ancestor's",
+                Text(zh="上级项目须属于上级党组织", en="the item must be an ancestor's"),
             )
         _check_within_parent(audit.snapshot(parent, RULE_FIELDS), data)
     if data.get("trigger") not in (None, *TRIGGERS):
-        raise Unprocessable.field("trigger", ErrorCode.points_trigger_unknown, f"one of {TRIGGERS}")
+        raise Unprocessable.field(
+            "trigger",
+            ErrorCode.points_trigger_unknown,
+            Text(zh=f"须为以下之一：{TRIGGERS}", en=f"one of {TRIGGERS}"),
+        )
     if await session.scalar(
         select(PointRule.id).where(PointRule.org_id == org.id, PointRule.code == data["code"])
     ):

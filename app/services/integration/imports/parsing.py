@@ -16,6 +16,7 @@ from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 from app.schemas.common import storable_text
 from app.services.integration.imports import cells
+from app.services.integration.imports.values import DATE_FIELDS
 
 MEMBER_COLUMNS: list[tuple[str, str]] = [
     ("name", "姓名"),
@@ -112,6 +113,45 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+# The date columns by heading (the template's Chinese or the field key), both kinds.
+_DATE_HEADINGS = {
+    heading
+    for columns in COLUMNS.values()
+    for key, zh in columns
+    if key in DATE_FIELDS
+    for heading in (key, zh)
+}
+# Excel's serial days a date column reads as a date: 1 (1900-01-01) to 9999-12-31.
+_SERIAL_RANGE = (1, 2958465)
+
+
+def serial_date_text(value: object, epoch: datetime) -> str | None:
+    """A plain number in a date column as the date it counts in Excel's day serials
+    (39264 is 2007-07-01 when the column was not formatted to show it as a date), in
+    the workbook's own calendar (1900, or 1904 on old Macs); None if it is no serial.
+    Only XLSX cells: a number in a CSV is text, and stays refused as a date."""
+    from openpyxl.utils.datetime import from_excel
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        return None
+    day = from_excel(int(value), epoch)
+    return day.date().isoformat() if isinstance(day, datetime) else None
+
+
+def _xlsx_texts(rows: Iterable[tuple[object, ...]], epoch: datetime) -> Iterator[list[str]]:
+    """Each row's cells as text, a date column's serial numbers as their dates."""
+    date_columns: set[int] = set()
+    for number, row in enumerate(rows):
+        texts = [cell_text(v) for v in row]
+        if number == 0:
+            date_columns = {i for i, text in enumerate(texts) if text.strip() in _DATE_HEADINGS}
+        for i in date_columns & set(range(len(row))):
+            texts[i] = serial_date_text(row[i], epoch) or texts[i]
+        yield texts
+
+
 def _read_xlsx(content: bytes, settings: Settings) -> list[list[str]]:
     check_archive(content, settings)
     from openpyxl import load_workbook
@@ -119,16 +159,15 @@ def _read_xlsx(content: bytes, settings: Settings) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = _limited(
-            ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)),
-            settings,
-        )
+        rows = _limited(_xlsx_texts(sheet.iter_rows(values_only=True), workbook.epoch), settings)
         workbook.close()
     except ImportFileError:
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ImportFileError.field(
-            "file", ErrorCode.import_file_unreadable, str(exc)[:200]
+            "file",
+            ErrorCode.import_file_unreadable,
+            Text(zh="无法读取该文件，可能已损坏或不是 XLSX 文件", en=str(exc)[:200]),
         ) from exc
     return rows
 
@@ -178,7 +217,9 @@ def check_archive(content: bytes, settings: Settings) -> None:
             entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
         raise ImportFileError.field(
-            "file", ErrorCode.import_file_unreadable, f"not an XLSX (zip) file: {exc}"[:200]
+            "file",
+            ErrorCode.import_file_unreadable,
+            Text(zh="不是 XLSX（zip）文件", en=f"not an XLSX (zip) file: {exc}"[:200]),
         ) from exc
     if len(entries) > settings.import_max_archive_entries:
         raise ImportFileError.field(

@@ -1,6 +1,7 @@
 """A cell's text as a field's value, the way people fill spreadsheets: dates written
 2007-07-01, 2007/7/1, 2007年7月1日 or 2007.07.01 (or stored as Excel dates), ID numbers
-stored as Excel numbers, enum columns as Chinese labels or codes. Every fault of a row
+stored as Excel numbers, enum columns as Chinese labels or codes (an XLSX date column
+not formatted as dates holds Excel day serials: read as those dates). Every fault of a row
 is collected, each naming its column and echoing the cell.
 """
 
@@ -102,7 +103,8 @@ def enum_value(key: str, text: str) -> str:
     raise RowError.one(
         key,
         _UNKNOWN_CODE[key],
-        f"“{text}”不是可选值，应为：{'、'.join(labels.values())}",
+        # Each choice quoted: a label may hold 、 itself (依靠抚恤、救济或低保生活).
+        f"“{text}”不是可选值，应为：{'、'.join(f'“{label}”' for label in labels.values())}",
         f"{text!r} is not one of: {', '.join(labels.values())} (or {', '.join(labels)})",
         text,
     )
