@@ -162,6 +162,31 @@ def _apply(member: Member, kind: str, to: MemberStatus, req: TransitionRequest) 
     member.status_since = day
 
 
+async def _check_allowed(
+    session: AsyncSession, member: Member, req: TransitionRequest, today: date
+) -> MemberStatus:
+    """The member's current status, once the change is within the graph, on a valid date,
+    extends only a probation, and admits nobody into a temporary branch."""
+    current = MemberStatus(member.status)
+    to = req.to_status
+    if to not in ALLOWED[current]:
+        raise _refuse(
+            ErrorCode.lifecycle_transition_not_allowed, f"{current.value} cannot become {to.value}"
+        )
+    _check_effective_date(member, req.effective_date, today)
+    if req.extension_months is not None and not (current is to is S.probationary):
+        raise Unprocessable.field(
+            "extension_months", ErrorCode.lifecycle_extension_not_applicable, "only for extensions"
+        )
+    if to is S.probationary and current is S.candidate:
+        org = await session.get(Organisation, member.org_id)
+        if org is not None and org.type == OrgType.temporary_branch:
+            raise _refuse(
+                ErrorCode.lifecycle_temporary_branch_cannot_admit, "a temporary branch cannot admit"
+            )
+    return current
+
+
 async def record_transition(
     session: AsyncSession,
     principal: Principal,
@@ -182,23 +207,8 @@ async def record_transition(
     if req.meeting_id is not None:
         # The deciding meeting, checked first: absent or elsewhere is the same 404.
         await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
-    current = MemberStatus(member.status)
+    current = await _check_allowed(session, member, req, today)
     to = req.to_status
-    if to not in ALLOWED[current]:
-        raise _refuse(
-            ErrorCode.lifecycle_transition_not_allowed, f"{current.value} cannot become {to.value}"
-        )
-    _check_effective_date(member, req.effective_date, today)
-    if req.extension_months is not None and not (current is to is S.probationary):
-        raise Unprocessable.field(
-            "extension_months", ErrorCode.lifecycle_extension_not_applicable, "only for extensions"
-        )
-    if to is S.probationary and current is S.candidate:
-        org = await session.get(Organisation, member.org_id)
-        if org is not None and org.type == OrgType.temporary_branch:
-            raise _refuse(
-                ErrorCode.lifecycle_temporary_branch_cannot_admit, "a temporary branch cannot admit"
-            )
     kind = _check_timing(member, current, req)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))
     _apply(member, kind, to, req)
