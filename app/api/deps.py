@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
+from app.api.routing import Deferred, defers_refusal
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
-from app.errors import ErrorCode, PreconditionFailed, Unauthorized
+from app.errors import DangjianError, ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -121,20 +122,29 @@ async def get_as_of(
 AsOfDep = Annotated[date, Depends(get_as_of)]
 
 
+@defers_refusal
 async def visible_member(
     member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> Member:
     """The path's member, if the principal may see it (a member user: only their own); 404
-    otherwise, absent or out of scope alike (`members.get_visible`)."""
-    return await members.get_visible(session, principal, member_id)
+    otherwise, absent or out of scope alike (`members.get_visible`). The 404 is raised
+    once the endpoint's other parameters are valid (`routing.Deferred`)."""
+    try:
+        return await members.get_visible(session, principal, member_id)
+    except DangjianError as refused:
+        return cast(Member, Deferred(refused))
 
 
+@defers_refusal
 async def visible_organisation(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> Organisation:
     """The path's organisation, if in the principal's subtree; 404 otherwise
-    (`organisations.get_visible`)."""
-    return await organisations.get_visible(session, principal, org_id)
+    (`organisations.get_visible`), raised once the other parameters are valid."""
+    try:
+        return await organisations.get_visible(session, principal, org_id)
+    except DangjianError as refused:
+        return cast(Organisation, Deferred(refused))
 
 
 VisibleMember = Annotated[Member, Depends(visible_member)]

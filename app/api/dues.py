@@ -17,7 +17,7 @@ from app.api.common import (
     sort_query,
     whole_list_order,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, VisibleMember
 from app.errors import ErrorCode, Unprocessable
 from app.pagination import clamp_limit
 from app.schemas.dues import (
@@ -43,13 +43,12 @@ router = make_router("dues")
     description=doc(service.assess),
 )
 async def dues_assessment(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None,
 ) -> Assessment:
-    member = await members.get_visible(session, principal, member_id)
     day = service.parse_month(month) if month else today.replace(day=1)
     a = await service.assess(session, member, day)
     return Assessment(
@@ -105,13 +104,12 @@ async def dues_payments_create(
     description=doc(service.add_relief),
 )
 async def dues_reliefs_create(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: ReliefCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> ReliefRead:
-    member = await members.get_visible(session, principal, member_id)
     relief = await service.add_relief(
         session,
         principal,

@@ -133,7 +133,7 @@ async def members_get(
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))
 async def members_update(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: MemberUpdate,
     response: Response,
     session: SessionDep,
@@ -141,7 +141,6 @@ async def members_update(
     today: TodayDep,
     if_match: IfMatch = None,
 ) -> MemberRead:
-    member = await service.get_visible(session, principal, member_id)
     check_if_match(if_match, member.version)
     member = await service.update_member(session, principal, member, body, today)
     set_etag(response, member.version)
@@ -155,14 +154,13 @@ async def members_update(
     description=doc(lifecycle.record_transition),
 )
 async def members_transition(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: TransitionCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> TransitionRead:
-    member = await service.get_visible(session, principal, member_id)
     transition = await lifecycle.record_transition(
         session,
         principal,

@@ -134,14 +134,13 @@ async def organisations_get(org: VisibleOrganisation, response: Response) -> Org
     description=doc(service.update_organisation),
 )
 async def organisations_update(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     body: OrganisationUpdate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> OrganisationRead:
-    org = await service.get_visible(session, principal, org_id)
     check_if_match(if_match, org.version)
     org = await service.update_organisation(session, principal, org, body)
     set_etag(response, org.version)
@@ -155,13 +154,12 @@ async def organisations_update(
     description=doc(service.dissolve_organisation),
 )
 async def organisations_dissolve(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     if_match: IfMatch = None,
 ) -> Response:
-    org = await service.get_visible(session, principal, org_id)
     check_if_match(if_match, org.version)
     await service.dissolve_organisation(session, principal, org, today)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -187,14 +185,13 @@ async def organisations_tree(
     description=doc(service.move_organisation),
 )
 async def organisations_move(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     body: OrganisationMove,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> OrganisationRead:
-    org = await service.get_visible(session, principal, org_id)
     check_if_match(if_match, org.version)
     org = await service.move_organisation(session, principal, org, body.new_parent_id)
     set_etag(response, org.version)
@@ -228,14 +225,13 @@ async def organisations_leaders_list(
     description=doc(service.add_leader),
 )
 async def organisations_leaders_add(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     body: LeaderCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> LeaderRead:
-    org = await service.get_visible(session, principal, org_id)
     row = await service.add_leader(session, principal, org, body, today)
     response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}/leaders"
     return _leader_read(row, today)

@@ -20,7 +20,15 @@ from app.api.common import (
     whole_list_order,
     whole_page,
 )
-from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    PrincipalDep,
+    SessionDep,
+    TodayDep,
+    VisibleMember,
+    VisibleOrganisation,
+    check_if_match,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.errors import ErrorCode, NotFound
 from app.models.enums import EntryState
@@ -74,14 +82,13 @@ async def points_schemes_set(
 
 @router.get("/organisations/{org_id}/point-scheme", name="points_scheme_get")
 async def points_scheme_get(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     year: Year | None = None,
 ) -> SchemeRead:
     """The scheme in force for the organisation: its own or the nearest ancestor's."""
-    org = await organisations.get_visible(session, principal, org_id)
     scheme = await service.scheme_for(session, org.path, year or today.year)
     if scheme is None:
         raise NotFound(ErrorCode.points_scheme_not_found)
@@ -273,13 +280,12 @@ async def points_entries_reverse(
 
 @router.get("/members/{member_id}/points", name="points_balance", description=doc(service.balance))
 async def points_balance(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     year: Year | None = None,
 ) -> BalanceRead:
-    member = await members.get_visible(session, principal, member_id)
     b = await service.balance(session, member, year or today.year)
     return BalanceRead(
         member_id=member.id,
@@ -326,9 +332,8 @@ async def points_ranking(
     description=doc(service.confirm_grades),
 )
 async def points_review_grades(
-    org_id: uuid.UUID, body: GradesConfirm, session: SessionDep, principal: PrincipalDep
+    org: VisibleOrganisation, body: GradesConfirm, session: SessionDep, principal: PrincipalDep
 ) -> GradesConfirmed:
-    org = await organisations.get_visible(session, principal, org_id)
     count = await service.confirm_grades(
         session, principal, org, body.year, [(g.member_id, g.grade) for g in body.grades]
     )
