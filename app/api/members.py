@@ -38,7 +38,7 @@ from app.schemas.members import (
     TransitionCreate,
     TransitionRead,
 )
-from app.services import lifecycle, organisations
+from app.services import lifecycle
 from app.services import members as service
 
 router = make_router("members")
@@ -94,9 +94,6 @@ async def members_list(
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,
 ) -> Response:
-    for field, ident in (("org_id", org_id), ("group_id", group_id)):
-        if ident is not None:  # a filter's id answers like any other id (load_visible)
-            await organisations.get_visible_node(session, principal, ident, field=field)
     page = await service.list_members(
         session,
         principal,

@@ -49,7 +49,7 @@ from app.schemas.points import (
     SchemeRead,
 )
 from app.security.scope import shows_member
-from app.services import members, organisations
+from app.services import organisations
 from app.services import points as service
 
 router = make_router("points")
@@ -208,8 +208,6 @@ async def points_entries_list(
     include_total: TotalQuery = False,
 ) -> Page[EntryRead]:
     within_path = await organisations.within_path(session, principal, within)
-    if member_id is not None:
-        await members.get_visible(session, principal, member_id, field="member_id")
     page = await service.list_entries(
         session,
         principal,

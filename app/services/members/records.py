@@ -209,6 +209,9 @@ async def list_members(
     include_total: bool,
 ) -> Page[MemberRow]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
+    for field, ident in (("org_id", org_id), ("group_id", group_id)):
+        if ident is not None:  # a filter's id answers like any other id (load_visible)
+            await organisations.get_visible_node(session, principal, ident, field=field)
     keys = parse_sort(sort, MEMBER_SORTABLE, Member.id, default=MEMBER_SORT)
     values: dict[str, Any] = {}
     if not principal.sees_everything:
