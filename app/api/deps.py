@@ -21,7 +21,7 @@ from app.i18n import Language, negotiate
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.common import Day
-from app.security.scope import Principal
+from app.security.scope import Principal, refuse_member_role
 from app.services import auth as auth_service
 from app.services import members, organisations
 
@@ -147,5 +147,18 @@ async def visible_organisation(
         return cast(Organisation, Deferred(refused))
 
 
+@defers_refusal
+async def staff_principal(principal: PrincipalDep) -> Principal:
+    """The principal, for a report about other members by nature: a member user gets 403
+    (`refuse_member_role`), raised once the endpoint's parameters are valid and before a
+    path resource declared after it is refused."""
+    try:
+        refuse_member_role(principal)
+    except DangjianError as refused:
+        return cast(Principal, Deferred(refused))
+    return principal
+
+
+StaffPrincipal = Annotated[Principal, Depends(staff_principal)]
 VisibleMember = Annotated[Member, Depends(visible_member)]
 VisibleOrganisation = Annotated[Organisation, Depends(visible_organisation)]

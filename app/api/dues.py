@@ -17,7 +17,14 @@ from app.api.common import (
     sort_query,
     whole_list_order,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, VisibleMember
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    StaffPrincipal,
+    TodayDep,
+    VisibleMember,
+)
 from app.errors import ErrorCode, Unprocessable
 from app.pagination import clamp_limit
 from app.schemas.dues import (
@@ -29,7 +36,6 @@ from app.schemas.dues import (
     ReliefCreate,
     ReliefRead,
 )
-from app.security.scope import refuse_member_role
 from app.services import dues as service
 from app.services import members, organisations
 from app.services.lifecycle import add_months
@@ -151,14 +157,13 @@ def _decode_after(cursor: str | None) -> uuid.UUID | None:
 async def dues_arrears(
     org_id: uuid.UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: StaffPrincipal,
     as_of: AsOfDep,
     months: Annotated[int, Query(ge=1, le=36, description="Window length in months.")] = 12,
     sort: str = sort_query("member_id"),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> ArrearsPage:
-    refuse_member_role(principal)
     whole_list_order(sort, "member_id")
     org = await organisations.get_visible(session, principal, org_id)
     items, after = await service.arrears(

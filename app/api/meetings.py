@@ -23,6 +23,7 @@ from app.api.deps import (
     AsOfDep,
     PrincipalDep,
     SessionDep,
+    StaffPrincipal,
     TodayDep,
     VisibleMember,
     check_if_match,
@@ -45,7 +46,6 @@ from app.schemas.meetings import (
     VoteCreate,
     VoteRead,
 )
-from app.security.scope import refuse_member_role
 from app.services import compliance, organisations
 from app.services import meetings as service
 
@@ -233,14 +233,13 @@ async def meetings_amend(
 async def meetings_compliance(
     org_id: uuid.UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: StaffPrincipal,
     as_of: AsOfDep,
     year: Annotated[Year | None, Query(description="Default: as_of's year.")] = None,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     only_overdue: bool = False,
 ) -> Response:
-    refuse_member_role(principal)
     org = await organisations.get_visible_node(session, principal, org_id)
     report = await compliance.meeting_compliance(
         session,

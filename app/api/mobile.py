@@ -17,7 +17,14 @@ from app.api.common import (
     make_router,
     sort_query,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    StaffPrincipal,
+    TodayDep,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.models.enums import ContactState, EpisodeState
 from app.models.mobile import MobileEpisode
@@ -33,7 +40,6 @@ from app.schemas.mobile import (
     ReturnCreate,
 )
 from app.schemas.transfers import OrgRef
-from app.security.scope import refuse_member_role
 from app.services import members, organisations
 from app.services import mobile as service
 
@@ -159,9 +165,8 @@ async def mobile_list(
 @router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))
 @replica_read
 async def mobile_stats(
-    session: SessionDep, principal: PrincipalDep, as_of: AsOfDep, within: uuid.UUID | None = None
+    session: SessionDep, principal: StaffPrincipal, as_of: AsOfDep, within: uuid.UUID | None = None
 ) -> MobileStats:
-    refuse_member_role(principal)
     root = await organisations.get_visible(
         session, principal, within or principal.org_id, field="within"
     )

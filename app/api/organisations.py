@@ -25,6 +25,7 @@ from app.api.deps import (
     AsOfDep,
     PrincipalDep,
     SessionDep,
+    StaffPrincipal,
     TodayDep,
     VisibleOrganisation,
     check_if_match,
@@ -44,7 +45,7 @@ from app.schemas.organisations import (
     OrganisationUpdate,
     TreeNode,
 )
-from app.security.scope import refuse_member_role, shows_member
+from app.security.scope import shows_member
 from app.services import organisations as service
 
 router = make_router("organisations")
@@ -244,10 +245,8 @@ async def organisations_leaders_add(
 )
 @replica_read
 async def organisations_health(
-    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+    principal: StaffPrincipal, org: VisibleOrganisation, session: SessionDep, as_of: AsOfDep
 ) -> OrganisationHealth:
-    refuse_member_role(principal)
-    org = await service.get_visible(session, principal, org_id)
     return await service.organisation_health(session, org, as_of)
 
 
@@ -258,8 +257,6 @@ async def organisations_health(
 )
 @replica_read
 async def organisations_stats(
-    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+    principal: StaffPrincipal, org: VisibleOrganisation, session: SessionDep, as_of: AsOfDep
 ) -> OrganisationStats:
-    refuse_member_role(principal)
-    org = await service.get_visible(session, principal, org_id)
     return await service.organisation_stats(session, org, as_of)

@@ -32,9 +32,7 @@ async def test_a_bad_query_on_an_absent_member_is_422_and_a_good_one_404(api, co
     assert good.status_code == 404, good.text
 
 
-async def test_a_bad_header_on_another_subtrees_organisation_is_422_and_a_good_one_404(
-    api, county
-):
+async def test_a_bad_header_on_another_subtrees_organisation_is_422_and_a_good_one_404(api, county):
     url = f"{API}/organisations/{county.branch_b['id']}"
     auth = api.auth(county.admin_a)
     bad = await api.client.patch(url, json={"name": ""}, headers=auth)
@@ -50,3 +48,19 @@ async def test_the_own_subtree_is_loaded_and_served(api, county):
     )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "王五"
+
+
+async def test_a_member_user_on_a_report_is_403_before_404_and_after_422(api, county):
+    me = await api.member(county.admin_a, county.branch_a["id"])
+    _, token = await api.user(county.admin_a, "member", county.branch_a["id"], member_id=me["id"])
+    auth = api.auth(token)
+    for org in (county.branch_a["id"], county.branch_b["id"], str(uuid.uuid4())):
+        url = f"{API}/organisations/{org}/community-reporting"
+        assert (await api.client.get(url, headers=auth)).status_code == 403
+        bad = await api.client.get(url, params={"year": "99999"}, headers=auth)
+        assert bad.status_code == 422, bad.text
+    admin = api.auth(county.admin_a)
+    other = f"{API}/organisations/{county.branch_b['id']}/health"
+    assert (await api.client.get(other, headers=admin)).status_code == 404
+    own = await api.client.get(f"{API}/organisations/{county.branch_a['id']}/health", headers=admin)
+    assert own.status_code == 200, own.text
