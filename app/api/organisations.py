@@ -45,7 +45,6 @@ from app.schemas.organisations import (
     OrganisationUpdate,
     TreeNode,
 )
-from app.security.scope import shows_member
 from app.services import organisations as service
 
 router = make_router("organisations")
@@ -211,11 +210,7 @@ async def organisations_leaders_list(
     """The organisation's leaders (班子), current first, with past terms (one page: all
     of them)."""
     whole_list_order(sort, "current")
-    items = [
-        _leader_read(r, today)
-        for r in await service.list_leaders(session, org)
-        if shows_member(principal, r.leader.member_id)
-    ]
+    items = [_leader_read(r, today) for r in await service.visible_leaders(session, principal, org)]
     return whole_page(items, include_total)
 
 

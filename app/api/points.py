@@ -48,7 +48,6 @@ from app.schemas.points import (
     SchemeCreate,
     SchemeRead,
 )
-from app.security.scope import shows_member
 from app.services import organisations
 from app.services import points as service
 
@@ -314,8 +313,7 @@ async def points_ranking(
 ) -> Ranking:
     whole_list_order(sort, "rank")
     org = await organisations.get_visible(session, principal, org_id)
-    rows, mine = await service.ranking(session, org, year or today.year, limit, principal.member_id)
-    rows = [r for r in rows if shows_member(principal, r.member_id)]  # a member: its own place
+    rows, mine = await service.visible_ranking(session, principal, org, year or today.year, limit)
     return Ranking(
         year=year or today.year,
         items=[RankItem.model_validate(r, from_attributes=True) for r in rows],
