@@ -14,6 +14,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
     whole_list_order,
@@ -110,11 +111,7 @@ async def grids_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[GridRead.model_validate(g, from_attributes=True) for g in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return envelope(page, [GridRead.model_validate(g, from_attributes=True) for g in page.items])
 
 
 @router.get("/grids/{grid_id}", name="grids_get")

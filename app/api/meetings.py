@@ -14,6 +14,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     json_response,
     make_router,
     sort_query,
@@ -102,10 +103,8 @@ async def meetings_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[MeetingSummary.model_validate(m, from_attributes=True) for m in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
+    return envelope(
+        page, [MeetingSummary.model_validate(m, from_attributes=True) for m in page.items]
     )
 
 

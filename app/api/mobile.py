@@ -14,6 +14,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
 )
@@ -158,8 +159,7 @@ async def mobile_list(
         sort=sort,
         include_total=include_total,
     )
-    items = await _reads(session, principal, page.items, as_of)
-    return Page(items=items, next_cursor=page.next_cursor, total=page.total)
+    return envelope(page, await _reads(session, principal, page.items, as_of))
 
 
 @router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))

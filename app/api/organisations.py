@@ -15,6 +15,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     json_response,
     make_router,
     sort_query,
@@ -114,11 +115,7 @@ async def organisations_list(
         cursor=cursor,
         include_total=include_total,
     )
-    return Page(
-        items=[OrganisationRead.model_validate(o) for o in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return envelope(page, [OrganisationRead.model_validate(o) for o in page.items])
 
 
 @router.get("/organisations/{org_id}", name="organisations_get")

@@ -14,6 +14,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     json_response,
     make_router,
     sort_query,
@@ -219,9 +220,7 @@ async def points_entries_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[_entry(e) for e in page.items], next_cursor=page.next_cursor, total=page.total
-    )
+    return envelope(page, [_entry(e) for e in page.items])
 
 
 @router.get("/point-entries/{entry_id}", name="points_entries_get")
