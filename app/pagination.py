@@ -46,6 +46,11 @@ class Page(Generic[T]):
     total: int | None
 
 
+def like_escape(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (PostgreSQL's default escape, backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def parse_sort(
     sort: str | None,
     allowed: Mapping[str, InstrumentedAttribute[Any]],

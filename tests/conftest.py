@@ -9,14 +9,35 @@ Tests talk to the app over HTTP (httpx.AsyncClient over ASGITransport); each tes
 builds its own organisation subtree under the shared root, so tests never see
 each other's data through a scoped principal.
 
-Why no per-test transaction rollback: the app opens and commits its own sessions (one
-per request in `DangjianRoute`, more for the outbox, webhooks, the replica and the
-raw-driver reads), tests run concurrent requests on separate connections (If-Match
-races, login throttling, parallel point entries) and the webhook worker runs in its own
-sessions. Wrapping each test in
-one outer transaction would change what is under test; instead every test gets a fresh
-subtree (`county`) built cheaply through the services, and passwords use the cheap
-Argon2 profile (`DANGJIAN_PASSWORD_HASH_PROFILE=test`).
+Why no per-test transaction rollback (one outer transaction per test on one connection,
+the app's sessions joined to it through SAVEPOINTs), checked on 2026-12-03:
+- The change feed would serve a test's own changes or not depending on the rest of the
+  server. Outbox rows carry `pg_current_xact_id()`; `changes.safe_horizon` serves only
+  ids below the oldest transaction still running in this database, else below the
+  snapshot's xmax, which is one past the last transaction *completed anywhere on the
+  server*. PostgreSQL leaves a session's own id out of its snapshot's running list, so
+  inside an open outer transaction the test's events (all with its id) are served only
+  if some other transaction, in any database, completed after it began. Measured both
+  ways: own id 77550 with xmax 77550 (not served) and own id 77790 after another
+  commit, xmax 77792 (served). The feed and webhook tests would pass or fail with the
+  load on the machine.
+- `now()` is the transaction's start: every `created_at`/`updated_at` (server defaults)
+  written in one test would be the same instant, changing what the `-created_at` lists,
+  the audit log and the delivery log are tested on.
+- One connection runs one statement at a time (asyncpg: "another operation is in
+  progress"), and joined sessions share one transaction: the tests that send requests
+  concurrently (`asyncio.gather` in test_if_match_races, test_auth, test_transfers,
+  test_members, test_organisations, test_points, test_errors, test_database_outage)
+  test row locks, versioned UPDATEs and `ON CONFLICT` claims between transactions, and
+  the app also opens sessions of its own (the primary for a replica read's principal,
+  the webhook worker, `session_scope`).
+- Little to gain: no test cleans up (each builds a fresh subtree), so a rollback would
+  only save the subtree's construction, measured at about 0.02 s per test (`county`
+  through the services, cheap Argon2 profile `DANGJIAN_PASSWORD_HASH_PROFILE=test`), at
+  most ~15 s of CPU over the 713 tests, while marking the tests above to commit for
+  real would keep two fixture paths.
+So every test commits for real and builds its own subtree (`county`) under the shared
+root; scoped principals keep tests from seeing each other's data.
 """
 
 from __future__ import annotations

@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from app.api.common import CursorQuery, LimitQuery, TotalQuery, doc, make_router, sort_query
+from app.api.common import (
+    CursorQuery,
+    LimitQuery,
+    TotalQuery,
+    doc,
+    envelope,
+    make_router,
+    sort_query,
+)
 from app.api.deps import PrincipalDep, SessionDep
 from app.models.enums import AuditResource
 from app.schemas.audit import AuditEventRead
@@ -44,8 +52,4 @@ async def audit_events_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[AuditEventRead.model_validate(e) for e in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return envelope(page, [AuditEventRead.model_validate(e) for e in page.items])

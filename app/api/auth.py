@@ -10,12 +10,10 @@ from app.api.common import doc, make_router
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep, client_address
 from app.errors import ErrorCode, Unprocessable
 from app.models.enums import Role
-from app.models.organisation import Organisation
-from app.models.user import User
 from app.schemas.common import storable_text
 from app.schemas.users import Me, RefreshRequest, TokenResponse
-from app.security.scope import may_read_member_pii
 from app.services import auth as auth_service
+from app.services import users
 
 router = make_router("auth")
 
@@ -68,13 +66,7 @@ async def auth_logout(
 @router.get("/auth/me", name="auth_me")
 async def auth_me(session: SessionDep, principal: PrincipalDep) -> Me:
     """The signed-in user, their organisation and whether they may read PII in their scope."""
-    user = await session.get(User, principal.user_id)
-    org = await session.get(Organisation, principal.org_id)
-    assert user is not None and org is not None
-    pii = principal.role in (Role.system_admin, Role.org_admin, Role.branch_secretary) or (
-        principal.member_id is not None
-        and may_read_member_pii(principal, principal.member_id, org.path)
-    )
+    user, org, pii = await users.signed_in(session, principal)
     return Me(
         id=user.id,
         username=user.username,

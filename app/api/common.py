@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from app.api.routing import DangjianRoute
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
+from app.pagination import Page as ServicePage
 from app.schemas.common import Page
 
 T = TypeVar("T")
@@ -48,6 +49,12 @@ def whole_list_order(sort: str, only: str) -> None:
             ErrorCode.pagination_sort_invalid,
             Text(zh=f"此列表只按 {only} 排序", en=f"this list is only sorted by {only}"),
         )
+
+
+def envelope(page: ServicePage[Any], items: list[T]) -> Page[T]:
+    """A service's page in the one list envelope: its items as shaped for the answer
+    (`items`, in the page's order), its cursor and total."""
+    return Page(items=items, next_cursor=page.next_cursor, total=page.total)
 
 
 def whole_page(items: list[T], include_total: bool) -> Page[T]:

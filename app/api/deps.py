@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
+from app.api.routing import Deferred, defers_refusal
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
-from app.errors import ErrorCode, PreconditionFailed, Unauthorized
+from app.errors import DangjianError, ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.common import Day
-from app.security.scope import Principal
+from app.security.scope import Principal, refuse_member_role
 from app.services import auth as auth_service
 from app.services import members, organisations
 
@@ -121,21 +122,43 @@ async def get_as_of(
 AsOfDep = Annotated[date, Depends(get_as_of)]
 
 
+@defers_refusal
 async def visible_member(
     member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> Member:
     """The path's member, if the principal may see it (a member user: only their own); 404
-    otherwise, absent or out of scope alike (`members.get_visible`)."""
-    return await members.get_visible(session, principal, member_id)
+    otherwise, absent or out of scope alike (`members.get_visible`). The 404 is raised
+    once the endpoint's other parameters are valid (`routing.Deferred`)."""
+    try:
+        return await members.get_visible(session, principal, member_id)
+    except DangjianError as refused:
+        return cast(Member, Deferred(refused))
 
 
+@defers_refusal
 async def visible_organisation(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> Organisation:
     """The path's organisation, if in the principal's subtree; 404 otherwise
-    (`organisations.get_visible`)."""
-    return await organisations.get_visible(session, principal, org_id)
+    (`organisations.get_visible`), raised once the other parameters are valid."""
+    try:
+        return await organisations.get_visible(session, principal, org_id)
+    except DangjianError as refused:
+        return cast(Organisation, Deferred(refused))
 
 
+@defers_refusal
+async def staff_principal(principal: PrincipalDep) -> Principal:
+    """The principal, for a report about other members by nature: a member user gets 403
+    (`refuse_member_role`), raised once the endpoint's parameters are valid and before a
+    path resource declared after it is refused."""
+    try:
+        refuse_member_role(principal)
+    except DangjianError as refused:
+        return cast(Principal, Deferred(refused))
+    return principal
+
+
+StaffPrincipal = Annotated[Principal, Depends(staff_principal)]
 VisibleMember = Annotated[Member, Depends(visible_member)]
 VisibleOrganisation = Annotated[Organisation, Depends(visible_organisation)]

@@ -15,7 +15,7 @@ from app.api.common import (
     whole_list_order,
     whole_page,
 )
-from app.api.deps import PrincipalDep, SessionDep, TodayDep
+from app.api.deps import PrincipalDep, SessionDep, TodayDep, VisibleMember
 from app.schemas.common import Page
 from app.schemas.discipline import (
     DisciplineConclusion,
@@ -91,14 +91,13 @@ async def members_disciplines_conclude(
     description=doc(service.record_reward),
 )
 async def members_rewards_record(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: RewardCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> RewardRead:
-    member = await members.get_visible(session, principal, member_id)
     row = await service.record_reward(session, principal, member, body, today)
     response.headers["Location"] = f"{API_PREFIX}/members/{member.id}/rewards"
     return RewardRead.model_validate(row)

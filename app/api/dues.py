@@ -17,7 +17,14 @@ from app.api.common import (
     sort_query,
     whole_list_order,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    StaffPrincipal,
+    TodayDep,
+    VisibleMember,
+)
 from app.errors import ErrorCode, Unprocessable
 from app.pagination import clamp_limit
 from app.schemas.dues import (
@@ -29,7 +36,6 @@ from app.schemas.dues import (
     ReliefCreate,
     ReliefRead,
 )
-from app.security.scope import refuse_member_role
 from app.services import dues as service
 from app.services import members, organisations
 from app.services.lifecycle import add_months
@@ -43,13 +49,12 @@ router = make_router("dues")
     description=doc(service.assess),
 )
 async def dues_assessment(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None,
 ) -> Assessment:
-    member = await members.get_visible(session, principal, member_id)
     day = service.parse_month(month) if month else today.replace(day=1)
     a = await service.assess(session, member, day)
     return Assessment(
@@ -105,13 +110,12 @@ async def dues_payments_create(
     description=doc(service.add_relief),
 )
 async def dues_reliefs_create(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: ReliefCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> ReliefRead:
-    member = await members.get_visible(session, principal, member_id)
     relief = await service.add_relief(
         session,
         principal,
@@ -153,14 +157,13 @@ def _decode_after(cursor: str | None) -> uuid.UUID | None:
 async def dues_arrears(
     org_id: uuid.UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: StaffPrincipal,
     as_of: AsOfDep,
     months: Annotated[int, Query(ge=1, le=36, description="Window length in months.")] = 12,
     sort: str = sort_query("member_id"),
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> ArrearsPage:
-    refuse_member_role(principal)
     whole_list_order(sort, "member_id")
     org = await organisations.get_visible(session, principal, org_id)
     items, after = await service.arrears(

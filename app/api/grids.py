@@ -14,12 +14,22 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
     whole_list_order,
     whole_page,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    StaffPrincipal,
+    TodayDep,
+    VisibleOrganisation,
+    check_if_match,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.models.grid import Grid, ServiceRecord
 from app.schemas.common import Page, Year
@@ -38,7 +48,6 @@ from app.schemas.grids import (
     ServiceCreate,
     ServiceRead,
 )
-from app.security.scope import refuse_member_role
 from app.services import grids as service
 from app.services import members, organisations
 
@@ -102,11 +111,7 @@ async def grids_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[GridRead.model_validate(g, from_attributes=True) for g in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return envelope(page, [GridRead.model_validate(g, from_attributes=True) for g in page.items])
 
 
 @router.get("/grids/{grid_id}", name="grids_get")
@@ -169,10 +174,8 @@ async def grids_members(
 )
 @replica_read
 async def grids_coverage(
-    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+    principal: StaffPrincipal, org: VisibleOrganisation, session: SessionDep, as_of: AsOfDep
 ) -> Coverage:
-    refuse_member_role(principal)
-    org = await organisations.get_visible(session, principal, org_id)
     return Coverage.model_validate(
         await service.grid_coverage(session, org, as_of), from_attributes=True
     )
@@ -292,13 +295,11 @@ async def community_report_review(
     description=doc(service.reporting_summary) + "\n\nNot for the member role (403).",
 )
 async def community_reporting_summary(
-    org_id: uuid.UUID,
+    principal: StaffPrincipal,
+    org: VisibleOrganisation,
     session: SessionDep,
-    principal: PrincipalDep,
     today: TodayDep,
     year: Year | None = None,
 ) -> ReportingSummary:
-    refuse_member_role(principal)
-    org = await organisations.get_visible(session, principal, org_id)
     summary = await service.reporting_summary(session, org, year or today.year)
     return ReportingSummary.model_validate(summary, from_attributes=True)

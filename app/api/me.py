@@ -119,7 +119,8 @@ async def me_points(
     """My balance for the year with its entries (`GET /members/{id}/points`), and my
     claims awaiting approval. A claim is filed with `POST /point-entries` naming myself."""
     me = my_member_id(principal)
-    balance = await points_api.points_balance(me, session, principal, today, year)
+    member = await members.get_visible(session, principal, me)
+    balance = await points_api.points_balance(member, session, principal, today, year)
     claims = await points_api.points_entries_list(
         session,
         principal,

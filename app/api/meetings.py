@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Response, status
 
@@ -14,6 +14,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     json_response,
     make_router,
     sort_query,
@@ -23,6 +24,7 @@ from app.api.deps import (
     AsOfDep,
     PrincipalDep,
     SessionDep,
+    StaffPrincipal,
     TodayDep,
     VisibleMember,
     check_if_match,
@@ -30,14 +32,12 @@ from app.api.deps import (
 )
 from app.api.routing import replica_read
 from app.models.enums import MeetingState, MeetingType
-from app.models.meeting import Meeting
 from app.schemas.common import Day, Page, Year
 from app.schemas.meetings import (
     AmendmentCreate,
     AmendmentRead,
     AttendanceAmendment,
     AttendanceEntry,
-    AttendanceRead,
     Compliance,
     MeetingCreate,
     MeetingRead,
@@ -47,63 +47,10 @@ from app.schemas.meetings import (
     VoteCreate,
     VoteRead,
 )
-from app.security.scope import Principal, member_rows_only, refuse_member_role, shows_member
 from app.services import compliance, organisations
 from app.services import meetings as service
 
 router = make_router("meetings")
-
-
-async def _read(session: SessionDep, meeting: Meeting, principal: Principal) -> MeetingRead:
-    """A member user reads its own attendance only, and no other member's id."""
-    amendments = [
-        a
-        for a in await service.amendments(session, meeting.id)
-        if a.field != "attendance" or member_rows_only(principal) is None
-    ]
-    amended: dict[str, Any] = {}
-    for a in amendments:
-        amended[a.field] = a.value  # later amendments win
-    return MeetingRead.model_validate(
-        {
-            **{
-                name: getattr(meeting, name)
-                for name in (
-                    "id",
-                    "org_id",
-                    "type",
-                    "held_on",
-                    "place",
-                    "topic",
-                    "minutes",
-                    "resolutions",
-                    "state",
-                    "finalized_at",
-                    "version",
-                )
-            },
-            **{
-                name: getattr(meeting, name)
-                if shows_member(principal, getattr(meeting, name))
-                else None
-                for name in ("host_id", "recorder_id")
-            },
-            "attendance": [
-                AttendanceRead.model_validate(a, from_attributes=True)
-                for a in await service.attendees(session, meeting.id)
-                if shows_member(principal, a.member_id)
-            ],
-            "votes": [
-                VoteRead.model_validate(v, from_attributes=True)
-                for v in await service.votes(session, meeting.id)
-                if v.member_id is None or shows_member(principal, v.member_id)
-            ],
-            "amendments": [
-                AmendmentRead.model_validate(a, from_attributes=True) for a in amendments
-            ],
-            "amended": amended,
-        }
-    )
 
 
 @router.post(
@@ -123,7 +70,7 @@ async def meetings_create(
     meeting = await service.plan_meeting(session, principal, org, data, body.expected_member_ids)
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     set_etag(response, meeting.version)
-    return await _read(session, meeting, principal)
+    return await service.meeting_read(session, principal, meeting)
 
 
 @router.get("/meetings", name="meetings_list", description=doc(service.list_meetings))
@@ -142,8 +89,6 @@ async def meetings_list(
     include_total: TotalQuery = False,
 ) -> Page[MeetingSummary]:
     within_path = await organisations.within_path(session, principal, within)
-    if org_id is not None:
-        await organisations.get_visible_node(session, principal, org_id, field="org_id")
     page = await service.list_meetings(
         session,
         principal,
@@ -158,10 +103,8 @@ async def meetings_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[MeetingSummary.model_validate(m, from_attributes=True) for m in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
+    return envelope(
+        page, [MeetingSummary.model_validate(m, from_attributes=True) for m in page.items]
     )
 
 
@@ -172,7 +115,7 @@ async def meetings_get(
     """The record with attendance, votes, and amendments beside the original text."""
     meeting = await service.get_visible(session, principal, meeting_id)
     set_etag(response, meeting.version)
-    return await _read(session, meeting, principal)
+    return await service.meeting_read(session, principal, meeting)
 
 
 @router.patch(
@@ -192,7 +135,7 @@ async def meetings_update(
         session, principal, meeting, body.model_dump(exclude_unset=True)
     )
     set_etag(response, meeting.version)
-    return await _read(session, meeting, principal)
+    return await service.meeting_read(session, principal, meeting)
 
 
 @router.put(
@@ -212,7 +155,7 @@ async def meetings_attendance(
     check_if_match(if_match, meeting.version)
     await service.record_attendance(session, principal, meeting, [e.model_dump() for e in body])
     set_etag(response, meeting.version)
-    return await _read(session, meeting, principal)
+    return await service.meeting_read(session, principal, meeting)
 
 
 @router.post(
@@ -250,7 +193,7 @@ async def meetings_finalize(
     meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     meeting = await service.finalize_meeting(session, principal, meeting, today)
     set_etag(response, meeting.version)
-    return await _read(session, meeting, principal)
+    return await service.meeting_read(session, principal, meeting)
 
 
 @router.post(
@@ -289,14 +232,13 @@ async def meetings_amend(
 async def meetings_compliance(
     org_id: uuid.UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: StaffPrincipal,
     as_of: AsOfDep,
     year: Annotated[Year | None, Query(description="Default: as_of's year.")] = None,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     only_overdue: bool = False,
 ) -> Response:
-    refuse_member_role(principal)
     org = await organisations.get_visible_node(session, principal, org_id)
     report = await compliance.meeting_compliance(
         session,

@@ -38,7 +38,7 @@ from app.schemas.members import (
     TransitionCreate,
     TransitionRead,
 )
-from app.services import lifecycle, organisations
+from app.services import lifecycle
 from app.services import members as service
 
 router = make_router("members")
@@ -94,9 +94,6 @@ async def members_list(
     cursor: CursorQuery = None,
     include_total: TotalQuery = False,
 ) -> Response:
-    for field, ident in (("org_id", org_id), ("group_id", group_id)):
-        if ident is not None:  # a filter's id answers like any other id (load_visible)
-            await organisations.get_visible_node(session, principal, ident, field=field)
     page = await service.list_members(
         session,
         principal,
@@ -133,7 +130,7 @@ async def members_get(
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))
 async def members_update(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: MemberUpdate,
     response: Response,
     session: SessionDep,
@@ -141,7 +138,6 @@ async def members_update(
     today: TodayDep,
     if_match: IfMatch = None,
 ) -> MemberRead:
-    member = await service.get_visible(session, principal, member_id)
     check_if_match(if_match, member.version)
     member = await service.update_member(session, principal, member, body, today)
     set_etag(response, member.version)
@@ -155,14 +151,13 @@ async def members_update(
     description=doc(lifecycle.record_transition),
 )
 async def members_transition(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     body: TransitionCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> TransitionRead:
-    member = await service.get_visible(session, principal, member_id)
     transition = await lifecycle.record_transition(
         session,
         principal,

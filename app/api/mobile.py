@@ -14,10 +14,18 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    SessionDep,
+    StaffPrincipal,
+    TodayDep,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.models.enums import ContactState, EpisodeState
 from app.models.mobile import MobileEpisode
@@ -33,7 +41,6 @@ from app.schemas.mobile import (
     ReturnCreate,
 )
 from app.schemas.transfers import OrgRef
-from app.security.scope import refuse_member_role
 from app.services import members, organisations
 from app.services import mobile as service
 
@@ -152,16 +159,14 @@ async def mobile_list(
         sort=sort,
         include_total=include_total,
     )
-    items = await _reads(session, principal, page.items, as_of)
-    return Page(items=items, next_cursor=page.next_cursor, total=page.total)
+    return envelope(page, await _reads(session, principal, page.items, as_of))
 
 
 @router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))
 @replica_read
 async def mobile_stats(
-    session: SessionDep, principal: PrincipalDep, as_of: AsOfDep, within: uuid.UUID | None = None
+    session: SessionDep, principal: StaffPrincipal, as_of: AsOfDep, within: uuid.UUID | None = None
 ) -> MobileStats:
-    refuse_member_role(principal)
     root = await organisations.get_visible(
         session, principal, within or principal.org_id, field="within"
     )

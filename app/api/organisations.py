@@ -15,6 +15,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     json_response,
     make_router,
     sort_query,
@@ -25,6 +26,7 @@ from app.api.deps import (
     AsOfDep,
     PrincipalDep,
     SessionDep,
+    StaffPrincipal,
     TodayDep,
     VisibleOrganisation,
     check_if_match,
@@ -44,7 +46,6 @@ from app.schemas.organisations import (
     OrganisationUpdate,
     TreeNode,
 )
-from app.security.scope import refuse_member_role, shows_member
 from app.services import organisations as service
 
 router = make_router("organisations")
@@ -114,11 +115,7 @@ async def organisations_list(
         cursor=cursor,
         include_total=include_total,
     )
-    return Page(
-        items=[OrganisationRead.model_validate(o) for o in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return envelope(page, [OrganisationRead.model_validate(o) for o in page.items])
 
 
 @router.get("/organisations/{org_id}", name="organisations_get")
@@ -134,14 +131,13 @@ async def organisations_get(org: VisibleOrganisation, response: Response) -> Org
     description=doc(service.update_organisation),
 )
 async def organisations_update(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     body: OrganisationUpdate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> OrganisationRead:
-    org = await service.get_visible(session, principal, org_id)
     check_if_match(if_match, org.version)
     org = await service.update_organisation(session, principal, org, body)
     set_etag(response, org.version)
@@ -155,13 +151,12 @@ async def organisations_update(
     description=doc(service.dissolve_organisation),
 )
 async def organisations_dissolve(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     if_match: IfMatch = None,
 ) -> Response:
-    org = await service.get_visible(session, principal, org_id)
     check_if_match(if_match, org.version)
     await service.dissolve_organisation(session, principal, org, today)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -187,14 +182,13 @@ async def organisations_tree(
     description=doc(service.move_organisation),
 )
 async def organisations_move(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     body: OrganisationMove,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> OrganisationRead:
-    org = await service.get_visible(session, principal, org_id)
     check_if_match(if_match, org.version)
     org = await service.move_organisation(session, principal, org, body.new_parent_id)
     set_etag(response, org.version)
@@ -213,11 +207,7 @@ async def organisations_leaders_list(
     """The organisation's leaders (班子), current first, with past terms (one page: all
     of them)."""
     whole_list_order(sort, "current")
-    items = [
-        _leader_read(r, today)
-        for r in await service.list_leaders(session, org)
-        if shows_member(principal, r.leader.member_id)
-    ]
+    items = [_leader_read(r, today) for r in await service.visible_leaders(session, principal, org)]
     return whole_page(items, include_total)
 
 
@@ -228,14 +218,13 @@ async def organisations_leaders_list(
     description=doc(service.add_leader),
 )
 async def organisations_leaders_add(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     body: LeaderCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> LeaderRead:
-    org = await service.get_visible(session, principal, org_id)
     row = await service.add_leader(session, principal, org, body, today)
     response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}/leaders"
     return _leader_read(row, today)
@@ -248,10 +237,8 @@ async def organisations_leaders_add(
 )
 @replica_read
 async def organisations_health(
-    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+    principal: StaffPrincipal, org: VisibleOrganisation, session: SessionDep, as_of: AsOfDep
 ) -> OrganisationHealth:
-    refuse_member_role(principal)
-    org = await service.get_visible(session, principal, org_id)
     return await service.organisation_health(session, org, as_of)
 
 
@@ -262,8 +249,6 @@ async def organisations_health(
 )
 @replica_read
 async def organisations_stats(
-    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+    principal: StaffPrincipal, org: VisibleOrganisation, session: SessionDep, as_of: AsOfDep
 ) -> OrganisationStats:
-    refuse_member_role(principal)
-    org = await service.get_visible(session, principal, org_id)
     return await service.organisation_stats(session, org, as_of)

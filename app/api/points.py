@@ -14,13 +14,22 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     json_response,
     make_router,
     sort_query,
     whole_list_order,
     whole_page,
 )
-from app.api.deps import PrincipalDep, SessionDep, TodayDep, check_if_match, set_etag
+from app.api.deps import (
+    PrincipalDep,
+    SessionDep,
+    TodayDep,
+    VisibleMember,
+    VisibleOrganisation,
+    check_if_match,
+    set_etag,
+)
 from app.api.routing import replica_read
 from app.errors import ErrorCode, NotFound
 from app.models.enums import EntryState
@@ -40,8 +49,7 @@ from app.schemas.points import (
     SchemeCreate,
     SchemeRead,
 )
-from app.security.scope import shows_member
-from app.services import members, organisations
+from app.services import organisations
 from app.services import points as service
 
 router = make_router("points")
@@ -74,14 +82,13 @@ async def points_schemes_set(
 
 @router.get("/organisations/{org_id}/point-scheme", name="points_scheme_get")
 async def points_scheme_get(
-    org_id: uuid.UUID,
+    org: VisibleOrganisation,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     year: Year | None = None,
 ) -> SchemeRead:
     """The scheme in force for the organisation: its own or the nearest ancestor's."""
-    org = await organisations.get_visible(session, principal, org_id)
     scheme = await service.scheme_for(session, org.path, year or today.year)
     if scheme is None:
         raise NotFound(ErrorCode.points_scheme_not_found)
@@ -201,8 +208,6 @@ async def points_entries_list(
     include_total: TotalQuery = False,
 ) -> Page[EntryRead]:
     within_path = await organisations.within_path(session, principal, within)
-    if member_id is not None:
-        await members.get_visible(session, principal, member_id, field="member_id")
     page = await service.list_entries(
         session,
         principal,
@@ -215,9 +220,7 @@ async def points_entries_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[_entry(e) for e in page.items], next_cursor=page.next_cursor, total=page.total
-    )
+    return envelope(page, [_entry(e) for e in page.items])
 
 
 @router.get("/point-entries/{entry_id}", name="points_entries_get")
@@ -273,13 +276,12 @@ async def points_entries_reverse(
 
 @router.get("/members/{member_id}/points", name="points_balance", description=doc(service.balance))
 async def points_balance(
-    member_id: uuid.UUID,
+    member: VisibleMember,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
     year: Year | None = None,
 ) -> BalanceRead:
-    member = await members.get_visible(session, principal, member_id)
     b = await service.balance(session, member, year or today.year)
     return BalanceRead(
         member_id=member.id,
@@ -310,8 +312,7 @@ async def points_ranking(
 ) -> Ranking:
     whole_list_order(sort, "rank")
     org = await organisations.get_visible(session, principal, org_id)
-    rows, mine = await service.ranking(session, org, year or today.year, limit, principal.member_id)
-    rows = [r for r in rows if shows_member(principal, r.member_id)]  # a member: its own place
+    rows, mine = await service.visible_ranking(session, principal, org, year or today.year, limit)
     return Ranking(
         year=year or today.year,
         items=[RankItem.model_validate(r, from_attributes=True) for r in rows],
@@ -326,9 +327,8 @@ async def points_ranking(
     description=doc(service.confirm_grades),
 )
 async def points_review_grades(
-    org_id: uuid.UUID, body: GradesConfirm, session: SessionDep, principal: PrincipalDep
+    org: VisibleOrganisation, body: GradesConfirm, session: SessionDep, principal: PrincipalDep
 ) -> GradesConfirmed:
-    org = await organisations.get_visible(session, principal, org_id)
     count = await service.confirm_grades(
         session, principal, org, body.year, [(g.member_id, g.grade) for g in body.grades]
     )

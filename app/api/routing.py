@@ -3,16 +3,24 @@
 `DangjianRoute` opens the request's `AsyncSession`, runs the endpoint, stores the
 response of a POST carrying `Idempotency-Key` in the same transaction, and only
 then commits. Services never commit; an exception rolls everything back.
+
+It also keeps the answers' order when a dependency loads the path's resource
+(`VisibleMember`, `VisibleOrganisation`): FastAPI resolves dependencies before it
+validates the endpoint's own query, header and body parameters, so a loader that
+raised its 404 would answer before a 422 that bad input must get. A loader marked
+`@defers_refusal` returns its refusal as a `Deferred` value instead, and the route
+raises it just before the endpoint runs, that is only once every parameter was valid.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.routing import APIRoute
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -20,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.db import get_replica_sessionmaker, get_sessionmaker
-from app.errors import Conflict, ErrorCode, Unprocessable
+from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, decode_access_token
@@ -59,7 +67,55 @@ def replica_read(endpoint: F) -> F:
     return endpoint
 
 
+class Deferred:
+    """A path resource's refusal (404), held until the endpoint's parameters are valid."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: DangjianError) -> None:
+        self.error = error
+
+
+_DEFERRING: set[Callable[..., Any]] = set()
+
+
+def defers_refusal(loader: F) -> F:
+    """Mark a dependency that returns `Deferred(error)` rather than raising it."""
+    _DEFERRING.add(loader)
+    return loader
+
+
+def _uses_deferring_loader(endpoint: Callable[..., Any]) -> bool:
+    for hint in get_type_hints(endpoint, include_extras=True).values():
+        if get_origin(hint) is Annotated and any(
+            isinstance(meta, params.Depends) and meta.dependency in _DEFERRING
+            for meta in get_args(hint)[1:]
+        ):
+            return True
+    return False
+
+
+def _raising_deferred(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, first raising a loader's deferred refusal (FastAPI calls it only
+    once the parameters validated). Endpoints without such a loader run as they are."""
+    if getattr(endpoint, "raises_deferred", False) or not _uses_deferring_loader(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    async def guarded(**values: Any) -> Any:
+        for value in values.values():
+            if isinstance(value, Deferred):
+                raise value.error
+        return await endpoint(**values)
+
+    guarded.__dict__["raises_deferred"] = True
+    return guarded
+
+
 class DangjianRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _raising_deferred(endpoint), **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         on_replica = getattr(self.endpoint, "replica_read", False)

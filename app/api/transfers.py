@@ -13,6 +13,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
 )
@@ -104,7 +105,7 @@ async def transfers_list(
         include_total=include_total,
     )
     items = [_read(v) for v in await service.views(session, principal, page.items, as_of)]
-    return Page(items=items, next_cursor=page.next_cursor, total=page.total)
+    return envelope(page, items)
 
 
 @router.get("/transfers/{transfer_id}", name="transfers_get")

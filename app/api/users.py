@@ -13,6 +13,7 @@ from app.api.common import (
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
 )
@@ -60,11 +61,7 @@ async def users_list(
         sort=sort,
         include_total=include_total,
     )
-    return Page(
-        items=[UserRead.model_validate(u) for u in page.items],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return envelope(page, [UserRead.model_validate(u) for u in page.items])
 
 
 @router.get("/users/{user_id}", name="users_get")

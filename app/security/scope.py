@@ -142,11 +142,15 @@ def subtree_filter(principal: Principal, column: _PathColumn) -> ColumnElement[b
     return principal.scope.filter(column)
 
 
+# The roles that read members' PII in their scope (a member user: only its own record).
+PII_ROLES = (Role.system_admin, Role.org_admin, Role.branch_secretary)
+
+
 def may_read_member_pii(principal: Principal, member_id: uuid.UUID, member_path: str) -> bool:
     """PII rights: admins and branch secretaries in scope; a member for their own record."""
     if principal.role is Role.member:
         return principal.member_id == member_id
-    if principal.role in (Role.system_admin, Role.org_admin, Role.branch_secretary):
+    if principal.role in PII_ROLES:
         return in_scope(principal, member_path)
     return False
 

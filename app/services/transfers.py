@@ -136,6 +136,26 @@ async def _paid_until(session: AsyncSession, member_id: uuid.UUID) -> str | None
     return f"{last:%Y-%m}" if last else None
 
 
+async def _load_target(session: AsyncSession, member: Member, to_org_id: uuid.UUID) -> Organisation:
+    """The receiving organisation: any standing branch but a temporary one and the
+    member's own, found by id anywhere in the tree."""
+    target = await load_anywhere(
+        session,
+        Organisation,
+        to_org_id,
+        field="to_org_id",
+        reference="transfer.to_org_id",
+        copies_path=True,
+    )
+    if OrgType(target.type) not in BRANCH_TYPES or target.type == OrgType.temporary_branch:
+        raise Unprocessable.field("to_org_id", ErrorCode.transfer_target_not_branch)
+    if target.dissolved_on is not None:
+        raise Conflict(ErrorCode.organisation_dissolved)
+    if target.id == member.org_id:
+        raise Unprocessable.field("to_org_id", ErrorCode.transfer_same_organisation)
+    return target
+
+
 async def create_transfer(
     session: AsyncSession,
     principal: Principal,
@@ -159,20 +179,7 @@ async def create_transfer(
                 en=f"the member's status is {member.status}",
             ),
         )
-    target = await load_anywhere(
-        session,
-        Organisation,
-        to_org_id,
-        field="to_org_id",
-        reference="transfer.to_org_id",
-        copies_path=True,
-    )
-    if OrgType(target.type) not in BRANCH_TYPES or target.type == OrgType.temporary_branch:
-        raise Unprocessable.field("to_org_id", ErrorCode.transfer_target_not_branch)
-    if target.dissolved_on is not None:
-        raise Conflict(ErrorCode.organisation_dissolved)
-    if target.id == member.org_id:
-        raise Unprocessable.field("to_org_id", ErrorCode.transfer_same_organisation)
+    target = await _load_target(session, member, to_org_id)
     pending = await session.scalar(
         select(Transfer.id).where(
             Transfer.member_id == member.id, Transfer.state == TransferState.pending

@@ -17,10 +17,12 @@ from app.schemas.users import UserCreate, UserUpdate
 from app.security.passwords import hash_password
 from app.security.scope import (
     GRANTABLE_ROLES,
+    PII_ROLES,
     Principal,
     in_scope,
     is_under,
     load_visible,
+    may_read_member_pii,
     subtree_filter,
 )
 from app.services.integration import audit
@@ -50,6 +52,18 @@ async def get_visible(
     if row is None or principal.role is Role.member or not in_scope(principal, row[1]):
         raise NotFound(ErrorCode.user_not_found)
     return row[0], row[1]
+
+
+async def signed_in(session: AsyncSession, principal: Principal) -> tuple[User, Organisation, bool]:
+    """The signed-in user, their organisation and whether they may read PII in their scope."""
+    user = await session.get(User, principal.user_id)
+    org = await session.get(Organisation, principal.org_id)
+    assert user is not None and org is not None
+    pii = principal.role in PII_ROLES or (
+        principal.member_id is not None
+        and may_read_member_pii(principal, principal.member_id, org.path)
+    )
+    return user, org, pii
 
 
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:

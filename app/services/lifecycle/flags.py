@@ -60,6 +60,12 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
 
     Cached per day: building these expressions costs more than running them.
     """
+    # In this order: the member record lists its flags in FLAG_CODES order.
+    return {**_admission(today), **_whereabouts(today), **_follow_ups(today)}
+
+
+def _admission(today: date) -> dict[str, ColumnElement[bool]]:
+    """From the application to the end of probation."""
     m = Member
     probation_end = m.joined_on + func.make_interval(
         0, PROBATION_MONTHS + func.coalesce(m.probation_extension_months, 0)
@@ -89,6 +95,13 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
             probation_end <= literal(today) + func.make_interval(0, 0, 0, PROBATION_ENDING_DAYS),
         ),
         "probation.due": and_(m.status == S.probationary, probation_end <= literal(today)),
+    }
+
+
+def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
+    """Where the member is: out of contact, or moved without a transfer."""
+    m = Member
+    return {
         # Out of contact 6+ months (recorded, or silent on a mobile episode):
         # suspension (停止党籍) is suggested to the branch.
         "contact.lost": and_(
@@ -118,6 +131,13 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
                 MobileEpisode.started_on >= m.relocated_on,
             ),
         ),
+    }
+
+
+def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
+    """An earlier decision or registration whose next step is due."""
+    m = Member
+    return {
         # 留党察看 whose period is over without a recorded outcome: restore or expel.
         "discipline.outcome_due": exists().where(
             Discipline.member_id == m.id,

@@ -180,26 +180,11 @@ def _apply(member: Member, kind: str, to: MemberStatus, req: TransitionRequest) 
     member.status_since = day
 
 
-async def record_transition(
-    session: AsyncSession,
-    principal: Principal,
-    member: Member,
-    req: TransitionRequest,
-    today: date,
-) -> MemberTransition:
-    """Record a status change (党籍变动) after the decision was taken by the people named in
-    the rules.
-
-    Refused with 409 and a code naming the rule when the change is outside the graph
-    (`lifecycle.transition_not_allowed`) or breaks a timing rule: one year as an activist
-    before candidacy (`lifecycle.activist_period_too_short`), a one-year probation
-    (`lifecycle.probation_not_complete`), a single 6-12 month extension
-    (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch.
-    """
-    require_role(principal, Role.org_admin, Role.branch_secretary)
-    if req.meeting_id is not None:
-        # The deciding meeting, checked first: absent or elsewhere is the same 404.
-        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
+async def _check_allowed(
+    session: AsyncSession, member: Member, req: TransitionRequest, today: date
+) -> MemberStatus:
+    """The member's current status, once the change is within the graph, on a valid date,
+    extends only a probation, and admits nobody into a temporary branch."""
     current = MemberStatus(member.status)
     to = req.to_status
     if to not in ALLOWED[current]:
@@ -224,6 +209,31 @@ async def record_transition(
                 ErrorCode.lifecycle_temporary_branch_cannot_admit,
                 Text(zh="临时党支部不能接收预备党员", en="a temporary branch cannot admit"),
             )
+    return current
+
+
+async def record_transition(
+    session: AsyncSession,
+    principal: Principal,
+    member: Member,
+    req: TransitionRequest,
+    today: date,
+) -> MemberTransition:
+    """Record a status change (党籍变动) after the decision was taken by the people named in
+    the rules.
+
+    Refused with 409 and a code naming the rule when the change is outside the graph
+    (`lifecycle.transition_not_allowed`) or breaks a timing rule: one year as an activist
+    before candidacy (`lifecycle.activist_period_too_short`), a one-year probation
+    (`lifecycle.probation_not_complete`), a single 6-12 month extension
+    (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch.
+    """
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    if req.meeting_id is not None:
+        # The deciding meeting, checked first: absent or elsewhere is the same 404.
+        await load_visible(session, principal, Meeting, req.meeting_id, field="meeting_id")
+    current = await _check_allowed(session, member, req, today)
+    to = req.to_status
     kind = _check_timing(member, current, req)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))
     _apply(member, kind, to, req)

@@ -19,6 +19,7 @@ from app.services.meetings.records import (
     plan_meeting,
     update_meeting,
 )
+from app.services.meetings.views import meeting_read
 
 __all__ = [
     "COMMITTEE_MINIMUM",
@@ -31,6 +32,7 @@ __all__ = [
     "get_visible",
     "judge_vote",
     "list_meetings",
+    "meeting_read",
     "member_meetings",
     "more_than_half",
     "plan_meeting",

@@ -39,7 +39,7 @@ from app.security.scope import (
     subtree_filter,
     under,
 )
-from app.services import discipline
+from app.services import discipline, organisations
 from app.services.integration import audit
 
 BRANCH_MEETINGS = frozenset(
@@ -294,6 +294,8 @@ async def list_meetings(
     include_total: bool = False,
 ) -> Page[Meeting]:
     """Meetings in your subtree, newest first."""
+    if org_id is not None:  # a filter's id answers like any other id (load_visible)
+        await organisations.get_visible_node(session, principal, org_id, field="org_id")
     stmt: Select[Meeting] = select(Meeting).where(subtree_filter(principal, Meeting.org_path))
     own = member_rows_only(principal)
     if own is not None:

@@ -15,7 +15,7 @@ from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.pagination import Page, paginate_rows, parse_sort
+from app.pagination import Page, like_escape, paginate_rows, parse_sort
 from app.schemas.members import MemberCreate, MemberUpdate
 from app.security.scope import (
     Principal,
@@ -222,6 +222,9 @@ async def list_members(
     include_total: bool,
 ) -> Page[MemberRow]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
+    for field, ident in (("org_id", org_id), ("group_id", group_id)):
+        if ident is not None:  # a filter's id answers like any other id (load_visible)
+            await organisations.get_visible_node(session, principal, ident, field=field)
     keys = parse_sort(sort, MEMBER_SORTABLE, Member.id, default=MEMBER_SORT)
     values: dict[str, Any] = {}
     if not principal.sees_everything:
@@ -241,15 +244,9 @@ async def list_members(
     if category:
         values["categories"] = [c.value for c in category]
     if q:
-        values["name_pattern"] = (
-            q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        values["name_pattern"] = like_escape(q) + "%"
     if id_number:
-        try:
-            number = parse_id(id_number, today)[0]
-        except Unprocessable:
-            number = id_number.strip().upper()
-        values["id_index"] = pii_cipher().blind_index(number, field=ID_FIELD)
+        values["id_index"] = _id_number_index(id_number, today)
     flags = tuple(flag or ())
     lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
     present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
@@ -265,6 +262,16 @@ async def list_members(
         cursor=cursor,
         include_total=include_total,
     )
+
+
+def _id_number_index(id_number: str, today: date) -> bytes:
+    """The blind index a searched ID number matches: normalized as stored when it parses
+    (a 15-digit number upgraded), else as typed, so it simply finds nobody."""
+    try:
+        number = parse_id(id_number, today)[0]
+    except Unprocessable:
+        number = id_number.strip().upper()
+    return pii_cipher().blind_index(number, field=ID_FIELD)
 
 
 # Each filter of the member list: its bind parameter's type and its condition.

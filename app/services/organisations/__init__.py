@@ -7,7 +7,13 @@ leaders (班子) and the thresholds and term flags of `health`.
 
 from app.services.organisations.access import ORG_SORT, ORG_SORTABLE, get_visible, within_path
 from app.services.organisations.health import organisation_health, threshold_flags
-from app.services.organisations.leaders import LeaderRow, add_leader, list_leaders, term_current
+from app.services.organisations.leaders import (
+    LeaderRow,
+    add_leader,
+    list_leaders,
+    term_current,
+    visible_leaders,
+)
 from app.services.organisations.records import (
     create_organisation,
     dissolve_organisation,
@@ -42,5 +48,6 @@ __all__ = [
     "term_current",
     "threshold_flags",
     "update_organisation",
+    "visible_leaders",
     "within_path",
 ]

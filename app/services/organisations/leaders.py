@@ -18,7 +18,7 @@ from app.models.enums import ENDED_STATUSES, LeaderRole
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import LeaderCreate
-from app.security.scope import Principal, is_under, load_visible
+from app.security.scope import Principal, is_under, load_visible, shows_member
 from app.services.integration import audit
 from app.services.organisations.access import require_org_writer
 
@@ -63,6 +63,15 @@ async def list_leaders(session: AsyncSession, org: Organisation) -> list[LeaderR
         )
     ).all()
     return [LeaderRow(leader, name) for leader, name in rows]
+
+
+async def visible_leaders(
+    session: AsyncSession, principal: Principal, org: Organisation
+) -> list[LeaderRow]:
+    """The organisation's leaders the principal may see (a member user: only itself)."""
+    return [
+        r for r in await list_leaders(session, org) if shows_member(principal, r.leader.member_id)
+    ]
 
 
 async def add_leader(

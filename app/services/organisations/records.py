@@ -13,7 +13,7 @@ from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, OrgType
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.pagination import Page, paginate, parse_sort
+from app.pagination import Page, like_escape, paginate, parse_sort
 from app.schemas.organisations import OrganisationCreate, OrganisationUpdate
 from app.security.scope import Principal, subtree_filter, under
 from app.services.credit_codes import is_valid_credit_code
@@ -130,7 +130,7 @@ async def list_organisations(
     if org_type is not None:
         stmt = stmt.where(Organisation.type == org_type.value)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = "%" + like_escape(q) + "%"
         stmt = stmt.where(or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
     if not include_dissolved:
         stmt = stmt.where(Organisation.dissolved_on.is_(None))

@@ -19,7 +19,7 @@ from app.services.points.ledger import (
     reject_entry,
     reverse_entry,
 )
-from app.services.points.ranking import RANKING_TEMPLATE, balance, ranking
+from app.services.points.ranking import RANKING_TEMPLATE, balance, ranking, visible_ranking
 from app.services.points.review import confirm_grades, excellent_share_allowed
 from app.services.points.schemes import (
     create_rule,
@@ -55,4 +55,5 @@ __all__ = [
     "score_meeting",
     "update_rule",
     "upsert_scheme",
+    "visible_ranking",
 ]

@@ -27,6 +27,7 @@ from app.security.scope import (
     subtree_filter,
     under,
 )
+from app.services import members
 from app.services.integration import audit, changes
 from app.services.points.caps import RuleView, applicable_rule, check_caps, load_rule
 from app.services.points.rows import ENTRY_COLUMNS, EntryRow
@@ -425,6 +426,8 @@ async def list_entries(
     include_total: bool = False,
 ) -> Page[PointEntry]:
     """Ledger lines in your subtree (a member: their own), newest first."""
+    if member_id is not None:  # a filter's id answers like any other id (load_visible)
+        await members.get_visible(session, principal, member_id, field="member_id")
     stmt: Select[PointEntry] = select(PointEntry).where(
         subtree_filter(principal, PointEntry.org_path)
     )

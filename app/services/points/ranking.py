@@ -13,7 +13,7 @@ from app.models.enums import EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointScheme
-from app.security.scope import ancestors, subtree_prefix, under
+from app.security.scope import Principal, ancestors, shows_member, subtree_prefix, under
 from app.services.points.review import suggested_grade
 from app.services.points.schemes import scheme_for
 
@@ -195,3 +195,11 @@ async def ranking(
         if row.rank <= limit:
             out.append(row)
     return out[:limit], mine
+
+
+async def visible_ranking(
+    session: AsyncSession, principal: Principal, root: Organisation, year: int, limit: int
+) -> tuple[list[RankRow], RankRow | None]:
+    """`ranking` as the principal may see it: a member user gets its own place only."""
+    rows, mine = await ranking(session, root, year, limit, principal.member_id)
+    return [r for r in rows if shows_member(principal, r.member_id)], mine
