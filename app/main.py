@@ -47,6 +47,7 @@ from app.api import (
     organisations,
     points,
     policies,
+    statistics,
     transfers,
     users,
 )
@@ -404,6 +405,7 @@ def create_app() -> FastAPI:
         meetings,
         points,
         grids,
+        statistics,
         integration,
         imports,
     )

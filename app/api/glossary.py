@@ -16,6 +16,7 @@ active|是否启用
 activist_on|确定为入党积极分子日期
 actor_id|操作人用户 ID
 actor_username|操作人用户名
+added|增加人数
 admission_approved_on|支部大会通过接收日期
 after|变更后的值
 amendments|更正记录
@@ -44,6 +45,7 @@ by_destination_province|按去向省份
 by_education|按学历
 by_gender|按性别
 by_org_type|按组织类别
+by_reason|按增减原因
 by_state|按状态
 by_status|按党员状态
 cadence|规定频次
@@ -65,6 +67,10 @@ concluded_on|处理决定日期
 conclusion_document|处理决定文号
 confirmed|已确认
 contact_state|联系状态
+count|人数
+count_at_end|期末党员数
+count_at_start|期初党员数
+counterpart_org_id|转接另一方党组织 ID
 covering_org_id|负责的党组织 ID
 created|新建数
 created_at|创建时间（UTC）
@@ -80,6 +86,7 @@ depth|层级深度
 description|说明
 destination_area|外出去向地区
 detail|详细说明
+direction|增减方向
 discipline_id|党纪处分记录 ID
 dissolved_on|撤销日期
 document_number|文号
@@ -137,6 +144,8 @@ items|本页条目
 joined_on|入党日期
 kind|类别
 label|名称
+label_en|英文名称
+label_zh|中文名称
 last_contact_on|最近联系日期
 last_error|最近一次错误
 last_status|最近一次响应状态码
@@ -183,6 +192,8 @@ parent_rule_id|上一版本规则 ID
 passed|是否通过
 password|密码
 period|期间
+period_from|统计期开始日期（含）
+period_to|统计期结束日期（含）
 period_years|留党察看期限（年）
 phone|联系电话（无敏感信息权限时打码）
 place|地点
@@ -201,6 +212,7 @@ registered|已报到
 registered_on|登记日期
 rejected|已退回
 relief|减免
+removed|减少人数
 reported_by|报告方
 request_id|请求 ID
 required|规定次数

@@ -14,6 +14,7 @@ active|Whether the account is enabled
 activist_on|Day named an activist
 actor_id|User id of who acted
 actor_username|Username of who acted
+added|Members added
 admission_approved_on|Day the branch meeting approved admission
 after|Value after the change
 amendments|Amendments
@@ -42,6 +43,7 @@ by_destination_province|By destination province
 by_education|By education
 by_gender|By gender
 by_org_type|By organisation type
+by_reason|Totals by reason
 by_state|By state
 by_status|By member status
 cadence|Required cadence
@@ -63,6 +65,10 @@ concluded_on|Day the outcome was decided
 conclusion_document|Document number of the outcome
 confirmed|Confirmed
 contact_state|Contact state
+count|Number of members
+count_at_end|Members at the end of the period
+count_at_start|Members at the start of the period
+counterpart_org_id|Organisation on the other side of the transfer
 covering_org_id|Responsible organisation id
 created|Created
 created_at|Created at (UTC)
@@ -78,6 +84,7 @@ depth|Depth
 description|Description
 destination_area|Destination area
 detail|Detail
+direction|Added or removed
 discipline_id|Discipline id
 dissolved_on|Day dissolved
 document_number|Document number (文号)
@@ -135,6 +142,8 @@ items|Items of this page
 joined_on|Day joined the Party
 kind|Kind
 label|Label
+label_en|English label
+label_zh|Chinese label
 last_contact_on|Last contact
 last_error|Last error
 last_status|Last response status
@@ -181,6 +190,8 @@ parent_rule_id|Refined rule id
 passed|Passed
 password|Password
 period|Period
+period_from|First day of the period (included)
+period_to|Last day of the period (included)
 period_years|Period of 留党察看 in years
 phone|Phone (masked without PII rights)
 place|Place
@@ -199,6 +210,7 @@ registered|Registered
 registered_on|Day registered
 rejected|Rejected
 relief|Relief
+removed|Members removed
 reported_by|Reported by
 request_id|Request id
 required|Required count

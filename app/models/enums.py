@@ -217,6 +217,27 @@ class RewardLevel(StrEnum):
     basic = "basic"
 
 
+class MemberChangeReason(StrEnum):
+    """Why a member was added to or removed from an organisation's count (党员增减)."""
+
+    admitted = "admitted"  # 发展党员 (接收为预备党员)
+    restored = "restored"  # 恢复党籍
+    transfer_in = "transfer_in"  # 转入
+    recorded = "recorded"  # 建档: a record created already a member
+    transfer_out = "transfer_out"  # 转出
+    deceased = "deceased"  # 死亡
+    expelled = "expelled"  # 开除党籍
+    left = "left"  # 出党 (退党、自行脱党除名等)
+    probation_cancelled = "probation_cancelled"  # 取消预备党员资格
+    suspended = "suspended"  # 停止党籍
+    other = "other"
+
+
+class MemberChangeDirection(StrEnum):
+    added = "added"  # 增加
+    removed = "removed"  # 减少
+
+
 def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
     """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
     values = ",".join(f"'{v.value}'" for v in vocabulary)
@@ -350,6 +371,20 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "basic": "基层",
     },
     ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
+    MemberChangeReason: {
+        "admitted": "发展党员",
+        "restored": "恢复党籍",
+        "transfer_in": "转入组织关系",
+        "recorded": "建档录入",
+        "transfer_out": "转出组织关系",
+        "deceased": "死亡",
+        "expelled": "开除党籍",
+        "left": "出党",
+        "probation_cancelled": "取消预备党员资格",
+        "suspended": "停止党籍",
+        "other": "其他",
+    },
+    MemberChangeDirection: {"added": "增加", "removed": "减少"},
 }
 
 # English labels of every value above (`?lang=en` documents): the wording an English
@@ -478,4 +513,18 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "county": "County",
         "basic": "Grassroots",
     },
+    MemberChangeReason: {
+        "admitted": "Admitted (new member)",
+        "restored": "Membership restored",
+        "transfer_in": "Transferred in",
+        "recorded": "Recorded as a member",
+        "transfer_out": "Transferred out",
+        "deceased": "Deceased",
+        "expelled": "Expelled",
+        "left": "Left the Party",
+        "probation_cancelled": "Probation cancelled",
+        "suspended": "Membership suspended",
+        "other": "Other",
+    },
+    MemberChangeDirection: {"added": "Added", "removed": "Removed"},
 }

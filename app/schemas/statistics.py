@@ -1,0 +1,42 @@
+"""Party statistics (党内统计): the 增减 ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel
+
+from app.models.enums import MemberChangeDirection, MemberChangeReason
+
+
+class MemberChangeRead(BaseModel):
+    on: date
+    member_id: uuid.UUID
+    name: str
+    reason: MemberChangeReason
+    direction: MemberChangeDirection
+    org_id: uuid.UUID
+    counterpart_org_id: uuid.UUID | None
+
+
+class MemberChangeTotal(BaseModel):
+    reason: MemberChangeReason
+    direction: MemberChangeDirection
+    count: int
+    label_zh: str
+    label_en: str
+
+
+class MemberChangesPage(BaseModel):
+    org_id: uuid.UUID
+    period_from: date
+    period_to: date
+    count_at_start: int
+    added: int
+    removed: int
+    count_at_end: int
+    by_reason: list[MemberChangeTotal]
+    items: list[MemberChangeRead]
+    next_cursor: str | None
+    total: int | None
