@@ -291,6 +291,8 @@ FIELDS: dict[str, str] = {
 # The zh-CN text of the descriptions models and parameters give in English (the English
 # stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
 _TRANSLATIONS = """
+First day (included); default 1 January.|统计期开始日期（含当日）；默认当年 1 月 1 日
+Last day (included); default as_of.|统计期结束日期（含当日）；默认统计基准日
 First and last month considered.|统计的起止月份
 `dues.six_months_unpaid` for 6 consecutive unpaid months.|连续 6 个月未交党费时为 `dues.six_months_unpaid`
 0.005 = 0.5 %; null for fixed amounts.|交纳比例（0.005 即 0.5%）；固定金额时为空

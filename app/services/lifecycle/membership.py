@@ -82,12 +82,16 @@ class _Change:
     org_id: uuid.UUID | None  # the organisation after a transfer
 
 
-def _history(member: Member, transitions: list[MemberTransition], moves: list[Transfer]) -> MemberHistory:
+def _history(
+    member: Member, transitions: list[MemberTransition], moves: list[Transfer]
+) -> MemberHistory:
     transitions.sort(key=lambda t: (t.effective_date, t.recorded_at))
     moves.sort(key=lambda t: t.decided_at or t.updated_at)
     status = transitions[0].from_status if transitions else member.status
     org_id = moves[0].from_org_id if moves else member.org_id
-    changes = [_Change(t.effective_date, t.recorded_at, t.kind, t.to_status, None) for t in transitions]
+    changes = [
+        _Change(t.effective_date, t.recorded_at, t.kind, t.to_status, None) for t in transitions
+    ]
     for t in moves:
         moment = t.decided_at or t.updated_at
         changes.append(_Change(local_date(moment), moment, TRANSFER, None, t.to_org_id))
@@ -126,7 +130,9 @@ async def subtree_histories(session: AsyncSession, path: str) -> list[MemberHist
         transitions[t.member_id].append(t)
     transfers: dict[uuid.UUID, list[Transfer]] = defaultdict(list)
     for m in await session.scalars(
-        select(Transfer).where(Transfer.member_id.in_(ids), Transfer.state == TransferState.accepted)
+        select(Transfer).where(
+            Transfer.member_id.in_(ids), Transfer.state == TransferState.accepted
+        )
     ):
         transfers[m.member_id].append(m)
     return [_history(m, transitions[m.id], transfers[m.id]) for m in members]

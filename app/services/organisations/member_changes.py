@@ -120,11 +120,8 @@ async def _expulsions(
     session: AsyncSession, members: set[uuid.UUID]
 ) -> set[tuple[uuid.UUID, date]]:
     """(member, day) of each 开除党籍: a decision of that kind or a 留党察看 ending in it."""
-    if not members:
-        return set()
     rows = await session.execute(
-        select(Discipline.member_id, Discipline.kind, Discipline.decided_on, Discipline.concluded_on)
-        .where(
+        select(Discipline.member_id, Discipline.decided_on, Discipline.concluded_on).where(
             Discipline.member_id.in_(members),
             or_(
                 Discipline.kind == DisciplineKind.expulsion,
@@ -135,10 +132,8 @@ async def _expulsions(
             ),
         )
     )
-    return {
-        (member_id, decided if kind == DisciplineKind.expulsion else concluded)
-        for member_id, kind, decided, concluded in rows.all()
-    }
+    # An expulsion decision has no conclusion; a 留党察看 ends on its conclusion day.
+    return {(member_id, concluded or decided) for member_id, decided, concluded in rows.all()}
 
 
 def _totals(entries: list[MemberChange]) -> list[ReasonTotal]:
@@ -161,7 +156,7 @@ async def member_changes(
     the count at the end of `to`, and the totals per reason. Counted members are
     probationary and full members; a transfer within the subtree is no change for it."""
     inside = set(
-        (await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path))))
+        await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
     )
     histories = await subtree_histories(session, org.path)
     day_before = date_from - timedelta(days=1)
