@@ -58,10 +58,17 @@ class Step:
 
 @dataclass
 class MemberHistory:
-    member_id: uuid.UUID
-    name: str
+    member: Member
     first: Place
     steps: list[Step] = field(default_factory=list)
+
+    @property
+    def member_id(self) -> uuid.UUID:
+        return self.member.id
+
+    @property
+    def name(self) -> str:
+        return self.member.name
 
     def place_on(self, day: date) -> Place:
         """The member's place at the end of `day`."""
@@ -96,7 +103,7 @@ def _history(
         moment = t.decided_at or t.updated_at
         changes.append(_Change(local_date(moment), moment, TRANSFER, None, t.to_org_id))
     changes.sort(key=lambda c: (c.on, c.at))
-    history = MemberHistory(member.id, member.name, Place(False, org_id))
+    history = MemberHistory(member, Place(False, org_id))
     if status in COUNTED:
         since = member.joined_on or local_date(member.created_at)
         if changes:

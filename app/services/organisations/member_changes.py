@@ -146,6 +146,44 @@ def _totals(entries: list[MemberChange]) -> list[ReasonTotal]:
     return [ReasonTotal(r, d, n) for (r, d), n in counts.items()]
 
 
+@dataclass(frozen=True)
+class Ledger:
+    count_at_start: int
+    count_at_end: int
+    entries: list[MemberChange]
+
+
+def ledger(
+    histories: list[MemberHistory], inside: set[uuid.UUID], date_from: date, date_to: date
+) -> Ledger:
+    """The changes of the organisations `inside` from `date_from` to `date_to` (both
+    included) and the counts at the start of the first day and the end of the last."""
+
+    def counted(h: MemberHistory, day: date) -> bool:
+        place = h.place_on(day)
+        return place.counted and place.org_id in inside
+
+    day_before = date_from - timedelta(days=1)
+    entries = [
+        change
+        for h in histories
+        for step in h.steps
+        if date_from <= step.on <= date_to and (change := _change(h, step, inside))
+    ]
+    return Ledger(
+        count_at_start=sum(counted(h, day_before) for h in histories),
+        count_at_end=sum(counted(h, date_to) for h in histories),
+        entries=entries,
+    )
+
+
+async def subtree_ids(session: AsyncSession, org: Organisation) -> set[uuid.UUID]:
+    """The organisations of the subtree rooted at `org`."""
+    return set(
+        await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
+    )
+
+
 async def member_changes(
     session: AsyncSession, org: Organisation, date_from: date, date_to: date
 ) -> MemberChanges:
@@ -155,35 +193,26 @@ async def member_changes(
     开除党籍, 出党, 取消预备党员资格, 停止党籍), with the count at the start of `from`,
     the count at the end of `to`, and the totals per reason. Counted members are
     probationary and full members; a transfer within the subtree is no change for it."""
-    inside = set(
-        await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
+    inside = await subtree_ids(session, org)
+    found = ledger(await subtree_histories(session, org.path), inside, date_from, date_to)
+    expelled = await _expulsions(
+        session, {e.member_id for e in found.entries if e.reason is R.left}
     )
-    histories = await subtree_histories(session, org.path)
-    day_before = date_from - timedelta(days=1)
-    entries: list[MemberChange] = []
-    start = end = 0
-    for h in histories:
-        start += h.place_on(day_before).counted and h.place_on(day_before).org_id in inside
-        end += h.place_on(date_to).counted and h.place_on(date_to).org_id in inside
-        for step in h.steps:
-            if date_from <= step.on <= date_to and (change := _change(h, step, inside)):
-                entries.append(change)
-    expelled = await _expulsions(session, {e.member_id for e in entries if e.reason is R.left})
     entries = [
         MemberChange(**{**e.__dict__, "reason": R.expelled})
         if e.reason is R.left and (e.member_id, e.on) in expelled
         else e
-        for e in entries
+        for e in found.entries
     ]
     entries.sort(key=lambda e: (e.on, e.direction, e.member_id))
     added = sum(e.direction is ADDED for e in entries)
     return MemberChanges(
         date_from=date_from,
         date_to=date_to,
-        count_at_start=start,
+        count_at_start=found.count_at_start,
         added=added,
         removed=len(entries) - added,
-        count_at_end=end,
+        count_at_end=found.count_at_end,
         by_reason=_totals(entries),
         entries=entries,
     )
