@@ -43,11 +43,16 @@ by_age_band|按年龄段
 by_category|按人员类别
 by_destination_province|按去向省份
 by_education|按学历
+by_ethnicity|按民族
 by_gender|按性别
+by_joining_period|按入党时间
 by_org_type|按组织类别
 by_reason|按增减原因
 by_state|按状态
 by_status|按党员状态
+by_term_status|按换届情况
+by_type|按组织类别
+by_unit_category|按单位类别
 cadence|规定频次
 candidate_on|确定为发展对象日期
 cap_month|每月上限
@@ -142,6 +147,7 @@ instance|出错的请求路径
 invalid_reason|无效原因
 items|本页条目
 joined_on|入党日期
+key|统计项代码
 kind|类别
 label|名称
 label_en|英文名称
@@ -172,6 +178,7 @@ name|名称
 nays|反对票数
 needs_approval|是否需要审核
 needs_evidence|是否需要佐证材料
+new_members|当年发展党员
 new_parent_id|新的上级党组织 ID
 next_attempt_at|下次尝试时间（UTC）
 next_cursor|下一页游标（没有更多时为空）
@@ -183,6 +190,7 @@ on_track|联系正常人数
 org_code|所属党组织编码
 org_id|所属党组织 ID
 org_name|所属党组织名称
+organisations|党组织
 out_of_range|超出范围
 outcome|留党察看处理结果（恢复党员权利或开除党籍）
 overdue|逾期人数
@@ -278,6 +286,8 @@ version|版本号（与 ETag 一致）
 voters_expected|应到人数
 voters_present|实到人数
 votes|表决
+with_committee|设委员的党组织数（党小组除外）
+without_committee|未设委员的党组织数（党小组除外）
 without_leader|未配备书记
 work_unit|工作单位
 year|年度
@@ -291,6 +301,8 @@ FIELDS: dict[str, str] = {
 # The zh-CN text of the descriptions models and parameters give in English (the English
 # stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
 _TRANSLATIONS = """
+Members counted in the table.|表中统计的党员数
+Organisations counted in the table.|表中统计的党组织数
 First day (included); default 1 January.|统计期开始日期（含当日）；默认当年 1 月 1 日
 Last day (included); default as_of.|统计期结束日期（含当日）；默认统计基准日
 First and last month considered.|统计的起止月份

@@ -41,11 +41,16 @@ by_age_band|By age band
 by_category|By category
 by_destination_province|By destination province
 by_education|By education
+by_ethnicity|By ethnicity
 by_gender|By gender
+by_joining_period|By joining period
 by_org_type|By organisation type
 by_reason|Totals by reason
 by_state|By state
 by_status|By member status
+by_term_status|By term status
+by_type|By organisation type
+by_unit_category|By unit category
 cadence|Required cadence
 candidate_on|Day named a candidate
 cap_month|Monthly cap
@@ -140,6 +145,7 @@ instance|Request path of the problem
 invalid_reason|Why it is invalid
 items|Items of this page
 joined_on|Day joined the Party
+key|Row code
 kind|Kind
 label|Label
 label_en|English label
@@ -170,6 +176,7 @@ name|Name
 nays|Votes against
 needs_approval|Needs approval
 needs_evidence|Needs evidence
+new_members|Members admitted in the year
 new_parent_id|New parent organisation id
 next_attempt_at|Next attempt at (UTC)
 next_cursor|Cursor of the next page (null at the end)
@@ -181,6 +188,7 @@ on_track|On track
 org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
+organisations|Organisations
 out_of_range|Out of range
 outcome|How a 留党察看 ended (rights_restored or expelled)
 overdue|Overdue
@@ -276,6 +284,8 @@ version|Version (as in the ETag)
 voters_expected|Voters expected
 voters_present|Voters present
 votes|Votes
+with_committee|Organisations with a committee seat (groups aside)
+without_committee|Organisations without a committee seat (groups aside)
 without_leader|Without a secretary
 work_unit|Work unit
 year|Year

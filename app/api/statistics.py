@@ -1,4 +1,4 @@
-"""Party statistics (党内统计) endpoints: the 增减 ledger."""
+"""Party statistics (党内统计) endpoints: the 增减 ledger and the annual tables."""
 
 from __future__ import annotations
 
@@ -25,10 +25,16 @@ from app.i18n import Text
 from app.models.enums import LABELS, LABELS_EN, MemberChangeReason
 from app.pagination import clamp_limit
 from app.schemas.common import Day
-from app.schemas.statistics import MemberChangeRead, MemberChangesPage, MemberChangeTotal
+from app.schemas.statistics import (
+    MemberChangeRead,
+    MemberChangesPage,
+    MemberChangeTotal,
+    StatisticsTables,
+)
 from app.security.scope import refuse_member_role
 from app.services import organisations
 from app.services.organisations import member_changes as service
+from app.services.organisations import stats
 
 router = make_router("statistics")
 
@@ -118,3 +124,17 @@ async def organisations_member_changes(
         next_cursor=_cursor(offset + size) if more else None,
         total=len(ledger.entries) if include_total else None,
     )
+
+
+@router.get(
+    "/organisations/{org_id}/statistics",
+    name="organisations_statistics",
+    description=doc(stats.statistics_tables) + "\n\nNot for the member role (403).",
+)
+@replica_read
+async def organisations_statistics(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+) -> StatisticsTables:
+    refuse_member_role(principal)
+    org = await organisations.get_visible(session, principal, org_id)
+    return await stats.statistics_tables(session, org, as_of)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.models.enums import MemberChangeDirection, MemberChangeReason
 
@@ -40,3 +40,37 @@ class MemberChangesPage(BaseModel):
     items: list[MemberChangeRead]
     next_cursor: str | None
     total: int | None
+
+
+class StatRow(BaseModel):
+    key: str
+    label_zh: str
+    label_en: str
+    count: int
+
+
+class MemberTables(BaseModel):
+    total: int = Field(description="Members counted in the table.")
+    by_gender: list[StatRow]
+    by_ethnicity: list[StatRow]
+    by_age_band: list[StatRow]
+    by_education: list[StatRow]
+    by_category: list[StatRow]
+    by_joining_period: list[StatRow]
+
+
+class OrganisationTables(BaseModel):
+    total: int = Field(description="Organisations counted in the table.")
+    by_type: list[StatRow]
+    by_unit_category: list[StatRow]
+    with_committee: int
+    without_committee: int
+    by_term_status: list[StatRow]
+
+
+class StatisticsTables(BaseModel):
+    org_id: uuid.UUID
+    as_of: date
+    members: MemberTables
+    new_members: MemberTables
+    organisations: OrganisationTables
