@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from app.api.common import (
     CursorQuery,
@@ -33,8 +33,9 @@ from app.schemas.statistics import (
 )
 from app.security.scope import refuse_member_role
 from app.services import organisations
+from app.services.integration.imports.exports import XLSX_MEDIA
 from app.services.organisations import member_changes as service
-from app.services.organisations import stats
+from app.services.organisations import stats, workbook
 
 router = make_router("statistics")
 
@@ -138,3 +139,24 @@ async def organisations_statistics(
     refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
     return await stats.statistics_tables(session, org, as_of)
+
+
+@router.get(
+    "/organisations/{org_id}/statistics.xlsx",
+    name="organisations_statistics_xlsx",
+    description=doc(workbook.statistics_workbook) + "\n\nNot for the member role (403).",
+    response_class=Response,
+)
+@replica_read
+async def organisations_statistics_xlsx(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+) -> Response:
+    refuse_member_role(principal)
+    org = await organisations.get_visible(session, principal, org_id)
+    content = await workbook.statistics_workbook(session, org, as_of)
+    name = f"statistics-{org.code}-{as_of.isoformat()}.xlsx"
+    return Response(
+        content,
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

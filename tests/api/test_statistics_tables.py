@@ -95,3 +95,42 @@ async def test_another_subtrees_tables_are_not_found(api, county):
     for org in (county.town_a, county.branch_a):
         r = await _tables(api, county.admin_b, org["id"])
         assert r.status_code == 404, r.text
+
+
+async def test_the_workbook_holds_the_same_totals_and_an_age_chart(api, county):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    await _member(api, county, date(1995, 7, 1), ethnicity="汉族")
+    await _member(api, county, date(1960, 1, 1))
+    dead = await _member(api, county, date(1950, 1, 1))
+    await _transition(api, county.county_admin, dead["id"], "deceased", date(2026, 5, 1))
+    org = county.town_a["id"]
+    tables = (await _tables(api, county.admin_a, org)).json()
+    r = await api.client.get(
+        f"{V}/organisations/{org}/statistics.xlsx",
+        params={"as_of": str(AS_OF)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(BytesIO(r.content))
+    assert book.sheetnames == ["党员基本情况", "发展党员", "党组织基本情况", "党员增减情况"]
+    members = book["党员基本情况"]
+    rows = [[c.value for c in row] for row in members.iter_rows()]
+    assert ["党员总数", tables["members"]["total"], None, None] == rows[3]
+    totals = [row[2] for row in rows if row[1] == "合计"]
+    assert totals == [tables["members"]["total"]] * 6
+    assert len(members._charts) == 1
+    changes = {row[0] or row[1]: row for row in book["党员增减情况"].iter_rows(values_only=True)}
+    assert changes["期初党员数"][1] == 3 and changes["期末党员数"][1] == 2
+    assert changes["死亡"][2] == 1
+
+
+async def test_another_subtrees_workbook_is_not_found(api, county):
+    r = await api.client.get(
+        f"{V}/organisations/{county.town_a['id']}/statistics.xlsx",
+        headers=api.auth(county.admin_b),
+    )
+    assert r.status_code == 404
