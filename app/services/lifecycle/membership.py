@@ -56,9 +56,57 @@ class Step:
     after: Place
 
 
+@dataclass(frozen=True)
+class MemberFacts:
+    """What the ledger and the statistics read of a member record."""
+
+    id: uuid.UUID
+    name: str
+    status: str
+    org_id: uuid.UUID
+    joined_on: date | None
+    created_at: datetime
+    gender: str
+    ethnicity: str | None
+    birth_date: date
+    education: str | None
+    category: str
+
+
+FACT_COLUMNS = (
+    Member.id,
+    Member.name,
+    Member.status,
+    Member.org_id,
+    Member.joined_on,
+    Member.created_at,
+    Member.gender,
+    Member.ethnicity,
+    Member.birth_date,
+    Member.education,
+    Member.category,
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_status: str
+    to_status: str
+    kind: str
+    effective_date: date
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Move:
+    from_org_id: uuid.UUID
+    to_org_id: uuid.UUID
+    moment: datetime  # when the receiver accepted
+
+
 @dataclass
 class MemberHistory:
-    member: Member
+    member: MemberFacts
     first: Place
     steps: list[Step] = field(default_factory=list)
 
@@ -89,19 +137,18 @@ class _Change:
     org_id: uuid.UUID | None  # the organisation after a transfer
 
 
-def _history(
-    member: Member, transitions: list[MemberTransition], moves: list[Transfer]
+def history_of(
+    member: MemberFacts, transitions: list[Transition], moves: list[Move]
 ) -> MemberHistory:
     transitions.sort(key=lambda t: (t.effective_date, t.recorded_at))
-    moves.sort(key=lambda t: t.decided_at or t.updated_at)
+    moves.sort(key=lambda t: t.moment)
     status = transitions[0].from_status if transitions else member.status
     org_id = moves[0].from_org_id if moves else member.org_id
     changes = [
         _Change(t.effective_date, t.recorded_at, t.kind, t.to_status, None) for t in transitions
     ]
     for t in moves:
-        moment = t.decided_at or t.updated_at
-        changes.append(_Change(local_date(moment), moment, TRANSFER, None, t.to_org_id))
+        changes.append(_Change(local_date(t.moment), t.moment, TRANSFER, None, t.to_org_id))
     changes.sort(key=lambda c: (c.on, c.at))
     history = MemberHistory(member, Place(False, org_id))
     if status in COUNTED:
@@ -129,17 +176,31 @@ async def subtree_histories(session: AsyncSession, path: str) -> list[MemberHist
         under_any(Transfer.from_path, Transfer.to_path, path),
     )
     ids = select(Member.id).where(or_(under(Member.org_path, path), Member.id.in_(moved)))
-    members = (await session.scalars(select(Member).where(Member.id.in_(ids)))).all()
-    transitions: dict[uuid.UUID, list[MemberTransition]] = defaultdict(list)
-    for t in await session.scalars(
-        select(MemberTransition).where(MemberTransition.member_id.in_(ids))
+    members = [
+        MemberFacts(*row)
+        for row in await session.execute(select(*FACT_COLUMNS).where(Member.id.in_(ids)))
+    ]
+    transitions: dict[uuid.UUID, list[Transition]] = defaultdict(list)
+    for member_id, from_status, to_status, kind, on, recorded_at in await session.execute(
+        select(
+            MemberTransition.member_id,
+            MemberTransition.from_status,
+            MemberTransition.to_status,
+            MemberTransition.kind,
+            MemberTransition.effective_date,
+            MemberTransition.recorded_at,
+        ).where(MemberTransition.member_id.in_(ids))
     ):
-        transitions[t.member_id].append(t)
-    transfers: dict[uuid.UUID, list[Transfer]] = defaultdict(list)
-    for m in await session.scalars(
-        select(Transfer).where(
-            Transfer.member_id.in_(ids), Transfer.state == TransferState.accepted
-        )
+        transitions[member_id].append(Transition(from_status, to_status, kind, on, recorded_at))
+    moves: dict[uuid.UUID, list[Move]] = defaultdict(list)
+    for member_id, from_org, to_org, decided_at, updated_at in await session.execute(
+        select(
+            Transfer.member_id,
+            Transfer.from_org_id,
+            Transfer.to_org_id,
+            Transfer.decided_at,
+            Transfer.updated_at,
+        ).where(Transfer.member_id.in_(ids), Transfer.state == TransferState.accepted)
     ):
-        transfers[m.member_id].append(m)
-    return [_history(m, transitions[m.id], transfers[m.id]) for m in members]
+        moves[member_id].append(Move(from_org, to_org, decided_at or updated_at))
+    return [history_of(m, transitions[m.id], moves[m.id]) for m in members]

@@ -27,7 +27,7 @@ from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import OrganisationStats
 from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
 from app.security.scope import under
-from app.services.lifecycle.membership import MemberHistory, subtree_histories
+from app.services.lifecycle.membership import MemberFacts, MemberHistory, subtree_histories
 from app.services.members.code_lists import (
     EDUCATIONS,
     ETHNICITIES,
@@ -208,7 +208,7 @@ def joining_period_row(joined_on: date | None) -> Row:
     return key, zh, en
 
 
-def _age_rows(members: Sequence[Member], as_of: date) -> dict[Row, int]:
+def _age_rows(members: Sequence[MemberFacts], as_of: date) -> dict[Row, int]:
     """Members per age band on `as_of` through the same cut-offs as `organisation_stats`."""
     younger = [
         sum(m.birth_date > add_years(as_of, -(limit + 1)) for m in members)
@@ -217,7 +217,7 @@ def _age_rows(members: Sequence[Member], as_of: date) -> dict[Row, int]:
     return {(band, band, band): n for band, n in age_band_counts(younger, len(members)).items()}
 
 
-def member_tables(members: Sequence[Member], as_of: date) -> dict[str, dict[Row, int]]:
+def member_tables(members: Sequence[MemberFacts], as_of: date) -> dict[str, dict[Row, int]]:
     """The member tables: by gender, ethnicity, age band, education, category, joining
     period; each a count per row."""
     tables: dict[str, dict[Row, int]] = {
@@ -310,7 +310,7 @@ def _rows(table: dict[Row, int]) -> list[StatRow]:
     ]
 
 
-def _member_tables(members: Sequence[Member], as_of: date) -> MemberTables:
+def _member_tables(members: Sequence[MemberFacts], as_of: date) -> MemberTables:
     tables = member_tables(members, as_of)
     return MemberTables(total=len(members), **{k: _rows(v) for k, v in tables.items()})
 
