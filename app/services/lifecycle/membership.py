@@ -37,7 +37,7 @@ RECORDED = "recorded"
 TRANSFER = "transfer"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """Where a member stands: counted or not, and at which organisation."""
 
@@ -45,7 +45,7 @@ class Place:
     org_id: uuid.UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One recorded change of a member's place, effective on `on`."""
 
@@ -56,7 +56,7 @@ class Step:
     after: Place
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberFacts:
     """What the ledger and the statistics read of a member record."""
 
@@ -88,7 +88,7 @@ FACT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transition:
     from_status: str
     to_status: str
@@ -97,14 +97,14 @@ class Transition:
     recorded_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Move:
     from_org_id: uuid.UUID
     to_org_id: uuid.UUID
     moment: datetime  # when the receiver accepted
 
 
-@dataclass
+@dataclass(slots=True)
 class MemberHistory:
     member: MemberFacts
     first: Place
@@ -128,7 +128,7 @@ class MemberHistory:
         return place
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Change:
     on: date
     at: datetime
