@@ -30,7 +30,7 @@ from app.models.lifecycle import MemberTransition, Transfer
 from app.models.member import Member
 from app.security.scope import under, under_any
 
-COUNTED = frozenset({MemberStatus.probationary, MemberStatus.full})
+COUNTED = frozenset({MemberStatus.probationary.value, MemberStatus.full.value})
 
 # The step kind of a record that was created already counted (no transition brought it in).
 RECORDED = "recorded"
@@ -140,6 +140,14 @@ class _Change:
 def history_of(
     member: MemberFacts, transitions: list[Transition], moves: list[Move]
 ) -> MemberHistory:
+    """The member's places, from the record, its transitions and its accepted transfers."""
+    if not transitions and not moves:  # most records: as created
+        history = MemberHistory(member, Place(False, member.org_id))
+        if member.status in COUNTED:
+            since = member.joined_on or local_date(member.created_at)
+            after = Place(True, member.org_id)
+            history.steps.append(Step(since, member.created_at, RECORDED, history.first, after))
+        return history
     transitions.sort(key=lambda t: (t.effective_date, t.recorded_at))
     moves.sort(key=lambda t: t.moment)
     status = transitions[0].from_status if transitions else member.status
