@@ -210,10 +210,8 @@ def joining_period_row(joined_on: date | None) -> Row:
 
 def _age_rows(members: Sequence[MemberFacts], as_of: date) -> dict[Row, int]:
     """Members per age band on `as_of` through the same cut-offs as `organisation_stats`."""
-    younger = [
-        sum(m.birth_date > add_years(as_of, -(limit + 1)) for m in members)
-        for _, limit in AGE_BANDS
-    ]
+    cut_offs = [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
+    younger = [sum(m.birth_date > cut for m in members) for cut in cut_offs]
     return {(band, band, band): n for band, n in age_band_counts(younger, len(members)).items()}
 
 
