@@ -220,8 +220,8 @@ class RewardLevel(StrEnum):
 class MemberChangeReason(StrEnum):
     """Why a member was added to or removed from an organisation's count (党员增减)."""
 
-    admitted = "admitted"  # 发展党员 (接收为预备党员)
-    restored = "restored"  # 恢复党籍
+    admission = "admission"  # 发展党员 (接收为预备党员)
+    restoration = "restoration"  # 恢复党籍
     transfer_in = "transfer_in"  # 转入
     recorded = "recorded"  # 建档: a record created already a member
     transfer_out = "transfer_out"  # 转出
@@ -372,8 +372,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
     ContactState: {"on_track": "联系正常", "overdue": "逾期未联系", "lost_contact": "失联"},
     MemberChangeReason: {
-        "admitted": "发展党员",
-        "restored": "恢复党籍",
+        "admission": "发展党员",
+        "restoration": "恢复党籍",
         "transfer_in": "转入组织关系",
         "recorded": "建档录入",
         "transfer_out": "转出组织关系",
@@ -514,8 +514,8 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "basic": "Grassroots",
     },
     MemberChangeReason: {
-        "admitted": "Admitted (new member)",
-        "restored": "Membership restored",
+        "admission": "Admitted (new member)",
+        "restoration": "Membership restored",
         "transfer_in": "Transferred in",
         "recorded": "Recorded as a member",
         "transfer_out": "Transferred out",

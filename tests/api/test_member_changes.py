@@ -102,8 +102,8 @@ async def test_every_reason_is_typed_and_the_subtree_totals_reconcile(api, count
     body = r.json()
     assert _reasons(body) == sorted(
         [
-            ("admitted", "发展"),
-            ("restored", "恢复"),
+            ("admission", "发展"),
+            ("restoration", "恢复"),
             ("transfer_in", "转入"),
             ("recorded", "建档"),
             ("deceased", "死亡"),
@@ -147,8 +147,8 @@ async def test_a_transfer_within_the_subtree_is_out_of_one_branch_and_into_the_o
     # At the county the transfers between towns are internal too.
     whole = (await _ledger(api, county.county_admin, county.county["id"])).json()
     assert {e["reason"] for e in whole["items"]} == {
-        "admitted",
-        "restored",
+        "admission",
+        "restoration",
         "recorded",
         "deceased",
         "left",

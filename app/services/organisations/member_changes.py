@@ -42,8 +42,8 @@ ADDED, REMOVED = MemberChangeDirection.added, MemberChangeDirection.removed
 # A transition's kind, when it moves a member into or out of the count.
 REASON_OF_KIND: dict[str, MemberChangeReason] = {
     RECORDED: R.recorded,
-    "admitted": R.admitted,
-    "restored": R.restored,
+    "admitted": R.admission,
+    "restored": R.restoration,
     "suspended": R.suspended,
     "deceased": R.deceased,
     "probation_cancelled": R.probation_cancelled,
@@ -52,9 +52,9 @@ REASON_OF_KIND: dict[str, MemberChangeReason] = {
 
 # Which way each reason moves the count (`other` goes either way).
 DIRECTION: dict[MemberChangeReason, MemberChangeDirection | None] = {
-    R.admitted: ADDED,
+    R.admission: ADDED,
     R.recorded: ADDED,
-    R.restored: ADDED,
+    R.restoration: ADDED,
     R.transfer_in: ADDED,
     R.transfer_out: REMOVED,
     R.deceased: REMOVED,
@@ -188,7 +188,7 @@ async def member_changes(
     session: AsyncSession, org: Organisation, date_from: date, date_to: date
 ) -> MemberChanges:
     """The 增减 ledger of the organisation's subtree from `from` to `to` (both days
-    included): each member added (发展党员 admitted, 恢复党籍 restored, 转入 transfer
+    included): each member added (发展党员 admission, 恢复党籍 restoration, 转入 transfer
     in, 建档 a record created already a member) or removed (转出 transfer out, 死亡,
     开除党籍, 出党, 取消预备党员资格, 停止党籍), with the count at the start of `from`,
     the count at the end of `to`, and the totals per reason. Counted members are

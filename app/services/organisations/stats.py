@@ -332,7 +332,7 @@ async def statistics_tables(
         h.member
         for h in histories
         if h.member_id
-        in {e.member_id for e in year.entries if e.reason is MemberChangeReason.admitted}
+        in {e.member_id for e in year.entries if e.reason is MemberChangeReason.admission}
     ]
     organisations = await organisation_tables(session, org, as_of)
     return StatisticsTables(
