@@ -177,15 +177,28 @@ def ledger(
     )
 
 
-async def subtree_ids(session: AsyncSession, org: Organisation) -> set[uuid.UUID]:
-    """The organisations of the subtree rooted at `org`."""
-    return set(
+@dataclass(frozen=True)
+class Subtree:
+    """A subtree's organisations and the history of everyone who was ever in it: what
+    the ledger and the statistics of one request read (loaded once for both)."""
+
+    inside: set[uuid.UUID]
+    histories: list[MemberHistory]
+
+
+async def load_subtree(session: AsyncSession, org: Organisation) -> Subtree:
+    inside = set(
         await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
     )
+    return Subtree(inside, await subtree_histories(session, org.path))
 
 
 async def member_changes(
-    session: AsyncSession, org: Organisation, date_from: date, date_to: date
+    session: AsyncSession,
+    org: Organisation,
+    date_from: date,
+    date_to: date,
+    subtree: Subtree | None = None,
 ) -> MemberChanges:
     """The 增减 ledger of the organisation's subtree from `from` to `to` (both days
     included): each member added (发展党员 admission, 恢复党籍 restoration, 转入 transfer
@@ -193,8 +206,8 @@ async def member_changes(
     开除党籍, 出党, 取消预备党员资格, 停止党籍), with the count at the start of `from`,
     the count at the end of `to`, and the totals per reason. Counted members are
     probationary and full members; a transfer within the subtree is no change for it."""
-    inside = await subtree_ids(session, org)
-    found = ledger(await subtree_histories(session, org.path), inside, date_from, date_to)
+    subtree = subtree or await load_subtree(session, org)
+    found = ledger(subtree.histories, subtree.inside, date_from, date_to)
     expelled = await _expulsions(
         session, {e.member_id for e in found.entries if e.reason is R.left}
     )

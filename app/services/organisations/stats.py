@@ -27,14 +27,14 @@ from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import OrganisationStats
 from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
 from app.security.scope import under
-from app.services.lifecycle.membership import MemberFacts, MemberHistory, subtree_histories
+from app.services.lifecycle.membership import MemberFacts, MemberHistory
 from app.services.members.code_lists import (
     EDUCATIONS,
     ETHNICITIES,
     resolve_education,
     resolve_ethnicity,
 )
-from app.services.organisations.member_changes import ledger, subtree_ids
+from app.services.organisations.member_changes import Subtree, ledger, load_subtree
 from app.services.organisations.terms import add_years, term_flags, term_years
 from app.services.policies import effective_policies
 
@@ -314,7 +314,7 @@ def _member_tables(members: Sequence[MemberFacts], as_of: date) -> MemberTables:
 
 
 async def statistics_tables(
-    session: AsyncSession, org: Organisation, as_of: date
+    session: AsyncSession, org: Organisation, as_of: date, subtree: Subtree | None = None
 ) -> StatisticsTables:
     """The annual tables (党内统计) of the subtree as of `as_of`: the members counted
     that day (probationary and full, as in the 增减 ledger) by gender, ethnicity (GB/T
@@ -324,16 +324,12 @@ async def statistics_tables(
     unit category, with and without a committee seat (委员; party groups aside) and by
     term status (换届: those with terms). Rows are keyed by code with zh and en labels;
     `unknown` counts records without the field."""
-    inside = await subtree_ids(session, org)
-    histories = await subtree_histories(session, org.path)
+    subtree = subtree or await load_subtree(session, org)
+    histories, inside = subtree.histories, subtree.inside
     counted = [h.member for h in histories if _counted_in(h, inside, as_of)]
     year = ledger(histories, inside, as_of.replace(month=1, day=1), as_of)
-    admitted = [
-        h.member
-        for h in histories
-        if h.member_id
-        in {e.member_id for e in year.entries if e.reason is MemberChangeReason.admission}
-    ]
+    new = {e.member_id for e in year.entries if e.reason is MemberChangeReason.admission}
+    admitted = [h.member for h in histories if h.member_id in new]
     organisations = await organisation_tables(session, org, as_of)
     return StatisticsTables(
         org_id=org.id,

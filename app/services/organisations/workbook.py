@@ -19,7 +19,11 @@ from app.models.enums import LABELS, MemberChangeReason
 from app.models.organisation import Organisation
 from app.schemas.statistics import MemberTables, StatisticsTables, StatRow
 from app.services.integration.imports import cells
-from app.services.organisations.member_changes import MemberChanges, member_changes
+from app.services.organisations.member_changes import (
+    MemberChanges,
+    load_subtree,
+    member_changes,
+)
 from app.services.organisations.stats import statistics_tables
 
 BOLD = Font(bold=True)
@@ -118,8 +122,9 @@ async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: d
     annual tables: members (党员基本情况, with a bar chart of the age bands), the year's
     new members (发展党员), organisations (党组织基本情况) and the 增减 ledger from 1
     January to `as_of` (党员增减情况). The figures are those of the JSON tables."""
-    tables = await statistics_tables(session, org, as_of)
-    changes = await member_changes(session, org, as_of.replace(month=1, day=1), as_of)
+    subtree = await load_subtree(session, org)
+    tables = await statistics_tables(session, org, as_of, subtree)
+    changes = await member_changes(session, org, as_of.replace(month=1, day=1), as_of, subtree)
     workbook = Workbook()
     members = workbook.active
     assert isinstance(members, Worksheet)  # a new workbook's one sheet
