@@ -100,7 +100,9 @@ async def organisations_member_changes(
     offset, size = _offset(cursor), clamp_limit(limit)
     org = await organisations.get_visible(session, principal, org_id)
     ledger = await service.member_changes(session, org, start, end)
-    page = ledger.entries[offset : offset + size]
+    page = await service.shown_counterparts(
+        session, principal, ledger.entries[offset : offset + size]
+    )
     more = offset + size < len(ledger.entries)
     reasons, reasons_en = LABELS[MemberChangeReason], LABELS_EN[MemberChangeReason]
     return MemberChangesPage(

@@ -163,8 +163,10 @@ async def test_a_transfer_within_the_subtree_is_out_of_one_branch_and_into_the_o
 async def test_members_of_another_subtree_are_never_counted(api, county):
     await _scenario(api, county)
     body = (await _ledger(api, county.admin_b, county.branch_b["id"])).json()
-    # Branch B sees only the two transfers with town A, from its own side.
+    # Branch B sees only the two transfers with town A, from its own side, and not
+    # which organisation of town A (outside its scope) the other side was.
     assert _reasons(body) == [("transfer_in", "转出"), ("transfer_out", "转入")]
+    assert {e["counterpart_org_id"] for e in body["items"]} == {None}
     assert (body["count_at_start"], body["count_at_end"]) == (1, 1)
     _reconciles(body)
 

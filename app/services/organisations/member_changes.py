@@ -26,7 +26,7 @@ from app.models.enums import (
     MemberChangeReason,
 )
 from app.models.organisation import Organisation
-from app.security.scope import under
+from app.security.scope import Principal, under
 from app.services.lifecycle.membership import (
     RECORDED,
     TRANSFER,
@@ -229,3 +229,21 @@ async def member_changes(
         by_reason=_totals(entries),
         entries=entries,
     )
+
+
+async def shown_counterparts(
+    session: AsyncSession, principal: Principal, entries: list[MemberChange]
+) -> list[MemberChange]:
+    """The entries with the other side of a transfer named only when it lies in the
+    principal's scope (as a transfer shows an outside receiver by code and name only)."""
+    ids = {e.counterpart_org_id for e in entries if e.counterpart_org_id is not None}
+    rows = await session.execute(
+        select(Organisation.id, Organisation.path).where(Organisation.id.in_(ids))
+    )
+    seen = {org_id for org_id, path in rows.all() if principal.scope.covers(path)}
+    return [
+        e
+        if e.counterpart_org_id is None or e.counterpart_org_id in seen
+        else MemberChange(**{**e.__dict__, "counterpart_org_id": None})
+        for e in entries
+    ]
