@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+CST = timezone(timedelta(hours=8))
+
+
 def today() -> date:
     """Today's date in China Standard Time (UTC+8), the users' calendar."""
-    from datetime import timedelta, timezone
+    return datetime.now(CST).date()
 
-    return datetime.now(timezone(timedelta(hours=8))).date()
+
+def local_date(moment: datetime) -> date:
+    """The users' calendar day (China Standard Time) of a recorded moment."""
+    return moment.astimezone(CST).date()

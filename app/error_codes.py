@@ -482,6 +482,11 @@ class ErrorCode(StrEnum):
         "请只指定季度或月份之一",
         "Give a quarter or a month, not both",
     )
+    statistics_period_order = (
+        "statistics.period_order",
+        "统计期的开始日期晚于结束日期",
+        "The period starts after it ends",
+    )
     points_bands_overlap = "points.bands_overlap", "等级分数线重复", "Grade band minimums repeat"
     points_scheme_not_found = (
         "points.scheme_not_found",

@@ -89,6 +89,7 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "rank": ("按名次（积分高者在前）", "By rank (highest balance first)"),
     "commit": ("按提交顺序", "In commit order"),
     "member_id": ("按党员编号", "By member id"),
+    "on": ("按变动日期", "By date of the change"),
 }
 _DESCENDING = ("（降序）", " (descending)")
 

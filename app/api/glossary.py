@@ -17,6 +17,7 @@ active|是否启用
 activist_on|确定为入党积极分子日期
 actor_id|操作人用户 ID
 actor_username|操作人用户名
+added|增加人数
 admission_approved_on|支部大会通过接收日期
 after|变更后的值
 amendments|更正记录
@@ -45,11 +46,17 @@ by_age_band|按年龄段
 by_category|按人员类别
 by_destination_province|按去向省份
 by_education|按学历
+by_ethnicity|按民族
 by_gender|按性别
 by_kind|按类别的数量
+by_joining_period|按入党时间
 by_org_type|按组织类别
+by_reason|按增减原因
 by_state|按状态
 by_status|按党员状态
+by_term_status|按换届情况
+by_type|按组织类别
+by_unit_category|按单位类别
 cadence|规定频次
 candidate_on|确定为发展对象日期
 cap_month|每月上限
@@ -71,6 +78,10 @@ concluded_on|处理决定日期
 conclusion_document|处理决定文号
 confirmed|已确认
 contact_state|联系状态
+count|人数
+count_at_end|期末党员数
+count_at_start|期初党员数
+counterpart_org_id|转接另一方党组织 ID
 covering_org_id|负责的党组织 ID
 created|新建数
 created_at|创建时间（UTC）
@@ -86,6 +97,7 @@ depth|层级深度
 description|说明
 destination_area|外出去向地区
 detail|详细说明
+direction|增减方向
 discipline_id|党纪处分记录 ID
 dissolved_on|撤销日期
 document_number|文号
@@ -143,8 +155,11 @@ instance|出错的请求路径
 invalid_reason|无效原因
 items|本页条目
 joined_on|入党日期
+key|统计项代码
 kind|类别
 label|名称
+label_en|英文名称
+label_zh|中文名称
 last_contact_on|最近联系日期
 last_error|最近一次错误
 last_status|最近一次响应状态码
@@ -173,6 +188,7 @@ name|名称
 nays|反对票数
 needs_approval|是否需要审核
 needs_evidence|是否需要佐证材料
+new_members|当年发展党员
 new_parent_id|新的上级党组织 ID
 next_attempt_at|下次尝试时间（UTC）
 next_cursor|下一页游标（没有更多时为空）
@@ -185,6 +201,7 @@ org_code|所属党组织编码
 org_id|所属党组织 ID
 org_name|所属党组织名称
 organisation|所在党组织
+organisations|党组织
 out_of_range|超出范围
 outcome|留党察看处理结果（恢复党员权利或开除党籍）
 overdue|逾期人数
@@ -196,6 +213,8 @@ parent_rule_id|上一版本规则 ID
 passed|是否通过
 password|密码
 period|期间
+period_from|统计期开始日期（含）
+period_to|统计期结束日期（含）
 period_years|留党察看期限（年）
 phone|联系电话（无敏感信息权限时打码）
 place|地点
@@ -214,6 +233,7 @@ registered|已报到
 registered_on|登记日期
 rejected|已退回
 relief|减免
+removed|减少人数
 reported_by|报告方
 request_id|请求 ID
 required|规定次数
@@ -280,6 +300,8 @@ version|版本号（与 ETag 一致）
 voters_expected|应到人数
 voters_present|实到人数
 votes|表决
+with_committee|设委员的党组织数（党小组除外）
+without_committee|未设委员的党组织数（党小组除外）
 without_leader|未配备书记
 work_unit|工作单位
 year|年度
@@ -292,6 +314,10 @@ FIELDS: dict[str, str] = {
 # The zh-CN text of the descriptions models and parameters give in English (the English
 # stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
 _TRANSLATIONS = """
+Members counted in the table.|表中统计的党员数
+Organisations counted in the table.|表中统计的党组织数
+First day (included); default 1 January.|统计期开始日期（含当日）；默认当年 1 月 1 日
+Last day (included); default as_of.|统计期结束日期（含当日）；默认统计基准日
 First and last month considered.|统计的起止月份
 `dues.six_months_unpaid` for 6 consecutive unpaid months.|连续 6 个月未交党费时为 `dues.six_months_unpaid`
 0.005 = 0.5 %; null for fixed amounts.|交纳比例（0.005 即 0.5%）；固定金额时为空

@@ -15,6 +15,7 @@ active|Whether the account is enabled
 activist_on|Day named an activist
 actor_id|User id of who acted
 actor_username|Username of who acted
+added|Members added
 admission_approved_on|Day the branch meeting approved admission
 after|Value after the change
 amendments|Amendments
@@ -43,11 +44,17 @@ by_age_band|By age band
 by_category|By category
 by_destination_province|By destination province
 by_education|By education
+by_ethnicity|By ethnicity
 by_gender|By gender
 by_kind|Counts per kind
+by_joining_period|By joining period
 by_org_type|By organisation type
+by_reason|Totals by reason
 by_state|By state
 by_status|By member status
+by_term_status|By term status
+by_type|By organisation type
+by_unit_category|By unit category
 cadence|Required cadence
 candidate_on|Day named a candidate
 cap_month|Monthly cap
@@ -69,6 +76,10 @@ concluded_on|Day the outcome was decided
 conclusion_document|Document number of the outcome
 confirmed|Confirmed
 contact_state|Contact state
+count|Number of members
+count_at_end|Members at the end of the period
+count_at_start|Members at the start of the period
+counterpart_org_id|Organisation on the other side of the transfer
 covering_org_id|Responsible organisation id
 created|Created
 created_at|Created at (UTC)
@@ -84,6 +95,7 @@ depth|Depth
 description|Description
 destination_area|Destination area
 detail|Detail
+direction|Added or removed
 discipline_id|Discipline id
 dissolved_on|Day dissolved
 document_number|Document number (文号)
@@ -141,8 +153,11 @@ instance|Request path of the problem
 invalid_reason|Why it is invalid
 items|Items of this page
 joined_on|Day joined the Party
+key|Row code
 kind|Kind
 label|Label
+label_en|English label
+label_zh|Chinese label
 last_contact_on|Last contact
 last_error|Last error
 last_status|Last response status
@@ -171,6 +186,7 @@ name|Name
 nays|Votes against
 needs_approval|Needs approval
 needs_evidence|Needs evidence
+new_members|Members admitted in the year
 new_parent_id|New parent organisation id
 next_attempt_at|Next attempt at (UTC)
 next_cursor|Cursor of the next page (null at the end)
@@ -183,6 +199,7 @@ org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
 organisation|The organisation
+organisations|Organisations
 out_of_range|Out of range
 outcome|How a 留党察看 ended (rights_restored or expelled)
 overdue|Overdue
@@ -194,6 +211,8 @@ parent_rule_id|Refined rule id
 passed|Passed
 password|Password
 period|Period
+period_from|First day of the period (included)
+period_to|Last day of the period (included)
 period_years|Period of 留党察看 in years
 phone|Phone (masked without PII rights)
 place|Place
@@ -212,6 +231,7 @@ registered|Registered
 registered_on|Day registered
 rejected|Rejected
 relief|Relief
+removed|Members removed
 reported_by|Reported by
 request_id|Request id
 required|Required count
@@ -278,6 +298,8 @@ version|Version (as in the ETag)
 voters_expected|Voters expected
 voters_present|Voters present
 votes|Votes
+with_committee|Organisations with a committee seat (groups aside)
+without_committee|Organisations without a committee seat (groups aside)
 without_leader|Without a secretary
 work_unit|Work unit
 year|Year

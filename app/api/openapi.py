@@ -48,6 +48,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 FILE_RESPONSES: dict[str, dict[str, Any]] = {
     "imports_template": {"text/csv": _CSV, XLSX: _BINARY},
     "exports_get": {"text/csv": _CSV, XLSX: _BINARY},
+    "organisations_statistics_xlsx": {XLSX: _BINARY},
     "ops_metrics": {"text/plain": _CSV},
 }
 

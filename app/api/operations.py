@@ -62,6 +62,9 @@ organisations_move|moveOrganisation|调整隶属关系|Move an organisation|把�
 organisations_leaders_list|listLeaders|班子成员列表|List leaders|党组织的书记、副书记和委员。
 organisations_leaders_add|addLeader|任命班子成员|Appoint a leader|为党组织任命书记、副书记或委员。
 organisations_health|getOrganisationHealth|组织健康度|Organisation health|按规则检查党组织：是否配备书记、换届是否到期、党员人数等，列出提示。
+organisations_member_changes|listMemberChanges|党员增减情况|Members added and removed|统计期内（起止日期均含）该党组织及下级增加和减少的党员：发展、恢复党籍、转入、转出、死亡、出党、开除党籍、停止党籍等，附期初、期末人数和各原因合计。
+organisations_statistics|getStatisticsTables|党内统计表|Statistics tables|统计基准日该党组织及下级的党员（按性别、民族、年龄段、学历、类别、入党时间）、当年发展党员（同样分组）和党组织（按类别、单位类别、是否设委员、换届情况）统计表。
+organisations_statistics_xlsx|downloadStatisticsWorkbook|下载党内统计表|Download the statistics workbook|统计表的 XLSX 工作簿：党员基本情况（含年龄结构柱状图）、当年发展党员、党组织基本情况、当年党员增减情况。
 organisations_stats|getOrganisationStats|党员统计|Organisation statistics|该党组织及下级的党员按状态、类别、性别、年龄段、学历等统计。
 policies_get|getPolicies|查看规则参数|Get the policies|该党组织生效的规则参数（继承上级并可覆盖）。
 policies_put|replacePolicies|设置规则参数|Set the policies|整体设置该党组织的规则参数；需 If-Match。
@@ -163,6 +166,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "mobile": ("流动党员", "Mobile members"),
     "meetings": ("组织生活（三会一课）", "Meetings"),
     "points": ("党员积分与民主评议", "Points and annual review"),
+    "statistics": ("党内统计（党员增减、统计表）", "Party statistics"),
     "grids": ("网格与社区报到", "Grids and community reporting"),
     "integration": ("导入导出、变更流与 Webhook", "Import, export, change feed, webhooks"),
     "audit": ("审计日志", "Audit log"),

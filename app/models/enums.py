@@ -234,6 +234,27 @@ class AuditResource(StrEnum):
     import_ = "import"
 
 
+class MemberChangeReason(StrEnum):
+    """Why a member was added to or removed from an organisation's count (党员增减)."""
+
+    admission = "admission"  # 发展党员 (接收为预备党员)
+    restoration = "restoration"  # 恢复党籍
+    transfer_in = "transfer_in"  # 转入
+    recorded = "recorded"  # 建档: a record created already a member
+    transfer_out = "transfer_out"  # 转出
+    deceased = "deceased"  # 死亡
+    expelled = "expelled"  # 开除党籍
+    left = "left"  # 出党 (退党、自行脱党除名等)
+    probation_cancelled = "probation_cancelled"  # 取消预备党员资格
+    suspended = "suspended"  # 停止党籍
+    other = "other"
+
+
+class MemberChangeDirection(StrEnum):
+    added = "added"  # 增加
+    removed = "removed"  # 减少
+
+
 def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
     """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
     values = ",".join(f"'{v.value}'" for v in vocabulary)
@@ -417,6 +438,20 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "webhook": "Webhook 订阅",
         "import": "导入任务",
     },
+    MemberChangeReason: {
+        "admission": "发展党员",
+        "restoration": "恢复党籍",
+        "transfer_in": "转入组织关系",
+        "recorded": "建档录入",
+        "transfer_out": "转出组织关系",
+        "deceased": "死亡",
+        "expelled": "开除党籍",
+        "left": "出党",
+        "probation_cancelled": "取消预备党员资格",
+        "suspended": "停止党籍",
+        "other": "其他",
+    },
+    MemberChangeDirection: {"added": "增加", "removed": "减少"},
 }
 
 
@@ -577,4 +612,18 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "webhook": "Webhook subscription",
         "import": "Import job",
     },
+    MemberChangeReason: {
+        "admission": "Admitted (new member)",
+        "restoration": "Membership restored",
+        "transfer_in": "Transferred in",
+        "recorded": "Recorded as a member",
+        "transfer_out": "Transferred out",
+        "deceased": "Deceased",
+        "expelled": "Expelled",
+        "left": "Left the Party",
+        "probation_cancelled": "Probation cancelled",
+        "suspended": "Membership suspended",
+        "other": "Other",
+    },
+    MemberChangeDirection: {"added": "Added", "removed": "Removed"},
 }

@@ -227,6 +227,15 @@ async def _add_reward(c: Ctx) -> None:
     await _ok(c.api, "POST", c.url, c.token, body)
 
 
+async def _member_changes_setup(c: Ctx) -> None:
+    c.url = f"/organisations/{c.county.branch_a['id']}/member-changes"
+    c.token, c.params = c.county.admin_a, {"from": "2026-01-01"}
+
+
+async def _add_recorded_member(c: Ctx) -> None:
+    await _member(c, joined_on="2026-02-01")
+
+
 async def _ranking_setup(c: Ctx) -> None:
     c.url = f"/organisations/{c.county.branch_a['id']}/points/ranking"
     c.token, c.params = c.county.admin_a, {"year": 2026}
@@ -353,6 +362,9 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),
     "/api/v1/organisations/{org_id}/dues/arrears": Lister(_arrears_setup, _add_farmer),
     "/api/v1/organisations/{org_id}/leaders": Lister(_leaders_setup, _add_leader),
+    "/api/v1/organisations/{org_id}/member-changes": Lister(
+        _member_changes_setup, _add_recorded_member
+    ),
     "/api/v1/organisations/{org_id}/points/ranking": Lister(_ranking_setup, _add_member),
     "/api/v1/point-entries": Lister(_entries_setup, _add_entry),
     "/api/v1/point-rules": Lister(_rules_setup, _add_rule),

@@ -1,0 +1,249 @@
+"""The 增减 ledger (党员增减): every change that adds a member to, or removes one from,
+a subtree's count, derived from the recorded transitions, transfers and disciplines.
+
+A change counts for the subtree when the member was counted there at the end of the
+previous step and is not after it, or the other way round (one definition:
+`services/lifecycle/membership.py`). A transfer between two organisations of the
+subtree moves no one in or out of it; seen from either organisation it is a
+transfer out of one and into the other. The totals reconcile by construction:
+count at start + added - removed = count at end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.discipline import Discipline
+from app.models.enums import (
+    DisciplineKind,
+    DisciplineOutcome,
+    MemberChangeDirection,
+    MemberChangeReason,
+)
+from app.models.organisation import Organisation
+from app.security.scope import Principal, under
+from app.services.lifecycle.membership import (
+    RECORDED,
+    TRANSFER,
+    MemberHistory,
+    Place,
+    Step,
+    subtree_histories,
+)
+
+R = MemberChangeReason
+ADDED, REMOVED = MemberChangeDirection.added, MemberChangeDirection.removed
+
+# A transition's kind, when it moves a member into or out of the count.
+REASON_OF_KIND: dict[str, MemberChangeReason] = {
+    RECORDED: R.recorded,
+    "admitted": R.admission,
+    "restored": R.restoration,
+    "suspended": R.suspended,
+    "deceased": R.deceased,
+    "probation_cancelled": R.probation_cancelled,
+    "left": R.left,
+}
+
+# Which way each reason moves the count (`other` goes either way).
+DIRECTION: dict[MemberChangeReason, MemberChangeDirection | None] = {
+    R.admission: ADDED,
+    R.recorded: ADDED,
+    R.restoration: ADDED,
+    R.transfer_in: ADDED,
+    R.transfer_out: REMOVED,
+    R.deceased: REMOVED,
+    R.expelled: REMOVED,
+    R.left: REMOVED,
+    R.probation_cancelled: REMOVED,
+    R.suspended: REMOVED,
+    R.other: None,
+}
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    on: date
+    member_id: uuid.UUID
+    name: str
+    reason: MemberChangeReason
+    direction: MemberChangeDirection
+    org_id: uuid.UUID  # the organisation the member joined (added) or left (removed)
+    counterpart_org_id: uuid.UUID | None  # the other side of a transfer
+
+
+@dataclass(frozen=True)
+class ReasonTotal:
+    reason: MemberChangeReason
+    direction: MemberChangeDirection
+    count: int
+
+
+@dataclass(frozen=True)
+class MemberChanges:
+    date_from: date
+    date_to: date
+    count_at_start: int
+    added: int
+    removed: int
+    count_at_end: int
+    by_reason: list[ReasonTotal]
+    entries: list[MemberChange]
+
+
+def _change(history: MemberHistory, step: Step, inside: set[uuid.UUID]) -> MemberChange | None:
+    def counted(place: Place) -> bool:
+        return place.counted and place.org_id in inside
+
+    was, now = counted(step.before), counted(step.after)
+    if was == now:
+        return None
+    direction = ADDED if now else REMOVED
+    counterpart = None
+    if step.kind == TRANSFER and step.before.counted and step.after.counted:
+        reason = R.transfer_in if now else R.transfer_out
+        counterpart = step.before.org_id if now else step.after.org_id
+    else:
+        reason = REASON_OF_KIND.get(step.kind, R.other)
+    org_id = step.after.org_id if now else step.before.org_id
+    return MemberChange(
+        step.on, history.member_id, history.name, reason, direction, org_id, counterpart
+    )
+
+
+async def _expulsions(
+    session: AsyncSession, members: set[uuid.UUID]
+) -> set[tuple[uuid.UUID, date]]:
+    """(member, day) of each 开除党籍: a decision of that kind or a 留党察看 ending in it."""
+    rows = await session.execute(
+        select(Discipline.member_id, Discipline.decided_on, Discipline.concluded_on).where(
+            Discipline.member_id.in_(members),
+            or_(
+                Discipline.kind == DisciplineKind.expulsion,
+                and_(
+                    Discipline.outcome == DisciplineOutcome.expelled,
+                    Discipline.concluded_on.is_not(None),
+                ),
+            ),
+        )
+    )
+    # An expulsion decision has no conclusion; a 留党察看 ends on its conclusion day.
+    return {(member_id, concluded or decided) for member_id, decided, concluded in rows.all()}
+
+
+def _totals(entries: list[MemberChange]) -> list[ReasonTotal]:
+    counts: dict[tuple[MemberChangeReason, MemberChangeDirection], int] = {}
+    for reason, direction in DIRECTION.items():
+        for d in (direction,) if direction else (ADDED, REMOVED):
+            counts[(reason, d)] = 0
+    for e in entries:
+        counts[(e.reason, e.direction)] += 1
+    return [ReasonTotal(r, d, n) for (r, d), n in counts.items()]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    count_at_start: int
+    count_at_end: int
+    entries: list[MemberChange]
+
+
+def ledger(
+    histories: list[MemberHistory], inside: set[uuid.UUID], date_from: date, date_to: date
+) -> Ledger:
+    """The changes of the organisations `inside` from `date_from` to `date_to` (both
+    included) and the counts at the start of the first day and the end of the last."""
+
+    def counted(h: MemberHistory, day: date) -> bool:
+        place = h.place_on(day)
+        return place.counted and place.org_id in inside
+
+    day_before = date_from - timedelta(days=1)
+    entries = [
+        change
+        for h in histories
+        for step in h.steps
+        if date_from <= step.on <= date_to and (change := _change(h, step, inside))
+    ]
+    return Ledger(
+        count_at_start=sum(counted(h, day_before) for h in histories),
+        count_at_end=sum(counted(h, date_to) for h in histories),
+        entries=entries,
+    )
+
+
+@dataclass(frozen=True)
+class Subtree:
+    """A subtree's organisations and the history of everyone who was ever in it: what
+    the ledger and the statistics of one request read (loaded once for both)."""
+
+    inside: set[uuid.UUID]
+    histories: list[MemberHistory]
+
+
+async def load_subtree(session: AsyncSession, org: Organisation) -> Subtree:
+    inside = set(
+        await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
+    )
+    return Subtree(inside, await subtree_histories(session, org.path))
+
+
+async def member_changes(
+    session: AsyncSession,
+    org: Organisation,
+    date_from: date,
+    date_to: date,
+    subtree: Subtree | None = None,
+) -> MemberChanges:
+    """The 增减 ledger of the organisation's subtree from `from` to `to` (both days
+    included): each member added (发展党员 admission, 恢复党籍 restoration, 转入 transfer
+    in, 建档 a record created already a member) or removed (转出 transfer out, 死亡,
+    开除党籍, 出党, 取消预备党员资格, 停止党籍), with the count at the start of `from`,
+    the count at the end of `to`, and the totals per reason. Counted members are
+    probationary and full members; a transfer within the subtree is no change for it."""
+    subtree = subtree or await load_subtree(session, org)
+    found = ledger(subtree.histories, subtree.inside, date_from, date_to)
+    expelled = await _expulsions(
+        session, {e.member_id for e in found.entries if e.reason is R.left}
+    )
+    entries = [
+        MemberChange(**{**e.__dict__, "reason": R.expelled})
+        if e.reason is R.left and (e.member_id, e.on) in expelled
+        else e
+        for e in found.entries
+    ]
+    entries.sort(key=lambda e: (e.on, e.direction, e.member_id))
+    added = sum(e.direction is ADDED for e in entries)
+    return MemberChanges(
+        date_from=date_from,
+        date_to=date_to,
+        count_at_start=found.count_at_start,
+        added=added,
+        removed=len(entries) - added,
+        count_at_end=found.count_at_end,
+        by_reason=_totals(entries),
+        entries=entries,
+    )
+
+
+async def shown_counterparts(
+    session: AsyncSession, principal: Principal, entries: list[MemberChange]
+) -> list[MemberChange]:
+    """The entries with the other side of a transfer named only when it lies in the
+    principal's scope (as a transfer shows an outside receiver by code and name only)."""
+    ids = {e.counterpart_org_id for e in entries if e.counterpart_org_id is not None}
+    rows = await session.execute(
+        select(Organisation.id, Organisation.path).where(Organisation.id.in_(ids))
+    )
+    seen = {org_id for org_id, path in rows.all() if principal.scope.covers(path)}
+    return [
+        e
+        if e.counterpart_org_id is None or e.counterpart_org_id in seen
+        else MemberChange(**{**e.__dict__, "counterpart_org_id": None})
+        for e in entries
+    ]

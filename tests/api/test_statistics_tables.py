@@ -1,0 +1,136 @@
+"""The annual statistics tables (党内统计) as of a date: members counted that day by each
+breakdown, the year's new members, organisations; age bands at their edges; scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from support import new_id_number
+
+V = "/api/v1"
+AS_OF = date(2026, 6, 30)
+
+
+async def _tables(api, token, org_id, as_of=AS_OF):
+    return await api.client.get(
+        f"{V}/organisations/{org_id}/statistics",
+        params={"as_of": str(as_of)},
+        headers=api.auth(token),
+    )
+
+
+async def _transition(api, token, member_id, to_status, on):
+    r = await api.client.post(
+        f"{V}/members/{member_id}/transitions",
+        json={"to_status": to_status, "effective_date": str(on)},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 201, r.text
+
+
+def _table(rows):
+    return {row["key"]: row["count"] for row in rows}
+
+
+async def _member(api, county, born, org=None, **fields):
+    fields.setdefault("joined_on", "2020-01-01")
+    return await api.member(
+        county.county_admin,
+        org or county.branch_a["id"],
+        id_number=new_id_number(born, male=fields.pop("male", True)),
+        **fields,
+    )
+
+
+async def test_members_are_counted_by_each_breakdown_on_the_day(api, county):
+    # 30 full years on AS_OF (born the day after the 31st birthday's date) and 31 on it.
+    await _member(api, county, date(1995, 7, 1), ethnicity="汉族", education="大学本科")
+    await _member(api, county, date(1995, 6, 30), ethnicity="回族", male=False)
+    dead = await _member(api, county, date(1920, 1, 1), joined_on="1949-09-30")
+    await _transition(api, county.county_admin, dead["id"], "deceased", date(2026, 7, 1))
+    admitted = await _member(api, county, date(1990, 1, 1), status="candidate", joined_on=None)
+    await _transition(api, county.county_admin, admitted["id"], "probationary", date(2026, 3, 1))
+    await _member(api, county, date(1980, 1, 1), org=county.branch_b["id"])
+
+    r = await _tables(api, county.admin_a, county.town_a["id"])
+    assert r.status_code == 200, r.text
+    members = r.json()["members"]
+    assert members["total"] == 4
+    assert _table(members["by_age_band"]) == {"<=30": 1, "31-40": 2, ">70": 1}
+    assert _table(members["by_gender"]) == {"male": 3, "female": 1}
+    assert _table(members["by_ethnicity"]) == {"01": 1, "03": 1, "unknown": 2}
+    assert _table(members["by_education"]) == {"20": 1, "unknown": 3}
+    assert _table(members["by_joining_period"]) == {"before_1949_10": 1, "2012_11_on": 3}
+    labels = {row["key"]: (row["label_zh"], row["label_en"]) for row in members["by_education"]}
+    assert labels["20"] == ("大学本科教育", "Undergraduate")
+    new = r.json()["new_members"]
+    assert new["total"] == 1 and _table(new["by_joining_period"]) == {"2012_11_on": 1}
+
+    # The day of the death the member is no longer counted; before admission, not yet.
+    after = (await _tables(api, county.admin_a, county.town_a["id"], date(2026, 7, 1))).json()
+    assert after["members"]["total"] == 3
+    before = (await _tables(api, county.admin_a, county.town_a["id"], date(2026, 2, 28))).json()
+    assert before["members"]["total"] == 3 and before["new_members"]["total"] == 0
+
+
+async def test_organisations_by_type_committee_and_term(api, county):
+    member = await _member(api, county, date(1980, 1, 1))
+    r = await api.client.post(
+        f"{V}/organisations/{county.branch_a['id']}/leaders",
+        json={"member_id": member["id"], "role": "organisation_member", "started_on": "2026-01-01"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    orgs = (await _tables(api, county.admin_a, county.town_a["id"])).json()["organisations"]
+    assert orgs["total"] == 2
+    assert _table(orgs["by_type"]) == {"committee": 1, "branch": 1}
+    assert (orgs["with_committee"], orgs["without_committee"]) == (1, 1)
+    assert _table(orgs["by_term_status"]) == {"start_unknown": 2}
+    # The seat starts on 1 January: the day before, no committee.
+    earlier = (await _tables(api, county.admin_a, county.town_a["id"], date(2025, 12, 31))).json()
+    assert earlier["organisations"]["with_committee"] == 0
+
+
+async def test_another_subtrees_tables_are_not_found(api, county):
+    for org in (county.town_a, county.branch_a):
+        r = await _tables(api, county.admin_b, org["id"])
+        assert r.status_code == 404, r.text
+
+
+async def test_the_workbook_holds_the_same_totals_and_an_age_chart(api, county):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    await _member(api, county, date(1995, 7, 1), ethnicity="汉族")
+    await _member(api, county, date(1960, 1, 1))
+    dead = await _member(api, county, date(1950, 1, 1))
+    await _transition(api, county.county_admin, dead["id"], "deceased", date(2026, 5, 1))
+    org = county.town_a["id"]
+    tables = (await _tables(api, county.admin_a, org)).json()
+    r = await api.client.get(
+        f"{V}/organisations/{org}/statistics.xlsx",
+        params={"as_of": str(AS_OF)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(BytesIO(r.content))
+    assert book.sheetnames == ["党员基本情况", "发展党员", "党组织基本情况", "党员增减情况"]
+    members = book["党员基本情况"]
+    rows = [[c.value for c in row] for row in members.iter_rows()]
+    assert ["党员总数", tables["members"]["total"], None, None] == rows[3]
+    totals = [row[2] for row in rows if row[1] == "合计"]
+    assert totals == [tables["members"]["total"]] * 6
+    assert len(members._charts) == 1
+    changes = {row[0] or row[1]: row for row in book["党员增减情况"].iter_rows(values_only=True)}
+    assert changes["期初党员数"][1] == 3 and changes["期末党员数"][1] == 2
+    assert changes["死亡"][2] == 1
+
+
+async def test_another_subtrees_workbook_is_not_found(api, county):
+    r = await api.client.get(
+        f"{V}/organisations/{county.town_a['id']}/statistics.xlsx",
+        headers=api.auth(county.admin_b),
+    )
+    assert r.status_code == 404
