@@ -62,6 +62,7 @@ async def _read(session: SessionDep, meeting: Meeting, principal: Principal) -> 
         if a.field != "attendance" or member_rows_only(principal) is None
     ]
     amended: dict[str, Any] = {}
+    rights = await service.voting_rights(session, meeting)
     for a in amendments:
         amended[a.field] = a.value  # later amendments win
     return MeetingRead.model_validate(
@@ -89,7 +90,12 @@ async def _read(session: SessionDep, meeting: Meeting, principal: Principal) -> 
                 for name in ("host_id", "recorder_id")
             },
             "attendance": [
-                AttendanceRead.model_validate(a, from_attributes=True)
+                AttendanceRead(
+                    member_id=a.member_id,
+                    presence=a.presence,
+                    reason=a.reason,
+                    has_vote=rights[a.member_id],
+                )
                 for a in await service.attendees(session, meeting.id)
                 if shows_member(principal, a.member_id)
             ],
