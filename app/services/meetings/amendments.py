@@ -105,6 +105,16 @@ async def amend_meeting(
     )
     session.add(amendment)
     await session.flush()
+    if field == "attendance":
+        # The points scored at finalizing follow the correction (reversed and rescored).
+        await points.rescore_meeting(
+            session,
+            principal,
+            meeting.id,
+            meeting.held_on,
+            [(uuid.UUID(e["member_id"]), e["presence"]) for e in value],
+            amendment.id,
+        )
     audit.record(
         session,
         principal,
