@@ -16,9 +16,7 @@ from app.models.organisation import Organisation
 from app.security.scope import subtree_prefix
 from app.services.dues.assessment import due_in_month, month_index, status_histories
 from app.services.lifecycle import add_months
-
-CONSECUTIVE_UNPAID_FLAG = 6
-
+from app.services.unpaid_dues import CONSECUTIVE_UNPAID_FLAG
 
 # Months of the window a member neither paid nor was exempted from, per member, for the
 # members who are due now or left a due status during or after the window; `arrears`

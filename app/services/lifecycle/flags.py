@@ -50,6 +50,7 @@ from app.services.lifecycle.periods import (
     add_months,
     lost_contact_on,
 )
+from app.services.unpaid_dues import unpaid_run_flag
 
 # --- Flags ---------------------------------------------------------------------------
 
@@ -156,6 +157,8 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
                 ),
             ),
         ),
+        # 连续 6 个月不交党费: the six months ending with this one owed and unpaid.
+        "dues.six_months_unpaid": unpaid_run_flag(today),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(
             m.status == S.suspended,
