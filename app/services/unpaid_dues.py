@@ -14,12 +14,13 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 
+from app.models.enums import MemberStatus, ReliefKind
 from app.models.lifecycle import DuesPaymentMonth, DuesRelief, MemberTransition
 from app.models.member import Member
 
 # Six consecutive months owed and unpaid are flagged for the branch to act on.
 CONSECUTIVE_UNPAID_FLAG = 6
-DUE_STATUS_VALUES = ("probationary", "full")
+DUE_STATUS_VALUES = (MemberStatus.probationary.value, MemberStatus.full.value)
 
 
 def _next_month(month: date) -> date:
@@ -71,7 +72,7 @@ def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
         ~exists().where(DuesPaymentMonth.member_id == m.id, DuesPaymentMonth.month == start),
         ~exists().where(
             DuesRelief.member_id == m.id,
-            DuesRelief.kind == "exemption",
+            DuesRelief.kind == ReliefKind.exemption,
             DuesRelief.from_month <= start,
             DuesRelief.to_month >= start,
         ),
