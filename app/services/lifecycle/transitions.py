@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import MeetingType, MemberStatus, OrgType, Role
+from app.models.enums import MeetingType, MemberStatus, OrgType, Role, VoteKind
 from app.models.lifecycle import MemberTransition
 from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
@@ -168,7 +168,7 @@ async def _check_admission_vote(
 ) -> None:
     """Admission to probation is the branch's general meeting's decision (支部大会讨论通过):
     the transition names that meeting, a general meeting of the member's own branch held
-    on the effective date, with a valid, passed vote naming the member (and, if it names
+    on the effective date, with a valid, passed decision (决议) naming the member (and, if it names
     a status, probationary). A vote that names the status records this transition itself.
     """
     if req.meeting_id is None:
@@ -182,6 +182,7 @@ async def _check_admission_vote(
             Meeting.org_id == member.org_id,
             Meeting.held_on == req.effective_date,
             MeetingVote.member_id == member.id,
+            MeetingVote.kind == VoteKind.decision,
             MeetingVote.valid.is_(True),
             MeetingVote.passed.is_(True),
             MeetingVote.to_status.is_(None) | (MeetingVote.to_status == S.probationary.value),
