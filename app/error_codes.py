@@ -320,6 +320,18 @@ class ErrorCode(StrEnum):
         "临时党支部不能发展党员",
         "A temporary branch cannot admit members",
     )
+    lifecycle_admission_vote_required = (
+        "lifecycle.admission_vote_required",
+        "接收预备党员须经支部大会表决通过：请注明表决所在的支部大会（meeting_id）",
+        "Admission to probation needs a passed vote of the branch's general meeting: "
+        "name that meeting (meeting_id)",
+    )
+    lifecycle_admission_vote_not_passed = (
+        "lifecycle.admission_vote_not_passed",
+        "该会议不是本人所在支部的支部大会，或未表决通过接收该同志为预备党员",
+        "That meeting is not a general meeting of the member's branch with a passed, valid "
+        "vote admitting this member",
+    )
     transfer_not_found = "transfer.not_found", "组织关系转接记录不存在", "No such transfer"
     transfer_already_pending = (
         "transfer.already_pending",

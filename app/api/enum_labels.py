@@ -45,6 +45,10 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
         "停止党籍满 2 年，可作出党处理",
         "Suspended 2 years: may be recorded as left",
     ),
+    "dues.six_months_unpaid": (
+        "连续 6 个月未交纳党费",
+        "Dues unpaid for 6 consecutive months",
+    ),
     "transfer.suggested": (
         "工作单位或居住地已变动，建议转接组织关系",
         "Work unit or residence changed: a transfer is suggested",

@@ -285,3 +285,23 @@ async def test_a_member_user_cannot_record_discipline(api, county):
     _, token = await api.user(county.admin_a, "member", county.branch_a["id"], member["id"])
     r = await _discipline(api, token, member["id"], _body(county.branch_a["id"]))
     assert r.status_code == 403
+
+
+async def test_the_attendance_listing_shows_no_vote_for_a_member_put_under_probation_later(
+    api, county
+):
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    members = [await api.member(county.county_admin, branch["id"]) for _ in range(2)]
+    r = await api.client.post(
+        f"{V}/meetings",
+        json={"org_id": branch["id"], "type": "general_meeting", "held_on": "2026-11-10"}
+        | {"topic": "t"},
+        headers=api.auth(county.admin_a),
+    )
+    meeting = r.json()
+    assert {a["has_vote"] for a in meeting["attendance"]} == {True}
+    body = _body(branch["id"], "probation", period_years=1, decided_on="2026-11-10")
+    assert (await _discipline(api, county.admin_a, members[0]["id"], body)).status_code == 201
+    shown = await api.client.get(f"{V}/meetings/{meeting['id']}", headers=api.auth(county.admin_a))
+    votes = {a["member_id"]: a["has_vote"] for a in shown.json()["attendance"]}
+    assert votes == {members[0]["id"]: False, members[1]["id"]: True}

@@ -165,3 +165,63 @@ async def test_a_post_held_since_before_a_removal_from_post_is_flagged(api, coun
     )
     assert r.status_code == 201, r.text
     assert "discipline.post_still_held" in await _flags(api, county, member["id"])
+
+
+async def _arrears_flagged(api, county, org_id, as_of):
+    r = await api.client.get(
+        f"{V}/organisations/{org_id}/dues/arrears",
+        params={"months": 6, "as_of": as_of},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    return {i["member_id"]: i["flags"] for i in r.json()["items"]}
+
+
+async def test_six_owed_months_unpaid_flag_the_member_as_the_arrears_report_does(
+    api, county, frozen_today
+):
+    frozen_today["day"] = date(2026, 6, 15)
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    six = await api.member(county.county_admin, branch["id"], category="farmer")
+    # Admitted in February: January is not owed, so five months ending with June.
+    five = await api.member(
+        county.county_admin,
+        branch["id"],
+        category="farmer",
+        status="probationary",
+        joined_on="2026-02-01",
+    )
+    # Admitted on the last day of January: January is owed, six months.
+    late_jan = await api.member(
+        county.county_admin,
+        branch["id"],
+        category="farmer",
+        status="probationary",
+        joined_on="2026-01-31",
+    )
+    assert "dues.six_months_unpaid" in await _flags(api, county, six["id"])
+    assert "dues.six_months_unpaid" in await _flags(api, county, late_jan["id"])
+    assert "dues.six_months_unpaid" not in await _flags(api, county, five["id"])
+    report = await _arrears_flagged(api, county, branch["id"], "2026-06-15")
+    assert report[six["id"]] == report[late_jan["id"]] == ["dues.six_months_unpaid"]
+    assert report[five["id"]] == []
+    listed = await api.client.get(
+        f"{V}/members",
+        params={"flag": "dues.six_months_unpaid", "org_id": branch["id"], "limit": 50},
+        headers=api.auth(county.admin_a),
+    )
+    assert {m["id"] for m in listed.json()["items"]} == {six["id"], late_jan["id"]}
+
+
+async def test_one_paid_month_in_the_six_clears_the_unpaid_flag(api, county, frozen_today):
+    frozen_today["day"] = date(2026, 6, 15)
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer")
+    r = await api.client.post(
+        f"{V}/dues/payments",
+        json={"member_id": member["id"], "months": ["2026-01"], "amount_fen": 50}
+        | {"paid_on": "2026-06-15"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    assert "dues.six_months_unpaid" not in await _flags(api, county, member["id"])

@@ -98,6 +98,28 @@ async def test_one_pending_transfer_per_member(api, county):
     assert r.json()["code"] == "transfer.already_pending"
 
 
+async def test_two_transfers_of_one_member_sent_at_once_leave_one_pending(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    other = await api.org(county.county_admin, county.town_b["id"], "branch")
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                _send(api, county, member["id"], target["id"])
+                for target in (county.branch_b, other, county.branch_b, other)
+            )
+        ),
+        60,
+    )
+    assert sorted(r.status_code for r in results) == [201, 409, 409, 409], [r.text for r in results]
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {
+        "transfer.already_pending"
+    }
+    listed = await api.client.get(
+        T, params={"state": "pending", "limit": 500}, headers=api.auth(county.county_admin)
+    )
+    assert [t["member_id"] for t in listed.json()["items"]].count(member["id"]) == 1
+
+
 async def test_a_sender_can_reach_a_branch_outside_its_scope_but_not_a_committee(api, county):
     member = await api.member(county.county_admin, county.branch_a["id"])
     r = await _send(api, county, member["id"], county.town_b["id"])

@@ -6,7 +6,14 @@ full/probationary -> suspended -> full (restored) or left; any -> left or deceas
 Flags inform people; only a recorded transition changes a status.
 """
 
-from app.services.lifecycle.flags import FLAG_CODES, check_flags, flag_filter, flags_for
+from app.services.lifecycle.flags import (
+    FLAG_CODES,
+    check_flags,
+    flag_conditions,
+    flag_filter,
+    flags_for,
+    registration_review_due,
+)
 from app.services.lifecycle.periods import add_months, lost_contact_on
 from app.services.lifecycle.timeline import member_timeline
 from app.services.lifecycle.transitions import TransitionRequest, record_transition
@@ -16,9 +23,11 @@ __all__ = [
     "TransitionRequest",
     "add_months",
     "check_flags",
+    "flag_conditions",
     "flag_filter",
     "flags_for",
     "lost_contact_on",
     "member_timeline",
     "record_transition",
+    "registration_review_due",
 ]

@@ -50,8 +50,19 @@ from app.services.lifecycle.periods import (
     add_months,
     lost_contact_on,
 )
+from app.services.unpaid_dues import unpaid_run_flag
 
 # --- Flags ---------------------------------------------------------------------------
+
+
+def registration_review_due(today: date) -> ColumnElement[bool]:
+    """A 双报到 registration row due for its yearly review: active, from before this
+    year, not reviewed this year. The member's flag and the community's both read it."""
+    return and_(
+        CommunityReport.state == CommunityReportState.active,
+        CommunityReport.registered_on < date(today.year, 1, 1),
+        or_(CommunityReport.review_year.is_(None), CommunityReport.review_year < today.year),
+    )
 
 
 @lru_cache(maxsize=16)
@@ -156,10 +167,7 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
         # 双报到 is reviewed at least yearly: an active registration from before this year
         # with no review this year.
         "community_report.review_due": exists().where(
-            CommunityReport.member_id == m.id,
-            CommunityReport.state == CommunityReportState.active,
-            CommunityReport.registered_on < date(today.year, 1, 1),
-            or_(CommunityReport.review_year.is_(None), CommunityReport.review_year < today.year),
+            CommunityReport.member_id == m.id, registration_review_due(today)
         ),
         # 撤销党内职务, and 留党察看 (which ends party posts too): a post held since before
         # the decision is still current; end its term.
@@ -176,6 +184,8 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
                 ),
             ),
         ),
+        # 连续 6 个月不交党费: the six months ending with this one owed and unpaid.
+        "dues.six_months_unpaid": unpaid_run_flag(today),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(
             m.status == S.suspended,

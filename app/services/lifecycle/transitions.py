@@ -9,13 +9,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import MemberStatus, OrgType, Role, label_zh
+from app.models.enums import MeetingType, MemberStatus, OrgType, Role, VoteKind, label_zh
 from app.models.lifecycle import MemberTransition
-from app.models.meeting import Meeting
+from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, load_visible, require_role
@@ -180,6 +181,45 @@ def _apply(member: Member, kind: str, to: MemberStatus, req: TransitionRequest) 
     member.status_since = day
 
 
+async def _check_admission_vote(
+    session: AsyncSession, member: Member, req: TransitionRequest
+) -> None:
+    """Admission to probation is the branch's general meeting's decision (支部大会讨论通过):
+    the transition names that meeting, a general meeting of the member's own branch held
+    on the effective date, with a valid, passed decision (决议) naming the member (and, if it names
+    a status, probationary). A vote that names the status records this transition itself.
+    """
+    if req.meeting_id is None:
+        raise _refuse(
+            ErrorCode.lifecycle_admission_vote_required,
+            Text(zh="须注明讨论接收的支部大会", en="name the general meeting"),
+        )
+    vote = await session.scalar(
+        select(MeetingVote.id)
+        .join(Meeting, Meeting.id == MeetingVote.meeting_id)
+        .where(
+            Meeting.id == req.meeting_id,
+            Meeting.type == MeetingType.general_meeting,
+            Meeting.org_id == member.org_id,
+            Meeting.held_on == req.effective_date,
+            MeetingVote.member_id == member.id,
+            MeetingVote.kind == VoteKind.decision,
+            MeetingVote.valid.is_(True),
+            MeetingVote.passed.is_(True),
+            MeetingVote.to_status.is_(None) | (MeetingVote.to_status == S.probationary.value),
+        )
+        .limit(1)
+    )
+    if vote is None:
+        raise _refuse(
+            ErrorCode.lifecycle_admission_vote_not_passed,
+            Text(
+                zh="该会议没有通过接收该同志为预备党员的表决",
+                en="the meeting has no passed vote admitting this member",
+            ),
+        )
+
+
 async def _check_allowed(
     session: AsyncSession, member: Member, req: TransitionRequest, today: date
 ) -> MemberStatus:
@@ -209,6 +249,7 @@ async def _check_allowed(
                 ErrorCode.lifecycle_temporary_branch_cannot_admit,
                 Text(zh="临时党支部不能接收预备党员", en="a temporary branch cannot admit"),
             )
+        await _check_admission_vote(session, member, req)
     return current
 
 
@@ -226,7 +267,9 @@ async def record_transition(
     (`lifecycle.transition_not_allowed`) or breaks a timing rule: one year as an activist
     before candidacy (`lifecycle.activist_period_too_short`), a one-year probation
     (`lifecycle.probation_not_complete`), a single 6-12 month extension
-    (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch.
+    (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch, and
+    need the branch general meeting's passed vote, named by `meeting_id`
+    (`lifecycle.admission_vote_required`, `lifecycle.admission_vote_not_passed`).
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
     if req.meeting_id is not None:

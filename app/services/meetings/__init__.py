@@ -18,6 +18,7 @@ from app.services.meetings.records import (
     member_meetings,
     plan_meeting,
     update_meeting,
+    voting_rights,
 )
 from app.services.meetings.views import meeting_read
 
@@ -40,4 +41,5 @@ __all__ = [
     "record_vote",
     "update_meeting",
     "votes",
+    "voting_rights",
 ]

@@ -23,6 +23,7 @@ from app.services import points
 from app.services.integration import audit
 from app.services.integration import changes as change_feed
 from app.services.meetings.attendance import attendees
+from app.services.meetings.participants import hosted_participants
 from app.services.meetings.records import (
     AMENDABLE,
     check_members_of,
@@ -114,6 +115,16 @@ async def amend_meeting(
     )
     session.add(amendment)
     await session.flush()
+    if field == "attendance":
+        # The points scored at finalizing follow the correction (reversed and rescored).
+        await points.rescore_meeting(
+            session,
+            principal,
+            meeting.id,
+            meeting.held_on,
+            [(uuid.UUID(e["member_id"]), e["presence"]) for e in value],
+            amendment.id,
+        )
     audit.record(
         session,
         principal,
@@ -132,8 +143,12 @@ async def _corrected_attendance(
     """Corrected attendance entries, checked like recorded ones, as JSON values."""
     ids = [e["member_id"] for e in entries]
     expected = {a.member_id for a in await attendees(session, meeting.id)}
-    await load_all_visible(session, principal, Member, ids, field="value")
-    others = [i for i in ids if i not in expected]
+    # Hosted mobile members were listed through their episode: the host cannot read them.
+    guests = await hosted_participants(session, meeting.org_id, meeting.held_on, ids)
+    await load_all_visible(
+        session, principal, Member, [i for i in ids if i not in guests], field="value"
+    )
+    others = [i for i in ids if i not in expected and i not in guests]
     if others:
         org = await session.get(Organisation, meeting.org_id)
         assert org is not None

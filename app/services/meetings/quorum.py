@@ -20,10 +20,10 @@ from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, load_visible
-from app.services import discipline, lifecycle
+from app.services import lifecycle
 from app.services.integration import audit
 from app.services.meetings.attendance import attendees
-from app.services.meetings.records import require_meeting_writer, require_open
+from app.services.meetings.records import require_meeting_writer, require_open, voting_rights
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,8 @@ async def _voters(session: AsyncSession, meeting: Meeting, cast: int) -> tuple[i
             ErrorCode.meeting_attendance_incomplete,
             Text(zh="请先登记全部参会情况", en="record everyone's attendance first"),
         )
-    # Put under 留党察看 after the meeting was planned: no vote on the meeting's day either.
-    barred = await discipline.without_vote(session, [a.member_id for a in rows], meeting.held_on)
-    voters = [a for a in rows if a.has_vote and a.member_id not in barred]
+    votes = await voting_rights(session, meeting)
+    voters = [a for a in rows if votes[a.member_id]]
     present = sum(1 for a in voters if a.presence == Presence.present)
     if cast > present:
         raise Unprocessable.field(

@@ -41,6 +41,7 @@ from app.security.scope import (
 )
 from app.services import discipline, organisations
 from app.services.integration import audit
+from app.services.meetings.participants import hosted_participants
 
 BRANCH_MEETINGS = frozenset(
     {"general_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_review"}
@@ -104,7 +105,8 @@ async def _check_type_suits(
 async def _default_attendees(
     session: AsyncSession, org: Organisation, meeting_type: str, day: date
 ) -> list[tuple[uuid.UUID, bool]]:
-    """(member, has_vote): the group's, the committee's or the branch's current members."""
+    """(member, has_vote): the group's, the committee's or the branch's current members,
+    and at a branch's meetings the mobile members it hosts that day (without a vote)."""
     if meeting_type == MeetingType.committee_meeting:
         return [(m, True) for m in await current_committee(session, org.id, day)]
     column = Member.group_id if meeting_type == MeetingType.group_meeting else Member.org_id
@@ -113,7 +115,12 @@ async def _default_attendees(
         .where(column == org.id, Member.status.in_([s.value for s in ATTENDING_STATUSES]))
         .order_by(Member.id)
     )
-    return await _with_votes(session, [(m, s) for m, s in rows.all()], day)
+    own = await _with_votes(session, [(m, s) for m, s in rows.all()], day)
+    if meeting_type == MeetingType.group_meeting:
+        return own
+    listed = {m for m, _ in own}
+    guests = sorted(await hosted_participants(session, org.id, day) - listed)
+    return own + [(m, False) for m in guests]
 
 
 async def _with_votes(
@@ -229,12 +236,34 @@ async def explicit_attendees(
     day: date,
     field: str = "expected_member_ids",
 ) -> list[tuple[uuid.UUID, bool]]:
-    await check_members_of(session, principal, org, expected, field)
+    """(member, has_vote) for named attendees: members of the organisation, and the mobile
+    members it hosts that day (participants, never a vote; the host cannot read their
+    records, so they are checked through their episode instead)."""
+    guests: set[uuid.UUID] = set()
+    if meeting_type != MeetingType.committee_meeting:
+        guests = await hosted_participants(session, org.id, day, expected)
+    await check_members_of(session, principal, org, [m for m in expected if m not in guests], field)
     committee = set(await current_committee(session, org.id, day))
     rows = await session.execute(select(Member.id, Member.status).where(Member.id.in_(expected)))
     if meeting_type == MeetingType.committee_meeting:
         return [(member_id, member_id in committee) for member_id, _ in rows.all()]
-    return await _with_votes(session, [(m, s) for m, s in rows.all()], day)
+    voting = await _with_votes(session, [(m, s) for m, s in rows.all() if m not in guests], day)
+    return voting + [(m, False) for m in sorted(guests)]
+
+
+async def voting_rights(session: AsyncSession, meeting: Meeting) -> dict[uuid.UUID, bool]:
+    """Each attendee's vote at this meeting as it stands now: the vote noted when the
+    attendee was listed, less a 留党察看 in force on the meeting's day even if recorded
+    after the meeting was planned. Quorum and the attendance listing both read this."""
+    rows = (
+        await session.execute(
+            select(MeetingAttendee.member_id, MeetingAttendee.has_vote).where(
+                MeetingAttendee.meeting_id == meeting.id
+            )
+        )
+    ).all()
+    barred = await discipline.without_vote(session, [m for m, _ in rows], meeting.held_on)
+    return {m: bool(vote) and m not in barred for m, vote in rows}
 
 
 def require_open(meeting: Meeting) -> None:

@@ -13,6 +13,7 @@ from app.security.scope import Principal, member_rows_only, shows_member
 from app.services.meetings.amendments import amendments
 from app.services.meetings.attendance import attendees
 from app.services.meetings.quorum import votes
+from app.services.meetings.records import voting_rights
 
 
 async def meeting_read(
@@ -25,6 +26,7 @@ async def meeting_read(
         if a.field != "attendance" or member_rows_only(principal) is None
     ]
     amended: dict[str, Any] = {}
+    rights = await voting_rights(session, meeting)
     for a in shown:
         amended[a.field] = a.value  # later amendments win
     return MeetingRead.model_validate(
@@ -52,7 +54,12 @@ async def meeting_read(
                 for name in ("host_id", "recorder_id")
             },
             "attendance": [
-                AttendanceRead.model_validate(a, from_attributes=True)
+                AttendanceRead(
+                    member_id=a.member_id,
+                    presence=a.presence,
+                    reason=a.reason,
+                    has_vote=rights[a.member_id],
+                )
                 for a in await attendees(session, meeting.id)
                 if shows_member(principal, a.member_id)
             ],

@@ -26,6 +26,7 @@ from app.schemas.organisations import HealthFlag, OrganisationHealth
 from app.security.scope import under
 from app.services.organisations.flags import flag
 from app.services.organisations.leaders import terms_overlap
+from app.services.organisations.report_flags import report_flags
 from app.services.organisations.terms import term_flags, term_years
 from app.services.policies import effective_policy
 
@@ -312,6 +313,7 @@ async def organisation_health(
         *threshold_flags(org_type, full_members, leaders, org.unit_count, policy, people),
         *leadership_flags(org_type, leaders),
         *terms,
+        *await report_flags(session, org, today),
     ]
     return OrganisationHealth(
         org_id=org.id,

@@ -29,7 +29,7 @@ from app.services.points.schemes import (
     update_rule,
     upsert_scheme,
 )
-from app.services.points.scoring import score_event, score_meeting
+from app.services.points.scoring import rescore_meeting, score_event, score_meeting
 
 __all__ = [
     "ENTRY_SORT",
@@ -49,6 +49,7 @@ __all__ = [
     "list_rules",
     "ranking",
     "reject_entry",
+    "rescore_meeting",
     "reverse_entry",
     "scheme_for",
     "score_event",

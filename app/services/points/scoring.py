@@ -7,16 +7,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict
-from app.models.enums import MemberStatus
+from app.models.enums import EntryState, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.models.points import PointRule
+from app.models.points import PointEntry, PointRule
+from app.security.scope import Principal
 from app.services.points.caps import RULE_COLUMNS, RuleView
-from app.services.points.ledger import EntryRequest, append_entry
+from app.services.points.ledger import EntryRequest, append_entry, reverse_entry
 from app.services.points.rows import EntryRow
 from app.services.policies import ancestor_node_ids
 
@@ -104,7 +105,7 @@ async def score_meeting(
     one fixed order (by id), so two meetings finalized at once never deadlock."""
     scored = 0
     for member_id, presence in sorted(attendance):
-        trigger = {"present": "meeting.present", "absent": "meeting.absent"}.get(presence)
+        trigger = ATTENDANCE_TRIGGERS.get(presence)
         if trigger is None:
             continue
         entry = await score_event(
@@ -117,3 +118,65 @@ async def score_meeting(
         )
         scored += entry is not None
     return scored
+
+
+# Present earns the attendance item; an unexcused absence the deduction; excused nothing.
+ATTENDANCE_TRIGGERS = {"present": "meeting.present", "absent": "meeting.absent"}
+
+
+async def _standing_meeting_entry(
+    session: AsyncSession, meeting_id: uuid.UUID, member_id: uuid.UUID
+) -> tuple[PointEntry, str | None] | None:
+    """The member's approved attendance entry for this meeting, first scored or from a
+    correction, with its item's trigger."""
+    base = f"meeting:{meeting_id}:{member_id}"
+    row = (
+        await session.execute(
+            select(PointEntry, PointRule.trigger)
+            .join(PointRule, PointRule.id == PointEntry.rule_id)
+            .where(
+                PointEntry.member_id == member_id,
+                PointEntry.state == EntryState.approved,
+                or_(PointEntry.source_key == base, PointEntry.source_key.like(f"{base}:%")),
+            )
+            .order_by(PointEntry.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def rescore_meeting(
+    session: AsyncSession,
+    principal: Principal,
+    meeting_id: uuid.UUID,
+    held_on: date,
+    corrected: list[tuple[uuid.UUID, str]],
+    correction_id: uuid.UUID,
+) -> int:
+    """Score a correction of a finalized meeting's attendance (更正): for each member
+    whose corrected presence calls for another item than the entry standing, that entry
+    is reversed (冲正, through the ledger) and the corrected presence scored under a
+    source key naming the correction. A correction that changes nothing scores nothing,
+    so repeating it is a no-op. Returns the number of members rescored."""
+    changed = 0
+    for member_id, presence in sorted(corrected):
+        trigger = ATTENDANCE_TRIGGERS.get(presence)
+        standing = await _standing_meeting_entry(session, meeting_id, member_id)
+        if (standing[1] if standing else None) == trigger:
+            continue
+        if standing is not None:
+            await reverse_entry(
+                session, principal, standing[0], f"attendance corrected ({presence})"
+            )
+        if trigger is not None:
+            await score_event(
+                session,
+                trigger=trigger,
+                member_id=member_id,
+                occurred_on=held_on,
+                source_key=f"meeting:{meeting_id}:{member_id}:correction:{correction_id}",
+                note=f"meeting {meeting_id} ({presence}, corrected)",
+            )
+        changed += 1
+    return changed

@@ -20,7 +20,6 @@ from app.models.organisation import Organisation
 from app.pagination import MAX_LIMIT
 from app.security.scope import Principal
 from app.services import compliance, dues, lifecycle, mobile, transfers
-from app.services.dues.arrears import CONSECUTIVE_UNPAID_FLAG
 from app.services.members import change_requests, list_members
 from app.services.members.records import require_member_writer
 from app.services.mobile.episodes import contact_state_sql
@@ -28,6 +27,7 @@ from app.services.organisations.terms import term_flags, term_years
 from app.services.points import is_own_entry, list_entries
 from app.services.points.schemes import require_points_admin
 from app.services.policies import effective_policies
+from app.services.unpaid_dues import CONSECUTIVE_UNPAID_FLAG
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""Unpaid dues (连续 6 个月不交党费): the one definition of a month owed and unpaid, which
+the member's flag (`lifecycle/flags.py`) and the arrears report (`dues/arrears.py`) both
+read. Kept apart from both packages, which import each other's neighbours: this module
+imports only models.
+
+A month is owed when the member held a due status (probationary or full) on some day of
+it and it is not before the month of admission; it is unpaid when no payment covers it
+and no approved exemption (免交) covers it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+
+from app.models.enums import MemberStatus, ReliefKind
+from app.models.lifecycle import DuesPaymentMonth, DuesRelief, MemberTransition
+from app.models.member import Member
+
+# Six consecutive months owed and unpaid are flagged for the branch to act on.
+CONSECUTIVE_UNPAID_FLAG = 6
+DUE_STATUS_VALUES = (MemberStatus.probationary.value, MemberStatus.full.value)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def months_ending(month: date, count: int) -> list[date]:
+    """`count` calendar months ending with `month`'s, oldest first."""
+    out = [month.replace(day=1)]
+    while len(out) < count:
+        first = out[0]
+        out.insert(0, date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1))
+    return out
+
+
+def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
+    """The member row's `month` (a first day) was owed and is neither paid nor exempt.
+
+    The status held on the month's first day is the last transition's on or before it
+    (or, before any, the first transition's `from`; with no history, the current
+    status); a transition inside the month into a due status makes it owed too."""
+    t = MemberTransition
+    m = Member
+    start, end = literal(month), literal(_next_month(month))
+    last_to = (
+        select(t.to_status)
+        .where(t.member_id == m.id, t.effective_date <= start)
+        .order_by(t.effective_date.desc(), t.recorded_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    first_from = (
+        select(t.from_status)
+        .where(t.member_id == m.id)
+        .order_by(t.effective_date, t.recorded_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    held = func.coalesce(last_to, first_from, m.status)
+    entered = exists().where(
+        t.member_id == m.id,
+        t.effective_date > start,
+        t.effective_date < end,
+        t.to_status.in_(DUE_STATUS_VALUES),
+    )
+    return and_(
+        or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= start),
+        or_(held.in_(DUE_STATUS_VALUES), entered),
+        ~exists().where(DuesPaymentMonth.member_id == m.id, DuesPaymentMonth.month == start),
+        ~exists().where(
+            DuesRelief.member_id == m.id,
+            DuesRelief.kind == ReliefKind.exemption,
+            DuesRelief.from_month <= start,
+            DuesRelief.to_month >= start,
+        ),
+    )
+
+
+def unpaid_run_flag(today: date) -> ColumnElement[bool]:
+    """`dues.six_months_unpaid` on the member: a due member whose six months ending with
+    this month were each owed and unpaid."""
+    return and_(
+        Member.status.in_(DUE_STATUS_VALUES),
+        *(month_owed_and_unpaid(m) for m in months_ending(today, CONSECUTIVE_UNPAID_FLAG)),
+    )
