@@ -47,6 +47,7 @@ from app.api import (
     organisations,
     points,
     policies,
+    sign_in,
     transfers,
     users,
 )
@@ -402,6 +403,7 @@ def create_app() -> FastAPI:
         dues,
         mobile,
         meetings,
+        sign_in,
         points,
         grids,
         integration,

@@ -55,7 +55,9 @@ check_ins|Check-ins
 children|Child organisations
 client_id|Client id (unused)
 client_secret|Client secret (unused)
+closes_at|Sign-in closes at
 code|Code
+code_seconds|Seconds between code changes
 column|Column
 committee_size|Committee size in people (one person holding two seats counts once)
 community_org_id|Community organisation id
@@ -101,6 +103,7 @@ evidence|Evidence
 expected_months|Months due
 extension_months|Probation extension in months
 field|Field
+file|The file (CSV or XLSX)
 finalized_at|Finalized at (UTC)
 finished_at|Finished at (UTC)
 flags|Warning flags
@@ -138,6 +141,8 @@ label|Label
 last_contact_on|Last contact
 last_error|Last error
 last_status|Last response status
+late|Signed in late
+late_after|A sign-in after this is late
 leader_id|Leader id
 level|Level
 location_consent|Consent to record location
@@ -169,6 +174,7 @@ occurred_at|Occurred at (UTC)
 occurred_on|Day it happened
 on|Day
 on_track|On track
+opens_at|Earliest sign-in
 org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
@@ -189,6 +195,8 @@ population|Population
 presence|Presence
 probation_extension_months|Probation extension in months
 processed_rows|Rows processed
+proxy|Signed in by someone else (proxy)
+qr_content|QR content (meeting and code)
 rank|Rank
 rate|Rate
 reason|Reason
@@ -201,6 +209,7 @@ rejected|Rejected
 relief|Relief
 reported_by|Reported by
 request_id|Request id
+requested_at|Asked at
 required|Required count
 residence|Residence
 residence_community_id|Community of residence (organisation id)
@@ -220,9 +229,11 @@ rule_version|Point rule version
 scope|OAuth2 scope (unused)
 served_households|Households served
 severity|Severity
+signed_at|Signed in at
 source|Source
 source_key|Source key
 started_on|Day started
+starts_at|When the meeting starts
 state|State
 status|Status
 subject|Subject
@@ -258,6 +269,7 @@ updated_at|Updated at (UTC)
 url|Receiver URL
 username|Username
 valid|Valid
+valid_until|The current code is valid until (UTC)
 value|Value
 values|Values
 version|Version (as in the ETag)
@@ -267,7 +279,6 @@ votes|Votes
 without_leader|Without a secretary
 work_unit|Work unit
 year|Year
-file|The file (CSV or XLSX)
 """
 
 FIELDS_EN: dict[str, str] = {

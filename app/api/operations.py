@@ -24,7 +24,7 @@ VERBS = (
     "list", "get", "create", "update", "delete", "dissolve", "move", "add", "set", "replace",
     "record", "accept", "reject", "cancel", "approve", "reverse", "confirm", "review",
     "register", "log", "finalize", "amend", "login", "refresh", "logout", "import",
-    "export", "download", "check", "return", "grade",
+    "export", "download", "check", "return", "grade", "open", "sign", "bind", "issue",
 )  # fmt: skip
 
 _TABLE = """
@@ -80,6 +80,13 @@ meetings_attendance|replaceAttendance|登记出席情况|Set the attendance|整�
 meetings_vote|recordVote|登记表决|Record a vote|登记会议的决议或选举表决结果，校验到会人数。
 meetings_finalize|finalizeMeeting|会议归档|Finalize a meeting|归档会议：此后只能通过更正记录修改。
 meetings_amend|amendMeeting|更正已归档会议|Amend a meeting|对已归档会议追加更正（纪要、议题、地点、出席或决议）。
+meetings_sign_in_open|openMeetingSignIn|开启会议签到|Open sign-in|主持人或支部书记开启签到，得到每 30-60 秒更换的动态签到码（用于大屏二维码）。
+meetings_sign_in_code|getMeetingSignInCode|当前签到码|The current sign-in code|大屏显示的当前签到码及其二维码内容、有效期和签到时段。
+meetings_sign_in|signInToMeeting|会议签到|Sign in to a meeting|党员凭当前签到码签到（迟到标记），或支部书记代为签到（记为代签）；签到即登记出席。
+meetings_leave_request|createLeaveRequest|会议请假|Ask for leave|会前提出请假申请并说明理由。
+meetings_leave_requests|listLeaveRequests|请假申请列表|List leave requests|本次会议的请假申请；党员只看到自己的。
+meetings_leave_approve|approveLeaveRequest|批准请假|Approve a leave request|批准后该党员的出席情况登记为请假，理由即申请理由。
+meetings_leave_reject|rejectLeaveRequest|不批准请假|Reject a leave request|不批准请假申请；党员可重新申请。
 meetings_compliance|getMeetingCompliance|组织生活落实情况|Meeting compliance|各党支部按规定频次召开会议的情况。
 members_disciplines_record|recordDiscipline|记录党纪处分|Record a discipline|记录警告、严重警告、撤销党内职务、留党察看（一年或两年）或开除党籍，写明作出决定的党组织、日期和文号；临时党支部不能作出处分。
 members_disciplines_list|listDisciplines|党纪处分记录|A member's disciplines|一名党员受到的党纪处分及留党察看的处理结果。

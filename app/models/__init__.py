@@ -30,6 +30,13 @@ from app.models.points import (
     ReviewGrade,
 )
 from app.models.policy import OrganisationPolicy
+from app.models.sign_in import (
+    MeetingLeaveRequest,
+    MeetingSignIn,
+    MeetingSignInWindow,
+    WechatBindingCode,
+    WechatIdentity,
+)
 from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 
@@ -49,6 +56,11 @@ def org_path_columns() -> list[Column[Any]]:
 
 
 __all__ = [
+    "MeetingLeaveRequest",
+    "MeetingSignIn",
+    "MeetingSignInWindow",
+    "WechatBindingCode",
+    "WechatIdentity",
     "AuditEvent",
     "AuthSession",
     "Base",
