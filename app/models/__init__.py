@@ -56,11 +56,6 @@ def org_path_columns() -> list[Column[Any]]:
 
 
 __all__ = [
-    "MeetingLeaveRequest",
-    "MeetingSignIn",
-    "MeetingSignInWindow",
-    "WechatBindingCode",
-    "WechatIdentity",
     "AuditEvent",
     "AuthSession",
     "Base",
@@ -78,6 +73,9 @@ __all__ = [
     "Meeting",
     "MeetingAmendment",
     "MeetingAttendee",
+    "MeetingLeaveRequest",
+    "MeetingSignIn",
+    "MeetingSignInWindow",
     "MeetingVote",
     "Member",
     "MemberTransition",
@@ -101,5 +99,7 @@ __all__ = [
     "User",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WechatBindingCode",
+    "WechatIdentity",
     "org_path_columns",
 ]

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0017c_sign_in"
 down_revision: str | None = "0016_discipline"
 branch_labels: str | Sequence[str] | None = None
