@@ -23,6 +23,7 @@ MEMBER_SURFACE = {
     "exports_get",
     "imports_template",
     "meetings_get",
+    "meetings_leave_requests",
     "meetings_list",
     "members_get",
     "members_list",

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
-from app.models.enums import LeaveState, Presence, Role
+from app.errors import Conflict, ErrorCode, Unprocessable
+from app.models.enums import LeaveState, Presence
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.sign_in import MeetingLeaveRequest, MeetingSignIn, MeetingSignInWindow
-from app.security.scope import Principal, member_rows_only, not_found, require_role
+from app.security.scope import Principal, member_rows_only, not_found
 from app.services.integration import audit
 from app.services.meetings.attendance import mark_attendee
 from app.services.meetings.records import require_open
-from app.services.meetings.sign_in import require_host
+from app.services.meetings.sign_in import attendee_named, require_host
 
 
 async def _check_before(session: AsyncSession, meeting: Meeting, today: date) -> None:
@@ -40,15 +40,7 @@ async def request_leave(
     """Ask for leave from a meeting (请假) with a reason, before it starts. A member asks
     for themself; a secretary or administrator may file it for an expected attendee.
     One pending or approved request per member and meeting."""
-    own = member_rows_only(principal)
-    if own is None:
-        require_role(principal, Role.org_admin, Role.branch_secretary)
-        if member_id is None:
-            raise Unprocessable.field("member_id", ErrorCode.request_validation_failed)
-    elif member_id is not None and member_id != own:
-        raise Forbidden(ErrorCode.auth_forbidden, "a member asks leave for themself")
-    member = member_id or own
-    assert member is not None
+    member = await attendee_named(session, principal, member_id)
     require_open(meeting)
     await _check_before(session, meeting, today)
     if await session.get(MeetingAttendee, (meeting.id, member)) is None:

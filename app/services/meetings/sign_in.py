@@ -25,9 +25,10 @@ from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, Unprocessable
 from app.models.enums import Presence, Role
 from app.models.meeting import Meeting
+from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.sign_in import MeetingSignIn, MeetingSignInWindow
-from app.security.scope import Principal, member_rows_only, require_role
+from app.security.scope import Principal, load_visible, member_rows_only, require_role
 from app.services import policies
 from app.services.integration import audit
 from app.services.meetings.attendance import mark_attendee
@@ -86,6 +87,23 @@ async def _bounds(session: AsyncSession, meeting: Meeting, starts_at: datetime) 
         late_after=starts_at + timedelta(minutes=policy["sign_in_late_after_minutes"]),
         closes_at=starts_at + timedelta(minutes=policy["sign_in_close_after_minutes"]),
     )
+
+
+async def attendee_named(
+    session: AsyncSession, principal: Principal, member_id: uuid.UUID | None
+) -> uuid.UUID:
+    """Whom a sign-in or a leave request is for: a member user's own record (a member
+    names nobody else: 404 as for any member out of sight); a secretary or an
+    administrator names a member in their scope (404 naming `member_id` otherwise)."""
+    own = member_rows_only(principal)
+    if member_id is not None:
+        await load_visible(session, principal, Member, member_id, field="member_id")
+    if own is not None:
+        return own
+    require_role(principal, Role.org_admin, Role.branch_secretary)
+    if member_id is None:
+        raise Unprocessable.field("member_id", ErrorCode.request_validation_failed)
+    return member_id
 
 
 def require_host(principal: Principal, meeting: Meeting) -> None:
@@ -179,17 +197,8 @@ async def sign_in(
     as a proxy sign-in, no code needed). An expired code and another meeting's code are
     refused (`sign_in.code_invalid`); outside the window `sign_in.too_early` or
     `sign_in.closed`; after `sign_in_late_after_minutes` the sign-in is flagged late."""
-    own = member_rows_only(principal)
-    proxy = own is None
-    if proxy:
-        require_role(principal, Role.org_admin, Role.branch_secretary)
-        if member_id is None:
-            raise Unprocessable.field("member_id", ErrorCode.request_validation_failed)
-    else:
-        if member_id is not None and member_id != own:
-            raise Forbidden(ErrorCode.auth_forbidden, "a member signs in themself")
-        member_id = own
-    assert member_id is not None
+    proxy = member_rows_only(principal) is None
+    member_id = await attendee_named(session, principal, member_id)
     window = await _window(session, meeting)
     now = clock.utcnow()
     if not proxy and not (
