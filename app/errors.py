@@ -87,6 +87,12 @@ class TooManyRequests(DangjianError):
     status = 429
 
 
+class ServiceUnavailable(DangjianError):
+    """503: a service the request depends on (WeChat) is not configured or not answering."""
+
+    status = 503
+
+
 # Seconds a client is asked to wait (`Retry-After`) while the database is unavailable.
 DATABASE_RETRY_AFTER_SECONDS = 5
 

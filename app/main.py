@@ -50,6 +50,7 @@ from app.api import (
     sign_in,
     transfers,
     users,
+    wechat,
 )
 from app.api.common import API_PREFIX
 from app.api.openapi import build as build_openapi
@@ -408,6 +409,7 @@ def create_app() -> FastAPI:
         grids,
         integration,
         imports,
+        wechat,
     )
     for module in (*routers, audit):
         _mount(app, module.router, API_PREFIX)

@@ -35,7 +35,9 @@ base|基础分
 base_fen|党费计算基数（分）
 before|变更前的值
 below_lowest_band|低于最低档
+binding_code|微信绑定码（一次有效）
 birth_date|出生日期
+bound_at|绑定时间
 boundary|网格范围
 buildings|楼栋
 by_age_band|按年龄段
@@ -261,6 +263,7 @@ unassigned_members|未分配网格的党员
 unchanged|未变化数
 uncovered|未覆盖
 under_target|未达标
+unionid_bound|是否同时绑定了 UnionID
 unit_category|单位类别
 unit_count|联合单位数
 unit_credit_code|统一社会信用代码
@@ -310,6 +313,8 @@ For a proxy sign-in by a secretary; a member omits it.|代为签到时填写被�
 For a request a secretary files; a member omits it.|支部书记代为提出时填写党员 ID；党员本人申请时不填
 When the meeting starts; default: now.|会议开始时间；默认为现在
 A moment with its UTC offset, from 1900 to 2200.|带时区偏移的时刻，1900 年至 2200 年
+The mini-program's wx.login() code.|小程序 wx.login() 得到的登录凭证
+A binding code from an administrator, for a WeChat not yet bound.|管理员发放的绑定码，用于尚未绑定的微信
 Defaults to the group's members, the committee, or the branch's members.|应到人员的党员 ID；默认为党小组、支委会或支部的全体党员
 Current values of amended fields (latest wins).|更正后的当前值（以最近一次更正为准）
 As finalized: amendments never overwrite it.|归档时的会议纪要（更正不会覆盖）

@@ -33,7 +33,9 @@ base|Base points
 base_fen|Dues base in fen
 before|Value before the change
 below_lowest_band|Below the lowest band
+binding_code|WeChat binding code (once)
 birth_date|Date of birth
+bound_at|Bound at
 boundary|Grid boundary
 buildings|Buildings
 by_age_band|By age band
@@ -259,6 +261,7 @@ unassigned_members|Members in no grid
 unchanged|Unchanged
 uncovered|Uncovered
 under_target|Under target
+unionid_bound|Whether a UnionID was bound too
 unit_category|Unit category
 unit_count|Number of units
 unit_credit_code|Unified social credit code

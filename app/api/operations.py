@@ -31,7 +31,12 @@ _TABLE = """
 auth_token|login|登录（获取令牌）|Sign in (get tokens)|用户名和密码换取访问令牌和刷新令牌（OAuth2 密码模式表单）。连续失败会被限流（429，带 Retry-After）。
 auth_refresh|refreshToken|刷新令牌|Refresh the tokens|用刷新令牌换一对新令牌；旧刷新令牌随即作废，重复使用会注销整个登录。
 auth_logout|logout|退出登录|Sign out|作废刷新令牌，结束本次登录。
+auth_wechat|loginWithWechat|微信登录|Sign in with WeChat|用小程序 wx.login() 的登录凭证换取令牌；未绑定的微信可附管理员发放的绑定码完成绑定。
+auth_wechat_bind|bindWechat|绑定微信|Bind WeChat|已登录用户把微信绑定到本账号（每个账号、每个微信只能绑定一次）。
+auth_wechat_unbind|deleteWechatBinding|解绑微信|Unbind WeChat|解除本账号的微信绑定。
 auth_me|getMe|当前用户|The signed-in user|当前登录用户、所属党组织，以及在本范围内是否可查看敏感个人信息。
+users_wechat_binding_code|issueWechatBindingCode|发放微信绑定码|Issue a WeChat binding code|为范围内的用户发放一次性微信绑定码，用户凭它在小程序中绑定微信。
+users_wechat_unbind|deleteUserWechatBinding|解绑用户微信|Unbind a user's WeChat|管理员解除用户的微信绑定。
 users_create|createUser|创建用户|Create a user|在自己管辖范围内创建账号并指定角色和所属党组织。
 users_list|listUsers|用户列表|List users|管辖范围内的用户，游标分页。
 users_get|getUser|查看用户|Get a user|一个用户的详情；返回 ETag。

@@ -75,3 +75,30 @@ class LeaveRequestRead(BaseModel):
     requested_at: datetime
     decided_at: datetime | None
     note: str | None
+
+
+LoginCode = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class WechatLogin(InputModel):
+    code: LoginCode = Field(description="The mini-program's wx.login() code.")
+    binding_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="A binding code from an administrator, for a WeChat not yet bound.",
+    )
+
+
+class WechatBind(InputModel):
+    code: LoginCode = Field(description="The mini-program's wx.login() code.")
+
+
+class WechatBinding(BaseModel):
+    bound_at: datetime
+    unionid_bound: bool
+
+
+class BindingCodeRead(BaseModel):
+    binding_code: str
+    expires_at: datetime
