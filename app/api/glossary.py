@@ -105,6 +105,7 @@ event_types|订阅的事件类型
 events|事件
 evidence|佐证材料
 expected_months|应交月数
+expires_at|失效时间
 extension_months|延长预备期月数
 field|字段
 file|上传的文件（CSV 或 XLSX）

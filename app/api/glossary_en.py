@@ -103,6 +103,7 @@ event_types|Subscribed event types
 events|Events
 evidence|Evidence
 expected_months|Months due
+expires_at|Expires at
 extension_months|Probation extension in months
 field|Field
 file|The file (CSV or XLSX)
