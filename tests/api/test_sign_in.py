@@ -365,3 +365,59 @@ async def test_a_member_signed_in_asks_no_leave(api, county, now):
     await _sign_in(api, member, meeting["id"], await _code(api, admin, meeting["id"]))
     r = await _ask(api, member, meeting["id"])
     assert (r.status_code, r.json()["code"]) == (409, "leave.signed_in")
+
+
+async def test_sign_ins_and_approved_leave_score_points_when_the_meeting_is_finalized(
+    api, county, now
+):
+    for category, points, trigger in (
+        ("bonus", 2, "meeting.present"),
+        ("deduction", 3, "meeting.absent"),
+    ):
+        r = await api.client.post(
+            "/api/v1/point-rules",
+            json={
+                "org_id": county.county["id"],
+                "code": f"R{trigger}",
+                "name": "出席会议",
+                "category": category,
+                "points": points,
+                "needs_approval": False,
+                "trigger": trigger,
+            },
+            headers=api.auth(county.county_admin),
+        )
+        assert r.status_code == 201, r.text
+    admin = county.admin_a
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    people = [await api.member(admin, branch["id"]) for _ in range(4)]
+    _, signer = await api.user(admin, "member", branch["id"], member_id=people[0]["id"])
+    _, asker = await api.user(admin, "member", branch["id"], member_id=people[1]["id"])
+    meeting = await _meeting(api, admin, branch["id"], type="theme_day")
+    leave = await _ask(api, asker, meeting["id"], "病假")
+    await api.client.post(
+        f"{M}/{meeting['id']}/leave-requests/{leave.json()['id']}/approve",
+        json={},
+        headers=api.auth(admin),
+    )
+    await _open(api, admin, meeting["id"], starts_at=now.at + timedelta(minutes=5))
+    assert (
+        await _sign_in(api, signer, meeting["id"], await _code(api, admin, meeting["id"]))
+    ).status_code == 201
+    assert (await _sign_in(api, admin, meeting["id"], member_id=people[2]["id"])).status_code == 201
+    entries = [{"member_id": people[3]["id"], "presence": "absent"}]
+    r = await api.client.put(
+        f"{M}/{meeting['id']}/attendance", json=entries, headers=api.auth(admin)
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.post(f"{M}/{meeting['id']}/finalize", headers=api.auth(admin))
+    assert r.status_code == 200, r.text
+    totals = []
+    for person in people:
+        r = await api.client.get(
+            f"/api/v1/members/{person['id']}/points",
+            params={"year": clock.today().year},
+            headers=api.auth(admin),
+        )
+        totals.append(r.json()["total"])
+    assert totals == [2, 0, 2, -3]
