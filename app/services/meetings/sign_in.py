@@ -73,7 +73,7 @@ def code_matches(
     """Whether `code` is the current or the previous window's code at `moment`."""
     current = window_of(moment, seconds)
     return any(
-        hmac.compare_digest(derive_code(secret, meeting_id, w), code)
+        hmac.compare_digest(derive_code(secret, meeting_id, w).encode(), code.encode())
         for w in (current, current - 1)
     )
 
