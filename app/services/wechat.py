@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.config import Settings
-from app.errors import Conflict, ErrorCode, NotFound, ServiceUnavailable, Unauthorized
+from app.errors import (
+    Conflict,
+    ErrorCode,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from app.models.organisation import Organisation
 from app.models.sign_in import WechatBindingCode, WechatIdentity
 from app.models.user import User
@@ -55,10 +62,10 @@ class BindingCode:
 
 async def exchange_code(settings: Settings, code: str) -> WechatUser:
     """GET {wechat_api_base}/sns/jscode2session: the mini-program login code for the
-    openid (and unionid). A refused code is 401 `wechat.code_invalid`; no configuration
-    or no answer is 503."""
+    openid (and unionid). A refused code is 401 `wechat.code_invalid`; WeChat login not
+    configured on this server is 403 `wechat.not_configured`; no answer is 503."""
     if not settings.wechat_app_id or not settings.wechat_app_secret:
-        raise ServiceUnavailable(ErrorCode.wechat_not_configured)
+        raise Forbidden(ErrorCode.wechat_not_configured)
     params = {
         "appid": settings.wechat_app_id,
         "secret": settings.wechat_app_secret,

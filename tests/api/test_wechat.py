@@ -143,7 +143,7 @@ async def test_an_invalid_or_used_login_code_is_refused(api, county, wechat):
 async def test_wechat_login_is_off_without_an_app_id(api, county, wechat, monkeypatch):
     monkeypatch.setattr(get_settings(), "wechat_app_id", None)
     r = await _login(api, "anything")
-    assert (r.status_code, r.json()["code"]) == (503, "wechat.not_configured")
+    assert (r.status_code, r.json()["code"]) == (403, "wechat.not_configured")
 
 
 async def test_a_user_binds_one_wechat_and_a_wechat_one_user(api, county, wechat):
