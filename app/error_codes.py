@@ -459,8 +459,13 @@ class ErrorCode(StrEnum):
     )
     sign_in_code_invalid = (
         "sign_in.code_invalid",
-        "签到码无效：已过期或不属于本会议",
-        "The sign-in code is expired or belongs to another meeting",
+        "签到码无效：不是本会议的签到码",
+        "This is not a sign-in code of this meeting",
+    )
+    sign_in_code_expired = (
+        "sign_in.code_expired",
+        "签到码已过期，请扫描最新的二维码",
+        "The sign-in code has expired: scan the current one",
     )
     sign_in_too_early = (
         "sign_in.too_early",

@@ -109,7 +109,7 @@ async def test_the_code_rotates_and_the_previous_code_is_accepted_but_an_older_o
     _, other = await api.user(admin, "member", county.branch_a["id"], member_id=people[1]["id"])
     now.move(seconds=30)  # `first` is now two windows old: expired
     r = await _sign_in(api, other, meeting["id"], first)
-    assert (r.status_code, r.json()["code"]) == (422, "sign_in.code_invalid")
+    assert (r.status_code, r.json()["code"]) == (422, "sign_in.code_expired")
     assert r.json()["errors"][0]["field"] == "code"
 
 

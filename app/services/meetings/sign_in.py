@@ -67,15 +67,35 @@ def window_of(moment: datetime, seconds: int) -> int:
     return int(moment.timestamp()) // seconds
 
 
-def code_matches(
-    secret: bytes, meeting_id: uuid.UUID, code: str, moment: datetime, seconds: int
-) -> bool:
-    """Whether `code` is the current or the previous window's code at `moment`."""
+# How far back an old code is still recognised as this meeting's (to say "expired"
+# rather than "not this meeting's"): the longest sign-in period the policies allow.
+EXPIRED_LOOKBACK = timedelta(minutes=240 + 720)
+
+
+def _matches(secret: bytes, meeting_id: uuid.UUID, code: str, window: int) -> bool:
+    return hmac.compare_digest(derive_code(secret, meeting_id, window).encode(), code.encode())
+
+
+def check_code(
+    secret: bytes,
+    meeting_id: uuid.UUID,
+    code: str | None,
+    moment: datetime,
+    seconds: int,
+    since: datetime,
+) -> None:
+    """Accept the current or the previous window's code at `moment`; an older code of
+    this meeting (since sign-in opened) is `sign_in.code_expired`, anything else
+    `sign_in.code_invalid` (another meeting's, or no code)."""
     current = window_of(moment, seconds)
-    return any(
-        hmac.compare_digest(derive_code(secret, meeting_id, w).encode(), code.encode())
-        for w in (current, current - 1)
-    )
+    if code and any(_matches(secret, meeting_id, code, w) for w in (current, current - 1)):
+        return
+    oldest = window_of(max(since, moment - EXPIRED_LOOKBACK), seconds)
+    if code and any(
+        _matches(secret, meeting_id, code, w) for w in range(current - 2, oldest - 1, -1)
+    ):
+        raise Unprocessable.field("code", ErrorCode.sign_in_code_expired)
+    raise Unprocessable.field("code", ErrorCode.sign_in_code_invalid)
 
 
 async def _bounds(session: AsyncSession, meeting: Meeting, starts_at: datetime) -> Bounds:
@@ -135,6 +155,7 @@ async def open_sign_in(
             starts_at=starts_at or now,
             code_seconds=seconds,
             opened_by=principal.user_id,
+            opened_at=now,
         )
         session.add(window)
     elif starts_at is not None:
@@ -194,17 +215,16 @@ async def sign_in(
 ) -> MeetingSignIn:
     """Sign in to a meeting (签到). A member signs in themself with the live code; a
     branch secretary or administrator signs in an expected attendee for them (recorded
-    as a proxy sign-in, no code needed). An expired code and another meeting's code are
-    refused (`sign_in.code_invalid`); outside the window `sign_in.too_early` or
-    `sign_in.closed`; after `sign_in_late_after_minutes` the sign-in is flagged late."""
+    as a proxy sign-in, no code needed). An expired code (`sign_in.code_expired`) and
+    another meeting's code (`sign_in.code_invalid`) are refused; outside the window
+    `sign_in.too_early` or `sign_in.closed`; after `sign_in_late_after_minutes` the
+    sign-in is flagged late."""
     proxy = member_rows_only(principal) is None
     member_id = await attendee_named(session, principal, member_id)
     window = await _window(session, meeting)
     now = clock.utcnow()
-    if not proxy and not (
-        code and code_matches(window.secret, meeting.id, code, now, window.code_seconds)
-    ):
-        raise Unprocessable.field("code", ErrorCode.sign_in_code_invalid)
+    if not proxy:
+        check_code(window.secret, meeting.id, code, now, window.code_seconds, window.opened_at)
     bounds = await _bounds(session, meeting, window.starts_at)
     if now < bounds.opens_at:
         raise Conflict(ErrorCode.sign_in_too_early)
