@@ -421,3 +421,17 @@ async def test_sign_ins_and_approved_leave_score_points_when_the_meeting_is_fina
         )
         totals.append(r.json()["total"])
     assert totals == [2, 0, 2, -3]
+
+
+async def test_a_leave_request_is_not_approved_once_the_member_signed_in(api, county, now):
+    admin, people, member, meeting = await _setup(api, county)
+    asked = await _ask(api, member, meeting["id"])
+    await _open(api, admin, meeting["id"], starts_at=now.at)
+    await _sign_in(api, member, meeting["id"], await _code(api, admin, meeting["id"]))
+    r = await api.client.post(
+        f"{M}/{meeting['id']}/leave-requests/{asked.json()['id']}/approve",
+        json={},
+        headers=api.auth(admin),
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "leave.signed_in")
+    assert (await _presence(api, admin, meeting["id"]))[people[0]["id"]] == ("present", None)
