@@ -111,7 +111,8 @@ async def decide_leave(
     require_host(principal, meeting)
     if request.state != LeaveState.pending:
         raise Conflict(ErrorCode.leave_already_decided)
-    if approve and await session.get(MeetingSignIn, (meeting.id, request.member_id)):
+    signed_in = await session.get(MeetingSignIn, (meeting.id, request.member_id))
+    if approve and signed_in is not None:
         raise Conflict(ErrorCode.leave_signed_in)  # came after all: present stays
     if approve:
         await mark_attendee(
