@@ -88,6 +88,7 @@ meetings_amend|amendMeeting|更正已归档会议|Amend a meeting|对已归档�
 meetings_sign_in_open|openMeetingSignIn|开启会议签到|Open sign-in|主持人或支部书记开启签到，得到每 30-60 秒更换的动态签到码（用于大屏二维码）。
 meetings_sign_in_code|getMeetingSignInCode|当前签到码|The current sign-in code|大屏显示的当前签到码及其二维码内容、有效期和签到时段。
 meetings_sign_in|signInToMeeting|会议签到|Sign in to a meeting|党员凭当前签到码签到（迟到标记），或支部书记代为签到（记为代签）；签到即登记出席。
+meetings_sign_ins|listMeetingSignIns|签到记录|List sign-ins|本次会议的签到记录（迟到、代签标记）；党员只看到自己的。
 meetings_leave_request|createLeaveRequest|会议请假|Ask for leave|会前提出请假申请并说明理由。
 meetings_leave_requests|listLeaveRequests|请假申请列表|List leave requests|本次会议的请假申请；党员只看到自己的。
 meetings_leave_approve|approveLeaveRequest|批准请假|Approve a leave request|批准后该党员的出席情况登记为请假，理由即申请理由。

@@ -33,6 +33,7 @@ from app.services.meetings import leave, sign_in
 router = make_router("meetings")
 
 LEAVE_SORT = "requested_at"
+SIGN_IN_SORT = "signed_at"
 
 
 @router.post(
@@ -79,6 +80,26 @@ async def meetings_sign_in(
     record = await sign_in.sign_in(session, principal, meeting, body.code, body.member_id)
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     return SignInRead.model_validate(record, from_attributes=True)
+
+
+@router.get(
+    "/meetings/{meeting_id}/sign-ins",
+    name="meetings_sign_ins",
+    description=doc(sign_in.sign_ins),
+)
+async def meetings_sign_ins(
+    meeting_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    sort: str = sort_query(SIGN_IN_SORT),
+    include_total: TotalQuery = False,
+) -> Page[SignInRead]:
+    whole_list_order(sort, SIGN_IN_SORT)
+    meeting = await service.get_visible(session, principal, meeting_id)
+    rows = await sign_in.sign_ins(session, principal, meeting)
+    return whole_page(
+        [SignInRead.model_validate(r, from_attributes=True) for r in rows], include_total
+    )
 
 
 @router.post(

@@ -24,6 +24,7 @@ MEMBER_SURFACE = {
     "imports_template",
     "meetings_get",
     "meetings_leave_requests",
+    "meetings_sign_ins",
     "meetings_list",
     "members_get",
     "members_list",

@@ -156,6 +156,13 @@ async def test_a_sign_in_after_the_late_bound_is_flagged_late(api, county, now):
     now.move(seconds=1)
     r = await _sign_in(api, tokens_[1], meeting["id"], await _code(api, admin, meeting["id"]))
     assert (r.status_code, r.json()["late"]) == (201, True)
+    listed = await api.client.get(f"{M}/{meeting['id']}/sign-ins", headers=api.auth(admin))
+    assert [(x["member_id"], x["late"]) for x in listed.json()["items"]] == [
+        (people[1]["id"], False),
+        (people[2]["id"], True),
+    ]
+    mine = await api.client.get(f"{M}/{meeting['id']}/sign-ins", headers=api.auth(tokens_[0]))
+    assert [x["member_id"] for x in mine.json()["items"]] == [people[1]["id"]]
 
 
 async def test_sign_in_opens_the_policys_minutes_before_the_start(api, county, now):
@@ -254,6 +261,7 @@ async def test_another_subtree_gets_404_on_every_sign_in_and_leave_route(api, co
         ("POST", f"{base}/sign-in/open", {}),
         ("GET", f"{base}/sign-in/code", None),
         ("POST", f"{base}/sign-ins", {"member_id": people[1]["id"]}),
+        ("GET", f"{base}/sign-ins", None),
         ("POST", f"{base}/leave-requests", {"reason": "病假", "member_id": people[1]["id"]}),
         ("GET", f"{base}/leave-requests", None),
         ("POST", f"{base}/leave-requests/{rid}/approve", {}),

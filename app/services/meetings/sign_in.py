@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -248,3 +249,19 @@ async def sign_in(
     session.add(record)
     await session.flush()
     return record
+
+
+async def sign_ins(
+    session: AsyncSession, principal: Principal, meeting: Meeting
+) -> list[MeetingSignIn]:
+    """A meeting's sign-ins in the order made, late and proxy flagged; a member user
+    sees its own."""
+    stmt = (
+        select(MeetingSignIn)
+        .where(MeetingSignIn.meeting_id == meeting.id)
+        .order_by(MeetingSignIn.signed_at, MeetingSignIn.member_id)
+    )
+    own = member_rows_only(principal)
+    if own is not None:
+        stmt = stmt.where(MeetingSignIn.member_id == own)
+    return list((await session.scalars(stmt)).all())
