@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     # refreshing at once) gets a fresh pair for the same login instead of ending it.
     refresh_grace_seconds: int = 30
 
+    # WeChat mini-program login (POST /auth/wechat): jscode2session at this base URL with
+    # the mini-program's app id and secret; unset app id or secret: WeChat login is off.
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_timeout_seconds: float = 5.0
+    # An administrator's binding code (绑定码) is valid this long, once.
+    wechat_binding_code_hours: int = 72
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -489,6 +489,91 @@ class ErrorCode(StrEnum):
         "An excused absence needs a reason",
     )
     meeting_member_repeated = "meeting.member_repeated", "人员重复", "A member appears twice"
+    sign_in_not_open = (
+        "sign_in.not_open",
+        "本会议尚未开启签到",
+        "Sign-in has not been opened for this meeting",
+    )
+    sign_in_code_invalid = (
+        "sign_in.code_invalid",
+        "签到码无效：不是本会议的签到码",
+        "This is not a sign-in code of this meeting",
+    )
+    sign_in_code_expired = (
+        "sign_in.code_expired",
+        "签到码已过期，请扫描最新的二维码",
+        "The sign-in code has expired: scan the current one",
+    )
+    sign_in_too_early = (
+        "sign_in.too_early",
+        "签到尚未开始",
+        "Sign-in has not started yet",
+    )
+    sign_in_closed = "sign_in.closed", "签到已结束", "Sign-in has closed"
+    sign_in_not_expected = (
+        "sign_in.not_expected",
+        "该党员不是本次会议的应到人员",
+        "This member is not expected at this meeting",
+    )
+    sign_in_repeated = "sign_in.repeated", "已签到", "Already signed in"
+    sign_in_not_host = (
+        "sign_in.not_host",
+        "只有主持人或支部书记、管理员可以开启签到",
+        "Only the host, a secretary or an administrator opens sign-in",
+    )
+    leave_not_found = "leave.not_found", "请假申请不存在", "No such leave request"
+    leave_too_late = (
+        "leave.too_late",
+        "会议已开始，不能再请假",
+        "The meeting has started: leave is asked before it",
+    )
+    leave_already_requested = (
+        "leave.already_requested",
+        "已有待审批或已批准的请假申请",
+        "A pending or approved leave request exists",
+    )
+    leave_already_decided = (
+        "leave.already_decided",
+        "该请假申请已审批",
+        "This leave request has been decided",
+    )
+    leave_signed_in = (
+        "leave.signed_in",
+        "已签到，不能请假",
+        "Signed in already: no leave",
+    )
+    wechat_not_configured = (
+        "wechat.not_configured",
+        "未配置微信小程序",
+        "WeChat mini-program login is not configured",
+    )
+    wechat_code_invalid = (
+        "wechat.code_invalid",
+        "微信登录凭证无效或已使用",
+        "The WeChat login code is invalid or used",
+    )
+    wechat_unavailable = (
+        "wechat.unavailable",
+        "微信服务暂时不可用",
+        "The WeChat service is unavailable",
+    )
+    wechat_not_bound = (
+        "wechat.not_bound",
+        "该微信尚未绑定账号：请先用账号密码登录后绑定，或使用管理员发放的绑定码",
+        "This WeChat is bound to no account: sign in with a password and bind, "
+        "or use a binding code from an administrator",
+    )
+    wechat_already_bound = (
+        "wechat.already_bound",
+        "该微信或该账号已绑定",
+        "This WeChat or this account is already bound",
+    )
+    wechat_binding_code_invalid = (
+        "wechat.binding_code_invalid",
+        "绑定码无效、已过期或已使用",
+        "The binding code is invalid, expired or used",
+    )
+    wechat_no_binding = "wechat.no_binding", "该账号未绑定微信", "This account has no WeChat bound"
     compliance_period_ambiguous = (
         "compliance.period_ambiguous",
         "请只指定季度或月份之一",

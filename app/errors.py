@@ -87,6 +87,12 @@ class TooManyRequests(DangjianError):
     status = 429
 
 
+class ServiceUnavailable(DangjianError):
+    """503: a service the request depends on (WeChat) is not configured or not answering."""
+
+    status = 503
+
+
 # Seconds a client is asked to wait (`Retry-After`) while the database is unavailable.
 DATABASE_RETRY_AFTER_SECONDS = 5
 
@@ -141,6 +147,11 @@ CONSTRAINT_REFUSALS: dict[str, Refusal] = {
     "pk_grid_residents": Refusal(E.grid_member_in_other_grid),
     "pk_organisation_policies": Refusal(E.policy_set_concurrently),
     "pk_meeting_attendees": Refusal(E.meeting_member_repeated, "member_ids"),
+    "pk_meeting_sign_ins": Refusal(E.sign_in_repeated),
+    "uq_meeting_leave_requests_live": Refusal(E.leave_already_requested),
+    "uq_wechat_identities_user_id": Refusal(E.wechat_already_bound),
+    "uq_wechat_identities_openid_index": Refusal(E.wechat_already_bound),
+    "uq_wechat_identities_unionid_index": Refusal(E.wechat_already_bound),
     # Two updates of one rule item wrote the same version: a real version conflict.
     "pk_point_rule_versions": Refusal(E.conflict_concurrent_update),
     # Check constraints that state an API rule.
@@ -184,6 +195,8 @@ INTERNAL_CONSTRAINTS = frozenset(
         "pk_login_address_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_outbox_cursors",  # created with ON CONFLICT DO NOTHING
         "pk_refresh_tokens",  # the hash of a random token
+        "pk_wechat_binding_codes",  # the hash of a random code
+        "pk_meeting_sign_in_windows",  # opened under the meeting's row lock
     }
 )
 

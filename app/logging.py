@@ -36,3 +36,6 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     # uvicorn's access log duplicates ours (which has the request id).
     logging.getLogger("uvicorn.access").handlers[:] = []
     logging.getLogger("uvicorn.access").propagate = False
+    # httpx logs each request's URL at INFO: the WeChat login exchange carries the app
+    # secret and the login code in its query string.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

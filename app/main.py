@@ -42,10 +42,12 @@ from app.api import (
     organisations,
     points,
     policies,
+    sign_in,
     statistics,
     todos,
     transfers,
     users,
+    wechat,
 )
 from app.api.common import API_PREFIX
 from app.api.openapi import build as build_openapi
@@ -259,6 +261,7 @@ def create_app() -> FastAPI:
         dues,
         mobile,
         meetings,
+        sign_in,
         points,
         grids,
         statistics,
@@ -266,6 +269,7 @@ def create_app() -> FastAPI:
         imports,
         me,
         todos,
+        wechat,
     )
     for module in (*routers, audit):
         _mount(app, module.router, API_PREFIX)

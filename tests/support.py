@@ -223,3 +223,35 @@ def counting() -> Iterator[list[str]]:
     finally:
         event.remove(engine, "before_cursor_execute", record)
         db.driver_statement_hooks.remove(record_driver)
+
+
+async def admission_meeting(
+    api: Api, token: str, branch_id: str, member_id: str, held_on: str, *, add_voter: bool = True
+) -> str:
+    """A general meeting of the branch on `held_on` whose passed decision admits the member
+    to probation (no status named: the transition is entered by hand and names the
+    meeting). `add_voter=False` when the branch already has full members to vote, so a
+    test counting members sees no extra one."""
+    if add_voter:
+        await api.member(token, branch_id)
+    r = await api.client.post(
+        "/api/v1/meetings",
+        json={"org_id": branch_id, "type": "general_meeting", "held_on": held_on, "topic": "t"},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 201, r.text
+    meeting = r.json()
+    present = [{"member_id": a["member_id"], "presence": "present"} for a in meeting["attendance"]]
+    assert present, "the branch has nobody to vote"
+    r = await api.client.put(
+        f"/api/v1/meetings/{meeting['id']}/attendance", json=present, headers=api.auth(token)
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.post(
+        f"/api/v1/meetings/{meeting['id']}/votes",
+        json={"kind": "decision", "subject": "接收", "ayes": len(present), "nays": 0}
+        | {"member_id": member_id},
+        headers=api.auth(token),
+    )
+    assert r.json()["passed"] is True, r.text
+    return str(meeting["id"])

@@ -81,6 +81,8 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "created_at": ("按创建时间", "By time created"),
     "username": ("按用户名", "By username"),
     "held_on": ("按召开日期", "By meeting date"),
+    "requested_at": ("按申请时间", "By time asked"),
+    "signed_at": ("按签到时间", "By sign-in time"),
     "decided_on": ("按处分决定日期", "By date of the decision"),
     "awarded_on": ("按表彰日期", "By date of the reward"),
     "started_on": ("按开始日期", "By start date"),

@@ -39,7 +39,9 @@ base|基础分
 base_fen|党费计算基数（分）
 before|变更前的值
 below_lowest_band|低于最低档
+binding_code|微信绑定码（一次有效）
 birth_date|出生日期
+bound_at|绑定时间
 boundary|网格范围
 buildings|楼栋
 by_age_band|按年龄段
@@ -70,7 +72,9 @@ children|下级党组织
 claims|待审批的积分申报（最新在前）
 client_id|客户端 ID（不使用）
 client_secret|客户端密钥（不使用）
+closes_at|签到截止时间
 code|编码
+code_seconds|签到码更换周期（秒）
 column|列名（文件中的表头）
 committee_size|委员会人数（按人计，一人兼两职计一人）
 community_org_id|社区党组织 ID
@@ -120,6 +124,7 @@ event_types|订阅的事件类型
 events|事件
 evidence|佐证材料
 expected_months|应交月数
+expires_at|失效时间
 extension_months|延长预备期月数
 field|字段
 file|上传的文件（CSV 或 XLSX）
@@ -163,6 +168,8 @@ label_zh|中文名称
 last_contact_on|最近联系日期
 last_error|最近一次错误
 last_status|最近一次响应状态码
+late|是否迟到
+late_after|此后签到记为迟到
 leader_id|班子成员 ID
 leaders|现任班子成员（书记在前）
 level|级别
@@ -197,6 +204,7 @@ occurred_at|发生时间（UTC）
 occurred_on|发生日期
 on|日期
 on_track|联系正常人数
+opens_at|最早可签到时间
 org_code|所属党组织编码
 org_id|所属党组织 ID
 org_name|所属党组织名称
@@ -223,6 +231,8 @@ population|人口数
 presence|出席情况
 probation_extension_months|预备期延长月数
 processed_rows|已处理行数
+proxy|是否由他人代为签到
+qr_content|二维码内容（含会议与签到码）
 rank|名次
 rate|比例
 reason|理由
@@ -236,6 +246,7 @@ relief|减免
 removed|减少人数
 reported_by|报告方
 request_id|请求 ID
+requested_at|申请时间
 required|规定次数
 residence|居住地址
 residence_community_id|居住地社区党组织 ID
@@ -255,9 +266,11 @@ rule_version|积分规则版本
 scope|授权范围（不使用，可省略）
 served_households|联系户数
 severity|严重程度
+signed_at|签到时间
 source|来源
 source_key|来源记录标识
 started_on|开始日期
+starts_at|会议开始时间
 state|状态
 status|状态
 subject|对象
@@ -283,6 +296,7 @@ unassigned_members|未分配网格的党员
 unchanged|未变化数
 uncovered|未覆盖
 under_target|未达标
+unionid_bound|是否同时绑定了 UnionID
 unit_category|单位类别
 unit_count|联合单位数
 unit_credit_code|统一社会信用代码
@@ -294,6 +308,7 @@ updated_at|更新时间（UTC）
 url|接收地址
 username|用户名
 valid|是否有效
+valid_until|当前签到码有效至（UTC）
 value|值
 values|取值
 version|版本号（与 ETag 一致）
@@ -334,6 +349,12 @@ The community-level organisation the grid belongs to.|网格所属的社区级�
 CSV (UTF-8 or GB18030) or XLSX.|上传的文件：CSV（UTF-8 或 GB18030）或 XLSX
 Required unless the episode names your branch as host.|流动党员证明编号（登记时未指定本支部为流入地时必填）
 Today lies within [started_on, ended_on] (inclusive).|是否在任（今天在任职起止日期内）
+For a proxy sign-in by a secretary; a member omits it.|代为签到时填写被签到党员的 ID；党员本人签到时不填
+For a request a secretary files; a member omits it.|支部书记代为提出时填写党员 ID；党员本人申请时不填
+When the meeting starts; default: now.|会议开始时间；默认为现在
+A moment with its UTC offset, from 1900 to 2200.|带时区偏移的时刻，1900 年至 2200 年
+The mini-program's wx.login() code.|小程序 wx.login() 得到的登录凭证
+A binding code from an administrator, for a WeChat not yet bound.|管理员发放的绑定码，用于尚未绑定的微信
 Defaults to the group's members, the committee, or the branch's members.|应到人员的党员 ID；默认为党小组、支委会或支部的全体党员
 Current values of amended fields (latest wins).|更正后的当前值（以最近一次更正为准）
 As finalized: amendments never overwrite it.|归档时的会议纪要（更正不会覆盖）

@@ -37,7 +37,9 @@ base|Base points
 base_fen|Dues base in fen
 before|Value before the change
 below_lowest_band|Below the lowest band
+binding_code|WeChat binding code (once)
 birth_date|Date of birth
+bound_at|Bound at
 boundary|Grid boundary
 buildings|Buildings
 by_age_band|By age band
@@ -68,7 +70,9 @@ children|Child organisations
 claims|Claims awaiting approval, newest first
 client_id|Client id (unused)
 client_secret|Client secret (unused)
+closes_at|Sign-in closes at
 code|Code
+code_seconds|Seconds between code changes
 column|Column
 committee_size|Committee size in people (one person holding two seats counts once)
 community_org_id|Community organisation id
@@ -118,6 +122,7 @@ event_types|Subscribed event types
 events|Events
 evidence|Evidence
 expected_months|Months due
+expires_at|Expires at
 extension_months|Probation extension in months
 field|Field
 file|The file (CSV or XLSX)
@@ -161,6 +166,8 @@ label_zh|Chinese label
 last_contact_on|Last contact
 last_error|Last error
 last_status|Last response status
+late|Signed in late
+late_after|A sign-in after this is late
 leader_id|Leader id
 leaders|Current leaders, secretary first
 level|Level
@@ -195,6 +202,7 @@ occurred_at|Occurred at (UTC)
 occurred_on|Day it happened
 on|Day
 on_track|On track
+opens_at|Earliest sign-in
 org_code|Organisation code
 org_id|Organisation id
 org_name|Organisation name
@@ -221,6 +229,8 @@ population|Population
 presence|Presence
 probation_extension_months|Probation extension in months
 processed_rows|Rows processed
+proxy|Signed in by someone else (proxy)
+qr_content|QR content (meeting and code)
 rank|Rank
 rate|Rate
 reason|Reason
@@ -234,6 +244,7 @@ relief|Relief
 removed|Members removed
 reported_by|Reported by
 request_id|Request id
+requested_at|Asked at
 required|Required count
 residence|Residence
 residence_community_id|Community of residence (organisation id)
@@ -253,9 +264,11 @@ rule_version|Point rule version
 scope|OAuth2 scope (unused)
 served_households|Households served
 severity|Severity
+signed_at|Signed in at
 source|Source
 source_key|Source key
 started_on|Day started
+starts_at|When the meeting starts
 state|State
 status|Status
 subject|Subject
@@ -281,6 +294,7 @@ unassigned_members|Members in no grid
 unchanged|Unchanged
 uncovered|Uncovered
 under_target|Under target
+unionid_bound|Whether a UnionID was bound too
 unit_category|Unit category
 unit_count|Number of units
 unit_credit_code|Unified social credit code
@@ -292,6 +306,7 @@ updated_at|Updated at (UTC)
 url|Receiver URL
 username|Username
 valid|Valid
+valid_until|The current code is valid until (UTC)
 value|Value
 values|Values
 version|Version (as in the ETag)

@@ -24,7 +24,7 @@ VERBS = (
     "list", "get", "create", "update", "delete", "dissolve", "move", "add", "set", "replace",
     "record", "accept", "reject", "cancel", "approve", "reverse", "confirm", "review",
     "register", "log", "finalize", "amend", "login", "refresh", "logout", "import",
-    "export", "download", "check", "return", "grade",
+    "export", "download", "check", "return", "grade", "open", "sign", "bind", "issue",
 )  # fmt: skip
 
 _TABLE = """
@@ -47,7 +47,12 @@ me_timeline|getMyTimeline|我的电子档案|My timeline|本人的电子档案�
 auth_token|login|登录（获取令牌）|Sign in (get tokens)|用户名和密码换取访问令牌和刷新令牌（OAuth2 密码模式表单）。连续失败会被限流（429，带 Retry-After）。
 auth_refresh|refreshToken|刷新令牌|Refresh the tokens|用刷新令牌换一对新令牌；旧刷新令牌随即作废，重复使用会注销整个登录。
 auth_logout|logout|退出登录|Sign out|作废刷新令牌，结束本次登录。
+auth_wechat|loginWithWechat|微信登录|Sign in with WeChat|用小程序 wx.login() 的登录凭证换取令牌；未绑定的微信可附管理员发放的绑定码完成绑定。
+auth_wechat_bind|bindWechat|绑定微信|Bind WeChat|已登录用户把微信绑定到本账号（每个账号、每个微信只能绑定一次）。
+auth_wechat_unbind|deleteWechatBinding|解绑微信|Unbind WeChat|解除本账号的微信绑定。
 auth_me|getMe|当前用户|The signed-in user|当前登录用户、所属党组织，以及在本范围内是否可查看敏感个人信息。
+users_wechat_binding_code|issueWechatBindingCode|发放微信绑定码|Issue a WeChat binding code|为范围内的用户发放一次性微信绑定码，用户凭它在小程序中绑定微信。
+users_wechat_unbind|deleteUserWechatBinding|解绑用户微信|Unbind a user's WeChat|管理员解除用户的微信绑定。
 users_create|createUser|创建用户|Create a user|在自己管辖范围内创建账号并指定角色和所属党组织。
 users_list|listUsers|用户列表|List users|管辖范围内的用户，游标分页。
 users_get|getUser|查看用户|Get a user|一个用户的详情；返回 ETag。
@@ -99,6 +104,14 @@ meetings_attendance|replaceAttendance|登记出席情况|Set the attendance|整�
 meetings_vote|recordVote|登记表决|Record a vote|登记会议的决议或选举表决结果，校验到会人数。
 meetings_finalize|finalizeMeeting|会议归档|Finalize a meeting|归档会议：此后只能通过更正记录修改。
 meetings_amend|amendMeeting|更正已归档会议|Amend a meeting|对已归档会议追加更正（纪要、议题、地点、出席或决议）。
+meetings_sign_in_open|openMeetingSignIn|开启会议签到|Open sign-in|主持人或支部书记开启签到，得到每 30-60 秒更换的动态签到码（用于大屏二维码）。
+meetings_sign_in_code|getMeetingSignInCode|当前签到码|The current sign-in code|大屏显示的当前签到码及其二维码内容、有效期和签到时段。
+meetings_sign_in|signInToMeeting|会议签到|Sign in to a meeting|党员凭当前签到码签到（迟到标记），或支部书记代为签到（记为代签）；签到即登记出席。
+meetings_sign_ins|listMeetingSignIns|签到记录|List sign-ins|本次会议的签到记录（迟到、代签标记）；党员只看到自己的。
+meetings_leave_request|createLeaveRequest|会议请假|Ask for leave|会前提出请假申请并说明理由。
+meetings_leave_requests|listLeaveRequests|请假申请列表|List leave requests|本次会议的请假申请；党员只看到自己的。
+meetings_leave_approve|approveLeaveRequest|批准请假|Approve a leave request|批准后该党员的出席情况登记为请假，理由即申请理由。
+meetings_leave_reject|rejectLeaveRequest|不批准请假|Reject a leave request|不批准请假申请；党员可重新申请。
 meetings_compliance|getMeetingCompliance|组织生活落实情况|Meeting compliance|各党支部按规定频次召开会议的情况。
 members_disciplines_record|recordDiscipline|记录党纪处分|Record a discipline|记录警告、严重警告、撤销党内职务、留党察看（一年或两年）或开除党籍，写明作出决定的党组织、日期和文号；临时党支部不能作出处分。
 members_disciplines_list|listDisciplines|党纪处分记录|A member's disciplines|一名党员受到的党纪处分及留党察看的处理结果。

@@ -31,6 +31,13 @@ from app.models.points import (
     ReviewGrade,
 )
 from app.models.policy import OrganisationPolicy
+from app.models.sign_in import (
+    MeetingLeaveRequest,
+    MeetingSignIn,
+    MeetingSignInWindow,
+    WechatBindingCode,
+    WechatIdentity,
+)
 from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 
@@ -67,6 +74,9 @@ __all__ = [
     "Meeting",
     "MeetingAmendment",
     "MeetingAttendee",
+    "MeetingLeaveRequest",
+    "MeetingSignIn",
+    "MeetingSignInWindow",
     "MeetingVote",
     "Member",
     "MemberChangeRequest",
@@ -91,5 +101,7 @@ __all__ = [
     "User",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WechatBindingCode",
+    "WechatIdentity",
     "org_path_columns",
 ]

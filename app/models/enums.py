@@ -88,6 +88,12 @@ class Presence(StrEnum):
     absent = "absent"  # 缺席
 
 
+class LeaveState(StrEnum):
+    pending = "pending"  # 待审批
+    approved = "approved"  # 已批准
+    rejected = "rejected"  # 未批准
+
+
 class VoteKind(StrEnum):
     decision = "decision"  # 决议
     election = "election"  # 选举
@@ -354,6 +360,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
     MeetingState: {"planned": "计划中", "finalized": "已归档"},
     Presence: {"present": "出席", "excused": "请假", "absent": "缺席"},
+    LeaveState: {"pending": "待审批", "approved": "已批准", "rejected": "未批准"},
     VoteKind: {"decision": "决议", "election": "选举"},
     GridKind: {"urban": "城市网格", "rural": "农村网格"},
     CommunityReportState: {"active": "报到中", "ended": "已结束"},
@@ -520,6 +527,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
     },
     MeetingState: {"planned": "Planned", "finalized": "Finalized (locked)"},
     Presence: {"present": "Present", "excused": "Excused", "absent": "Absent"},
+    LeaveState: {"pending": "Pending", "approved": "Approved", "rejected": "Rejected"},
     VoteKind: {"decision": "Decision", "election": "Election"},
     GridKind: {"urban": "Urban grid", "rural": "Rural grid"},
     CommunityReportState: {"active": "Registered", "ended": "Ended"},

@@ -156,6 +156,14 @@ async def login(
                 LoginThrottle.username == username, LoginThrottle.address == address
             )
         )
+    return await start_login(session, settings, user, now)
+
+
+async def start_login(
+    session: AsyncSession, settings: Settings, user: User, now: datetime
+) -> TokenPair:
+    """A new login (refresh-token family) for a user already authenticated: by password
+    here, by WeChat in `services/wechat.py`."""
     auth_session = AuthSession(
         user_id=user.id,
         created_at=now,

@@ -63,6 +63,11 @@ DEFAULTS: dict[str, Any] = {
     "cadence_theme_day": "monthly",
     "cadence_life_meeting": "yearly",
     "cadence_democratic_review": "yearly",
+    # Meeting sign-in (签到): how often the code rotates, and the window around the start
+    "sign_in_code_seconds": 30,
+    "sign_in_early_minutes": 30,
+    "sign_in_late_after_minutes": 10,
+    "sign_in_close_after_minutes": 120,
 }
 
 
@@ -86,6 +91,10 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "grid_rural_max_households": (1, 5000),
     "service_hours_target": (0, 1000),
     "location_retention_days": (30, 3650),
+    "sign_in_code_seconds": (30, 60),
+    "sign_in_early_minutes": (0, 240),
+    "sign_in_late_after_minutes": (0, 120),
+    "sign_in_close_after_minutes": (10, 720),
     **{
         f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")
         for t in (

@@ -39,6 +39,11 @@ def _check_grant(principal: Principal, role: Role) -> None:
         raise Forbidden(ErrorCode.user_role_too_high)
 
 
+def require_manages(principal: Principal, user: User) -> None:
+    """403 unless the principal may grant the user's role (and so manage its account)."""
+    _check_grant(principal, Role(user.role))
+
+
 async def get_visible(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID
 ) -> tuple[User, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from support import admission_meeting
 
 from app.api.deps import get_today
 
@@ -28,32 +29,6 @@ async def _transition(api, token, member_id, to_status, on, **extra):
     )
 
 
-async def _admission_meeting(api, token, branch_id, member_id, held_on):
-    """A general meeting of the branch whose passed vote admits the member (no status
-    named, so the transition is entered by hand and names the meeting)."""
-    voter = await api.member(token, branch_id)
-    r = await api.client.post(
-        "/api/v1/meetings",
-        json={"org_id": branch_id, "type": "general_meeting", "held_on": held_on, "topic": "t"},
-        headers=api.auth(token),
-    )
-    meeting = r.json()
-    present = [{"member_id": a["member_id"], "presence": "present"} for a in meeting["attendance"]]
-    assert voter["id"] in {a["member_id"] for a in present}
-    r = await api.client.put(
-        f"/api/v1/meetings/{meeting['id']}/attendance", json=present, headers=api.auth(token)
-    )
-    assert r.status_code == 200, r.text
-    r = await api.client.post(
-        f"/api/v1/meetings/{meeting['id']}/votes",
-        json={"kind": "decision", "subject": "接收", "ayes": len(present), "nays": 0}
-        | {"member_id": member_id},
-        headers=api.auth(token),
-    )
-    assert r.json()["passed"] is True, r.text
-    return meeting["id"]
-
-
 async def test_a_member_walks_the_whole_path_to_full_membership(api, county, frozen_today):
     token = county.county_admin
     member = await api.member(
@@ -69,7 +44,7 @@ async def test_a_member_walks_the_whole_path_to_full_membership(api, county, fro
         ("full", date(2025, 9, 1), "restored"),
         ("deceased", date(2026, 1, 5), "deceased"),
     ]
-    admission = await _admission_meeting(api, token, county.branch_a["id"], mid, "2023-10-01")
+    admission = await admission_meeting(api, token, county.branch_a["id"], mid, "2023-10-01")
     for to_status, on, kind in steps:
         extra = {"meeting_id": admission} if to_status == "probationary" else {}
         r = await _transition(api, token, mid, to_status, on, reason="支部大会决议", **extra)

@@ -136,6 +136,31 @@ async def _add_meeting(c: Ctx) -> None:
     await _meeting(c, c.county.branch_a["id"])
 
 
+async def _leave_requests_setup(c: Ctx) -> None:
+    branch = await c.api.org(c.county.admin_a, c.county.town_a["id"], "branch")
+    c.data["members"] = [await _member(c, branch["id"]) for _ in range(5)]
+    body = {"org_id": branch["id"], "type": "general_meeting", "held_on": "2030-01-01"}
+    meeting = await _ok(c.api, "POST", "/meetings", c.county.admin_a, {**body, "topic": "学习"})
+    c.url, c.token = f"/meetings/{meeting['id']}/leave-requests", c.county.admin_a
+
+
+async def _add_leave_request(c: Ctx) -> None:
+    member = c.data["members"].pop()
+    await _ok(c.api, "POST", c.url, c.token, {"reason": "出差", "member_id": member["id"]})
+
+
+async def _sign_ins_setup(c: Ctx) -> None:
+    await _leave_requests_setup(c)
+    meeting_url = c.url.removesuffix("/leave-requests")
+    await _ok(c.api, "POST", f"{meeting_url}/sign-in/open", c.token, {})
+    c.url = f"{meeting_url}/sign-ins"
+
+
+async def _add_sign_in(c: Ctx) -> None:
+    member = c.data["members"].pop()
+    await _ok(c.api, "POST", c.url, c.token, {"member_id": member["id"]})
+
+
 async def _members_setup(c: Ctx) -> None:
     c.token, c.params = c.county.admin_a, {"within": c.county.town_a["id"]}
 
@@ -354,6 +379,10 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/meetings": Lister(_meetings_setup, _add_meeting),
     "/api/v1/me/change-requests": Lister(_change_requests_setup, _add_change_request),
     "/api/v1/member-change-requests": Lister(_change_requests_setup, _add_change_request),
+    "/api/v1/meetings/{meeting_id}/leave-requests": Lister(
+        _leave_requests_setup, _add_leave_request
+    ),
+    "/api/v1/meetings/{meeting_id}/sign-ins": Lister(_sign_ins_setup, _add_sign_in),
     "/api/v1/members": Lister(_members_setup, _add_member),
     "/api/v1/members/{member_id}/disciplines": Lister(_disciplines_setup, _add_discipline),
     "/api/v1/members/{member_id}/meetings": Lister(_member_meetings_setup, _add_meeting),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from support import unique
+from support import admission_meeting, unique
 
 from app.clock import today
 
@@ -14,10 +14,10 @@ V = "/api/v1"
 START = date(2026, 1, 1)
 
 
-async def _transition(api, token, member_id, to_status, on):
+async def _transition(api, token, member_id, to_status, on, **extra):
     r = await api.client.post(
         f"{V}/members/{member_id}/transitions",
-        json={"to_status": to_status, "effective_date": str(on), "reason": "决议"},
+        json={"to_status": to_status, "effective_date": str(on), "reason": "决议"} | extra,
         headers=api.auth(token),
     )
     assert r.status_code == 201, r.text
@@ -65,7 +65,6 @@ async def _scenario(api, county):
         return (await api.member(admin, org, name=name, **fields))["id"]
 
     admitted = await member("发展", status="candidate")
-    await _transition(api, admin, admitted, "probationary", date(2026, 3, 1))
     restored = await member("恢复", **old)
     await _transition(api, admin, restored, "suspended", date(2025, 6, 1))
     await _transition(api, admin, restored, "full", date(2026, 4, 1))
@@ -92,6 +91,9 @@ async def _scenario(api, county):
     await member("建档", joined_on="2026-02-01")
     await member("在册", **old)
     await member("申请人", status="applicant")
+    # Admitted by the branch's general meeting, where the branch's members vote.
+    meeting = await admission_meeting(api, admin, a, admitted, "2026-03-01", add_voter=False)
+    await _transition(api, admin, admitted, "probationary", date(2026, 3, 1), meeting_id=meeting)
     return a2
 
 

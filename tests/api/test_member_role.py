@@ -25,6 +25,8 @@ MEMBER_SURFACE = {
     "exports_get",
     "imports_template",
     "meetings_get",
+    "meetings_leave_requests",
+    "meetings_sign_ins",
     "meetings_list",
     "me_change_requests_list",
     "me_dues",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from support import new_id_number
+from support import admission_meeting, new_id_number
 
 V = "/api/v1"
 AS_OF = date(2026, 6, 30)
@@ -19,10 +19,10 @@ async def _tables(api, token, org_id, as_of=AS_OF):
     )
 
 
-async def _transition(api, token, member_id, to_status, on):
+async def _transition(api, token, member_id, to_status, on, **extra):
     r = await api.client.post(
         f"{V}/members/{member_id}/transitions",
-        json={"to_status": to_status, "effective_date": str(on)},
+        json={"to_status": to_status, "effective_date": str(on)} | extra,
         headers=api.auth(token),
     )
     assert r.status_code == 201, r.text
@@ -49,7 +49,17 @@ async def test_members_are_counted_by_each_breakdown_on_the_day(api, county):
     dead = await _member(api, county, date(1920, 1, 1), joined_on="1949-09-30")
     await _transition(api, county.county_admin, dead["id"], "deceased", date(2026, 7, 1))
     admitted = await _member(api, county, date(1990, 1, 1), status="candidate", joined_on=None)
-    await _transition(api, county.county_admin, admitted["id"], "probationary", date(2026, 3, 1))
+    meeting = await admission_meeting(
+        api, county.county_admin, admitted["org_id"], admitted["id"], "2026-03-01", add_voter=False
+    )
+    await _transition(
+        api,
+        county.county_admin,
+        admitted["id"],
+        "probationary",
+        date(2026, 3, 1),
+        meeting_id=meeting,
+    )
     await _member(api, county, date(1980, 1, 1), org=county.branch_b["id"])
 
     r = await _tables(api, county.admin_a, county.town_a["id"])

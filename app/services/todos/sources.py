@@ -19,7 +19,7 @@ from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import MAX_LIMIT
 from app.security.scope import Principal
-from app.services import compliance, dues, lifecycle, mobile, transfers
+from app.services import compliance, lifecycle, mobile, transfers
 from app.services.members import change_requests, list_members
 from app.services.members.records import require_member_writer
 from app.services.mobile.episodes import contact_state_sql
@@ -27,7 +27,6 @@ from app.services.organisations.terms import term_flags, term_years
 from app.services.points import is_own_entry, list_entries
 from app.services.points.schemes import require_points_admin
 from app.services.policies import effective_policies
-from app.services.unpaid_dues import CONSECUTIVE_UNPAID_FLAG
 
 
 @dataclass(frozen=True)
@@ -184,59 +183,52 @@ async def meetings_due(session: AsyncSession, p: Principal, today: date) -> list
     return list(out.values())
 
 
-async def members_flagged(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """One to-do per raised member flag (`lifecycle.FLAG_CODES`, listed by
-    `members.list_members(flag=...)` and read by `lifecycle.flags_for`)."""
-    out: list[Todo] = []
+# The member flag of six consecutive unpaid months (`unpaid_dues`): a to-do of its own kind.
+UNPAID_FLAG = "dues.six_months_unpaid"
+
+
+async def _flagged(
+    session: AsyncSession, p: Principal, today: date, codes: list[str]
+) -> list[tuple[str, str, uuid.UUID]]:
+    """(flag code, member name, member id) for each of `codes` raised on a member in scope
+    (`members.list_members(flag=...)` finds them, `lifecycle.flags_for` names the flags)."""
+    out: list[tuple[str, str, uuid.UUID]] = []
     cursor = None
     while True:
         page = await list_members(
             session, p, org_id=None, within=None, group_id=None, status=None, category=None,
-            flag=list(lifecycle.FLAG_CODES), q=None, id_number=None, today=today,
+            flag=codes, q=None, id_number=None, today=today,
             sort=None, limit=MAX_LIMIT, cursor=cursor, include_total=False,
         )  # fmt: skip
         raised = await lifecycle.flags_for(session, [m.id for m in page.items], today)
         out += [
-            Todo(TodoKind.member_flagged, code, TodoSeverity.warning, None, m.name, "member", m.id)
+            (code, m.name, m.id)
             for m in page.items
             for code in raised.get(m.id, [])
+            if code in codes
         ]
         if page.next_cursor is None:
             return out
         cursor = page.next_cursor
 
 
-# The arrears query groups the whole subtree's unpaid months whatever the page size: one
-# large page costs one pass instead of one per 500 members.
-_ARREARS_PAGE = 20_000
+async def members_flagged(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+    """One to-do per raised member flag (`lifecycle.FLAG_CODES`) but the unpaid-dues one,
+    which is a `dues_arrears` to-do."""
+    codes = [c for c in lifecycle.FLAG_CODES if c != UNPAID_FLAG]
+    return [
+        Todo(TodoKind.member_flagged, code, TodoSeverity.warning, None, name, "member", member)
+        for code, name, member in await _flagged(session, p, today, codes)
+    ]
 
 
 async def dues_arrears(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """Members flagged by `dues.arrears` (six consecutive unpaid months)."""
-    root = await session.get(Organisation, p.org_id)
-    assert root is not None
-    out: list[Todo] = []
-    after = None
-    while True:
-        items, after = await dues.arrears(
-            session, root, as_of=today, window_months=CONSECUTIVE_UNPAID_FLAG,
-            after_member=after, limit=_ARREARS_PAGE,
-        )  # fmt: skip
-        out += [
-            Todo(
-                TodoKind.dues_arrears,
-                "dues.six_months_unpaid",
-                TodoSeverity.error,
-                None,
-                a.name,
-                "member",
-                a.member_id,
-            )
-            for a in items
-            if a.flagged
-        ]
-        if after is None:
-            return out
+    """Members with six consecutive months of dues unpaid (the member flag
+    `dues.six_months_unpaid`, one SQL rule in `services/unpaid_dues.py`)."""
+    return [
+        Todo(TodoKind.dues_arrears, code, TodoSeverity.error, None, name, "member", member)
+        for code, name, member in await _flagged(session, p, today, [UNPAID_FLAG])
+    ]
 
 
 async def terms_ending(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
