@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from support import new_id_number
 
 from app import clock, worker
@@ -76,6 +76,29 @@ async def test_a_queued_import_is_run_by_the_worker_with_progress(api, county, m
     assert (done["state"], done["created"], done["processed_rows"]) == ("finished", 5, 5)
     assert len(await _named(api, county, "队列甲")) == 5
     assert (await _pass()).imported == 0  # nothing left waiting
+    async with get_sessionmaker()() as session:
+        kept = await session.execute(
+            select(ImportJob.upload, ImportJob.lease_until, ImportJob.position).where(
+                ImportJob.id == location.rsplit("/", 1)[1]
+            )
+        )
+        assert tuple(kept.one()) == (None, None, 5)  # the upload is dropped once finished
+
+
+async def test_a_queued_import_that_fails_is_marked_failed_and_not_taken_again(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 1)
+
+    async def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(queue, "import_report", broken)
+    location = await _queue(api, county, _csv(county, ["队列丁0", "队列丁1"]))
+    assert (await _pass()).imported == 1
+    failed = await _job(api, county, location)
+    assert (failed["state"], failed["error"], failed["created"]) == ("failed", "boom", 0)
+    assert (await _pass()).imported == 0
 
 
 async def test_a_job_whose_worker_died_is_resumed_after_its_lease_without_duplicates(

@@ -29,6 +29,8 @@ from app.services.integration.imports.parsing import Table, read_records
 
 LEASE = timedelta(minutes=5)
 BATCH_ROWS = 1000
+# A job's `error` is one stored text: both languages in it.
+_INACTIVE = "发起导入的用户已停用 (the user who started the import is no longer active)"
 
 
 async def claim(session: AsyncSession) -> uuid.UUID | None:
@@ -80,7 +82,7 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
         principal = await auth.principal_of_user(session, user) if user else None
         kind, filename, position, atomic = job.kind, job.filename or "", job.position, job.atomic
     if principal is None or content is None:
-        raise RuntimeError("发起导入的用户已停用 (the user who started the import is no longer active)")
+        raise RuntimeError(_INACTIVE)
     table = await anyio.to_thread.run_sync(read_records, kind, filename, content, get_settings())
     records = table.records
     whole = atomic or kind == ImportKind.organisations
