@@ -190,6 +190,8 @@ async def synthesise(
 ) -> SynthReport:
     """Load the tree, then members, meetings and point entries into their tables with
     the plain indexes dropped, then build those indexes; returns counts and timings."""
+    if not conn.is_in_transaction():  # a failed load must not leave the indexes dropped
+        raise RuntimeError("synthesise runs in a transaction (its index drops roll back)")
     if await conn.fetchval("SELECT 1 FROM organisations WHERE code = $1", PROVINCE_CODE):
         raise RuntimeError("synthetic data is already loaded (organisation SYN-P exists)")
     org_timing = Timing()
