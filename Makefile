@@ -9,7 +9,7 @@ TEST_WORKERS ?= 2
 # `make test-latest`: a separate venv with the newest releases the pyproject allows.
 LATEST_VENV ?= .venv-latest
 
-.PHONY: run test install dev lint types pytest openapi migrate demo clean lock test-latest ts-client
+.PHONY: run test install dev lint types pytest openapi migrate demo synth clean lock test-latest ts-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,13 @@ migrate: install
 
 demo: install
 	$(BIN)/dangjian demo
+
+# Synthetic benchmark data: COPY into the tables with their plain indexes dropped,
+# indexes built after, with a progress bar. `make synth MEMBERS=1000000`.
+MEMBERS ?= 100000
+ORGS ?= 3000
+synth: install
+	$(BIN)/dangjian synth --orgs $(ORGS) --members $(MEMBERS)
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) var .mypy_cache .ruff_cache

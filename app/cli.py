@@ -143,10 +143,11 @@ def synth(
                 TimeRemainingColumn(),
             ) as bar:  # fmt: skip
                 task = bar.add_task("members", total=members)
+                indexing = bar.add_task("indexes", total=None)
 
                 def advance(kind: str, n: int) -> None:
-                    if kind == "members":
-                        bar.advance(task, n)
+                    if kind in ("members", "indexes"):
+                        bar.advance(task if kind == "members" else indexing, n)
 
                 async with conn.transaction():
                     report = await synthesise(conn, orgs=orgs, members=members, progress=advance)
@@ -154,6 +155,7 @@ def synth(
         finally:
             await conn.close()
         typer.echo(f"{report.organisations:,} organisations, {report.branches:,} branches")
+        typer.echo(f"{report.indexes} indexes built after the load in {report.index_s:.1f} s")
         typer.echo("| table | rows | generate s | COPY s | total rows/s | raw COPY rows/s |")
         typer.echo("|---|---|---|---|---|---|")
         for table, t in report.timings.items():

@@ -1,7 +1,9 @@
-"""`dangjian worker`: webhook fan-out and delivery, and the daily location purge.
+"""`dangjian worker`: webhook fan-out and delivery, queued imports, and the daily
+location purge.
 
-Run as many workers as you like: deliveries are claimed with SKIP LOCKED and the
-fan-out cursor row is locked while it advances.
+Run as many workers as you like: deliveries and imports are claimed with SKIP LOCKED
+(an import with a lease, taken again once it expires) and the fan-out cursor row is
+locked while it advances.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from app import clock
 from app.db import get_sessionmaker
 from app.services import mobile
 from app.services.integration import webhooks
+from app.services.integration.imports import queue as import_queue
 
 log = logging.getLogger("dangjian.worker")
 
@@ -26,16 +29,19 @@ class Tick:
     fanned_out: int
     attempted: int
     delivered: int
+    imported: int = 0
 
 
 async def run_once(client: httpx.AsyncClient) -> Tick:
-    """One pass: fan out new events, then attempt the deliveries that are due."""
+    """One pass: fan out new events, attempt the deliveries that are due, then run one
+    queued import if any waits."""
     maker = get_sessionmaker()
     async with maker() as session, session.begin():
         fanned = await webhooks.fan_out(session)
     async with maker() as session, session.begin():
         attempts = await webhooks.deliver_due(session, client)
-    return Tick(fanned, len(attempts), sum(a.delivered for a in attempts))
+    imported = int(await import_queue.run_next())
+    return Tick(fanned, len(attempts), sum(a.delivered for a in attempts), imported)
 
 
 async def purge_if_due(last: date | None) -> date:
@@ -58,7 +64,7 @@ async def run_forever(interval: float, stop: asyncio.Event | None = None) -> Non
                 log.exception("worker pass failed")
                 await asyncio.sleep(interval)
                 continue
-            if tick.attempted or tick.fanned_out:
+            if tick.attempted or tick.fanned_out or tick.imported:
                 log.info("worker pass", extra=tick.__dict__)
             else:
                 await asyncio.sleep(interval)

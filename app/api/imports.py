@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import BackgroundTasks, File, Query, Response, UploadFile, status
+from fastapi import File, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from app.api.common import API_PREFIX, make_router
@@ -23,7 +23,8 @@ router = make_router("integration")
     name="imports_create",
     status_code=status.HTTP_201_CREATED,
     description=(service.__doc__ or "")
-    + "\n\nSmall files are processed at once; larger ones run as a job: poll `GET /imports/{id}`.",
+    + "\n\nSmall files are processed at once; larger ones are queued for `dangjian worker` "
+    "(202): poll `GET /imports/{id}` for `processed_rows`.",
 )
 async def imports_create(
     session: SessionDep,
@@ -31,7 +32,6 @@ async def imports_create(
     today: TodayDep,
     lang: LanguageDep,
     response: Response,
-    background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX.")],
     kind: ImportKind,
     dry_run: bool = False,
@@ -41,8 +41,7 @@ async def imports_create(
         session, principal, kind=kind, filename=file.filename or "", read=file.read,
         dry_run=dry_run, atomic=atomic, today=today,
     )  # fmt: skip
-    if started.later is not None:
-        background.add_task(started.later)
+    if started.queued:
         response.status_code = status.HTTP_202_ACCEPTED
     response.headers["Location"] = f"{API_PREFIX}/imports/{started.job.id}"
     return ImportJobRead.model_validate(service.job_view(started.job, lang))

@@ -58,6 +58,44 @@ class SynthReport:
     organisations: int
     branches: int
     timings: dict[str, Timing] = field(default_factory=dict)
+    # Seconds spent building the indexes dropped for the load, and how many.
+    index_s: float = 0.0
+    indexes: int = 0
+
+
+# The bulk-loaded tables: their plain (non-unique, not a constraint's) indexes are
+# dropped for the load and built once after it, ~4x faster than keeping them up to date
+# row by row. Unique and constraint indexes stay: they are the load's own checks.
+BULK_TABLES = ("members", "meetings", "point_entries")
+
+
+async def _drop_plain_indexes(conn: asyncpg.Connection) -> list[str]:
+    """Drop the bulk tables' plain indexes; returns their definitions, to build again."""
+    rows = await conn.fetch(
+        "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def "
+        "FROM pg_index AS i "
+        "WHERE i.indrelid = ANY($1::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conindid = i.indexrelid)",
+        list(BULK_TABLES),
+    )
+    for row in rows:
+        await conn.execute(f"DROP INDEX {row['name']}")
+    return [str(row["def"]) for row in rows]
+
+
+async def _build_indexes(
+    conn: asyncpg.Connection,
+    definitions: list[str],
+    report: SynthReport,
+    progress: Callable[[str, int], None] | None,
+) -> None:
+    started = time.perf_counter()
+    for definition in definitions:
+        await conn.execute(definition)
+        if progress:
+            progress("indexes", 1)
+    report.index_s = time.perf_counter() - started
+    report.indexes = len(definitions)
 
 
 @dataclass
@@ -150,7 +188,10 @@ async def synthesise(
     members: int,
     progress: Callable[[str, int], None] | None = None,
 ) -> SynthReport:
-    """Load the tree, members, meetings and point entries; returns counts and timings."""
+    """Load the tree, then members, meetings and point entries into their tables with
+    the plain indexes dropped, then build those indexes; returns counts and timings."""
+    if not conn.is_in_transaction():  # a failed load must not leave the indexes dropped
+        raise RuntimeError("synthesise runs in a transaction (its index drops roll back)")
     if await conn.fetchval("SELECT 1 FROM organisations WHERE code = $1", PROVINCE_CODE):
         raise RuntimeError("synthetic data is already loaded (organisation SYN-P exists)")
     org_timing = Timing()
@@ -164,9 +205,11 @@ async def synthesise(
     report.timings["organisations"] = org_timing
     if progress:
         progress("organisations", len(plan))
+    definitions = await _drop_plain_indexes(conn)
     report.timings["members"] = await _members(conn, members, branches, progress)
     report.timings["meetings"] = await _meetings(conn, branches)
     report.timings["point_entries"] = await _points(conn, made[0])
+    await _build_indexes(conn, definitions, report, progress)
     await conn.execute("ANALYZE")
     return report
 

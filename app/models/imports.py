@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,8 +47,15 @@ class ImportJob(UUIDPk, Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A queued (large) import: its upload until it finishes, the import's date, the
+    # rows committed so far, and until when the worker running it holds it.
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    import_date: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint(one_of("kind", ImportKind), name="kind_known"),
         CheckConstraint(one_of("state", ImportState), name="state_known"),
+        Index("ix_import_jobs_queued", "created_at", postgresql_where=text("upload IS NOT NULL")),
     )

@@ -246,6 +246,25 @@ _PRINCIPAL_SQL = (
 )
 
 
+_USER_PRINCIPAL_SQL = (
+    "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path "
+    "FROM users AS u JOIN organisations AS o ON o.id = u.org_id WHERE u.id = $1"
+)
+
+
+async def principal_of_user(session: AsyncSession, user_id: uuid.UUID) -> Principal | None:
+    """The principal of a user acting outside a request (a queued import run by the
+    worker): their role and organisation as they are now; None once deactivated."""
+    row = await db.fetchrow(session, _USER_PRINCIPAL_SQL, user_id)
+    if row is None or not row[4]:
+        return None
+    username, role, org_id, member_id, _, path = tuple(row)
+    return Principal(
+        user_id=user_id, username=username, role=Role(role), org_id=org_id, org_path=path,
+        member_id=member_id,
+    )  # fmt: skip
+
+
 async def principal_from_access_token(
     session: AsyncSession, settings: Settings, token: str
 ) -> Principal:

@@ -276,9 +276,12 @@ async def test_a_fault_in_a_column_the_file_lacks_is_named_by_the_templates_head
     assert report["rejected"][0]["message"].endswith("须填写递交入党申请书日期")
 
 
-async def test_a_file_past_the_background_threshold_runs_as_a_job_with_the_same_report(
+async def test_a_file_past_the_background_threshold_is_queued_and_the_worker_gives_the_same_report(
     api, county, monkeypatch
 ):
+    import httpx
+
+    from app import worker
     from app.services.integration.imports import jobs
 
     monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
@@ -295,7 +298,9 @@ async def test_a_file_past_the_background_threshold_runs_as_a_job_with_the_same_
         headers=api.auth(county.admin_a),
     )
     assert r.status_code == 202, r.text
-    assert r.json()["state"] == "running"
+    assert (r.json()["state"], r.json()["processed_rows"]) == ("running", 0)
+    async with httpx.AsyncClient() as client:
+        assert (await worker.run_once(client)).imported == 1
     job = await api.client.get(r.headers["Location"], headers=api.auth(county.admin_a))
     report = job.json()
     assert (report["state"], report["created"], report["processed_rows"]) == ("finished", 2, 3)

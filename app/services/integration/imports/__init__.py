@@ -19,10 +19,9 @@ from app.services.integration.imports.exports import (
     ExportFile,
     ExportFormat,
     LabelStyle,
-    export_csv,
+    export_batches,
     export_file,
     export_rows,
-    export_xlsx,
 )
 from app.services.integration.imports.jobs import (
     Started,
@@ -33,6 +32,7 @@ from app.services.integration.imports.jobs import (
     start_import,
 )
 from app.services.integration.imports.parsing import BACKGROUND_ROWS, ImportFileError, read_records
+from app.services.integration.imports.streaming import export_csv, export_xlsx
 from app.services.integration.imports.template import TemplateFormat, template
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "LabelStyle",
     "Started",
     "TemplateFormat",
+    "export_batches",
     "export_csv",
     "export_file",
     "export_rows",

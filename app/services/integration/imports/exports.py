@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import get_sessionmaker
@@ -23,8 +21,8 @@ from app.security.scope import Principal, may_read_member_pii, member_rows_only,
 from app.services import members as members_service
 from app.services import organisations
 from app.services.integration import audit
-from app.services.integration.imports import cells
-from app.services.integration.imports.parsing import BATCH, COLUMNS
+from app.services.integration.imports.parsing import COLUMNS
+from app.services.integration.imports.streaming import Batch, export_csv, export_xlsx
 from app.services.integration.imports.values import ENUM_FIELDS
 
 # --- Export -----------------------------------------------------------------------------------
@@ -33,6 +31,8 @@ ExportFormat = Literal["csv", "xlsx"]
 # How enum columns are written: the Chinese labels people read, or the codes integrators key on.
 LabelStyle = Literal["zh", "codes"]
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows per page read and encoded at once.
+EXPORT_BATCH = 1000
 
 
 def _enum_text(key: str, code: str, style: LabelStyle) -> str:
@@ -42,6 +42,28 @@ def _enum_text(key: str, code: str, style: LabelStyle) -> str:
     return LABELS[ENUM_FIELDS[key]].get(code, code)
 
 
+async def export_batches(
+    session: AsyncSession,
+    principal: Principal,
+    kind: str,
+    root: Organisation,
+    style: LabelStyle = "zh",
+) -> AsyncIterator[Batch]:
+    """The header, then the subtree in keyset pages along its path index (members by
+    (org_path, id), organisations by path): each page is one index range scan, whatever
+    the subtree's size. Each batch is a function building its rows, for the encoder's
+    thread."""
+    header = [zh for _, zh in COLUMNS[kind]]
+    yield lambda: [header]
+    batches = (
+        _organisation_batches(session, root, style)
+        if kind == ImportKind.organisations
+        else _member_batches(session, principal, root, style)
+    )
+    async for batch in batches:
+        yield batch
+
+
 async def export_rows(
     session: AsyncSession,
     principal: Principal,
@@ -49,20 +71,15 @@ async def export_rows(
     root: Organisation,
     style: LabelStyle = "zh",
 ) -> AsyncIterator[list[str]]:
-    """Rows in keyset batches: memory stays flat however large the subtree."""
-    yield [zh for _, zh in COLUMNS[kind]]
-    rows = (
-        _organisation_rows(session, root, style)
-        if kind == ImportKind.organisations
-        else _member_rows(session, principal, root, style)
-    )
-    async for row in rows:
-        yield row
+    """The export's rows one by one (the header first)."""
+    async for batch in export_batches(session, principal, kind, root, style):
+        for row in batch():
+            yield row
 
 
-async def _organisation_rows(
+async def _organisation_batches(
     session: AsyncSession, root: Organisation, style: LabelStyle
-) -> AsyncIterator[list[str]]:
+) -> AsyncIterator[Batch]:
     codes: dict[uuid.UUID, str] = {}
     after = None
     while True:
@@ -70,45 +87,78 @@ async def _organisation_rows(
             select(Organisation)
             .where(under(Organisation.path, root.path))
             .order_by(Organisation.path)
-            .limit(BATCH)
+            .limit(EXPORT_BATCH)
         )
         if after is not None:
             stmt = stmt.where(Organisation.path > after)
         batch = list((await session.scalars(stmt)).all())
         if not batch:
             return
-        await _codes(session, codes, {o.parent_id for o in batch if o.parent_id})
-        for org in batch:
-            codes[org.id] = org.code
-            yield [
-                org.code, org.name, _enum_text("type", org.type, style),
-                codes.get(org.parent_id, "") if org.parent_id else "",
-                _text(org.unit_category), org.unit_credit_code or "", _text(org.unit_count),
-                _text(org.founded_on), _text(org.term_started_on),
-            ]  # fmt: skip
+        parents = {o.parent_id for o in batch if o.parent_id}
+        await _codes(session, codes, parents)
+        codes.update({org.id: org.code for org in batch})
+        yield partial(_organisation_rows, batch, {p: codes[p] for p in parents}, style)
         after = batch[-1].path
 
 
-async def _member_rows(
+def _organisation_rows(
+    batch: list[Organisation], codes: dict[uuid.UUID, str], style: LabelStyle
+) -> list[list[str]]:
+    return [_organisation_row(org, codes, style) for org in batch]
+
+
+def _organisation_row(
+    org: Organisation, codes: dict[uuid.UUID, str], style: LabelStyle
+) -> list[str]:
+    return [
+        org.code, org.name, _enum_text("type", org.type, style),
+        codes.get(org.parent_id, "") if org.parent_id else "",
+        _text(org.unit_category), org.unit_credit_code or "", _text(org.unit_count),
+        _text(org.founded_on), _text(org.term_started_on),
+    ]  # fmt: skip
+
+
+async def member_page(
+    session: AsyncSession,
+    principal: Principal,
+    root: Organisation,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[Member]:
+    """One page of a subtree's members after the keyset `after` (org_path, id)."""
+    stmt = (
+        select(Member)
+        .where(under(Member.org_path, root.path))
+        .order_by(Member.org_path, Member.id)
+        .limit(EXPORT_BATCH)
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(Member.org_path, Member.id) > tuple_(*after))
+    if (own := member_rows_only(principal)) is not None:
+        stmt = stmt.where(Member.id == own)
+    return list((await session.scalars(stmt)).all())
+
+
+async def _member_batches(
     session: AsyncSession, principal: Principal, root: Organisation, style: LabelStyle
-) -> AsyncIterator[list[str]]:
+) -> AsyncIterator[Batch]:
     codes: dict[uuid.UUID, str] = {}
-    last_id = None
+    after = None
     while True:
-        stmt = select(Member).where(under(Member.org_path, root.path)).order_by(Member.id)
-        if last_id is not None:
-            stmt = stmt.where(Member.id > last_id)
-        if (own := member_rows_only(principal)) is not None:
-            stmt = stmt.where(Member.id == own)
-        people = list((await session.scalars(stmt.limit(BATCH))).all())
+        people = await member_page(session, principal, root, after)
         if not people:
             return
-        await _codes(
-            session, codes, {m.org_id for m in people} | {m.group_id for m in people if m.group_id}
-        )
-        for m in people:
-            yield _member_row(principal, m, codes, style)
-        last_id = people[-1].id
+        orgs = {m.org_id for m in people} | {m.group_id for m in people if m.group_id}
+        await _codes(session, codes, orgs)
+        yield partial(_member_rows, principal, people, {o: codes[o] for o in orgs}, style)
+        # The page's objects are the encoder's now: the session forgets them.
+        session.expunge_all()
+        after = (people[-1].org_path, people[-1].id)
+
+
+def _member_rows(
+    principal: Principal, people: list[Member], codes: dict[uuid.UUID, str], style: LabelStyle
+) -> list[list[str]]:
+    return [_member_row(principal, m, codes, style) for m in people]
 
 
 def _member_row(
@@ -147,36 +197,6 @@ async def _codes(
         codes.update({org_id: code for org_id, code in rows.all()})
 
 
-async def export_csv(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
-    yield "\ufeff".encode()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    count = 0
-    async for row in rows:
-        writer.writerow(cells.neutralise_row(row))
-        count += 1
-        if count % 500 == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
-
-
-async def export_xlsx(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
-    """openpyxl's write-only mode keeps one row in memory; the file streams from disk."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("data")
-    async for row in rows:
-        sheet.append(cells.xlsx_row(row))
-    with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
-        handle.seek(0)
-        while chunk := handle.read(64 * 1024):
-            yield chunk
-
-
 @dataclass
 class ExportFile:
     """An export ready to stream: its chunks, media type and file name."""
@@ -208,8 +228,8 @@ async def export_file(
 
     async def stream() -> AsyncIterator[bytes]:
         async with get_sessionmaker()() as export_session:
-            rows = export_rows(export_session, principal, kind, root, style)
-            chunks = export_xlsx(rows) if fmt == "xlsx" else export_csv(rows)
+            batches = export_batches(export_session, principal, kind, root, style)
+            chunks = export_xlsx(batches) if fmt == "xlsx" else export_csv(batches)
             async for chunk in chunks:
                 yield chunk
 

@@ -1,4 +1,4 @@
-"""Import jobs: an upload read within the limits, run at once or in the background, the
+"""Import jobs: an upload read within the limits, run at once or queued for the worker, the
 job's report in the caller's language, and who may import."""
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from datetime import date
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.config import get_settings
-from app.db import get_sessionmaker
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Language, Text
 from app.models.enums import ImportKind, ImportState, Role
@@ -23,7 +21,7 @@ from app.models.imports import ImportJob
 from app.schemas.common import storable_text
 from app.security.scope import Principal, load_visible, require_role
 from app.services.integration import audit
-from app.services.integration.imports.faults import localized_rejections
+from app.services.integration.imports.faults import Report, localized_rejections
 from app.services.integration.imports.members import import_members
 from app.services.integration.imports.organisations import Rollback, import_organisations
 from app.services.integration.imports.parsing import (
@@ -36,52 +34,65 @@ from app.services.integration.imports.parsing import (
 # --- Jobs --------------------------------------------------------------------------------------
 
 
-async def run_import(
+async def import_report(
     session: AsyncSession,
     principal: Principal,
     job: ImportJob,
     table: Table,
     today: date,
     progress: Any = None,
-) -> None:
-    """Run an import in the given session and fill the job's report."""
+) -> Report:
+    """Run an import's rows in the given session; what it did."""
     if job.kind == ImportKind.members:
-        report = await import_members(
-            session,
-            principal,
-            table,
-            dry_run=job.dry_run,
-            atomic=job.atomic,
-            today=today,
+        return await import_members(
+            session, principal, table, dry_run=job.dry_run, atomic=job.atomic, today=today,
             progress=progress,
-        )
-    else:
-        try:
-            async with session.begin_nested():
-                report = await import_organisations(
-                    session, principal, table, dry_run=job.dry_run, atomic=job.atomic
-                )
-        except Rollback as rollback:
-            report = rollback.report
-    job.total_rows = report.total_rows
-    job.processed_rows = report.total_rows
-    job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
-    job.accepted = report.created + report.updated + report.unchanged
+        )  # fmt: skip
+    try:
+        async with session.begin_nested():
+            return await import_organisations(
+                session, principal, table, dry_run=job.dry_run, atomic=job.atomic
+            )
+    except Rollback as rollback:
+        return rollback.report
+
+
+def add_report(job: ImportJob, report: Report) -> None:
+    """Count a report (the whole file's, or one batch's of a queued import) on its job."""
+    job.created += report.created
+    job.updated += report.updated
+    job.unchanged += report.unchanged
+    job.accepted += report.created + report.updated + report.unchanged
     if job.atomic and report.rejected:
         job.accepted = 0
-    job.rejected = report.rejected
+    job.rejected = [*job.rejected, *report.rejected]
+
+
+def finish(job: ImportJob) -> None:
     job.state = ImportState.finished
     job.finished_at = clock.utcnow()
+    job.upload = None
+    job.lease_until = None
+
+
+async def run_import(
+    session: AsyncSession, principal: Principal, job: ImportJob, table: Table, today: date
+) -> None:
+    """Run an import at once in the given session and fill the job's report."""
+    report = await import_report(session, principal, job, table, today)
+    job.total_rows = job.processed_rows = job.position = report.total_rows
+    add_report(job, report)
+    finish(job)
     await session.flush()
 
 
 @dataclass
 class Started:
-    """An import begun: its job, and the work left for after the response (a large
-    file runs as a background job; None when it ran at once)."""
+    """An import begun: its job, and whether it waits in the queue for `dangjian worker`
+    (a large file) rather than having run at once."""
 
     job: ImportJob
-    later: Callable[[], Awaitable[None]] | None
+    queued: bool
 
 
 # An upload's name longer than its column is kept cut, not refused.
@@ -100,7 +111,7 @@ async def start_import(
     today: date,
 ) -> Started:
     """Read the upload (`read(n)`: at most n bytes) within the limits, record the job
-    and run it: at once for a small file, in the background for a large one."""
+    and run it at once; a large file is kept on the job, queued for the worker."""
     require_importer(principal)
     # The upload's name is kept on the job: the one text rule, cut to its column.
     if not storable_text(filename):
@@ -129,39 +140,12 @@ async def start_import(
         after={"kind": kind, "rows": rows, "dry_run": dry_run, "atomic": atomic},
     )  # fmt: skip
     if rows > BACKGROUND_ROWS:
-        job_id = job.id
-
-        async def later() -> None:
-            await _background(job_id, principal, table, today)
-
-        return Started(job, later)
+        job.upload, job.import_date = content, today
+        await session.flush()
+        return Started(job, queued=True)
     await run_import(session, principal, job, table, today)
     await session.refresh(job)
-    return Started(job, None)
-
-
-async def _background(job_id: uuid.UUID, principal: Principal, table: Table, today: date) -> None:
-    """A large import in its own transaction, its progress written as it goes."""
-    maker = get_sessionmaker()
-
-    async def progress(done: int) -> None:
-        async with maker() as s, s.begin():
-            await s.execute(
-                update(ImportJob).where(ImportJob.id == job_id).values(processed_rows=done)
-            )
-
-    try:
-        async with maker() as session, session.begin():
-            job = await session.get(ImportJob, job_id)
-            assert job is not None
-            await run_import(session, principal, job, table, today, progress)
-    except Exception as exc:  # the job records why it failed; nothing was written
-        async with maker() as s, s.begin():
-            await s.execute(
-                update(ImportJob)
-                .where(ImportJob.id == job_id)
-                .values(state=ImportState.failed, error=str(exc)[:500])
-            )
+    return Started(job, queued=False)
 
 
 async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> ImportJob:

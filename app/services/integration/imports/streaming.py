@@ -1,0 +1,156 @@
+"""Export encoders that stream: CSV and XLSX bytes written batch by batch, in a thread.
+
+An export is a sequence of row batches. Each batch is turned into rows and encoded in
+a worker thread (`anyio.to_thread`), one batch at a time: the event loop only fetches
+the next page, so other requests on the same worker keep answering, and memory holds
+one batch and its encoded bytes, however large the subtree.
+
+XLSX: openpyxl (write-only mode) writes the workbook's parts once, with an empty sheet;
+the zip is then written as a stream (data descriptors, no seeking back), the sheet's
+rows as inline strings in the middle of its XML. Shared strings, openpyxl's default,
+would keep every distinct text in memory until the end; inline strings do not, and
+every reader (Excel, WPS, LibreOffice, openpyxl) reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from functools import cache
+from xml.sax.saxutils import escape
+
+import anyio.to_thread
+
+from app.services.integration.imports import cells
+
+# A batch: a function giving its rows, called in the encoding thread (the CPU work of
+# building rows, such as decrypting ID numbers, stays off the event loop too).
+Batch = Callable[[], list[list[str]]]
+SHEET = "xl/worksheets/sheet1.xml"
+_ROWS_AT = "<sheetData>"
+
+
+class _Sink(io.RawIOBase):
+    """A write-only, unseekable file: zipfile then streams with data descriptors."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
+
+
+@cache
+def _skeleton() -> tuple[tuple[zipfile.ZipInfo, bytes], ...]:
+    """The parts of a one-sheet workbook with no rows, as openpyxl writes them."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    workbook.create_sheet("data")
+    out = io.BytesIO()
+    workbook.save(out)
+    with zipfile.ZipFile(out) as archive:
+        return tuple((info, archive.read(info)) for info in archive.infolist())
+
+
+def _cell(ref: str, value: str) -> str:
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+
+
+def _column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+class XlsxStream:
+    """One XLSX file written as a stream: `start`, `rows` for each batch, `end`."""
+
+    def __init__(self) -> None:
+        self._sink = _Sink()
+        self._zip = zipfile.ZipFile(self._sink, "w", zipfile.ZIP_DEFLATED, compresslevel=5)
+        self._sheet: io.BufferedIOBase | None = None
+        self._tail = b""
+        self._row = 0
+
+    def start(self) -> bytes:
+        """Every other part, then the sheet's XML up to its rows (the sheet goes last:
+        a zip entry open for writing must be the last one)."""
+        parts = _skeleton()
+        for info, data in parts:
+            if info.filename != SHEET:
+                self._zip.writestr(info, data)
+        info, data = next(part for part in parts if part[0].filename == SHEET)
+        head, tail = data.decode().split(_ROWS_AT, 1)
+        self._tail = tail.encode()
+        entry = zipfile.ZipInfo(SHEET, date_time=info.date_time)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        self._sheet = self._zip.open(entry, "w", force_zip64=True)  # type: ignore[assignment]
+        self._write((head + _ROWS_AT).encode())
+        return self._sink.take()
+
+    def rows(self, batch: list[list[str]]) -> bytes:
+        parts = []
+        for row in batch:
+            self._row += 1
+            values = "".join(
+                _cell(f"{_column(i)}{self._row}", str(v))
+                for i, v in enumerate(cells.xlsx_row(row))
+                if v != ""
+            )
+            parts.append(f'<row r="{self._row}">{values}</row>')
+        self._write("".join(parts).encode())
+        return self._sink.take()
+
+    def end(self) -> bytes:
+        self._write(self._tail)
+        assert self._sheet is not None
+        self._sheet.close()
+        self._zip.close()
+        return self._sink.take()
+
+    def _write(self, data: bytes) -> None:
+        assert self._sheet is not None
+        self._sheet.write(data)
+
+
+def _csv_rows(batch: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(cells.neutralise_row(row) for row in batch)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _encode(encoder: Callable[[list[list[str]]], bytes], batch: Batch) -> bytes:
+    return encoder(batch())
+
+
+async def export_csv(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
+    """CSV (UTF-8 with a BOM, which Excel needs to read it as such), batch by batch."""
+    yield "\ufeff".encode()
+    async for batch in batches:
+        yield await anyio.to_thread.run_sync(_encode, _csv_rows, batch)
+
+
+async def export_xlsx(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
+    """XLSX written as a stream: the first bytes leave before the first row is read."""
+    stream = XlsxStream()
+    yield stream.start()
+    async for batch in batches:
+        chunk = await anyio.to_thread.run_sync(_encode, stream.rows, batch)
+        if chunk:
+            yield chunk
+    yield await anyio.to_thread.run_sync(stream.end)

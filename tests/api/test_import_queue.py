@@ -1,0 +1,144 @@
+"""Large imports wait on PostgreSQL for `dangjian worker`: the upload kept on the job,
+progress committed per batch with its position, a lease taken again once it expires."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from support import new_id_number
+
+from app import clock, worker
+from app.db import get_sessionmaker
+from app.models.imports import ImportJob
+from app.services.integration.imports import jobs, queue
+
+HEAD = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别"]
+
+
+def _csv(county, names):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEAD)
+    for name in names:
+        writer.writerow([name, new_id_number(), county.branch_a["code"], "正式党员", "在职"])
+    return out.getvalue().encode()
+
+
+async def _queue(api, county, content):
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members"},
+        files={"file": ("m.csv", content)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 202, r.text
+    return r.headers["Location"]
+
+
+async def _job(api, county, location):
+    r = await api.client.get(location, headers=api.auth(county.admin_a))
+    assert r.status_code == 200
+    return r.json()
+
+
+async def _named(api, county, prefix):
+    r = await api.client.get(
+        "/api/v1/members",
+        params={"org_id": county.branch_a["id"], "q": prefix, "limit": 100},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    return sorted(m["name"] for m in r.json()["items"])
+
+
+async def _pass():
+    async with httpx.AsyncClient() as client:
+        return await worker.run_once(client)
+
+
+class WorkerDied(BaseException):
+    """A kill between two batches: not an error the worker could record."""
+
+
+async def test_a_queued_import_is_run_by_the_worker_with_progress(api, county, monkeypatch):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
+    monkeypatch.setattr(queue, "BATCH_ROWS", 2)
+    location = await _queue(api, county, _csv(county, [f"队列甲{i}" for i in range(5)]))
+    waiting = await _job(api, county, location)
+    assert (waiting["state"], waiting["processed_rows"], waiting["total_rows"]) == ("running", 0, 5)
+    assert (await _pass()).imported == 1
+    done = await _job(api, county, location)
+    assert (done["state"], done["created"], done["processed_rows"]) == ("finished", 5, 5)
+    assert len(await _named(api, county, "队列甲")) == 5
+    assert (await _pass()).imported == 0  # nothing left waiting
+    async with get_sessionmaker()() as session:
+        kept = await session.execute(
+            select(ImportJob.upload, ImportJob.lease_until, ImportJob.position).where(
+                ImportJob.id == location.rsplit("/", 1)[1]
+            )
+        )
+        assert tuple(kept.one()) == (None, None, 5)  # the upload is dropped once finished
+
+
+async def test_a_queued_import_that_fails_is_marked_failed_and_not_taken_again(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 1)
+
+    async def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(queue, "import_report", broken)
+    location = await _queue(api, county, _csv(county, ["队列丁0", "队列丁1"]))
+    assert (await _pass()).imported == 1
+    failed = await _job(api, county, location)
+    assert (failed["state"], failed["error"], failed["created"]) == ("failed", "boom", 0)
+    assert (await _pass()).imported == 0
+
+
+async def test_a_job_whose_worker_died_is_resumed_after_its_lease_without_duplicates(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
+    monkeypatch.setattr(queue, "BATCH_ROWS", 2)
+    location = await _queue(api, county, _csv(county, [f"队列乙{i}" for i in range(5)]))
+    real = queue.import_report
+    batches = []
+
+    async def dies_on_the_second_batch(*args, **kwargs):
+        batches.append(1)
+        if len(batches) == 2:
+            raise WorkerDied
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "import_report", dies_on_the_second_batch)
+    with pytest.raises(WorkerDied):
+        await _pass()
+    monkeypatch.setattr(queue, "import_report", real)
+    half = await _job(api, county, location)
+    assert (half["state"], half["processed_rows"], half["created"]) == ("running", 2, 2)
+    assert (await _pass()).imported == 0  # its lease still holds: nobody takes it
+    job_id = location.rsplit("/", 1)[1]
+    async with get_sessionmaker()() as session, session.begin():
+        await session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id)
+            .values(lease_until=clock.utcnow() - timedelta(seconds=1))
+        )
+    assert (await _pass()).imported == 1
+    done = await _job(api, county, location)
+    assert (done["state"], done["processed_rows"], done["created"]) == ("finished", 5, 5)
+    assert await _named(api, county, "队列乙") == [f"队列乙{i}" for i in range(5)]
+
+
+async def test_another_subtree_does_not_see_a_queued_import(api, county, monkeypatch):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 1)
+    location = await _queue(api, county, _csv(county, ["队列丙0", "队列丙1"]))
+    r = await api.client.get(location, headers=api.auth(county.admin_b))
+    assert r.status_code == 404
+    await _pass()
