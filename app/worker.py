@@ -26,7 +26,7 @@ log = logging.getLogger("dangjian.worker")
 
 @dataclass
 class Tick:
-    fanned_out: int
+    fanned_out: int  # outbox events the fan-out cursor passed
     attempted: int
     delivered: int
     imported: int = 0

@@ -364,7 +364,8 @@ async def _add_delivery(c: Ctx) -> None:
 
     await _member(c)
     # Fan out the whole backlog: the worker's database holds the events of every earlier
-    # test, and one pass takes at most a batch of them (500), oldest first.
+    # test, and one pass takes at most a batch of them (500), oldest first, often with
+    # no delivery among them.
     while True:
         async with get_sessionmaker()() as session, session.begin():
             if await webhooks.fan_out(session) == 0:

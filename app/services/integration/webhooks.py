@@ -172,7 +172,10 @@ async def deliveries(
 
 
 async def fan_out(session: AsyncSession, batch: int = 500) -> int:
-    """Turn new outbox events into deliveries for the subscriptions that match them."""
+    """Turn new outbox events into deliveries for the subscriptions that match them.
+
+    Returns how many events the cursor passed (0: nothing new is final yet), so a caller
+    draining a backlog loops until 0 even when no subscription wanted a whole batch."""
     await session.execute(
         insert(OutboxCursor).values(consumer=FANOUT, xact_id=0, event_id=0).on_conflict_do_nothing()
     )
@@ -226,7 +229,7 @@ async def fan_out(session: AsyncSession, batch: int = 500) -> int:
         await session.execute(insert(WebhookDelivery).values(rows).on_conflict_do_nothing())
     cursor.xact_id, cursor.event_id = events[-1].xact_id, events[-1].id
     await session.flush()
-    return len(rows)
+    return len(events)
 
 
 def _body(event: OutboxEvent) -> bytes:
