@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.models.enums import LABELS, LABELS_EN
+from app.models.enums import LABELS
+from app.models.labels_en import LABELS_EN
 
 # Values of inline enums that no StrEnum names: (zh-CN, en).
 INLINE_LABELS: dict[str, tuple[str, str]] = {

@@ -22,7 +22,8 @@ from app.api.deps import AsOfDep, PrincipalDep, SessionDep
 from app.api.routing import replica_read
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import LABELS, LABELS_EN, MemberChangeReason
+from app.models.enums import LABELS, MemberChangeReason
+from app.models.labels_en import LABELS_EN
 from app.pagination import clamp_limit
 from app.schemas.common import Day
 from app.schemas.statistics import (

@@ -14,7 +14,8 @@ from typing import Any
 from support import Api, County, unique
 
 from app.api.enum_labels import INLINE_LABELS
-from app.models.enums import LABELS, LABELS_EN
+from app.models.enums import LABELS
+from app.models.labels_en import LABELS_EN
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT: dict[str, Any] = json.loads((ROOT / "openapi" / "openapi.json").read_text("utf-8"))

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.enums import (
     ENDED_STATUSES,
     LABELS,
-    LABELS_EN,
     Gender,
     MemberCategory,
     MemberChangeReason,
     OrgType,
 )
+from app.models.labels_en import LABELS_EN
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import OrganisationStats
