@@ -280,7 +280,14 @@ def create_app() -> FastAPI:
     # the method override is inside the request context, so logs and metrics see PATCH.
     app.add_middleware(MethodOverrideMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    origins = settings.cors_origin_list()
+    _install_cors(app, settings.cors_origin_list())
+    app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
+    _install_english_openapi(app)
+    return app
+
+
+def _install_cors(app: FastAPI, origins: list[str]) -> None:
+    """Let the listed browser origins call the API; none listed, no CORS headers at all."""
     if origins:
         app.add_middleware(
             CORSMiddleware,
@@ -291,7 +298,10 @@ def create_app() -> FastAPI:
             expose_headers=CORS_EXPOSED_HEADERS,
             max_age=600,
         )
-    app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
+
+
+def _install_english_openapi(app: FastAPI) -> None:
+    """Serve /openapi.en.json, built once on first request."""
     english: dict[str, Any] = {}
 
     @app.get("/openapi.en.json", include_in_schema=False)
@@ -300,8 +310,6 @@ def create_app() -> FastAPI:
         if not english:
             english.update(build_openapi(app, "en"))
         return OrjsonResponse(english)
-
-    return app
 
 
 # What a browser on another origin may send and read (CORS, `DANGJIAN_CORS_ORIGINS`).

@@ -75,54 +75,13 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
             Text(zh="请先登记入党申请日期 (applied_on)", en="record applied_on first"),
         )
     if current is S.activist and to is S.candidate:
-        since = member.activist_on or member.status_since
-        if since is None:
-            raise _refuse(
-                ErrorCode.lifecycle_activist_date_unknown,
-                Text(
-                    zh="请先登记列为入党积极分子日期 (activist_on)", en="record activist_on first"
-                ),
-            )
-        earliest = add_months(since, ACTIVIST_MONTHS)
-        if day < earliest:
-            raise _refuse(
-                ErrorCode.lifecycle_activist_period_too_short,
-                Text(
-                    zh=f"入党积极分子培养满一年方可列为发展对象，最早 {earliest}",
-                    en="an activist becomes a candidate after one year, "
-                    f"on {earliest} at the earliest",
-                ),
-            )
+        _check_activist_period(member, day)
         return "became_candidate"
     if current is S.probationary and to is S.probationary:
-        if member.probation_extension_months:
-            raise _refuse(
-                ErrorCode.lifecycle_extension_already_used,
-                Text(zh="预备期只能延长一次", en="probation is extended once at most"),
-            )
-        months = req.extension_months
-        if months is None or not EXTENSION_RANGE[0] <= months <= EXTENSION_RANGE[1]:
-            raise Unprocessable.field(
-                "extension_months",
-                ErrorCode.lifecycle_extension_length_invalid,
-                Text(zh="延长预备期须为 6 至 12 个月", en="an extension lasts 6 to 12 months"),
-            )
+        _check_extension(member, req.extension_months)
         return "probation_extended"
     if current is S.probationary and to is S.full:
-        ends = probation_ends_on(member)
-        if ends is None:
-            raise _refuse(
-                ErrorCode.lifecycle_joined_date_unknown,
-                Text(zh="请先登记入党日期 (joined_on)", en="record joined_on first"),
-            )
-        if day < ends:
-            raise _refuse(
-                ErrorCode.lifecycle_probation_not_complete,
-                Text(
-                    zh=f"预备期至 {ends} 届满，届满后方可转为正式党员",
-                    en=f"probation ends on {ends}; full membership is possible from then",
-                ),
-            )
+        _check_probation_complete(member, day)
         return "became_full"
     if current is S.probationary and to is S.left:
         return "probation_cancelled"
@@ -135,6 +94,58 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
         S.left: "left",
         S.deceased: "deceased",
     }.get(to, "changed")
+
+
+def _check_activist_period(member: Member, day: date) -> None:
+    """An activist becomes a candidate one year after being listed as activist, not before."""
+    since = member.activist_on or member.status_since
+    if since is None:
+        raise _refuse(
+            ErrorCode.lifecycle_activist_date_unknown,
+            Text(zh="请先登记列为入党积极分子日期 (activist_on)", en="record activist_on first"),
+        )
+    earliest = add_months(since, ACTIVIST_MONTHS)
+    if day < earliest:
+        raise _refuse(
+            ErrorCode.lifecycle_activist_period_too_short,
+            Text(
+                zh=f"入党积极分子培养满一年方可列为发展对象，最早 {earliest}",
+                en=f"an activist becomes a candidate after one year, on {earliest} at the earliest",
+            ),
+        )
+
+
+def _check_extension(member: Member, months: int | None) -> None:
+    """Probation is extended once at most, by 6 to 12 months."""
+    if member.probation_extension_months:
+        raise _refuse(
+            ErrorCode.lifecycle_extension_already_used,
+            Text(zh="预备期只能延长一次", en="probation is extended once at most"),
+        )
+    if months is None or not EXTENSION_RANGE[0] <= months <= EXTENSION_RANGE[1]:
+        raise Unprocessable.field(
+            "extension_months",
+            ErrorCode.lifecycle_extension_length_invalid,
+            Text(zh="延长预备期须为 6 至 12 个月", en="an extension lasts 6 to 12 months"),
+        )
+
+
+def _check_probation_complete(member: Member, day: date) -> None:
+    """A probationary member becomes full on the day probation ends, not before."""
+    ends = probation_ends_on(member)
+    if ends is None:
+        raise _refuse(
+            ErrorCode.lifecycle_joined_date_unknown,
+            Text(zh="请先登记入党日期 (joined_on)", en="record joined_on first"),
+        )
+    if day < ends:
+        raise _refuse(
+            ErrorCode.lifecycle_probation_not_complete,
+            Text(
+                zh=f"预备期至 {ends} 届满，届满后方可转为正式党员",
+                en=f"probation ends on {ends}; full membership is possible from then",
+            ),
+        )
 
 
 def _check_effective_date(member: Member, effective_date: date, today: date) -> None:

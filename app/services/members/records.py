@@ -144,19 +144,7 @@ async def update_member(
     changes = data.model_dump(exclude_unset=True)
     cipher = pii_cipher()
     if "id_number" in changes:
-        if changes["id_number"] is None:
-            raise Unprocessable.field(
-                "id_number",
-                ErrorCode.member_id_number_invalid,
-                Text(zh="不能删除", en="cannot be removed"),
-            )
-        number, birth, gender = parse_id(changes.pop("id_number"), today)
-        index = cipher.blind_index(number, field=ID_FIELD)
-        await ensure_id_number_free(session, index, exclude=member.id)
-        member.id_number_enc = cipher.encrypt(number, field=ID_FIELD)
-        member.id_number_index = index
-        member.birth_date = birth
-        member.gender = gender
+        await _replace_id_number(session, member, changes.pop("id_number"), today)
         before["id_number_changed"] = True
     if "phone" in changes:
         phone = checked_phone(changes.pop("phone"))
@@ -201,6 +189,29 @@ async def update_member(
         after=audit.snapshot(member, AUDITED_FIELDS),
     )
     return member
+
+
+async def _replace_id_number(
+    session: AsyncSession, member: Member, raw: str | None, today: date
+) -> None:
+    """Store a corrected ID number, and the birth date and gender it carries.
+
+    It cannot be removed, and no other member may hold it.
+    """
+    if raw is None:
+        raise Unprocessable.field(
+            "id_number",
+            ErrorCode.member_id_number_invalid,
+            Text(zh="不能删除", en="cannot be removed"),
+        )
+    cipher = pii_cipher()
+    number, birth, gender = parse_id(raw, today)
+    index = cipher.blind_index(number, field=ID_FIELD)
+    await ensure_id_number_free(session, index, exclude=member.id)
+    member.id_number_enc = cipher.encrypt(number, field=ID_FIELD)
+    member.id_number_index = index
+    member.birth_date = birth
+    member.gender = gender
 
 
 async def list_members(

@@ -39,6 +39,35 @@ async def check_in(
     else:
         require_mobile_writer(principal)
         reported_by = ReportedBy.home if in_scope(principal, episode.home_path) else ReportedBy.host
+    _check_check_in(episode, data, today)
+    area = data.get("area")
+    row = MobileCheckIn(
+        episode_id=episode.id,
+        kind=data["kind"],
+        occurred_on=data["occurred_on"],
+        note=data.get("note"),
+        area=area,
+        reported_by=reported_by,
+        actor_id=principal.user_id,
+    )
+    session.add(row)
+    episode.last_contact_on = max(episode.last_contact_on, data["occurred_on"])
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "mobile.checked_in",
+        "mobile_episode",
+        episode.id,
+        episode.home_path,
+        after={"kind": row.kind, "occurred_on": row.occurred_on.isoformat()},
+    )
+    return row
+
+
+def _check_check_in(episode: MobileEpisode, data: dict[str, Any], today: date) -> None:
+    """The episode is open, the day lies between the outflow and today, and an area
+    is given only with the member's consent to location recording."""
     if episode.state not in OPEN_STATES:
         raise Conflict(
             ErrorCode.mobile_episode_closed,
@@ -62,28 +91,6 @@ async def check_in(
                 Text(zh="该党员未同意登记所在地", en="the member did not consent"),
             )
         check_area(area, "area")
-    row = MobileCheckIn(
-        episode_id=episode.id,
-        kind=data["kind"],
-        occurred_on=data["occurred_on"],
-        note=data.get("note"),
-        area=area,
-        reported_by=reported_by,
-        actor_id=principal.user_id,
-    )
-    session.add(row)
-    episode.last_contact_on = max(episode.last_contact_on, data["occurred_on"])
-    await session.flush()
-    audit.record(
-        session,
-        principal,
-        "mobile.checked_in",
-        "mobile_episode",
-        episode.id,
-        episode.home_path,
-        after={"kind": row.kind, "occurred_on": row.occurred_on.isoformat()},
-    )
-    return row
 
 
 async def check_ins(session: AsyncSession, episode_id: uuid.UUID) -> list[MobileCheckIn]:

@@ -198,36 +198,7 @@ async def register_outflow(
     can also find it by the activity certificate number (流动党员活动证).
     """
     require_mobile_writer(principal)
-    if member.status in ENDED_STATUSES:
-        raise Conflict(
-            ErrorCode.mobile_member_ended,
-            Text(
-                zh=f"该党员当前状态为{label_zh(MemberStatus, member.status)}",
-                en=f"the member's status is {member.status}",
-            ),
-        )
-    pending = await session.scalar(
-        select(Transfer.id).where(
-            Transfer.member_id == member.id, Transfer.state == TransferState.pending
-        )
-    )
-    if pending is not None:
-        raise Conflict(
-            ErrorCode.mobile_transfer_pending,
-            Text(
-                zh="有待办的组织关系转接，期间不能登记外出",
-                en="a transfer is pending: no outflow meanwhile",
-            ),
-        )
-    if await session.scalar(
-        select(MobileEpisode.id).where(
-            MobileEpisode.member_id == member.id, MobileEpisode.state.in_(OPEN_STATES)
-        )
-    ):
-        raise Conflict(
-            ErrorCode.mobile_already_open,
-            Text(zh="该党员已有未结束的流动记录", en="the member already has an open episode"),
-        )
+    await _check_may_flow_out(session, member)
     host = None
     if data.get("host_org_id"):
         host = await _host_org(session, data["host_org_id"])
@@ -261,6 +232,40 @@ async def register_outflow(
         after={"member_id": str(member.id), "destination_area": episode.destination_area},
     )
     return episode
+
+
+async def _check_may_flow_out(session: AsyncSession, member: Member) -> None:
+    """A member with an ended record, a pending transfer or an open episode cannot flow out."""
+    if member.status in ENDED_STATUSES:
+        raise Conflict(
+            ErrorCode.mobile_member_ended,
+            Text(
+                zh=f"该党员当前状态为{label_zh(MemberStatus, member.status)}",
+                en=f"the member's status is {member.status}",
+            ),
+        )
+    pending = await session.scalar(
+        select(Transfer.id).where(
+            Transfer.member_id == member.id, Transfer.state == TransferState.pending
+        )
+    )
+    if pending is not None:
+        raise Conflict(
+            ErrorCode.mobile_transfer_pending,
+            Text(
+                zh="有待办的组织关系转接，期间不能登记外出",
+                en="a transfer is pending: no outflow meanwhile",
+            ),
+        )
+    if await session.scalar(
+        select(MobileEpisode.id).where(
+            MobileEpisode.member_id == member.id, MobileEpisode.state.in_(OPEN_STATES)
+        )
+    ):
+        raise Conflict(
+            ErrorCode.mobile_already_open,
+            Text(zh="该党员已有未结束的流动记录", en="the member already has an open episode"),
+        )
 
 
 async def find_for_host(

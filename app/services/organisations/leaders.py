@@ -99,26 +99,7 @@ async def add_leader(
             ),
         )
     if data.role is LeaderRole.secretary:
-        # Serialise secretary appointments per organisation: two racing requests
-        # would each see no overlap. FOR NO KEY UPDATE leaves path-copying writers
-        # (FOR KEY SHARE) alone.
-        await session.execute(
-            select(Organisation.id).where(Organisation.id == org.id).with_for_update(key_share=True)
-        )
-        overlapping = await session.scalar(
-            select(OrganisationLeader.id).where(
-                OrganisationLeader.org_id == org.id,
-                OrganisationLeader.role == LeaderRole.secretary,
-                terms_overlap(
-                    OrganisationLeader.started_on,
-                    OrganisationLeader.ended_on,
-                    data.started_on,
-                    data.ended_on,
-                ),
-            )
-        )
-        if overlapping is not None:
-            raise Conflict(ErrorCode.leader_secretary_exists)
+        await _check_no_other_secretary(session, org, data)
     leader = OrganisationLeader(
         org_id=org.id,
         member_id=member.id,
@@ -138,6 +119,32 @@ async def add_leader(
         after=audit.snapshot(leader, ("member_id", "role", "started_on", "ended_on")),
     )
     return LeaderRow(leader, member.name)
+
+
+async def _check_no_other_secretary(
+    session: AsyncSession, org: Organisation, data: LeaderCreate
+) -> None:
+    """No secretary term of the organisation overlaps the new secretary's term."""
+    # Serialise secretary appointments per organisation: two racing requests
+    # would each see no overlap. FOR NO KEY UPDATE leaves path-copying writers
+    # (FOR KEY SHARE) alone.
+    await session.execute(
+        select(Organisation.id).where(Organisation.id == org.id).with_for_update(key_share=True)
+    )
+    overlapping = await session.scalar(
+        select(OrganisationLeader.id).where(
+            OrganisationLeader.org_id == org.id,
+            OrganisationLeader.role == LeaderRole.secretary,
+            terms_overlap(
+                OrganisationLeader.started_on,
+                OrganisationLeader.ended_on,
+                data.started_on,
+                data.ended_on,
+            ),
+        )
+    )
+    if overlapping is not None:
+        raise Conflict(ErrorCode.leader_secretary_exists)
 
 
 # --- Health and statistics -------------------------------------------------------------

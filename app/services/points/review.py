@@ -135,6 +135,23 @@ async def confirm_grades(
     for branch_id in sorted(by_branch):
         excellent = sum(1 for m in by_branch[branch_id] if new_grade[m] == Grade.excellent)
         await _check_excellent_share(session, branch_id, year, ids, excellent)
+    await _store_grades(session, principal, year, grades)
+    audit.record(
+        session,
+        principal,
+        "points.review_grades_confirmed",
+        "organisation",
+        org.id,
+        org.path,
+        after={"year": year, "grades": {str(m): g for m, g in grades}},
+    )
+    return len(grades)
+
+
+async def _store_grades(
+    session: AsyncSession, principal: Principal, year: int, grades: list[tuple[uuid.UUID, str]]
+) -> None:
+    """Write each member's grade for the year, replacing one confirmed before."""
     for member_id, grade in grades:
         stmt = insert(ReviewGrade).values(
             member_id=member_id, year=year, grade=grade, confirmed_by=principal.user_id
@@ -149,13 +166,3 @@ async def confirm_grades(
                 },
             )
         )
-    audit.record(
-        session,
-        principal,
-        "points.review_grades_confirmed",
-        "organisation",
-        org.id,
-        org.path,
-        after={"year": year, "grades": {str(m): g for m, g in grades}},
-    )
-    return len(grades)
