@@ -176,7 +176,8 @@ def _member_row(
         (phone if unmasked else mask_phone(phone)) if phone else "",
         codes.get(m.group_id, "") if m.group_id else "",
         *[_text(getattr(m, k)) for k in members_service.MILESTONES],
-        m.work_unit or "", m.residence or "", _text(m.dues_base_fen), str(m.id),
+        m.work_unit or "", m.residence or "", _text(m.dues_base_fen),
+        m.degree or "", m.post or "", m.new_social_stratum or "", m.hardship or "", str(m.id),
     ]  # fmt: skip
 
 

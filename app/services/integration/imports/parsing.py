@@ -36,6 +36,10 @@ MEMBER_COLUMNS: list[tuple[str, str]] = [
     ("work_unit", "工作单位"),
     ("residence", "现居住地"),
     ("dues_base_fen", "党费基数（分）"),
+    ("degree", "学位"),
+    ("post", "工作岗位"),
+    ("new_social_stratum", "新社会阶层"),
+    ("hardship", "困难情况"),
     # The record's id in an export: a re-import matches it first (optional, last column).
     ("id", "系统编号"),
 ]
