@@ -121,6 +121,11 @@ may_approve_probationary|是否有审批预备党员权限（新建默认否）
 national_id|全国党员管理信息系统中的编号（同步用）
 unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
 unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
+checked|已执行的校验规则代码
+failed|未通过的校验规则
+message_en|英文说明
+message_zh|中文说明
+records|违反该规则的记录（最多 100 条，总数见 count）
 education|学历
 effective_date|生效日期
 employed_members|在职党员数

@@ -119,6 +119,11 @@ may_approve_probationary|Whether it may approve probationary members
 national_id|Id in the national party member system (for sync)
 unit_size|Unit size
 unit_type|Unit type
+checked|Codes of the rules checked
+failed|The rules that failed
+message_en|Message in English
+message_zh|Message in Chinese
+records|Records breaking the rule (at most 100; count gives all)
 education|Education
 effective_date|Effective date
 employed_members|Employed members
