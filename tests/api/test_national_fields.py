@@ -237,3 +237,44 @@ async def test_an_organisation_of_another_subtree_cannot_be_given_national_field
         headers={**api.auth(county.admin_a), "If-Match": '"1"'},
     )
     assert r.status_code == 404
+
+
+async def test_an_organisation_import_reads_the_national_columns_and_refuses_a_bad_one(api, county):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "组织编码",
+            "组织名称",
+            "组织类别",
+            "上级组织编码",
+            "行政区划代码",
+            "单位类型",
+            "全国系统编号",
+        ]
+    )
+    town = county.town_a["code"]
+    writer.writerow(["IMP-NAT-1", "甲公司党支部", "党支部", town, "350102", "3", "N-IMP-1"])
+    writer.writerow(["IMP-NAT-2", "乙公司党支部", "党支部", town, "990102", "", ""])
+    r = await api.client.post(
+        f"{V}/imports",
+        params={"kind": "organisations"},
+        files={"file": ("o.csv", out.getvalue().encode("utf-8"))},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code in (201, 202), r.text
+    assert r.json()["created"] == 1
+    assert [(e["field"], e["code"]) for e in r.json()["rejected"]] == [
+        ("division_code", "organisation.division_code_invalid")
+    ]
+    r = await api.client.get(
+        f"{V}/organisations",
+        params={"parent_id": county.town_a["id"]},
+        headers=api.auth(county.admin_a),
+    )
+    (imported,) = [o for o in r.json()["items"] if o["code"] == "IMP-NAT-1"]
+    assert (imported["division_code"], imported["unit_type"], imported["national_id"]) == (
+        "350102",
+        "企业法人",
+        "N-IMP-1",
+    )

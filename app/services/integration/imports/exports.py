@@ -115,6 +115,8 @@ def _organisation_row(
         codes.get(org.parent_id, "") if org.parent_id else "",
         _text(org.unit_category), org.unit_credit_code or "", _text(org.unit_count),
         _text(org.founded_on), _text(org.term_started_on),
+        org.division_code or "", org.contact_person or "", org.unit_type or "",
+        org.economic_type or "", org.unit_size or "", org.national_id or "",
     ]  # fmt: skip
 
 

@@ -55,6 +55,12 @@ ORG_COLUMNS: list[tuple[str, str]] = [
     ("unit_count", "联合单位数"),
     ("founded_on", "成立日期"),
     ("term_started_on", "本届开始日期"),
+    ("division_code", "行政区划代码"),
+    ("contact_person", "联系人"),
+    ("unit_type", "单位类型"),
+    ("economic_type", "经济类型"),
+    ("unit_size", "单位规模"),
+    ("national_id", "全国系统编号"),
 ]
 
 
