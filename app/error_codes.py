@@ -961,6 +961,51 @@ class ErrorCode(StrEnum):
         "学历须为 GB/T 4658 的代码或名称（如 21 或 大学本科毕业）",
         "Education must be a GB/T 4658 code or name",
     )
+    member_degree_unknown = (
+        "member.degree_unknown",
+        "学位须为 GB/T 6864 的代码或名称（如 4 或 学士）",
+        "Degree must be a GB/T 6864 code or name",
+    )
+    member_post_unknown = (
+        "member.post_unknown",
+        "工作岗位须为工作岗位代码表的代码或名称（如 01 或 党政机关公务员）",
+        "Post must be a code or name of the post code list",
+    )
+    member_new_social_stratum_unknown = (
+        "member.new_social_stratum_unknown",
+        "新社会阶层须为代码表的代码或名称（如 3 或 自由职业人员）",
+        "New social stratum must be a code or name of its code list",
+    )
+    member_hardship_unknown = (
+        "member.hardship_unknown",
+        "困难情况须为代码表的代码或名称（如 1 或 生活困难）",
+        "Hardship must be a code or name of its code list",
+    )
+    organisation_division_code_invalid = (
+        "organisation.division_code_invalid",
+        "行政区划代码须为 6 位数字，前两位为省级代码（GB/T 2260）",
+        "The administrative division code must be 6 digits starting with a province code",
+    )
+    organisation_unit_type_unknown = (
+        "organisation.unit_type_unknown",
+        "单位类型须为代码表的代码或名称（如 3 或 企业法人）",
+        "Unit type must be a code or name of its code list",
+    )
+    organisation_economic_type_unknown = (
+        "organisation.economic_type_unknown",
+        "经济类型须为 GB/T 12402 的代码或名称（如 170 或 私有）",
+        "Economic type must be a GB/T 12402 code or name",
+    )
+    organisation_unit_size_unknown = (
+        "organisation.unit_size_unknown",
+        "单位规模须为代码表的代码或名称（如 3 或 小型）",
+        "Unit size must be a code or name of its code list",
+    )
+    organisation_national_id_taken = (
+        "organisation.national_id_taken",
+        "该全国系统编号已属于另一个党组织",
+        "The national system id already belongs to another organisation",
+    )
     organisation_credit_code_invalid = (
         "organisation.credit_code_invalid",
         "统一社会信用代码校验位错误（GB 32100）",

@@ -109,6 +109,23 @@ dry_run|只校验不写入（试导入）
 due|应交
 due_on|到期日（规则未规定日期时为空）
 dues_base_fen|党费计算基数（分）
+degree|学位（GB/T 6864），代码或名称，如 4 或 学士
+post|工作岗位，代码或名称，如 01 或 党政机关公务员
+new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员
+hardship|困难情况，代码或名称，如 1 或 生活困难
+contact_person|联系人
+contact_phone|联系电话（加密存储）
+division_code|行政区划代码（GB/T 2260，6 位数字）
+economic_type|党组织所在单位的经济类型（GB/T 12402），代码或名称，如 170 或 私有
+may_approve_probationary|是否有审批预备党员权限（新建默认否）
+national_id|全国党员管理信息系统中的编号（同步用）
+unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
+unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
+checked|已执行的校验规则代码
+failed|未通过的校验规则
+message_en|英文说明
+message_zh|中文说明
+records|违反该规则的记录（最多 100 条，总数见 count）
 education|学历
 effective_date|生效日期
 employed_members|在职党员数

@@ -107,6 +107,23 @@ dry_run|Validate only, write nothing
 due|Due
 due_on|Due date (null when the rule sets none)
 dues_base_fen|Dues base in fen
+degree|Degree (GB/T 6864)
+post|Post (工作岗位)
+new_social_stratum|New social stratum (新社会阶层)
+hardship|Hardship (困难情况)
+contact_person|Contact person
+contact_phone|Contact phone (stored encrypted)
+division_code|Administrative division code (GB/T 2260)
+economic_type|Economic type (GB/T 12402)
+may_approve_probationary|Whether it may approve probationary members
+national_id|Id in the national party member system (for sync)
+unit_size|Unit size
+unit_type|Unit type
+checked|Codes of the rules checked
+failed|The rules that failed
+message_en|Message in English
+message_zh|Message in Chinese
+records|Records breaking the rule (at most 100; count gives all)
 education|Education
 effective_date|Effective date
 employed_members|Employed members

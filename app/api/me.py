@@ -41,10 +41,10 @@ from app.schemas.me import (
 from app.schemas.meetings import MemberMeeting
 from app.schemas.members import MemberRead, Timeline
 from app.schemas.mobile import CheckInCreate, CheckInRead, EpisodeDetail
-from app.schemas.organisations import OrganisationRead
 from app.security.scope import Principal
 from app.services import dues, members, mobile, organisations, points
 from app.services.members import change_requests
+from app.services.organisations.national import organisation_read
 
 router = make_router("me")
 
@@ -83,7 +83,7 @@ async def me_organisation(
         if organisations.term_current(r.leader.started_on, r.leader.ended_on, today)
     ]
     leaders.sort(key=lambda x: x.role != LeaderRole.secretary)
-    return MyOrganisation(organisation=OrganisationRead.model_validate(org), leaders=leaders)
+    return MyOrganisation(organisation=organisation_read(org), leaders=leaders)
 
 
 @router.get("/me/meetings", name="me_meetings")

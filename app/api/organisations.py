@@ -47,6 +47,7 @@ from app.schemas.organisations import (
     TreeNode,
 )
 from app.services import organisations as service
+from app.services.organisations.national import organisation_read
 
 router = make_router("organisations")
 
@@ -78,7 +79,7 @@ async def organisations_create(
     org = await service.create_organisation(session, principal, body)
     response.headers["Location"] = f"{API_PREFIX}/organisations/{org.id}"
     set_etag(response, org.version)
-    return OrganisationRead.model_validate(org)
+    return organisation_read(org)
 
 
 @router.get("/organisations", name="organisations_list")
@@ -115,14 +116,14 @@ async def organisations_list(
         cursor=cursor,
         include_total=include_total,
     )
-    return envelope(page, [OrganisationRead.model_validate(o) for o in page.items])
+    return envelope(page, [organisation_read(o) for o in page.items])
 
 
 @router.get("/organisations/{org_id}", name="organisations_get")
 async def organisations_get(org: VisibleOrganisation, response: Response) -> OrganisationRead:
     """One organisation in your subtree."""
     set_etag(response, org.version)
-    return OrganisationRead.model_validate(org)
+    return organisation_read(org)
 
 
 @router.patch(
@@ -141,7 +142,7 @@ async def organisations_update(
     check_if_match(if_match, org.version)
     org = await service.update_organisation(session, principal, org, body)
     set_etag(response, org.version)
-    return OrganisationRead.model_validate(org)
+    return organisation_read(org)
 
 
 @router.delete(
@@ -192,7 +193,7 @@ async def organisations_move(
     check_if_match(if_match, org.version)
     org = await service.move_organisation(session, principal, org, body.new_parent_id)
     set_etag(response, org.version)
-    return OrganisationRead.model_validate(org)
+    return organisation_read(org)
 
 
 @router.get("/organisations/{org_id}/leaders", name="organisations_leaders_list")

@@ -30,13 +30,14 @@ from app.schemas.statistics import (
     MemberChangeRead,
     MemberChangesPage,
     MemberChangeTotal,
+    StatisticsChecks,
     StatisticsTables,
 )
 from app.security.scope import refuse_member_role
 from app.services import organisations
 from app.services.integration.imports.exports import XLSX_MEDIA
+from app.services.organisations import checks, stats, workbook
 from app.services.organisations import member_changes as service
-from app.services.organisations import stats, workbook
 
 router = make_router("statistics")
 
@@ -142,6 +143,20 @@ async def organisations_statistics(
     refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
     return await stats.statistics_tables(session, org, as_of)
+
+
+@router.get(
+    "/organisations/{org_id}/statistics/checks",
+    name="organisations_statistics_checks",
+    description=doc(checks.statistics_checks) + "\n\nNot for the member role (403).",
+)
+@replica_read
+async def organisations_statistics_checks(
+    org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
+) -> StatisticsChecks:
+    refuse_member_role(principal)
+    org = await organisations.get_visible(session, principal, org_id)
+    return await checks.statistics_checks(session, org, as_of)
 
 
 @router.get(

@@ -35,6 +35,11 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
     ethnicity: Mapped[str | None] = mapped_column(String(32))
     education: Mapped[str | None] = mapped_column(String(32))
+    # Further coded fields of the national collection form (labels of code_lists.py).
+    degree: Mapped[str | None] = mapped_column(String(32))
+    post: Mapped[str | None] = mapped_column(String(32))
+    new_social_stratum: Mapped[str | None] = mapped_column(String(32))
+    hardship: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     category: Mapped[str] = mapped_column(String(16), nullable=False)
     org_id: Mapped[uuid.UUID] = mapped_column(

@@ -7,11 +7,13 @@ from datetime import date
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Identity,
     Index,
+    LargeBinary,
     SmallInteger,
     String,
     text,
@@ -38,6 +40,19 @@ class Organisation(UUIDPk, Versioned, Timestamped, Base):
     unit_category: Mapped[int | None] = mapped_column(SmallInteger)
     unit_credit_code: Mapped[str | None] = mapped_column(String(18))
     unit_count: Mapped[int | None] = mapped_column(SmallInteger)
+    # The national collection form: contact, 行政区划, the unit's details, the right to
+    # approve probationary members and the record's id in the national system (for sync).
+    contact_person: Mapped[str | None] = mapped_column(String(100))
+    # AES-256-GCM / SM4-GCM ciphertext of the contact phone, like a member's phone.
+    contact_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    division_code: Mapped[str | None] = mapped_column(String(6))
+    unit_type: Mapped[str | None] = mapped_column(String(32))
+    economic_type: Mapped[str | None] = mapped_column(String(32))
+    unit_size: Mapped[str | None] = mapped_column(String(32))
+    may_approve_probationary: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
+    national_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     founded_on: Mapped[date | None] = mapped_column(Date)
     term_started_on: Mapped[date | None] = mapped_column(Date)
     dissolved_on: Mapped[date | None] = mapped_column(Date)

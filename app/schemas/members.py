@@ -17,6 +17,10 @@ class MemberFields(InputModel):
     education: str | None = Field(
         default=None, max_length=32, description="GB/T 4658, e.g. 大学本科"
     )
+    degree: str | None = Field(default=None, max_length=32)
+    post: str | None = Field(default=None, max_length=32)
+    new_social_stratum: str | None = Field(default=None, max_length=32)
+    hardship: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=20)
     group_id: uuid.UUID | None = Field(
         default=None, description="Party group (党小组) in the branch."
@@ -73,6 +77,10 @@ class MemberRead(ReadModel):
     birth_date: date
     ethnicity: str | None
     education: str | None
+    degree: str | None
+    post: str | None
+    new_social_stratum: str | None
+    hardship: str | None
     phone: str | None = Field(description="Masked (`138****8000`) without PII rights.")
     status: MemberStatus
     category: MemberCategory

@@ -34,6 +34,14 @@ class OrganisationCreate(InputModel):
     )
     founded_on: Day | None = None
     term_started_on: Day | None = Field(default=None, description="Start of the current term.")
+    contact_person: str | None = Field(default=None, max_length=100)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    division_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    unit_type: str | None = Field(default=None, max_length=32)
+    economic_type: str | None = Field(default=None, max_length=32)
+    unit_size: str | None = Field(default=None, max_length=32)
+    national_id: str | None = Field(default=None, min_length=1, max_length=64)
+    may_approve_probationary: bool = Field(default=False)
 
 
 class OrganisationUpdate(InputModel):
@@ -43,6 +51,14 @@ class OrganisationUpdate(InputModel):
     unit_count: int | None = Field(default=None, ge=1, le=SMALLINT_MAX)
     founded_on: Day | None = None
     term_started_on: Day | None = None
+    contact_person: str | None = Field(default=None, max_length=100)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    division_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    unit_type: str | None = Field(default=None, max_length=32)
+    economic_type: str | None = Field(default=None, max_length=32)
+    unit_size: str | None = Field(default=None, max_length=32)
+    national_id: str | None = Field(default=None, min_length=1, max_length=64)
+    may_approve_probationary: bool | None = None
 
 
 class OrganisationRead(ReadModel):
@@ -54,6 +70,14 @@ class OrganisationRead(ReadModel):
     unit_category: int | None
     unit_credit_code: str | None
     unit_count: int | None
+    contact_person: str | None
+    contact_phone: str | None = None
+    division_code: str | None
+    unit_type: str | None
+    economic_type: str | None
+    unit_size: str | None
+    may_approve_probationary: bool
+    national_id: str | None
     depth: int
     founded_on: date | None
     term_started_on: date | None

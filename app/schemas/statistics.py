@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -74,3 +75,26 @@ class StatisticsTables(BaseModel):
     members: MemberTables
     new_members: MemberTables
     organisations: OrganisationTables
+
+
+class CheckRecord(BaseModel):
+    kind: Literal["member_record", "organisation_record", "statistics_table"]
+    id: uuid.UUID | None
+    name: str
+    link: str | None
+
+
+class FailedCheck(BaseModel):
+    code: str
+    message_zh: str
+    message_en: str
+    count: int
+    records: list[CheckRecord]
+
+
+class StatisticsChecks(BaseModel):
+    org_id: uuid.UUID
+    as_of: date
+    checked: list[str]
+    passed: bool
+    failed: list[FailedCheck]

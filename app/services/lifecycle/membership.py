@@ -71,6 +71,7 @@ class MemberFacts:
     birth_date: date
     education: str | None
     category: str
+    full_on: date | None = None
 
 
 FACT_COLUMNS = (
@@ -85,6 +86,7 @@ FACT_COLUMNS = (
     Member.birth_date,
     Member.education,
     Member.category,
+    Member.full_on,
 )
 
 

@@ -1,5 +1,7 @@
-"""The national code lists of a member's record: ethnicity (GB/T 3304, the 56 民族) and
-education (GB/T 4658, 学历代码), each as code -> Chinese label, in this one module.
+"""The national code lists of a member's record: ethnicity (GB/T 3304, the 56 民族),
+education (GB/T 4658, 学历代码), degree (GB/T 6864, 学位), post (工作岗位), new social
+stratum (新社会阶层) and hardship (困难情况), each as code -> Chinese label, in this one
+module.
 
 A value is given as the code (`01`, `21`) or the label (`汉族`, `大学本科毕业`); the common
 short forms of party statistics (`大学本科`, `大专`, `高中`, ...) are accepted as aliases of
@@ -92,3 +94,106 @@ def stored_education(value: str) -> str | None:
     if value in EDUCATIONS:
         return EDUCATIONS[value]
     return value if value in _EDUCATION_BY_LABEL else None
+
+
+# The national collection form's further coded fields. Each is stored as its label, like
+# ethnicity: a code (`4`) becomes its label (`学士`), a label stays.
+
+# 学位 (GB/T 6864, first level).
+DEGREES: dict[str, str] = {"1": "名誉博士", "2": "博士", "3": "硕士", "4": "学士"}
+
+# 工作岗位: the post categories of the party statistics tables.
+POSTS: dict[str, str] = {
+    "01": "党政机关公务员",
+    "02": "参照公务员法管理人员",
+    "03": "事业单位管理人员",
+    "04": "事业单位专业技术人员",
+    "05": "企业管理人员",
+    "06": "企业专业技术人员",
+    "07": "工勤技能人员",
+    "08": "农牧渔民",
+    "09": "学生",
+    "10": "解放军、武警",
+    "11": "离退休人员",
+    "12": "其他职业人员",
+}
+
+# 新社会阶层 (the four groups named by the United Front Work Department).
+NEW_SOCIAL_STRATA: dict[str, str] = {
+    "1": "私营企业和外资企业管理技术人员",
+    "2": "社会组织从业人员",
+    "3": "自由职业人员",
+    "4": "新媒体从业人员",
+}
+
+# 困难情况.
+HARDSHIPS: dict[str, str] = {
+    "1": "生活困难",
+    "2": "患重大疾病",
+    "3": "残疾",
+    "9": "其他困难",
+}
+
+
+def stored_coded(values: dict[str, str], value: str) -> str | None:
+    """The label to store for a code or label of `values`; None when it is neither."""
+    if value in values:
+        return values[value]
+    return value if value in values.values() else None
+
+
+def stored_degree(value: str) -> str | None:
+    return stored_coded(DEGREES, value)
+
+
+def stored_post(value: str) -> str | None:
+    return stored_coded(POSTS, value)
+
+
+def stored_new_social_stratum(value: str) -> str | None:
+    return stored_coded(NEW_SOCIAL_STRATA, value)
+
+
+def stored_hardship(value: str) -> str | None:
+    return stored_coded(HARDSHIPS, value)
+
+
+# The organisation's form (党组织所在单位情况): the unit's legal type, its economic type
+# (GB/T 12402, first level) and its size (企业规模), stored as labels like the above.
+UNIT_TYPES: dict[str, str] = {
+    "1": "机关法人",
+    "2": "事业单位法人",
+    "3": "企业法人",
+    "4": "社会团体法人",
+    "5": "其他组织机构",
+    "9": "非法人单位",
+}
+
+ECONOMIC_TYPES: dict[str, str] = {
+    "100": "内资",
+    "110": "国有全资",
+    "120": "集体全资",
+    "130": "股份合作",
+    "140": "联营",
+    "150": "有限责任（公司）",
+    "160": "股份有限（公司）",
+    "170": "私有",
+    "190": "其他内资",
+    "200": "港澳台投资",
+    "300": "国外投资",
+    "900": "其他",
+}
+
+UNIT_SIZES: dict[str, str] = {"1": "大型", "2": "中型", "3": "小型", "4": "微型"}
+
+# 行政区划代码 (GB/T 2260): six digits whose first two name a province-level division.
+PROVINCE_PREFIXES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
+     "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62",
+     "63", "64", "65", "71", "81", "82"}
+)  # fmt: skip
+
+
+def is_division_code(value: str) -> bool:
+    """Six digits starting with a province-level prefix (GB/T 2260)."""
+    return len(value) == 6 and value.isdigit() and value[:2] in PROVINCE_PREFIXES

@@ -24,6 +24,10 @@ class MemberRow:
     birth_date: date
     ethnicity: str | None
     education: str | None
+    degree: str | None
+    post: str | None
+    new_social_stratum: str | None
+    hardship: str | None
     status: str
     category: str
     org_id: uuid.UUID

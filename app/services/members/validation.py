@@ -72,11 +72,20 @@ def checked_phone(raw: str | None) -> str | None:
 
 
 def check_code_lists(values: dict[str, Any]) -> None:
-    """Ethnicity (GB/T 3304) and education (GB/T 4658) from their code lists, normalised
+    """Ethnicity (GB/T 3304), education (GB/T 4658), degree (GB/T 6864), post, new social
+    stratum and hardship from their code lists (`code_lists.py`), normalised
     in place (a code is stored as its label); 422 naming the field otherwise."""
     checks = (
         ("ethnicity", code_lists.stored_ethnicity, ErrorCode.member_ethnicity_unknown),
         ("education", code_lists.stored_education, ErrorCode.member_education_unknown),
+        ("degree", code_lists.stored_degree, ErrorCode.member_degree_unknown),
+        ("post", code_lists.stored_post, ErrorCode.member_post_unknown),
+        (
+            "new_social_stratum",
+            code_lists.stored_new_social_stratum,
+            ErrorCode.member_new_social_stratum_unknown,
+        ),
+        ("hardship", code_lists.stored_hardship, ErrorCode.member_hardship_unknown),
     )
     for field, stored, code in checks:
         raw = values.get(field)

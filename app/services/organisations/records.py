@@ -25,6 +25,7 @@ from app.services.organisations.access import (
     get_visible,
     require_org_writer,
 )
+from app.services.organisations.national import check_national_fields, ensure_national_id_free
 from app.services.organisations.tree import next_node_id, parent_for
 
 
@@ -53,11 +54,14 @@ async def create_organisation(
     """
     require_org_writer(principal, data.type)
     check_credit_code(data.unit_credit_code)
+    values = data.model_dump(exclude={"type"})
+    check_national_fields(values)
     parent = await parent_for(session, principal, data.parent_id, data.type)
     await _ensure_code_free(session, data.code)
+    await ensure_national_id_free(session, data.national_id)
     node_id = await next_node_id(session)
     org = Organisation(
-        **data.model_dump(exclude={"type"}),
+        **values,
         type=data.type.value,
         node_id=node_id,
         path=(parent.path if parent else "/") + f"{node_id}/",
@@ -88,8 +92,14 @@ async def update_organisation(
             Text(zh="本级组织由上级维护", en="your own organisation is kept by the level above"),
         )
     check_credit_code(data.unit_credit_code)
+    changes = data.model_dump(exclude_unset=True)
+    if "may_approve_probationary" in changes and changes["may_approve_probationary"] is None:
+        changes["may_approve_probationary"] = False
+    check_national_fields(changes)
+    if "national_id" in changes:
+        await ensure_national_id_free(session, changes["national_id"], exclude=org.id)
     before = audit.snapshot(org, AUDITED_FIELDS)
-    for field, value in data.model_dump(exclude_unset=True).items():
+    for field, value in changes.items():
         setattr(org, field, value)
     await session.flush()
     audit.record(

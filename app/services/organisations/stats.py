@@ -231,7 +231,7 @@ def member_tables(members: Sequence[MemberFacts], as_of: date) -> dict[str, dict
     return {**tables, "by_age_band": _age_rows(members, as_of)}
 
 
-async def _organisations_as_of(
+async def organisations_as_of(
     session: AsyncSession, org: Organisation, as_of: date
 ) -> Sequence[Organisation]:
     """The subtree's organisations founded by `as_of` and not dissolved by then."""
@@ -274,7 +274,7 @@ async def organisation_tables(
 ) -> dict[str, Any]:
     """Organisations on `as_of` by type, unit category, with and without a committee
     (parties groups aside) and by term status (those with terms)."""
-    orgs = await _organisations_as_of(session, org, as_of)
+    orgs = await organisations_as_of(session, org, as_of)
     committees = await _with_committee(session, org, as_of)
     policies = await effective_policies(session, org.path, [(o.id, o.path) for o in orgs])
     by_type: dict[Row, int] = defaultdict(int)
@@ -326,7 +326,7 @@ async def statistics_tables(
     `unknown` counts records without the field."""
     subtree = subtree or await load_subtree(session, org)
     histories, inside = subtree.histories, subtree.inside
-    counted = [h.member for h in histories if _counted_in(h, inside, as_of)]
+    counted = counted_members(subtree, as_of)
     year = ledger(histories, inside, as_of.replace(month=1, day=1), as_of)
     new = {e.member_id for e in year.entries if e.reason is MemberChangeReason.admission}
     admitted = [h.member for h in histories if h.member_id in new]
@@ -345,6 +345,11 @@ async def statistics_tables(
             by_term_status=_rows(organisations["by_term_status"]),
         ),
     )
+
+
+def counted_members(subtree: Subtree, day: date) -> list[MemberFacts]:
+    """The members the subtree counts at the end of `day` (the tables' population)."""
+    return [h.member for h in subtree.histories if _counted_in(h, subtree.inside, day)]
 
 
 def _counted_in(history: MemberHistory, inside: set[uuid.UUID], day: date) -> bool:

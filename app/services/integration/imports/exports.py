@@ -115,6 +115,8 @@ def _organisation_row(
         codes.get(org.parent_id, "") if org.parent_id else "",
         _text(org.unit_category), org.unit_credit_code or "", _text(org.unit_count),
         _text(org.founded_on), _text(org.term_started_on),
+        org.division_code or "", org.contact_person or "", org.unit_type or "",
+        org.economic_type or "", org.unit_size or "", org.national_id or "",
     ]  # fmt: skip
 
 
@@ -176,7 +178,8 @@ def _member_row(
         (phone if unmasked else mask_phone(phone)) if phone else "",
         codes.get(m.group_id, "") if m.group_id else "",
         *[_text(getattr(m, k)) for k in members_service.MILESTONES],
-        m.work_unit or "", m.residence or "", _text(m.dues_base_fen), str(m.id),
+        m.work_unit or "", m.residence or "", _text(m.dues_base_fen),
+        m.degree or "", m.post or "", m.new_social_stratum or "", m.hardship or "", str(m.id),
     ]  # fmt: skip
 
 

@@ -94,7 +94,19 @@ class Rollback(Exception):
         self.report = report
 
 
-_FIELDS = ("unit_category", "unit_credit_code", "unit_count", "founded_on", "term_started_on")
+_FIELDS = (
+    "unit_category",
+    "unit_credit_code",
+    "unit_count",
+    "founded_on",
+    "term_started_on",
+    "division_code",
+    "contact_person",
+    "unit_type",
+    "economic_type",
+    "unit_size",
+    "national_id",
+)
 
 
 async def _upsert_org(session: AsyncSession, principal: Principal, raw: dict[str, str]) -> str:

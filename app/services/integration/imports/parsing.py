@@ -36,6 +36,10 @@ MEMBER_COLUMNS: list[tuple[str, str]] = [
     ("work_unit", "工作单位"),
     ("residence", "现居住地"),
     ("dues_base_fen", "党费基数（分）"),
+    ("degree", "学位"),
+    ("post", "工作岗位"),
+    ("new_social_stratum", "新社会阶层"),
+    ("hardship", "困难情况"),
     # The record's id in an export: a re-import matches it first (optional, last column).
     ("id", "系统编号"),
 ]
@@ -51,6 +55,12 @@ ORG_COLUMNS: list[tuple[str, str]] = [
     ("unit_count", "联合单位数"),
     ("founded_on", "成立日期"),
     ("term_started_on", "本届开始日期"),
+    ("division_code", "行政区划代码"),
+    ("contact_person", "联系人"),
+    ("unit_type", "单位类型"),
+    ("economic_type", "经济类型"),
+    ("unit_size", "单位规模"),
+    ("national_id", "全国系统编号"),
 ]
 
 

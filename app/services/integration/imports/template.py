@@ -28,6 +28,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "category": LABELS[ENUM_FIELDS["category"]]["employed"],
         "ethnicity": "汉族",
         "education": "大学本科",
+        "degree": "学士",
+        "post": "企业管理人员",
         "phone": "13800000000",
         "applied_on": "2012-03-01",
         "joined_on": "2014/7/1",
