@@ -3,7 +3,7 @@ hardship; an organisation's contact, 行政区划 code, the unit's details, the 
 approve probationary members and its id in the national system. Existing rows keep NULL
 (not recorded) and `may_approve_probationary` false.
 
-Revision ID: 0020c_national_fields
+Revision ID: 0020_national_fields
 Revises: 0019_import_queue
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020c_national_fields"
+revision: str = "0020_national_fields"
 down_revision: str | None = "0019_import_queue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
