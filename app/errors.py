@@ -135,6 +135,7 @@ CONSTRAINT_REFUSALS: dict[str, Refusal] = {
     "uq_members_living_id_number": Refusal(E.member_id_number_taken),
     "uq_users_username": Refusal(E.user_username_taken),
     "uq_grids_code": Refusal(E.grid_code_taken),
+    "uq_organisations_national_id": Refusal(E.organisation_national_id_taken),
     "uq_point_rules_org_code": Refusal(E.points_rule_code_taken),
     "uq_point_schemes_org_year": Refusal(E.points_scheme_set_concurrently),
     "uq_point_entries_member_id_source_key": Refusal(E.points_source_key_used),
