@@ -11,6 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import ErrorCode, NotFound
+from app.models.admission import CalendarDay
+from app.models.enums import CalendarDayKind
+from app.security.scope import Principal, require_role
+from app.services.integration import audit
+
+AUDITED = ("day", "kind", "name")
+
 # Official 2026 calendar (国务院办公厅关于2026年部分节假日安排的通知).
 SEED_2026_HOLIDAYS: dict[str, tuple[date, date]] = {
     "元旦": (date(2026, 1, 1), date(2026, 1, 3)),
@@ -82,3 +93,59 @@ def add_working_days(start: date, days: int, calendar: HolidayCalendar) -> date:
             if counted == days:
                 return day
         day += timedelta(days=1)
+
+
+async def load_calendar(session: AsyncSession) -> HolidayCalendar:
+    """The whole calendar table (a few dozen rows a year) as a `HolidayCalendar`."""
+    rows = (await session.execute(select(CalendarDay.day, CalendarDay.kind))).all()
+    return HolidayCalendar(
+        holidays=frozenset(d for d, kind in rows if kind == CalendarDayKind.holiday),
+        workdays=frozenset(d for d, kind in rows if kind == CalendarDayKind.workday),
+    )
+
+
+async def list_days(session: AsyncSession, year: int) -> list[CalendarDay]:
+    rows = await session.scalars(
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    )
+    return list(rows.all())
+
+
+async def set_day(
+    session: AsyncSession, principal: Principal, day: date, kind: CalendarDayKind, name: str
+) -> CalendarDay:
+    """Mark a day as a holiday or an adjusted working day (调休上班), replacing what it was.
+
+    Only the top administrator keeps the calendar: it applies to every organisation.
+    """
+    require_role(principal)
+    row = await session.get(CalendarDay, day, with_for_update=True)
+    before = audit.snapshot(row, AUDITED) if row else None
+    if row is None:
+        row = CalendarDay(day=day, kind=kind.value, name=name)
+        session.add(row)
+    else:
+        row.kind, row.name = kind.value, name
+    await session.flush()
+    audit.record(
+        session, principal, "calendar.day_set", "calendar_day", day.isoformat(), None,
+        before=before, after=audit.snapshot(row, AUDITED),
+    )  # fmt: skip
+    return row
+
+
+async def delete_day(session: AsyncSession, principal: Principal, day: date) -> None:
+    """Return a day to the plain week (weekday worked, weekend off); top administrator only."""
+    require_role(principal)
+    row = await session.get(CalendarDay, day, with_for_update=True)
+    if row is None:
+        raise NotFound(ErrorCode.calendar_day_not_found)
+    before = audit.snapshot(row, AUDITED)
+    await session.delete(row)
+    await session.flush()
+    audit.record(
+        session, principal, "calendar.day_deleted", "calendar_day", day.isoformat(), None,
+        before=before,
+    )  # fmt: skip
