@@ -259,6 +259,8 @@ class AuditResource(StrEnum):
     user = "user"
     webhook = "webhook"
     import_ = "import"
+    calendar_day = "calendar_day"
+    form_number = "form_number"
 
 
 class MemberChangeReason(StrEnum):
@@ -468,6 +470,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "user": "用户",
         "webhook": "Webhook 订阅",
         "import": "导入任务",
+        "calendar_day": "节假日安排",
+        "form_number": "入党志愿书编号",
     },
     MemberChangeReason: {
         "admission": "发展党员",
@@ -649,6 +653,8 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "user": "User",
         "webhook": "Webhook subscription",
         "import": "Import job",
+        "calendar_day": "Calendar day",
+        "form_number": "Application form number",
     },
     MemberChangeReason: {
         "admission": "Admitted (new member)",
