@@ -20,6 +20,7 @@ from app.api.deps import (
     VisibleMember,
     VisibleOrganisation,
 )
+from app.models.enums import FormNumberState
 from app.schemas.admission import (
     CalendarDayRead,
     CalendarDayWrite,
@@ -151,7 +152,7 @@ async def form_numbers_report(
     del principal
     ranges: list[FormRangeReport] = []
     for issued, spent in await numbers.subtree_numbers(session, org):
-        used = sum(n.state == "used" for n in spent)
+        used = sum(n.state == FormNumberState.used for n in spent)
         void = len(spent) - used
         size = issued.last_number - issued.first_number + 1
         ranges.append(
