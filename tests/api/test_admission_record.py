@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from support import unique
 
 V = "/api/v1"
@@ -225,3 +227,31 @@ async def test_the_report_counts_used_void_and_free_in_the_subtree_only(api, cou
     assert other.status_code == 404
     void_elsewhere = await _void(api, county.admin_b, county.branch_a["id"], prefix, 3)
     assert void_elsewhere.status_code == 404
+
+
+async def test_a_subtree_may_lengthen_the_notice_but_not_below_five_working_days(api, county):
+    url = f"{V}/organisations/{county.town_a['id']}/policies"
+    headers = api.auth(county.county_admin)
+    below = await api.client.put(
+        url, json={"values": {"notice_min_working_days": 4}}, headers=headers
+    )
+    assert below.status_code == 422, below.text
+    r = await api.client.put(url, json={"values": {"notice_min_working_days": 6}}, headers=headers)
+    assert r.status_code == 200, r.text
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    five = await _notice(api, county.admin_a, member["id"], starts_on="2026-09-28", working_days=5)
+    assert five.json()["errors"][0]["code"] == "notice.period_too_short"
+    six = await _notice(api, county.admin_a, member["id"], starts_on="2026-09-28", working_days=6)
+    assert six.status_code == 201 and six.json()["ends_on"] == "2026-10-10"  # the 调休 Saturday
+
+
+async def test_two_requests_for_the_same_number_at_once_spend_it_once(api, county):
+    prefix = _prefix()
+    await _range(api, county.admin_a, county.branch_a["id"], prefix, 1, 10)
+    first = await api.member(county.county_admin, county.branch_a["id"])
+    second = await api.member(county.county_admin, county.branch_a["id"])
+    answers = await asyncio.gather(
+        _use(api, county.admin_a, first["id"], prefix, 7),
+        _use(api, county.admin_a, second["id"], prefix, 7),
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
