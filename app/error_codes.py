@@ -951,6 +951,51 @@ class ErrorCode(StrEnum):
         "已出党或去世的党员不再表彰",
         "A member who has left or died is not rewarded",
     )
+    calendar_day_not_found = (
+        "calendar_day.not_found",
+        "日历中没有该日期的安排",
+        "The calendar has no entry for that day",
+    )
+    notice_period_too_short = (
+        "notice.period_too_short",
+        "公示期不少于规定的工作日数（默认 5 个工作日）",
+        "A public notice runs at least the required working days (5 by default)",
+    )
+    notice_period_ambiguous = (
+        "notice.period_ambiguous",
+        "公示期须给出结束日期或工作日数，二者取其一",
+        "Give the notice's end date or its working days, one of the two",
+    )
+    form_number_range_reversed = (
+        "form_number.range_reversed",
+        "号段的结束编号不能小于起始编号",
+        "The last number of a range is not below its first",
+    )
+    form_number_range_overlaps = (
+        "form_number.range_overlaps",
+        "该号段与已发放的号段重叠",
+        "The range overlaps a range already issued",
+    )
+    form_number_not_issued = (
+        "form_number.not_issued",
+        "该编号不在发放给本组织或其上级的号段内",
+        "The number is in no range issued to the organisation or one above it",
+    )
+    form_number_used = (
+        "form_number.used",
+        "该入党志愿书编号已使用",
+        "The application form number is already used",
+    )
+    form_number_voided = (
+        "form_number.voided",
+        "该入党志愿书编号已作废",
+        "The application form number is void",
+    )
+    form_number_member_has_number = (
+        "form_number.member_has_number",
+        "该党员已有入党志愿书编号",
+        "The member already has an application form number",
+    )
     member_ethnicity_unknown = (
         "member.ethnicity_unknown",
         "民族须为 GB/T 3304 的代码或名称（如 01 或 汉族）",

@@ -151,6 +151,8 @@ CONSTRAINT_REFUSALS: dict[str, Refusal] = {
     "pk_meeting_sign_ins": Refusal(E.sign_in_repeated),
     "uq_meeting_leave_requests_live": Refusal(E.leave_already_requested),
     "uq_wechat_identities_user_id": Refusal(E.wechat_already_bound),
+    "uq_form_numbers_range_number": Refusal(E.form_number_used),
+    "pk_calendar_days": Refusal(E.conflict_concurrent_update),
     "uq_wechat_identities_openid_index": Refusal(E.wechat_already_bound),
     "uq_wechat_identities_unionid_index": Refusal(E.wechat_already_bound),
     # Two updates of one rule item wrote the same version: a real version conflict.

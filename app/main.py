@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.api import (
+    admission,
     audit,
     auth,
     change_requests,
@@ -257,6 +258,7 @@ def create_app() -> FastAPI:
         members,
         change_requests,
         discipline,
+        admission,
         transfers,
         dues,
         mobile,

@@ -89,6 +89,8 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "signed_at": ("按签到时间", "By sign-in time"),
     "decided_on": ("按处分决定日期", "By date of the decision"),
     "awarded_on": ("按表彰日期", "By date of the reward"),
+    "day": ("按日期", "By date"),
+    "starts_on": ("按公示开始日期", "By the notice's first day"),
     "started_on": ("按开始日期", "By start date"),
     "occurred_on": ("按服务日期", "By date of service"),
     "current": ("现任在前，再按任期开始", "Current first, then by start of term"),

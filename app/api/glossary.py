@@ -337,6 +337,21 @@ without_committee|未设委员的党组织数（党小组除外）
 without_leader|未配备书记
 work_unit|工作单位
 year|年度
+day|日期
+starts_on|公示开始日期
+working_days|公示期（工作日数，按节假日日历计算）
+prefix|入党志愿书编号前缀
+first_number|号段起始编号
+last_number|号段结束编号
+number|入党志愿书编号（不含前缀）
+used_on|入党志愿书发放日期
+range_id|号段 ID
+range|号段
+used|已使用数
+void|已作废数
+free|未使用数
+numbers|已使用或作废的编号
+ranges|号段及其使用情况
 """
 
 FIELDS: dict[str, str] = {

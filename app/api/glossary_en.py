@@ -335,6 +335,21 @@ without_committee|Organisations without a committee seat (groups aside)
 without_leader|Without a secretary
 work_unit|Work unit
 year|Year
+day|Date
+starts_on|First day of the public notice
+working_days|Length of the notice in working days (holiday calendar)
+prefix|Prefix of the application form numbers
+first_number|First number of the range
+last_number|Last number of the range
+number|Application form number (without its prefix)
+used_on|Day the application form was issued to the member
+range_id|Range ID
+range|The range
+used|Numbers used
+void|Numbers voided
+free|Numbers neither used nor voided
+numbers|Each used or voided number
+ranges|Ranges and their use
 """
 
 FIELDS_EN: dict[str, str] = {

@@ -119,6 +119,15 @@ members_disciplines_list|listDisciplines|党纪处分记录|A member's disciplin
 members_disciplines_conclude|recordDisciplineConclusion|留党察看期满处理|Record how a party probation ends|留党察看期满恢复党员权利，或期间开除党籍（党员记为出党）。
 members_rewards_record|recordReward|记录表彰|Record a reward|记录党员受到的表彰：名称、级别、日期、授予的党组织和文号。
 members_rewards_list|listRewards|表彰记录|A member's rewards|一名党员受到的表彰。
+calendar_days_list|listCalendarDays|节假日与调休安排|Holidays and adjusted working days|一年中的法定节假日和调休上班日，用于计算公示期等工作日。
+calendar_days_put|setCalendarDay|设置节假日或调休|Set a holiday or adjusted working day|把某天设为节假日或调休上班日（仅系统管理员，全国通用）。
+calendar_days_delete|deleteCalendarDay|删除节假日安排|Remove a calendar day|某天恢复为普通周工作日或周末（仅系统管理员）。
+members_notices_record|recordNotice|记录公示|Record a public notice|记录接收预备党员或预备党员转正前的公示，公示期不少于 5 个工作日（按节假日日历计算）。
+members_notices_list|listNotices|公示记录|A member's public notices|一名党员的公示记录。
+form_number_ranges_issue|issueFormNumberRange|发放入党志愿书号段|Issue a range of application form numbers|党委向本级或下级党组织发放入党志愿书编号号段，同一前缀的号段不得重叠。
+members_form_number_record|recordFormNumber|登记入党志愿书编号|Record a member's application form number|为党员登记所用的入党志愿书编号和发放日期；每个编号只能使用一次。
+form_numbers_void|recordFormNumberVoid|作废入党志愿书编号|Void an application form number|作废号段中的一个编号并写明原因；已使用或已作废的编号不能再作废。
+form_numbers_report|getFormNumberReport|入党志愿书编号使用情况|Application form numbers report|党组织及其下级的号段：已使用、已作废、未使用的数量及每个已使用或作废的编号。
 members_meetings|listMemberMeetings|党员参会记录|A member's meetings|一名党员参加会议的记录和出席率。
 points_schemes_set|setPointScheme|设置积分方案|Set a point scheme|为党组织设置积分方案（基础分、等级分数线）。
 points_scheme_get|getPointScheme|查看积分方案|Get the point scheme|党组织生效的积分方案。
@@ -175,6 +184,10 @@ TAGS: dict[str, tuple[str, str]] = {
     "organisations": ("党组织（党委、党总支、党支部、党小组）", "Party organisations"),
     "policies": ("规则参数（按党组织继承）", "Policies, inherited down the tree"),
     "members": ("党员档案与发展程序", "Members and their lifecycle"),
+    "admission": (
+        "发展党员纪实（志愿书编号、公示、节假日）",
+        "Admission record: form numbers, notices, calendar",
+    ),
     "transfers": ("组织关系转接", "Membership transfers"),
     "dues": ("党费", "Membership dues"),
     "mobile": ("流动党员", "Mobile members"),

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import Column
 
+from app.models.admission import AdmissionNotice, CalendarDay, FormNumber, FormNumberRange
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
 from app.models.change_request import MemberChangeRequest
@@ -57,14 +58,18 @@ def org_path_columns() -> list[Column[Any]]:
 
 
 __all__ = [
+    "AdmissionNotice",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CalendarDay",
     "CommunityReport",
     "Discipline",
     "DuesPayment",
     "DuesPaymentMonth",
     "DuesRelief",
+    "FormNumber",
+    "FormNumberRange",
     "Grid",
     "GridResident",
     "IdempotencyRecord",

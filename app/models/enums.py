@@ -213,6 +213,27 @@ class DisciplineOutcome(StrEnum):
     expelled = "expelled"
 
 
+class CalendarDayKind(StrEnum):
+    """A day of the holiday calendar: a holiday off, or a weekend day worked (调休)."""
+
+    holiday = "holiday"
+    workday = "workday"
+
+
+class NoticeKind(StrEnum):
+    """What a public notice (公示) precedes."""
+
+    admission = "admission"
+    full_membership = "full_membership"
+
+
+class FormNumberState(StrEnum):
+    """A 入党志愿书 number once spent: used for a member, or voided."""
+
+    used = "used"
+    void = "void"
+
+
 class RewardLevel(StrEnum):
     """The level of the body that grants a reward (表彰)."""
 
@@ -238,6 +259,8 @@ class AuditResource(StrEnum):
     user = "user"
     webhook = "webhook"
     import_ = "import"
+    calendar_day = "calendar_day"
+    form_number = "form_number"
 
 
 class MemberChangeReason(StrEnum):
@@ -412,6 +435,9 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "expulsion": "开除党籍",
     },
     DisciplineOutcome: {"rights_restored": "恢复党员权利", "expelled": "开除党籍"},
+    CalendarDayKind: {"holiday": "节假日", "workday": "调休上班"},
+    NoticeKind: {"admission": "接收预备党员公示", "full_membership": "预备党员转正公示"},
+    FormNumberState: {"used": "已使用", "void": "已作废"},
     RewardLevel: {
         "national": "全国",
         "provincial": "省级",
@@ -444,6 +470,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "user": "用户",
         "webhook": "Webhook 订阅",
         "import": "导入任务",
+        "calendar_day": "节假日安排",
+        "form_number": "入党志愿书编号",
     },
     MemberChangeReason: {
         "admission": "发展党员",

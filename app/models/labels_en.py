@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from app.models.enums import (
     AuditResource,
+    CalendarDayKind,
     ChangeRequestState,
     CheckInKind,
     CommunityReportState,
@@ -17,6 +18,7 @@ from app.models.enums import (
     EntrySource,
     EntryState,
     EpisodeState,
+    FormNumberState,
     Gender,
     Grade,
     GridKind,
@@ -30,6 +32,7 @@ from app.models.enums import (
     MemberChangeDirection,
     MemberChangeReason,
     MemberStatus,
+    NoticeKind,
     OrgType,
     PointCategory,
     Presence,
@@ -165,6 +168,12 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "expulsion": "Expulsion from the Party",
     },
     DisciplineOutcome: {"rights_restored": "Rights restored", "expelled": "Expelled"},
+    CalendarDayKind: {"holiday": "Holiday", "workday": "Adjusted working day"},
+    NoticeKind: {
+        "admission": "Notice before admission",
+        "full_membership": "Notice before full membership",
+    },
+    FormNumberState: {"used": "Used", "void": "Void"},
     RewardLevel: {
         "national": "National",
         "provincial": "Provincial",
@@ -196,6 +205,8 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "user": "User",
         "webhook": "Webhook subscription",
         "import": "Import job",
+        "calendar_day": "Calendar day",
+        "form_number": "Application form number",
     },
     MemberChangeReason: {
         "admission": "Admitted (new member)",

@@ -68,6 +68,8 @@ DEFAULTS: dict[str, Any] = {
     "sign_in_early_minutes": 30,
     "sign_in_late_after_minutes": 10,
     "sign_in_close_after_minutes": 120,
+    # Admission (发展党员): the public notice (公示) runs at least this many working days
+    "notice_min_working_days": 5,
 }
 
 
@@ -95,6 +97,7 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "sign_in_early_minutes": (0, 240),
     "sign_in_late_after_minutes": (0, 120),
     "sign_in_close_after_minutes": (10, 720),
+    "notice_min_working_days": (5, 30),
     **{
         f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")
         for t in (

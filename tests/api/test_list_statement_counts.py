@@ -236,6 +236,28 @@ async def _add_discipline(c: Ctx) -> None:
     await _ok(c.api, "POST", c.url, c.token, body)
 
 
+async def _notices_setup(c: Ctx) -> None:
+    await _member_records_setup(c)
+    c.url = f"/members/{c.data['member']['id']}/notices"
+
+
+async def _add_notice(c: Ctx) -> None:
+    body = {"kind": "admission", "starts_on": "2026-09-28", "working_days": 5}
+    await _ok(c.api, "POST", c.url, c.token, body)
+
+
+async def _calendar_setup(c: Ctx) -> None:
+    # Year 2097: no other test reads it; each added day is the next day of January.
+    c.url, c.token, c.params = "/calendar-days", c.api.admin_token, {"year": 2097}
+    c.data["next_day"] = 1
+
+
+async def _add_calendar_day(c: Ctx) -> None:
+    day = f"2097-01-{c.data['next_day']:02d}"
+    c.data["next_day"] += 1
+    await _ok(c.api, "PUT", f"/calendar-days/{day}", c.token, {"kind": "holiday", "name": "测"})
+
+
 async def _rewards_setup(c: Ctx) -> None:
     await _member_records_setup(c)
     c.url = f"/members/{c.data['member']['id']}/rewards"
@@ -388,6 +410,8 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/members/{member_id}/disciplines": Lister(_disciplines_setup, _add_discipline),
     "/api/v1/members/{member_id}/meetings": Lister(_member_meetings_setup, _add_meeting),
     "/api/v1/members/{member_id}/rewards": Lister(_rewards_setup, _add_reward),
+    "/api/v1/members/{member_id}/notices": Lister(_notices_setup, _add_notice),
+    "/api/v1/calendar-days": Lister(_calendar_setup, _add_calendar_day),
     "/api/v1/mobile-episodes": Lister(_mobile_setup, _add_episode),
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),
     "/api/v1/organisations/{org_id}/dues/arrears": Lister(_arrears_setup, _add_farmer),

@@ -41,6 +41,8 @@ MEMBER_SURFACE = {
     "members_disciplines_list",
     "members_meetings",
     "members_rewards_list",
+    "members_notices_list",
+    "calendar_days_list",
     "members_timeline",
     "mobile_list",
     "organisations_get",
