@@ -196,6 +196,13 @@ class DeliveryState(StrEnum):
     failed = "failed"
 
 
+class NotificationChannel(StrEnum):
+    """How a notification leaves the inbox (the inbox itself always has it)."""
+
+    email = "email"
+    wechat = "wechat"
+
+
 class DisciplineKind(StrEnum):
     """党纪处分, lightest to heaviest (the Party Constitution, art. 39)."""
 
@@ -404,6 +411,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     CheckInKind: {"report": "报到", "study": "学习", "service": "服务"},
     ReportedBy: {"member": "本人", "home": "流出地党组织", "host": "流入地党组织"},
     DeliveryState: {"pending": "待推送", "delivered": "已送达", "failed": "失败"},
+    NotificationChannel: {"email": "电子邮件", "wechat": "微信订阅消息"},
     DisciplineKind: {
         "warning": "警告",
         "serious_warning": "严重警告",
@@ -575,6 +583,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
     CheckInKind: {"report": "Reporting in", "study": "Study", "service": "Service"},
     ReportedBy: {"member": "The member", "home": "Home organisation", "host": "Host organisation"},
     DeliveryState: {"pending": "Awaiting delivery", "delivered": "Delivered", "failed": "Failed"},
+    NotificationChannel: {"email": "Email", "wechat": "WeChat subscribe message"},
     ContactState: {
         "on_track": "In contact",
         "overdue": "Contact overdue",
