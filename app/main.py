@@ -39,6 +39,7 @@ from app.api import (
     meetings,
     members,
     mobile,
+    notifications,
     organisations,
     points,
     policies,
@@ -269,6 +270,7 @@ def create_app() -> FastAPI:
         imports,
         me,
         todos,
+        notifications,
         wechat,
     )
     for module in (*routers, audit):

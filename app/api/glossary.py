@@ -41,6 +41,7 @@ before|变更前的值
 below_lowest_band|低于最低档
 binding_code|微信绑定码（一次有效）
 birth_date|出生日期
+body|消息正文
 bound_at|绑定时间
 boundary|网格范围
 buildings|楼栋
@@ -50,8 +51,8 @@ by_destination_province|按去向省份
 by_education|按学历
 by_ethnicity|按民族
 by_gender|按性别
-by_kind|按类别的数量
 by_joining_period|按入党时间
+by_kind|按类别的数量
 by_org_type|按组织类别
 by_reason|按增减原因
 by_state|按状态
@@ -111,6 +112,7 @@ due_on|到期日（规则未规定日期时为空）
 dues_base_fen|党费计算基数（分）
 education|学历
 effective_date|生效日期
+email|接收邮件提醒的邮箱地址（未设置为空）
 employed_members|在职党员数
 ended_on|结束日期
 ends_on|留党察看期满后第一天
@@ -235,6 +237,7 @@ proxy|是否由他人代为签到
 qr_content|二维码内容（含会议与签到码）
 rank|名次
 rate|比例
+read_at|已读时间（未读为空）
 reason|理由
 recorded_at|记录时间（UTC）
 recorder_id|记录人用户 ID
@@ -301,6 +304,7 @@ unit_category|单位类别
 unit_count|联合单位数
 unit_credit_code|统一社会信用代码
 unpaid_months|欠缴月数
+unread|未读消息数
 unregistered|未报到
 upcoming|即将召开的会议（已计划、从今天起）
 updated|更新数
