@@ -40,7 +40,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd calls it so)
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 Message accepted for delivery"
 
