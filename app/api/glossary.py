@@ -184,6 +184,7 @@ may_read_pii|可否查看敏感个人信息
 me|当前用户
 meeting_id|会议 ID
 member_id|党员 ID
+notification_id|通知 ID
 member_ids|党员 ID 列表
 member_name|党员姓名
 members|党员

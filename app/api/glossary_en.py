@@ -182,6 +182,7 @@ may_read_pii|May read personal data
 me|The signed-in user
 meeting_id|Meeting id
 member_id|Member id
+notification_id|Notification id
 member_ids|Member ids
 member_name|Member name
 members|Members
