@@ -69,8 +69,11 @@ async def remind_if_due(last: date | None) -> date:
     async with maker() as session:
         users = await notifications.active_users(session)
     for user_id in users:
-        async with maker() as session, session.begin():
-            written += await notifications.remind_user(session, settings, user_id, today)
+        try:
+            async with maker() as session, session.begin():
+                written += await notifications.remind_user(session, settings, user_id, today)
+        except Exception:  # one user's failure does not hold back everyone after them
+            log.exception("reminders failed for a user", extra={"user_id": str(user_id)})
     log.info("reminders", extra={"written": written})
     return today
 

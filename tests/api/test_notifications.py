@@ -9,7 +9,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.policy import default
@@ -28,10 +28,12 @@ from app.config import get_settings
 from app.db import get_sessionmaker
 from app.models.notification import Notification, NotificationDelivery
 from app.services import notifications
+from app.services.notifications.channels import Permanent, WechatSender
 from app.worker import run_once
 
 V = "/api/v1"
 APP_ID, SECRET, TEMPLATE = "wx-notify-app", "notify-secret", "tmpl-reminder"
+REFUSER = "openid-who-refused"
 
 
 class Mailbox:
@@ -96,6 +98,8 @@ class FakeWechat:
         if path != "/cgi-bin/message/subscribe/send":
             return {"errcode": 404}
         self.sends.append((query, body))
+        if body.get("touser") == REFUSER:
+            return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
         if query.get("access_token") != [self.token]:
             return {"errcode": 40001, "errmsg": "invalid credential"}
         return {"errcode": 0, "errmsg": "ok"}
@@ -326,3 +330,41 @@ async def test_the_reminder_address_is_an_email_of_at_most_254_characters(
         f"{V}/me/notification-address", json={"email": email}, headers=api.auth(county.admin_a)
     )
     assert r.status_code == status, r.text
+
+
+async def test_a_weekly_kind_is_not_reminded_again_within_seven_days(api, county):
+    applicant = await _flagged_applicant(api, county)
+    user_id = await _user_id(api, county.admin_a)
+    today = clock.today()
+
+    async def remind(day_offset: int) -> list[str]:
+        day = today + timedelta(days=day_offset)
+        async with get_sessionmaker()() as session, session.begin():
+            await notifications.remind_user(session, get_settings(), user_id, day)
+        inbox = await _get(api, county.admin_a, "/me/notifications", limit=100)
+        return [n["id"] for n in inbox["items"] if applicant["name"] in n["body"]]
+
+    first = await remind(0)
+    assert len(first) == 1  # member_flagged is weekly by default
+    assert await remind(6) == first  # the sixth day after: still within the week
+    assert len(await remind(7)) == 2  # the seventh day after: reminded again
+
+
+async def test_wechat_takes_a_new_token_when_the_old_one_is_refused(wechat):
+    n = Notification(title="提醒", body="请报到", due_on=None, created_at=clock.utcnow())
+    stale = wechat.token
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        sender = WechatSender(get_settings(), client)
+        await sender.send("openid-x", n)
+        wechat.token = unique("token")  # WeChat expired the token the sender holds
+        await sender.send("openid-x", n)
+    tokens = [q["access_token"] for q, _ in wechat.sends]
+    assert tokens == [[stale], [stale], [wechat.token]]
+    assert len(wechat.token_queries) == 2
+
+
+async def test_a_user_who_refused_the_template_fails_at_once_with_the_error(wechat):
+    n = Notification(title="提醒", body="请报到", due_on=None, created_at=clock.utcnow())
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        with pytest.raises(Permanent, match="43101"):
+            await WechatSender(get_settings(), client).send(REFUSER, n)
