@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.dialects.postgresql import insert
-
 from app.api.common import CursorQuery, LimitQuery, TotalQuery, doc, make_router, sort_query
 from app.api.deps import PrincipalDep, SessionDep
 from app.errors import ErrorCode, Forbidden
-from app.models.notification import Notification, NotificationAddress
+from app.models.notification import Notification
 from app.schemas.common import Page
 from app.schemas.notifications import (
     NotificationAddressRead,
@@ -90,24 +88,16 @@ async def me_notification_address_get(
     session: SessionDep, principal: PrincipalDep
 ) -> NotificationAddressRead:
     """Where my email reminders go (null: no email, the inbox and WeChat only)."""
-    row = await session.get(NotificationAddress, _user_id(principal))
-    return NotificationAddressRead(email=row.email if row else None)
+    return NotificationAddressRead(email=await service.address_of(session, _user_id(principal)))
 
 
-@router.put("/me/notification-address", name="me_notification_address_set")
+@router.put(
+    "/me/notification-address",
+    name="me_notification_address_set",
+    description=doc(service.set_address),
+)
 async def me_notification_address_set(
     body: NotificationAddressWrite, session: SessionDep, principal: PrincipalDep
 ) -> NotificationAddressRead:
-    """Set (or, with null, remove) the address my email reminders go to."""
-    user_id = _user_id(principal)
-    if body.email is None:
-        row = await session.get(NotificationAddress, user_id)
-        if row is not None:
-            await session.delete(row)
-    else:
-        await session.execute(
-            insert(NotificationAddress)
-            .values(user_id=user_id, email=body.email)
-            .on_conflict_do_update(index_elements=["user_id"], set_={"email": body.email})
-        )
+    await service.set_address(session, _user_id(principal), body.email)
     return NotificationAddressRead(email=body.email)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     func,
@@ -78,11 +79,12 @@ class NotificationDelivery(UUIDPk, Base):
 
 
 class NotificationAddress(Base):
-    """Where a user wants email reminders (set by the user through `/me`)."""
+    """Where a user wants email reminders (set by the user through `/me`), as a
+    PII-cipher blob."""
 
     __tablename__ = "notification_addresses"
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    email_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

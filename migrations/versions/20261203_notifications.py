@@ -82,7 +82,7 @@ def upgrade() -> None:
     op.create_table(
         "notification_addresses",
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("email_enc", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],

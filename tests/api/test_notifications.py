@@ -26,7 +26,7 @@ from support import unique
 from app import clock
 from app.config import get_settings
 from app.db import get_sessionmaker
-from app.models.notification import Notification, NotificationDelivery
+from app.models.notification import Notification, NotificationAddress, NotificationDelivery
 from app.services import notifications
 from app.services.notifications.channels import Permanent, WechatSender
 from app.worker import run_once
@@ -330,6 +330,18 @@ async def test_the_reminder_address_is_an_email_of_at_most_254_characters(
         f"{V}/me/notification-address", json={"email": email}, headers=api.auth(county.admin_a)
     )
     assert r.status_code == status, r.text
+
+
+async def test_the_reminder_address_is_read_back_by_its_user_and_never_stored_in_clear(api, county):
+    email = unique("s") + "@test.invalid"
+    await _set_address(api, county.admin_a, email)
+    assert await _get(api, county.admin_a, "/me/notification-address") == {"email": email}
+    assert await _get(api, county.admin_b, "/me/notification-address") == {"email": None}
+    async with get_sessionmaker()() as session:
+        row = await session.get(NotificationAddress, await _user_id(api, county.admin_a))
+    assert row is not None and email.encode() not in row.email_enc
+    await _set_address(api, county.admin_a, None)
+    assert await _get(api, county.admin_a, "/me/notification-address") == {"email": None}
 
 
 async def test_a_weekly_kind_is_not_reminded_again_within_seven_days(api, county):

@@ -2,6 +2,7 @@
 in-app inbox with read receipts, delivery through email and the WeChat subscribe
 message by the worker, and reminders scheduled from the to-dos."""
 
+from app.services.notifications.addresses import address_of, set_address
 from app.services.notifications.delivery import deliver_due
 from app.services.notifications.inbox import (
     NOTIFICATION_SORT,
@@ -18,10 +19,12 @@ __all__ = [
     "NOTIFICATION_SORTABLE",
     "Message",
     "active_users",
+    "address_of",
     "deliver_due",
     "list_notifications",
     "mark_read",
     "notify",
     "remind_user",
+    "set_address",
     "unread_count",
 ]

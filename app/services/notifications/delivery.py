@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock
 from app.config import Settings
 from app.models.enums import DeliveryState, NotificationChannel
-from app.models.notification import Notification, NotificationAddress, NotificationDelivery
+from app.models.notification import Notification, NotificationDelivery
 from app.services import wechat
 from app.services.integration.webhooks import backoff
+from app.services.notifications.addresses import address_of
 from app.services.notifications.channels import Permanent, WechatSender, send_email
 
 MAX_ATTEMPTS = 8
@@ -52,10 +53,10 @@ async def _send(
     if delivery.channel == NotificationChannel.email:
         if not settings.smtp_host:
             raise Permanent("email channel not configured")
-        address = await session.get(NotificationAddress, n.user_id)
+        address = await address_of(session, n.user_id)
         if address is None:
             raise Permanent("no email address")
-        await send_email(settings, address.email, n)
+        await send_email(settings, address, n)
         return
     openid = await wechat.openid_of(session, n.user_id)
     if openid is None or not settings.wechat_reminder_template_id:
