@@ -380,3 +380,29 @@ async def test_a_user_who_refused_the_template_fails_at_once_with_the_error(wech
     async with httpx.AsyncClient(timeout=5.0) as client:
         with pytest.raises(Permanent, match="43101"):
             await WechatSender(get_settings(), client).send(REFUSER, n)
+
+
+async def test_the_workers_daily_step_reminds_once_per_day_per_worker(
+    api, county, smtp, monkeypatch
+):
+    from app import worker
+
+    await _flagged_applicant(api, county)
+    await _set_address(api, county.admin_a, "secretary@test.invalid")
+    user_id = await _user_id(api, county.admin_a)
+
+    async def only_this_user(session: Any) -> list[uuid.UUID]:
+        return [user_id]  # the suite's database holds every other test's users too
+
+    monkeypatch.setattr(notifications, "active_users", only_this_user)
+    day = await worker.remind_if_due(None)
+    assert day == clock.today()
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        await run_once(client)
+    sent = len(smtp.messages)
+    assert sent >= 1
+    assert await worker.remind_if_due(day) == day  # this worker: already done today
+    assert await worker.remind_if_due(None) == day  # another worker: the key refuses it
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        await run_once(client)
+    assert len(smtp.messages) == sent
