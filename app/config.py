@@ -116,6 +116,18 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
     # An administrator's binding code (绑定码) is valid this long, once.
     wechat_binding_code_hours: int = 72
+    # Reminders by WeChat subscribe message (订阅消息): the template the mini-program's
+    # users subscribed to; unset: the WeChat channel is off.
+    wechat_reminder_template_id: str | None = None
+
+    # Reminders by email (the worker's SMTP channel); unset host: the email channel is off.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "dangjian@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 10.0
 
     log_level: str = "INFO"
     log_json: bool = True

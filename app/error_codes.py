@@ -105,6 +105,11 @@ class ErrorCode(StrEnum):
         "不能审核本人的变更申请",
         "You cannot decide your own change request",
     )
+    notification_not_found = (
+        "notification.not_found",
+        "通知不存在",
+        "Notification not found",
+    )
     me_no_member_record = (
         "me.no_member_record",
         "当前用户未关联党员档案",

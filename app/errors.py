@@ -197,6 +197,9 @@ INTERNAL_CONSTRAINTS = frozenset(
         "pk_login_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_login_address_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_outbox_cursors",  # created with ON CONFLICT DO NOTHING
+        "uq_notifications_user_item_day",  # reminders inserted ON CONFLICT DO NOTHING
+        "pk_notification_addresses",  # written with ON CONFLICT DO UPDATE
+        "uq_notification_deliveries_channel",  # one per channel, with its new notification
         "pk_refresh_tokens",  # the hash of a random token
         "pk_wechat_binding_codes",  # the hash of a random code
         "pk_meeting_sign_in_windows",  # opened under the meeting's row lock

@@ -40,6 +40,7 @@ from app.api import (
     meetings,
     members,
     mobile,
+    notifications,
     organisations,
     points,
     policies,
@@ -271,6 +272,7 @@ def create_app() -> FastAPI:
         imports,
         me,
         todos,
+        notifications,
         wechat,
     )
     for module in (*routers, audit):

@@ -1,7 +1,8 @@
-"""`dangjian worker`: webhook fan-out and delivery, queued imports, and the daily
-location purge.
+"""`dangjian worker`: webhook fan-out and delivery, notification delivery (email, WeChat),
+queued imports, and the daily steps: location purge and to-do reminders.
 
-Run as many workers as you like: deliveries and imports are claimed with SKIP LOCKED
+Run as many workers as you like: deliveries (webhook and notification) and imports are
+claimed with SKIP LOCKED
 (an import with a lease, taken again once it expires) and the fan-out cursor row is
 locked while it advances.
 """
@@ -16,8 +17,9 @@ from datetime import date
 import httpx
 
 from app import clock
+from app.config import get_settings
 from app.db import get_sessionmaker
-from app.services import mobile
+from app.services import mobile, notifications
 from app.services.integration import webhooks
 from app.services.integration.imports import queue as import_queue
 
@@ -30,18 +32,21 @@ class Tick:
     attempted: int
     delivered: int
     imported: int = 0
+    notified: int = 0  # notification deliveries attempted (email, WeChat)
 
 
 async def run_once(client: httpx.AsyncClient) -> Tick:
-    """One pass: fan out new events, attempt the deliveries that are due, then run one
-    queued import if any waits."""
+    """One pass: fan out new events, attempt the webhook and notification deliveries
+    that are due, then run one queued import if any waits."""
     maker = get_sessionmaker()
     async with maker() as session, session.begin():
         fanned = await webhooks.fan_out(session)
     async with maker() as session, session.begin():
         attempts = await webhooks.deliver_due(session, client)
+    async with maker() as session, session.begin():
+        sent = await notifications.deliver_due(session, get_settings(), client)
     imported = int(await import_queue.run_next())
-    return Tick(fanned, len(attempts), sum(a.delivered for a in attempts), imported)
+    return Tick(fanned, len(attempts), sum(a.delivered for a in attempts), imported, len(sent))
 
 
 async def purge_if_due(last: date | None) -> date:
@@ -53,18 +58,40 @@ async def purge_if_due(last: date | None) -> date:
     return today
 
 
+async def remind_if_due(last: date | None) -> date:
+    """Once a day per worker: write today's to-do reminders, one transaction per user.
+    A second worker (or a restart) the same day writes nothing new: the notifications'
+    (user, item, day) key refuses it."""
+    today = clock.today()
+    if last == today:
+        return today
+    maker, settings, written = get_sessionmaker(), get_settings(), 0
+    async with maker() as session:
+        users = await notifications.active_users(session)
+    for user_id in users:
+        try:
+            async with maker() as session, session.begin():
+                written += await notifications.remind_user(session, settings, user_id, today)
+        except Exception:  # one user's failure does not hold back everyone after them
+            log.exception("reminders failed for a user", extra={"user_id": str(user_id)})
+    log.info("reminders", extra={"written": written})
+    return today
+
+
 async def run_forever(interval: float, stop: asyncio.Event | None = None) -> None:
     last_purge: date | None = None
+    last_reminders: date | None = None
     async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
         while stop is None or not stop.is_set():
             try:
                 last_purge = await purge_if_due(last_purge)
+                last_reminders = await remind_if_due(last_reminders)
                 tick = await run_once(client)
             except Exception:  # keep the worker alive through a database restart
                 log.exception("worker pass failed")
                 await asyncio.sleep(interval)
                 continue
-            if tick.attempted or tick.fanned_out or tick.imported:
+            if tick.attempted or tick.fanned_out or tick.imported or tick.notified:
                 log.info("worker pass", extra=tick.__dict__)
             else:
                 await asyncio.sleep(interval)

@@ -41,6 +41,7 @@ before|变更前的值
 below_lowest_band|低于最低档
 binding_code|微信绑定码（一次有效）
 birth_date|出生日期
+body|消息正文
 bound_at|绑定时间
 boundary|网格范围
 buildings|楼栋
@@ -50,8 +51,8 @@ by_destination_province|按去向省份
 by_education|按学历
 by_ethnicity|按民族
 by_gender|按性别
-by_kind|按类别的数量
 by_joining_period|按入党时间
+by_kind|按类别的数量
 by_org_type|按组织类别
 by_reason|按增减原因
 by_state|按状态
@@ -128,6 +129,7 @@ message_zh|中文说明
 records|违反该规则的记录（最多 100 条，总数见 count）
 education|学历
 effective_date|生效日期
+email|接收邮件提醒的邮箱地址（未设置为空）
 employed_members|在职党员数
 ended_on|结束日期
 ends_on|留党察看期满后第一天
@@ -199,6 +201,7 @@ may_read_pii|可否查看敏感个人信息
 me|当前用户
 meeting_id|会议 ID
 member_id|党员 ID
+notification_id|通知 ID
 member_ids|党员 ID 列表
 member_name|党员姓名
 members|党员
@@ -252,6 +255,7 @@ proxy|是否由他人代为签到
 qr_content|二维码内容（含会议与签到码）
 rank|名次
 rate|比例
+read_at|已读时间（未读为空）
 reason|理由
 recorded_at|记录时间（UTC）
 recorder_id|记录人用户 ID
@@ -318,6 +322,7 @@ unit_category|单位类别
 unit_count|联合单位数
 unit_credit_code|统一社会信用代码
 unpaid_months|欠缴月数
+unread|未读消息数
 unregistered|未报到
 upcoming|即将召开的会议（已计划、从今天起）
 updated|更新数
@@ -468,29 +473,4 @@ The months after the payment's own month: paid ahead (预交).|缴纳日期所�
 
 TRANSLATIONS: dict[str, str] = {
     en: zh for en, zh in (line.split("|", 1) for line in _TRANSLATIONS.strip().splitlines())
-}
-
-# Query and path parameters that describe nothing themselves.
-PARAMETERS: dict[str, str] = {
-    "within": "只看该党组织的整个下级范围",
-    "actor": "操作人用户 ID",
-    "since": "从该游标之后读取（上次的 next_cursor）",
-    "report_id": "社区报到 ID",
-    "record_id": "服务记录 ID",
-    "format": "文件格式",
-    "labels": "状态、类别等列的写法：zh 写中文名称（默认），codes 写代码",
-    "grid_id": "网格 ID",
-    "job_id": "导入任务 ID",
-    "held_from": "召开日期起",
-    "held_to": "召开日期止",
-    "episode_id": "流动登记 ID",
-    "include_dissolved": "包含已撤销的党组织",
-    "quarter": "季度",
-    "only_overdue": "只看逾期",
-    "entry_id": "积分记录 ID",
-    "include_inherited": "包含继承自上级的规则",
-    "transfer_id": "转接 ID",
-    "user_id": "用户 ID",
-    "webhook_id": "Webhook 的 ID",
-    "limit": "每页条数",
 }

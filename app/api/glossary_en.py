@@ -39,6 +39,7 @@ before|Value before the change
 below_lowest_band|Below the lowest band
 binding_code|WeChat binding code (once)
 birth_date|Date of birth
+body|Message text
 bound_at|Bound at
 boundary|Grid boundary
 buildings|Buildings
@@ -48,8 +49,8 @@ by_destination_province|By destination province
 by_education|By education
 by_ethnicity|By ethnicity
 by_gender|By gender
-by_kind|Counts per kind
 by_joining_period|By joining period
+by_kind|Counts per kind
 by_org_type|By organisation type
 by_reason|Totals by reason
 by_state|By state
@@ -126,6 +127,7 @@ message_zh|Message in Chinese
 records|Records breaking the rule (at most 100; count gives all)
 education|Education
 effective_date|Effective date
+email|Address email reminders go to (null: none set)
 employed_members|Employed members
 ended_on|Day ended
 ends_on|The first day after the period of 留党察看
@@ -197,6 +199,7 @@ may_read_pii|May read personal data
 me|The signed-in user
 meeting_id|Meeting id
 member_id|Member id
+notification_id|Notification id
 member_ids|Member ids
 member_name|Member name
 members|Members
@@ -250,6 +253,7 @@ proxy|Signed in by someone else (proxy)
 qr_content|QR content (meeting and code)
 rank|Rank
 rate|Rate
+read_at|When it was read (null: unread)
 reason|Reason
 recorded_at|Recorded at (UTC)
 recorder_id|User id of the recorder
@@ -316,6 +320,7 @@ unit_category|Unit category
 unit_count|Number of units
 unit_credit_code|Unified social credit code
 unpaid_months|Unpaid months
+unread|Unread notifications
 unregistered|Not registered
 upcoming|Planned meetings from today on
 updated|Updated

@@ -36,6 +36,11 @@ change_requests_approve|approveChangeRequest|通过变更申请|Approve a change
 change_requests_reject|rejectChangeRequest|驳回变更申请|Reject a change request|驳回申请并说明理由，档案不变。
 todos_list|listTodos|待办事项|My to-dos|按现有规则计算的本人待办：待接收的转接、待审批的积分申报、本期应开的会议、党员提示、连续六个月未交党费、换届、流动党员逾期未报到；每项带链接、到期日和严重程度，按到期日排序，游标分页。
 todos_counts|getTodoCounts|待办数量|To-do counts|各类待办的数量（含为零的类别），用于角标。
+me_notifications_list|listMyNotifications|我的消息|My notifications|本人的站内消息（含待办提醒），最新在前，可只看未读，游标分页。
+me_notifications_unread|getMyUnreadCount|未读消息数|My unread count|本人未读消息的数量，用于角标。
+me_notifications_read|setMyNotificationRead|标记已读|Mark a notification read|记录本人已读该消息（回执）；他人的消息返回 404。
+me_notification_address_get|getMyNotificationAddress|我的提醒邮箱|My reminder email|本人接收邮件提醒的邮箱地址（未设置为空）。
+me_notification_address_set|setMyNotificationAddress|设置提醒邮箱|Set my reminder email|设置或清除（null）本人接收邮件提醒的邮箱地址。
 me_get|getMyRecord|我的档案|My member record|本人的党员档案，按对本人的规则脱敏显示；未关联党员档案的账号返回 403。
 me_organisation|getMyOrganisation|我的党组织|My organisation|本人所在党组织及其现任班子（职务与姓名）。
 me_meetings|listMyMeetings|我的组织生活|My meetings|本人应参加的会议：即将召开、已出席、缺席或请假（含原因），以及出席率。

@@ -21,6 +21,7 @@ from app.models.lifecycle import (
 from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
 from app.models.mobile import MobileCheckIn, MobileEpisode
+from app.models.notification import Notification, NotificationAddress, NotificationDelivery
 from app.models.organisation import Organisation, OrganisationLeader
 from app.models.outbox import OutboxEvent
 from app.models.points import (
@@ -88,6 +89,9 @@ __all__ = [
     "MemberTransition",
     "MobileCheckIn",
     "MobileEpisode",
+    "Notification",
+    "NotificationAddress",
+    "NotificationDelivery",
     "Organisation",
     "OrganisationLeader",
     "OrganisationPolicy",

@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, org_path_column
-from app.models.enums import CalendarDayKind, FormNumberState, NoticeKind, one_of
+from app.models.base import Base, Timestamped, UUIDPk, one_of, org_path_column
+from app.models.enums import CalendarDayKind, FormNumberState, NoticeKind
 
 
 class CalendarDay(Timestamped, Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import uuid_utils
@@ -68,3 +69,10 @@ class Versioned:
             # Fetch server-side values (updated_at) with RETURNING instead of lazy loads.
             "eager_defaults": True,
         }
+
+
+def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
+    """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
+    values = ",".join(f"'{v.value}'" for v in vocabulary)
+    check = f"{column} IN ({values})"
+    return f"{column} IS NULL OR {check}" if nullable else check

@@ -10,8 +10,8 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, org_path_column
-from app.models.enums import ChangeRequestState, one_of
+from app.models.base import Base, Timestamped, UUIDPk, one_of, org_path_column
+from app.models.enums import ChangeRequestState
 
 
 class MemberChangeRequest(UUIDPk, Timestamped, Base):

@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
-from app.models.enums import DisciplineKind, DisciplineOutcome, RewardLevel, one_of
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of
+from app.models.enums import DisciplineKind, DisciplineOutcome, RewardLevel
 
 
 class Discipline(UUIDPk, Versioned, Timestamped, Base):

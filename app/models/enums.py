@@ -196,6 +196,13 @@ class DeliveryState(StrEnum):
     failed = "failed"
 
 
+class NotificationChannel(StrEnum):
+    """How a notification leaves the inbox (the inbox itself always has it)."""
+
+    email = "email"
+    wechat = "wechat"
+
+
 class DisciplineKind(StrEnum):
     """党纪处分, lightest to heaviest (the Party Constitution, art. 39)."""
 
@@ -282,13 +289,6 @@ class MemberChangeReason(StrEnum):
 class MemberChangeDirection(StrEnum):
     added = "added"  # 增加
     removed = "removed"  # 减少
-
-
-def one_of(column: str, vocabulary: type[StrEnum], *, nullable: bool = False) -> str:
-    """The CHECK text that keeps `column` inside `vocabulary` (the enum is the one list)."""
-    values = ",".join(f"'{v.value}'" for v in vocabulary)
-    check = f"{column} IN ({values})"
-    return f"{column} IS NULL OR {check}" if nullable else check
 
 
 class ContactState(StrEnum):
@@ -427,6 +427,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     CheckInKind: {"report": "报到", "study": "学习", "service": "服务"},
     ReportedBy: {"member": "本人", "home": "流出地党组织", "host": "流入地党组织"},
     DeliveryState: {"pending": "待推送", "delivered": "已送达", "failed": "失败"},
+    NotificationChannel: {"email": "电子邮件", "wechat": "微信订阅消息"},
     DisciplineKind: {
         "warning": "警告",
         "serious_warning": "严重警告",

@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UUIDPk, org_path_column
-from app.models.enums import ImportKind, ImportState, one_of
+from app.models.base import Base, UUIDPk, one_of, org_path_column
+from app.models.enums import ImportKind, ImportState
 
 
 class ImportJob(UUIDPk, Base):

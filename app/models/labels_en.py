@@ -33,6 +33,7 @@ from app.models.enums import (
     MemberChangeReason,
     MemberStatus,
     NoticeKind,
+    NotificationChannel,
     OrgType,
     PointCategory,
     Presence,
@@ -155,6 +156,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
     CheckInKind: {"report": "Reporting in", "study": "Study", "service": "Service"},
     ReportedBy: {"member": "The member", "home": "Home organisation", "host": "Host organisation"},
     DeliveryState: {"pending": "Awaiting delivery", "delivered": "Delivered", "failed": "Failed"},
+    NotificationChannel: {"email": "Email", "wechat": "WeChat subscribe message"},
     ContactState: {
         "on_track": "In contact",
         "overdue": "Contact overdue",

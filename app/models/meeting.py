@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
-from app.models.enums import MeetingState, MeetingType, Presence, VoteKind, one_of
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of, org_path_column
+from app.models.enums import MeetingState, MeetingType, Presence, VoteKind
 
 
 class Meeting(UUIDPk, Versioned, Timestamped, Base):

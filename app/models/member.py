@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
-from app.models.enums import Gender, MemberCategory, MemberStatus, one_of
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of, org_path_column
+from app.models.enums import Gender, MemberCategory, MemberStatus
 
 
 class Member(UUIDPk, Versioned, Timestamped, Base):

@@ -20,8 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
-from app.models.enums import CheckInKind, EpisodeState, ReportedBy, one_of
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of, org_path_column
+from app.models.enums import CheckInKind, EpisodeState, ReportedBy
 
 
 class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):

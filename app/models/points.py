@@ -22,8 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned, org_path_column
-from app.models.enums import EntrySource, EntryState, Grade, PointCategory, one_of
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of, org_path_column
+from app.models.enums import EntrySource, EntryState, Grade, PointCategory
 
 
 class PointScheme(UUIDPk, Versioned, Timestamped, Base):

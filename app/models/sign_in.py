@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UUIDPk
-from app.models.enums import LeaveState, one_of
+from app.models.base import Base, UUIDPk, one_of
+from app.models.enums import LeaveState
 
 
 class MeetingSignInWindow(Base):

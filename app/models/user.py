@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, Versioned
-from app.models.enums import Role, one_of
+from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of
+from app.models.enums import Role
 
 
 class User(UUIDPk, Versioned, Timestamped, Base):

@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDPk, org_path_column
-from app.models.enums import DeliveryState, one_of
+from app.models.base import Base, Timestamped, UUIDPk, one_of, org_path_column
+from app.models.enums import DeliveryState
 
 
 class WebhookSubscription(UUIDPk, Timestamped, Base):

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import db
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import Role
+from app.models.enums import Role, TodoKind
 from app.models.organisation import Organisation
 from app.models.policy import OrganisationPolicy
 from app.security.scope import (
@@ -30,6 +30,15 @@ from app.security.scope import (
     under_column,
 )
 from app.services.integration import audit
+
+# Kinds that wait on one person's decision are reminded daily; standing situations weekly.
+REMINDER_DEFAULTS = {
+    TodoKind.transfer_to_accept: "daily",
+    TodoKind.claim_to_approve: "daily",
+    TodoKind.change_request_to_decide: "daily",
+    TodoKind.check_in_overdue: "daily",
+}
+REMINDER_CHOICES = ("daily", "weekly", "none")
 
 DEFAULTS: dict[str, Any] = {
     # Organisations
@@ -70,6 +79,9 @@ DEFAULTS: dict[str, Any] = {
     "sign_in_close_after_minutes": 120,
     # Admission (发展党员): the public notice (公示) runs at least this many working days
     "notice_min_working_days": 5,
+    # Reminders (待办提醒) the worker sends of each kind of to-do: daily, weekly (not again
+    # within 7 days for the same item) or none
+    **{f"reminder_{k.value}": REMINDER_DEFAULTS.get(k, "weekly") for k in TodoKind},
 }
 
 
@@ -98,6 +110,7 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "sign_in_late_after_minutes": (0, 120),
     "sign_in_close_after_minutes": (10, 720),
     "notice_min_working_days": (5, 30),
+    **{f"reminder_{k.value}": REMINDER_CHOICES for k in TodoKind},
     **{
         f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")
         for t in (

@@ -187,6 +187,15 @@ async def binding_of(session: AsyncSession, user_id: uuid.UUID) -> WechatIdentit
     return await session.scalar(select(WechatIdentity).where(WechatIdentity.user_id == user_id))
 
 
+async def openid_of(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    """The user's bound openid in clear, for the subscribe message sent to them (never
+    for a response or a log line); None when WeChat is not bound."""
+    binding = await binding_of(session, user_id)
+    if binding is None:
+        return None
+    return pii_cipher().decrypt(binding.openid_enc, field=OPENID)
+
+
 async def _path(session: AsyncSession, user: User) -> str:
     """The user's organisation path: where its audit entries are visible."""
     path = await session.scalar(select(Organisation.path).where(Organisation.id == user.org_id))

@@ -344,6 +344,24 @@ async def _add_change_request(c: Ctx) -> None:
     await _ok(c.api, "POST", "/me/change-requests", c.data["member_token"], body)
 
 
+async def _notifications_setup(c: Ctx) -> None:
+    c.token = c.county.admin_a
+    c.data["user_id"] = (await _ok(c.api, "GET", "/auth/me", c.county.admin_a))["id"]
+
+
+async def _add_notification(c: Ctx) -> None:
+    import uuid
+
+    from app.config import get_settings
+    from app.db import get_sessionmaker
+    from app.services import notifications
+
+    message = notifications.Message(kind="meeting_due", title=unique("提醒"), body="正文")
+    async with get_sessionmaker()() as session, session.begin():
+        user_id = uuid.UUID(c.data["user_id"])
+        await notifications.notify(session, get_settings(), user_id, message)
+
+
 async def _users_setup(c: Ctx) -> None:
     c.token = c.county.admin_a
 
@@ -401,6 +419,7 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/grids": Lister(_grids_setup, _add_grid),
     "/api/v1/meetings": Lister(_meetings_setup, _add_meeting),
     "/api/v1/me/change-requests": Lister(_change_requests_setup, _add_change_request),
+    "/api/v1/me/notifications": Lister(_notifications_setup, _add_notification),
     "/api/v1/member-change-requests": Lister(_change_requests_setup, _add_change_request),
     "/api/v1/meetings/{meeting_id}/leave-requests": Lister(
         _leave_requests_setup, _add_leave_request

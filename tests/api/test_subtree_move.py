@@ -215,6 +215,13 @@ async def _moved_community_with_data_of_every_kind(api, county):
         "/api/v1/webhooks",
         {"org_id": community["id"], "url": "https://receiver.invalid/hook", "event_types": ["*"]},
     )
+    # A range of 志愿书 numbers issued to the community.
+    await _post(
+        api,
+        admin,
+        "/api/v1/form-number-ranges",
+        {"org_id": community["id"], "prefix": unique("ZY"), "first_number": 1, "last_number": 9},
+    )
     # A member's own correction request, filed under the member's branch.
     _, stayer_token = await api.user(admin, "member", branch["id"], member_id=stayer["id"])
     await _post(api, stayer_token, "/api/v1/me/change-requests", {"residence": "新住址"})
