@@ -75,6 +75,7 @@ test-latest:
 ts-client:
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error \
 		&& npx --no-install openapi-typescript ../../openapi/openapi.json -o schema.d.ts \
+			--default-non-nullable false \
 		&& npx --no-install tsc --noEmit --strict -p . \
 		&& ! grep -nE '(:|as|<)[[:space:]]*any\b' example.ts \
 		&& ! grep -vE '^[[:space:]]*(\*|/\*\*)' schema.d.ts | grep -nE '(:|<|\||,)[[:space:]]*any\b'
