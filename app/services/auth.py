@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, Re
 from app.security import tokens
 from app.security.passwords import verify_dummy, verify_password
 from app.security.scope import Principal
+from app.services.members.access import pii_cipher
 
 
 @dataclass(frozen=True)
@@ -179,9 +181,10 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
     whole login.
 
     Two tabs refreshing at once send the same token: the one presented again within
-    `DANGJIAN_REFRESH_GRACE_SECONDS` (default 30) of its rotation gets a fresh pair of
-    the same login, and the pair the first request got stays valid. Presented again
-    after that, it is taken as leaked and the login ends for every holder.
+    `DANGJIAN_REFRESH_GRACE_SECONDS` (default 30) of its rotation gets the same new pair
+    the first request got (with the seconds its access token has left), while the login
+    is alive. Presented again after that, it is taken as leaked and the login ends for
+    every holder.
     """
     now = clock.utcnow()
     stored = await session.get(RefreshToken, _hash_refresh(refresh_token), with_for_update=True)
@@ -191,21 +194,43 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
         seconds=settings.refresh_grace_seconds
     ):
         # The row lock made a concurrent refresh wait for the first one's commit: this is
-        # that concurrent refresh, answered like the first (the login must be alive).
-        return await _reissue(session, settings, stored, now)
+        # that concurrent refresh, answered with the first one's pair.
+        return await _same_pair(session, settings, stored, now)
     if stored.used_at is not None:
         # A used token presented again means it leaked: end the login for everyone holding
         # it, in a transaction of its own since this request's is rolled back by the 401.
         await _revoke_elsewhere(stored.session_id, now)
         raise Unauthorized(ErrorCode.auth_refresh_invalid)
     stored.used_at = now
-    return await _reissue(session, settings, stored, now)
+    pair = await _reissue(session, settings, stored, now)
+    successor = json.dumps([pair.access_token, pair.refresh_token])
+    stored.successor_enc = pii_cipher().encrypt(successor, field=SUCCESSOR_FIELD)
+    return pair
 
 
-async def _reissue(
+# The PII cipher's associated data for a rotated token's successor pair.
+SUCCESSOR_FIELD = "refresh_tokens.successor"
+
+
+async def _same_pair(
     session: AsyncSession, settings: Settings, stored: RefreshToken, now: datetime
 ) -> TokenPair:
-    """A new pair for the login `stored` belongs to, while that login is alive."""
+    """The pair `stored` was rotated into, while the login is alive (a token rotated
+    before successors were kept gets a fresh pair of the same login)."""
+    if stored.successor_enc is None:
+        return await _reissue(session, settings, stored, now)
+    await _live_user(session, stored, now)
+    access, refresh = json.loads(pii_cipher().decrypt(stored.successor_enc, field=SUCCESSOR_FIELD))
+    assert stored.used_at is not None
+    elapsed = int((now - stored.used_at).total_seconds())
+    return TokenPair(access, refresh, max(0, settings.access_token_minutes * 60 - elapsed))
+
+
+async def _live_user(
+    session: AsyncSession, stored: RefreshToken, now: datetime
+) -> tuple[User, AuthSession]:
+    """The user and login `stored` belongs to; 401 once the login is revoked or expired
+    or the user deactivated."""
     auth_session = await session.get(AuthSession, stored.session_id)
     assert auth_session is not None
     if auth_session.revoked_at is not None or stored.expires_at <= now:
@@ -213,6 +238,14 @@ async def _reissue(
     user = await session.get(User, auth_session.user_id)
     if user is None or not user.active:
         raise Unauthorized(ErrorCode.auth_refresh_invalid)
+    return user, auth_session
+
+
+async def _reissue(
+    session: AsyncSession, settings: Settings, stored: RefreshToken, now: datetime
+) -> TokenPair:
+    """A new pair for the login `stored` belongs to, while that login is alive."""
+    user, auth_session = await _live_user(session, stored, now)
     return await _issue(session, settings, user, auth_session, now)
 
 

@@ -146,7 +146,9 @@ async def test_two_tabs_refreshing_at_once_both_keep_the_login(api, county):
         _refresh(api, first["refresh_token"]), _refresh(api, first["refresh_token"])
     )
     assert (one.status_code, two.status_code) == (200, 200), (one.text, two.text)
-    # Both tabs hold a working pair of the same login: each refreshes again, each reads.
+    # Both tabs hold the same new pair of the same login: it reads, and refreshes again.
+    assert one.json()["refresh_token"] == two.json()["refresh_token"]
+    assert one.json()["access_token"] == two.json()["access_token"]
     for pair in (one.json(), two.json()):
         me = await api.client.get(ME, headers=api.auth(pair["access_token"]))
         assert me.status_code == 200 and me.json()["username"] == user["username"]
@@ -156,18 +158,45 @@ async def test_two_tabs_refreshing_at_once_both_keep_the_login(api, county):
         assert me.status_code == 200
 
 
-async def test_a_rotated_token_presented_again_within_the_grace_window_gets_a_working_pair(
+async def test_a_rotated_token_presented_again_within_the_grace_window_gets_the_same_pair(
     api, county, later
 ):
     user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
     first = await api.login(user["username"])
     winner = (await _refresh(api, first["refresh_token"])).json()
-    later.ahead = timedelta(seconds=get_settings().refresh_grace_seconds - 1)
+    grace = get_settings().refresh_grace_seconds
+    later.ahead = timedelta(seconds=grace - 1)
     late = await _refresh(api, first["refresh_token"])
     assert late.status_code == 200, late.text
-    assert late.json()["refresh_token"] != winner["refresh_token"]
-    for pair in (winner, late.json()):
-        assert (await api.client.get(ME, headers=api.auth(pair["access_token"]))).status_code == 200
+    assert (late.json()["access_token"], late.json()["refresh_token"]) == (
+        winner["access_token"],
+        winner["refresh_token"],
+    )
+    # The access token's remaining lifetime, not a fresh one.
+    assert late.json()["expires_in"] == winner["expires_in"] - (grace - 1)
+    assert (
+        await api.client.get(ME, headers=api.auth(late.json()["access_token"]))
+    ).status_code == 200
+
+
+async def test_the_pair_kept_for_the_grace_window_is_stored_encrypted(api, county):
+    from sqlalchemy import text
+
+    from app.db import get_sessionmaker
+
+    user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
+    first = await api.login(user["username"])
+    winner = (await _refresh(api, first["refresh_token"])).json()
+    async with get_sessionmaker()() as session:
+        blobs = (
+            await session.execute(
+                text("SELECT successor_enc FROM refresh_tokens WHERE successor_enc IS NOT NULL")
+            )
+        ).scalars()
+        stored = b"".join(bytes(b) for b in blobs)
+    assert stored, "the rotated token keeps its successor"
+    assert winner["refresh_token"].encode() not in stored
+    assert winner["access_token"].encode()[:40] not in stored
 
 
 async def test_reuse_after_the_grace_window_ends_the_login_for_every_pair_of_it(api, county, later):
