@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import date
 
@@ -458,4 +459,52 @@ async def test_an_imported_applicant_needs_the_application_date_and_eighteen_yea
     assert rejected == {
         (2, "applied_on", "member.applied_on_required"),
         (3, "applied_on", "member.under_age"),
+    }
+
+
+def _wrong_check_character(number: str) -> str:
+    return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+async def test_a_row_failing_several_member_rules_lists_every_fault_under_its_column(api, county):
+    bad_id = _wrong_check_character(new_id_number())
+    header = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "联系电话", "学历"]
+    rows = [
+        ["多处错误", bad_id, county.branch_a["code"], "正式党员", "在职", "12345", "不存在的学历"]
+    ]
+    report = await _import(api, county.admin_a, _csv(rows, header), dry_run=True)
+    assert report["accepted"] == 0
+    faults = {(r["field"], r["column"], r["code"], r["value"]) for r in report["rejected"]}
+    assert faults == {
+        ("id_number", "公民身份号码", "member.id_number_checksum", bad_id),
+        ("phone", "联系电话", "member.phone_invalid", "12345"),
+        ("education", "学历", "member.education_unknown", "不存在的学历"),
+    }
+    assert all(CJK.search(r["message"]) for r in report["rejected"])
+
+
+async def test_a_member_failing_several_rules_names_every_field_in_one_answer(api, county):
+    bad_id = _wrong_check_character(new_id_number())
+    r = await api.client.post(
+        "/api/v1/members",
+        json={
+            "name": "多处错误",
+            "id_number": bad_id,
+            "org_id": county.branch_a["id"],
+            "status": "full",
+            "category": "employed",
+            "joined_on": "2010-01-01",
+            "phone": "12345",
+            "education": "不存在的学历",
+        },
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 422, r.text
+    assert {(e["field"], e["code"]) for e in r.json()["errors"]} == {
+        ("id_number", "member.id_number_checksum"),
+        ("phone", "member.phone_invalid"),
+        ("education", "member.education_unknown"),
     }

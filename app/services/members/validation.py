@@ -6,6 +6,8 @@ their code lists (`code_lists.py`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -177,6 +179,30 @@ class PreparedMember:
         }
 
 
+class _Faults:
+    """Independent checks of one record, each run whatever the others found: their
+    refusals are answered together (the first's code and detail, every field in
+    `errors`), so an import row lists all its faults."""
+
+    def __init__(self) -> None:
+        self.found: list[Unprocessable] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except Unprocessable as exc:
+            self.found.append(exc)
+
+    def raise_all(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            first = self.found[0]
+            errors = [e for exc in self.found for e in (exc.errors or [])]
+            raise Unprocessable(first.code, first.detail, errors=errors)
+
+
 def prepare_member(
     data: MemberCreate, branch: Organisation, group: Organisation | None, today: date
 ) -> PreparedMember:
@@ -191,15 +217,23 @@ def prepare_member(
     """
     check_branch(branch)
     check_group(branch, data.group_id, group)
-    number, birth, gender = parse_id(data.id_number, today)
-    if data.birth_date is not None and data.birth_date != birth:
-        raise Unprocessable.field("birth_date", ErrorCode.member_birth_date_mismatch)
-    if data.gender is not None and data.gender.value != gender:
-        raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
     values = data.model_dump(exclude={"id_number", "phone", "gender", "birth_date", "org_id"})
-    check_dates(values, birth, today, data.status)
-    check_code_lists(values)
-    phone = checked_phone(data.phone)
+    faults = _Faults()
+    with faults.check():
+        number, birth, gender = parse_id(data.id_number, today)
+        with faults.check():
+            if data.birth_date is not None and data.birth_date != birth:
+                raise Unprocessable.field("birth_date", ErrorCode.member_birth_date_mismatch)
+        with faults.check():
+            if data.gender is not None and data.gender.value != gender:
+                raise Unprocessable.field("gender", ErrorCode.member_gender_mismatch)
+        with faults.check():
+            check_dates(values, birth, today, data.status)
+    with faults.check():
+        check_code_lists(values)
+    with faults.check():
+        phone = checked_phone(data.phone)
+    faults.raise_all()
     values["status"] = data.status.value
     values["status_since"] = values.get(STATUS_SINCE_FIELD.get(data.status, ""))
     values["category"] = data.category.value

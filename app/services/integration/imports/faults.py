@@ -4,7 +4,7 @@ naming the column as headed in the file and echoing the value found there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.errors import DangjianError, ErrorCode
@@ -52,6 +52,20 @@ def service_fault(exc: DangjianError, column: str = "", value: str | None = None
         en=localized_detail(exc.detail, exc.code, "en"),
     )
     return Fault(field_name, exc.code, message, value)
+
+
+def service_faults(exc: DangjianError, raw: dict[str, str], column: str = "") -> list[Fault]:
+    """Every field a service refused at once (`errors`), each with the cell found there:
+    the first with the raise site's detail, the others with their catalogue messages."""
+    first = service_fault(exc, column)
+    faults = [replace(first, value=raw.get(first.field) or None)]
+    for error in (exc.errors or [])[1:]:
+        named = str(error["field"])
+        field_name = COLUMN_OF_FIELD.get(named, named)
+        code = ErrorCode.known(error["code"]) or exc.code
+        message = Text(zh=code.zh, en=code.en)
+        faults.append(Fault(field_name, code, message, raw.get(field_name) or None))
+    return faults
 
 
 def validation_faults(errors: list[Any], raw: dict[str, str]) -> list[Fault]:

@@ -30,6 +30,7 @@ from app.services.integration.imports.faults import (
     Report,
     RowError,
     service_fault,
+    service_faults,
     validation_faults,
 )
 from app.services.integration.imports.organisations import ImportedRow
@@ -147,8 +148,7 @@ def _prepare_member(
     try:
         prepared = members_service.prepare_member(data, org, group, today)
     except DangjianError as exc:
-        fault = service_fault(exc, "org_code")
-        raise RowError(replace(fault, value=raw.get(fault.field) or None)) from exc
+        raise RowError(*service_faults(exc, raw, "org_code")) from exc
     return _Prepared(number, prepared, values.get("id"), raw)
 
 
