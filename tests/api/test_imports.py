@@ -508,3 +508,14 @@ async def test_a_member_failing_several_rules_names_every_field_in_one_answer(ap
         ("phone", "member.phone_invalid"),
         ("education", "member.education_unknown"),
     }
+
+
+async def test_a_row_with_an_unreadable_cell_still_lists_the_other_cells_faults(api, county):
+    bad_id = _wrong_check_character(new_id_number())
+    header = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "联系电话"]
+    rows = [["状态不明", bad_id, county.branch_a["code"], "不知道", "在职", "12345"]]
+    report = await _import(api, county.admin_a, _csv(rows, header), dry_run=True)
+    faults = {(r["column"], r["code"]) for r in report["rejected"]}
+    assert ("公民身份号码", "member.id_number_checksum") in faults
+    assert ("联系电话", "member.phone_invalid") in faults
+    assert "党员状态" in {column for column, _ in faults}

@@ -25,7 +25,12 @@ from app.services.members.records import (
     update_member,
 )
 from app.services.members.rows import MemberRow
-from app.services.members.validation import MILESTONES, PreparedMember, prepare_member
+from app.services.members.validation import (
+    MILESTONES,
+    PreparedMember,
+    cell_faults,
+    prepare_member,
+)
 
 __all__ = [
     "ID_FIELD",
@@ -35,6 +40,7 @@ __all__ = [
     "PHONE_FIELD",
     "MemberRow",
     "PreparedMember",
+    "cell_faults",
     "check_accepts_members",
     "check_community",
     "check_may_correct",

@@ -203,6 +203,21 @@ class _Faults:
             raise Unprocessable(first.code, first.detail, errors=errors)
 
 
+def cell_faults(values: dict[str, Any], today: date) -> list[Unprocessable]:
+    """The checks of `prepare_member` that need no whole record (the ID number, the phone,
+    the code lists), for a record refused for something else already: an import row
+    then lists these faults too."""
+    faults = _Faults()
+    if values.get("id_number"):
+        with faults.check():
+            parse_id(str(values["id_number"]), today)
+    with faults.check():
+        checked_phone(values.get("phone"))
+    with faults.check():
+        check_code_lists(dict(values))
+    return faults.found
+
+
 def prepare_member(
     data: MemberCreate, branch: Organisation, group: Organisation | None, today: date
 ) -> PreparedMember:

@@ -143,6 +143,10 @@ def _prepare_member(
         found = {f.field for f in faults}
         faults += [f for f in validation_faults(exc.errors(), raw) if f.field not in found]
     if faults:
+        # The cells' own member rules, though the record as a whole is already refused.
+        found = {f.field for f in faults}
+        for refusal in members_service.cell_faults(values, today):
+            faults += [f for f in service_faults(refusal, raw) if f.field not in found]
         raise RowError(*faults)
     assert org is not None  # a missing branch is a fault above
     try:
