@@ -313,6 +313,7 @@ class TodoKind(StrEnum):
     transfer_to_accept = "transfer_to_accept"  # 待接收的组织关系转接
     claim_to_approve = "claim_to_approve"  # 待审批的积分申报
     change_request_to_decide = "change_request_to_decide"  # 待审核的党员信息变更申请
+    leave_to_decide = "leave_to_decide"  # 待审批的会议请假
     meeting_due = "meeting_due"  # 本期应开的会议
     member_flagged = "member_flagged"  # 党员提示（谈话、审批、失联等）
     dues_arrears = "dues_arrears"  # 连续 6 个月未交党费
@@ -452,6 +453,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "transfer_to_accept": "待接收的组织关系转接",
         "claim_to_approve": "待审批的积分申报",
         "change_request_to_decide": "待审核的信息变更申请",
+        "leave_to_decide": "待审批的会议请假",
         "meeting_due": "本期应开的会议",
         "member_flagged": "党员提示事项",
         "dues_arrears": "连续六个月未交党费",

@@ -188,6 +188,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "transfer_to_accept": "Transfer to accept",
         "claim_to_approve": "Points claim to approve",
         "change_request_to_decide": "Member's change request to decide",
+        "leave_to_decide": "Leave request to decide",
         "meeting_due": "Meeting due this period",
         "member_flagged": "Member flag to act on",
         "dues_arrears": "Six months of dues unpaid",

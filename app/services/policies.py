@@ -36,6 +36,7 @@ REMINDER_DEFAULTS = {
     TodoKind.transfer_to_accept: "daily",
     TodoKind.claim_to_approve: "daily",
     TodoKind.change_request_to_decide: "daily",
+    TodoKind.leave_to_decide: "daily",
     TodoKind.check_in_overdue: "daily",
 }
 REMINDER_CHOICES = ("daily", "weekly", "none")

@@ -443,3 +443,31 @@ async def test_a_leave_request_is_not_approved_once_the_member_signed_in(api, co
     )
     assert (r.status_code, r.json()["code"]) == (409, "leave.signed_in")
     assert (await _presence(api, admin, meeting["id"]))[people[0]["id"]] == ("present", None)
+
+
+async def test_a_pending_leave_request_is_a_to_do_of_the_branch_until_decided(api, county):
+    admin, people, member, meeting = await _setup(api, county)
+    asked = await _ask(api, member, meeting["id"], "外出务工")
+    assert asked.status_code == 201, asked.text
+
+    async def leave_todos(token):
+        r = await api.client.get(
+            "/api/v1/todos", params={"kind": "leave_to_decide"}, headers=api.auth(token)
+        )
+        assert r.status_code == 200, r.text
+        return [
+            (t["code"], t["due_on"], t["link"]["resource"], t["link"]["id"], t["subject"])
+            for t in r.json()["items"]
+        ]
+
+    expected = ("leave.pending", meeting["held_on"], "meeting", meeting["id"], people[0]["name"])
+    assert await leave_todos(admin) == [expected]
+    assert await leave_todos(county.admin_b) == []  # another township's meeting
+    assert await leave_todos(member) == []  # the member asked; the branch decides
+    decided = await api.client.post(
+        f"{M}/{meeting['id']}/leave-requests/{asked.json()['id']}/approve",
+        json={},
+        headers=api.auth(admin),
+    )
+    assert decided.status_code == 200, decided.text
+    assert await leave_todos(admin) == []

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Unprocessable
-from app.models.enums import LeaveState, Presence
+from app.models.enums import LeaveState, MeetingState, Presence, Role
 from app.models.meeting import Meeting, MeetingAttendee
 from app.models.sign_in import MeetingLeaveRequest, MeetingSignIn, MeetingSignInWindow
 from app.security.scope import Principal, member_rows_only, not_found
@@ -157,3 +157,28 @@ async def leave_requests(
     if own is not None:
         stmt = stmt.where(MeetingLeaveRequest.member_id == own)
     return list((await session.scalars(stmt)).all())
+
+
+async def leave_to_decide(
+    session: AsyncSession, principal: Principal
+) -> list[tuple[MeetingLeaveRequest, Meeting]]:
+    """Pending leave requests the principal may decide (`require_host`): of the meetings
+    it hosts, and for a secretary or an administrator of every planned meeting in its
+    subtree; in the order asked."""
+    if principal.role in (Role.system_admin, Role.org_admin, Role.branch_secretary):
+        mine = principal.scope.filter(Meeting.org_path)
+    elif principal.member_id is not None:
+        mine = Meeting.host_id == principal.member_id
+    else:
+        return []
+    rows = await session.execute(
+        select(MeetingLeaveRequest, Meeting)
+        .join(Meeting, Meeting.id == MeetingLeaveRequest.meeting_id)
+        .where(
+            MeetingLeaveRequest.state == LeaveState.pending,
+            Meeting.state == MeetingState.planned,
+            mine,
+        )
+        .order_by(MeetingLeaveRequest.requested_at, MeetingLeaveRequest.id)
+    )
+    return [(request, meeting) for request, meeting in rows.tuples()]

@@ -20,6 +20,7 @@ from app.models.organisation import Organisation
 from app.pagination import MAX_LIMIT
 from app.security.scope import Principal
 from app.services import compliance, lifecycle, mobile, transfers
+from app.services.meetings import leave
 from app.services.members import change_requests, list_members
 from app.services.members.records import require_member_writer
 from app.services.mobile.episodes import contact_state_sql
@@ -146,6 +147,25 @@ async def change_requests_to_decide(session: AsyncSession, p: Principal, today: 
         if page.next_cursor is None:
             return out
         cursor = page.next_cursor
+
+
+async def leave_to_decide(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+    """Pending leave requests for meetings I host or, as a secretary or administrator,
+    of my subtree (`meetings.leave.leave_to_decide`); due by the meeting's day."""
+    found = await leave.leave_to_decide(session, p)
+    names = await _names(session, {r.member_id for r, _ in found})
+    return [
+        Todo(
+            TodoKind.leave_to_decide,
+            "leave.pending",
+            TodoSeverity.warning,
+            meeting.held_on,
+            names.get(r.member_id, ""),
+            "meeting",
+            meeting.id,
+        )
+        for r, meeting in found
+    ]
 
 
 def _periods(today: date) -> dict[str, compliance.Period]:
@@ -309,6 +329,7 @@ SOURCES: dict[TodoKind, Source] = {
     TodoKind.transfer_to_accept: transfers_to_accept,
     TodoKind.claim_to_approve: claims_to_approve,
     TodoKind.change_request_to_decide: change_requests_to_decide,
+    TodoKind.leave_to_decide: leave_to_decide,
     TodoKind.meeting_due: meetings_due,
     TodoKind.member_flagged: members_flagged,
     TodoKind.dues_arrears: dues_arrears,
