@@ -181,4 +181,4 @@ async def leave_to_decide(
         )
         .order_by(MeetingLeaveRequest.requested_at, MeetingLeaveRequest.id)
     )
-    return [(request, meeting) for request, meeting in rows.tuples()]
+    return [(request, meeting) for request, meeting in rows]
