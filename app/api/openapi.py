@@ -86,11 +86,12 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[int]:
     statuses = [422]  # any query may hold text no column stores
     if "requestBody" in op:
         statuses.append(400)
-    if api:
+    if login:
+        # Sign-in and refresh load nothing by id and change no record's state.
+        statuses += [401, 503]
+    elif api:
         # 409 on reads too: a record's state may refuse one (an assessment without a base).
-        statuses += [401, 404, 409, 503]
-        if not login:
-            statuses.append(403)
+        statuses += [401, 403, 404, 409, 503]
     if "If-Match" in params:
         statuses.append(412)
     if path == f"{API_PREFIX}/auth/token":

@@ -124,7 +124,10 @@ def test_every_problem_status_is_declared_as_problem_json():
             if int(status) >= 400:
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
         if path.startswith("/api/v1/"):
-            assert {"401", "404", "422", "503"} <= set(op["responses"]), (method, path)
+            assert {"401", "422", "503"} <= set(op["responses"]), (method, path)
+            # Sign-in and refresh load nothing by id and change no record's state.
+            login = path in ("/api/v1/auth/token", "/api/v1/auth/refresh")
+            assert ({"404", "409"} <= set(op["responses"])) is not login, (method, path)
         if "requestBody" in op:
             assert "400" in op["responses"], (method, path)
         names = {p["name"] for p in op.get("parameters", [])}
