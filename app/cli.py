@@ -215,6 +215,7 @@ def users_create(
 
     from app.db import get_engine, get_sessionmaker
     from app.errors import DangjianError
+    from app.i18n import localized_detail
     from app.models.enums import Role
     from app.models.organisation import Organisation
     from app.models.user import User
@@ -246,7 +247,10 @@ def users_create(
     try:
         asyncio.run(_run())
     except DangjianError as exc:
-        typer.echo(f"error: {exc.code}: {exc.detail or ''}", err=True)
+        # zh-CN, as every message by default: the catalogue's title, then the detail.
+        detail = localized_detail(exc.detail, exc.code, "zh")
+        extra = f"（{detail}）" if detail != exc.code.zh else ""
+        typer.echo(f"错误 {exc.code}：{exc.code.zh}{extra}", err=True)
         raise typer.Exit(1) from exc
 
 
