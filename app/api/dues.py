@@ -39,6 +39,7 @@ from app.schemas.dues import (
 from app.services import dues as service
 from app.services import members, organisations
 from app.services.lifecycle import add_months
+from app.services.unpaid_dues import UNPAID_FLAG
 
 router = make_router("dues")
 
@@ -185,7 +186,7 @@ async def dues_arrears(
                 org_id=a.org_id,
                 unpaid_months=[f"{m:%Y-%m}" for m in a.unpaid_months],
                 longest_unpaid_run=a.longest_unpaid_run,
-                flags=["dues.six_months_unpaid"] if a.flagged else [],
+                flags=[UNPAID_FLAG] if a.flagged else [],
             )
             for a in items
         ],

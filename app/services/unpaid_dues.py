@@ -20,6 +20,8 @@ from app.models.member import Member
 
 # Six consecutive months owed and unpaid are flagged for the branch to act on.
 CONSECUTIVE_UNPAID_FLAG = 6
+# The member flag (and arrears row flag) this rule raises.
+UNPAID_FLAG = "dues.six_months_unpaid"
 DUE_STATUS_VALUES = (MemberStatus.probationary.value, MemberStatus.full.value)
 
 

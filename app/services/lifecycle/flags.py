@@ -50,7 +50,7 @@ from app.services.lifecycle.periods import (
     add_months,
     lost_contact_on,
 )
-from app.services.unpaid_dues import unpaid_run_flag
+from app.services.unpaid_dues import UNPAID_FLAG, unpaid_run_flag
 
 # --- Flags ---------------------------------------------------------------------------
 
@@ -185,7 +185,7 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
             ),
         ),
         # 连续 6 个月不交党费: the six months ending with this one owed and unpaid.
-        "dues.six_months_unpaid": unpaid_run_flag(today),
+        UNPAID_FLAG: unpaid_run_flag(today),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(
             m.status == S.suspended,

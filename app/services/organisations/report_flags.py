@@ -18,10 +18,11 @@ from app.models.organisation import Organisation
 from app.schemas.organisations import HealthFlag
 from app.services import lifecycle
 from app.services.organisations.flags import flag
+from app.services.unpaid_dues import UNPAID_FLAG
 
 # Member flags the rules address to the member's branch, with the health message.
 BRANCH_MEMBER_FLAGS = {
-    "dues.six_months_unpaid": "members with 6 consecutive months of dues unpaid",
+    UNPAID_FLAG: "members with 6 consecutive months of dues unpaid",
     "mobile.expected_period_exceeded": "mobile members past their expected months away",
 }
 

@@ -28,6 +28,7 @@ from app.services.organisations.terms import term_flags, term_years
 from app.services.points import is_own_entry, list_entries
 from app.services.points.schemes import require_points_admin
 from app.services.policies import effective_policies
+from app.services.unpaid_dues import UNPAID_FLAG
 
 
 @dataclass(frozen=True)
@@ -201,10 +202,6 @@ async def meetings_due(session: AsyncSession, p: Principal, today: date) -> list
                     None, row.org_name, "organisation", uuid.UUID(row.org_id),
                 )  # fmt: skip
     return list(out.values())
-
-
-# The member flag of six consecutive unpaid months (`unpaid_dues`): a to-do of its own kind.
-UNPAID_FLAG = "dues.six_months_unpaid"
 
 
 async def _flagged(
