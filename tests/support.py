@@ -255,3 +255,109 @@ async def admission_meeting(
     )
     assert r.json()["passed"] is True, r.text
     return str(meeting["id"])
+
+
+async def _steps_done(api: Api, token: str, member_id: str) -> dict[str, set[str]]:
+    """The member's steps done so far: the days of each."""
+    r = await api.client.get(
+        f"/api/v1/members/{member_id}/development-steps", headers=api.auth(token)
+    )
+    assert r.status_code == 200, r.text
+    done: dict[str, set[str]] = {}
+    for e in r.json()["items"]:
+        done.setdefault(e["step"], set()).add(e["done_on"])
+    return done
+
+
+async def _contact(api: Api, token: str, member: dict[str, Any]) -> str:
+    """A full member of the member's organisation to name as contact (培养联系人)."""
+    r = await api.client.get(
+        "/api/v1/members",
+        params={"org_id": member["org_id"], "status": "full", "limit": 5},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 200, r.text
+    others = [m["id"] for m in r.json()["items"] if m["id"] != member["id"]]
+    return others[0] if others else str((await api.member(token, member["org_id"]))["id"])
+
+
+async def record_steps(api: Api, token: str, member_id: str, to_status: str, on: str) -> None:
+    """Record, over the API, the steps of the admission record that the member's next
+    transition (into `to_status`, effective `on`) needs, each on the earliest day the rules
+    allow: what a test that is not about the steps does before a transition."""
+    from app.services.development.rules import months_between
+    from app.services.lifecycle.periods import add_months
+
+    r = await api.client.get(f"/api/v1/members/{member_id}", headers=api.auth(token))
+    assert r.status_code == 200, r.text
+    member = r.json()
+    day = date.fromisoformat(on)
+    done = await _steps_done(api, token, member_id)
+    url = f"/api/v1/members/{member_id}/development-steps"
+
+    async def step(code: str, when: date, **extra: Any) -> None:
+        body = {"step": code, "done_on": str(when), **extra}
+        r = await api.client.post(url, json=body, headers=api.auth(token))
+        assert r.status_code == 201, (code, r.text)
+
+    async def reviews(code: str, since: date, every: int) -> None:
+        for k in range(1, months_between(since, day) // every + 1):
+            if str(add_months(since, k * every)) not in done.get(code, set()):
+                await step(code, add_months(since, k * every))
+
+    if to_status == "activist" and "talk" not in done:
+        await step("talk", date.fromisoformat(member["applied_on"]))
+    elif to_status == "candidate":
+        since = date.fromisoformat(member["activist_on"] or member["status_since"])
+        if "contacts_assigned" not in done:
+            await step("contacts_assigned", since, responsible_ids=[await _contact(api, token, member)])
+        await reviews("activist_review", since, 6)
+    elif to_status == "probationary":
+        await _admission_steps(api, token, member, done, step, day)
+    elif to_status == "full":
+        joined = date.fromisoformat(member["joined_on"])
+        for code in ("committee_talk", "approval", "oath", "full_application"):
+            if code not in done:
+                await step(code, joined)
+        await reviews("probation_review", joined, 3)
+
+
+async def _admission_steps(
+    api: Api,
+    token: str,
+    member: dict[str, Any],
+    done: dict[str, set[str]],
+    step: Any,
+    day: date,
+) -> None:
+    """Stage 3 and 4 before the vote: review, training, pre-review on the candidate day,
+    a 5-working-day 公示 from then and a 志愿书 number from a fresh range (a record with no
+    candidate day: two months before the vote)."""
+    known = member["candidate_on"] or member["status_since"]
+    since = date.fromisoformat(known) if known else day - timedelta(days=60)
+    for code, extra in (("political_review", {}), ("training", {"hours": 24}), ("pre_review", {})):
+        if code not in done:
+            await step(code, since, **extra)
+    mid = member["id"]
+    if "notice" not in done:
+        r = await api.client.post(
+            f"/api/v1/members/{mid}/notices",
+            json={"kind": "admission", "starts_on": str(since), "working_days": 5},
+            headers=api.auth(token),
+        )
+        assert r.status_code == 201, r.text
+    if "form_issued" not in done:
+        prefix = unique("F")[:20]
+        r = await api.client.post(
+            "/api/v1/form-number-ranges",
+            json={"org_id": member["org_id"], "prefix": prefix, "first_number": 1,
+                  "last_number": 1},
+            headers=api.auth(token),
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        r = await api.client.post(
+            f"/api/v1/members/{mid}/form-number",
+            json={"prefix": prefix, "number": 1, "used_on": str(since)},
+            headers=api.auth(token),
+        )
+        assert r.status_code == 201, r.text

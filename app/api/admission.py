@@ -1,4 +1,5 @@
-"""Admission record endpoints: the holiday calendar, public notices (公示), 志愿书 numbers."""
+"""Admission record endpoints: the holiday calendar, public notices (公示), 志愿书 numbers
+and the steps of the admission record (全程纪实)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from app.api.deps import (
     PrincipalDep,
     SessionDep,
     StaffPrincipal,
+    TodayDep,
     VisibleMember,
     VisibleOrganisation,
 )
-from app.models.enums import FormNumberState
+from app.models.enums import DevelopmentStepCode, FormNumberState, label_zh
+from app.models.labels_en import LABELS_EN
 from app.schemas.admission import (
     CalendarDayRead,
     CalendarDayWrite,
@@ -35,7 +38,15 @@ from app.schemas.admission import (
     NoticeRead,
 )
 from app.schemas.common import Day, Page
+from app.schemas.development import (
+    CatalogueStage,
+    CatalogueStep,
+    DevelopmentCatalogue,
+    DevelopmentStepCreate,
+    DevelopmentStepRead,
+)
 from app.services.admission import calendar, notices, numbers
+from app.services.development import catalogue, records
 
 router = make_router("admission")
 
@@ -171,3 +182,69 @@ async def form_numbers_report(
         free=sum(r.free for r in ranges),
         ranges=ranges,
     )
+
+
+@router.get("/development-steps/catalogue", name="development_steps_catalogue")
+async def development_steps_catalogue(principal: PrincipalDep) -> DevelopmentCatalogue:
+    """The steps of the admission record (发展党员工作细则), in 5 stages: what each follows,
+    the status change it gates, whether it repeats, how many responsible people it names
+    and the existing record that is its evidence."""
+    del principal
+    stages = [
+        CatalogueStage(
+            number=stage.number,
+            name=stage.name.zh,
+            name_en=stage.name.en,
+            steps=[
+                CatalogueStep(
+                    step=s.code,
+                    name=label_zh(DevelopmentStepCode, s.code),
+                    name_en=LABELS_EN[DevelopmentStepCode][s.code.value],
+                    after=list(s.after),
+                    gates=s.gates,
+                    repeats=s.repeats,
+                    responsible_min=s.responsible[0],
+                    responsible_max=s.responsible[1],
+                    evidence=s.evidence,
+                )
+                for s in catalogue.STEPS
+                if s.stage == stage.number
+            ],
+        )
+        for stage in catalogue.STAGES
+    ]
+    return DevelopmentCatalogue(version=catalogue.CATALOGUE_VERSION, stages=stages)
+
+
+@router.post(
+    "/members/{member_id}/development-steps",
+    name="members_development_steps_record",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(records.record_step),
+)
+async def members_development_steps_record(
+    member: VisibleMember,
+    body: DevelopmentStepCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+) -> DevelopmentStepRead:
+    row = await records.record_step(session, principal, member, body, today)
+    response.headers["Location"] = f"{API_PREFIX}/members/{member.id}/development-steps"
+    entry = next(e for e in await records.steps_of(session, member) if e.id == row.id)
+    return DevelopmentStepRead.model_validate(entry)
+
+
+@router.get("/members/{member_id}/development-steps", name="members_development_steps_list")
+async def members_development_steps_list(
+    member: VisibleMember,
+    session: SessionDep,
+    sort: str = sort_query("step"),
+    include_total: TotalQuery = False,
+) -> Page[DevelopmentStepRead]:
+    """The member's admission record: every step done so far, recorded here or read from
+    the record that is the step, in catalogue order then by date (one page: all of them)."""
+    whole_list_order(sort, "step")
+    rows = await records.steps_of(session, member)
+    return whole_page([DevelopmentStepRead.model_validate(e) for e in rows], include_total)

@@ -133,6 +133,9 @@ form_number_ranges_issue|issueFormNumberRange|发放入党志愿书号段|Issue 
 members_form_number_record|recordFormNumber|登记入党志愿书编号|Record a member's application form number|为党员登记所用的入党志愿书编号和发放日期；每个编号只能使用一次。
 form_numbers_void|recordFormNumberVoid|作废入党志愿书编号|Void an application form number|作废号段中的一个编号并写明原因；已使用或已作废的编号不能再作废。
 form_numbers_report|getFormNumberReport|入党志愿书编号使用情况|Application form numbers report|党组织及其下级的号段：已使用、已作废、未使用的数量及每个已使用或作废的编号。
+development_steps_catalogue|getDevelopmentCatalogue|发展党员步骤目录|The admission record's steps|发展党员工作细则规定的 5 个阶段的各个步骤：先后顺序、对应的身份变动、是否定期重复、负责人人数及由哪项已有记录证明。
+members_development_steps_record|recordDevelopmentStep|登记发展党员步骤|Record a step of the admission record|登记发展党员全程纪实中的一个步骤：日期、负责人（党员）、结果和备注；集中培训须写明学时。
+members_development_steps_list|listDevelopmentSteps|发展党员全程纪实|A member's admission record|一名党员已完成的发展步骤，包括由入党申请日期、公示、志愿书编号等已有记录证明的步骤。
 members_meetings|listMemberMeetings|党员参会记录|A member's meetings|一名党员参加会议的记录和出席率。
 points_schemes_set|setPointScheme|设置积分方案|Set a point scheme|为党组织设置积分方案（基础分、等级分数线）。
 points_scheme_get|getPointScheme|查看积分方案|Get the point scheme|党组织生效的积分方案。

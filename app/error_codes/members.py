@@ -95,6 +95,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
             "valid vote admitting this member"
         ),
     ),
+    "lifecycle.step_missing": (
+        "发展党员的步骤未完成，不能进行该变动",
+        "A step of the admission record is not done",
+    ),
+    "lifecycle.step_early": (
+        "发展党员的步骤早于其应有的时间或前一步骤",
+        "A step of the admission record is dated too early",
+    ),
+    "lifecycle.step_late": (
+        "发展党员的步骤超过了规定期限",
+        "A step of the admission record was done after its time limit",
+    ),
+    "lifecycle.step_already_recorded": ("该步骤已登记", "This step is already recorded"),
+    "lifecycle.step_recorded_elsewhere": (
+        "该步骤由状态变动、公示或志愿书编号记录，无须另行登记",
+        "This step is recorded by the transition, the notice or the form number",
+    ),
+    "lifecycle.step_responsible_invalid": (
+        "该步骤的负责人人数或身份不符合要求",
+        "The step's responsible people are too many, too few or not eligible",
+    ),
+    "lifecycle.step_hours_too_few": ("集中培训学时不足", "The training is too short"),
     "transfer.not_found": ("组织关系转接记录不存在", "No such transfer"),
     "transfer.already_pending": ("该党员已有待接收的转接", "A transfer is already pending"),
     "transfer.member_ended": ("该党员已不在册", "The member's record has ended"),

@@ -4,7 +4,13 @@ from typing import Any
 
 from sqlalchemy import Column
 
-from app.models.admission import AdmissionNotice, CalendarDay, FormNumber, FormNumberRange
+from app.models.admission import (
+    AdmissionNotice,
+    CalendarDay,
+    DevelopmentStepRecord,
+    FormNumber,
+    FormNumberRange,
+)
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
 from app.models.change_request import MemberChangeRequest
@@ -65,6 +71,7 @@ __all__ = [
     "Base",
     "CalendarDay",
     "CommunityReport",
+    "DevelopmentStepRecord",
     "Discipline",
     "DuesPayment",
     "DuesPaymentMonth",

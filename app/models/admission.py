@@ -1,15 +1,25 @@
-"""Admission records: the holiday calendar, public notices (公示) and 志愿书 numbers."""
+"""Admission records: the holiday calendar, public notices (公示), 志愿书 numbers and the
+steps of the admission record (发展党员全程纪实)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDPk, one_of, org_path_column
-from app.models.enums import CalendarDayKind, FormNumberState, NoticeKind
+from app.models.enums import CalendarDayKind, DevelopmentStepCode, FormNumberState, NoticeKind
 
 
 class CalendarDay(Timestamped, Base):
@@ -88,4 +98,31 @@ class FormNumber(UUIDPk, Timestamped, Base):
             "AND (state = 'void') = (reason IS NOT NULL)",
             name="used_or_void",
         ),
+    )
+
+
+class DevelopmentStepRecord(UUIDPk, Timestamped, Base):
+    """One step of a member's admission record (全程纪实): its day, the people responsible
+    (member ids), the result and notes; `hours` for training. The catalogue version it
+    was recorded under is kept with it."""
+
+    __tablename__ = "development_steps"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), index=True, nullable=False
+    )
+    step: Mapped[str] = mapped_column(String(32), nullable=False)
+    done_on: Mapped[date] = mapped_column(Date, nullable=False)
+    responsible_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), nullable=False, default=list
+    )
+    result: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(String(2000))
+    hours: Mapped[int | None] = mapped_column(Integer)
+    catalogue_version: Mapped[str] = mapped_column(String(16), nullable=False)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint(one_of("step", DevelopmentStepCode), name="step_known"),
+        CheckConstraint("hours IS NULL OR hours > 0", name="hours_positive"),
     )

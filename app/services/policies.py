@@ -80,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
     "sign_in_close_after_minutes": 120,
     # Admission (发展党员): the public notice (公示) runs at least this many working days
     "notice_min_working_days": 5,
+    # Admission record (全程纪实): 推优 required before listing an activist, or optional;
+    # the candidates' training lasts at least this many hours (3 days: 24)
+    "development_recommendation": "optional",
+    "development_training_min_hours": 24,
     # Reminders (待办提醒) the worker sends of each kind of to-do: daily, weekly (not again
     # within 7 days for the same item) or none
     **{f"reminder_{k.value}": REMINDER_DEFAULTS.get(k, "weekly") for k in TodoKind},
@@ -111,6 +115,8 @@ SPEC: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "sign_in_late_after_minutes": (0, 120),
     "sign_in_close_after_minutes": (10, 720),
     "notice_min_working_days": (5, 30),
+    "development_recommendation": ("optional", "required"),
+    "development_training_min_hours": (24, 480),
     **{f"reminder_{k.value}": REMINDER_CHOICES for k in TodoKind},
     **{
         f"cadence_{t}": ("monthly", "quarterly", "yearly", "none")

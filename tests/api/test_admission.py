@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from support import record_steps
 
 from app.api.deps import get_today
 
@@ -84,6 +85,7 @@ async def test_an_admission_naming_the_meeting_of_its_passed_vote_is_recorded(ap
         api, county, branch["id"], ayes=2, member_id=candidate["id"]
     )
     assert vote["passed"] is True and vote["transition_id"] is None
+    await record_steps(api, county.admin_a, candidate["id"], "probationary", "2026-11-10")
     r = await _admit(api, county, candidate["id"], meeting_id=meeting["id"])
     assert r.status_code == 201, r.text
     assert r.json()["kind"] == "admitted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from support import admission_meeting
+from support import admission_meeting, record_steps
 
 from app.api.deps import get_today
 
@@ -21,7 +21,10 @@ def frozen_today(app):
     app.dependency_overrides.pop(get_today, None)
 
 
-async def _transition(api, token, member_id, to_status, on, **extra):
+async def _transition(api, token, member_id, to_status, on, *, steps=False, **extra):
+    """Record the transition; with `steps`, after the steps it needs (a test not about them)."""
+    if steps:
+        await record_steps(api, token, member_id, to_status, str(on))
     return await api.client.post(
         f"/api/v1/members/{member_id}/transitions",
         json={"to_status": to_status, "effective_date": str(on), **extra},
@@ -47,7 +50,9 @@ async def test_a_member_walks_the_whole_path_to_full_membership(api, county, fro
     admission = await admission_meeting(api, token, county.branch_a["id"], mid, "2023-10-01")
     for to_status, on, kind in steps:
         extra = {"meeting_id": admission} if to_status == "probationary" else {}
-        r = await _transition(api, token, mid, to_status, on, reason="支部大会决议", **extra)
+        r = await _transition(
+            api, token, mid, to_status, on, steps=True, reason="支部大会决议", **extra
+        )
         assert r.status_code == 201, (to_status, r.text)
         assert r.json()["kind"] == kind
         assert r.json()["to_status"] == to_status
@@ -102,7 +107,9 @@ async def test_candidate_needs_a_year_as_activist(api, county, frozen_today):
     r = await _transition(api, county.county_admin, member["id"], "candidate", date(2026, 2, 28))
     assert r.status_code == 409
     assert r.json()["code"] == "lifecycle.activist_period_too_short"
-    r = await _transition(api, county.county_admin, member["id"], "candidate", date(2026, 3, 1))
+    r = await _transition(
+        api, county.county_admin, member["id"], "candidate", date(2026, 3, 1), steps=True
+    )
     assert r.status_code == 201
 
 
@@ -114,7 +121,9 @@ async def test_full_membership_needs_a_year_of_probation(api, county, frozen_tod
     r = await _transition(api, county.county_admin, member["id"], "full", date(2026, 11, 30))
     assert r.status_code == 409
     assert r.json()["code"] == "lifecycle.probation_not_complete"
-    r = await _transition(api, county.county_admin, member["id"], "full", date(2026, 12, 1))
+    r = await _transition(
+        api, county.county_admin, member["id"], "full", date(2026, 12, 1), steps=True
+    )
     assert r.status_code == 201
 
 
@@ -137,7 +146,7 @@ async def test_probation_is_extended_once_by_six_to_twelve_months(api, county, f
     r = await _transition(api, county.county_admin, mid, "full", date(2027, 3, 31))
     assert r.json()["code"] == "lifecycle.probation_not_complete"
     assert (
-        await _transition(api, county.county_admin, mid, "full", date(2027, 4, 1))
+        await _transition(api, county.county_admin, mid, "full", date(2027, 4, 1), steps=True)
     ).status_code == 201
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from support import admission_meeting, unique
+from support import admission_meeting, record_steps, unique
 
 from app.clock import today
 
@@ -15,6 +15,7 @@ START = date(2026, 1, 1)
 
 
 async def _transition(api, token, member_id, to_status, on, **extra):
+    await record_steps(api, token, member_id, to_status, str(on))
     r = await api.client.post(
         f"{V}/members/{member_id}/transitions",
         json={"to_status": to_status, "effective_date": str(on), "reason": "决议"} | extra,

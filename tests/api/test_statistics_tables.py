@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from support import admission_meeting, new_id_number
+from support import admission_meeting, record_steps, new_id_number
 
 V = "/api/v1"
 AS_OF = date(2026, 6, 30)
@@ -20,6 +20,7 @@ async def _tables(api, token, org_id, as_of=AS_OF):
 
 
 async def _transition(api, token, member_id, to_status, on, **extra):
+    await record_steps(api, token, member_id, to_status, str(on))
     r = await api.client.post(
         f"{V}/members/{member_id}/transitions",
         json={"to_status": to_status, "effective_date": str(on)} | extra,

@@ -9,25 +9,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import MeetingType, MemberStatus, OrgType, Role, VoteKind, label_zh
+from app.models.enums import MemberStatus, OrgType, Role, label_zh
 from app.models.lifecycle import MemberTransition
-from app.models.meeting import Meeting, MeetingVote
+from app.models.meeting import Meeting
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, load_visible, require_role
+from app.services.development.gates import check_gate
 from app.services.integration import audit
-from app.services.lifecycle.periods import (
-    ACTIVIST_MONTHS,
-    EXTENSION_RANGE,
-    S,
-    add_months,
-    probation_ends_on,
-)
+from app.services.lifecycle.periods import EXTENSION_RANGE, S
 from app.services.lifecycle.timeline import MILESTONE_FIELDS, milestone_dates
 
 ALLOWED: dict[MemberStatus, frozenset[MemberStatus]] = {
@@ -65,8 +59,9 @@ def _refuse(code: ErrorCode, detail: Text) -> Conflict:
 
 
 def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest) -> str:
-    """Apply the timing rules of DOMAIN.md; returns the transition's kind."""
-    to, day = req.to_status, req.effective_date
+    """The transition's kind, once the application is recorded and an extension is
+    valid; the steps' own timing rules are the gates' (`development/gates.py`)."""
+    to = req.to_status
     if current in PIPELINE and to in ALLOWED[current] - ENDINGS and member.applied_on is None:
         # A record from before the application date was required: the 18-year rule
         # (checked when applied_on is recorded) has not run, so it does not advance.
@@ -75,13 +70,11 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
             Text(zh="请先登记入党申请日期 (applied_on)", en="record applied_on first"),
         )
     if current is S.activist and to is S.candidate:
-        _check_activist_period(member, day)
         return "became_candidate"
     if current is S.probationary and to is S.probationary:
         _check_extension(member, req.extension_months)
         return "probation_extended"
     if current is S.probationary and to is S.full:
-        _check_probation_complete(member, day)
         return "became_full"
     if current is S.probationary and to is S.left:
         return "probation_cancelled"
@@ -96,25 +89,6 @@ def _check_timing(member: Member, current: MemberStatus, req: TransitionRequest)
     }.get(to, "changed")
 
 
-def _check_activist_period(member: Member, day: date) -> None:
-    """An activist becomes a candidate one year after being listed as activist, not before."""
-    since = member.activist_on or member.status_since
-    if since is None:
-        raise _refuse(
-            ErrorCode.lifecycle_activist_date_unknown,
-            Text(zh="请先登记列为入党积极分子日期 (activist_on)", en="record activist_on first"),
-        )
-    earliest = add_months(since, ACTIVIST_MONTHS)
-    if day < earliest:
-        raise _refuse(
-            ErrorCode.lifecycle_activist_period_too_short,
-            Text(
-                zh=f"入党积极分子培养满一年方可列为发展对象，最早 {earliest}",
-                en=f"an activist becomes a candidate after one year, on {earliest} at the earliest",
-            ),
-        )
-
-
 def _check_extension(member: Member, months: int | None) -> None:
     """Probation is extended once at most, by 6 to 12 months."""
     if member.probation_extension_months:
@@ -127,24 +101,6 @@ def _check_extension(member: Member, months: int | None) -> None:
             "extension_months",
             ErrorCode.lifecycle_extension_length_invalid,
             Text(zh="延长预备期须为 6 至 12 个月", en="an extension lasts 6 to 12 months"),
-        )
-
-
-def _check_probation_complete(member: Member, day: date) -> None:
-    """A probationary member becomes full on the day probation ends, not before."""
-    ends = probation_ends_on(member)
-    if ends is None:
-        raise _refuse(
-            ErrorCode.lifecycle_joined_date_unknown,
-            Text(zh="请先登记入党日期 (joined_on)", en="record joined_on first"),
-        )
-    if day < ends:
-        raise _refuse(
-            ErrorCode.lifecycle_probation_not_complete,
-            Text(
-                zh=f"预备期至 {ends} 届满，届满后方可转为正式党员",
-                en=f"probation ends on {ends}; full membership is possible from then",
-            ),
         )
 
 
@@ -192,45 +148,6 @@ def _apply(member: Member, kind: str, to: MemberStatus, req: TransitionRequest) 
     member.status_since = day
 
 
-async def _check_admission_vote(
-    session: AsyncSession, member: Member, req: TransitionRequest
-) -> None:
-    """Admission to probation is the branch's general meeting's decision (支部大会讨论通过):
-    the transition names that meeting, a general meeting of the member's own branch held
-    on the effective date, with a valid, passed decision (决议) naming the member (and, if it names
-    a status, probationary). A vote that names the status records this transition itself.
-    """
-    if req.meeting_id is None:
-        raise _refuse(
-            ErrorCode.lifecycle_admission_vote_required,
-            Text(zh="须注明讨论接收的支部大会", en="name the general meeting"),
-        )
-    vote = await session.scalar(
-        select(MeetingVote.id)
-        .join(Meeting, Meeting.id == MeetingVote.meeting_id)
-        .where(
-            Meeting.id == req.meeting_id,
-            Meeting.type == MeetingType.general_meeting,
-            Meeting.org_id == member.org_id,
-            Meeting.held_on == req.effective_date,
-            MeetingVote.member_id == member.id,
-            MeetingVote.kind == VoteKind.decision,
-            MeetingVote.valid.is_(True),
-            MeetingVote.passed.is_(True),
-            MeetingVote.to_status.is_(None) | (MeetingVote.to_status == S.probationary.value),
-        )
-        .limit(1)
-    )
-    if vote is None:
-        raise _refuse(
-            ErrorCode.lifecycle_admission_vote_not_passed,
-            Text(
-                zh="该会议没有通过接收该同志为预备党员的表决",
-                en="the meeting has no passed vote admitting this member",
-            ),
-        )
-
-
 async def _check_allowed(
     session: AsyncSession, member: Member, req: TransitionRequest, today: date
 ) -> MemberStatus:
@@ -260,7 +177,6 @@ async def _check_allowed(
                 ErrorCode.lifecycle_temporary_branch_cannot_admit,
                 Text(zh="临时党支部不能接收预备党员", en="a temporary branch cannot admit"),
             )
-        await _check_admission_vote(session, member, req)
     return current
 
 
@@ -281,6 +197,10 @@ async def record_transition(
     (`lifecycle.extension_already_used`). Admissions are refused in a temporary branch, and
     need the branch general meeting's passed vote, named by `meeting_id`
     (`lifecycle.admission_vote_required`, `lifecycle.admission_vote_not_passed`).
+    On the way in (to activist, candidate, probationary, full) the steps of the admission
+    record that the change needs are done by its day, in order and in time
+    (`lifecycle.step_missing`, `lifecycle.step_early`, `lifecycle.step_late`, naming the
+    step; see `GET /development-steps/catalogue`).
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
     if req.meeting_id is not None:
@@ -289,6 +209,7 @@ async def record_transition(
     current = await _check_allowed(session, member, req, today)
     to = req.to_status
     kind = _check_timing(member, current, req)
+    await check_gate(session, member, current, to, req.effective_date, req.meeting_id)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))
     _apply(member, kind, to, req)
     day = req.effective_date
