@@ -310,7 +310,9 @@ async def record_steps(api: Api, token: str, member_id: str, to_status: str, on:
     elif to_status == "candidate":
         since = date.fromisoformat(member["activist_on"] or member["status_since"])
         if "contacts_assigned" not in done:
-            await step("contacts_assigned", since, responsible_ids=[await _contact(api, token, member)])
+            await step(
+                "contacts_assigned", since, responsible_ids=[await _contact(api, token, member)]
+            )
         await reviews("activist_review", since, 6)
     elif to_status == "probationary":
         await _admission_steps(api, token, member, done, step, day)

@@ -91,6 +91,12 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "awarded_on": ("按表彰日期", "By date of the reward"),
     "day": ("按日期", "By date"),
     "starts_on": ("按公示开始日期", "By the notice's first day"),
+    "step": ("按步骤顺序，再按日期", "By step, then by date"),
+    # Where a step of the admission record (全程纪实) is recorded.
+    "record": ("步骤登记", "A recorded step"),
+    "member": ("党员信息中的日期", "A date of the member's record"),
+    "notice": ("公示记录", "The public notice"),
+    "form_number": ("入党志愿书编号", "The application form number"),
     "started_on": ("按开始日期", "By start date"),
     "occurred_on": ("按服务日期", "By date of service"),
     "current": ("现任在前，再按任期开始", "Current first, then by start of term"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from support import record_steps
 
 from app.api.deps import get_today
 from app.db import get_sessionmaker
@@ -182,6 +183,7 @@ async def test_a_passed_admission_vote_records_the_members_transition(api, count
     )
     meeting = (await _plan(api, county.admin_a, branch["id"])).json()
     await _attend(api, county.admin_a, meeting["id"], fulls, [])
+    await record_steps(api, county.admin_a, candidate["id"], "probationary", meeting["held_on"])
     r = await _vote(
         api,
         county.admin_a,
