@@ -337,7 +337,11 @@ async def _admission_steps(
     candidate day: two months before the vote)."""
     known = member["candidate_on"] or member["status_since"]
     since = date.fromisoformat(known) if known else day - timedelta(days=60)
-    for code, extra in (("political_review", {}), ("training", {"hours": 24}), ("pre_review", {})):
+    for code, extra in (
+        ("political_review", {}),
+        ("training", {"training_hours": 24}),
+        ("pre_review", {}),
+    ):
         if code not in done:
             await step(code, since, **extra)
     mid = member["id"]

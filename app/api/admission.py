@@ -200,12 +200,12 @@ async def development_steps_catalogue(principal: PrincipalDep) -> DevelopmentCat
                     step=s.code,
                     name=label_zh(DevelopmentStepCode, s.code),
                     name_en=LABELS_EN[DevelopmentStepCode][s.code.value],
-                    after=list(s.after),
+                    follows=list(s.after),
                     gates=s.gates,
                     repeats=s.repeats,
                     responsible_min=s.responsible[0],
                     responsible_max=s.responsible[1],
-                    evidence=s.evidence,
+                    evidence_from=s.evidence,
                 )
                 for s in catalogue.STEPS
                 if s.stage == stage.number
@@ -213,7 +213,7 @@ async def development_steps_catalogue(principal: PrincipalDep) -> DevelopmentCat
         )
         for stage in catalogue.STAGES
     ]
-    return DevelopmentCatalogue(version=catalogue.CATALOGUE_VERSION, stages=stages)
+    return DevelopmentCatalogue(catalogue_version=catalogue.CATALOGUE_VERSION, stages=stages)
 
 
 @router.post(

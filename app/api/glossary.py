@@ -64,6 +64,7 @@ cadence|规定频次
 candidate_on|确定为发展对象日期
 cap_month|每月上限
 cap_year|每年上限
+catalogue_version|步骤目录的版本（发展党员工作细则）
 category|类别
 central_households|中心户
 certificate_no|证明编号
@@ -106,11 +107,19 @@ direction|增减方向
 discipline_id|党纪处分记录 ID
 dissolved_on|撤销日期
 document_number|文号
+done_on|步骤完成日期
 dry_run|只校验不写入（试导入）
 due|应交
 due_on|到期日（规则未规定日期时为空）
 dues_base_fen|党费计算基数（分）
 degree|学位（GB/T 6864），代码或名称，如 4 或 学士
+evidence_from|由哪项已有记录证明该步骤（无则须登记）
+follows|该步骤须在其后的步骤
+form_number|入党志愿书编号（含前缀）
+gates|须完成该步骤方可转入的党员状态
+name_en|英文名称
+notes|备注
+notice_ends_on|公示最后一天
 post|工作岗位，代码或名称，如 01 或 党政机关公务员
 new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员
 hardship|困难情况，代码或名称，如 1 或 生活困难
@@ -120,6 +129,16 @@ division_code|行政区划代码（GB/T 2260，6 位数字）
 economic_type|党组织所在单位的经济类型（GB/T 12402），代码或名称，如 170 或 私有
 may_approve_probationary|是否有审批预备党员权限（新建默认否）
 national_id|全国党员管理信息系统中的编号（同步用）
+repeats|是否定期重复（考察）
+responsible_ids|负责人（党员 ID：谈话人、培养联系人、考察人等）
+responsible_max|负责人最多人数
+responsible_min|负责人最少人数
+result|结果
+stage|所属阶段（1-5）
+stages|各阶段
+step|发展党员步骤
+steps|各步骤
+training_hours|集中培训学时
 unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
 unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
 checked|已执行的校验规则代码

@@ -62,6 +62,7 @@ cadence|Required cadence
 candidate_on|Day named a candidate
 cap_month|Monthly cap
 cap_year|Yearly cap
+catalogue_version|Version of the step catalogue (发展党员工作细则)
 category|Category
 central_households|Central households
 certificate_no|Certificate number
@@ -104,11 +105,19 @@ direction|Added or removed
 discipline_id|Discipline id
 dissolved_on|Day dissolved
 document_number|Document number (文号)
+done_on|Day the step was done
 dry_run|Validate only, write nothing
 due|Due
 due_on|Due date (null when the rule sets none)
 dues_base_fen|Dues base in fen
 degree|Degree (GB/T 6864)
+evidence_from|The existing record that is this step, if any
+follows|Steps this one comes after
+form_number|Application form number, with its prefix
+gates|The status a member enters only with this step done
+name_en|English name
+notes|Notes
+notice_ends_on|Last day of the public notice
 post|Post (工作岗位)
 new_social_stratum|New social stratum (新社会阶层)
 hardship|Hardship (困难情况)
@@ -118,6 +127,16 @@ division_code|Administrative division code (GB/T 2260)
 economic_type|Economic type (GB/T 12402)
 may_approve_probationary|Whether it may approve probationary members
 national_id|Id in the national party member system (for sync)
+repeats|Whether it repeats (reviews)
+responsible_ids|Responsible people (member ids: who talked, contacts, reviewers)
+responsible_max|Most responsible people
+responsible_min|Fewest responsible people
+result|Result
+stage|Stage (1-5)
+stages|The stages
+step|Step of the admission record
+steps|The steps
+training_hours|Training hours
 unit_size|Unit size
 unit_type|Unit type
 checked|Codes of the rules checked

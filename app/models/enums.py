@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.models.admission_vocabulary import DEVELOPMENT_STEP_LABELS
+from app.models.admission_vocabulary import CalendarDayKind as CalendarDayKind
+from app.models.admission_vocabulary import DevelopmentStepCode as DevelopmentStepCode
+from app.models.admission_vocabulary import FormNumberState as FormNumberState
+from app.models.admission_vocabulary import NoticeKind as NoticeKind
+
 
 class OrgType(StrEnum):
     committee = "committee"  # 党委
@@ -220,53 +226,6 @@ class DisciplineOutcome(StrEnum):
     expelled = "expelled"
 
 
-class CalendarDayKind(StrEnum):
-    """A day of the holiday calendar: a holiday off, or a weekend day worked (调休)."""
-
-    holiday = "holiday"
-    workday = "workday"
-
-
-class NoticeKind(StrEnum):
-    """What a public notice (公示) precedes."""
-
-    admission = "admission"
-    full_membership = "full_membership"
-
-
-class DevelopmentStepCode(StrEnum):
-    """A step of the admission record (发展党员全程纪实), after 发展党员工作细则."""
-
-    application = "application"
-    talk = "talk"
-    recommendation = "recommendation"
-    activist_decision = "activist_decision"
-    contacts_assigned = "contacts_assigned"
-    activist_review = "activist_review"
-    candidate_decision = "candidate_decision"
-    political_review = "political_review"
-    training = "training"
-    pre_review = "pre_review"
-    notice = "notice"
-    form_issued = "form_issued"
-    admission_vote = "admission_vote"
-    committee_talk = "committee_talk"
-    approval = "approval"
-    oath = "oath"
-    probation_review = "probation_review"
-    full_application = "full_application"
-    full_vote = "full_vote"
-    full_approval = "full_approval"
-    filing = "filing"
-
-
-class FormNumberState(StrEnum):
-    """A 入党志愿书 number once spent: used for a member, or voided."""
-
-    used = "used"
-    void = "void"
-
-
 class RewardLevel(StrEnum):
     """The level of the body that grants a reward (表彰)."""
 
@@ -466,29 +425,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     CalendarDayKind: {"holiday": "节假日", "workday": "调休上班"},
     NoticeKind: {"admission": "接收预备党员公示", "full_membership": "预备党员转正公示"},
     FormNumberState: {"used": "已使用", "void": "已作废"},
-    DevelopmentStepCode: {
-        "application": "递交入党申请书",
-        "talk": "党组织派人谈话",
-        "recommendation": "推优（团组织、群团推荐）",
-        "activist_decision": "确定入党积极分子",
-        "contacts_assigned": "指定培养联系人",
-        "activist_review": "半年一次的培养考察",
-        "candidate_decision": "确定发展对象",
-        "political_review": "政治审查",
-        "training": "集中培训",
-        "pre_review": "上级党委预审",
-        "notice": "接收预备党员公示",
-        "form_issued": "发放入党志愿书",
-        "admission_vote": "支部大会讨论接收",
-        "committee_talk": "上级党委派人谈话",
-        "approval": "上级党委审批",
-        "oath": "入党宣誓",
-        "probation_review": "每季度一次的预备期考察",
-        "full_application": "提出转正申请",
-        "full_vote": "支部大会讨论转正",
-        "full_approval": "上级党委审批转正",
-        "filing": "材料归档",
-    },
+    DevelopmentStepCode: DEVELOPMENT_STEP_LABELS,
     RewardLevel: {
         "national": "全国",
         "provincial": "省级",

@@ -19,7 +19,7 @@ class DevelopmentStepCreate(InputModel):
     responsible_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
     result: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=2000)
-    hours: int | None = Field(default=None, ge=1, le=1000)  # training only
+    training_hours: int | None = Field(default=None, ge=1, le=1000)
 
 
 class DevelopmentStepRead(ReadModel):
@@ -34,21 +34,21 @@ class DevelopmentStepRead(ReadModel):
     responsible_ids: list[uuid.UUID]
     result: str | None
     notes: str | None
-    hours: int | None
-    ends_on: date | None
-    number: str | None
+    training_hours: int | None
+    notice_ends_on: date | None
+    form_number: str | None
 
 
 class CatalogueStep(ReadModel):
     step: DevelopmentStepCode
     name: str
     name_en: str
-    after: list[DevelopmentStepCode]
+    follows: list[DevelopmentStepCode]
     gates: MemberStatus | None
     repeats: bool
     responsible_min: int
     responsible_max: int
-    evidence: str | None
+    evidence_from: str | None
 
 
 class CatalogueStage(ReadModel):
@@ -59,5 +59,5 @@ class CatalogueStage(ReadModel):
 
 
 class DevelopmentCatalogue(ReadModel):
-    version: str
+    catalogue_version: str
     stages: list[CatalogueStage]

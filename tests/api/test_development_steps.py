@@ -126,7 +126,7 @@ async def test_a_scripted_admission_passes_every_gate_only_with_every_step(api, 
     refused(await rec.move("probationary", "2023-10-09", **admit), "lifecycle.step_missing",
             "political_review")  # fmt: skip
     await rec.done("political_review", "2023-07-01", result="政治合格")
-    await rec.done("training", "2023-07-10", hours=24)
+    await rec.done("training", "2023-07-10", training_hours=24)
     await rec.done("pre_review", "2023-08-01")
     refused(await rec.move("probationary", "2023-10-09", **admit), "lifecycle.step_missing",
             "notice")  # fmt: skip
@@ -152,16 +152,20 @@ async def test_a_scripted_admission_passes_every_gate_only_with_every_step(api, 
     r = await rec.steps()
     assert r.status_code == 200
     items = r.json()["items"]
-    assert [i["step"] for i in items if i["step"] not in ("activist_review", "probation_review")] == [
+    reviews = ("activist_review", "probation_review")
+    assert [i["step"] for i in items if i["step"] not in reviews] == [
         "application", "application", "talk", "recommendation", "activist_decision",
         "contacts_assigned", "candidate_decision", "political_review", "training", "pre_review",
         "notice", "form_issued", "admission_vote", "committee_talk", "approval", "oath",
         "full_application", "full_vote", "full_approval", "filing",
     ]  # fmt: skip
     by_step = {i["step"]: i for i in items}
-    assert by_step["form_issued"]["number"] == "DJ2023-7"
+    assert by_step["form_issued"]["form_number"] == "DJ2023-7"
     assert by_step["form_issued"]["source"] == "form_number"
-    assert by_step["notice"]["source"] == "notice" and by_step["notice"]["ends_on"] == "2023-08-11"
+    assert (
+        by_step["notice"]["source"] == "notice"
+        and by_step["notice"]["notice_ends_on"] == "2023-08-11"
+    )
     assert by_step["admission_vote"]["done_on"] == "2023-10-09"
     assert by_step["contacts_assigned"]["responsible_ids"] == [contact, secretary]
     assert [i["stage"] for i in items] == sorted(i["stage"] for i in items)
@@ -179,7 +183,7 @@ async def test_a_step_dated_before_the_step_it_follows_is_early(api, county):
         candidate_on="2025-04-01",
     )  # fmt: skip
     await rec.done("political_review", "2025-06-01")
-    await rec.done("training", "2025-05-01", hours=30)
+    await rec.done("training", "2025-05-01", training_hours=30)
     await rec.done("pre_review", "2025-05-20")  # before the political review
     await rec.notice("2025-06-02")
     await rec.form_number("EARLY-", "2025-06-10")
@@ -195,7 +199,7 @@ async def test_the_vote_before_the_notice_has_run_its_course_is_early(api, count
     )  # fmt: skip
     for step, on in (("political_review", "2026-09-01"), ("pre_review", "2026-10-01")):
         await rec.done(step, on)
-    await rec.done("training", "2026-09-10", hours=24)
+    await rec.done("training", "2026-09-10", training_hours=24)
     await rec.notice("2026-11-04")  # Wednesday to Tuesday 10 November, the vote's day
     await rec.form_number("NOTICE-", "2026-10-20")
     meeting = await admission_meeting(api, rec.token, county.branch_a["id"], rec.id, "2026-11-10")
@@ -236,7 +240,7 @@ async def test_recommendation_is_needed_where_the_subtree_requires_it(api, count
 async def test_training_shorter_than_the_policy_is_refused(api, county):
     rec = await _record(api, county, status="candidate", applied_on="2024-01-01",
                         activist_on="2024-03-01", candidate_on="2025-04-01")  # fmt: skip
-    r = await rec.step("training", "2025-05-01", hours=23)
+    r = await rec.step("training", "2025-05-01", training_hours=23)
     assert r.status_code == 422 and r.json()["code"] == "lifecycle.step_hours_too_few"
     r = await rec.step("training", "2025-05-01")
     assert r.status_code == 422 and r.json()["code"] == "lifecycle.step_hours_too_few"
@@ -287,10 +291,10 @@ async def test_the_catalogue_lists_the_steps_in_five_stages(api, county):
     )
     assert r.status_code == 200
     body = r.json()
-    assert body["version"] == "2014-06"
+    assert body["catalogue_version"] == "2014-06"
     assert [s["number"] for s in body["stages"]] == [1, 2, 3, 4, 5]
     steps = {s["step"]: s for stage in body["stages"] for s in stage["steps"]}
     assert len(steps) == 21
-    assert steps["talk"]["gates"] == "activist" and steps["talk"]["after"] == ["application"]
+    assert steps["talk"]["gates"] == "activist" and steps["talk"]["follows"] == ["application"]
     assert steps["contacts_assigned"]["responsible_max"] == 2
-    assert steps["form_issued"]["evidence"] == "form_number"
+    assert steps["form_issued"]["evidence_from"] == "form_number"

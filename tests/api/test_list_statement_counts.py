@@ -246,6 +246,15 @@ async def _add_notice(c: Ctx) -> None:
     await _ok(c.api, "POST", c.url, c.token, body)
 
 
+async def _steps_setup(c: Ctx) -> None:
+    await _member_records_setup(c)
+    c.url = f"/members/{c.data['member']['id']}/development-steps"
+
+
+async def _add_step(c: Ctx) -> None:
+    await _ok(c.api, "POST", c.url, c.token, {"step": "activist_review", "done_on": "2026-01-01"})
+
+
 async def _calendar_setup(c: Ctx) -> None:
     # Year 2097: no other test reads it; each added day is the next day of January.
     c.url, c.token, c.params = "/calendar-days", c.api.admin_token, {"year": 2097}
@@ -430,6 +439,7 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/members/{member_id}/meetings": Lister(_member_meetings_setup, _add_meeting),
     "/api/v1/members/{member_id}/rewards": Lister(_rewards_setup, _add_reward),
     "/api/v1/members/{member_id}/notices": Lister(_notices_setup, _add_notice),
+    "/api/v1/members/{member_id}/development-steps": Lister(_steps_setup, _add_step),
     "/api/v1/calendar-days": Lister(_calendar_setup, _add_calendar_day),
     "/api/v1/mobile-episodes": Lister(_mobile_setup, _add_episode),
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),

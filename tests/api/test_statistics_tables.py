@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from support import admission_meeting, record_steps, new_id_number
+from support import admission_meeting, new_id_number, record_steps
 
 V = "/api/v1"
 AS_OF = date(2026, 6, 30)

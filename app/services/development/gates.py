@@ -47,10 +47,10 @@ def _names(step: DevelopmentStepCode) -> tuple[str, str]:
     return label_zh(DevelopmentStepCode, step), LABELS_EN[DevelopmentStepCode][step.value]
 
 
-def _refuse(code: ErrorCode, step: DevelopmentStepCode, zh: str, en: str) -> Conflict:
+def _refuse(code: ErrorCode, detail: Text, step: DevelopmentStepCode) -> Conflict:
     return Conflict(
         code,
-        Text(zh=zh, en=en),
+        detail,
         errors=[{"field": "step", "code": code, "message": code.en, "step": step.value}],
     )
 
@@ -58,9 +58,13 @@ def _refuse(code: ErrorCode, step: DevelopmentStepCode, zh: str, en: str) -> Con
 def _missing(step: DevelopmentStepCode, day: date, extra: tuple[str, str] = ("", "")) -> Conflict:
     zh, en = _names(step)
     return _refuse(
-        ErrorCode.lifecycle_step_missing, step,
-        f"截至 {day} 未完成步骤「{zh}」{extra[0]}", f"step '{en}' not done by {day}{extra[1]}",
-    )  # fmt: skip
+        ErrorCode.lifecycle_step_missing,
+        Text(
+            zh=f"截至 {day} 未完成步骤「{zh}」{extra[0]}",
+            en=f"step '{en}' not done by {day}{extra[1]}",
+        ),
+        step,
+    )
 
 
 def _check_activist_period(member: Member, day: date) -> None:
@@ -145,10 +149,13 @@ def _check_order(step: Step, first: date, done: dict[DevelopmentStepCode, list[d
             zh, en = _names(step.code)
             bzh, ben = _names(before)
             raise _refuse(
-                ErrorCode.lifecycle_step_early, step.code,
-                f"「{zh}」({first}) 早于「{bzh}」({min(done[before])})",
-                f"'{en}' ({first}) comes before '{ben}' ({min(done[before])})",
-            )  # fmt: skip
+                ErrorCode.lifecycle_step_early,
+                Text(
+                    zh=f"「{zh}」({first}) 早于「{bzh}」({min(done[before])})",
+                    en=f"'{en}' ({first}) comes before '{ben}' ({min(done[before])})",
+                ),
+                step.code,
+            )
 
 
 def _check_timing(step: Step, own: list[StepEntry], member: Member, day: date) -> None:
@@ -161,7 +168,7 @@ def _check_timing(step: Step, own: list[StepEntry], member: Member, day: date) -
     elif code is C.approval and member.joined_on is not None:
         breach = rules.approval_in_time(member.joined_on, first)
     elif code is C.notice:
-        breach = rules.notice_over(min(e.ends_on or e.done_on for e in own), day)
+        breach = rules.notice_over(min(e.notice_ends_on or e.done_on for e in own), day)
     elif code in REVIEWS:
         field, every = REVIEWS[code]
         since = getattr(member, field)
@@ -177,7 +184,9 @@ def _check_timing(step: Step, own: list[StepEntry], member: Member, day: date) -
     )
     word = ("最迟", "by") if breach.way == "late" else ("须在其后", "after")
     raise _refuse(
-        code_, code, f"「{zh}」{word[0]} {breach.limit}", f"'{en}' is due {word[1]} {breach.limit}"
+        code_,
+        Text(zh=f"「{zh}」{word[0]} {breach.limit}", en=f"'{en}' is due {word[1]} {breach.limit}"),
+        code,
     )
 
 

@@ -73,9 +73,9 @@ class StepEntry:
     responsible_ids: list[uuid.UUID] = field(default_factory=list)
     result: str | None = None
     notes: str | None = None
-    hours: int | None = None
-    ends_on: date | None = None  # a 公示's last day
-    number: str | None = None  # the 志愿书 number
+    training_hours: int | None = None
+    notice_ends_on: date | None = None  # a 公示's last day
+    form_number: str | None = None  # the 志愿书 number, with its prefix
 
 
 def _order(entry: StepEntry) -> tuple[int, date]:
@@ -94,7 +94,8 @@ async def _evidence(session: AsyncSession, member: Member) -> list[StepEntry]:
         )
     )
     entries += [
-        StepEntry(C.notice, 4, n.starts_on, "notice", n.id, ends_on=n.ends_on) for n in notices
+        StepEntry(C.notice, 4, n.starts_on, "notice", n.id, notice_ends_on=n.ends_on)
+        for n in notices
     ]
     numbers = await session.execute(
         select(FormNumber, FormNumberRange.prefix)
@@ -105,7 +106,7 @@ async def _evidence(session: AsyncSession, member: Member) -> list[StepEntry]:
         assert number.used_on is not None
         label = f"{prefix}{number.number}"
         entries.append(StepEntry(C.form_issued, 4, number.used_on, "form_number", number.id,
-                                 number=label))  # fmt: skip
+                                 form_number=label))  # fmt: skip
     return entries
 
 
@@ -167,7 +168,7 @@ async def _check_training(session: AsyncSession, member: Member, hours: int | No
     minimum = int((await effective_policy(session, org))["development_training_min_hours"])
     if hours is None or hours < minimum:
         raise _refuse_field(
-            "hours", ErrorCode.lifecycle_step_hours_too_few,
+            "training_hours", ErrorCode.lifecycle_step_hours_too_few,
             f"集中培训不少于 {minimum} 个学时", f"training lasts at least {minimum} hours",
         )  # fmt: skip
 
@@ -219,7 +220,7 @@ async def record_step(
     await _check_once(session, member, data.step)
     await _check_responsible(session, principal, member, data)
     if data.step is C.training:
-        await _check_training(session, member, data.hours)
+        await _check_training(session, member, data.training_hours)
     row = DevelopmentStepRecord(
         member_id=member.id,
         step=data.step.value,
@@ -227,7 +228,7 @@ async def record_step(
         responsible_ids=list(dict.fromkeys(data.responsible_ids)),
         result=data.result,
         notes=data.notes,
-        hours=data.hours,
+        hours=data.training_hours,
         catalogue_version=CATALOGUE_VERSION,
         recorded_by=principal.user_id,
     )
