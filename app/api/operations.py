@@ -133,6 +133,10 @@ form_number_ranges_issue|issueFormNumberRange|发放入党志愿书号段|Issue 
 members_form_number_record|recordFormNumber|登记入党志愿书编号|Record a member's application form number|为党员登记所用的入党志愿书编号和发放日期；每个编号只能使用一次。
 form_numbers_void|recordFormNumberVoid|作废入党志愿书编号|Void an application form number|作废号段中的一个编号并写明原因；已使用或已作废的编号不能再作废。
 form_numbers_report|getFormNumberReport|入党志愿书编号使用情况|Application form numbers report|党组织及其下级的号段：已使用、已作废、未使用的数量及每个已使用或作废的编号。
+admission_plans_put|setAdmissionPlan|下达发展党员计划|Set an admission plan|上级党组织为下级党组织设定某年度的发展党员计划人数（覆盖原计划，记入审计）。
+admission_plans_get|getAdmissionPlan|发展党员计划|An admission plan|党组织某年度的发展党员计划人数。
+organisations_development_pipeline|getDevelopmentPipeline|发展党员工作情况|Development pipeline|本组织及下级：各发展阶段人数、发展程序逾期提示人数、本年度发展党员数与计划对比。
+members_development_record_xlsx|exportDevelopmentRecord|导出发展党员纪实档案|Export a member's development record|一名党员的纪实档案（XLSX，可打印）：基本情况、发展历程、入党志愿书编号、公示、表决会议、党纪处分。
 members_meetings|listMemberMeetings|党员参会记录|A member's meetings|一名党员参加会议的记录和出席率。
 points_schemes_set|setPointScheme|设置积分方案|Set a point scheme|为党组织设置积分方案（基础分、等级分数线）。
 points_scheme_get|getPointScheme|查看积分方案|Get the point scheme|党组织生效的积分方案。

@@ -4,7 +4,13 @@ from typing import Any
 
 from sqlalchemy import Column
 
-from app.models.admission import AdmissionNotice, CalendarDay, FormNumber, FormNumberRange
+from app.models.admission import (
+    AdmissionNotice,
+    AdmissionPlan,
+    CalendarDay,
+    FormNumber,
+    FormNumberRange,
+)
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
 from app.models.change_request import MemberChangeRequest
@@ -60,6 +66,7 @@ def org_path_columns() -> list[Column[Any]]:
 
 __all__ = [
     "AdmissionNotice",
+    "AdmissionPlan",
     "AuditEvent",
     "AuthSession",
     "Base",
