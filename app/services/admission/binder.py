@@ -75,9 +75,8 @@ def _label(enum: type[Any], value: str | None) -> str | None:
 async def profile(record: Record) -> Rows:
     """基本情况: the member read's fields, masked as the member read masks them."""
     member = record.member
-    shown = (await render(record.session, record.principal, [MemberRow.of(member)], record.today))[
-        0
-    ]
+    rendered = await render(record.session, record.principal, [MemberRow.of(member)], record.today)
+    shown = rendered[0]
     org = await record.session.get(Organisation, member.org_id)
     return [
         ("姓名", shown["name"]),
