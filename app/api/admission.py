@@ -244,7 +244,7 @@ async def organisations_development_pipeline(
             )
             for stage, count in found.stages.items()
         ],
-        overdue=[
+        overdue_flags=[
             PipelineOverdue(
                 flag=flag, label_zh=INLINE_LABELS[flag][0], label_en=INLINE_LABELS[flag][1], count=n
             )

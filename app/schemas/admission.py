@@ -131,5 +131,5 @@ class DevelopmentPipeline(ReadModel):
     org_id: uuid.UUID
     as_of: date
     stages: list[PipelineStage]
-    overdue: list[PipelineOverdue]
+    overdue_flags: list[PipelineOverdue]
     admissions: PipelineAdmissions

@@ -98,7 +98,7 @@ async def test_the_pipeline_counts_each_stage_the_overdue_flags_and_the_admissio
         "applicant": 2, "activist": 1, "candidate": 0, "probationary": 2
     }  # fmt: skip
     assert body["stages"][0]["label_zh"] == "入党申请人"
-    assert _by(body["overdue"], "flag") == {
+    assert _by(body["overdue_flags"], "flag") == {
         "applicant.talk_overdue": 1,
         "admission.approval_overdue": 1,
         "admission.approval_expired": 0,
@@ -154,7 +154,7 @@ async def test_another_subtree_gets_404_for_the_pipeline_and_the_plans(api, coun
     # Town B's own pipeline holds nothing of town A's.
     body = (await _pipeline(api, county.admin_b, county.town_b["id"])).json()
     assert sum(s["count"] for s in body["stages"]) == 0
-    assert sum(o["count"] for o in body["overdue"]) == 0
+    assert sum(o["count"] for o in body["overdue_flags"]) == 0
     assert body["admissions"]["admitted"] == 0
 
 
