@@ -188,3 +188,13 @@ async def test_a_member_of_another_subtree_is_404(api, county):
         headers=api.auth(county.county_admin),
     )
     assert "export.member_record" not in [e["action"] for e in events.json()["items"]]
+
+
+async def test_a_member_user_reads_its_own_binder_and_no_other(api, county):
+    me = await api.member(county.admin_a, county.branch_a["id"], name="王五")
+    other = await api.member(county.admin_a, county.branch_a["id"])
+    _, token = await api.user(county.admin_a, "member", county.branch_a["id"], me["id"])
+    r = await _binder(api, token, me["id"])
+    assert r.status_code == 200, r.text
+    assert _profile(_section(_rows(r.content), "一、基本情况"))["姓名"] == "王五"
+    assert (await _binder(api, token, other["id"])).status_code == 404
