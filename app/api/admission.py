@@ -25,6 +25,7 @@ from app.api.deps import (
     VisibleOrganisation,
 )
 from app.api.enum_labels import INLINE_LABELS
+from app.api.routing import replica_read
 from app.models.enums import LABELS, FormNumberState, MemberStatus
 from app.models.labels_en import LABELS_EN
 from app.schemas.admission import (
@@ -221,6 +222,7 @@ async def admission_plans_get(
     name="organisations_development_pipeline",
     description=doc(pipeline.development_pipeline) + "\n\nNot for the member role (403).",
 )
+@replica_read
 async def organisations_development_pipeline(
     principal: StaffPrincipal,
     org: VisibleOrganisation,
