@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +43,13 @@ async def set_plan(
     require_role(principal, Role.org_admin)
     if not principal.sees_everything and org.id == principal.org_id:
         raise Forbidden(ErrorCode.admission_plan_own_organisation)
-    before = await get_plan(session, org, year, lock=True)
+    # Writers of one plan queue here: a first plan has no row to lock yet, and each
+    # writer's audited `before` is the number the previous one left.
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('admission_plan:' || :key))"),
+        {"key": f"{org.id}:{year}"},
+    )
+    before = await get_plan(session, org, year)
     # Read now: the same object is refreshed with the new number below.
     before_values = {"year": year, "planned": before.planned} if before else None
     statement = insert(AdmissionPlan).values(
@@ -70,14 +76,11 @@ async def get_plan(
     org: Organisation,
     year: int,
     *,
-    lock: bool = False,
     refresh: bool = False,
 ) -> AdmissionPlan | None:
     statement = select(AdmissionPlan).where(
         AdmissionPlan.org_id == org.id, AdmissionPlan.year == year
     )
-    if lock:
-        statement = statement.with_for_update()
     if refresh:
         statement = statement.execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
