@@ -194,6 +194,7 @@ INTERNAL_CONSTRAINTS = frozenset(
         "pk_idempotency_records",  # claimed with ON CONFLICT DO NOTHING
         "pk_point_totals",  # kept by triggers
         "pk_review_grades",  # written with ON CONFLICT DO UPDATE
+        "pk_admission_plans",  # written with ON CONFLICT DO UPDATE
         "pk_login_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_login_address_throttles",  # written with ON CONFLICT DO UPDATE
         "pk_outbox_cursors",  # created with ON CONFLICT DO NOTHING

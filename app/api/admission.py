@@ -1,9 +1,11 @@
-"""Admission record endpoints: the holiday calendar, public notices (公示), 志愿书 numbers
-and the steps of the admission record (全程纪实)."""
+"""Admission record endpoints: the holiday calendar, public notices (公示), 志愿书 numbers,
+admission plans (发展党员计划), the development pipeline and the record binder (纪实档案)."""
 
 from __future__ import annotations
 
-from fastapi import Query, Response, status
+from typing import Annotated
+
+from fastapi import Path, Query, Response, status
 
 from app.api.common import (
     API_PREFIX,
@@ -22,11 +24,16 @@ from app.api.deps import (
     VisibleMember,
     VisibleOrganisation,
 )
-from app.models.enums import DevelopmentStepCode, FormNumberState, label_zh
+from app.api.enum_labels import INLINE_LABELS
+from app.api.routing import replica_read
+from app.models.enums import LABELS, DevelopmentStepCode, FormNumberState, MemberStatus, label_zh
 from app.models.labels_en import LABELS_EN
 from app.schemas.admission import (
+    AdmissionPlanRead,
+    AdmissionPlanWrite,
     CalendarDayRead,
     CalendarDayWrite,
+    DevelopmentPipeline,
     FormNumberRead,
     FormNumberReport,
     FormNumberUse,
@@ -36,6 +43,9 @@ from app.schemas.admission import (
     FormRangeReport,
     NoticeCreate,
     NoticeRead,
+    PipelineAdmissions,
+    PipelineOverdue,
+    PipelineStage,
 )
 from app.schemas.common import Day, Page
 from app.schemas.development import (
@@ -45,10 +55,13 @@ from app.schemas.development import (
     DevelopmentStepCreate,
     DevelopmentStepRead,
 )
-from app.services.admission import calendar, notices, numbers
+from app.services.admission import binder, calendar, notices, numbers, pipeline
 from app.services.development import catalogue, records
+from app.services.integration.imports.exports import XLSX_MEDIA
 
 router = make_router("admission")
+
+PlanYear = Annotated[int, Path(ge=2000, le=2100, description="The plan's year.")]
 
 
 @router.get("/calendar-days", name="calendar_days_list")
@@ -248,3 +261,93 @@ async def members_development_steps_list(
     whole_list_order(sort, "step")
     rows = await records.steps_of(session, member)
     return whole_page([DevelopmentStepRead.model_validate(e) for e in rows], include_total)
+
+
+@router.put(
+    "/organisations/{org_id}/admission-plans/{year}",
+    name="admission_plans_put",
+    description=doc(pipeline.set_plan),
+)
+async def admission_plans_put(
+    org: VisibleOrganisation,
+    year: PlanYear,
+    body: AdmissionPlanWrite,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> AdmissionPlanRead:
+    plan = await pipeline.set_plan(session, principal, org, year, body.planned)
+    return AdmissionPlanRead.model_validate(plan)
+
+
+@router.get(
+    "/organisations/{org_id}/admission-plans/{year}",
+    name="admission_plans_get",
+    description=doc(pipeline.read_plan),
+)
+async def admission_plans_get(
+    principal: StaffPrincipal, org: VisibleOrganisation, year: PlanYear, session: SessionDep
+) -> AdmissionPlanRead:
+    del principal
+    return AdmissionPlanRead.model_validate(await pipeline.read_plan(session, org, year))
+
+
+@router.get(
+    "/organisations/{org_id}/development-pipeline",
+    name="organisations_development_pipeline",
+    description=doc(pipeline.development_pipeline) + "\n\nNot for the member role (403).",
+)
+@replica_read
+async def organisations_development_pipeline(
+    principal: StaffPrincipal,
+    org: VisibleOrganisation,
+    session: SessionDep,
+    today: TodayDep,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="The admissions' year; default this year.")
+    ] = None,
+) -> DevelopmentPipeline:
+    del principal
+    found = await pipeline.development_pipeline(session, org, today, year)
+    return DevelopmentPipeline(
+        org_id=found.org_id,
+        as_of=found.as_of,
+        stages=[
+            PipelineStage(
+                status=stage,
+                label_zh=LABELS[MemberStatus][stage],
+                label_en=LABELS_EN[MemberStatus][stage],
+                count=count,
+            )
+            for stage, count in found.stages.items()
+        ],
+        overdue_flags=[
+            PipelineOverdue(
+                flag=flag, label_zh=INLINE_LABELS[flag][0], label_en=INLINE_LABELS[flag][1], count=n
+            )
+            for flag, n in found.overdue.items()
+        ],
+        admissions=PipelineAdmissions(
+            year=found.year,
+            planned=found.planned,
+            admitted=found.admitted,
+            remaining=found.remaining,
+        ),
+    )
+
+
+@router.get(
+    "/members/{member_id}/development-record.xlsx",
+    name="members_development_record_xlsx",
+    description=doc(binder.development_record),
+    response_class=Response,
+)
+async def members_development_record_xlsx(
+    member: VisibleMember, session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> Response:
+    content = await binder.development_record(session, principal, member, today)
+    name = f"development-record-{member.id}.xlsx"
+    return Response(
+        content,
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

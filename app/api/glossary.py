@@ -376,6 +376,14 @@ void|已作废数
 free|未使用数
 numbers|已使用或作废的编号
 ranges|号段及其使用情况
+admissions|本年度发展党员数与计划
+admitted|已发展党员数（当年接收为预备党员）
+flag|提示标记代码
+overdue_flags|发展程序逾期提示：各提示标记的人数
+planned|发展党员计划人数
+remaining|尚未完成的计划人数（不小于 0；未下达计划时为空）
+set_by|下达计划的用户 ID
+stages|各发展阶段人数（入党申请人、入党积极分子、发展对象、预备党员）
 """
 
 FIELDS: dict[str, str] = {
@@ -488,6 +496,8 @@ Unique, stable unified code (统一编码).|统一编码（唯一且不变）
 流动党员活动证 number.|流动党员活动证编号
 amount_fen above the assessment: voluntary extra dues (自愿多交).|超出核定金额的部分：自愿多交党费（分）
 The months after the payment's own month: paid ahead (预交).|缴纳日期所在月份之后的月份：预交党费
+The plan's year.|计划年度
+The admissions' year; default this year.|统计发展党员的年度（默认今年）
 """
 
 TRANSLATIONS: dict[str, str] = {

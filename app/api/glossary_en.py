@@ -374,6 +374,14 @@ void|Numbers voided
 free|Numbers neither used nor voided
 numbers|Each used or voided number
 ranges|Ranges and their use
+admissions|The year's admissions against the plan
+admitted|Members admitted to probation in the year
+flag|Flag code
+overdue_flags|Development timing flags: members per flag
+planned|Members the plan asks to admit in the year
+remaining|What the plan still asks for (never below 0; null without a plan)
+set_by|User who set the plan
+stages|Members at each stage of development
 """
 
 FIELDS_EN: dict[str, str] = {

@@ -50,6 +50,7 @@ FILE_RESPONSES: dict[str, dict[str, Any]] = {
     "imports_template": {"text/csv": _CSV, XLSX: _BINARY},
     "exports_get": {"text/csv": _CSV, XLSX: _BINARY},
     "organisations_statistics_xlsx": {XLSX: _BINARY},
+    "members_development_record_xlsx": {XLSX: _BINARY},
     "ops_metrics": {"text/plain": _CSV},
 }
 

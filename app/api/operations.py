@@ -136,6 +136,10 @@ form_numbers_report|getFormNumberReport|入党志愿书编号使用情况|Applic
 development_steps_catalogue|getDevelopmentCatalogue|发展党员步骤目录|The admission record's steps|发展党员工作细则规定的 5 个阶段的各个步骤：先后顺序、对应的身份变动、是否定期重复、负责人人数及由哪项已有记录证明。
 members_development_steps_record|recordDevelopmentStep|登记发展党员步骤|Record a step of the admission record|登记发展党员全程纪实中的一个步骤：日期、负责人（党员）、结果和备注；集中培训须写明学时。
 members_development_steps_list|listDevelopmentSteps|发展党员全程纪实|A member's admission record|一名党员已完成的发展步骤，包括由入党申请日期、公示、志愿书编号等已有记录证明的步骤。
+admission_plans_put|setAdmissionPlan|下达发展党员计划|Set an admission plan|上级党组织为下级党组织设定某年度的发展党员计划人数（覆盖原计划，记入审计）。
+admission_plans_get|getAdmissionPlan|发展党员计划|An admission plan|党组织某年度的发展党员计划人数。
+organisations_development_pipeline|getDevelopmentPipeline|发展党员工作情况|Development pipeline|本组织及下级：各发展阶段人数、发展程序逾期提示人数、本年度发展党员数与计划对比。
+members_development_record_xlsx|exportDevelopmentRecord|导出发展党员纪实档案|Export a member's development record|一名党员的纪实档案（XLSX，可打印）：基本情况、发展历程、入党志愿书编号、公示、表决会议、党纪处分。
 members_meetings|listMemberMeetings|党员参会记录|A member's meetings|一名党员参加会议的记录和出席率。
 points_schemes_set|setPointScheme|设置积分方案|Set a point scheme|为党组织设置积分方案（基础分、等级分数线）。
 points_scheme_get|getPointScheme|查看积分方案|Get the point scheme|党组织生效的积分方案。

@@ -288,6 +288,8 @@ class ErrorCode(StrEnum):
     form_number_used = "form_number.used"
     form_number_voided = "form_number.voided"
     form_number_member_has_number = "form_number.member_has_number"
+    admission_plan_own_organisation = "admission_plan.own_organisation"
+    admission_plan_not_found = "admission_plan.not_found"
     member_ethnicity_unknown = "member.ethnicity_unknown"
     member_education_unknown = "member.education_unknown"
     member_degree_unknown = "member.degree_unknown"

@@ -208,6 +208,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该党员已有入党志愿书编号",
         "The member already has an application form number",
     ),
+    "admission_plan.not_found": (
+        "该年度尚未下达发展党员计划",
+        "No admission plan was set for the year",
+    ),
+    "admission_plan.own_organisation": (
+        "发展党员计划由上级党组织下达，不能为本级组织设定",
+        "An admission plan is set by an organisation above, not for your own",
+    ),
     "member.ethnicity_unknown": (
         "民族须为 GB/T 3304 的代码或名称（如 01 或 汉族）",
         "Ethnicity must be a GB/T 3304 code or name",

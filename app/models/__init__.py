@@ -6,6 +6,7 @@ from sqlalchemy import Column
 
 from app.models.admission import (
     AdmissionNotice,
+    AdmissionPlan,
     CalendarDay,
     DevelopmentStepRecord,
     FormNumber,
@@ -66,6 +67,7 @@ def org_path_columns() -> list[Column[Any]]:
 
 __all__ = [
     "AdmissionNotice",
+    "AdmissionPlan",
     "AuditEvent",
     "AuthSession",
     "Base",

@@ -126,3 +126,22 @@ class DevelopmentStepRecord(UUIDPk, Timestamped, Base):
         CheckConstraint(one_of("step", DevelopmentStepCode), name="step_known"),
         CheckConstraint("hours IS NULL OR hours > 0", name="hours_positive"),
     )
+
+
+class AdmissionPlan(Timestamped, Base):
+    """The number of members an organisation is to admit in a year (发展党员计划), set by
+    an organisation above it."""
+
+    __tablename__ = "admission_plans"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planned: Mapped[int] = mapped_column(Integer, nullable=False)
+    set_by: Mapped[uuid.UUID | None] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint("planned >= 0", name="planned_not_negative"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_in_range"),
+    )

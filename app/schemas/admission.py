@@ -1,4 +1,5 @@
-"""Admission record schemas: calendar days, public notices (公示), 志愿书 numbers."""
+"""Admission record schemas: calendar days, public notices (公示), 志愿书 numbers, admission
+plans (发展党员计划) and the development pipeline."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from app.models.enums import CalendarDayKind, FormNumberState, NoticeKind
+from app.models.enums import CalendarDayKind, FormNumberState, MemberStatus, NoticeKind
 from app.schemas.common import Day, InputModel, ReadModel
 
 
@@ -91,3 +92,44 @@ class FormNumberReport(ReadModel):
     void: int
     free: int
     ranges: list[FormRangeReport]
+
+
+class AdmissionPlanWrite(InputModel):
+    planned: int = Field(ge=0, le=100_000)
+
+
+class AdmissionPlanRead(ReadModel):
+    org_id: uuid.UUID
+    year: int
+    planned: int
+    set_by: uuid.UUID | None
+    updated_at: datetime
+
+
+class PipelineStage(ReadModel):
+    status: MemberStatus
+    label_zh: str
+    label_en: str
+    count: int
+
+
+class PipelineOverdue(ReadModel):
+    flag: str
+    label_zh: str
+    label_en: str
+    count: int
+
+
+class PipelineAdmissions(ReadModel):
+    year: int
+    planned: int | None
+    admitted: int
+    remaining: int | None
+
+
+class DevelopmentPipeline(ReadModel):
+    org_id: uuid.UUID
+    as_of: date
+    stages: list[PipelineStage]
+    overdue_flags: list[PipelineOverdue]
+    admissions: PipelineAdmissions

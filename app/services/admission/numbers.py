@@ -165,6 +165,20 @@ async def _write(
     return spent
 
 
+async def number_of(
+    session: AsyncSession, member: Member
+) -> tuple[FormNumberRange, FormNumber] | None:
+    """The member's 入党志愿书 number (a member has one at most) with its range."""
+    row = (
+        await session.execute(
+            select(FormNumberRange, FormNumber)
+            .join(FormNumberRange, FormNumber.range_id == FormNumberRange.id)
+            .where(FormNumber.member_id == member.id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def subtree_numbers(
     session: AsyncSession, org: Organisation
 ) -> list[tuple[FormNumberRange, list[FormNumber]]]:

@@ -195,6 +195,9 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
 
 
 FLAG_CODES = tuple(flag_conditions(date(2000, 1, 1)))
+# The timing flags of the development process (application to the end of probation):
+# what the development pipeline reports as overdue.
+ADMISSION_FLAGS = tuple(_admission(date(2000, 1, 1)))
 
 
 def check_flags(flags: Sequence[str]) -> None:

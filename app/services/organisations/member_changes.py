@@ -177,6 +177,16 @@ def ledger(
     )
 
 
+def admitted_between(
+    histories: list[MemberHistory], inside: set[uuid.UUID], date_from: date, date_to: date
+) -> set[uuid.UUID]:
+    """The members admitted (发展党员: the `admission` changes of the ledger) to the
+    organisations `inside` from `date_from` to `date_to`, both included: what the
+    statistics' new members and the development pipeline's admissions count."""
+    found = ledger(histories, inside, date_from, date_to)
+    return {e.member_id for e in found.entries if e.reason is R.admission}
+
+
 @dataclass(frozen=True)
 class Subtree:
     """A subtree's organisations and the history of everyone who was ever in it: what

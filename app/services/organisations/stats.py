@@ -18,7 +18,6 @@ from app.models.enums import (
     LABELS,
     Gender,
     MemberCategory,
-    MemberChangeReason,
     OrgType,
 )
 from app.models.labels_en import LABELS_EN
@@ -34,7 +33,7 @@ from app.services.members.code_lists import (
     resolve_education,
     resolve_ethnicity,
 )
-from app.services.organisations.member_changes import Subtree, ledger, load_subtree
+from app.services.organisations.member_changes import Subtree, admitted_between, load_subtree
 from app.services.organisations.terms import add_years, term_flags, term_years
 from app.services.policies import effective_policies
 
@@ -327,8 +326,7 @@ async def statistics_tables(
     subtree = subtree or await load_subtree(session, org)
     histories, inside = subtree.histories, subtree.inside
     counted = counted_members(subtree, as_of)
-    year = ledger(histories, inside, as_of.replace(month=1, day=1), as_of)
-    new = {e.member_id for e in year.entries if e.reason is MemberChangeReason.admission}
+    new = admitted_between(histories, inside, as_of.replace(month=1, day=1), as_of)
     admitted = [h.member for h in histories if h.member_id in new]
     organisations = await organisation_tables(session, org, as_of)
     return StatisticsTables(

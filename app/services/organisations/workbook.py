@@ -37,7 +37,9 @@ MEMBER_BLOCKS = (
 )
 
 
-def _append(sheet: Worksheet, *row: object, bold: bool = False) -> int:
+def append_row(sheet: Worksheet, *row: object, bold: bool = False) -> int:
+    """Append one row through `cells.xlsx_row`, bold if asked; its row number. The
+    writer of every report workbook (the statistics, the member's record binder)."""
     sheet.append(cells.xlsx_row(row))
     if bold:
         for cell in sheet[sheet.max_row]:
@@ -46,21 +48,21 @@ def _append(sheet: Worksheet, *row: object, bold: bool = False) -> int:
 
 
 def _heading(sheet: Worksheet, title: str, org: Organisation, as_of: date) -> None:
-    _append(sheet, title, bold=True)
-    _append(sheet, "党组织", org.name, "统计基准日", as_of.isoformat())
-    _append(sheet)
+    append_row(sheet, title, bold=True)
+    append_row(sheet, "党组织", org.name, "统计基准日", as_of.isoformat())
+    append_row(sheet)
 
 
 def _block(sheet: Worksheet, title: str, rows: Sequence[StatRow]) -> tuple[int, int]:
     """A titled table of (code, label, count) with its total; the first and last data row."""
-    _append(sheet, title, bold=True)
-    _append(sheet, "代码", "项目", "人数/个数", bold=True)
+    append_row(sheet, title, bold=True)
+    append_row(sheet, "代码", "项目", "人数/个数", bold=True)
     first = int(sheet.max_row) + 1
     for row in rows:
-        _append(sheet, row.key, row.label_zh, row.count)
+        append_row(sheet, row.key, row.label_zh, row.count)
     last = int(sheet.max_row)
-    _append(sheet, "", "合计", sum(r.count for r in rows), bold=True)
-    _append(sheet)
+    append_row(sheet, "", "合计", sum(r.count for r in rows), bold=True)
+    append_row(sheet)
     return first, last
 
 
@@ -68,8 +70,8 @@ def _members_sheet(
     sheet: Worksheet, title: str, tables: MemberTables, org: Organisation, as_of: date
 ) -> dict[str, tuple[int, int]]:
     _heading(sheet, title, org, as_of)
-    _append(sheet, "党员总数", tables.total, bold=True)
-    _append(sheet)
+    append_row(sheet, "党员总数", tables.total, bold=True)
+    append_row(sheet)
     return {name: _block(sheet, label, getattr(tables, name)) for name, label in MEMBER_BLOCKS}
 
 
@@ -88,33 +90,33 @@ def _age_chart(sheet: Worksheet, first: int, last: int) -> None:
 def _organisations_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organisation) -> None:
     orgs = tables.organisations
     _heading(sheet, "党组织基本情况", org, tables.as_of)
-    _append(sheet, "党组织总数", orgs.total, bold=True)
-    _append(sheet)
+    append_row(sheet, "党组织总数", orgs.total, bold=True)
+    append_row(sheet)
     _block(sheet, "按组织类别", orgs.by_type)
     _block(sheet, "按单位类别", orgs.by_unit_category)
-    _append(sheet, "设委员情况（党小组除外）", bold=True)
-    _append(sheet, "设委员", orgs.with_committee)
-    _append(sheet, "未设委员", orgs.without_committee)
-    _append(sheet)
+    append_row(sheet, "设委员情况（党小组除外）", bold=True)
+    append_row(sheet, "设委员", orgs.with_committee)
+    append_row(sheet, "未设委员", orgs.without_committee)
+    append_row(sheet)
     _block(sheet, "按换届情况", orgs.by_term_status)
 
 
 def _changes_sheet(sheet: Worksheet, changes: MemberChanges, org: Organisation) -> None:
-    _append(sheet, "党员增减情况", bold=True)
-    _append(sheet, "党组织", org.name, "统计期", f"{changes.date_from} 至 {changes.date_to}")
-    _append(sheet)
-    _append(sheet, "期初党员数", changes.count_at_start, bold=True)
-    _append(sheet, "增加", "原因", "人数", bold=True)
+    append_row(sheet, "党员增减情况", bold=True)
+    append_row(sheet, "党组织", org.name, "统计期", f"{changes.date_from} 至 {changes.date_to}")
+    append_row(sheet)
+    append_row(sheet, "期初党员数", changes.count_at_start, bold=True)
+    append_row(sheet, "增加", "原因", "人数", bold=True)
     for total in changes.by_reason:
         if total.direction == "added":
-            _append(sheet, "", LABELS[MemberChangeReason][total.reason], total.count)
-    _append(sheet, "", "增加合计", changes.added, bold=True)
-    _append(sheet, "减少", "原因", "人数", bold=True)
+            append_row(sheet, "", LABELS[MemberChangeReason][total.reason], total.count)
+    append_row(sheet, "", "增加合计", changes.added, bold=True)
+    append_row(sheet, "减少", "原因", "人数", bold=True)
     for total in changes.by_reason:
         if total.direction == "removed":
-            _append(sheet, "", LABELS[MemberChangeReason][total.reason], total.count)
-    _append(sheet, "", "减少合计", changes.removed, bold=True)
-    _append(sheet, "期末党员数", changes.count_at_end, bold=True)
+            append_row(sheet, "", LABELS[MemberChangeReason][total.reason], total.count)
+    append_row(sheet, "", "减少合计", changes.removed, bold=True)
+    append_row(sheet, "期末党员数", changes.count_at_end, bold=True)
 
 
 async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: date) -> bytes:
