@@ -250,10 +250,7 @@ async def list_members(
         values["org_id"] = org_id
     if group_id is not None:
         values["group_id"] = group_id
-    if status:
-        values["statuses"] = [s.value for s in status]
-    if category:
-        values["categories"] = [c.value for c in category]
+    values.update(_enum_filters(status, category))
     if q:
         values["name_pattern"] = like_escape(q) + "%"
     if id_number:
@@ -275,6 +272,24 @@ async def list_members(
     )
 
 
+def _enum_filters(
+    status: list[MemberStatus] | None, category: list[MemberCategory] | None
+) -> dict[str, Any]:
+    """The status and category filters' values. One value binds as an equality: its
+    `(value, org_path, id)` index then serves the page in tree order and stops after
+    it (`= ANY` of one value would read every match and sort them)."""
+    values: dict[str, Any] = {}
+    for single, several, chosen in (
+        ("status", "statuses", status),
+        ("category", "categories", category),
+    ):
+        if chosen and len(set(chosen)) == 1:
+            values[single] = chosen[0].value
+        elif chosen:
+            values[several] = [c.value for c in chosen]
+    return values
+
+
 def _id_number_index(id_number: str, today: date) -> bytes:
     """The blind index a searched ID number matches: normalized as stored when it parses
     (a 15-digit number upgraded), else as typed, so it simply finds nobody."""
@@ -292,7 +307,9 @@ _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
     "within_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
+    "status": (String, lambda p: Member.status == p),
     "statuses": (ARRAY(String), lambda p: Member.status == any_(p)),
+    "category": (String, lambda p: Member.category == p),
     "categories": (ARRAY(String), lambda p: Member.category == any_(p)),
     "name_pattern": (String, lambda p: Member.name.like(p)),
     "id_index": (LargeBinary, lambda p: Member.id_number_index == p),
