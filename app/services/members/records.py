@@ -232,7 +232,10 @@ async def list_members(
     cursor: str | None,
     include_total: bool,
 ) -> Page[MemberRow]:
-    """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
+    """Members in your subtree, filtered; `id_number` is an exact match via the blind index.
+    In tree order a page reads the page only, unfiltered or with one `status` or one
+    `category`; `q` reads the names starting so; several values, `flag`, other orders
+    and `include_total` read every match in the subtree."""
     for field, ident in (("org_id", org_id), ("group_id", group_id)):
         if ident is not None:  # a filter's id answers like any other id (load_visible)
             await organisations.get_visible_node(session, principal, ident, field=field)

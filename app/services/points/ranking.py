@@ -71,7 +71,8 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
 # :limit eligible members with positive points, walked down `ix_point_totals_year_points`
 # in (points DESC, id) order. Every member outside them has fewer points than the last
 # one read (c), or as many and a later id; so at most c + the largest base that can
-# apply (`bound`, from `point_schemes`, at least 0 for members with no points). When the
+# apply (`bound`: {base} at each scheme's own path gives every base a member of the
+# subtree can have, and maybe more; at least 0, for members with no points). When the
 # :limit-th place among them, in (total DESC, id) order, is ahead of that bound, they
 # are the whole top (always so when one base applies to the whole subtree). Otherwise
 # (too few members with points, several bases far apart, or the caller's own place
@@ -97,9 +98,8 @@ RANKING_TEMPLATE = """
             AS yes
         FROM (SELECT points, id FROM ahead ORDER BY points, id DESC LIMIT 1) AS c,
              (SELECT total, id FROM fast ORDER BY total, id DESC LIMIT 1) AS n,
-             (SELECT GREATEST(max(s.base), 0) AS bound FROM point_schemes AS s
-              WHERE s.year = :year
-                AND (s.org_path LIKE :prefix OR starts_with(:prefix, s.org_path))) AS b
+             (SELECT GREATEST(max({base}), 0) AS bound FROM point_schemes AS m
+              WHERE m.year = :year) AS b
         WHERE (SELECT count(*) FROM ahead) = :limit
     ), scored AS MATERIALIZED (
         SELECT m.id, m.org_id, m.org_path, m.status, {base} + COALESCE(t.points, 0) AS total
