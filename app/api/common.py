@@ -24,7 +24,13 @@ LimitQuery = Annotated[
     int | None, Query(ge=1, le=500, description="Page size (default 50, max 500).")
 ]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
-TotalQuery = Annotated[bool, Query(description="Also count all matching rows.")]
+TotalQuery = Annotated[
+    bool,
+    Query(
+        description="Also count all matching rows. Costly: the count reads every match "
+        "(a page stops after its rows); ask on a first page only."
+    ),
+]
 
 
 def sort_query(default: str, *fields: str) -> Any:

@@ -475,7 +475,7 @@ Exact ID number.|完整的公民身份号码
 Sort order: a field, `-` in front for descending.|排序方式：字段名，前加 `-` 表示降序
 How many, newest first.|条数（最新的在前）
 Always null: one page.|始终为空：只有一页
-Also count all matching rows.|同时统计符合条件的总数
+Also count all matching rows. Costly: the count reads every match (a page stops after its rows); ask on a first page only.|同时统计符合条件的总数。代价较高：计数要读取全部符合条件的记录（分页只读一页），仅在第一页时请求
 Evaluate date-driven rules as of this day (default today).|按此日期计算与日期相关的规则（默认今天）
 YYYY-MM|月份（YYYY-MM）
 Name or code contains.|名称或编码包含

@@ -87,6 +87,16 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
             "org_path",
             postgresql_include=["id", "status", "category", "gender", "birth_date", "education"],
         ),
+        # One status or one category of a subtree in tree order, and `?q=` (name starts
+        # with): filtered pages stop after the page (migration 0027).
+        Index("ix_members_status_org_path", "status", "org_path", "id"),
+        Index("ix_members_category_org_path", "category", "org_path", "id"),
+        Index(
+            "ix_members_name_prefix",
+            "name",
+            "org_path",
+            postgresql_ops={"name": "varchar_pattern_ops"},
+        ),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.
         Index(

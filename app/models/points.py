@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -187,5 +188,14 @@ class PointTotal(Base):
             "org_path",
             "year",
             postgresql_include=["member_id", "points"],
+        ),
+        # A year's totals in ranking order: a ranking's top places are read from the head
+        # of this walk, whatever the subtree's size (ranking.RANKING_TEMPLATE).
+        Index(
+            "ix_point_totals_year_points",
+            "year",
+            text("points DESC"),
+            "member_id",
+            postgresql_include=["org_path"],
         ),
     )

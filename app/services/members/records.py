@@ -232,7 +232,10 @@ async def list_members(
     cursor: str | None,
     include_total: bool,
 ) -> Page[MemberRow]:
-    """Members in your subtree, filtered; `id_number` is an exact match via the blind index."""
+    """Members in your subtree, filtered; `id_number` is an exact match via the blind index.
+    In tree order a page reads the page only, unfiltered or with one `status` or one
+    `category`; `q` reads the names starting so; several values, `flag`, other orders
+    and `include_total` read every match in the subtree."""
     for field, ident in (("org_id", org_id), ("group_id", group_id)):
         if ident is not None:  # a filter's id answers like any other id (load_visible)
             await organisations.get_visible_node(session, principal, ident, field=field)
@@ -250,10 +253,7 @@ async def list_members(
         values["org_id"] = org_id
     if group_id is not None:
         values["group_id"] = group_id
-    if status:
-        values["statuses"] = [s.value for s in status]
-    if category:
-        values["categories"] = [c.value for c in category]
+    values.update(_enum_filters(status, category))
     if q:
         values["name_pattern"] = like_escape(q) + "%"
     if id_number:
@@ -275,6 +275,24 @@ async def list_members(
     )
 
 
+def _enum_filters(
+    status: list[MemberStatus] | None, category: list[MemberCategory] | None
+) -> dict[str, Any]:
+    """The status and category filters' values. One value binds as an equality: its
+    `(value, org_path, id)` index then serves the page in tree order and stops after
+    it (`= ANY` of one value would read every match and sort them)."""
+    values: dict[str, Any] = {}
+    for single, several, chosen in (
+        ("status", "statuses", status),
+        ("category", "categories", category),
+    ):
+        if chosen and len(set(chosen)) == 1:
+            values[single] = chosen[0].value
+        elif chosen:
+            values[several] = [c.value for c in chosen]
+    return values
+
+
 def _id_number_index(id_number: str, today: date) -> bytes:
     """The blind index a searched ID number matches: normalized as stored when it parses
     (a 15-digit number upgraded), else as typed, so it simply finds nobody."""
@@ -292,7 +310,9 @@ _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
     "within_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
+    "status": (String, lambda p: Member.status == p),
     "statuses": (ARRAY(String), lambda p: Member.status == any_(p)),
+    "category": (String, lambda p: Member.category == p),
     "categories": (ARRAY(String), lambda p: Member.category == any_(p)),
     "name_pattern": (String, lambda p: Member.name.like(p)),
     "id_index": (LargeBinary, lambda p: Member.id_number_index == p),

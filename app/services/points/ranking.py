@@ -65,52 +65,85 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
     )
 
 
-# {base} is a CASE over the schemes that can apply in the subtree (few rows), so the
-# ranking is one scan of the subtree's members and one grouped join of their entries.
+# {base} is a CASE over the schemes that can apply in the subtree (few rows).
+#
+# The top places are found without reading the subtree (`ahead`, `fast`): the first
+# :limit eligible members with positive points, walked down `ix_point_totals_year_points`
+# in (points DESC, id) order. Every member outside them has fewer points than the last
+# one read (c), or as many and a later id; so at most c + the largest base that can
+# apply (`bound`: {base} at each scheme's own path gives every base a member of the
+# subtree can have, and maybe more; at least 0, for members with no points). When the
+# :limit-th place among them, in (total DESC, id) order, is ahead of that bound, they
+# are the whole top (always so when one base applies to the whole subtree). Otherwise
+# (too few members with points, several bases far apart, or the caller's own place
+# asked for) the subtree is scored as a whole (`scored`: one scan of its members and a
+# join of their kept totals) and only its first :limit places are sorted (a top-N
+# heap). Either way every member ranked ahead of one of the top places is among them,
+# so rank and the order among the full members of each branch computed inside the top
+# are the global ones. The full members of a branch are counted for the branches in
+# the result only; names are read for the returned rows only.
 RANKING_TEMPLATE = """
-    WITH scored AS MATERIALIZED (
-        SELECT m.id, m.org_id, m.status, {base} + COALESCE(t.points, 0) AS total
+    WITH ahead AS MATERIALIZED (
+        SELECT m.id, m.org_id, m.org_path, m.status, t.points, {base} + t.points AS total
+        FROM point_totals AS t
+        JOIN members AS m ON m.id = t.member_id
+        WHERE t.year = :year AND t.org_path LIKE :prefix AND t.points > 0
+          AND m.status IN ('full', 'probationary') AND CAST(:me AS uuid) IS NULL
+        ORDER BY t.points DESC, t.member_id
+        LIMIT :limit
+    ), fast AS MATERIALIZED (
+        SELECT id, org_id, org_path, status, total FROM ahead ORDER BY total DESC, id
+    ), use_fast AS (
+        SELECT n.total > c.points + b.bound OR (n.total = c.points + b.bound AND n.id <= c.id)
+            AS yes
+        FROM (SELECT points, id FROM ahead ORDER BY points, id DESC LIMIT 1) AS c,
+             (SELECT total, id FROM fast ORDER BY total, id DESC LIMIT 1) AS n,
+             (SELECT GREATEST(max({base}), 0) AS bound FROM point_schemes AS m
+              WHERE m.year = :year) AS b
+        WHERE (SELECT count(*) FROM ahead) = :limit
+    ), scored AS MATERIALIZED (
+        SELECT m.id, m.org_id, m.org_path, m.status, {base} + COALESCE(t.points, 0) AS total
         FROM members AS m
         LEFT JOIN point_totals AS t
             ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
         WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
     ), top AS (
-        SELECT id, org_id, status, total FROM scored ORDER BY total DESC, id LIMIT :limit
-    ), branch_full AS (
-        SELECT org_id, count(*) AS n FROM scored WHERE status = 'full' GROUP BY org_id
+        SELECT id, org_id, org_path, status, total FROM fast
+        WHERE COALESCE((SELECT yes FROM use_fast), false)
+        UNION ALL
+        (SELECT id, org_id, org_path, status, total FROM scored
+         WHERE NOT COALESCE((SELECT yes FROM use_fast), false)
+         ORDER BY total DESC, id LIMIT :limit)
     ), me AS (
-        SELECT id, org_id, status, total FROM scored
-        WHERE id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
+        SELECT id, org_id, org_path, status, total FROM scored
+        WHERE CAST(:me AS uuid) IS NOT NULL
+          AND id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
     ), ranked AS (
-        SELECT id, org_id, status, total,
+        SELECT id, org_id, org_path, status, total,
                rank() OVER (ORDER BY total DESC) AS rank,
                row_number() OVER (PARTITION BY org_id, status = 'full' ORDER BY total DESC, id)
                    AS full_order
         FROM top
         UNION ALL
-        SELECT me.id, me.org_id, me.status, me.total,
+        SELECT me.id, me.org_id, me.org_path, me.status, me.total,
                1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
                1 + (SELECT count(*) FROM scored AS s
                     WHERE s.org_id = me.org_id
                       AND (s.status = 'full') = (me.status = 'full')
                       AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
         FROM me
+    ), branch_full AS (
+        SELECT p.org_path,
+               (SELECT count(*) FROM members AS f
+                WHERE f.org_path = p.org_path AND f.status = 'full') AS n
+        FROM (SELECT DISTINCT org_path FROM ranked) AS p
     )
     SELECT r.id, m.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order
     FROM ranked AS r
     JOIN members AS m ON m.id = r.id
-    LEFT JOIN branch_full AS b ON b.org_id = r.org_id
+    LEFT JOIN branch_full AS b ON b.org_path = r.org_path
     ORDER BY r.rank, r.id
 """
-
-
-# Totals come from `point_totals` (kept by triggers, see migration 0012), read by the
-# subtree's index range like the members themselves (its org_path follows the member).
-# Only the first :limit places in (total DESC, id) order are sorted (a top-N heap):
-# every member ranked ahead of one of them is among them, so rank and the order among
-# the full members of each branch computed inside that prefix are the global ones. The
-# caller's own place, when outside it, is counted with two passes over the subtree.
-# Names are read for the returned rows only.
 
 
 async def ranking_statement(
