@@ -15,3 +15,5 @@ REPLICA_FALLBACKS = Counter(
     "Replica-routed reads served by the primary, by reason",
     ["reason"],
 )
+for _reason in ("down", "lag", "read_after_write"):
+    REPLICA_FALLBACKS.labels(_reason)  # exposed at 0 from the start

@@ -1,7 +1,7 @@
 """A PostgreSQL primary and a streaming replica on loopback, from PostgreSQL's own tools.
 
     python scripts/replica_cluster.py up        # start both, migrate, print the URLs, wait
-    python scripts/replica_cluster.py measure   # replication lag of committed writes
+    python scripts/replica_cluster.py measure   # replication lag, API fallback timings
 
 `initdb` makes the primary (`wal_level=replica`, replication trusted from 127.0.0.1),
 `pg_basebackup -R` copies it into the standby's directory with its `primary_conninfo`,
@@ -217,18 +217,85 @@ async def replication_lag(pair: Cluster, writes: int = 200) -> list[float]:
     return lags
 
 
+async def _timed(client: object, path: str, headers: dict[str, str], n: int) -> float:
+    """Median milliseconds of `n` GETs of `path` (each must answer 200)."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        r = await client.get(path, headers=headers)  # type: ignore[attr-defined]
+        times.append(1000 * (time.perf_counter() - started))
+        assert r.status_code == 200, r.text
+    return statistics.median(times)
+
+
+async def api_timings(pair: Cluster, n: int = 100) -> dict[str, float]:
+    """Median ms of a replica-routed report (the root's stats) through the API in-process:
+    on the replica, on the primary alone (no replica configured), falling back for lag
+    (replay paused past the allowed lag) and for a stopped replica (the first request
+    tries it, the next ones skip it for `replica_retry_seconds`)."""
+    import httpx
+
+    os.environ.setdefault("DANGJIAN_DATA_DIR", tempfile.mkdtemp(prefix="dangjian-measure-"))
+    os.environ.setdefault("DANGJIAN_LOG_LEVEL", "WARNING")
+    from app.config import get_settings
+    from app.db import get_engine, get_replica_sessionmaker, get_sessionmaker
+    from app.main import create_app
+    from app.services.users import bootstrap_admin
+
+    settings = get_settings()
+    settings.database_url, settings.database_replica_url = pair.primary_url, pair.replica_url
+    async with get_sessionmaker()() as session, session.begin():
+        await bootstrap_admin(session, "root", "replica-measure-password")
+    transport = httpx.ASGITransport(app=create_app())
+    out: dict[str, float] = {}
+    async with httpx.AsyncClient(transport=transport, base_url="http://m") as client:
+        r = await client.post(
+            "/api/v1/auth/token", data={"username": "root", "password": "replica-measure-password"}
+        )
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        me = (await client.get("/api/v1/auth/me", headers=headers)).json()
+        path = f"/api/v1/organisations/{me['org_id']}/stats"
+        client.cookies.clear()  # a reader that wrote nothing
+        rounds: dict[str, list[float]] = {"replica": [], "primary, no replica configured": []}
+        for _ in range(10):  # interleaved rounds: the machine's load falls on both alike
+            settings.database_replica_url = pair.replica_url
+            rounds["replica"].append(await _timed(client, path, headers, n // 10))
+            settings.database_replica_url = None
+            rounds["primary, no replica configured"].append(
+                await _timed(client, path, headers, n // 10)
+            )
+        settings.database_replica_url = pair.replica_url
+        out.update({name: statistics.median(ms) for name, ms in rounds.items()})
+        await pair._sql(pair.replica_url, "SELECT pg_wal_replay_pause()")
+        await pair._sql(pair.primary_url, "CREATE TABLE lag_marker (n int)")
+        settings.replica_max_lag_seconds = 0.2
+        await asyncio.sleep(0.3)
+        out["fallback: lag"] = await _timed(client, path, headers, n)
+        await pair._sql(pair.replica_url, "SELECT pg_wal_replay_resume()")
+        await asyncio.to_thread(pair.stop_replica)
+        out["fallback: replica down, first request"] = await _timed(client, path, headers, 1)
+        out["fallback: replica down, next requests"] = await _timed(client, path, headers, n)
+    await get_engine().dispose()
+    replicas = get_replica_sessionmaker()
+    if replicas is not None:
+        await replicas.kw["bind"].dispose()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["up", "measure"])
     parser.add_argument("--writes", type=int, default=200)
     args = parser.parse_args()
-    with cluster(migrate=args.command == "up") as pair:
+    with cluster() as pair:
         if args.command == "measure":
             lags = sorted(1000 * x for x in asyncio.run(replication_lag(pair, args.writes)))
             print(
                 f"replication lag over {len(lags)} commits: p50 {statistics.median(lags):.2f} ms,"
                 f" p95 {lags[int(len(lags) * 0.95)]:.2f} ms, max {lags[-1]:.2f} ms"
             )
+            for name, ms in asyncio.run(api_timings(pair)).items():
+                print(f"GET /organisations/{{root}}/stats, {name}: p50 {ms:.1f} ms")
             return
         print(f"DATABASE_URL={pair.primary_url}\nDATABASE_REPLICA_URL={pair.replica_url}")
         print("Ctrl-C stops both servers.", file=sys.stderr)
