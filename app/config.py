@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("DATABASE_REPLICA_URL", "DANGJIAN_DATABASE_REPLICA_URL"),
     )
+    # A replica-routed read goes to the primary instead when the replica has not
+    # replayed for this long while WAL waits (`app.api.replica`), and for this long
+    # after the caller's own write unless the replica has replayed it.
+    replica_max_lag_seconds: float = 5.0
+    # After a replica connection fails, replica reads go to the primary this long
+    # before the replica is tried again.
+    replica_retry_seconds: float = 5.0
     data_dir: Path = Path("var")
     db_pool_size: int = 10
     db_max_overflow: int = 10

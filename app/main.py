@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from fastapi_offline.core import _STATIC_PATH as OFFLINE_DOCS_STATIC
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
@@ -61,13 +61,12 @@ from app.db import get_engine, get_sessionmaker
 from app.errors import ErrorCode
 from app.i18n import Text
 from app.logging import configure_logging, request_id_var
+from app.metrics import LATENCY, REQUESTS
 from app.schemas.common import storable_text
 from app.services.users import bootstrap_admin
 
 log = logging.getLogger("dangjian")
 
-REQUESTS = Counter("dangjian_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("dangjian_request_seconds", "Request latency", ["method", "route"])
 
 GC_THRESHOLDS = (2_000, 20, 50)  # CPython defaults: (700, 10, 10)
 

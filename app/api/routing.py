@@ -26,6 +26,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api import replica
 from app.config import get_settings
 from app.db import get_replica_sessionmaker, get_sessionmaker
 from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
@@ -38,6 +39,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Headers worth replaying with a stored response.
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
+_READS = ("GET", "HEAD", "OPTIONS")
 
 
 def _idempotency_user(request: Request) -> str | None:
@@ -123,10 +125,13 @@ class DangjianRoute(APIRoute):
         async def route_handler(request: Request) -> Response:
             key = request.headers.get("idempotency-key")
             user_id = _idempotency_user(request) if request.method == "POST" and key else None
-            maker = get_sessionmaker()
-            replica = get_replica_sessionmaker() if on_replica and request.method == "GET" else None
-            request.state.on_replica = replica is not None
-            async with (replica or maker)() as session:
+            replicas = get_replica_sessionmaker()
+            settings = get_settings()
+            replica_db = None
+            if replicas is not None and on_replica and request.method == "GET":
+                replica_db = await replica.replica_session(request, replicas, settings)
+            request.state.on_replica = replica_db is not None
+            async with replica_db or get_sessionmaker()() as session:
                 request.state.db = session
                 try:
                     if key is not None and user_id is not None:
@@ -138,6 +143,12 @@ class DangjianRoute(APIRoute):
                 except BaseException:
                     await session.rollback()
                     raise
+                if (
+                    replicas is not None
+                    and request.method not in _READS
+                    and response.status_code < 400
+                ):
+                    await replica.remember_write(session, response, settings)
             return response
 
         return route_handler
