@@ -10,7 +10,7 @@
   places are the head of this walk (`app.services.points.ranking`).
 
 Revision ID: 0027_filter_indexes
-Revises: 0023_refresh_successor
+Revises: 0026_admission_plans
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027_filter_indexes"
-down_revision: str | None = "0023_refresh_successor"
+down_revision: str | None = "0026_admission_plans"
 branch_labels = None
 depends_on = None
 
