@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import Column
 
 from app.models.admission import AdmissionNotice, CalendarDay, FormNumber, FormNumberRange
+from app.models.attachment import Attachment, AttachmentChunk
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
 from app.models.change_request import MemberChangeRequest
@@ -60,6 +61,8 @@ def org_path_columns() -> list[Column[Any]]:
 
 __all__ = [
     "AdmissionNotice",
+    "Attachment",
+    "AttachmentChunk",
     "AuditEvent",
     "AuthSession",
     "Base",
