@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from aiobotocore.session import get_session
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +95,10 @@ class S3Store:
             "region_name": settings.attachment_s3_region,
             "aws_access_key_id": settings.attachment_s3_access_key_id,
             "aws_secret_access_key": settings.attachment_s3_secret_access_key,
+            # A store that does not answer is a 503 within seconds, not a held request.
+            "config": Config(
+                connect_timeout=3, read_timeout=30, retries={"max_attempts": 2, "mode": "standard"}
+            ),
         }
 
     @staticmethod
