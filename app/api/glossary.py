@@ -111,6 +111,9 @@ due|应交
 due_on|到期日（规则未规定日期时为空）
 dues_base_fen|党费计算基数（分）
 degree|学位（GB/T 6864），代码或名称，如 4 或 学士
+filename|文件名
+media_type|文件类型（按文件内容识别，非文件名）
+owner_id|附件所属党员或会议的 ID
 post|工作岗位，代码或名称，如 01 或 党政机关公务员
 new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员
 hardship|困难情况，代码或名称，如 1 或 生活困难
@@ -120,6 +123,8 @@ division_code|行政区划代码（GB/T 2260，6 位数字）
 economic_type|党组织所在单位的经济类型（GB/T 12402），代码或名称，如 170 或 私有
 may_approve_probationary|是否有审批预备党员权限（新建默认否）
 national_id|全国党员管理信息系统中的编号（同步用）
+sha256|文件内容的 SHA-256（小写十六进制）
+size_bytes|文件大小（字节）
 unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
 unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
 checked|已执行的校验规则代码
@@ -327,6 +332,7 @@ unregistered|未报到
 upcoming|即将召开的会议（已计划、从今天起）
 updated|更新数
 updated_at|更新时间（UTC）
+uploaded_by|上传人用户 ID
 url|接收地址
 username|用户名
 valid|是否有效
@@ -366,6 +372,7 @@ FIELDS: dict[str, str] = {
 # The zh-CN text of the descriptions models and parameters give in English (the English
 # stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
 _TRANSLATIONS = """
+The file: PDF, JPEG, PNG, DOCX or XLSX by default; its type is read from the content.|上传的文件：默认可为 PDF、JPEG、PNG、DOCX 或 XLSX，类型按文件内容识别
 Members counted in the table.|表中统计的党员数
 Organisations counted in the table.|表中统计的党组织数
 First day (included); default 1 January.|统计期开始日期（含当日）；默认当年 1 月 1 日

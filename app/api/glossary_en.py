@@ -109,6 +109,9 @@ due|Due
 due_on|Due date (null when the rule sets none)
 dues_base_fen|Dues base in fen
 degree|Degree (GB/T 6864)
+filename|File name
+media_type|Media type, recognised from the content (not the name)
+owner_id|The member or meeting the file belongs to
 post|Post (工作岗位)
 new_social_stratum|New social stratum (新社会阶层)
 hardship|Hardship (困难情况)
@@ -118,6 +121,8 @@ division_code|Administrative division code (GB/T 2260)
 economic_type|Economic type (GB/T 12402)
 may_approve_probationary|Whether it may approve probationary members
 national_id|Id in the national party member system (for sync)
+sha256|SHA-256 of the content, lowercase hex
+size_bytes|Size in bytes
 unit_size|Unit size
 unit_type|Unit type
 checked|Codes of the rules checked
@@ -325,6 +330,7 @@ unregistered|Not registered
 upcoming|Planned meetings from today on
 updated|Updated
 updated_at|Updated at (UTC)
+uploaded_by|Who uploaded it (user ID)
 url|Receiver URL
 username|Username
 valid|Valid

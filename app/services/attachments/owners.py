@@ -1,6 +1,5 @@
 """The kinds of record attachments hang on: one entry each, saying how to load the owner
-scope-checked (absent or out of scope: 404), who may add or delete its files, and under
-which audit resource and change-feed record the events go.
+scope-checked (absent or out of scope: 404) and who may add or delete its files.
 
 A new kind (a development step record, say) is one loader and one `OWNERS` entry, plus
 its value in `AttachmentOwnerKind` and the table's CHECK.
@@ -16,7 +15,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.attachment import AttachmentOwnerKind
-from app.models.enums import AuditResource
 from app.security.scope import Principal, require_writer
 from app.services import meetings, members
 from app.services.meetings.records import require_meeting_writer
@@ -28,9 +26,8 @@ class Owner:
 
     kind: AttachmentOwnerKind
     id: uuid.UUID
-    org_path: str  # audit rows are filed under it
-    audit_resource: AuditResource
-    feed_record: Any  # the tracked record (changes.TRACKED) whose feed carries the events
+    org_path: str  # the attachment's audit rows are filed under it
+    record: Any  # the loaded row itself
 
 
 @dataclass(frozen=True)
@@ -44,13 +41,13 @@ class OwnerKind:
 async def _member(session: AsyncSession, principal: Principal, ident: uuid.UUID) -> Owner:
     member = await members.get_visible(session, principal, ident)
     kind = AttachmentOwnerKind.member
-    return Owner(kind, member.id, member.org_path, AuditResource.member, member)
+    return Owner(kind, member.id, member.org_path, member)
 
 
 async def _meeting(session: AsyncSession, principal: Principal, ident: uuid.UUID) -> Owner:
     meeting = await meetings.get_visible(session, principal, ident)
     kind = AttachmentOwnerKind.meeting
-    return Owner(kind, meeting.id, meeting.org_path, AuditResource.meeting, meeting)
+    return Owner(kind, meeting.id, meeting.org_path, meeting)
 
 
 OWNERS: dict[AttachmentOwnerKind, OwnerKind] = {

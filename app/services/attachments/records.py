@@ -4,7 +4,8 @@ The type is read from the content (its magic bytes), never from the name: it mus
 one of `attachment_allowed_types`, and a name or declared type that says otherwise is
 refused. Uploads are at most `attachment_max_bytes`. Each file keeps its SHA-256. A
 deleted file stays as a tombstone: out of every list and download, still in the audit
-trail. Every upload, download and delete is audited under its owner's record.
+trail. Every upload, download and delete is audited (resource `attachment`, filed under
+the owner's organisation).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PureWindowsPath
+from typing import Any
 
 import filetype
 from sqlalchemy import select
@@ -30,7 +32,7 @@ from app.schemas.common import storable_text
 from app.security.scope import Principal
 from app.services.attachments import storage
 from app.services.attachments.owners import OWNERS, Owner, load_owner
-from app.services.integration import audit, changes
+from app.services.integration import audit
 
 ATTACHMENT_SORT = "created_at"
 ATTACHMENT_SORTABLE = {"created_at": Attachment.created_at}
@@ -120,19 +122,25 @@ async def upload(
     session.add(row)
     await session.flush()
     await backend.put(session, row.id, content, media_type)
-    await _events(session, principal, owner, row, "attachment_added")
+    _audit(session, principal, owner, row, "added")
     return row
 
 
-async def _events(
+def _audited(owner: Owner, row: Attachment) -> dict[str, Any]:
+    """What an audit row says of a file: its owner, name, type, size, hash and backend."""
+    return {"owner_kind": owner.kind.value, "owner_id": str(owner.id)} | audit.snapshot(
+        row, AUDITED
+    )
+
+
+def _audit(
     session: AsyncSession, principal: Principal, owner: Owner, row: Attachment, action: str
 ) -> None:
-    """The change-feed event on the owner's record and the audit row, for one change."""
-    payload = {"attachment_id": str(row.id), "sha256": row.sha256}
-    await changes.record_event(session, owner.feed_record, f"{owner.kind}.{action}", payload)
+    """The audit row of one change. No change-feed event: the feed's `action` is a closed
+    list (created, updated, ...) that has no name for a file added to a record."""
     audit.record(
-        session, principal, f"{owner.kind}.{action}", owner.audit_resource, owner.id,
-        owner.org_path, after={"attachment_id": str(row.id), **audit.snapshot(row, AUDITED)},
+        session, principal, f"attachment.{action}", "attachment",
+        row.id, owner.org_path, after=_audited(owner, row),
     )  # fmt: skip
 
 
@@ -185,12 +193,12 @@ async def download(
     session: AsyncSession, principal: Principal, attachment_id: uuid.UUID
 ) -> Download:
     """The file's content as uploaded, streamed, with its SHA-256 in `Repr-Digest`.
-    Every download is audited (`<owner>.attachment_downloaded`)."""
+    Every download is audited (`attachment.downloaded`)."""
     row, owner = await get_visible(session, principal, attachment_id)
     chunks = await storage.opened(storage.store(row.storage).chunks(row.id))
     audit.record(
-        session, principal, f"{owner.kind}.attachment_downloaded", owner.audit_resource,
-        owner.id, owner.org_path, after={"attachment_id": str(row.id), "sha256": row.sha256},
+        session, principal, "attachment.downloaded", "attachment", row.id, owner.org_path,
+        after=_audited(owner, row),
     )  # fmt: skip
     return Download(row, chunks)
 
@@ -203,4 +211,4 @@ async def delete(session: AsyncSession, principal: Principal, attachment_id: uui
     row.deleted_at = utcnow()
     row.deleted_by = principal.user_id
     await session.flush()
-    await _events(session, principal, owner, row, "attachment_deleted")
+    _audit(session, principal, owner, row, "deleted")
