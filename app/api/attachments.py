@@ -31,9 +31,12 @@ from app.services import attachments as service
 router = make_router("attachments")
 
 FileField = Annotated[
-    UploadFile, File(description="PDF, JPEG, PNG, DOCX or XLSX (by default); the type is "
-                     "read from the content.")
-]  # fmt: skip
+    UploadFile,
+    File(
+        description="The file: PDF, JPEG, PNG, DOCX or XLSX by default; its type is read "
+        "from the content."
+    ),
+]
 DescriptionField = Annotated[str | None, Form(max_length=500)]
 Sort = sort_query(service.ATTACHMENT_SORT, *service.ATTACHMENT_SORTABLE)
 

@@ -29,6 +29,7 @@ area|地区
 as_of|统计基准日
 assessed_fen|本月应交党费（分；不需交纳的月份为 0）
 atomic|全部成功才写入（任一行出错则整批不写）
+attachment_id|附件 ID
 attempts|已尝试次数
 attendance|出席情况
 attendance_rate|出席率

@@ -27,6 +27,7 @@ area|Area
 as_of|Reference day
 assessed_fen|The month's assessment in fen (0 when not due)
 atomic|Write nothing unless every row is valid
+attachment_id|Attachment id
 attempts|Attempts so far
 attendance|Attendance
 attendance_rate|Attendance rate

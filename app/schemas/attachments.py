@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 
 class AttachmentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    owner_id: uuid.UUID = Field(description="The member or meeting the file belongs to.")
+    owner_id: uuid.UUID
     filename: str
-    media_type: str = Field(description="Recognised from the content, not the name.")
+    media_type: str
     size_bytes: int
-    sha256: str = Field(description="SHA-256 of the content, lowercase hex.")
+    sha256: str
     description: str | None
     uploaded_by: uuid.UUID | None
     created_at: datetime
