@@ -221,3 +221,21 @@ async def test_an_auditor_may_read_but_not_upload_or_delete(api, county):
     assert (r.status_code, r.json()["code"]) == (403, "auth.forbidden")
     r = await api.client.delete(f"{V}/attachments/{row['id']}", headers=api.auth(auditor))
     assert r.status_code == 403
+
+
+async def test_a_member_user_reads_its_own_files_and_gets_404_for_another_members(api, county):
+    me = await api.member(county.admin_a, county.branch_a["id"])
+    other = await api.member(county.admin_a, county.branch_a["id"])
+    _, token = await api.user(county.admin_a, "member", county.branch_a["id"], member_id=me["id"])
+    mine = (await _upload(api, county.admin_a, f"members/{me['id']}", "a.png", PNG)).json()
+    theirs = (await _upload(api, county.admin_a, f"members/{other['id']}", "b.png", PNG)).json()
+    r = await api.client.get(f"{V}/members/{me['id']}/attachments", headers=api.auth(token))
+    assert [a["id"] for a in r.json()["items"]] == [mine["id"]]
+    r = await api.client.get(f"{V}/attachments/{mine['id']}/content", headers=api.auth(token))
+    assert r.content == PNG
+    r = await api.client.get(f"{V}/members/{other['id']}/attachments", headers=api.auth(token))
+    assert r.status_code == 404
+    r = await api.client.get(f"{V}/attachments/{theirs['id']}/content", headers=api.auth(token))
+    assert (r.status_code, r.json()["code"]) == (404, "attachment.not_found")
+    r = await _upload(api, token, f"members/{me['id']}", "c.png", PNG)
+    assert r.status_code == 403

@@ -45,6 +45,8 @@ MEMBER_SURFACE = {
     "members_meetings",
     "members_rewards_list",
     "members_notices_list",
+    "members_attachments_list",
+    "meetings_attachments_list",
     "calendar_days_list",
     "members_timeline",
     "mobile_list",
