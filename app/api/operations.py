@@ -24,7 +24,7 @@ VERBS = (
     "list", "get", "create", "update", "delete", "dissolve", "move", "add", "set", "replace",
     "record", "accept", "reject", "cancel", "approve", "reverse", "confirm", "review",
     "register", "log", "finalize", "amend", "login", "refresh", "logout", "import",
-    "export", "download", "check", "return", "grade", "open", "sign", "bind", "issue",
+    "export", "download", "check", "return", "grade", "open", "sign", "bind", "issue", "upload",
 )  # fmt: skip
 
 _TABLE = """
