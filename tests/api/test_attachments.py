@@ -112,6 +112,13 @@ async def test_an_xlsx_is_recognised_from_its_content(api, county):
     assert r.json()["media_type"].endswith("spreadsheetml.sheet")
 
 
+async def test_a_description_holding_a_control_character_is_refused(api, county):
+    member = await api.member(county.admin_a, county.branch_a["id"])
+    path = f"members/{member['id']}"
+    r = await _upload(api, county.admin_a, path, "a.png", PNG, description="说明\x00")
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "description")
+
+
 async def test_a_file_over_the_size_limit_is_refused_and_an_empty_one_too(api, county, monkeypatch):
     monkeypatch.setattr(get_settings(), "attachment_max_bytes", len(PNG) - 1)
     member = await api.member(county.admin_a, county.branch_a["id"])

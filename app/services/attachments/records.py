@@ -111,6 +111,8 @@ async def upload(
     owner = await load_owner(session, principal, kind, owner_id)
     OWNERS[owner.kind].require_writer(principal)
     name = _filename(filename)
+    if description is not None and not storable_text(description):
+        raise Unprocessable.field("description", ErrorCode.request_text_invalid)
     content = await _read_limited(read)
     media_type = sniff_type(content, name, declared_type)
     backend = storage.store(get_settings().attachment_storage)
