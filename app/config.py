@@ -107,6 +107,25 @@ class Settings(BaseSettings):
     import_max_rows: int = 200_000
     import_max_cell_chars: int = 10_000
 
+    # Attachments (纪实 materials, meeting minutes and photos): the largest upload, and
+    # the media types accepted, read from the content (comma-separated; PDF, JPEG, PNG,
+    # DOCX and XLSX are recognised). Stored in PostgreSQL ("database") or in an
+    # S3-compatible bucket ("s3": bucket, endpoint URL, region and keys below). Each
+    # attachment remembers its backend, so rows stored before a switch still download
+    # while both are configured.
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    attachment_allowed_types: str = (
+        "application/pdf,image/jpeg,image/png,"
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    attachment_storage: Literal["database", "s3"] = "database"
+    attachment_s3_bucket: str | None = None
+    attachment_s3_endpoint_url: str | None = None
+    attachment_s3_region: str = "us-east-1"
+    attachment_s3_access_key_id: str | None = None
+    attachment_s3_secret_access_key: str | None = None
+
     # Browser origins allowed to call the API (CORS), comma-separated, e.g.
     # "http://localhost:5173,https://dj.example.cn"; empty: no CORS headers at all.
     cors_origins: str = ""
@@ -138,6 +157,9 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    def attachment_type_list(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.attachment_allowed_types.split(",") if t.strip())
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

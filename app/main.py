@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import __version__
 from app.api import (
     admission,
+    attachments,
     audit,
     auth,
     change_requests,
@@ -259,6 +260,7 @@ def create_app() -> FastAPI:
         change_requests,
         discipline,
         admission,
+        attachments,
         transfers,
         dues,
         mobile,

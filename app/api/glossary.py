@@ -29,6 +29,7 @@ area|地区
 as_of|统计基准日
 assessed_fen|本月应交党费（分；不需交纳的月份为 0）
 atomic|全部成功才写入（任一行出错则整批不写）
+attachment_id|附件 ID
 attempts|已尝试次数
 attendance|出席情况
 attendance_rate|出席率
@@ -120,6 +121,9 @@ gates|须完成该步骤方可转入的党员状态
 name_en|英文名称
 notes|备注
 notice_ends_on|公示最后一天
+filename|文件名
+media_type|文件类型（按文件内容识别，非文件名）
+owner_id|附件所属党员或会议的 ID
 post|工作岗位，代码或名称，如 01 或 党政机关公务员
 new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员
 hardship|困难情况，代码或名称，如 1 或 生活困难
@@ -139,6 +143,8 @@ stages|各阶段
 step|发展党员步骤
 steps|各步骤
 training_hours|集中培训学时
+sha256|文件内容的 SHA-256（小写十六进制）
+size_bytes|文件大小（字节）
 unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
 unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
 checked|已执行的校验规则代码
@@ -346,6 +352,7 @@ unregistered|未报到
 upcoming|即将召开的会议（已计划、从今天起）
 updated|更新数
 updated_at|更新时间（UTC）
+uploaded_by|上传人用户 ID
 url|接收地址
 username|用户名
 valid|是否有效
@@ -393,6 +400,7 @@ FIELDS: dict[str, str] = {
 # The zh-CN text of the descriptions models and parameters give in English (the English
 # stays in /openapi.en.json). Keyed by the English text, so one sentence is translated once.
 _TRANSLATIONS = """
+The file: PDF, JPEG, PNG, DOCX or XLSX by default; its type is read from the content.|上传的文件：默认可为 PDF、JPEG、PNG、DOCX 或 XLSX，类型按文件内容识别
 Members counted in the table.|表中统计的党员数
 Organisations counted in the table.|表中统计的党组织数
 First day (included); default 1 January.|统计期开始日期（含当日）；默认当年 1 月 1 日

@@ -27,6 +27,7 @@ area|Area
 as_of|Reference day
 assessed_fen|The month's assessment in fen (0 when not due)
 atomic|Write nothing unless every row is valid
+attachment_id|Attachment id
 attempts|Attempts so far
 attendance|Attendance
 attendance_rate|Attendance rate
@@ -118,6 +119,9 @@ gates|The status a member enters only with this step done
 name_en|English name
 notes|Notes
 notice_ends_on|Last day of the public notice
+filename|File name
+media_type|Media type, recognised from the content (not the name)
+owner_id|The member or meeting the file belongs to
 post|Post (工作岗位)
 new_social_stratum|New social stratum (新社会阶层)
 hardship|Hardship (困难情况)
@@ -137,6 +141,8 @@ stages|The stages
 step|Step of the admission record
 steps|The steps
 training_hours|Training hours
+sha256|SHA-256 of the content, lowercase hex
+size_bytes|Size in bytes
 unit_size|Unit size
 unit_type|Unit type
 checked|Codes of the rules checked
@@ -344,6 +350,7 @@ unregistered|Not registered
 upcoming|Planned meetings from today on
 updated|Updated
 updated_at|Updated at (UTC)
+uploaded_by|Who uploaded it (user ID)
 url|Receiver URL
 username|Username
 valid|Valid

@@ -43,6 +43,7 @@ _ENUMS: dict[str, type[StrEnum]] = {enum.__name__: enum for enum in LABELS}
 _ERROR_CODE_LABELS = {code.value: f"{code.zh} / {code.en}" for code in ErrorCode}
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _CSV = {"schema": {"type": "string"}}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 # Operations answering with a file (or plain text) rather than JSON.
@@ -52,6 +53,10 @@ FILE_RESPONSES: dict[str, dict[str, Any]] = {
     "organisations_statistics_xlsx": {XLSX: _BINARY},
     "members_development_record_xlsx": {XLSX: _BINARY},
     "ops_metrics": {"text/plain": _CSV},
+    # The allowed types of the settings; by default these.
+    "attachments_download": {
+        media: _BINARY for media in ("application/pdf", "image/jpeg", "image/png", DOCX, XLSX)
+    },
 }
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -233,10 +238,13 @@ def _skeleton(app: FastAPI) -> dict[str, Any]:
         _rename(schema, name, name[5:-1].removesuffix("Read") + "Page")
     _rename(schema, "Body_importFile", "ImportUpload")
     _rename(schema, "Body_login", "LoginForm")
-    upload = components.get("ImportUpload", {}).get("properties", {}).get("file")
-    if upload is not None:  # a file part, not a string field
-        upload.pop("contentMediaType", None)
-        upload["format"] = "binary"
+    _rename(schema, "Body_uploadMemberAttachment", "MemberAttachmentUpload")
+    _rename(schema, "Body_uploadMeetingAttachment", "MeetingAttachmentUpload")
+    for form in ("ImportUpload", "MemberAttachmentUpload", "MeetingAttachmentUpload"):
+        upload = components.get(form, {}).get("properties", {}).get("file")
+        if upload is not None:  # a file part, not a string field
+            upload.pop("contentMediaType", None)
+            upload["format"] = "binary"
     return schema
 
 

@@ -24,7 +24,7 @@ VERBS = (
     "list", "get", "create", "update", "delete", "dissolve", "move", "add", "set", "replace",
     "record", "accept", "reject", "cancel", "approve", "reverse", "confirm", "review",
     "register", "log", "finalize", "amend", "login", "refresh", "logout", "import",
-    "export", "download", "check", "return", "grade", "open", "sign", "bind", "issue",
+    "export", "download", "check", "return", "grade", "open", "sign", "bind", "issue", "upload",
 )  # fmt: skip
 
 _TABLE = """
@@ -132,6 +132,13 @@ members_notices_list|listNotices|公示记录|A member's public notices|一名�
 form_number_ranges_issue|issueFormNumberRange|发放入党志愿书号段|Issue a range of application form numbers|党委向本级或下级党组织发放入党志愿书编号号段，同一前缀的号段不得重叠。
 members_form_number_record|recordFormNumber|登记入党志愿书编号|Record a member's application form number|为党员登记所用的入党志愿书编号和发放日期；每个编号只能使用一次。
 form_numbers_void|recordFormNumberVoid|作废入党志愿书编号|Void an application form number|作废号段中的一个编号并写明原因；已使用或已作废的编号不能再作废。
+members_attachments_upload|uploadMemberAttachment|上传党员纪实材料|Upload a member's attachment|为党员的发展纪实上传材料（PDF、图片、Word、Excel），类型按文件内容识别。
+members_attachments_list|listMemberAttachments|党员纪实材料列表|List a member's attachments|一名党员的纪实材料，已删除的不列出。
+meetings_attachments_upload|uploadMeetingAttachment|上传会议附件|Upload a meeting attachment|为会议上传记录扫描件、主题党日照片等附件，类型按文件内容识别。
+meetings_attachments_list|listMeetingAttachments|会议附件列表|List a meeting's attachments|一次会议的附件，已删除的不列出。
+attachments_get|getAttachment|查看附件信息|Get an attachment|附件的文件名、类型、大小和 SHA-256。
+attachments_download|downloadAttachment|下载附件|Download an attachment|下载附件原文件（流式传输）；每次下载都记入审计日志。
+attachments_delete|deleteAttachment|删除附件|Delete an attachment|删除附件：不再列出和下载，记录保留备查。
 form_numbers_report|getFormNumberReport|入党志愿书编号使用情况|Application form numbers report|党组织及其下级的号段：已使用、已作废、未使用的数量及每个已使用或作废的编号。
 development_steps_catalogue|getDevelopmentCatalogue|发展党员步骤目录|The admission record's steps|发展党员工作细则规定的 5 个阶段的各个步骤：先后顺序、对应的身份变动、是否定期重复、负责人人数及由哪项已有记录证明。
 members_development_steps_record|recordDevelopmentStep|登记发展党员步骤|Record a step of the admission record|登记发展党员全程纪实中的一个步骤：日期、负责人（党员）、结果和备注；集中培训须写明学时。
@@ -200,6 +207,7 @@ TAGS: dict[str, tuple[str, str]] = {
         "发展党员纪实（志愿书编号、公示、节假日）",
         "Admission record: form numbers, notices, calendar",
     ),
+    "attachments": ("附件（党员纪实材料、会议记录与照片）", "Attachments of members and meetings"),
     "transfers": ("组织关系转接", "Membership transfers"),
     "dues": ("党费", "Membership dues"),
     "mobile": ("流动党员", "Mobile members"),

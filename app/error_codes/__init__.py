@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.error_codes.attachments import MESSAGES as _ATTACHMENTS
 from app.error_codes.dues import MESSAGES as _DUES
 from app.error_codes.imports import MESSAGES as _IMPORTS
 from app.error_codes.meetings import MESSAGES as _MEETINGS
@@ -16,7 +17,7 @@ from app.error_codes.platform import MESSAGES as _PLATFORM
 from app.error_codes.points import MESSAGES as _POINTS
 
 MESSAGES: dict[str, tuple[str, str]] = (
-    _DUES | _IMPORTS | _MEETINGS | _MEMBERS | _ORGANISATIONS | _PLATFORM | _POINTS
+    _ATTACHMENTS | _DUES | _IMPORTS | _MEETINGS | _MEMBERS | _ORGANISATIONS | _PLATFORM | _POINTS
 )
 
 
@@ -305,6 +306,12 @@ class ErrorCode(StrEnum):
     conflict_concurrent_update = "conflict.concurrent_update"
     conflict_integrity = "conflict.integrity"
     conflict_still_referenced = "conflict.still_referenced"
+    attachment_not_found = "attachment.not_found"
+    attachment_empty = "attachment.empty"
+    attachment_too_large = "attachment.too_large"
+    attachment_type_not_allowed = "attachment.type_not_allowed"
+    attachment_type_mismatch = "attachment.type_mismatch"
+    attachment_storage_unavailable = "attachment.storage_unavailable"
 
 
 # A message without a code is a leftover: refused at import as well.

@@ -12,6 +12,7 @@ from app.models.admission import (
     FormNumber,
     FormNumberRange,
 )
+from app.models.attachment import Attachment, AttachmentChunk
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.base import ORG_PATH, Base
 from app.models.change_request import MemberChangeRequest
@@ -68,6 +69,8 @@ def org_path_columns() -> list[Column[Any]]:
 __all__ = [
     "AdmissionNotice",
     "AdmissionPlan",
+    "Attachment",
+    "AttachmentChunk",
     "AuditEvent",
     "AuthSession",
     "Base",

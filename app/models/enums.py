@@ -253,6 +253,7 @@ class AuditResource(StrEnum):
     import_ = "import"
     calendar_day = "calendar_day"
     form_number = "form_number"
+    attachment = "attachment"
 
 
 class MemberChangeReason(StrEnum):
@@ -461,6 +462,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "import": "导入任务",
         "calendar_day": "节假日安排",
         "form_number": "入党志愿书编号",
+        "attachment": "附件",
     },
     MemberChangeReason: {
         "admission": "发展党员",
@@ -480,6 +482,5 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
 
 
 def label_zh(enum: type[StrEnum], value: str) -> str:
-    """The zh-CN label of `value` in `enum` for a Chinese message (the value itself when
-    it has none)."""
+    """The zh-CN label of `value` in `enum` (the value itself when it has none)."""
     return LABELS.get(enum, {}).get(str(value), str(value))

@@ -234,6 +234,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "import": "Import job",
         "calendar_day": "Calendar day",
         "form_number": "Application form number",
+        "attachment": "Attachment",
     },
     MemberChangeReason: {
         "admission": "Admitted (new member)",

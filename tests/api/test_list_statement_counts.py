@@ -253,6 +253,22 @@ async def _steps_setup(c: Ctx) -> None:
 
 async def _add_step(c: Ctx) -> None:
     await _ok(c.api, "POST", c.url, c.token, {"step": "activist_review", "done_on": "2026-01-01"})
+async def _member_attachments_setup(c: Ctx) -> None:
+    await _member_records_setup(c)
+    c.url = f"/members/{c.data['member']['id']}/attachments"
+
+
+async def _meeting_attachments_setup(c: Ctx) -> None:
+    c.token = c.county.admin_a
+    c.url = f"/meetings/{(await _meeting(c, c.county.branch_a['id']))['id']}/attachments"
+
+
+async def _add_attachment(c: Ctx) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    r = await c.api.client.post(
+        V + c.url, files={"file": ("p.png", png, "image/png")}, headers=c.api.auth(c.token)
+    )
+    assert r.status_code == 201, r.text
 
 
 async def _calendar_setup(c: Ctx) -> None:
@@ -440,6 +456,10 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/members/{member_id}/rewards": Lister(_rewards_setup, _add_reward),
     "/api/v1/members/{member_id}/notices": Lister(_notices_setup, _add_notice),
     "/api/v1/members/{member_id}/development-steps": Lister(_steps_setup, _add_step),
+    "/api/v1/members/{member_id}/attachments": Lister(_member_attachments_setup, _add_attachment),
+    "/api/v1/meetings/{meeting_id}/attachments": Lister(
+        _meeting_attachments_setup, _add_attachment
+    ),
     "/api/v1/calendar-days": Lister(_calendar_setup, _add_calendar_day),
     "/api/v1/mobile-episodes": Lister(_mobile_setup, _add_episode),
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),

@@ -47,6 +47,8 @@ MEMBER_SURFACE = {
     "members_notices_list",
     "members_development_steps_list",
     "development_steps_catalogue",
+    "members_attachments_list",
+    "meetings_attachments_list",
     "calendar_days_list",
     "members_timeline",
     "members_development_record_xlsx",

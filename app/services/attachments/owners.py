@@ -1,0 +1,65 @@
+"""The kinds of record attachments hang on: one entry each, saying how to load the owner
+scope-checked (absent or out of scope: 404) and who may add or delete its files.
+
+A new kind (a development step record, say) is one loader and one `OWNERS` entry, plus
+its value in `AttachmentOwnerKind` and the table's CHECK.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.attachment import AttachmentOwnerKind
+from app.security.scope import Principal, require_writer
+from app.services import meetings, members
+from app.services.meetings.records import require_meeting_writer
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A loaded owner: what the attachment service needs of it."""
+
+    kind: AttachmentOwnerKind
+    id: uuid.UUID
+    org_path: str  # the attachment's audit rows are filed under it
+    record: Any  # the loaded row itself
+
+
+@dataclass(frozen=True)
+class OwnerKind:
+    # Loads the owner the principal may see, else raises its 404.
+    load: Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[Owner]]
+    # Raises 403 unless the principal may add and delete the owner's files.
+    require_writer: Callable[[Principal], None]
+
+
+async def _member(session: AsyncSession, principal: Principal, ident: uuid.UUID) -> Owner:
+    member = await members.get_visible(session, principal, ident)
+    kind = AttachmentOwnerKind.member
+    return Owner(kind, member.id, member.org_path, member)
+
+
+async def _meeting(session: AsyncSession, principal: Principal, ident: uuid.UUID) -> Owner:
+    meeting = await meetings.get_visible(session, principal, ident)
+    kind = AttachmentOwnerKind.meeting
+    return Owner(kind, meeting.id, meeting.org_path, meeting)
+
+
+OWNERS: dict[AttachmentOwnerKind, OwnerKind] = {
+    # A member's development record (发展党员全程纪实): its administrators and secretaries.
+    AttachmentOwnerKind.member: OwnerKind(_member, require_writer),
+    # Minutes scans, photos of 主题党日: whoever keeps the meeting's record.
+    AttachmentOwnerKind.meeting: OwnerKind(_meeting, require_meeting_writer),
+}
+
+
+async def load_owner(
+    session: AsyncSession, principal: Principal, kind: AttachmentOwnerKind | str, ident: uuid.UUID
+) -> Owner:
+    """The owner `ident` of that kind, scope-checked by the kind's own loader."""
+    return await OWNERS[AttachmentOwnerKind(kind)].load(session, principal, ident)
