@@ -12,6 +12,7 @@ from app.services.lifecycle.flags import (
     flag_conditions,
     flag_filter,
     flags_for,
+    raised_flags,
     registration_review_due,
 )
 from app.services.lifecycle.periods import add_months, lost_contact_on
@@ -28,6 +29,7 @@ __all__ = [
     "flags_for",
     "lost_contact_on",
     "member_timeline",
+    "raised_flags",
     "record_transition",
     "registration_review_due",
 ]

@@ -16,6 +16,7 @@ from app.services.points.ledger import (
     get_entry,
     is_own_entry,
     list_entries,
+    own_entry_sql,
     reject_entry,
     reverse_entry,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "is_own_entry",
     "list_entries",
     "list_rules",
+    "own_entry_sql",
     "ranking",
     "reject_entry",
     "rescore_meeting",
