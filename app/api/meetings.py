@@ -265,20 +265,4 @@ async def members_meetings(
     """The meetings a member was expected at, newest first, with presence and attendance
     rate (one page: all of them)."""
     whole_list_order(sort, "-held_on")
-    rows, rate = await service.member_meetings(session, member)
-    return MemberMeetings.model_validate(
-        {
-            "member_id": member.id,
-            "attendance_rate": rate,
-            "items": [
-                {
-                    **MeetingSummary.model_validate(r.meeting, from_attributes=True).model_dump(),
-                    "presence": r.presence,
-                    "reason": r.reason,
-                }
-                for r in rows
-            ],
-            "next_cursor": None,
-            "total": len(rows) if include_total else None,
-        }
-    )
+    return await service.member_meetings_read(session, member, include_total=include_total)

@@ -16,7 +16,7 @@ from app.services.lifecycle.flags import (
     registration_review_due,
 )
 from app.services.lifecycle.periods import add_months, lost_contact_on
-from app.services.lifecycle.timeline import member_timeline
+from app.services.lifecycle.timeline import member_timeline, timeline_read
 from app.services.lifecycle.transitions import TransitionRequest, record_transition
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "raised_flags",
     "record_transition",
     "registration_review_due",
+    "timeline_read",
 ]

@@ -31,6 +31,7 @@ from app.services.points.schemes import (
     upsert_scheme,
 )
 from app.services.points.scoring import rescore_meeting, score_event, score_meeting
+from app.services.points.views import balance_read, entry_read
 
 __all__ = [
     "ENTRY_SORT",
@@ -39,9 +40,11 @@ __all__ = [
     "EntryRequest",
     "approve_entry",
     "balance",
+    "balance_read",
     "confirm_grades",
     "create_entry",
     "create_rule",
+    "entry_read",
     "excellent_share_allowed",
     "get_entry",
     "get_rule",
