@@ -31,7 +31,14 @@ from sqlalchemy import (
 )
 
 from app.models.change_request import MemberChangeRequest
-from app.models.enums import ChangeRequestState, EntryState, TodoKind, TodoSeverity, TransferState
+from app.models.enums import (
+    ChangeRequestState,
+    ContactState,
+    EntryState,
+    TodoKind,
+    TodoSeverity,
+    TransferState,
+)
 from app.models.lifecycle import Transfer
 from app.models.meeting import Meeting
 from app.models.member import Member
@@ -251,7 +258,7 @@ def check_ins_overdue(p: Principal, today: date) -> Select[Any]:
             *_item(
                 due_on=None,
                 severity=case(
-                    (state == "lost_contact", TodoSeverity.error.value),
+                    (state == ContactState.lost_contact, TodoSeverity.error.value),
                     else_=TodoSeverity.warning.value,
                 ),
                 subject=Member.name,
