@@ -176,8 +176,8 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
             Discipline.kind.in_((DisciplineKind.removal_from_post, DisciplineKind.probation)),
             Discipline.decided_on <= literal(today),
             exists().where(
-                # The decision's member (the member row's: correlating to the enclosing
-                # exists, as `m.id` here did not, two levels down).
+                # The decision's member, i.e. the member row's (`m.id` two levels down
+                # was not correlated: any member's post raised the flag).
                 OrganisationLeader.member_id == Discipline.member_id,
                 OrganisationLeader.started_on <= Discipline.decided_on,
                 or_(
