@@ -1,7 +1,7 @@
 """The member's own surface (`/me`, 我的): every route reads or writes the caller's own
-member record (`Principal.member_id`) through the same handlers and services as the
-resource routes, so no rule has a second copy; another member is never reachable here.
-A user without a member record answers 403 `me.no_member_record`."""
+member record (`Principal.member_id`) through the same services and view functions as
+the resource routes, so no rule and no shape has a second copy; another member is
+never reachable here. A user without a member record answers 403 `me.no_member_record`."""
 
 from __future__ import annotations
 
@@ -9,24 +9,22 @@ import uuid
 
 from fastapi import Response, status
 
-from app.api import meetings as meetings_api
-from app.api import members as members_api
-from app.api import mobile as mobile_api
-from app.api import points as points_api
 from app.api.common import (
     API_PREFIX,
     CursorQuery,
     LimitQuery,
     TotalQuery,
     doc,
+    json_response,
     make_router,
     sort_query,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep
+from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
 from app.errors import ErrorCode, Forbidden
 from app.i18n import Text
 from app.models.change_request import MemberChangeRequest
 from app.models.enums import ChangeRequestState, EntryState, LeaderRole, MeetingState, Presence
+from app.pagination import MAX_LIMIT
 from app.schemas.common import Page, Year
 from app.schemas.me import (
     ChangeRequestCreate,
@@ -42,7 +40,7 @@ from app.schemas.meetings import MemberMeeting
 from app.schemas.members import MemberRead, Timeline
 from app.schemas.mobile import CheckInCreate, CheckInRead, EpisodeDetail
 from app.security.scope import Principal
-from app.services import dues, members, mobile, organisations, points
+from app.services import dues, lifecycle, meetings, members, mobile, organisations, points
 from app.services.members import change_requests
 from app.services.organisations.national import organisation_read
 
@@ -62,7 +60,8 @@ def my_member_id(principal: Principal) -> uuid.UUID:
 @router.get("/me", name="me_get", response_model=MemberRead)
 async def me_get(session: SessionDep, principal: PrincipalDep, today: TodayDep) -> Response:
     """My member record, masked and rendered as `GET /members/{id}` renders it for me."""
-    return await members_api.members_get(my_member_id(principal), session, principal, today)
+    body, version = await members.read_one(session, principal, my_member_id(principal), today)
+    return json_response(body, headers={"ETag": f'"{version}"'})
 
 
 @router.get("/me/organisation", name="me_organisation")
@@ -91,7 +90,7 @@ async def me_meetings(session: SessionDep, principal: PrincipalDep, today: Today
     """My meetings in three parts: upcoming (planned, from today on), attended, absent
     (excused with its reason, or absent); the rate as on `GET /members/{id}/meetings`."""
     member = await members.get_visible(session, principal, my_member_id(principal))
-    mine = await meetings_api.members_meetings(member, session, "-held_on", include_total=False)
+    mine = await meetings.member_meetings_read(session, member, include_total=False)
     upcoming: list[MemberMeeting] = []
     attended: list[MemberMeeting] = []
     absent: list[MemberMeeting] = []
@@ -120,20 +119,20 @@ async def me_points(
     claims awaiting approval. A claim is filed with `POST /point-entries` naming myself."""
     me = my_member_id(principal)
     member = await members.get_visible(session, principal, me)
-    balance = await points_api.points_balance(member, session, principal, today, year)
-    claims = await points_api.points_entries_list(
+    balance = await points.balance_read(session, member, year or today.year)
+    claims = await points.list_entries(
         session,
         principal,
-        within=None,
+        within_path=None,
         member_id=me,
         state=EntryState.pending,
         year=None,
-        sort=points.ENTRY_SORT,
-        limit=500,
+        limit=MAX_LIMIT,
         cursor=None,
-        include_total=False,
+        sort=points.ENTRY_SORT,
     )
-    return MyPoints(**balance.model_dump(), claims=claims.items)
+    items = [points.entry_read(e) for e in claims.items]
+    return MyPoints(**balance.model_dump(), claims=items)
 
 
 @router.get("/me/dues", name="me_dues")
@@ -171,7 +170,9 @@ async def me_mobile_episode(
 ) -> EpisodeDetail:
     """My open mobile-member episode (else my latest) with its check-ins; 404 when none."""
     episode_id = await mobile.current_episode_id(session, my_member_id(principal))
-    return await mobile_api.mobile_get(episode_id, response, session, principal, as_of)
+    detail, version = await mobile.episode_detail(session, principal, episode_id, as_of)
+    set_etag(response, version)
+    return detail
 
 
 @router.post(
@@ -189,16 +190,17 @@ async def me_check_in(
     """I check in on my open episode (报到), as `POST /mobile-episodes/{id}/check-ins`
     records it for a member (`reported_by: member`)."""
     episode_id = await mobile.current_episode_id(session, my_member_id(principal))
-    row = await mobile_api.mobile_check_in(episode_id, body, response, session, principal, today)
+    episode = await mobile.get_visible(session, principal, episode_id, lock=True)
+    row = await mobile.check_in(session, principal, episode, body.model_dump(), today)
     response.headers["Location"] = f"{API_PREFIX}/me/mobile-episode"
-    return row
+    return mobile.check_in_read(row)
 
 
 @router.get("/me/timeline", name="me_timeline")
 async def me_timeline(session: SessionDep, principal: PrincipalDep) -> Timeline:
     """My electronic record (`GET /members/{id}/timeline`)."""
     member = await members.get_visible(session, principal, my_member_id(principal))
-    return await members_api.members_timeline(member, session)
+    return await lifecycle.timeline_read(session, member)
 
 
 def change_request_read(row: MemberChangeRequest) -> ChangeRequestRead:

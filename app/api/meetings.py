@@ -26,7 +26,6 @@ from app.api.deps import (
     SessionDep,
     StaffPrincipal,
     TodayDep,
-    VisibleMember,
     check_if_match,
     set_etag,
 )
@@ -47,7 +46,7 @@ from app.schemas.meetings import (
     VoteCreate,
     VoteRead,
 )
-from app.services import compliance, organisations
+from app.services import compliance, members, organisations
 from app.services import meetings as service
 
 router = make_router("meetings")
@@ -257,28 +256,14 @@ async def meetings_compliance(
 
 @router.get("/members/{member_id}/meetings", name="members_meetings")
 async def members_meetings(
-    member: VisibleMember,
+    member_id: uuid.UUID,
     session: SessionDep,
+    principal: PrincipalDep,
     sort: str = sort_query("-held_on"),
     include_total: TotalQuery = False,
 ) -> MemberMeetings:
     """The meetings a member was expected at, newest first, with presence and attendance
     rate (one page: all of them)."""
-    whole_list_order(sort, "-held_on")
-    rows, rate = await service.member_meetings(session, member)
-    return MemberMeetings.model_validate(
-        {
-            "member_id": member.id,
-            "attendance_rate": rate,
-            "items": [
-                {
-                    **MeetingSummary.model_validate(r.meeting, from_attributes=True).model_dump(),
-                    "presence": r.presence,
-                    "reason": r.reason,
-                }
-                for r in rows
-            ],
-            "next_cursor": None,
-            "total": len(rows) if include_total else None,
-        }
-    )
+    whole_list_order(sort, "-held_on")  # a bad sort is 422 before the id is asked for
+    member = await members.get_visible(session, principal, member_id)
+    return await service.member_meetings_read(session, member, include_total=include_total)

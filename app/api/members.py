@@ -34,7 +34,6 @@ from app.schemas.members import (
     MemberRead,
     MemberUpdate,
     Timeline,
-    TimelineEventRead,
     TransitionCreate,
     TransitionRead,
 )
@@ -123,9 +122,8 @@ async def members_get(
     today: TodayDep,
 ) -> Response:
     """One member's record; ID number and phone unmasked (and audited) only with PII rights."""
-    row = await service.read_visible(session, principal, member_id)
-    body = (await service.render(session, principal, [row], today))[0]
-    return json_response(body, headers={"ETag": f'"{row.version}"'})
+    body, version = await service.read_one(session, principal, member_id, today)
+    return json_response(body, headers={"ETag": f'"{version}"'})
 
 
 @router.patch("/members/{member_id}", name="members_update", description=doc(service.update_member))
@@ -182,10 +180,4 @@ async def members_transition(
     description=doc(lifecycle.member_timeline),
 )
 async def members_timeline(member: VisibleMember, session: SessionDep) -> Timeline:
-    events = await lifecycle.member_timeline(session, member)
-    return Timeline(
-        member_id=member.id,
-        events=[
-            TimelineEventRead(on=e.on, kind=e.kind, summary=e.summary, data=e.data) for e in events
-        ],
-    )
+    return await lifecycle.timeline_read(session, member)

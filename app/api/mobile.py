@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import date
 
 from fastapi import Response, status
 
@@ -28,7 +26,6 @@ from app.api.deps import (
 )
 from app.api.routing import replica_read
 from app.models.enums import ContactState, EpisodeState
-from app.models.mobile import MobileEpisode
 from app.schemas.common import Page
 from app.schemas.mobile import (
     CheckInCreate,
@@ -40,66 +37,10 @@ from app.schemas.mobile import (
     OutflowCreate,
     ReturnCreate,
 )
-from app.schemas.transfers import OrgRef
 from app.services import members, organisations
 from app.services import mobile as service
 
 router = make_router("mobile")
-
-
-async def _read(
-    session: SessionDep, principal: PrincipalDep, episode: MobileEpisode, today: date
-) -> EpisodeRead:
-    return _shape((await service.views(session, principal, [episode], today))[0])
-
-
-async def _reads(
-    session: SessionDep, principal: PrincipalDep, episodes: Sequence[MobileEpisode], today: date
-) -> list[EpisodeRead]:
-    return [_shape(v) for v in await service.views(session, principal, episodes, today)]
-
-
-def _shape(v: service.EpisodeView) -> EpisodeRead:
-    episode = v.episode
-    return EpisodeRead.model_validate(
-        {
-            **{
-                k: getattr(episode, k)
-                for k in (
-                    "id",
-                    "member_id",
-                    "host_org_id",
-                    "destination_area",
-                    "reason",
-                    "expected_months",
-                    "certificate_no",
-                    "location_consent",
-                    "state",
-                    "started_on",
-                    "hosted_on",
-                    "ended_on",
-                    "last_contact_on",
-                    "version",
-                )
-            },
-            "member_name": v.member_name,
-            "home_org_id": episode.home_org_id if v.home_side else None,
-            "home_org": OrgRef(
-                id=v.home_org.id if v.home_side else None,
-                code=v.home_org.code,
-                name=v.home_org.name,
-            ),
-            "host_org": OrgRef(
-                id=v.host_org.id if v.host_side else None,
-                code=v.host_org.code,
-                name=v.host_org.name,
-            )
-            if v.host_org
-            else None,
-            "contact": v.contact,
-            "contact_state": v.contact_state,
-        }
-    )
 
 
 @router.post(
@@ -123,7 +64,7 @@ async def mobile_outflow(
     )
     response.headers["Location"] = f"{API_PREFIX}/mobile-episodes/{episode.id}"
     set_etag(response, episode.version)
-    return await _read(session, principal, episode, today)
+    return await service.episode_read(session, principal, episode, today)
 
 
 @router.get("/mobile-episodes", name="mobile_list", description=doc(service.list_episodes))
@@ -144,7 +85,7 @@ async def mobile_list(
     if certificate_no is not None:
         # A host looks up the episode it is asked to take in by the certificate number.
         found = await service.find_for_host(session, principal, certificate_no)
-        return Page(items=await _reads(session, principal, found, as_of))
+        return Page(items=await service.episode_reads(session, principal, found, as_of))
     within_path = await organisations.within_path(session, principal, within)
     page = await service.list_episodes(
         session,
@@ -159,7 +100,7 @@ async def mobile_list(
         sort=sort,
         include_total=include_total,
     )
-    return envelope(page, await _reads(session, principal, page.items, as_of))
+    return envelope(page, await service.episode_reads(session, principal, page.items, as_of))
 
 
 @router.get("/mobile-episodes/stats", name="mobile_stats", description=doc(service.statistics))
@@ -184,14 +125,9 @@ async def mobile_get(
     as_of: AsOfDep,
 ) -> EpisodeDetail:
     """One episode with its check-ins (home side, host side or the member)."""
-    episode = await service.get_visible(session, principal, episode_id)
-    set_etag(response, episode.version)
-    read = await _read(session, principal, episode, as_of)
-    rows = await service.check_ins(session, episode.id)
-    return EpisodeDetail(
-        **read.model_dump(),
-        check_ins=[CheckInRead.model_validate(c, from_attributes=True) for c in rows],
-    )
+    detail, version = await service.episode_detail(session, principal, episode_id, as_of)
+    set_etag(response, version)
+    return detail
 
 
 @router.post(
@@ -209,7 +145,7 @@ async def mobile_inflow(
     episode = await service.register_inflow(
         session, principal, episode_id, body.host_org_id, body.certificate_no, today
     )
-    return await _read(session, principal, episode, today)
+    return await service.episode_read(session, principal, episode, today)
 
 
 @router.post(
@@ -229,7 +165,7 @@ async def mobile_check_in(
     episode = await service.get_visible(session, principal, episode_id, lock=True)
     row = await service.check_in(session, principal, episode, body.model_dump(), today)
     response.headers["Location"] = f"{API_PREFIX}/mobile-episodes/{episode.id}"
-    return CheckInRead.model_validate(row, from_attributes=True)
+    return service.check_in_read(row)
 
 
 @router.post(
@@ -246,4 +182,4 @@ async def mobile_return(
 ) -> EpisodeRead:
     episode = await service.get_visible(session, principal, episode_id, lock=True)
     episode = await service.return_home(session, principal, episode, body.returned_on or today)
-    return await _read(session, principal, episode, today)
+    return await service.episode_read(session, principal, episode, today)

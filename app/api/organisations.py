@@ -198,7 +198,7 @@ async def organisations_move(
 
 @router.get("/organisations/{org_id}/leaders", name="organisations_leaders_list")
 async def organisations_leaders_list(
-    org: VisibleOrganisation,
+    org_id: uuid.UUID,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
@@ -207,7 +207,8 @@ async def organisations_leaders_list(
 ) -> Page[LeaderRead]:
     """The organisation's leaders (班子), current first, with past terms (one page: all
     of them)."""
-    whole_list_order(sort, "current")
+    whole_list_order(sort, "current")  # a bad sort is 422 before the id is asked for
+    org = await service.get_visible(session, principal, org_id)
     items = [_leader_read(r, today) for r in await service.visible_leaders(session, principal, org)]
     return whole_page(items, include_total)
 

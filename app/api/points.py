@@ -55,10 +55,6 @@ from app.services import points as service
 router = make_router("points")
 
 
-def _entry(entry: object) -> EntryRead:
-    return EntryRead.model_validate(entry, from_attributes=True)
-
-
 @router.post(
     "/point-schemes",
     name="points_schemes_set",
@@ -220,7 +216,7 @@ async def points_entries_list(
         sort=sort,
         include_total=include_total,
     )
-    return envelope(page, [_entry(e) for e in page.items])
+    return envelope(page, [service.entry_read(e) for e in page.items])
 
 
 @router.get("/point-entries/{entry_id}", name="points_entries_get")
@@ -228,7 +224,7 @@ async def points_entries_get(
     entry_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> EntryRead:
     """One ledger line in your subtree (a member: their own)."""
-    return _entry(await service.get_entry(session, principal, entry_id))
+    return service.entry_read(await service.get_entry(session, principal, entry_id))
 
 
 @router.post(
@@ -240,7 +236,7 @@ async def points_entries_approve(
     entry_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> EntryRead:
     entry = await service.get_entry(session, principal, entry_id)
-    return _entry(await service.approve_entry(session, principal, entry))
+    return service.entry_read(await service.approve_entry(session, principal, entry))
 
 
 @router.post(
@@ -252,7 +248,7 @@ async def points_entries_reject(
     entry_id: uuid.UUID, body: EntryDecision, session: SessionDep, principal: PrincipalDep
 ) -> EntryRead:
     entry = await service.get_entry(session, principal, entry_id)
-    return _entry(await service.reject_entry(session, principal, entry, body.reason))
+    return service.entry_read(await service.reject_entry(session, principal, entry, body.reason))
 
 
 @router.post(
@@ -271,7 +267,7 @@ async def points_entries_reverse(
     entry = await service.get_entry(session, principal, entry_id)
     reversal = await service.reverse_entry(session, principal, entry, body.reason)
     response.headers["Location"] = f"{API_PREFIX}/point-entries/{reversal.id}"
-    return _entry(reversal)
+    return service.entry_read(reversal)
 
 
 @router.get("/members/{member_id}/points", name="points_balance", description=doc(service.balance))
@@ -282,16 +278,7 @@ async def points_balance(
     today: TodayDep,
     year: Year | None = None,
 ) -> BalanceRead:
-    b = await service.balance(session, member, year or today.year)
-    return BalanceRead(
-        member_id=member.id,
-        year=b.year,
-        base=b.base,
-        total=b.total,
-        grade=b.grade,
-        by_category=b.by_category,
-        entries=[_entry(e) for e in b.entries],
-    )
+    return await service.balance_read(session, member, year or today.year)
 
 
 @router.get(

@@ -234,3 +234,50 @@ async def test_an_entry_i_entered_is_not_mine_to_approve_and_an_auditor_decides_
     _, auditor = await api.user(county.county_admin, "auditor", county.town_a["id"])
     r = await api.client.get(T, params=params, headers=api.auth(auditor))
     assert r.status_code == 200 and r.json()["items"] == []
+
+
+async def _pages(api, token, size):
+    seen, cursor = [], None
+    while True:
+        params = {"limit": size, **({"cursor": cursor} if cursor else {})}
+        r = await api.client.get(T, params=params, headers=api.auth(token))
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) <= size
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+async def test_pages_of_any_size_concatenate_to_the_whole_list_and_the_counts_count_it(api, county):
+    await _situations(api, county)
+    admin, branch = county.admin_a, county.branch_a["id"]
+    # Two namesakes ask leave for one meeting: two items with one link, both listed once.
+    twins = [await api.member(admin, branch, name="同名") for _ in range(2)]
+    meeting = await _post(
+        api,
+        admin,
+        "/meetings",
+        {"org_id": branch, "type": "general_meeting", "held_on": "2026-12-20", "topic": "学习"},
+    )
+    for twin in twins:
+        await _post(
+            api,
+            admin,
+            f"/meetings/{meeting['id']}/leave-requests",
+            {"reason": "出差", "member_id": twin["id"]},
+        )
+    r = await api.client.get(
+        T, params={"limit": 500, "include_total": "true"}, headers=api.auth(admin)
+    )
+    whole = r.json()["items"]
+    assert r.json()["next_cursor"] is None and r.json()["total"] == len(whole)
+    kinds = {t["kind"] for t in whole}
+    assert {"meeting_due", "leave_to_decide", "dues_arrears", "transfer_to_accept"} <= kinds
+    r = await api.client.get(f"{T}/counts", headers=api.auth(admin))
+    counts = r.json()
+    assert counts["total"] == len(whole)
+    assert counts["by_kind"] == {k: sum(t["kind"] == k for t in whole) for k in counts["by_kind"]}
+    assert counts["by_kind"]["leave_to_decide"] == 2
+    for size in (1, 4, 9):
+        assert await _pages(api, admin, size) == whole, size

@@ -64,3 +64,18 @@ async def test_a_member_user_on_a_report_is_403_before_404_and_after_422(api, co
     assert (await api.client.get(other, headers=admin)).status_code == 404
     own = await api.client.get(f"{API}/organisations/{county.branch_a['id']}/health", headers=admin)
     assert own.status_code == 200, own.text
+
+
+async def test_a_bad_sort_on_another_subtrees_leaders_or_meetings_is_422_and_a_good_one_404(
+    api, county
+):
+    other = await api.member(county.admin_b, county.branch_b["id"])
+    auth = api.auth(county.admin_a)
+    for url, order in (
+        (f"{API}/organisations/{county.branch_b['id']}/leaders", "current"),
+        (f"{API}/members/{other['id']}/meetings", "-held_on"),
+    ):
+        bad = await api.client.get(url, params={"sort": "name"}, headers=auth)
+        assert (bad.status_code, bad.json()["code"]) == (422, "pagination.sort_invalid"), url
+        good = await api.client.get(url, params={"sort": order}, headers=auth)
+        assert good.status_code == 404, url

@@ -12,10 +12,11 @@ from app.services.lifecycle.flags import (
     flag_conditions,
     flag_filter,
     flags_for,
+    raised_flags,
     registration_review_due,
 )
 from app.services.lifecycle.periods import add_months, lost_contact_on
-from app.services.lifecycle.timeline import member_timeline
+from app.services.lifecycle.timeline import member_timeline, timeline_read
 from app.services.lifecycle.transitions import TransitionRequest, record_transition
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "flags_for",
     "lost_contact_on",
     "member_timeline",
+    "raised_flags",
     "record_transition",
     "registration_review_due",
+    "timeline_read",
 ]

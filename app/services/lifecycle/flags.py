@@ -176,7 +176,9 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
             Discipline.kind.in_((DisciplineKind.removal_from_post, DisciplineKind.probation)),
             Discipline.decided_on <= literal(today),
             exists().where(
-                OrganisationLeader.member_id == m.id,
+                # The decision's member, i.e. the member row's (`m.id` two levels down
+                # was not correlated: any member's post raised the flag).
+                OrganisationLeader.member_id == Discipline.member_id,
                 OrganisationLeader.started_on <= Discipline.decided_on,
                 or_(
                     OrganisationLeader.ended_on.is_(None),
@@ -220,6 +222,23 @@ def flag_filter(flags: Sequence[str], today: date) -> ColumnElement[bool]:
     return or_(*[conditions[f] for f in flags])
 
 
+def raised_flags(today: date, codes: Sequence[str] = FLAG_CODES) -> ColumnElement[list[str]]:
+    """SQL over a member row: the codes of its raised flags (of `codes`) as one array, in
+    FLAG_CODES order (the database assembles the lists, not a Python loop over every
+    condition of every member)."""
+    conditions = flag_conditions(today)
+    return func.array_remove(
+        array(
+            [
+                case((c, literal(code)), else_=null())
+                for code, c in conditions.items()
+                if code in codes
+            ]
+        ),
+        null(),
+    )
+
+
 @lru_cache(maxsize=4)
 def _flags_query(today: date) -> db.DriverStatement:
     """The flags statement compiled once per day; per call only the member ids change.
@@ -227,14 +246,7 @@ def _flags_query(today: date) -> db.DriverStatement:
     Sending the rest as precompiled values skips SQLAlchemy's per-execution processing
     of ~35 parameters, which was a tenth of the CPU of a member read.
     """
-    conditions = flag_conditions(today)
-    # The raised flags' codes as one array per member, in FLAG_CODES order: the database
-    # assembles the lists, not a Python loop over every condition of every member.
-    raised = func.array_remove(
-        array([case((c, literal(code)), else_=null()) for code, c in conditions.items()]),
-        null(),
-    )
-    statement = select(Member.id, raised).where(
+    statement = select(Member.id, raised_flags(today)).where(
         Member.id == any_(bindparam("member_ids", [], type_=ARRAY(Uuid)))
     )
     return db.DriverStatement.compile(statement)

@@ -16,6 +16,7 @@ from app.models.meeting import Meeting, MeetingAttendee
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
+from app.schemas.members import Timeline, TimelineEventRead
 
 MILESTONE_FIELDS = ("applied_on", "activist_on", "candidate_on", "joined_on", "full_on")
 
@@ -245,3 +246,14 @@ async def member_timeline(session: AsyncSession, member: Member) -> list[Timelin
     ]
     events.sort(key=lambda e: (e.on, e.kind))
     return events
+
+
+async def timeline_read(session: AsyncSession, member: Member) -> Timeline:
+    """The timeline as `GET /members/{id}/timeline` (and `GET /me/timeline`) shows it."""
+    events = await member_timeline(session, member)
+    return Timeline(
+        member_id=member.id,
+        events=[
+            TimelineEventRead(on=e.on, kind=e.kind, summary=e.summary, data=e.data) for e in events
+        ],
+    )

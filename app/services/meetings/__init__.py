@@ -20,7 +20,7 @@ from app.services.meetings.records import (
     update_meeting,
     voting_rights,
 )
-from app.services.meetings.views import meeting_read
+from app.services.meetings.views import meeting_read, member_meetings_read
 
 __all__ = [
     "COMMITTEE_MINIMUM",
@@ -35,6 +35,7 @@ __all__ = [
     "list_meetings",
     "meeting_read",
     "member_meetings",
+    "member_meetings_read",
     "more_than_half",
     "plan_meeting",
     "record_attendance",

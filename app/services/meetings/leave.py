@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -159,26 +159,18 @@ async def leave_requests(
     return list((await session.scalars(stmt)).all())
 
 
-async def leave_to_decide(
-    session: AsyncSession, principal: Principal
-) -> list[tuple[MeetingLeaveRequest, Meeting]]:
-    """Pending leave requests the principal may decide (`require_host`): of the meetings
-    it hosts, and for a secretary or an administrator of every planned meeting in its
-    subtree; in the order asked."""
+def leave_to_decide(principal: Principal) -> ColumnElement[bool] | None:
+    """SQL over a leave request joined to its meeting: pending requests the principal
+    may decide (`require_host`): of the meetings it hosts, and for a secretary or an
+    administrator of every planned meeting in its subtree. None: it decides none."""
     if principal.role in (Role.system_admin, Role.org_admin, Role.branch_secretary):
         mine = principal.scope.filter(Meeting.org_path)
     elif principal.member_id is not None:
         mine = Meeting.host_id == principal.member_id
     else:
-        return []
-    rows = await session.execute(
-        select(MeetingLeaveRequest, Meeting)
-        .join(Meeting, Meeting.id == MeetingLeaveRequest.meeting_id)
-        .where(
-            MeetingLeaveRequest.state == LeaveState.pending,
-            Meeting.state == MeetingState.planned,
-            mine,
-        )
-        .order_by(MeetingLeaveRequest.requested_at, MeetingLeaveRequest.id)
+        return None
+    return and_(
+        MeetingLeaveRequest.state == LeaveState.pending,
+        Meeting.state == MeetingState.planned,
+        mine,
     )
-    return [(request, meeting) for request, meeting in rows]

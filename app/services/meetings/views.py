@@ -8,12 +8,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.meeting import Meeting
-from app.schemas.meetings import AmendmentRead, AttendanceRead, MeetingRead, VoteRead
+from app.models.member import Member
+from app.schemas.meetings import (
+    AmendmentRead,
+    AttendanceRead,
+    MeetingRead,
+    MeetingSummary,
+    MemberMeetings,
+    VoteRead,
+)
 from app.security.scope import Principal, member_rows_only, shows_member
 from app.services.meetings.amendments import amendments
 from app.services.meetings.attendance import attendees
 from app.services.meetings.quorum import votes
-from app.services.meetings.records import voting_rights
+from app.services.meetings.records import member_meetings, voting_rights
 
 
 async def meeting_read(
@@ -70,5 +78,29 @@ async def meeting_read(
             ],
             "amendments": [AmendmentRead.model_validate(a, from_attributes=True) for a in shown],
             "amended": amended,
+        }
+    )
+
+
+async def member_meetings_read(
+    session: AsyncSession, member: Member, *, include_total: bool
+) -> MemberMeetings:
+    """The meetings a member was expected at, newest first, with presence and the
+    attendance rate, as `GET /members/{id}/meetings` (and `GET /me/meetings`) reads them."""
+    rows, rate = await member_meetings(session, member)
+    return MemberMeetings.model_validate(
+        {
+            "member_id": member.id,
+            "attendance_rate": rate,
+            "items": [
+                {
+                    **MeetingSummary.model_validate(r.meeting, from_attributes=True).model_dump(),
+                    "presence": r.presence,
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+            "next_cursor": None,
+            "total": len(rows) if include_total else None,
         }
     )

@@ -11,6 +11,7 @@ from app.services.members.access import (
     get_visible,
     pii_cipher,
     present,
+    read_one,
     read_visible,
     render,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "pii_cipher",
     "prepare_member",
     "present",
+    "read_one",
     "read_visible",
     "record_created",
     "render",

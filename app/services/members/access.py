@@ -166,3 +166,12 @@ async def present(
     """`render` as MemberRead models, for the endpoints that return one."""
     rows = [MemberRow.of(m) for m in members]
     return [MemberRead(**values) for values in await render(session, principal, rows, today)]
+
+
+async def read_one(
+    session: AsyncSession, principal: Principal, member_id: uuid.UUID, today: date
+) -> tuple[dict[str, Any], int]:
+    """One member as `GET /members/{id}` (and `GET /me`) renders it for the principal:
+    the body (`render`) and its version, the ETag."""
+    row = await read_visible(session, principal, member_id)
+    return (await render(session, principal, [row], today))[0], row.version

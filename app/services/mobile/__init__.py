@@ -24,15 +24,20 @@ from app.services.mobile.episodes import (
     view,
     views,
 )
+from app.services.mobile.views import check_in_read, episode_detail, episode_read, episode_reads
 
 __all__ = [
     "EPISODE_SORT",
     "EPISODE_SORTABLE",
     "EpisodeView",
     "check_in",
+    "check_in_read",
     "check_ins",
     "close_for_transfer",
     "current_episode_id",
+    "episode_detail",
+    "episode_read",
+    "episode_reads",
     "find_for_host",
     "get_visible",
     "list_episodes",

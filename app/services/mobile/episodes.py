@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -66,8 +66,21 @@ def contact_state_sql(today: date) -> ColumnElement[str]:
     )
 
 
+def overdue_sql(today: date) -> ColumnElement[bool]:
+    """SQL: an open episode whose check-in is overdue or that lost contact (`?overdue=`
+    and the to-do list alike)."""
+    return and_(MobileEpisode.state.in_(OPEN_STATES), contact_state_sql(today) != "on_track")
+
+
 def _visible(principal: Principal) -> ColumnElement[bool]:
     return principal.scope.filter_any(MobileEpisode.home_path, MobileEpisode.host_path)
+
+
+def listed_for(principal: Principal) -> ColumnElement[bool]:
+    """SQL: the episodes the principal's lists carry (home or host in the subtree; a
+    member user: its own)."""
+    own = member_rows_only(principal)
+    return and_(_visible(principal), true() if own is None else MobileEpisode.member_id == own)
 
 
 @dataclass(frozen=True)
@@ -399,10 +412,7 @@ async def list_episodes(
     include_total: bool = False,
 ) -> Page[MobileEpisode]:
     """Episodes whose home or host lies in your subtree (or in `within`)."""
-    stmt: Select[MobileEpisode] = select(MobileEpisode).where(_visible(principal))
-    own = member_rows_only(principal)
-    if own is not None:
-        stmt = stmt.where(MobileEpisode.member_id == own)
+    stmt: Select[MobileEpisode] = select(MobileEpisode).where(listed_for(principal))
     if within_path is not None:
         stmt = stmt.where(under_any(MobileEpisode.home_path, MobileEpisode.host_path, within_path))
     if state is not None:
@@ -411,7 +421,7 @@ async def list_episodes(
     if contact is not None:
         stmt = stmt.where(MobileEpisode.state.in_(OPEN_STATES), state_sql == contact)
     if overdue is not None:
-        late = and_(MobileEpisode.state.in_(OPEN_STATES), state_sql != "on_track")
+        late = overdue_sql(today)
         stmt = stmt.where(late if overdue else ~late)
     keys = parse_sort(sort, EPISODE_SORTABLE, MobileEpisode.id, default=EPISODE_SORT)
     return await paginate(

@@ -16,6 +16,7 @@ from app.services.points.ledger import (
     get_entry,
     is_own_entry,
     list_entries,
+    own_entry_sql,
     reject_entry,
     reverse_entry,
 )
@@ -30,6 +31,7 @@ from app.services.points.schemes import (
     upsert_scheme,
 )
 from app.services.points.scoring import rescore_meeting, score_event, score_meeting
+from app.services.points.views import balance_read, entry_read
 
 __all__ = [
     "ENTRY_SORT",
@@ -38,15 +40,18 @@ __all__ = [
     "EntryRequest",
     "approve_entry",
     "balance",
+    "balance_read",
     "confirm_grades",
     "create_entry",
     "create_rule",
+    "entry_read",
     "excellent_share_allowed",
     "get_entry",
     "get_rule",
     "is_own_entry",
     "list_entries",
     "list_rules",
+    "own_entry_sql",
     "ranking",
     "reject_entry",
     "rescore_meeting",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
@@ -308,6 +308,18 @@ def is_own_entry(principal: Principal, entry: PointEntry) -> bool:
     return (entry.created_by is not None and entry.created_by == principal.user_id) or (
         principal.member_id is not None and principal.member_id == entry.member_id
     )
+
+
+def own_entry_sql(principal: Principal) -> ColumnElement[bool]:
+    """SQL twin of `is_own_entry` over `PointEntry` rows (the to-do list's filter)."""
+    own: list[ColumnElement[bool]] = []
+    if principal.user_id is not None:
+        own.append(
+            and_(PointEntry.created_by.is_not(None), PointEntry.created_by == principal.user_id)
+        )
+    if principal.member_id is not None:
+        own.append(PointEntry.member_id == principal.member_id)
+    return or_(false(), *own)
 
 
 async def approve_entry(

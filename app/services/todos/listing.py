@@ -1,54 +1,168 @@
 """The to-do list (待办) of one principal: every source's items merged into one order
-(due date first, undated last; then severity, kind, subject), paged with a signed
-cursor, and the counts per kind for a badge."""
+(due date first, undated last; then severity, kind, subject, code, link), paged with a
+signed cursor, and the counts per kind for a badge.
+
+Member-scale kinds are SQL selects (`sources.py`): the database counts them (one COUNT
+per kind, one statement) and pages them by keyset (at most limit + 1 rows per kind,
+after the cursor, in the one order); the page is the first `limit` of those merged.
+Organisation-scale kinds (`per_organisation.py`) are judged per organisation in Python
+and merged the same way. Text is ordered by code point (`COLLATE "C"`), as Python
+orders strings, so both halves agree on one order.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import String, literal_column
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    Uuid,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from app.errors import Forbidden
 from app.models.enums import Role, TodoKind, TodoSeverity
 from app.pagination import Page, SortKey, clamp_limit, decode_cursor, encode_cursor
 from app.security.scope import Principal
-from app.services.todos.sources import MEMBER_KINDS, SOURCES, Todo
+from app.services.todos.per_organisation import ORG_SOURCES
+from app.services.todos.sources import SQL_SOURCES, Todo
 
 TODO_SORT = "due_on"
-_POSITION = [SortKey("position", cast("object", literal_column("position", String())), False)]  # type: ignore[arg-type]
+# Every kind, in the order the counts list them.
+KINDS = (
+    TodoKind.transfer_to_accept,
+    TodoKind.claim_to_approve,
+    TodoKind.change_request_to_decide,
+    TodoKind.leave_to_decide,
+    TodoKind.meeting_due,
+    TodoKind.member_flagged,
+    TodoKind.dues_arrears,
+    TodoKind.term_ending,
+    TodoKind.check_in_overdue,
+)
+# A member user acts on its own check-ins only; the rest are the branch's work.
+MEMBER_KINDS = (TodoKind.check_in_overdue,)
 _RANK = {TodoSeverity.error: 0, TodoSeverity.warning: 1, TodoSeverity.info: 2}
 _UNDATED = date.max
+# The one order's parts, as the cursor carries them (each checked for its type).
+_TYPES: tuple[TypeEngine[Any], ...] = (
+    Date(),
+    Integer(),
+    String(),
+    String(),
+    String(),
+    Uuid(),
+    Uuid(),
+)
+_NAMES = ("due_on", "rank", "kind", "subject", "code", "resource_id", "row_id")
+_POSITION = [
+    SortKey(name, cast("Any", literal_column(name, type_)), False)
+    for name, type_ in zip(_NAMES, _TYPES, strict=True)
+]
+Key = tuple[date, int, str, str, str, uuid.UUID, uuid.UUID]
 
 
-def _key(t: Todo) -> str:
-    """The item's place in the one order, as a comparable string."""
-    return "|".join(
-        (
-            (t.due_on or _UNDATED).isoformat(),
-            str(_RANK[t.severity]),
-            t.kind.value,
-            t.subject,
-            t.code,
-            str(t.resource_id),
-        )
+def _key(t: Todo) -> Key:
+    """The item's place in the one order."""
+    return (
+        t.due_on or _UNDATED,
+        _RANK[t.severity],
+        t.kind.value,
+        t.subject,
+        t.code,
+        t.resource_id,
+        t.row_id,
     )
 
 
-async def _collect(
-    session: AsyncSession, principal: Principal, kinds: list[TodoKind] | None, today: date
-) -> list[Todo]:
-    wanted = kinds or list(SOURCES)
+def _wanted(principal: Principal, kinds: list[TodoKind] | None) -> list[TodoKind]:
+    wanted = [k for k in KINDS if kinds is None or k in kinds]
     if principal.role is Role.member:
         wanted = [k for k in wanted if k in MEMBER_KINDS]
-    out: list[Todo] = []
+    return wanted
+
+
+def _selects(principal: Principal, wanted: list[TodoKind], today: date) -> dict[TodoKind, Any]:
+    """Each wanted member-scale kind's select; none for a kind the role does not act on."""
+    out: dict[TodoKind, Select[Any]] = {}
     for kind in wanted:
+        source = SQL_SOURCES.get(kind)
+        if source is None:
+            continue
         try:
-            out += await SOURCES[kind](session, principal, today)
+            stmt = source(principal, today)
         except Forbidden:  # a kind whose rule says this role does not act on it
             continue
+        if stmt is not None:
+            out[kind] = stmt
     return out
+
+
+async def _org_items(
+    session: AsyncSession, principal: Principal, wanted: list[TodoKind], today: date
+) -> dict[TodoKind, list[Todo]]:
+    out: dict[TodoKind, list[Todo]] = {}
+    for kind in wanted:
+        source = ORG_SOURCES.get(kind)
+        if source is not None:
+            out[kind] = await source(session, principal, today)
+    return out
+
+
+def _order(kind: TodoKind, columns: Any) -> list[ColumnElement[Any]]:
+    """The one order over a source's item columns, in SQL."""
+    rank = case({s.value: r for s, r in _RANK.items()}, value=columns.severity)
+    return [
+        func.coalesce(columns.due_on, literal(_UNDATED, Date)),
+        rank,
+        literal(kind.value, String).collate("C"),
+        columns.subject.collate("C"),
+        columns.code.collate("C"),
+        columns.resource_id,
+        columns.row_id,
+    ]
+
+
+async def _sql_page(
+    session: AsyncSession, kind: TodoKind, stmt: Select[Any], after: Key | None, size: int
+) -> list[Todo]:
+    """The first `size` items of one kind after the cursor, in the one order."""
+    items = stmt.subquery()
+    order = _order(kind, items.c)
+    query = select(*items.c).order_by(*order).limit(size)
+    if after is not None:
+        bound = [literal(v, t) for v, t in zip(after, _TYPES, strict=True)]
+        query = query.where(tuple_(*order) > tuple_(*bound))
+    rows = await session.execute(query)
+    return [
+        Todo(kind, code, TodoSeverity(severity), due_on, subject, resource, resource_id, row_id)
+        for due_on, severity, subject, code, resource, resource_id, row_id in rows
+    ]
+
+
+async def _sql_counts(session: AsyncSession, selects: dict[TodoKind, Any]) -> dict[TodoKind, int]:
+    """One COUNT per kind, all in one statement."""
+    if not selects:
+        return {}
+    counts = [
+        select(func.count()).select_from(stmt.subquery()).scalar_subquery()
+        for stmt in selects.values()
+    ]
+    row = (await session.execute(select(*counts))).one()
+    return {kind: int(n) for kind, n in zip(selects, row, strict=True)}
 
 
 async def todos(
@@ -64,24 +178,33 @@ async def todos(
     """What the rules ask of you now in your subtree (a member: their own check-ins):
     transfers to accept, claims to approve (never your own: four eyes), meetings due by
     cadence, member flags, six months of dues unpaid, terms ending, check-ins overdue."""
-    after = decode_cursor(_POSITION, cursor)[0] if cursor else None
-    ordered = sorted((_key(t), t) for t in await _collect(session, principal, kinds, today))
-    rest = [pair for pair in ordered if after is None or pair[0] > after]
+    after = cast("Key", tuple(decode_cursor(_POSITION, cursor))) if cursor else None
     size = clamp_limit(limit)
-    page = rest[:size]
-    next_cursor = encode_cursor(_POSITION, [page[-1][0]]) if len(rest) > size else None
-    return Page(
-        items=[t for _, t in page],
-        next_cursor=next_cursor,
-        total=len(ordered) if include_total else None,
-    )
+    wanted = _wanted(principal, kinds)
+    selects = _selects(principal, wanted, today)
+    by_org = await _org_items(session, principal, wanted, today)
+    found: list[Todo] = []
+    for kind, stmt in selects.items():
+        found += await _sql_page(session, kind, stmt, after, size + 1)
+    for items in by_org.values():
+        found += [t for t in items if after is None or _key(t) > after]
+    found.sort(key=_key)
+    page = found[:size]
+    next_cursor = encode_cursor(_POSITION, list(_key(page[-1]))) if len(found) > size else None
+    total = None
+    if include_total:
+        counted = await _sql_counts(session, selects)
+        total = sum(counted.values()) + sum(len(items) for items in by_org.values())
+    return Page(items=page, next_cursor=next_cursor, total=total)
 
 
 async def todo_counts(
     session: AsyncSession, principal: Principal, today: date
 ) -> dict[TodoKind, int]:
     """How many to-dos of each kind (every kind listed, zero included), for a badge."""
-    counts = dict.fromkeys(SOURCES, 0)
-    for t in await _collect(session, principal, None, today):
-        counts[t.kind] += 1
+    wanted = _wanted(principal, None)
+    counts = dict.fromkeys(KINDS, 0)
+    counts.update(await _sql_counts(session, _selects(principal, wanted, today)))
+    for kind, items in (await _org_items(session, principal, wanted, today)).items():
+        counts[kind] = len(items)
     return counts

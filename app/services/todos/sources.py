@@ -1,33 +1,57 @@
-"""Where each kind of to-do comes from: one function per kind, each calling the service
-that owns the rule (transfers, ledger, compliance, lifecycle flags, arrears, terms,
-mobile contact state) and turning what it finds into `Todo` items."""
+"""Where each member-scale kind of to-do comes from: one function per kind, each a SQL
+select built from the condition the owning service names (transfers, ledger, change
+requests, leave, lifecycle flags, arrears, mobile contact state), so the list counts
+and pages them in the database (`listing.py`), never item by item in Python.
+
+Every select has the same labelled columns (`ITEM_COLUMNS`); a function raises
+`Forbidden` (or returns None) when the principal's role does not act on its kind.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    null,
+    select,
+    true,
+)
 
-from app.models.enums import ChangeRequestState, EntryState, TodoKind, TodoSeverity, TransferState
+from app.models.change_request import MemberChangeRequest
+from app.models.enums import (
+    ChangeRequestState,
+    ContactState,
+    EntryState,
+    TodoKind,
+    TodoSeverity,
+    TransferState,
+)
 from app.models.lifecycle import Transfer
+from app.models.meeting import Meeting
 from app.models.member import Member
 from app.models.mobile import MobileEpisode
-from app.models.organisation import Organisation
-from app.pagination import MAX_LIMIT
+from app.models.points import PointEntry
+from app.models.sign_in import MeetingLeaveRequest
 from app.security.scope import Principal
-from app.services import compliance, lifecycle, mobile, transfers
+from app.services import lifecycle, transfers
 from app.services.meetings import leave
-from app.services.members import change_requests, list_members
 from app.services.members.records import require_member_writer
-from app.services.mobile.episodes import contact_state_sql
-from app.services.organisations.terms import term_flags, term_years
-from app.services.points import is_own_entry, list_entries
+from app.services.mobile.episodes import contact_state_sql, listed_for, overdue_sql
+from app.services.points import own_entry_sql
 from app.services.points.schemes import require_points_admin
-from app.services.policies import effective_policies
 from app.services.unpaid_dues import UNPAID_FLAG
 
 
@@ -40,298 +64,221 @@ class Todo:
     subject: str  # whom or what it is about (a member's or organisation's name)
     resource: str  # the linked resource type: transfer, point_entry, member, organisation, ...
     resource_id: uuid.UUID
+    row_id: uuid.UUID  # the row the item stems from (a leave request: several per meeting)
 
 
-Source = Callable[[AsyncSession, Principal, date], Awaitable[list[Todo]]]
+# The columns of every source's select, in this order.
+ITEM_COLUMNS = ("due_on", "severity", "subject", "code", "resource", "resource_id", "row_id")
+# An ORM attribute or a Core expression (an attribute is not a ColumnElement to mypy).
+Column = Any
+SqlSource = Callable[[Principal, date], "Select[Any] | None"]
 
 
-async def _names(session: AsyncSession, member_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not member_ids:
-        return {}
-    rows = await session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
-    return {i: n for i, n in rows.all()}
+def _item(
+    *,
+    due_on: Column | None,
+    severity: TodoSeverity | Column,
+    subject: Column,
+    code: str | Column,
+    resource: str,
+    resource_id: Column,
+    row_id: Column | None = None,
+) -> list[ColumnElement[Any]]:
+    """A source's select columns, labelled `ITEM_COLUMNS`."""
+    values: list[ColumnElement[Any]] = [
+        cast(null(), Date) if due_on is None else cast(due_on, Date),
+        literal(severity.value, String) if isinstance(severity, TodoSeverity) else severity,
+        func.coalesce(subject, ""),
+        literal(code, String) if isinstance(code, str) else code,
+        literal(resource, String),
+        resource_id,
+        resource_id if row_id is None else row_id,
+    ]
+    return [v.label(name) for v, name in zip(values, ITEM_COLUMNS, strict=True)]
 
 
-async def transfers_to_accept(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """Pending transfers addressed to my subtree (`transfers.list_transfers`), overdue
-    after the sender's `transfer_overdue_months` (`transfers.overdue_sql`)."""
+def transfers_to_accept(p: Principal, today: date) -> Select[Any]:
+    """Pending transfers addressed to my subtree, overdue after the sender's
+    `transfer_overdue_months` (`transfers.overdue_sql`, due by `transfers.due_on_sql`)."""
     transfers.require_transfer_decider(p)
-    found: list[Transfer] = []
-    cursor = None
-    while True:
-        page = await transfers.list_transfers(
-            session, p, within_path=None, state=TransferState.pending, overdue=None,
-            today=today, limit=MAX_LIMIT, cursor=cursor,
-        )  # fmt: skip
-        found += [t for t in page.items if p.scope.covers(t.to_path)]
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
-    if not found:
-        return []
-    rows = await session.execute(
-        select(Transfer.id, transfers.due_on_sql(), transfers.overdue_sql(today)).where(
-            Transfer.id.in_([t.id for t in found])
+    late = transfers.overdue_sql(today)
+    return (
+        select(
+            *_item(
+                due_on=transfers.due_on_sql(),
+                severity=case((late, TodoSeverity.error.value), else_=TodoSeverity.warning.value),
+                subject=Member.name,
+                code="transfer.pending",
+                resource="transfer",
+                resource_id=Transfer.id,
+            )
+        )
+        .select_from(Transfer)
+        .outerjoin(Member, Member.id == Transfer.member_id)
+        .where(Transfer.state == TransferState.pending, p.scope.filter(Transfer.to_path))
+    )
+
+
+def claims_to_approve(p: Principal, today: date) -> Select[Any]:
+    """Pending ledger entries in my subtree I may decide (never an entry I entered nor
+    one scoring myself: the ledger's four-eyes rule, `points.own_entry_sql`)."""
+    require_points_admin(p)
+    return (
+        select(
+            *_item(
+                due_on=None,
+                severity=TodoSeverity.info,
+                subject=Member.name,
+                code="points.pending",
+                resource="point_entry",
+                resource_id=PointEntry.id,
+            )
+        )
+        .select_from(PointEntry)
+        .outerjoin(Member, Member.id == PointEntry.member_id)
+        .where(
+            p.scope.filter(PointEntry.org_path),
+            PointEntry.state == EntryState.pending,
+            ~own_entry_sql(p),
         )
     )
-    judged = {i: (due, late) for i, due, late in rows.all()}
-    names = await _names(session, {t.member_id for t in found})
-    return [
-        Todo(
-            TodoKind.transfer_to_accept,
-            "transfer.pending",
-            TodoSeverity.error if judged[t.id][1] else TodoSeverity.warning,
-            judged[t.id][0],
-            names.get(t.member_id, ""),
-            "transfer",
-            t.id,
-        )
-        for t in found
-    ]
 
 
-async def claims_to_approve(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """Pending ledger entries in my subtree I may decide (`points.list_entries`; never an
-    entry I entered nor one scoring myself: the ledger's four-eyes rule)."""
-    require_points_admin(p)
-    out: list[Todo] = []
-    cursor = None
-    while True:
-        page = await list_entries(
-            session, p, within_path=None, member_id=None, state=EntryState.pending,
-            year=None, limit=MAX_LIMIT, cursor=cursor,
-        )  # fmt: skip
-        mine = [e for e in page.items if not is_own_entry(p, e)]
-        names = await _names(session, {e.member_id for e in mine})
-        out += [
-            Todo(
-                TodoKind.claim_to_approve,
-                "points.pending",
-                TodoSeverity.info,
-                None,
-                names.get(e.member_id, ""),
-                "point_entry",
-                e.id,
-            )
-            for e in mine
-        ]
-        if page.next_cursor is None:
-            return out
-        cursor = page.next_cursor
-
-
-async def change_requests_to_decide(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """Pending member change requests of my subtree (`change_requests.list_change_requests`),
-    for those who correct records (`require_member_writer`), never my own."""
+def change_requests_to_decide(p: Principal, today: date) -> Select[Any]:
+    """Pending member change requests of my subtree, for those who correct records
+    (`require_member_writer`), never my own."""
     require_member_writer(p)
-    out: list[Todo] = []
-    cursor = None
-    while True:
-        page = await change_requests.list_change_requests(
-            session, p, state=ChangeRequestState.pending, member_id=None, limit=MAX_LIMIT,
-            cursor=cursor, sort=None, include_total=False,
-        )  # fmt: skip
-        mine = [r for r in page.items if r.member_id != p.member_id]
-        names = await _names(session, {r.member_id for r in mine})
-        out += [
-            Todo(
-                TodoKind.change_request_to_decide,
-                "change_request.pending",
-                TodoSeverity.info,
-                None,
-                names.get(r.member_id, ""),
-                "member_change_request",
-                r.id,
+    stmt = (
+        select(
+            *_item(
+                due_on=None,
+                severity=TodoSeverity.info,
+                subject=Member.name,
+                code="change_request.pending",
+                resource="member_change_request",
+                resource_id=MemberChangeRequest.id,
             )
-            for r in mine
-        ]
-        if page.next_cursor is None:
-            return out
-        cursor = page.next_cursor
+        )
+        .select_from(MemberChangeRequest)
+        .outerjoin(Member, Member.id == MemberChangeRequest.member_id)
+        .where(
+            p.scope.filter(MemberChangeRequest.org_path),
+            MemberChangeRequest.state == ChangeRequestState.pending,
+        )
+    )
+    if p.member_id is not None:
+        stmt = stmt.where(MemberChangeRequest.member_id != p.member_id)
+    return stmt
 
 
-async def leave_to_decide(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+def leave_to_decide(p: Principal, today: date) -> Select[Any] | None:
     """Pending leave requests for meetings I host or, as a secretary or administrator,
     of my subtree (`meetings.leave.leave_to_decide`); due by the meeting's day."""
-    found = await leave.leave_to_decide(session, p)
-    names = await _names(session, {r.member_id for r, _ in found})
-    return [
-        Todo(
-            TodoKind.leave_to_decide,
-            "leave.pending",
-            TodoSeverity.warning,
-            meeting.held_on,
-            names.get(r.member_id, ""),
-            "meeting",
-            meeting.id,
+    mine = leave.leave_to_decide(p)
+    if mine is None:
+        return None
+    return (
+        select(
+            *_item(
+                due_on=Meeting.held_on,
+                severity=TodoSeverity.warning,
+                subject=Member.name,
+                code="leave.pending",
+                resource="meeting",
+                resource_id=Meeting.id,
+                row_id=MeetingLeaveRequest.id,
+            )
         )
-        for r, meeting in found
-    ]
+        .select_from(MeetingLeaveRequest)
+        .join(Meeting, Meeting.id == MeetingLeaveRequest.meeting_id)
+        .outerjoin(Member, Member.id == MeetingLeaveRequest.member_id)
+        .where(mine)
+    )
 
 
-def _periods(today: date) -> dict[str, compliance.Period]:
-    quarter = (today.month - 1) // 3 + 1
-    return {
-        "monthly": compliance.period_for(today.year, None, today.month),
-        "quarterly": compliance.period_for(today.year, quarter, None),
-        "yearly": compliance.period_for(today.year, None, None),
-    }
+def _flagged(
+    p: Principal, today: date, codes: Sequence[str], severity: TodoSeverity
+) -> Select[Any]:
+    """One item per flag of `codes` raised on a member in scope (`lifecycle.flag_filter`
+    finds the members, `lifecycle.raised_flags` names their flags)."""
+    flagged = (
+        select(
+            Member.id.label("id"),
+            Member.name.label("name"),
+            lifecycle.raised_flags(today, codes).label("raised"),
+        )
+        .where(p.scope.filter(Member.org_path), lifecycle.flag_filter(codes, today))
+        .subquery("flagged")
+    )
+    code = func.unnest(flagged.c.raised).table_valued(column("code", String)).lateral("code")
+    return select(
+        *_item(
+            due_on=None,
+            severity=severity,
+            subject=flagged.c.name,
+            code=code.c.code,
+            resource="member",
+            resource_id=flagged.c.id,
+        )
+    ).select_from(flagged.join(code, true()))
 
 
-async def meetings_due(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """Meetings each organisation owes by its cadence (`compliance.meeting_compliance`):
-    the current month's, quarter's or year's slot not yet filled (due at its end), and
-    slots of this year already over without a meeting (missed)."""
-    out: dict[tuple[str, str], Todo] = {}  # one per organisation, type and due/missed
-    for cadence, period in _periods(today).items():
-        report = await compliance.meeting_compliance(
-            session, p.org_path, year=today.year,
-            quarter=int(period.label[-1]) if cadence == "quarterly" else None,
-            month=today.month if cadence == "monthly" else None, as_of=today,
-        )  # fmt: skip
-        for row in report.rows:
-            if row.cadence == cadence and row.held < row.required:
-                out[(row.org_id, row.type)] = Todo(
-                    TodoKind.meeting_due, f"meeting.{row.type}", TodoSeverity.warning,
-                    period.end - timedelta(days=1), row.org_name, "organisation",
-                    uuid.UUID(row.org_id),
-                )  # fmt: skip
-            if cadence == "yearly" and row.missing:
-                out[(row.org_id, row.type + ".missed")] = Todo(
-                    TodoKind.meeting_due, f"meeting.{row.type}.missed", TodoSeverity.error,
-                    None, row.org_name, "organisation", uuid.UUID(row.org_id),
-                )  # fmt: skip
-    return list(out.values())
-
-
-async def _flagged(
-    session: AsyncSession, p: Principal, today: date, codes: list[str]
-) -> list[tuple[str, str, uuid.UUID]]:
-    """(flag code, member name, member id) for each of `codes` raised on a member in scope
-    (`members.list_members(flag=...)` finds them, `lifecycle.flags_for` names the flags)."""
-    out: list[tuple[str, str, uuid.UUID]] = []
-    cursor = None
-    while True:
-        page = await list_members(
-            session, p, org_id=None, within=None, group_id=None, status=None, category=None,
-            flag=codes, q=None, id_number=None, today=today,
-            sort=None, limit=MAX_LIMIT, cursor=cursor, include_total=False,
-        )  # fmt: skip
-        raised = await lifecycle.flags_for(session, [m.id for m in page.items], today)
-        out += [
-            (code, m.name, m.id)
-            for m in page.items
-            for code in raised.get(m.id, [])
-            if code in codes
-        ]
-        if page.next_cursor is None:
-            return out
-        cursor = page.next_cursor
-
-
-async def members_flagged(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+def members_flagged(p: Principal, today: date) -> Select[Any]:
     """One to-do per raised member flag (`lifecycle.FLAG_CODES`) but the unpaid-dues one,
     which is a `dues_arrears` to-do."""
     codes = [c for c in lifecycle.FLAG_CODES if c != UNPAID_FLAG]
-    return [
-        Todo(TodoKind.member_flagged, code, TodoSeverity.warning, None, name, "member", member)
-        for code, name, member in await _flagged(session, p, today, codes)
-    ]
+    return _flagged(p, today, codes, TodoSeverity.warning)
 
 
-async def dues_arrears(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+def dues_arrears(p: Principal, today: date) -> Select[Any]:
     """Members with six consecutive months of dues unpaid (the member flag
     `dues.six_months_unpaid`, one SQL rule in `services/unpaid_dues.py`)."""
-    return [
-        Todo(TodoKind.dues_arrears, code, TodoSeverity.error, None, name, "member", member)
-        for code, name, member in await _flagged(session, p, today, [UNPAID_FLAG])
-    ]
-
-
-async def terms_ending(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
-    """Organisations of my subtree whose term ends within the warning window or has
-    expired (`organisations.terms.term_flags`, each by its own effective policy)."""
-    orgs = list(
-        (
-            await session.scalars(
-                select(Organisation).where(
-                    p.scope.filter(Organisation.path),
-                    Organisation.dissolved_on.is_(None),
-                    Organisation.term_started_on.is_not(None),
-                )
+    return (
+        select(
+            *_item(
+                due_on=None,
+                severity=TodoSeverity.error,
+                subject=Member.name,
+                code=UNPAID_FLAG,
+                resource="member",
+                resource_id=Member.id,
             )
-        ).all()
-    )
-    policies = await effective_policies(session, p.org_path, [(o.id, o.path) for o in orgs])
-    out = []
-    for org in orgs:
-        policy = policies[org.id]
-        ends_on, flags = term_flags(
-            org.term_started_on, term_years(org, policy), today, int(policy["term_warning_days"])
         )
-        out += [
-            Todo(
-                TodoKind.term_ending,
-                f.code,
-                TodoSeverity(f.severity),
-                ends_on,
-                org.name,
-                "organisation",
-                org.id,
-            )
-            for f in flags
-            if f.code in ("term.ending_soon", "term.expired")
-        ]
-    return out
+        .select_from(Member)
+        .where(p.scope.filter(Member.org_path), lifecycle.flag_filter([UNPAID_FLAG], today))
+    )
 
 
-async def check_ins_overdue(session: AsyncSession, p: Principal, today: date) -> list[Todo]:
+def check_ins_overdue(p: Principal, today: date) -> Select[Any]:
     """Open episodes of my subtree (a member: their own) whose check-in is past the home
     organisation's cadence or lost contact (`mobile.contact_state_sql`)."""
-    found: list[MobileEpisode] = []
-    cursor = None
-    while True:
-        page = await mobile.list_episodes(
-            session, p, within_path=None, state=None, contact=None, overdue=True,
-            today=today, limit=MAX_LIMIT, cursor=cursor,
-        )  # fmt: skip
-        found += page.items
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
-    if not found:
-        return []
-    rows = await session.execute(
-        select(MobileEpisode.id, contact_state_sql(today)).where(
-            MobileEpisode.id.in_([e.id for e in found])
+    state = contact_state_sql(today)
+    return (
+        select(
+            *_item(
+                due_on=None,
+                severity=case(
+                    (state == ContactState.lost_contact, TodoSeverity.error.value),
+                    else_=TodoSeverity.warning.value,
+                ),
+                subject=Member.name,
+                code=literal("mobile.", String) + state,
+                resource="mobile_episode",
+                resource_id=MobileEpisode.id,
+            )
         )
+        .select_from(MobileEpisode)
+        .outerjoin(Member, Member.id == MobileEpisode.member_id)
+        .where(listed_for(p), overdue_sql(today))
     )
-    states = dict(rows.all())
-    names = await _names(session, {e.member_id for e in found})
-    return [
-        Todo(
-            TodoKind.check_in_overdue,
-            f"mobile.{states[e.id]}",
-            TodoSeverity.error if states[e.id] == "lost_contact" else TodoSeverity.warning,
-            None,
-            names.get(e.member_id, ""),
-            "mobile_episode",
-            e.id,
-        )
-        for e in found
-    ]
 
 
-SOURCES: dict[TodoKind, Source] = {
+SQL_SOURCES: dict[TodoKind, SqlSource] = {
     TodoKind.transfer_to_accept: transfers_to_accept,
     TodoKind.claim_to_approve: claims_to_approve,
     TodoKind.change_request_to_decide: change_requests_to_decide,
     TodoKind.leave_to_decide: leave_to_decide,
-    TodoKind.meeting_due: meetings_due,
     TodoKind.member_flagged: members_flagged,
     TodoKind.dues_arrears: dues_arrears,
-    TodoKind.term_ending: terms_ending,
     TodoKind.check_in_overdue: check_ins_overdue,
 }
-# A member user acts on its own check-ins only; the rest are the branch's work.
-MEMBER_KINDS = (TodoKind.check_in_overdue,)
