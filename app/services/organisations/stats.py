@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, case, func, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import (
@@ -27,7 +28,12 @@ from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import OrganisationStats
 from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
 from app.security.scope import under
-from app.services.lifecycle.membership import MemberFacts, MemberHistory
+from app.services.lifecycle.membership import (
+    MemberFacts,
+    MemberHistory,
+    unchanged,
+    unchanged_counted_on,
+)
 from app.services.members.code_lists import (
     EDUCATIONS,
     ETHNICITIES,
@@ -208,27 +214,105 @@ def joining_period_row(joined_on: date | None) -> Row:
     return key, zh, en
 
 
-def _age_rows(members: Sequence[MemberFacts], as_of: date) -> dict[Row, int]:
-    """Members per age band on `as_of` through the same cut-offs as `organisation_stats`."""
-    cut_offs = [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
-    younger = [sum(m.birth_date > cut for m in members) for cut in cut_offs]
-    return {(band, band, band): n for band, n in age_band_counts(younger, len(members)).items()}
+MEMBER_TABLES = ("by_gender", "by_ethnicity", "by_education", "by_category", "by_joining_period")
 
 
-def member_tables(members: Sequence[MemberFacts], as_of: date) -> dict[str, dict[Row, int]]:
-    """The member tables: by gender, ethnicity, age band, education, category, joining
-    period; each a count per row."""
-    tables: dict[str, dict[Row, int]] = {
-        t: defaultdict(int)
-        for t in ("by_gender", "by_ethnicity", "by_education", "by_category", "by_joining_period")
-    }
+@dataclass
+class Tally:
+    """A population's member tables while counting: a count per row of each table, the
+    members born after each age cut-off (cumulative, as `age_band_counts` reads) and
+    the total. Tallies of two disjoint populations add up."""
+
+    tables: dict[str, dict[Row, int]] = field(
+        default_factory=lambda: {t: defaultdict(int) for t in MEMBER_TABLES}
+    )
+    younger: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
+    total: int = 0
+
+    def add(self, other: Tally) -> None:
+        for name, table in other.tables.items():
+            for row, n in table.items():
+                self.tables[name][row] += n
+        self.younger = [a + b for a, b in zip(self.younger, other.younger, strict=True)]
+        self.total += other.total
+
+    def age_rows(self) -> dict[Row, int]:
+        bands = age_band_counts(self.younger, self.total)
+        return {(band, band, band): n for band, n in bands.items()}
+
+
+def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
+    """The member tables of `members`: by gender, ethnicity, education, category,
+    joining period, and age on `as_of` through the cut-offs of `organisation_stats`."""
+    tally = Tally(total=len(members))
+    tables = tally.tables
     for m in members:
         tables["by_gender"][_labelled(Gender, m.gender)] += 1
         tables["by_ethnicity"][ethnicity_row(m.ethnicity)] += 1
         tables["by_education"][education_row(m.education)] += 1
         tables["by_category"][_labelled(MemberCategory, m.category)] += 1
         tables["by_joining_period"][joining_period_row(m.joined_on)] += 1
-    return {**tables, "by_age_band": _age_rows(members, as_of)}
+    cut_offs = [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
+    tally.younger = [sum(m.birth_date > cut for m in members) for cut in cut_offs]
+    return tally
+
+
+def _joining_period() -> ColumnElement[str]:
+    """SQL: the key of `joining_period_row` (the periods' first days written as
+    constants, so the grouping and the selected expression are the same text)."""
+    periods = [
+        (Member.joined_on >= literal_column(f"DATE '{start.isoformat()}'"), key)
+        for key, _, _, start in reversed(JOINING_PERIODS[1:])
+    ]
+    first = (Member.joined_on.is_not(None), JOINING_PERIODS[0][0])
+    return case(*periods, first, else_=UNKNOWN[0])
+
+
+PERIOD_ROWS = {key: (key, zh, en) for key, zh, en, _ in JOINING_PERIODS} | {UNKNOWN[0]: UNKNOWN}
+
+
+def _row_of(table: str, value: str | None) -> Row:
+    if table == "by_gender":
+        return _labelled(Gender, str(value))
+    if table == "by_ethnicity":
+        return ethnicity_row(value)
+    if table == "by_education":
+        return education_row(value)
+    if table == "by_category":
+        return _labelled(MemberCategory, str(value))
+    return PERIOD_ROWS[str(value)]
+
+
+async def unchanged_tally(session: AsyncSession, path: str, as_of: date) -> Tally:
+    """The member tables of the records without a recorded change counted by the
+    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement (a
+    grouping set per table and one for the total and the age cut-offs): the same
+    rows as `member_tally` of those records, read without loading them."""
+    dims = (Member.gender, Member.ethnicity, Member.education, Member.category)
+    columns = [*dims, _joining_period()]
+    younger = [
+        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1)))
+        for _, limit in AGE_BANDS
+    ]
+    sets = [*(tuple_(c) for c in columns), tuple_()]
+    rows = await session.execute(
+        select(func.grouping(*columns), *columns, func.count(), *younger)
+        .where(unchanged_counted_on(path, as_of), unchanged())
+        .group_by(func.grouping_sets(*sets))
+    )
+    tally = Tally()
+    everything = (1 << len(columns)) - 1  # the grouping bits when no column is grouped
+    for mask, *values in rows.all():
+        counts = values[len(columns) :]
+        if mask == everything:
+            tally.total, tally.younger = int(counts[0]), [int(n) for n in counts[1:]]
+            continue
+        i = next(
+            i for i in range(len(columns)) if mask == everything ^ (1 << (len(columns) - 1 - i))
+        )
+        table = MEMBER_TABLES[i]
+        tally.tables[table][_row_of(table, values[i])] += int(counts[0])
+    return tally
 
 
 async def organisations_as_of(
@@ -308,9 +392,9 @@ def _rows(table: dict[Row, int]) -> list[StatRow]:
     ]
 
 
-def _member_tables(members: Sequence[MemberFacts], as_of: date) -> MemberTables:
-    tables = member_tables(members, as_of)
-    return MemberTables(total=len(members), **{k: _rows(v) for k, v in tables.items()})
+def _member_tables(tally: Tally) -> MemberTables:
+    tables = {**tally.tables, "by_age_band": tally.age_rows()}
+    return MemberTables(total=tally.total, **{k: _rows(v) for k, v in tables.items()})
 
 
 async def statistics_tables(
@@ -324,9 +408,11 @@ async def statistics_tables(
     unit category, with and without a committee seat (委员; party groups aside) and by
     term status (换届: those with terms). Rows are keyed by code with zh and en labels;
     `unknown` counts records without the field."""
-    subtree = subtree or await load_subtree(session, org)
+    subtree = subtree or await load_subtree(session, org, changed_only=True)
     histories, inside = subtree.histories, subtree.inside
-    counted = counted_members(subtree, as_of)
+    counted = member_tally(counted_members(subtree, as_of), as_of)
+    if subtree.unchanged_path is not None:
+        counted.add(await unchanged_tally(session, subtree.unchanged_path, as_of))
     year = ledger(histories, inside, as_of.replace(month=1, day=1), as_of)
     new = {e.member_id for e in year.entries if e.reason is MemberChangeReason.admission}
     admitted = [h.member for h in histories if h.member_id in new]
@@ -334,8 +420,8 @@ async def statistics_tables(
     return StatisticsTables(
         org_id=org.id,
         as_of=as_of,
-        members=_member_tables(counted, as_of),
-        new_members=_member_tables(admitted, as_of),
+        members=_member_tables(counted),
+        new_members=_member_tables(member_tally(admitted, as_of)),
         organisations=OrganisationTables(
             total=organisations["total"],
             by_type=_rows(organisations["by_type"]),
@@ -348,7 +434,9 @@ async def statistics_tables(
 
 
 def counted_members(subtree: Subtree, day: date) -> list[MemberFacts]:
-    """The members the subtree counts at the end of `day` (the tables' population)."""
+    """The members the subtree counts at the end of `day` (the tables' population;
+    of the members with a recorded change only when the subtree leaves the rest to
+    SQL)."""
     return [h.member for h in subtree.histories if _counted_in(h, subtree.inside, day)]
 
 

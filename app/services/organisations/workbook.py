@@ -122,7 +122,7 @@ async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: d
     annual tables: members (党员基本情况, with a bar chart of the age bands), the year's
     new members (发展党员), organisations (党组织基本情况) and the 增减 ledger from 1
     January to `as_of` (党员增减情况). The figures are those of the JSON tables."""
-    subtree = await load_subtree(session, org)
+    subtree = await load_subtree(session, org, changed_only=True)
     tables = await statistics_tables(session, org, as_of, subtree)
     changes = await member_changes(session, org, as_of.replace(month=1, day=1), as_of, subtree)
     workbook = Workbook()
