@@ -69,12 +69,38 @@ class OrganisationTables(BaseModel):
     by_term_status: list[StatRow]
 
 
+class MeetingIndicator(BaseModel):
+    key: str = Field(description="The meeting type.")
+    label_zh: str
+    label_en: str
+    required: int = Field(description="Sub-periods (months, quarters, the year) required.")
+    held: int = Field(description="Sub-periods with a finalized meeting.")
+    overdue: int = Field(description="Organisations with a sub-period ended without one.")
+    rate: float | None = Field(description="held / required; null when none is required.")
+
+
+class MeetingTables(BaseModel):
+    period: str
+    rate: float | None
+    by_type: list[MeetingIndicator]
+
+
+class PointsTables(BaseModel):
+    year: int
+    ranked: int = Field(description="Members ranked (probationary and full).")
+    by_grade: list[StatRow]
+
+
 class StatisticsTables(BaseModel):
     org_id: uuid.UUID
     as_of: date
     members: MemberTables
     new_members: MemberTables
     organisations: OrganisationTables
+    meetings: MeetingTables = Field(
+        description="Meeting compliance (三会一课) of the year to as_of (as meeting-compliance)."
+    )
+    points: PointsTables = Field(description="The points year's members by grade (积分等次).")
 
 
 class CheckRecord(BaseModel):

@@ -40,6 +40,7 @@ from app.services.members.code_lists import (
     resolve_education,
     resolve_ethnicity,
 )
+from app.services.organisations import indicators
 from app.services.organisations.member_changes import Subtree, ledger, load_subtree
 from app.services.organisations.terms import add_years, term_flags, term_years
 from app.services.policies import effective_policies
@@ -430,6 +431,8 @@ async def statistics_tables(
             without_committee=organisations["without_committee"],
             by_term_status=_rows(organisations["by_term_status"]),
         ),
+        meetings=await indicators.meeting_tables(session, org, as_of),
+        points=await indicators.points_tables(session, org, as_of),
     )
 
 

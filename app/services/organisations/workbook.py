@@ -1,7 +1,7 @@
 """The statistics workbook (党内统计年报): the tables of `statistics_tables` and the year's
 增减 ledger laid out as the annual tables, one sheet each, with a native bar chart of
-the members by age band. Every cell goes through `cells.xlsx_row` (formula
-neutralising, characters XLSX cannot hold)."""
+the members by age band, and the meetings and points indicators. Every cell goes
+through `cells.xlsx_row` (formula neutralising, characters XLSX cannot hold)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,24 @@ def _organisations_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organi
     _block(sheet, "按换届情况", orgs.by_term_status)
 
 
+def _indicators_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organisation) -> None:
+    """三会一课 compliance per meeting type and the points year's members by grade."""
+    meetings, points = tables.meetings, tables.points
+    _heading(sheet, "组织生活和党员积分情况", org, tables.as_of)
+    _append(sheet, f"三会一课落实情况（{meetings.period}）", bold=True)
+    _append(sheet, "会议类型", "项目", "应开次数", "已开次数", "逾期组织数", "落实率", bold=True)
+    for row in meetings.by_type:
+        _append(sheet, row.key, row.label_zh, row.required, row.held, row.overdue, row.rate)
+    required = sum(r.required for r in meetings.by_type)
+    held = sum(r.held for r in meetings.by_type)
+    overdue = sum(r.overdue for r in meetings.by_type)
+    _append(sheet, "", "合计", required, held, overdue, meetings.rate, bold=True)
+    _append(sheet)
+    _append(sheet, f"{points.year}年度参与积分排名党员数", points.ranked, bold=True)
+    _append(sheet)
+    _block(sheet, "按积分等次", points.by_grade)
+
+
 def _changes_sheet(sheet: Worksheet, changes: MemberChanges, org: Organisation) -> None:
     _append(sheet, "党员增减情况", bold=True)
     _append(sheet, "党组织", org.name, "统计期", f"{changes.date_from} 至 {changes.date_to}")
@@ -121,7 +139,8 @@ async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: d
     """The statistics of the subtree as of `as_of` as an XLSX workbook laid out as the
     annual tables: members (党员基本情况, with a bar chart of the age bands), the year's
     new members (发展党员), organisations (党组织基本情况) and the 增减 ledger from 1
-    January to `as_of` (党员增减情况). The figures are those of the JSON tables."""
+    January to `as_of` (党员增减情况), the meetings and points indicators
+    (组织生活和积分). The figures are those of the JSON tables."""
     subtree = await load_subtree(session, org, changed_only=True)
     tables = await statistics_tables(session, org, as_of, subtree)
     changes = await member_changes(session, org, as_of.replace(month=1, day=1), as_of, subtree)
@@ -136,6 +155,7 @@ async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: d
     )
     _organisations_sheet(workbook.create_sheet("党组织基本情况"), tables, org)
     _changes_sheet(workbook.create_sheet("党员增减情况"), changes, org)
+    _indicators_sheet(workbook.create_sheet("组织生活和积分"), tables, org)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
