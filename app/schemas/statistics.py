@@ -58,6 +58,11 @@ class MemberTables(BaseModel):
     by_education: list[StatRow]
     by_category: list[StatRow]
     by_joining_period: list[StatRow]
+    by_degree: list[StatRow] = Field(description="学位 (GB/T 6864 first level).")
+    by_post: list[StatRow] = Field(description="工作岗位 (the statistics' post codes).")
+    by_new_social_stratum: list[StatRow] = Field(description="新社会阶层; unknown: none.")
+    by_hardship: list[StatRow] = Field(description="困难情况; unknown: none recorded.")
+    by_contact: list[StatRow] = Field(description="失联: lost contact on or before as_of.")
 
 
 class OrganisationTables(BaseModel):
@@ -67,6 +72,9 @@ class OrganisationTables(BaseModel):
     with_committee: int
     without_committee: int
     by_term_status: list[StatRow]
+    by_unit_type: list[StatRow] = Field(description="党组织所在单位: the unit's legal type.")
+    by_economic_type: list[StatRow] = Field(description="The unit's economic type.")
+    by_unit_size: list[StatRow] = Field(description="The unit's size (企业规模).")
 
 
 class MeetingIndicator(BaseModel):

@@ -24,6 +24,11 @@ EDUCATIONS = ["大学本科", "研究生", None, "高中", "中等专科"]
 CATEGORIES = ["employed", "retired", "farmer", "student", "other"]
 JOINED = ["1949-09-30", "1949-10-01", "1978-12-31", "2002-11-01", "2012-10-31", "2020-05-05", None]
 STATUSES = ["full", "full", "probationary", "candidate", "full", "suspended"]
+DEGREES = ["4", "学士", None, "2"]
+POSTS = ["01", "企业管理人员", None, "11", "12"]
+STRATA = [None, "3", "新媒体从业人员"]
+HARDSHIPS = [None, None, "1", "残疾"]
+LOST = [None, None, None, "2026-04-01", "2025-01-01"]
 
 
 async def _mixed_members(api, county):
@@ -46,6 +51,11 @@ async def _mixed_members(api, county):
             ethnicity=ETHNICITIES[i % len(ETHNICITIES)],
             education=EDUCATIONS[i % len(EDUCATIONS)],
             category=CATEGORIES[i % len(CATEGORIES)],
+            degree=DEGREES[i % len(DEGREES)],
+            post=POSTS[i % len(POSTS)],
+            new_social_stratum=STRATA[i % len(STRATA)],
+            hardship=HARDSHIPS[i % len(HARDSHIPS)],
+            lost_contact_since=LOST[i % len(LOST)],
         )
         ids.append(member["id"])
     for member_id, to_status, on in (

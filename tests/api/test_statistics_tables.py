@@ -137,7 +137,7 @@ async def test_the_workbook_holds_the_same_totals_and_an_age_chart(api, county):
     rows = [[c.value for c in row] for row in members.iter_rows()]
     assert ["党员总数", tables["members"]["total"], None, None] == rows[3]
     totals = [row[2] for row in rows if row[1] == "合计"]
-    assert totals == [tables["members"]["total"]] * 6
+    assert totals == [tables["members"]["total"]] * 11
     assert len(members._charts) == 1
     changes = {row[0] or row[1]: row for row in book["党员增减情况"].iter_rows(values_only=True)}
     assert changes["期初党员数"][1] == 3 and changes["期末党员数"][1] == 2
@@ -254,3 +254,42 @@ async def test_the_workbook_holds_the_meetings_and_points_indicators(api, county
     assert totals[1][2] == tables["points"]["ranked"] == 2
     grades = {row[0]: row[2] for row in rows if row[0] in ("优秀", "合格")}
     assert grades == {"优秀": 1, "合格": 1}
+
+
+async def test_the_national_fields_are_counted_with_the_code_lists_labels(api, county):
+    await _member(
+        api,
+        county,
+        date(1980, 1, 1),
+        degree="4",
+        post="企业管理人员",
+        new_social_stratum="3",
+        hardship="1",
+        lost_contact_since="2026-01-01",
+    )
+    await _member(api, county, date(1981, 1, 1), lost_contact_since="2026-07-01")
+    await api.org(
+        county.admin_a,
+        county.town_a["id"],
+        "branch",
+        unit_type="3",
+        economic_type="私有",
+        unit_size="4",
+        founded_on="2020-01-01",
+    )
+    tables = (await _tables(api, county.admin_a, county.town_a["id"])).json()
+    members = tables["members"]
+    assert _table(members["by_degree"]) == {"4": 1, "unknown": 1}
+    assert _table(members["by_post"]) == {"05": 1, "unknown": 1}
+    assert _table(members["by_new_social_stratum"]) == {"3": 1, "unknown": 1}
+    assert _table(members["by_hardship"]) == {"1": 1, "unknown": 1}
+    # Lost contact counts from its day: the second member only after AS_OF.
+    assert _table(members["by_contact"]) == {"lost_contact": 1, "in_contact": 1}
+    post = next(row for row in members["by_post"] if row["key"] == "05")
+    assert (post["label_zh"], post["label_en"]) == ("企业管理人员", "Enterprise manager")
+    orgs = tables["organisations"]
+    assert _table(orgs["by_unit_type"]) == {"3": 1, "unknown": 2}
+    assert _table(orgs["by_economic_type"]) == {"170": 1, "unknown": 2}
+    assert _table(orgs["by_unit_size"]) == {"4": 1, "unknown": 2}
+    size = next(row for row in orgs["by_unit_size"] if row["key"] == "4")
+    assert (size["label_zh"], size["label_en"]) == ("微型", "Micro")

@@ -72,6 +72,11 @@ class MemberFacts:
     education: str | None
     category: str
     full_on: date | None = None
+    degree: str | None = None
+    post: str | None = None
+    new_social_stratum: str | None = None
+    hardship: str | None = None
+    lost_contact_since: date | None = None
 
 
 FACT_COLUMNS = (
@@ -87,6 +92,11 @@ FACT_COLUMNS = (
     Member.education,
     Member.category,
     Member.full_on,
+    Member.degree,
+    Member.post,
+    Member.new_social_stratum,
+    Member.hardship,
+    Member.lost_contact_since,
 )
 
 

@@ -20,7 +20,8 @@ from app.services.organisations.records import (
     list_organisations,
     update_organisation,
 )
-from app.services.organisations.stats import AGE_BANDS, organisation_stats
+from app.services.organisations.stats import organisation_stats
+from app.services.organisations.tally import AGE_BANDS
 from app.services.organisations.tree import (
     get_visible_node,
     insert_root,

@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, or_, select, tuple_
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import (
     ENDED_STATUSES,
-    LABELS,
-    Gender,
-    MemberCategory,
     MemberChangeReason,
     OrgType,
 )
-from app.models.labels_en import LABELS_EN
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.organisations import OrganisationStats
@@ -31,21 +25,23 @@ from app.security.scope import under
 from app.services.lifecycle.membership import (
     MemberFacts,
     MemberHistory,
-    unchanged,
-    unchanged_counted_on,
 )
-from app.services.members.code_lists import (
-    EDUCATIONS,
-    ETHNICITIES,
-    resolve_education,
-    resolve_ethnicity,
-)
+from app.services.members import code_lists
 from app.services.organisations import indicators
 from app.services.organisations.member_changes import Subtree, ledger, load_subtree
+from app.services.organisations.tally import (
+    AGE_BANDS,
+    UNKNOWN,
+    Row,
+    Tally,
+    age_band_counts,
+    coded,
+    labelled,
+    member_tally,
+    unchanged_tally,
+)
 from app.services.organisations.terms import add_years, term_flags, term_years
 from app.services.policies import effective_policies
-
-AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
 
 
 async def _member_groups(session: AsyncSession, org: Organisation, today: date) -> Sequence[Any]:
@@ -76,16 +72,6 @@ async def _member_groups(session: AsyncSession, org: Organisation, today: date) 
             .group_by(education, Member.status, Member.category, Member.gender)
         )
     ).all()
-
-
-def age_band_counts(younger: Sequence[int], current: int) -> dict[str, int]:
-    """Members per age band from the cumulative counts born after each cut-off: a band
-    is those born after its cut-off but not after the younger band's; the rest of the
-    `current` members are over 70. Empty bands are left out."""
-    counts = [n - (younger[i - 1] if i else 0) for i, n in enumerate(younger)]
-    counts.append(current - (younger[-1] if younger else 0))
-    labels = [*[label for label, _ in AGE_BANDS], ">70"]
-    return {label: n for label, n in zip(labels, counts, strict=True) if n}
 
 
 async def _organisation_types(session: AsyncSession, org: Organisation) -> dict[str, int]:
@@ -139,9 +125,6 @@ async def organisation_stats(
 
 # --- Statistical tables as of a date (党内统计年报) ------------------------------------
 
-# (key, zh, en): a row of a table, keyed by the code it counts.
-Row = tuple[str, str, str]
-
 UNIT_CATEGORIES: dict[int, tuple[str, str]] = {
     1: ("国有企业", "State-owned enterprise"),
     2: ("非公有制经济组织", "Non-public enterprise"),
@@ -154,30 +137,6 @@ UNIT_CATEGORIES: dict[int, tuple[str, str]] = {
     9: ("其他", "Other"),
 }
 
-# The GB/T 4658 categories the annual tables count (the first digit of the code).
-EDUCATION_CATEGORIES: dict[str, str] = {
-    "10": "Postgraduate",
-    "20": "Undergraduate",
-    "30": "Junior college",
-    "40": "Secondary vocational",
-    "60": "Senior high school",
-    "70": "Junior high school",
-    "80": "Primary school",
-    "90": "Other",
-}
-
-# 入党时间: the periods of the annual tables, each from its first day.
-JOINING_PERIODS: tuple[tuple[str, str, str, date], ...] = (
-    ("before_1949_10", "1949年9月及以前", "Up to September 1949", date.min),
-    ("1949_10_1966_04", "1949年10月至1966年4月", "Oct 1949 to Apr 1966", date(1949, 10, 1)),
-    ("1966_05_1976_10", "1966年5月至1976年10月", "May 1966 to Oct 1976", date(1966, 5, 1)),
-    ("1976_11_1978_12", "1976年11月至1978年12月", "Nov 1976 to Dec 1978", date(1976, 11, 1)),
-    ("1979_01_2002_10", "1979年1月至2002年10月", "Jan 1979 to Oct 2002", date(1979, 1, 1)),
-    ("2002_11_2012_10", "2002年11月至2012年10月", "Nov 2002 to Oct 2012", date(2002, 11, 1)),
-    ("2012_11_on", "2012年11月以来", "Since November 2012", date(2012, 11, 1)),
-)  # fmt: skip
-
-UNKNOWN: Row = ("unknown", "未填写", "Not recorded")
 COMMITTEE_SEATS = frozenset(
     {"organisation_member", "propaganda_member", "discipline_member", "committee_member"}
 )
@@ -187,133 +146,6 @@ TERM_STATUSES: dict[str, tuple[str, str]] = {
     "expired": ("已到期未换届", "Expired, election overdue"),
     "start_unknown": ("任期起始日期未填写", "Term start not recorded"),
 }
-
-
-def _labelled(vocabulary: type[StrEnum], value: str) -> Row:
-    return value, LABELS[vocabulary].get(value, value), LABELS_EN[vocabulary].get(value, value)
-
-
-def ethnicity_row(value: str | None) -> Row:
-    code = resolve_ethnicity(value) if value else None
-    if code is None:
-        return UNKNOWN
-    return code, ETHNICITIES[code], "Han" if code == "01" else f"Ethnic minority ({code})"
-
-
-def education_row(value: str | None) -> Row:
-    code = resolve_education(value) if value else None
-    if code is None:
-        return UNKNOWN
-    category = code[0] + "0"
-    return category, EDUCATIONS[category], EDUCATION_CATEGORIES[category]
-
-
-def joining_period_row(joined_on: date | None) -> Row:
-    if joined_on is None:
-        return UNKNOWN
-    key, zh, en, _ = next(p for p in reversed(JOINING_PERIODS) if joined_on >= p[3])
-    return key, zh, en
-
-
-MEMBER_TABLES = ("by_gender", "by_ethnicity", "by_education", "by_category", "by_joining_period")
-
-
-@dataclass
-class Tally:
-    """A population's member tables while counting: a count per row of each table, the
-    members born after each age cut-off (cumulative, as `age_band_counts` reads) and
-    the total. Tallies of two disjoint populations add up."""
-
-    tables: dict[str, dict[Row, int]] = field(
-        default_factory=lambda: {t: defaultdict(int) for t in MEMBER_TABLES}
-    )
-    younger: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
-    total: int = 0
-
-    def add(self, other: Tally) -> None:
-        for name, table in other.tables.items():
-            for row, n in table.items():
-                self.tables[name][row] += n
-        self.younger = [a + b for a, b in zip(self.younger, other.younger, strict=True)]
-        self.total += other.total
-
-    def age_rows(self) -> dict[Row, int]:
-        bands = age_band_counts(self.younger, self.total)
-        return {(band, band, band): n for band, n in bands.items()}
-
-
-def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
-    """The member tables of `members`: by gender, ethnicity, education, category,
-    joining period, and age on `as_of` through the cut-offs of `organisation_stats`."""
-    tally = Tally(total=len(members))
-    tables = tally.tables
-    for m in members:
-        tables["by_gender"][_labelled(Gender, m.gender)] += 1
-        tables["by_ethnicity"][ethnicity_row(m.ethnicity)] += 1
-        tables["by_education"][education_row(m.education)] += 1
-        tables["by_category"][_labelled(MemberCategory, m.category)] += 1
-        tables["by_joining_period"][joining_period_row(m.joined_on)] += 1
-    cut_offs = [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
-    tally.younger = [sum(m.birth_date > cut for m in members) for cut in cut_offs]
-    return tally
-
-
-def _joining_period() -> ColumnElement[str]:
-    """SQL: the key of `joining_period_row` (the periods' first days written as
-    constants, so the grouping and the selected expression are the same text)."""
-    periods = [
-        (Member.joined_on >= literal_column(f"DATE '{start.isoformat()}'"), key)
-        for key, _, _, start in reversed(JOINING_PERIODS[1:])
-    ]
-    first = (Member.joined_on.is_not(None), JOINING_PERIODS[0][0])
-    return case(*periods, first, else_=UNKNOWN[0])
-
-
-PERIOD_ROWS = {key: (key, zh, en) for key, zh, en, _ in JOINING_PERIODS} | {UNKNOWN[0]: UNKNOWN}
-
-
-def _row_of(table: str, value: str | None) -> Row:
-    if table == "by_gender":
-        return _labelled(Gender, str(value))
-    if table == "by_ethnicity":
-        return ethnicity_row(value)
-    if table == "by_education":
-        return education_row(value)
-    if table == "by_category":
-        return _labelled(MemberCategory, str(value))
-    return PERIOD_ROWS[str(value)]
-
-
-async def unchanged_tally(session: AsyncSession, path: str, as_of: date) -> Tally:
-    """The member tables of the records without a recorded change counted by the
-    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement (a
-    grouping set per table and one for the total and the age cut-offs): the same
-    rows as `member_tally` of those records, read without loading them."""
-    dims = (Member.gender, Member.ethnicity, Member.education, Member.category)
-    columns = [*dims, _joining_period()]
-    younger = [
-        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1)))
-        for _, limit in AGE_BANDS
-    ]
-    sets = [*(tuple_(c) for c in columns), tuple_()]
-    rows = await session.execute(
-        select(func.grouping(*columns), *columns, func.count(), *younger)
-        .where(unchanged_counted_on(path, as_of), unchanged())
-        .group_by(func.grouping_sets(*sets))
-    )
-    tally = Tally()
-    everything = (1 << len(columns)) - 1  # the grouping bits when no column is grouped
-    for mask, *values in rows.all():
-        counts = values[len(columns) :]
-        if mask == everything:
-            tally.total, tally.younger = int(counts[0]), [int(n) for n in counts[1:]]
-            continue
-        i = next(
-            i for i in range(len(columns)) if mask == everything ^ (1 << (len(columns) - 1 - i))
-        )
-        table = MEMBER_TABLES[i]
-        tally.tables[table][_row_of(table, values[i])] += int(counts[0])
-    return tally
 
 
 async def organisations_as_of(
@@ -346,6 +178,17 @@ async def _with_committee(session: AsyncSession, org: Organisation, as_of: date)
     return set(rows)
 
 
+# The unit's details of the national form (党组织所在单位情况): table, field, row.
+UNIT_FORM: dict[str, tuple[str, Callable[[Any], Row]]] = {
+    "by_unit_type": ("unit_type", coded(code_lists.UNIT_TYPES, code_lists.UNIT_TYPES_EN)),
+    "by_economic_type": (
+        "economic_type",
+        coded(code_lists.ECONOMIC_TYPES, code_lists.ECONOMIC_TYPES_EN),
+    ),
+    "by_unit_size": ("unit_size", coded(code_lists.UNIT_SIZES, code_lists.UNIT_SIZES_EN)),
+}
+
+
 def _term_status(org: Organisation, policy: dict[str, Any], as_of: date) -> str | None:
     years = term_years(org, policy)
     if years is None:
@@ -365,9 +208,12 @@ async def organisation_tables(
     by_type: dict[Row, int] = defaultdict(int)
     by_unit: dict[Row, int] = defaultdict(int)
     by_term: dict[Row, int] = defaultdict(int)
+    by_unit_form: dict[str, dict[Row, int]] = {name: defaultdict(int) for name in UNIT_FORM}
     with_committee = without_committee = 0
     for o in orgs:
-        by_type[_labelled(OrgType, o.type)] += 1
+        for name, (attribute, row_of) in UNIT_FORM.items():
+            by_unit_form[name][row_of(getattr(o, attribute))] += 1
+        by_type[labelled(OrgType, o.type)] += 1
         unit = UNIT_CATEGORIES.get(o.unit_category or 0)
         by_unit[(str(o.unit_category), *unit) if unit else UNKNOWN] += 1
         if o.type != OrgType.group:
@@ -383,6 +229,7 @@ async def organisation_tables(
         "with_committee": with_committee,
         "without_committee": without_committee,
         "by_term_status": by_term,
+        **by_unit_form,
     }
 
 
@@ -406,8 +253,11 @@ async def statistics_tables(
     3304), age band (full years on `as_of`), education (GB/T 4658 category), category
     and joining period (入党时间); the members admitted (发展党员) from 1 January of
     `as_of`'s year to `as_of` by the same; the organisations existing that day by type,
-    unit category, with and without a committee seat (委员; party groups aside) and by
-    term status (换届: those with terms). Rows are keyed by code with zh and en labels;
+    unit category, with and without a committee seat (委员; party groups aside), by
+    term status (换届: those with terms) and by the unit's type, economic type and size;
+    the members also by 学位, 工作岗位, 新社会阶层, 困难情况 and 失联 (lost contact by
+    `as_of`); the meetings (三会一课 compliance) and points (members by grade)
+    indicators of `as_of`'s year. Rows are keyed by code with zh and en labels;
     `unknown` counts records without the field."""
     subtree = subtree or await load_subtree(session, org, changed_only=True)
     histories, inside = subtree.histories, subtree.inside
@@ -430,6 +280,7 @@ async def statistics_tables(
             with_committee=organisations["with_committee"],
             without_committee=organisations["without_committee"],
             by_term_status=_rows(organisations["by_term_status"]),
+            **{name: _rows(organisations[name]) for name in UNIT_FORM},
         ),
         meetings=await indicators.meeting_tables(session, org, as_of),
         points=await indicators.points_tables(session, org, as_of),

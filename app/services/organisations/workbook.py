@@ -34,6 +34,11 @@ MEMBER_BLOCKS = (
     ("by_education", "按学历"),
     ("by_category", "按类别（职业）"),
     ("by_joining_period", "按入党时间"),
+    ("by_degree", "按学位"),
+    ("by_post", "按工作岗位"),
+    ("by_new_social_stratum", "按新社会阶层"),
+    ("by_hardship", "按困难情况"),
+    ("by_contact", "按失联情况"),
 )
 
 
@@ -97,6 +102,9 @@ def _organisations_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organi
     _append(sheet, "未设委员", orgs.without_committee)
     _append(sheet)
     _block(sheet, "按换届情况", orgs.by_term_status)
+    _block(sheet, "按所在单位类型", orgs.by_unit_type)
+    _block(sheet, "按所在单位经济类型", orgs.by_economic_type)
+    _block(sheet, "按所在单位规模", orgs.by_unit_size)
 
 
 def _indicators_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organisation) -> None:
