@@ -47,19 +47,28 @@ boundary|网格范围
 buildings|楼栋
 by_age_band|按年龄段
 by_category|按人员类别
+by_contact|按失联情况（统计基准日及以前失去联系）
+by_degree|按学位
 by_destination_province|按去向省份
+by_economic_type|按所在单位经济类型
 by_education|按学历
 by_ethnicity|按民族
 by_gender|按性别
+by_grade|按积分等次（低于各等次或未设等次的计入 ungraded）
+by_hardship|按困难情况
 by_joining_period|按入党时间
 by_kind|按类别的数量
+by_new_social_stratum|按新社会阶层
 by_org_type|按组织类别
+by_post|按工作岗位
 by_reason|按增减原因
 by_state|按状态
 by_status|按党员状态
 by_term_status|按换届情况
 by_type|按组织类别
 by_unit_category|按单位类别
+by_unit_size|按所在单位规模
+by_unit_type|按党组织所在单位类型
 cadence|规定频次
 candidate_on|确定为发展对象日期
 cap_month|每月上限
@@ -111,6 +120,7 @@ due|应交
 due_on|到期日（规则未规定日期时为空）
 dues_base_fen|党费计算基数（分）
 degree|学位（GB/T 6864），代码或名称，如 4 或 学士
+meetings|三会一课落实情况（统计基准日所在年度，截至统计基准日）
 post|工作岗位，代码或名称，如 01 或 党政机关公务员
 new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员
 hardship|困难情况，代码或名称，如 1 或 生活困难
@@ -120,6 +130,7 @@ division_code|行政区划代码（GB/T 2260，6 位数字）
 economic_type|党组织所在单位的经济类型（GB/T 12402），代码或名称，如 170 或 私有
 may_approve_probationary|是否有审批预备党员权限（新建默认否）
 national_id|全国党员管理信息系统中的编号（同步用）
+ranked|参与积分排名的党员数（预备党员和正式党员）
 unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
 unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
 checked|已执行的校验规则代码

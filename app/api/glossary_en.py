@@ -45,19 +45,28 @@ boundary|Grid boundary
 buildings|Buildings
 by_age_band|By age band
 by_category|By category
+by_contact|By contact (lost contact on or before as_of)
+by_degree|By degree
 by_destination_province|By destination province
+by_economic_type|By the unit's economic type
 by_education|By education
 by_ethnicity|By ethnicity
 by_gender|By gender
+by_grade|By points grade (ungraded: below every band or no bands)
+by_hardship|By hardship
 by_joining_period|By joining period
 by_kind|Counts per kind
+by_new_social_stratum|By new social stratum
 by_org_type|By organisation type
+by_post|By post
 by_reason|Totals by reason
 by_state|By state
 by_status|By member status
 by_term_status|By term status
 by_type|By organisation type
 by_unit_category|By unit category
+by_unit_size|By the unit's size
+by_unit_type|By the unit's legal type
 cadence|Required cadence
 candidate_on|Day named a candidate
 cap_month|Monthly cap
@@ -109,6 +118,7 @@ due|Due
 due_on|Due date (null when the rule sets none)
 dues_base_fen|Dues base in fen
 degree|Degree (GB/T 6864)
+meetings|Meeting compliance of as_of's year, up to as_of
 post|Post (工作岗位)
 new_social_stratum|New social stratum (新社会阶层)
 hardship|Hardship (困难情况)
@@ -118,6 +128,7 @@ division_code|Administrative division code (GB/T 2260)
 economic_type|Economic type (GB/T 12402)
 may_approve_probationary|Whether it may approve probationary members
 national_id|Id in the national party member system (for sync)
+ranked|Members ranked by points (probationary and full)
 unit_size|Unit size
 unit_type|Unit type
 checked|Codes of the rules checked

@@ -58,11 +58,11 @@ class MemberTables(BaseModel):
     by_education: list[StatRow]
     by_category: list[StatRow]
     by_joining_period: list[StatRow]
-    by_degree: list[StatRow] = Field(description="学位 (GB/T 6864 first level).")
-    by_post: list[StatRow] = Field(description="工作岗位 (the statistics' post codes).")
-    by_new_social_stratum: list[StatRow] = Field(description="新社会阶层; unknown: none.")
-    by_hardship: list[StatRow] = Field(description="困难情况; unknown: none recorded.")
-    by_contact: list[StatRow] = Field(description="失联: lost contact on or before as_of.")
+    by_degree: list[StatRow]
+    by_post: list[StatRow]
+    by_new_social_stratum: list[StatRow]
+    by_hardship: list[StatRow]
+    by_contact: list[StatRow]
 
 
 class OrganisationTables(BaseModel):
@@ -72,19 +72,19 @@ class OrganisationTables(BaseModel):
     with_committee: int
     without_committee: int
     by_term_status: list[StatRow]
-    by_unit_type: list[StatRow] = Field(description="党组织所在单位: the unit's legal type.")
-    by_economic_type: list[StatRow] = Field(description="The unit's economic type.")
-    by_unit_size: list[StatRow] = Field(description="The unit's size (企业规模).")
+    by_unit_type: list[StatRow]
+    by_economic_type: list[StatRow]
+    by_unit_size: list[StatRow]
 
 
 class MeetingIndicator(BaseModel):
-    key: str = Field(description="The meeting type.")
+    key: str
     label_zh: str
     label_en: str
-    required: int = Field(description="Sub-periods (months, quarters, the year) required.")
-    held: int = Field(description="Sub-periods with a finalized meeting.")
-    overdue: int = Field(description="Organisations with a sub-period ended without one.")
-    rate: float | None = Field(description="held / required; null when none is required.")
+    required: int
+    held: int
+    overdue: int
+    rate: float | None
 
 
 class MeetingTables(BaseModel):
@@ -95,7 +95,7 @@ class MeetingTables(BaseModel):
 
 class PointsTables(BaseModel):
     year: int
-    ranked: int = Field(description="Members ranked (probationary and full).")
+    ranked: int
     by_grade: list[StatRow]
 
 
@@ -105,10 +105,8 @@ class StatisticsTables(BaseModel):
     members: MemberTables
     new_members: MemberTables
     organisations: OrganisationTables
-    meetings: MeetingTables = Field(
-        description="Meeting compliance (三会一课) of the year to as_of (as meeting-compliance)."
-    )
-    points: PointsTables = Field(description="The points year's members by grade (积分等次).")
+    meetings: MeetingTables
+    points: PointsTables
 
 
 class CheckRecord(BaseModel):
