@@ -21,7 +21,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, Interval, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Interval,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import CST, local_date
@@ -228,8 +240,12 @@ async def subtree_histories(
         under_any(Transfer.from_path, Transfer.to_path, path),
     )
     ids = select(Member.id).where(or_(under(Member.org_path, path), Member.id.in_(moved)))
-    if changed_only:
-        ids = ids.where(~unchanged())
+    if changed_only:  # read from the changes' side: the few records that have any
+        changed = union(
+            select(MemberTransition.member_id),
+            select(Transfer.member_id).where(Transfer.state == TransferState.accepted),
+        )
+        ids = ids.where(Member.id.in_(changed))
     members = [
         MemberFacts(*row)
         for row in await session.execute(select(*FACT_COLUMNS).where(Member.id.in_(ids)))
