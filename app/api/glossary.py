@@ -48,19 +48,28 @@ boundary|网格范围
 buildings|楼栋
 by_age_band|按年龄段
 by_category|按人员类别
+by_contact|按失联情况（统计基准日及以前失去联系）
+by_degree|按学位
 by_destination_province|按去向省份
+by_economic_type|按所在单位经济类型
 by_education|按学历
 by_ethnicity|按民族
 by_gender|按性别
+by_grade|按积分等次（低于各等次或未设等次的计入 ungraded）
+by_hardship|按困难情况
 by_joining_period|按入党时间
 by_kind|按类别的数量
+by_new_social_stratum|按新社会阶层
 by_org_type|按组织类别
+by_post|按工作岗位
 by_reason|按增减原因
 by_state|按状态
 by_status|按党员状态
 by_term_status|按换届情况
 by_type|按组织类别
 by_unit_category|按单位类别
+by_unit_size|按所在单位规模
+by_unit_type|按党组织所在单位类型
 cadence|规定频次
 candidate_on|确定为发展对象日期
 cap_month|每月上限
@@ -124,6 +133,7 @@ notice_ends_on|公示最后一天
 filename|文件名
 media_type|文件类型（按文件内容识别，非文件名）
 owner_id|附件所属党员或会议的 ID
+meetings|三会一课落实情况（统计基准日所在年度，截至统计基准日）
 post|工作岗位，代码或名称，如 01 或 党政机关公务员
 new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员
 hardship|困难情况，代码或名称，如 1 或 生活困难
@@ -139,12 +149,13 @@ responsible_max|负责人最多人数
 responsible_min|负责人最少人数
 result|结果
 stage|所属阶段（1-5）
-stages|各阶段
+stages|各阶段（发展步骤目录：各阶段的步骤；发展党员工作情况：各阶段人数）
 step|发展党员步骤
 steps|各步骤
 training_hours|集中培训学时
 sha256|文件内容的 SHA-256（小写十六进制）
 size_bytes|文件大小（字节）
+ranked|参与积分排名的党员数（预备党员和正式党员）
 unit_size|党组织所在单位的规模，代码或名称，如 3 或 小型
 unit_type|党组织所在单位的单位类型，代码或名称，如 3 或 企业法人
 checked|已执行的校验规则代码
@@ -390,7 +401,6 @@ overdue_flags|发展程序逾期提示：各提示标记的人数
 planned|发展党员计划人数
 remaining|尚未完成的计划人数（不小于 0；未下达计划时为空）
 set_by|下达计划的用户 ID
-stages|各发展阶段人数（入党申请人、入党积极分子、发展对象、预备党员）
 """
 
 FIELDS: dict[str, str] = {

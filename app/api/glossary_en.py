@@ -46,19 +46,28 @@ boundary|Grid boundary
 buildings|Buildings
 by_age_band|By age band
 by_category|By category
+by_contact|By contact (lost contact on or before as_of)
+by_degree|By degree
 by_destination_province|By destination province
+by_economic_type|By the unit's economic type
 by_education|By education
 by_ethnicity|By ethnicity
 by_gender|By gender
+by_grade|By points grade (ungraded: below every band or no bands)
+by_hardship|By hardship
 by_joining_period|By joining period
 by_kind|Counts per kind
+by_new_social_stratum|By new social stratum
 by_org_type|By organisation type
+by_post|By post
 by_reason|Totals by reason
 by_state|By state
 by_status|By member status
 by_term_status|By term status
 by_type|By organisation type
 by_unit_category|By unit category
+by_unit_size|By the unit's size
+by_unit_type|By the unit's legal type
 cadence|Required cadence
 candidate_on|Day named a candidate
 cap_month|Monthly cap
@@ -122,6 +131,7 @@ notice_ends_on|Last day of the public notice
 filename|File name
 media_type|Media type, recognised from the content (not the name)
 owner_id|The member or meeting the file belongs to
+meetings|Meeting compliance of as_of's year, up to as_of
 post|Post (工作岗位)
 new_social_stratum|New social stratum (新社会阶层)
 hardship|Hardship (困难情况)
@@ -137,12 +147,13 @@ responsible_max|Most responsible people
 responsible_min|Fewest responsible people
 result|Result
 stage|Stage (1-5)
-stages|The stages
+stages|The stages (the catalogue: their steps; the pipeline: members at each)
 step|Step of the admission record
 steps|The steps
 training_hours|Training hours
 sha256|SHA-256 of the content, lowercase hex
 size_bytes|Size in bytes
+ranked|Members ranked by points (probationary and full)
 unit_size|Unit size
 unit_type|Unit type
 checked|Codes of the rules checked
@@ -388,7 +399,6 @@ overdue_flags|Development timing flags: members per flag
 planned|Members the plan asks to admit in the year
 remaining|What the plan still asks for (never below 0; null without a plan)
 set_by|User who set the plan
-stages|Members at each stage of development
 """
 
 FIELDS_EN: dict[str, str] = {

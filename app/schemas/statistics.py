@@ -58,6 +58,11 @@ class MemberTables(BaseModel):
     by_education: list[StatRow]
     by_category: list[StatRow]
     by_joining_period: list[StatRow]
+    by_degree: list[StatRow]
+    by_post: list[StatRow]
+    by_new_social_stratum: list[StatRow]
+    by_hardship: list[StatRow]
+    by_contact: list[StatRow]
 
 
 class OrganisationTables(BaseModel):
@@ -67,6 +72,31 @@ class OrganisationTables(BaseModel):
     with_committee: int
     without_committee: int
     by_term_status: list[StatRow]
+    by_unit_type: list[StatRow]
+    by_economic_type: list[StatRow]
+    by_unit_size: list[StatRow]
+
+
+class MeetingIndicator(BaseModel):
+    key: str
+    label_zh: str
+    label_en: str
+    required: int
+    held: int
+    overdue: int
+    rate: float | None
+
+
+class MeetingTables(BaseModel):
+    period: str
+    rate: float | None
+    by_type: list[MeetingIndicator]
+
+
+class PointsTables(BaseModel):
+    year: int
+    ranked: int
+    by_grade: list[StatRow]
 
 
 class StatisticsTables(BaseModel):
@@ -75,6 +105,8 @@ class StatisticsTables(BaseModel):
     members: MemberTables
     new_members: MemberTables
     organisations: OrganisationTables
+    meetings: MeetingTables
+    points: PointsTables
 
 
 class CheckRecord(BaseModel):

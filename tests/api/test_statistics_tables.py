@@ -127,12 +127,18 @@ async def test_the_workbook_holds_the_same_totals_and_an_age_chart(api, county):
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(BytesIO(r.content))
-    assert book.sheetnames == ["党员基本情况", "发展党员", "党组织基本情况", "党员增减情况"]
+    assert book.sheetnames == [
+        "党员基本情况",
+        "发展党员",
+        "党组织基本情况",
+        "党员增减情况",
+        "组织生活和积分",
+    ]
     members = book["党员基本情况"]
     rows = [[c.value for c in row] for row in members.iter_rows()]
     assert ["党员总数", tables["members"]["total"], None, None] == rows[3]
     totals = [row[2] for row in rows if row[1] == "合计"]
-    assert totals == [tables["members"]["total"]] * 6
+    assert totals == [tables["members"]["total"]] * 11
     assert len(members._charts) == 1
     changes = {row[0] or row[1]: row for row in book["党员增减情况"].iter_rows(values_only=True)}
     assert changes["期初党员数"][1] == 3 and changes["期末党员数"][1] == 2
@@ -145,3 +151,146 @@ async def test_another_subtrees_workbook_is_not_found(api, county):
         headers=api.auth(county.admin_b),
     )
     assert r.status_code == 404
+
+
+async def _points_for(api, county, member_ids, bonus_member):
+    r = await api.client.post(
+        f"{V}/point-schemes",
+        json={
+            "org_id": county.town_a["id"],
+            "year": AS_OF.year,
+            "base": 100,
+            "grade_bands": [{"min": 101, "label": "优秀"}, {"min": 100, "label": "合格"}],
+        },
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.post(
+        f"{V}/point-rules",
+        json={
+            "org_id": county.town_a["id"],
+            "code": f"R-{bonus_member}",
+            "name": "志愿服务",
+            "category": "bonus",
+            "points": 2,
+            "needs_approval": False,
+        },
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.post(
+        f"{V}/point-entries",
+        json={
+            "member_id": bonus_member,
+            "rule_id": r.json()["id"],
+            "occurred_on": "2026-03-01",
+            "source_key": f"stats-{bonus_member}",
+        },
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+
+
+async def test_meetings_and_points_indicators_are_their_owners_figures(api, county):
+    a = await _member(api, county, date(1980, 1, 1))
+    await _member(api, county, date(1981, 1, 1))
+    await _member(api, county, date(1982, 1, 1), status="candidate", joined_on=None)
+    await _member(api, county, date(1983, 1, 1), org=county.branch_b["id"])
+    await _points_for(api, county, [], a["id"])
+    org = county.town_a["id"]
+    tables = (await _tables(api, county.admin_a, org)).json()
+    # Points: the two counted members of town A ranked, one above the base.
+    points = tables["points"]
+    assert points["year"] == 2026 and points["ranked"] == 2
+    assert _table(points["by_grade"]) == {"优秀": 1, "合格": 1}
+    # Meetings: the compliance report's totals for the year, as of the day.
+    r = await api.client.get(
+        f"{V}/organisations/{org}/meeting-compliance",
+        params={"year": 2026, "as_of": str(AS_OF)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    report = r.json()
+    meetings = tables["meetings"]
+    assert meetings["rate"] == report["rate"] and meetings["period"] == report["period"]
+    by_type = {row["key"]: row for row in meetings["by_type"]}
+    assert set(by_type) == set(report["totals"]) and by_type
+    for meeting_type, totals in report["totals"].items():
+        row = by_type[meeting_type]
+        assert (row["required"], row["held"], row["overdue"], row["rate"]) == (
+            totals["required"],
+            totals["held"],
+            totals["overdue"],
+            totals["rate"],
+        )
+    assert by_type["general_meeting"]["label_zh"] == "支部党员大会"
+
+
+async def test_the_workbook_holds_the_meetings_and_points_indicators(api, county):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    a = await _member(api, county, date(1980, 1, 1))
+    await _member(api, county, date(1981, 1, 1))
+    await _points_for(api, county, [], a["id"])
+    org = county.town_a["id"]
+    tables = (await _tables(api, county.admin_a, org)).json()
+    r = await api.client.get(
+        f"{V}/organisations/{org}/statistics.xlsx",
+        params={"as_of": str(AS_OF)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(BytesIO(r.content))["组织生活和积分"]
+    rows = list(sheet.iter_rows(values_only=True))
+    totals = [row for row in rows if row[1] == "合计"]
+    meetings = tables["meetings"]["by_type"]
+    assert totals[0][2:6] == (
+        sum(m["required"] for m in meetings),
+        sum(m["held"] for m in meetings),
+        sum(m["overdue"] for m in meetings),
+        tables["meetings"]["rate"],
+    )
+    assert totals[1][2] == tables["points"]["ranked"] == 2
+    grades = {row[0]: row[2] for row in rows if row[0] in ("优秀", "合格")}
+    assert grades == {"优秀": 1, "合格": 1}
+
+
+async def test_the_national_fields_are_counted_with_the_code_lists_labels(api, county):
+    await _member(
+        api,
+        county,
+        date(1980, 1, 1),
+        degree="4",
+        post="企业管理人员",
+        new_social_stratum="3",
+        hardship="1",
+        lost_contact_since="2026-01-01",
+    )
+    await _member(api, county, date(1981, 1, 1), lost_contact_since="2026-07-01")
+    await api.org(
+        county.admin_a,
+        county.town_a["id"],
+        "branch",
+        unit_type="3",
+        economic_type="私有",
+        unit_size="4",
+        founded_on="2020-01-01",
+    )
+    tables = (await _tables(api, county.admin_a, county.town_a["id"])).json()
+    members = tables["members"]
+    assert _table(members["by_degree"]) == {"4": 1, "unknown": 1}
+    assert _table(members["by_post"]) == {"05": 1, "unknown": 1}
+    assert _table(members["by_new_social_stratum"]) == {"3": 1, "unknown": 1}
+    assert _table(members["by_hardship"]) == {"1": 1, "unknown": 1}
+    # Lost contact counts from its day: the second member only after AS_OF.
+    assert _table(members["by_contact"]) == {"lost_contact": 1, "in_contact": 1}
+    post = next(row for row in members["by_post"] if row["key"] == "05")
+    assert (post["label_zh"], post["label_en"]) == ("企业管理人员", "Enterprise manager")
+    orgs = tables["organisations"]
+    assert _table(orgs["by_unit_type"]) == {"3": 1, "unknown": 2}
+    assert _table(orgs["by_economic_type"]) == {"170": 1, "unknown": 2}
+    assert _table(orgs["by_unit_size"]) == {"4": 1, "unknown": 2}
+    size = next(row for row in orgs["by_unit_size"] if row["key"] == "4")
+    assert (size["label_zh"], size["label_en"]) == ("微型", "Micro")

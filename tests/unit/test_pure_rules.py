@@ -288,7 +288,7 @@ def test_a_cell_that_starts_with_a_quote_and_a_trigger_reads_back_as_written():
 
 
 def test_age_bands_split_the_cumulative_counts_and_the_rest_are_over_seventy():
-    from app.services.organisations.stats import age_band_counts
+    from app.services.organisations.tally import age_band_counts
 
     # Born after each cut-off (<=30, <=40, <=50, <=60, <=70), cumulative, of 8 current.
     assert age_band_counts([1, 3, 3, 5, 6], 8) == {

@@ -10,7 +10,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
+from app.schemas.statistics import (
+    MeetingTables,
+    MemberTables,
+    OrganisationTables,
+    PointsTables,
+    StatisticsTables,
+    StatRow,
+)
 from app.services.lifecycle.membership import MemberFacts
 from app.services.organisations.checks import CHECKS, CheckInput, OrgFacts, run_checks
 
@@ -50,6 +57,11 @@ def _tables(total: int, row_count: int | None = None) -> MemberTables:
         by_education=rows,
         by_category=rows,
         by_joining_period=rows,
+        by_degree=rows,
+        by_post=rows,
+        by_new_social_stratum=rows,
+        by_hardship=rows,
+        by_contact=rows,
     )
 
 
@@ -61,6 +73,9 @@ def _clean(**changes: object) -> CheckInput:
         with_committee=0,
         without_committee=1,
         by_term_status=[],
+        by_unit_type=[],
+        by_economic_type=[],
+        by_unit_size=[],
     )
     data = CheckInput(
         as_of=AS_OF,
@@ -70,6 +85,8 @@ def _clean(**changes: object) -> CheckInput:
             members=_tables(1),
             new_members=_tables(0),
             organisations=organisations,
+            meetings=MeetingTables(period="2026", rate=None, by_type=[]),
+            points=PointsTables(year=2026, ranked=1, by_grade=[]),
         ),
         members=[_member()],
         organisations=[BRANCH],

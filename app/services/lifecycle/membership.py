@@ -21,10 +21,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Interval,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clock import local_date
+from app.clock import CST, local_date
 from app.models.enums import MemberStatus, TransferState
 from app.models.lifecycle import MemberTransition, Transfer
 from app.models.member import Member
@@ -72,6 +84,11 @@ class MemberFacts:
     education: str | None
     category: str
     full_on: date | None = None
+    degree: str | None = None
+    post: str | None = None
+    new_social_stratum: str | None = None
+    hardship: str | None = None
+    lost_contact_since: date | None = None
 
 
 FACT_COLUMNS = (
@@ -87,6 +104,11 @@ FACT_COLUMNS = (
     Member.education,
     Member.category,
     Member.full_on,
+    Member.degree,
+    Member.post,
+    Member.new_social_stratum,
+    Member.hardship,
+    Member.lost_contact_since,
 )
 
 
@@ -177,15 +199,53 @@ def history_of(
     return history
 
 
-async def subtree_histories(session: AsyncSession, path: str) -> list[MemberHistory]:
+def unchanged() -> ColumnElement[bool]:
+    """SQL: the member record has no recorded transition and no accepted transfer, so
+    its history is the record as created (`history_of`'s first case)."""
+    return and_(
+        ~exists().where(MemberTransition.member_id == Member.id),
+        ~exists().where(Transfer.member_id == Member.id, Transfer.state == TransferState.accepted),
+    )
+
+
+def unchanged_counted_on(path: str, day: date) -> ColumnElement[bool]:
+    """SQL, for an `unchanged()` record: counted by the subtree at `path` at the end of
+    `day` (`history_of`'s rule: a counted status, at an organisation of the subtree,
+    since the joined date or else the local day the record was created)."""
+    return and_(
+        under(Member.org_path, path),
+        Member.status.in_(COUNTED),
+        recorded_since() <= day,
+    )
+
+
+def recorded_since() -> ColumnElement[date]:
+    """SQL: the day an unchanged counted record is counted from (`local_date` of
+    `created_at` when it has no joined date)."""
+    offset = literal(CST.utcoffset(None), Interval())
+    created = cast(func.timezone(offset, Member.created_at), Date)
+    return func.coalesce(Member.joined_on, created)
+
+
+async def subtree_histories(
+    session: AsyncSession, path: str, changed_only: bool = False
+) -> list[MemberHistory]:
     """The history of every member who is, or ever was, at an organisation of the
-    subtree at `path`: the members there now and those transferred in or out of it.
-    Four statements, whatever the subtree's size."""
+    subtree at `path`: the members there now and those transferred in or out of it;
+    with `changed_only`, of those among them with a recorded transition or accepted
+    transfer (the others are counted in SQL: `unchanged_counted_on`). Four
+    statements, whatever the subtree's size."""
     moved = select(Transfer.member_id).where(
         Transfer.state == TransferState.accepted,
         under_any(Transfer.from_path, Transfer.to_path, path),
     )
     ids = select(Member.id).where(or_(under(Member.org_path, path), Member.id.in_(moved)))
+    if changed_only:  # read from the changes' side: the few records that have any
+        changed = union(
+            select(MemberTransition.member_id),
+            select(Transfer.member_id).where(Transfer.state == TransferState.accepted),
+        )
+        ids = ids.where(Member.id.in_(changed))
     members = [
         MemberFacts(*row)
         for row in await session.execute(select(*FACT_COLUMNS).where(Member.id.in_(ids)))

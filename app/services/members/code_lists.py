@@ -197,3 +197,76 @@ PROVINCE_PREFIXES = frozenset(
 def is_division_code(value: str) -> bool:
     """Six digits starting with a province-level prefix (GB/T 2260)."""
     return len(value) == 6 and value.isdigit() and value[:2] in PROVINCE_PREFIXES
+
+
+# English labels of the code lists above, for the statistics tables' rows.
+DEGREES_EN: dict[str, str] = {
+    "1": "Honorary doctorate",
+    "2": "Doctorate",
+    "3": "Master's",
+    "4": "Bachelor's",
+}
+
+POSTS_EN: dict[str, str] = {
+    "01": "Civil servant of a Party or government organ",
+    "02": "Staff managed as civil servants",
+    "03": "Public institution administrator",
+    "04": "Public institution professional",
+    "05": "Enterprise manager",
+    "06": "Enterprise professional",
+    "07": "Skilled or service worker",
+    "08": "Farmer, herder or fisher",
+    "09": "Student",
+    "10": "PLA or armed police",
+    "11": "Retired",
+    "12": "Other occupation",
+}
+
+NEW_SOCIAL_STRATA_EN: dict[str, str] = {
+    "1": "Private or foreign enterprise manager or technician",
+    "2": "Social organisation staff",
+    "3": "Freelancer",
+    "4": "New media worker",
+}
+
+HARDSHIPS_EN: dict[str, str] = {
+    "1": "Financial hardship",
+    "2": "Serious illness",
+    "3": "Disability",
+    "9": "Other hardship",
+}
+
+UNIT_TYPES_EN: dict[str, str] = {
+    "1": "Government organ legal person",
+    "2": "Public institution legal person",
+    "3": "Enterprise legal person",
+    "4": "Social group legal person",
+    "5": "Other organisation",
+    "9": "Unincorporated unit",
+}
+
+ECONOMIC_TYPES_EN: dict[str, str] = {
+    "100": "Domestic",
+    "110": "Wholly state-owned",
+    "120": "Wholly collective-owned",
+    "130": "Joint-stock cooperative",
+    "140": "Joint operation",
+    "150": "Limited liability company",
+    "160": "Company limited by shares",
+    "170": "Private",
+    "190": "Other domestic",
+    "200": "Hong Kong, Macao or Taiwan investment",
+    "300": "Foreign investment",
+    "900": "Other",
+}
+
+UNIT_SIZES_EN: dict[str, str] = {"1": "Large", "2": "Medium", "3": "Small", "4": "Micro"}
+
+
+def coded_row(values: dict[str, str], english: dict[str, str], stored: str) -> tuple[str, str, str]:
+    """(code, zh, en) of a stored label of `values` (a label outside the list, kept
+    from before the list, is its own code)."""
+    code = next((c for c, label in values.items() if label == stored), None)
+    if code is None:
+        return stored, stored, stored
+    return code, stored, english[code]

@@ -6,6 +6,7 @@ leaders (班子) and the thresholds and term flags of `health`.
 """
 
 from app.services.organisations.access import ORG_SORT, ORG_SORTABLE, get_visible, within_path
+from app.services.organisations.counts import organisation_stats
 from app.services.organisations.health import organisation_health, threshold_flags
 from app.services.organisations.leaders import (
     LeaderRow,
@@ -20,7 +21,7 @@ from app.services.organisations.records import (
     list_organisations,
     update_organisation,
 )
-from app.services.organisations.stats import AGE_BANDS, organisation_stats
+from app.services.organisations.tally import AGE_BANDS
 from app.services.organisations.tree import (
     get_visible_node,
     insert_root,

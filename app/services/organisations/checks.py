@@ -30,13 +30,11 @@ from app.security.scope import under
 from app.services.lifecycle.membership import MemberFacts
 from app.services.organisations.member_changes import load_subtree
 from app.services.organisations.stats import (
-    UNKNOWN,
     counted_members,
-    education_row,
-    ethnicity_row,
     organisations_as_of,
     statistics_tables,
 )
+from app.services.organisations.tally import UNKNOWN, education_row, ethnicity_row
 from app.services.organisations.terms import add_years
 
 # Offending records answered per failed check (the count tells how many there are).

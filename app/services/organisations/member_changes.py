@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.discipline import Discipline
@@ -25,6 +25,7 @@ from app.models.enums import (
     MemberChangeDirection,
     MemberChangeReason,
 )
+from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, under
 from app.services.lifecycle.membership import (
@@ -33,7 +34,10 @@ from app.services.lifecycle.membership import (
     MemberHistory,
     Place,
     Step,
+    recorded_since,
     subtree_histories,
+    unchanged,
+    unchanged_counted_on,
 )
 
 R = MemberChangeReason
@@ -194,13 +198,48 @@ class Subtree:
 
     inside: set[uuid.UUID]
     histories: list[MemberHistory]
+    # Set when `histories` holds only the members with a recorded change: the others
+    # (as created: `membership.unchanged`) are counted in SQL under this path.
+    unchanged_path: str | None = None
 
 
-async def load_subtree(session: AsyncSession, org: Organisation) -> Subtree:
+async def load_subtree(
+    session: AsyncSession, org: Organisation, changed_only: bool = False
+) -> Subtree:
+    """The subtree's organisations and histories: everyone's, or with `changed_only`
+    those of the members with a recorded transition or transfer (the rest is left to
+    SQL aggregation, what a province's tables need)."""
     inside = set(
         await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
     )
-    return Subtree(inside, await subtree_histories(session, org.path))
+    histories = await subtree_histories(session, org.path, changed_only)
+    return Subtree(inside, histories, org.path if changed_only else None)
+
+
+async def _unchanged_ledger(
+    session: AsyncSession, path: str, date_from: date, date_to: date
+) -> Ledger:
+    """The ledger of the records without a recorded change: each counted one is added
+    (建档) on the day it is counted from; counted at the start when that day is before."""
+    since = recorded_since()
+    day_before = date_from - timedelta(days=1)
+    start, end = (
+        await session.execute(
+            select(
+                func.count().filter(since <= day_before), func.count().filter(since <= date_to)
+            ).where(unchanged_counted_on(path, date_to), unchanged())
+        )
+    ).one()
+    rows = await session.execute(
+        select(since, Member.id, Member.name, Member.org_id).where(
+            unchanged_counted_on(path, date_to), unchanged(), since >= date_from
+        )
+    )
+    entries = [
+        MemberChange(on, member_id, name, R.recorded, ADDED, org_id, None)
+        for on, member_id, name, org_id in rows.all()
+    ]
+    return Ledger(int(start), int(end), entries)
 
 
 async def member_changes(
@@ -216,8 +255,15 @@ async def member_changes(
     开除党籍, 出党, 取消预备党员资格, 停止党籍), with the count at the start of `from`,
     the count at the end of `to`, and the totals per reason. Counted members are
     probationary and full members; a transfer within the subtree is no change for it."""
-    subtree = subtree or await load_subtree(session, org)
+    subtree = subtree or await load_subtree(session, org, changed_only=True)
     found = ledger(subtree.histories, subtree.inside, date_from, date_to)
+    if subtree.unchanged_path is not None:
+        rest = await _unchanged_ledger(session, subtree.unchanged_path, date_from, date_to)
+        found = Ledger(
+            found.count_at_start + rest.count_at_start,
+            found.count_at_end + rest.count_at_end,
+            found.entries + rest.entries,
+        )
     expelled = await _expulsions(
         session, {e.member_id for e in found.entries if e.reason is R.left}
     )

@@ -1,138 +1,43 @@
-"""Organisation statistics: members by status, category, gender, age band and education;
-the annual tables (党内统计) as of a date."""
+"""The annual tables (党内统计) of a subtree as of a date: members, the year's new
+members, organisations, and the meetings and points indicators."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import (
-    ENDED_STATUSES,
-    LABELS,
-    Gender,
-    MemberCategory,
     OrgType,
 )
-from app.models.labels_en import LABELS_EN
-from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
-from app.schemas.organisations import OrganisationStats
 from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
 from app.security.scope import under
-from app.services.lifecycle.membership import MemberFacts, MemberHistory
-from app.services.members.code_lists import (
-    EDUCATIONS,
-    ETHNICITIES,
-    resolve_education,
-    resolve_ethnicity,
+from app.services.lifecycle.membership import (
+    MemberFacts,
+    MemberHistory,
 )
+from app.services.members import code_lists
+from app.services.organisations import indicators
 from app.services.organisations.member_changes import Subtree, admitted_between, load_subtree
-from app.services.organisations.terms import add_years, term_flags, term_years
+from app.services.organisations.tally import (
+    UNKNOWN,
+    Row,
+    Tally,
+    coded,
+    labelled,
+    member_tally,
+    unchanged_tally,
+)
+from app.services.organisations.terms import term_flags, term_years
 from app.services.policies import effective_policies
 
-AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
-
-
-async def _member_groups(session: AsyncSession, org: Organisation, today: date) -> Sequence[Any]:
-    """Rows of (education, status, category, gender, count, born after each age cut-off).
-
-    One pass over the subtree's members, read from the covering index
-    `ix_members_org_path_stats` (no table access), hashed by education, status,
-    category and gender (a few hundred groups at most, whatever the subtree's size)
-    with one `count(*) FILTER` per age cut-off. Aged at most `limit` full years <=>
-    born after the day `limit + 1` years ago.
-    """
-    younger_than = [
-        func.count().filter(Member.birth_date > add_years(today, -(limit + 1)))
-        for _, limit in AGE_BANDS
-    ]
-    education = func.coalesce(Member.education, "unknown")
-    return (
-        await session.execute(
-            select(
-                education,
-                Member.status,
-                Member.category,
-                Member.gender,
-                func.count(),
-                *younger_than,
-            )
-            .where(under(Member.org_path, org.path))
-            .group_by(education, Member.status, Member.category, Member.gender)
-        )
-    ).all()
-
-
-def age_band_counts(younger: Sequence[int], current: int) -> dict[str, int]:
-    """Members per age band from the cumulative counts born after each cut-off: a band
-    is those born after its cut-off but not after the younger band's; the rest of the
-    `current` members are over 70. Empty bands are left out."""
-    counts = [n - (younger[i - 1] if i else 0) for i, n in enumerate(younger)]
-    counts.append(current - (younger[-1] if younger else 0))
-    labels = [*[label for label, _ in AGE_BANDS], ">70"]
-    return {label: n for label, n in zip(labels, counts, strict=True) if n}
-
-
-async def _organisation_types(session: AsyncSession, org: Organisation) -> dict[str, int]:
-    """Organisations of the subtree (not dissolved) by type."""
-    rows = await session.execute(
-        select(Organisation.type, func.count())
-        .where(under(Organisation.path, org.path), Organisation.dissolved_on.is_(None))
-        .group_by(Organisation.type)
-    )
-    return {org_type: int(count) for org_type, count in rows.all()}
-
-
-async def organisation_stats(
-    session: AsyncSession, org: Organisation, today: date
-) -> OrganisationStats:
-    """Counts over the whole subtree: by status, category, gender, age band, education.
-
-    `by_status` counts every record; the other breakdowns and `members` count current
-    members only (not `left` or `deceased`). Age is in full years on `as_of`.
-    """
-    ended = {s.value for s in ENDED_STATUSES}
-    by_status: dict[str, int] = defaultdict(int)
-    by_category: dict[str, int] = defaultdict(int)
-    by_gender: dict[str, int] = defaultdict(int)
-    by_education: dict[str, int] = defaultdict(int)
-    younger = [0] * len(AGE_BANDS)  # cumulative: born after each cut-off
-    current = 0
-    for edu, status, category, gender, n, *born_after in await _member_groups(session, org, today):
-        by_status[status] += n
-        if status in ended:
-            continue  # the breakdowns count current members only
-        current += n
-        by_category[category] += n
-        by_gender[gender] += n
-        by_education[edu] += n
-        younger = [a + b for a, b in zip(younger, born_after, strict=True)]
-    by_type = await _organisation_types(session, org)
-    return OrganisationStats(
-        org_id=org.id,
-        as_of=today,
-        organisations=sum(by_type.values()),
-        members=sum(by_category.values()),
-        by_status=dict(by_status),
-        by_category=dict(by_category),
-        by_gender=dict(by_gender),
-        by_age_band=age_band_counts(younger, current),
-        by_education=dict(by_education),
-        by_org_type=by_type,
-    )
-
-
 # --- Statistical tables as of a date (党内统计年报) ------------------------------------
-
-# (key, zh, en): a row of a table, keyed by the code it counts.
-Row = tuple[str, str, str]
 
 UNIT_CATEGORIES: dict[int, tuple[str, str]] = {
     1: ("国有企业", "State-owned enterprise"),
@@ -146,30 +51,6 @@ UNIT_CATEGORIES: dict[int, tuple[str, str]] = {
     9: ("其他", "Other"),
 }
 
-# The GB/T 4658 categories the annual tables count (the first digit of the code).
-EDUCATION_CATEGORIES: dict[str, str] = {
-    "10": "Postgraduate",
-    "20": "Undergraduate",
-    "30": "Junior college",
-    "40": "Secondary vocational",
-    "60": "Senior high school",
-    "70": "Junior high school",
-    "80": "Primary school",
-    "90": "Other",
-}
-
-# 入党时间: the periods of the annual tables, each from its first day.
-JOINING_PERIODS: tuple[tuple[str, str, str, date], ...] = (
-    ("before_1949_10", "1949年9月及以前", "Up to September 1949", date.min),
-    ("1949_10_1966_04", "1949年10月至1966年4月", "Oct 1949 to Apr 1966", date(1949, 10, 1)),
-    ("1966_05_1976_10", "1966年5月至1976年10月", "May 1966 to Oct 1976", date(1966, 5, 1)),
-    ("1976_11_1978_12", "1976年11月至1978年12月", "Nov 1976 to Dec 1978", date(1976, 11, 1)),
-    ("1979_01_2002_10", "1979年1月至2002年10月", "Jan 1979 to Oct 2002", date(1979, 1, 1)),
-    ("2002_11_2012_10", "2002年11月至2012年10月", "Nov 2002 to Oct 2012", date(2002, 11, 1)),
-    ("2012_11_on", "2012年11月以来", "Since November 2012", date(2012, 11, 1)),
-)  # fmt: skip
-
-UNKNOWN: Row = ("unknown", "未填写", "Not recorded")
 COMMITTEE_SEATS = frozenset(
     {"organisation_member", "propaganda_member", "discipline_member", "committee_member"}
 )
@@ -179,55 +60,6 @@ TERM_STATUSES: dict[str, tuple[str, str]] = {
     "expired": ("已到期未换届", "Expired, election overdue"),
     "start_unknown": ("任期起始日期未填写", "Term start not recorded"),
 }
-
-
-def _labelled(vocabulary: type[StrEnum], value: str) -> Row:
-    return value, LABELS[vocabulary].get(value, value), LABELS_EN[vocabulary].get(value, value)
-
-
-def ethnicity_row(value: str | None) -> Row:
-    code = resolve_ethnicity(value) if value else None
-    if code is None:
-        return UNKNOWN
-    return code, ETHNICITIES[code], "Han" if code == "01" else f"Ethnic minority ({code})"
-
-
-def education_row(value: str | None) -> Row:
-    code = resolve_education(value) if value else None
-    if code is None:
-        return UNKNOWN
-    category = code[0] + "0"
-    return category, EDUCATIONS[category], EDUCATION_CATEGORIES[category]
-
-
-def joining_period_row(joined_on: date | None) -> Row:
-    if joined_on is None:
-        return UNKNOWN
-    key, zh, en, _ = next(p for p in reversed(JOINING_PERIODS) if joined_on >= p[3])
-    return key, zh, en
-
-
-def _age_rows(members: Sequence[MemberFacts], as_of: date) -> dict[Row, int]:
-    """Members per age band on `as_of` through the same cut-offs as `organisation_stats`."""
-    cut_offs = [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
-    younger = [sum(m.birth_date > cut for m in members) for cut in cut_offs]
-    return {(band, band, band): n for band, n in age_band_counts(younger, len(members)).items()}
-
-
-def member_tables(members: Sequence[MemberFacts], as_of: date) -> dict[str, dict[Row, int]]:
-    """The member tables: by gender, ethnicity, age band, education, category, joining
-    period; each a count per row."""
-    tables: dict[str, dict[Row, int]] = {
-        t: defaultdict(int)
-        for t in ("by_gender", "by_ethnicity", "by_education", "by_category", "by_joining_period")
-    }
-    for m in members:
-        tables["by_gender"][_labelled(Gender, m.gender)] += 1
-        tables["by_ethnicity"][ethnicity_row(m.ethnicity)] += 1
-        tables["by_education"][education_row(m.education)] += 1
-        tables["by_category"][_labelled(MemberCategory, m.category)] += 1
-        tables["by_joining_period"][joining_period_row(m.joined_on)] += 1
-    return {**tables, "by_age_band": _age_rows(members, as_of)}
 
 
 async def organisations_as_of(
@@ -260,6 +92,17 @@ async def _with_committee(session: AsyncSession, org: Organisation, as_of: date)
     return set(rows)
 
 
+# The unit's details of the national form (党组织所在单位情况): table, field, row.
+UNIT_FORM: dict[str, tuple[str, Callable[[Any], Row]]] = {
+    "by_unit_type": ("unit_type", coded(code_lists.UNIT_TYPES, code_lists.UNIT_TYPES_EN)),
+    "by_economic_type": (
+        "economic_type",
+        coded(code_lists.ECONOMIC_TYPES, code_lists.ECONOMIC_TYPES_EN),
+    ),
+    "by_unit_size": ("unit_size", coded(code_lists.UNIT_SIZES, code_lists.UNIT_SIZES_EN)),
+}
+
+
 def _term_status(org: Organisation, policy: dict[str, Any], as_of: date) -> str | None:
     years = term_years(org, policy)
     if years is None:
@@ -279,9 +122,12 @@ async def organisation_tables(
     by_type: dict[Row, int] = defaultdict(int)
     by_unit: dict[Row, int] = defaultdict(int)
     by_term: dict[Row, int] = defaultdict(int)
+    by_unit_form: dict[str, dict[Row, int]] = {name: defaultdict(int) for name in UNIT_FORM}
     with_committee = without_committee = 0
     for o in orgs:
-        by_type[_labelled(OrgType, o.type)] += 1
+        for name, (attribute, row_of) in UNIT_FORM.items():
+            by_unit_form[name][row_of(getattr(o, attribute))] += 1
+        by_type[labelled(OrgType, o.type)] += 1
         unit = UNIT_CATEGORIES.get(o.unit_category or 0)
         by_unit[(str(o.unit_category), *unit) if unit else UNKNOWN] += 1
         if o.type != OrgType.group:
@@ -297,6 +143,7 @@ async def organisation_tables(
         "with_committee": with_committee,
         "without_committee": without_committee,
         "by_term_status": by_term,
+        **by_unit_form,
     }
 
 
@@ -307,9 +154,9 @@ def _rows(table: dict[Row, int]) -> list[StatRow]:
     ]
 
 
-def _member_tables(members: Sequence[MemberFacts], as_of: date) -> MemberTables:
-    tables = member_tables(members, as_of)
-    return MemberTables(total=len(members), **{k: _rows(v) for k, v in tables.items()})
+def _member_tables(tally: Tally) -> MemberTables:
+    tables = {**tally.tables, "by_age_band": tally.age_rows()}
+    return MemberTables(total=tally.total, **{k: _rows(v) for k, v in tables.items()})
 
 
 async def statistics_tables(
@@ -320,20 +167,25 @@ async def statistics_tables(
     3304), age band (full years on `as_of`), education (GB/T 4658 category), category
     and joining period (入党时间); the members admitted (发展党员) from 1 January of
     `as_of`'s year to `as_of` by the same; the organisations existing that day by type,
-    unit category, with and without a committee seat (委员; party groups aside) and by
-    term status (换届: those with terms). Rows are keyed by code with zh and en labels;
+    unit category, with and without a committee seat (委员; party groups aside), by
+    term status (换届: those with terms) and by the unit's type, economic type and size;
+    the members also by 学位, 工作岗位, 新社会阶层, 困难情况 and 失联 (lost contact by
+    `as_of`); the meetings (三会一课 compliance) and points (members by grade)
+    indicators of `as_of`'s year. Rows are keyed by code with zh and en labels;
     `unknown` counts records without the field."""
-    subtree = subtree or await load_subtree(session, org)
+    subtree = subtree or await load_subtree(session, org, changed_only=True)
     histories, inside = subtree.histories, subtree.inside
-    counted = counted_members(subtree, as_of)
+    counted = member_tally(counted_members(subtree, as_of), as_of)
+    if subtree.unchanged_path is not None:
+        counted.add(await unchanged_tally(session, subtree.unchanged_path, as_of))
     new = admitted_between(histories, inside, as_of.replace(month=1, day=1), as_of)
     admitted = [h.member for h in histories if h.member_id in new]
     organisations = await organisation_tables(session, org, as_of)
     return StatisticsTables(
         org_id=org.id,
         as_of=as_of,
-        members=_member_tables(counted, as_of),
-        new_members=_member_tables(admitted, as_of),
+        members=_member_tables(counted),
+        new_members=_member_tables(member_tally(admitted, as_of)),
         organisations=OrganisationTables(
             total=organisations["total"],
             by_type=_rows(organisations["by_type"]),
@@ -341,12 +193,17 @@ async def statistics_tables(
             with_committee=organisations["with_committee"],
             without_committee=organisations["without_committee"],
             by_term_status=_rows(organisations["by_term_status"]),
+            **{name: _rows(organisations[name]) for name in UNIT_FORM},
         ),
+        meetings=await indicators.meeting_tables(session, org, as_of),
+        points=await indicators.points_tables(session, org, as_of),
     )
 
 
 def counted_members(subtree: Subtree, day: date) -> list[MemberFacts]:
-    """The members the subtree counts at the end of `day` (the tables' population)."""
+    """The members the subtree counts at the end of `day` (the tables' population;
+    of the members with a recorded change only when the subtree leaves the rest to
+    SQL)."""
     return [h.member for h in subtree.histories if _counted_in(h, subtree.inside, day)]
 
 

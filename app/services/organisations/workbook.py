@@ -1,7 +1,7 @@
 """The statistics workbook (党内统计年报): the tables of `statistics_tables` and the year's
 增减 ledger laid out as the annual tables, one sheet each, with a native bar chart of
-the members by age band. Every cell goes through `cells.xlsx_row` (formula
-neutralising, characters XLSX cannot hold)."""
+the members by age band, and the meetings and points indicators. Every cell goes
+through `cells.xlsx_row` (formula neutralising, characters XLSX cannot hold)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ MEMBER_BLOCKS = (
     ("by_education", "按学历"),
     ("by_category", "按类别（职业）"),
     ("by_joining_period", "按入党时间"),
+    ("by_degree", "按学位"),
+    ("by_post", "按工作岗位"),
+    ("by_new_social_stratum", "按新社会阶层"),
+    ("by_hardship", "按困难情况"),
+    ("by_contact", "按失联情况"),
 )
 
 
@@ -99,6 +104,27 @@ def _organisations_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organi
     append_row(sheet, "未设委员", orgs.without_committee)
     append_row(sheet)
     _block(sheet, "按换届情况", orgs.by_term_status)
+    _block(sheet, "按所在单位类型", orgs.by_unit_type)
+    _block(sheet, "按所在单位经济类型", orgs.by_economic_type)
+    _block(sheet, "按所在单位规模", orgs.by_unit_size)
+
+
+def _indicators_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organisation) -> None:
+    """三会一课 compliance per meeting type and the points year's members by grade."""
+    meetings, points = tables.meetings, tables.points
+    _heading(sheet, "组织生活和党员积分情况", org, tables.as_of)
+    _append(sheet, f"三会一课落实情况（{meetings.period}）", bold=True)
+    _append(sheet, "会议类型", "项目", "应开次数", "已开次数", "逾期组织数", "落实率", bold=True)
+    for row in meetings.by_type:
+        _append(sheet, row.key, row.label_zh, row.required, row.held, row.overdue, row.rate)
+    required = sum(r.required for r in meetings.by_type)
+    held = sum(r.held for r in meetings.by_type)
+    overdue = sum(r.overdue for r in meetings.by_type)
+    _append(sheet, "", "合计", required, held, overdue, meetings.rate, bold=True)
+    _append(sheet)
+    _append(sheet, f"{points.year}年度参与积分排名党员数", points.ranked, bold=True)
+    _append(sheet)
+    _block(sheet, "按积分等次", points.by_grade)
 
 
 def _changes_sheet(sheet: Worksheet, changes: MemberChanges, org: Organisation) -> None:
@@ -123,8 +149,9 @@ async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: d
     """The statistics of the subtree as of `as_of` as an XLSX workbook laid out as the
     annual tables: members (党员基本情况, with a bar chart of the age bands), the year's
     new members (发展党员), organisations (党组织基本情况) and the 增减 ledger from 1
-    January to `as_of` (党员增减情况). The figures are those of the JSON tables."""
-    subtree = await load_subtree(session, org)
+    January to `as_of` (党员增减情况), the meetings and points indicators
+    (组织生活和积分). The figures are those of the JSON tables."""
+    subtree = await load_subtree(session, org, changed_only=True)
     tables = await statistics_tables(session, org, as_of, subtree)
     changes = await member_changes(session, org, as_of.replace(month=1, day=1), as_of, subtree)
     workbook = Workbook()
@@ -138,6 +165,7 @@ async def statistics_workbook(session: AsyncSession, org: Organisation, as_of: d
     )
     _organisations_sheet(workbook.create_sheet("党组织基本情况"), tables, org)
     _changes_sheet(workbook.create_sheet("党员增减情况"), changes, org)
+    _indicators_sheet(workbook.create_sheet("组织生活和积分"), tables, org)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -146,10 +146,23 @@ RANKING_TEMPLATE = """
 """
 
 
+# The members the ranking ranks, per total (what the grades of the whole subtree read):
+# the ranking's own eligibility and base, without listing the members.
+TOTALS_TEMPLATE = """
+    SELECT {base} + COALESCE(t.points, 0) AS total, count(*)
+    FROM members AS m
+    LEFT JOIN point_totals AS t
+        ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
+    WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
+    GROUP BY 1
+"""
+
+
 async def ranking_statement(
-    session: AsyncSession, root: Organisation, year: int
+    session: AsyncSession, root: Organisation, year: int, template: str = RANKING_TEMPLATE
 ) -> tuple[TextClause, dict[str, Any]]:
-    """The ranking SQL for a subtree, with each member's base from the nearest scheme."""
+    """The ranking SQL for a subtree (or another `template` over its members), with each
+    member's base from the nearest scheme."""
     schemes = (
         await session.execute(
             select(PointScheme.org_path, PointScheme.base)
@@ -170,7 +183,7 @@ async def ranking_statement(
         params[f"scheme_path_{n}"] = subtree_prefix(path)
         params[f"scheme_base_{n}"] = base
     base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
-    return text(RANKING_TEMPLATE.format(base=base_sql)), params
+    return text(template.format(base=base_sql)), params
 
 
 @dataclass(frozen=True)
@@ -228,6 +241,27 @@ async def ranking(
         if row.rank <= limit:
             out.append(row)
     return out[:limit], mine
+
+
+async def grade_counts(
+    session: AsyncSession, root: Organisation, year: int
+) -> tuple[int, dict[str | None, int]]:
+    """The members the subtree's ranking ranks and how many hold each grade of the
+    scheme in force at the root (None: below every band, or no bands), counted per
+    distinct total without listing the members."""
+    scheme = await scheme_for(session, root.path, year)
+    bands = scheme.grade_bands if scheme else []
+    statement, params = await ranking_statement(session, root, year, TOTALS_TEMPLATE)
+    rows = await session.execute(
+        statement, {**params, "year": year, "prefix": subtree_prefix(root.path)}
+    )
+    grades: dict[str | None, int] = {}
+    ranked = 0
+    for total, n in rows.all():
+        grade = grade_for(int(total), bands)
+        grades[grade] = grades.get(grade, 0) + int(n)
+        ranked += int(n)
+    return ranked, grades
 
 
 async def visible_ranking(
