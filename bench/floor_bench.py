@@ -738,7 +738,7 @@ def main() -> None:
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
-    slower = [k for k, _, cb, _, ca in flips if ca > 1.5 * cb + 1]
+    slower = [k for k, _, cb, _, ca in flips if ca > 1.5 * cb + 2]
     if slower:
         raise SystemExit(f"slower after province calls: {slower}")
 
