@@ -79,6 +79,7 @@ def build_engine(url: str, settings: Settings) -> AsyncEngine:
                 "application_name": "dangjian",
                 "timezone": "UTC",
                 "jit": "off",
+                "plan_cache_mode": settings.db_plan_cache_mode,
                 "statement_timeout": str(settings.db_statement_timeout_ms),
             },
         },
