@@ -20,9 +20,10 @@ from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
 from app.api.enum_labels import label
-from app.api.glossary import FIELDS, TRANSLATIONS
+from app.api.glossary import FIELDS
 from app.api.glossary_en import FIELDS_EN, PARAMETERS_EN
 from app.api.glossary_parameters import PARAMETERS
+from app.api.glossary_translations import TRANSLATIONS
 from app.api.operations import DOCUMENT_DESCRIPTION, OPERATIONS, TAGS
 from app.error_codes import ErrorCode
 from app.models.enums import LABELS

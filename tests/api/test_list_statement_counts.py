@@ -253,6 +253,8 @@ async def _steps_setup(c: Ctx) -> None:
 
 async def _add_step(c: Ctx) -> None:
     await _ok(c.api, "POST", c.url, c.token, {"step": "activist_review", "done_on": "2026-01-01"})
+
+
 async def _member_attachments_setup(c: Ctx) -> None:
     await _member_records_setup(c)
     c.url = f"/members/{c.data['member']['id']}/attachments"

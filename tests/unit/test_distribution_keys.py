@@ -20,7 +20,8 @@ TABLES = Base.metadata.tables
 # Tables whose primary key is their own `id` without `member_id` (would become
 # (member_id, id) when distributed).
 PK_WITHOUT_MEMBER = {
-    "admission_notices", "community_reports", "dues_payments", "dues_reliefs",
+    "admission_notices", "community_reports", "development_steps", "dues_payments",
+    "dues_reliefs",
     "meeting_leave_requests", "member_change_requests",
     "member_disciplines", "member_rewards", "member_transitions", "mobile_episodes",
     "organisation_leaders", "point_entries", "transfers",

@@ -113,17 +113,17 @@ def _indicators_sheet(sheet: Worksheet, tables: StatisticsTables, org: Organisat
     """三会一课 compliance per meeting type and the points year's members by grade."""
     meetings, points = tables.meetings, tables.points
     _heading(sheet, "组织生活和党员积分情况", org, tables.as_of)
-    _append(sheet, f"三会一课落实情况（{meetings.period}）", bold=True)
-    _append(sheet, "会议类型", "项目", "应开次数", "已开次数", "逾期组织数", "落实率", bold=True)
+    append_row(sheet, f"三会一课落实情况（{meetings.period}）", bold=True)
+    append_row(sheet, "会议类型", "项目", "应开次数", "已开次数", "逾期组织数", "落实率", bold=True)
     for row in meetings.by_type:
-        _append(sheet, row.key, row.label_zh, row.required, row.held, row.overdue, row.rate)
+        append_row(sheet, row.key, row.label_zh, row.required, row.held, row.overdue, row.rate)
     required = sum(r.required for r in meetings.by_type)
     held = sum(r.held for r in meetings.by_type)
     overdue = sum(r.overdue for r in meetings.by_type)
-    _append(sheet, "", "合计", required, held, overdue, meetings.rate, bold=True)
-    _append(sheet)
-    _append(sheet, f"{points.year}年度参与积分排名党员数", points.ranked, bold=True)
-    _append(sheet)
+    append_row(sheet, "", "合计", required, held, overdue, meetings.rate, bold=True)
+    append_row(sheet)
+    append_row(sheet, f"{points.year}年度参与积分排名党员数", points.ranked, bold=True)
+    append_row(sheet)
     _block(sheet, "按积分等次", points.by_grade)
 
 
