@@ -27,7 +27,7 @@ from app.config import get_settings
 from app.errors import ErrorCode, NotFound, Unprocessable
 from app.i18n import Text
 from app.models.attachment import Attachment, AttachmentOwnerKind
-from app.pagination import Page, paginate, parse_sort
+from app.pagination import Page, decode_cursor, paginate, parse_sort
 from app.schemas.common import storable_text
 from app.security.scope import Principal
 from app.services.attachments import storage
@@ -157,14 +157,17 @@ async def list_for(
     sort: str | None,
     include_total: bool,
 ) -> Page[Attachment]:
-    """The record's files, oldest first; deleted ones are left out."""
+    """The record's files, oldest first; deleted ones are left out. A bad sort or cursor
+    is refused (422) before the owner is looked for (404), as on every list."""
+    keys = parse_sort(sort, ATTACHMENT_SORTABLE, Attachment.id, default=ATTACHMENT_SORT)
+    if cursor:
+        decode_cursor(keys, cursor)
     owner = await load_owner(session, principal, kind, owner_id)
     stmt = select(Attachment).where(
         Attachment.owner_kind == owner.kind.value,
         Attachment.owner_id == owner.id,
         Attachment.deleted_at.is_(None),
     )
-    keys = parse_sort(sort, ATTACHMENT_SORTABLE, Attachment.id, default=ATTACHMENT_SORT)
     return await paginate(
         session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
     )
