@@ -78,8 +78,6 @@ def test_the_integration_document_names_every_resource_and_domain_event():
     section = section.split("\n## ", 1)[0]
     named = set(re.findall(r"`([a-z_.]+)`", section))
     missing = [
-        value
-        for value in [*ChangeResource, *ROW_ACTIONS, *DomainEvent]
-        if value.value not in named
+        value for value in [*ChangeResource, *ROW_ACTIONS, *DomainEvent] if value.value not in named
     ]
     assert missing == []

@@ -65,7 +65,8 @@ async def subscribe(
     url: str,
     event_types: list[str],
 ) -> tuple[WebhookSubscription, str]:
-    """Subscribe a URL to event types in an organisation's subtree.
+    """Subscribe a URL to event types in an organisation's subtree: names of the change
+    feed's catalogue (`member.created`, `member.rewarded`, ...) or `*` for all of them.
 
     The signing secret is returned once, now; deliveries carry
     `Dangjian-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
