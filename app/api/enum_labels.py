@@ -14,15 +14,9 @@ from app.models.labels_en import LABELS_EN
 
 # Values of inline enums that no StrEnum names: (zh-CN, en).
 INLINE_LABELS: dict[str, tuple[str, str]] = {
-    "created": ("新建", "Created"),
     "member_record": ("党员记录", "Member record"),
     "organisation_record": ("党组织记录", "Organisation record"),
     "statistics_table": ("统计表", "Statistics table"),
-    "updated": ("更新", "Updated"),
-    "deleted": ("删除", "Deleted"),
-    "moved": ("移动", "Moved"),
-    "state_changed": ("状态变更", "State changed"),
-    "finalized": ("已归档", "Finalized"),
     "csv": ("CSV 文件", "CSV file"),
     "xlsx": ("Excel（XLSX）文件", "Excel (XLSX) file"),
     "zh": ("中文名称", "Chinese labels"),

@@ -49,7 +49,7 @@ async def changes_list(
                 cursor=c.cursor,
                 resource=c.event.resource,
                 resource_id=c.event.resource_id,
-                action=c.event.event_type.rsplit(".", 1)[1],
+                action=changes.action_of(c.event.event_type),
                 event_type=c.event.event_type,
                 version=c.event.version,
                 occurred_at=c.event.occurred_at,

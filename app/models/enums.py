@@ -9,6 +9,9 @@ from app.models.admission_vocabulary import CalendarDayKind as CalendarDayKind
 from app.models.admission_vocabulary import DevelopmentStepCode as DevelopmentStepCode
 from app.models.admission_vocabulary import FormNumberState as FormNumberState
 from app.models.admission_vocabulary import NoticeKind as NoticeKind
+from app.models.change_vocabulary import CHANGE_ACTION_LABELS, CHANGE_RESOURCE_LABELS
+from app.models.change_vocabulary import ChangeAction as ChangeAction
+from app.models.change_vocabulary import ChangeResource as ChangeResource
 
 
 class OrgType(StrEnum):
@@ -427,6 +430,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     NoticeKind: {"admission": "接收预备党员公示", "full_membership": "预备党员转正公示"},
     FormNumberState: {"used": "已使用", "void": "已作废"},
     DevelopmentStepCode: DEVELOPMENT_STEP_LABELS,
+    ChangeResource: CHANGE_RESOURCE_LABELS,
+    ChangeAction: CHANGE_ACTION_LABELS,
     RewardLevel: {
         "national": "全国",
         "provincial": "省级",

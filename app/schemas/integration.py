@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.models.enums import DeliveryState
+from app.models.enums import ChangeAction, ChangeResource, DeliveryState
 from app.schemas.common import InputModel
 
 
 class ChangeRead(BaseModel):
     cursor: str
-    resource: str
+    resource: ChangeResource
     resource_id: uuid.UUID
-    action: Literal["created", "updated", "deleted", "state_changed", "finalized", "moved"]
+    action: ChangeAction
     event_type: str
     version: int | None
     occurred_at: datetime

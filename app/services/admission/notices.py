@@ -72,7 +72,7 @@ async def record_notice(
     session.add(notice)
     await session.flush()
     await changes.record_event(
-        session, member, "member.notice_recorded", {"notice_id": str(notice.id)}
+        session, member, changes.DomainEvent.member_notice_recorded, {"notice_id": str(notice.id)}
     )
     audit.record(
         session, principal, "member.notice_recorded", "member", member.id, member.org_path,

@@ -1,8 +1,9 @@
 """The kinds of record attachments hang on: one entry each, saying how to load the owner
 scope-checked (absent or out of scope: 404) and who may add or delete its files.
 
-A new kind (a development step record, say) is one loader and one `OWNERS` entry, plus
-its value in `AttachmentOwnerKind` and the table's CHECK.
+A new kind (a development step record, say) is one loader and one `OWNERS` entry (with
+the owner's change-feed events, catalogued in `changes.DomainEvent`), plus its value in
+`AttachmentOwnerKind` and the table's CHECK.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.attachment import AttachmentOwnerKind
 from app.security.scope import Principal, require_writer
 from app.services import meetings, members
+from app.services.integration.changes import DomainEvent
 from app.services.meetings.records import require_meeting_writer
 
 
@@ -36,6 +38,9 @@ class OwnerKind:
     load: Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[Owner]]
     # Raises 403 unless the principal may add and delete the owner's files.
     require_writer: Callable[[Principal], None]
+    # The owner's change-feed events when a file is added and deleted.
+    added: DomainEvent
+    deleted: DomainEvent
 
 
 async def _member(session: AsyncSession, principal: Principal, ident: uuid.UUID) -> Owner:
@@ -52,9 +57,19 @@ async def _meeting(session: AsyncSession, principal: Principal, ident: uuid.UUID
 
 OWNERS: dict[AttachmentOwnerKind, OwnerKind] = {
     # A member's development record (发展党员全程纪实): its administrators and secretaries.
-    AttachmentOwnerKind.member: OwnerKind(_member, require_writer),
+    AttachmentOwnerKind.member: OwnerKind(
+        _member,
+        require_writer,
+        DomainEvent.member_attachment_added,
+        DomainEvent.member_attachment_deleted,
+    ),
     # Minutes scans, photos of 主题党日: whoever keeps the meeting's record.
-    AttachmentOwnerKind.meeting: OwnerKind(_meeting, require_meeting_writer),
+    AttachmentOwnerKind.meeting: OwnerKind(
+        _meeting,
+        require_meeting_writer,
+        DomainEvent.meeting_attachment_added,
+        DomainEvent.meeting_attachment_deleted,
+    ),
 }
 
 

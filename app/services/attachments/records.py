@@ -5,7 +5,7 @@ one of `attachment_allowed_types`, and a name or declared type that says otherwi
 refused. Uploads are at most `attachment_max_bytes`. Each file keeps its SHA-256. A
 deleted file stays as a tombstone: out of every list and download, still in the audit
 trail. Every upload, download and delete is audited (resource `attachment`, filed under
-the owner's organisation).
+the owner's organisation); an upload and a delete are events on the owner's change feed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PureWindowsPath
-from typing import Any
+from typing import Any, Literal
 
 import filetype
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from app.schemas.common import storable_text
 from app.security.scope import Principal
 from app.services.attachments import storage
 from app.services.attachments.owners import OWNERS, Owner, load_owner
-from app.services.integration import audit
+from app.services.integration import audit, changes
 
 ATTACHMENT_SORT = "created_at"
 ATTACHMENT_SORTABLE = {"created_at": Attachment.created_at}
@@ -124,7 +124,7 @@ async def upload(
     session.add(row)
     await session.flush()
     await backend.put(session, row.id, content, media_type)
-    _audit(session, principal, owner, row, "added")
+    await _record(session, principal, owner, row, "added")
     return row
 
 
@@ -135,15 +135,22 @@ def _audited(owner: Owner, row: Attachment) -> dict[str, Any]:
     )
 
 
-def _audit(
-    session: AsyncSession, principal: Principal, owner: Owner, row: Attachment, action: str
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    owner: Owner,
+    row: Attachment,
+    action: Literal["added", "deleted"],
 ) -> None:
-    """The audit row of one change. No change-feed event: the feed's `action` is a closed
-    list (created, updated, ...) that has no name for a file added to a record."""
+    """The audit row of one change, and the owner's change-feed event
+    (`member.attachment_added`, `meeting.attachment_deleted`, ...)."""
     audit.record(
         session, principal, f"attachment.{action}", "attachment",
         row.id, owner.org_path, after=_audited(owner, row),
     )  # fmt: skip
+    kind = OWNERS[owner.kind]
+    event = kind.added if action == "added" else kind.deleted
+    await changes.record_event(session, owner.record, event, {"attachment_id": str(row.id)})
 
 
 async def list_for(
@@ -216,4 +223,4 @@ async def delete(session: AsyncSession, principal: Principal, attachment_id: uui
     row.deleted_at = utcnow()
     row.deleted_by = principal.user_id
     await session.flush()
-    _audit(session, principal, owner, row, "deleted")
+    await _record(session, principal, owner, row, "deleted")

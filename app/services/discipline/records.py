@@ -143,7 +143,10 @@ async def record_discipline(
     if data.kind is DisciplineKind.expulsion:
         await _expel(session, principal, member, data.decided_on, data.document_number, today)
     await changes.record_event(
-        session, member, "member.disciplined", {"discipline_id": str(discipline.id)}
+        session,
+        member,
+        changes.DomainEvent.member_disciplined,
+        {"discipline_id": str(discipline.id)},
     )
     audit.record(
         session,
@@ -203,7 +206,7 @@ async def conclude_discipline(
     await changes.record_event(
         session,
         member,
-        "member.discipline_concluded",
+        changes.DomainEvent.member_discipline_concluded,
         {"discipline_id": str(discipline.id), "outcome": data.outcome.value},
     )
     audit.record(

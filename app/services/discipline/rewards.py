@@ -45,7 +45,9 @@ async def record_reward(
     )
     session.add(reward)
     await session.flush()
-    await changes.record_event(session, member, "member.rewarded", {"reward_id": str(reward.id)})
+    await changes.record_event(
+        session, member, changes.DomainEvent.member_rewarded, {"reward_id": str(reward.id)}
+    )
     audit.record(
         session,
         principal,

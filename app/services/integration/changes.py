@@ -6,6 +6,10 @@ The feed serves events in (transaction id, event id) order and only from
 transactions older than the oldest one still running in this database (or the next
 id to be assigned), so an event that commits after a later-numbered one is never
 skipped.
+
+What the feed and webhooks carry is a closed catalogue, `EVENT_TYPES`: the row changes
+of each tracked resource and the domain events (`DomainEvent`) written beside them. The
+feed's `action` of an event is read from the catalogue (`action_of`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -23,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app import db
 from app.errors import ErrorCode, Unprocessable
+from app.models.enums import ChangeAction, ChangeResource
 from app.models.grid import Grid
 from app.models.lifecycle import Transfer
 from app.models.meeting import Meeting
@@ -33,19 +39,67 @@ from app.models.outbox import OutboxEvent
 from app.models.points import PointEntry
 from app.security.scope import Principal, member_rows_only
 
-# model -> (resource name, state attribute, main path attribute, other-side path attribute)
-TRACKED: dict[type[Any], tuple[str, str | None, str, str | None]] = {
-    Organisation: ("organisation", "dissolved_on", "path", None),
-    Member: ("member", "status", "org_path", None),
-    Transfer: ("transfer", "state", "from_path", "to_path"),
-    Meeting: ("meeting", "state", "org_path", None),
-    PointEntry: ("point_entry", "state", "org_path", None),
-    MobileEpisode: ("mobile_episode", "state", "home_path", "host_path"),
-    Grid: ("grid", None, "org_path", None),
+# model -> (resource, state attribute, main path attribute, other-side path attribute)
+TRACKED: dict[type[Any], tuple[ChangeResource, str | None, str, str | None]] = {
+    Organisation: (ChangeResource.organisation, "dissolved_on", "path", None),
+    Member: (ChangeResource.member, "status", "org_path", None),
+    Transfer: (ChangeResource.transfer, "state", "from_path", "to_path"),
+    Meeting: (ChangeResource.meeting, "state", "org_path", None),
+    PointEntry: (ChangeResource.point_entry, "state", "org_path", None),
+    MobileEpisode: (ChangeResource.mobile_episode, "state", "home_path", "host_path"),
+    Grid: (ChangeResource.grid, None, "org_path", None),
 }
 
 
-def _row(obj: Any, action: str, model: type[Any] | None = None) -> dict[str, Any]:
+class DomainEvent(StrEnum):
+    """The domain events written beside the row changes, `<resource>.<action>`: the only
+    event types `record_event` takes."""
+
+    meeting_finalized = "meeting.finalized"
+    meeting_attachment_added = "meeting.attachment_added"
+    meeting_attachment_deleted = "meeting.attachment_deleted"
+    organisation_moved = "organisation.moved"
+    member_notice_recorded = "member.notice_recorded"
+    member_disciplined = "member.disciplined"
+    member_discipline_concluded = "member.discipline_concluded"
+    member_rewarded = "member.rewarded"
+    member_attachment_added = "member.attachment_added"
+    member_attachment_deleted = "member.attachment_deleted"
+
+
+# The actions of row changes; `state_changed` only for a resource with a state.
+ROW_ACTIONS = (
+    ChangeAction.created,
+    ChangeAction.updated,
+    ChangeAction.deleted,
+    ChangeAction.state_changed,
+)
+
+
+def _parts(event_type: str) -> tuple[ChangeResource, ChangeAction]:
+    """A domain event's resource and action (an unknown one fails at import)."""
+    resource, action = event_type.split(".")
+    return ChangeResource(resource), ChangeAction(action)
+
+
+# Every event type the feed and webhooks carry -> (resource, action).
+EVENT_TYPES: dict[str, tuple[ChangeResource, ChangeAction]] = {
+    **{
+        f"{resource}.{action}": (resource, action)
+        for resource, state_attr, *_ in TRACKED.values()
+        for action in ROW_ACTIONS
+        if state_attr is not None or action is not ChangeAction.state_changed
+    },
+    **{event.value: _parts(event.value) for event in DomainEvent},
+}
+
+
+def action_of(event_type: str) -> ChangeAction:
+    """The feed's `action` of a catalogued event type."""
+    return EVENT_TYPES[event_type][1]
+
+
+def _row(obj: Any, action: ChangeAction, model: type[Any] | None = None) -> dict[str, Any]:
     resource, _, path_attr, alt_attr = TRACKED[model or type(obj)]
     get = (
         obj.get
@@ -54,7 +108,7 @@ def _row(obj: Any, action: str, model: type[Any] | None = None) -> dict[str, Any
     )
     return {
         "event_type": f"{resource}.{action}",
-        "resource": resource,
+        "resource": resource.value,
         "resource_id": get("id"),
         "org_path": get(path_attr),
         "alt_path": get(alt_attr) if alt_attr else None,
@@ -63,15 +117,15 @@ def _row(obj: Any, action: str, model: type[Any] | None = None) -> dict[str, Any
     }
 
 
-def _action(obj: Any) -> str | None:
+def _action(obj: Any) -> ChangeAction | None:
     _, state_attr, _, _ = TRACKED[type(obj)]
     attrs = inspect(obj).attrs
     changed = [a.key for a in attrs if a.history.has_changes()]
     if not changed:
         return None
     if state_attr is not None and state_attr in changed:
-        return "state_changed"
-    return "updated"
+        return ChangeAction.state_changed
+    return ChangeAction.updated
 
 
 # The one statement that writes the outbox; `_values` gives its parameters.
@@ -103,13 +157,13 @@ async def record_created(session: AsyncSession, model: type[Any], rows: Sequence
     """`created` events for rows of `model` inserted without the ORM, which the flush
     hook below never sees (bulk imports; point entries inserted ON CONFLICT DO NOTHING).
     `rows` need the model's attributes: instances, stand-ins, or mappings of columns."""
-    await write(session, [_row(r, "created", model) for r in rows])
+    await write(session, [_row(r, ChangeAction.created, model) for r in rows])
 
 
 async def record_event(
     session: AsyncSession,
     obj: Any,
-    event_type: str,
+    event: DomainEvent,
     payload: dict[str, Any],
     *,
     alt_path: str | None = None,
@@ -117,7 +171,10 @@ async def record_event(
     """A domain event about a tracked record beside its row changes (`meeting.finalized`
     with the attendance), carrying `payload` to integrators. `alt_path` files it under a
     second subtree as well (a move: the subtree it left)."""
-    row = {**_row(obj, "event"), "event_type": event_type, "payload": payload}
+    resource, action = EVENT_TYPES[event]
+    if TRACKED[type(obj)][0] is not resource:
+        raise ValueError(f"{event} is not an event of a {type(obj).__name__}")
+    row = {**_row(obj, action), "event_type": event.value, "payload": payload}
     if alt_path is not None:
         row["alt_path"] = alt_path
     await write(session, [row])
@@ -125,13 +182,13 @@ async def record_event(
 
 @event.listens_for(Session, "after_flush")
 def _capture(session: Session, flush_context: Any) -> None:
-    rows = [_row(o, "created") for o in session.new if type(o) in TRACKED]
+    rows = [_row(o, ChangeAction.created) for o in session.new if type(o) in TRACKED]
     for obj in session.dirty:
         if type(obj) in TRACKED:
             action = _action(obj)
             if action:
                 rows.append(_row(obj, action))
-    rows += [_row(o, "deleted") for o in session.deleted if type(o) in TRACKED]
+    rows += [_row(o, ChangeAction.deleted) for o in session.deleted if type(o) in TRACKED]
     if rows:
         session.connection().exec_driver_sql(_INSERT_SQL, [_values(r) for r in rows])
 
@@ -211,7 +268,9 @@ async def read_changes(
         stmt = stmt.where(principal.scope.filter_any(OutboxEvent.org_path, OutboxEvent.alt_path))
     own = member_rows_only(principal) if principal is not None else None
     if own is not None:  # a member user: the events of its own record only
-        stmt = stmt.where(OutboxEvent.resource == "member", OutboxEvent.resource_id == own)
+        stmt = stmt.where(
+            OutboxEvent.resource == ChangeResource.member, OutboxEvent.resource_id == own
+        )
     rows = list((await session.scalars(stmt)).all())
     changes = [Change(encode_cursor(e.xact_id, e.id), e) for e in rows]
     next_cursor = changes[-1].cursor if changes else (since or None)

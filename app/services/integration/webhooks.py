@@ -36,21 +36,15 @@ from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 from app.security import targets
 from app.security.scope import Principal, is_under, load_visible, require_role
-from app.services.integration import audit
-from app.services.integration.changes import TRACKED, safe_horizon
+from app.services.integration import audit, changes
+from app.services.integration.changes import safe_horizon
 from app.services.members import pii_cipher
 
 SECRET_FIELD = "webhook.secret"
 FANOUT = "webhook-fanout"
 MAX_ATTEMPTS = 10
-EVENT_TYPES = sorted(
-    {
-        f"{name}.{action}"
-        for name, *_ in TRACKED.values()
-        for action in ("created", "updated", "deleted", "state_changed")
-    }
-    | {"meeting.finalized", "organisation.moved"}
-)
+# What a subscription may name (or "*"): the change feed's catalogue.
+EVENT_TYPES = sorted(changes.EVENT_TYPES)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -71,7 +65,8 @@ async def subscribe(
     url: str,
     event_types: list[str],
 ) -> tuple[WebhookSubscription, str]:
-    """Subscribe a URL to event types in an organisation's subtree.
+    """Subscribe a URL to event types in an organisation's subtree: names of the change
+    feed's catalogue (`member.created`, `member.rewarded`, ...) or `*` for all of them.
 
     The signing secret is returned once, now; deliveries carry
     `Dangjian-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.

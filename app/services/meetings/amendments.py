@@ -61,7 +61,7 @@ async def finalize_meeting(
     await change_feed.record_event(
         session,
         meeting,
-        "meeting.finalized",
+        change_feed.DomainEvent.meeting_finalized,
         {
             "meeting_id": str(meeting.id),
             "org_id": str(meeting.org_id),

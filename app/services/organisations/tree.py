@@ -288,7 +288,7 @@ async def move_organisation(
     await changes.record_event(
         session,
         org,
-        "organisation.moved",
+        changes.DomainEvent.organisation_moved,
         {
             "from_parent_id": str(old_parent_id) if old_parent_id else None,
             "to_parent_id": str(new_parent_id),
