@@ -1,5 +1,5 @@
-"""Attachment endpoints: a member's development record (纪实 materials) and a meeting's
-minutes and photos; each parses the request, calls one service function
+"""Attachment endpoints: a member's development record (纪实 materials), one step of it,
+and a meeting's minutes and photos; each parses the request, calls one service function
 (app.services.attachments) and shapes the answer."""
 
 from __future__ import annotations
@@ -109,6 +109,42 @@ async def members_attachments_list(
 ) -> Page[AttachmentRead]:
     kind = AttachmentOwnerKind.member
     return await _list(session, principal, kind, member_id, sort, limit, cursor, include_total)
+
+
+@router.post(
+    "/development-steps/{step_id}/attachments",
+    name="development_steps_attachments_upload",
+    status_code=status.HTTP_201_CREATED,
+    description=doc(service.upload),
+)
+async def development_steps_attachments_upload(
+    step_id: uuid.UUID,
+    file: FileField,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    description: DescriptionField = None,
+) -> AttachmentRead:
+    kind = AttachmentOwnerKind.development_step
+    return await _upload(session, principal, kind, step_id, file, description, response)
+
+
+@router.get(
+    "/development-steps/{step_id}/attachments",
+    name="development_steps_attachments_list",
+    description=doc(service.list_for),
+)
+async def development_steps_attachments_list(
+    step_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    sort: str = Sort,
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
+) -> Page[AttachmentRead]:
+    kind = AttachmentOwnerKind.development_step
+    return await _list(session, principal, kind, step_id, sort, limit, cursor, include_total)
 
 
 @router.post(

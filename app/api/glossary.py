@@ -132,7 +132,7 @@ notes|备注
 notice_ends_on|公示最后一天
 filename|文件名
 media_type|文件类型（按文件内容识别，非文件名）
-owner_id|附件所属党员或会议的 ID
+owner_id|附件所属党员、会议或发展步骤记录的 ID
 meetings|三会一课落实情况（统计基准日所在年度，截至统计基准日）
 post|工作岗位，代码或名称，如 01 或 党政机关公务员
 new_social_stratum|新社会阶层，代码或名称，如 3 或 自由职业人员

@@ -130,7 +130,7 @@ notes|Notes
 notice_ends_on|Last day of the public notice
 filename|File name
 media_type|Media type, recognised from the content (not the name)
-owner_id|The member or meeting the file belongs to
+owner_id|The member, meeting or development step record the file belongs to
 meetings|Meeting compliance of as_of's year, up to as_of
 post|Post (工作岗位)
 new_social_stratum|New social stratum (新社会阶层)
@@ -418,6 +418,7 @@ PARAMETERS_EN: dict[str, str] = {
     "held_from": "Held on or after",
     "held_to": "Held on or before",
     "episode_id": "Mobile episode id",
+    "step_id": "Development step record id",
     "include_dissolved": "Include dissolved organisations",
     "quarter": "Quarter",
     "only_overdue": "Overdue only",

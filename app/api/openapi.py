@@ -239,9 +239,12 @@ def _skeleton(app: FastAPI) -> dict[str, Any]:
         _rename(schema, name, name[5:-1].removesuffix("Read") + "Page")
     _rename(schema, "Body_importFile", "ImportUpload")
     _rename(schema, "Body_login", "LoginForm")
-    _rename(schema, "Body_uploadMemberAttachment", "MemberAttachmentUpload")
-    _rename(schema, "Body_uploadMeetingAttachment", "MeetingAttachmentUpload")
-    for form in ("ImportUpload", "MemberAttachmentUpload", "MeetingAttachmentUpload"):
+    uploads = ["ImportUpload"]
+    for name in [n for n in components if n.startswith("Body_upload")]:
+        # `uploadMeetingAttachment`'s form is generated as `Body_uploadMeetingAttachment`.
+        uploads.append(name.removeprefix("Body_upload") + "Upload")
+        _rename(schema, name, uploads[-1])
+    for form in uploads:
         upload = components.get(form, {}).get("properties", {}).get("file")
         if upload is not None:  # a file part, not a string field
             upload.pop("contentMediaType", None)

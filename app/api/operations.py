@@ -134,6 +134,8 @@ members_form_number_record|recordFormNumber|登记入党志愿书编号|Record a
 form_numbers_void|recordFormNumberVoid|作废入党志愿书编号|Void an application form number|作废号段中的一个编号并写明原因；已使用或已作废的编号不能再作废。
 members_attachments_upload|uploadMemberAttachment|上传党员纪实材料|Upload a member's attachment|为党员的发展纪实上传材料（PDF、图片、Word、Excel），类型按文件内容识别。
 members_attachments_list|listMemberAttachments|党员纪实材料列表|List a member's attachments|一名党员的纪实材料，已删除的不列出。
+development_steps_attachments_upload|uploadDevelopmentStepAttachment|上传发展步骤材料|Upload a development step's attachment|为发展党员全程纪实中的一个步骤上传材料（谈话记录、培训证明、政审材料等），类型按文件内容识别。
+development_steps_attachments_list|listDevelopmentStepAttachments|发展步骤材料列表|List a development step's attachments|一个发展步骤的材料，已删除的不列出。
 meetings_attachments_upload|uploadMeetingAttachment|上传会议附件|Upload a meeting attachment|为会议上传记录扫描件、主题党日照片等附件，类型按文件内容识别。
 meetings_attachments_list|listMeetingAttachments|会议附件列表|List a meeting's attachments|一次会议的附件，已删除的不列出。
 attachments_get|getAttachment|查看附件信息|Get an attachment|附件的文件名、类型、大小和 SHA-256。

@@ -117,6 +117,7 @@ class ErrorCode(StrEnum):
     lifecycle_step_early = "lifecycle.step_early"
     lifecycle_step_late = "lifecycle.step_late"
     lifecycle_step_already_recorded = "lifecycle.step_already_recorded"
+    lifecycle_step_not_found = "lifecycle.step_not_found"
     lifecycle_step_recorded_elsewhere = "lifecycle.step_recorded_elsewhere"
     lifecycle_step_responsible_invalid = "lifecycle.step_responsible_invalid"
     lifecycle_step_hours_too_few = "lifecycle.step_hours_too_few"

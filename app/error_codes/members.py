@@ -108,6 +108,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A step of the admission record was done after its time limit",
     ),
     "lifecycle.step_already_recorded": ("该步骤已登记", "This step is already recorded"),
+    "lifecycle.step_not_found": ("发展步骤记录不存在", "No such development step record"),
     "lifecycle.step_recorded_elsewhere": (
         "该步骤由状态变动、公示或志愿书编号记录，无须另行登记",
         "This step is recorded by the transition, the notice or the form number",

@@ -28,6 +28,7 @@ class AttachmentOwnerKind(StrEnum):
 
     member = "member"  # 发展党员全程纪实材料
     meeting = "meeting"  # 会议记录扫描件、主题党日照片
+    development_step = "development_step"  # 某一发展步骤的材料（谈话记录、培训证明、政审材料等）
 
 
 class AttachmentStorage(StrEnum):

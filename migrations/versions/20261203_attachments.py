@@ -40,7 +40,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         *_timestamps(),
         sa.CheckConstraint(
-            "owner_kind IN ('member','meeting')", name=op.f("ck_attachments_owner_kind_known")
+            "owner_kind IN ('member','meeting','development_step')",
+            name=op.f("ck_attachments_owner_kind_known"),
         ),
         sa.CheckConstraint(
             "storage IN ('database','s3')", name=op.f("ck_attachments_storage_known")

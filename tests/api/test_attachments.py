@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import uuid
 import zipfile
 
 from app.config import get_settings
@@ -246,3 +247,54 @@ async def test_a_member_user_reads_its_own_files_and_gets_404_for_another_member
     assert (r.status_code, r.json()["code"]) == (404, "attachment.not_found")
     r = await _upload(api, token, f"members/{me['id']}", "c.png", PNG)
     assert r.status_code == 403
+
+
+async def _talk_step(api, county):
+    member = await api.member(
+        county.admin_a, county.branch_a["id"], status="applicant", applied_on="2026-10-01"
+    )
+    r = await api.client.post(
+        f"{V}/members/{member['id']}/development-steps",
+        json={"step": "talk", "done_on": "2026-10-20", "notes": "谈话记录见附件"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    return member, r.json()
+
+
+async def test_a_development_step_holds_its_own_materials_filed_with_the_members(api, county):
+    member, step = await _talk_step(api, county)
+    path = f"development-steps/{step['id']}"
+    r = await _upload(api, county.admin_a, path, "谈话记录.pdf", PDF, "application/pdf")
+    assert r.status_code == 201, r.text
+    added = r.json()
+    assert added["owner_id"] == step["id"]
+    r = await api.client.get(f"{V}/{path}/attachments", headers=api.auth(county.admin_a))
+    assert [a["id"] for a in r.json()["items"]] == [added["id"]]
+    r = await api.client.get(
+        f"{V}/attachments/{added['id']}/content", headers=api.auth(county.admin_a)
+    )
+    assert (r.status_code, r.content) == (200, PDF)
+    # The member's own list holds the member's files, not each step's.
+    r = await api.client.get(
+        f"{V}/members/{member['id']}/attachments", headers=api.auth(county.admin_a)
+    )
+    assert r.json()["items"] == []
+
+
+async def test_a_development_step_of_another_subtree_is_404_like_an_absent_one(api, county):
+    _, step = await _talk_step(api, county)
+    path = f"development-steps/{step['id']}"
+    r = await _upload(api, county.admin_a, path, "谈话记录.pdf", PDF, "application/pdf")
+    assert r.status_code == 201, r.text
+    for token, ident in ((county.admin_b, step["id"]), (county.admin_a, str(uuid.uuid4()))):
+        r = await api.client.get(
+            f"{V}/development-steps/{ident}/attachments", headers=api.auth(token)
+        )
+        assert (r.status_code, r.json()["code"]) == (404, "lifecycle.step_not_found")
+        r = await _upload(api, token, f"development-steps/{ident}", "x.pdf", PDF)
+        assert (r.status_code, r.json()["code"]) == (404, "lifecycle.step_not_found")
+    r = await api.client.get(
+        f"{V}/attachments/{r.json().get('id', uuid.uuid4())}", headers=api.auth(county.admin_b)
+    )
+    assert r.status_code == 404

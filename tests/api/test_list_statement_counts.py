@@ -260,6 +260,14 @@ async def _member_attachments_setup(c: Ctx) -> None:
     c.url = f"/members/{c.data['member']['id']}/attachments"
 
 
+async def _step_attachments_setup(c: Ctx) -> None:
+    member = await _member(c, status="applicant", applied_on="2026-10-01")
+    c.token = c.county.admin_a
+    url = f"/members/{member['id']}/development-steps"
+    step = await _ok(c.api, "POST", url, c.token, {"step": "talk", "done_on": "2026-10-20"})
+    c.url = f"/development-steps/{step['id']}/attachments"
+
+
 async def _meeting_attachments_setup(c: Ctx) -> None:
     c.token = c.county.admin_a
     c.url = f"/meetings/{(await _meeting(c, c.county.branch_a['id']))['id']}/attachments"
@@ -459,6 +467,9 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/members/{member_id}/notices": Lister(_notices_setup, _add_notice),
     "/api/v1/members/{member_id}/development-steps": Lister(_steps_setup, _add_step),
     "/api/v1/members/{member_id}/attachments": Lister(_member_attachments_setup, _add_attachment),
+    "/api/v1/development-steps/{step_id}/attachments": Lister(
+        _step_attachments_setup, _add_attachment
+    ),
     "/api/v1/meetings/{meeting_id}/attachments": Lister(
         _meeting_attachments_setup, _add_attachment
     ),

@@ -49,6 +49,7 @@ MEMBER_SURFACE = {
     "development_steps_catalogue",
     "members_attachments_list",
     "meetings_attachments_list",
+    "development_steps_attachments_list",
     "calendar_days_list",
     "members_timeline",
     "members_development_record_xlsx",

@@ -1,7 +1,7 @@
 """The kinds of record attachments hang on: one entry each, saying how to load the owner
 scope-checked (absent or out of scope: 404) and who may add or delete its files.
 
-A new kind (a development step record, say) is one loader and one `OWNERS` entry (with
+A new kind is one loader and one `OWNERS` entry (with
 the owner's change-feed events, catalogued in `changes.DomainEvent`), plus its value in
 `AttachmentOwnerKind` and the table's CHECK.
 """
@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import ErrorCode, NotFound
+from app.models.admission import DevelopmentStepRecord
 from app.models.attachment import AttachmentOwnerKind
 from app.security.scope import Principal, require_writer
 from app.services import meetings, members
@@ -55,6 +57,19 @@ async def _meeting(session: AsyncSession, principal: Principal, ident: uuid.UUID
     return Owner(kind, meeting.id, meeting.org_path, meeting)
 
 
+async def _development_step(session: AsyncSession, principal: Principal, ident: uuid.UUID) -> Owner:
+    """A step recorded for a member (its talk notes, training certificate, review
+    papers): visible when its member is; its files' events are the member's."""
+    step = await session.get(DevelopmentStepRecord, ident)
+    if step is None:
+        raise NotFound(ErrorCode.lifecycle_step_not_found)
+    try:
+        member = await members.get_visible(session, principal, step.member_id)
+    except NotFound:
+        raise NotFound(ErrorCode.lifecycle_step_not_found) from None
+    return Owner(AttachmentOwnerKind.development_step, step.id, member.org_path, member)
+
+
 OWNERS: dict[AttachmentOwnerKind, OwnerKind] = {
     # A member's development record (发展党员全程纪实): its administrators and secretaries.
     AttachmentOwnerKind.member: OwnerKind(
@@ -69,6 +84,13 @@ OWNERS: dict[AttachmentOwnerKind, OwnerKind] = {
         require_meeting_writer,
         DomainEvent.meeting_attachment_added,
         DomainEvent.meeting_attachment_deleted,
+    ),
+    # The materials of one step of the development record: filed with the member's.
+    AttachmentOwnerKind.development_step: OwnerKind(
+        _development_step,
+        require_writer,
+        DomainEvent.member_attachment_added,
+        DomainEvent.member_attachment_deleted,
     ),
 }
 
