@@ -105,7 +105,13 @@ async def test_a_scripted_admission_passes_every_gate_only_with_every_step(api, 
     # Stage 1: the talk within a month of the application.
     refused(await rec.move("activist", "2022-06-01"), "lifecycle.step_missing", "talk")
     await rec.done("application", "2022-03-01", responsible_ids=[secretary])
-    await rec.done("talk", "2022-03-20", responsible_ids=[secretary], result="谈话合格")
+    talk = await rec.done("talk", "2022-03-20", responsible_ids=[secretary], result="谈话合格")
+    r = await api.client.post(
+        f"{V}/development-steps/{talk['id']}/attachments",
+        files={"file": ("谈话记录.pdf", b"%PDF-1.7\n" + b"x" * 200 + b"\n%%EOF\n")},
+        headers=api.auth(rec.token),
+    )
+    assert r.status_code == 201, r.text  # the talk's notes, filed with the step
     await rec.done("recommendation", "2022-05-10", notes="团支部推优")
     await rec.moved("activist", "2022-06-01")
     # Stage 2: contacts, then a review each half-year before candidacy.
@@ -147,6 +153,9 @@ async def test_a_scripted_admission_passes_every_gate_only_with_every_step(api, 
     refused(await rec.move("full", "2024-10-09"), "lifecycle.step_missing", "full_application")
     await rec.done("full_application", "2024-09-20")
     await rec.moved("full", "2024-10-09")
+    # After the last transition: approval above, then filing, each checked as recorded.
+    refused(await rec.step("filing", "2024-12-01"), "lifecycle.step_missing", "full_approval")
+    refused(await rec.step("full_approval", "2024-10-01"), "lifecycle.step_missing", "full_vote")
     await rec.done("full_approval", "2024-11-01")
     await rec.done("filing", "2024-12-01")
     r = await rec.steps()

@@ -79,3 +79,14 @@ def test_each_way_in_transition_is_gated_by_its_steps():
     assert [s.code.value for s in gated_by(MemberStatus.activist)] == ["talk", "recommendation"]
     assert DevelopmentStepCode.full_vote in {s.code for s in gated_by(MemberStatus.full)}
     assert gated_by(MemberStatus.left) == ()
+
+
+def test_each_period_needs_its_own_review_and_two_in_one_do_not_cover_the_next():
+    since, day = date(2025, 1, 1), date(2026, 1, 1)  # two half-years of activist reviews
+    both_in_first = [date(2025, 3, 1), date(2025, 6, 30)]
+    assert rules.reviews_in_time(since, day, 6, both_in_first) == rules.Breach("too_few", 2)
+    # The first period ends on 1 July (included); the second runs 2 July to 1 January.
+    assert rules.reviews_in_time(since, day, 6, [date(2025, 7, 1), date(2026, 1, 1)]) is None
+    assert rules.reviews_in_time(since, day, 6, [date(2025, 7, 2), date(2026, 1, 1)]) is not None
+    # A review on the first day counts for the first period.
+    assert rules.reviews_in_time(since, day, 6, [since, date(2025, 12, 1)]) is None

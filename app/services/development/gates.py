@@ -20,15 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode
 from app.i18n import Text
-from app.models.enums import DevelopmentStepCode, MeetingType, MemberStatus, VoteKind, label_zh
-from app.models.labels_en import LABELS_EN
+from app.models.enums import DevelopmentStepCode, MeetingType, MemberStatus, VoteKind
 from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.services.development import rules
 from app.services.development.catalogue import Step, gated_by
+from app.services.development.order import check_order, names, refuse, step_missing
 from app.services.development.records import StepEntry, steps_of
-from app.services.lifecycle.periods import probation_ends_on
+from app.services.lifecycle.periods import (
+    ACTIVIST_REVIEW_MONTHS,
+    PROBATION_REVIEW_MONTHS,
+    probation_ends_on,
+)
 from app.services.policies import effective_policy
 
 C = DevelopmentStepCode
@@ -39,32 +43,8 @@ NEXT = {S.applicant: S.activist, S.activist: S.candidate, S.candidate: S.probati
         S.probationary: S.full}  # fmt: skip
 DECIDES = {S.activist: C.activist_decision, S.candidate: C.candidate_decision,
            S.probationary: C.admission_vote, S.full: C.full_vote}  # fmt: skip
-REVIEWS = {C.activist_review: ("activist_on", rules.ACTIVIST_REVIEW_MONTHS),
-           C.probation_review: ("joined_on", rules.PROBATION_REVIEW_MONTHS)}  # fmt: skip
-
-
-def _names(step: DevelopmentStepCode) -> tuple[str, str]:
-    return label_zh(DevelopmentStepCode, step), LABELS_EN[DevelopmentStepCode][step.value]
-
-
-def _refuse(code: ErrorCode, detail: Text, step: DevelopmentStepCode) -> Conflict:
-    return Conflict(
-        code,
-        detail,
-        errors=[{"field": "step", "code": code, "message": code.en, "step": step.value}],
-    )
-
-
-def _missing(step: DevelopmentStepCode, day: date, extra: tuple[str, str] = ("", "")) -> Conflict:
-    zh, en = _names(step)
-    return _refuse(
-        ErrorCode.lifecycle_step_missing,
-        Text(
-            zh=f"截至 {day} 未完成步骤「{zh}」{extra[0]}",
-            en=f"step '{en}' not done by {day}{extra[1]}",
-        ),
-        step,
-    )
+REVIEWS = {C.activist_review: ("activist_on", ACTIVIST_REVIEW_MONTHS),
+           C.probation_review: ("joined_on", PROBATION_REVIEW_MONTHS)}  # fmt: skip
 
 
 def _check_activist_period(member: Member, day: date) -> None:
@@ -142,22 +122,6 @@ async def _check_admission_vote(
         )
 
 
-def _check_order(step: Step, first: date, done: dict[DevelopmentStepCode, list[date]]) -> None:
-    """A step is not dated before the steps it follows."""
-    for before in step.after:
-        if done.get(before) and first < min(done[before]):
-            zh, en = _names(step.code)
-            bzh, ben = _names(before)
-            raise _refuse(
-                ErrorCode.lifecycle_step_early,
-                Text(
-                    zh=f"「{zh}」({first}) 早于「{bzh}」({min(done[before])})",
-                    en=f"'{en}' ({first}) comes before '{ben}' ({min(done[before])})",
-                ),
-                step.code,
-            )
-
-
 def _check_timing(step: Step, own: list[StepEntry], member: Member, day: date) -> None:
     """The step's own time limit, where it has one."""
     first = min(e.done_on for e in own)
@@ -176,14 +140,14 @@ def _check_timing(step: Step, own: list[StepEntry], member: Member, day: date) -
             breach = rules.reviews_in_time(since, day, every, [e.done_on for e in own])
     if breach is None:
         return
-    zh, en = _names(code)
+    zh, en = names(code)
     if breach.way == "too_few":
-        raise _missing(code, day, (f"（须 {breach.limit} 次）", f" ({breach.limit} times due)"))
+        raise step_missing(code, day, (f"（须 {breach.limit} 次）", f" ({breach.limit} times due)"))
     code_ = (
         ErrorCode.lifecycle_step_late if breach.way == "late" else ErrorCode.lifecycle_step_early
     )
     word = ("最迟", "by") if breach.way == "late" else ("须在其后", "after")
-    raise _refuse(
+    raise refuse(
         code_,
         Text(zh=f"「{zh}」{word[0]} {breach.limit}", en=f"'{en}' is due {word[1]} {breach.limit}"),
         code,
@@ -232,7 +196,7 @@ async def check_gate(
         if step.code in skipped:
             continue
         if not own:
-            raise _missing(step.code, day)
+            raise step_missing(step.code, day)
         if not step.repeats:
-            _check_order(step, min(e.done_on for e in own), done)
+            check_order(step, min(e.done_on for e in own), done)
         _check_timing(step, own, member, day)

@@ -30,6 +30,7 @@ from app.models.organisation import Organisation
 from app.schemas.development import DevelopmentStepCreate
 from app.security.scope import Principal, load_all_visible, require_role
 from app.services.development.catalogue import BY_CODE, CATALOGUE_VERSION, STEPS
+from app.services.development.order import step_missing
 from app.services.integration import audit
 from app.services.policies import effective_policy
 
@@ -193,6 +194,22 @@ async def _check_once(session: AsyncSession, member: Member, step: DevelopmentSt
         raise Conflict(ErrorCode.lifecycle_step_already_recorded)
 
 
+async def _check_follows(
+    session: AsyncSession, member: Member, step: DevelopmentStepCode, day: date
+) -> None:
+    """A step that gates no transition (full-membership approval, filing: both after the
+    last one) is checked when it is recorded, as a gate checks the others: the steps it
+    follows done by its `day`, else 409 `lifecycle.step_missing` naming the first not done
+    (so never after it)."""
+    entry = BY_CODE[step]
+    if entry.gates is not None or not entry.after:
+        return
+    done = {e.step for e in await steps_of(session, member) if e.done_on <= day}
+    for before in entry.after:
+        if before not in done:
+            raise step_missing(before, day)
+
+
 async def record_step(
     session: AsyncSession,
     principal: Principal,
@@ -207,7 +224,9 @@ async def record_step(
     reviews (409 `lifecycle.step_already_recorded`); never a step that is another record
     (409 `lifecycle.step_recorded_elsewhere`: the transitions, the 公示, the 志愿书 number);
     contacts are 1-2 full members (422 `lifecycle.step_responsible_invalid`); training
-    gives its hours, at least the policy's (422 `lifecycle.step_hours_too_few`).
+    gives its hours, at least the policy's (422 `lifecycle.step_hours_too_few`); a step
+    that gates no transition (full-membership approval, filing) after the steps it follows
+    (409 `lifecycle.step_missing`).
     """
     require_role(principal, Role.org_admin, Role.branch_secretary)
     # The member is locked: two requests never both pass the once-only check.
@@ -218,6 +237,7 @@ async def record_step(
             "日期不能晚于今天", "the date is in the future",
         )  # fmt: skip
     await _check_once(session, member, data.step)
+    await _check_follows(session, member, data.step, data.done_on)
     await _check_responsible(session, principal, member, data)
     if data.step is C.training:
         await _check_training(session, member, data.training_hours)

@@ -16,9 +16,6 @@ from app.services.lifecycle.periods import (
     add_months,
 )
 
-ACTIVIST_REVIEW_MONTHS = 6  # 每半年考察一次
-PROBATION_REVIEW_MONTHS = 3  # 每季度考察一次
-
 
 @dataclass(frozen=True)
 class Breach:
@@ -63,10 +60,18 @@ def reviews_due(since: date, day: date, every_months: int) -> int:
 
 
 def reviews_in_time(since: date, day: date, every_months: int, done: list[date]) -> Breach | None:
-    """At least one review recorded for each whole period since `since`, by `day`."""
+    """A review recorded inside each whole period since `since`, by `day` (每半年 /
+    每季度 one each: two in the first half-year do not stand for the second). The k-th
+    period runs from the day after the (k-1)-th ends (from `since` for the first) to
+    `since` + k periods, both included."""
     due = reviews_due(since, day, every_months)
-    held = sum(1 for d in done if since <= d <= day)
-    return Breach("too_few", due) if held < due else None
+    ends = [add_months(since, k * every_months) for k in range(due + 1)]
+    covered = sum(
+        1
+        for k in range(1, due + 1)
+        if any((ends[k - 1] < d or (k == 1 and d == since)) and d <= ends[k] for d in done)
+    )
+    return Breach("too_few", due) if covered < due else None
 
 
 def notice_over(notice_ends: date, day: date) -> Breach | None:

@@ -24,6 +24,8 @@ APPROVAL_LIMIT_MONTHS = 6
 LOST_CONTACT_MONTHS = 6
 SUSPENDED_LEFT_MONTHS = 24
 PROBATION_ENDING_DAYS = 30
+ACTIVIST_REVIEW_MONTHS = 6  # 每半年考察一次入党积极分子
+PROBATION_REVIEW_MONTHS = 3  # 每季度考察一次预备党员
 
 
 def add_months(day: date, months: int) -> date:
