@@ -41,146 +41,55 @@ DescriptionField = Annotated[str | None, Form(max_length=500)]
 Sort = sort_query(service.ATTACHMENT_SORT, *service.ATTACHMENT_SORTABLE)
 
 
-async def _upload(
-    session: SessionDep,
-    principal: PrincipalDep,
-    kind: AttachmentOwnerKind,
-    owner_id: uuid.UUID,
-    file: UploadFile,
-    description: str | None,
-    response: Response,
-) -> AttachmentRead:
-    row = await service.upload(
-        session, principal, kind, owner_id, filename=file.filename or "",
-        declared_type=file.content_type, read=file.read, description=description,
+def _owner_routes(kind: AttachmentOwnerKind, collection: str, plural: str) -> None:
+    """Upload and list for one owner kind: `POST`/`GET /{collection}/{owner_id}/attachments`,
+    named `{plural}_attachments_upload` / `_list` (the operations table names them)."""
+
+    async def upload(
+        owner_id: uuid.UUID,
+        file: FileField,
+        session: SessionDep,
+        principal: PrincipalDep,
+        response: Response,
+        description: DescriptionField = None,
+    ) -> AttachmentRead:
+        row = await service.upload(
+            session, principal, kind, owner_id, filename=file.filename or "",
+            declared_type=file.content_type, read=file.read, description=description,
+        )  # fmt: skip
+        response.headers["Location"] = f"{API_PREFIX}/attachments/{row.id}"
+        return AttachmentRead.model_validate(row)
+
+    async def listing(
+        owner_id: uuid.UUID,
+        session: SessionDep,
+        principal: PrincipalDep,
+        sort: str = Sort,
+        limit: LimitQuery = None,
+        cursor: CursorQuery = None,
+        include_total: TotalQuery = False,
+    ) -> Page[AttachmentRead]:
+        page = await service.list_for(
+            session, principal, kind, owner_id, limit=limit, cursor=cursor, sort=sort,
+            include_total=include_total,
+        )  # fmt: skip
+        return envelope(page, [AttachmentRead.model_validate(a) for a in page.items])
+
+    path = f"/{collection}/{{owner_id}}/attachments"
+    router.add_api_route(
+        path, upload, methods=["POST"], name=f"{plural}_attachments_upload",
+        status_code=status.HTTP_201_CREATED, description=doc(service.upload),
     )  # fmt: skip
-    response.headers["Location"] = f"{API_PREFIX}/attachments/{row.id}"
-    return AttachmentRead.model_validate(row)
-
-
-async def _list(
-    session: SessionDep,
-    principal: PrincipalDep,
-    kind: AttachmentOwnerKind,
-    owner_id: uuid.UUID,
-    sort: str,
-    limit: int | None,
-    cursor: str | None,
-    include_total: bool,
-) -> Page[AttachmentRead]:
-    page = await service.list_for(
-        session, principal, kind, owner_id, limit=limit, cursor=cursor, sort=sort,
-        include_total=include_total,
+    router.add_api_route(
+        path, listing, methods=["GET"], name=f"{plural}_attachments_list",
+        description=doc(service.list_for),
     )  # fmt: skip
-    return envelope(page, [AttachmentRead.model_validate(a) for a in page.items])
 
 
-@router.post(
-    "/members/{member_id}/attachments",
-    name="members_attachments_upload",
-    status_code=status.HTTP_201_CREATED,
-    description=doc(service.upload),
-)
-async def members_attachments_upload(
-    member_id: uuid.UUID,
-    file: FileField,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    description: DescriptionField = None,
-) -> AttachmentRead:
-    kind = AttachmentOwnerKind.member
-    return await _upload(session, principal, kind, member_id, file, description, response)
-
-
-@router.get(
-    "/members/{member_id}/attachments",
-    name="members_attachments_list",
-    description=doc(service.list_for),
-)
-async def members_attachments_list(
-    member_id: uuid.UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    sort: str = Sort,
-    limit: LimitQuery = None,
-    cursor: CursorQuery = None,
-    include_total: TotalQuery = False,
-) -> Page[AttachmentRead]:
-    kind = AttachmentOwnerKind.member
-    return await _list(session, principal, kind, member_id, sort, limit, cursor, include_total)
-
-
-@router.post(
-    "/development-steps/{step_id}/attachments",
-    name="development_steps_attachments_upload",
-    status_code=status.HTTP_201_CREATED,
-    description=doc(service.upload),
-)
-async def development_steps_attachments_upload(
-    step_id: uuid.UUID,
-    file: FileField,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    description: DescriptionField = None,
-) -> AttachmentRead:
-    kind = AttachmentOwnerKind.development_step
-    return await _upload(session, principal, kind, step_id, file, description, response)
-
-
-@router.get(
-    "/development-steps/{step_id}/attachments",
-    name="development_steps_attachments_list",
-    description=doc(service.list_for),
-)
-async def development_steps_attachments_list(
-    step_id: uuid.UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    sort: str = Sort,
-    limit: LimitQuery = None,
-    cursor: CursorQuery = None,
-    include_total: TotalQuery = False,
-) -> Page[AttachmentRead]:
-    kind = AttachmentOwnerKind.development_step
-    return await _list(session, principal, kind, step_id, sort, limit, cursor, include_total)
-
-
-@router.post(
-    "/meetings/{meeting_id}/attachments",
-    name="meetings_attachments_upload",
-    status_code=status.HTTP_201_CREATED,
-    description=doc(service.upload),
-)
-async def meetings_attachments_upload(
-    meeting_id: uuid.UUID,
-    file: FileField,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    description: DescriptionField = None,
-) -> AttachmentRead:
-    kind = AttachmentOwnerKind.meeting
-    return await _upload(session, principal, kind, meeting_id, file, description, response)
-
-
-@router.get(
-    "/meetings/{meeting_id}/attachments",
-    name="meetings_attachments_list",
-    description=doc(service.list_for),
-)
-async def meetings_attachments_list(
-    meeting_id: uuid.UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    sort: str = Sort,
-    limit: LimitQuery = None,
-    cursor: CursorQuery = None,
-    include_total: TotalQuery = False,
-) -> Page[AttachmentRead]:
-    kind = AttachmentOwnerKind.meeting
-    return await _list(session, principal, kind, meeting_id, sort, limit, cursor, include_total)
+# The owner kinds' routes, in the order the document lists them.
+_owner_routes(AttachmentOwnerKind.member, "members", "members")
+_owner_routes(AttachmentOwnerKind.development_step, "development-steps", "development_steps")
+_owner_routes(AttachmentOwnerKind.meeting, "meetings", "meetings")
 
 
 @router.get("/attachments/{attachment_id}", name="attachments_get")

@@ -418,7 +418,6 @@ PARAMETERS_EN: dict[str, str] = {
     "held_from": "Held on or after",
     "held_to": "Held on or before",
     "episode_id": "Mobile episode id",
-    "step_id": "Development step record id",
     "include_dissolved": "Include dissolved organisations",
     "quarter": "Quarter",
     "only_overdue": "Overdue only",

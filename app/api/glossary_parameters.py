@@ -16,7 +16,6 @@ PARAMETERS: dict[str, str] = {
     "held_from": "召开日期起",
     "held_to": "召开日期止",
     "episode_id": "流动登记 ID",
-    "step_id": "发展步骤记录 ID",
     "include_dissolved": "包含已撤销的党组织",
     "quarter": "季度",
     "only_overdue": "只看逾期",

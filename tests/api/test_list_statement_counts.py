@@ -466,13 +466,11 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/members/{member_id}/rewards": Lister(_rewards_setup, _add_reward),
     "/api/v1/members/{member_id}/notices": Lister(_notices_setup, _add_notice),
     "/api/v1/members/{member_id}/development-steps": Lister(_steps_setup, _add_step),
-    "/api/v1/members/{member_id}/attachments": Lister(_member_attachments_setup, _add_attachment),
-    "/api/v1/development-steps/{step_id}/attachments": Lister(
+    "/api/v1/members/{owner_id}/attachments": Lister(_member_attachments_setup, _add_attachment),
+    "/api/v1/development-steps/{owner_id}/attachments": Lister(
         _step_attachments_setup, _add_attachment
     ),
-    "/api/v1/meetings/{meeting_id}/attachments": Lister(
-        _meeting_attachments_setup, _add_attachment
-    ),
+    "/api/v1/meetings/{owner_id}/attachments": Lister(_meeting_attachments_setup, _add_attachment),
     "/api/v1/calendar-days": Lister(_calendar_setup, _add_calendar_day),
     "/api/v1/mobile-episodes": Lister(_mobile_setup, _add_episode),
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),
