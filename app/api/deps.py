@@ -1,12 +1,14 @@
 """Dependencies shared by the routers: session, principal, clock, ETag helpers, and the
 resources a path names, loaded and scope-checked once (`VisibleMember`,
-`VisibleOrganisation`)."""
+`VisibleOrganisation`, `VisibleMeeting`; `LockedMember` and `LockedMeeting` lock the row
+for a write)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date
-from typing import Annotated, cast
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
@@ -18,12 +20,15 @@ from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.errors import DangjianError, ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
+from app.models.meeting import Meeting
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.common import Day
 from app.security.scope import Principal, refuse_member_role
 from app.services import auth as auth_service
-from app.services import members, organisations
+from app.services import meetings, members, organisations
+
+T = TypeVar("T")
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -122,6 +127,15 @@ async def get_as_of(
 AsOfDep = Annotated[date, Depends(get_as_of)]
 
 
+async def _deferred(load: Awaitable[T]) -> T:
+    """The loaded resource, or its refusal kept to be raised once the endpoint's other
+    parameters are valid (`routing.Deferred`): 422 before 404."""
+    try:
+        return await load
+    except DangjianError as refused:
+        return cast(T, Deferred(refused))
+
+
 @defers_refusal
 async def visible_member(
     member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
@@ -129,10 +143,34 @@ async def visible_member(
     """The path's member, if the principal may see it (a member user: only their own); 404
     otherwise, absent or out of scope alike (`members.get_visible`). The 404 is raised
     once the endpoint's other parameters are valid (`routing.Deferred`)."""
-    try:
-        return await members.get_visible(session, principal, member_id)
-    except DangjianError as refused:
-        return cast(Member, Deferred(refused))
+    return await _deferred(members.get_visible(session, principal, member_id))
+
+
+@defers_refusal
+async def locked_member(
+    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Member:
+    """`visible_member`, its row locked for the request's transaction (a write that
+    checks the member's state first: two such writes never both pass the check)."""
+    return await _deferred(members.get_visible(session, principal, member_id, lock=True))
+
+
+@defers_refusal
+async def visible_meeting(
+    meeting_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Meeting:
+    """The path's meeting, if the principal may see it (a member user: one it attends);
+    404 otherwise (`meetings.get_visible`), raised once the other parameters are valid."""
+    return await _deferred(meetings.get_visible(session, principal, meeting_id))
+
+
+@defers_refusal
+async def locked_meeting(
+    meeting_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Meeting:
+    """`visible_meeting`, its row locked for the request's transaction (If-Match and the
+    state checks of a write see the version it writes over)."""
+    return await _deferred(meetings.get_visible(session, principal, meeting_id, lock=True))
 
 
 @defers_refusal
@@ -141,10 +179,7 @@ async def visible_organisation(
 ) -> Organisation:
     """The path's organisation, if in the principal's subtree; 404 otherwise
     (`organisations.get_visible`), raised once the other parameters are valid."""
-    try:
-        return await organisations.get_visible(session, principal, org_id)
-    except DangjianError as refused:
-        return cast(Organisation, Deferred(refused))
+    return await _deferred(organisations.get_visible(session, principal, org_id))
 
 
 @defers_refusal
@@ -161,4 +196,7 @@ async def staff_principal(principal: PrincipalDep) -> Principal:
 
 StaffPrincipal = Annotated[Principal, Depends(staff_principal)]
 VisibleMember = Annotated[Member, Depends(visible_member)]
+LockedMember = Annotated[Member, Depends(locked_member)]
+VisibleMeeting = Annotated[Meeting, Depends(visible_meeting)]
+LockedMeeting = Annotated[Meeting, Depends(locked_meeting)]
 VisibleOrganisation = Annotated[Organisation, Depends(visible_organisation)]

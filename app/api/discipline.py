@@ -15,7 +15,7 @@ from app.api.common import (
     whole_list_order,
     whole_page,
 )
-from app.api.deps import PrincipalDep, SessionDep, TodayDep, VisibleMember
+from app.api.deps import LockedMember, PrincipalDep, SessionDep, TodayDep, VisibleMember
 from app.schemas.common import Page
 from app.schemas.discipline import (
     DisciplineConclusion,
@@ -37,14 +37,13 @@ router = make_router("members")
     description=doc(service.record_discipline),
 )
 async def members_disciplines_record(
-    member_id: uuid.UUID,
+    member: LockedMember,
     body: DisciplineCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> DisciplineRead:
-    member = await members.get_visible(session, principal, member_id, lock=True)
     row = await service.record_discipline(session, principal, member, body, today)
     response.headers["Location"] = f"{API_PREFIX}/members/{member.id}/disciplines"
     return DisciplineRead.model_validate(row)
@@ -72,14 +71,13 @@ async def members_disciplines_list(
     description=doc(service.conclude_discipline),
 )
 async def members_disciplines_conclude(
-    member_id: uuid.UUID,
+    member: LockedMember,
     discipline_id: uuid.UUID,
     body: DisciplineConclusion,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> DisciplineRead:
-    member = await members.get_visible(session, principal, member_id, lock=True)
     row = await service.conclude_discipline(session, principal, member, discipline_id, body, today)
     return DisciplineRead.model_validate(row)
 

@@ -22,10 +22,12 @@ from app.api.common import (
 )
 from app.api.deps import (
     AsOfDep,
+    LockedMeeting,
     PrincipalDep,
     SessionDep,
     StaffPrincipal,
     TodayDep,
+    VisibleMeeting,
     check_if_match,
     set_etag,
 )
@@ -109,10 +111,9 @@ async def meetings_list(
 
 @router.get("/meetings/{meeting_id}", name="meetings_get")
 async def meetings_get(
-    meeting_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+    meeting: VisibleMeeting, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> MeetingRead:
     """The record with attendance, votes, and amendments beside the original text."""
-    meeting = await service.get_visible(session, principal, meeting_id)
     set_etag(response, meeting.version)
     return await service.meeting_read(session, principal, meeting)
 
@@ -121,14 +122,13 @@ async def meetings_get(
     "/meetings/{meeting_id}", name="meetings_update", description=doc(service.update_meeting)
 )
 async def meetings_update(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     body: MeetingUpdate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> MeetingRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     check_if_match(if_match, meeting.version)
     meeting = await service.update_meeting(
         session, principal, meeting, body.model_dump(exclude_unset=True)
@@ -143,14 +143,13 @@ async def meetings_update(
     description=doc(service.record_attendance),
 )
 async def meetings_attendance(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     body: list[AttendanceEntry],
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> MeetingRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     check_if_match(if_match, meeting.version)
     await service.record_attendance(session, principal, meeting, [e.model_dump() for e in body])
     set_etag(response, meeting.version)
@@ -164,14 +163,13 @@ async def meetings_attendance(
     description=doc(service.record_vote),
 )
 async def meetings_vote(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     body: VoteCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> VoteRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     vote = await service.record_vote(session, principal, meeting, body.model_dump(), today)
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     return VoteRead.model_validate(vote, from_attributes=True)
@@ -183,13 +181,12 @@ async def meetings_vote(
     description=doc(service.finalize_meeting),
 )
 async def meetings_finalize(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> MeetingRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     meeting = await service.finalize_meeting(session, principal, meeting, today)
     set_etag(response, meeting.version)
     return await service.meeting_read(session, principal, meeting)
@@ -202,13 +199,12 @@ async def meetings_finalize(
     description=doc(service.amend_meeting),
 )
 async def meetings_amend(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     body: AmendmentCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> AmendmentRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     value = (
         [e.model_dump() for e in body.value]
         if isinstance(body, AttendanceAmendment)
