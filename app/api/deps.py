@@ -1,7 +1,6 @@
 """Dependencies shared by the routers: session, principal, clock, ETag helpers, and the
 resources a path names, loaded and scope-checked once (`VisibleMember`,
-`VisibleOrganisation`, `VisibleMeeting`; `LockedMember` and `LockedMeeting` lock the row
-for a write)."""
+`VisibleOrganisation`, `VisibleMeeting`; the `Locked*` ones lock the row for a write)."""
 
 from __future__ import annotations
 
@@ -20,13 +19,15 @@ from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.errors import DangjianError, ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
+from app.models.lifecycle import Transfer
 from app.models.meeting import Meeting
 from app.models.member import Member
+from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.schemas.common import Day
 from app.security.scope import Principal, refuse_member_role
 from app.services import auth as auth_service
-from app.services import meetings, members, organisations
+from app.services import meetings, members, mobile, organisations, transfers
 
 T = TypeVar("T")
 
@@ -194,9 +195,31 @@ async def staff_principal(principal: PrincipalDep) -> Principal:
     return principal
 
 
+@defers_refusal
+async def locked_transfer(
+    transfer_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Transfer:
+    """The path's transfer, if either side is in the principal's subtree, its row locked
+    for the decision (`transfers.get_visible`); 404 raised once the other parameters are
+    valid."""
+    return await _deferred(transfers.get_visible(session, principal, transfer_id, lock=True))
+
+
+@defers_refusal
+async def locked_episode(
+    episode_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> MobileEpisode:
+    """The path's mobile episode (home or host side in scope; a member user: its own),
+    its row locked for the write (`mobile.get_visible`); 404 raised once the other
+    parameters are valid."""
+    return await _deferred(mobile.get_visible(session, principal, episode_id, lock=True))
+
+
 StaffPrincipal = Annotated[Principal, Depends(staff_principal)]
 VisibleMember = Annotated[Member, Depends(visible_member)]
 LockedMember = Annotated[Member, Depends(locked_member)]
 VisibleMeeting = Annotated[Meeting, Depends(visible_meeting)]
 LockedMeeting = Annotated[Meeting, Depends(locked_meeting)]
+LockedTransfer = Annotated[Transfer, Depends(locked_transfer)]
+LockedEpisode = Annotated[MobileEpisode, Depends(locked_episode)]
 VisibleOrganisation = Annotated[Organisation, Depends(visible_organisation)]

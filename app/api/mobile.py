@@ -18,6 +18,7 @@ from app.api.common import (
 )
 from app.api.deps import (
     AsOfDep,
+    LockedEpisode,
     PrincipalDep,
     SessionDep,
     StaffPrincipal,
@@ -155,14 +156,13 @@ async def mobile_inflow(
     description=doc(service.check_in),
 )
 async def mobile_check_in(
-    episode_id: uuid.UUID,
+    episode: LockedEpisode,
     body: CheckInCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> CheckInRead:
-    episode = await service.get_visible(session, principal, episode_id, lock=True)
     row = await service.check_in(session, principal, episode, body.model_dump(), today)
     response.headers["Location"] = f"{API_PREFIX}/mobile-episodes/{episode.id}"
     return service.check_in_read(row)
@@ -174,12 +174,11 @@ async def mobile_check_in(
     description=doc(service.return_home),
 )
 async def mobile_return(
-    episode_id: uuid.UUID,
+    episode: LockedEpisode,
     body: ReturnCreate,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> EpisodeRead:
-    episode = await service.get_visible(session, principal, episode_id, lock=True)
     episode = await service.return_home(session, principal, episode, body.returned_on or today)
     return await service.episode_read(session, principal, episode, today)

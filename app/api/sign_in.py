@@ -16,7 +16,7 @@ from app.api.common import (
     whole_list_order,
     whole_page,
 )
-from app.api.deps import PrincipalDep, SessionDep, TodayDep
+from app.api.deps import LockedMeeting, PrincipalDep, SessionDep, TodayDep
 from app.schemas.common import Page
 from app.schemas.sign_in import (
     LeaveDecision,
@@ -42,9 +42,8 @@ SIGN_IN_SORT = "signed_at"
     description=doc(sign_in.open_sign_in),
 )
 async def meetings_sign_in_open(
-    meeting_id: uuid.UUID, body: SignInOpen, session: SessionDep, principal: PrincipalDep
+    meeting: LockedMeeting, body: SignInOpen, session: SessionDep, principal: PrincipalDep
 ) -> SignInCodeRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     code = await sign_in.open_sign_in(session, principal, meeting, body.starts_at)
     return SignInCodeRead(**asdict(code))
 
@@ -70,13 +69,12 @@ async def meetings_sign_in_code(
     description=doc(sign_in.sign_in),
 )
 async def meetings_sign_in(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     body: SignInCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> SignInRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     record = await sign_in.sign_in(session, principal, meeting, body.code, body.member_id)
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     return SignInRead.model_validate(record, from_attributes=True)
@@ -109,14 +107,13 @@ async def meetings_sign_ins(
     description=doc(leave.request_leave),
 )
 async def meetings_leave_request(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     body: LeaveRequestCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> LeaveRequestRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     request = await leave.request_leave(
         session, principal, meeting, body.member_id, body.reason, today
     )
@@ -147,12 +144,11 @@ async def meetings_leave_requests(
 async def _decide(
     session: SessionDep,
     principal: PrincipalDep,
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     request_id: uuid.UUID,
     approve: bool,
     body: LeaveDecision,
 ) -> LeaveRequestRead:
-    meeting = await service.get_visible(session, principal, meeting_id, lock=True)
     request = await leave.get_request(session, principal, meeting, request_id, lock=True)
     request = await leave.decide_leave(session, principal, meeting, request, approve, body.note)
     return LeaveRequestRead.model_validate(request, from_attributes=True)
@@ -164,13 +160,13 @@ async def _decide(
     description=doc(leave.decide_leave),
 )
 async def meetings_leave_approve(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     request_id: uuid.UUID,
     body: LeaveDecision,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> LeaveRequestRead:
-    return await _decide(session, principal, meeting_id, request_id, True, body)
+    return await _decide(session, principal, meeting, request_id, True, body)
 
 
 @router.post(
@@ -179,10 +175,10 @@ async def meetings_leave_approve(
     description=doc(leave.decide_leave),
 )
 async def meetings_leave_reject(
-    meeting_id: uuid.UUID,
+    meeting: LockedMeeting,
     request_id: uuid.UUID,
     body: LeaveDecision,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> LeaveRequestRead:
-    return await _decide(session, principal, meeting_id, request_id, False, body)
+    return await _decide(session, principal, meeting, request_id, False, body)

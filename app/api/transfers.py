@@ -17,7 +17,7 @@ from app.api.common import (
     make_router,
     sort_query,
 )
-from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.api.deps import AsOfDep, LockedTransfer, PrincipalDep, SessionDep, TodayDep, set_etag
 from app.models.enums import TransferState
 from app.models.organisation import Organisation
 from app.schemas.common import Page
@@ -128,9 +128,8 @@ async def transfers_get(
     description=doc(service.accept_transfer),
 )
 async def transfers_accept(
-    transfer_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    transfer: LockedTransfer, session: SessionDep, principal: PrincipalDep, today: TodayDep
 ) -> TransferRead:
-    transfer = await service.get_visible(session, principal, transfer_id, lock=True)
     await service.accept_transfer(session, principal, transfer)
     return _read(await service.view(session, principal, transfer, today))
 
@@ -141,13 +140,12 @@ async def transfers_accept(
     description=doc(service.reject_transfer),
 )
 async def transfers_reject(
-    transfer_id: uuid.UUID,
+    transfer: LockedTransfer,
     body: TransferDecision,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> TransferRead:
-    transfer = await service.get_visible(session, principal, transfer_id, lock=True)
     await service.reject_transfer(session, principal, transfer, body.reason)
     return _read(await service.view(session, principal, transfer, today))
 
@@ -158,12 +156,11 @@ async def transfers_reject(
     description=doc(service.cancel_transfer),
 )
 async def transfers_cancel(
-    transfer_id: uuid.UUID,
+    transfer: LockedTransfer,
     body: TransferCancel,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> TransferRead:
-    transfer = await service.get_visible(session, principal, transfer_id, lock=True)
     await service.cancel_transfer(session, principal, transfer, body.reason)
     return _read(await service.view(session, principal, transfer, today))
