@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from app.api.common import CursorQuery, LimitQuery, TotalQuery, doc, make_router, sort_query
-from app.api.deps import PrincipalDep, SessionDep, TodayDep
+from app.api.deps import LockedChangeRequest, PrincipalDep, SessionDep, TodayDep
 from app.api.me import change_request_read
 from app.models.enums import ChangeRequestState
 from app.schemas.common import Page
@@ -62,9 +62,8 @@ async def change_requests_get(
     description=doc(service.approve_change),
 )
 async def change_requests_approve(
-    request_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    row: LockedChangeRequest, session: SessionDep, principal: PrincipalDep, today: TodayDep
 ) -> ChangeRequestRead:
-    row = await service.get_visible(session, principal, request_id, lock=True)
     return change_request_read(await service.approve_change(session, principal, row, today))
 
 
@@ -74,10 +73,9 @@ async def change_requests_approve(
     description=doc(service.reject_change),
 )
 async def change_requests_reject(
-    request_id: uuid.UUID,
+    row: LockedChangeRequest,
     body: ChangeRequestDecision,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> ChangeRequestRead:
-    row = await service.get_visible(session, principal, request_id, lock=True)
     return change_request_read(await service.reject_change(session, principal, row, body.reason))

@@ -19,6 +19,8 @@ from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.errors import DangjianError, ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
+from app.models.change_request import MemberChangeRequest
+from app.models.grid import CommunityReport
 from app.models.lifecycle import Transfer
 from app.models.meeting import Meeting
 from app.models.member import Member
@@ -27,7 +29,8 @@ from app.models.organisation import Organisation
 from app.schemas.common import Day
 from app.security.scope import Principal, refuse_member_role
 from app.services import auth as auth_service
-from app.services import meetings, members, mobile, organisations, transfers
+from app.services import grids, meetings, members, mobile, organisations, transfers
+from app.services.members import change_requests
 
 T = TypeVar("T")
 
@@ -215,6 +218,24 @@ async def locked_episode(
     return await _deferred(mobile.get_visible(session, principal, episode_id, lock=True))
 
 
+@defers_refusal
+async def locked_community_report(
+    report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> CommunityReport:
+    """The path's community report (社区报到; a member user: its own), its row locked for
+    the write (`grids.get_report`); 404 raised once the other parameters are valid."""
+    return await _deferred(grids.get_report(session, principal, report_id, lock=True))
+
+
+@defers_refusal
+async def locked_change_request(
+    request_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> MemberChangeRequest:
+    """The path's member change request, its row locked for the decision
+    (`change_requests.get_visible`); 404 raised once the other parameters are valid."""
+    return await _deferred(change_requests.get_visible(session, principal, request_id, lock=True))
+
+
 StaffPrincipal = Annotated[Principal, Depends(staff_principal)]
 VisibleMember = Annotated[Member, Depends(visible_member)]
 LockedMember = Annotated[Member, Depends(locked_member)]
@@ -222,4 +243,6 @@ VisibleMeeting = Annotated[Meeting, Depends(visible_meeting)]
 LockedMeeting = Annotated[Meeting, Depends(locked_meeting)]
 LockedTransfer = Annotated[Transfer, Depends(locked_transfer)]
 LockedEpisode = Annotated[MobileEpisode, Depends(locked_episode)]
+LockedCommunityReport = Annotated[CommunityReport, Depends(locked_community_report)]
+LockedChangeRequest = Annotated[MemberChangeRequest, Depends(locked_change_request)]
 VisibleOrganisation = Annotated[Organisation, Depends(visible_organisation)]

@@ -22,6 +22,7 @@ from app.api.common import (
 )
 from app.api.deps import (
     AsOfDep,
+    LockedCommunityReport,
     PrincipalDep,
     SessionDep,
     StaffPrincipal,
@@ -233,14 +234,13 @@ async def community_report_services(
     description=doc(service.log_service),
 )
 async def community_report_log_service(
-    report_id: uuid.UUID,
+    report: LockedCommunityReport,
     body: ServiceCreate,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> ServiceRead:
-    report = await service.get_report(session, principal, report_id, lock=True)
     record = await service.log_service(
         session, principal, report, body.occurred_on, body.hours, body.description, today
     )
@@ -254,9 +254,11 @@ async def community_report_log_service(
     description=doc(service.decide_service),
 )
 async def community_report_confirm_service(
-    report_id: uuid.UUID, record_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    report: LockedCommunityReport,
+    record_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> ServiceRead:
-    report = await service.get_report(session, principal, report_id, lock=True)
     return _service(await service.decide_service(session, principal, report, record_id, True))
 
 
@@ -265,10 +267,12 @@ async def community_report_confirm_service(
     name="community_report_reject_service",
 )
 async def community_report_reject_service(
-    report_id: uuid.UUID, record_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    report: LockedCommunityReport,
+    record_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> ServiceRead:
     """Reject a logged service record (the community did not see it happen)."""
-    report = await service.get_report(session, principal, report_id, lock=True)
     return _service(await service.decide_service(session, principal, report, record_id, False))
 
 
@@ -278,13 +282,12 @@ async def community_report_reject_service(
     description=doc(service.review_report),
 )
 async def community_report_review(
-    report_id: uuid.UUID,
+    report: LockedCommunityReport,
     body: ReviewCreate,
     session: SessionDep,
     principal: PrincipalDep,
     today: TodayDep,
 ) -> ReportRead:
-    report = await service.get_report(session, principal, report_id, lock=True)
     report = await service.review_report(session, principal, report, body.year, body.status, today)
     return ReportRead.model_validate(report, from_attributes=True)
 
