@@ -37,7 +37,7 @@ from app.schemas.dues import (
     ReliefRead,
 )
 from app.services import dues as service
-from app.services import members, organisations
+from app.services import organisations
 from app.services.lifecycle import add_months
 from app.services.unpaid_dues import UNPAID_FLAG
 
@@ -84,17 +84,14 @@ async def dues_payments_create(
     principal: PrincipalDep,
     today: TodayDep,
 ) -> PaymentRead:
-    member = await members.get_visible(
-        session, principal, body.member_id, field="member_id", copies_path=True
-    )
     payment = await service.record_payment(
-        session, principal, member, body.months, body.amount_fen, body.paid_on, today
+        session, principal, body.member_id, body.months, body.amount_fen, body.paid_on, today
     )
-    response.headers["Location"] = f"{API_PREFIX}/members/{member.id}/timeline"
+    response.headers["Location"] = f"{API_PREFIX}/members/{payment.member_id}/timeline"
     months, assessed = await service.paid_months(session, payment.id)
     return PaymentRead(
         id=payment.id,
-        member_id=member.id,
+        member_id=payment.member_id,
         months=[f"{m:%Y-%m}" for m in months],
         prepaid_months=[f"{m:%Y-%m}" for m in service.prepaid(months, payment.paid_on)],
         amount_fen=payment.amount_fen,

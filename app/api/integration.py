@@ -26,7 +26,6 @@ from app.schemas.integration import (
     WebhookCreated,
     WebhookRead,
 )
-from app.services import organisations
 from app.services.integration import changes
 from app.services.integration import webhooks as service
 
@@ -69,11 +68,8 @@ async def changes_list(
 async def webhooks_create(
     body: WebhookCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> WebhookCreated:
-    org = await organisations.get_visible(
-        session, principal, body.org_id, field="org_id", copies_path=True
-    )
     subscription, secret = await service.subscribe(
-        session, principal, org, body.url, body.event_types
+        session, principal, body.org_id, body.url, body.event_types
     )
     response.headers["Location"] = f"{API_PREFIX}/webhooks/{subscription.id}"
     return WebhookCreated(

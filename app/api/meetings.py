@@ -63,12 +63,11 @@ router = make_router("meetings")
 async def meetings_create(
     body: MeetingCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> MeetingRead:
-    org = await organisations.get_visible(
-        session, principal, body.org_id, field="org_id", copies_path=True
-    )
     data = body.model_dump(exclude={"org_id", "expected_member_ids"})
     data["type"] = body.type.value
-    meeting = await service.plan_meeting(session, principal, org, data, body.expected_member_ids)
+    meeting = await service.plan_meeting(
+        session, principal, body.org_id, data, body.expected_member_ids
+    )
     response.headers["Location"] = f"{API_PREFIX}/meetings/{meeting.id}"
     set_etag(response, meeting.version)
     return await service.meeting_read(session, principal, meeting)

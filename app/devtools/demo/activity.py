@@ -67,7 +67,7 @@ async def _meetings(
             meeting = await meetings.plan_meeting(
                 session,
                 principal,
-                plan.org,
+                plan.org.id,
                 {"type": meeting_type, "held_on": held_on, "topic": "学习贯彻会议精神"},
                 None,
             )

@@ -17,6 +17,7 @@ from app.models.lifecycle import DuesPayment, DuesPaymentMonth, DuesRelief
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, require_role
+from app.services import members
 from app.services.dues.assessment import (
     Assessment,
     assess,
@@ -148,7 +149,7 @@ def _refuse_below_assessment(amount_fen: int, expected: int) -> None:
 async def record_payment(
     session: AsyncSession,
     principal: Principal,
-    member: Member,
+    member_id: uuid.UUID,
     months: list[str],
     amount_fen: int,
     paid_on: date,
@@ -164,7 +165,11 @@ async def record_payment(
     months (`dues.back_payment_too_old`), a month the member owes nothing for
     (`dues.month_not_due`), or an amount below the assessment
     (`dues.amount_below_assessment`; approved reductions and exemptions are applied).
+    The member is one the principal may see (else 404 naming `member_id`).
     """
+    member = await members.get_visible(
+        session, principal, member_id, field="member_id", copies_path=True
+    )
     require_role(principal, Role.org_admin, Role.branch_secretary)
     _refuse_collection(await session.get(Organisation, member.org_id), paid_on, today)
     parsed = payable_months(months, paid_on)

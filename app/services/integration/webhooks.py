@@ -31,11 +31,11 @@ from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.base import new_uuid
 from app.models.enums import DeliveryState, Role
-from app.models.organisation import Organisation
 from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 from app.security import targets
 from app.security.scope import Principal, is_under, load_visible, require_role
+from app.services import organisations
 from app.services.integration import audit, changes
 from app.services.integration.changes import safe_horizon
 from app.services.members import pii_cipher
@@ -61,7 +61,7 @@ def backoff(attempts: int) -> timedelta:
 async def subscribe(
     session: AsyncSession,
     principal: Principal,
-    org: Organisation,
+    org_id: uuid.UUID,
     url: str,
     event_types: list[str],
 ) -> tuple[WebhookSubscription, str]:
@@ -69,8 +69,12 @@ async def subscribe(
     feed's catalogue (`member.created`, `member.rewarded`, ...) or `*` for all of them.
 
     The signing secret is returned once, now; deliveries carry
-    `Dangjian-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
+    `Dangjian-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`. The
+    organisation is one the principal may see (else 404 naming `org_id`).
     """
+    org = await organisations.get_visible(
+        session, principal, org_id, field="org_id", copies_path=True
+    )
     require_role(principal, Role.org_admin)
     unknown = sorted(set(event_types) - set(EVENT_TYPES) - {"*"})
     if unknown:

@@ -188,7 +188,7 @@ async def _check_people(
 async def plan_meeting(
     session: AsyncSession,
     principal: Principal,
-    org: Organisation,
+    org_id: uuid.UUID,
     data: dict[str, Any],
     expected: list[uuid.UUID] | None,
 ) -> Meeting:
@@ -196,7 +196,11 @@ async def plan_meeting(
     only where a committee exists, a group meeting only in a party group, the others
     in a branch. Expected attendees default to the group's members, the committee, or
     the branch's full and probationary members; probationary members attend without a vote.
+    The organisation is one the principal may see (else 404 naming `org_id`).
     """
+    org = await organisations.get_visible(
+        session, principal, org_id, field="org_id", copies_path=True
+    )
     require_meeting_writer(principal)
     if org.dissolved_on is not None:
         raise Conflict(ErrorCode.organisation_dissolved)
