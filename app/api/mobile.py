@@ -38,8 +38,8 @@ from app.schemas.mobile import (
     OutflowCreate,
     ReturnCreate,
 )
-from app.services import members, organisations
 from app.services import mobile as service
+from app.services import organisations
 
 router = make_router("mobile")
 
@@ -57,11 +57,8 @@ async def mobile_outflow(
     principal: PrincipalDep,
     today: TodayDep,
 ) -> EpisodeRead:
-    member = await members.get_visible(
-        session, principal, body.member_id, field="member_id", copies_path=True
-    )
     episode = await service.register_outflow(
-        session, principal, member, body.model_dump(exclude={"member_id"}), today
+        session, principal, body.member_id, body.model_dump(exclude={"member_id"}), today
     )
     response.headers["Location"] = f"{API_PREFIX}/mobile-episodes/{episode.id}"
     set_etag(response, episode.version)

@@ -64,14 +64,16 @@ router = make_router("points")
 async def points_schemes_set(
     body: SchemeCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> SchemeRead:
-    org = await organisations.get_visible(
-        session, principal, body.org_id, field="org_id", copies_path=True
-    )
     scheme = await service.upsert_scheme(
-        session, principal, org, body.year, body.base, [b.model_dump() for b in body.grade_bands]
+        session,
+        principal,
+        body.org_id,
+        body.year,
+        body.base,
+        [b.model_dump() for b in body.grade_bands],
     )
     response.headers["Location"] = (
-        f"{API_PREFIX}/organisations/{org.id}/point-scheme?year={body.year}"
+        f"{API_PREFIX}/organisations/{body.org_id}/point-scheme?year={body.year}"
     )
     return SchemeRead.model_validate(scheme, from_attributes=True)
 
@@ -100,10 +102,9 @@ async def points_scheme_get(
 async def points_rules_create(
     body: RuleCreate, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> RuleRead:
-    org = await organisations.get_visible(
-        session, principal, body.org_id, field="org_id", copies_path=True
+    rule = await service.create_rule(
+        session, principal, body.org_id, body.model_dump(exclude={"org_id"})
     )
-    rule = await service.create_rule(session, principal, org, body.model_dump(exclude={"org_id"}))
     response.headers["Location"] = f"{API_PREFIX}/point-rules/{rule.id}"
     set_etag(response, rule.version)
     return RuleRead.model_validate(rule, from_attributes=True)

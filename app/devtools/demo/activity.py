@@ -22,7 +22,7 @@ async def _points_scheme(
     await points.upsert_scheme(
         session,
         principal,
-        county,
+        county.id,
         year,
         100,
         [
@@ -42,7 +42,7 @@ async def _points_scheme(
          "cap_year": 15, "needs_approval": True},
     ]  # fmt: skip
     for rule in rules:
-        await points.create_rule(session, principal, county, dict(rule))
+        await points.create_rule(session, principal, county.id, dict(rule))
 
 
 async def _meetings(
@@ -126,7 +126,7 @@ async def _mobile_and_transfer(
         await mobile.register_outflow(
             session,
             principal,
-            movers[0],
+            movers[0].id,
             {
                 "destination_area": "440305", "reason": "外出务工", "expected_months": 12,
                 "contact": "13900001111", "certificate_no": "DEMO-CERT-0001",

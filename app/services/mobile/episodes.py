@@ -42,6 +42,7 @@ from app.security.scope import (
     require_role,
     under_any,
 )
+from app.services import members
 from app.services.integration import audit
 from app.services.lifecycle import lost_contact_on
 from app.services.members import pii_cipher
@@ -202,14 +203,22 @@ async def _host_org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
 
 
 async def register_outflow(
-    session: AsyncSession, principal: Principal, member: Member, data: dict[str, Any], today: date
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID,
+    data: dict[str, Any],
+    today: date,
 ) -> MobileEpisode:
-    """Register an outflow (流出登记) of a member of your subtree.
+    """Register an outflow (流出登记) of a member of your subtree (else 404 naming
+    `member_id`).
 
     One open episode per member; a member with a pending transfer or an ended record
     cannot flow out. Naming the intended host makes the episode visible to it; a host
     can also find it by the activity certificate number (流动党员活动证).
     """
+    member = await members.get_visible(
+        session, principal, member_id, field="member_id", copies_path=True
+    )
     require_mobile_writer(principal)
     await _check_may_flow_out(session, member)
     host = None

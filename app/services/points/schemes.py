@@ -16,6 +16,7 @@ from app.models.enums import Role
 from app.models.organisation import Organisation
 from app.models.points import PointRule, PointRuleVersion, PointScheme
 from app.security.scope import Principal, is_under, not_found, require_role
+from app.services import organisations
 from app.services.integration import audit
 from app.services.policies import ancestor_node_ids
 
@@ -47,15 +48,19 @@ def require_points_admin(principal: Principal) -> None:
 async def upsert_scheme(
     session: AsyncSession,
     principal: Principal,
-    org: Organisation,
+    org_id: uuid.UUID,
     year: int,
     base: int,
     grade_bands: list[dict[str, Any]],
 ) -> PointScheme:
     """Set an organisation's scheme for a year (积分方案): base points and grade bands.
 
-    The scheme applies to the whole subtree unless a lower organisation sets its own.
+    The scheme applies to the whole subtree unless a lower organisation sets its own. The
+    organisation is one the principal may see (else 404 naming `org_id`).
     """
+    org = await organisations.get_visible(
+        session, principal, org_id, field="org_id", copies_path=True
+    )
     require_role(principal, Role.org_admin)
     mins = [band["min"] for band in grade_bands]
     if len(set(mins)) != len(mins):
@@ -134,13 +139,17 @@ def _check_within_parent(parent: dict[str, Any], data: dict[str, Any]) -> None:
 
 
 async def create_rule(
-    session: AsyncSession, principal: Principal, org: Organisation, data: dict[str, Any]
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID, data: dict[str, Any]
 ) -> PointRule:
-    """Add a rule item (积分细则) for your organisation's subtree.
+    """Add a rule item (积分细则) for your organisation's subtree (one the principal may
+    see, else 404 naming `org_id`).
 
     A lower organisation may refine an ancestor's item (`parent_rule_id`): same
     category, and points and caps no larger than the ancestor's caps.
     """
+    org = await organisations.get_visible(
+        session, principal, org_id, field="org_id", copies_path=True
+    )
     require_role(principal, Role.org_admin)
     parent_id = data.pop("parent_rule_id", None)
     if parent_id is not None:
