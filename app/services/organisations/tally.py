@@ -200,19 +200,30 @@ def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
 
 async def unchanged_tally(session: AsyncSession, path: str, as_of: date) -> Tally:
     """The member tables of the records without a recorded change counted by the
-    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement (a
-    grouping set per table and one for the total and the age cut-offs): the same
-    rows as `member_tally` of those records, read without loading them."""
-    columns = _columns(as_of)
+    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement: the
+    records grouped once on all the tables' values (one hash per record, with the
+    counts born after each age cut-off), then a grouping set per table and one for the
+    total over those few combinations. The same rows as `member_tally` of those
+    records, read without loading them."""
+    keys = [c.label(f"v{i}") for i, c in enumerate(_columns(as_of))]
     younger = [
-        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1)))
-        for _, limit in AGE_BANDS
+        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1))).label(f"y{i}")
+        for i, (_, limit) in enumerate(AGE_BANDS)
+    ]
+    combinations = (
+        select(*keys, func.count().label("n"), *younger)
+        .where(unchanged_counted_on(path, as_of), unchanged())
+        .group_by(*keys)
+        .subquery()
+    )
+    columns = [combinations.c[k.name] for k in keys]
+    sums = [
+        func.coalesce(func.sum(combinations.c[name]), 0)
+        for name in ("n", *(y.name for y in younger))
     ]
     sets = [*(tuple_(c) for c in columns), tuple_()]
     rows = await session.execute(
-        select(func.grouping(*columns), *columns, func.count(), *younger)
-        .where(unchanged_counted_on(path, as_of), unchanged())
-        .group_by(func.grouping_sets(*sets))
+        select(func.grouping(*columns), *columns, *sums).group_by(func.grouping_sets(*sets))
     )
     tally = Tally()
     everything = (1 << len(columns)) - 1  # the grouping bits when no column is grouped
