@@ -315,13 +315,10 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
 @asynccontextmanager
 async def work_mem(session: AsyncSession, size: str) -> AsyncIterator[None]:
     """`work_mem` raised to `size` (`'64MB'`) for the statements run inside, in this
-    transaction only, then put back: for one aggregation the planner would otherwise
-    sort and spill to disk."""
+    transaction only, then put back (a failed statement ends the transaction, which
+    puts it back): for one aggregation the planner would otherwise sort and spill to
+    disk."""
     previous = await session.scalar(text("SELECT current_setting('work_mem')"))
     await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": size})
-    try:
-        yield
-    finally:
-        await session.execute(
-            text("SELECT set_config('work_mem', :size, true)"), {"size": previous}
-        )
+    yield
+    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": previous})
