@@ -1,5 +1,6 @@
 """The annual statistics (党内统计) at county and province scale: how long the JSON tables,
-the year's 增减 ledger, the XLSX workbook and the checks (逻辑校验) take, called as the routes call them.
+the year's 增减 ledger, the XLSX workbook and the checks (逻辑校验) take, called as the
+routes call them.
 
 Usage (see bench/README.md), against a synthetic database:
     dangjian synth --orgs 3000 --members 200000          # into DATABASE_URL

@@ -181,7 +181,10 @@ async def failed_records(
     for (check, rule), count in zip(rules, counts, strict=True):
         if count:
             rows = await session.execute(
-                select(model.id, model.name).where(population, rule).order_by(model.id).limit(RECORDS_CAP)
+                select(model.id, model.name)
+                .where(population, rule)
+                .order_by(model.id)
+                .limit(RECORDS_CAP)
             )
             failed[check.code] = (count, [_record(kind, i, name) for i, name in rows])
     return failed
