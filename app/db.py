@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from asyncpg.exceptions import QueryCanceledError
-from sqlalchemy import ClauseElement, event
+from sqlalchemy import ClauseElement, event, text
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -310,3 +310,15 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def work_mem(session: AsyncSession, size: str) -> AsyncIterator[None]:
+    """`work_mem` raised to `size` (`'64MB'`) for the statements run inside, in this
+    transaction only, then put back (a failed statement ends the transaction, which
+    puts it back): for one aggregation the planner would otherwise sort and spill to
+    disk."""
+    previous = await session.scalar(text("SELECT current_setting('work_mem')"))
+    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": size})
+    yield
+    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": previous})

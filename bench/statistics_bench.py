@@ -1,5 +1,6 @@
 """The annual statistics (党内统计) at county and province scale: how long the JSON tables,
-the year's 增减 ledger and the XLSX workbook take, called as the routes call them.
+the year's 增减 ledger, the XLSX workbook and the checks (逻辑校验) take, called as the
+routes call them.
 
 Usage (see bench/README.md), against a synthetic database:
     dangjian synth --orgs 3000 --members 200000          # into DATABASE_URL
@@ -37,6 +38,7 @@ async def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--as-of", default="2026-06-30")
+    parser.add_argument("--only", nargs="*", help="calls to run (label prefixes: tables, checks)")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DANGJIAN_LOG_LEVEL", "WARNING")
@@ -44,7 +46,7 @@ async def main() -> None:
 
     from app.db import get_sessionmaker
     from app.models.organisation import Organisation
-    from app.services.organisations import member_changes, stats, workbook
+    from app.services.organisations import checks, member_changes, stats, workbook
 
     as_of = date.fromisoformat(args.as_of)
     async with get_sessionmaker()() as session:
@@ -64,12 +66,17 @@ async def main() -> None:
                 "workbook (XLSX)": lambda org=org: workbook.statistics_workbook(
                     session, org, as_of
                 ),
+                "checks (逻辑校验)": lambda org=org: checks.statistics_checks(session, org, as_of),
             }
             for label, call in calls.items():
+                if args.only and not any(label.startswith(p) for p in args.only):
+                    continue
                 p50, worst, result = await _timed(args.repeat, call)
                 size = ""
                 if isinstance(result, stats.StatisticsTables):
                     size = f" ({result.members.total:,} members counted)"
+                elif isinstance(result, checks.StatisticsChecks):
+                    size = f" ({sum(f.count for f in result.failed):,} failing records)"
                 elif isinstance(result, bytes):
                     size = f" ({len(result):,} bytes)"
                 print(f"{name} {label}: median {p50:.2f} s, max {worst:.2f} s{size}")

@@ -1,14 +1,11 @@
-"""Each check before submission (services/organisations/checks.py) has an input that makes
-it fail and one that passes; the enumerating test fails when a check is added without."""
+"""The cross-table check before submission (services/organisations/checks.py) reads the
+tables in Python: a table not summing to its member count fails it. The record rules
+run in SQL and are tested through the API (tests/api/test_statistics_checks.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
-
-import pytest
+from datetime import date
 
 from app.schemas.statistics import (
     MeetingTables,
@@ -18,29 +15,9 @@ from app.schemas.statistics import (
     StatisticsTables,
     StatRow,
 )
-from app.services.lifecycle.membership import MemberFacts
-from app.services.organisations.checks import CHECKS, CheckInput, OrgFacts, run_checks
+from app.services.organisations.checks import CHECKS, totals_disagree
 
 AS_OF = date(2026, 6, 30)
-BRANCH = OrgFacts(uuid.uuid4(), "甲村党支部", "branch")
-
-
-def _member(**fields: object) -> MemberFacts:
-    values: dict[str, object] = {
-        "id": uuid.uuid4(),
-        "name": "张三",
-        "status": "full",
-        "org_id": BRANCH.id,
-        "joined_on": date(2010, 7, 1),
-        "created_at": datetime(2026, 1, 10, tzinfo=UTC),
-        "gender": "male",
-        "ethnicity": "汉族",
-        "birth_date": date(1980, 1, 1),
-        "education": "大学本科毕业",
-        "category": "employed",
-        "full_on": date(2011, 7, 1),
-    }
-    return MemberFacts(**{**values, **fields})  # type: ignore[arg-type]
 
 
 def _tables(total: int, row_count: int | None = None) -> MemberTables:
@@ -65,7 +42,7 @@ def _tables(total: int, row_count: int | None = None) -> MemberTables:
     )
 
 
-def _clean(**changes: object) -> CheckInput:
+def _statistics(members: MemberTables) -> StatisticsTables:
     organisations = OrganisationTables(
         total=1,
         by_type=[],
@@ -77,76 +54,30 @@ def _clean(**changes: object) -> CheckInput:
         by_economic_type=[],
         by_unit_size=[],
     )
-    data = CheckInput(
+    return StatisticsTables(
+        org_id=uuid.uuid4(),
         as_of=AS_OF,
-        tables=StatisticsTables(
-            org_id=BRANCH.id,
-            as_of=AS_OF,
-            members=_tables(1),
-            new_members=_tables(0),
-            organisations=organisations,
-            meetings=MeetingTables(period="2026", rate=None, by_type=[]),
-            points=PointsTables(year=2026, ranked=1, by_grade=[]),
-        ),
-        members=[_member()],
-        organisations=[BRANCH],
-        with_secretary=frozenset({BRANCH.id}),
+        members=members,
+        new_members=_tables(0),
+        organisations=organisations,
+        meetings=MeetingTables(period="2026", rate=None, by_type=[]),
+        points=PointsTables(year=2026, ranked=1, by_grade=[]),
     )
-    return dataclasses.replace(data, **changes)  # type: ignore[arg-type]
 
 
-def _bad_totals() -> CheckInput:
-    data = _clean()
-    tables = data.tables.model_copy(update={"members": _tables(1, row_count=2)})
-    return dataclasses.replace(data, tables=tables)
-
-
-FAILING: dict[str, Callable[[], CheckInput]] = {
-    "statistics.totals_disagree": _bad_totals,
-    "statistics.education_missing": lambda: _clean(members=[_member(education=None)]),
-    "statistics.ethnicity_missing": lambda: _clean(members=[_member(ethnicity="火星族")]),
-    "statistics.gender_or_birth_missing": lambda: _clean(
-        members=[_member(birth_date=date(2027, 1, 1), joined_on=None, full_on=None)]
-    ),
-    "statistics.joined_on_missing": lambda: _clean(members=[_member(joined_on=None)]),
-    # Birth + 18 years is 1998-01-01: the day before fails, the day itself passes.
-    "statistics.joined_under_age": lambda: _clean(members=[_member(joined_on=date(1997, 12, 31))]),
-    "statistics.full_before_joined": lambda: _clean(
-        members=[_member(joined_on=date(2010, 7, 1), full_on=date(2010, 7, 1))]
-    ),
-    "statistics.branch_without_secretary": lambda: _clean(with_secretary=frozenset()),
-}
-
-PASSING_EDGES: dict[str, Callable[[], CheckInput]] = {
-    "statistics.joined_under_age": lambda: _clean(members=[_member(joined_on=date(1998, 1, 1))]),
-    "statistics.full_before_joined": lambda: _clean(
-        members=[_member(joined_on=date(2010, 7, 1), full_on=date(2010, 7, 2))]
-    ),
-    "statistics.branch_without_secretary": lambda: _clean(
-        organisations=[OrgFacts(uuid.uuid4(), "甲镇党委", "committee")], with_secretary=frozenset()
-    ),
-}
-
-
-def test_every_check_has_a_failing_input_and_the_codes_are_unique():
+def test_the_codes_are_unique_and_each_check_is_a_record_rule_or_a_table_rule():
     codes = [c.code for c in CHECKS]
     assert len(codes) == len(set(codes))
-    assert set(FAILING) == set(codes)
+    for check in CHECKS:
+        assert (check.record is None) != (check.tables is None), check.code
+        assert (check.kind == "statistics_table") == (check.tables is not None), check.code
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.code)
-def test_each_check_fails_on_its_input_and_passes_on_a_clean_record(check):
-    assert check.run(FAILING[check.code]()), check.code
-    assert check.run(_clean()) == [], check.code
-    if check.code in PASSING_EDGES:
-        assert check.run(PASSING_EDGES[check.code]()) == [], check.code
+def test_tables_summing_to_the_member_count_pass_the_totals_check():
+    assert totals_disagree(_statistics(_tables(1))) == []
 
 
-def test_a_clean_subtree_passes_every_check():
-    assert run_checks(_clean()) == []
-
-
-def test_the_records_of_a_failed_check_are_capped_but_counted():
-    failed = run_checks(_clean(members=[_member(education=None) for _ in range(150)]))
-    (education,) = [f for f in failed if f.code == "statistics.education_missing"]
-    assert (education.count, len(education.records)) == (150, 100)
+def test_a_table_not_summing_to_the_member_count_is_named_by_the_totals_check():
+    failed = totals_disagree(_statistics(_tables(1, row_count=2)))
+    assert {r.name for r in failed} >= {"members.by_gender", "members.by_contact"}
+    assert all(r.kind == "statistics_table" and r.link is None for r in failed)

@@ -70,17 +70,26 @@ _ETHNICITY_BY_LABEL = {label: code for code, label in ETHNICITIES.items()}
 _EDUCATION_BY_LABEL = {label: code for code, label in EDUCATIONS.items()} | EDUCATION_ALIASES
 
 
+# Every spelling the resolvers read, to its code: the one table of what resolves (the
+# statistics checks filter on its keys in SQL). A one-digit code (a spreadsheet that
+# dropped the leading zero: `1`) is read as `01`; a code wins over a label.
+ETHNICITY_SPELLINGS: dict[str, str] = (
+    _ETHNICITY_BY_LABEL
+    | {code[1]: code for code in ETHNICITIES if code[0] == "0"}
+    | {code: code for code in ETHNICITIES}
+)
+EDUCATION_SPELLINGS: dict[str, str] = _EDUCATION_BY_LABEL | {code: code for code in EDUCATIONS}
+
+
 def resolve_ethnicity(value: str) -> str | None:
-    """The GB/T 3304 code of a code or label; None when it is neither. A one-digit code
-    (a spreadsheet that dropped the leading zero: `1`) is read as `01`."""
-    if len(value) == 1 and value.isdigit():
-        value = "0" + value
-    return value if value in ETHNICITIES else _ETHNICITY_BY_LABEL.get(value)
+    """The GB/T 3304 code of a code or label (`ETHNICITY_SPELLINGS`); None when it is
+    neither."""
+    return ETHNICITY_SPELLINGS.get(value)
 
 
 def resolve_education(value: str) -> str | None:
     """The GB/T 4658 code of a code, label or short form; None when it is none of them."""
-    return value if value in EDUCATIONS else _EDUCATION_BY_LABEL.get(value)
+    return EDUCATION_SPELLINGS.get(value)
 
 
 def stored_ethnicity(value: str) -> str | None:

@@ -49,7 +49,8 @@ STATUS_SINCE_FIELD = {
 }
 
 
-def _age_on(birth: date, day: date) -> int:
+def age_on(birth: date, day: date) -> int:
+    """Full years on `day` (SQL: `extract(year from age(day, birth))`)."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
@@ -135,7 +136,7 @@ def check_dates(values: dict[str, Any], birth: date, today: date, status: Member
         ((name, values[name]) for name in MILESTONES if values.get(name) is not None),
         ("applied_on", today),
     )
-    if _age_on(birth, day) < MIN_APPLICATION_AGE:
+    if age_on(birth, day) < MIN_APPLICATION_AGE:
         raise Unprocessable.field(field, ErrorCode.member_under_age)
 
 

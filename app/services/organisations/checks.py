@@ -1,10 +1,13 @@
 """Checks before submission (逻辑校验) of the statistics tables: the cross-table rules
 the statistics departments apply, one rule per function in `CHECKS`.
 
-Each check reads the same population as the tables (`stats.counted_members`, the
-organisations existing on `as_of`) and answers the offending records: a member, an
-organisation or a table, each with the API path that fixes it. A check that finds
-nothing passed.
+A rule on one record is an SQL condition that the record fails (`member_rule`,
+`organisation_rule`), run by PostgreSQL over the population the tables count: the
+members counted on `as_of` (`counted_on`: the records as created counted by
+`unchanged_counted_on`, those with a recorded change by their histories) or the
+organisations existing that day. A rule across tables reads the tables. Each failed
+check answers how many records fail it and the first `RECORDS_CAP` of them (by id), a
+member, an organisation or a table, each with the API path that fixes it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import ARRAY, ColumnElement, Uuid, and_, any_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import BRANCH_TYPES, Gender, LeaderRole
+from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.statistics import (
     CheckRecord,
@@ -26,57 +31,30 @@ from app.schemas.statistics import (
     StatisticsChecks,
     StatisticsTables,
 )
-from app.security.scope import under
-from app.services.lifecycle.membership import MemberFacts
+from app.services.lifecycle.membership import unchanged, unchanged_counted_on
+from app.services.members.code_lists import EDUCATION_SPELLINGS, ETHNICITY_SPELLINGS
+from app.services.members.validation import MIN_APPLICATION_AGE
 from app.services.organisations.member_changes import load_subtree
-from app.services.organisations.stats import (
-    counted_members,
-    organisations_as_of,
-    statistics_tables,
-)
-from app.services.organisations.tally import UNKNOWN, education_row, ethnicity_row
-from app.services.organisations.terms import add_years
+from app.services.organisations.stats import counted_members, existing_on, statistics_tables
 
 # Offending records answered per failed check (the count tells how many there are).
 RECORDS_CAP = 100
-JOINING_AGE = 18
 
-
-@dataclass(frozen=True, slots=True)
-class OrgFacts:
-    id: uuid.UUID
-    name: str
-    type: str
-
-
-@dataclass(frozen=True, slots=True)
-class CheckInput:
-    """What the checks read: the tables, the members they count and the organisations
-    existing on `as_of` with the ids of those with a secretary serving that day."""
-
-    as_of: date
-    tables: StatisticsTables
-    members: Sequence[MemberFacts]
-    organisations: Sequence[OrgFacts]
-    with_secretary: frozenset[uuid.UUID]
+Kind = Literal["member_record", "organisation_record"]
+Rule = Callable[[date], ColumnElement[bool]]
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
+    """A rule: its code and zh/en message, and either the SQL condition a record of
+    `kind` fails on `as_of` (`record`) or the failing tables (`tables`)."""
+
     code: str
     zh: str
     en: str
-    run: Callable[[CheckInput], list[CheckRecord]]
-
-
-def _member(m: MemberFacts) -> CheckRecord:
-    return CheckRecord(kind="member_record", id=m.id, name=m.name, link=f"/api/v1/members/{m.id}")
-
-
-def _organisation(o: OrgFacts) -> CheckRecord:
-    return CheckRecord(
-        kind="organisation_record", id=o.id, name=o.name, link=f"/api/v1/organisations/{o.id}"
-    )
+    kind: Kind | Literal["statistics_table"]
+    record: Rule | None = None
+    tables: Callable[[StatisticsTables], list[CheckRecord]] | None = None
 
 
 def _table_sums(part: str, tables: MemberTables) -> list[CheckRecord]:
@@ -87,110 +65,135 @@ def _table_sums(part: str, tables: MemberTables) -> list[CheckRecord]:
     ]
 
 
-def totals_agree(data: CheckInput) -> list[CheckRecord]:
+def totals_disagree(tables: StatisticsTables) -> list[CheckRecord]:
     """Each member table (members and new members) sums to its member count."""
-    return _table_sums("members", data.tables.members) + _table_sums(
-        "new_members", data.tables.new_members
+    return _table_sums("members", tables.members) + _table_sums("new_members", tables.new_members)
+
+
+def _not_in(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    return or_(column.is_(None), column.not_in(values))
+
+
+def education_missing(as_of: date) -> ColumnElement[bool]:
+    """A counted member without an education of GB/T 4658 (a spelling
+    `resolve_education` reads)."""
+    return _not_in(Member.education, list(EDUCATION_SPELLINGS))
+
+
+def ethnicity_missing(as_of: date) -> ColumnElement[bool]:
+    """A counted member without an ethnicity of GB/T 3304 (a spelling
+    `resolve_ethnicity` reads)."""
+    return _not_in(Member.ethnicity, list(ETHNICITY_SPELLINGS))
+
+
+def gender_or_birth_missing(as_of: date) -> ColumnElement[bool]:
+    """A counted member without a gender, or without a birth date not after `as_of`."""
+    return or_(
+        _not_in(Member.gender, [g.value for g in Gender]),
+        Member.birth_date.is_(None),
+        Member.birth_date > as_of,
     )
 
 
-def members_with_education(data: CheckInput) -> list[CheckRecord]:
-    """Every counted member has an education of GB/T 4658."""
-    return [_member(m) for m in data.members if education_row(m.education) == UNKNOWN]
+def joined_on_missing(as_of: date) -> ColumnElement[bool]:
+    """A counted member without a joining date (入党日期), read by the joining periods."""
+    return Member.joined_on.is_(None)
 
 
-def members_with_ethnicity(data: CheckInput) -> list[CheckRecord]:
-    """Every counted member has an ethnicity of GB/T 3304."""
-    return [_member(m) for m in data.members if ethnicity_row(m.ethnicity) == UNKNOWN]
+def joined_under_age(as_of: date) -> ColumnElement[bool]:
+    """A counted member who joined younger than `MIN_APPLICATION_AGE` in full years
+    (`validation.age_on`; one applies before joining)."""
+    years = func.extract("year", func.age(Member.joined_on, Member.birth_date))
+    return and_(Member.joined_on.is_not(None), years < MIN_APPLICATION_AGE)
 
 
-def members_with_gender_and_birth(data: CheckInput) -> list[CheckRecord]:
-    """Every counted member has a gender and a birth date not after `as_of`."""
-    genders = {g.value for g in Gender}
-    return [
-        _member(m)
-        for m in data.members
-        if m.gender not in genders or m.birth_date is None or m.birth_date > data.as_of
-    ]
+def full_before_joined(as_of: date) -> ColumnElement[bool]:
+    """A counted member who became full (转正) on or before joining (入党)."""
+    return and_(
+        Member.full_on.is_not(None),
+        Member.joined_on.is_not(None),
+        Member.full_on <= Member.joined_on,
+    )
 
 
-def members_with_joining_date(data: CheckInput) -> list[CheckRecord]:
-    """Every counted member has a joining date (入党日期), read by the joining periods."""
-    return [_member(m) for m in data.members if m.joined_on is None]
+def branch_without_secretary(as_of: date) -> ColumnElement[bool]:
+    """A branch (支部, joint and temporary included) without a secretary serving on
+    `as_of`."""
+    serving = exists().where(
+        OrganisationLeader.org_id == Organisation.id,
+        OrganisationLeader.role == LeaderRole.secretary.value,
+        OrganisationLeader.started_on <= as_of,
+        or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
+    )
+    return and_(Organisation.type.in_([t.value for t in BRANCH_TYPES]), ~serving)
 
 
-def joined_of_age(data: CheckInput) -> list[CheckRecord]:
-    """A member joined at 18 or older: the joining date is not before birth + 18 years."""
-    return [
-        _member(m)
-        for m in data.members
-        if m.joined_on is not None and m.joined_on < add_years(m.birth_date, JOINING_AGE)
-    ]
-
-
-def full_after_joining(data: CheckInput) -> list[CheckRecord]:
-    """A member became full (转正) after joining (入党)."""
-    return [
-        _member(m)
-        for m in data.members
-        if m.full_on is not None and m.joined_on is not None and m.full_on <= m.joined_on
-    ]
-
-
-def branches_with_secretary(data: CheckInput) -> list[CheckRecord]:
-    """Every branch (支部, joint and temporary included) has a secretary on `as_of`."""
-    branches = {t.value for t in BRANCH_TYPES}
-    return [
-        _organisation(o)
-        for o in data.organisations
-        if o.type in branches and o.id not in data.with_secretary
-    ]
-
-
+MEMBER: Kind = "member_record"
+ORGANISATION: Kind = "organisation_record"
 CHECKS: tuple[Check, ...] = (
-    Check("statistics.totals_disagree", "统计表合计与党员总数不一致", "A table's total differs from the member count", totals_agree),  # noqa: E501
-    Check("statistics.education_missing", "党员学历未填写或不在代码表中", "Education missing or not in GB/T 4658", members_with_education),  # noqa: E501
-    Check("statistics.ethnicity_missing", "党员民族未填写或不在代码表中", "Ethnicity missing or not in GB/T 3304", members_with_ethnicity),  # noqa: E501
-    Check("statistics.gender_or_birth_missing", "党员性别或出生日期缺失或有误", "Gender or birth date missing or wrong", members_with_gender_and_birth),  # noqa: E501
-    Check("statistics.joined_on_missing", "党员入党日期未填写", "Joining date missing", members_with_joining_date),  # noqa: E501
-    Check("statistics.joined_under_age", "入党时未满 18 周岁", "Joined before the age of 18", joined_of_age),  # noqa: E501
-    Check("statistics.full_before_joined", "转正日期不晚于入党日期", "Full membership not after joining", full_after_joining),  # noqa: E501
-    Check("statistics.branch_without_secretary", "党支部未配备书记", "Branch without a secretary", branches_with_secretary),  # noqa: E501
+    Check("statistics.totals_disagree", "统计表合计与党员总数不一致", "A table's total differs from the member count", "statistics_table", tables=totals_disagree),  # noqa: E501
+    Check("statistics.education_missing", "党员学历未填写或不在代码表中", "Education missing or not in GB/T 4658", MEMBER, education_missing),  # noqa: E501
+    Check("statistics.ethnicity_missing", "党员民族未填写或不在代码表中", "Ethnicity missing or not in GB/T 3304", MEMBER, ethnicity_missing),  # noqa: E501
+    Check("statistics.gender_or_birth_missing", "党员性别或出生日期缺失或有误", "Gender or birth date missing or wrong", MEMBER, gender_or_birth_missing),  # noqa: E501
+    Check("statistics.joined_on_missing", "党员入党日期未填写", "Joining date missing", MEMBER, joined_on_missing),  # noqa: E501
+    Check("statistics.joined_under_age", "入党时未满 18 周岁", "Joined before the age of 18", MEMBER, joined_under_age),  # noqa: E501
+    Check("statistics.full_before_joined", "转正日期不晚于入党日期", "Full membership not after joining", MEMBER, full_before_joined),  # noqa: E501
+    Check("statistics.branch_without_secretary", "党支部未配备书记", "Branch without a secretary", ORGANISATION, branch_without_secretary),  # noqa: E501
 )  # fmt: skip
 
 
-def run_checks(data: CheckInput) -> list[FailedCheck]:
-    """The failed checks in `CHECKS` order, each with up to `RECORDS_CAP` records."""
-    failed = []
-    for check in CHECKS:
-        records = check.run(data)
-        if records:
-            failed.append(
-                FailedCheck(
-                    code=check.code,
-                    message_zh=check.zh,
-                    message_en=check.en,
-                    count=len(records),
-                    records=records[:RECORDS_CAP],
-                )
+def counted_on(path: str, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """SQL: a member the subtree at `path` counts at the end of `as_of` (the tables'
+    population): a record as created counted by `unchanged_counted_on`, or one of
+    `changed`, the members with a recorded change counted that day by their histories."""
+    as_created = and_(unchanged_counted_on(path, as_of), unchanged())
+    if not changed:
+        return as_created
+    ids = bindparam("changed", list(changed), type_=ARRAY(Uuid()))
+    return or_(as_created, Member.id == any_(ids))
+
+
+def _record(kind: Kind, id_: uuid.UUID, name: str) -> CheckRecord:
+    base = "members" if kind == "member_record" else "organisations"
+    return CheckRecord(kind=kind, id=id_, name=name, link=f"/api/v1/{base}/{id_}")
+
+
+async def failed_records(
+    session: AsyncSession,
+    checks: Sequence[Check],
+    population: ColumnElement[bool],
+    as_of: date,
+) -> dict[str, tuple[int, list[CheckRecord]]]:
+    """Per failed check of `checks` (all of one kind), how many records of `population`
+    fail it (one statement for all) and the first `RECORDS_CAP` of them by id (one
+    statement per failed check)."""
+    if not checks:
+        return {}
+    kind: Kind = MEMBER if checks[0].kind == MEMBER else ORGANISATION
+    model: type[Member] | type[Organisation] = Member if kind == MEMBER else Organisation
+    rules = [(c, c.record(as_of)) for c in checks if c.record is not None]
+    counts = (
+        await session.execute(
+            select(*(func.count().filter(rule) for _, rule in rules)).where(population)
+        )
+    ).one()
+    failed: dict[str, tuple[int, list[CheckRecord]]] = {}
+    for (check, rule), count in zip(rules, counts, strict=True):
+        if count:
+            rows = await session.execute(
+                select(model.id, model.name)
+                .where(population, rule)
+                .order_by(model.id)
+                .limit(RECORDS_CAP)
             )
+            failed[check.code] = (count, [_record(kind, i, name) for i, name in rows])
     return failed
 
 
-async def _with_secretary(
-    session: AsyncSession, org: Organisation, as_of: date
-) -> frozenset[uuid.UUID]:
-    rows = await session.scalars(
-        select(OrganisationLeader.org_id)
-        .join(Organisation, Organisation.id == OrganisationLeader.org_id)
-        .where(
-            under(Organisation.path, org.path),
-            OrganisationLeader.role == LeaderRole.secretary.value,
-            OrganisationLeader.started_on <= as_of,
-            or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
-        )
+def _failed(check: Check, count: int, records: list[CheckRecord]) -> FailedCheck:
+    return FailedCheck(
+        code=check.code, message_zh=check.zh, message_en=check.en, count=count, records=records
     )
-    return frozenset(rows)
 
 
 async def statistics_checks(
@@ -198,21 +201,26 @@ async def statistics_checks(
 ) -> StatisticsChecks:
     """The checks before submission (逻辑校验) of the subtree's statistics as of `as_of`:
     each failed rule with its code, zh and en message, how many records break it and
-    up to 100 of them (a member, an organisation or a table, with the API path to fix
-    it). Rules: every table sums to the member count; every counted member has an
-    education (GB/T 4658), an ethnicity (GB/T 3304), a gender and a birth date, a
-    joining date not before birth + 18 years and a full date after it; every branch
-    has a secretary serving that day."""
-    subtree = await load_subtree(session, org)
-    organisations = await organisations_as_of(session, org, as_of)
-    data = CheckInput(
-        as_of=as_of,
-        tables=await statistics_tables(session, org, as_of, subtree),
-        members=counted_members(subtree, as_of),
-        organisations=[OrgFacts(o.id, o.name, o.type) for o in organisations],
-        with_secretary=await _with_secretary(session, org, as_of),
-    )
-    failed = run_checks(data)
+    up to 100 of them by id (a member, an organisation or a table, with the API path
+    to fix it). Rules: every table sums to the member count; every counted member has
+    an education (GB/T 4658), an ethnicity (GB/T 3304), a gender and a birth date, a
+    joining date at 18 or older in full years and a full date after it; every branch
+    has a secretary serving that day. The record rules run in the database."""
+    subtree = await load_subtree(session, org, changed_only=True)
+    changed = [m.id for m in counted_members(subtree, as_of)]
+    tables = await statistics_tables(session, org, as_of, subtree)
+    populations = {
+        MEMBER: counted_on(org.path, as_of, changed),
+        ORGANISATION: existing_on(org.path, as_of),
+    }
+    found: dict[str, tuple[int, list[CheckRecord]]] = {}
+    for kind, population in populations.items():
+        of_kind = [c for c in CHECKS if c.kind == kind]
+        found |= await failed_records(session, of_kind, population, as_of)
+    for check in CHECKS:
+        if check.tables is not None and (records := check.tables(tables)):
+            found[check.code] = (len(records), records[:RECORDS_CAP])
+    failed = [_failed(c, *found[c.code]) for c in CHECKS if c.code in found]
     return StatisticsChecks(
         org_id=org.id,
         as_of=as_of,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import (
@@ -66,15 +66,17 @@ async def organisations_as_of(
     session: AsyncSession, org: Organisation, as_of: date
 ) -> Sequence[Organisation]:
     """The subtree's organisations founded by `as_of` and not dissolved by then."""
-    return (
-        await session.scalars(
-            select(Organisation).where(
-                under(Organisation.path, org.path),
-                or_(Organisation.founded_on.is_(None), Organisation.founded_on <= as_of),
-                or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on > as_of),
-            )
-        )
-    ).all()
+    return (await session.scalars(select(Organisation).where(existing_on(org.path, as_of)))).all()
+
+
+def existing_on(path: str, as_of: date) -> ColumnElement[bool]:
+    """SQL: an organisation of the subtree at `path` founded by `as_of` and not dissolved
+    by then."""
+    return and_(
+        under(Organisation.path, path),
+        or_(Organisation.founded_on.is_(None), Organisation.founded_on <= as_of),
+        or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on > as_of),
+    )
 
 
 async def _with_committee(session: AsyncSession, org: Organisation, as_of: date) -> set[uuid.UUID]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import work_mem
 from app.models.enums import LABELS, Gender, MemberCategory
 from app.models.labels_en import LABELS_EN
 from app.models.member import Member
@@ -27,6 +28,9 @@ from app.services.members.code_lists import (
     resolve_ethnicity,
 )
 from app.services.organisations.terms import add_years
+
+# work_mem of the grouping statement (bench/RESULTS.md, statistics).
+GROUPING_WORK_MEM = "64MB"
 
 AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
 
@@ -200,20 +204,33 @@ def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
 
 async def unchanged_tally(session: AsyncSession, path: str, as_of: date) -> Tally:
     """The member tables of the records without a recorded change counted by the
-    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement (a
-    grouping set per table and one for the total and the age cut-offs): the same
-    rows as `member_tally` of those records, read without loading them."""
-    columns = _columns(as_of)
+    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement: the
+    records grouped once on all the tables' values (one hash per record, with the
+    counts born after each age cut-off), then a grouping set per table and one for the
+    total over those few combinations, hashed in `GROUPING_WORK_MEM` (the planner
+    sorted and spilled to disk at 1M members with the default). The same rows as
+    `member_tally` of those records, read without loading them."""
+    keys = [c.label(f"v{i}") for i, c in enumerate(_columns(as_of))]
     younger = [
-        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1)))
-        for _, limit in AGE_BANDS
+        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1))).label(f"y{i}")
+        for i, (_, limit) in enumerate(AGE_BANDS)
+    ]
+    combinations = (
+        select(*keys, func.count().label("n"), *younger)
+        .where(unchanged_counted_on(path, as_of), unchanged())
+        .group_by(*keys)
+        .subquery()
+    )
+    columns = [combinations.c[k.name] for k in keys]
+    sums = [
+        func.coalesce(func.sum(combinations.c[name]), 0)
+        for name in ("n", *(y.name for y in younger))
     ]
     sets = [*(tuple_(c) for c in columns), tuple_()]
-    rows = await session.execute(
-        select(func.grouping(*columns), *columns, func.count(), *younger)
-        .where(unchanged_counted_on(path, as_of), unchanged())
-        .group_by(func.grouping_sets(*sets))
-    )
+    async with work_mem(session, GROUPING_WORK_MEM):
+        rows = await session.execute(
+            select(func.grouping(*columns), *columns, *sums).group_by(func.grouping_sets(*sets))
+        )
     tally = Tally()
     everything = (1 << len(columns)) - 1  # the grouping bits when no column is grouped
     grouped = {everything ^ (1 << (len(columns) - 1 - i)): i for i in range(len(columns))}
