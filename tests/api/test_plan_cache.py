@@ -24,12 +24,15 @@ async def _prepared_path_statements(api, county) -> tuple[str, list[tuple[str, i
     """The root's path, and the path statements prepared on every pooled connection after
     a county read and 10 root-level stats calls."""
     await api.member(county.county_admin, county.branch_a["id"])
+    engine = get_engine()
+    # A fresh pool: the sequential calls share one connection instead of rotating over
+    # the connections earlier tests opened (each would then see every statement once).
+    await engine.dispose()
     headers = api.auth(api.admin_token)
     for _ in range(10):
         r = await api.client.get(f"/api/v1/organisations/{api.root_id}/stats", headers=headers)
         assert r.status_code == 200, r.text
     rows = []
-    engine = get_engine()
     async with AsyncExitStack() as stack:  # every pooled connection at once
         for _ in range(engine.sync_engine.pool.checkedin() + 1):
             conn = await stack.enter_async_context(engine.connect())
