@@ -252,7 +252,10 @@ class DriverStatement:
     def compile(cls, statement: ClauseElement) -> DriverStatement:
         dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
         compiled: Any = statement.compile(dialect=dialect)
-        prefixes = tuple(sorted({p.key for p in compiled.literal_execute_params}))
+        # Named prefixes without a value (`prefix_param`) come per call; one with a value
+        # (`under(column, root)`) stays the literal it was built with.
+        literal = compiled.literal_execute_params
+        prefixes = tuple(sorted({p.key for p in literal if p.value is None}))
         # Late-rendered values (IN lists, subtree prefixes) rendered once; each prefix as its
         # mark, which `bind` fills per call (`subtree.fill_prefixes`). Parameters without a
         # value stay parameters (their values come per call).

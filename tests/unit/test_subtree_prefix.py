@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import column, select, table
 
 from app.db import DriverStatement
-from app.security.scope import like_prefix
+from app.security.scope import like_prefix, under
 from app.subtree import fill_prefixes, prefix_mark, prefix_sql, subtree_prefix
 
 
@@ -42,3 +42,13 @@ def test_a_compiled_once_statement_gets_its_prefix_in_the_text_per_call() -> Non
 def test_hand_written_sql_gets_its_prefix_through_its_mark() -> None:
     sql = "SELECT 1 FROM members WHERE org_path LIKE " + prefix_mark("p")  # noqa: S608
     assert fill_prefixes(sql, {"p": "/7/%"}) == "SELECT 1 FROM members WHERE org_path LIKE '/7/%'"
+
+
+def test_a_subtree_filter_built_for_one_root_keeps_its_literal_when_compiled_once() -> None:
+    members = table("members", column("id"), column("org_path"))
+    compiled = DriverStatement.compile(
+        select(members.c.id).where(under(members.c.org_path, "/1/2/"))
+    )
+    assert compiled.prefixes == ()
+    assert compiled.bind() == (compiled.sql, ())
+    assert "members.org_path LIKE '/1/2/%'" in compiled.sql
