@@ -55,13 +55,13 @@ class Settings(BaseSettings):
     # 0 turns asyncpg's prepared-statement cache off (PgBouncer < 1.21 in transaction mode).
     db_statement_cache_size: int = 100
     # PostgreSQL's plan_cache_mode on every connection. After five runs of a prepared
-    # statement PostgreSQL may keep one generic plan; for a subtree statement (`org_path
-    # LIKE $1`) that plan cannot use the path index, so once a few province-level calls
-    # made it look no worse, every county call on that connection scanned all members
-    # (branch stats 2.3 -> 110 ms at 1M). Custom plans see the path; "auto" is the server's.
-    db_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = (
-        "force_custom_plan"
-    )
+    # statement PostgreSQL may keep one generic plan. A generic plan of `org_path LIKE $1`
+    # cannot use the path index (branch stats 2.3 -> 110 ms at 1M once province calls
+    # made it look no worse), so subtree prefixes are never parameters: they are written
+    # into the statement text (`app.security.scope.subtree_prefix`), each subtree with
+    # its own plan. "auto" (the server's) then keeps cached plans; "force_custom_plan"
+    # re-plans every statement on every call (more DB CPU per request, bench/RESULTS.md).
+    db_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = "auto"
     db_pool_recycle_seconds: int = 1800
     # A connection attempt gives up after this long (a stopped or frozen server answers
     # 503 quickly), and the server cancels any statement running longer than

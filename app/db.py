@@ -30,6 +30,7 @@ from sqlalchemy.util.concurrency import await_
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
+from app.subtree import fill_prefixes, prefix_mark
 
 _embedded: Any = None
 
@@ -238,29 +239,48 @@ class DriverStatement:
     processing) costs more than running it; hot statements are compiled at first use
     and only their values are bound per call. Values the statement carries itself
     (literals, constants) are kept; `args(**values)` fills the named bind parameters.
+    Subtree prefixes (`scope.prefix_param`) are not parameters: `bind(**values)` writes
+    them into the text, so each subtree has its own prepared statement and plan.
     """
 
     sql: str
     names: tuple[str, ...]
     defaults: tuple[Any, ...]
+    prefixes: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, statement: ClauseElement) -> DriverStatement:
         dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
-        compiled: Any = statement.compile(
-            dialect=dialect, compile_kwargs={"render_postcompile": True}
-        )
-        names = tuple(compiled.positiontup or ())
+        compiled: Any = statement.compile(dialect=dialect)
+        # Named prefixes without a value (`prefix_param`) come per call; one with a value
+        # (`under(column, root)`) stays the literal it was built with.
+        literal = compiled.literal_execute_params
+        prefixes = tuple(sorted({p.key for p in literal if p.value is None}))
+        # Late-rendered values (IN lists, subtree prefixes) rendered once; each prefix as its
+        # mark, which `bind` fills per call (`subtree.fill_prefixes`). Parameters without a
+        # value stay parameters (their values come per call).
+        values = {k: None for k, p in compiled.binds.items() if p.required}
+        values.update({n: prefix_mark(n).strip("'") for n in prefixes})
+        state = compiled.construct_expanded_state(values, escape_names=False)
+        names = tuple(state.positiontup or ())
         defaults = tuple(
-            str(v) if isinstance(v, StrEnum) else v for v in (compiled.params[n] for n in names)
+            str(v) if isinstance(v, StrEnum) else v for v in (state.parameters[n] for n in names)
         )
-        return cls(str(compiled), names, defaults)
+        sql = state.statement
+        if any(prefix_mark(n) not in sql for n in prefixes):
+            raise ValueError(f"a subtree prefix of {prefixes} was not rendered as its mark")
+        return cls(sql, names, defaults, prefixes)
 
     def args(self, **values: Any) -> tuple[Any, ...]:
         return tuple(
             values.get(name, default)
             for name, default in zip(self.names, self.defaults, strict=True)
         )
+
+    def bind(self, **values: Any) -> tuple[str, tuple[Any, ...]]:
+        """The statement's text with its subtree prefixes, and its arguments."""
+        sql = fill_prefixes(self.sql, {n: values[n] for n in self.prefixes})
+        return sql, self.args(**values)
 
 
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:

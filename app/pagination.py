@@ -267,8 +267,10 @@ async def paginate_rows(
         params.update({f"after_{i}": value for i, value in enumerate(after)})
     total = None
     if include_total:
-        row = await db.fetchrow(session, count_query.sql, *count_query.args(**params))
+        sql, args = count_query.bind(**params)
+        row = await db.fetchrow(session, sql, *args)
         total = int(row[0])
-    records = await db.fetch(session, page_query.sql, *page_query.args(**params))
+    sql, args = page_query.bind(**params)
+    records = await db.fetch(session, sql, *args)
     page, next_cursor = _cut(records, size, sort_keys, lambda record, key: record[key])
     return Page([make(r) for r in page], next_cursor, total)

@@ -684,7 +684,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--plan-cache-mode", default="force_custom_plan")
+    parser.add_argument("--plan-cache-mode", default="auto")
     parser.add_argument("--out", default=None, help="also write the tables to this file")
     parser.add_argument("--flip-only", action="store_true", help="only the plan-flip step")
     parser.add_argument("--only", default="", help="these floor scripts only, e.g. page,award")

@@ -11,13 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, String, bindparam, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import ErrorCode, Forbidden, NotFound
 from app.i18n import Text
 from app.models.enums import Role
+
+# Re-exported: services reach subtree prefixes through this module.
+from app.subtree import fill_prefixes as fill_prefixes
+from app.subtree import prefix_mark as prefix_mark
+from app.subtree import subtree_prefix as subtree_prefix
 
 # A path column: an ORM attribute or a Core column (nullable ones included).
 _PathColumn = InstrumentedAttribute[str] | InstrumentedAttribute[str | None] | ColumnElement[str]
@@ -62,12 +67,16 @@ class Principal:
         return Scope(None if self.sees_everything else self.org_path)
 
 
-def subtree_prefix(path: str) -> str:
-    """The `LIKE` pattern of the subtree rooted at `path` (paths end in `/`, no wildcards).
+def prefix_literal(root: str) -> BindParameter[str]:
+    """The subtree prefix of `root` as a value SQLAlchemy renders into the statement text
+    at each execution (one compiled form; one prepared statement and plan per subtree)."""
+    return bindparam(None, subtree_prefix(root), type_=String, literal_execute=True)
 
-    The only place a path prefix is written: SQL on the driver binds this value to its
-    `LIKE $n` (served by a text_pattern_ops index)."""
-    return path + "%"
+
+def prefix_param(name: str) -> BindParameter[str]:
+    """A named subtree prefix of a statement compiled once (`db.DriverStatement`): its
+    value (made by `subtree_prefix`) is rendered into the text per call, as `prefix_literal`."""
+    return bindparam(name, None, type_=String, literal_execute=True)
 
 
 def is_under(path: str, root: str) -> bool:
@@ -77,7 +86,7 @@ def is_under(path: str, root: str) -> bool:
 
 def under(column: _PathColumn, root: str) -> ColumnElement[bool]:
     """`column` lies in the subtree rooted at `root` (`?within=`, reports, a node's subtree)."""
-    return column.like(subtree_prefix(root))
+    return column.like(prefix_literal(root))
 
 
 def under_column(column: _PathColumn, root: _PathColumn) -> ColumnElement[bool]:
@@ -88,8 +97,7 @@ def under_column(column: _PathColumn, root: _PathColumn) -> ColumnElement[bool]:
 
 def under_any(col_a: _PathColumn, col_b: _PathColumn, root: str) -> ColumnElement[bool]:
     """Either side of a two-sided record (home/host, from/to, org/alt) lies under `root`."""
-    prefix = subtree_prefix(root)
-    return or_(col_a.like(prefix), col_b.like(prefix))
+    return or_(col_a.like(prefix_literal(root)), col_b.like(prefix_literal(root)))
 
 
 def ancestors(path: str) -> list[str]:
@@ -325,9 +333,9 @@ async def load_all_visible(
     return [found[i] for i in wanted]
 
 
-def like_prefix(column: _PathColumn, prefix: Any) -> ColumnElement[bool]:
-    """`column LIKE prefix` for a prefix made by `subtree_prefix` (or a bind parameter of one)."""
-    return column.like(prefix)
+def like_prefix(column: _PathColumn, name: str) -> ColumnElement[bool]:
+    """`column LIKE <the subtree prefix name>` in a statement compiled once (`prefix_param`)."""
+    return column.like(prefix_param(name))
 
 
 # References the domain lets cross subtrees: the receiving branch of a transfer (any branch

@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, String, Uuid, any_, bindparam, func, or_, select
+from sqlalchemy import Date, Uuid, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,8 +154,7 @@ class ComplianceReport:
 @lru_cache(maxsize=1)
 def _statements() -> dict[str, db.DriverStatement]:
     """The report's statements, compiled once; per request only their values change."""
-    prefix, start, end, as_of = (
-        bindparam("prefix", None, type_=String),
+    start, end, as_of = (
         bindparam("start", None, type_=Date),
         bindparam("end", None, type_=Date),
         bindparam("as_of", None, type_=Date),
@@ -169,7 +168,7 @@ def _statements() -> dict[str, db.DriverStatement]:
             Organisation.path,
         )
         .where(
-            like_prefix(Organisation.path, prefix),
+            like_prefix(Organisation.path, "prefix"),
             or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= end),
             Organisation.type.in_([OrgType.branch, OrgType.joint_branch, OrgType.group]),
         )
@@ -196,7 +195,7 @@ def _statements() -> dict[str, db.DriverStatement]:
         )
         .outerjoin(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
         .where(
-            like_prefix(Meeting.org_path, prefix),
+            like_prefix(Meeting.org_path, "prefix"),
             Meeting.state == MeetingState.finalized,
             Meeting.held_on >= start,
             Meeting.held_on < end,
@@ -322,15 +321,13 @@ async def meeting_compliance(
     queries = _statements()
     prefix = subtree_prefix(root_path)
     orgs_query = queries["orgs"]
-    orgs = await db.fetch(session, orgs_query.sql, *orgs_query.args(prefix=prefix, end=period.end))
+    sql, args = orgs_query.bind(prefix=prefix, end=period.end)
+    orgs = await db.fetch(session, sql, *args)
     duties = await _duties(session, orgs, as_of)
     policies = await effective_policies(session, root_path, orgs)
     meetings_query = queries["meetings"]
-    meetings = await db.fetch(
-        session,
-        meetings_query.sql,
-        *meetings_query.args(prefix=prefix, start=period.start, end=period.end, as_of=as_of),
-    )
+    sql, args = meetings_query.bind(prefix=prefix, start=period.start, end=period.end, as_of=as_of)
+    meetings = await db.fetch(session, sql, *args)
     held = _fold_held(meetings)
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue

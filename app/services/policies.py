@@ -24,7 +24,9 @@ from app.models.policy import OrganisationPolicy
 from app.security.scope import (
     Principal,
     ancestors,
+    fill_prefixes,
     is_under,
+    prefix_mark,
     require_role,
     subtree_prefix,
     under_column,
@@ -238,9 +240,9 @@ def policy_int_sql(key: str, path: Any) -> ColumnElement[int]:
 # Organisations holding a policy that bear on a subtree: its root's ancestors (and the root),
 # and any inside it. Usually a handful, whatever the subtree's size.
 _SUBTREE_POLICIES_SQL = (
-    "SELECT o.path, p.values FROM organisation_policies AS p "
+    "SELECT o.path, p.values FROM organisation_policies AS p "  # noqa: S608  # a constant mark
     "JOIN organisations AS o ON o.id = p.org_id "
-    "WHERE o.path LIKE $1 OR o.path = ANY($2::text[]) ORDER BY o.depth"
+    f"WHERE o.path LIKE {prefix_mark('prefix')} OR o.path = ANY($1::text[]) ORDER BY o.depth"
 )
 
 
@@ -253,7 +255,9 @@ async def effective_policies(
     Organisations overridden by the same ancestors share one (read-only) dict: each
     distinct set of overriding ancestors is resolved once."""
     holders = await db.fetch(
-        session, _SUBTREE_POLICIES_SQL, subtree_prefix(root_path), ancestors(root_path)
+        session,
+        fill_prefixes(_SUBTREE_POLICIES_SQL, {"prefix": subtree_prefix(root_path)}),
+        ancestors(root_path),
     )
     # Root first (ordered by depth): later overrides win, as in `effective_policy`.
     paths = [(path, values) for path, values in holders]

@@ -303,11 +303,12 @@ def _id_number_index(id_number: str, today: date) -> bytes:
     return pii_cipher().blind_index(number, field=ID_FIELD)
 
 
-# Each filter of the member list: its bind parameter's type and its condition.
+# Each filter of the member list: its bind parameter's type and its condition (subtree
+# prefixes: no parameter, their text is the statement's, `like_prefix`).
 _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
-    "scope_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
+    "scope_prefix": (None, lambda _: like_prefix(Member.org_path, "scope_prefix")),
     "me": (Uuid, lambda p: Member.id == p),
-    "within_prefix": (String, lambda p: like_prefix(Member.org_path, p)),
+    "within_prefix": (None, lambda _: like_prefix(Member.org_path, "within_prefix")),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
     "status": (String, lambda p: Member.status == p),

@@ -113,7 +113,7 @@ def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
     has_children = case(
         (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
     )
-    conditions = [like_prefix(Organisation.path, bindparam("prefix")), Organisation.depth <= last]
+    conditions = [like_prefix(Organisation.path, "prefix"), Organisation.depth <= last]
     if not include_dissolved:
         conditions.append(
             or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
@@ -165,10 +165,12 @@ async def organisation_tree(
     index, so the level below is never read. Returns TreeNode's fields as JSON values.
     """
     query = _tree_statement(include_dissolved)
-    args = query.args(prefix=subtree_prefix(root.path), last=root.depth + depth, root_id=root.id)
+    sql, args = query.bind(
+        prefix=subtree_prefix(root.path), last=root.depth + depth, root_id=root.id
+    )
     nodes: dict[uuid.UUID, dict[str, Any]] = {}
     root_id = root.id
-    for row in await db.fetch(session, query.sql, *args):
+    for row in await db.fetch(session, sql, *args):
         node_id = row["id"]
         node = {
             "id": node_id,

@@ -13,7 +13,14 @@ from app.models.enums import EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointScheme
-from app.security.scope import Principal, ancestors, shows_member, subtree_prefix, under
+from app.security.scope import (
+    Principal,
+    ancestors,
+    prefix_param,
+    shows_member,
+    subtree_prefix,
+    under,
+)
 from app.services.points.review import suggested_grade
 from app.services.points.schemes import scheme_for
 
@@ -178,12 +185,15 @@ async def ranking_statement(
     ).all()
     params: dict[str, Any] = {}
     cases = []
+    # Subtree prefixes are written into the text (`prefix_param`): a plan per subtree.
+    paths = [prefix_param("prefix")]
     for n, (path, base) in enumerate(schemes):
         cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
         params[f"scheme_path_{n}"] = subtree_prefix(path)
         params[f"scheme_base_{n}"] = base
+        paths.append(prefix_param(f"scheme_path_{n}"))
     base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
-    return text(template.format(base=base_sql)), params
+    return text(template.format(base=base_sql)).bindparams(*paths), params
 
 
 @dataclass(frozen=True)
