@@ -27,8 +27,25 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Indexes on a collated expression: reflection reports `(name COLLATE "C")` as the bare
+# column, so autogenerate would drop and re-add them on every comparison. Kept out of
+# the comparison; their migrations create them.
+_COLLATED_EXPRESSION_INDEXES = frozenset({"ix_members_name_order"})
+
+
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "index" and name in _COLLATED_EXPRESSION_INDEXES)
+
+
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_object=_include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -97,6 +97,16 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
             "org_path",
             postgresql_ops={"name": "varchar_pattern_ops"},
         ),
+        # The dues-arrears to-dos in their page order (name by code point, then id): the
+        # first page walks this index and stops after it; the columns the rule reads of
+        # the member row are included, so members of other subtrees are passed over in
+        # the index (migration 0028).
+        Index(
+            "ix_members_name_order",
+            text('(name COLLATE "C")'),
+            "id",
+            postgresql_include=["org_path", "status", "joined_on"],
+        ),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.
         Index(

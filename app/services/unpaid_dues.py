@@ -38,8 +38,14 @@ def months_ending(month: date, count: int) -> list[date]:
     return out
 
 
-def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
-    """The member row's `month` (a first day) was owed and is neither paid nor exempt.
+def _joined_by(month: date) -> ColumnElement[bool]:
+    """The member row's admission is not after `month` (a first day), or is unrecorded."""
+    m = Member
+    return or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= literal(month))
+
+
+def _due_status_in(month: date) -> ColumnElement[bool]:
+    """The member row held a due status on some day of `month` (a first day).
 
     The status held on the month's first day is the last transition's on or before it
     (or, before any, the first transition's `from`; with no history, the current
@@ -68,23 +74,44 @@ def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
         t.effective_date < end,
         t.to_status.in_(DUE_STATUS_VALUES),
     )
-    return and_(
-        or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= start),
-        or_(held.in_(DUE_STATUS_VALUES), entered),
-        ~exists().where(DuesPaymentMonth.member_id == m.id, DuesPaymentMonth.month == start),
-        ~exists().where(
+    return or_(held.in_(DUE_STATUS_VALUES), entered)
+
+
+def _paid_or_exempt(months: list[date]) -> ColumnElement[bool]:
+    """A payment or an approved exemption covers one of `months` (first days) of the
+    member row: one probe of each table for all of them."""
+    m = Member
+    return or_(
+        exists().where(DuesPaymentMonth.member_id == m.id, DuesPaymentMonth.month.in_(months)),
+        exists().where(
             DuesRelief.member_id == m.id,
             DuesRelief.kind == ReliefKind.exemption,
-            DuesRelief.from_month <= start,
-            DuesRelief.to_month >= start,
+            or_(*(and_(DuesRelief.from_month <= x, DuesRelief.to_month >= x) for x in months)),
         ),
     )
 
 
+def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
+    """The member row's `month` (a first day) was owed and is neither paid nor exempt:
+    admitted by then, holding a due status on some day of it, and no payment nor
+    exemption covering it."""
+    return and_(_joined_by(month), _due_status_in(month), ~_paid_or_exempt([month]))
+
+
 def unpaid_run_flag(today: date) -> ColumnElement[bool]:
     """`dues.six_months_unpaid` on the member: a due member whose six months ending with
-    this month were each owed and unpaid."""
+    this month were each owed and unpaid (`month_owed_and_unpaid` of each).
+
+    Written so the database probes each table once per member, not once per month: no
+    payment or exemption covers any of the six, admitted by the first of them (the
+    earliest month is the binding one), and, only for a member with a recorded status
+    history, a due status in each month (with no history the held status is the current
+    one, already a due status here)."""
+    months = months_ending(today, CONSECUTIVE_UNPAID_FLAG)
+    history = exists().where(MemberTransition.member_id == Member.id)
     return and_(
         Member.status.in_(DUE_STATUS_VALUES),
-        *(month_owed_and_unpaid(m) for m in months_ending(today, CONSECUTIVE_UNPAID_FLAG)),
+        _joined_by(months[0]),
+        ~_paid_or_exempt(months),
+        or_(~history, and_(*(_due_status_in(m) for m in months))),
     )

@@ -78,8 +78,11 @@ async def _page_plan(
 
 # A name prefix competes with the walk of the subtree in tree order, which a few test
 # rows make the cheaper plan: the tree-order indexes are hidden for it, so the check is
-# that the prefix index matches the statement's LIKE (operator class, collation).
+# that the prefix index matches the statement's LIKE (operator class, collation). The
+# to-dos' name-order index (`name COLLATE "C"`) serves a prefix as well (measured: the
+# same few buffers at 100k); hidden too, so the check stays on the prefix index.
 TREE_ORDER = ("ix_members_org_path", "ix_members_org_path_stats")
+NAME_ORDER = ("ix_members_name_order",)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +90,7 @@ TREE_ORDER = ("ix_members_org_path", "ix_members_org_path_stats")
     [
         ({"status": "suspended"}, "ix_members_status_org_path", ()),
         ({"category": "student"}, "ix_members_category_org_path", ()),
-        ({"q": "欧阳"}, "ix_members_name_prefix", TREE_ORDER),
+        ({"q": "欧阳"}, "ix_members_name_prefix", TREE_ORDER + NAME_ORDER),
     ],
 )
 async def test_a_filtered_page_of_a_subtree_reads_the_filters_index_and_stops_after_the_page(

@@ -225,3 +225,30 @@ async def test_one_paid_month_in_the_six_clears_the_unpaid_flag(api, county, fro
     )
     assert r.status_code == 201, r.text
     assert "dues.six_months_unpaid" not in await _flags(api, county, member["id"])
+
+
+async def test_a_month_suspended_throughout_breaks_the_six_even_after_the_member_is_restored(
+    api, county, frozen_today
+):
+    frozen_today["day"] = date(2026, 6, 15)
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    gap = await api.member(county.county_admin, branch["id"], category="farmer")
+    every = await api.member(county.county_admin, branch["id"], category="farmer")
+    # Suspended from 10 February to 20 April: March was held suspended all month, so it
+    # was not owed; February and April were owed on some of their days.
+    for to_status, on in (("suspended", "2026-02-10"), ("full", "2026-04-20")):
+        r = await api.client.post(
+            f"{V}/members/{gap['id']}/transitions",
+            json={"to_status": to_status, "effective_date": on, "reason": "失联后恢复"},
+            headers=api.auth(county.county_admin),
+        )
+        assert r.status_code == 201, r.text
+    assert "dues.six_months_unpaid" not in await _flags(api, county, gap["id"])
+    assert "dues.six_months_unpaid" in await _flags(api, county, every["id"])
+    report = await _arrears_flagged(api, county, branch["id"], "2026-06-15")
+    assert (report[gap["id"]], report[every["id"]]) == ([], ["dues.six_months_unpaid"])
+    r = await api.client.get(
+        f"{V}/todos", params={"kind": "dues_arrears"}, headers=api.auth(county.admin_a)
+    )
+    listed = {t["link"]["id"] for t in r.json()["items"]}
+    assert every["id"] in listed and gap["id"] not in listed

@@ -23,12 +23,13 @@ from sqlalchemy import (
     Select,
     String,
     Uuid,
+    and_,
     case,
     func,
     literal,
     literal_column,
+    or_,
     select,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
@@ -136,6 +137,29 @@ def _order(kind: TodoKind, columns: Any) -> list[ColumnElement[Any]]:
     ]
 
 
+def _lexicographic(
+    order: list[ColumnElement[Any]], bound: list[ColumnElement[Any]], *, strict: bool
+) -> ColumnElement[bool]:
+    """`(order) > (bound)` (or `>=`) written out term by term."""
+    terms = []
+    for i, (o, b) in enumerate(zip(order, bound, strict=True)):
+        last = i == len(order) - 1
+        beyond = o >= b if last and not strict else o > b
+        terms.append(and_(*(x == y for x, y in zip(order[:i], bound[:i], strict=True)), beyond))
+    return or_(*terms)
+
+
+def _after(order: list[ColumnElement[Any]], bound: list[ColumnElement[Any]]) -> ColumnElement[bool]:
+    """The rows after the cursor in the one order.
+
+    A row comparison whose leading parts are a kind's constants (its due date, rank,
+    kind) is never an index condition; written out term by term, PostgreSQL folds the
+    constants away, and each prefix's `>=` (implied, redundant) leaves a plain range on
+    the first varying part, e.g. `name >= $n`, which an index in that order serves."""
+    prefixes = (_lexicographic(order[:k], bound[:k], strict=False) for k in range(1, len(order)))
+    return and_(_lexicographic(order, bound, strict=True), *prefixes)
+
+
 async def _sql_page(
     session: AsyncSession, kind: TodoKind, stmt: Select[Any], after: Key | None, size: int
 ) -> list[Todo]:
@@ -144,8 +168,10 @@ async def _sql_page(
     order = _order(kind, items.c)
     query = select(*items.c).order_by(*order).limit(size)
     if after is not None:
-        bound = [literal(v, t) for v, t in zip(after, _TYPES, strict=True)]
-        query = query.where(tuple_(*order) > tuple_(*bound))
+        bound: list[ColumnElement[Any]] = [
+            literal(v, t) for v, t in zip(after, _TYPES, strict=True)
+        ]
+        query = query.where(_after(order, bound))
     rows = await session.execute(query)
     return [
         Todo(kind, code, TodoSeverity(severity), due_on, subject, resource, resource_id, row_id)

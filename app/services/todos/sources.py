@@ -83,12 +83,15 @@ def _item(
     resource: str,
     resource_id: Column,
     row_id: Column | None = None,
+    subject_required: bool = False,
 ) -> list[ColumnElement[Any]]:
-    """A source's select columns, labelled `ITEM_COLUMNS`."""
+    """A source's select columns, labelled `ITEM_COLUMNS`; `subject_required`: the
+    subject is a NOT NULL column of the row itself (no outer join), ordered as it is,
+    so an index on it can serve the page's order."""
     values: list[ColumnElement[Any]] = [
         cast(null(), Date) if due_on is None else cast(due_on, Date),
         literal(severity.value, String) if isinstance(severity, TodoSeverity) else severity,
-        func.coalesce(subject, ""),
+        subject if subject_required else func.coalesce(subject, ""),
         literal(code, String) if isinstance(code, str) else code,
         literal(resource, String),
         resource_id,
@@ -242,6 +245,7 @@ def dues_arrears(p: Principal, today: date) -> Select[Any]:
                 code=UNPAID_FLAG,
                 resource="member",
                 resource_id=Member.id,
+                subject_required=True,
             )
         )
         .select_from(Member)
