@@ -47,14 +47,14 @@ import os
 import secrets
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-from support import PASSWORD, Api, County
+from support import APP_ID, PASSWORD, SECRET, Api, County, FakeWechat, Now
 
 
 def _server_url() -> str:
@@ -168,3 +168,61 @@ def loopback_webhooks_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.config import get_settings
 
     monkeypatch.setattr(get_settings(), "webhook_allowed_targets", "127.0.0.0/8")
+
+
+# --- The clock the sign-in codes rotate on; a local jscode2session server --------------
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> Now:
+    """`app.clock.utcnow` (and the tokens' clock) frozen at a moment the test moves."""
+    from app import clock
+    from app.security import tokens
+
+    frozen = Now()
+    monkeypatch.setattr(clock, "utcnow", lambda: frozen.at)
+    monkeypatch.setattr(tokens, "utcnow", lambda: frozen.at)
+    return frozen
+
+
+@pytest.fixture
+def wechat(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWechat]:
+    """A local HTTP server answering jscode2session as WeChat documents it, set as the
+    app's WeChat API base with the test app id and secret."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    from app.config import get_settings
+
+    fake = FakeWechat()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            body = (
+                fake.answer(parse_qs(url.query))
+                if url.path == "/sns/jscode2session"
+                else {"errcode": 404}
+            )
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings = get_settings()
+    monkeypatch.setattr(settings, "wechat_api_base", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setattr(settings, "wechat_app_id", APP_ID)
+    monkeypatch.setattr(settings, "wechat_app_secret", SECRET)
+    yield fake
+    server.shutdown()
+    server.server_close()

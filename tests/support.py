@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from app import clock
 from app.models.enums import OrgType, Role
 from app.services.id_numbers import make_id_number
 
@@ -370,3 +371,51 @@ async def _admission_steps(
             headers=api.auth(token),
         )
         assert r.status_code == 201, r.text
+
+
+# --- Fakes shared by several test modules ------------------------------------------
+
+
+class Now:
+    """`app.clock.utcnow` frozen at a moment the test moves (tokens read the same clock)."""
+
+    def __init__(self) -> None:
+        self.at = clock.utcnow().replace(microsecond=0)
+
+    def move(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+APP_ID, SECRET = "wx-test-app", "test-app-secret"
+
+
+class FakeWechat:
+    """GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code ->
+    {openid, session_key, unionid?} or {errcode, errmsg}; each code works once."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.requests: list[dict[str, list[str]]] = []
+        self.session_keys: list[str] = []
+
+    def code_for(self, openid: str, unionid: str | None = None) -> str:
+        code = unique("code")
+        session_key = unique("sessionkey")
+        self.session_keys.append(session_key)
+        answer = {"openid": openid, "session_key": session_key}
+        if unionid:
+            answer["unionid"] = unionid
+        self.codes[code] = answer
+        return code
+
+    def answer(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        self.requests.append(query)
+        if query.get("appid") != [APP_ID] or query.get("secret") != [SECRET]:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if query.get("grant_type") != ["authorization_code"]:
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        code = (query.get("js_code") or [""])[0]
+        if code == "busy":
+            return {"errcode": -1, "errmsg": "system error"}
+        answer = self.codes.pop(code, None)
+        return answer or {"errcode": 40029, "errmsg": "invalid code"}

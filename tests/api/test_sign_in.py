@@ -4,30 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from app import clock
-from app.security import tokens
 
 M = "/api/v1/meetings"
-
-
-class Now:
-    """`app.clock.utcnow` frozen at a moment the test moves (tokens read the same clock)."""
-
-    def __init__(self) -> None:
-        self.at = clock.utcnow().replace(microsecond=0)
-
-    def move(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
-
-
-@pytest.fixture
-def now(monkeypatch) -> Now:
-    frozen = Now()
-    monkeypatch.setattr(clock, "utcnow", lambda: frozen.at)
-    monkeypatch.setattr(tokens, "utcnow", lambda: frozen.at)
-    return frozen
 
 
 async def _setup(api, county, members=3):

@@ -2,88 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-import pytest
-from support import unique
+from support import APP_ID, SECRET, unique
 
 from app.config import get_settings
 from app.db import get_sessionmaker
 
 A = "/api/v1/auth"
-APP_ID, SECRET = "wx-test-app", "test-app-secret"
-
-
-class FakeWechat:
-    """GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code ->
-    {openid, session_key, unionid?} or {errcode, errmsg}; each code works once."""
-
-    def __init__(self) -> None:
-        self.codes: dict[str, dict[str, Any]] = {}
-        self.requests: list[dict[str, list[str]]] = []
-        self.session_keys: list[str] = []
-
-    def code_for(self, openid: str, unionid: str | None = None) -> str:
-        code = unique("code")
-        session_key = unique("sessionkey")
-        self.session_keys.append(session_key)
-        answer = {"openid": openid, "session_key": session_key}
-        if unionid:
-            answer["unionid"] = unionid
-        self.codes[code] = answer
-        return code
-
-    def answer(self, query: dict[str, list[str]]) -> dict[str, Any]:
-        self.requests.append(query)
-        if query.get("appid") != [APP_ID] or query.get("secret") != [SECRET]:
-            return {"errcode": 40013, "errmsg": "invalid appid"}
-        if query.get("grant_type") != ["authorization_code"]:
-            return {"errcode": 40002, "errmsg": "invalid grant_type"}
-        code = (query.get("js_code") or [""])[0]
-        if code == "busy":
-            return {"errcode": -1, "errmsg": "system error"}
-        answer = self.codes.pop(code, None)
-        return answer or {"errcode": 40029, "errmsg": "invalid code"}
-
-
-@pytest.fixture
-def wechat(monkeypatch) -> Iterator[FakeWechat]:
-    fake = FakeWechat()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlparse(self.path)
-            body = (
-                fake.answer(parse_qs(url.query))
-                if url.path == "/sns/jscode2session"
-                else {"errcode": 404}
-            )
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings = get_settings()
-    monkeypatch.setattr(settings, "wechat_api_base", f"http://127.0.0.1:{server.server_port}")
-    monkeypatch.setattr(settings, "wechat_app_id", APP_ID)
-    monkeypatch.setattr(settings, "wechat_app_secret", SECRET)
-    yield fake
-    server.shutdown()
-    server.server_close()
 
 
 async def _member_user(api, county):
