@@ -289,7 +289,7 @@ async def record_steps(api: Api, token: str, member_id: str, to_status: str, on:
     """Record, over the API, the steps of the admission record that the member's next
     transition (into `to_status`, effective `on`) needs, each on the earliest day the rules
     allow: what a test that is not about the steps does before a transition."""
-    from app.services.development.rules import months_between
+    from app.services.lifecycle.development.rules import months_between
     from app.services.lifecycle.periods import add_months
 
     r = await api.client.get(f"/api/v1/members/{member_id}", headers=api.auth(token))

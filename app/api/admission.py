@@ -56,8 +56,8 @@ from app.schemas.development import (
     DevelopmentStepRead,
 )
 from app.services.admission import binder, calendar, notices, numbers, pipeline
-from app.services.development import catalogue, records
 from app.services.integration.imports.exports import XLSX_MEDIA
+from app.services.lifecycle.development import catalogue, records
 
 router = make_router("admission")
 

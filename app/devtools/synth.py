@@ -20,10 +20,11 @@ import asyncpg
 
 from app.models.base import new_uuid
 from app.models.enums import MemberStatus
+from app.security.pii import pii_cipher
 from app.security.scope import subtree_prefix
 from app.services.id_numbers import make_id_number
 from app.services.lifecycle import add_months
-from app.services.members import ID_FIELD, PHONE_FIELD, pii_cipher
+from app.services.members import ID_FIELD, PHONE_FIELD
 
 PROVINCE_CODE = "SYN-P"
 FANOUT = {"county": 8, "township": 10, "community": 5, "branch": 3}

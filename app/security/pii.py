@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.config import get_settings
 from app.errors import ErrorCode
 from app.i18n import Text
 
@@ -124,3 +126,11 @@ def normalize_phone(raw: str) -> str:
             en="expected an 11-digit mobile or a 7-12 digit landline",
         )
     )
+
+
+@lru_cache
+def pii_cipher() -> PiiCipher:
+    """The cipher of ID numbers and phones, from settings: the one instance every reader
+    and writer of an encrypted field uses."""
+    settings = get_settings()
+    return PiiCipher(settings.pii_key, settings.pii_cipher, index_secret=settings.pii_index_key)

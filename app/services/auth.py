@@ -23,8 +23,8 @@ from app.models.enums import Role
 from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.security import tokens
 from app.security.passwords import verify_dummy, verify_password
+from app.security.pii import pii_cipher
 from app.security.scope import Principal
-from app.services.members.access import pii_cipher
 
 
 @dataclass(frozen=True)

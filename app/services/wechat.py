@@ -33,10 +33,10 @@ from app.errors import (
 from app.models.organisation import Organisation
 from app.models.sign_in import WechatBindingCode, WechatIdentity
 from app.models.user import User
+from app.security.pii import pii_cipher
 from app.security.scope import Principal
 from app.services.auth import TokenPair, start_login
 from app.services.integration import audit
-from app.services.members.access import pii_cipher
 from app.services.users import require_manages
 
 OPENID, UNIONID = "wechat_openid", "wechat_unionid"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.services.members.code_lists import EDUCATIONS
+from app.services.code_lists import EDUCATIONS
 
 CONCURRENT = 30
 

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.services.code_lists import EDUCATION_ALIASES, EDUCATIONS, ETHNICITIES
 from app.services.members.access import AUDITED_FIELDS
-from app.services.members.code_lists import EDUCATION_ALIASES, EDUCATIONS, ETHNICITIES
 from app.services.members.rows import RENDERED_COLUMNS
 
 V = "/api/v1"

@@ -8,8 +8,9 @@ from datetime import date
 import asyncpg
 
 from app.devtools.synth import BULK_TABLES, PROVINCE_CODE, synthesise
+from app.security.pii import pii_cipher
 from app.services.id_numbers import parse_id_number
-from app.services.members import ID_FIELD, pii_cipher
+from app.services.members import ID_FIELD
 
 
 async def test_synth_loads_a_consistent_province_with_valid_encrypted_members():

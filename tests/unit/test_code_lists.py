@@ -2,8 +2,7 @@
 
 import pytest
 
-from app.services.credit_codes import check_character, is_valid_credit_code
-from app.services.members.code_lists import (
+from app.services.code_lists import (
     EDUCATIONS,
     ETHNICITIES,
     resolve_education,
@@ -11,6 +10,7 @@ from app.services.members.code_lists import (
     stored_education,
     stored_ethnicity,
 )
+from app.services.credit_codes import check_character, is_valid_credit_code
 
 # Published codes of real registered enterprises.
 REAL = ["91350100M000100Y43", "9144030071526726XG", "914403001922038216", "91330100799655058B"]

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from app.models.enums import DevelopmentStepCode, MemberStatus
-from app.services.development import rules
-from app.services.development.catalogue import BY_CODE, STAGES, STEPS, gated_by
+from app.services.lifecycle.development import rules
+from app.services.lifecycle.development.catalogue import BY_CODE, STAGES, STEPS, gated_by
 
 
 @pytest.mark.parametrize(

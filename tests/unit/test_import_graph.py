@@ -88,11 +88,22 @@ def _imports(tree: ast.Module, *, top_level_only: bool) -> set[str]:
     return found
 
 
+def _packages(module: str) -> set[str]:
+    """The packages Python initialises before `module` (their `__init__` runs first)."""
+    parts = module.split(".")
+    return {".".join(parts[:n]) for n in range(1, len(parts))} & MODULES.keys()
+
+
 def _graph(*, top_level_only: bool) -> dict[str, set[str]]:
+    """Module -> the app modules importing it runs: each imported module and the packages
+    around it, except the importer's own packages (already initialising when it runs).
+    Without the packages, `a.x -> b.y` hid the cycle `b/__init__ -> ... -> a.x`."""
     graph = {}
     for name, path in MODULES.items():
         tree = ast.parse(path.read_text(), filename=str(path))
-        graph[name] = _imports(tree, top_level_only=top_level_only) - {name}
+        targets = _imports(tree, top_level_only=top_level_only)
+        targets |= {p for t in targets for p in _packages(t)} - _packages(name) - {"app"}
+        graph[name] = targets - {name}
     return graph
 
 
@@ -154,3 +165,17 @@ def test_the_checks_see_a_cycle_and_a_back_edge() -> None:
     tree = ast.parse("def f():\n    from app.api import deps\nimport app.db\n")
     assert _imports(tree, top_level_only=True) == {"app.db"}
     assert _imports(tree, top_level_only=False) == {"app.db", "app.api.deps"}
+
+
+def test_importing_a_submodule_counts_as_importing_its_packages() -> None:
+    # `from app.services.lifecycle.periods import X` runs app/services/lifecycle/__init__
+    # first: the edge that hid gates -> lifecycle -> transitions -> gates.
+    assert _packages("app.services.lifecycle.periods") == {
+        "app",
+        "app.services",
+        "app.services.lifecycle",
+    }
+    graph = _graph(top_level_only=True)
+    assert "app.services.lifecycle" in graph["app.services.discipline.records"]
+    # A module's own packages are already initialising when it runs: no edge to them.
+    assert "app.services.lifecycle" not in graph["app.services.lifecycle.flags"]

@@ -41,12 +41,12 @@ from app.models.organisation import Organisation
 from app.security.scope import Principal
 from app.services.admission.notices import list_notices
 from app.services.admission.numbers import number_of
-from app.services.development.records import steps_of
+from app.services.code_lists import EDUCATIONS, ETHNICITIES
 from app.services.discipline.records import list_disciplines
 from app.services.integration import audit
+from app.services.lifecycle.development.records import steps_of
 from app.services.lifecycle.timeline import member_timeline
 from app.services.members.access import render
-from app.services.members.code_lists import EDUCATIONS, ETHNICITIES
 from app.services.members.rows import MemberRow
 from app.services.organisations.workbook import append_row
 

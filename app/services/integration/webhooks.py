@@ -34,11 +34,11 @@ from app.models.enums import DeliveryState, Role
 from app.models.outbox import OutboxEvent
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 from app.security import targets
+from app.security.pii import pii_cipher
 from app.security.scope import Principal, is_under, load_visible, require_role
 from app.services import organisations
 from app.services.integration import audit, changes
 from app.services.integration.changes import safe_horizon
-from app.services.members import pii_cipher
 
 SECRET_FIELD = "webhook.secret"
 FANOUT = "webhook-fanout"

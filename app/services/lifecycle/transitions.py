@@ -19,8 +19,8 @@ from app.models.meeting import Meeting
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.scope import Principal, load_visible, require_role
-from app.services.development.gates import check_gate
 from app.services.integration import audit
+from app.services.lifecycle.development import gates
 from app.services.lifecycle.periods import EXTENSION_RANGE, S
 from app.services.lifecycle.timeline import MILESTONE_FIELDS, milestone_dates
 
@@ -209,7 +209,7 @@ async def record_transition(
     current = await _check_allowed(session, member, req, today)
     to = req.to_status
     kind = _check_timing(member, current, req)
-    await check_gate(session, member, current, to, req.effective_date, req.meeting_id)
+    await gates.check_gate(session, member, current, to, req.effective_date, req.meeting_id)
     before = audit.snapshot(member, ("status", "status_since", *MILESTONE_FIELDS))
     _apply(member, kind, to, req)
     day = req.effective_date

@@ -7,18 +7,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.config import get_settings
 from app.errors import ErrorCode, NotFound
 from app.models.enums import Role
 from app.models.member import Member
 from app.schemas.members import MemberRead
-from app.security.pii import PiiCipher, mask_id_number, mask_phone
+from app.security.pii import mask_id_number, mask_phone, pii_cipher
 from app.security.scope import Principal, in_scope, load_visible, may_read_member_pii
 from app.services import lifecycle
 from app.services.integration import audit
@@ -55,12 +53,6 @@ AUDITED_FIELDS = (
     "status_since",
     "probation_extension_months",
 )
-
-
-@lru_cache
-def pii_cipher() -> PiiCipher:
-    settings = get_settings()
-    return PiiCipher(settings.pii_key, settings.pii_cipher, index_secret=settings.pii_index_key)
 
 
 async def get_visible(

@@ -17,6 +17,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, like_escape, paginate_rows, parse_sort
 from app.schemas.members import MemberCreate, MemberUpdate
+from app.security.pii import pii_cipher
 from app.security.scope import (
     Principal,
     like_prefix,
@@ -31,7 +32,6 @@ from app.services.members.access import (
     AUDITED_FIELDS,
     ID_FIELD,
     PHONE_FIELD,
-    pii_cipher,
 )
 from app.services.members.placement import (
     check_accepts_members,

@@ -21,10 +21,10 @@ from app.models.enums import ENDED_STATUSES, MemberStatus
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.members import MemberCreate
-from app.security.pii import PhoneError, normalize_phone
+from app.security.pii import PhoneError, normalize_phone, pii_cipher
+from app.services import code_lists
 from app.services.id_numbers import IdNumberError, parse_id_number, upgrade_legacy_id_number
-from app.services.members import code_lists
-from app.services.members.access import ID_FIELD, PHONE_FIELD, pii_cipher
+from app.services.members.access import ID_FIELD, PHONE_FIELD
 from app.services.members.placement import check_branch, check_group
 
 # Membership milestones in the order they happen.

@@ -32,7 +32,7 @@ from app.models.member import Member
 from app.models.mobile import MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
-from app.security.pii import mask_phone
+from app.security.pii import mask_phone, pii_cipher
 from app.security.scope import (
     Principal,
     in_scope,
@@ -45,7 +45,6 @@ from app.security.scope import (
 from app.services import members
 from app.services.integration import audit
 from app.services.lifecycle import lost_contact_on
-from app.services.members import pii_cipher
 from app.services.mobile.areas import check_area
 from app.services.policies import policy_int_sql
 

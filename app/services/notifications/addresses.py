@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.notification import NotificationAddress
-from app.services.members.access import pii_cipher
+from app.security.pii import pii_cipher
 
 EMAIL = "notification_email"
 

@@ -31,8 +31,8 @@ from app.schemas.statistics import (
     StatisticsChecks,
     StatisticsTables,
 )
+from app.services.code_lists import EDUCATION_SPELLINGS, ETHNICITY_SPELLINGS
 from app.services.lifecycle.membership import unchanged, unchanged_counted_on
-from app.services.members.code_lists import EDUCATION_SPELLINGS, ETHNICITY_SPELLINGS
 from app.services.members.validation import MIN_APPLICATION_AGE
 from app.services.organisations.member_changes import load_subtree
 from app.services.organisations.stats import counted_members, existing_on, statistics_tables

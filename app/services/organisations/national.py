@@ -1,7 +1,7 @@
 """The organisation's fields of the national collection form, checked and rendered in one
 place: contact person and phone (the phone encrypted like a member's), 行政区划 code
 (GB/T 2260), the unit's type, economic type and size (code lists in
-`services/members/code_lists.py`), the right to approve probationary members and the id
+`services/code_lists.py`), the right to approve probationary members and the id
 of the record in the national system (unique, for sync).
 """
 
@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.organisation import Organisation
 from app.schemas.organisations import OrganisationRead
-from app.security.pii import PhoneError, normalize_phone
-from app.services.members import code_lists
-from app.services.members.access import pii_cipher
+from app.security.pii import PhoneError, normalize_phone, pii_cipher
+from app.services import code_lists
 
 CONTACT_PHONE_FIELD = "organisation.contact_phone"
 

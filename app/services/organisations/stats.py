@@ -18,11 +18,11 @@ from app.models.enums import (
 from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
 from app.security.scope import under
+from app.services import code_lists
 from app.services.lifecycle.membership import (
     MemberFacts,
     MemberHistory,
 )
-from app.services.members import code_lists
 from app.services.organisations import indicators
 from app.services.organisations.member_changes import Subtree, admitted_between, load_subtree
 from app.services.organisations.tally import (

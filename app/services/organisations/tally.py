@@ -19,14 +19,14 @@ from app.db import work_mem
 from app.models.enums import LABELS, Gender, MemberCategory
 from app.models.labels_en import LABELS_EN
 from app.models.member import Member
-from app.services.lifecycle.membership import MemberFacts, unchanged, unchanged_counted_on
-from app.services.members import code_lists
-from app.services.members.code_lists import (
+from app.services import code_lists
+from app.services.code_lists import (
     EDUCATIONS,
     ETHNICITIES,
     resolve_education,
     resolve_ethnicity,
 )
+from app.services.lifecycle.membership import MemberFacts, unchanged, unchanged_counted_on
 from app.services.organisations.terms import add_years
 
 # work_mem of the grouping statement (bench/RESULTS.md, statistics).

@@ -16,7 +16,7 @@ from app.db import get_sessionmaker
 from app.models.enums import LABELS, ImportKind
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.pii import mask_id_number, mask_phone
+from app.security.pii import mask_id_number, mask_phone, pii_cipher
 from app.security.scope import Principal, may_read_member_pii, member_rows_only, under
 from app.services import members as members_service
 from app.services import organisations
@@ -167,7 +167,7 @@ def _member_row(
     principal: Principal, m: Member, codes: dict[uuid.UUID, str], style: LabelStyle
 ) -> list[str]:
     """One member's row; ID number and phone masked without PII rights on them."""
-    cipher = members_service.pii_cipher()
+    cipher = pii_cipher()
     unmasked = may_read_member_pii(principal, m.id, m.org_path)
     number = cipher.decrypt(m.id_number_enc, field=members_service.ID_FIELD)
     phone = cipher.decrypt(m.phone_enc, field=members_service.PHONE_FIELD) if m.phone_enc else ""

@@ -24,10 +24,10 @@ from app.models.enums import DevelopmentStepCode, MeetingType, MemberStatus, Vot
 from app.models.meeting import Meeting, MeetingVote
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.services.development import rules
-from app.services.development.catalogue import Step, gated_by
-from app.services.development.order import check_order, names, refuse, step_missing
-from app.services.development.records import StepEntry, steps_of
+from app.services.lifecycle.development import rules
+from app.services.lifecycle.development.catalogue import Step, gated_by
+from app.services.lifecycle.development.order import check_order, names, refuse, step_missing
+from app.services.lifecycle.development.records import StepEntry, steps_of
 from app.services.lifecycle.periods import (
     ACTIVIST_REVIEW_MONTHS,
     PROBATION_REVIEW_MONTHS,

@@ -10,7 +10,7 @@ from app.errors import Conflict, ErrorCode
 from app.i18n import Text
 from app.models.enums import DevelopmentStepCode, label_zh
 from app.models.labels_en import LABELS_EN
-from app.services.development.catalogue import Step
+from app.services.lifecycle.development.catalogue import Step
 
 
 def names(step: DevelopmentStepCode) -> tuple[str, str]:

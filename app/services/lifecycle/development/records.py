@@ -29,9 +29,9 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.development import DevelopmentStepCreate
 from app.security.scope import Principal, load_all_visible, require_role
-from app.services.development.catalogue import BY_CODE, CATALOGUE_VERSION, STEPS
-from app.services.development.order import step_missing
 from app.services.integration import audit
+from app.services.lifecycle.development.catalogue import BY_CODE, CATALOGUE_VERSION, STEPS
+from app.services.lifecycle.development.order import step_missing
 from app.services.policies import effective_policy
 
 C = DevelopmentStepCode
