@@ -467,7 +467,7 @@ class Bench:
         ):
             counts: dict[str, int] = {}
             for r in rows:
-                if r["kind"] == "m":
+                if r["kind"] == "m" and r[column]:  # ended members: their status only
                     counts[r[column]] = counts.get(r[column], 0) + int(r["n"])
             self.same(key, {k: v for k, v in body[key].items() if v}, counts)
         orgs = {r["status"]: int(r["n"]) for r in rows if r["kind"] == "o"}
