@@ -55,3 +55,20 @@ async def test_stats_and_ranking_cost_the_same_statements_for_any_subtree(api, c
         api, token, f"/api/v1/organisations/{county.county['id']}/points/ranking", year=2026
     )
     assert small == large
+
+
+async def test_a_member_read_sends_the_principal_the_row_with_its_flags_and_the_audit_row(
+    api, county
+):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    path = f"/api/v1/members/{member['id']}"
+    await _count(api, county.admin_a, path)  # statements prepared, caches filled
+    with counting() as statements:
+        r = await api.client.get(path, headers=api.auth(county.admin_a))
+    assert r.status_code == 200, r.text
+    assert r.json()["pii_masked"] is False  # an unmasked read: audited
+    assert len(statements) == 3, statements
+    principal, row, audit = statements
+    assert "auth_sessions" in principal
+    assert "FROM members" in row and "array_remove" in row  # the flags come with the row
+    assert audit.startswith("INSERT INTO audit_events")

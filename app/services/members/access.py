@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
@@ -80,17 +81,27 @@ def _visible(principal: Principal, member_id: uuid.UUID, org_path: str) -> bool:
     return principal.role is not Role.member or principal.member_id == member_id
 
 
-_ROW_SQL = f"SELECT {', '.join(RENDERED_COLUMNS)} FROM members WHERE id = $1"  # noqa: S608  # constant column names
+@lru_cache(maxsize=4)
+def _row_query(today: date) -> db.DriverStatement:
+    """The member's read model and its flags (`lifecycle.raised_flags`) in one statement,
+    compiled once per day: a read sends one statement for both, not two."""
+    statement = select(
+        *(getattr(Member, name) for name in RENDERED_COLUMNS), lifecycle.raised_flags(today)
+    ).where(Member.id == bindparam("member_id", type_=Uuid))
+    return db.DriverStatement.compile(statement)
 
 
 async def read_visible(
-    session: AsyncSession, principal: Principal, member_id: uuid.UUID
-) -> MemberRow:
-    """`get_visible` for reads, on the driver: the member's read model, no ORM object."""
-    record = await db.fetchrow(session, _ROW_SQL, member_id)
+    session: AsyncSession, principal: Principal, member_id: uuid.UUID, today: date
+) -> tuple[MemberRow, list[str]]:
+    """`get_visible` for reads, on the driver: the member's read model (no ORM object)
+    and its flags as of `today`."""
+    query = _row_query(today)
+    record = await db.fetchrow(session, query.sql, *query.args(member_id=member_id))
     if record is None or not _visible(principal, record["id"], record["org_path"]):
         raise NotFound(ErrorCode.member_not_found)
-    return MemberRow.from_record(record)
+    values = tuple(record)
+    return MemberRow.from_record(values[:-1]), values[-1]
 
 
 def _render(row: MemberRow, *, unmasked: bool, flags: list[str]) -> dict[str, Any]:
@@ -116,15 +127,18 @@ async def render(
     principal: Principal,
     rows: Sequence[MemberRow],
     today: date,
+    flags: dict[uuid.UUID, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Render members for the principal, masking PII unless they hold the right.
 
     Takes the read model (`rows.MemberRow`); returns MemberRead's fields as JSON-ready
-    values. Unmasked reads are audited: one event naming every revealed record.
+    values. Unmasked reads are audited: one event naming every revealed record. `flags`
+    already read with the rows (`read_visible`) are not read again.
     """
     revealed: list[MemberRow] = []
     out: list[dict[str, Any]] = []
-    flags = await lifecycle.flags_for(session, [r.id for r in rows], today)
+    if flags is None:
+        flags = await lifecycle.flags_for(session, [r.id for r in rows], today)
     for row in rows:
         unmasked = may_read_member_pii(principal, row.id, row.org_path)
         if unmasked:
@@ -165,5 +179,6 @@ async def read_one(
 ) -> tuple[dict[str, Any], int]:
     """One member as `GET /members/{id}` (and `GET /me`) renders it for the principal:
     the body (`render`) and its version, the ETag."""
-    row = await read_visible(session, principal, member_id)
-    return (await render(session, principal, [row], today))[0], row.version
+    row, flags = await read_visible(session, principal, member_id, today)
+    body = (await render(session, principal, [row], today, {row.id: flags}))[0]
+    return body, row.version
