@@ -57,6 +57,7 @@ from app.api.openapi import build as build_openapi
 from app.api.openapi import operation_id
 from app.api.operations import DOCUMENT_DESCRIPTION
 from app.api.problems import OrjsonResponse, install_error_handlers, problem_response
+from app.api.route_index import RouteIndex
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import ErrorCode
@@ -288,6 +289,7 @@ def create_app() -> FastAPI:
     _install_cors(app, settings.cors_origin_list())
     app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
     _install_english_openapi(app)
+    app.router.middleware_stack = RouteIndex(app.router)
     return app
 
 
