@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import re
@@ -21,7 +22,6 @@ from fastapi_offline import FastAPIOffline
 from fastapi_offline.core import _STATIC_PATH as OFFLINE_DOCS_STATIC
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,6 +57,7 @@ from app.api.openapi import build as build_openapi
 from app.api.openapi import operation_id
 from app.api.operations import DOCUMENT_DESCRIPTION
 from app.api.problems import OrjsonResponse, install_error_handlers, problem_response
+from app.api.route_index import RouteIndex
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import ErrorCode
@@ -93,6 +94,12 @@ def _unstorable_query(scope: Scope) -> str | None:
     return None
 
 
+# A metric's child per label values, kept: `labels()` checks and locks on every call.
+# Bounded: methods x route templates (or "unmatched") x statuses.
+_request_metrics = functools.cache(REQUESTS.labels)
+_latency_metric = functools.cache(LATENCY.labels)
+
+
 class RequestContextMiddleware:
     """Request id, metrics and one log line per request, as plain ASGI.
 
@@ -122,8 +129,11 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-ID"] = request_id
+                # MutableHeaders' assignment without its object: drop any, append ours.
+                message["headers"] = [
+                    *(h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"),
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
             await send(message)
 
         token = request_id_var.set(request_id)
@@ -149,8 +159,8 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             route_path = route.path if isinstance(route, APIRoute) else "unmatched"
-            REQUESTS.labels(scope["method"], route_path, status).inc()
-            LATENCY.labels(scope["method"], route_path).observe(elapsed)
+            _request_metrics(scope["method"], route_path, status).inc()
+            _latency_metric(scope["method"], route_path).observe(elapsed)
             log.info(
                 "request",
                 extra={
@@ -288,6 +298,7 @@ def create_app() -> FastAPI:
     _install_cors(app, settings.cors_origin_list())
     app.openapi = _custom_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
     _install_english_openapi(app)
+    app.router.middleware_stack = RouteIndex(app.router)
     return app
 
 
