@@ -1,4 +1,5 @@
-"""Subtree prefixes as statement text: the one place a path prefix is written.
+"""Subtree prefixes as statement text: how a prefix made by `scope.subtree_prefix` (the
+one place a path prefix is written) reaches a statement.
 
 A subtree filter is `path LIKE '<root path>%'` with the prefix a literal of the
 statement's text, never a bind parameter: a prepared statement's generic plan cannot
@@ -17,25 +18,13 @@ from collections.abc import Mapping
 
 # An organisation path: node ids between slashes ("/12/345/6789/"); nothing else is ever
 # written into statement text as a subtree prefix.
-_PATH = re.compile(r"/(?:[0-9]+/)+")
-
-
-def subtree_prefix(path: str) -> str:
-    """The `LIKE` pattern of the subtree rooted at `path` (paths end in `/`, no wildcards).
-
-    The only place a path prefix is written. Statements carry it as a literal in their
-    text, never as a bind parameter (`prefix_literal`, `prefix_param`, `fill_prefixes`):
-    a prepared statement's generic plan cannot use the path index for `LIKE $n`, and
-    PostgreSQL switched to one after a few province-level calls (issue 24)."""
-    if not _PATH.fullmatch(path):
-        raise ValueError(f"not an organisation path: {path!r}")
-    return path + "%"
+PATH = re.compile(r"/(?:[0-9]+/)+")
 
 
 def prefix_sql(prefix: str) -> str:
     """The SQL literal of a prefix made by `subtree_prefix`, checked again: only node ids,
     slashes and the final `%` ever reach statement text."""
-    if not (prefix.endswith("%") and _PATH.fullmatch(prefix[:-1])):
+    if not (prefix.endswith("%") and PATH.fullmatch(prefix[:-1])):
         raise ValueError(f"not a subtree prefix: {prefix!r}")
     return f"'{prefix}'"
 

@@ -20,9 +20,9 @@ from app.i18n import Text
 from app.models.enums import Role
 
 # Re-exported: services reach subtree prefixes through this module.
+from app.subtree import PATH
 from app.subtree import fill_prefixes as fill_prefixes
 from app.subtree import prefix_mark as prefix_mark
-from app.subtree import subtree_prefix as subtree_prefix
 
 # A path column: an ORM attribute or a Core column (nullable ones included).
 _PathColumn = InstrumentedAttribute[str] | InstrumentedAttribute[str | None] | ColumnElement[str]
@@ -82,6 +82,18 @@ def prefix_param(name: str) -> BindParameter[str]:
 def is_under(path: str, root: str) -> bool:
     """True when `path` lies in the subtree rooted at `root` (the root itself included)."""
     return path.startswith(root)
+
+
+def subtree_prefix(path: str) -> str:
+    """The `LIKE` pattern of the subtree rooted at `path` (paths end in `/`, no wildcards).
+
+    The only place a path prefix is written. Statements carry it as a literal in their
+    text, never as a bind parameter (`prefix_literal`, `prefix_param`, `fill_prefixes`):
+    a prepared statement's generic plan cannot use the path index for `LIKE $n`, and
+    PostgreSQL switched to one after a few province-level calls (issue 24)."""
+    if not PATH.fullmatch(path):
+        raise ValueError(f"not an organisation path: {path!r}")
+    return path + "%"
 
 
 def under(column: _PathColumn, root: str) -> ColumnElement[bool]:

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import column, select, table
 
 from app.db import DriverStatement
-from app.security.scope import like_prefix, under
-from app.subtree import fill_prefixes, prefix_mark, prefix_sql, subtree_prefix
+from app.security.scope import like_prefix, subtree_prefix, under
+from app.subtree import fill_prefixes, prefix_mark, prefix_sql
 
 
 def test_a_path_of_node_ids_becomes_a_prefix_literal() -> None:
