@@ -161,6 +161,8 @@ def get_replica_sessionmaker() -> async_sessionmaker[AsyncSession] | None:
 
 
 _DRIVER = "dangjian.driver_connection"
+_ADAPTER = "dangjian.driver_adapter"
+_READS = "dangjian.reads"
 
 # Called with (sql, args, many) before each statement sent through the helpers below;
 # tests count statements and the benchmark replays them, beside SQLAlchemy's own
@@ -168,24 +170,40 @@ _DRIVER = "dangjian.driver_connection"
 driver_statement_hooks: list[Callable[[str, Sequence[Any], bool], None]] = []
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The session's asyncpg connection, inside the session's transaction."""
-    cached = session.sync_session.info.get(_DRIVER)
-    if cached is not None:
-        return cached
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    asyncpg_connection: Any = raw.driver_connection
-    if not asyncpg_connection.is_in_transaction():
-        # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin now,
-        # through the adapter, so that its commit and rollback end this transaction.
-        start = getattr(raw.dbapi_connection, "_start_transaction", None)
-        if start is not None:
-            await start()
-        else:  # an adapter without that (private) method: let a statement begin it
-            await connection.exec_driver_sql("SELECT 1")
-    session.sync_session.info[_DRIVER] = asyncpg_connection
-    return asyncpg_connection
+def serve_reads(session: AsyncSession) -> None:
+    """Mark a session that serves a read request (GET): its driver reads run without
+    BEGIN and COMMIT, each statement in a transaction of its own.
+
+    A read sees the same either way: under READ COMMITTED every statement takes its own
+    snapshot inside a transaction too. What changes is two round trips fewer per read.
+    Writes keep their transaction: a driver write (`execute`, `executemany`) or any ORM
+    statement begins it first, and the route's commit ends it. The one exception is a
+    single closing write (`execute_alone`: a read's audit row), a transaction by itself."""
+    session.sync_session.info[_READS] = True
+
+
+async def _driver(session: AsyncSession, *, begin: bool = True) -> Any:
+    """The session's asyncpg connection, inside the session's transaction (begun now if
+    need be); with `begin=False` on a read session (`serve_reads`), as it is."""
+    info = session.sync_session.info
+    driver: Any = info.get(_DRIVER)
+    if driver is None:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        info[_DRIVER] = driver
+        info[_ADAPTER] = raw
+    if driver.is_in_transaction() or (not begin and info.get(_READS)):
+        return driver
+    raw = info[_ADAPTER]
+    # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin now,
+    # through the adapter, so that its commit and rollback end this transaction.
+    start = getattr(raw.dbapi_connection, "_start_transaction", None)
+    if start is not None:
+        await start()
+    else:  # an adapter without that (private) method: let a statement begin it
+        await (await session.connection()).exec_driver_sql("SELECT 1")
+    return driver
 
 
 def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
@@ -198,6 +216,7 @@ async def _invalidate_after_outage(session: AsyncSession, exc: BaseException) ->
     after a disconnect on its own statements (which the driver path bypasses): the pool
     reconnects once the database is back instead of handing out each dead connection."""
     session.sync_session.info.pop(_DRIVER, None)
+    session.sync_session.info.pop(_ADAPTER, None)
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     # What SQLAlchemy itself does on a disconnect: mark the pool so that connections
@@ -207,11 +226,11 @@ async def _invalidate_after_outage(session: AsyncSession, exc: BaseException) ->
 
 
 @asynccontextmanager
-async def _on_driver(session: AsyncSession) -> AsyncIterator[Any]:
+async def _on_driver(session: AsyncSession, *, begin: bool = True) -> AsyncIterator[Any]:
     """The session's driver connection. A database found gone on it (or while beginning
     its transaction) invalidates the pool and is raised as `DatabaseUnavailable` (503)."""
     try:
-        yield await _driver(session)
+        yield await _driver(session, begin=begin)
     except DatabaseUnavailable:
         raise  # no connection was made: nothing to invalidate
     except Exception as exc:
@@ -283,10 +302,17 @@ class DriverStatement:
         return sql, self.args(**values)
 
 
+def _writes(sql: str) -> bool:
+    """Whether a statement may write: anything but a plain SELECT (a `WITH` may hold an
+    INSERT), so that a read session begins its transaction before it."""
+    return sql.lstrip()[:6].upper() != "SELECT"
+
+
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
-    """Rows (asyncpg Records) of `sql` with `$n` parameters, in the session's transaction."""
+    """Rows (asyncpg Records) of `sql` with `$n` parameters, in the session's transaction
+    (on a read session, `serve_reads`, a SELECT as a statement of its own)."""
     _announce(sql, args)
-    async with _on_driver(session) as driver:
+    async with _on_driver(session, begin=_writes(sql)) as driver:
         rows: list[Any] = await driver.fetch(sql, *args)
     return rows
 
@@ -294,13 +320,22 @@ async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
 async def fetchrow(session: AsyncSession, sql: str, *args: Any) -> Any:
     """The first row of `sql`, or None."""
     _announce(sql, args)
-    async with _on_driver(session) as driver:
+    async with _on_driver(session, begin=_writes(sql)) as driver:
         return await driver.fetchrow(sql, *args)
 
 
 async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
+    """A write, in the session's transaction (begun first on a read session)."""
     _announce(sql, args)
     async with _on_driver(session) as driver:
+        await driver.execute(sql, *args)
+
+
+async def execute_alone(session: AsyncSession, sql: str, *args: Any) -> None:
+    """A request's closing write: in the session's transaction if one is open, else (a
+    read session that wrote nothing before) a transaction by itself, one round trip."""
+    _announce(sql, args)
+    async with _on_driver(session, begin=False) as driver:
         await driver.execute(sql, *args)
 
 
@@ -319,6 +354,7 @@ def _forget_driver(session: Session, transaction: SessionTransaction) -> None:
     # The connection goes back to the pool when the outermost transaction ends.
     if transaction.parent is None and not transaction.nested:
         session.info.pop(_DRIVER, None)
+        session.info.pop(_ADAPTER, None)
 
 
 async def session_scope() -> AsyncIterator[AsyncSession]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock
 from app.api.routing import Deferred, defers_refusal
 from app.config import Settings, get_settings
-from app.db import get_sessionmaker
+from app.db import get_sessionmaker, serve_reads
 from app.errors import DangjianError, ErrorCode, PreconditionFailed, Unauthorized
 from app.i18n import Language, negotiate
 from app.models.change_request import MemberChangeRequest
@@ -74,6 +74,7 @@ async def get_principal(
         # The login and its revocation are read from the primary: a replica may still
         # show a session that a logout has just revoked.
         async with get_sessionmaker()() as primary:
+            serve_reads(primary)
             principal = await auth_service.principal_from_access_token(primary, settings, token)
     else:
         principal = await auth_service.principal_from_access_token(session, settings, token)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import replica
 from app.config import get_settings
-from app.db import get_replica_sessionmaker, get_sessionmaker
+from app.db import get_replica_sessionmaker, get_sessionmaker, serve_reads
 from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
@@ -133,6 +133,8 @@ class DangjianRoute(APIRoute):
             request.state.on_replica = replica_db is not None
             async with replica_db or get_sessionmaker()() as session:
                 request.state.db = session
+                if request.method in _READS:
+                    serve_reads(session)
                 try:
                     if key is not None and user_id is not None:
                         response = await _run_idempotent(request, handler, key, user_id)
