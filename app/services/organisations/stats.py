@@ -198,7 +198,9 @@ async def statistics_tables(
             **{name: _rows(organisations[name]) for name in UNIT_FORM},
         ),
         meetings=await indicators.meeting_tables(session, org, as_of),
-        points=await indicators.points_tables(session, org, as_of),
+        points=await indicators.points_tables(
+            session, org, as_of, counted_histories(subtree, as_of)
+        ),
     )
 
 
@@ -206,7 +208,12 @@ def counted_members(subtree: Subtree, day: date) -> list[MemberFacts]:
     """The members the subtree counts at the end of `day` (the tables' population;
     of the members with a recorded change only when the subtree leaves the rest to
     SQL)."""
-    return [h.member for h in subtree.histories if _counted_in(h, subtree.inside, day)]
+    return [h.member for h in counted_histories(subtree, day)]
+
+
+def counted_histories(subtree: Subtree, day: date) -> list[MemberHistory]:
+    """The histories of `counted_members`."""
+    return [h for h in subtree.histories if _counted_in(h, subtree.inside, day)]
 
 
 def _counted_in(history: MemberHistory, inside: set[uuid.UUID], day: date) -> bool:
