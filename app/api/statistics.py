@@ -7,7 +7,8 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Path, Query
+from fastapi.responses import StreamingResponse
 
 from app.api.common import (
     CursorQuery,
@@ -209,18 +210,18 @@ async def organisations_statistics_check_records(
     "/organisations/{org_id}/statistics.xlsx",
     name="organisations_statistics_xlsx",
     description=doc(workbook.statistics_workbook) + "\n\nNot for the member role (403).",
-    response_class=Response,
+    response_class=StreamingResponse,
 )
 @replica_read
 async def organisations_statistics_xlsx(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
-) -> Response:
+) -> StreamingResponse:
     refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
-    content = await workbook.statistics_workbook(session, org, as_of)
+    chunks = await workbook.statistics_workbook(session, org, as_of)
     name = f"statistics-{org.code}-{as_of.isoformat()}.xlsx"
-    return Response(
-        content,
+    return StreamingResponse(
+        chunks,
         media_type=XLSX_MEDIA,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
