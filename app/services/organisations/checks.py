@@ -148,10 +148,10 @@ CHECKS: tuple[Check, ...] = (
 RECORD_CHECKS: dict[str, Check] = {c.code: c for c in CHECKS if c.record is not None}
 
 
-def records_path(org_id: uuid.UUID, code: str) -> str:
+def records_path(org_id: uuid.UUID, code: str, as_of: date) -> str:
     """The API path listing every record of `org_id`'s subtree failing the record rule
-    `code`, page by page."""
-    return f"/api/v1/organisations/{org_id}/statistics/checks/{code}/records"
+    `code` on `as_of`, page by page (add `limit`, then each page's `cursor`)."""
+    return f"/api/v1/organisations/{org_id}/statistics/checks/{code}/records?as_of={as_of}"
 
 
 def _record(kind: Kind, id_: uuid.UUID, name: str) -> CheckRecord:
@@ -238,14 +238,18 @@ async def check_records(
     return Page(records, page.next_cursor, page.total)
 
 
-def _failed(org: Organisation, check: Check, count: int, records: list[CheckRecord]) -> FailedCheck:
+def _failed(
+    org: Organisation, as_of: date, check: Check, count: int, records: list[CheckRecord]
+) -> FailedCheck:
     return FailedCheck(
         code=check.code,
         message_zh=check.zh,
         message_en=check.en,
         count=count,
         records=records,
-        all_records=records_path(org.id, check.code) if check.code in RECORD_CHECKS else None,
+        all_records=(
+            records_path(org.id, check.code, as_of) if check.code in RECORD_CHECKS else None
+        ),
     )
 
 
@@ -256,10 +260,11 @@ async def statistics_checks(
     each failed rule with its code, zh and en message, how many records break it and
     up to 100 of them by id (a member, an organisation or a table, with the API path
     to fix it); a record rule's `all_records` is the path of the paged list of all of
-    them (`GET .../statistics/checks/{check}/records`). Rules: every table sums to the
-    member count; every counted member has an education (GB/T 4658), an ethnicity
-    (GB/T 3304), a gender and a birth date, a joining date at 18 or older in full
-    years and a full date after it; every branch has a secretary serving that day.
+    them on that day (`GET .../statistics/checks/{check}/records?as_of=`). Rules: every
+    table sums to the member count; every counted member has an education (GB/T 4658),
+    an ethnicity (GB/T 3304), a gender and a birth date, a joining date at 18 or older
+    in full years and a full date after it; every branch has a secretary serving that
+    day.
     The record rules run in the database."""
     subtree = await load_subtree(session, org, changed_only=True)
     tables = await statistics_tables(session, org, as_of, subtree)
@@ -271,7 +276,7 @@ async def statistics_checks(
     for check in CHECKS:
         if check.tables is not None and (records := check.tables(tables)):
             found[check.code] = (len(records), records[:RECORDS_CAP])
-    failed = [_failed(org, c, *found[c.code]) for c in CHECKS if c.code in found]
+    failed = [_failed(org, as_of, c, *found[c.code]) for c in CHECKS if c.code in found]
     return StatisticsChecks(
         org_id=org.id,
         as_of=as_of,

@@ -172,9 +172,9 @@ async def statistics_tables(
     unit category, with and without a committee seat (委员; party groups aside), by
     term status (换届: those with terms) and by the unit's type, economic type and size;
     the members also by 学位, 工作岗位, 新社会阶层, 困难情况 and 失联 (lost contact by
-    `as_of`); the meetings (三会一课 compliance) and points (members by grade)
-    indicators of `as_of`'s year. Rows are keyed by code with zh and en labels;
-    `unknown` counts records without the field."""
+    `as_of`); the meetings (三会一课 compliance) and points (the members counted that
+    day by grade, their entries up to `as_of`) indicators of `as_of`'s year. Rows are
+    keyed by code with zh and en labels; `unknown` counts records without the field."""
     subtree = subtree or await load_subtree(session, org, changed_only=True)
     histories, inside = subtree.histories, subtree.inside
     counted = member_tally(counted_members(subtree, as_of), as_of)
