@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from app.models.enums import LABELS
 from app.models.labels_en import LABELS_EN
+from app.services.organisations.checks import RECORD_CHECKS
 
 # Values of inline enums that no StrEnum names: (zh-CN, en).
 INLINE_LABELS: dict[str, tuple[str, str]] = {
@@ -102,6 +103,8 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "commit": ("按提交顺序", "In commit order"),
     "member_id": ("按党员编号", "By member id"),
     "on": ("按变动日期", "By date of the change"),
+    # The record rules of the statistics checks (`{check}` of their records): their messages.
+    **{code: (check.zh, check.en) for code, check in RECORD_CHECKS.items()},
 }
 _DESCENDING = ("（降序）", " (descending)")
 

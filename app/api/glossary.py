@@ -162,7 +162,8 @@ checked|已执行的校验规则代码
 failed|未通过的校验规则
 message_en|英文说明
 message_zh|中文说明
-records|违反该规则的记录（最多 100 条，总数见 count）
+records|违反该规则的记录（按 ID 排序的前 100 条，总数见 count；其余见 all_records）
+all_records|逐条记录规则的全部违规记录的分页列表路径（已带同一统计基准日；可加 limit，再按 next_cursor 翻页）；表间合计规则为空，其记录全部在 records 中
 education|学历
 effective_date|生效日期
 email|接收邮件提醒的邮箱地址（未设置为空）

@@ -160,7 +160,8 @@ checked|Codes of the rules checked
 failed|The rules that failed
 message_en|Message in English
 message_zh|Message in Chinese
-records|Records breaking the rule (at most 100; count gives all)
+records|Records breaking the rule (the first 100 by id; count gives all, all_records lists them)
+all_records|Paged list of all the records of a record rule (null: table rule)
 education|Education
 effective_date|Effective date
 email|Address email reminders go to (null: none set)

@@ -15,6 +15,7 @@ First and last month considered.|统计的起止月份
 `dues.six_months_unpaid` for 6 consecutive unpaid months.|连续 6 个月未交党费时为 `dues.six_months_unpaid`
 0.005 = 0.5 %; null for fixed amounts.|交纳比例（0.005 即 0.5%）；固定金额时为空
 Corrected entries; each member must be an attendee or a member of the meeting's organisation that you can see.|更正后的出席记录；每名党员须为参会人员或您可见的会议所属党组织的党员
+The code of a record rule of the checks (not the table rule).|逐条记录校验规则的代码（表间合计规则除外）
 Only with `include_total=true`.|符合条件的总数（仅当 include_total=true）
 Pass as `since`; unchanged when nothing new.|下次作为 `since` 传入；没有新变更时不变
 Only with consent.|地区代码（仅在本人同意时记录）

@@ -74,7 +74,8 @@ organisations_leaders_add|addLeader|任命班子成员|Appoint a leader|为党�
 organisations_health|getOrganisationHealth|组织健康度|Organisation health|按规则检查党组织：是否配备书记、换届是否到期、党员人数等，列出提示。
 organisations_member_changes|listMemberChanges|党员增减情况|Members added and removed|统计期内（起止日期均含）该党组织及下级增加和减少的党员：发展、恢复党籍、转入、转出、死亡、出党、开除党籍、停止党籍等，附期初、期末人数和各原因合计。
 organisations_statistics|getStatisticsTables|党内统计表|Statistics tables|统计基准日该党组织及下级的党员（按性别、民族、年龄段、学历、类别、入党时间）、当年发展党员（同样分组）和党组织（按类别、单位类别、是否设委员、换届情况）统计表。
-organisations_statistics_checks|getStatisticsChecks|统计逻辑校验|Statistics checks|上报前的逻辑校验：各统计表合计与党员总数一致，党员学历、民族、性别、出生日期、入党日期齐全，入党时年满 18 周岁，转正晚于入党，党支部配备书记；列出每条未通过的规则及其记录。
+organisations_statistics_checks|getStatisticsChecks|统计逻辑校验|Statistics checks|上报前的逻辑校验：各统计表合计与党员总数一致，党员学历、民族、性别、出生日期、入党日期齐全，入党时年满 18 周岁，转正晚于入党，党支部配备书记；列出每条未通过的规则、违规记录数和前 100 条记录，以及全部记录的分页列表路径。
+organisations_statistics_check_records|listStatisticsCheckRecords|统计校验违规记录|Records failing a statistics check|某条逐条记录校验规则在统计基准日的全部违规记录（党员或党组织，按 ID 分页），每条附修改它的接口路径；数量与校验结果中的 count 一致。
 organisations_statistics_xlsx|downloadStatisticsWorkbook|下载党内统计表|Download the statistics workbook|统计表的 XLSX 工作簿：党员基本情况（含年龄结构柱状图）、当年发展党员、党组织基本情况、当年党员增减情况。
 organisations_stats|getOrganisationStats|党员统计|Organisation statistics|该党组织及下级的党员按状态、类别、性别、年龄段、学历等统计。
 policies_get|getPolicies|查看规则参数|Get the policies|该党组织生效的规则参数（继承上级并可覆盖）。

@@ -7,13 +7,15 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Path, Query
+from fastapi.responses import StreamingResponse
 
 from app.api.common import (
     CursorQuery,
     LimitQuery,
     TotalQuery,
     doc,
+    envelope,
     make_router,
     sort_query,
     whole_list_order,
@@ -25,8 +27,9 @@ from app.i18n import Text
 from app.models.enums import LABELS, MemberChangeReason
 from app.models.labels_en import LABELS_EN
 from app.pagination import clamp_limit
-from app.schemas.common import Day
+from app.schemas.common import Day, Page
 from app.schemas.statistics import (
+    CheckRecord,
     MemberChangeRead,
     MemberChangesPage,
     MemberChangeTotal,
@@ -159,22 +162,66 @@ async def organisations_statistics_checks(
     return await checks.statistics_checks(session, org, as_of)
 
 
+RecordCheckPath = Annotated[
+    str,
+    Path(
+        description="The code of a record rule of the checks (not the table rule).",
+        json_schema_extra={"enum": list(checks.RECORD_CHECKS)},
+    ),
+]
+
+
+@router.get(
+    "/organisations/{org_id}/statistics/checks/{check}/records",
+    name="organisations_statistics_check_records",
+    description=doc(checks.check_records) + "\n\nNot for the member role (403).",
+)
+@replica_read
+async def organisations_statistics_check_records(
+    org_id: uuid.UUID,
+    check: RecordCheckPath,
+    session: SessionDep,
+    principal: PrincipalDep,
+    as_of: AsOfDep,
+    sort: str = sort_query("id"),
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
+) -> Page[CheckRecord]:
+    refuse_member_role(principal)
+    whole_list_order(sort, "id")
+    if check not in checks.RECORD_CHECKS:
+        raise Unprocessable.field(
+            "check",
+            ErrorCode.statistics_check_unknown,
+            Text(
+                zh=f"未知的规则 {check!r}，可用：{', '.join(checks.RECORD_CHECKS)}",
+                en=f"unknown rule {check!r}; use {list(checks.RECORD_CHECKS)}",
+            ),
+        )
+    org = await organisations.get_visible(session, principal, org_id)
+    page = await checks.check_records(
+        session, org, as_of, check, limit=limit, cursor=cursor, include_total=include_total
+    )
+    return envelope(page, page.items)
+
+
 @router.get(
     "/organisations/{org_id}/statistics.xlsx",
     name="organisations_statistics_xlsx",
     description=doc(workbook.statistics_workbook) + "\n\nNot for the member role (403).",
-    response_class=Response,
+    response_class=StreamingResponse,
 )
 @replica_read
 async def organisations_statistics_xlsx(
     org_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, as_of: AsOfDep
-) -> Response:
+) -> StreamingResponse:
     refuse_member_role(principal)
     org = await organisations.get_visible(session, principal, org_id)
-    content = await workbook.statistics_workbook(session, org, as_of)
+    chunks = await workbook.statistics_workbook(session, org, as_of)
     name = f"statistics-{org.code}-{as_of.isoformat()}.xlsx"
-    return Response(
-        content,
+    return StreamingResponse(
+        chunks,
         media_type=XLSX_MEDIA,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -184,6 +184,7 @@ class ErrorCode(StrEnum):
     wechat_no_binding = "wechat.no_binding"
     compliance_period_ambiguous = "compliance.period_ambiguous"
     statistics_period_order = "statistics.period_order"
+    statistics_check_unknown = "statistics.check_unknown"
     points_bands_overlap = "points.bands_overlap"
     points_scheme_not_found = "points.scheme_not_found"
     points_category_differs = "points.category_differs"

@@ -47,6 +47,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Give a quarter or a month, not both",
     ),
     "statistics.period_order": ("统计期的开始日期晚于结束日期", "The period starts after it ends"),
+    "statistics.check_unknown": (
+        "没有这条逐条记录校验的规则",
+        "No such record rule among the checks",
+    ),
     "grid.not_found": ("网格不存在", "No such grid"),
     "grid.code_taken": ("网格编码已存在", "The grid code is taken"),
     "grid.org_not_community": (

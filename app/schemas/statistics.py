@@ -122,6 +122,7 @@ class FailedCheck(BaseModel):
     message_en: str
     count: int
     records: list[CheckRecord]
+    all_records: str | None
 
 
 class StatisticsChecks(BaseModel):

@@ -318,6 +318,13 @@ async def _add_recorded_member(c: Ctx) -> None:
     await _member(c, joined_on="2026-02-01")
 
 
+async def _check_records_setup(c: Ctx) -> None:
+    # Members recorded without an education fail the rule; the list pages all of them.
+    rule = "statistics.education_missing"
+    c.url = f"/organisations/{c.county.branch_a['id']}/statistics/checks/{rule}/records"
+    c.token, c.params = c.county.admin_a, {"include_total": "true"}
+
+
 async def _ranking_setup(c: Ctx) -> None:
     c.url = f"/organisations/{c.county.branch_a['id']}/points/ranking"
     c.token, c.params = c.county.admin_a, {"year": 2026}
@@ -480,6 +487,9 @@ LISTERS: dict[str, Lister] = {
         _member_changes_setup, _add_recorded_member
     ),
     "/api/v1/organisations/{org_id}/points/ranking": Lister(_ranking_setup, _add_member),
+    "/api/v1/organisations/{org_id}/statistics/checks/{check}/records": Lister(
+        _check_records_setup, _add_member
+    ),
     "/api/v1/point-entries": Lister(_entries_setup, _add_entry),
     "/api/v1/point-rules": Lister(_rules_setup, _add_rule),
     "/api/v1/todos": Lister(_todos_setup, _add_todo),

@@ -68,7 +68,13 @@ MEMBER_SURFACE = {
     "todos_counts",
     "todos_list",
 }
-QUERY = {"kind": "members", "month": "2026-11", "year": "2026", "format": "csv"}
+QUERY = {
+    "kind": "members",
+    "month": "2026-11",
+    "year": "2026",
+    "format": "csv",
+    "check": "statistics.education_missing",
+}
 
 
 @pytest.fixture(autouse=True)

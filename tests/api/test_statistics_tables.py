@@ -7,6 +7,8 @@ from datetime import date
 
 from support import admission_meeting, new_id_number, record_steps
 
+from app import clock
+
 V = "/api/v1"
 AS_OF = date(2026, 6, 30)
 
@@ -154,6 +156,8 @@ async def test_another_subtrees_workbook_is_not_found(api, county):
 
 
 async def _points_for(api, county, member_ids, bonus_member):
+    """A scheme at town A (base 100; 优秀 from 101, 合格 from 100), a rule of 2 points and
+    an entry of it for `bonus_member` on 1 March; the rule's id."""
     r = await api.client.post(
         f"{V}/point-schemes",
         json={
@@ -178,17 +182,59 @@ async def _points_for(api, county, member_ids, bonus_member):
         headers=api.auth(county.county_admin),
     )
     assert r.status_code == 201, r.text
+    rule_id = r.json()["id"]
+    await _entry(api, county, rule_id, bonus_member, "2026-03-01")
+    return rule_id
+
+
+async def _entry(api, county, rule_id, member_id, occurred_on):
     r = await api.client.post(
         f"{V}/point-entries",
         json={
-            "member_id": bonus_member,
-            "rule_id": r.json()["id"],
-            "occurred_on": "2026-03-01",
-            "source_key": f"stats-{bonus_member}",
+            "member_id": member_id,
+            "rule_id": rule_id,
+            "occurred_on": occurred_on,
+            "source_key": f"stats-{member_id}-{occurred_on}",
         },
         headers=api.auth(county.county_admin),
     )
     assert r.status_code == 201, r.text
+
+
+async def _transfer(api, county, member_id, to_org_id):
+    """An accepted transfer today (after `AS_OF`)."""
+    r = await api.client.post(
+        f"{V}/transfers",
+        json={"member_id": member_id, "to_org_id": to_org_id, "reason": "工作调动"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.post(
+        f"{V}/transfers/{r.json()['id']}/accept", headers=api.auth(county.county_admin)
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_points_indicators_count_the_members_and_entries_of_the_day(api, county):
+    moved = await _member(api, county, date(1980, 1, 1))
+    stayed = await _member(api, county, date(1981, 1, 1))
+    rule_id = await _points_for(api, county, [], moved["id"])
+    await _entry(api, county, rule_id, stayed["id"], "2026-08-01")  # after AS_OF
+    await _transfer(api, county, moved["id"], county.branch_b["id"])
+    org = county.town_a["id"]
+    # On AS_OF the moved member stood at branch A, with the base of town A's scheme and
+    # the entry of March; the other member's entry of August is not yet there.
+    points = (await _tables(api, county.admin_a, org)).json()["points"]
+    assert points["ranked"] == 2
+    assert _table(points["by_grade"]) == {"优秀": 1, "合格": 1}
+    town_b = (await _tables(api, county.admin_b, county.town_b["id"])).json()["points"]
+    assert town_b["ranked"] == 0
+    # Today: the moved member is town B's; the other member's August entry counts.
+    points = (await _tables(api, county.admin_a, org, as_of=clock.today())).json()["points"]
+    assert points["ranked"] == 1
+    assert _table(points["by_grade"]) == {"优秀": 1}
+    town_b = (await _tables(api, county.admin_b, county.town_b["id"], clock.today())).json()
+    assert town_b["points"]["ranked"] == 1
 
 
 async def test_meetings_and_points_indicators_are_their_owners_figures(api, county):

@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Date,
     Interval,
+    Uuid,
     and_,
+    any_,
+    bindparam,
     cast,
     exists,
     func,
@@ -217,6 +222,17 @@ def unchanged_counted_on(path: str, day: date) -> ColumnElement[bool]:
         Member.status.in_(COUNTED),
         recorded_since() <= day,
     )
+
+
+def counted_on(path: str, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """SQL: a member the subtree at `path` counts at the end of `as_of` (the tables'
+    population): a record as created counted by `unchanged_counted_on`, or one of
+    `changed`, the members with a recorded change counted that day by their histories."""
+    as_created = and_(unchanged_counted_on(path, as_of), unchanged())
+    if not changed:
+        return as_created
+    ids = bindparam("changed", list(changed), type_=ARRAY(Uuid()))
+    return or_(as_created, Member.id == any_(ids))
 
 
 def recorded_since() -> ColumnElement[date]:

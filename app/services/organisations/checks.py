@@ -7,7 +7,9 @@ members counted on `as_of` (`counted_on`: the records as created counted by
 `unchanged_counted_on`, those with a recorded change by their histories) or the
 organisations existing that day. A rule across tables reads the tables. Each failed
 check answers how many records fail it and the first `RECORDS_CAP` of them (by id), a
-member, an organisation or a table, each with the API path that fixes it.
+member, an organisation or a table, each with the API path that fixes it; every record
+of a record rule, past the first ones, is read page by page (`check_records`, at the
+path `records_path` names).
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import ARRAY, ColumnElement, Uuid, and_, any_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import BRANCH_TYPES, Gender, LeaderRole
 from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
+from app.pagination import Page, paginate, parse_sort
 from app.schemas.statistics import (
     CheckRecord,
     FailedCheck,
@@ -32,9 +35,9 @@ from app.schemas.statistics import (
     StatisticsTables,
 )
 from app.services.code_lists import EDUCATION_SPELLINGS, ETHNICITY_SPELLINGS
-from app.services.lifecycle.membership import unchanged, unchanged_counted_on
+from app.services.lifecycle.membership import counted_on
 from app.services.members.validation import MIN_APPLICATION_AGE
-from app.services.organisations.member_changes import load_subtree
+from app.services.organisations.member_changes import Subtree, load_subtree
 from app.services.organisations.stats import counted_members, existing_on, statistics_tables
 
 # Offending records answered per failed check (the count tells how many there are).
@@ -142,20 +145,22 @@ CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 
-def counted_on(path: str, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
-    """SQL: a member the subtree at `path` counts at the end of `as_of` (the tables'
-    population): a record as created counted by `unchanged_counted_on`, or one of
-    `changed`, the members with a recorded change counted that day by their histories."""
-    as_created = and_(unchanged_counted_on(path, as_of), unchanged())
-    if not changed:
-        return as_created
-    ids = bindparam("changed", list(changed), type_=ARRAY(Uuid()))
-    return or_(as_created, Member.id == any_(ids))
+RECORD_CHECKS: dict[str, Check] = {c.code: c for c in CHECKS if c.record is not None}
+
+
+def records_path(org_id: uuid.UUID, code: str, as_of: date) -> str:
+    """The API path listing every record of `org_id`'s subtree failing the record rule
+    `code` on `as_of`, page by page (add `limit`, then each page's `cursor`)."""
+    return f"/api/v1/organisations/{org_id}/statistics/checks/{code}/records?as_of={as_of}"
 
 
 def _record(kind: Kind, id_: uuid.UUID, name: str) -> CheckRecord:
     base = "members" if kind == "member_record" else "organisations"
     return CheckRecord(kind=kind, id=id_, name=name, link=f"/api/v1/{base}/{id_}")
+
+
+def _model(kind: Kind) -> type[Member] | type[Organisation]:
+    return Member if kind == MEMBER else Organisation
 
 
 async def failed_records(
@@ -170,7 +175,7 @@ async def failed_records(
     if not checks:
         return {}
     kind: Kind = MEMBER if checks[0].kind == MEMBER else ORGANISATION
-    model: type[Member] | type[Organisation] = Member if kind == MEMBER else Organisation
+    model = _model(kind)
     rules = [(c, c.record(as_of)) for c in checks if c.record is not None]
     counts = (
         await session.execute(
@@ -190,9 +195,61 @@ async def failed_records(
     return failed
 
 
-def _failed(check: Check, count: int, records: list[CheckRecord]) -> FailedCheck:
+async def _population(
+    session: AsyncSession, org: Organisation, as_of: date, kind: Kind, subtree: Subtree | None
+) -> ColumnElement[bool]:
+    """SQL: the records of `kind` the subtree's tables count on `as_of` (the members by
+    `counted_on`, the organisations by `existing_on`)."""
+    if kind == ORGANISATION:
+        return existing_on(org.path, as_of)
+    subtree = subtree or await load_subtree(session, org, changed_only=True)
+    changed = [m.id for m in counted_members(subtree, as_of)]
+    return counted_on(org.path, as_of, changed)
+
+
+async def check_records(
+    session: AsyncSession,
+    org: Organisation,
+    as_of: date,
+    code: str,
+    *,
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool,
+) -> Page[CheckRecord]:
+    """Every record of the subtree failing the record rule `code` on `as_of`, a page at
+    a time in id order (a signed keyset cursor), each with the API path that fixes it:
+    the same records, counted the same, as the rule's `count` in the checks."""
+    check = RECORD_CHECKS[code]
+    assert check.record is not None and check.kind != "statistics_table"
+    kind: Kind = check.kind
+    model = _model(kind)
+    population = await _population(session, org, as_of, kind, None)
+    page = await paginate(
+        session,
+        select(model).where(population, check.record(as_of)),
+        parse_sort("id", {}, model.id),
+        limit=limit,
+        cursor=cursor,
+        include_total=include_total,
+    )
+    rows = cast(list[Member | Organisation], page.items)
+    records = [_record(kind, r.id, r.name) for r in rows]
+    return Page(records, page.next_cursor, page.total)
+
+
+def _failed(
+    org: Organisation, as_of: date, check: Check, count: int, records: list[CheckRecord]
+) -> FailedCheck:
     return FailedCheck(
-        code=check.code, message_zh=check.zh, message_en=check.en, count=count, records=records
+        code=check.code,
+        message_zh=check.zh,
+        message_en=check.en,
+        count=count,
+        records=records,
+        all_records=(
+            records_path(org.id, check.code, as_of) if check.code in RECORD_CHECKS else None
+        ),
     )
 
 
@@ -202,25 +259,24 @@ async def statistics_checks(
     """The checks before submission (逻辑校验) of the subtree's statistics as of `as_of`:
     each failed rule with its code, zh and en message, how many records break it and
     up to 100 of them by id (a member, an organisation or a table, with the API path
-    to fix it). Rules: every table sums to the member count; every counted member has
-    an education (GB/T 4658), an ethnicity (GB/T 3304), a gender and a birth date, a
-    joining date at 18 or older in full years and a full date after it; every branch
-    has a secretary serving that day. The record rules run in the database."""
+    to fix it); a record rule's `all_records` is the path of the paged list of all of
+    them on that day (`GET .../statistics/checks/{check}/records?as_of=`). Rules: every
+    table sums to the member count; every counted member has an education (GB/T 4658),
+    an ethnicity (GB/T 3304), a gender and a birth date, a joining date at 18 or older
+    in full years and a full date after it; every branch has a secretary serving that
+    day.
+    The record rules run in the database."""
     subtree = await load_subtree(session, org, changed_only=True)
-    changed = [m.id for m in counted_members(subtree, as_of)]
     tables = await statistics_tables(session, org, as_of, subtree)
-    populations = {
-        MEMBER: counted_on(org.path, as_of, changed),
-        ORGANISATION: existing_on(org.path, as_of),
-    }
     found: dict[str, tuple[int, list[CheckRecord]]] = {}
-    for kind, population in populations.items():
+    for kind in (MEMBER, ORGANISATION):
+        population = await _population(session, org, as_of, kind, subtree)
         of_kind = [c for c in CHECKS if c.kind == kind]
         found |= await failed_records(session, of_kind, population, as_of)
     for check in CHECKS:
         if check.tables is not None and (records := check.tables(tables)):
             found[check.code] = (len(records), records[:RECORDS_CAP])
-    failed = [_failed(c, *found[c.code]) for c in CHECKS if c.code in found]
+    failed = [_failed(org, as_of, c, *found[c.code]) for c in CHECKS if c.code in found]
     return StatisticsChecks(
         org_id=org.id,
         as_of=as_of,

@@ -172,9 +172,9 @@ async def statistics_tables(
     unit category, with and without a committee seat (委员; party groups aside), by
     term status (换届: those with terms) and by the unit's type, economic type and size;
     the members also by 学位, 工作岗位, 新社会阶层, 困难情况 and 失联 (lost contact by
-    `as_of`); the meetings (三会一课 compliance) and points (members by grade)
-    indicators of `as_of`'s year. Rows are keyed by code with zh and en labels;
-    `unknown` counts records without the field."""
+    `as_of`); the meetings (三会一课 compliance) and points (the members counted that
+    day by grade, their entries up to `as_of`) indicators of `as_of`'s year. Rows are
+    keyed by code with zh and en labels; `unknown` counts records without the field."""
     subtree = subtree or await load_subtree(session, org, changed_only=True)
     histories, inside = subtree.histories, subtree.inside
     counted = member_tally(counted_members(subtree, as_of), as_of)
@@ -198,7 +198,9 @@ async def statistics_tables(
             **{name: _rows(organisations[name]) for name in UNIT_FORM},
         ),
         meetings=await indicators.meeting_tables(session, org, as_of),
-        points=await indicators.points_tables(session, org, as_of),
+        points=await indicators.points_tables(
+            session, org, as_of, counted_histories(subtree, as_of)
+        ),
     )
 
 
@@ -206,7 +208,12 @@ def counted_members(subtree: Subtree, day: date) -> list[MemberFacts]:
     """The members the subtree counts at the end of `day` (the tables' population;
     of the members with a recorded change only when the subtree leaves the rest to
     SQL)."""
-    return [h.member for h in subtree.histories if _counted_in(h, subtree.inside, day)]
+    return [h.member for h in counted_histories(subtree, day)]
+
+
+def counted_histories(subtree: Subtree, day: date) -> list[MemberHistory]:
+    """The histories of `counted_members`."""
+    return [h for h in subtree.histories if _counted_in(h, subtree.inside, day)]
 
 
 def _counted_in(history: MemberHistory, inside: set[uuid.UUID], day: date) -> bool:

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import TextClause, func, or_, select, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    String,
+    TextClause,
+    Uuid,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import EntryState
@@ -153,47 +169,50 @@ RANKING_TEMPLATE = """
 """
 
 
-# The members the ranking ranks, per total (what the grades of the whole subtree read):
-# the ranking's own eligibility and base, without listing the members.
-TOTALS_TEMPLATE = """
-    SELECT {base} + COALESCE(t.points, 0) AS total, count(*)
-    FROM members AS m
-    LEFT JOIN point_totals AS t
-        ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
-    WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
-    GROUP BY 1
-"""
+async def nearest_schemes(
+    session: AsyncSession, root: Organisation, year: int
+) -> list[tuple[str, int]]:
+    """The (path, base) of each scheme of `year` that can apply in the subtree (at an
+    ancestor of the root or under it), the deepest first: a member's base is that of
+    the first whose subtree holds the member's organisation (else 0)."""
+    rows = await session.execute(
+        select(PointScheme.org_path, PointScheme.base)
+        .where(
+            PointScheme.year == year,
+            or_(
+                PointScheme.org_path.in_(ancestors(root.path)),
+                under(PointScheme.org_path, root.path),
+            ),
+        )
+        .order_by(func.length(PointScheme.org_path).desc())
+    )
+    return [(path, int(base)) for path, base in rows.all()]
 
 
 async def ranking_statement(
     session: AsyncSession, root: Organisation, year: int, template: str = RANKING_TEMPLATE
 ) -> tuple[TextClause, dict[str, Any]]:
     """The ranking SQL for a subtree (or another `template` over its members), with each
-    member's base from the nearest scheme."""
-    schemes = (
-        await session.execute(
-            select(PointScheme.org_path, PointScheme.base)
-            .where(
-                PointScheme.year == year,
-                or_(
-                    PointScheme.org_path.in_(ancestors(root.path)),
-                    under(PointScheme.org_path, root.path),
-                ),
-            )
-            .order_by(func.length(PointScheme.org_path).desc())
-        )
-    ).all()
+    member's base from the nearest scheme (`nearest_schemes`, as `base_at` in SQLAlchemy)."""
     params: dict[str, Any] = {}
     cases = []
     # Subtree prefixes are written into the text (`prefix_param`): a plan per subtree.
     paths = [prefix_param("prefix")]
-    for n, (path, base) in enumerate(schemes):
+    for n, (path, base) in enumerate(await nearest_schemes(session, root, year)):
         cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
         params[f"scheme_path_{n}"] = subtree_prefix(path)
         params[f"scheme_base_{n}"] = base
         paths.append(prefix_param(f"scheme_path_{n}"))
     base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
     return text(template.format(base=base_sql)).bindparams(*paths), params
+
+
+def base_at(path: ColumnElement[str], schemes: Sequence[tuple[str, int]]) -> ColumnElement[int]:
+    """SQL: the base of a member at the organisation path `path`, from `nearest_schemes`
+    (the CASE of `ranking_statement`)."""
+    if not schemes:
+        return literal(0)
+    return case(*((under(path, scheme), base) for scheme, base in schemes), else_=0)
 
 
 @dataclass(frozen=True)
@@ -253,18 +272,51 @@ async def ranking(
     return out[:limit], mine
 
 
-async def grade_counts(
-    session: AsyncSession, root: Organisation, year: int
+async def grade_counts_on(
+    session: AsyncSession,
+    root: Organisation,
+    as_of: date,
+    counted: ColumnElement[bool],
+    moved: Mapping[uuid.UUID, str],
 ) -> tuple[int, dict[str | None, int]]:
-    """The members the subtree's ranking ranks and how many hold each grade of the
-    scheme in force at the root (None: below every band, or no bands), counted per
-    distinct total without listing the members."""
+    """The members of `counted` (SQL over members: those the subtree counts on
+    `as_of`) and how many hold each grade of the scheme in force at the root for
+    `as_of`'s year (None: below every band, or no bands), each by their points of that
+    year up to `as_of`: the base of the scheme nearest to the organisation they stood
+    at that day (`moved`: the path of those whose organisation that day is not their
+    record's) plus their approved entries dated up to `as_of`. Counted per distinct
+    total, without listing the members."""
+    year = as_of.year
     scheme = await scheme_for(session, root.path, year)
     bands = scheme.grade_bands if scheme else []
-    statement, params = await ranking_statement(session, root, year, TOTALS_TEMPLATE)
-    rows = await session.execute(
-        statement, {**params, "year": year, "prefix": subtree_prefix(root.path)}
+    schemes = await nearest_schemes(session, root, year)
+    earned = (
+        select(PointEntry.member_id, func.sum(PointEntry.points).label("points"))
+        .where(
+            PointEntry.year == year,
+            PointEntry.state == EntryState.approved,
+            PointEntry.occurred_on <= as_of,
+        )
+        .group_by(PointEntry.member_id)
+        .subquery()
     )
+    ids = bindparam("moved_ids", list(moved), type_=ARRAY(Uuid()))
+    paths = bindparam("moved_paths", list(moved.values()), type_=ARRAY(String()))
+    stood = (
+        func.unnest(ids, paths)
+        .table_valued(column("member_id", Uuid()), column("path", String()))
+        .render_derived()
+    )
+    path = func.coalesce(stood.c.path, Member.org_path)
+    totals = (
+        select((base_at(path, schemes) + func.coalesce(earned.c.points, 0)).label("total"))
+        .select_from(Member)
+        .outerjoin(stood, stood.c.member_id == Member.id)
+        .outerjoin(earned, earned.c.member_id == Member.id)
+        .where(counted)
+        .subquery()
+    )
+    rows = await session.execute(select(totals.c.total, func.count()).group_by(totals.c.total))
     grades: dict[str | None, int] = {}
     ranked = 0
     for total, n in rows.all():

@@ -14,8 +14,11 @@ every reader (Excel, WPS, LibreOffice, openpyxl) reads them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import queue
+import threading
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from functools import cache
@@ -154,3 +157,74 @@ async def export_xlsx(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
         if chunk:
             yield chunk
     yield await anyio.to_thread.run_sync(stream.end)
+
+
+# A file written in a thread and streamed (`stream_written`): its bytes go out in
+# chunks of `PIPE_CHUNK`, at most `PIPE_CHUNKS` of them waiting for the client (the
+# writer waits while the client reads slower).
+PIPE_CHUNK = 64 * 1024
+PIPE_CHUNKS = 4
+_WAIT = 0.5  # seconds between looks at whether the reader went away
+
+
+class _Pipe(io.RawIOBase):
+    """The writing end of `stream_written`: a write-only, unseekable file (zipfile then
+    streams with data descriptors) whose bytes go into a bounded queue in chunks."""
+
+    def __init__(self, chunks: queue.Queue[bytes | BaseException | None], gone: threading.Event):
+        self._chunks, self._gone, self._buffer = chunks, gone, bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._buffer += data
+        while len(self._buffer) >= PIPE_CHUNK:
+            self.put(bytes(self._buffer[:PIPE_CHUNK]))
+            del self._buffer[:PIPE_CHUNK]
+        return len(data)
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        """Queue `item`, waiting for room; OSError once the reader went away."""
+        while not self._gone.is_set():
+            try:
+                self._chunks.put(item, timeout=_WAIT)
+                return
+            except queue.Full:
+                continue
+        raise OSError("the response was abandoned")
+
+    def end(self, error: BaseException | None) -> None:
+        """The rest of the bytes, then the end (None) or the writer's error."""
+        if error is None and self._buffer:
+            self.put(bytes(self._buffer))
+        self.put(error)
+
+
+async def stream_written(write: Callable[[io.RawIOBase], None]) -> AsyncIterator[bytes]:
+    """The bytes `write` writes into a file, sent as they are written: `write` runs in
+    a thread of its own (CPU work off the event loop), into a pipe holding at most
+    `PIPE_CHUNKS` chunks, so memory stays bounded whatever the file's size. An error
+    of `write` is raised here; a reader that stops makes the writer's next write fail."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(PIPE_CHUNKS)
+    gone = threading.Event()
+    pipe = _Pipe(chunks, gone)
+
+    def run() -> None:
+        try:
+            write(pipe)
+        except BaseException as exc:  # handed to the reader, raised there
+            with contextlib.suppress(OSError):
+                pipe.end(exc)
+            return
+        with contextlib.suppress(OSError):
+            pipe.end(None)
+
+    threading.Thread(target=run, name="stream-written", daemon=True).start()
+    try:
+        while (item := await anyio.to_thread.run_sync(chunks.get)) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        gone.set()
