@@ -31,8 +31,9 @@ ExportFormat = Literal["csv", "xlsx"]
 # How enum columns are written: the Chinese labels people read, or the codes integrators key on.
 LabelStyle = Literal["zh", "codes"]
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Rows per page read and encoded at once. The page's rows are received on the event loop:
-# at 1000, /healthz p99 during a province export was 46-61 ms; at 500, 34-38 ms.
+# Rows per page read and encoded at once. A page's rows are received on the event loop:
+# the loop's lag p99 during a province export was 46-61 ms at 1000, 34-48 ms at 500
+# (a loaded shared machine, bench/RESULTS.md).
 EXPORT_BATCH = 500
 # What a member's row is built from, read as plain rows: building a page of ORM entities
 # held the event loop ~50 ms per thousand members (every other request on the worker
