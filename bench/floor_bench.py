@@ -219,6 +219,20 @@ class Bench:
         }
         return token
 
+    def close(self) -> None:
+        """Stop the servers, and drop the database unless --keep."""
+        for proc in self.servers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGINT)
+                proc.wait(30)
+        if hasattr(self, "db"):
+            self.db.close()
+        if not self.args.keep:
+            admin = Db(self.args.server)
+            admin.rows(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
+            admin.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
     # -- load generators ------------------------------------------------------------------
     def wrk(self, port: int, lua: Path, url: str, workers: list[int]) -> dict[str, float]:
         a = self.args
@@ -710,17 +724,7 @@ def main() -> None:
         health = ([], []) if skip_health else bench.healthz(workers, bare_workers)
         flips = bench.plan_flip()
     finally:
-        for proc in bench.servers:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGINT)
-                proc.wait(30)
-        if hasattr(bench, "db"):
-            bench.db.close()
-        if not args.keep:
-            admin = Db(args.server)
-            admin.rows(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-            admin.close()
-        shutil.rmtree(bench.tmp, ignore_errors=True)
+        bench.close()
     text = (
         f"members: {bench.total:,} ({bench.in_county:,} in the county); "
         f"plan_cache_mode={args.plan_cache_mode}; {args.rounds} interleaved rounds of "
