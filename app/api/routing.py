@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import replica
 from app.config import get_settings
-from app.db import get_replica_sessionmaker, get_sessionmaker, serve_reads
+from app.db import get_replica_sessionmaker, get_sessionmaker, nothing_to_commit, serve_reads
 from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
@@ -141,7 +141,8 @@ class DangjianRoute(APIRoute):
                     else:
                         response = await handler(request)
                     await audit.write_pending(session)
-                    await session.commit()
+                    if not nothing_to_commit(session):
+                        await session.commit()
                 except BaseException:
                     await session.rollback()
                     raise

@@ -45,7 +45,10 @@ def _query_params(params, name_or_format):
 def _url(path, params, ids):
     for p in params:
         if p["in"] == "path":
-            path = path.replace("{" + p["name"] + "}", ids.get(p["name"], str(uuid.uuid4())))
+            # An id not given is a random one; a path parameter of a closed vocabulary
+            # (a check's code) its first value.
+            default = p.get("schema", {}).get("enum", [str(uuid.uuid4())])[0]
+            path = path.replace("{" + p["name"] + "}", ids.get(p["name"], default))
     return path
 
 
