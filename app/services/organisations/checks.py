@@ -32,10 +32,15 @@ from app.schemas.statistics import (
     StatisticsTables,
 )
 from app.services.code_lists import EDUCATION_SPELLINGS, ETHNICITY_SPELLINGS
-from app.services.lifecycle.membership import unchanged, unchanged_counted_on
+from app.services.lifecycle.membership import Where, unchanged, unchanged_counted_on
 from app.services.members.validation import MIN_APPLICATION_AGE
 from app.services.organisations.member_changes import load_subtree
-from app.services.organisations.stats import counted_members, existing_on, statistics_tables
+from app.services.organisations.stats import (
+    counted_members,
+    existing_on,
+    statistics_tables,
+    year_before,
+)
 
 # Offending records answered per failed check (the count tells how many there are).
 RECORDS_CAP = 100
@@ -142,11 +147,11 @@ CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 
-def counted_on(path: str, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
-    """SQL: a member the subtree at `path` counts at the end of `as_of` (the tables'
+def counted_on(where: Where, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """SQL: a member the subtree `where` counts at the end of `as_of` (the tables'
     population): a record as created counted by `unchanged_counted_on`, or one of
     `changed`, the members with a recorded change counted that day by their histories."""
-    as_created = and_(unchanged_counted_on(path, as_of), unchanged())
+    as_created = and_(unchanged_counted_on(where, as_of), unchanged())
     if not changed:
         return as_created
     ids = bindparam("changed", list(changed), type_=ARRAY(Uuid()))
@@ -206,12 +211,13 @@ async def statistics_checks(
     an education (GB/T 4658), an ethnicity (GB/T 3304), a gender and a birth date, a
     joining date at 18 or older in full years and a full date after it; every branch
     has a secretary serving that day. The record rules run in the database."""
-    subtree = await load_subtree(session, org, changed_only=True)
+    subtree = await load_subtree(session, org, changed_only=True, since=year_before(as_of))
     changed = [m.id for m in counted_members(subtree, as_of)]
     tables = await statistics_tables(session, org, as_of, subtree)
+    where = subtree.tree.where_on(as_of)
     populations = {
-        MEMBER: counted_on(org.path, as_of, changed),
-        ORGANISATION: existing_on(org.path, as_of),
+        MEMBER: counted_on(where, as_of, changed),
+        ORGANISATION: existing_on(where, as_of),
     }
     found: dict[str, tuple[int, list[CheckRecord]]] = {}
     for kind, population in populations.items():
