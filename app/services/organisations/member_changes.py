@@ -226,9 +226,9 @@ class Subtree:
     """A subtree's organisations and the history of everyone who was ever in it: what
     the ledger and the statistics of one request read (loaded once for both)."""
 
-    inside: set[uuid.UUID]
     histories: list[MemberHistory]
-    # The subtree's organisations on the days read (today's unless loaded `since`).
+    # The subtree's organisations: today's (`tree.now`) and, when loaded `since` a
+    # day, as they stood on each day from then on.
     tree: Trees
     # Set when `histories` holds only the members with a recorded change: the others
     # (as created: `membership.unchanged`) are counted in SQL under this path.
@@ -243,12 +243,12 @@ async def load_subtree(
     SQL aggregation, what a province's tables need); with `since`, the subtree as it
     stood on each day from `since` on (`placements.load_trees`) and the members of
     the organisations it held then."""
-    inside = set(
+    inside = frozenset(
         await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
     )
-    trees = await load_trees(session, org, frozenset(inside), since)
+    trees = await load_trees(session, org, inside, since)
     histories = await subtree_histories(session, org.path, changed_only, trees.formerly)
-    return Subtree(inside, histories, trees, org.path if changed_only else None)
+    return Subtree(histories, trees, org.path if changed_only else None)
 
 
 async def _unchanged_counts(

@@ -123,13 +123,17 @@ async def load_trees(
 ) -> Trees:
     """The subtree's organisations from `since` on (None: today's tree only). One
     indexed EXISTS when nothing moved since; else one statement per day a move touched
-    one of its organisations."""
+    one of its organisations (of `since`, of today, or placed under its path between:
+    moved in and out again)."""
     if since is None or not await _moved_since(session, org.path, since):
         return Trees(org.path, now)
     first = await organisations_on(session, org.id, since)
     days = await session.scalars(
         select(P.valid_from)
-        .where(P.valid_from > since, P.org_id.in_(first | now | {org.id}))
+        .where(
+            P.valid_from > since,
+            or_(P.org_id.in_(first | now | {org.id}), under(P.path, org.path)),
+        )
         .distinct()
         .order_by(P.valid_from)
     )

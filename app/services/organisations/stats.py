@@ -188,7 +188,9 @@ async def statistics_tables(
     the members also by 学位, 工作岗位, 新社会阶层, 困难情况 and 失联 (lost contact by
     `as_of`); the meetings (三会一课 compliance) and points (members by grade)
     indicators of `as_of`'s year. Rows are keyed by code with zh and en labels;
-    `unknown` counts records without the field."""
+    `unknown` counts records without the field. A past day reads the tree as it stood
+    then (a subtree moved since counts where it sat: `placements`) and each member's
+    details as recorded then (changed since: `recorded_values`)."""
     year_start = as_of.replace(month=1, day=1)
     subtree = subtree or await load_subtree(
         session, org, changed_only=True, since=year_before(as_of)
