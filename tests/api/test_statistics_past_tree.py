@@ -179,3 +179,26 @@ async def test_another_subtree_gets_404_for_the_past_tables_of_a_moved_township(
         headers=api.auth(county.admin_a),
     )
     assert r.status_code == 404
+
+
+async def test_the_checks_and_the_workbook_of_a_day_before_a_move_read_the_tree_of_that_day(
+    api, county
+):
+    township, _ = await _township_with_members(api, county)
+    await _move(api, county.county_admin, township["id"], county.town_b["id"])
+    r = await api.client.get(
+        f"{V}/organisations/{county.town_a['id']}/statistics/checks",
+        params={"as_of": str(BEFORE)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    failed = {f["code"]: f for f in r.json()["failed"]}
+    assert "statistics.totals_disagree" not in failed
+    # The township's three members (no ethnicity recorded) are checked where they sat.
+    assert failed["statistics.ethnicity_missing"]["count"] == 3
+    r = await api.client.get(
+        f"{V}/organisations/{county.town_a['id']}/statistics.xlsx",
+        params={"as_of": str(BEFORE)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200
