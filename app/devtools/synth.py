@@ -201,6 +201,12 @@ async def synthesise(
     rows, made = _org_rows(plan, county_of, await _node_ids(conn, len(plan)))
     org_timing.generate_s = time.perf_counter() - started
     await _copy(conn, "organisations", ORG_COLUMNS, rows, org_timing)
+    # Their placements, as `placements.record_placements` writes a creation's.
+    await conn.execute(
+        "INSERT INTO organisation_placements (org_id, parent_id, path) "
+        "SELECT id, parent_id, path FROM organisations WHERE path LIKE $1",
+        subtree_prefix(made[0].path),
+    )
     branches = [(made[i], made[i + 1]) for i, p in enumerate(plan) if p[0] == "branch"]
     report = SynthReport(organisations=len(plan), branches=len(branches))
     report.timings["organisations"] = org_timing

@@ -30,7 +30,7 @@ from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, Meeti
 from app.models.member import Member
 from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.notification import Notification, NotificationAddress, NotificationDelivery
-from app.models.organisation import Organisation, OrganisationLeader
+from app.models.organisation import Organisation, OrganisationLeader, OrganisationPlacement
 from app.models.outbox import OutboxEvent
 from app.models.points import (
     PointEntry,
@@ -106,6 +106,7 @@ __all__ = [
     "NotificationDelivery",
     "Organisation",
     "OrganisationLeader",
+    "OrganisationPlacement",
     "OrganisationPolicy",
     "OutboxCursor",
     "OutboxEvent",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +47,13 @@ class AuditEvent(Base):
     __table_args__ = (
         Index(
             "ix_audit_events_org_path", "org_path", postgresql_ops={"org_path": "text_pattern_ops"}
+        ),
+        # The member updates after a day: what the statistics as of that day read back
+        # (services/organisations/recorded_values.py).
+        Index(
+            "ix_audit_events_member_updates",
+            "occurred_at",
+            postgresql_where=text("action = 'member.updated'"),
         ),
     )
 

@@ -272,6 +272,8 @@ class MemberChangeReason(StrEnum):
     left = "left"  # 出党 (退党、自行脱党除名等)
     probation_cancelled = "probation_cancelled"  # 取消预备党员资格
     suspended = "suspended"  # 停止党籍
+    # 隶属关系调整: the member's organisation moved into or out of the subtree (either way)
+    reorganised = "reorganised"
     other = "other"
 
 
@@ -480,6 +482,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "left": "出党",
         "probation_cancelled": "取消预备党员资格",
         "suspended": "停止党籍",
+        "reorganised": "党组织隶属关系调整",
         "other": "其他",
     },
     MemberChangeDirection: {"added": "增加", "removed": "减少"},

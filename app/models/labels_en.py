@@ -272,6 +272,7 @@ LABELS_EN: dict[type[StrEnum], dict[str, str]] = {
         "left": "Left the Party",
         "probation_cancelled": "Probation cancelled",
         "suspended": "Membership suspended",
+        "reorganised": "Organisation moved (reorganisation)",
         "other": "Other",
     },
     MemberChangeDirection: {"added": "Added", "removed": "Removed"},

@@ -89,3 +89,41 @@ class OrganisationLeader(UUIDPk, Versioned, Timestamped, Base):
             postgresql_where=text("role = 'secretary' AND ended_on IS NULL"),
         ),
     )
+
+
+class OrganisationPlacement(Base):
+    """Where an organisation sat in the tree (its parent and path) from `valid_from` up
+    to the day before `valid_to`: the history the statistics as of a past date read.
+
+    Written by one writer (`services/organisations/placements.record_placements`) when
+    an organisation is created and for every organisation of a moved subtree. `path`
+    is history, a path as it was: a move closes rows and opens new ones, it never
+    rewrites them, so the column is deliberately a plain string, not `org_path_column()`
+    (tests/api/test_subtree_move.py lists it with that reason). `valid_from` NULL: from
+    the organisation's beginning (a creation, or a row back-filled by the migration);
+    `valid_to` NULL: still there.
+    """
+
+    __tablename__ = "organisation_placements"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column()
+    path: Mapped[str] = mapped_column(String(1024, collation="C"), nullable=False)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="period_order"
+        ),
+        Index("ix_organisation_placements_path", "path"),
+        # The rows a move wrote or closed: what "did anything move since D" reads.
+        Index(
+            "ix_organisation_placements_moved",
+            "path",
+            postgresql_where=text("valid_from IS NOT NULL OR valid_to IS NOT NULL"),
+        ),
+    )

@@ -29,6 +29,10 @@ TODAY = date(2026, 11, 24)
 # Columns named like a path that hold something else; each says what.
 NOT_ORGANISATION_PATHS = {
     ("idempotency_records", "path"): "the request's URL path, replayed on retries",
+    ("organisation_placements", "path"): (
+        "history: where an organisation sat from valid_from to valid_to; a move closes "
+        "its rows and opens new ones, it must never rewrite them"
+    ),
 }
 
 

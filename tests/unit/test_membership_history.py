@@ -8,8 +8,14 @@ from datetime import UTC, date, datetime
 
 from app.services.lifecycle.membership import MemberFacts, Move, Transition, history_of
 from app.services.organisations.member_changes import ledger
+from app.services.organisations.placements import Trees
 
 A, B = uuid.uuid4(), uuid.uuid4()
+
+
+def _today(inside):
+    """A subtree that held the organisations `inside` on every day (no move)."""
+    return Trees("/1/", frozenset(inside))
 
 
 def _facts(status="full", org_id=A, joined_on=date(2010, 1, 1)):
@@ -72,11 +78,28 @@ def test_changes_on_one_day_apply_in_the_order_recorded_and_the_ledger_reconcile
         [Transition("full", "deceased", "deceased", day, _at(day, 8))],
         [Move(A, B, _at(day, 1))],
     )
-    at_a = ledger([h], {A}, day, day)
+    at_a = ledger([h], _today({A}), day, day)
     assert [e.reason for e in at_a.entries] == ["transfer_out"]
-    at_b = ledger([h], {B}, day, day)
+    at_b = ledger([h], _today({B}), day, day)
     assert [e.reason for e in at_b.entries] == ["transfer_in", "deceased"]
     assert (at_b.count_at_start, at_b.count_at_end) == (0, 0)
-    both = ledger([h], {A, B}, day, day)
+    both = ledger([h], _today({A, B}), day, day)
     assert [e.reason for e in both.entries] == ["deceased"]
     assert (both.count_at_start, both.count_at_end) == (1, 0)
+
+
+def test_a_move_of_the_members_organisation_is_a_reorganised_change_and_reconciles():
+    # The subtree held A and B until the move on 1 June took B away.
+    move = date(2026, 6, 1)
+    trees = Trees(
+        "/1/", frozenset({A}), ((date(2026, 5, 1), frozenset({A, B})), (move, frozenset({A})))
+    )
+    at_b = history_of(_facts(org_id=B), [], [])
+    at_a = history_of(_facts(org_id=A), [], [])
+    found = ledger([at_a, at_b], trees, date(2026, 5, 20), date(2026, 6, 10))
+    assert (found.count_at_start, found.count_at_end) == (2, 1)
+    assert [(e.on, e.reason, e.direction, e.member_id) for e in found.entries] == [
+        (move, "reorganised", "removed", at_b.member_id)
+    ]
+    # After the move, the day's tree is today's: the path stands for it.
+    assert trees.where_on(move) == "/1/" and trees.where_on(date(2026, 5, 31)) == {A, B}

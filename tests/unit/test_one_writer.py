@@ -16,11 +16,13 @@ WRITERS = {
     "audit_events": {"services/integration/audit.py"},
     "outbox_events": {"services/integration/changes.py"},
     "point_entries": {"services/points/ledger.py", "devtools/synth.py"},
+    "organisation_placements": {"services/organisations/placements.py", "devtools/synth.py"},
 }
 MODELS = {
     "audit_events": "AuditEvent",
     "outbox_events": "OutboxEvent",
     "point_entries": "PointEntry",
+    "organisation_placements": "OrganisationPlacement",
 }
 # uuid4 where randomness, not order, is the point (each line says why).
 UUID4_ALLOWED = {"main.py", "security/tokens.py"}

@@ -148,7 +148,7 @@ async def development_pipeline(
     admitted: set[uuid.UUID] = set()
     if start <= end:
         subtree = await load_subtree(session, org)
-        admitted = admitted_between(subtree.histories, subtree.inside, start, end)
+        admitted = admitted_between(subtree.histories, subtree.tree, start, end)
     plan = await get_plan(session, org, year)
     return Pipeline(
         org_id=org.id,

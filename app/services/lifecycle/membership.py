@@ -40,6 +40,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.clock import CST, local_date
 from app.models.enums import MemberStatus, TransferState
@@ -213,49 +214,76 @@ def unchanged() -> ColumnElement[bool]:
     )
 
 
-def unchanged_counted_on(path: str, day: date) -> ColumnElement[bool]:
-    """SQL, for an `unchanged()` record: counted by the subtree at `path` at the end of
+# Where a subtree's members are: under its path (the tree as it is today) or at one of
+# a set of organisations (the subtree as it was on a past day, before a move).
+Where = str | frozenset[uuid.UUID]
+
+
+def placed(where: Where) -> ColumnElement[bool]:
+    """SQL: the member record is at an organisation of `where`."""
+    if isinstance(where, str):
+        return under(Member.org_path, where)
+    return Member.org_id.in_(where)
+
+
+def unchanged_counted_on(where: Where, day: date) -> ColumnElement[bool]:
+    """SQL, for an `unchanged()` record: counted by the subtree `where` at the end of
     `day` (`history_of`'s rule: a counted status, at an organisation of the subtree,
     since the joined date or else the local day the record was created)."""
     return and_(
-        under(Member.org_path, path),
+        placed(where),
         Member.status.in_(COUNTED),
         recorded_since() <= day,
     )
 
 
-def counted_on(path: str, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
-    """SQL: a member the subtree at `path` counts at the end of `as_of` (the tables'
+def counted_on(where: Where, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """SQL: a member the subtree `where` counts at the end of `as_of` (the tables'
     population): a record as created counted by `unchanged_counted_on`, or one of
     `changed`, the members with a recorded change counted that day by their histories."""
-    as_created = and_(unchanged_counted_on(path, as_of), unchanged())
+    as_created = and_(unchanged_counted_on(where, as_of), unchanged())
     if not changed:
         return as_created
     ids = bindparam("changed", list(changed), type_=ARRAY(Uuid()))
     return or_(as_created, Member.id == any_(ids))
 
 
+def local_day(moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:
+    """SQL: `local_date` of a recorded moment (the users' calendar day)."""
+    offset = literal(CST.utcoffset(None), Interval())
+    return cast(func.timezone(offset, moment), Date)
+
+
 def recorded_since() -> ColumnElement[date]:
     """SQL: the day an unchanged counted record is counted from (`local_date` of
     `created_at` when it has no joined date)."""
-    offset = literal(CST.utcoffset(None), Interval())
-    created = cast(func.timezone(offset, Member.created_at), Date)
-    return func.coalesce(Member.joined_on, created)
+    return func.coalesce(Member.joined_on, local_day(Member.created_at))
 
 
 async def subtree_histories(
-    session: AsyncSession, path: str, changed_only: bool = False
+    session: AsyncSession,
+    path: str,
+    changed_only: bool = False,
+    formerly: frozenset[uuid.UUID] = frozenset(),
 ) -> list[MemberHistory]:
     """The history of every member who is, or ever was, at an organisation of the
-    subtree at `path`: the members there now and those transferred in or out of it;
-    with `changed_only`, of those among them with a recorded transition or accepted
+    subtree at `path` (or at one of the organisations `formerly` in it, moved out
+    since): the members there now and those transferred in or out of it; with
+    `changed_only`, of those among them with a recorded transition or accepted
     transfer (the others are counted in SQL: `unchanged_counted_on`). Four
     statements, whatever the subtree's size."""
     moved = select(Transfer.member_id).where(
         Transfer.state == TransferState.accepted,
-        under_any(Transfer.from_path, Transfer.to_path, path),
+        or_(
+            under_any(Transfer.from_path, Transfer.to_path, path),
+            Transfer.from_org_id.in_(formerly),
+            Transfer.to_org_id.in_(formerly),
+        )
+        if formerly
+        else under_any(Transfer.from_path, Transfer.to_path, path),
     )
-    ids = select(Member.id).where(or_(under(Member.org_path, path), Member.id.in_(moved)))
+    here = or_(placed(path), placed(formerly)) if formerly else placed(path)
+    ids = select(Member.id).where(or_(here, Member.id.in_(moved)))
     if changed_only:  # read from the changes' side: the few records that have any
         changed = union(
             select(MemberTransition.member_id),

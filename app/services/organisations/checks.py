@@ -37,8 +37,13 @@ from app.schemas.statistics import (
 from app.services.code_lists import EDUCATION_SPELLINGS, ETHNICITY_SPELLINGS
 from app.services.lifecycle.membership import counted_on
 from app.services.members.validation import MIN_APPLICATION_AGE
-from app.services.organisations.member_changes import Subtree, load_subtree
-from app.services.organisations.stats import counted_members, existing_on, statistics_tables
+from app.services.organisations.member_changes import Subtree, load_subtree, load_tree
+from app.services.organisations.stats import (
+    counted_members,
+    existing_on,
+    statistics_tables,
+    year_before,
+)
 
 # Offending records answered per failed check (the count tells how many there are).
 RECORDS_CAP = 100
@@ -199,12 +204,15 @@ async def _population(
     session: AsyncSession, org: Organisation, as_of: date, kind: Kind, subtree: Subtree | None
 ) -> ColumnElement[bool]:
     """SQL: the records of `kind` the subtree's tables count on `as_of` (the members by
-    `counted_on`, the organisations by `existing_on`)."""
+    `counted_on`, the organisations by `existing_on`), in the tree as it stood that day
+    (`where_on`). `subtree` is the one the tables read (loaded since a day up to
+    `as_of`); without it, only what that day needs is loaded (since `as_of`)."""
     if kind == ORGANISATION:
-        return existing_on(org.path, as_of)
-    subtree = subtree or await load_subtree(session, org, changed_only=True)
+        tree = subtree.tree if subtree else await load_tree(session, org, since=as_of)
+        return existing_on(tree.where_on(as_of), as_of)
+    subtree = subtree or await load_subtree(session, org, changed_only=True, since=as_of)
     changed = [m.id for m in counted_members(subtree, as_of)]
-    return counted_on(org.path, as_of, changed)
+    return counted_on(subtree.tree.where_on(as_of), as_of, changed)
 
 
 async def check_records(
@@ -264,9 +272,9 @@ async def statistics_checks(
     table sums to the member count; every counted member has an education (GB/T 4658),
     an ethnicity (GB/T 3304), a gender and a birth date, a joining date at 18 or older
     in full years and a full date after it; every branch has a secretary serving that
-    day.
+    day. The records are those of the tree as it stood on `as_of` (`_population`).
     The record rules run in the database."""
-    subtree = await load_subtree(session, org, changed_only=True)
+    subtree = await load_subtree(session, org, changed_only=True, since=year_before(as_of))
     tables = await statistics_tables(session, org, as_of, subtree)
     found: dict[str, tuple[int, list[CheckRecord]]] = {}
     for kind in (MEMBER, ORGANISATION):

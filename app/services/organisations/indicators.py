@@ -17,7 +17,7 @@ from app.models.labels_en import LABELS_EN
 from app.models.organisation import Organisation
 from app.schemas.statistics import MeetingIndicator, MeetingTables, PointsTables, StatRow
 from app.services import compliance
-from app.services.lifecycle.membership import MemberHistory, counted_on
+from app.services.lifecycle.membership import MemberHistory, Where, counted_on
 from app.services.points.ranking import grade_counts_on
 
 UNGRADED = ("ungraded", "未达等次或未设等次", "Below every band or no bands")
@@ -64,15 +64,20 @@ async def _paths_on(
 
 
 async def points_tables(
-    session: AsyncSession, org: Organisation, as_of: date, changed: Sequence[MemberHistory]
+    session: AsyncSession,
+    org: Organisation,
+    where: Where,
+    as_of: date,
+    changed: Sequence[MemberHistory],
 ) -> PointsTables:
     """The points year of `as_of` as of that day: the members the subtree counts on
-    `as_of` (`counted_on`; `changed`: the histories of those with a recorded change it
-    counts), by the grade of the scheme in force at the organisation (积分等次) of their
-    base (the scheme nearest to where they stood that day) plus their approved entries
-    dated up to `as_of`, with those below every band."""
+    `as_of` (`counted_on` over `where`, the subtree as it stood that day; `changed`:
+    the histories of those with a recorded change it counts), by the grade of the
+    scheme in force at the organisation (积分等次) of their base (the scheme nearest to
+    the organisation they stood at that day, by its path of today) plus their approved
+    entries dated up to `as_of`, with those below every band."""
     moved = await _paths_on(session, changed, as_of)
-    counted = counted_on(org.path, as_of, [h.member_id for h in changed])
+    counted = counted_on(where, as_of, [h.member_id for h in changed])
     ranked, grades = await grade_counts_on(session, org, as_of, counted, moved)
     by_grade = [
         StatRow(key=grade, label_zh=grade, label_en=grade, count=n)

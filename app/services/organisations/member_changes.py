@@ -12,6 +12,7 @@ count at start + added - removed = count at end.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,6 +40,7 @@ from app.services.lifecycle.membership import (
     unchanged,
     unchanged_counted_on,
 )
+from app.services.organisations.placements import Trees, load_trees
 
 R = MemberChangeReason
 ADDED, REMOVED = MemberChangeDirection.added, MemberChangeDirection.removed
@@ -66,6 +68,7 @@ DIRECTION: dict[MemberChangeReason, MemberChangeDirection | None] = {
     R.left: REMOVED,
     R.probation_cancelled: REMOVED,
     R.suspended: REMOVED,
+    R.reorganised: None,
     R.other: None,
 }
 
@@ -100,7 +103,9 @@ class MemberChanges:
     entries: list[MemberChange]
 
 
-def _change(history: MemberHistory, step: Step, inside: set[uuid.UUID]) -> MemberChange | None:
+def _change(
+    history: MemberHistory, step: Step, inside: AbstractSet[uuid.UUID]
+) -> MemberChange | None:
     def counted(place: Place) -> bool:
         return place.counted and place.org_id in inside
 
@@ -157,23 +162,27 @@ class Ledger:
     entries: list[MemberChange]
 
 
-def ledger(
-    histories: list[MemberHistory], inside: set[uuid.UUID], date_from: date, date_to: date
-) -> Ledger:
-    """The changes of the organisations `inside` from `date_from` to `date_to` (both
-    included) and the counts at the start of the first day and the end of the last."""
+def ledger(histories: list[MemberHistory], trees: Trees, date_from: date, date_to: date) -> Ledger:
+    """The changes of the subtree from `date_from` to `date_to` (both included) and
+    the counts at the start of the first day and the end of the last: each step
+    against the subtree's organisations of its day, and on each day a move changed
+    them, the members counted at the organisations that moved in or out
+    (`reorganised`)."""
 
     def counted(h: MemberHistory, day: date) -> bool:
         place = h.place_on(day)
-        return place.counted and place.org_id in inside
+        return place.counted and place.org_id in trees.inside_on(day)
 
     day_before = date_from - timedelta(days=1)
     entries = [
         change
         for h in histories
         for step in h.steps
-        if date_from <= step.on <= date_to and (change := _change(h, step, inside))
+        if date_from <= step.on <= date_to
+        and (change := _change(h, step, trees.inside_on(step.on)))
     ]
+    for day in trees.changes_between(day_before, date_to):
+        entries += _reorganised(histories, trees, day)
     return Ledger(
         count_at_start=sum(counted(h, day_before) for h in histories),
         count_at_end=sum(counted(h, date_to) for h in histories),
@@ -181,13 +190,34 @@ def ledger(
     )
 
 
+def _moved_entry(
+    on: date, member_id: uuid.UUID, name: str, org_id: uuid.UUID, trees: Trees
+) -> MemberChange:
+    """A member counted at `org_id` when a move on `on` took it into or out of the
+    subtree (隶属关系调整)."""
+    direction = ADDED if org_id in trees.inside_on(on) else REMOVED
+    return MemberChange(on, member_id, name, R.reorganised, direction, org_id, None)
+
+
+def _reorganised(histories: list[MemberHistory], trees: Trees, day: date) -> list[MemberChange]:
+    """The members counted at the end of the day before `day` at an organisation that
+    a move on `day` took into or out of the subtree."""
+    moved = trees.inside_on(day) ^ trees.inside_on(day - timedelta(days=1))
+    places = ((h, h.place_on(day - timedelta(days=1))) for h in histories)
+    return [
+        _moved_entry(day, h.member_id, h.name, place.org_id, trees)
+        for h, place in places
+        if place.counted and place.org_id in moved
+    ]
+
+
 def admitted_between(
-    histories: list[MemberHistory], inside: set[uuid.UUID], date_from: date, date_to: date
+    histories: list[MemberHistory], trees: Trees, date_from: date, date_to: date
 ) -> set[uuid.UUID]:
     """The members admitted (发展党员: the `admission` changes of the ledger) to the
-    organisations `inside` from `date_from` to `date_to`, both included: what the
+    subtree's organisations from `date_from` to `date_to`, both included: what the
     statistics' new members and the development pipeline's admissions count."""
-    found = ledger(histories, inside, date_from, date_to)
+    found = ledger(histories, trees, date_from, date_to)
     return {e.member_id for e in found.entries if e.reason is R.admission}
 
 
@@ -196,50 +226,94 @@ class Subtree:
     """A subtree's organisations and the history of everyone who was ever in it: what
     the ledger and the statistics of one request read (loaded once for both)."""
 
-    inside: set[uuid.UUID]
     histories: list[MemberHistory]
+    # The subtree's organisations: today's (`tree.now`) and, when loaded `since` a
+    # day, as they stood on each day from then on.
+    tree: Trees
     # Set when `histories` holds only the members with a recorded change: the others
     # (as created: `membership.unchanged`) are counted in SQL under this path.
     unchanged_path: str | None = None
 
 
+async def load_tree(session: AsyncSession, org: Organisation, since: date | None = None) -> Trees:
+    """The subtree's organisations today and, with `since`, as they stood on each day
+    from `since` on (`placements.load_trees`), without the members' histories."""
+    inside = frozenset(
+        await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
+    )
+    return await load_trees(session, org, inside, since)
+
+
 async def load_subtree(
-    session: AsyncSession, org: Organisation, changed_only: bool = False
+    session: AsyncSession, org: Organisation, changed_only: bool = False, since: date | None = None
 ) -> Subtree:
     """The subtree's organisations and histories: everyone's, or with `changed_only`
     those of the members with a recorded transition or transfer (the rest is left to
-    SQL aggregation, what a province's tables need)."""
-    inside = set(
-        await session.scalars(select(Organisation.id).where(under(Organisation.path, org.path)))
-    )
-    histories = await subtree_histories(session, org.path, changed_only)
-    return Subtree(inside, histories, org.path if changed_only else None)
+    SQL aggregation, what a province's tables need); with `since`, the subtree as it
+    stood on each day from `since` on (`placements.load_trees`) and the members of
+    the organisations it held then."""
+    trees = await load_tree(session, org, since)
+    histories = await subtree_histories(session, org.path, changed_only, trees.formerly)
+    return Subtree(histories, trees, org.path if changed_only else None)
+
+
+async def _unchanged_counts(
+    session: AsyncSession, trees: Trees, day_before: date, date_to: date
+) -> tuple[int, int]:
+    """The records without a recorded change counted at the end of `day_before` and of
+    `date_to` (one statement when the subtree held the same organisations both days)."""
+    since = recorded_since()
+    start_where, end_where = trees.where_on(day_before), trees.where_on(date_to)
+    if start_where == end_where:
+        start, end = (
+            await session.execute(
+                select(
+                    func.count().filter(since <= day_before), func.count().filter(since <= date_to)
+                ).where(unchanged_counted_on(end_where, date_to), unchanged())
+            )
+        ).one()
+        return int(start), int(end)
+    counts = [
+        await session.scalar(
+            select(func.count()).where(unchanged_counted_on(where, day), unchanged())
+        )
+        for where, day in ((start_where, day_before), (end_where, date_to))
+    ]
+    return int(counts[0] or 0), int(counts[1] or 0)
 
 
 async def _unchanged_ledger(
-    session: AsyncSession, path: str, date_from: date, date_to: date
+    session: AsyncSession, trees: Trees, date_from: date, date_to: date
 ) -> Ledger:
     """The ledger of the records without a recorded change: each counted one is added
-    (建档) on the day it is counted from; counted at the start when that day is before."""
+    (建档) on the day it is counted from; counted at the start when that day is before;
+    moved in or out with its organisation (`reorganised`)."""
     since = recorded_since()
     day_before = date_from - timedelta(days=1)
-    start, end = (
-        await session.execute(
-            select(
-                func.count().filter(since <= day_before), func.count().filter(since <= date_to)
-            ).where(unchanged_counted_on(path, date_to), unchanged())
+    start, end = await _unchanged_counts(session, trees, day_before, date_to)
+    moves = trees.changes_between(day_before, date_to)
+    firsts = [date_from, *(d for d in moves if d > date_from)]
+    lasts = [*(d - timedelta(days=1) for d in firsts[1:]), date_to]
+    entries: list[MemberChange] = []
+    for first, last in zip(firsts, lasts, strict=True):
+        rows = await session.execute(
+            select(since, Member.id, Member.name, Member.org_id).where(
+                unchanged_counted_on(trees.where_on(first), last), unchanged(), since >= first
+            )
         )
-    ).one()
-    rows = await session.execute(
-        select(since, Member.id, Member.name, Member.org_id).where(
-            unchanged_counted_on(path, date_to), unchanged(), since >= date_from
+        entries += [
+            MemberChange(on, member_id, name, R.recorded, ADDED, org_id, None)
+            for on, member_id, name, org_id in rows.all()
+        ]
+    for day in moves:
+        moved = trees.inside_on(day) ^ trees.inside_on(day - timedelta(days=1))
+        members = await session.execute(
+            select(Member.id, Member.name, Member.org_id).where(
+                unchanged_counted_on(moved, day - timedelta(days=1)), unchanged()
+            )
         )
-    )
-    entries = [
-        MemberChange(on, member_id, name, R.recorded, ADDED, org_id, None)
-        for on, member_id, name, org_id in rows.all()
-    ]
-    return Ledger(int(start), int(end), entries)
+        entries += [_moved_entry(day, *member, trees) for member in members.all()]
+    return Ledger(start, end, entries)
 
 
 async def member_changes(
@@ -252,13 +326,16 @@ async def member_changes(
     """The 增减 ledger of the organisation's subtree from `from` to `to` (both days
     included): each member added (发展党员 admission, 恢复党籍 restoration, 转入 transfer
     in, 建档 a record created already a member) or removed (转出 transfer out, 死亡,
-    开除党籍, 出党, 取消预备党员资格, 停止党籍), with the count at the start of `from`,
+    开除党籍, 出党, 取消预备党员资格, 停止党籍), or moved in or out with their
+    organisation (隶属关系调整: a move of a subtree), each day counted against the
+    tree as it stood that day, with the count at the start of `from`,
     the count at the end of `to`, and the totals per reason. Counted members are
     probationary and full members; a transfer within the subtree is no change for it."""
-    subtree = subtree or await load_subtree(session, org, changed_only=True)
-    found = ledger(subtree.histories, subtree.inside, date_from, date_to)
+    day_before = date_from - timedelta(days=1)
+    subtree = subtree or await load_subtree(session, org, changed_only=True, since=day_before)
+    found = ledger(subtree.histories, subtree.tree, date_from, date_to)
     if subtree.unchanged_path is not None:
-        rest = await _unchanged_ledger(session, subtree.unchanged_path, date_from, date_to)
+        rest = await _unchanged_ledger(session, subtree.tree, date_from, date_to)
         found = Ledger(
             found.count_at_start + rest.count_at_start,
             found.count_at_end + rest.count_at_end,

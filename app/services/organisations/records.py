@@ -26,6 +26,7 @@ from app.services.organisations.access import (
     require_org_writer,
 )
 from app.services.organisations.national import check_national_fields, ensure_national_id_free
+from app.services.organisations.placements import record_placements
 from app.services.organisations.tree import next_node_id, parent_for
 
 
@@ -69,6 +70,7 @@ async def create_organisation(
     )
     session.add(org)
     await session.flush()
+    await record_placements(session, org.path, None)
     audit.record(
         session,
         principal,

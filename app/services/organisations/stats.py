@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -15,16 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.enums import (
     OrgType,
 )
+from app.models.member import Member
 from app.models.organisation import Organisation, OrganisationLeader
 from app.schemas.statistics import MemberTables, OrganisationTables, StatisticsTables, StatRow
 from app.security.scope import under
 from app.services import code_lists
 from app.services.lifecycle.membership import (
+    FACT_COLUMNS,
     MemberFacts,
     MemberHistory,
+    Where,
+    unchanged,
+    unchanged_counted_on,
 )
 from app.services.organisations import indicators
 from app.services.organisations.member_changes import Subtree, admitted_between, load_subtree
+from app.services.organisations.recorded_values import Revised, as_recorded, recorded_on
 from app.services.organisations.tally import (
     UNKNOWN,
     Row,
@@ -63,29 +69,37 @@ TERM_STATUSES: dict[str, tuple[str, str]] = {
 
 
 async def organisations_as_of(
-    session: AsyncSession, org: Organisation, as_of: date
+    session: AsyncSession, where: Where, as_of: date
 ) -> Sequence[Organisation]:
     """The subtree's organisations founded by `as_of` and not dissolved by then."""
-    return (await session.scalars(select(Organisation).where(existing_on(org.path, as_of)))).all()
+    return (await session.scalars(select(Organisation).where(existing_on(where, as_of)))).all()
 
 
-def existing_on(path: str, as_of: date) -> ColumnElement[bool]:
-    """SQL: an organisation of the subtree at `path` founded by `as_of` and not dissolved
-    by then."""
+def _of_subtree(where: Where) -> ColumnElement[bool]:
+    if isinstance(where, str):
+        return under(Organisation.path, where)
+    return Organisation.id.in_(where)
+
+
+def existing_on(where: Where, as_of: date) -> ColumnElement[bool]:
+    """SQL: an organisation of the subtree `where` (its path today, or the
+    organisations it held on `as_of`) existing on `as_of`: founded by then (one
+    without a founding date counts as founded: a record is often entered long after
+    the organisation was founded) and not dissolved by then."""
     return and_(
-        under(Organisation.path, path),
+        _of_subtree(where),
         or_(Organisation.founded_on.is_(None), Organisation.founded_on <= as_of),
         or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on > as_of),
     )
 
 
-async def _with_committee(session: AsyncSession, org: Organisation, as_of: date) -> set[uuid.UUID]:
+async def _with_committee(session: AsyncSession, where: Where, as_of: date) -> set[uuid.UUID]:
     """Organisations of the subtree holding a committee seat (委员) on `as_of`."""
     rows = await session.scalars(
         select(OrganisationLeader.org_id)
         .join(Organisation, Organisation.id == OrganisationLeader.org_id)
         .where(
-            under(Organisation.path, org.path),
+            _of_subtree(where),
             OrganisationLeader.role.in_(COMMITTEE_SEATS),
             OrganisationLeader.started_on <= as_of,
             or_(OrganisationLeader.ended_on.is_(None), OrganisationLeader.ended_on >= as_of),
@@ -114,12 +128,12 @@ def _term_status(org: Organisation, policy: dict[str, Any], as_of: date) -> str 
 
 
 async def organisation_tables(
-    session: AsyncSession, org: Organisation, as_of: date
+    session: AsyncSession, org: Organisation, where: Where, as_of: date
 ) -> dict[str, Any]:
-    """Organisations on `as_of` by type, unit category, with and without a committee
-    (parties groups aside) and by term status (those with terms)."""
-    orgs = await organisations_as_of(session, org, as_of)
-    committees = await _with_committee(session, org, as_of)
+    """Organisations of the subtree `where` on `as_of` by type, unit category, with and
+    without a committee (parties groups aside) and by term status (those with terms)."""
+    orgs = await organisations_as_of(session, where, as_of)
+    committees = await _with_committee(session, where, as_of)
     policies = await effective_policies(session, org.path, [(o.id, o.path) for o in orgs])
     by_type: dict[Row, int] = defaultdict(int)
     by_unit: dict[Row, int] = defaultdict(int)
@@ -174,20 +188,27 @@ async def statistics_tables(
     the members also by 学位, 工作岗位, 新社会阶层, 困难情况 and 失联 (lost contact by
     `as_of`); the meetings (三会一课 compliance) and points (the members counted that
     day by grade, their entries up to `as_of`) indicators of `as_of`'s year. Rows are
-    keyed by code with zh and en labels; `unknown` counts records without the field."""
-    subtree = subtree or await load_subtree(session, org, changed_only=True)
-    histories, inside = subtree.histories, subtree.inside
-    counted = member_tally(counted_members(subtree, as_of), as_of)
-    if subtree.unchanged_path is not None:
-        counted.add(await unchanged_tally(session, subtree.unchanged_path, as_of))
-    new = admitted_between(histories, inside, as_of.replace(month=1, day=1), as_of)
+    keyed by code with zh and en labels; `unknown` counts records without the field. A
+    past day reads the tree as it stood then (a subtree moved since counts where it
+    sat: `placements`) and each member's details as recorded then (changed since:
+    `recorded_values`)."""
+    year_start = as_of.replace(month=1, day=1)
+    subtree = subtree or await load_subtree(
+        session, org, changed_only=True, since=year_before(as_of)
+    )
+    histories, where = subtree.histories, subtree.tree.where_on(as_of)
+    changed_counted = counted_histories(subtree, as_of)
+    changed = [h.member for h in changed_counted]
+    new = admitted_between(histories, subtree.tree, year_start, as_of)
     admitted = [h.member for h in histories if h.member_id in new]
-    organisations = await organisation_tables(session, org, as_of)
+    revised = await recorded_on(session, as_of, where, {m.id for m in changed} | new)
+    counted = await _counted_tally(session, subtree, where, as_of, changed, revised)
+    organisations = await organisation_tables(session, org, where, as_of)
     return StatisticsTables(
         org_id=org.id,
         as_of=as_of,
         members=_member_tables(counted),
-        new_members=_member_tables(member_tally(admitted, as_of)),
+        new_members=_member_tables(member_tally(as_recorded(admitted, revised), as_of)),
         organisations=OrganisationTables(
             total=organisations["total"],
             by_type=_rows(organisations["by_type"]),
@@ -198,24 +219,57 @@ async def statistics_tables(
             **{name: _rows(organisations[name]) for name in UNIT_FORM},
         ),
         meetings=await indicators.meeting_tables(session, org, as_of),
-        points=await indicators.points_tables(
-            session, org, as_of, counted_histories(subtree, as_of)
-        ),
+        points=await indicators.points_tables(session, org, where, as_of, changed_counted),
     )
+
+
+async def _counted_tally(
+    session: AsyncSession,
+    subtree: Subtree,
+    where: Where,
+    as_of: date,
+    changed: list[MemberFacts],
+    revised: Revised,
+) -> Tally:
+    """The member tables of the members counted on `as_of` (`changed`: those with a
+    recorded change, the rest by SQL), each with the details recorded that day
+    (`revised`: the records changed since, read back from the audit trail, are
+    tallied here, the others by SQL as they are)."""
+    counted = member_tally(as_recorded(changed, revised), as_of)
+    if subtree.unchanged_path is None:
+        return counted
+    excluding = frozenset(revised)
+    counted.add(await unchanged_tally(session, where, as_of, excluding))
+    if excluding:
+        rows = await session.execute(
+            select(*FACT_COLUMNS).where(
+                Member.id.in_(excluding), unchanged_counted_on(where, as_of), unchanged()
+            )
+        )
+        members = [MemberFacts(*row) for row in rows.all()]
+        counted.add(member_tally(as_recorded(members, revised), as_of))
+    return counted
+
+
+def year_before(as_of: date) -> date:
+    """The last day before `as_of`'s year: the tables (the year's new members) and the
+    year's ledger read the subtree as it stood on every day from then on."""
+    return as_of.replace(month=1, day=1) - timedelta(days=1)
 
 
 def counted_members(subtree: Subtree, day: date) -> list[MemberFacts]:
     """The members the subtree counts at the end of `day` (the tables' population;
     of the members with a recorded change only when the subtree leaves the rest to
-    SQL)."""
+    SQL), against the organisations it held that day."""
     return [h.member for h in counted_histories(subtree, day)]
 
 
 def counted_histories(subtree: Subtree, day: date) -> list[MemberHistory]:
     """The histories of `counted_members`."""
-    return [h for h in subtree.histories if _counted_in(h, subtree.inside, day)]
+    inside = subtree.tree.inside_on(day)
+    return [h for h in subtree.histories if _counted_in(h, inside, day)]
 
 
-def _counted_in(history: MemberHistory, inside: set[uuid.UUID], day: date) -> bool:
+def _counted_in(history: MemberHistory, inside: frozenset[uuid.UUID], day: date) -> bool:
     place = history.place_on(day)
     return place.counted and place.org_id in inside

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,12 @@ from app.services.code_lists import (
     resolve_education,
     resolve_ethnicity,
 )
-from app.services.lifecycle.membership import MemberFacts, unchanged, unchanged_counted_on
+from app.services.lifecycle.membership import (
+    MemberFacts,
+    Where,
+    unchanged,
+    unchanged_counted_on,
+)
 from app.services.organisations.terms import add_years
 
 # work_mem of the grouping statement (bench/RESULTS.md, statistics).
@@ -202,9 +208,12 @@ def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
     return tally
 
 
-async def unchanged_tally(session: AsyncSession, path: str, as_of: date) -> Tally:
+async def unchanged_tally(
+    session: AsyncSession, where: Where, as_of: date, excluding: frozenset[uuid.UUID] = frozenset()
+) -> Tally:
     """The member tables of the records without a recorded change counted by the
-    subtree at `path` on `as_of`, aggregated by PostgreSQL in one statement: the
+    subtree `where` on `as_of` (but those `excluding`), aggregated by PostgreSQL in
+    one statement: the
     records grouped once on all the tables' values (one hash per record, with the
     counts born after each age cut-off), then a grouping set per table and one for the
     total over those few combinations, hashed in `GROUPING_WORK_MEM` (the planner
@@ -215,9 +224,12 @@ async def unchanged_tally(session: AsyncSession, path: str, as_of: date) -> Tall
         func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1))).label(f"y{i}")
         for i, (_, limit) in enumerate(AGE_BANDS)
     ]
+    population = [unchanged_counted_on(where, as_of), unchanged()]
+    if excluding:
+        population.append(Member.id.not_in(excluding))
     combinations = (
         select(*keys, func.count().label("n"), *younger)
-        .where(unchanged_counted_on(path, as_of), unchanged())
+        .where(*population)
         .group_by(*keys)
         .subquery()
     )

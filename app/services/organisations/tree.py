@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app import db
+from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden
 from app.i18n import Text
 from app.models import org_path_columns
@@ -35,6 +35,7 @@ from app.models.organisation import Organisation
 from app.security.scope import Principal, is_under, like_prefix, not_found, subtree_prefix, under
 from app.services.integration import audit, changes
 from app.services.organisations.access import AUDITED_FIELDS, get_visible, require_org_writer
+from app.services.organisations.placements import record_placements
 
 # Which parent types each type may sit under; None stands for "a root".
 ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
@@ -99,6 +100,7 @@ async def insert_root(session: AsyncSession, code: str, name: str) -> Organisati
     )
     session.add(root)
     await session.flush()
+    await record_placements(session, root.path, None)
     return root
 
 
@@ -267,8 +269,10 @@ async def move_organisation(
     Every record filed under the subtree (members, meetings, points, grids, mobile
     episodes, transfers, dues, audit, change feed, ...) follows it in the same
     transaction: afterwards the old parent's admins no longer see the branch and the
-    new parent's do, in reads, lists and reports alike. Refused when the new parent
-    lies inside the subtree (a cycle) or does not accept the type.
+    new parent's do, in reads, lists and reports alike. Only the placements history
+    keeps where the subtree sat until today (the statistics as of an earlier date).
+    Refused when the new parent lies inside the subtree (a cycle) or does not accept
+    the type.
     """
     require_org_writer(principal)
     if not principal.sees_everything and org.path == principal.org_path:
@@ -282,6 +286,7 @@ async def move_organisation(
     old_parent_id = org.parent_id
     await _relink_subtree(session, org, new_parent)
     await session.flush()
+    await record_placements(session, org.path, clock.today())
     # Rows of the subtree loaded earlier in this session are stale now.
     session.expire_all()
     await session.refresh(org)

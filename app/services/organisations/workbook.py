@@ -35,7 +35,7 @@ from app.services.organisations.member_changes import (
     load_subtree,
     member_changes,
 )
-from app.services.organisations.stats import statistics_tables
+from app.services.organisations.stats import statistics_tables, year_before
 
 BOLD = Font(bold=True)
 MEMBER_BLOCKS = (
@@ -209,9 +209,10 @@ async def statistics_workbook(
     annual tables: members (党员基本情况, with a bar chart of the age bands), the year's
     new members (发展党员), organisations (党组织基本情况) and the 增减 ledger from 1
     January to `as_of` (党员增减情况), the meetings and points indicators
-    (组织生活和积分). The figures are those of the JSON tables, computed before the
-    first byte; the file is streamed as it is written."""
-    subtree = await load_subtree(session, org, changed_only=True)
+    (组织生活和积分). The figures are those of the JSON tables (the tree and the member
+    details as they stood on `as_of`), computed before the first byte; the file is
+    streamed as it is written."""
+    subtree = await load_subtree(session, org, changed_only=True, since=year_before(as_of))
     tables = await statistics_tables(session, org, as_of, subtree)
     changes = await member_changes(session, org, as_of.replace(month=1, day=1), as_of, subtree)
     return stream_written(partial(write_workbook, Figures(org.name, as_of, tables, changes)))
