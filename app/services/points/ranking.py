@@ -19,13 +19,14 @@ from app.security.scope import (
     Principal,
     ancestors,
     fill_prefixes,
+    member_rows_only,
     prefix_mark,
     prefix_param,
     shows_member,
     subtree_prefix,
     under,
 )
-from app.services.points.review import suggested_grade
+from app.services.points.review import review_grader
 from app.services.points.schemes import scheme_for
 
 # --- Balances and rankings -------------------------------------------------------------------
@@ -206,7 +207,7 @@ _RANKING_SQL = """
                 WHERE f.org_path = p.org_path AND f.status = 'full') AS n
         FROM (SELECT DISTINCT org_path FROM ranked) AS p
     )
-    SELECT r.id, r.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order,
+    SELECT r.id::text, r.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order,
            (SELECT grade_bands::text FROM at_root)
     FROM ranked AS r
     LEFT JOIN branch_full AS b ON b.org_path = r.org_path
@@ -251,7 +252,7 @@ async def ranking(
     whichever organisation the ranking is read through, as `confirm_grades` counts.
 
     One statement (`TOP_SQL`, or `WITH_ME_SQL` with the caller's place); returns the
-    places and the caller's as RankItem's fields, in its order, as JSON values."""
+    places and the caller's as RankItem's fields, in its order, as JSON values (ids as text)."""
     template = TOP_SQL if me is None else WITH_ME_SQL
     sql = fill_prefixes(template, {"prefix": subtree_prefix(root_path)}).format(limit=int(limit))
     args = (year,) if me is None else (year, me)
@@ -261,25 +262,24 @@ async def ranking(
     bands_json = rows[0][7]
     bands: list[dict[str, Any]] = orjson.loads(bands_json) if bands_json is not None else []
     lowest = min((b["min"] for b in bands), default=None)
+    review = review_grader(bands)
     grades: dict[int, str | None] = {}  # grade_for per distinct total
+    me_id = str(me) if me is not None else None
     out: list[dict[str, Any]] = []
     mine = None
     for member_id, name, status, total, rank, full_members, full_order, _ in rows:
         if total not in grades:
             grades[total] = grade_for(total, bands)
-        grade = grades[total]
         item = {
             "member_id": member_id,
             "name": name,
             "total": total,
             "rank": rank,
-            "grade": grade,
+            "grade": grades[total],
             "below_lowest_band": lowest is not None and total < lowest,
-            "suggested_review_grade": suggested_grade(
-                status, total, full_order, full_members, bands
-            ),
+            "suggested_review_grade": review(status, total, full_order, full_members),
         }
-        if member_id == me:
+        if member_id == me_id:
             mine = item
         if rank <= limit:
             out.append(item)
@@ -312,4 +312,6 @@ async def visible_ranking(
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """`ranking` as the principal may see it: a member user gets its own place only."""
     rows, mine = await ranking(session, root_path, year, limit, principal.member_id)
-    return [r for r in rows if shows_member(principal, r["member_id"])], mine
+    if member_rows_only(principal) is None:  # `shows_member` shows every row
+        return rows, mine
+    return [r for r in rows if shows_member(principal, uuid.UUID(r["member_id"]))], mine
