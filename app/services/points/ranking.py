@@ -25,6 +25,7 @@ from app.security.scope import (
     shows_member,
     subtree_prefix,
     under,
+    under_column_sql,
 )
 from app.services.points.review import review_grader
 from app.services.points.schemes import scheme_for
@@ -150,17 +151,17 @@ async def ranking_statement(
 # that generic plan per subtree and limit, instead of planning the statement (~1.5 ms) on
 # every call; with `LIMIT $n` it costed the generic plan at a tenth of the subtree and
 # re-planned every call.
-_NEAREST_BASE = """(SELECT s.base FROM schemes AS s WHERE {path} LIKE s.org_path || '%'
+_NEAREST_BASE = """(SELECT s.base FROM schemes AS s WHERE {under}
      ORDER BY length(s.org_path) DESC LIMIT 1)"""
 RANK_BASE = """COALESCE((SELECT base FROM one_base), {nearest}, 0)""".format(  # noqa: S608  # constant text
-    nearest=_NEAREST_BASE.format(path="m.org_path")
+    nearest=_NEAREST_BASE.format(under=under_column_sql("m.org_path", "s.org_path"))
 )
 
 _RANKING_SQL = """
     WITH schemes AS MATERIALIZED (
-        SELECT org_path, base, grade_bands, {prefix} LIKE org_path || '%' AS above
+        SELECT org_path, base, grade_bands, {above} AS above
         FROM point_schemes
-        WHERE year = $1 AND ({prefix} LIKE org_path || '%' OR org_path LIKE {prefix})
+        WHERE year = $1 AND ({above} OR org_path LIKE {prefix})
     ), at_root AS (
         SELECT base, grade_bands FROM schemes WHERE above ORDER BY length(org_path) DESC LIMIT 1
     ), one_base AS (
@@ -249,7 +250,11 @@ _ME_ROW = """
 
 # Without the caller: the top only. With it ($2): the walk is skipped (the whole subtree
 # is scored, the caller placed in it).
-_BASES = {"base": RANK_BASE, "org_base": _NEAREST_BASE.format(path="o.path")}
+_BASES = {
+    "above": under_column_sql(prefix_mark("prefix"), "org_path"),
+    "base": RANK_BASE,
+    "org_base": _NEAREST_BASE.format(under=under_column_sql("o.path", "s.org_path")),
+}
 TOP_SQL = _RANKING_SQL.format(
     prefix=prefix_mark("prefix"), **_BASES, no_me="", me_cte="", me_row=""
 )
