@@ -1,9 +1,11 @@
-"""The ranking answers as the statement it replaced did (app.services.points.ranking).
+"""The ranking (and the statistics' points grades) answer as the statements they replaced
+did (app.services.points.ranking).
 
 The ranking was one SQL statement with its base written as a CASE over schemes read
 beforehand; it now reads its schemes itself, takes its caller's place from a second
-text and renders its answer with orjson. `OLD_RANKING` below is that earlier
-statement, kept here as the reference: on every case (one base, several bases, no
+text and renders its answer with orjson; the statistics' grade counts share its
+schemes and scoring. `OLD_RANKING`, `OLD_TOTALS` and `_old_statement` below are the
+earlier statements, kept here as the reference: on every case (one base, several bases, no
 scheme, too few members with points, ties, probationary members, deductions, a member
 user's own place, every limit) the API must give exactly what it gave.
 """
@@ -14,12 +16,15 @@ import itertools
 import uuid
 from typing import Any
 
+from sqlalchemy import TextClause, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from support import Api, County
 
 from app.db import get_sessionmaker
 from app.models.organisation import Organisation
-from app.security.scope import subtree_prefix
-from app.services.points.ranking import grade_for, ranking_statement
+from app.models.points import PointScheme
+from app.security.scope import ancestors, prefix_param, subtree_prefix, under
+from app.services.points.ranking import grade_for
 from app.services.points.review import suggested_grade
 from app.services.points.schemes import scheme_for
 
@@ -90,6 +95,47 @@ OLD_RANKING = """
 """
 
 
+OLD_TOTALS = """
+    SELECT {base} + COALESCE(t.points, 0) AS total, count(*)
+    FROM members AS m
+    LEFT JOIN point_totals AS t
+        ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
+    WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
+    GROUP BY 1
+"""
+
+
+async def _old_statement(
+    session: AsyncSession, root: Organisation, year: int, template: str
+) -> tuple[TextClause, dict[str, Any]]:
+    """The earlier `ranking_statement`: `template` with each member's base as a CASE over
+    the schemes read beforehand."""
+    schemes = (
+        await session.execute(
+            select(PointScheme.org_path, PointScheme.base)
+            .where(
+                PointScheme.year == year,
+                or_(
+                    PointScheme.org_path.in_(ancestors(root.path)),
+                    under(PointScheme.org_path, root.path),
+                ),
+            )
+            .order_by(func.length(PointScheme.org_path).desc())
+        )
+    ).all()
+    params: dict[str, Any] = {}
+    cases = []
+    # Subtree prefixes are written into the text (`prefix_param`): a plan per subtree.
+    paths = [prefix_param("prefix")]
+    for n, (path, base) in enumerate(schemes):
+        cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
+        params[f"scheme_path_{n}"] = subtree_prefix(path)
+        params[f"scheme_base_{n}"] = base
+        paths.append(prefix_param(f"scheme_path_{n}"))
+    base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
+    return text(template.format(base=base_sql)).bindparams(*paths), params
+
+
 async def _old_answer(
     org_id: str, year: int, limit: int, me: str | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -100,7 +146,7 @@ async def _old_answer(
         scheme = await scheme_for(session, root.path, year)
         bands = scheme.grade_bands if scheme else []
         lowest = min((b["min"] for b in bands), default=None)
-        statement, params = await ranking_statement(session, root, year, OLD_RANKING)
+        statement, params = await _old_statement(session, root, year, OLD_RANKING)
         values = {"year": year, "prefix": subtree_prefix(root.path), "limit": limit}
         rows = (await session.execute(statement, {**params, **values, "me": me})).all()
     out, mine = [], None
@@ -121,6 +167,25 @@ async def _old_answer(
         if row["rank"] <= limit:
             out.append(row)
     return out[:limit], mine
+
+
+async def _old_grades(org_id: str, year: int) -> dict[str, int]:
+    """The statistics' points grades as the earlier implementation counted them, keyed
+    as the statistics tables key them, with the members ranked."""
+    async with get_sessionmaker()() as session:
+        root = await session.get(Organisation, uuid.UUID(org_id))
+        assert root is not None
+        scheme = await scheme_for(session, root.path, year)
+        bands = scheme.grade_bands if scheme else []
+        statement, params = await _old_statement(session, root, year, OLD_TOTALS)
+        values = {"year": year, "prefix": subtree_prefix(root.path)}
+        rows = (await session.execute(statement, {**params, **values})).all()
+    grades = {"ranked": 0}
+    for total, n in rows:
+        grade = grade_for(int(total), bands) or "ungraded"
+        grades[grade] = grades.get(grade, 0) + int(n)
+        grades["ranked"] += int(n)
+    return grades
 
 
 async def _post(api: Api, token: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +245,16 @@ async def _same(api: Api, token: str, org_id: str, year: int, me: str | None = N
             items = [i for i in items if i["member_id"] == me]
         assert r.json() == {"year": year, "items": items, "me": mine, "next_cursor": None}, limit
         compared += len(items)
+    if me is None:  # the statistics' points grades (the ranking's members, per grade)
+        r = await api.client.get(
+            f"/api/v1/organisations/{org_id}/statistics",
+            params={"as_of": f"{year}-06-30"},
+            headers=api.auth(token),
+        )
+        assert r.status_code == 200, r.text
+        points = r.json()["points"]
+        counted = {row["key"]: row["count"] for row in points["by_grade"]}
+        assert {"ranked": points["ranked"], **counted} == await _old_grades(org_id, year)
     return compared
 
 

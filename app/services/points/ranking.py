@@ -7,24 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import TextClause, func, or_, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.models.enums import EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.models.points import PointEntry, PointScheme
+from app.models.points import PointEntry
 from app.security.scope import (
     Principal,
-    ancestors,
     fill_prefixes,
     member_rows_only,
     prefix_mark,
-    prefix_param,
     shows_member,
     subtree_prefix,
-    under,
     under_column_sql,
 )
 from app.services.points.review import review_grader
@@ -78,49 +75,6 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
     )
 
 
-# The members the ranking ranks, per total (what the grades of the whole subtree read):
-# the ranking's own eligibility and base, without listing the members.
-TOTALS_TEMPLATE = """
-    SELECT {base} + COALESCE(t.points, 0) AS total, count(*)
-    FROM members AS m
-    LEFT JOIN point_totals AS t
-        ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
-    WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
-    GROUP BY 1
-"""
-
-
-async def ranking_statement(
-    session: AsyncSession, root: Organisation, year: int, template: str
-) -> tuple[TextClause, dict[str, Any]]:
-    """`template` over a subtree's members, with each member's base from the nearest
-    scheme (`{base}`)."""
-    schemes = (
-        await session.execute(
-            select(PointScheme.org_path, PointScheme.base)
-            .where(
-                PointScheme.year == year,
-                or_(
-                    PointScheme.org_path.in_(ancestors(root.path)),
-                    under(PointScheme.org_path, root.path),
-                ),
-            )
-            .order_by(func.length(PointScheme.org_path).desc())
-        )
-    ).all()
-    params: dict[str, Any] = {}
-    cases = []
-    # Subtree prefixes are written into the text (`prefix_param`): a plan per subtree.
-    paths = [prefix_param("prefix")]
-    for n, (path, base) in enumerate(schemes):
-        cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
-        params[f"scheme_path_{n}"] = subtree_prefix(path)
-        params[f"scheme_base_{n}"] = base
-        paths.append(prefix_param(f"scheme_path_{n}"))
-    base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
-    return text(template.format(base=base_sql)).bindparams(*paths), params
-
-
 # The ranking, one statement on the driver. The schemes that can apply in the subtree
 # (`schemes`: the year's schemes at the root or above it, on its path, or inside it) are
 # read by the statement itself; a member's base is the nearest one's on the member's path
@@ -157,8 +111,9 @@ RANK_BASE = """COALESCE((SELECT base FROM one_base), {nearest}, 0)""".format(  #
     nearest=_NEAREST_BASE.format(under=under_column_sql("m.org_path", "s.org_path"))
 )
 
-_RANKING_SQL = """
-    WITH schemes AS MATERIALIZED (
+# The year's schemes that can apply in the subtree, the root's, the one base of the whole
+# subtree when no scheme lies strictly inside it, else the base per organisation.
+_SCHEMES_SQL = """schemes AS MATERIALIZED (
         SELECT org_path, base, grade_bands, {above} AS above
         FROM point_schemes
         WHERE year = $1 AND ({above} OR org_path LIKE {prefix})
@@ -169,7 +124,28 @@ _RANKING_SQL = """
         WHERE NOT EXISTS (SELECT FROM schemes WHERE NOT above)
     ), org_base AS MATERIALIZED (
         SELECT o.path, {org_base} AS base FROM organisations AS o
-        WHERE o.path LIKE {prefix} AND NOT EXISTS (SELECT FROM one_base)
+        WHERE o.path LIKE {prefix} AND NOT EXISTS (SELECT FROM one_base)"""
+
+# Every member the ranking ranks (full and probationary) with its total.
+_SCORED_SQL = """        SELECT m.id, m.org_id, m.org_path, m.status,
+               (SELECT base FROM one_base) + COALESCE(t.points, 0) AS total
+        FROM members AS m
+        LEFT JOIN point_totals AS t
+            ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
+        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
+          AND EXISTS (SELECT FROM one_base)
+        UNION ALL
+        SELECT m.id, m.org_id, m.org_path, m.status, COALESCE(b.base, 0) + COALESCE(t.points, 0)
+        FROM members AS m
+        LEFT JOIN point_totals AS t
+            ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
+        LEFT JOIN org_base AS b ON b.path = m.org_path
+        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
+          AND NOT EXISTS (SELECT FROM one_base)
+"""
+
+_RANKING_SQL = """
+    WITH {schemes}
     ), ahead AS MATERIALIZED (
         SELECT m.id, m.name, m.org_id, m.org_path, m.status, t.points, {base} + t.points AS total
         FROM point_totals AS t
@@ -188,22 +164,7 @@ _RANKING_SQL = """
              (SELECT GREATEST(max(base), 0) AS bound FROM schemes) AS b
         WHERE (SELECT count(*) FROM ahead) = {{limit}}
     ), scored AS MATERIALIZED (
-        SELECT m.id, m.org_id, m.org_path, m.status,
-               (SELECT base FROM one_base) + COALESCE(t.points, 0) AS total
-        FROM members AS m
-        LEFT JOIN point_totals AS t
-            ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
-        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
-          AND EXISTS (SELECT FROM one_base)
-        UNION ALL
-        SELECT m.id, m.org_id, m.org_path, m.status, COALESCE(b.base, 0) + COALESCE(t.points, 0)
-        FROM members AS m
-        LEFT JOIN point_totals AS t
-            ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
-        LEFT JOIN org_base AS b ON b.path = m.org_path
-        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
-          AND NOT EXISTS (SELECT FROM one_base)
-    ), top AS (
+{scored}    ), top AS (
         SELECT id, name, org_id, org_path, status, total FROM fast
         WHERE COALESCE((SELECT yes FROM use_fast), false)
         UNION ALL
@@ -255,12 +216,33 @@ _BASES = {
     "base": RANK_BASE,
     "org_base": _NEAREST_BASE.format(under=under_column_sql("o.path", "s.org_path")),
 }
+_PARTS = {
+    "schemes": _SCHEMES_SQL.format(prefix=prefix_mark("prefix"), **_BASES),
+    "scored": _SCORED_SQL.format(prefix=prefix_mark("prefix")),
+}
 TOP_SQL = _RANKING_SQL.format(
-    prefix=prefix_mark("prefix"), **_BASES, no_me="", me_cte="", me_row=""
+    prefix=prefix_mark("prefix"), **_BASES, **_PARTS, no_me="", me_cte="", me_row=""
 )
 WITH_ME_SQL = _RANKING_SQL.format(
-    prefix=prefix_mark("prefix"), **_BASES, no_me=" AND false", me_cte=_ME_CTE, me_row=_ME_ROW
+    prefix=prefix_mark("prefix"),
+    **_BASES,
+    **_PARTS,
+    no_me=" AND false",
+    me_cte=_ME_CTE,
+    me_row=_ME_ROW,
 )
+
+
+# The members the ranking ranks, per total (what the grades of the whole subtree read):
+# the ranking's own eligibility and base, without listing the members; the root's bands.
+_TOTALS_SQL = """
+    WITH {schemes}
+    ), scored AS (
+{scored}
+    )
+    SELECT total, count(*), (SELECT grade_bands::text FROM at_root) FROM scored GROUP BY 1
+"""
+TOTALS_SQL = _TOTALS_SQL.format(**_PARTS)
 
 
 async def ranking(
@@ -313,16 +295,13 @@ async def grade_counts(
 ) -> tuple[int, dict[str | None, int]]:
     """The members the subtree's ranking ranks and how many hold each grade of the
     scheme in force at the root (None: below every band, or no bands), counted per
-    distinct total without listing the members."""
-    scheme = await scheme_for(session, root.path, year)
-    bands = scheme.grade_bands if scheme else []
-    statement, params = await ranking_statement(session, root, year, TOTALS_TEMPLATE)
-    rows = await session.execute(
-        statement, {**params, "year": year, "prefix": subtree_prefix(root.path)}
-    )
+    distinct total without listing the members (one statement, `TOTALS_SQL`)."""
+    sql = fill_prefixes(TOTALS_SQL, {"prefix": subtree_prefix(root.path)})
+    rows = await db.fetch(session, sql, year)
+    bands: list[dict[str, Any]] = orjson.loads(rows[0][2]) if rows and rows[0][2] else []
     grades: dict[str | None, int] = {}
     ranked = 0
-    for total, n in rows.all():
+    for total, n, _ in rows:
         grade = grade_for(int(total), bands)
         grades[grade] = grades.get(grade, 0) + int(n)
         ranked += int(n)
