@@ -186,7 +186,7 @@ _RANKING_SQL = """
         FROM (SELECT DISTINCT org_path FROM ranked) AS p
     )
     SELECT r.id::text, r.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order,
-           (SELECT grade_bands::text FROM at_root)
+           CASE WHEN r.rank = 1 THEN (SELECT grade_bands::text FROM at_root) END
     FROM ranked AS r
     LEFT JOIN branch_full AS b ON b.org_path = r.org_path
     ORDER BY r.rank, r.id
@@ -263,7 +263,7 @@ async def ranking(
     rows = await db.fetch(session, sql, *args)
     if not rows:
         return [], None
-    bands_json = rows[0][7]
+    bands_json = rows[0][7]  # the bands come with the first place (rank 1) only
     bands: list[dict[str, Any]] = orjson.loads(bands_json) if bands_json is not None else []
     lowest = min((b["min"] for b in bands), default=None)
     review = review_grader(bands)
