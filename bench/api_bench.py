@@ -256,7 +256,7 @@ async def main() -> None:
         "AND m.held_on >= DATE '2026-01-01' AND m.held_on < DATE '2026-04-01' GROUP BY m.id"
     )
     # The SQL the endpoint sends (its schemes read by the statement itself).
-    ranking_sql = fill_prefixes(TOP_SQL, {"prefix": prefix})
+    ranking_sql = fill_prefixes(TOP_SQL, {"prefix": prefix}).format(limit=100)
     # label, requests, (method, path, query) for request i, main SQL, its parameters
     cases: list[tuple[str, int, RequestFor, str, list[Any]]] = [
         (
