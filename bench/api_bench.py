@@ -36,8 +36,9 @@ import aiohttp
 import asyncpg
 import httpx
 
+from app.security.scope import fill_prefixes
 from app.services.organisations import AGE_BANDS
-from app.services.points import RANKING_TEMPLATE
+from app.services.points import TOP_SQL
 
 BENCH_USER = "bench_admin"
 BENCH_PASSWORD = "bench-password-123"
@@ -226,7 +227,6 @@ async def main() -> None:
             )
         ]
         rule = await conn.fetchval("SELECT id FROM point_rules WHERE code = 'SYN-SERVICE'")
-        province_path = await conn.fetchval("SELECT path FROM organisations WHERE code = 'SYN-P'")
     county_id, prefix = county["id"], county["path"] + "%"
     run = uuid.uuid4().hex[:8]
     org_url = f"/api/v1/organisations/{county_id}"
@@ -255,14 +255,8 @@ async def main() -> None:
         "WHERE m.org_path LIKE $1 AND m.state = 'finalized' "
         "AND m.held_on >= DATE '2026-01-01' AND m.held_on < DATE '2026-04-01' GROUP BY m.id"
     )
-    # The SQL the endpoint sends, with the province scheme as the only base.
-    ranking_sql = (
-        RANKING_TEMPLATE.format(base="(CASE WHEN m.org_path LIKE $4 THEN 100 ELSE 0 END)")
-        .replace(":year", "$1")
-        .replace(":prefix", "$2")
-        .replace(":limit", "$3")
-        .replace("CAST(:me AS uuid)", "NULL::uuid")
-    )
+    # The SQL the endpoint sends (its schemes read by the statement itself).
+    ranking_sql = fill_prefixes(TOP_SQL, {"prefix": prefix}).format(limit=100)
     # label, requests, (method, path, query) for request i, main SQL, its parameters
     cases: list[tuple[str, int, RequestFor, str, list[Any]]] = [
         (
@@ -302,7 +296,7 @@ async def main() -> None:
             args.report_requests,
             lambda i: ("GET", f"{org_url}/points/ranking", {"year": 2026, "limit": 100}),
             ranking_sql,
-            [2026, prefix, 100, province_path + "%"],
+            [2026, 100],
         ),
         (
             "GET /organisations/{county}/meeting-compliance (Q1)",

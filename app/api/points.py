@@ -42,7 +42,6 @@ from app.schemas.points import (
     GradesConfirm,
     GradesConfirmed,
     Ranking,
-    RankItem,
     RuleCreate,
     RuleRead,
     RuleUpdate,
@@ -285,6 +284,7 @@ async def points_balance(
 @router.get(
     "/organisations/{org_id}/points/ranking",
     name="points_ranking",
+    response_model=Ranking,
     description=doc(service.ranking)
     + "\n\nA member user gets its own place only (`me`, and itself among `items`).",
 )
@@ -297,16 +297,12 @@ async def points_ranking(
     year: Year | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     sort: str = sort_query("rank"),
-) -> Ranking:
+) -> Response:
     whole_list_order(sort, "rank")
-    org = await organisations.get_visible(session, principal, org_id)
-    rows, mine = await service.visible_ranking(session, principal, org, year or today.year, limit)
-    return Ranking(
-        year=year or today.year,
-        items=[RankItem.model_validate(r, from_attributes=True) for r in rows],
-        me=RankItem.model_validate(mine, from_attributes=True) if mine else None,
-        next_cursor=None,
-    )
+    org = await organisations.get_visible_node(session, principal, org_id)
+    year = year or today.year
+    items, mine = await service.visible_ranking(session, principal, org.path, year, limit)
+    return json_response({"year": year, "items": items, "me": mine, "next_cursor": None})
 
 
 @router.post(

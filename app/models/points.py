@@ -190,7 +190,7 @@ class PointTotal(Base):
             postgresql_include=["member_id", "points"],
         ),
         # A year's totals in ranking order: a ranking's top places are read from the head
-        # of this walk, whatever the subtree's size (ranking.RANKING_TEMPLATE).
+        # of this walk, whatever the subtree's size (ranking.TOP_SQL).
         Index(
             "ix_point_totals_year_points",
             "year",

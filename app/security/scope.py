@@ -107,6 +107,14 @@ def under_column(column: _PathColumn, root: _PathColumn) -> ColumnElement[bool]:
     return column.like(root.concat("%"))
 
 
+def under_column_sql(path: str, root: str) -> str:
+    """`under_column` as driver SQL text: the path `path` lies in the subtree rooted at the
+    path `root`, both SQL expressions (columns). `path` may also be a subtree prefix's
+    mark (`prefix_mark`): a prefix lies under exactly the roots its own path lies under
+    (the organisation and its ancestors), as paths end in `/` and hold no wildcard."""
+    return f"{path} LIKE {root} || '%'"
+
+
 def under_any(col_a: _PathColumn, col_b: _PathColumn, root: str) -> ColumnElement[bool]:
     """Either side of a two-sided record (home/host, from/to, org/alt) lies under `root`."""
     return or_(col_a.like(prefix_literal(root)), col_b.like(prefix_literal(root)))

@@ -72,3 +72,19 @@ async def test_a_member_read_sends_the_principal_the_row_with_its_flags_and_the_
     assert "auth_sessions" in principal
     assert "FROM members" in row and "array_remove" in row  # the flags come with the row
     assert audit.startswith("INSERT INTO audit_events")
+
+
+async def test_a_ranking_sends_the_principal_the_organisation_and_one_ranking_statement(
+    api, county
+):
+    path = f"/api/v1/organisations/{county.county['id']}/points/ranking"
+    await _count(api, county.county_admin, path, year=2026)  # statements prepared
+    with counting() as statements:
+        r = await api.client.get(path, params={"year": 2026}, headers=api.auth(county.county_admin))
+    assert r.status_code == 200, r.text
+    assert len(statements) == 3, statements
+    principal, organisation, ranking = statements
+    assert "auth_sessions" in principal
+    assert "FROM organisations" in organisation and "point_schemes" not in organisation
+    # the schemes (bases and grade bands) are read by the ranking statement itself
+    assert "point_schemes" in ranking and "point_totals" in ranking

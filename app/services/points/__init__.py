@@ -20,7 +20,7 @@ from app.services.points.ledger import (
     reject_entry,
     reverse_entry,
 )
-from app.services.points.ranking import RANKING_TEMPLATE, balance, ranking, visible_ranking
+from app.services.points.ranking import TOP_SQL, balance, ranking, visible_ranking
 from app.services.points.review import confirm_grades, excellent_share_allowed
 from app.services.points.schemes import (
     create_rule,
@@ -36,7 +36,7 @@ from app.services.points.views import balance_read, entry_read
 __all__ = [
     "ENTRY_SORT",
     "ENTRY_SORTABLE",
-    "RANKING_TEMPLATE",
+    "TOP_SQL",
     "EntryRequest",
     "approve_entry",
     "balance",

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     String,
-    TextClause,
     Uuid,
     bindparam,
     case,
@@ -21,10 +21,10 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import db
 from app.models.enums import EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -32,12 +32,15 @@ from app.models.points import PointEntry, PointScheme
 from app.security.scope import (
     Principal,
     ancestors,
-    prefix_param,
+    fill_prefixes,
+    member_rows_only,
+    prefix_mark,
     shows_member,
     subtree_prefix,
     under,
+    under_column_sql,
 )
-from app.services.points.review import suggested_grade
+from app.services.points.review import review_grader
 from app.services.points.schemes import scheme_for
 
 # --- Balances and rankings -------------------------------------------------------------------
@@ -88,85 +91,162 @@ async def balance(session: AsyncSession, member: Member, year: int) -> Balance:
     )
 
 
-# {base} is a CASE over the schemes that can apply in the subtree (few rows).
+# The ranking, one statement on the driver. The schemes that can apply in the subtree
+# (`schemes`: the year's schemes at the root or above it, on its path, or inside it) are
+# read by the statement itself; a member's base is the nearest one's on the member's path
+# (`RANK_BASE`), the root's own (`at_root`, whose grade bands grade the ranking) for
+# every member when no scheme lies strictly inside the subtree (`one_base`, computed once).
+# Scoring the whole subtree takes the base per organisation (`org_base`, joined on the
+# member's path; a member's path is its organisation's) when several can apply: a
+# look-up per member costed 60% more than the CASE over the schemes it replaced.
 #
 # The top places are found without reading the subtree (`ahead`, `fast`): the first
-# :limit eligible members with positive points, walked down `ix_point_totals_year_points`
-# in (points DESC, id) order. Every member outside them has fewer points than the last
-# one read (c), or as many and a later id; so at most c + the largest base that can
-# apply (`bound`: {base} at each scheme's own path gives every base a member of the
-# subtree can have, and maybe more; at least 0, for members with no points). When the
-# :limit-th place among them, in (total DESC, id) order, is ahead of that bound, they
-# are the whole top (always so when one base applies to the whole subtree). Otherwise
-# (too few members with points, several bases far apart, or the caller's own place
-# asked for) the subtree is scored as a whole (`scored`: one scan of its members and a
-# join of their kept totals) and only its first :limit places are sorted (a top-N
-# heap). Either way every member ranked ahead of one of the top places is among them,
-# so rank and the order among the full members of each branch computed inside the top
-# are the global ones. The full members of a branch are counted for the branches in
-# the result only; names are read for the returned rows only.
-RANKING_TEMPLATE = """
-    WITH ahead AS MATERIALIZED (
-        SELECT m.id, m.org_id, m.org_path, m.status, t.points, {base} + t.points AS total
+# `limit` eligible members with positive points, walked down
+# `ix_point_totals_year_points` in (points DESC, id) order. Every member outside them has
+# fewer points than the last one read (c), or as many and a later id; so at most c + the
+# largest base that can apply (`bound`: the largest base of `schemes`, at least 0, for
+# members with no points). When the `limit`-th place among them, in (total DESC, id) order, is
+# ahead of that bound, they are the whole top (always so when one base applies to the
+# whole subtree). Otherwise (too few members with points, several bases far apart, or the
+# caller's own place asked for) the subtree is scored as a whole (`scored`: one scan of
+# its members and a join of their kept totals) and only its first `limit` places are sorted
+# (a top-N heap). Either way every member ranked ahead of one of the top places is among
+# them, so rank and the order among the full members of each branch computed inside the
+# top are the global ones. The full members of a branch are counted for the branches in
+# the result only; names are read with the walk, or for the returned rows only.
+#
+# The caller's own place ($2) is a second text (`WITH_ME_SQL`). Without it the statement
+# takes the year alone: the subtree prefix and the limit (an int, 1-500) are written into
+# its text, so PostgreSQL finds the same plan without the values as with them and keeps
+# that generic plan per subtree and limit, instead of planning the statement (~1.5 ms) on
+# every call; with `LIMIT $n` it costed the generic plan at a tenth of the subtree and
+# re-planned every call.
+_NEAREST_BASE = """(SELECT s.base FROM schemes AS s WHERE {under}
+     ORDER BY length(s.org_path) DESC LIMIT 1)"""
+RANK_BASE = """COALESCE((SELECT base FROM one_base), {nearest}, 0)""".format(  # noqa: S608  # constant text
+    nearest=_NEAREST_BASE.format(under=under_column_sql("m.org_path", "s.org_path"))
+)
+
+# The year's schemes that can apply in the subtree, the root's, the one base of the whole
+# subtree when no scheme lies strictly inside it, else the base per organisation.
+_SCHEMES_SQL = """schemes AS MATERIALIZED (
+        SELECT org_path, base, grade_bands, {above} AS above
+        FROM point_schemes
+        WHERE year = $1 AND ({above} OR org_path LIKE {prefix})
+    ), at_root AS (
+        SELECT base, grade_bands FROM schemes WHERE above ORDER BY length(org_path) DESC LIMIT 1
+    ), one_base AS (
+        SELECT COALESCE((SELECT base FROM at_root), 0) AS base
+        WHERE NOT EXISTS (SELECT FROM schemes WHERE NOT above)
+    ), org_base AS MATERIALIZED (
+        SELECT o.path, {org_base} AS base FROM organisations AS o
+        WHERE o.path LIKE {prefix} AND NOT EXISTS (SELECT FROM one_base)"""
+
+# Every member the ranking ranks (full and probationary) with its total.
+_SCORED_SQL = """        SELECT m.id, m.org_id, m.org_path, m.status,
+               (SELECT base FROM one_base) + COALESCE(t.points, 0) AS total
+        FROM members AS m
+        LEFT JOIN point_totals AS t
+            ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
+        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
+          AND EXISTS (SELECT FROM one_base)
+        UNION ALL
+        SELECT m.id, m.org_id, m.org_path, m.status, COALESCE(b.base, 0) + COALESCE(t.points, 0)
+        FROM members AS m
+        LEFT JOIN point_totals AS t
+            ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
+        LEFT JOIN org_base AS b ON b.path = m.org_path
+        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
+          AND NOT EXISTS (SELECT FROM one_base)
+"""
+
+_RANKING_SQL = """
+    WITH {schemes}
+    ), ahead AS MATERIALIZED (
+        SELECT m.id, m.name, m.org_id, m.org_path, m.status, t.points, {base} + t.points AS total
         FROM point_totals AS t
         JOIN members AS m ON m.id = t.member_id
-        WHERE t.year = :year AND t.org_path LIKE :prefix AND t.points > 0
-          AND m.status IN ('full', 'probationary') AND CAST(:me AS uuid) IS NULL
+        WHERE t.year = $1 AND t.org_path LIKE {prefix} AND t.points > 0
+          AND m.status IN ('full', 'probationary'){no_me}
         ORDER BY t.points DESC, t.member_id
-        LIMIT :limit
+        LIMIT {{limit}}
     ), fast AS MATERIALIZED (
-        SELECT id, org_id, org_path, status, total FROM ahead ORDER BY total DESC, id
+        SELECT id, name, org_id, org_path, status, total FROM ahead ORDER BY total DESC, id
     ), use_fast AS (
         SELECT n.total > c.points + b.bound OR (n.total = c.points + b.bound AND n.id <= c.id)
             AS yes
         FROM (SELECT points, id FROM ahead ORDER BY points, id DESC LIMIT 1) AS c,
              (SELECT total, id FROM fast ORDER BY total, id DESC LIMIT 1) AS n,
-             (SELECT GREATEST(max({base}), 0) AS bound FROM point_schemes AS m
-              WHERE m.year = :year) AS b
-        WHERE (SELECT count(*) FROM ahead) = :limit
+             (SELECT GREATEST(max(base), 0) AS bound FROM schemes) AS b
+        WHERE (SELECT count(*) FROM ahead) = {{limit}}
     ), scored AS MATERIALIZED (
-        SELECT m.id, m.org_id, m.org_path, m.status, {base} + COALESCE(t.points, 0) AS total
-        FROM members AS m
-        LEFT JOIN point_totals AS t
-            ON t.member_id = m.id AND t.year = :year AND t.org_path LIKE :prefix
-        WHERE m.org_path LIKE :prefix AND m.status IN ('full', 'probationary')
-    ), top AS (
-        SELECT id, org_id, org_path, status, total FROM fast
+{scored}    ), top AS (
+        SELECT id, name, org_id, org_path, status, total FROM fast
         WHERE COALESCE((SELECT yes FROM use_fast), false)
         UNION ALL
-        (SELECT id, org_id, org_path, status, total FROM scored
-         WHERE NOT COALESCE((SELECT yes FROM use_fast), false)
-         ORDER BY total DESC, id LIMIT :limit)
-    ), me AS (
-        SELECT id, org_id, org_path, status, total FROM scored
-        WHERE CAST(:me AS uuid) IS NOT NULL
-          AND id = CAST(:me AS uuid) AND id NOT IN (SELECT id FROM top)
-    ), ranked AS (
-        SELECT id, org_id, org_path, status, total,
+        SELECT s.id, m.name, s.org_id, s.org_path, s.status, s.total
+        FROM (SELECT id, org_id, org_path, status, total FROM scored
+              WHERE NOT COALESCE((SELECT yes FROM use_fast), false)
+              ORDER BY total DESC, id LIMIT {{limit}}) AS s
+        JOIN members AS m ON m.id = s.id
+    ){me_cte}, ranked AS (
+        SELECT id, name, org_path, status, total,
                rank() OVER (ORDER BY total DESC) AS rank,
                row_number() OVER (PARTITION BY org_id, status = 'full' ORDER BY total DESC, id)
                    AS full_order
-        FROM top
-        UNION ALL
-        SELECT me.id, me.org_id, me.org_path, me.status, me.total,
-               1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
-               1 + (SELECT count(*) FROM scored AS s
-                    WHERE s.org_id = me.org_id
-                      AND (s.status = 'full') = (me.status = 'full')
-                      AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
-        FROM me
+        FROM top{me_row}
     ), branch_full AS (
         SELECT p.org_path,
                (SELECT count(*) FROM members AS f
                 WHERE f.org_path = p.org_path AND f.status = 'full') AS n
         FROM (SELECT DISTINCT org_path FROM ranked) AS p
     )
-    SELECT r.id, m.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order
+    SELECT r.id::text, r.name, r.status, r.total, r.rank, COALESCE(b.n, 0), r.full_order,
+           CASE WHEN r.rank = 1 THEN (SELECT grade_bands::text FROM at_root) END
     FROM ranked AS r
-    JOIN members AS m ON m.id = r.id
     LEFT JOIN branch_full AS b ON b.org_path = r.org_path
     ORDER BY r.rank, r.id
 """
+
+_ME_CTE = """, me AS (
+        SELECT s.id, m.name, s.org_id, s.org_path, s.status, s.total
+        FROM scored AS s
+        JOIN members AS m ON m.id = s.id
+        WHERE s.id = $2 AND s.id NOT IN (SELECT id FROM top)
+    )"""
+
+_ME_ROW = """
+        UNION ALL
+        SELECT me.id, me.name, me.org_path, me.status, me.total,
+               1 + (SELECT count(*) FROM scored AS s WHERE s.total > me.total),
+               1 + (SELECT count(*) FROM scored AS s
+                    WHERE s.org_id = me.org_id
+                      AND (s.status = 'full') = (me.status = 'full')
+                      AND (s.total > me.total OR (s.total = me.total AND s.id < me.id)))
+        FROM me"""
+
+# Without the caller: the top only. With it ($2): the walk is skipped (the whole subtree
+# is scored, the caller placed in it).
+_BASES = {
+    "above": under_column_sql(prefix_mark("prefix"), "org_path"),
+    "base": RANK_BASE,
+    "org_base": _NEAREST_BASE.format(under=under_column_sql("o.path", "s.org_path")),
+}
+_PARTS = {
+    "schemes": _SCHEMES_SQL.format(prefix=prefix_mark("prefix"), **_BASES),
+    "scored": _SCORED_SQL.format(prefix=prefix_mark("prefix")),
+}
+TOP_SQL = _RANKING_SQL.format(
+    prefix=prefix_mark("prefix"), **_BASES, **_PARTS, no_me="", me_cte="", me_row=""
+)
+WITH_ME_SQL = _RANKING_SQL.format(
+    prefix=prefix_mark("prefix"),
+    **_BASES,
+    **_PARTS,
+    no_me=" AND false",
+    me_cte=_ME_CTE,
+    me_row=_ME_ROW,
+)
 
 
 async def nearest_schemes(
@@ -189,24 +269,6 @@ async def nearest_schemes(
     return [(path, int(base)) for path, base in rows.all()]
 
 
-async def ranking_statement(
-    session: AsyncSession, root: Organisation, year: int, template: str = RANKING_TEMPLATE
-) -> tuple[TextClause, dict[str, Any]]:
-    """The ranking SQL for a subtree (or another `template` over its members), with each
-    member's base from the nearest scheme (`nearest_schemes`, as `base_at` in SQLAlchemy)."""
-    params: dict[str, Any] = {}
-    cases = []
-    # Subtree prefixes are written into the text (`prefix_param`): a plan per subtree.
-    paths = [prefix_param("prefix")]
-    for n, (path, base) in enumerate(await nearest_schemes(session, root, year)):
-        cases.append(f"WHEN m.org_path LIKE :scheme_path_{n} THEN :scheme_base_{n}")
-        params[f"scheme_path_{n}"] = subtree_prefix(path)
-        params[f"scheme_base_{n}"] = base
-        paths.append(prefix_param(f"scheme_path_{n}"))
-    base_sql = f"(CASE {' '.join(cases)} ELSE 0 END)" if cases else "0"
-    return text(template.format(base=base_sql)).bindparams(*paths), params
-
-
 def base_at(path: ColumnElement[str], schemes: Sequence[tuple[str, int]]) -> ColumnElement[int]:
     """SQL: the base of a member at the organisation path `path`, from `nearest_schemes`
     (the CASE of `ranking_statement`)."""
@@ -215,60 +277,48 @@ def base_at(path: ColumnElement[str], schemes: Sequence[tuple[str, int]]) -> Col
     return case(*((under(path, scheme), base) for scheme, base in schemes), else_=0)
 
 
-@dataclass(frozen=True)
-class RankRow:
-    member_id: uuid.UUID
-    name: str
-    status: str
-    total: int
-    rank: int
-    grade: str | None
-    below_lowest_band: bool
-    suggested_review_grade: str | None
-
-
 async def ranking(
-    session: AsyncSession,
-    root: Organisation,
-    year: int,
-    limit: int,
-    me: uuid.UUID | None,
-) -> tuple[list[RankRow], RankRow | None]:
+    session: AsyncSession, root_path: str, year: int, limit: int, me: uuid.UUID | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Ranking over the whole subtree (积分排名): ties share a rank; the caller's own
     place is returned too. Grade bands come from the scheme in force at the root.
 
     The suggested review grade places each full member among the full members of
     their own branch (the excellent third is a branch's, DOMAIN "Democratic review"),
-    whichever organisation the ranking is read through, as `confirm_grades` counts."""
-    scheme = await scheme_for(session, root.path, year)
-    bands = scheme.grade_bands if scheme else []
+    whichever organisation the ranking is read through, as `confirm_grades` counts.
+
+    One statement (`TOP_SQL`, or `WITH_ME_SQL` with the caller's place); returns the
+    places and the caller's as RankItem's fields, in its order, as JSON values (ids as text)."""
+    template = TOP_SQL if me is None else WITH_ME_SQL
+    sql = fill_prefixes(template, {"prefix": subtree_prefix(root_path)}).format(limit=int(limit))
+    args = (year,) if me is None else (year, me)
+    rows = await db.fetch(session, sql, *args)
+    if not rows:
+        return [], None
+    bands_json = rows[0][7]  # the bands come with the first place (rank 1) only
+    bands: list[dict[str, Any]] = orjson.loads(bands_json) if bands_json is not None else []
     lowest = min((b["min"] for b in bands), default=None)
-    statement, params = await ranking_statement(session, root, year)
-    rows = (
-        await session.execute(
-            statement,
-            {**params, "year": year, "prefix": subtree_prefix(root.path), "limit": limit, "me": me},
-        )
-    ).all()
-    out: list[RankRow] = []
+    review = review_grader(bands)
+    grades: dict[int, str | None] = {}  # grade_for per distinct total
+    me_id = str(me) if me is not None else None
+    out: list[dict[str, Any]] = []
     mine = None
-    for member_id, name, status, total, rank, full_members, full_order in rows:
-        row = RankRow(
-            member_id=member_id,
-            name=name,
-            status=status,
-            total=int(total),
-            rank=int(rank),
-            grade=grade_for(int(total), bands),
-            below_lowest_band=lowest is not None and int(total) < lowest,
-            suggested_review_grade=suggested_grade(
-                status, int(total), int(full_order), int(full_members), bands
-            ),
-        )
-        if member_id == me:
-            mine = row
-        if row.rank <= limit:
-            out.append(row)
+    for member_id, name, status, total, rank, full_members, full_order, _ in rows:
+        if total not in grades:
+            grades[total] = grade_for(total, bands)
+        item = {
+            "member_id": member_id,
+            "name": name,
+            "total": total,
+            "rank": rank,
+            "grade": grades[total],
+            "below_lowest_band": lowest is not None and total < lowest,
+            "suggested_review_grade": review(status, total, full_order, full_members),
+        }
+        if member_id == me_id:
+            mine = item
+        if rank <= limit:
+            out.append(item)
     return out[:limit], mine
 
 
@@ -327,8 +377,10 @@ async def grade_counts_on(
 
 
 async def visible_ranking(
-    session: AsyncSession, principal: Principal, root: Organisation, year: int, limit: int
-) -> tuple[list[RankRow], RankRow | None]:
+    session: AsyncSession, principal: Principal, root_path: str, year: int, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """`ranking` as the principal may see it: a member user gets its own place only."""
-    rows, mine = await ranking(session, root, year, limit, principal.member_id)
-    return [r for r in rows if shows_member(principal, r.member_id)], mine
+    rows, mine = await ranking(session, root_path, year, limit, principal.member_id)
+    if member_rows_only(principal) is None:  # `shows_member` shows every row
+        return rows, mine
+    return [r for r in rows if shows_member(principal, uuid.UUID(r["member_id"]))], mine

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,17 +34,28 @@ def suggested_grade(
     "basically qualified". `full_order` is the member's place (1 = best) among the
     `full_members` of their own branch: the third is counted per branch.
     """
-    if status != MemberStatus.full:
-        return None
+    return review_grader(bands)(status, total, full_order, full_members)
+
+
+def review_grader(bands: list[dict[str, Any]]) -> Callable[[str, int, int, int], str | None]:
+    """`suggested_grade` under one scheme's `bands`, sorted once: for grading many members
+    (a ranking's places), called as `grade(status, total, full_order, full_members)`."""
     ordered = sorted(bands, key=lambda b: b["min"], reverse=True)
-    if ordered and total < ordered[-1]["min"]:
-        return "basically_qualified"
+    lowest = ordered[-1]["min"] if ordered else None
     top_band = ordered[0]["min"] if ordered else None
-    if excellent_share_allowed(full_order, full_members) and (
-        top_band is None or total >= top_band
-    ):
-        return "excellent"
-    return "qualified"
+
+    def grade(status: str, total: int, full_order: int, full_members: int) -> str | None:
+        if status != MemberStatus.full:
+            return None
+        if lowest is not None and total < lowest:
+            return "basically_qualified"
+        if excellent_share_allowed(full_order, full_members) and (
+            top_band is None or total >= top_band
+        ):
+            return "excellent"
+        return "qualified"
+
+    return grade
 
 
 def excellent_share_allowed(excellent: int, full_members: int) -> bool:
