@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.pagination import Page, like_escape, paginate_rows, parse_sort
+from app.pagination import Page, SortKey, like_escape, paginate_rows, parse_sort
 from app.schemas.members import MemberCreate, MemberUpdate
 from app.security.pii import pii_cipher
 from app.security.scope import (
@@ -231,7 +232,7 @@ async def list_members(
     limit: int | None,
     cursor: str | None,
     include_total: bool,
-) -> Page[MemberRow]:
+) -> Page[tuple[MemberRow, list[str]]]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index.
     In tree order a page reads the page only, unfiltered or with one `status` or one
     `category`; `q` reads the names starting so; several values, `flag`, other orders
@@ -246,9 +247,39 @@ async def list_members(
     own = member_rows_only(principal)
     if own is not None:
         values["me"] = own
-    if within is not None:
+    # `within` read before in this process: not read again, the page's statement checks
+    # that it still sits there (`node_holds`); an empty page reads it afresh below.
+    seen = organisations.remembered_node(principal, within) if within is not None else None
+    if seen is not None:
+        values.update(within_prefix=subtree_prefix(seen.path), within_id=seen.id)
+    elif within is not None:
         root = await organisations.get_visible_node(session, principal, within, field="within")
         values["within_prefix"] = subtree_prefix(root.path)
+    values.update(_other_filters(org_id, group_id, status, category, q, id_number, today))
+    flags = tuple(flag or ())
+    lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
+    page = await _page(session, values, flags, today, keys, limit, cursor, include_total)
+    if seen is not None and not page.items:
+        # An empty subtree, or the node moved or went (404 here): its page as it is now.
+        root = await organisations.get_visible_node(session, principal, seen.id, field="within")
+        if root.path != seen.path:
+            del values["within_id"]
+            values["within_prefix"] = subtree_prefix(root.path)
+            page = await _page(session, values, flags, today, keys, limit, cursor, include_total)
+    return page
+
+
+def _other_filters(
+    org_id: uuid.UUID | None,
+    group_id: uuid.UUID | None,
+    status: list[MemberStatus] | None,
+    category: list[MemberCategory] | None,
+    q: str | None,
+    id_number: str | None,
+    today: date,
+) -> dict[str, Any]:
+    """The values of the filters after the subtree ones (`_LIST_FILTERS`)."""
+    values: dict[str, Any] = {}
     if org_id is not None:
         values["org_id"] = org_id
     if group_id is not None:
@@ -258,21 +289,41 @@ async def list_members(
         values["name_pattern"] = like_escape(q) + "%"
     if id_number:
         values["id_index"] = _id_number_index(id_number, today)
-    flags = tuple(flag or ())
-    lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
+    return values
+
+
+async def _page(
+    session: AsyncSession,
+    values: dict[str, Any],
+    flags: tuple[str, ...],
+    today: date,
+    keys: list[SortKey],
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool,
+) -> Page[tuple[MemberRow, list[str]]]:
+    """The page of the filters in `values`, each row with its flags as of `today`."""
     present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
-    shape = ("members", present, flags, today if flags else None)
     return await paginate_rows(
         session,
-        shape,
+        ("members", present, flags, today),
         lambda: _list_select(present, flags, today),
         values,
         keys,
-        MemberRow.from_record,
+        _flagged,
         limit=limit,
         cursor=cursor,
         include_total=include_total,
+        # Each row's flags in the page's statement, as `access.read_visible` reads one
+        # member's: one statement for the page and its flags, not two.
+        page_columns=lambda: (lifecycle.raised_flags(today),),
     )
+
+
+def _flagged(record: Sequence[object]) -> tuple[MemberRow, list[str]]:
+    """A page row: the read model (`RENDERED_COLUMNS`) and, last, its raised flags."""
+    flags: list[str] = record[-1]  # type: ignore[assignment]  # `raised_flags`: text[]
+    return MemberRow.from_record(record[:-1]), flags
 
 
 def _enum_filters(
@@ -309,6 +360,7 @@ _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
     "scope_prefix": (None, lambda _: like_prefix(Member.org_path, "scope_prefix")),
     "me": (Uuid, lambda p: Member.id == p),
     "within_prefix": (None, lambda _: like_prefix(Member.org_path, "within_prefix")),
+    "within_id": (Uuid, lambda p: organisations.node_holds(p, "within_prefix")),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
     "status": (String, lambda p: Member.status == p),
