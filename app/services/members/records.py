@@ -247,26 +247,13 @@ async def list_members(
     own = member_rows_only(principal)
     if own is not None:
         values["me"] = own
-    # `within` read before in this process: not read again, the page's statement checks
-    # that it still sits there (`node_holds`); an empty page reads it afresh below.
-    seen = organisations.remembered_node(principal, within) if within is not None else None
-    if seen is not None:
-        values.update(within_prefix=subtree_prefix(seen.path), within_id=seen.id)
-    elif within is not None:
+    if within is not None:
         root = await organisations.get_visible_node(session, principal, within, field="within")
         values["within_prefix"] = subtree_prefix(root.path)
     values.update(_other_filters(org_id, group_id, status, category, q, id_number, today))
     flags = tuple(flag or ())
     lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
-    page = await _page(session, values, flags, today, keys, limit, cursor, include_total)
-    if seen is not None and not page.items:
-        # An empty subtree, or the node moved or went (404 here): its page as it is now.
-        root = await organisations.get_visible_node(session, principal, seen.id, field="within")
-        if root.path != seen.path:
-            del values["within_id"]
-            values["within_prefix"] = subtree_prefix(root.path)
-            page = await _page(session, values, flags, today, keys, limit, cursor, include_total)
-    return page
+    return await _page(session, values, flags, today, keys, limit, cursor, include_total)
 
 
 def _other_filters(
@@ -360,7 +347,6 @@ _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
     "scope_prefix": (None, lambda _: like_prefix(Member.org_path, "scope_prefix")),
     "me": (Uuid, lambda p: Member.id == p),
     "within_prefix": (None, lambda _: like_prefix(Member.org_path, "within_prefix")),
-    "within_id": (Uuid, lambda p: organisations.node_holds(p, "within_prefix")),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
     "status": (String, lambda p: Member.status == p),

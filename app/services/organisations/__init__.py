@@ -26,9 +26,7 @@ from app.services.organisations.tree import (
     get_visible_node,
     insert_root,
     move_organisation,
-    node_holds,
     organisation_tree,
-    remembered_node,
 )
 
 __all__ = [
@@ -45,11 +43,9 @@ __all__ = [
     "list_leaders",
     "list_organisations",
     "move_organisation",
-    "node_holds",
     "organisation_health",
     "organisation_stats",
     "organisation_tree",
-    "remembered_node",
     "term_current",
     "threshold_flags",
     "update_organisation",

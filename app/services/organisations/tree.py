@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
     and_,
     bindparam,
@@ -33,15 +32,7 @@ from app.models import org_path_columns
 from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType, label_zh
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import (
-    Principal,
-    is_under,
-    like_prefix,
-    not_found,
-    prefix_param,
-    subtree_prefix,
-    under,
-)
+from app.security.scope import Principal, is_under, like_prefix, not_found, subtree_prefix, under
 from app.services.integration import audit, changes
 from app.services.organisations.access import AUDITED_FIELDS, get_visible, require_org_writer
 
@@ -155,12 +146,6 @@ class OrgNode:
 _NODE_SQL = "SELECT id, path, depth FROM organisations WHERE id = $1"
 
 
-# Nodes read lately by `get_visible_node`, by id, in this process. Only a reader that
-# checks the node still sits there in its own statement may use one (`remembered_node`).
-_SEEN: dict[uuid.UUID, OrgNode] = {}
-_SEEN_MAX = 4096
-
-
 async def get_visible_node(
     session: AsyncSession, principal: Principal, org_id: uuid.UUID, *, field: str | None = None
 ) -> OrgNode:
@@ -168,33 +153,7 @@ async def get_visible_node(
     row = await db.fetchrow(session, _NODE_SQL, org_id)
     if row is None or not principal.scope.covers(row["path"]):
         raise not_found(ErrorCode.organisation_not_found, field)
-    node = OrgNode(row["id"], row["path"], row["depth"])
-    if len(_SEEN) >= _SEEN_MAX:
-        _SEEN.clear()
-    _SEEN[node.id] = node
-    return node
-
-
-def remembered_node(principal: Principal, org_id: uuid.UUID) -> OrgNode | None:
-    """The node as `get_visible_node` last read it in this process, if it lay in the
-    principal's scope then; None otherwise.
-
-    A move (another request, another worker) may have changed its path since: the caller
-    must check in the statement that uses it that it still holds (`node_holds`), and
-    answer from `get_visible_node` when it does not."""
-    node = _SEEN.get(org_id)
-    if node is None or not principal.scope.covers(node.path):
-        return None
-    return node
-
-
-def node_holds(org_id: Any, prefix_name: str) -> ColumnElement[bool]:
-    """SQL: the organisation `org_id` (a bind parameter) still sits where the subtree
-    prefix named `prefix_name` (`like_prefix`) was made from: its path is that prefix's."""
-    return exists().where(
-        Organisation.id == org_id,
-        Organisation.path.concat("%") == prefix_param(prefix_name),
-    )
+    return OrgNode(row["id"], row["path"], row["depth"])
 
 
 async def organisation_tree(
