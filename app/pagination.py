@@ -16,7 +16,17 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -217,9 +227,43 @@ async def paginate(
     return Page(items, next_cursor, total)
 
 
-# Compiled page and count statements by (caller's shape, sort keys, cursor or not).
+# Compiled page and count statements by (caller's shape, sort keys, cursor or not, size).
 _COMPILED: dict[Hashable, tuple[db.DriverStatement, db.DriverStatement]] = {}
 _COMPILED_MAX = 1024
+
+
+def _compiled_page(
+    key: Hashable,
+    build: Callable[[], Select[Any]],
+    sort_keys: list[SortKey],
+    cursor: bool,
+    size: int,
+    page_columns: Callable[[], Sequence[ColumnElement[Any]]] | None,
+) -> tuple[db.DriverStatement, db.DriverStatement]:
+    """The page and count statements of one shape, compiled at first use.
+
+    The page's LIMIT is a literal of the text (`size + 1`, a clamped integer), not a
+    parameter: PostgreSQL plans `LIMIT $n` generically for a tenth of the rows, never
+    picks that plan, and so planned the first page anew on every call; with the subtree
+    prefix also in the text, a first page has a plan it keeps (issue 24)."""
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        stmt = build()
+        marks = None
+        if cursor:
+            marks = [
+                bindparam(f"after_{i}", None, type_=k.column.type) for i, k in enumerate(sort_keys)
+            ]
+        page = stmt.add_columns(*page_columns()) if page_columns is not None else stmt
+        limit = literal_column(str(int(size) + 1), Integer)
+        compiled = (
+            db.DriverStatement.compile(_page_select(page, sort_keys, marks, limit)),
+            db.DriverStatement.compile(_count_select(stmt)),
+        )
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = compiled
+    return compiled
 
 
 async def paginate_rows(
@@ -233,36 +277,25 @@ async def paginate_rows(
     limit: int | None,
     cursor: str | None,
     include_total: bool = False,
+    page_columns: Callable[[], Sequence[ColumnElement[Any]]] | None = None,
 ) -> Page[R]:
     """`paginate` for hot lists, on the driver: each row (an asyncpg Record of the
     select's columns) made into the caller's typed read model by `make`, no ORM object.
 
     `build()` returns the filtered select with bind parameters instead of values; it is
     called, and the page (and count) statement compiled, once per `shape` (which of
-    the caller's filters are present), sort order and cursor presence. Per request
-    only `values` are bound. Same pages, order and cursors as `paginate`.
+    the caller's filters are present), sort order, cursor presence and page size. Per
+    request only `values` are bound. `page_columns()` are read with the page's rows
+    after the select's own (e.g. what each row's answer derives in SQL), never counted.
+    Same pages, order and cursors as `paginate`.
     """
     size = clamp_limit(limit)
     after = decode_cursor(sort_keys, cursor) if cursor else None
-    key = (shape, tuple((k.name, k.descending) for k in sort_keys), after is not None)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        stmt = build()
-        marks = None
-        if after is not None:
-            marks = [
-                bindparam(f"after_{i}", None, type_=k.column.type) for i, k in enumerate(sort_keys)
-            ]
-        page_stmt = _page_select(stmt, sort_keys, marks, bindparam("page_limit", 1, type_=Integer))
-        compiled = (
-            db.DriverStatement.compile(page_stmt),
-            db.DriverStatement.compile(_count_select(stmt)),
-        )
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        _COMPILED[key] = compiled
-    page_query, count_query = compiled
-    params = {**values, "page_limit": size + 1}
+    key = (shape, tuple((k.name, k.descending) for k in sort_keys), after is not None, size)
+    page_query, count_query = _compiled_page(
+        key, build, sort_keys, after is not None, size, page_columns
+    )
+    params = dict(values)
     if after is not None:
         params.update({f"after_{i}": value for i, value in enumerate(after)})
     total = None

@@ -110,7 +110,8 @@ async def members_list(
         cursor=cursor,
         include_total=include_total,
     )
-    items = await service.render(session, principal, page.items, today)
+    rows = [row for row, _ in page.items]
+    items = await service.render(session, principal, rows, today, [f for _, f in page.items])
     return json_response({"items": items, "next_cursor": page.next_cursor, "total": page.total})
 
 

@@ -42,9 +42,12 @@ def _captured() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The nodes that walk the page, without the subplans of the row's flags (columns of
+    the page's statement, evaluated for each row read, not a way to find the rows)."""
     yield plan
     for child in plan.get("Plans", []):
-        yield from _nodes(child)
+        if child.get("Parent Relationship") not in ("SubPlan", "InitPlan"):
+            yield from _nodes(child)
 
 
 async def _page_plan(

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Uuid, bindparam, select
@@ -18,7 +19,7 @@ from app.errors import ErrorCode, NotFound
 from app.models.enums import Role
 from app.models.member import Member
 from app.schemas.members import MemberRead
-from app.security.pii import mask_id_number, mask_phone, pii_cipher
+from app.security.pii import PiiCipher, mask_id_number, mask_phone, pii_cipher
 from app.security.scope import Principal, in_scope, load_visible, may_read_member_pii
 from app.services import lifecycle
 from app.services.integration import audit
@@ -105,14 +106,17 @@ async def read_visible(
     return MemberRow.from_record(values[:-1]), values[-1]
 
 
-def _render(row: MemberRow, *, unmasked: bool, flags: list[str]) -> dict[str, Any]:
+_AUDITED = attrgetter(*AUDITED_FIELDS)
+
+
+def _render(
+    row: MemberRow, *, unmasked: bool, flags: list[str], cipher: PiiCipher
+) -> dict[str, Any]:
     """One member as MemberRead's JSON fields, in its order (orjson writes the rest)."""
-    cipher = pii_cipher()
     id_number = cipher.decrypt(row.id_number_enc, field=ID_FIELD)
     phone = cipher.decrypt(row.phone_enc, field=PHONE_FIELD) if row.phone_enc else None
     out: dict[str, Any] = {"id": row.id}
-    for name in AUDITED_FIELDS:
-        out[name] = getattr(row, name)
+    out.update(zip(AUDITED_FIELDS, _AUDITED(row), strict=True))
     out["id_number"] = id_number if unmasked else mask_id_number(id_number)
     out["phone"] = (phone if unmasked else mask_phone(phone)) if phone else None
     out["flags"] = flags
@@ -128,23 +132,26 @@ async def render(
     principal: Principal,
     rows: Sequence[MemberRow],
     today: date,
-    flags: dict[uuid.UUID, list[str]] | None = None,
+    flags: Sequence[list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Render members for the principal, masking PII unless they hold the right.
 
     Takes the read model (`rows.MemberRow`); returns MemberRead's fields as JSON-ready
     values. Unmasked reads are audited: one event naming every revealed record. `flags`
-    already read with the rows (`read_visible`) are not read again.
+    already read with the rows (`read_visible`, the list's page), one list per row in
+    their order, are not read again.
     """
     revealed: list[MemberRow] = []
     out: list[dict[str, Any]] = []
     if flags is None:
-        flags = await lifecycle.flags_for(session, [r.id for r in rows], today)
-    for row in rows:
+        by_id = await lifecycle.flags_for(session, [r.id for r in rows], today)
+        flags = [by_id.get(r.id, []) for r in rows]
+    cipher = pii_cipher()
+    for row, raised in zip(rows, flags, strict=True):
         unmasked = may_read_member_pii(principal, row.id, row.org_path)
         if unmasked:
             revealed.append(row)
-        out.append(_render(row, unmasked=unmasked, flags=flags.get(row.id, [])))
+        out.append(_render(row, unmasked=unmasked, flags=raised, cipher=cipher))
     if len(revealed) == 1:
         audit.record(
             session,
@@ -181,5 +188,5 @@ async def read_one(
     """One member as `GET /members/{id}` (and `GET /me`) renders it for the principal:
     the body (`render`) and its version, the ETag."""
     row, flags = await read_visible(session, principal, member_id, today)
-    body = (await render(session, principal, [row], today, {row.id: flags}))[0]
+    body = (await render(session, principal, [row], today, [flags]))[0]
     return body, row.version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.pagination import Page, like_escape, paginate_rows, parse_sort
+from app.pagination import Page, SortKey, like_escape, paginate_rows, parse_sort
 from app.schemas.members import MemberCreate, MemberUpdate
 from app.security.pii import pii_cipher
 from app.security.scope import (
@@ -231,7 +232,7 @@ async def list_members(
     limit: int | None,
     cursor: str | None,
     include_total: bool,
-) -> Page[MemberRow]:
+) -> Page[tuple[MemberRow, list[str]]]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index.
     In tree order a page reads the page only, unfiltered or with one `status` or one
     `category`; `q` reads the names starting so; several values, `flag`, other orders
@@ -249,6 +250,23 @@ async def list_members(
     if within is not None:
         root = await organisations.get_visible_node(session, principal, within, field="within")
         values["within_prefix"] = subtree_prefix(root.path)
+    values.update(_other_filters(org_id, group_id, status, category, q, id_number, today))
+    flags = tuple(flag or ())
+    lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
+    return await _page(session, values, flags, today, keys, limit, cursor, include_total)
+
+
+def _other_filters(
+    org_id: uuid.UUID | None,
+    group_id: uuid.UUID | None,
+    status: list[MemberStatus] | None,
+    category: list[MemberCategory] | None,
+    q: str | None,
+    id_number: str | None,
+    today: date,
+) -> dict[str, Any]:
+    """The values of the filters after the subtree ones (`_LIST_FILTERS`)."""
+    values: dict[str, Any] = {}
     if org_id is not None:
         values["org_id"] = org_id
     if group_id is not None:
@@ -258,21 +276,41 @@ async def list_members(
         values["name_pattern"] = like_escape(q) + "%"
     if id_number:
         values["id_index"] = _id_number_index(id_number, today)
-    flags = tuple(flag or ())
-    lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
+    return values
+
+
+async def _page(
+    session: AsyncSession,
+    values: dict[str, Any],
+    flags: tuple[str, ...],
+    today: date,
+    keys: list[SortKey],
+    limit: int | None,
+    cursor: str | None,
+    include_total: bool,
+) -> Page[tuple[MemberRow, list[str]]]:
+    """The page of the filters in `values`, each row with its flags as of `today`."""
     present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
-    shape = ("members", present, flags, today if flags else None)
     return await paginate_rows(
         session,
-        shape,
+        ("members", present, flags, today),
         lambda: _list_select(present, flags, today),
         values,
         keys,
-        MemberRow.from_record,
+        _flagged,
         limit=limit,
         cursor=cursor,
         include_total=include_total,
+        # Each row's flags in the page's statement, as `access.read_visible` reads one
+        # member's: one statement for the page and its flags, not two.
+        page_columns=lambda: (lifecycle.raised_flags(today),),
     )
+
+
+def _flagged(record: Sequence[object]) -> tuple[MemberRow, list[str]]:
+    """A page row: the read model (`RENDERED_COLUMNS`) and, last, its raised flags."""
+    flags: list[str] = record[-1]  # type: ignore[assignment]  # `raised_flags`: text[]
+    return MemberRow.from_record(record[:-1]), flags
 
 
 def _enum_filters(
