@@ -29,6 +29,10 @@ TODAY = date(2026, 11, 24)
 # Columns named like a path that hold something else; each says what.
 NOT_ORGANISATION_PATHS = {
     ("idempotency_records", "path"): "the request's URL path, replayed on retries",
+    # Kept member counts: keyed by the path at the time of counting, never rewritten; a
+    # move is recorded as -1 under the old path and +1 under the new (migration 0030).
+    ("member_stat_rollups", "path"): "a subtree's counts at the snapshot",
+    ("member_stat_deltas", "org_path"): "a member's path when the change was recorded",
 }
 
 

@@ -1,0 +1,189 @@
+"""Kept member counts (`app.models.member_stats`): the snapshot the worker builds and
+folds the deltas into, and the statement the dashboard's counts are read with.
+
+A snapshot answers for a day (the age bands are that day's): for every organisation's
+subtree path, the members grouped like the live query groups them. It is built for
+today and tomorrow at once, so the day change never leaves the dashboard on the live
+query while the next one is built. The deltas since (written by the trigger on
+`members`) are added at read time, grouped by the same expressions
+(`tally.age_band`, `tally.counted_education`).
+
+Folding is safe against concurrent writers: the build runs in one REPEATABLE READ
+transaction, so the rollups count exactly the member rows its snapshot sees and the
+DELETE removes exactly the delta rows that snapshot sees (a writer's member change and
+its deltas commit together: both visible, or neither). Builds queue on a session
+advisory lock taken before that transaction starts, so two never fold the same deltas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    CompoundSelect,
+    Date,
+    Integer,
+    String,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.db import get_engine
+from app.models.member import Member
+from app.models.member_stats import MemberStatDelta, MemberStatRollup, MemberStatSnapshot
+from app.models.organisation import Organisation
+from app.security.scope import ancestors, under
+from app.services.organisations.tally import age_band, counted_education
+
+# The key of the advisory lock builds queue on (any constant; "member_stat").
+BUILD_LOCK = 0x6D656D62
+# More deltas than this since the snapshot and the worker folds them into a new one
+# (each read of a subtree adds its deltas: a big import or move should not linger).
+FOLD_AFTER_DELTAS = 20_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    days: tuple[date, ...]
+    members: int  # member records counted
+    rollups: int  # rollup rows written (all days)
+    folded: int  # deltas folded in
+
+
+def snapshot_days(today: date) -> tuple[date, date]:
+    """The days a snapshot built today answers for: today and tomorrow."""
+    return today, today + timedelta(days=1)
+
+
+def member_groups(path: str, day: date) -> CompoundSelect[Any]:
+    """(status, category, gender, education, band, n) of the subtree at `path` on `day`:
+    from the kept counts when a snapshot answers for `day` (the rollup of `path` plus
+    the deltas under it), else counted live over the subtree's members. One statement:
+    PostgreSQL evaluates the snapshot test once and runs only the branch it selects."""
+    kept_day = exists().where(MemberStatSnapshot.day == day)
+    r, d, m = MemberStatRollup, MemberStatDelta, Member
+    kept = union_all(
+        select(r.status, r.category, r.gender, r.education, r.band, r.n).where(
+            r.day == day, r.path == path
+        ),
+        select(
+            d.status,
+            d.category,
+            d.gender,
+            counted_education(d.education),
+            age_band(d.birth_date, day),
+            d.n,
+        ).where(under(d.org_path, path)),
+    ).subquery("kept")
+    k = kept.c
+    kept_keys = (k.status, k.category, k.gender, k.education, k.band)
+    live_keys = (
+        m.status,
+        m.category,
+        m.gender,
+        counted_education(m.education),
+        age_band(m.birth_date, day),
+    )
+    return union_all(
+        select(*kept_keys, func.sum(k.n))
+        .where(kept_day)
+        .group_by(*kept_keys)
+        .having(func.sum(k.n) != 0),
+        select(*live_keys, func.count())
+        .where(under(m.org_path, path), ~kept_day)
+        .group_by(*live_keys),
+    )
+
+
+async def _ancestor_pairs(conn: AsyncConnection) -> tuple[list[str], list[str]]:
+    """(path, ancestor path) of every organisation and each of its ancestors, itself
+    included (`scope.ancestors`), as two parallel lists."""
+    paths, above = [], []
+    for (path,) in (await conn.execute(select(Organisation.path))).all():
+        for ancestor in ancestors(path):
+            paths.append(path)
+            above.append(ancestor)
+    return paths, above
+
+
+async def _write_rollups(
+    conn: AsyncConnection, day: date, pairs: tuple[list[str], list[str]]
+) -> int:
+    """Every subtree's counts on `day`: the members grouped by their own path and the
+    counted values, each group added to the organisation's path and its ancestors'."""
+    education, band = counted_education(Member.education), age_band(Member.birth_date, day)
+    own = (Member.org_path, Member.status, Member.category, Member.gender, education, band)
+    g = (
+        select(*own[:4], education.label("education"), band.label("band"), func.count().label("n"))
+        .group_by(*own)
+        .subquery("g")
+    )
+    texts = ARRAY(String)
+    a = select(
+        func.unnest(literal(pairs[0], texts)).label("org_path"),
+        func.unnest(literal(pairs[1], texts)).label("path"),
+    ).subquery("a")
+    keys = (a.c.path, g.c.status, g.c.category, g.c.gender, g.c.education, g.c.band)
+    rows = (
+        select(literal(day, Date), *keys, func.sum(g.c.n).cast(Integer))
+        .select_from(g.join(a, a.c.org_path == g.c.org_path))
+        .group_by(*keys)
+    )
+    columns = ["day", "path", "status", "category", "gender", "education", "band", "n"]
+    result = await conn.execute(insert(MemberStatRollup).from_select(columns, rows))
+    return int(result.rowcount)
+
+
+async def build_snapshot(conn: AsyncConnection, days: tuple[date, ...]) -> Snapshot:
+    """Replace the kept counts by a snapshot for `days` and fold the deltas into it, in
+    the caller's transaction (REPEATABLE READ when writers may run: `refresh_snapshot`)."""
+    await conn.execute(delete(MemberStatSnapshot))
+    await conn.execute(delete(MemberStatRollup))
+    pairs = await _ancestor_pairs(conn)
+    rollups = 0
+    for day in days:
+        rollups += await _write_rollups(conn, day, pairs)
+    folded = int((await conn.execute(delete(MemberStatDelta))).rowcount)
+    members = int(await conn.scalar(select(func.count()).select_from(Member)) or 0)
+    await conn.execute(
+        insert(MemberStatSnapshot),
+        [{"day": day, "members": members, "folded": folded} for day in days],
+    )
+    return Snapshot(tuple(days), members, rollups, folded)
+
+
+async def refresh_snapshot(today: date) -> Snapshot:
+    """Build the snapshot for today and tomorrow on its own connection: queued on the
+    build lock, then one REPEATABLE READ transaction (see the module doc)."""
+    async with get_engine().connect() as conn:
+        await conn.execute(select(func.pg_advisory_lock(BUILD_LOCK)))
+        await conn.commit()
+        try:
+            await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                return await build_snapshot(conn, snapshot_days(today))
+        finally:
+            await conn.execute(select(func.pg_advisory_unlock(BUILD_LOCK)))
+            await conn.commit()
+
+
+async def snapshot_due(session: AsyncSession, today: date) -> bool:
+    """A new snapshot is due when today or tomorrow has none, or the deltas since the
+    last one exceed `FOLD_AFTER_DELTAS`."""
+    days = snapshot_days(today)
+    have = await session.scalar(select(func.count()).where(MemberStatSnapshot.day.in_(days)))
+    if have != len(days):
+        return True
+    recent: Any = select(MemberStatDelta.id).limit(FOLD_AFTER_DELTAS + 1).subquery()
+    return int(await session.scalar(select(func.count()).select_from(recent)) or 0) > (
+        FOLD_AFTER_DELTAS
+    )
