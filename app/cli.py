@@ -129,10 +129,10 @@ def synth(
     members: Annotated[int, typer.Option(help="Members to generate.")] = 100_000,
 ) -> None:
     """Load synthetic national-scale data with COPY (benchmarks only)."""
+    import time
+
     import asyncpg
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    import time
 
     from app import clock
     from app.db import get_engine, sync_database_url

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, String, func
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -28,11 +28,15 @@ _PATH = String(1024, collation="C")
 
 
 class MemberStatSnapshot(Base):
-    """A day the rollups answer for (the age bands are those of that day)."""
+    """A day the rollups answer for (the age bands are those of that day). Each build
+    writes new snapshots (new ids) and deletes the old ones, so its rollups never share
+    a key with the rows it deletes: neither the unique checks of the insert nor the
+    reads walk the dead rows of the previous build until vacuum removes them."""
 
     __tablename__ = "member_stat_snapshots"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, nullable=False, unique=True)
     built_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
@@ -42,11 +46,13 @@ class MemberStatSnapshot(Base):
 
 
 class MemberStatRollup(Base):
-    """Members of the subtree at `path` with these values, on `day` (a snapshot)."""
+    """Members of the subtree at `path` with these values, in a snapshot (its day)."""
 
     __tablename__ = "member_stat_rollups"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("member_stat_snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
     path: Mapped[str] = mapped_column(_PATH, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     category: Mapped[str] = mapped_column(String(16), primary_key=True)

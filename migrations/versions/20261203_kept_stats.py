@@ -59,8 +59,8 @@ $$
 DROP_KEPT = """
 CREATE FUNCTION member_stat_dropped() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM member_stat_snapshots;
     DELETE FROM member_stat_rollups;
+    DELETE FROM member_stat_snapshots;
     DELETE FROM member_stat_deltas;
     RETURN NULL;
 END
@@ -85,6 +85,7 @@ TRIGGERS = (
 def upgrade() -> None:
     op.create_table(
         "member_stat_snapshots",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column(
             "built_at",
@@ -94,11 +95,12 @@ def upgrade() -> None:
         ),
         sa.Column("members", sa.Integer(), nullable=False),
         sa.Column("folded", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", name=op.f("pk_member_stat_snapshots")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_stat_snapshots")),
+        sa.UniqueConstraint("day", name=op.f("uq_member_stat_snapshots_day")),
     )
     op.create_table(
         "member_stat_rollups",
-        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("snapshot_id", sa.BigInteger(), nullable=False),
         sa.Column("path", sa.String(length=1024, collation="C"), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("category", sa.String(length=16), nullable=False),
@@ -106,8 +108,14 @@ def upgrade() -> None:
         sa.Column("education", sa.String(length=32), nullable=False),
         sa.Column("band", sa.String(length=8), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["member_stat_snapshots.id"],
+            name=op.f("fk_member_stat_rollups_snapshot_id_member_stat_snapshots"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint(
-            "day",
+            "snapshot_id",
             "path",
             "status",
             "category",
