@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -50,9 +50,9 @@ class MemberStatRollup(Base):
 
     __tablename__ = "member_stat_rollups"
 
-    snapshot_id: Mapped[int] = mapped_column(
-        ForeignKey("member_stat_snapshots.id", ondelete="CASCADE"), primary_key=True
-    )
+    # The snapshot's id; no foreign key: the build writes tens of thousands of rows
+    # per snapshot in the transaction that made it, and deletes them with it.
+    snapshot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     path: Mapped[str] = mapped_column(_PATH, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     category: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -108,12 +108,6 @@ def upgrade() -> None:
         sa.Column("education", sa.String(length=32), nullable=False),
         sa.Column("band", sa.String(length=8), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["snapshot_id"],
-            ["member_stat_snapshots.id"],
-            name=op.f("fk_member_stat_rollups_snapshot_id_member_stat_snapshots"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint(
             "snapshot_id",
             "path",
