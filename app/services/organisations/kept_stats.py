@@ -6,7 +6,7 @@ subtree path, the members grouped like the live query groups them. It is built f
 today and tomorrow at once, so the day change never leaves the dashboard on the live
 query while the next one is built. The deltas since (written by the trigger on
 `members`) are added at read time, grouped by the same expressions
-(`tally.age_band`, `tally.counted_education`).
+(`age_band`, `counted_education` in `tally.py`).
 
 Folding is safe against concurrent writers: the build runs in one REPEATABLE READ
 transaction, so the rollups count exactly the member rows its snapshot sees and the
