@@ -6,6 +6,8 @@ concurrent write loses nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +26,15 @@ from app.services.organisations import counts, kept_stats
 from app.services.organisations.terms import add_years
 
 ORGS = "/api/v1/organisations"
+IMPORT_HEADER = [
+    "姓名",
+    "公民身份号码",
+    "所在党组织编码",
+    "党员状态",
+    "人员类别",
+    "联系电话",
+    "入党日期",
+]
 M = "/api/v1/members"
 
 
@@ -302,3 +313,27 @@ async def test_stats_of_another_subtree_are_404_with_kept_counts(api, county):
         f"{ORGS}/{county.county['id']}/stats", headers=api.auth(other.county_admin)
     )
     assert r.status_code == 404
+
+
+async def test_imported_members_are_counted_in_the_kept_counts(api, county):
+    await fold()
+    rows = [
+        ["导一", new_id_number(), county.branch_a["code"], "正式党员", "在职", "", ""],
+        ["导二", new_id_number(), county.branch_a["code"], "预备党员", "学生", "", "2026-01-05"],
+        ["导三", new_id_number(), county.branch_b["code"], "full", "farmer", "", ""],
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(IMPORT_HEADER)
+    writer.writerows(rows)
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members"},
+        files={"file": ("m.csv", out.getvalue().encode("utf-8"))},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code in (201, 202), r.text
+    kept = await kept_answer(api, county.county_admin, county.county["id"])
+    assert kept["members"] == 3
+    assert kept["by_status"] == {"full": 2, "probationary": 1}
+    await assert_kept_equals_live(api, county)
