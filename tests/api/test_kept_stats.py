@@ -51,33 +51,37 @@ async def fold() -> kept_stats.Snapshot:
     return await kept_stats.refresh_snapshot(clock.today())
 
 
-async def kept_answer(api, token: str, org_id: str) -> dict[str, Any]:
-    r = await api.client.get(f"{ORGS}/{org_id}/stats", headers=api.auth(token))
+async def kept_answer(api, token: str, org_id: str, day: date | None = None) -> dict[str, Any]:
+    params = {"as_of": str(day)} if day else {}
+    r = await api.client.get(f"{ORGS}/{org_id}/stats", params=params, headers=api.auth(token))
     assert r.status_code == 200, r.text
     return dict(r.json())
 
 
-async def live_answer(org_id: str) -> dict[str, Any]:
+async def live_answer(org_id: str, day: date) -> dict[str, Any]:
     """The same service with no snapshot for the day (deleted in a transaction that is
     rolled back): the members of the subtree counted live."""
     async with get_sessionmaker()() as session, session.begin():
         assert await session.scalar(
             select(func.count())
             .select_from(MemberStatSnapshot)
-            .where(MemberStatSnapshot.day == clock.today())
+            .where(MemberStatSnapshot.day == day)
         ), "the kept answer was not read from a snapshot"
         await session.execute(delete(MemberStatSnapshot))
         org = await session.get(Organisation, org_id)
         assert org is not None
-        answer = await counts.organisation_stats(session, org, clock.today())
+        answer = await counts.organisation_stats(session, org, day)
         await session.rollback()
     return answer.model_dump(mode="json")
 
 
 async def assert_kept_equals_live(api, county) -> None:
-    for org in (county.county, county.town_a, county.town_b, county.branch_a, county.branch_b):
-        kept = await kept_answer(api, county.county_admin, org["id"])
-        assert kept == await live_answer(org["id"]), org["name"]
+    """Today's and tomorrow's answers (a snapshot answers for both: the bands differ)."""
+    today = clock.today()
+    for day in (today, today + timedelta(days=1)):
+        for org in (county.county, county.town_a, county.town_b, county.branch_a, county.branch_b):
+            kept = await kept_answer(api, county.county_admin, org["id"], day)
+            assert kept == await live_answer(org["id"], day), (org["name"], day)
 
 
 def near_a_band_edge(offset: int, years: int) -> date:

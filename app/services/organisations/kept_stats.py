@@ -27,12 +27,14 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     String,
+    case,
     delete,
     exists,
     func,
     insert,
     literal,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -122,14 +124,22 @@ async def _ancestor_pairs(conn: AsyncConnection) -> tuple[list[str], list[str]]:
 
 
 async def _write_rollups(
-    conn: AsyncConnection, snapshot_id: int, day: date, pairs: tuple[list[str], list[str]]
+    conn: AsyncConnection, snapshots: dict[int, date], pairs: tuple[list[str], list[str]]
 ) -> int:
-    """Every subtree's counts on `day`: the members grouped by their own path and the
-    counted values, each group added to the organisation's path and its ancestors'."""
-    education, band = counted_education(Member.education), age_band(Member.birth_date, day)
-    own = (Member.org_path, Member.status, Member.category, Member.gender, education, band)
+    """Every subtree's counts on each snapshot's day, in one statement: the members
+    grouped once by their own path, the counted values and their band on each day;
+    each group added to the organisation's path and its ancestors', then to each day
+    under that day's band."""
+    education = counted_education(Member.education)
+    bands = [age_band(Member.birth_date, day) for day in snapshots.values()]
+    own = (Member.org_path, Member.status, Member.category, Member.gender, education, *bands)
     g = (
-        select(*own[:4], education.label("education"), band.label("band"), func.count().label("n"))
+        select(
+            *own[:4],
+            education.label("education"),
+            *(band.label(f"band{i}") for i, band in enumerate(bands)),
+            func.count().label("n"),
+        )
         .group_by(*own)
         .subquery("g")
     )
@@ -138,11 +148,19 @@ async def _write_rollups(
         func.unnest(literal(pairs[0], texts)).label("org_path"),
         func.unnest(literal(pairs[1], texts)).label("path"),
     ).subquery("a")
-    keys = (a.c.path, g.c.status, g.c.category, g.c.gender, g.c.education, g.c.band)
+    days = select(
+        func.unnest(literal(list(snapshots), ARRAY(BigInteger))).label("snapshot_id"),
+        func.generate_subscripts(literal(list(snapshots), ARRAY(BigInteger)), 1).label("i"),
+    ).subquery("days")
+    band = case(
+        *((days.c.i == i + 1, g.c[f"band{i}"]) for i in range(len(bands))),
+        else_=g.c.band0,
+    )
+    keys = (days.c.snapshot_id, a.c.path, g.c.status, g.c.category, g.c.gender, g.c.education)
     rows = (
-        select(literal(snapshot_id, BigInteger), *keys, func.sum(g.c.n).cast(Integer))
-        .select_from(g.join(a, a.c.org_path == g.c.org_path))
-        .group_by(*keys)
+        select(*keys, band, func.sum(g.c.n).cast(Integer))
+        .select_from(g.join(a, a.c.org_path == g.c.org_path).join(days, true()))
+        .group_by(*keys, band)
     )
     columns = ["snapshot_id", "path", "status", "category", "gender", "education", "band", "n"]
     result = await conn.execute(insert(MemberStatRollup).from_select(columns, rows))
@@ -165,7 +183,7 @@ async def build_snapshot(conn: AsyncConnection, days: tuple[date, ...]) -> Snaps
     folded = int((await conn.execute(delete(MemberStatDelta))).rowcount)
     members = int(await conn.scalar(select(func.count()).select_from(Member)) or 0)
     pairs = await _ancestor_pairs(conn)
-    rollups = 0
+    snapshots = {}
     for day in days:
         snapshot_id = await conn.scalar(
             insert(MemberStatSnapshot)
@@ -173,7 +191,8 @@ async def build_snapshot(conn: AsyncConnection, days: tuple[date, ...]) -> Snaps
             .returning(MemberStatSnapshot.id)
         )
         assert snapshot_id is not None
-        rollups += await _write_rollups(conn, snapshot_id, day, pairs)
+        snapshots[snapshot_id] = day
+    rollups = await _write_rollups(conn, snapshots, pairs)
     return Snapshot(tuple(days), members, rollups, folded)
 
 
