@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     true,
     union_all,
 )
@@ -101,14 +102,22 @@ def member_groups(path: str, day: date) -> CompoundSelect[Any]:
         counted_education(m.education),
         age_band(m.birth_date, day),
     )
+    # OFFSET 0 keeps the snapshot test above the live count (not pushed into it): as a
+    # filter inside, a parallel plan of the count launched its workers even when the
+    # snapshot answered (~130 ms at 100k for nothing).
+    live = (
+        select(*live_keys, func.count())
+        .where(under(m.org_path, path))
+        .group_by(*live_keys)
+        .offset(0)
+        .subquery("live")
+    )
     return union_all(
         select(*kept_keys, func.sum(k.n))
         .where(kept_day)
         .group_by(*kept_keys)
         .having(func.sum(k.n) != 0),
-        select(*live_keys, func.count())
-        .where(under(m.org_path, path), ~kept_day)
-        .group_by(*live_keys),
+        select(live).where(~kept_day),
     )
 
 
@@ -205,10 +214,23 @@ async def refresh_snapshot(today: date) -> Snapshot:
         try:
             await conn.execution_options(isolation_level="REPEATABLE READ")
             async with conn.begin():
-                return await build_snapshot(conn, snapshot_days(today))
+                built = await build_snapshot(conn, snapshot_days(today))
         finally:
             await conn.execute(select(func.pg_advisory_unlock(BUILD_LOCK)))
             await conn.commit()
+    await _vacuum()
+    return built
+
+
+async def _vacuum() -> None:
+    """Remove the rows the build deleted at once (outside any transaction): a subtree's
+    read walks the delta index by path prefix, and a bitmap scan does not skip the
+    dead entries of folded deltas as a plain index scan learns to."""
+    async with get_engine().connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(
+            text("VACUUM (ANALYZE) member_stat_deltas, member_stat_rollups, member_stat_snapshots")
+        )
 
 
 async def snapshot_due(session: AsyncSession, today: date) -> bool:
