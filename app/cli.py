@@ -129,11 +129,15 @@ def synth(
     members: Annotated[int, typer.Option(help="Members to generate.")] = 100_000,
 ) -> None:
     """Load synthetic national-scale data with COPY (benchmarks only)."""
+    import time
+
     import asyncpg
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from app.db import sync_database_url
+    from app import clock
+    from app.db import get_engine, sync_database_url
     from app.devtools.synth import synthesise, vacuum
+    from app.services.organisations.kept_stats import refresh_snapshot
 
     async def _run() -> None:
         conn = await asyncpg.connect(sync_database_url())
@@ -154,6 +158,13 @@ def synth(
             await vacuum(conn)
         finally:
             await conn.close()
+        started = time.perf_counter()
+        built = await refresh_snapshot(clock.today())
+        await get_engine().dispose()
+        typer.echo(
+            f"stats snapshot: {built.rollups:,} rollup rows in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         typer.echo(f"{report.organisations:,} organisations, {report.branches:,} branches")
         typer.echo(f"{report.indexes} indexes built after the load in {report.index_s:.1f} s")
         typer.echo("| table | rows | generate s | COPY s | total rows/s | raw COPY rows/s |")
@@ -165,6 +176,29 @@ def synth(
                 f"| {table} | {t.rows:,} | {t.generate_s:.1f} | {t.copy_s:.1f} "
                 f"| {total:,.0f} | {raw:,.0f} |"
             )
+
+    asyncio.run(_run())
+
+
+@cli.command("stats-snapshot")
+def stats_snapshot() -> None:
+    """Build the snapshot of the dashboard's member counts now (for today and tomorrow),
+    folding in the changes since the last one; the worker does it daily."""
+    import time
+
+    from app import clock
+    from app.db import get_engine
+    from app.services.organisations.kept_stats import refresh_snapshot
+
+    async def _run() -> None:
+        started = time.perf_counter()
+        built = await refresh_snapshot(clock.today())
+        await get_engine().dispose()
+        typer.echo(
+            f"snapshot for {', '.join(map(str, built.days))}: {built.members:,} member records, "
+            f"{built.rollups:,} rollup rows, {built.folded:,} deltas folded "
+            f"in {time.perf_counter() - started:.2f} s"
+        )
 
     asyncio.run(_run())
 

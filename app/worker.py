@@ -1,5 +1,6 @@
 """`dangjian worker`: webhook fan-out and delivery, notification delivery (email, WeChat),
-queued imports, and the daily steps: location purge and to-do reminders.
+queued imports, and the daily steps: location purge, to-do reminders and the snapshot of
+the dashboard's member counts (again whenever the changes since exceed a threshold).
 
 Run as many workers as you like: deliveries (webhook and notification) and imports are
 claimed with SKIP LOCKED
@@ -22,6 +23,7 @@ from app.db import get_sessionmaker
 from app.services import mobile, notifications
 from app.services.integration import webhooks
 from app.services.integration.imports import queue as import_queue
+from app.services.organisations import kept_stats
 
 log = logging.getLogger("dangjian.worker")
 
@@ -78,6 +80,22 @@ async def remind_if_due(last: date | None) -> date:
     return today
 
 
+async def snapshot_stats_if_due() -> kept_stats.Snapshot | None:
+    """A new snapshot of the member counts when today's or tomorrow's is missing or the
+    deltas since the last one exceed `kept_stats.FOLD_AFTER_DELTAS`; several workers
+    queue on the build lock (the second finds nothing due, or builds again: harmless)."""
+    today = clock.today()
+    async with get_sessionmaker()() as session:
+        if not await kept_stats.snapshot_due(session, today):
+            return None
+    built = await kept_stats.refresh_snapshot(today)
+    log.info(
+        "member stats snapshot",
+        extra={"members": built.members, "rollups": built.rollups, "folded": built.folded},
+    )
+    return built
+
+
 async def run_forever(interval: float, stop: asyncio.Event | None = None) -> None:
     last_purge: date | None = None
     last_reminders: date | None = None
@@ -86,6 +104,7 @@ async def run_forever(interval: float, stop: asyncio.Event | None = None) -> Non
             try:
                 last_purge = await purge_if_due(last_purge)
                 last_reminders = await remind_if_due(last_reminders)
+                await snapshot_stats_if_due()
                 tick = await run_once(client)
             except Exception:  # keep the worker alive through a database restart
                 log.exception("worker pass failed")

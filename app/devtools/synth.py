@@ -213,7 +213,13 @@ async def synthesise(
     if progress:
         progress("organisations", len(plan))
     definitions = await _drop_plain_indexes(conn)
+    # The kept member counts no longer hold once these members are in: dropped (the
+    # stats answer live) and built again after the load (`dangjian synth`), rather
+    # than a delta row per loaded member from the trigger, switched off for the load.
+    await conn.execute("DELETE FROM member_stat_snapshots")
+    await conn.execute("ALTER TABLE members DISABLE TRIGGER member_stat_deltas_on_insert")
     report.timings["members"] = await _members(conn, members, branches, progress)
+    await conn.execute("ALTER TABLE members ENABLE TRIGGER member_stat_deltas_on_insert")
     report.timings["meetings"] = await _meetings(conn, branches)
     report.timings["point_entries"] = await _points(conn, made[0])
     await _build_indexes(conn, definitions, report, progress)

@@ -28,6 +28,7 @@ from app.models.lifecycle import (
 )
 from app.models.meeting import Meeting, MeetingAmendment, MeetingAttendee, MeetingVote
 from app.models.member import Member
+from app.models.member_stats import MemberStatDelta, MemberStatRollup, MemberStatSnapshot
 from app.models.mobile import MobileCheckIn, MobileEpisode
 from app.models.notification import Notification, NotificationAddress, NotificationDelivery
 from app.models.organisation import Organisation, OrganisationLeader, OrganisationPlacement
@@ -98,6 +99,9 @@ __all__ = [
     "MeetingVote",
     "Member",
     "MemberChangeRequest",
+    "MemberStatDelta",
+    "MemberStatRollup",
+    "MemberStatSnapshot",
     "MemberTransition",
     "MobileCheckIn",
     "MobileEpisode",

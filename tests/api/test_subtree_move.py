@@ -33,6 +33,10 @@ NOT_ORGANISATION_PATHS = {
         "history: where an organisation sat from valid_from to valid_to; a move closes "
         "its rows and opens new ones, it must never rewrite them"
     ),
+    # Kept member counts: keyed by the path at the time of counting, never rewritten; a
+    # move is recorded as -1 under the old path and +1 under the new (migration 0030).
+    ("member_stat_rollups", "path"): "a subtree's counts at the snapshot",
+    ("member_stat_deltas", "org_path"): "a member's path when the change was recorded",
 }
 
 

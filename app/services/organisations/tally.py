@@ -13,8 +13,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.db import work_mem
 from app.models.enums import LABELS, Gender, MemberCategory
@@ -39,6 +40,36 @@ from app.services.organisations.terms import add_years
 GROUPING_WORK_MEM = "64MB"
 
 AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
+OLDEST_BAND = ">70"
+BAND_LABELS = (*(label for label, _ in AGE_BANDS), OLDEST_BAND)
+# The education of a member without one recorded, in the dashboard's counts.
+EDUCATION_UNKNOWN = "unknown"
+
+
+def age_cut_offs(as_of: date) -> list[date]:
+    """The age cut-offs on `as_of`, one per band of `AGE_BANDS`: aged at most `limit`
+    full years <=> born after the day `limit + 1` years before."""
+    return [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
+
+
+def age_band(
+    birth_date: ColumnElement[date] | InstrumentedAttribute[date], as_of: date
+) -> ColumnElement[str]:
+    """The age band of `birth_date` on `as_of` as SQL: the youngest band whose cut-off
+    it is born after, else the oldest. The one band rule of the dashboard's counts:
+    the live query, the kept rollups and the deltas since are all grouped by it."""
+    whens = [
+        (birth_date > cut, label)
+        for cut, (label, _) in zip(age_cut_offs(as_of), AGE_BANDS, strict=True)
+    ]
+    return case(*whens, else_=literal(OLDEST_BAND))
+
+
+def counted_education(
+    education: ColumnElement[str | None] | InstrumentedAttribute[str | None],
+) -> ColumnElement[str]:
+    """The education a member is counted under: the recorded code, else `unknown`."""
+    return func.coalesce(education, EDUCATION_UNKNOWN)
 
 
 def age_band_counts(younger: Sequence[int], current: int) -> dict[str, int]:
@@ -47,7 +78,7 @@ def age_band_counts(younger: Sequence[int], current: int) -> dict[str, int]:
     `current` members are over 70. Empty bands are left out."""
     counts = [n - (younger[i - 1] if i else 0) for i, n in enumerate(younger)]
     counts.append(current - (younger[-1] if younger else 0))
-    labels = [*[label for label, _ in AGE_BANDS], ">70"]
+    labels = BAND_LABELS
     return {label: n for label, n in zip(labels, counts, strict=True) if n}
 
 
@@ -203,8 +234,7 @@ def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
     for m in members:
         for (table, row_of), value in zip(rows, _values(m, as_of), strict=True):
             tally.tables[table][row_of(value)] += 1
-    cut_offs = [add_years(as_of, -(limit + 1)) for _, limit in AGE_BANDS]
-    tally.younger = [sum(m.birth_date > cut for m in members) for cut in cut_offs]
+    tally.younger = [sum(m.birth_date > cut for m in members) for cut in age_cut_offs(as_of)]
     return tally
 
 
@@ -221,8 +251,8 @@ async def unchanged_tally(
     `member_tally` of those records, read without loading them."""
     keys = [c.label(f"v{i}") for i, c in enumerate(_columns(as_of))]
     younger = [
-        func.count().filter(Member.birth_date > add_years(as_of, -(limit + 1))).label(f"y{i}")
-        for i, (_, limit) in enumerate(AGE_BANDS)
+        func.count().filter(Member.birth_date > cut).label(f"y{i}")
+        for i, cut in enumerate(age_cut_offs(as_of))
     ]
     population = [unchanged_counted_on(where, as_of), unchanged()]
     if excluding:
