@@ -129,10 +129,11 @@ def _action(obj: Any) -> ChangeAction | None:
 
 
 # The one statement that writes the outbox; `_values` gives its parameters.
-_INSERT_SQL = (
+_INSERT_INTO = (
     "INSERT INTO outbox_events (event_type, resource, resource_id, org_path, alt_path, "
-    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    "version, payload)"
 )
+_INSERT_SQL = _INSERT_INTO + " VALUES ($1, $2, $3, $4, $5, $6, $7)"
 
 
 def _values(event: dict[str, Any]) -> tuple[Any, ...]:
@@ -151,6 +152,22 @@ async def write(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None
     """Write outbox events now, on the driver connection, in the session's transaction.
     The flush hook below writes the same statement through the ORM's connection."""
     await db.executemany(session, _INSERT_SQL, [_values(e) for e in events])
+
+
+def with_created_events(insert_sql: str, model: type[Any]) -> str:
+    """`insert_sql`, an `INSERT ... RETURNING` of `model`'s rows (returning at least its
+    id and path columns), as one statement that also writes the `created` event of
+    each row it inserts, the same event `record_created` writes, and answers the
+    insert's RETURNING rows: one round trip where a write and its event took two."""
+    resource, _, path_attr, alt_attr = TRACKED[model]
+    alt = f"w.{alt_attr}" if alt_attr else "NULL"
+    version = "w.version" if "version" in model.__table__.columns else "NULL"
+    return (
+        f"WITH w AS ({insert_sql}), e AS ("  # noqa: S608  # constant names of a tracked model
+        f"{_INSERT_INTO} SELECT '{resource}.{ChangeAction.created}',"
+        f" '{resource.value}', w.id, w.{path_attr}, {alt}, {version}, '{{}}' FROM w)"
+        " SELECT * FROM w"
+    )
 
 
 async def record_created(session: AsyncSession, model: type[Any], rows: Sequence[Any]) -> None:
