@@ -154,19 +154,18 @@ async def write(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None
     await db.executemany(session, _INSERT_SQL, [_values(e) for e in events])
 
 
-def with_created_events(insert_sql: str, model: type[Any]) -> str:
-    """`insert_sql`, an `INSERT ... RETURNING` of `model`'s rows (returning at least its
-    id and path columns), as one statement that also writes the `created` event of
-    each row it inserts, the same event `record_created` writes, and answers the
-    insert's RETURNING rows: one round trip where a write and its event took two."""
+def created_events_cte(model: type[Any], rows: str) -> str:
+    """`<rows>_events`, a CTE of the caller's statement that writes the `created` event
+    of each row the data-modifying CTE `rows` returned (an `INSERT ... RETURNING` of
+    `model`'s rows, with its id and path columns): the event `record_created` writes,
+    in the same round trip as the rows."""
     resource, _, path_attr, alt_attr = TRACKED[model]
-    alt = f"w.{alt_attr}" if alt_attr else "NULL"
-    version = "w.version" if "version" in model.__table__.columns else "NULL"
+    alt = f"{rows}.{alt_attr}" if alt_attr else "NULL"
+    version = f"{rows}.version" if "version" in model.__table__.columns else "NULL"
     return (
-        f"WITH w AS ({insert_sql}), e AS ("  # noqa: S608  # constant names of a tracked model
-        f"{_INSERT_INTO} SELECT '{resource}.{ChangeAction.created}',"
-        f" '{resource.value}', w.id, w.{path_attr}, {alt}, {version}, '{{}}' FROM w)"
-        " SELECT * FROM w"
+        f"{rows}_events AS ({_INSERT_INTO} SELECT"  # noqa: S608  # constant names of a tracked model
+        f" '{resource}.{ChangeAction.created}', '{resource.value}', {rows}.id,"
+        f" {rows}.{path_attr}, {alt}, {version}, '{{}}' FROM {rows})"
     )
 
 

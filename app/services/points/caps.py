@@ -40,6 +40,8 @@ class RuleView:
 
 
 RULE_COLUMNS = tuple(f.name for f in fields(RuleView))
+
+
 # The rule item and every item it refines (parent, grandparent, ...): each one's caps bind.
 # Their rows are locked FOR SHARE in one fixed order (by id), so a cap change waits for
 # the awards in flight and an award reads the cap as committed; share locks never block

@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
@@ -18,16 +19,11 @@ from app.i18n import Text
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role, label_zh
 from app.models.points import PointEntry
-from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
     Principal,
     load_visible,
-    member_rows_only,
     not_found,
-    subtree_filter,
-    under,
 )
-from app.services import members
 from app.services.integration import audit, changes
 from app.services.points.caps import (
     CappedItem,
@@ -121,14 +117,23 @@ _ENTRY_BY_SOURCE_SQL = (
 
 
 # ON CONFLICT: the source key had already scored the member (a replay, or a concurrent
-# retry that inserted first). Its change-feed event is written by the same statement.
-_INSERT_ENTRY_SQL = changes.with_created_events(
+# retry that inserted first): nothing is written. The line's change-feed event is
+# written by the same statement, and, when it can be (`audit.event_values`), its audit
+# row too (parameters $19...).
+_INSERT_ENTRY = (
     "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
     "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
     "decided_by, decided_at, reverses_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
     "$10, $11, $12, $13, $14, $15, $16, $17, $18) "
-    f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}",
-    PointEntry,
+    f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+)
+_INSERT_ENTRY_SQL = (
+    f"WITH line AS ({_INSERT_ENTRY}), {changes.created_events_cte(PointEntry, 'line')}"  # noqa: S608  # constant text
+    " SELECT * FROM line"
+)
+_INSERT_AUDITED_ENTRY_SQL = (
+    f"WITH line AS ({_INSERT_ENTRY}), {changes.created_events_cte(PointEntry, 'line')},"  # noqa: S608  # constant text
+    f" {audit.event_cte('line', 19)} SELECT * FROM line"
 )
 
 
@@ -150,14 +155,18 @@ async def _write_entry(
     decided_by: uuid.UUID | None,
     decided_at: datetime | None,
     reverses_entry_id: uuid.UUID | None = None,
+    *,
+    entry_id: uuid.UUID | None = None,
+    audited: tuple[Any, ...] | None = None,
 ) -> EntryRow | None:
     """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
     event in one statement, on the driver connection. None when the source key had
-    already scored (nothing written)."""
+    already scored (nothing written). `audited`: its audit event's values
+    (`audit.event_values`), written with it."""
     record = await db.fetchrow(
         session,
-        _INSERT_ENTRY_SQL,
-        new_uuid(),
+        _INSERT_ENTRY_SQL if audited is None else _INSERT_AUDITED_ENTRY_SQL,
+        entry_id or new_uuid(),
         member_id,
         member_path,
         rule_id,
@@ -175,6 +184,7 @@ async def _write_entry(
         decided_by,
         decided_at,
         reverses_entry_id,
+        *(audited or ()),
     )
     return None if record is None else EntryRow.from_record(record)
 
@@ -224,22 +234,24 @@ async def append_entry(
     capped: Sequence[CappedItem] | None = None,
 ) -> tuple[EntryRow, bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
-    it is new (False: the source key had already scored this member, the existing line).
-    `locked`: the caller already holds the member's row lock; `capped`: the capped items
-    of the rule's chain, when the caller has read them locked (else read here).
-
-    A replay of the source key is found by the insert itself (ON CONFLICT DO NOTHING,
-    then the existing line is read), or, when caps are to be counted, before them."""
+    it is new (False: the source key had already scored the member: the existing line,
+    found by the insert, ON CONFLICT DO NOTHING, or before caps are counted). `locked`:
+    the caller holds the member's lock; `capped`: the chain's capped items, read locked."""
     actor = principal.user_id if principal else None
-    if approve and not locked:
-        await _lock_member(session, member_id)
     signed = signed_points(rule.category, rule.points, units)
     state, decided_by, decided_at = "pending", None, None
     if approve:
+        if not locked:
+            await _lock_member(session, member_id)
         replay = await _replay_or_caps(session, req, member_id, rule, signed, capped)
         if replay is not None:
             return replay, False
         state, decided_by, decided_at = "approved", actor, clock.utcnow()
+    entry_id = new_uuid()
+    event = _Event(source, entry_id, signed, req.source_key)
+    audited = audit.event_values(
+        session, principal, event.action, "member", member_id, member_path, after=event.after
+    )
     entry = await _write_entry(
         session,
         member_id,
@@ -257,15 +269,42 @@ async def append_entry(
         actor,
         decided_by,
         decided_at,
+        entry_id=entry_id,
+        audited=audited,
     )
     if entry is None:
-        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
-        assert existing is not None
-        return _same_source(existing, req), False
-    action = f"points.{'claimed' if source == EntrySource.claim else 'awarded'}"
-    after = {"entry_id": str(entry.id), "points": signed, "source_key": req.source_key}
-    audit.record(session, principal, action, "member", member_id, member_path, after=after)
+        return await _replayed(session, member_id, req), False
+    if audited is None:  # events recorded before this one wait for the commit: so does it
+        audit.record(
+            session, principal, event.action, "member", member_id, member_path, after=event.after
+        )
     return entry, True
+
+
+@dataclass(frozen=True)
+class _Event:
+    """The audit event of a new ledger line: `points.awarded` or `points.claimed`."""
+
+    source: str
+    entry_id: uuid.UUID
+    points: int
+    source_key: str
+
+    @property
+    def action(self) -> str:
+        return f"points.{'claimed' if self.source == EntrySource.claim else 'awarded'}"
+
+    @property
+    def after(self) -> dict[str, Any]:
+        key = self.source_key
+        return {"entry_id": str(self.entry_id), "points": self.points, "source_key": key}
+
+
+async def _replayed(session: AsyncSession, member_id: uuid.UUID, req: EntryRequest) -> EntryRow:
+    """The line the source key wrote when the insert found it (ON CONFLICT DO NOTHING)."""
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
+    assert existing is not None
+    return _same_source(existing, req)
 
 
 def _same_source(record: Sequence[object], req: EntryRequest) -> EntryRow:
@@ -423,44 +462,3 @@ async def reverse_entry(
     reversal = await session.get(PointEntry, line.id)
     assert reversal is not None
     return reversal
-
-
-# The orders the list offers (`?sort=`); ties are broken by id.
-ENTRY_SORT = "-created_at"
-ENTRY_SORTABLE = {"created_at": PointEntry.created_at}
-
-
-async def list_entries(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    within_path: str | None,
-    member_id: uuid.UUID | None,
-    state: str | None,
-    year: int | None,
-    limit: int | None,
-    cursor: str | None,
-    sort: str | None = None,
-    include_total: bool = False,
-) -> Page[PointEntry]:
-    """Ledger lines in your subtree (a member: their own), newest first."""
-    if member_id is not None:  # a filter's id answers like any other id (load_visible)
-        await members.get_visible(session, principal, member_id, field="member_id")
-    stmt: Select[PointEntry] = select(PointEntry).where(
-        subtree_filter(principal, PointEntry.org_path)
-    )
-    own = member_rows_only(principal)
-    if own is not None:
-        stmt = stmt.where(PointEntry.member_id == own)
-    if within_path:
-        stmt = stmt.where(under(PointEntry.org_path, within_path))
-    if member_id:
-        stmt = stmt.where(PointEntry.member_id == member_id)
-    if state:
-        stmt = stmt.where(PointEntry.state == state)
-    if year:
-        stmt = stmt.where(PointEntry.year == year)
-    keys = parse_sort(sort, ENTRY_SORTABLE, PointEntry.id, default=ENTRY_SORT)
-    return await paginate(
-        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
-    )
