@@ -217,9 +217,7 @@ async def test_a_source_key_scores_one_member_once_and_a_replay_returns_the_entr
     assert await _ledger_total(member["id"]) == 3
 
 
-async def test_an_award_writes_one_feed_event_and_one_audit_row_and_its_replay_neither(
-    api, county
-):
+async def test_an_award_writes_one_feed_event_and_one_audit_row_and_its_replay_neither(api, county):
     _, cursor = await drain_changes(api, county.admin_a)
     rule = await _rule(api, county.county_admin, county.county["id"], points=3)
     member = await api.member(county.county_admin, county.branch_a["id"])
