@@ -12,6 +12,14 @@ request. `bare` is bench/floor/bare_app.py's app (the /healthz floor). With `--p
 the `n` requests run under cProfile instead (attribution; its timings are inflated).
 
     python bench/asgi_cost.py app /api/v1/members/ID 2000 --token TOKEN
+
+A POST (or any method) sends `--body`, JSON text in which `{seq}` becomes a new value
+for every request (warm-up included), so that each one is a new write (a new source
+key):
+
+    python bench/asgi_cost.py app /api/v1/point-entries 200 --token TOKEN --method POST \
+        --body '{"member_id": "ID", "rule_id": "ID", "occurred_on": "2026-06-01",
+                 "source_key": "cost:{seq}"}'
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
 import os
 import pstats
 import subprocess
@@ -41,7 +50,7 @@ def _load(which: str) -> Any:
     return create_app()
 
 
-def _scope(path: str, token: str | None) -> dict[str, Any]:
+def _scope(path: str, token: str | None, method: str = "GET", body: bool = False) -> dict[str, Any]:
     raw_path, _, query = path.partition("?")
     headers = [
         (b"host", b"127.0.0.1:8000"),
@@ -50,6 +59,8 @@ def _scope(path: str, token: str | None) -> dict[str, Any]:
     ]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
+    if body:
+        headers.append((b"content-type", b"application/json"))
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
@@ -57,7 +68,7 @@ def _scope(path: str, token: str | None) -> dict[str, Any]:
         "server": ("127.0.0.1", 8000),
         "client": ("127.0.0.1", 40000),
         "scheme": "http",
-        "method": "GET",
+        "method": method,
         "root_path": "",
         "path": raw_path,
         "raw_path": raw_path.encode(),
@@ -80,9 +91,29 @@ async def _lifespan(
     return task, inbox, state
 
 
-async def _request(app: Any, scope: dict[str, Any], state: dict[str, Any]) -> int:
+class Bodies:
+    """The request bodies: `template` with `{seq}` replaced by a new value each time
+    (a run tag and a counter, so that runs against the same database never collide)."""
+
+    def __init__(self, template: str | None) -> None:
+        self.template = template
+        self.tag = f"{os.getpid()}-{os.urandom(3).hex()}"
+        self.counter = itertools.count()
+
+    def next(self) -> bytes:
+        if self.template is None:
+            return b""
+        return self.template.replace("{seq}", f"{self.tag}-{next(self.counter)}").encode()
+
+
+async def _request(
+    app: Any, scope: dict[str, Any], state: dict[str, Any], body: bytes = b""
+) -> int:
     status = 0
-    request = {"type": "http.request", "body": b"", "more_body": False}
+    request = {"type": "http.request", "body": body, "more_body": False}
+    headers = list(scope["headers"])
+    if body:
+        headers.append((b"content-length", str(len(body)).encode()))
 
     async def receive() -> dict[str, Any]:
         return request
@@ -92,7 +123,7 @@ async def _request(app: Any, scope: dict[str, Any], state: dict[str, Any]) -> in
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    await app({**scope, "headers": list(scope["headers"]), "state": state.copy()}, receive, send)
+    await app({**scope, "headers": headers, "state": state.copy()}, receive, send)
     return status
 
 
@@ -105,17 +136,18 @@ def _instrument(args: argparse.Namespace, switch: str) -> None:
 async def main(args: argparse.Namespace) -> None:
     app = _load(args.app)
     task, inbox, state = await _lifespan(app)
-    scope = _scope(args.path, args.token)
+    scope = _scope(args.path, args.token, args.method, args.body is not None)
+    bodies = Bodies(args.body)
     for _ in range(args.warmup):
-        status = await _request(app, scope, state)
-        assert status == 200, status
+        status = await _request(app, scope, state, bodies.next())
+        assert 200 <= status < 300, status
     profile = cProfile.Profile() if args.profile else None
     if profile is not None:
         profile.enable()
     _instrument(args, "on")
-    for _ in range(args.n):
-        await _request(app, scope, state)
+    statuses = [await _request(app, scope, state, bodies.next()) for _ in range(args.n)]
     _instrument(args, "off")
+    assert all(200 <= s < 300 for s in statuses), sorted(set(statuses))
     if profile is not None:
         profile.disable()
         pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
@@ -129,6 +161,8 @@ if __name__ == "__main__":
     parser.add_argument("path")
     parser.add_argument("n", type=int)
     parser.add_argument("--token", default=os.environ.get("BENCH_TOKEN"))
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body", help="JSON text; {seq} becomes a new value per request")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--callgrind", action="store_true")
     parser.add_argument("--profile", action="store_true")

@@ -217,6 +217,34 @@ async def test_a_source_key_scores_one_member_once_and_a_replay_returns_the_entr
     assert await _ledger_total(member["id"]) == 3
 
 
+async def test_an_award_writes_one_feed_event_and_one_audit_row_and_its_replay_neither(api, county):
+    _, cursor = await drain_changes(api, county.admin_a)
+    rule = await _rule(api, county.county_admin, county.county["id"], points=3)
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    source = key("audited")
+    first = await _entry(api, county.admin_a, member["id"], rule["id"], source_key=source)
+    assert first.status_code == 201, first.text
+    replay = await _entry(api, county.admin_a, member["id"], rule["id"], source_key=source)
+    assert replay.status_code == 200, replay.text
+    changes, _ = await drain_changes(api, county.admin_a, cursor)
+    created = [c for c in changes if c["resource"] == "point_entry"]
+    assert [(c["resource_id"], c["action"]) for c in created] == [(first.json()["id"], "created")]
+    events = await api.client.get(
+        "/api/v1/audit-events",
+        params={"resource": "member", "resource_id": member["id"]},
+        headers=api.auth(county.county_admin),
+    )
+    assert events.status_code == 200, events.text
+    awarded = [e for e in events.json()["items"] if e["action"] == "points.awarded"]
+    assert len(awarded) == 1, awarded
+    assert awarded[0]["actor_username"]
+    assert awarded[0]["after"] == {
+        "entry_id": first.json()["id"],
+        "points": 3,
+        "source_key": source,
+    }
+
+
 async def test_an_award_answers_with_the_documented_entry_as_it_is_stored(api, county):
     # The POST writes its body from the inserted row (orjson, no model): it must be an
     # EntryRead field for field, equal to what GET returns, with Location pointing there.

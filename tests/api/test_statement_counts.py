@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import counting
+from support import counting, unique
 
 
 async def _count(api, token, path, **params) -> int:
@@ -88,3 +88,39 @@ async def test_a_ranking_sends_the_principal_the_organisation_and_one_ranking_st
     assert "FROM organisations" in organisation and "point_schemes" not in organisation
     # the schemes (bases and grade bands) are read by the ranking statement itself
     assert "point_schemes" in ranking and "point_totals" in ranking
+
+
+async def _award_statements(api, county, **rule_fields) -> list[str]:
+    token = county.county_admin
+    rule = {"org_id": county.county["id"], "code": unique("R"), "name": "学习"}
+    rule |= {"category": "bonus", "points": 2, "needs_approval": False, **rule_fields}
+    r = await api.client.post("/api/v1/point-rules", json=rule, headers=api.auth(token))
+    assert r.status_code == 201, r.text
+    member = await api.member(token, county.branch_a["id"])
+    sent = []
+    for _ in range(2):  # the first prepares the statements and fills the caches
+        body = {"member_id": member["id"], "rule_id": r.json()["id"]}
+        body |= {"occurred_on": "2026-11-02", "source_key": unique("k")}
+        with counting() as statements:
+            c = await api.client.post("/api/v1/point-entries", json=body, headers=api.auth(token))
+        assert c.status_code == 201, c.text
+        sent = statements
+    return sent
+
+
+async def test_a_plain_award_sends_three_statements(api, county):
+    """The principal; the rule, the member locked and the chain's caps in one read; the
+    entry with its change-feed event and its audit row in one write."""
+    statements = await _award_statements(api, county)
+    assert len(statements) == 3, statements
+    principal, read, entry = statements
+    assert "auth_sessions" in principal
+    assert "FROM point_rules" in read and "FROM members" in read and "FOR UPDATE" in read
+    assert entry.startswith("WITH line AS (INSERT INTO point_entries")
+    assert "INSERT INTO outbox_events" in entry and "INSERT INTO audit_events" in entry
+
+
+async def test_a_capped_award_also_reads_the_source_key_and_the_points_used(api, county):
+    statements = await _award_statements(api, county, cap_month=10)
+    assert len(statements) == 5, statements
+    assert "source_key = $2" in statements[2] and "sum(abs(e.points))" in statements[3]

@@ -53,19 +53,63 @@ def record(
     `resource` is one of `AuditResource` (the list the audit filter offers): any other
     name is refused here, before it is written.
     """
+    event = _event(principal, action, resource, resource_id, org_path, before, after)
+    _pending(session.sync_session).append(event)
+
+
+def _event(
+    principal: Principal | None,
+    action: str,
+    resource: str,
+    resource_id: object,
+    org_path: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
     named = AuditResource(resource)  # ValueError for a name not in the list
-    _pending(session.sync_session).append(
-        {
-            "actor_id": principal.user_id if principal else None,
-            "actor_username": principal.username if principal else None,
-            "action": action,
-            "resource": named.value,
-            "resource_id": str(resource_id) if resource_id is not None else None,
-            "org_path": org_path,
-            "before": before,
-            "after": after,
-            "request_id": request_id_var.get(),
-        }
+    return {
+        "actor_id": principal.user_id if principal else None,
+        "actor_username": principal.username if principal else None,
+        "action": action,
+        "resource": named.value,
+        "resource_id": str(resource_id) if resource_id is not None else None,
+        "org_path": org_path,
+        "before": before,
+        "after": after,
+        "request_id": request_id_var.get(),
+    }
+
+
+def event_values(
+    session: AsyncSession,
+    principal: Principal | None,
+    action: str,
+    resource: str,
+    resource_id: object,
+    org_path: str | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> tuple[Any, ...] | None:
+    """The parameters of one event written by the caller's own statement (`event_cte`),
+    as `record` would write it; None when it must go through `record` instead: events
+    recorded earlier in this transaction still wait for the commit, and the order of
+    ids is the order events were recorded in."""
+    if _pending(session.sync_session):
+        return None
+    return _values(_event(principal, action, resource, resource_id, org_path, before, after))
+
+
+def event_cte(rows: str, first: int) -> str:
+    """`<rows>_audit`, a CTE of the caller's statement that writes one audit event (its
+    values the parameters `$first`..., `event_values`) when the data-modifying CTE
+    `rows` wrote a row: the change and its audit row in one round trip instead of two.
+    The event is part of the statement, so it goes or stays with the change (a
+    savepoint or transaction rolled back drops it)."""
+    params = ", ".join(f"${first + i}::{kind}" for i, kind in enumerate(_INSERT_TYPES))
+    return (
+        f"{rows}_audit AS ({_INSERT_INTO} SELECT {params}"  # noqa: S608  # constant text
+        f" WHERE EXISTS (SELECT FROM {rows}))"
     )
 
 
@@ -104,10 +148,13 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_MARKS, None)
 
 
-_INSERT_SQL = (
+_INSERT_INTO = (
     "INSERT INTO audit_events (actor_id, actor_username, action, resource, resource_id, "
-    "org_path, before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    "org_path, before, after, request_id)"
 )
+_INSERT_SQL = _INSERT_INTO + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+# The columns' types, for parameters that no VALUES list types (`event_cte`).
+_INSERT_TYPES = ("uuid", "text", "text", "text", "text", "text", "jsonb", "jsonb", "text")
 
 
 def _jsonb(value: dict[str, Any] | None) -> str | None:

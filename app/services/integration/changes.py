@@ -129,10 +129,11 @@ def _action(obj: Any) -> ChangeAction | None:
 
 
 # The one statement that writes the outbox; `_values` gives its parameters.
-_INSERT_SQL = (
+_INSERT_INTO = (
     "INSERT INTO outbox_events (event_type, resource, resource_id, org_path, alt_path, "
-    "version, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    "version, payload)"
 )
+_INSERT_SQL = _INSERT_INTO + " VALUES ($1, $2, $3, $4, $5, $6, $7)"
 
 
 def _values(event: dict[str, Any]) -> tuple[Any, ...]:
@@ -151,6 +152,21 @@ async def write(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None
     """Write outbox events now, on the driver connection, in the session's transaction.
     The flush hook below writes the same statement through the ORM's connection."""
     await db.executemany(session, _INSERT_SQL, [_values(e) for e in events])
+
+
+def created_events_cte(model: type[Any], rows: str) -> str:
+    """`<rows>_events`, a CTE of the caller's statement that writes the `created` event
+    of each row the data-modifying CTE `rows` returned (an `INSERT ... RETURNING` of
+    `model`'s rows, with its id and path columns): the event `record_created` writes,
+    in the same round trip as the rows."""
+    resource, _, path_attr, alt_attr = TRACKED[model]
+    alt = f"{rows}.{alt_attr}" if alt_attr else "NULL"
+    version = f"{rows}.version" if "version" in model.__table__.columns else "NULL"
+    return (
+        f"{rows}_events AS ({_INSERT_INTO} SELECT"  # noqa: S608  # constant names of a tracked model
+        f" '{resource}.{ChangeAction.created}', '{resource.value}', {rows}.id,"
+        f" {rows}.{path_attr}, {alt}, {version}, '{{}}' FROM {rows})"
+    )
 
 
 async def record_created(session: AsyncSession, model: type[Any], rows: Sequence[Any]) -> None:

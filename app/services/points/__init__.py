@@ -8,14 +8,11 @@ approvals cannot overshoot; a source key scores once, whatever the retries.
 """
 
 from app.services.points.ledger import (
-    ENTRY_SORT,
-    ENTRY_SORTABLE,
     EntryRequest,
     approve_entry,
     create_entry,
     get_entry,
     is_own_entry,
-    list_entries,
     own_entry_sql,
     reject_entry,
     reverse_entry,
@@ -31,7 +28,13 @@ from app.services.points.schemes import (
     upsert_scheme,
 )
 from app.services.points.scoring import rescore_meeting, score_event, score_meeting
-from app.services.points.views import balance_read, entry_read
+from app.services.points.views import (
+    ENTRY_SORT,
+    ENTRY_SORTABLE,
+    balance_read,
+    entry_read,
+    list_entries,
+)
 
 __all__ = [
     "ENTRY_SORT",

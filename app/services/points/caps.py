@@ -1,9 +1,12 @@
-"""Which rule applies to an entry and its caps per month or year (a rule family shares one cap)."""
+"""Which rule applies to an entry and its caps per month or year (a rule family shares one cap);
+the one statement an award reads its rule, member and caps with."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +22,7 @@ from app.services.points.schemes import rule_visible
 @dataclass(frozen=True)
 class RuleView:
     """The one read model of a rule item for awarding, approval and automatic scoring:
-    read as a driver row (`load_rule`) or a Core select of `RULE_COLUMNS`, in that order;
+    read as a driver row (`read_for_award`) or a Core select of `RULE_COLUMNS`, in that order;
     never an ORM object (the ORM `PointRule` is for writing rules)."""
 
     id: uuid.UUID
@@ -37,27 +40,51 @@ class RuleView:
 
 
 RULE_COLUMNS = tuple(f.name for f in fields(RuleView))
-RULE_SQL = f"SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $1"  # noqa: S608  # constant column names
-
-
-async def load_rule(session: AsyncSession, rule_id: uuid.UUID) -> RuleView | None:
-    """A rule item by id on the driver connection (no scope check: see `applicable_rule`)."""
-    row = await db.fetchrow(session, RULE_SQL, rule_id)
-    return RuleView(*row) if row is not None else None
 
 
 # The rule item and every item it refines (parent, grandparent, ...): each one's caps bind.
 # Their rows are locked FOR SHARE in one fixed order (by id), so a cap change waits for
 # the awards in flight and an award reads the cap as committed; share locks never block
 # one another, and the member's row lock (taken before) serialises one member's awards.
+def chain_ctes(seed: str) -> str:
+    """`chain` (the item `seed` selects, as `id, parent_rule_id`, and every item it
+    refines) and `chain_caps` (their caps, locked as above): the CTEs of a WITH RECURSIVE
+    list, so that a statement reading more (an award's rule and member) locks them too."""
+    return (
+        f"chain (id, parent_rule_id) AS ({seed}"  # noqa: S608  # `seed` is constant SQL text
+        " UNION SELECT r.id, r.parent_rule_id FROM point_rules AS r"
+        " JOIN chain AS c ON r.id = c.parent_rule_id),"
+        " chain_caps AS (SELECT id, code, cap_month, cap_year FROM point_rules"
+        " WHERE id IN (SELECT id FROM chain) ORDER BY id FOR SHARE)"
+    )
+
+
 _CHAIN_SQL = (
-    "WITH RECURSIVE chain (id, parent_rule_id) AS ("
-    " SELECT id, parent_rule_id FROM point_rules WHERE id = $1"
-    " UNION SELECT r.id, r.parent_rule_id FROM point_rules AS r"
-    " JOIN chain AS c ON r.id = c.parent_rule_id)"
-    " SELECT id, code, cap_month, cap_year FROM point_rules"
-    " WHERE id IN (SELECT id FROM chain) ORDER BY id FOR SHARE"
+    "WITH RECURSIVE "  # noqa: S608  # constant text
+    + chain_ctes("SELECT id, parent_rule_id FROM point_rules WHERE id = $1")
+    + " SELECT id, code, cap_month, cap_year FROM chain_caps"
 )
+
+
+@dataclass(frozen=True)
+class CappedItem:
+    """An item of a rule's chain with a cap per month or year."""
+
+    id: uuid.UUID
+    code: str
+    cap_month: int | None
+    cap_year: int | None
+
+
+def capped_items(chain: Iterable[Sequence[Any]]) -> list[CappedItem]:
+    """The capped items among a chain's (id, code, cap_month, cap_year) rows."""
+    items = [CappedItem(*row) for row in chain]
+    return [i for i in items if i.cap_month is not None or i.cap_year is not None]
+
+
+async def chain_caps(session: AsyncSession, rule_id: uuid.UUID) -> list[CappedItem]:
+    """The capped items of the rule's chain, locked (see above) until the commit."""
+    return capped_items(await db.fetch(session, _CHAIN_SQL, rule_id))
 
 
 # Points already approved this month and this year, per capped item, under the item and
@@ -95,12 +122,19 @@ def first_cap_exceeded(uses: list[CapUse], points: int) -> CapUse | None:
     return None
 
 
-async def check_caps(session: AsyncSession, entry: PointEntry, rule_id: uuid.UUID) -> None:
+async def check_caps(
+    session: AsyncSession,
+    entry: PointEntry,
+    rule_id: uuid.UUID,
+    chain: Sequence[CappedItem] | None = None,
+) -> None:
     """Refuse (409 `points.cap_exceeded`) an entry that would pass a cap per month or
     year of its item or of any item it refines, counted over each capped item and all
-    of its refinements. The caller holds the member's row lock."""
-    chain = await db.fetch(session, _CHAIN_SQL, rule_id)
-    capped = {r["id"]: r for r in chain if r["cap_month"] is not None or r["cap_year"] is not None}
+    of its refinements. The caller holds the member's row lock; `chain`: the capped
+    items of the rule's chain when the caller has read them (`chain_caps`, or the same
+    CTEs in its own statement)."""
+    items = await chain_caps(session, rule_id) if chain is None else chain
+    capped = {item.id: item for item in items}
     if not capped:
         return
     month = entry.occurred_on.replace(day=1)
@@ -116,8 +150,8 @@ async def check_caps(session: AsyncSession, entry: PointEntry, rule_id: uuid.UUI
     uses = []
     for item_id, used_month, used_year in sorted(rows, key=lambda r: r[0]):
         item = capped[item_id]
-        uses.append(CapUse(item["code"], item["cap_month"], int(used_month), "month"))
-        uses.append(CapUse(item["code"], item["cap_year"], int(used_year), "year"))
+        uses.append(CapUse(item.code, item.cap_month, int(used_month), "month"))
+        uses.append(CapUse(item.code, item.cap_year, int(used_year), "year"))
     over = first_cap_exceeded(uses, entry.points)
     if over is not None:
         raise Conflict(
@@ -145,3 +179,61 @@ def applicable_rule(principal: Principal, member_path: str, rule: RuleView | Non
     if not rule.active:
         raise Conflict(ErrorCode.points_rule_inactive)
     return rule
+
+
+_MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
+
+
+# What an award needs before it writes, in one statement: the rule item ($2); the member
+# ($1), locked as the entry needs (`approve`, from the rule): an entry approved at once
+# locks the member FOR UPDATE (caps), a pending one only holds it FOR KEY SHARE against a
+# subtree move, whose path it copies (see scope.row_lock); and for an approved one the
+# caps of the item's chain, locked FOR SHARE (`chain_ctes`). The member's row is locked
+# before the chain's (the outer side of the join is read first), as `check_caps`
+# expects. A missing rule or member leaves its columns NULL (the caller answers 404).
+_AWARD_READ_SQL = (
+    "WITH RECURSIVE rule AS ("  # noqa: S608  # constant column names and CTE text
+    f"SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $2),"
+    " approve (yes) AS (SELECT coalesce((SELECT NOT needs_approval FROM rule), false)),"
+    " locked AS (" + _MEMBER_SQL + " AND (SELECT yes FROM approve) FOR UPDATE),"
+    " held AS ("
+    + _MEMBER_SQL
+    + " AND NOT (SELECT yes FROM approve) FOR KEY SHARE), "
+    + chain_ctes("SELECT id, parent_rule_id FROM rule WHERE (SELECT yes FROM approve)")
+    + " SELECT m.id, m.org_path, m.status, (SELECT yes FROM approve),"
+    " c.ids, c.codes, c.months, c.years, "
+    + ", ".join(f"r.{name}" for name in RULE_COLUMNS)
+    + " FROM (SELECT * FROM locked UNION ALL SELECT * FROM held) AS m"
+    " RIGHT JOIN (SELECT 1) AS one ON true"
+    " LEFT JOIN rule AS r ON true"
+    " LEFT JOIN LATERAL (SELECT array_agg(id ORDER BY id) AS ids,"
+    " array_agg(code ORDER BY id) AS codes, array_agg(cap_month ORDER BY id) AS months,"
+    " array_agg(cap_year ORDER BY id) AS years FROM chain_caps) AS c ON true"
+)
+
+
+@dataclass(frozen=True)
+class AwardRead:
+    """What an award reads before it writes (`read_for_award`)."""
+
+    member: tuple[uuid.UUID, str, str] | None  # id, path, status
+    approve: bool
+    rule: RuleView | None
+    capped: list[CappedItem]
+
+
+async def read_for_award(
+    session: AsyncSession, member_id: uuid.UUID, rule_id: uuid.UUID
+) -> AwardRead:
+    """The member (locked) and the rule item an award names, and for an entry to be
+    approved at once the capped items of the rule's chain (locked): one statement. No
+    scope check here: the caller checks the member's path and `applicable_rule`."""
+    row = await db.fetchrow(session, _AWARD_READ_SQL, member_id, rule_id)
+    ids, codes, months, years = row[4:8]
+    chain = zip(ids or (), codes or (), months or (), years or (), strict=True)
+    return AwardRead(
+        member=None if row[0] is None else (row[0], row[1], row[2]),
+        approve=row[3],
+        rule=None if row[8] is None else RuleView(*row[8:]),
+        capped=capped_items(chain),
+    )

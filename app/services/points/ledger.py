@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
@@ -18,18 +19,20 @@ from app.i18n import Text
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role, label_zh
 from app.models.points import PointEntry
-from app.pagination import Page, paginate, parse_sort
 from app.security.scope import (
     Principal,
     load_visible,
-    member_rows_only,
     not_found,
-    subtree_filter,
-    under,
 )
-from app.services import members
 from app.services.integration import audit, changes
-from app.services.points.caps import RuleView, applicable_rule, check_caps, load_rule
+from app.services.points.caps import (
+    CappedItem,
+    RuleView,
+    applicable_rule,
+    chain_caps,
+    check_caps,
+    read_for_award,
+)
 from app.services.points.rows import ENTRY_COLUMNS, EntryRow
 from app.services.points.schemes import require_points_admin
 
@@ -49,15 +52,6 @@ class EntryRequest:
 async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
     # Every change to a member's approved points takes this lock: caps hold under races.
     await db.execute(session, "SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
-
-
-_MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
-
-
-# An entry approved at once locks the member (caps); a pending one only holds it
-# against a subtree move, whose path it copies (see scope.row_lock).
-_LOCKED_SQL = _MEMBER_SQL + " FOR UPDATE"
-_CLAIM_SQL = _MEMBER_SQL + " FOR KEY SHARE"
 
 
 async def create_entry(
@@ -83,18 +77,15 @@ async def create_entry(
     claim = principal.role is Role.member
     if not claim:
         require_points_admin(principal)
-    rule = await load_rule(session, req.rule_id)
-    approve = rule is not None and not rule.needs_approval
-    # An entry approved now locks the member (caps), taken with the read (one statement
-    # fewer); a pending one only holds the member against a subtree move.
-    member = await db.fetchrow(session, _LOCKED_SQL if approve else _CLAIM_SQL, req.member_id)
+    read = await read_for_award(session, req.member_id, req.rule_id)
+    member = read.member
     if (
         member is None
-        or not principal.scope.covers(member["org_path"])
-        or (claim and principal.member_id != member["id"])
+        or not principal.scope.covers(member[1])
+        or (claim and principal.member_id != member[0])
     ):
         raise not_found(ErrorCode.member_not_found, "member_id")
-    status = member["status"]
+    member_id, member_path, status = member
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(
             ErrorCode.points_member_not_scored,
@@ -103,19 +94,20 @@ async def create_entry(
                 en=f"{status} members are not scored",
             ),
         )
-    rule = applicable_rule(principal, member["org_path"], rule)
+    rule = applicable_rule(principal, member_path, read.rule)
     if rule.needs_evidence and not req.evidence:
         raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
     return await append_entry(
         session,
         principal,
-        member["id"],
-        member["org_path"],
+        member_id,
+        member_path,
         rule,
         req,
         source=EntrySource.claim if claim else EntrySource.manual,
-        approve=approve,
-        locked=approve,
+        approve=read.approve,
+        locked=read.approve,
+        capped=read.capped,
     )
 
 
@@ -124,13 +116,24 @@ _ENTRY_BY_SOURCE_SQL = (
 )
 
 
-# ON CONFLICT: a concurrent retry with the same member and source key inserted first.
-_INSERT_ENTRY_SQL = (
+# ON CONFLICT: the source key had already scored the member (a replay, or a concurrent
+# retry that inserted first): nothing is written. The line's change-feed event is
+# written by the same statement, and, when it can be (`audit.event_values`), its audit
+# row too (parameters $19...).
+_INSERT_ENTRY = (
     "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
     "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
     "decided_by, decided_at, reverses_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
     "$10, $11, $12, $13, $14, $15, $16, $17, $18) "
     f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+)
+_INSERT_ENTRY_SQL = (
+    f"WITH line AS ({_INSERT_ENTRY}), {changes.created_events_cte(PointEntry, 'line')}"  # noqa: S608  # constant text
+    " SELECT * FROM line"
+)
+_INSERT_AUDITED_ENTRY_SQL = (
+    f"WITH line AS ({_INSERT_ENTRY}), {changes.created_events_cte(PointEntry, 'line')},"  # noqa: S608  # constant text
+    f" {audit.event_cte('line', 19)} SELECT * FROM line"
 )
 
 
@@ -152,13 +155,18 @@ async def _write_entry(
     decided_by: uuid.UUID | None,
     decided_at: datetime | None,
     reverses_entry_id: uuid.UUID | None = None,
+    *,
+    entry_id: uuid.UUID | None = None,
+    audited: tuple[Any, ...] | None = None,
 ) -> EntryRow | None:
     """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
-    event, on the driver connection. None when the source key had already scored."""
+    event in one statement, on the driver connection. None when the source key had
+    already scored (nothing written). `audited`: its audit event's values
+    (`audit.event_values`), written with it."""
     record = await db.fetchrow(
         session,
-        _INSERT_ENTRY_SQL,
-        new_uuid(),
+        _INSERT_ENTRY_SQL if audited is None else _INSERT_AUDITED_ENTRY_SQL,
+        entry_id or new_uuid(),
         member_id,
         member_path,
         rule_id,
@@ -176,12 +184,9 @@ async def _write_entry(
         decided_by,
         decided_at,
         reverses_entry_id,
+        *(audited or ()),
     )
-    if record is None:
-        return None
-    entry = EntryRow.from_record(record)
-    await changes.record_created(session, PointEntry, [entry])
-    return entry
+    return None if record is None else EntryRow.from_record(record)
 
 
 def signed_points(category: str, points: int, units: int = 1) -> int:
@@ -189,21 +194,29 @@ def signed_points(category: str, points: int, units: int = 1) -> int:
     return (-points if category == PointCategory.deduction else points) * units
 
 
-async def _decision_now(
+async def _replay_or_caps(
     session: AsyncSession,
-    actor: uuid.UUID | None,
+    req: EntryRequest,
     member_id: uuid.UUID,
     rule: RuleView,
-    occurred_on: date,
     signed: int,
-) -> tuple[str, uuid.UUID | None, datetime | None]:
-    """An entry approved as it is written: its caps are checked now (the caller holds
-    the member's lock); the state, approver and time it is written with."""
+    capped: Sequence[CappedItem] | None,
+) -> EntryRow | None:
+    """Before an entry is written approved: with caps to count (the caller holds the
+    member's lock), a replay of the source key is answered first (its points already
+    count, so its caps would refuse it), then the caps are checked (409). The existing
+    line of a replay, else None."""
+    capped = await chain_caps(session, rule.id) if capped is None else capped
+    if not capped:
+        return None
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
+    if existing is not None:
+        return _same_source(existing, req)
     probe = PointEntry(
-        member_id=member_id, points=signed, occurred_on=occurred_on, year=occurred_on.year
+        member_id=member_id, points=signed, occurred_on=req.occurred_on, year=req.occurred_on.year
     )
-    await check_caps(session, probe, rule.id)
-    return "approved", actor, clock.utcnow()
+    await check_caps(session, probe, rule.id, capped)
+    return None
 
 
 async def append_entry(
@@ -218,22 +231,27 @@ async def append_entry(
     approve: bool,
     units: int = 1,
     locked: bool = False,
+    capped: Sequence[CappedItem] | None = None,
 ) -> tuple[EntryRow, bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
-    it is new (False: the source key had already scored this member, the existing line).
-    `locked`: the caller already holds the member's row lock."""
+    it is new (False: the source key had already scored the member: the existing line,
+    found by the insert, ON CONFLICT DO NOTHING, or before caps are counted). `locked`:
+    the caller holds the member's lock; `capped`: the chain's capped items, read locked."""
     actor = principal.user_id if principal else None
-    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
-    if existing is not None:
-        return _same_source(existing, req), False
-    if approve and not locked:
-        await _lock_member(session, member_id)
     signed = signed_points(rule.category, rule.points, units)
     state, decided_by, decided_at = "pending", None, None
     if approve:
-        state, decided_by, decided_at = await _decision_now(
-            session, actor, member_id, rule, req.occurred_on, signed
-        )
+        if not locked:
+            await _lock_member(session, member_id)
+        replay = await _replay_or_caps(session, req, member_id, rule, signed, capped)
+        if replay is not None:
+            return replay, False
+        state, decided_by, decided_at = "approved", actor, clock.utcnow()
+    entry_id = new_uuid()
+    event = _Event(source, entry_id, signed, req.source_key)
+    audited = audit.event_values(
+        session, principal, event.action, "member", member_id, member_path, after=event.after
+    )
     entry = await _write_entry(
         session,
         member_id,
@@ -251,15 +269,42 @@ async def append_entry(
         actor,
         decided_by,
         decided_at,
+        entry_id=entry_id,
+        audited=audited,
     )
     if entry is None:
-        existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
-        assert existing is not None
-        return _same_source(existing, req), False
-    action = f"points.{'claimed' if source == EntrySource.claim else 'awarded'}"
-    after = {"entry_id": str(entry.id), "points": signed, "source_key": req.source_key}
-    audit.record(session, principal, action, "member", member_id, member_path, after=after)
+        return await _replayed(session, member_id, req), False
+    if audited is None:  # events recorded before this one wait for the commit: so does it
+        audit.record(
+            session, principal, event.action, "member", member_id, member_path, after=event.after
+        )
     return entry, True
+
+
+@dataclass(frozen=True)
+class _Event:
+    """The audit event of a new ledger line: `points.awarded` or `points.claimed`."""
+
+    source: str
+    entry_id: uuid.UUID
+    points: int
+    source_key: str
+
+    @property
+    def action(self) -> str:
+        return f"points.{'claimed' if self.source == EntrySource.claim else 'awarded'}"
+
+    @property
+    def after(self) -> dict[str, Any]:
+        key = self.source_key
+        return {"entry_id": str(self.entry_id), "points": self.points, "source_key": key}
+
+
+async def _replayed(session: AsyncSession, member_id: uuid.UUID, req: EntryRequest) -> EntryRow:
+    """The line the source key wrote when the insert found it (ON CONFLICT DO NOTHING)."""
+    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
+    assert existing is not None
+    return _same_source(existing, req)
 
 
 def _same_source(record: Sequence[object], req: EntryRequest) -> EntryRow:
@@ -417,44 +462,3 @@ async def reverse_entry(
     reversal = await session.get(PointEntry, line.id)
     assert reversal is not None
     return reversal
-
-
-# The orders the list offers (`?sort=`); ties are broken by id.
-ENTRY_SORT = "-created_at"
-ENTRY_SORTABLE = {"created_at": PointEntry.created_at}
-
-
-async def list_entries(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    within_path: str | None,
-    member_id: uuid.UUID | None,
-    state: str | None,
-    year: int | None,
-    limit: int | None,
-    cursor: str | None,
-    sort: str | None = None,
-    include_total: bool = False,
-) -> Page[PointEntry]:
-    """Ledger lines in your subtree (a member: their own), newest first."""
-    if member_id is not None:  # a filter's id answers like any other id (load_visible)
-        await members.get_visible(session, principal, member_id, field="member_id")
-    stmt: Select[PointEntry] = select(PointEntry).where(
-        subtree_filter(principal, PointEntry.org_path)
-    )
-    own = member_rows_only(principal)
-    if own is not None:
-        stmt = stmt.where(PointEntry.member_id == own)
-    if within_path:
-        stmt = stmt.where(under(PointEntry.org_path, within_path))
-    if member_id:
-        stmt = stmt.where(PointEntry.member_id == member_id)
-    if state:
-        stmt = stmt.where(PointEntry.state == state)
-    if year:
-        stmt = stmt.where(PointEntry.year == year)
-    keys = parse_sort(sort, ENTRY_SORTABLE, PointEntry.id, default=ENTRY_SORT)
-    return await paginate(
-        session, stmt, keys, limit=limit, cursor=cursor, include_total=include_total
-    )
