@@ -2,7 +2,10 @@
 
 `DangjianRoute` opens the request's `AsyncSession`, runs the endpoint, stores the
 response of a POST carrying `Idempotency-Key` in the same transaction, and only
-then commits. Services never commit; an exception rolls everything back.
+then commits. Services never commit; an exception rolls everything back. A read
+(GET, HEAD, OPTIONS) serves its driver SELECTs without BEGIN/COMMIT (`db.serve_reads`:
+under READ COMMITTED each statement has its own snapshot anyway) and, when it began
+no transaction, is closed rather than committed (`db.nothing_to_commit`).
 
 It also keeps the answers' order when a dependency loads the path's resource
 (`VisibleMember`, `VisibleOrganisation`): FastAPI resolves dependencies before it

@@ -124,3 +124,36 @@ async def test_a_capped_award_also_reads_the_source_key_and_the_points_used(api,
     statements = await _award_statements(api, county, cap_month=10)
     assert len(statements) == 5, statements
     assert "source_key = $2" in statements[2] and "sum(abs(e.points))" in statements[3]
+
+
+async def test_a_read_begins_no_transaction_and_a_write_begins_one(api, county, monkeypatch):
+    """A GET's statements are each their own transaction (no BEGIN, no COMMIT round trip);
+    its audit row is one statement, written all the same. A write begins one."""
+    import asyncpg.transaction
+
+    begun: list[str] = []
+    start = asyncpg.transaction.Transaction.start
+
+    async def counted_start(self):  # type: ignore[no-untyped-def]
+        begun.append("BEGIN")
+        return await start(self)
+
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    path = f"/api/v1/members/{member['id']}"
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
+    r = await api.client.get(path, headers=api.auth(county.admin_a))
+    assert r.status_code == 200, r.text
+    assert begun == []
+    audit = await api.client.get(
+        "/api/v1/audit-events",
+        params={"resource_id": member["id"], "limit": 50},
+        headers=api.auth(county.county_admin),
+    )
+    assert audit.status_code == 200, audit.text
+    assert "member.pii_read" in [e["action"] for e in audit.json()["items"]]
+    begun.clear()  # the audit list may read through the ORM, which begins as it always did
+    patched = await api.client.patch(
+        path, json={"work_unit": "县委组织部"}, headers=api.auth(county.admin_a)
+    )
+    assert patched.status_code == 200, patched.text
+    assert begun == ["BEGIN"]
