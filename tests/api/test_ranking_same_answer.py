@@ -16,15 +16,14 @@ import itertools
 import uuid
 from typing import Any
 
-from sqlalchemy import TextClause, func, or_, select, text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import Api, County
 
 from app.db import get_sessionmaker
 from app.models.organisation import Organisation
-from app.models.points import PointScheme
-from app.security.scope import ancestors, prefix_param, subtree_prefix, under
-from app.services.points.ranking import grade_for
+from app.security.scope import prefix_param, subtree_prefix
+from app.services.points.ranking import grade_for, nearest_schemes
 from app.services.points.review import suggested_grade
 from app.services.points.schemes import scheme_for
 
@@ -99,20 +98,8 @@ async def _old_statement(
     session: AsyncSession, root: Organisation, year: int, template: str
 ) -> tuple[TextClause, dict[str, Any]]:
     """The earlier `ranking_statement`: `template` with each member's base as a CASE over
-    the schemes read beforehand."""
-    schemes = (
-        await session.execute(
-            select(PointScheme.org_path, PointScheme.base)
-            .where(
-                PointScheme.year == year,
-                or_(
-                    PointScheme.org_path.in_(ancestors(root.path)),
-                    under(PointScheme.org_path, root.path),
-                ),
-            )
-            .order_by(func.length(PointScheme.org_path).desc())
-        )
-    ).all()
+    the schemes read beforehand (`nearest_schemes`)."""
+    schemes = await nearest_schemes(session, root, year)  # what the statistics still read
     params: dict[str, Any] = {}
     cases = []
     # Subtree prefixes are written into the text (`prefix_param`): a plan per subtree.
