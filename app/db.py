@@ -6,6 +6,7 @@ under ``DANGJIAN_DATA_DIR`` so a newcomer needs nothing installed.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -326,10 +327,15 @@ class DriverStatement:
         return sql, self.args(**values)
 
 
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|SHARE|KEY\s+SHARE|NO\s+KEY\s+UPDATE)\b", re.I)
+
+
+@lru_cache(maxsize=2048)
 def _writes(sql: str) -> bool:
-    """Whether a statement may write: anything but a plain SELECT (a `WITH` may hold an
-    INSERT), so that a read session begins its transaction before it."""
-    return sql.lstrip()[:6].upper() != "SELECT"
+    """Whether a statement needs the transaction: anything but a plain SELECT (a `WITH`
+    may hold an INSERT) and a SELECT that locks rows (a lock held by a statement of its
+    own would end with it), so that a read session begins its transaction before it."""
+    return sql.lstrip()[:6].upper() != "SELECT" or _LOCKING.search(sql) is not None
 
 
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
