@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     literal,
@@ -120,10 +122,12 @@ def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
         conditions.append(
             or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
         )
+    # The ids as text: the JSON's strings, and cheap dict keys (hashing asyncpg's UUID
+    # goes through its 128-bit int, and orjson hands it to a Python default).
     return db.DriverStatement.compile(
         select(
-            Organisation.id,
-            Organisation.parent_id,
+            cast(Organisation.id, String),
+            cast(Organisation.parent_id, String),
             Organisation.code,
             Organisation.name,
             Organisation.type,
@@ -170,24 +174,29 @@ async def organisation_tree(
     sql, args = query.bind(
         prefix=subtree_prefix(root.path), last=root.depth + depth, root_id=root.id
     )
-    nodes: dict[uuid.UUID, dict[str, Any]] = {}
-    root_id = root.id
-    for row in await db.fetch(session, sql, *args):
-        node_id = row["id"]
+    nodes: dict[str, dict[str, Any]] = {}
+    root_id = str(root.id)
+    # Per node only what the answer needs: the columns unpacked in order (no lookup by
+    # name), the node linked under its parent (rows come level by level).
+    # `has_children` is never NULL: an EXISTS, or false above the last level.
+    for node_id, parent_id, code, name, type_, level, dissolved_on, has_children in await db.fetch(
+        session, sql, *args
+    ):
         node = {
             "id": node_id,
-            "code": row["code"],
-            "name": row["name"],
-            "type": row["type"],
-            "depth": row["depth"],
-            "dissolved_on": row["dissolved_on"],
+            "code": code,
+            "name": name,
+            "type": type_,
+            "depth": level,
+            "dissolved_on": dissolved_on,
             "children": [],
-            "has_more_children": bool(row["has_children"]),
+            "has_more_children": has_children,
         }
         nodes[node_id] = node
-        parent = nodes.get(row["parent_id"])
-        if parent is not None and node_id != root_id:
-            parent["children"].append(node)
+        if node_id != root_id:
+            parent = nodes.get(parent_id)
+            if parent is not None:
+                parent["children"].append(node)
     return nodes[root_id]
 
 
