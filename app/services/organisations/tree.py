@@ -11,11 +11,9 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
-    String,
     and_,
     bindparam,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -122,12 +120,10 @@ def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
         conditions.append(
             or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
         )
-    # The ids as text: the JSON's strings, and cheap dict keys (hashing asyncpg's UUID
-    # goes through its 128-bit int, and orjson hands it to a Python default).
     return db.DriverStatement.compile(
         select(
-            cast(Organisation.id, String),
-            cast(Organisation.parent_id, String),
+            Organisation.id,
+            Organisation.parent_id,
             Organisation.code,
             Organisation.name,
             Organisation.type,
@@ -177,11 +173,15 @@ async def organisation_tree(
     nodes: dict[str, dict[str, Any]] = {}
     root_id = str(root.id)
     # Per node only what the answer needs: the columns unpacked in order (no lookup by
-    # name), the node linked under its parent (rows come level by level).
-    # `has_children` is never NULL: an EXISTS, or false above the last level.
-    for node_id, parent_id, code, name, type_, level, dissolved_on, has_children in await db.fetch(
+    # name), the node linked under its parent (rows come level by level). Ids are keyed
+    # and written as text: hashing asyncpg's UUID goes through its 128-bit int, and
+    # orjson hands it to a Python `default` (ids cast to text in the statement cost the
+    # database more than `str` costs here). `has_children` is never NULL: an EXISTS, or
+    # false above the last level. `str(None)` (the root's parent) is no node's id.
+    for uid, parent_uid, code, name, type_, level, dissolved_on, has_children in await db.fetch(
         session, sql, *args
     ):
+        node_id = str(uid)
         node = {
             "id": node_id,
             "code": code,
@@ -194,7 +194,7 @@ async def organisation_tree(
         }
         nodes[node_id] = node
         if node_id != root_id:
-            parent = nodes.get(parent_id)
+            parent = nodes.get(str(parent_uid))
             if parent is not None:
                 parent["children"].append(node)
     return nodes[root_id]
