@@ -170,24 +170,33 @@ async def organisation_tree(
     sql, args = query.bind(
         prefix=subtree_prefix(root.path), last=root.depth + depth, root_id=root.id
     )
-    nodes: dict[uuid.UUID, dict[str, Any]] = {}
-    root_id = root.id
-    for row in await db.fetch(session, sql, *args):
-        node_id = row["id"]
+    nodes: dict[str, dict[str, Any]] = {}
+    root_id = str(root.id)
+    # Per node only what the answer needs: the columns unpacked in order (no lookup by
+    # name), the node linked under its parent (rows come level by level). Ids are keyed
+    # and written as text: hashing asyncpg's UUID goes through its 128-bit int, and
+    # orjson hands it to a Python `default` (ids cast to text in the statement cost the
+    # database more than `str` costs here). `has_children` is never NULL: an EXISTS, or
+    # false above the last level. `str(None)` (the root's parent) is no node's id.
+    for uid, parent_uid, code, name, type_, level, dissolved_on, has_children in await db.fetch(
+        session, sql, *args
+    ):
+        node_id = str(uid)
         node = {
             "id": node_id,
-            "code": row["code"],
-            "name": row["name"],
-            "type": row["type"],
-            "depth": row["depth"],
-            "dissolved_on": row["dissolved_on"],
+            "code": code,
+            "name": name,
+            "type": type_,
+            "depth": level,
+            "dissolved_on": dissolved_on,
             "children": [],
-            "has_more_children": bool(row["has_children"]),
+            "has_more_children": has_children,
         }
         nodes[node_id] = node
-        parent = nodes.get(row["parent_id"])
-        if parent is not None and node_id != root_id:
-            parent["children"].append(node)
+        if node_id != root_id:
+            parent = nodes.get(str(parent_uid))
+            if parent is not None:
+                parent["children"].append(node)
     return nodes[root_id]
 
 
