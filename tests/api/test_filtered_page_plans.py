@@ -51,10 +51,11 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 async def _page_plan(
-    api: Api, token: str, params: dict[str, Any], hide: tuple[str, ...]
+    api: Api, token: str, params: dict[str, Any], hide: tuple[str, ...], analyze: bool = False
 ) -> list[dict[str, Any]]:
     """The plan nodes of the members page statement that GET /members sends, planned
-    without the indexes in `hide` (dropped in a transaction that is rolled back)."""
+    without the indexes in `hide` (dropped in a transaction that is rolled back); with
+    `analyze`, run too, each node with the rows it read and its buffers."""
     with _captured() as sent:
         r = await api.client.get("/api/v1/members", params=params, headers=api.auth(token))
     assert r.status_code == 200, r.text
@@ -70,7 +71,8 @@ async def _page_plan(
             )
             for index in hide:
                 await conn.execute(f"DROP INDEX {index}")
-            (explained,) = json.loads(await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args))
+            options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
+            (explained,) = json.loads(await conn.fetchval(f"EXPLAIN ({options}) " + sql, *args))
             raise _RollBack
     except _RollBack:
         pass
@@ -111,3 +113,42 @@ async def test_a_filtered_page_of_a_subtree_reads_the_filters_index_and_stops_af
     # reads only the names with that prefix, then orders those few)
     sorts = [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")]
     assert not sorts or "q" in params, nodes
+
+
+async def _add(api: Api, county: County, statuses: tuple[str, ...]) -> None:
+    for branch in (county.branch_a, county.branch_b):
+        for status in statuses:
+            await api.member(county.county_admin, branch["id"], status=status)
+
+
+def _buffers(node: dict[str, Any]) -> int:
+    return int(node["Shared Hit Blocks"] + node["Shared Read Blocks"])
+
+
+async def test_a_page_of_several_statuses_walks_each_statuss_index_and_reads_about_the_page(
+    api: Api, county: County
+) -> None:
+    # 12 members, 8 of them of the two statuses asked for: a subtree bigger than the page
+    await _add(api, county, ("suspended", "applicant", "full") * 2)
+    params = {"within": county.county["id"], "status": ["suspended", "applicant"], "limit": 3}
+    first = await api.client.get(
+        "/api/v1/members", params=params, headers=api.auth(county.county_admin)
+    )
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None
+    for page in (params, {**params, "cursor": cursor}):
+        nodes = await _page_plan(api, county.county_admin, page, (), analyze=True)
+        assert nodes[0]["Node Type"] == "Limit"
+        scans = [n for n in nodes if n.get("Index Name")]
+        assert [n["Index Name"] for n in scans] == ["ix_members_status_org_path"] * 2, nodes
+        assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], nodes
+        # each status's walk stops after the page: the rows read are the page's 3 (and
+        # the one that tells a next page exists), plus at most one ahead per status,
+        # not the 8 matches
+        read = sum(n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in scans)
+        assert read <= 3 + 1 + 2, nodes
+    # twice the matches after the first page's rows: the first page reads what it read
+    before = _buffers((await _page_plan(api, county.county_admin, params, (), True))[0])
+    await _add(api, county, ("suspended", "applicant") * 2)
+    after = _buffers((await _page_plan(api, county.county_admin, params, (), True))[0])
+    assert after <= before, (before, after)
