@@ -81,9 +81,11 @@ async def _page_plan(
     return list(_nodes(explained["Plan"]))
 
 
-# A name prefix competes with the walk of the subtree in tree order, which a few test
-# rows make the cheaper plan: the tree-order indexes are hidden for it, so the check is
-# that the prefix index matches the statement's LIKE (operator class, collation). The
+# A filter competes with the walk of the subtree in tree order, which a few test rows
+# (and the statistics of the rows other tests left) make the cheaper plan: the
+# tree-order indexes are hidden, so the check is that the filter's index serves the
+# statement in page order (a name prefix: matches its LIKE's operator class and
+# collation). The
 # to-dos' name-order index (`name COLLATE "C"`) serves a prefix as well (measured: the
 # same few buffers at 100k); hidden too, so the check stays on the prefix index.
 TREE_ORDER = ("ix_members_org_path", "ix_members_org_path_stats")
@@ -93,8 +95,8 @@ NAME_ORDER = ("ix_members_name_order",)
 @pytest.mark.parametrize(
     ("params", "index", "hide"),
     [
-        ({"status": "suspended"}, "ix_members_status_org_path", ()),
-        ({"category": "student"}, "ix_members_category_org_path", ()),
+        ({"status": "suspended"}, "ix_members_status_org_path", TREE_ORDER),
+        ({"category": "student"}, "ix_members_category_org_path", TREE_ORDER),
         ({"q": "欧阳"}, "ix_members_name_prefix", TREE_ORDER + NAME_ORDER),
     ],
 )
@@ -137,7 +139,7 @@ async def test_a_page_of_several_statuses_walks_each_statuss_index_and_reads_abo
     cursor = first.json()["next_cursor"]
     assert cursor is not None
     for page in (params, {**params, "cursor": cursor}):
-        nodes = await _page_plan(api, county.county_admin, page, (), analyze=True)
+        nodes = await _page_plan(api, county.county_admin, page, TREE_ORDER, analyze=True)
         assert nodes[0]["Node Type"] == "Limit"
         scans = [n for n in nodes if n.get("Index Name")]
         assert [n["Index Name"] for n in scans] == ["ix_members_status_org_path"] * 2, nodes
@@ -148,7 +150,7 @@ async def test_a_page_of_several_statuses_walks_each_statuss_index_and_reads_abo
         read = sum(n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in scans)
         assert read <= 3 + 1 + 2, nodes
     # twice the matches after the first page's rows: the first page reads what it read
-    before = _buffers((await _page_plan(api, county.county_admin, params, (), True))[0])
+    before = _buffers((await _page_plan(api, county.county_admin, params, TREE_ORDER, True))[0])
     await _add(api, county, ("suspended", "applicant") * 2)
-    after = _buffers((await _page_plan(api, county.county_admin, params, (), True))[0])
+    after = _buffers((await _page_plan(api, county.county_admin, params, TREE_ORDER, True))[0])
     assert after <= before, (before, after)
