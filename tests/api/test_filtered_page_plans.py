@@ -117,22 +117,30 @@ async def test_a_filtered_page_of_a_subtree_reads_the_filters_index_and_stops_af
     assert not sorts or "q" in params, nodes
 
 
-async def _add(api: Api, county: County, statuses: tuple[str, ...]) -> None:
+async def _add(api: Api, county: County, field: str, values: tuple[str, ...]) -> None:
     for branch in (county.branch_a, county.branch_b):
-        for status in statuses:
-            await api.member(county.county_admin, branch["id"], status=status)
+        for value in values:
+            await api.member(county.county_admin, branch["id"], **{field: value})
 
 
 def _buffers(node: dict[str, Any]) -> int:
     return int(node["Shared Hit Blocks"] + node["Shared Read Blocks"])
 
 
-async def test_a_page_of_several_statuses_walks_each_statuss_index_and_reads_about_the_page(
-    api: Api, county: County
+# (filter, two values asked for, a value not asked for, the index of each part)
+SEVERAL = [
+    ("status", ("suspended", "applicant"), "full", "ix_members_status_org_path"),
+    ("category", ("student", "retired"), "employed", "ix_members_category_org_path"),
+]
+
+
+@pytest.mark.parametrize(("field", "asked", "other", "index"), SEVERAL)
+async def test_a_page_of_several_values_walks_each_values_index_and_reads_about_the_page(
+    api: Api, county: County, field: str, asked: tuple[str, str], other: str, index: str
 ) -> None:
-    # 12 members, 8 of them of the two statuses asked for: a subtree bigger than the page
-    await _add(api, county, ("suspended", "applicant", "full") * 2)
-    params = {"within": county.county["id"], "status": ["suspended", "applicant"], "limit": 3}
+    # 12 members, 8 of them of the two values asked for: a subtree bigger than the page
+    await _add(api, county, field, (*asked, other) * 2)
+    params = {"within": county.county["id"], field: list(asked), "limit": 3}
     first = await api.client.get(
         "/api/v1/members", params=params, headers=api.auth(county.county_admin)
     )
@@ -142,15 +150,15 @@ async def test_a_page_of_several_statuses_walks_each_statuss_index_and_reads_abo
         nodes = await _page_plan(api, county.county_admin, page, TREE_ORDER, analyze=True)
         assert nodes[0]["Node Type"] == "Limit"
         scans = [n for n in nodes if n.get("Index Name")]
-        assert [n["Index Name"] for n in scans] == ["ix_members_status_org_path"] * 2, nodes
+        assert [n["Index Name"] for n in scans] == [index] * 2, nodes
         assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], nodes
-        # each status's walk stops after the page: the rows read are the page's 3 (and
-        # the one that tells a next page exists), plus at most one ahead per status,
-        # not the 8 matches
+        # each value's walk stops after the page (and starts at the cursor): the rows
+        # read are the page's 3 (and the one that tells a next page exists), plus at
+        # most one ahead per value, not the 8 matches
         read = sum(n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in scans)
         assert read <= 3 + 1 + 2, nodes
     # twice the matches after the first page's rows: the first page reads what it read
     before = _buffers((await _page_plan(api, county.county_admin, params, TREE_ORDER, True))[0])
-    await _add(api, county, ("suspended", "applicant") * 2)
+    await _add(api, county, field, asked * 2)
     after = _buffers((await _page_plan(api, county.county_admin, params, TREE_ORDER, True))[0])
     assert after <= before, (before, after)
