@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -176,7 +177,12 @@ def _after(sort_keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
     more than the first; the OR form is only a filter over the walk from the start."""
     if len({k.descending for k in sort_keys}) == 1:
         keys = tuple_(*[k.column for k in sort_keys])
-        marks = tuple_(*values)
+        marks = tuple_(
+            *[
+                v if isinstance(v, ColumnElement) else literal(v, k.column.type)
+                for k, v in zip(sort_keys, values, strict=True)
+            ]
+        )
         return keys < marks if sort_keys[0].descending else keys > marks
     clauses = []
     for i, key in enumerate(sort_keys):
