@@ -134,13 +134,20 @@ SEVERAL = [
 ]
 
 
+@pytest.mark.parametrize("sort", ["organisation", "-organisation"])
 @pytest.mark.parametrize(("field", "asked", "other", "index"), SEVERAL)
 async def test_a_page_of_several_values_walks_each_values_index_and_reads_about_the_page(
-    api: Api, county: County, field: str, asked: tuple[str, str], other: str, index: str
+    api: Api,
+    county: County,
+    field: str,
+    asked: tuple[str, str],
+    other: str,
+    index: str,
+    sort: str,
 ) -> None:
     # 12 members, 8 of them of the two values asked for: a subtree bigger than the page
     await _add(api, county, field, (*asked, other) * 2)
-    params = {"within": county.county["id"], field: list(asked), "limit": 3}
+    params = {"within": county.county["id"], field: list(asked), "limit": 3, "sort": sort}
     first = await api.client.get(
         "/api/v1/members", params=params, headers=api.auth(county.county_admin)
     )
