@@ -23,9 +23,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    literal,
     literal_column,
     or_,
     select,
+    tuple_,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -167,7 +170,20 @@ def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
 
 
 def _after(sort_keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
-    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...: rows strictly after the cursor."""
+    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...: rows strictly after the cursor.
+
+    Keys all in one direction compare as a row, `(k1, k2) > (v1, v2)` (the same rows):
+    an index on the keys then starts its walk at the cursor, so a later page reads no
+    more than the first; the OR form is only a filter over the walk from the start."""
+    if len({k.descending for k in sort_keys}) == 1:
+        keys = tuple_(*[k.column for k in sort_keys])
+        marks = tuple_(
+            *[
+                v if isinstance(v, ColumnElement) else literal(v, k.column.type)
+                for k, v in zip(sort_keys, values, strict=True)
+            ]
+        )
+        return keys < marks if sort_keys[0].descending else keys > marks
     clauses = []
     for i, key in enumerate(sort_keys):
         equal_prefix = [sort_keys[j].column == values[j] for j in range(i)]
@@ -190,6 +206,19 @@ def _page_select(
         stmt = stmt.where(_after(sort_keys, after))
     order = [k.column.desc() if k.descending else k.column.asc() for k in sort_keys]
     return stmt.order_by(*order).limit(limit)
+
+
+def _merged(pages: Sequence[Select[Any]], sort_keys: list[SortKey], limit: Any) -> Select[Any]:
+    """One page out of several pages of disjoint parts, each already a keyset page in sort
+    order (`_page_select`, the cursor applied in each): `UNION ALL`, then the sort order
+    and the limit again. Each part stops after the page on its own index, and the
+    merge reads from the parts only as far as the page goes (a Merge Append)."""
+    merged = union_all(*pages).subquery("merged")
+    order = [
+        merged.c[k.column.key].desc() if k.descending else merged.c[k.column.key].asc()
+        for k in sort_keys
+    ]
+    return select(merged).order_by(*order).limit(limit)
 
 
 def _count_select(stmt: Select[Any]) -> Select[int]:
@@ -239,13 +268,17 @@ def _compiled_page(
     cursor: bool,
     size: int,
     page_columns: Callable[[], Sequence[ColumnElement[Any]]] | None,
+    merge: Callable[[], Sequence[Select[Any]]] | None = None,
 ) -> tuple[db.DriverStatement, db.DriverStatement]:
     """The page and count statements of one shape, compiled at first use.
 
     The page's LIMIT is a literal of the text (`size + 1`, a clamped integer), not a
     parameter: PostgreSQL plans `LIMIT $n` generically for a tenth of the rows, never
     picks that plan, and so planned the first page anew on every call; with the subtree
-    prefix also in the text, a first page has a plan it keeps (issue 24)."""
+    prefix also in the text, a first page has a plan it keeps (issue 24).
+
+    With `merge`, the page is the merge of the pages of `merge()`'s selects (`_merged`).
+    """
     compiled = _COMPILED.get(key)
     if compiled is None:
         stmt = build()
@@ -254,10 +287,19 @@ def _compiled_page(
             marks = [
                 bindparam(f"after_{i}", None, type_=k.column.type) for i, k in enumerate(sort_keys)
             ]
-        page = stmt.add_columns(*page_columns()) if page_columns is not None else stmt
         limit = literal_column(str(int(size) + 1), Integer)
+        pages = [
+            _page_select(
+                part.add_columns(*page_columns()) if page_columns is not None else part,
+                sort_keys,
+                marks,
+                limit,
+            )
+            for part in (merge() if merge is not None else [stmt])
+        ]
+        page = pages[0] if merge is None else _merged(pages, sort_keys, limit)
         compiled = (
-            db.DriverStatement.compile(_page_select(page, sort_keys, marks, limit)),
+            db.DriverStatement.compile(page),
             db.DriverStatement.compile(_count_select(stmt)),
         )
         if len(_COMPILED) >= _COMPILED_MAX:
@@ -278,6 +320,7 @@ async def paginate_rows(
     cursor: str | None,
     include_total: bool = False,
     page_columns: Callable[[], Sequence[ColumnElement[Any]]] | None = None,
+    merge: Callable[[], Sequence[Select[Any]]] | None = None,
 ) -> Page[R]:
     """`paginate` for hot lists, on the driver: each row (an asyncpg Record of the
     select's columns) made into the caller's typed read model by `make`, no ORM object.
@@ -287,13 +330,16 @@ async def paginate_rows(
     the caller's filters are present), sort order, cursor presence and page size. Per
     request only `values` are bound. `page_columns()` are read with the page's rows
     after the select's own (e.g. what each row's answer derives in SQL), never counted.
-    Same pages, order and cursors as `paginate`.
+    `merge()`, when given, returns selects of disjoint parts whose rows together are
+    `build()`'s (e.g. one per value of a several-valued filter, each served by an index
+    in sort order): the page is then merged from the parts' pages (`_merged`), the
+    count still counts `build()`. Same pages, order and cursors as `paginate`.
     """
     size = clamp_limit(limit)
     after = decode_cursor(sort_keys, cursor) if cursor else None
     key = (shape, tuple((k.name, k.descending) for k in sort_keys), after is not None, size)
     page_query, count_query = _compiled_page(
-        key, build, sort_keys, after is not None, size, page_columns
+        key, build, sort_keys, after is not None, size, page_columns, merge
     )
     params = dict(values)
     if after is not None:

@@ -51,10 +51,11 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 async def _page_plan(
-    api: Api, token: str, params: dict[str, Any], hide: tuple[str, ...]
+    api: Api, token: str, params: dict[str, Any], hide: tuple[str, ...], analyze: bool = False
 ) -> list[dict[str, Any]]:
     """The plan nodes of the members page statement that GET /members sends, planned
-    without the indexes in `hide` (dropped in a transaction that is rolled back)."""
+    without the indexes in `hide` (dropped in a transaction that is rolled back); with
+    `analyze`, run too, each node with the rows it read and its buffers."""
     with _captured() as sent:
         r = await api.client.get("/api/v1/members", params=params, headers=api.auth(token))
     assert r.status_code == 200, r.text
@@ -70,7 +71,8 @@ async def _page_plan(
             )
             for index in hide:
                 await conn.execute(f"DROP INDEX {index}")
-            (explained,) = json.loads(await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args))
+            options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
+            (explained,) = json.loads(await conn.fetchval(f"EXPLAIN ({options}) " + sql, *args))
             raise _RollBack
     except _RollBack:
         pass
@@ -79,9 +81,11 @@ async def _page_plan(
     return list(_nodes(explained["Plan"]))
 
 
-# A name prefix competes with the walk of the subtree in tree order, which a few test
-# rows make the cheaper plan: the tree-order indexes are hidden for it, so the check is
-# that the prefix index matches the statement's LIKE (operator class, collation). The
+# A filter competes with the walk of the subtree in tree order, which a few test rows
+# (and the statistics of the rows other tests left) make the cheaper plan: the
+# tree-order indexes are hidden, so the check is that the filter's index serves the
+# statement in page order (a name prefix: matches its LIKE's operator class and
+# collation). The
 # to-dos' name-order index (`name COLLATE "C"`) serves a prefix as well (measured: the
 # same few buffers at 100k); hidden too, so the check stays on the prefix index.
 TREE_ORDER = ("ix_members_org_path", "ix_members_org_path_stats")
@@ -91,8 +95,8 @@ NAME_ORDER = ("ix_members_name_order",)
 @pytest.mark.parametrize(
     ("params", "index", "hide"),
     [
-        ({"status": "suspended"}, "ix_members_status_org_path", ()),
-        ({"category": "student"}, "ix_members_category_org_path", ()),
+        ({"status": "suspended"}, "ix_members_status_org_path", TREE_ORDER),
+        ({"category": "student"}, "ix_members_category_org_path", TREE_ORDER),
         ({"q": "欧阳"}, "ix_members_name_prefix", TREE_ORDER + NAME_ORDER),
     ],
 )
@@ -111,3 +115,57 @@ async def test_a_filtered_page_of_a_subtree_reads_the_filters_index_and_stops_af
     # reads only the names with that prefix, then orders those few)
     sorts = [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")]
     assert not sorts or "q" in params, nodes
+
+
+async def _add(api: Api, county: County, field: str, values: tuple[str, ...]) -> None:
+    for branch in (county.branch_a, county.branch_b):
+        for value in values:
+            await api.member(county.county_admin, branch["id"], **{field: value})
+
+
+def _buffers(node: dict[str, Any]) -> int:
+    return int(node["Shared Hit Blocks"] + node["Shared Read Blocks"])
+
+
+# (filter, two values asked for, a value not asked for, the index of each part)
+SEVERAL = [
+    ("status", ("suspended", "applicant"), "full", "ix_members_status_org_path"),
+    ("category", ("student", "retired"), "employed", "ix_members_category_org_path"),
+]
+
+
+@pytest.mark.parametrize("sort", ["organisation", "-organisation"])
+@pytest.mark.parametrize(("field", "asked", "other", "index"), SEVERAL)
+async def test_a_page_of_several_values_walks_each_values_index_and_reads_about_the_page(
+    api: Api,
+    county: County,
+    field: str,
+    asked: tuple[str, str],
+    other: str,
+    index: str,
+    sort: str,
+) -> None:
+    # 12 members, 8 of them of the two values asked for: a subtree bigger than the page
+    await _add(api, county, field, (*asked, other) * 2)
+    params = {"within": county.county["id"], field: list(asked), "limit": 3, "sort": sort}
+    first = await api.client.get(
+        "/api/v1/members", params=params, headers=api.auth(county.county_admin)
+    )
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None
+    for page in (params, {**params, "cursor": cursor}):
+        nodes = await _page_plan(api, county.county_admin, page, TREE_ORDER, analyze=True)
+        assert nodes[0]["Node Type"] == "Limit"
+        scans = [n for n in nodes if n.get("Index Name")]
+        assert [n["Index Name"] for n in scans] == [index] * 2, nodes
+        assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], nodes
+        # each value's walk stops after the page (and starts at the cursor): the rows
+        # read are the page's 3 (and the one that tells a next page exists), plus at
+        # most one ahead per value, not the 8 matches
+        read = sum(n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in scans)
+        assert read <= 3 + 1 + 2, nodes
+    # twice the matches after the first page's rows: the first page reads what it read
+    before = _buffers((await _page_plan(api, county.county_admin, params, TREE_ORDER, True))[0])
+    await _add(api, county, field, asked * 2)
+    after = _buffers((await _page_plan(api, county.county_admin, params, TREE_ORDER, True))[0])
+    assert after <= before, (before, after)

@@ -234,9 +234,9 @@ async def list_members(
     include_total: bool,
 ) -> Page[tuple[MemberRow, list[str]]]:
     """Members in your subtree, filtered; `id_number` is an exact match via the blind index.
-    In tree order a page reads the page only, unfiltered or with one `status` or one
-    `category`; `q` reads the names starting so; several values, `flag`, other orders
-    and `include_total` read every match in the subtree."""
+    In tree order a page reads the page only, unfiltered or with `status` or `category`
+    (one value or several); `q` reads the names starting so; `flag`, other orders and
+    `include_total` read every match in the subtree."""
     for field, ident in (("org_id", org_id), ("group_id", group_id)):
         if ident is not None:  # a filter's id answers like any other id (load_visible)
             await organisations.get_visible_node(session, principal, ident, field=field)
@@ -291,11 +291,14 @@ async def _page(
 ) -> Page[tuple[MemberRow, list[str]]]:
     """The page of the filters in `values`, each row with its flags as of `today`."""
     present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
+    split = next((name for name in _SPLIT if name in values), None)
+    chosen: list[str] = values[split] if split is not None else []
+    parts = {f"value_part_{i}": value for i, value in enumerate(chosen)}
     return await paginate_rows(
         session,
-        ("members", present, flags, today),
+        ("members", present, flags, today, len(parts)),
         lambda: _list_select(present, flags, today),
-        values,
+        values | parts,
         keys,
         _flagged,
         limit=limit,
@@ -304,7 +307,33 @@ async def _page(
         # Each row's flags in the page's statement, as `access.read_visible` reads one
         # member's: one statement for the page and its flags, not two.
         page_columns=lambda: (lifecycle.raised_flags(today),),
+        # Several statuses (or categories): one part per value, each a walk of its
+        # `(status, org_path, id)` index in tree order that stops after the page, merged
+        # (not a read and sort of every match of `status = ANY(...)`).
+        merge=(lambda: _parts(present, flags, today, split, tuple(parts))) if split else None,
     )
+
+
+# The several-valued filters a page is split by, one part per value (the first present):
+# each has a `(value, org_path, id)` index (migration 0027).
+_SPLIT = {"statuses": Member.status, "categories": Member.category}
+
+
+def _parts(
+    present: tuple[str, ...],
+    flags: tuple[str, ...],
+    today: date,
+    split: str,
+    names: tuple[str, ...],
+) -> list[Select[Any]]:
+    """The filtered select as one select per value of the `split` filter (bound as
+    `names`), the other filters alike in each: disjoint, together the same rows."""
+    others = tuple(name for name in present if name != split)
+    column = _SPLIT[split]
+    return [
+        _list_select(others, flags, today).where(column == bindparam(name, None, type_=String))
+        for name in names
+    ]
 
 
 def _flagged(record: Sequence[object]) -> tuple[MemberRow, list[str]]:
@@ -326,8 +355,8 @@ def _enum_filters(
     ):
         if chosen and len(set(chosen)) == 1:
             values[single] = chosen[0].value
-        elif chosen:
-            values[several] = [c.value for c in chosen]
+        elif chosen:  # each value once (the statuses are merged one part each)
+            values[several] = list(dict.fromkeys(c.value for c in chosen))
     return values
 
 
