@@ -22,6 +22,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from typing import Any
 
 
 async def main() -> None:
@@ -48,8 +49,7 @@ async def main() -> None:
         await admin.close()
 
 
-def _csv(size: int) -> tuple[io.BufferedRandom, int]:
-    upload = tempfile.TemporaryFile()
+def _csv(upload: io.BufferedRandom, size: int) -> int:
     text = io.TextIOWrapper(upload, encoding="utf-8", newline="")
     writer = csv.writer(text)
     writer.writerow(["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "备注"])
@@ -63,14 +63,13 @@ def _csv(size: int) -> tuple[io.BufferedRandom, int]:
         text.flush()
     text.detach()
     upload.seek(0)
-    return upload, rows
+    return rows
 
 
 async def run(size: int) -> None:
-    import httpx
 
     from app.cli import run_migrations
-    from app.db import get_engine, get_sessionmaker
+    from app.db import get_sessionmaker
     from app.main import create_app
     from app.services.users import bootstrap_admin
 
@@ -78,7 +77,16 @@ async def run(size: int) -> None:
     async with get_sessionmaker()() as session, session.begin():
         await bootstrap_admin(session, "bench", "bench-password-123")
     app = create_app()
-    upload, rows = _csv(size)
+    with tempfile.TemporaryFile() as upload:
+        rows = _csv(upload, size)
+        await _post(app, upload, rows)
+
+
+async def _post(app: Any, upload: io.BufferedRandom, rows: int) -> None:
+    import httpx
+
+    from app.db import get_engine
+
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=600
     ) as client:

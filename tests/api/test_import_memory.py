@@ -23,18 +23,19 @@ from app.services.integration.imports import jobs, queue
 HEAD = ["姓名", "公民身份号码", "所在党组织编码", "党员状态", "人员类别", "备注"]
 
 
-def _csv_file(rows: int) -> IO[bytes]:
-    """A CSV of `rows` rows (each ~270 bytes), written to a file on disk, not held."""
-    out = tempfile.TemporaryFile()
+def _write_csv(out: IO[bytes], rows: int) -> int:
+    """A CSV of `rows` rows (each ~270 bytes) written to a file on disk, not held; its
+    size."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text)
     writer.writerow(HEAD)
     for n in range(rows):
-        writer.writerow([f"内存{n}", "110105195003030011", "NO-SUCH-ORG", "正式党员", "在职", "备" * 70])
+        writer.writerow([f"内存{n}", "110105195003030011", "NOPE", "正式党员", "在职", "备" * 70])
     text.flush()
     text.detach()
+    size = out.tell()
     out.seek(0)
-    return out
+    return size
 
 
 async def _queue(api, county, upload, filename="m.csv"):
@@ -51,9 +52,8 @@ async def _queue(api, county, upload, filename="m.csv"):
 async def _peak_while_queueing(api, county, rows):
     """The traced memory's peak while a CSV of `rows` rows is uploaded and queued; the
     file's size."""
-    with _csv_file(rows) as upload:
-        size = upload.seek(0, 2)
-        upload.seek(0)
+    with tempfile.TemporaryFile() as upload:
+        size = _write_csv(upload, rows)
         tracemalloc.start()
         try:
             job_id = await _queue(api, county, upload)
@@ -141,4 +141,3 @@ async def test_a_job_queued_with_its_upload_on_the_job_still_runs(api, county, m
     assert (await _run_queue()).imported == 1
     done = await api.client.get(f"/api/v1/imports/{job_id}", headers=api.auth(county.admin_a))
     assert (done.json()["state"], done.json()["accepted"]) == ("finished", 3)
-
