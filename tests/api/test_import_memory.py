@@ -141,3 +141,28 @@ async def test_a_job_queued_with_its_upload_on_the_job_still_runs(api, county, m
     assert (await _run_queue()).imported == 1
     done = await api.client.get(f"/api/v1/imports/{job_id}", headers=api.auth(county.admin_a))
     assert (done.json()["state"], done.json()["accepted"]) == ("finished", 3)
+
+
+async def test_a_csv_whose_first_gb18030_character_lies_past_the_first_chunk_is_read_whole(
+    api, county
+):
+    """The encoding is judged on the whole file, a chunk at a time: ASCII for more than
+    the first 64 KB, then a GB18030 name, is GB18030 (not UTF-8 failing half-way)."""
+    head = "name,id_number,org_code,status,category\r\n" + ",,,,\r\n" * 20_000
+    last = f"流式张三,{new_id_number()},{county.branch_a['code']},full,employed\r\n"
+    content = head.encode("ascii") + last.encode("gb18030")
+    assert len(head) > 100_000
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members"},
+        files={"file": ("m.csv", content)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["total_rows"], r.json()["created"]) == (1, 1)
+    found = await api.client.get(
+        "/api/v1/members",
+        params={"org_id": county.branch_a["id"], "q": "流式张三"},
+        headers=api.auth(county.admin_a),
+    )
+    assert [m["name"] for m in found.json()["items"]] == ["流式张三"]

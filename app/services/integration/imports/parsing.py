@@ -221,7 +221,11 @@ def _encoding(upload: IO[bytes]) -> str:
             continue
         upload.seek(0)
         return encoding
-    raise ImportFileError.field(
+    raise _undecodable()
+
+
+def _undecodable() -> Unprocessable:
+    return ImportFileError.field(
         "file",
         ErrorCode.import_file_unreadable,
         Text(zh="文件编码不是 UTF-8 或 GB18030", en="not UTF-8 or GB18030"),
@@ -240,6 +244,8 @@ def _read_csv(upload: IO[bytes], settings: Settings) -> Iterator[list[str]]:
             yield from _limited(reader, settings)
         except csv.Error as exc:
             raise _csv_fault(exc, reader.line_num, settings) from exc
+        except UnicodeDecodeError as exc:  # the file changed since its encoding was checked
+            raise _undecodable() from exc
 
     return rows()
 
