@@ -392,6 +392,12 @@ class Records:
         """The next `count` records (fewer at the end)."""
         return list(islice(self.records, count))
 
+    def close(self) -> None:
+        """Stop reading (the workbook closed now, while its file is still open)."""
+        close = getattr(self.records, "close", None)
+        if close is not None:
+            close()
+
 
 def open_records(
     kind: str, filename: str, content: Upload, settings: Settings | None = None

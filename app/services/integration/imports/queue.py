@@ -96,10 +96,13 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
         opened = await anyio.to_thread.run_sync(
             open_records, kind, filename, upload, get_settings()
         )
-        await anyio.to_thread.run_sync(opened.take, position)  # the rows committed before
-        whole = atomic or kind == ImportKind.organisations
-        size = max(total, 1) if whole else BATCH_ROWS
-        await _batches(maker, job_id, principal, opened, (position, size))
+        try:
+            await anyio.to_thread.run_sync(opened.take, position)  # the rows committed before
+            whole = atomic or kind == ImportKind.organisations
+            size = max(total, 1) if whole else BATCH_ROWS
+            await _batches(maker, job_id, principal, opened, (position, size))
+        finally:
+            opened.close()
 
 
 async def _copy(job_id: uuid.UUID, kept: bytes, upload: IO[bytes]) -> None:
