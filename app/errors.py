@@ -207,6 +207,7 @@ INTERNAL_CONSTRAINTS = frozenset(
         "pk_wechat_binding_codes",  # the hash of a random code
         "pk_meeting_sign_in_windows",  # opened under the meeting's row lock
         "pk_attachment_chunks",  # numbered 0.. for a new attachment, in its own insert
+        "pk_import_chunks",  # numbered 0.. for a new import job, in its own request
     }
 )
 

@@ -38,7 +38,7 @@ async def imports_create(
     atomic: bool = False,
 ) -> ImportJobRead:
     started = await service.start_import(
-        session, principal, kind=kind, filename=file.filename or "", read=file.read,
+        session, principal, kind=kind, filename=file.filename or "", upload=file.file,
         dry_run=dry_run, atomic=atomic, today=today,
     )  # fmt: skip
     if started.queued:

@@ -18,7 +18,7 @@ from app.models.base import ORG_PATH, Base
 from app.models.change_request import MemberChangeRequest
 from app.models.discipline import Discipline, Reward
 from app.models.grid import CommunityReport, Grid, GridResident, ServiceRecord
-from app.models.imports import ImportJob
+from app.models.imports import ImportChunk, ImportJob
 from app.models.lifecycle import (
     DuesPayment,
     DuesPaymentMonth,
@@ -87,6 +87,7 @@ __all__ = [
     "Grid",
     "GridResident",
     "IdempotencyRecord",
+    "ImportChunk",
     "ImportJob",
     "LoginAddressThrottle",
     "LoginThrottle",

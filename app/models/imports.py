@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -47,8 +48,9 @@ class ImportJob(UUIDPk, Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # A queued (large) import: its upload until it finishes, the import's date, the
-    # rows committed so far, and until when the worker running it holds it.
+    # A queued (large) import: its upload until it finishes (empty bytes: the content
+    # is kept in `import_chunks`; a job queued before those held it here), the import's
+    # date, the rows committed so far, and until when the worker running it holds it.
     upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     import_date: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
@@ -59,3 +61,16 @@ class ImportJob(UUIDPk, Base):
         CheckConstraint(one_of("state", ImportState), name="state_known"),
         Index("ix_import_jobs_queued", "created_at", postgresql_where=text("upload IS NOT NULL")),
     )
+
+
+class ImportChunk(Base):
+    """A slice of a queued import's upload, in order: the upload is written and read one
+    chunk at a time (`attachments.storage`), never held whole."""
+
+    __tablename__ = "import_chunks"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -12,14 +12,15 @@ a switch of `attachment_storage` still download while both are configured.
 
 from __future__ import annotations
 
+import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, get_settings
@@ -30,6 +31,35 @@ from app.models.attachment import AttachmentChunk, AttachmentStorage
 
 # One database row, and one read of the download stream, per this many bytes.
 CHUNK_BYTES = 1024 * 1024
+
+
+async def write_chunks(
+    session: AsyncSession,
+    model: Any,
+    owner: dict[str, Any],
+    read: Callable[[int], Awaitable[bytes]],
+) -> int:
+    """Keep content in rows of `model` (`owner`'s columns, `seq`, `data`), one chunk of
+    `CHUNK_BYTES` read and inserted at a time (`read(n)`: at most n bytes, b"" at the
+    end), so the content is never held whole; the bytes written."""
+    seq = written = 0
+    while data := await read(CHUNK_BYTES):
+        await session.execute(insert(model), [{**owner, "seq": seq, "data": data}])
+        seq, written = seq + 1, written + len(data)
+    return written
+
+
+async def read_chunks(model: Any, owner: ColumnElement[bool]) -> AsyncIterator[bytes]:
+    """Content kept by `write_chunks` (the rows of `model` where `owner`), in order, one
+    chunk at a time, on a connection of its own."""
+    async with get_sessionmaker()() as session:
+        seq = 0
+        while True:
+            data = await session.scalar(select(model.data).where(owner, model.seq == seq))
+            if data is None:
+                return
+            yield data
+            seq += 1
 
 
 class AttachmentStore(Protocol):
@@ -54,26 +84,15 @@ class DatabaseStore:
     async def put(
         self, session: AsyncSession, attachment_id: uuid.UUID, content: bytes, media_type: str
     ) -> None:
-        rows = [
-            {"attachment_id": attachment_id, "seq": n, "data": content[at : at + CHUNK_BYTES]}
-            for n, at in enumerate(range(0, len(content), CHUNK_BYTES))
-        ]
-        await session.execute(insert(AttachmentChunk), rows)
+        buffer = io.BytesIO(content)
 
-    async def chunks(self, attachment_id: uuid.UUID) -> AsyncIterator[bytes]:
-        async with get_sessionmaker()() as session:
-            seq = 0
-            while True:
-                data = await session.scalar(
-                    select(AttachmentChunk.data).where(
-                        AttachmentChunk.attachment_id == attachment_id,
-                        AttachmentChunk.seq == seq,
-                    )
-                )
-                if data is None:
-                    return
-                yield data
-                seq += 1
+        async def read(size: int) -> bytes:
+            return buffer.read(size)
+
+        await write_chunks(session, AttachmentChunk, {"attachment_id": attachment_id}, read)
+
+    def chunks(self, attachment_id: uuid.UUID) -> AsyncIterator[bytes]:
+        return read_chunks(AttachmentChunk, AttachmentChunk.attachment_id == attachment_id)
 
 
 def _unavailable(reason: str) -> ServiceUnavailable:

@@ -3,23 +3,24 @@ job's report in the caller's language, and who may import."""
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Language, Text
 from app.models.enums import ImportKind, ImportState, Role
-from app.models.imports import ImportJob
+from app.models.imports import ImportChunk, ImportJob
 from app.schemas.common import storable_text
 from app.security.scope import Principal, load_visible, require_role
+from app.services.attachments.storage import write_chunks
 from app.services.integration import audit
 from app.services.integration.imports.faults import Report, localized_rejections
 from app.services.integration.imports.members import import_members
@@ -28,7 +29,7 @@ from app.services.integration.imports.parsing import (
     BACKGROUND_ROWS,
     ImportFileError,
     Table,
-    read_records,
+    open_records,
 )
 
 # --- Jobs --------------------------------------------------------------------------------------
@@ -105,29 +106,30 @@ async def start_import(
     *,
     kind: ImportKind,
     filename: str,
-    read: Callable[[int], Awaitable[bytes]],
+    upload: IO[bytes],
     dry_run: bool,
     atomic: bool,
     today: date,
 ) -> Started:
-    """Read the upload (`read(n)`: at most n bytes) within the limits, record the job
-    and run it at once; a large file is kept on the job, queued for the worker."""
+    """Read the upload (a binary file: a request's spooled upload) within the limits, one
+    row at a time, record the job and run it at once; a large file is kept on the job in
+    chunks, queued for the worker. The upload is never held whole."""
     require_importer(principal)
     # The upload's name is kept on the job: the one text rule, cut to its column.
     if not storable_text(filename):
         raise Unprocessable.field("file", ErrorCode.request_text_invalid)
     settings = get_settings()
     limit = settings.import_max_upload_bytes
-    content = await read(limit + 1)
-    if len(content) > limit:
+    if _size(upload) > limit:
         raise ImportFileError.field(
             "file",
             ErrorCode.import_file_too_large,
             Text(zh=f"最多 {limit} 字节", en=f"{limit} bytes at most"),
         )
     # Parsing is CPU work: in a worker thread, so other requests keep answering.
-    table = await anyio.to_thread.run_sync(read_records, kind, filename, content, settings)
-    rows = len(table.records)
+    table, rows = await anyio.to_thread.run_sync(
+        _survey, kind, filename, upload, settings, BACKGROUND_ROWS
+    )
     job = ImportJob(
         kind=kind, dry_run=dry_run, atomic=atomic, state=ImportState.running,
         filename=filename[:_FILENAME_CHARS] or None, total_rows=rows, org_path=principal.org_path,
@@ -139,13 +141,42 @@ async def start_import(
         session, principal, "import.started", "import", job.id, principal.org_path,
         after={"kind": kind, "rows": rows, "dry_run": dry_run, "atomic": atomic},
     )  # fmt: skip
-    if rows > BACKGROUND_ROWS:
-        job.upload, job.import_date = content, today
+    if table is None:
+        await _keep(session, job, upload)
+        job.upload, job.import_date = b"", today  # empty: the content is in `import_chunks`
         await session.flush()
         return Started(job, queued=True)
     await run_import(session, principal, job, table, today)
     await session.refresh(job)
     return Started(job, queued=False)
+
+
+def _size(upload: IO[bytes]) -> int:
+    size = upload.seek(0, os.SEEK_END)
+    upload.seek(0)
+    return size
+
+
+def _survey(
+    kind: str, filename: str, upload: IO[bytes], settings: Settings, small: int
+) -> tuple[Table | None, int]:
+    """Read the whole upload, checking it, and count its records: a small file's records
+    (at most `small`) as a table to run at once, None for a larger one (kept for the
+    worker); blocking."""
+    opened = open_records(kind, filename, upload, settings)
+    kept = opened.take(small + 1)
+    rows = len(kept) + sum(1 for _ in opened.records)
+    return (Table(kept, opened.headers) if rows <= small else None), rows
+
+
+async def _keep(session: AsyncSession, job: ImportJob, upload: IO[bytes]) -> None:
+    """The upload written to `import_chunks` a chunk at a time, from its start."""
+    upload.seek(0)
+
+    async def read(size: int) -> bytes:
+        return await anyio.to_thread.run_sync(upload.read, size)
+
+    await write_chunks(session, ImportChunk, {"job_id": job.id}, read)
 
 
 async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> ImportJob:

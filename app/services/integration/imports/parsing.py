@@ -4,12 +4,15 @@ mapping headers and converting cells to fields.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
+from typing import IO, Any, cast
 
 from app.config import Settings, get_settings
 from app.errors import ErrorCode, Unprocessable
@@ -82,6 +85,9 @@ RATIO_CHECK_FROM_BYTES = 1024 * 1024
 # Rows prepared between two yields to the event loop (other requests keep answering).
 YIELD_EVERY = 200
 
+# Bytes decoded at a time while a CSV's encoding is checked.
+_DECODE_CHUNK = 64 * 1024
+
 
 class ImportFileError(Unprocessable):
     pass
@@ -90,19 +96,31 @@ class ImportFileError(Unprocessable):
 # --- Reading files ---------------------------------------------------------------------------
 
 
-def read_table(filename: str, content: bytes, settings: Settings | None = None) -> list[list[str]]:
-    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or the first XLSX sheet.
+Upload = bytes | IO[bytes]
+
+
+def read_table(filename: str, content: Upload, settings: Settings | None = None) -> list[list[str]]:
+    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or the first XLSX sheet."""
+    return list(iter_table(filename, content, settings))
+
+
+def iter_table(
+    filename: str, content: Upload, settings: Settings | None = None
+) -> Iterator[list[str]]:
+    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or the first XLSX sheet, one
+    at a time from the upload (bytes, or a binary file read from its start).
 
     Blocking (parsing is CPU work): the endpoint runs it in a worker thread. An XLSX's
     zip directory is checked before anything is decompressed; rows and cell lengths
     are checked while reading, so a file over a limit stops at the first excess.
     """
     settings = settings or get_settings()
+    upload = io.BytesIO(content) if isinstance(content, bytes) else content
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _read_xlsx(content, settings)
+        return _read_xlsx(upload, settings)
     if name.endswith(".csv") or not name:
-        return _read_csv(content, settings)
+        return _read_csv(upload, settings)
     raise ImportFileError.field(
         "file",
         ErrorCode.import_file_type,
@@ -162,68 +180,115 @@ def _xlsx_texts(rows: Iterable[tuple[object, ...]], epoch: datetime) -> Iterator
         yield texts
 
 
-def _read_xlsx(content: bytes, settings: Settings) -> list[list[str]]:
-    check_archive(content, settings)
+def _read_xlsx(upload: IO[bytes], settings: Settings) -> Iterator[list[str]]:
+    upload.seek(0)
+    check_archive(upload, settings)
+    upload.seek(0)
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = _limited(_xlsx_texts(sheet.iter_rows(values_only=True), workbook.epoch), settings)
-        workbook.close()
-    except ImportFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportFileError.field(
-            "file",
-            ErrorCode.import_file_unreadable,
-            Text(zh="无法读取该文件，可能已损坏或不是 XLSX 文件", en=str(exc)[:200]),
-        ) from exc
-    return rows
-
-
-def _read_csv(content: bytes, settings: Settings) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
+    def rows() -> Iterator[list[str]]:
         try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError.field(
-            "file",
-            ErrorCode.import_file_unreadable,
-            Text(zh="文件编码不是 UTF-8 或 GB18030", en="not UTF-8 or GB18030"),
-        )
-    reader = csv.reader(io.StringIO(text))
-    try:
-        return _limited(reader, settings)
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
+            workbook = load_workbook(upload, read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                texts = _xlsx_texts(sheet.iter_rows(values_only=True), workbook.epoch)
+                yield from _limited(texts, settings)
+            finally:
+                workbook.close()
+        except ImportFileError:
+            raise
+        except Exception as exc:  # openpyxl raises many types for a damaged file
             raise ImportFileError.field(
                 "file",
-                ErrorCode.import_cell_too_long,
-                Text(
-                    zh=f"第 {reader.line_num} 行：单元格超过 "
-                    f"{settings.import_max_cell_chars} 个字符",
-                    en=f"row {reader.line_num}: a cell has more than "
-                    f"{settings.import_max_cell_chars} characters",
-                ),
+                ErrorCode.import_file_unreadable,
+                Text(zh="无法读取该文件，可能已损坏或不是 XLSX 文件", en=str(exc)[:200]),
             ) from exc
-        raise ImportFileError.field(
+
+    return rows()
+
+
+def _encoding(upload: IO[bytes]) -> str:
+    """The upload's encoding: UTF-8 (with or without BOM) if it all decodes so, else
+    GB18030; checked a chunk at a time, before any row is read."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        upload.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := upload.read(_DECODE_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        upload.seek(0)
+        return encoding
+    raise _undecodable()
+
+
+def _undecodable() -> Unprocessable:
+    return ImportFileError.field(
+        "file",
+        ErrorCode.import_file_unreadable,
+        Text(zh="文件编码不是 UTF-8 或 GB18030", en="not UTF-8 or GB18030"),
+    )
+
+
+def _read_csv(upload: IO[bytes], settings: Settings) -> Iterator[list[str]]:
+    encoding = _encoding(upload)
+
+    def rows() -> Iterator[list[str]]:
+        # Lines end at "\n" only, as when the whole text was read (a lone "\r" stays
+        # the csv module's to judge).
+        text = io.TextIOWrapper(cast(IO[bytes], _Unclosed(upload)), encoding, newline="\n")
+        reader = csv.reader(text)
+        try:
+            yield from _limited(reader, settings)
+        except csv.Error as exc:
+            raise _csv_fault(exc, reader.line_num, settings) from exc
+        except UnicodeDecodeError as exc:  # the file changed since its encoding was checked
+            raise _undecodable() from exc
+
+    return rows()
+
+
+def _csv_fault(exc: csv.Error, line: int, settings: Settings) -> Unprocessable:
+    if "field larger than field limit" in str(exc):
+        return ImportFileError.field(
             "file",
-            ErrorCode.import_file_unreadable,
-            Text(zh=f"第 {reader.line_num} 行无法读取", en=f"row {reader.line_num}: {exc}"),
-        ) from exc
+            ErrorCode.import_cell_too_long,
+            Text(
+                zh=f"第 {line} 行：单元格超过 {settings.import_max_cell_chars} 个字符",
+                en=f"row {line}: a cell has more than {settings.import_max_cell_chars} characters",
+            ),
+        )
+    return ImportFileError.field(
+        "file",
+        ErrorCode.import_file_unreadable,
+        Text(zh=f"第 {line} 行无法读取", en=f"row {line}: {exc}"),
+    )
 
 
-def check_archive(content: bytes, settings: Settings) -> None:
+class _Unclosed(io.RawIOBase):
+    """The upload as the text reader's raw stream, left open when the reader goes."""
+
+    def __init__(self, upload: IO[bytes]) -> None:
+        self.upload = upload
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.upload.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def check_archive(content: IO[bytes], settings: Settings) -> None:
     """Refuse an XLSX whose zip directory promises too much, before decompressing it:
     more entries, more expanded bytes in total, or a member expanding more times its
     compressed size than the settings allow. (Decompression cannot outgrow the sizes
     the directory declares: `zipfile` stops at them and checks the CRC.)"""
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        with zipfile.ZipFile(content) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
         raise ImportFileError.field(
@@ -269,11 +334,10 @@ def check_archive(content: bytes, settings: Settings) -> None:
             )
 
 
-def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
-    """The rows, refused at the first one over the row limit or with a cell over the
+def _limited(rows: Iterable[list[str]], settings: Settings) -> Iterator[list[str]]:
+    """The rows, one at a time, refused at the first one over the row limit or with a cell over the
     length limit or holding a character no text input takes (`storable_text`: NUL, which
     PostgreSQL text cannot store, or another control character)."""
-    kept: list[list[str]] = []
     longest = settings.import_max_cell_chars
     for number, row in enumerate(rows, start=1):
         if number > settings.import_max_rows + 1:  # + the header row
@@ -304,8 +368,7 @@ def _limited(rows: Iterable[list[str]], settings: Settings) -> list[list[str]]:
                         en=f"row {number} column {column}: a NUL or control character",
                     ),
                 )
-        kept.append(row)
-    return kept
+        yield row
 
 
 @dataclass
@@ -317,21 +380,54 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def read_records(
-    kind: str, filename: str, content: bytes, settings: Settings | None = None
-) -> Table:
-    """The file's data rows as records (blocking: run it in a worker thread)."""
-    rows = read_table(filename, content, settings)
-    if not rows:
+@dataclass
+class Records:
+    """An upload's data rows as they are read (`records`, an iterator: blocking, so read
+    it in a worker thread), and each field's column heading as written in the file."""
+
+    records: Iterator[tuple[int, dict[str, str]]]
+    headers: dict[str, str]
+
+    def take(self, count: int) -> list[tuple[int, dict[str, str]]]:
+        """The next `count` records (fewer at the end)."""
+        return list(islice(self.records, count))
+
+    def close(self) -> None:
+        """Stop reading (the workbook closed now, while its file is still open)."""
+        close = getattr(self.records, "close", None)
+        if close is not None:
+            close()
+
+
+def open_records(
+    kind: str, filename: str, content: Upload, settings: Settings | None = None
+) -> Records:
+    """The upload's records, read one at a time: only its header row is read here."""
+    rows = iter_table(filename, content, settings)
+    header = next(rows, None)
+    if header is None:
         raise ImportFileError.field(
             "file",
             ErrorCode.import_empty,
             Text(zh="文件没有表头行", en="the file has no header row"),
         )
-    keys = map_headers(kind, rows[0])
+    try:
+        keys = map_headers(kind, header)
+    except ImportFileError:
+        for _ in rows:  # a row or cell over a limit is named first, as for a file read whole
+            pass
+        raise
     # A fault in a column the file lacks is named by the template's heading.
-    headers = dict(COLUMNS[kind]) | {key: rows[0][i].strip() for i, key in enumerate(keys) if key}
-    return Table(list(_records(keys, rows)), headers)
+    headers = dict(COLUMNS[kind]) | {key: header[i].strip() for i, key in enumerate(keys) if key}
+    return Records(_records(keys, rows), headers)
+
+
+def read_records(
+    kind: str, filename: str, content: Upload, settings: Settings | None = None
+) -> Table:
+    """The file's data rows as records (blocking: run it in a worker thread)."""
+    opened = open_records(kind, filename, content, settings)
+    return Table(list(opened.records), opened.headers)
 
 
 def map_headers(kind: str, header: list[str]) -> list[str | None]:
@@ -351,9 +447,12 @@ def map_headers(kind: str, header: list[str]) -> list[str | None]:
     return mapped
 
 
-def _records(keys: list[str | None], rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, {field: text}) for every non-empty data row."""
-    for number, row in enumerate(rows[1:], start=2):
+def _records(
+    keys: list[str | None], rows: Iterator[list[str]]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {field: text}) for every non-empty data row (the rows
+    after the header)."""
+    for number, row in enumerate(rows, start=2):
         values = {
             k: (cells.restore(row[i]).strip() if i < len(row) else "")
             for i, k in enumerate(keys)
