@@ -412,6 +412,13 @@ class Bench:
                 self.check_stats,
             ),
             (
+                # the same endpoint against the hand read of the kept counts it answers from
+                "GET /organisations/{county}/stats (kept-counts floor)",
+                "stats_kept",
+                self.lua("stats_kept", token, plain.format(url=f"{org}/stats")),
+                self.check_stats,
+            ),
+            (
                 "GET /organisations/{county}/points/ranking (top 100)",
                 "ranking",
                 self.lua(

@@ -48,7 +48,14 @@ async def test_on_replica_reads_the_login_and_its_revocation_still_come_from_the
     def record(conn, cursor, statement, *args):
         replica_sql.append(statement)
 
+    def log_driver(dbapi_connection, connection_record):
+        # the hot reads run on the asyncpg connection itself: log them there too
+        dbapi_connection.driver_connection.add_query_logger(
+            lambda logged: replica_sql.append(logged.query)
+        )
+
     event.listen(replica_engine.sync_engine, "before_cursor_execute", record)
+    event.listen(replica_engine.sync_engine, "connect", log_driver)
     monkeypatch.setattr(
         routing, "get_replica_sessionmaker", lambda: async_sessionmaker(replica_engine)
     )
