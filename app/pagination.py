@@ -22,6 +22,8 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    cast,
+    false,
     func,
     literal,
     literal_column,
@@ -98,6 +100,8 @@ def parse_sort(
 
 
 def _encode_value(value: Any) -> list[Any]:
+    if value is None:  # a row whose sort value is NULL
+        return ["n", None]
     if isinstance(value, uuid.UUID):
         return ["u", str(value)]
     if isinstance(value, datetime):
@@ -109,6 +113,8 @@ def _encode_value(value: Any) -> list[Any]:
 
 def _decode_value(tagged: list[Any]) -> Any:
     tag, value = tagged
+    if tag == "n" and value is None:
+        return None
     if tag == "u":
         return uuid.UUID(value)
     if tag == "t":
@@ -158,6 +164,8 @@ def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
         values = [_decode_value(v) for v in payload["v"]]
         for key, value in zip(sort_keys, values, strict=True):
             expected = _expected_type(key)
+            if value is None and not _nullable(key):
+                raise TypeError(f"cursor value for {key.name} cannot be NULL")
             if value is not None and expected is not None and not isinstance(value, expected):
                 raise TypeError(f"cursor value for {key.name} is not a {expected.__name__}")
         return values
@@ -169,26 +177,62 @@ def decode_cursor(sort_keys: list[SortKey], cursor: str) -> list[Any]:
         ) from exc
 
 
-def _after(sort_keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
-    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...: rows strictly after the cursor.
+def _nullable(key: SortKey) -> bool:
+    """Whether the key's column may hold NULL (a column not known to be NOT NULL may)."""
+    return bool(getattr(key.column.expression, "nullable", True))
 
-    Keys all in one direction compare as a row, `(k1, k2) > (v1, v2)` (the same rows):
-    an index on the keys then starts its walk at the cursor, so a later page reads no
-    more than the first; the OR form is only a filter over the walk from the start."""
-    if len({k.descending for k in sort_keys}) == 1:
+
+def _mark(key: SortKey, value: Any) -> ColumnElement[Any]:
+    """The cursor's value for `key` in SQL: a bound parameter as given, a value as a literal."""
+    return value if isinstance(value, ColumnElement) else literal(value, key.column.type)
+
+
+def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """Rows whose `key` comes strictly after `value` in the ORDER BY's order.
+
+    PostgreSQL sorts NULL after every value ascending and before every value descending:
+    after a value ascending come the greater values and the NULLs, after NULL nothing;
+    descending, after a value come the smaller values, after NULL every value."""
+    column = key.column
+    if not _nullable(key):
+        mark = _mark(key, value)
+        return column < mark if key.descending else column > mark
+    if not isinstance(value, ColumnElement):  # the cursor's value known: its branch only
+        if value is None:
+            return column.is_not(None) if key.descending else false()
+        mark = _mark(key, value)
+        return column < mark if key.descending else or_(column > mark, column.is_(None))
+    mark = cast(value, key.column.type)  # a parameter: NULL or not only when bound
+    if key.descending:
+        return or_(column < mark, and_(column.is_not(None), mark.is_(None)))
+    return or_(column > mark, and_(column.is_(None), mark.is_not(None)))
+
+
+def _same(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """Rows whose `key` is the cursor's `value` (NULL the same as NULL)."""
+    if not _nullable(key):
+        return key.column == _mark(key, value)
+    if not isinstance(value, ColumnElement):
+        return key.column.is_(None) if value is None else key.column == _mark(key, value)
+    return key.column.is_not_distinct_from(cast(value, key.column.type))
+
+
+def _after(sort_keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
+    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...: rows strictly after the cursor, in the
+    ORDER BY's order, NULLs where PostgreSQL sorts them (`_beyond`).
+
+    Keys all in one direction and NOT NULL compare as a row, `(k1, k2) > (v1, v2)` (the
+    same rows): an index on the keys then starts its walk at the cursor, so a later page
+    reads no more than the first; the OR form is only a filter over the walk from the
+    start. A row comparison with a NULL in it is NULL, so a nullable key takes the OR form."""
+    if len({k.descending for k in sort_keys}) == 1 and not any(map(_nullable, sort_keys)):
         keys = tuple_(*[k.column for k in sort_keys])
-        marks = tuple_(
-            *[
-                v if isinstance(v, ColumnElement) else literal(v, k.column.type)
-                for k, v in zip(sort_keys, values, strict=True)
-            ]
-        )
+        marks = tuple_(*[_mark(k, v) for k, v in zip(sort_keys, values, strict=True)])
         return keys < marks if sort_keys[0].descending else keys > marks
     clauses = []
     for i, key in enumerate(sort_keys):
-        equal_prefix = [sort_keys[j].column == values[j] for j in range(i)]
-        step = key.column < values[i] if key.descending else key.column > values[i]
-        clauses.append(and_(*equal_prefix, step))
+        equal_prefix = [_same(sort_keys[j], values[j]) for j in range(i)]
+        clauses.append(and_(*equal_prefix, _beyond(key, values[i])))
     return or_(*clauses)
 
 
