@@ -17,8 +17,9 @@ import io
 import os
 import platform
 import time
-import uuid
 from datetime import date, timedelta
+
+from scratch import scratch_database  # bench/scratch.py
 
 
 async def main() -> None:
@@ -27,22 +28,8 @@ async def main() -> None:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
 
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = f"dangjian_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = make_url(args.server).set(database=name).render_as_string(hide_password=False)
-    os.environ["DATABASE_URL"] = url
-    os.environ["DANGJIAN_LOG_LEVEL"] = "WARNING"
-    try:
+    async with scratch_database(args.server):
         await run(args.rows)
-    finally:
-        admin = await asyncpg.connect(args.server)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def run(rows: int) -> None:
