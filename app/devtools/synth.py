@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from app.db import DriverStatement
 from app.models.base import new_uuid
 from app.models.enums import MemberStatus
 from app.security.pii import pii_cipher
@@ -25,6 +26,7 @@ from app.security.scope import subtree_prefix
 from app.services.id_numbers import make_id_number
 from app.services.lifecycle import add_months
 from app.services.members import ID_FIELD, PHONE_FIELD
+from app.services.organisations.placements import placement_statements
 
 PROVINCE_CODE = "SYN-P"
 FANOUT = {"county": 8, "township": 10, "community": 5, "branch": 3}
@@ -201,12 +203,10 @@ async def synthesise(
     rows, made = _org_rows(plan, county_of, await _node_ids(conn, len(plan)))
     org_timing.generate_s = time.perf_counter() - started
     await _copy(conn, "organisations", ORG_COLUMNS, rows, org_timing)
-    # Their placements, as `placements.record_placements` writes a creation's.
-    await conn.execute(
-        "INSERT INTO organisation_placements (org_id, parent_id, path) "
-        "SELECT id, parent_id, path FROM organisations WHERE path LIKE $1",
-        subtree_prefix(made[0].path),
-    )
+    # Their placements: the one writer's statements for a creation, as they are.
+    for statement in placement_statements(made[0].path, None):
+        placed = DriverStatement.compile(statement)
+        await conn.execute(placed.sql, *placed.args())
     branches = [(made[i], made[i + 1]) for i, p in enumerate(plan) if p[0] == "branch"]
     report = SynthReport(organisations=len(plan), branches=len(branches))
     report.timings["organisations"] = org_timing

@@ -19,7 +19,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, and_, exists, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Insert,
+    Update,
+    and_,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.organisation import Organisation, OrganisationPlacement
@@ -29,28 +41,36 @@ from app.services.lifecycle.membership import Where
 P = OrganisationPlacement
 
 
-async def record_placements(session: AsyncSession, path: str, since: date | None) -> None:
-    """The one writer: the organisations of the subtree at `path` (as the
-    organisations table has it now) sit where they are from `since` (None: from their
-    beginning, for a creation); the places they held until then end on `since`."""
+def placement_statements(path: str, since: date | None) -> tuple[Update, Insert]:
+    """The one writer's two statements (`record_placements`): the places the
+    organisations of the subtree at `path` held end on `since`; they sit where the
+    organisations table has them now from `since` (None: from their beginning, a
+    creation). Also run as they are by the bulk loader (`devtools.synth`)."""
     in_subtree = select(Organisation.id).where(under(Organisation.path, path))
-    await session.execute(
+    close = (
         update(P)
         .where(P.valid_to.is_(None), P.org_id.in_(in_subtree))
         .values(valid_to=since)
         .execution_options(synchronize_session=False)
     )
-    await session.execute(
-        insert(P).from_select(
-            ["org_id", "parent_id", "path", "valid_from"],
-            select(
-                Organisation.id,
-                Organisation.parent_id,
-                Organisation.path,
-                literal(since, Date()),
-            ).where(under(Organisation.path, path)),
-        )
+    open_ = insert(P).from_select(
+        ["org_id", "parent_id", "path", "valid_from"],
+        select(
+            Organisation.id,
+            Organisation.parent_id,
+            Organisation.path,
+            literal(since, Date()),
+        ).where(under(Organisation.path, path)),
     )
+    return close, open_
+
+
+async def record_placements(session: AsyncSession, path: str, since: date | None) -> None:
+    """The one writer: the organisations of the subtree at `path` (as the
+    organisations table has it now) sit where they are from `since` (None: from their
+    beginning, for a creation); the places they held until then end on `since`."""
+    for statement in placement_statements(path, since):
+        await session.execute(statement)
 
 
 def _valid_on(day: date) -> ColumnElement[bool]:
