@@ -87,18 +87,17 @@ async def organisation_stats(
         n = int(every if name == "status" else current)
         if n:
             counts[name][value] = n
-    by_status, by_category = counts["status"], counts["category"]
-    by_gender, by_education, by_band = counts["gender"], counts["education"], counts["band"]
+    bands = counts["band"]
     by_type = await _organisation_types(session, org)
     return OrganisationStats(
         org_id=org.id,
         as_of=today,
         organisations=sum(by_type.values()),
-        members=sum(by_category.values()),
-        by_status=dict(by_status),
-        by_category=dict(by_category),
-        by_gender=dict(by_gender),
-        by_age_band={band: by_band[band] for band in BAND_LABELS if by_band.get(band)},
-        by_education=dict(by_education),
+        members=sum(counts["category"].values()),
+        by_status=counts["status"],
+        by_category=counts["category"],
+        by_gender=counts["gender"],
+        by_age_band={band: bands[band] for band in BAND_LABELS if bands.get(band)},
+        by_education=counts["education"],
         by_org_type=by_type,
     )
