@@ -35,7 +35,7 @@ from app.db import get_replica_sessionmaker, get_sessionmaker, nothing_to_commit
 from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
-from app.security.tokens import InvalidToken, decode_access_token
+from app.security.tokens import InvalidToken, bearer_token, decode_access_token
 from app.services.integration import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,9 +47,8 @@ _READS = ("GET", "HEAD", "OPTIONS")
 
 def _idempotency_user(request: Request) -> str | None:
     """The caller's user id from the bearer token, or None when it cannot be read."""
-    auth = request.headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
         return None
     try:
         return str(decode_access_token(get_settings(), token).user_id)
