@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
@@ -214,8 +214,7 @@ async def _driver(session: AsyncSession, *, begin: bool = True, alone: bool = Fa
     info = session.sync_session.info
     driver: Any = info.get(_DRIVER)
     if driver is None:
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
+        raw = await greenlet_spawn(_pooled_connection, session.sync_session)
         driver = raw.driver_connection
         info[_DRIVER] = driver
         info[_ADAPTER] = raw
@@ -230,6 +229,12 @@ async def _driver(session: AsyncSession, *, begin: bool = True, alone: bool = Fa
     else:  # an adapter without that (private) method: let a statement begin it
         await (await session.connection()).exec_driver_sql("SELECT 1")
     return driver
+
+
+def _pooled_connection(session: Session) -> Any:
+    """The session's pooled DBAPI connection, checked out now if need be (one hop into
+    SQLAlchemy's greenlet, not one for the connection and one for its DBAPI side)."""
+    return session.connection().connection
 
 
 def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
