@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     import_max_ratio: int = 100
     import_max_archive_entries: int = 1000
     import_max_rows: int = 200_000
+    # Queued imports (`dangjian worker`): the rows committed together with the job's
+    # progress, and how long a worker's claim on a job lasts past its last committed
+    # batch (a worker that died: another resumes the job once the claim has lapsed).
+    import_batch_rows: int = Field(default=1000, ge=1)
+    import_lease_seconds: float = Field(default=300, gt=0)
     import_max_cell_chars: int = 10_000
 
     # Attachments (纪实 materials, meeting minutes and photos): the largest upload, and
