@@ -210,12 +210,16 @@ class Bench:
             USER,
         )
         self.user = self.db.value("SELECT id FROM users WHERE username = $1", USER)
+        from app import clock
+
         self.variables = {
             "user": str(self.user),
             "session": str(session),
             "org": str(self.county[0]),
             "members": "{" + ",".join(str(m) for m in self.members) + "}",
             "rule": str(self.rule),
+            # the day the member flags are evaluated on: the API's (China Standard Time)
+            "today": clock.today().isoformat(),
         }
         return token
 
@@ -337,10 +341,11 @@ class Bench:
             u.path.lstrip("/"),
         ]
 
-    def psql_answer(self, script: Path) -> list[dict[str, Any]]:
-        """The rows of the script's last statement, run once through psql."""
+    def psql_answer(self, script: Path, k: int = 1) -> list[dict[str, Any]]:
+        """The rows of the script's last statement, run once through psql (a random
+        `\\set` variable set to `k`: the member read's k-th benchmark member)."""
         text = script.read_text()
-        text = re.sub(r"\\set (\w+) random\([^)]*\)", r"\\set \1 1", text)
+        text = re.sub(r"\\set (\w+) random\([^)]*\)", rf"\\set \1 {k}", text)
         text = re.sub(r"(?<![:\w]):(\w+)", r":'\1'", text)
         head, last = text.rsplit("-- the answer", 1)
         text = "\\o /dev/null\n" + head + "\\o\n" + last
@@ -460,13 +465,36 @@ class Bench:
             raise SystemExit(f"the floor's answer differs from the API's ({what}):\n{api}\n{sql}")
 
     def check_read(self, rows: list[dict[str, Any]]) -> None:
-        body = self.api(f"/api/v1/members/{self.members[0]}")
-        self.same("member", (body["id"], body["status"]), (rows[0]["id"], rows[0]["status"]))
+        """The first benchmark member, and the first of another status (synth's members
+        are full or probationary: their flags differ), flags included."""
+        statuses = dict(
+            self.db.rows("SELECT id, status FROM members WHERE id = ANY($1)", self.members)
+        )
+        other = next(
+            (k for k, m in enumerate(self.members) if statuses[m] != statuses[self.members[0]]),
+            None,
+        )
+        answers = [(0, rows)]
+        if other is not None:
+            answers.append((other, self.psql_answer(SQL / "member_read.sql", other + 1)))
+        raised: list[str] = []
+        for k, floor in answers:
+            body = self.api(f"/api/v1/members/{self.members[k]}")
+            self.same(
+                f"member {k + 1}",
+                (body["id"], body["status"], body["flags"]),
+                (floor[0]["id"], floor[0]["status"], pg_array(floor[0]["flags"])),
+            )
+            raised += body["flags"]
+        self.same("a raised flag among the members read", bool(raised), "none: flags unchecked")
 
     def check_page(self, rows: list[dict[str, Any]]) -> None:
         body = self.api(f"/api/v1/members?within={self.county[0]}&limit=50")
         self.same("page ids", [m["id"] for m in body["items"]], [r["id"] for r in rows[:50]])
         self.same("next page", body["next_cursor"] is not None, len(rows) == 51)
+        flags = [m["flags"] for m in body["items"]]
+        self.same("page flags", flags, [pg_array(r["flags"]) for r in rows[:50]])
+        self.same("a raised flag on the page", any(flags), "none: flags unchecked")
 
     def check_tree(self, rows: list[dict[str, Any]]) -> None:
         body = self.api(f"/api/v1/organisations/{self.county[0]}/tree?depth=2")
@@ -642,6 +670,12 @@ class Bench:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
         return [(k, *before[k], *after[k]) for k in county]
+
+
+def pg_array(text: str) -> list[str]:
+    """A text[] as psql's CSV prints it (`{a,b}`; flag codes need no quoting)."""
+    inner = text.removeprefix("{").removesuffix("}")
+    return inner.split(",") if inner else []
 
 
 def floor_plan_mode(script: Path) -> str:
