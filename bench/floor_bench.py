@@ -296,7 +296,7 @@ class Bench:
         env = {
             **os.environ,
             "PGAPPNAME": PGBENCH_APP,
-            "PGOPTIONS": f"-c jit=off -c plan_cache_mode={floor_plan_mode(script)}",
+            "PGOPTIONS": f"-c jit=off -c plan_cache_mode={self.floor_plan_mode(script)}",
         }
         samples: list[tuple[float, float]] = []
         stop = threading.Event()
@@ -340,6 +340,36 @@ class Bench:
             u.username or "postgres",
             u.path.lstrip("/"),
         ]
+
+    def floor_script(self, name: str) -> Path:
+        """The floor script as run: the subtree's prefix and path written into the text of
+        the statements after the scope check (`:prefix`, `:path`), as the API writes them,
+        so that each statement keeps one cached plan made for that subtree (plan_cache_mode
+        auto). The check still runs and gates them (\\gset fails on no row). With
+        `--bound-prefix`, the script as written: the prefix a bound variable, re-planned
+        on every call (force_custom_plan: a generic plan cannot use the path index)."""
+        script = SQL / f"{name}.sql"
+        if self.args.bound_prefix:
+            return script
+        path = self.county[1]
+        head, sep, rest = script.read_text().partition("\\gset")
+        if not sep:
+            return script
+        rest = re.sub(r"(?<![:\w]):prefix\b", f"'{path}%'", rest)
+        rest = re.sub(r"(?<![:\w]):path\b", f"'{path}'", rest)
+        rendered = self.tmp / "literal" / script.name
+        rendered.parent.mkdir(exist_ok=True)
+        rendered.write_text(head + sep + rest)
+        return rendered
+
+    def floor_plan_mode(self, script: Path) -> str:
+        """What a hand implementation would choose: the server's default (cached plans) for
+        the lookups by id and for statements with the subtree written into their text;
+        custom plans where a statement takes the subtree as a bound variable
+        (`--bound-prefix`: a generic plan cannot use the path index)."""
+        if script.stem in ("member_read", "award") or not self.args.bound_prefix:
+            return "auto"
+        return "force_custom_plan"
 
     def psql_answer(self, script: Path, k: int = 1) -> list[dict[str, Any]]:
         """The rows of the script's last statement, run once through psql (a random
@@ -580,7 +610,7 @@ class Bench:
         for label, name, lua, check in self.cases(self.token):
             if self.args.only and name not in self.args.only.split(","):
                 continue
-            script = SQL / f"{name}.sql"
+            script = self.floor_script(name)
             check(self.psql_answer(script))
             tag = f"floor:{self.run_id}:{name}:"
             api, floor = [], []
@@ -678,13 +708,6 @@ def pg_array(text: str) -> list[str]:
     return inner.split(",") if inner else []
 
 
-def floor_plan_mode(script: Path) -> str:
-    """What a hand implementation would choose per statement: custom plans where the
-    statements take a subtree path (a generic plan cannot use the path index), the server's
-    default (cached generic plans) for the lookups by id."""
-    return "auto" if script.stem in ("member_read", "award") else "force_custom_plan"
-
-
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -742,6 +765,12 @@ def main() -> None:
     parser.add_argument("--plan-cache-mode", default="auto")
     parser.add_argument("--out", default=None, help="also write the tables to this file")
     parser.add_argument("--flip-only", action="store_true", help="only the plan-flip step")
+    parser.add_argument(
+        "--bound-prefix",
+        action="store_true",
+        help="floors take the subtree prefix as a bound variable, re-planned per call "
+        "(the method before 2026-12-03), instead of written into their text",
+    )
     parser.add_argument("--only", default="", help="these floor scripts only, e.g. page,award")
     args = parser.parse_args()
     for tool in ("wrk", "pgbench", "psql"):
