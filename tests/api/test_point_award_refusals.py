@@ -1,0 +1,120 @@
+"""An award reads and writes in one statement and checks what it read afterwards
+(`services/points/award.py`): every refusal answers as before and leaves nothing behind,
+no ledger line, no change-feed event, no audit row; what it writes is what
+`append_entry` writes (approved or pending, signed points, the audit record)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import text
+from support import drain_changes
+
+from app.db import get_sessionmaker
+
+_keys = itertools.count()
+
+
+def _key() -> str:
+    return f"refusal-{next(_keys)}-{id(object())}"
+
+
+async def _rule(api, token, org_id, **fields):
+    payload = {"org_id": org_id, "code": _key(), "name": "学习", "category": "bonus"}
+    payload |= {"points": 2, "needs_approval": False, **fields}
+    r = await api.client.post("/api/v1/point-rules", json=payload, headers=api.auth(token))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def _award(api, token, member_id, rule_id, **extra):
+    body = {"member_id": member_id, "rule_id": rule_id, "occurred_on": "2026-11-01"}
+    body |= {"source_key": _key(), **extra}
+    return await api.client.post("/api/v1/point-entries", json=body, headers=api.auth(token))
+
+
+async def _written(member_id: str) -> tuple[int, int]:
+    """The member's ledger lines and the audit rows about its points."""
+    async with get_sessionmaker()() as session:
+        lines = await session.scalar(
+            text("SELECT count(*) FROM point_entries WHERE member_id = :m"), {"m": member_id}
+        )
+        audited = await session.scalar(
+            text(
+                "SELECT count(*) FROM audit_events WHERE resource = 'member'"
+                " AND resource_id = :m AND action LIKE 'points.%'"
+            ),
+            {"m": member_id},
+        )
+    return lines, audited
+
+
+@pytest.mark.parametrize("needs_approval", [False, True])
+async def test_refused_awards_answer_their_error_and_write_nothing(api, county, needs_approval):
+    token = county.county_admin
+    _, cursor = await drain_changes(api, token)
+    member = await api.member(token, county.branch_a["id"])
+    activist = await api.member(token, county.branch_a["id"], status="activist")
+    county_id = county.county["id"]
+    approval = {"needs_approval": needs_approval}
+    plain = await _rule(api, token, county_id, **approval)
+    evidence = await _rule(api, token, county_id, **approval, needs_evidence=True)
+    elsewhere = await _rule(api, token, county.branch_b["id"], **approval)
+    inactive = await _rule(api, token, county_id, **approval)
+    r = await api.client.patch(
+        f"/api/v1/point-rules/{inactive['id']}", json={"active": False}, headers=api.auth(token)
+    )
+    assert r.status_code == 200, r.text
+    refusals = [
+        (member["id"], evidence["id"], 422, "points.evidence_required"),
+        (member["id"], elsewhere["id"], 422, "points.rule_not_applicable"),
+        (member["id"], inactive["id"], 409, "points.rule_inactive"),
+        (activist["id"], plain["id"], 409, "points.member_not_scored"),
+    ]
+    for member_id, rule_id, status, code in refusals:
+        refused = await _award(api, token, member_id, rule_id)
+        assert refused.status_code == status, refused.text
+        assert refused.json()["code"] == code
+    # Out of the caller's sight: the member as absent (404), whatever it would write.
+    hidden = await _award(api, county.admin_b, member["id"], plain["id"])
+    assert hidden.status_code == 404, hidden.text
+    assert hidden.json()["code"] == "member.not_found"
+    for someone in (member, activist):
+        assert await _written(someone["id"]) == (0, 0)
+    changes, _ = await drain_changes(api, token, cursor)
+    assert not [c for c in changes if c["resource"] == "point_entry"]
+
+
+@pytest.mark.parametrize("needs_approval", [False, True])
+async def test_an_award_writes_the_line_append_entry_writes(api, county, needs_approval):
+    token = county.county_admin
+    member = await api.member(token, county.branch_a["id"])
+    deduction = {"category": "deduction", "points": 3, "needs_approval": needs_approval}
+    rule = await _rule(api, token, county.county["id"], **deduction)
+    r = await _award(api, token, member["id"], rule["id"], note="迟到", evidence="签到表")
+    assert r.status_code == 201, r.text
+    entry = r.json()
+    assert entry["points"] == -3 and entry["category"] == "deduction"
+    assert entry["state"] == ("pending" if needs_approval else "approved")
+    assert (entry["note"], entry["evidence"]) == ("迟到", "签到表")
+    async with get_sessionmaker()() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT created_by IS NOT NULL, decided_by IS NOT NULL,"
+                    " decided_at IS NOT NULL, created_by = decided_by, year, org_path"
+                    " FROM point_entries WHERE id = :id"
+                ),
+                {"id": entry["id"]},
+            )
+        ).one()
+        after = await session.scalar(
+            text("SELECT after FROM audit_events WHERE resource_id = :m AND action = :a"),
+            {"m": member["id"], "a": "points.awarded"},
+        )
+    decided = not needs_approval
+    assert tuple(row[:3]) == (True, decided, decided)
+    assert row[3] is (True if decided else None)
+    assert row[4] == 2026 and row[5]
+    assert after == {"entry_id": entry["id"], "points": -3, "source_key": entry["source_key"]}
