@@ -207,6 +207,23 @@ def nothing_to_commit(session: AsyncSession) -> bool:
     return not (sync.new or sync.dirty or sync.deleted)
 
 
+async def commit(session: AsyncSession) -> None:
+    """Commit the request's transaction (the route's one commit, after its audit events
+    were written). When no ORM change waits for a flush and no savepoint is open, the
+    transaction the driver began is committed on the driver's adapter directly:
+    SQLAlchemy's commit machinery around it (flush, hooks, state changes) cost a tenth
+    of a write request. The session, closed next, then finds nothing to roll back."""
+    sync = session.sync_session
+    raw: Any = sync.info.get(_ADAPTER)
+    if raw is None or sync.new or sync.dirty or sync.deleted or sync.in_nested_transaction():
+        await session.commit()
+        return
+    try:
+        await greenlet_spawn(raw.dbapi_connection.commit)
+    except Exception as exc:
+        raise await _unavailable(session, exc) from exc
+
+
 async def _driver(session: AsyncSession, *, begin: bool = True, alone: bool = False) -> Any:
     """The session's asyncpg connection, inside the session's transaction (begun now if
     need be); with `begin=False` on a read session (`serve_reads`), as it is; with

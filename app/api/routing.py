@@ -32,7 +32,13 @@ from starlette.types import Message
 
 from app.api import replica
 from app.config import get_settings
-from app.db import get_replica_sessionmaker, get_sessionmaker, nothing_to_commit, serve_reads
+from app.db import (
+    commit,
+    get_replica_sessionmaker,
+    get_sessionmaker,
+    nothing_to_commit,
+    serve_reads,
+)
 from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
@@ -193,7 +199,7 @@ class DangjianRoute(APIRoute):
                         response = await handler(request)
                     await audit.write_pending(session)
                     if not nothing_to_commit(session):
-                        await session.commit()
+                        await commit(session)
                 except BaseException:
                     await session.rollback()
                     raise

@@ -188,3 +188,39 @@ async def test_a_signed_in_request_checks_its_pooled_connection_with_its_sign_in
     )
     assert login.status_code == 401, login.text
     assert "SELECT 1" in sent, sent
+
+
+async def test_a_write_with_nothing_left_to_flush_commits_on_the_driver(api, county):
+    """An award writes on the driver only: its transaction is committed there, without
+    SQLAlchemy's commit machinery (no `before_commit`), and the entry is stored (a write
+    with ORM changes waiting for a flush commits through the session, as every ORM test
+    shows)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    await _award_statements(api, county)  # a rule, a member and two awards
+    committed: list[str] = []
+
+    def seen(session: Session) -> None:
+        committed.append("session.commit")
+
+    event.listen(Session, "before_commit", seen)
+    try:
+        ledger_before = await api.client.get(
+            "/api/v1/point-entries", params={"limit": 100}, headers=api.auth(county.county_admin)
+        )
+        entry = ledger_before.json()["items"][0]
+        body = {"member_id": entry["member_id"], "rule_id": entry["rule_id"]}
+        body |= {"occurred_on": "2026-11-03", "source_key": unique("k")}
+        r = await api.client.post(
+            "/api/v1/point-entries", json=body, headers=api.auth(county.county_admin)
+        )
+    finally:
+        event.remove(Session, "before_commit", seen)
+    assert r.status_code == 201, r.text
+    assert committed == []
+    stored = await api.client.get(
+        f"/api/v1/point-entries/{r.json()['id']}", headers=api.auth(county.county_admin)
+    )
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["occurred_on"] == "2026-11-03"
