@@ -14,9 +14,10 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    exists,
+    false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from app import clock, db
 from app.errors import Conflict, ErrorCode, Forbidden
@@ -104,21 +106,33 @@ async def insert_root(session: AsyncSession, code: str, name: str) -> Organisati
     return root
 
 
-@lru_cache(maxsize=2)
-def _tree_statement(include_dissolved: bool) -> db.DriverStatement:
-    """Compiled once per variant: an aliased self-join is costly to build per request."""
+def _level(depth: int) -> BindParameter[int]:
+    """A depth written into the statement's text (an int: nothing else reaches it)."""
+    return bindparam(None, int(depth), type_=Integer, literal_execute=True)
+
+
+@lru_cache(maxsize=256)
+def _tree_statement(include_dissolved: bool, first: int, last: int) -> db.DriverStatement:
+    """Compiled once per variant: an aliased self-join is costly to build per request.
+
+    The statement has no parameter: the subtree's prefix (per call, `bind`) and its first
+    and last depths are its text, so PostgreSQL plans it once per connection and keeps
+    that plan (with `$n` depths its generic plan's estimates lost to the custom ones and
+    every call was planned again). The EXISTS sits under OFFSET 0: without it PostgreSQL
+    hashed the subquery, reading every organisation of the table to answer for the
+    last level's few nodes, instead of probing the parent index once for each of them.
+    """
     child = aliased(Organisation, name="child")
-    last = bindparam("last", type_=Integer)
     child_conditions = [child.parent_id == Organisation.id]
     if not include_dissolved:
         child_conditions.append(child.dissolved_on.is_(None))
-    has_children = case(
-        (Organisation.depth == last, exists().where(*child_conditions)), else_=literal(False)
-    )
-    conditions = [like_prefix(Organisation.path, "prefix"), Organisation.depth <= last]
+    children = select(literal_column("1")).where(*child_conditions).offset(literal_column("0"))
+    has_children = case((Organisation.depth == _level(last), children.exists()), else_=false())
+    conditions = [like_prefix(Organisation.path, "prefix"), Organisation.depth <= _level(last)]
     if not include_dissolved:
+        # The root is the subtree's one node at its first depth: shown even when dissolved.
         conditions.append(
-            or_(Organisation.dissolved_on.is_(None), Organisation.id == bindparam("root_id"))
+            or_(Organisation.dissolved_on.is_(None), Organisation.depth == _level(first))
         )
     return db.DriverStatement.compile(
         select(
@@ -166,10 +180,8 @@ async def organisation_tree(
     Nodes on the last level carry `has_more_children` from an EXISTS on the parent
     index, so the level below is never read. Returns TreeNode's fields as JSON values.
     """
-    query = _tree_statement(include_dissolved)
-    sql, args = query.bind(
-        prefix=subtree_prefix(root.path), last=root.depth + depth, root_id=root.id
-    )
+    query = _tree_statement(include_dissolved, root.depth, root.depth + depth)
+    sql, args = query.bind(prefix=subtree_prefix(root.path))
     nodes: dict[str, dict[str, Any]] = {}
     root_id = str(root.id)
     # Per node only what the answer needs: the columns unpacked in order (no lookup by
