@@ -172,6 +172,9 @@ async def get_visible_node(
     return OrgNode(row["id"], row["path"], row["depth"])
 
 
+_NOT_READ = object()
+
+
 async def organisation_tree(
     session: AsyncSession, root: OrgNode, depth: int, include_dissolved: bool
 ) -> dict[str, Any]:
@@ -183,13 +186,17 @@ async def organisation_tree(
     query = _tree_statement(include_dissolved, root.depth, root.depth + depth)
     sql, args = query.bind(prefix=subtree_prefix(root.path))
     nodes: dict[str, dict[str, Any]] = {}
-    root_id = str(root.id)
     # Per node only what the answer needs: the columns unpacked in order (no lookup by
-    # name), the node linked under its parent (rows come level by level). Ids are keyed
-    # and written as text: hashing asyncpg's UUID goes through its 128-bit int, and
-    # orjson hands it to a Python `default` (ids cast to text in the statement cost the
-    # database more than `str` costs here). `has_children` is never NULL: an EXISTS, or
-    # false above the last level. `str(None)` (the root's parent) is no node's id.
+    # name), the node linked under its parent (rows come level by level, so a parent is
+    # always read before its children). Ids are keyed and written as text: hashing
+    # asyncpg's UUID goes through its 128-bit int, and orjson hands it to a Python
+    # `default` (ids cast to text in the statement cost the database more than `str`
+    # costs here). Siblings mostly come one after another: the parent is looked up
+    # again only when it changes (comparing asyncpg's UUIDs is a memcmp). The root's
+    # parent, outside the subtree, is no node (`str(None)` neither). `has_children` is
+    # never NULL: an EXISTS, or false above the last level.
+    last_parent: object = _NOT_READ
+    parent: dict[str, Any] | None = None
     for uid, parent_uid, code, name, type_, level, dissolved_on, has_children in await db.fetch(
         session, sql, *args
     ):
@@ -205,11 +212,12 @@ async def organisation_tree(
             "has_more_children": has_children,
         }
         nodes[node_id] = node
-        if node_id != root_id:
+        if parent_uid != last_parent:
+            last_parent = parent_uid
             parent = nodes.get(str(parent_uid))
-            if parent is not None:
-                parent["children"].append(node)
-    return nodes[root_id]
+        if parent is not None:
+            parent["children"].append(node)
+    return nodes[str(root.id)]
 
 
 async def rewrite_subtree_paths(session: AsyncSession, old_path: str, new_path: str) -> None:
