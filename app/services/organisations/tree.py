@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Select,
     and_,
     bindparam,
     case,
@@ -34,7 +35,14 @@ from app.models import org_path_columns
 from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType, label_zh
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.security.scope import Principal, is_under, like_prefix, not_found, subtree_prefix, under
+from app.security.scope import (
+    Principal,
+    is_under,
+    like_prefix,
+    not_found,
+    under,
+    under_column_indexed,
+)
 from app.services.integration import audit, changes
 from app.services.organisations.access import AUDITED_FIELDS, get_visible, require_org_writer
 from app.services.organisations.placements import record_placements
@@ -106,47 +114,57 @@ async def insert_root(session: AsyncSession, code: str, name: str) -> Organisati
     return root
 
 
-def _level(depth: int) -> BindParameter[int]:
-    """A depth written into the statement's text (an int: nothing else reaches it)."""
+def _levels(depth: int) -> BindParameter[int]:
+    """A number of levels written into the statement's text (an int: nothing else)."""
     return bindparam(None, int(depth), type_=Integer, literal_execute=True)
 
 
-@lru_cache(maxsize=256)
-def _tree_statement(include_dissolved: bool, first: int, last: int) -> db.DriverStatement:
+@lru_cache(maxsize=64)
+def _tree_statement(include_dissolved: bool, depth: int, scoped: bool) -> db.DriverStatement:
     """Compiled once per variant: an aliased self-join is costly to build per request.
 
-    The statement has no parameter: the subtree's prefix (per call, `bind`) and its first
-    and last depths are its text, so PostgreSQL plans it once per connection and keeps
-    that plan (with `$n` depths its generic plan's estimates lost to the custom ones and
-    every call was planned again). The EXISTS sits under OFFSET 0: without it PostgreSQL
-    hashed the subquery, reading every organisation of the table to answer for the
-    last level's few nodes, instead of probing the parent index once for each of them.
+    The root is read in the statement itself (by id, within the caller's scope `scope`
+    when `scoped`) and its subtree through the path index's range on the root's path
+    (`under_column_indexed`): one round trip, no visibility read before it. The only
+    value that changes per call is the root's id, which moves no estimate, so PostgreSQL
+    keeps the generic plan after its first custom ones instead of planning every call
+    (with the levels as `$n`, the generic plan's estimates lost to the custom ones). The EXISTS
+    sits under OFFSET 0: without it PostgreSQL hashed the subquery, reading every
+    organisation of the table to answer for the last level's few nodes, instead of
+    probing the parent index once for each of them.
     """
+    root = aliased(Organisation, name="root")
+    node = Organisation
     child = aliased(Organisation, name="child")
-    child_conditions = [child.parent_id == Organisation.id]
+    last = root.depth + _levels(depth)
+    child_conditions = [child.parent_id == node.id]
     if not include_dissolved:
         child_conditions.append(child.dissolved_on.is_(None))
-    children = select(literal_column("1")).where(*child_conditions).offset(literal_column("0"))
-    has_children = case((Organisation.depth == _level(last), children.exists()), else_=false())
-    conditions = [like_prefix(Organisation.path, "prefix"), Organisation.depth <= _level(last)]
+    children: Select[Any] = (
+        select(literal_column("1")).where(*child_conditions).offset(literal_column("0"))
+    )
+    has_children = case((node.depth == last, children.exists()), else_=false())
+    conditions = [root.id == bindparam("root_id"), node.depth <= last]
+    if scoped:
+        conditions.append(like_prefix(root.path, "scope"))
     if not include_dissolved:
-        # The root is the subtree's one node at its first depth: shown even when dissolved.
-        conditions.append(
-            or_(Organisation.dissolved_on.is_(None), Organisation.depth == _level(first))
-        )
+        # The root itself is shown even when dissolved.
+        conditions.append(or_(node.dissolved_on.is_(None), node.id == root.id))
     return db.DriverStatement.compile(
         select(
-            Organisation.id,
-            Organisation.parent_id,
-            Organisation.code,
-            Organisation.name,
-            Organisation.type,
-            Organisation.depth,
-            Organisation.dissolved_on,
+            node.id,
+            node.parent_id,
+            node.code,
+            node.name,
+            node.type,
+            node.depth,
+            node.dissolved_on,
             has_children.label("has_children"),
         )
+        .select_from(root)
+        .join(node, under_column_indexed(node.path, root.path))
         .where(and_(*conditions))
-        .order_by(Organisation.depth, Organisation.code)
+        .order_by(node.depth, node.code)
     )
 
 
@@ -175,16 +193,25 @@ async def get_visible_node(
 _NOT_READ = object()
 
 
-async def organisation_tree(
-    session: AsyncSession, root: OrgNode, depth: int, include_dissolved: bool
+async def visible_tree(
+    session: AsyncSession,
+    principal: Principal,
+    org_id: uuid.UUID,
+    depth: int,
+    include_dissolved: bool,
 ) -> dict[str, Any]:
-    """The subtree down to `depth` levels below `root`, read in one indexed query.
+    """The organisation `org_id` and its subtree down to `depth` levels below it, read in
+    one indexed query; 404 as `get_visible_node` when it is absent or out of scope.
 
     Nodes on the last level carry `has_more_children` from an EXISTS on the parent
     index, so the level below is never read. Returns TreeNode's fields as JSON values.
     """
-    query = _tree_statement(include_dissolved, root.depth, root.depth + depth)
-    sql, args = query.bind(prefix=subtree_prefix(root.path))
+    scope = principal.scope.prefix
+    query = _tree_statement(include_dissolved, depth, scope is not None)
+    sql, args = query.bind(scope=scope, root_id=org_id)
+    rows = await db.fetch(session, sql, *args)
+    if not rows:
+        raise not_found(ErrorCode.organisation_not_found, None)
     nodes: dict[str, dict[str, Any]] = {}
     # Per node only what the answer needs: the columns unpacked in order (no lookup by
     # name), the node linked under its parent (rows come level by level, so a parent is
@@ -197,9 +224,7 @@ async def organisation_tree(
     # never NULL: an EXISTS, or false above the last level.
     last_parent: object = _NOT_READ
     parent: dict[str, Any] | None = None
-    for uid, parent_uid, code, name, type_, level, dissolved_on, has_children in await db.fetch(
-        session, sql, *args
-    ):
+    for uid, parent_uid, code, name, type_, level, dissolved_on, has_children in rows:
         node_id = str(uid)
         node = {
             "id": node_id,
@@ -217,7 +242,7 @@ async def organisation_tree(
             parent = nodes.get(str(parent_uid))
         if parent is not None:
             parent["children"].append(node)
-    return nodes[str(root.id)]
+    return nodes[str(org_id)]
 
 
 async def rewrite_subtree_paths(session: AsyncSession, old_path: str, new_path: str) -> None:
