@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from sqlalchemy import text
+from support import counting
 
 from app.db import get_engine
 
@@ -70,3 +71,12 @@ async def test_ten_tree_calls_run_on_one_generic_plan(api, county):
     # PostgreSQL plans the first five calls for their values, then keeps the generic plan.
     assert sum(generic for generic, _ in rows) >= 5, rows
     assert max(custom for _, custom in rows) <= 5, rows
+
+
+async def test_a_tree_is_the_principal_and_one_statement(api, county):
+    url = f"{ORGS}/{county.county['id']}/tree"
+    with counting() as statements:
+        r = await api.client.get(url, params={"depth": 3}, headers=api.auth(county.county_admin))
+    assert r.status_code == 200, r.text
+    assert len(statements) == 2, statements
+    assert statements[-1].startswith("SELECT found.id")

@@ -12,14 +12,12 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Select,
-    and_,
     bindparam,
     case,
     false,
     func,
     literal,
     literal_column,
-    or_,
     select,
     text,
     update,
@@ -41,7 +39,6 @@ from app.security.scope import (
     like_prefix,
     not_found,
     under,
-    under_column_indexed,
 )
 from app.services.integration import audit, changes
 from app.services.organisations.access import AUDITED_FIELDS, get_visible, require_org_writer
@@ -121,51 +118,51 @@ def _levels(depth: int) -> BindParameter[int]:
 
 @lru_cache(maxsize=64)
 def _tree_statement(include_dissolved: bool, depth: int, scoped: bool) -> db.DriverStatement:
-    """Compiled once per variant: an aliased self-join is costly to build per request.
+    """Compiled once per variant: a recursive self-join is costly to build per request.
 
-    The root is read in the statement itself (by id, within the caller's scope `scope`
-    when `scoped`) and its subtree through the path index's range on the root's path
-    (`under_column_indexed`): one round trip, no visibility read before it. The only
-    value that changes per call is the root's id, which moves no estimate, so PostgreSQL
-    keeps the generic plan after its first custom ones instead of planning every call
-    (with the levels as `$n`, the generic plan's estimates lost to the custom ones). The EXISTS
-    sits under OFFSET 0: without it PostgreSQL hashed the subquery, reading every
-    organisation of the table to answer for the last level's few nodes, instead of
-    probing the parent index once for each of them.
+    One round trip: the root read by id (within the caller's scope `scope` when
+    `scoped`: absent and out of scope both read nothing), then its children level by
+    level down to `depth` on the parent index, so a read costs what it returns (a
+    province's two levels no longer walk every organisation's path for ten rows). A
+    dissolved organisation is shown as the root, and (`include_dissolved`) below it;
+    otherwise the walk stops at it, as the nodes under it were never linked in. The
+    levels are the statement's text and the root's id, its one value, moves no
+    estimate, so PostgreSQL keeps the generic plan after its first custom ones instead
+    of planning every call. The EXISTS sits under OFFSET 0: without it PostgreSQL hashed
+    the subquery, reading every organisation of the table to answer for the last
+    level's few nodes, instead of probing the parent index once for each of them.
     """
-    root = aliased(Organisation, name="root")
-    node = Organisation
+    org = Organisation
     child = aliased(Organisation, name="child")
-    last = root.depth + _levels(depth)
-    child_conditions = [child.parent_id == node.id]
-    if not include_dissolved:
-        child_conditions.append(child.dissolved_on.is_(None))
-    children: Select[Any] = (
-        select(literal_column("1")).where(*child_conditions).offset(literal_column("0"))
+    columns = (org.id, org.parent_id, org.code, org.name, org.type, org.depth, org.dissolved_on)
+    start = select(*columns, literal_column("0", Integer).label("level")).where(
+        org.id == bindparam("root_id")
     )
-    has_children = case((node.depth == last, children.exists()), else_=false())
-    conditions = [root.id == bindparam("root_id"), node.depth <= last]
     if scoped:
-        conditions.append(like_prefix(root.path, "scope"))
-    if not include_dissolved:
-        # The root itself is shown even when dissolved.
-        conditions.append(or_(node.dissolved_on.is_(None), node.id == root.id))
-    return db.DriverStatement.compile(
+        start = start.where(like_prefix(org.path, "scope"))
+    # Nested in the SELECT (not a leading WITH): a read statement starts with SELECT, so
+    # it runs as a read of its own (`db.fetch`), without a transaction.
+    tree = start.cte("tree", recursive=True, nesting=True)
+    step = (
         select(
-            node.id,
-            node.parent_id,
-            node.code,
-            node.name,
-            node.type,
-            node.depth,
-            node.dissolved_on,
-            has_children.label("has_children"),
+            *(getattr(child, c.key) for c in columns),
+            (tree.c.level + literal_column("1", Integer)).label("level"),
         )
-        .select_from(root)
-        .join(node, under_column_indexed(node.path, root.path))
-        .where(and_(*conditions))
-        .order_by(node.depth, node.code)
+        .join(tree, child.parent_id == tree.c.id)
+        .where(tree.c.level < _levels(depth))
     )
+    if not include_dissolved:
+        step = step.where(child.dissolved_on.is_(None))
+    tree = tree.union_all(step)
+    grandchild = aliased(Organisation, name="grandchild")
+    below = [grandchild.parent_id == tree.c.id]
+    if not include_dissolved:
+        below.append(grandchild.dissolved_on.is_(None))
+    children: Select[Any] = select(literal_column("1")).where(*below).offset(literal_column("0"))
+    has_children = case((tree.c.level == _levels(depth), children.exists()), else_=false())
+    rows = select(*(tree.c[c.key] for c in columns), has_children.label("has_children"))
+    found = rows.subquery("found")
+    return db.DriverStatement.compile(select(found).order_by(found.c.depth, found.c.code))
 
 
 @dataclass(frozen=True, slots=True)
