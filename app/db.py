@@ -10,6 +10,7 @@ import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property, lru_cache
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
@@ -104,6 +105,10 @@ def _connect_or_unavailable(
 
 
 _FRESH = "dangjian.fresh"
+# A pooled connection handed out without its ping, to be checked by the first statement
+# (`fetchrow_first`): the ping's timeout. Set by the checkout of that statement only.
+_UNCHECKED = "dangjian.unchecked"
+_first_statement_checks: ContextVar[bool] = ContextVar("dangjian_first_checks", default=False)
 
 
 def _ping_at_checkout(engine: AsyncEngine, timeout: float) -> None:
@@ -116,14 +121,21 @@ def _ping_at_checkout(engine: AsyncEngine, timeout: float) -> None:
     connections stay, each pinged at its own checkout, and serve again once the server
     resumes. A connection found closed (server restarted) is replaced by a new one at
     once, so a restart costs no request; a refused new one is 503 (`do_connect`).
-    Running statements keep the statement timeout: this bounds only the checkout."""
+    Running statements keep the statement timeout: this bounds only the checkout.
+
+    A request's first statement, when it is a quick read (the caller's login,
+    `fetchrow_first`), is the check instead: no ping before it, the same timeout on it."""
     pool = engine.sync_engine.pool
 
     def fresh(dbapi_connection: Any, record: Any) -> None:
         record.info[_FRESH] = True
 
     def ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        record.info.pop(_UNCHECKED, None)
         if record.info.pop(_FRESH, False):
+            return
+        if _first_statement_checks.get():
+            record.info[_UNCHECKED] = timeout
             return
         driver = dbapi_connection.driver_connection
         try:
@@ -195,18 +207,18 @@ def nothing_to_commit(session: AsyncSession) -> bool:
     return not (sync.new or sync.dirty or sync.deleted)
 
 
-async def _driver(session: AsyncSession, *, begin: bool = True) -> Any:
+async def _driver(session: AsyncSession, *, begin: bool = True, alone: bool = False) -> Any:
     """The session's asyncpg connection, inside the session's transaction (begun now if
-    need be); with `begin=False` on a read session (`serve_reads`), as it is."""
+    need be); with `begin=False` on a read session (`serve_reads`), as it is; with
+    `alone`, as it is on any session."""
     info = session.sync_session.info
     driver: Any = info.get(_DRIVER)
     if driver is None:
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
+        raw = await greenlet_spawn(_pooled_connection, session.sync_session)
         driver = raw.driver_connection
         info[_DRIVER] = driver
         info[_ADAPTER] = raw
-    if driver.is_in_transaction() or (not begin and info.get(_READS)):
+    if alone or driver.is_in_transaction() or (not begin and info.get(_READS)):
         return driver
     raw = info[_ADAPTER]
     # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin now,
@@ -219,23 +231,48 @@ async def _driver(session: AsyncSession, *, begin: bool = True) -> Any:
     return driver
 
 
+def _pooled_connection(session: Session) -> Any:
+    """The session's pooled DBAPI connection, checked out now if need be (one hop into
+    SQLAlchemy's greenlet, not one for the connection and one for its DBAPI side)."""
+    return session.connection().connection
+
+
 def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
     for hook in driver_statement_hooks:
         hook(sql, args, many)
 
 
-async def _invalidate_after_outage(session: AsyncSession, exc: BaseException) -> None:
+async def _invalidate_after_outage(
+    session: AsyncSession, exc: BaseException, *, older: bool = True
+) -> None:
     """Discard the session's connection and every older pooled one, as SQLAlchemy does
     after a disconnect on its own statements (which the driver path bypasses): the pool
-    reconnects once the database is back instead of handing out each dead connection."""
+    reconnects once the database is back instead of handing out each dead connection.
+    With `older=False` only this one (a silent server: closing the others would wait)."""
     session.sync_session.info.pop(_DRIVER, None)
     session.sync_session.info.pop(_ADAPTER, None)
     connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    # What SQLAlchemy itself does on a disconnect: mark the pool so that connections
-    # older than now are replaced at checkout, then invalidate this one.
-    connection.sync_engine.pool._invalidate(raw, exc, _checkin=False)
+    if older:
+        raw = await connection.get_raw_connection()
+        # What SQLAlchemy itself does on a disconnect: mark the pool so that connections
+        # older than now are replaced at checkout, then invalidate this one.
+        connection.sync_engine.pool._invalidate(raw, exc, _checkin=False)
     await connection.invalidate(exc)
+
+
+async def _unavailable(session: AsyncSession, exc: Exception) -> DatabaseUnavailable:
+    """What a driver statement's error `exc` answers: raised again as it is unless the
+    database cannot answer; then the pool is invalidated (not for a statement the server
+    cancelled: statement_timeout leaves it sound) and the answer is `DatabaseUnavailable`
+    (503)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc  # no connection was made: nothing to invalidate
+    if not database_unavailable(exc):
+        raise exc
+    if not isinstance(exc.__cause__ or exc, QueryCanceledError):
+        with suppress(Exception):  # the answer stays 503 whatever the clean-up meets
+            await _invalidate_after_outage(session, exc)
+    return DatabaseUnavailable()
 
 
 @asynccontextmanager
@@ -244,16 +281,46 @@ async def _on_driver(session: AsyncSession, *, begin: bool = True) -> AsyncItera
     its transaction) invalidates the pool and is raised as `DatabaseUnavailable` (503)."""
     try:
         yield await _driver(session, begin=begin)
-    except DatabaseUnavailable:
-        raise  # no connection was made: nothing to invalidate
     except Exception as exc:
-        if not database_unavailable(exc):
-            raise
-        # A statement the server cancelled (statement_timeout) leaves the pool sound.
-        if not isinstance(exc.__cause__ or exc, QueryCanceledError):
-            with suppress(Exception):  # the answer stays 503 whatever the clean-up meets
+        raise await _unavailable(session, exc) from exc
+
+
+async def fetchrow_first(session: AsyncSession, sql: str, *args: Any) -> Any:
+    """The first row of a request's first statement, a quick read (the caller's login),
+    run on its own before any transaction. It stands in for the checkout ping, one round
+    trip fewer per request: a pooled connection handed out for it is not pinged, the
+    statement gets the ping's timeout instead (a frozen server: 503 within it), and a
+    connection found closed (the server restarted since its last use) is replaced, with
+    every older one, and the statement run again on a new connection: a restart still
+    costs no request."""
+    _announce(sql, args)
+    token = _first_statement_checks.set(True)
+    try:
+        driver = await _driver(session, alone=True)
+    except Exception as exc:
+        raise await _unavailable(session, exc) from exc
+    finally:
+        _first_statement_checks.reset(token)
+    timeout = session.sync_session.info[_ADAPTER].info.pop(_UNCHECKED, None)
+    try:
+        if timeout is None:
+            return await driver.fetchrow(sql, *args)
+        try:
+            return await driver.fetchrow(sql, *args, timeout=timeout)
+        except TimeoutError as exc:
+            driver.terminate()  # a graceful close would wait for the silent server
+            with suppress(Exception):  # the others are checked by their own first use
+                await _invalidate_after_outage(session, exc, older=False)
+            raise DatabaseUnavailable() from exc
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            with suppress(Exception):  # the statement runs again on a new connection
                 await _invalidate_after_outage(session, exc)
-        raise DatabaseUnavailable() from exc
+                await session.rollback()
+        return await (await _driver(session, alone=True)).fetchrow(sql, *args)
+    except Exception as exc:
+        raise await _unavailable(session, exc) from exc
 
 
 # The statements every request sends (principal, flags, audit rows) and the hot reads run

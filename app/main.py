@@ -268,6 +268,11 @@ def create_app() -> FastAPI:
         # No badge fetched from validator.swagger.io: the docs load nothing from outside.
         swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
         redoc_url=None,
+        telemetry={
+            "tracing": settings.otel_enabled,
+            "metrics": settings.otel_enabled,
+            "logs": settings.otel_enabled,
+        },
     )
     routers = (
         auth,

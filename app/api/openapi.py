@@ -15,10 +15,13 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.api.common import API_PREFIX
+from app.api.deps import get_principal, oauth2_scheme
 from app.api.enum_labels import label
 from app.api.glossary import FIELDS
 from app.api.glossary_en import FIELDS_EN, PARAMETERS_EN
@@ -223,10 +226,35 @@ def _rename(document: dict[str, Any], old: str, new: str) -> None:
     walk(document)
 
 
+def _resolves(dependant: Dependant, call: Any) -> bool:
+    return any(d.call is call or _resolves(d, call) for d in dependant.dependencies)
+
+
+def _declare_sign_in(app: FastAPI, schema: dict[str, Any]) -> None:
+    """The bearer sign-in (`deps.oauth2_scheme`) on every operation that resolves the
+    caller (`deps.get_principal`, directly or through another dependency), which reads
+    the header itself rather than through a security dependency."""
+    name = type(oauth2_scheme).__name__
+    signed = {
+        (method.lower(), route.path_format)
+        for route in app.routes
+        if isinstance(route, APIRoute) and _resolves(route.dependant, get_principal)
+        for method in route.methods or ()
+    }
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            if (method, path) in signed:
+                op["security"] = [{name: []}]
+    if signed:
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[name] = jsonable_encoder(oauth2_scheme.model, by_alias=True, exclude_none=True)
+
+
 def _skeleton(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    _declare_sign_in(app, schema)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in components["Problem"].pop("$defs", {}).items():

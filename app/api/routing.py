@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message
 
 from app.api import replica
 from app.config import get_settings
@@ -35,7 +36,7 @@ from app.db import get_replica_sessionmaker, get_sessionmaker, nothing_to_commit
 from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
-from app.security.tokens import InvalidToken, decode_access_token
+from app.security.tokens import InvalidToken, bearer_token, decode_access_token
 from app.services.integration import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,9 +48,8 @@ _READS = ("GET", "HEAD", "OPTIONS")
 
 def _idempotency_user(request: Request) -> str | None:
     """The caller's user id from the bearer token, or None when it cannot be read."""
-    auth = request.headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
         return None
     try:
         return str(decode_access_token(get_settings(), token).user_id)
@@ -57,12 +57,60 @@ def _idempotency_user(request: Request) -> str | None:
         return None
 
 
-def _request_hash(request: Request, body: bytes) -> bytes:
-    digest = hashlib.sha256()
-    for part in (request.method, request.url.path, request.url.query):
-        digest.update(part.encode() + b"\x00")
-    digest.update(body)
-    return digest.digest()
+class _Fingerprint:
+    """A request's fingerprint (SHA-256 of method, path, query and body) taken from the
+    body as the endpoint reads it, through `receive`: never the body held whole (an
+    import upload may be 50 MB).
+
+    A multipart body's boundary is left out: a client draws a new one for every request,
+    so the same file sent again under the same key is the same request."""
+
+    def __init__(self, request: Request) -> None:
+        self._digest = hashlib.sha256()
+        for part in (request.method, request.url.path, request.url.query):
+            self._digest.update(part.encode() + b"\x00")
+        self._receive = request.receive
+        self._done = False
+        self._boundary = _multipart_boundary(request.headers.get("content-type", ""))
+        self._held = b""  # the end of what came, which may begin a boundary
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self._take(message.get("body", b""))
+            self._done = not message.get("more_body", False)
+        else:  # the client went away: nothing more will come
+            self._done = True
+        return message
+
+    def _take(self, chunk: bytes) -> None:
+        if not self._boundary:
+            self._digest.update(chunk)
+            return
+        data = (self._held + chunk).replace(self._boundary, b"")
+        keep = len(self._boundary) - 1
+        self._digest.update(data[:-keep])
+        self._held = data[-keep:]
+
+    async def value(self) -> bytes:
+        """The fingerprint, once the rest of the body (what the endpoint left unread, or
+        all of it) has gone through."""
+        while not self._done:
+            await self.receive()
+        self._digest.update(self._held)
+        self._held = b""
+        return self._digest.digest()
+
+
+def _multipart_boundary(content_type: str) -> bytes:
+    kind, _, params = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return b""
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "boundary" and len(value.strip('"')) > 1:
+            return value.strip('"').encode("latin-1")
+    return b""
 
 
 def replica_read(endpoint: F) -> F:
@@ -160,10 +208,9 @@ class DangjianRoute(APIRoute):
         return route_handler
 
 
-async def _claim(
-    session: AsyncSession, owner: uuid.UUID, key: str, request: Request, fingerprint: bytes
-) -> bool:
-    """Insert the key's placeholder; False when another request already holds the key."""
+async def _claim(session: AsyncSession, owner: uuid.UUID, key: str, request: Request) -> bool:
+    """Insert the key's placeholder; False when another request already holds the key.
+    Its fingerprint is stored with the outcome (the body is read by then)."""
     claimed = await session.scalar(
         insert(IdempotencyRecord)
         .values(
@@ -171,7 +218,7 @@ async def _claim(
             key=key,
             method=request.method,
             path=request.url.path,
-            request_hash=fingerprint,
+            request_hash=b"",
             status_code=0,
             headers={},
             body=b"",
@@ -201,7 +248,7 @@ async def _replay(
 
 
 async def _store_outcome(
-    session: AsyncSession, owner: uuid.UUID, key: str, response: Response
+    session: AsyncSession, owner: uuid.UUID, key: str, response: Response, fingerprint: bytes
 ) -> None:
     """Keep a success for replay; a failed attempt leaves the key free for a retry."""
     record = (IdempotencyRecord.user_id == owner) & (IdempotencyRecord.key == key)
@@ -211,6 +258,7 @@ async def _store_outcome(
             .where(record)
             .values(
                 status_code=response.status_code,
+                request_hash=fingerprint,
                 headers={k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS},
                 body=bytes(response.body),
             )
@@ -239,10 +287,12 @@ async def _run_idempotent(
             Text(zh="长度须为 1-255 个字符", en="1-255 characters"),
         )
     session = request.state.db
-    fingerprint = _request_hash(request, await request.body())
+    fingerprint = _Fingerprint(request)
     owner = uuid.UUID(user_id)
-    if not await _claim(session, owner, key, request, fingerprint):
-        return await _replay(session, owner, key, fingerprint)
-    response = await handler(request)
-    await _store_outcome(session, owner, key, response)
+    if not await _claim(session, owner, key, request):
+        return await _replay(session, owner, key, await fingerprint.value())
+    # The endpoint reads the body through the fingerprint; the request's state (session,
+    # principal) lives in the scope, shared by both request objects.
+    response = await handler(Request(request.scope, fingerprint.receive))
+    await _store_outcome(session, owner, key, response, await fingerprint.value())
     return response

@@ -29,6 +29,16 @@ class AccessClaims:
     session_id: uuid.UUID
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value; None for any other
+    scheme, or none (the one reading of the header: the principal and the idempotency
+    record's owner)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
 def issue_access_token(
     settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, role: str, now: datetime
 ) -> str:

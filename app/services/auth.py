@@ -306,7 +306,7 @@ async def principal_from_access_token(
         claims = tokens.decode_access_token(settings, token)
     except tokens.InvalidToken as exc:
         raise Unauthorized() from exc
-    row = await db.fetchrow(session, _PRINCIPAL_SQL, claims.user_id, claims.session_id)
+    row = await db.fetchrow_first(session, _PRINCIPAL_SQL, claims.user_id, claims.session_id)
     if row is None:
         raise Unauthorized()
     values: tuple[Any, ...] = tuple(row)

@@ -38,25 +38,32 @@ def _write_csv(out: IO[bytes], rows: int) -> int:
     return size
 
 
-async def _queue(api, county, upload, filename="m.csv"):
-    r = await api.client.post(
+async def _upload(api, county, upload, filename="m.csv", key=None):
+    headers = api.auth(county.admin_a)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return await api.client.post(
         "/api/v1/imports",
         params={"kind": "members", "dry_run": "true"},
         files={"file": (filename, upload)},
-        headers=api.auth(county.admin_a),
+        headers=headers,
     )
+
+
+async def _queue(api, county, upload, filename="m.csv", key=None):
+    r = await _upload(api, county, upload, filename, key)
     assert r.status_code == 202, r.text
     return r.headers["Location"].rsplit("/", 1)[1]
 
 
-async def _peak_while_queueing(api, county, rows):
-    """The traced memory's peak while a CSV of `rows` rows is uploaded and queued; the
-    file's size."""
+async def _peak_while_queueing(api, county, rows, key=None):
+    """The traced memory's peak while a CSV of `rows` rows is uploaded and queued (with
+    `Idempotency-Key: key` if given); the file's size."""
     with tempfile.TemporaryFile() as upload:
         size = _write_csv(upload, rows)
         tracemalloc.start()
         try:
-            job_id = await _queue(api, county, upload)
+            job_id = await _queue(api, county, upload, key=key)
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -78,6 +85,38 @@ async def test_a_ten_times_larger_upload_is_queued_without_ten_times_the_memory(
     # 1 MB spool), whatever the size: 10 MB more file, at most 2 MB more peak.
     assert large - small < (large_size - small_size) / 5, (small, large, large_size)
     assert large < large_size / 3, (small, large, large_size)
+
+
+async def test_an_upload_with_an_idempotency_key_is_fingerprinted_as_it_streams(
+    api, county, monkeypatch
+):
+    """The retry key's fingerprint of the body is taken as the upload streams through, not
+    from the body read whole: the same bound as without a key."""
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 10)
+    await _peak_while_queueing(api, county, 100, key="warm")
+    small, small_size = await _peak_while_queueing(api, county, 4_000, key="small")
+    large, large_size = await _peak_while_queueing(api, county, 40_000, key="large")
+    assert large_size > 9 * small_size > 9_000_000
+    assert large - small < (large_size - small_size) / 5, (small, large, large_size)
+    assert large < large_size / 3, (small, large, large_size)
+
+
+async def test_an_upload_retried_with_its_key_replays_and_another_file_is_refused(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
+    content = _members_csv(county, [f"重传{i}" for i in range(3)])
+    first = await _upload(api, county, content, key="upload-once")
+    again = await _upload(api, county, content, key="upload-once")
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await _upload(api, county, content + content[-40:], key="upload-once")
+    assert other.status_code == 422, other.text
+    assert other.json()["code"] == "idempotency.key_reused"
+    async with get_sessionmaker()() as session, session.begin():  # not left for a worker
+        job_id = first.headers["location"].rsplit("/", 1)[1]
+        await session.execute(delete(ImportJob).where(ImportJob.id == job_id))
 
 
 async def _chunks(job_id):

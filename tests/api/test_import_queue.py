@@ -1,11 +1,21 @@
 """Large imports wait on PostgreSQL for `dangjian worker`: the upload kept on the job,
-progress committed per batch with its position, a lease taken again once it expires."""
+progress committed per batch with its position, a lease taken again once it expires.
+
+The last test kills a real `dangjian worker` process (SIGKILL: no clean-up of any
+kind, its connections cut) in the middle of an import: the next worker process resumes
+the job, once the dead one's claim has lapsed, where its last committed batch ended."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
+import signal
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +23,7 @@ from sqlalchemy import select, update
 from support import new_id_number
 
 from app import clock, worker
+from app.config import get_settings
 from app.db import get_sessionmaker
 from app.models.imports import ImportJob
 from app.services.integration.imports import jobs, queue
@@ -67,7 +78,7 @@ class WorkerDied(BaseException):
 
 async def test_a_queued_import_is_run_by_the_worker_with_progress(api, county, monkeypatch):
     monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
-    monkeypatch.setattr(queue, "BATCH_ROWS", 2)
+    monkeypatch.setattr(get_settings(), "import_batch_rows", 2)
     location = await _queue(api, county, _csv(county, [f"队列甲{i}" for i in range(5)]))
     waiting = await _job(api, county, location)
     assert (waiting["state"], waiting["processed_rows"], waiting["total_rows"]) == ("running", 0, 5)
@@ -105,7 +116,7 @@ async def test_a_job_whose_worker_died_is_resumed_after_its_lease_without_duplic
     api, county, monkeypatch
 ):
     monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
-    monkeypatch.setattr(queue, "BATCH_ROWS", 2)
+    monkeypatch.setattr(get_settings(), "import_batch_rows", 2)
     location = await _queue(api, county, _csv(county, [f"队列乙{i}" for i in range(5)]))
     real = queue.import_report
     batches = []
@@ -142,3 +153,82 @@ async def test_another_subtree_does_not_see_a_queued_import(api, county, monkeyp
     r = await api.client.get(location, headers=api.auth(county.admin_b))
     assert r.status_code == 404
     await _pass()
+
+
+DANGJIAN = str(Path(sys.executable).parent / "dangjian")
+ROWS = 90
+STEP_TIMEOUT = 60
+
+
+def _worker_env(batch_rows: int) -> dict[str, str]:
+    # The test database and keys are the suite's own (tests/conftest.py sets them).
+    return {
+        **os.environ,
+        "DANGJIAN_IMPORT_BATCH_ROWS": str(batch_rows),
+        "DANGJIAN_IMPORT_LEASE_SECONDS": "1",
+        "DANGJIAN_LOG_LEVEL": "WARNING",
+    }
+
+
+async def _when(predicate, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while True:
+        found = await predicate()
+        if found is not None:
+            return found
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.01)
+
+
+async def test_a_killed_worker_process_leaves_its_import_to_the_next_without_duplicates(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)  # queued for the worker, not run here
+    location = await _queue(api, county, _csv(county, [f"杀进程{i:03}" for i in range(ROWS)]))
+    assert (await _job(api, county, location))["processed_rows"] == 0
+
+    # One row a batch: the first worker commits row after row until it is killed.
+    first = await asyncio.create_subprocess_exec(
+        DANGJIAN, "worker", "--interval", "0.05", env=_worker_env(batch_rows=1)
+    )
+    try:
+
+        async def started():  # type: ignore[no-untyped-def]
+            assert first.returncode is None, "the worker exited"
+            job = await _job(api, county, location)
+            return job if job["processed_rows"] >= 2 else None
+
+        await _when(started, "the first worker committed no batch")
+        first.send_signal(signal.SIGKILL)
+        assert await asyncio.wait_for(first.wait(), STEP_TIMEOUT) == -signal.SIGKILL
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await asyncio.wait_for(first.wait(), STEP_TIMEOUT)
+
+    await asyncio.sleep(0.2)  # a commit in flight at the kill may still land
+    killed = await _job(api, county, location)
+    assert killed["state"] == "running"
+    assert 2 <= killed["processed_rows"] < ROWS, killed
+    assert killed["created"] == killed["processed_rows"]
+
+    # The next worker process, once the claim (1 s) has lapsed, resumes at the position.
+    await asyncio.sleep(1.1)
+
+    async def finished():  # type: ignore[no-untyped-def]
+        once = await asyncio.create_subprocess_exec(
+            DANGJIAN,
+            "worker",
+            "--once",
+            env=_worker_env(batch_rows=50),
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+        assert await asyncio.wait_for(once.wait(), STEP_TIMEOUT) == 0
+        job = await _job(api, county, location)
+        return job if job["state"] != "running" else None
+
+    done = await _when(finished, "the next worker did not finish the import")
+    assert (done["state"], done["processed_rows"], done["total_rows"]) == ("finished", ROWS, ROWS)
+    assert (done["created"], done["accepted"], done["rejected"]) == (ROWS, ROWS, []), done
+    names = await _named(api, county, "杀进程")
+    assert names == [f"杀进程{i:03}" for i in range(ROWS)]  # each once: none twice, none lost

@@ -157,3 +157,34 @@ async def test_a_read_begins_no_transaction_and_a_write_begins_one(api, county, 
     )
     assert patched.status_code == 200, patched.text
     assert begun == ["BEGIN"]
+
+
+async def test_a_signed_in_request_checks_its_pooled_connection_with_its_sign_in_read(
+    api, county, monkeypatch
+):
+    """The checkout's `SELECT 1` ping is one round trip per request; a signed-in request's
+    first statement, the read of its sign-in, is the check instead (with the ping's
+    timeout, tests/api/test_database_outage.py). A request that reads no sign-in (a
+    login) is still pinged."""
+    import asyncpg.connection
+
+    sent: list[str] = []
+    execute = asyncpg.connection.Connection.execute
+
+    async def recorded(self, query, *args, **kw):  # type: ignore[no-untyped-def]
+        sent.append(query)
+        return await execute(self, query, *args, **kw)
+
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    path = f"/api/v1/members/{member['id']}"
+    assert (await api.client.get(path, headers=api.auth(county.admin_a))).status_code == 200
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", recorded)
+    for _ in range(3):  # pooled connections, each used before
+        r = await api.client.get(path, headers=api.auth(county.admin_a))
+        assert r.status_code == 200, r.text
+    assert "SELECT 1" not in sent, sent
+    login = await api.client.post(
+        "/api/v1/auth/token", data={"username": "nobody-here", "password": "wrong password"}
+    )
+    assert login.status_code == 401, login.text
+    assert "SELECT 1" in sent, sent

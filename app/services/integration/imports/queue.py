@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 import anyio.to_thread
@@ -33,10 +33,13 @@ from app.services.attachments.storage import CHUNK_BYTES, read_chunks
 from app.services.integration.imports.jobs import add_report, finish, import_report
 from app.services.integration.imports.parsing import Records, Table, open_records
 
-LEASE = timedelta(minutes=5)
-BATCH_ROWS = 1000
 # A job's `error` is one stored text: both languages in it.
 _INACTIVE = "发起导入的用户已停用 (the user who started the import is no longer active)"
+
+
+def _lease_until() -> datetime:
+    """A claim's end, from now (`DANGJIAN_IMPORT_LEASE_SECONDS`)."""
+    return clock.utcnow() + timedelta(seconds=get_settings().import_lease_seconds)
 
 
 async def claim(session: AsyncSession) -> uuid.UUID | None:
@@ -55,7 +58,7 @@ async def claim(session: AsyncSession) -> uuid.UUID | None:
     )
     if job_id is not None:
         await session.execute(
-            update(ImportJob).where(ImportJob.id == job_id).values(lease_until=now + LEASE)
+            update(ImportJob).where(ImportJob.id == job_id).values(lease_until=_lease_until())
         )
     return job_id
 
@@ -99,7 +102,7 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
         try:
             await anyio.to_thread.run_sync(opened.take, position)  # the rows committed before
             whole = atomic or kind == ImportKind.organisations
-            size = max(total, 1) if whole else BATCH_ROWS
+            size = max(total, 1) if whole else get_settings().import_batch_rows
             await _batches(maker, job_id, principal, opened, (position, size))
         finally:
             opened.close()
@@ -139,7 +142,7 @@ async def _batches(
                 report = await import_report(session, principal, job, part, today)
                 add_report(job, report)
             job.position, job.processed_rows = end, end
-            job.lease_until = clock.utcnow() + LEASE
+            job.lease_until = _lease_until()
             if len(records) < size or end >= job.total_rows:
                 job.total_rows = end
                 finish(job)
