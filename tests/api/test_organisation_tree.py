@@ -10,6 +10,7 @@ from sqlalchemy import text
 from support import counting
 
 from app.db import get_engine
+from app.services.organisations.tree import WALKED_LEVELS
 
 ORGS = "/api/v1/organisations"
 TREE_PLANS = (
@@ -73,10 +74,40 @@ async def test_ten_tree_calls_run_on_one_generic_plan(api, county):
     assert max(custom for _, custom in rows) <= 5, rows
 
 
-async def test_a_tree_is_the_principal_and_one_statement(api, county):
+async def test_a_tree_is_the_principal_and_one_statement_walked_or_ranged(api, county):
     url = f"{ORGS}/{county.county['id']}/tree"
-    with counting() as statements:
-        r = await api.client.get(url, params={"depth": 3}, headers=api.auth(county.county_admin))
-    assert r.status_code == 200, r.text
-    assert len(statements) == 2, statements
-    assert statements[-1].startswith("SELECT found.id")
+    headers = api.auth(county.county_admin)
+    read = {}
+    for depth in (WALKED_LEVELS, WALKED_LEVELS + 1):
+        with counting() as statements:
+            r = await api.client.get(url, params={"depth": depth}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert len(statements) == 2, statements
+        read[depth] = statements[-1]
+    assert "WITH RECURSIVE" in read[WALKED_LEVELS]
+    assert "WITH RECURSIVE" not in read[WALKED_LEVELS + 1]
+
+
+async def test_the_walked_and_the_ranged_read_answer_alike(api, county, monkeypatch):
+    from app.services.organisations import tree
+
+    group = await api.org(county.county_admin, county.branch_a["id"], "group")
+    gone = await api.org(county.county_admin, county.branch_b["id"], "group")
+    headers = api.auth(county.county_admin)
+    assert (await api.client.delete(f"{ORGS}/{gone['id']}", headers=headers)).status_code == 204
+    assert group["id"]
+    answers: dict[int, list[tuple[int, bytes]]] = {0: [], 10: []}
+    try:
+        for walked, seen in answers.items():
+            monkeypatch.setattr(tree, "WALKED_LEVELS", walked)
+            tree._tree_statement.cache_clear()
+            for org in (county.county, county.town_b, county.branch_a, gone):
+                for depth in (0, 1, 2, 3):
+                    for dissolved in ("false", "true"):
+                        params = {"depth": depth, "include_dissolved": dissolved}
+                        url = f"{ORGS}/{org['id']}/tree"
+                        r = await api.client.get(url, params=params, headers=headers)
+                        seen.append((r.status_code, r.content))
+    finally:
+        tree._tree_statement.cache_clear()
+    assert answers[0] == answers[10]
