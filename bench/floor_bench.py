@@ -210,12 +210,16 @@ class Bench:
             USER,
         )
         self.user = self.db.value("SELECT id FROM users WHERE username = $1", USER)
+        from app import clock
+
         self.variables = {
             "user": str(self.user),
             "session": str(session),
             "org": str(self.county[0]),
             "members": "{" + ",".join(str(m) for m in self.members) + "}",
             "rule": str(self.rule),
+            # the day the member flags are evaluated on: the API's (China Standard Time)
+            "today": clock.today().isoformat(),
         }
         return token
 
@@ -292,7 +296,7 @@ class Bench:
         env = {
             **os.environ,
             "PGAPPNAME": PGBENCH_APP,
-            "PGOPTIONS": f"-c jit=off -c plan_cache_mode={floor_plan_mode(script)}",
+            "PGOPTIONS": f"-c jit=off -c plan_cache_mode={self.floor_plan_mode(script)}",
         }
         samples: list[tuple[float, float]] = []
         stop = threading.Event()
@@ -337,10 +341,41 @@ class Bench:
             u.path.lstrip("/"),
         ]
 
-    def psql_answer(self, script: Path) -> list[dict[str, Any]]:
-        """The rows of the script's last statement, run once through psql."""
+    def floor_script(self, name: str) -> Path:
+        """The floor script as run: the subtree's prefix and path written into the text of
+        the statements after the scope check (`:prefix`, `:path`), as the API writes them,
+        so that each statement keeps one cached plan made for that subtree (plan_cache_mode
+        auto). The check still runs and gates them (\\gset fails on no row). With
+        `--bound-prefix`, the script as written: the prefix a bound variable, re-planned
+        on every call (force_custom_plan: a generic plan cannot use the path index)."""
+        script = SQL / f"{name}.sql"
+        if self.args.bound_prefix:
+            return script
+        path = self.county[1]
+        head, sep, rest = script.read_text().partition("\\gset")
+        if not sep:
+            return script
+        rest = re.sub(r"(?<![:\w]):prefix\b", f"'{path}%'", rest)
+        rest = re.sub(r"(?<![:\w]):path\b", f"'{path}'", rest)
+        rendered = self.tmp / "literal" / script.name
+        rendered.parent.mkdir(exist_ok=True)
+        rendered.write_text(head + sep + rest)
+        return rendered
+
+    def floor_plan_mode(self, script: Path) -> str:
+        """What a hand implementation would choose: the server's default (cached plans) for
+        the lookups by id and for statements with the subtree written into their text;
+        custom plans where a statement takes the subtree as a bound variable
+        (`--bound-prefix`: a generic plan cannot use the path index)."""
+        if script.stem in ("member_read", "award") or not self.args.bound_prefix:
+            return "auto"
+        return "force_custom_plan"
+
+    def psql_answer(self, script: Path, k: int = 1) -> list[dict[str, Any]]:
+        """The rows of the script's last statement, run once through psql (a random
+        `\\set` variable set to `k`: the member read's k-th benchmark member)."""
         text = script.read_text()
-        text = re.sub(r"\\set (\w+) random\([^)]*\)", r"\\set \1 1", text)
+        text = re.sub(r"\\set (\w+) random\([^)]*\)", rf"\\set \1 {k}", text)
         text = re.sub(r"(?<![:\w]):(\w+)", r":'\1'", text)
         head, last = text.rsplit("-- the answer", 1)
         text = "\\o /dev/null\n" + head + "\\o\n" + last
@@ -460,13 +495,36 @@ class Bench:
             raise SystemExit(f"the floor's answer differs from the API's ({what}):\n{api}\n{sql}")
 
     def check_read(self, rows: list[dict[str, Any]]) -> None:
-        body = self.api(f"/api/v1/members/{self.members[0]}")
-        self.same("member", (body["id"], body["status"]), (rows[0]["id"], rows[0]["status"]))
+        """The first benchmark member, and the first of another status (synth's members
+        are full or probationary: their flags differ), flags included."""
+        statuses = dict(
+            self.db.rows("SELECT id, status FROM members WHERE id = ANY($1)", self.members)
+        )
+        other = next(
+            (k for k, m in enumerate(self.members) if statuses[m] != statuses[self.members[0]]),
+            None,
+        )
+        answers = [(0, rows)]
+        if other is not None:
+            answers.append((other, self.psql_answer(SQL / "member_read.sql", other + 1)))
+        raised: list[str] = []
+        for k, floor in answers:
+            body = self.api(f"/api/v1/members/{self.members[k]}")
+            self.same(
+                f"member {k + 1}",
+                (body["id"], body["status"], body["flags"]),
+                (floor[0]["id"], floor[0]["status"], pg_array(floor[0]["flags"])),
+            )
+            raised += body["flags"]
+        self.same("a raised flag among the members read", bool(raised), "none: flags unchecked")
 
     def check_page(self, rows: list[dict[str, Any]]) -> None:
         body = self.api(f"/api/v1/members?within={self.county[0]}&limit=50")
         self.same("page ids", [m["id"] for m in body["items"]], [r["id"] for r in rows[:50]])
         self.same("next page", body["next_cursor"] is not None, len(rows) == 51)
+        flags = [m["flags"] for m in body["items"]]
+        self.same("page flags", flags, [pg_array(r["flags"]) for r in rows[:50]])
+        self.same("a raised flag on the page", any(flags), "none: flags unchecked")
 
     def check_tree(self, rows: list[dict[str, Any]]) -> None:
         body = self.api(f"/api/v1/organisations/{self.county[0]}/tree?depth=2")
@@ -552,7 +610,7 @@ class Bench:
         for label, name, lua, check in self.cases(self.token):
             if self.args.only and name not in self.args.only.split(","):
                 continue
-            script = SQL / f"{name}.sql"
+            script = self.floor_script(name)
             check(self.psql_answer(script))
             tag = f"floor:{self.run_id}:{name}:"
             api, floor = [], []
@@ -644,11 +702,10 @@ class Bench:
         return [(k, *before[k], *after[k]) for k in county]
 
 
-def floor_plan_mode(script: Path) -> str:
-    """What a hand implementation would choose per statement: custom plans where the
-    statements take a subtree path (a generic plan cannot use the path index), the server's
-    default (cached generic plans) for the lookups by id."""
-    return "auto" if script.stem in ("member_read", "award") else "force_custom_plan"
+def pg_array(text: str) -> list[str]:
+    """A text[] as psql's CSV prints it (`{a,b}`; flag codes need no quoting)."""
+    inner = text.removeprefix("{").removesuffix("}")
+    return inner.split(",") if inner else []
 
 
 def spread(values: list[float]) -> str:
@@ -708,6 +765,12 @@ def main() -> None:
     parser.add_argument("--plan-cache-mode", default="auto")
     parser.add_argument("--out", default=None, help="also write the tables to this file")
     parser.add_argument("--flip-only", action="store_true", help="only the plan-flip step")
+    parser.add_argument(
+        "--bound-prefix",
+        action="store_true",
+        help="floors take the subtree prefix as a bound variable, re-planned per call "
+        "(the method before 2026-12-03), instead of written into their text",
+    )
     parser.add_argument("--only", default="", help="these floor scripts only, e.g. page,award")
     args = parser.parse_args()
     for tool in ("wrk", "pgbench", "psql"):

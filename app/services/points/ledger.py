@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,8 +38,7 @@ from app.services.points.schemes import require_points_admin
 # --- Ledger ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EntryRequest:
+class EntryRequest(NamedTuple):
     member_id: uuid.UUID
     rule_id: uuid.UUID
     occurred_on: date
@@ -248,9 +246,9 @@ async def append_entry(
             return replay, False
         state, decided_by, decided_at = "approved", actor, clock.utcnow()
     entry_id = new_uuid()
-    event = _Event(source, entry_id, signed, req.source_key)
+    action, after = _event(source, entry_id, signed, req.source_key)
     audited = audit.event_values(
-        session, principal, event.action, "member", member_id, member_path, after=event.after
+        session, principal, action, "member", member_id, member_path, after=after
     )
     entry = await _write_entry(
         session,
@@ -275,29 +273,17 @@ async def append_entry(
     if entry is None:
         return await _replayed(session, member_id, req), False
     if audited is None:  # events recorded before this one wait for the commit: so does it
-        audit.record(
-            session, principal, event.action, "member", member_id, member_path, after=event.after
-        )
+        audit.record(session, principal, action, "member", member_id, member_path, after=after)
     return entry, True
 
 
-@dataclass(frozen=True)
-class _Event:
-    """The audit event of a new ledger line: `points.awarded` or `points.claimed`."""
-
-    source: str
-    entry_id: uuid.UUID
-    points: int
-    source_key: str
-
-    @property
-    def action(self) -> str:
-        return f"points.{'claimed' if self.source == EntrySource.claim else 'awarded'}"
-
-    @property
-    def after(self) -> dict[str, Any]:
-        key = self.source_key
-        return {"entry_id": str(self.entry_id), "points": self.points, "source_key": key}
+def _event(
+    source: str, entry_id: uuid.UUID, points: int, source_key: str
+) -> tuple[str, dict[str, Any]]:
+    """The audit event of a new ledger line: `points.awarded` or `points.claimed`, and
+    what it records."""
+    action = "points.claimed" if source == EntrySource.claim else "points.awarded"
+    return action, {"entry_id": str(entry_id), "points": points, "source_key": source_key}
 
 
 async def _replayed(session: AsyncSession, member_id: uuid.UUID, req: EntryRequest) -> EntryRow:

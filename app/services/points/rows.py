@@ -1,17 +1,20 @@
 """The one read model of a ledger line as the API renders it (EntryRead) plus its path
 for the change feed: written and read back on the driver (`RETURNING`, a replayed source
-key), so awarding answers without an ORM object."""
+key), so awarding answers without an ORM object.
+
+A NamedTuple, not a frozen dataclass: built in C from the driver's record (a frozen
+dataclass set each of its 16 fields through `object.__setattr__`), as `MemberRow`.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class EntryRow:
+class EntryRow(NamedTuple):
     id: uuid.UUID
     member_id: uuid.UUID
     org_path: str
@@ -32,7 +35,7 @@ class EntryRow:
     @classmethod
     def from_record(cls, record: Sequence[object]) -> EntryRow:
         """A driver row selecting `ENTRY_COLUMNS`, in that order."""
-        return cls(*record)  # type: ignore[arg-type]  # the select fixes each column's type
+        return cls._make(record)
 
 
-ENTRY_COLUMNS = ", ".join(f.name for f in fields(EntryRow))
+ENTRY_COLUMNS = ", ".join(EntryRow._fields)
