@@ -173,8 +173,9 @@ async def organisations_tree(
     include_dissolved: bool = False,
 ) -> Response:
     """The organisation and its descendants down to `depth` levels (组织树)."""
-    root = await service.get_visible_node(session, principal, org_id)
-    return json_response(await service.organisation_tree(session, root, depth, include_dissolved))
+    return json_response(
+        await service.visible_tree(session, principal, org_id, depth, include_dissolved)
+    )
 
 
 @router.post(

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, String, bindparam, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -108,6 +119,21 @@ def under_column(column: _PathColumn, root: _PathColumn) -> ColumnElement[bool]:
     """`column` lies in the subtree rooted at the path held by the column `root` (a
     correlated form of `under`, e.g. the organisations whose policy covers a record)."""
     return column.like(root.concat("%"))
+
+
+def under_column_indexed(column: _PathColumn, root: _PathColumn) -> ColumnElement[bool]:
+    """`under_column` that the path index serves in a kept (generic) plan, for a statement
+    that reads its root in itself (a join on the root's row).
+
+    PostgreSQL turns `LIKE '<constant>%'` into the index range from the prefix to the
+    prefix with its last byte raised, but not a prefix held by a column or a parameter.
+    Here that range is written out: paths end in `/` and compare bytewise (collation
+    C), so every path that starts with `root` lies in [`root`, `root` with its final `/`
+    raised to `0`); the range only narrows the index walk, `under_column` still decides.
+    """
+    # Constants of the text, not parameters: the statement's one parameter stays its own.
+    upper = func.left(root, literal_column("-1")).concat(literal_column("'0'", String))
+    return and_(column >= root, column < upper, under_column(column, root))
 
 
 def under_column_sql(path: str, root: str) -> str:

@@ -26,7 +26,7 @@ from app.services.organisations.tree import (
     get_visible_node,
     insert_root,
     move_organisation,
-    organisation_tree,
+    visible_tree,
 )
 
 __all__ = [
@@ -45,10 +45,10 @@ __all__ = [
     "move_organisation",
     "organisation_health",
     "organisation_stats",
-    "organisation_tree",
     "term_current",
     "threshold_flags",
     "update_organisation",
     "visible_leaders",
+    "visible_tree",
     "within_path",
 ]
