@@ -150,7 +150,7 @@ class Bench:
             hash_password(PASSWORD),
         )
         self.county = db.rows(
-            "SELECT id, path FROM organisations WHERE depth = 2 AND code LIKE 'SYN-%' "
+            "SELECT id, path, depth FROM organisations WHERE depth = 2 AND code LIKE 'SYN-%' "
             "ORDER BY node_id LIMIT 1"
         )[0]
         self.province = db.value("SELECT id FROM organisations WHERE code = 'SYN-P'")
@@ -343,7 +343,7 @@ class Bench:
 
     def floor_script(self, name: str) -> Path:
         """The floor script as run: the subtree's prefix and path written into the text of
-        the statements after the scope check (`:prefix`, `:path`), as the API writes them,
+        the statements after the scope check (`:prefix`, `:path`, `:depth`), as the API writes them,
         so that each statement keeps one cached plan made for that subtree (plan_cache_mode
         auto). The check still runs and gates them (\\gset fails on no row). With
         `--bound-prefix`, the script as written: the prefix a bound variable, re-planned
@@ -357,6 +357,7 @@ class Bench:
             return script
         rest = re.sub(r"(?<![:\w]):prefix\b", f"'{path}%'", rest)
         rest = re.sub(r"(?<![:\w]):path\b", f"'{path}'", rest)
+        rest = re.sub(r"(?<![:\w]):depth\b", str(self.county[2]), rest)
         rendered = self.tmp / "literal" / script.name
         rendered.parent.mkdir(exist_ok=True)
         rendered.write_text(head + sep + rest)

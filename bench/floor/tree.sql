@@ -12,8 +12,10 @@ WHERE u.id = :user AND s.id = :session AND u.active AND s.revoked_at IS NULL
 \gset
 -- the answer
 SELECT o.id, o.parent_id, o.code, o.name, o.type, o.depth, o.dissolved_on,
-       o.depth = :depth::int + 2 AND EXISTS (
+       o.depth = :depth::int + 2 AND EXISTS (  -- one probe of the parent index per node
+           -- (OFFSET 0: not hashed, which would read every organisation in the country)
            SELECT 1 FROM organisations AS c WHERE c.parent_id = o.id AND c.dissolved_on IS NULL
+           OFFSET 0
        ) AS has_more_children
 FROM organisations AS o
 WHERE o.path LIKE :prefix AND o.depth <= :depth::int + 2 AND o.dissolved_on IS NULL
