@@ -19,7 +19,7 @@ from app.models.enums import Role
 from app.models.member import Member
 from app.schemas.members import MemberRead
 from app.security.pii import PiiCipher, mask_id_number, mask_phone, pii_cipher
-from app.security.scope import Principal, in_scope, load_visible, may_read_member_pii
+from app.security.scope import Principal, in_scope, load_visible, member_pii_reader
 from app.services import lifecycle
 from app.services.integration import audit
 from app.services.members.rows import RENDERED_COLUMNS, MemberRow
@@ -102,7 +102,7 @@ async def read_visible(
     if record is None or not _visible(principal, record["id"], record["org_path"]):
         raise NotFound(ErrorCode.member_not_found)
     values = tuple(record)
-    return MemberRow.from_record(values[:-1]), values[-1]
+    return MemberRow._make(values[:-1]), values[-1]
 
 
 # The answer's fields, in MemberRead's order (orjson writes them so). `MemberRow` starts
@@ -155,8 +155,9 @@ async def render(
         by_id = await lifecycle.flags_for(session, [r.id for r in rows], today)
         flags = [by_id.get(r.id, []) for r in rows]
     cipher = pii_cipher()
+    may_read = member_pii_reader(principal)
     for row, raised in zip(rows, flags, strict=True):
-        unmasked = may_read_member_pii(principal, row.id, row.org_path)
+        unmasked = may_read(row.id, row.org_path)
         if unmasked:
             revealed.append(row)
         out.append(_render(row, unmasked=unmasked, flags=raised, cipher=cipher))
