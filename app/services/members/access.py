@@ -117,9 +117,7 @@ if RENDERED_COLUMNS[: len(_HEAD)] != _HEAD:  # pragma: no cover (a misordered Me
     raise ImportError("MemberRow must start with the id and AUDITED_FIELDS, in order")
 
 
-def _render(
-    row: MemberRow, *, unmasked: bool, flags: list[str], cipher: PiiCipher
-) -> dict[str, Any]:
+def _render(row: MemberRow, unmasked: bool, flags: list[str], cipher: PiiCipher) -> dict[str, Any]:
     """One member as MemberRead's JSON fields, in its order (orjson writes the rest)."""
     id_number = cipher.decrypt(row.id_number_enc, field=ID_FIELD)
     phone = cipher.decrypt(row.phone_enc, field=PHONE_FIELD) if row.phone_enc else None
@@ -160,7 +158,7 @@ async def render(
         unmasked = may_read(row.id, row.org_path)
         if unmasked:
             revealed.append(row)
-        out.append(_render(row, unmasked=unmasked, flags=raised, cipher=cipher))
+        out.append(_render(row, unmasked, raised, cipher))
     if len(revealed) == 1:
         audit.record(
             session,
