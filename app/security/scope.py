@@ -7,7 +7,7 @@ Reads outside it are 404, never 403, so existence does not leak across scopes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -205,11 +205,19 @@ PII_ROLES = (Role.system_admin, Role.org_admin, Role.branch_secretary)
 
 def may_read_member_pii(principal: Principal, member_id: uuid.UUID, member_path: str) -> bool:
     """PII rights: admins and branch secretaries in scope; a member for their own record."""
+    return member_pii_reader(principal)(member_id, member_path)
+
+
+def member_pii_reader(principal: Principal) -> Callable[[uuid.UUID, str], bool]:
+    """`may_read_member_pii` of one principal for many members (a page asks per row): the
+    role is resolved once, the record and scope are checked per member."""
     if principal.role is Role.member:
-        return principal.member_id == member_id
+        own = principal.member_id
+        return lambda member_id, _path: own == member_id
     if principal.role in PII_ROLES:
-        return in_scope(principal, member_path)
-    return False
+        covers = principal.scope.covers
+        return lambda _member_id, path: covers(path)
+    return lambda _member_id, _path: False
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

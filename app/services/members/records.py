@@ -339,7 +339,7 @@ def _parts(
 def _flagged(record: Sequence[object]) -> tuple[MemberRow, list[str]]:
     """A page row: the read model (`RENDERED_COLUMNS`) and, last, its raised flags."""
     flags: list[str] = record[-1]  # type: ignore[assignment]  # `raised_flags`: text[]
-    return MemberRow.from_record(record[:-1]), flags
+    return MemberRow._make(record[:-1]), flags
 
 
 def _enum_filters(

@@ -1,7 +1,8 @@
 """The one read model of a member record: what rendering reads (the response's columns,
 the ciphertexts and the path), whichever way the record was loaded.
 
-Hot reads (the list, one member) fetch it on the driver as a row of `RENDERED_COLUMNS`;
+Hot reads (the list, one member) fetch it on the driver as a row of `RENDERED_COLUMNS`
+and make it with `MemberRow._make` (the tuple's own constructor, no call around it);
 a write path that holds the ORM object renders it through `MemberRow.of`. Rendering
 takes only `MemberRow`, so the two loads cannot answer differently.
 
@@ -13,7 +14,6 @@ the driver's record (a frozen dataclass set each of its 34 fields through
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -60,11 +60,6 @@ class MemberRow(NamedTuple):
     def of(cls, member: Member) -> MemberRow:
         """The ORM object's values (a write path renders what it just wrote)."""
         return cls._make([getattr(member, name) for name in RENDERED_COLUMNS])
-
-    @classmethod
-    def from_record(cls, record: Sequence[object]) -> MemberRow:
-        """A driver row selecting `RENDERED_COLUMNS`, in that order."""
-        return cls._make(record)
 
 
 RENDERED_COLUMNS: tuple[str, ...] = MemberRow._fields

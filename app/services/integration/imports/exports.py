@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -17,7 +17,7 @@ from app.models.enums import LABELS, ImportKind
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.security.pii import mask_id_number, mask_phone, pii_cipher
-from app.security.scope import Principal, may_read_member_pii, member_rows_only, under
+from app.security.scope import Principal, member_pii_reader, member_rows_only, under
 from app.services import members as members_service
 from app.services import organisations
 from app.services.integration import audit
@@ -173,15 +173,20 @@ async def _member_batches(
 def _member_rows(
     principal: Principal, people: list[Row[Any]], codes: dict[uuid.UUID, str], style: LabelStyle
 ) -> list[list[str]]:
-    return [_member_row(principal, m, codes, style) for m in people]
+    may_read = member_pii_reader(principal)
+    return [_member_row(may_read, m, codes, style) for m in people]
 
 
 def _member_row(
-    principal: Principal, m: Row[Any], codes: dict[uuid.UUID, str], style: LabelStyle
+    may_read: Callable[[uuid.UUID, str], bool],
+    m: Row[Any],
+    codes: dict[uuid.UUID, str],
+    style: LabelStyle,
 ) -> list[str]:
-    """One member's row; ID number and phone masked without PII rights on them."""
+    """One member's row; ID number and phone masked without PII rights on them
+    (`may_read`: the principal's `scope.member_pii_reader`)."""
     cipher = pii_cipher()
-    unmasked = may_read_member_pii(principal, m.id, m.org_path)
+    unmasked = may_read(m.id, m.org_path)
     number = cipher.decrypt(m.id_number_enc, field=members_service.ID_FIELD)
     phone = cipher.decrypt(m.phone_enc, field=members_service.PHONE_FIELD) if m.phone_enc else ""
     return [
