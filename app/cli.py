@@ -99,20 +99,30 @@ def demo() -> None:
 def worker(
     once: Annotated[bool, typer.Option(help="One pass, then exit.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds to sleep when idle.")] = 1.0,
+    imports_only: Annotated[
+        bool, typer.Option(help="Run queued imports only (a dedicated import worker).")
+    ] = False,
 ) -> None:
-    """Deliver webhooks (PostgreSQL as the queue) and purge old check-in locations."""
+    """Deliver webhooks and notifications (PostgreSQL as the queue), run queued imports,
+    keep the member counts' snapshot, write the day's reminders and purge old check-in
+    locations. With --imports-only, queued imports only."""
     import httpx
 
     from app.config import get_settings
     from app.db import get_engine
     from app.logging import configure_logging
-    from app.worker import run_forever, run_once
+    from app.services.integration.imports import queue
+    from app.worker import run_forever, run_imports, run_once
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
 
     async def _run() -> None:
-        if once:
+        if imports_only and once:
+            typer.echo(f"imports run: {int(await queue.run_next())}")
+        elif imports_only:
+            await run_imports(interval)
+        elif once:
             async with httpx.AsyncClient(timeout=10.0) as client:
                 tick = await run_once(client)
             typer.echo(f"fanned out {tick.fanned_out}, delivered {tick.delivered}/{tick.attempted}")

@@ -96,6 +96,20 @@ async def snapshot_stats_if_due() -> kept_stats.Snapshot | None:
     return built
 
 
+async def run_imports(interval: float, stop: asyncio.Event | None = None) -> None:
+    """A worker for queued imports only (`dangjian worker --imports-only`): imports are
+    long, and a dedicated process keeps deliveries and reminders from waiting behind
+    them (run the other duties in another `dangjian worker`)."""
+    while stop is None or not stop.is_set():
+        try:
+            imported = await import_queue.run_next()
+        except Exception:  # keep the worker alive through a database restart
+            log.exception("import pass failed")
+            imported = False
+        if not imported:
+            await asyncio.sleep(interval)
+
+
 async def run_forever(interval: float, stop: asyncio.Event | None = None) -> None:
     last_purge: date | None = None
     last_reminders: date | None = None
