@@ -349,17 +349,17 @@ class Bench:
         `--bound-prefix`, the script as written: the prefix a bound variable, re-planned
         on every call (force_custom_plan: a generic plan cannot use the path index)."""
         script = SQL / f"{name}.sql"
-        if self.args.bound_prefix:
-            return script
+        text = included(script.read_text())
+        rendered = self.tmp / "rendered" / script.name
+        rendered.parent.mkdir(exist_ok=True)
+        head, sep, rest = text.partition("\\gset")
+        if self.args.bound_prefix or not sep:
+            rendered.write_text(text)
+            return rendered
         path = self.county[1]
-        head, sep, rest = script.read_text().partition("\\gset")
-        if not sep:
-            return script
         rest = re.sub(r"(?<![:\w]):prefix\b", f"'{path}%'", rest)
         rest = re.sub(r"(?<![:\w]):path\b", f"'{path}'", rest)
         rest = re.sub(r"(?<![:\w]):depth\b", str(self.county[2]), rest)
-        rendered = self.tmp / "literal" / script.name
-        rendered.parent.mkdir(exist_ok=True)
         rendered.write_text(head + sep + rest)
         return rendered
 
@@ -507,7 +507,7 @@ class Bench:
         )
         answers = [(0, rows)]
         if other is not None:
-            answers.append((other, self.psql_answer(SQL / "member_read.sql", other + 1)))
+            answers.append((other, self.psql_answer(self.floor_script("member_read"), other + 1)))
         raised: list[str] = []
         for k, floor in answers:
             body = self.api(f"/api/v1/members/{self.members[k]}")
@@ -707,6 +707,17 @@ def pg_array(text: str) -> list[str]:
     """A text[] as psql's CSV prints it (`{a,b}`; flag codes need no quoting)."""
     inner = text.removeprefix("{").removesuffix("}")
     return inner.split(",") if inner else []
+
+
+def included(text: str) -> str:
+    """A floor script with its `-- include: <file>` lines replaced by that file of
+    bench/floor (the flags both member floors compute: one text, not two copies)."""
+    return re.sub(
+        r"^-- include: (\S+)$",
+        lambda m: (SQL / m.group(1)).read_text().rstrip("\n"),
+        text,
+        flags=re.M,
+    )
 
 
 def spread(values: list[float]) -> str:

@@ -2,7 +2,8 @@
 
     python bench/floor/flags_check.py
 
-The member read and page floors (member_read.sql, page.sql) write the 13 flags of
+The member read and page floors (member_read.sql, page.sql, both including
+flags_days.sql and flags_lateral.sql) write the 13 flags of
 app/services/lifecycle/flags.py by hand; the benchmark's answer check only meets the
 few that synth members raise. This creates a scratch database (`--database`, dropped at
 the end unless --keep), migrates it, loads the demo county, gives its members random
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -115,15 +115,12 @@ WHERE r.h < 0.4;
 """
 
 
-def hand_sql(script: str) -> str:
-    """The floor's flags (its `d` and the lateral `f`) over every member, today as $1."""
-    text = (HERE / script).read_text()
-    d = re.search(r"(d AS \(.*?\n\))\n", text, re.S)
-    lateral = re.search(
-        r"\n(CROSS JOIN LATERAL \(\n    -- the member's flags.*?\n\) AS f)[;\n]", text, re.S
-    )
-    assert d and lateral, f"no flags in {script}"
-    sql = f"WITH {d.group(1)}\nSELECT m.id, f.flags FROM members AS m\n{lateral.group(1)}"
+def hand_sql() -> str:
+    """The floors' flags (flags_days.sql's `d`, flags_lateral.sql's `f`) over every
+    member, today as $1."""
+    d = (HERE / "flags_days.sql").read_text()
+    lateral = (HERE / "flags_lateral.sql").read_text()
+    sql = f"WITH {d}SELECT m.id, f.flags FROM members AS m\n{lateral}"
     assert sql.count(":today") == 1
     return sql.replace(":today", "$1")
 
@@ -135,7 +132,7 @@ async def compare(url: str) -> int:
     days = [date(2023, 6, 1) + timedelta(days=37 * i) for i in range(40)]
     days += [date(2026, 8, 31), date(2026, 3, 31), date(2024, 2, 29), date(2025, 12, 31)]
     days += [date(2026, 1, 1), date(2026, 12, 3), date(2027, 1, 31)]
-    sqls = {s: hand_sql(s) for s in ("member_read.sql", "page.sql")}
+    sqls = {"flags_days.sql + flags_lateral.sql": hand_sql()}
     conn = await asyncpg.connect(url)
     ids = [r[0] for r in await conn.fetch("SELECT id FROM members")]
     seen: Counter[str] = Counter()
