@@ -10,7 +10,6 @@ ended before `as_of` without one is overdue.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Uuid, any_, bindparam, func, or_, select
+from sqlalchemy import Date, Uuid, any_, bindparam, cast, func, or_, select
+from sqlalchemy import Text as TextType
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -159,9 +159,11 @@ def _statements() -> dict[str, db.DriverStatement]:
         bindparam("end", None, type_=Date),
         bindparam("as_of", None, type_=Date),
     )
+    # Organisation ids are read as text: the report writes them as text, and a text key
+    # hashes once (a driver UUID hashes afresh at every dict lookup, several per row).
     orgs = (
         select(
-            Organisation.id,
+            cast(Organisation.id, TextType),
             Organisation.code,
             Organisation.name,
             Organisation.type,
@@ -177,7 +179,10 @@ def _statements() -> dict[str, db.DriverStatement]:
     # One array parameter: the statement text (and its prepared plan) does not change with
     # the number of branches, unlike an expanded IN list.
     committees = (
-        select(OrganisationLeader.org_id, func.count(func.distinct(OrganisationLeader.member_id)))
+        select(
+            cast(OrganisationLeader.org_id, TextType),
+            func.count(func.distinct(OrganisationLeader.member_id)),
+        )
         .where(
             OrganisationLeader.org_id == any_(bindparam("branch_ids", [], type_=ARRAY(Uuid))),
             OrganisationLeader.started_on <= as_of,
@@ -187,7 +192,7 @@ def _statements() -> dict[str, db.DriverStatement]:
     )
     meetings = (
         select(
-            Meeting.org_id,
+            cast(Meeting.org_id, TextType),
             Meeting.type,
             Meeting.held_on,
             func.count().filter(MeetingAttendee.presence == Presence.present),
@@ -212,15 +217,15 @@ def _statements() -> dict[str, db.DriverStatement]:
 
 async def _duties(
     session: AsyncSession, orgs: Sequence[Any], as_of: date
-) -> dict[uuid.UUID, tuple[str, ...]]:
-    # `orgs`: rows of (id, code, name, type, path), not ORM objects: reports read many.
+) -> dict[str, tuple[str, ...]]:
+    # `orgs`: rows of (id as text, code, name, type, path), not ORM objects: reports read many.
     branch_ids = [o[0] for o in orgs if o[3] in (OrgType.branch, OrgType.joint_branch)]
-    committee_sizes: dict[uuid.UUID, int] = {}
+    committee_sizes: dict[str, int] = {}
     if branch_ids:
         query = _statements()["committees"]
         rows = await db.fetch(session, query.sql, *query.args(branch_ids=branch_ids, as_of=as_of))
         committee_sizes = {org_id: int(n) for org_id, n in rows}
-    duties: dict[uuid.UUID, tuple[str, ...]] = {}
+    duties: dict[str, tuple[str, ...]] = {}
     for org_id, _, _, org_type, _ in orgs:
         if org_type == OrgType.group:
             duties[org_id] = GROUP_DUTIES
@@ -230,11 +235,11 @@ async def _duties(
     return duties
 
 
-def _fold_held(meetings: Sequence[Any]) -> dict[tuple[uuid.UUID, str], _Held]:
+def _fold_held(meetings: Sequence[Any]) -> dict[tuple[str, str], _Held]:
     """Per organisation and meeting type, folded as the meetings arrive (in date order):
     the days, the months they fall in (counted from year 0), present and expected.
-    `meetings`: rows of (org id, type, held on, present, expected)."""
-    held: dict[tuple[uuid.UUID, str], _Held] = {}
+    `meetings`: rows of (org id as text, type, held on, present, expected)."""
+    held: dict[tuple[str, str], _Held] = {}
     for org_id, meeting_type, held_on, n_present, n_expected in meetings:
         month_number = held_on.year * 12 + held_on.month
         folded = held.get((org_id, meeting_type))
@@ -335,7 +340,6 @@ async def meeting_compliance(
     plan_of = _plan_per_policy(period, as_of)
     for org_id, org_code, org_name, _, _ in orgs:
         plan = plan_of(policies[org_id])
-        org_text = str(org_id)
         for meeting_type in duties.get(org_id, ()):
             cadence, slots = plan[meeting_type]
             if slots is None:
@@ -350,7 +354,7 @@ async def meeting_compliance(
             count[2] += overdue
             if overdue or not only_overdue:
                 row = ComplianceRow(
-                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
+                    org_id, org_code, org_name, meeting_type, cadence, slots.required,
                     n_held, days, rate, overdue, missing,
                 )  # fmt: skip
                 rows.append(row)
