@@ -132,16 +132,6 @@ class _CadencePlan:
         )
 
 
-@dataclass(slots=True)
-class _Held:
-    """An organisation's finalized meetings of one type in the period, folded."""
-
-    days: list[date]
-    months: set[int]
-    present: int
-    expected: int
-
-
 @dataclass
 class ComplianceReport:
     as_of: date
@@ -235,38 +225,44 @@ async def _duties(
     return duties
 
 
-def _fold_held(meetings: Sequence[Any]) -> dict[tuple[str, str], _Held]:
-    """Per organisation and meeting type, folded as the meetings arrive (in date order):
-    the days, the months they fall in (counted from year 0), present and expected.
-    `meetings`: rows of (org id as text, type, held on, present, expected)."""
-    held: dict[tuple[str, str], _Held] = {}
-    for org_id, meeting_type, held_on, n_present, n_expected in meetings:
-        month_number = held_on.year * 12 + held_on.month
-        folded = held.get((org_id, meeting_type))
-        if folded is None:
-            held[(org_id, meeting_type)] = _Held([held_on], {month_number}, n_present, n_expected)
+def _group_held(meetings: Sequence[Any]) -> dict[tuple[str, str], list[Any]]:
+    """Per organisation and meeting type, its rows as they arrive (in date order).
+    `meetings`: rows of (org id as text, type, held on, present, expected). Rows are only
+    grouped here: each group is read once, by `_judge` (a fold per row cost more)."""
+    held: dict[tuple[str, str], list[Any]] = {}
+    for row in meetings:
+        key = (row[0], row[1])
+        rows = held.get(key)
+        if rows is None:
+            held[key] = [row]
         else:
-            folded.days.append(held_on)
-            folded.months.add(month_number)
-            folded.present += n_present
-            folded.expected += n_expected
+            rows.append(row)
     return held
 
 
 def _judge(
-    slots: _CadencePlan, folded: _Held | None, first_month: int
+    slots: _CadencePlan, held: Sequence[Any], first_month: int
 ) -> tuple[list[date], int, list[str], float | None]:
-    """One organisation's duty for one meeting type: (days held, slots filled, labels of
-    the slots that are over and missing, attendance rate)."""
-    if folded is None:
+    """One organisation's duty for one meeting type, from its meetings of the period
+    (rows of `_group_held`, in date order): (days held, slots filled, labels of the
+    slots that are over and missing, attendance rate)."""
+    if not held:
         # Nothing held: every slot that is over is missing.
         return [], 0, list(slots.over_labels), None
-    # The slot of each month: months since the period's start over the length.
-    filled = {(m - first_month) // slots.length for m in folded.months}
+    days: list[date] = []
+    filled: set[int] = set()
+    present = expected = 0
+    length = slots.length
+    for _, _, held_on, n_present, n_expected in held:
+        days.append(held_on)
+        # The slot of the month (counted from year 0): months since the period's start
+        # over the length.
+        filled.add((held_on.year * 12 + held_on.month - first_month) // length)
+        present += n_present
+        expected += n_expected
     missing = [label for i, label in slots.over if i not in filled]
-    expected = folded.expected
-    rate = round(folded.present / expected, 4) if expected else None
-    return folded.days, len(filled), missing, rate
+    rate = round(present / expected, 4) if expected else None
+    return days, len(filled), missing, rate
 
 
 def _totals(
@@ -333,7 +329,7 @@ async def meeting_compliance(
     meetings_query = queries["meetings"]
     sql, args = meetings_query.bind(prefix=prefix, start=period.start, end=period.end, as_of=as_of)
     meetings = await db.fetch(session, sql, *args)
-    held = _fold_held(meetings)
+    held = _group_held(meetings)
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
     first_month = period.start.year * 12 + period.start.month
@@ -345,7 +341,7 @@ async def meeting_compliance(
             if slots is None:
                 continue
             days, n_held, missing, rate = _judge(
-                slots, held.get((org_id, meeting_type)), first_month
+                slots, held.get((org_id, meeting_type), ()), first_month
             )
             overdue = bool(missing)
             count = counts[meeting_type]
