@@ -283,25 +283,30 @@ def _totals(
     return totals, round(held_all / required_all, 4) if required_all else None
 
 
-_Plan = dict[str, tuple[str, _CadencePlan | None]]
+_Plan = tuple[tuple[str, str, _CadencePlan], ...]
 
 
-def _plan_per_policy(period: Period, as_of: date) -> Callable[[dict[str, Any]], _Plan]:
-    """Each meeting type's cadence and its plan for the period (None: no slot fits),
-    for an organisation's effective policy. Worked out once per cadence and once per
-    distinct policy dict (organisations inheriting the same overrides share one)."""
-    cadence_keys = {t: f"cadence_{t}" for t in (*COMMITTEE_BRANCH_DUTIES, *GROUP_DUTIES)}
+def _plan_per_policy(
+    period: Period, as_of: date
+) -> Callable[[dict[str, Any], tuple[str, ...]], _Plan]:
+    """An organisation's duties that have a slot in the period, in order, each as (meeting
+    type, cadence, plan), for its effective policy and its duties. Worked out once per
+    cadence and once per distinct policy dict and duties (organisations inheriting the
+    same overrides share one policy dict; duties are one of the module's tuples)."""
     by_cadence = {cadence: _CadencePlan.of(period, cadence, as_of) for cadence in CADENCE_MONTHS}
-    plans: dict[int, _Plan] = {}
+    plans: dict[tuple[int, int], _Plan] = {}
 
-    def plan_for(policy: dict[str, Any]) -> _Plan:
-        plan = plans.get(id(policy))
+    def plan_for(policy: dict[str, Any], duties: tuple[str, ...]) -> _Plan:
+        key = (id(policy), id(duties))
+        plan = plans.get(key)
         if plan is None:
-            plan = {}
-            for meeting_type, key in cadence_keys.items():
-                cadence = str(policy[key])
-                plan[meeting_type] = (cadence, by_cadence.get(cadence))
-            plans[id(policy)] = plan
+            active = []
+            for meeting_type in duties:
+                cadence = str(policy[f"cadence_{meeting_type}"])
+                slots = by_cadence.get(cadence)
+                if slots is not None:  # None: no slot of the cadence fits in the period
+                    active.append((meeting_type, cadence, slots))
+            plan = plans[key] = tuple(active)
         return plan
 
     return plan_for
@@ -335,11 +340,7 @@ async def meeting_compliance(
     first_month = period.start.year * 12 + period.start.month
     plan_of = _plan_per_policy(period, as_of)
     for org_id, org_code, org_name, _, _ in orgs:
-        plan = plan_of(policies[org_id])
-        for meeting_type in duties.get(org_id, ()):
-            cadence, slots = plan[meeting_type]
-            if slots is None:
-                continue
+        for meeting_type, cadence, slots in plan_of(policies[org_id], duties.get(org_id, ())):
             days, n_held, missing, rate = _judge(
                 slots, held.get((org_id, meeting_type), ()), first_month
             )
