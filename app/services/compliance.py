@@ -44,6 +44,10 @@ BRANCH_DUTIES = (
 COMMITTEE_BRANCH_DUTIES = (BRANCH_DUTIES[0], "committee_meeting", *BRANCH_DUTIES[1:])
 GROUP_DUTIES = ("group_meeting",)
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+# The types as the driver reads them (plain text): text compared with a StrEnum member
+# costs ten times a comparison of texts, several times per organisation.
+_BRANCH_TYPES = frozenset({OrgType.branch.value, OrgType.joint_branch.value})
+_GROUP_TYPE = OrgType.group.value
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ async def _duties(
     session: AsyncSession, orgs: Sequence[Any], as_of: date
 ) -> dict[str, tuple[str, ...]]:
     # `orgs`: rows of (id as text, code, name, type, path), not ORM objects: reports read many.
-    branch_ids = [o[0] for o in orgs if o[3] in (OrgType.branch, OrgType.joint_branch)]
+    branch_ids = [o[0] for o in orgs if o[3] in _BRANCH_TYPES]
     committee_sizes: dict[str, int] = {}
     if branch_ids:
         query = _statements()["committees"]
@@ -220,9 +224,9 @@ async def _duties(
         committee_sizes = {org_id: int(n) for org_id, n in rows}
     duties: dict[str, tuple[str, ...]] = {}
     for org_id, _, _, org_type, _ in orgs:
-        if org_type == OrgType.group:
+        if org_type == _GROUP_TYPE:
             duties[org_id] = GROUP_DUTIES
-        elif org_type in (OrgType.branch, OrgType.joint_branch):
+        elif org_type in _BRANCH_TYPES:
             with_committee = committee_sizes.get(org_id, 0) >= COMMITTEE_MINIMUM
             duties[org_id] = COMMITTEE_BRANCH_DUTIES if with_committee else BRANCH_DUTIES
     return duties
