@@ -267,7 +267,10 @@ def _judge(
         filled.add((held_on.year * 12 + held_on.month - first_month) // length)
         present += n_present
         expected += n_expected
-    missing = [label for i, label in slots.over if i not in filled]
+    missing = []  # a loop, not a comprehension: no function object per call
+    for i, label in slots.over:
+        if i not in filled:
+            missing.append(label)
     rate = round(present / expected, 4) if expected else None
     return days, len(filled), missing, rate
 
