@@ -159,13 +159,8 @@ def _statements() -> dict[str, db.DriverStatement]:
     # Organisation ids are read as text: the report writes them as text, and a text key
     # hashes once (a driver UUID hashes afresh at every dict lookup, several per row).
     orgs = (
-        select(
-            cast(Organisation.id, TextType),
-            Organisation.code,
-            Organisation.name,
-            Organisation.type,
-            Organisation.path,
-        )
+        select(cast(Organisation.id, TextType), Organisation.code, Organisation.name)
+        .add_columns(Organisation.type, Organisation.path)
         .where(
             like_prefix(Organisation.path, "prefix"),
             or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= end),
