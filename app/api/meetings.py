@@ -243,9 +243,9 @@ async def meetings_compliance(
         as_of=as_of,
         only_overdue=only_overdue,
     )
-    # A county report is hundreds of rows: orjson writes the report's dataclasses
-    # directly (their fields are the `Compliance` schema's, checked by a test) instead
-    # of building and validating a pydantic model per row.
+    # A county report is hundreds of rows: orjson writes the report's dataclass and its
+    # row dicts directly (their fields are the `Compliance` schema's, checked by a test)
+    # instead of building and validating a pydantic model per row.
     return json_response(report)
 
 

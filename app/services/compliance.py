@@ -10,15 +10,15 @@ ended before `as_of` without one is overdue.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import Date, Uuid, any_, bindparam, func, or_, select
+from sqlalchemy import Date, Uuid, any_, bindparam, cast, func, or_, select
+from sqlalchemy import Text as TextType
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,10 @@ BRANCH_DUTIES = (
 COMMITTEE_BRANCH_DUTIES = (BRANCH_DUTIES[0], "committee_meeting", *BRANCH_DUTIES[1:])
 GROUP_DUTIES = ("group_meeting",)
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+# The types as the driver reads them (plain text): text compared with a StrEnum member
+# costs ten times a comparison of texts, several times per organisation.
+_BRANCH_TYPES = frozenset({OrgType.branch.value, OrgType.joint_branch.value})
+_GROUP_TYPE = OrgType.group.value
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,11 @@ def sub_periods(period: Period, cadence: str) -> tuple[Period, ...]:
     return tuple(slots)
 
 
-@dataclass
-class ComplianceRow:
+class ComplianceRow(TypedDict):
+    """One duty of one organisation; a plain dict, written by orjson as is (its keys, in
+    this order, are the `Compliance` schema's row, checked by a test): a county report is
+    hundreds of rows, and a dict costs a fraction of an object to build and to write."""
+
     org_id: str  # the organisation's UUID as text: written as is, read by nothing else
     org_code: str
     org_name: str
@@ -103,10 +110,10 @@ class ComplianceRow:
     cadence: str
     required: int
     held: int
-    dates: list[date] = field(default_factory=list)
-    attendance_rate: float | None = None
-    overdue: bool = False
-    missing: list[str] = field(default_factory=list)
+    dates: list[date]
+    attendance_rate: float | None
+    overdue: bool
+    missing: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +139,6 @@ class _CadencePlan:
         )
 
 
-@dataclass(slots=True)
-class _Held:
-    """An organisation's finalized meetings of one type in the period, folded."""
-
-    days: list[date]
-    months: set[int]
-    present: int
-    expected: int
-
-
 @dataclass
 class ComplianceReport:
     as_of: date
@@ -159,14 +156,11 @@ def _statements() -> dict[str, db.DriverStatement]:
         bindparam("end", None, type_=Date),
         bindparam("as_of", None, type_=Date),
     )
+    # Organisation ids are read as text: the report writes them as text, and a text key
+    # hashes once (a driver UUID hashes afresh at every dict lookup, several per row).
     orgs = (
-        select(
-            Organisation.id,
-            Organisation.code,
-            Organisation.name,
-            Organisation.type,
-            Organisation.path,
-        )
+        select(cast(Organisation.id, TextType), Organisation.code, Organisation.name)
+        .add_columns(Organisation.type, Organisation.path)
         .where(
             like_prefix(Organisation.path, "prefix"),
             or_(Organisation.dissolved_on.is_(None), Organisation.dissolved_on >= end),
@@ -177,7 +171,10 @@ def _statements() -> dict[str, db.DriverStatement]:
     # One array parameter: the statement text (and its prepared plan) does not change with
     # the number of branches, unlike an expanded IN list.
     committees = (
-        select(OrganisationLeader.org_id, func.count(func.distinct(OrganisationLeader.member_id)))
+        select(
+            cast(OrganisationLeader.org_id, TextType),
+            func.count(func.distinct(OrganisationLeader.member_id)),
+        )
         .where(
             OrganisationLeader.org_id == any_(bindparam("branch_ids", [], type_=ARRAY(Uuid))),
             OrganisationLeader.started_on <= as_of,
@@ -187,7 +184,7 @@ def _statements() -> dict[str, db.DriverStatement]:
     )
     meetings = (
         select(
-            Meeting.org_id,
+            cast(Meeting.org_id, TextType),
             Meeting.type,
             Meeting.held_on,
             func.count().filter(MeetingAttendee.presence == Presence.present),
@@ -212,56 +209,65 @@ def _statements() -> dict[str, db.DriverStatement]:
 
 async def _duties(
     session: AsyncSession, orgs: Sequence[Any], as_of: date
-) -> dict[uuid.UUID, tuple[str, ...]]:
-    # `orgs`: rows of (id, code, name, type, path), not ORM objects: reports read many.
-    branch_ids = [o[0] for o in orgs if o[3] in (OrgType.branch, OrgType.joint_branch)]
-    committee_sizes: dict[uuid.UUID, int] = {}
+) -> dict[str, tuple[str, ...]]:
+    # `orgs`: rows of (id as text, code, name, type, path), not ORM objects: reports read many.
+    branch_ids = [o[0] for o in orgs if o[3] in _BRANCH_TYPES]
+    committee_sizes: dict[str, int] = {}
     if branch_ids:
         query = _statements()["committees"]
         rows = await db.fetch(session, query.sql, *query.args(branch_ids=branch_ids, as_of=as_of))
         committee_sizes = {org_id: int(n) for org_id, n in rows}
-    duties: dict[uuid.UUID, tuple[str, ...]] = {}
+    duties: dict[str, tuple[str, ...]] = {}
     for org_id, _, _, org_type, _ in orgs:
-        if org_type == OrgType.group:
+        if org_type == _GROUP_TYPE:
             duties[org_id] = GROUP_DUTIES
-        elif org_type in (OrgType.branch, OrgType.joint_branch):
+        elif org_type in _BRANCH_TYPES:
             with_committee = committee_sizes.get(org_id, 0) >= COMMITTEE_MINIMUM
             duties[org_id] = COMMITTEE_BRANCH_DUTIES if with_committee else BRANCH_DUTIES
     return duties
 
 
-def _fold_held(meetings: Sequence[Any]) -> dict[tuple[uuid.UUID, str], _Held]:
-    """Per organisation and meeting type, folded as the meetings arrive (in date order):
-    the days, the months they fall in (counted from year 0), present and expected.
-    `meetings`: rows of (org id, type, held on, present, expected)."""
-    held: dict[tuple[uuid.UUID, str], _Held] = {}
-    for org_id, meeting_type, held_on, n_present, n_expected in meetings:
-        month_number = held_on.year * 12 + held_on.month
-        folded = held.get((org_id, meeting_type))
-        if folded is None:
-            held[(org_id, meeting_type)] = _Held([held_on], {month_number}, n_present, n_expected)
+def _group_held(meetings: Sequence[Any]) -> dict[tuple[str, str], list[Any]]:
+    """Per organisation and meeting type, its rows as they arrive (in date order).
+    `meetings`: rows of (org id as text, type, held on, present, expected). Rows are only
+    grouped here: each group is read once, by `_judge` (a fold per row cost more)."""
+    held: dict[tuple[str, str], list[Any]] = {}
+    for row in meetings:
+        key = (row[0], row[1])
+        rows = held.get(key)
+        if rows is None:
+            held[key] = [row]
         else:
-            folded.days.append(held_on)
-            folded.months.add(month_number)
-            folded.present += n_present
-            folded.expected += n_expected
+            rows.append(row)
     return held
 
 
 def _judge(
-    slots: _CadencePlan, folded: _Held | None, first_month: int
+    slots: _CadencePlan, held: Sequence[Any], first_month: int
 ) -> tuple[list[date], int, list[str], float | None]:
-    """One organisation's duty for one meeting type: (days held, slots filled, labels of
-    the slots that are over and missing, attendance rate)."""
-    if folded is None:
+    """One organisation's duty for one meeting type, from its meetings of the period
+    (rows of `_group_held`, in date order): (days held, slots filled, labels of the
+    slots that are over and missing, attendance rate)."""
+    if not held:
         # Nothing held: every slot that is over is missing.
         return [], 0, list(slots.over_labels), None
-    # The slot of each month: months since the period's start over the length.
-    filled = {(m - first_month) // slots.length for m in folded.months}
-    missing = [label for i, label in slots.over if i not in filled]
-    expected = folded.expected
-    rate = round(folded.present / expected, 4) if expected else None
-    return folded.days, len(filled), missing, rate
+    days: list[date] = []
+    filled: set[int] = set()
+    present = expected = 0
+    length = slots.length
+    for _, _, held_on, n_present, n_expected in held:
+        days.append(held_on)
+        # The slot of the month (counted from year 0): months since the period's start
+        # over the length.
+        filled.add((held_on.year * 12 + held_on.month - first_month) // length)
+        present += n_present
+        expected += n_expected
+    missing = []  # a loop, not a comprehension: no function object per call
+    for i, label in slots.over:
+        if i not in filled:
+            missing.append(label)
+    rate = round(present / expected, 4) if expected else None
+    return days, len(filled), missing, rate
 
 
 def _totals(
@@ -282,25 +288,30 @@ def _totals(
     return totals, round(held_all / required_all, 4) if required_all else None
 
 
-_Plan = dict[str, tuple[str, _CadencePlan | None]]
+_Plan = tuple[tuple[str, str, _CadencePlan], ...]
 
 
-def _plan_per_policy(period: Period, as_of: date) -> Callable[[dict[str, Any]], _Plan]:
-    """Each meeting type's cadence and its plan for the period (None: no slot fits),
-    for an organisation's effective policy. Worked out once per cadence and once per
-    distinct policy dict (organisations inheriting the same overrides share one)."""
-    cadence_keys = {t: f"cadence_{t}" for t in (*COMMITTEE_BRANCH_DUTIES, *GROUP_DUTIES)}
+def _plan_per_policy(
+    period: Period, as_of: date
+) -> Callable[[dict[str, Any], tuple[str, ...]], _Plan]:
+    """An organisation's duties that have a slot in the period, in order, each as (meeting
+    type, cadence, plan), for its effective policy and its duties. Worked out once per
+    cadence and once per distinct policy dict and duties (organisations inheriting the
+    same overrides share one policy dict; duties are one of the module's tuples)."""
     by_cadence = {cadence: _CadencePlan.of(period, cadence, as_of) for cadence in CADENCE_MONTHS}
-    plans: dict[int, _Plan] = {}
+    plans: dict[tuple[int, int], _Plan] = {}
 
-    def plan_for(policy: dict[str, Any]) -> _Plan:
-        plan = plans.get(id(policy))
+    def plan_for(policy: dict[str, Any], duties: tuple[str, ...]) -> _Plan:
+        key = (id(policy), id(duties))
+        plan = plans.get(key)
         if plan is None:
-            plan = {}
-            for meeting_type, key in cadence_keys.items():
-                cadence = str(policy[key])
-                plan[meeting_type] = (cadence, by_cadence.get(cadence))
-            plans[id(policy)] = plan
+            active = []
+            for meeting_type in duties:
+                cadence = str(policy[f"cadence_{meeting_type}"])
+                slots = by_cadence.get(cadence)
+                if slots is not None:  # None: no slot of the cadence fits in the period
+                    active.append((meeting_type, cadence, slots))
+            plan = plans[key] = tuple(active)
         return plan
 
     return plan_for
@@ -328,20 +339,15 @@ async def meeting_compliance(
     meetings_query = queries["meetings"]
     sql, args = meetings_query.bind(prefix=prefix, start=period.start, end=period.end, as_of=as_of)
     meetings = await db.fetch(session, sql, *args)
-    held = _fold_held(meetings)
+    held = _group_held(meetings)
     rows: list[ComplianceRow] = []
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # required, held, overdue
     first_month = period.start.year * 12 + period.start.month
     plan_of = _plan_per_policy(period, as_of)
     for org_id, org_code, org_name, _, _ in orgs:
-        plan = plan_of(policies[org_id])
-        org_text = str(org_id)
-        for meeting_type in duties.get(org_id, ()):
-            cadence, slots = plan[meeting_type]
-            if slots is None:
-                continue
+        for meeting_type, cadence, slots in plan_of(policies[org_id], duties.get(org_id, ())):
             days, n_held, missing, rate = _judge(
-                slots, held.get((org_id, meeting_type)), first_month
+                slots, held.get((org_id, meeting_type), ()), first_month
             )
             overdue = bool(missing)
             count = counts[meeting_type]
@@ -349,11 +355,12 @@ async def meeting_compliance(
             count[1] += n_held
             count[2] += overdue
             if overdue or not only_overdue:
-                row = ComplianceRow(
-                    org_text, org_code, org_name, meeting_type, cadence, slots.required,
-                    n_held, days, rate, overdue, missing,
-                )  # fmt: skip
-                rows.append(row)
+                rows.append({
+                    "org_id": org_id, "org_code": org_code, "org_name": org_name,
+                    "type": meeting_type, "cadence": cadence, "required": slots.required,
+                    "held": n_held, "dates": days, "attendance_rate": rate,
+                    "overdue": overdue, "missing": missing,
+                })  # fmt: skip
     totals, rate = _totals(counts)
     return ComplianceReport(
         as_of=as_of,

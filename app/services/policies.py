@@ -261,11 +261,18 @@ async def effective_policies(
     )
     # Root first (ordered by depth): later overrides win, as in `effective_policy`.
     paths = [(path, values) for path, values in holders]
+    # Holders at the root or above it bear on every organisation of the subtree: without
+    # one inside it (the usual case), an organisation of the subtree has them all.
+    everyone = tuple(path for path, _ in paths)
+    inside = any(not is_under(root_path, path) for path in everyone)
     result: dict[uuid.UUID, dict[str, Any]] = {}
     resolved: dict[tuple[str, ...], dict[str, Any]] = {}
     for org in orgs:
         org_id, org_path = org[0], org[-1]
-        overriding = tuple(path for path, _ in paths if is_under(org_path, path))
+        if not inside and is_under(org_path, root_path):
+            overriding = everyone
+        else:
+            overriding = tuple(path for path, _ in paths if is_under(org_path, path))
         values = resolved.get(overriding)
         if values is None:
             values = dict(DEFAULTS)

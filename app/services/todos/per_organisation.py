@@ -56,16 +56,16 @@ async def meetings_due(session: AsyncSession, p: Principal, today: date) -> list
             month=today.month if cadence == "monthly" else None, as_of=today,
         )  # fmt: skip
         for row in report.rows:
-            org = uuid.UUID(row.org_id)
-            if row.cadence == cadence and row.held < row.required:
-                out[(row.org_id, row.type)] = _org_todo(
-                    TodoKind.meeting_due, f"meeting.{row.type}", TodoSeverity.warning,
-                    period.end - timedelta(days=1), row.org_name, org,
+            org, meeting_type = uuid.UUID(row["org_id"]), row["type"]
+            if row["cadence"] == cadence and row["held"] < row["required"]:
+                out[(row["org_id"], meeting_type)] = _org_todo(
+                    TodoKind.meeting_due, f"meeting.{meeting_type}", TodoSeverity.warning,
+                    period.end - timedelta(days=1), row["org_name"], org,
                 )  # fmt: skip
-            if cadence == "yearly" and row.missing:
-                out[(row.org_id, row.type + ".missed")] = _org_todo(
-                    TodoKind.meeting_due, f"meeting.{row.type}.missed", TodoSeverity.error,
-                    None, row.org_name, org,
+            if cadence == "yearly" and row["missing"]:
+                out[(row["org_id"], meeting_type + ".missed")] = _org_todo(
+                    TodoKind.meeting_due, f"meeting.{meeting_type}.missed", TodoSeverity.error,
+                    None, row["org_name"], org,
                 )  # fmt: skip
     return list(out.values())
 
