@@ -11,15 +11,12 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
-from enum import StrEnum
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from asyncpg.exceptions import QueryCanceledError
-from sqlalchemy import ClauseElement, event, text
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,7 +29,8 @@ from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
-from app.subtree import fill_prefixes, prefix_mark
+from app.sessions import DRIVER, OWNED, POOLED, RequestSession, orm_connection
+from app.statements import DriverStatement as DriverStatement  # `db.DriverStatement`
 
 _embedded: Any = None
 
@@ -160,7 +158,9 @@ def get_engine() -> AsyncEngine:
 
 @lru_cache
 def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        get_engine(), class_=RequestSession, expire_on_commit=False, autoflush=False
+    )
 
 
 @lru_cache
@@ -170,11 +170,11 @@ def get_replica_sessionmaker() -> async_sessionmaker[AsyncSession] | None:
     if not settings.database_replica_url:
         return None
     engine = build_engine(settings.database_replica_url, settings)
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        engine, class_=RequestSession, expire_on_commit=False, autoflush=False
+    )
 
 
-_DRIVER = "dangjian.driver_connection"
-_ADAPTER = "dangjian.driver_adapter"
 _READS = "dangjian.reads"
 
 # Called with (sql, args, many) before each statement sent through the helpers below;
@@ -192,7 +192,7 @@ def serve_reads(session: AsyncSession) -> None:
     Writes keep their transaction: a driver write (`execute`, `executemany`) or any ORM
     statement begins it first, and the route's commit ends it. The one exception is a
     single closing write (`execute_alone`: a read's audit row), a transaction by itself."""
-    session.sync_session.info[_READS] = True
+    session.info[_READS] = True
 
 
 def nothing_to_commit(session: AsyncSession) -> bool:
@@ -200,10 +200,12 @@ def nothing_to_commit(session: AsyncSession) -> bool:
     driver helpers, holds no transaction (a read session's statements were each their
     own) and no ORM change waits for a flush. The route then only closes the session,
     which skips SQLAlchemy's commit machinery (a tenth of a member read's CPU)."""
-    sync = session.sync_session
-    driver: Any = sync.info.get(_DRIVER)
+    driver: Any = session.info.get(DRIVER)
     if driver is None or driver.is_in_transaction():
         return False
+    if isinstance(session, RequestSession) and not session.orm_used:
+        return True
+    sync = session.sync_session
     return not (sync.new or sync.dirty or sync.deleted)
 
 
@@ -213,9 +215,8 @@ async def commit(session: AsyncSession) -> None:
     transaction the driver began is committed on the driver's adapter directly:
     SQLAlchemy's commit machinery around it (flush, hooks, state changes) cost a tenth
     of a write request. The session, closed next, then finds nothing to roll back."""
-    sync = session.sync_session
-    raw: Any = sync.info.get(_ADAPTER)
-    if raw is None or sync.new or sync.dirty or sync.deleted or sync.in_nested_transaction():
+    raw: Any = session.info.get(POOLED)
+    if raw is None or _orm_pending(session):
         await session.commit()
         return
     try:
@@ -224,20 +225,31 @@ async def commit(session: AsyncSession) -> None:
         raise await _unavailable(session, exc) from exc
 
 
+def _orm_pending(session: AsyncSession) -> bool:
+    """Whether the ORM holds changes to flush or a savepoint open (its commit is needed)."""
+    if isinstance(session, RequestSession) and not session.orm_used:
+        return False
+    sync = session.sync_session
+    return bool(sync.new or sync.dirty or sync.deleted or sync.in_nested_transaction())
+
+
 async def _driver(session: AsyncSession, *, begin: bool = True, alone: bool = False) -> Any:
     """The session's asyncpg connection, inside the session's transaction (begun now if
     need be); with `begin=False` on a read session (`serve_reads`), as it is; with
     `alone`, as it is on any session."""
-    info = session.sync_session.info
-    driver: Any = info.get(_DRIVER)
+    info = session.info
+    driver: Any = info.get(DRIVER)
     if driver is None:
-        raw = await greenlet_spawn(_pooled_connection, session.sync_session)
+        if isinstance(session, RequestSession):
+            raw = await session.checkout()
+        else:  # a session made elsewhere (a test's own maker)
+            raw = await greenlet_spawn(orm_connection, session.sync_session)
         driver = raw.driver_connection
-        info[_DRIVER] = driver
-        info[_ADAPTER] = raw
+        info[DRIVER] = driver
+        info[POOLED] = raw
     if alone or driver.is_in_transaction() or (not begin and info.get(_READS)):
         return driver
-    raw = info[_ADAPTER]
+    raw = info[POOLED]
     # SQLAlchemy's asyncpg adapter begins lazily, on its first statement; begin now,
     # through the adapter, so that its commit and rollback end this transaction.
     start = getattr(raw.dbapi_connection, "_start_transaction", None)
@@ -246,12 +258,6 @@ async def _driver(session: AsyncSession, *, begin: bool = True, alone: bool = Fa
     else:  # an adapter without that (private) method: let a statement begin it
         await (await session.connection()).exec_driver_sql("SELECT 1")
     return driver
-
-
-def _pooled_connection(session: Session) -> Any:
-    """The session's pooled DBAPI connection, checked out now if need be (one hop into
-    SQLAlchemy's greenlet, not one for the connection and one for its DBAPI side)."""
-    return session.connection().connection
 
 
 def _announce(sql: str, args: Sequence[Any], many: bool = False) -> None:
@@ -266,8 +272,13 @@ async def _invalidate_after_outage(
     after a disconnect on its own statements (which the driver path bypasses): the pool
     reconnects once the database is back instead of handing out each dead connection.
     With `older=False` only this one (a silent server: closing the others would wait)."""
-    session.sync_session.info.pop(_DRIVER, None)
-    session.sync_session.info.pop(_ADAPTER, None)
+    if isinstance(session, RequestSession):
+        owned = session.forget_connection()
+        if owned is not None:  # the session's own connection, not the ORM's
+            await greenlet_spawn(_invalidate, owned, exc, older)
+            return
+    session.info.pop(DRIVER, None)
+    session.info.pop(POOLED, None)
     connection = await session.connection()
     if older:
         raw = await connection.get_raw_connection()
@@ -275,6 +286,15 @@ async def _invalidate_after_outage(
         # older than now are replaced at checkout, then invalidate this one.
         connection.sync_engine.pool._invalidate(raw, exc, _checkin=False)
     await connection.invalidate(exc)
+
+
+def _invalidate(connection: Any, exc: BaseException, older: bool) -> None:
+    """`_invalidate_after_outage` for a request session's own connection (an ORM
+    `Connection` over it, or the pooled connection itself)."""
+    pooled = connection.connection if isinstance(connection, Connection) else connection
+    if older:
+        pooled._pool._invalidate(pooled, exc, _checkin=False)
+    connection.invalidate(exc)
 
 
 async def _unavailable(session: AsyncSession, exc: Exception) -> DatabaseUnavailable:
@@ -318,7 +338,7 @@ async def fetchrow_first(session: AsyncSession, sql: str, *args: Any) -> Any:
         raise await _unavailable(session, exc) from exc
     finally:
         _first_statement_checks.reset(token)
-    timeout = session.sync_session.info[_ADAPTER].info.pop(_UNCHECKED, None)
+    timeout = session.info[POOLED].info.pop(_UNCHECKED, None)
     try:
         if timeout is None:
             return await driver.fetchrow(sql, *args)
@@ -345,70 +365,6 @@ async def fetchrow_first(session: AsyncSession, sql: str, *args: Any) -> Any:
 # greenlet hop cost more CPU than these statements themselves. They are part of the
 # session's transaction and end with its commit or rollback. Values come back as asyncpg
 # decodes them (UUIDs, dates, JSONB parsed); JSONB parameters are JSON text.
-
-
-@dataclass(frozen=True)
-class DriverStatement:
-    """A SQLAlchemy statement compiled once to asyncpg's SQL (`$n`) and parameter order.
-
-    Building and compiling a statement per request (cache-key walk, parameter
-    processing) costs more than running it; hot statements are compiled at first use
-    and only their values are bound per call. Values the statement carries itself
-    (literals, constants) are kept; `args(**values)` fills the named bind parameters.
-    Subtree prefixes (`scope.prefix_param`) are not parameters: `bind(**values)` writes
-    them into the text, so each subtree has its own prepared statement and plan.
-    """
-
-    sql: str
-    names: tuple[str, ...]
-    defaults: tuple[Any, ...]
-    prefixes: tuple[str, ...] = ()
-
-    @classmethod
-    def compile(cls, statement: ClauseElement) -> DriverStatement:
-        dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
-        compiled: Any = statement.compile(dialect=dialect)
-        # Named prefixes without a value (`prefix_param`) come per call; one with a value
-        # (`under(column, root)`) stays the literal it was built with.
-        literal = compiled.literal_execute_params
-        prefixes = tuple(sorted({p.key for p in literal if p.value is None}))
-        # Late-rendered values (IN lists, subtree prefixes) rendered once; each prefix as its
-        # mark, which `bind` fills per call (`subtree.fill_prefixes`). Parameters without a
-        # value stay parameters (their values come per call).
-        values = {k: None for k, p in compiled.binds.items() if p.required}
-        values.update({n: prefix_mark(n).strip("'") for n in prefixes})
-        state = compiled.construct_expanded_state(values, escape_names=False)
-        names = tuple(state.positiontup or ())
-        defaults = tuple(
-            str(v) if isinstance(v, StrEnum) else v for v in (state.parameters[n] for n in names)
-        )
-        sql = state.statement
-        if any(prefix_mark(n) not in sql for n in prefixes):
-            raise ValueError(f"a subtree prefix of {prefixes} was not rendered as its mark")
-        return cls(sql, names, defaults, prefixes)
-
-    def args(self, **values: Any) -> tuple[Any, ...]:
-        """The arguments in `$n` order: the statement's own values, with `values` put at
-        the positions of their names (a statement may hold a hundred constants and one
-        id: only the id's positions are written)."""
-        out = list(self.defaults)
-        positions = self._positions
-        for name, value in values.items():
-            for index in positions.get(name, ()):
-                out[index] = value
-        return tuple(out)
-
-    @cached_property
-    def _positions(self) -> dict[str, tuple[int, ...]]:
-        found: dict[str, list[int]] = {}
-        for index, name in enumerate(self.names):
-            found.setdefault(name, []).append(index)
-        return {name: tuple(indexes) for name, indexes in found.items()}
-
-    def bind(self, **values: Any) -> tuple[str, tuple[Any, ...]]:
-        """The statement's text with its subtree prefixes, and its arguments."""
-        sql = fill_prefixes(self.sql, {n: values[n] for n in self.prefixes})
-        return sql, self.args(**values)
 
 
 _LOCKING = re.compile(r"\bFOR\s+(UPDATE|SHARE|KEY\s+SHARE|NO\s+KEY\s+UPDATE)\b", re.I)
@@ -465,10 +421,11 @@ async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[A
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_driver(session: Session, transaction: SessionTransaction) -> None:
-    # The connection goes back to the pool when the outermost transaction ends.
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(_DRIVER, None)
-        session.info.pop(_ADAPTER, None)
+    # The ORM's connection goes back to the pool when its outermost transaction ends (a
+    # request session's own connection stays until the session closes).
+    if transaction.parent is None and not transaction.nested and not session.info.get(OWNED):
+        session.info.pop(DRIVER, None)
+        session.info.pop(POOLED, None)
 
 
 async def session_scope() -> AsyncIterator[AsyncSession]:

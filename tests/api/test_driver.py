@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import text
 
 from app import db
 from app.db import get_sessionmaker
+from app.services.integration import audit
+from app.sessions import RequestSession
 
 INSERT = "INSERT INTO audit_events (action, resource, resource_id) VALUES ($1, $2, $3)"
 COUNT = "SELECT count(*) FROM audit_events WHERE resource_id = $1"
@@ -36,3 +39,68 @@ async def test_driver_joins_a_transaction_sqlalchemy_already_began(api):
         by_driver = (await db.fetchrow(session, "SELECT pg_current_xact_id()::text"))[0]
         assert by_driver == by_session
         await session.rollback()
+
+
+async def test_a_member_read_is_served_without_building_an_orm_session(api, county, monkeypatch):
+    member = await api.member(county.admin_a, county.branch_a["id"])
+    audited = (
+        "SELECT count(*) FROM audit_events WHERE resource_id = $1 AND action = 'member.pii_read'"
+    )
+    async with get_sessionmaker()() as session:
+        before = (await db.fetchrow(session, audited, member["id"]))[0]
+    made: list[RequestSession] = []
+    original = RequestSession._make_sync
+
+    def counting(self: RequestSession) -> Any:
+        made.append(self)
+        return original(self)
+
+    monkeypatch.setattr(RequestSession, "_make_sync", counting)
+    r = await api.client.get(f"/api/v1/members/{member['id']}", headers=api.auth(county.admin_a))
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == member["id"]
+    assert made == []
+    # The unmasked read's audit row was still written (by the driver, at the commit).
+    async with get_sessionmaker()() as session:
+        assert (await db.fetchrow(session, audited, member["id"]))[0] == before + 1
+
+
+async def test_what_the_driver_began_commits_with_the_orm_that_joined_it(api):
+    key = uuid.uuid4().hex
+    async with get_sessionmaker()() as session:
+        await db.execute(session, INSERT, "test.driver", "test", key)
+        # The ORM, made after the driver's write, sees it: one connection, one transaction.
+        seen = await session.scalar(
+            text("SELECT count(*) FROM audit_events WHERE resource_id = :k"), {"k": key}
+        )
+        assert seen == 1
+        await session.commit()
+    async with get_sessionmaker()() as session:
+        assert (await db.fetchrow(session, COUNT, key))[0] == 1
+
+
+async def test_a_closed_session_gives_its_connection_back_to_the_pool(api):
+    pool = db.get_engine().sync_engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    async with get_sessionmaker()() as session:
+        await db.fetchrow(session, "SELECT 1")
+        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    async with get_sessionmaker()() as session:
+        await db.execute(session, INSERT, "test.driver", "test", uuid.uuid4().hex)
+        await session.scalar(text("SELECT 1"))  # the ORM joins the same connection
+        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+
+
+async def test_audit_events_of_a_rolled_back_driver_transaction_are_not_written(api):
+    key = uuid.uuid4().hex
+    async with get_sessionmaker()() as session:
+        await db.execute(session, INSERT, "test.driver", "test", key)
+        audit.record(session, None, "member.pii_read", "member", key, None)
+        await session.rollback()
+        # Nothing the rolled-back transaction recorded waits for the next commit.
+        await audit.write_pending(session)
+        await db.commit(session)
+    async with get_sessionmaker()() as session:
+        assert (await db.fetchrow(session, COUNT, key))[0] == 0

@@ -17,6 +17,7 @@ from app.models.audit import AuditEvent
 from app.models.enums import AuditResource, Role
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import Principal, require_role, under
+from app.sessions import rollback_hooks
 
 
 def _jsonable(value: Any) -> Any:
@@ -54,7 +55,7 @@ def record(
     name is refused here, before it is written.
     """
     event = _event(principal, action, resource, resource_id, org_path, before, after)
-    _pending(session.sync_session).append(event)
+    _pending(session).append(event)
 
 
 def _event(
@@ -95,7 +96,7 @@ def event_values(
     as `record` would write it; None when it must go through `record` instead: events
     recorded earlier in this transaction still wait for the commit, and the order of
     ids is the order events were recorded in."""
-    if _pending(session.sync_session):
+    if _pending(session):
         return None
     return _values(_event(principal, action, resource, resource_id, org_path, before, after))
 
@@ -117,9 +118,19 @@ _PENDING = "dangjian.audit.pending"
 _MARKS = "dangjian.audit.savepoint_marks"
 
 
-def _pending(session: Session) -> list[dict[str, Any]]:
+def _pending(session: Session | AsyncSession) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
     return rows
+
+
+def _drop_all(info: dict[str, Any]) -> None:
+    """The outermost transaction ended: committed rows were written, others dropped."""
+    info.get(_PENDING, []).clear()
+    info.pop(_MARKS, None)
+
+
+# A request session that rolls back before its ORM session exists (`app.sessions`).
+rollback_hooks.append(_drop_all)
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -143,9 +154,7 @@ def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None and not transaction.nested:
-        # The outermost transaction ended: committed rows were written, others dropped.
-        _pending(session).clear()
-        session.info.pop(_MARKS, None)
+        _drop_all(session.info)
 
 
 _INSERT_INTO = (
@@ -184,9 +193,9 @@ async def write_pending(session: AsyncSession) -> None:
     member read. Inside a savepoint nothing is written (the events wait for the
     outermost commit, as with the commit hook below, which writes whatever is left).
     """
-    if session.sync_session.in_nested_transaction():
+    if session.in_nested_transaction():
         return
-    pending = session.sync_session.info.get(_PENDING)
+    pending = session.info.get(_PENDING)
     if not pending:
         return
     rows = [_values(e) for e in pending]
