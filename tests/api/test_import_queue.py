@@ -245,3 +245,73 @@ async def _kill_and_resume(api, county, location):  # type: ignore[no-untyped-de
     assert (done["created"], done["accepted"], done["rejected"]) == (ROWS, ROWS, []), done
     names = await _named(api, county, "杀进程")
     assert names == [f"杀进程{i:03}" for i in range(ROWS)]  # each once: none twice, none lost
+
+
+async def _queue_atomic(api, county, content):
+    r = await api.client.post(
+        "/api/v1/imports",
+        params={"kind": "members", "atomic": "true"},
+        files={"file": ("m.csv", content)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 202, r.text
+    return r.headers["Location"]
+
+
+async def test_an_atomic_queued_import_runs_batch_by_batch_and_keeps_every_row(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
+    monkeypatch.setattr(get_settings(), "import_batch_rows", 2)
+    batches: list[int] = []
+    original = queue.import_members
+
+    async def counted(session, principal, table, **options):
+        batches.append(len(table.records))
+        return await original(session, principal, table, **options)
+
+    monkeypatch.setattr(queue, "import_members", counted)
+    location = await _queue_atomic(api, county, _csv(county, [f"整批甲{i}" for i in range(5)]))
+    assert (await _pass()).imported == 1
+    done = await _job(api, county, location)
+    assert (done["state"], done["created"], done["accepted"], done["rejected"]) == (
+        "finished",
+        5,
+        5,
+        [],
+    )
+    assert (done["processed_rows"], done["total_rows"]) == (5, 5)
+    assert batches == [2, 2, 1]  # never the whole file at once
+    assert len(await _named(api, county, "整批甲")) == 5
+
+
+async def test_an_atomic_queued_import_refused_in_a_later_batch_keeps_nothing(
+    api, county, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 2)
+    monkeypatch.setattr(get_settings(), "import_batch_rows", 2)
+    number = new_id_number()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEAD)
+    for i in range(4):
+        writer.writerow(
+            [f"整批乙{i}", new_id_number(), county.branch_a["code"], "正式党员", "在职"]
+        )
+    # Row 6 (the file's fifth record, the third batch) repeats row 2's ID number, which
+    # the first batch created: a duplicate in the file, as in a run of the whole file.
+    writer.writerow(["整批乙重", number, county.branch_a["code"], "正式党员", "在职"])
+    content = (
+        out.getvalue().replace(out.getvalue().splitlines()[1].split(",")[1], number, 1).encode()
+    )
+    location = await _queue_atomic(api, county, content)
+    assert (await _pass()).imported == 1
+    done = await _job(api, county, location)
+    assert (done["state"], done["created"], done["accepted"]) == ("finished", 0, 0)
+    assert [(e["row"], e["code"]) for e in done["rejected"]] == [(6, "import.duplicate_in_file")]
+    assert await _named(api, county, "整批乙") == []  # the first batches' rows went too
+    async with get_sessionmaker()() as session:
+        kept = await session.scalar(
+            select(ImportJob.upload).where(ImportJob.id == location.rsplit("/", 1)[1])
+        )
+    assert kept is None

@@ -90,6 +90,11 @@ class Report:
     headers: dict[str, str] = field(default_factory=dict)
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
+    def keep_nothing(self) -> None:
+        """An atomic import with a refused row: nothing it would have created or updated
+        is kept (the rows it found unchanged still count as such)."""
+        self.created = self.updated = 0
+
     def reject(self, row: int, error: RowError) -> None:
         """One entry per fault, stored with both languages (the reader picks one)."""
         for fault in error.faults:
@@ -103,6 +108,14 @@ class Report:
                     "value": fault.value or None,  # an empty cell echoes as null
                 }
             )
+
+
+def merge_reports(into: Report, batch: Report) -> None:
+    """Add one batch's report to its import's (the counts, and the refused rows)."""
+    into.created += batch.created
+    into.updated += batch.updated
+    into.unchanged += batch.unchanged
+    into.rejected.extend(batch.rejected)
 
 
 def localized_rejections(rejected: list[dict[str, Any]], lang: Language) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -44,6 +44,20 @@ from app.services.integration.imports.parsing import (
 from app.services.integration.imports.values import convert_row
 
 # --- Members -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Seen:
+    """What an import's rows have claimed so far, carried from one batch to the next when
+    an import runs its file in batches inside one transaction (an atomic queued import):
+    the stored members a row matched (id -> row), the living ID numbers of new rows
+    (index -> row), and the members this import created, which a later row never matches
+    (it is a duplicate, as it would be in a run of the whole file at once). A few dozen
+    bytes a row, against the whole file's records."""
+
+    claimed: dict[uuid.UUID, int] = field(default_factory=dict)
+    new_living: dict[bytes, int] = field(default_factory=dict)
+    created: set[uuid.UUID] = field(default_factory=set)
 
 
 @dataclass
@@ -182,10 +196,11 @@ def _differences(item: _Prepared, current: Member) -> dict[str, Any]:
 
 
 async def _stored(
-    session: AsyncSession, principal: Principal, prepared: list[_Prepared]
+    session: AsyncSession, principal: Principal, prepared: list[_Prepared], created: set[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, Member], dict[bytes, list[Member]]]:
     """Stored members the rows may match, ended ones included: by the export's id (in
-    scope), and by ID number (every record with it, in scope or not, oldest first)."""
+    scope), and by ID number (every record with it, in scope or not, oldest first); not
+    those this import `created`."""
     by_id: dict[uuid.UUID, Member] = {}
     by_index: dict[bytes, list[Member]] = {}
     ids = sorted({p.member_id for p in prepared if p.member_id is not None})
@@ -193,7 +208,9 @@ async def _stored(
         rows = await session.scalars(
             select(Member).where(Member.id.in_(ids[start : start + BATCH]))
         )
-        by_id.update({m.id: m for m in rows.all() if in_scope(principal, m.org_path)})
+        by_id.update(
+            {m.id: m for m in rows.all() if in_scope(principal, m.org_path) and m.id not in created}
+        )
     indexes = sorted({p.index for p in prepared})
     for start in range(0, len(indexes), BATCH):
         rows = await session.scalars(
@@ -202,7 +219,8 @@ async def _stored(
             .order_by(Member.id)
         )
         for m in rows.all():
-            by_index.setdefault(m.id_number_index, []).append(m)
+            if m.id not in created:
+                by_index.setdefault(m.id_number_index, []).append(m)
     return by_id, by_index
 
 
@@ -320,11 +338,13 @@ async def _write(
     updates: list[tuple[Member, dict[str, Any]]],
     today: date,
     progress: Any,
+    seen: Seen,
 ) -> None:
     """Insert new members in batches (audit and change feed per batch), then update."""
     for start in range(0, len(inserts), BATCH):
         chunk = inserts[start : start + BATCH]
         new_rows = [{**item.prepared.columns(), "id": new_uuid(), "version": 1} for item in chunk]
+        seen.created.update(r["id"] for r in new_rows)
         await session.execute(insert(Member), new_rows)
         for r in new_rows:
             members_service.record_created(session, principal, ImportedRow(r), "member.imported")
@@ -347,9 +367,12 @@ async def import_members(
     atomic: bool,
     today: date,
     progress: Any = None,
+    seen: Seen | None = None,
 ) -> Report:
     """Validate every row with the API's rules, match it to a stored record (ended ones
-    included), then insert new members in batches and update changed ones."""
+    included), then insert new members in batches and update changed ones. `seen`: what
+    earlier batches of the same file claimed (`Seen`), updated here."""
+    seen = seen or Seen()
     records = table.records
     report = Report(total_rows=len(records), headers=table.headers)
     codes = {r.get("org_code", "") for _, r in records} | {
@@ -364,13 +387,13 @@ async def import_members(
             prepared.append(_prepare_member(number, raw, orgs, today))
         except RowError as err:
             report.reject(number, err)
-    inserts, updates = await _sort_rows(session, principal, prepared, orgs, report)
+    inserts, updates = await _sort_rows(session, principal, prepared, orgs, report, seen)
     report.created, report.updated = len(inserts), len(updates)
     if dry_run or (atomic and report.rejected):
         if atomic and report.rejected:
-            report.created = report.updated = 0
+            report.keep_nothing()
         return report
-    await _write(session, principal, inserts, updates, today, progress)
+    await _write(session, principal, inserts, updates, today, progress, seen)
     await session.flush()
     return report
 
@@ -381,15 +404,15 @@ async def _sort_rows(
     prepared: list[_Prepared],
     orgs: dict[str, Organisation],
     report: Report,
+    seen: Seen,
 ) -> tuple[list[_Prepared], list[tuple[Member, dict[str, Any]]]]:
     """The valid rows as inserts and updates (unchanged and refused ones counted in the
     report)."""
-    by_id, by_index = await _stored(session, principal, prepared)
+    by_id, by_index = await _stored(session, principal, prepared, seen.created)
     orgs_by_id = {org.id: org for org in orgs.values()}
     inserts: list[_Prepared] = []
     updates: list[tuple[Member, dict[str, Any]]] = []
-    claimed: dict[uuid.UUID, int] = {}
-    new_living: dict[bytes, int] = {}
+    claimed, new_living = seen.claimed, seen.new_living
     for item in prepared:
         try:
             current = _match(principal, item, by_id, by_index, claimed)

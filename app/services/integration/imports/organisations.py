@@ -82,7 +82,7 @@ async def import_organisations(
         )
     if dry_run or (atomic and report.rejected):
         if atomic and report.rejected:
-            report.created = report.updated = 0
+            report.keep_nothing()
         raise Rollback(report)
     return report
 

@@ -7,8 +7,12 @@ time, reads its rows one at a time in a thread and runs them from the job's `pos
 in batches (only a batch's records are held): each
 batch commits its rows together with the job's counts, report and new `position`,
 and renews the lease. A worker that dies leaves the lease to expire; the next claim
-resumes at `position`, so no committed row is applied twice. An atomic import, and an
-organisation import (whose rows refer to each other), run as one batch.
+resumes at `position`, so no committed row is applied twice.
+
+An atomic member import runs its batches in one transaction (`_atomic_members`),
+committed only if no row was refused: one batch's records are held at a time, and the
+keys its rows claimed (`members.Seen`). An organisation import (whose rows may name a
+parent further down the file) runs as one batch.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from app.models.imports import ImportChunk, ImportJob
 from app.security.scope import Principal
 from app.services import auth
 from app.services.attachments.storage import CHUNK_BYTES, read_chunks
+from app.services.integration.imports.faults import Report, merge_reports
 from app.services.integration.imports.jobs import add_report, finish, import_report
+from app.services.integration.imports.members import Seen, import_members
 from app.services.integration.imports.parsing import Records, Table, open_records
 
 # A job's `error` is one stored text: both languages in it.
@@ -101,9 +107,13 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
         )
         try:
             await anyio.to_thread.run_sync(opened.take, position)  # the rows committed before
-            whole = atomic or kind == ImportKind.organisations
-            size = max(total, 1) if whole else get_settings().import_batch_rows
-            await _batches(maker, job_id, principal, opened, (position, size))
+            size = get_settings().import_batch_rows
+            if kind == ImportKind.organisations:
+                await _batches(maker, job_id, principal, opened, (position, max(total, 1)))
+            elif atomic:
+                await _atomic_members(maker, job_id, principal, opened, size)
+            else:
+                await _batches(maker, job_id, principal, opened, (position, size))
         finally:
             opened.close()
 
@@ -149,3 +159,54 @@ async def _batches(
                 await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job_id))
                 return
         position = end
+
+
+async def _atomic_members(
+    maker: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    principal: Principal,
+    opened: Records,
+    size: int,
+) -> None:
+    """An atomic member import, `size` records at a time in one transaction: committed
+    with the job's report if no row was refused (and not a dry run), else rolled back and
+    only the report kept. The job's row stays locked throughout, so no other worker
+    claims it meanwhile (claims skip locked rows); a worker that dies leaves nothing
+    written, and the next claim starts the file again."""
+    async with maker() as session:
+        job = await session.get(ImportJob, job_id, with_for_update=True)
+        assert job is not None
+        today, dry_run = job.import_date or clock.today(), job.dry_run
+        report, seen, end = Report(headers=opened.headers), Seen(), 0
+        while True:
+            records = await anyio.to_thread.run_sync(opened.take, size)
+            if records:
+                # After a refusal nothing will be kept: the rest is only checked.
+                done = await import_members(
+                    session, principal, Table(records, opened.headers),
+                    dry_run=dry_run or bool(report.rejected), atomic=False, today=today,
+                    seen=seen,
+                )  # fmt: skip
+                merge_reports(report, done)
+                await session.flush()
+                session.expunge_all()  # the batch's members: written, or never to be
+            end += len(records)
+            if len(records) < size:
+                break
+        if dry_run or report.rejected:
+            if report.rejected:
+                report.keep_nothing()
+            await session.rollback()  # the rows, and the job's lock with them
+            job = await session.get(ImportJob, job_id, with_for_update=True)
+            assert job is not None
+        else:
+            job = await session.get(ImportJob, job_id)  # locked since the start
+            assert job is not None
+        if job.state != ImportState.running:  # finished by a worker that took it over
+            return
+        report.total_rows = end
+        add_report(job, report)
+        job.position = job.processed_rows = job.total_rows = end
+        finish(job)
+        await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job_id))
+        await session.commit()
