@@ -24,13 +24,14 @@ from app.services.attachments.storage import write_chunks
 from app.services.integration import audit
 from app.services.integration.imports.faults import Report, localized_rejections
 from app.services.integration.imports.members import import_members
-from app.services.integration.imports.organisations import Rollback, import_organisations
+from app.services.integration.imports.organisations import KEPT, Rollback, import_organisations
 from app.services.integration.imports.parsing import (
     BACKGROUND_ROWS,
     ImportFileError,
     Table,
     open_records,
 )
+from app.services.integration.imports.spill import Spill
 
 # --- Jobs --------------------------------------------------------------------------------------
 
@@ -49,10 +50,20 @@ async def import_report(
             session, principal, table, dry_run=job.dry_run, atomic=job.atomic, today=today,
             progress=progress,
         )  # fmt: skip
+    with Spill(KEPT, table.headers) as rows:
+        rows.add(table.records)
+        return await organisation_report(session, principal, job, rows)
+
+
+async def organisation_report(
+    session: AsyncSession, principal: Principal, job: ImportJob, rows: Spill
+) -> Report:
+    """Run an organisation import's rows (`rows`, kept on disk) in the given session, in
+    a savepoint that a dry run or a refused atomic import rolls back; what it did."""
     try:
         async with session.begin_nested():
             return await import_organisations(
-                session, principal, table, dry_run=job.dry_run, atomic=job.atomic
+                session, principal, rows, dry_run=job.dry_run, atomic=job.atomic
             )
     except Rollback as rollback:
         return rollback.report

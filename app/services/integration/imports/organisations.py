@@ -21,7 +21,8 @@ from app.services.integration.imports.faults import (
     service_fault,
     validation_faults,
 )
-from app.services.integration.imports.parsing import REQUIRED, Table
+from app.services.integration.imports.parsing import REQUIRED
+from app.services.integration.imports.spill import Spill
 from app.services.integration.imports.values import convert_row
 
 
@@ -35,28 +36,41 @@ class ImportedRow:
 # --- Organisations -----------------------------------------------------------------------------
 
 
+# What the passes over an organisation file decide on, held per row (`Spill`).
+KEPT = ("code", "parent_code")
+# Rows taken between two clearings of the session's loaded organisations.
+_CLEAR_EVERY = 500
+
+
 async def import_organisations(
     session: AsyncSession,
     principal: Principal,
-    table: Table,
+    rows: Spill,
     *,
     dry_run: bool,
     atomic: bool,
 ) -> Report:
-    """Create or update organisations by code; parents may be earlier in the same file."""
-    report = Report(total_rows=len(table.records), headers=table.headers)
-    pending = list(table.records)
-    progressed = True
+    """Create or update organisations by code; parents may be later in the same file.
+
+    Rows are taken in passes over the file: a row whose parent's code belongs to a row
+    not yet taken waits for the next pass; rows still waiting when a pass takes none name
+    each other as parents. Only each row's code and parent code are held (`rows` keeps
+    the rest on disk, read back when the row is taken)."""
+    report = Report(total_rows=len(rows), headers=rows.headers)
+    pending = [
+        (number, offset, code, parent or None) for number, offset, (code, parent) in rows.rows
+    ]
+    progressed, taken = True, 0
     while pending and progressed:
         progressed = False
         waiting = []
-        codes_in_file = {r.get("code") for _, r in pending}
-        for number, raw in pending:
-            parent_code = raw.get("parent_code") or None
-            if parent_code in codes_in_file and parent_code != raw.get("code"):
-                waiting.append((number, raw))
+        codes_in_file = {code for _, _, code, _ in pending}
+        for number, offset, code, parent_code in pending:
+            if parent_code in codes_in_file and parent_code != code:
+                waiting.append((number, offset, code, parent_code))
                 continue
-            progressed = True
+            progressed, taken = True, taken + 1
+            raw = rows.read(offset)
             try:
                 async with session.begin_nested():
                     outcome = await _upsert_org(session, principal, raw)
@@ -68,8 +82,11 @@ async def import_organisations(
                 report.reject(number, RowError(replace(fault, value=raw.get(fault.field))))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
+            if taken % _CLEAR_EVERY == 0:  # written: the loaded organisations may go
+                await session.flush()
+                session.expunge_all()
         pending = waiting
-    for number, raw in pending:
+    for number, _, _, parent_code in pending:
         report.reject(
             number,
             RowError.one(
@@ -77,7 +94,7 @@ async def import_organisations(
                 ErrorCode.import_parent_cycle,
                 "上级组织编码相互引用",
                 "parents refer to each other",
-                raw.get("parent_code"),
+                parent_code,
             ),
         )
     if dry_run or (atomic and report.rejected):

@@ -12,7 +12,8 @@ resumes at `position`, so no committed row is applied twice.
 An atomic member import runs its batches in one transaction (`_atomic_members`),
 committed only if no row was refused: one batch's records are held at a time, and the
 keys its rows claimed (`members.Seen`). An organisation import (whose rows may name a
-parent further down the file) runs as one batch.
+parent further down the file) keeps its rows on disk as it reads them (`Spill`) and
+runs them in one transaction.
 """
 
 from __future__ import annotations
@@ -35,9 +36,16 @@ from app.security.scope import Principal
 from app.services import auth
 from app.services.attachments.storage import CHUNK_BYTES, read_chunks
 from app.services.integration.imports.faults import Report, merge_reports
-from app.services.integration.imports.jobs import add_report, finish, import_report
+from app.services.integration.imports.jobs import (
+    add_report,
+    finish,
+    import_report,
+    organisation_report,
+)
 from app.services.integration.imports.members import Seen, import_members
+from app.services.integration.imports.organisations import KEPT
 from app.services.integration.imports.parsing import Records, Table, open_records
+from app.services.integration.imports.spill import Spill
 
 # A job's `error` is one stored text: both languages in it.
 _INACTIVE = "发起导入的用户已停用 (the user who started the import is no longer active)"
@@ -97,7 +105,6 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
         user = job.created_by
         principal = await auth.principal_of_user(session, user) if user else None
         kind, filename, position, atomic = job.kind, job.filename or "", job.position, job.atomic
-        total = job.total_rows
     if principal is None or kept is None:
         raise RuntimeError(_INACTIVE)
     with tempfile.SpooledTemporaryFile(max_size=CHUNK_BYTES) as upload:
@@ -109,7 +116,7 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
             await anyio.to_thread.run_sync(opened.take, position)  # the rows committed before
             size = get_settings().import_batch_rows
             if kind == ImportKind.organisations:
-                await _batches(maker, job_id, principal, opened, (position, max(total, 1)))
+                await _organisations(maker, job_id, principal, opened, size)
             elif atomic:
                 await _atomic_members(maker, job_id, principal, opened, size)
             else:
@@ -154,9 +161,7 @@ async def _batches(
             job.position, job.processed_rows = end, end
             job.lease_until = _lease_until()
             if len(records) < size or end >= job.total_rows:
-                job.total_rows = end
-                finish(job)
-                await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job_id))
+                await _conclude(session, job, end)
                 return
         position = end
 
@@ -204,9 +209,36 @@ async def _atomic_members(
             assert job is not None
         if job.state != ImportState.running:  # finished by a worker that took it over
             return
-        report.total_rows = end
         add_report(job, report)
-        job.position = job.processed_rows = job.total_rows = end
-        finish(job)
-        await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job_id))
+        await _conclude(session, job, end)
         await session.commit()
+
+
+async def _organisations(
+    maker: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    principal: Principal,
+    opened: Records,
+    size: int,
+) -> None:
+    """An organisation import: its rows, whose parents may come later in the file, kept
+    on disk as they are read (`Spill`; only each row's codes held), then run in one
+    transaction, with the job's report."""
+    with Spill(KEPT, opened.headers) as rows:
+        while records := await anyio.to_thread.run_sync(opened.take, size):
+            await anyio.to_thread.run_sync(rows.add, records)
+        async with maker() as session, session.begin():
+            job = await session.get(ImportJob, job_id, with_for_update=True)
+            assert job is not None
+            if job.state != ImportState.running:  # finished by a worker that took it over
+                return
+            add_report(job, await organisation_report(session, principal, job, rows))
+            await _conclude(session, job, len(rows))
+
+
+async def _conclude(session: AsyncSession, job: ImportJob, end: int) -> None:
+    """A job's last batch: its counts at `end`, the job finished, its upload's chunks
+    deleted (in the caller's transaction, with the batch)."""
+    job.position = job.processed_rows = job.total_rows = end
+    finish(job)
+    await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job.id))
