@@ -409,6 +409,13 @@ async def execute_alone(session: AsyncSession, sql: str, *args: Any) -> None:
     await _on_driver(session, "execute", sql, args, begin=False)
 
 
+async def fetchrow_alone(session: AsyncSession, sql: str, *args: Any) -> Any:
+    """`fetchrow` of a statement that writes (a read and its audit row): in the session's
+    transaction if one is open, else a transaction by itself, as `execute_alone`."""
+    _announce(sql, args)
+    return await _on_driver(session, "fetchrow", sql, args, begin=False)
+
+
 async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """`sql` once per row (one row: a plain execute; none: nothing)."""
     if len(rows) == 1:

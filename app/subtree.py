@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 # An organisation path: node ids between slashes ("/12/345/6789/"); nothing else is ever
 # written into statement text as a subtree prefix.
@@ -37,6 +38,15 @@ def prefix_mark(name: str) -> str:
 def fill_prefixes(sql: str, prefixes: Mapping[str, str]) -> str:
     """`sql` with each `prefix_mark(name)` replaced by the literal of `prefixes[name]`: the
     one place hand-written and compiled-once driver SQL gets its subtree prefixes."""
-    for name, prefix in prefixes.items():
+    return _filled(sql, tuple(prefixes.items())) if prefixes else sql
+
+
+# The same text object for the same statement and subtree: the driver's statement cache
+# looks a statement up by its text, and a new copy of a 12 KB text is hashed and compared
+# whole on every call (measured: a member read 1.466 -> 1.394 M instructions). Bounded as the
+# driver's own cache of prepared statements is.
+@lru_cache(maxsize=256)
+def _filled(sql: str, prefixes: tuple[tuple[str, str], ...]) -> str:
+    for name, prefix in prefixes:
         sql = sql.replace(prefix_mark(name), prefix_sql(prefix))
     return sql

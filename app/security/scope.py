@@ -220,6 +220,15 @@ def member_pii_reader(principal: Principal) -> Callable[[uuid.UUID, str], bool]:
     return lambda _member_id, _path: False
 
 
+def reveals_visible_members_pii(principal: Principal) -> bool:
+    """Whether the principal reads the PII of every member it may see: `member_pii_reader`
+    for the members in its sight (a member user sees only its own record, whose PII it
+    reads; the PII roles read it in their whole scope). A read by such a principal is
+    audited exactly when it finds the member (`members.read_one` writes that audit row
+    with the read)."""
+    return principal.role is Role.member or principal.role in PII_ROLES
+
+
 def require_role(principal: Principal, *roles: Role) -> None:
     """403 unless the principal holds one of `roles` (system_admin always may)."""
     if principal.role is Role.system_admin or principal.role in roles:

@@ -230,6 +230,48 @@ async def test_unmasked_reads_are_audited(api, county):
     assert "member.created" in actions
 
 
+async def test_an_unmasked_read_records_who_read_which_member_where_and_a_refused_one_nothing(
+    api, county
+):
+    from app import db
+    from app.db import get_sessionmaker
+
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    own = await api.member(county.county_admin, county.branch_a["id"])
+    _, member_user = await api.user(county.county_admin, "member", county.branch_a["id"], own["id"])
+    reads = (
+        "SELECT actor_username, org_path, request_id FROM audit_events"
+        " WHERE resource_id = $1 AND action = 'member.pii_read' ORDER BY id"
+    )
+
+    async def audited(member_id):
+        async with get_sessionmaker()() as session:
+            return [tuple(r) for r in await db.fetch(session, reads, member_id)]
+
+    before = await audited(member["id"])
+    headers = api.auth(county.admin_a, **{"X-Request-ID": "read-audit-1"})
+    r = await api.client.get(f"{MEMBERS}/{member['id']}", headers=headers)
+    assert r.status_code == 200 and r.json()["pii_masked"] is False
+    new = (await audited(member["id"]))[len(before) :]
+    reader = await api.client.get("/api/v1/auth/me", headers=api.auth(county.admin_a))
+    async with get_sessionmaker()() as session:
+        branch_path = (
+            await db.fetchrow(
+                session, "SELECT path FROM organisations WHERE id = $1", county.branch_a["id"]
+            )
+        )[0]
+    assert new == [(reader.json()["username"], branch_path, "read-audit-1")]
+    # Refused reads (another township's admin, a member user's other record): 404, no row.
+    for token in (county.admin_b, member_user):
+        r = await api.client.get(f"{MEMBERS}/{member['id']}", headers=api.auth(token))
+        assert r.status_code == 404
+    assert len(await audited(member["id"])) == len(before) + 1
+    # The member user's own record: unmasked, audited.
+    r = await api.client.get(f"{MEMBERS}/{own['id']}", headers=api.auth(member_user))
+    assert r.status_code == 200 and r.json()["pii_masked"] is False
+    assert len(await audited(own["id"])) >= 1
+
+
 async def test_lookup_by_id_number_uses_the_blind_index(api, county):
     number = new_id_number()
     member = await api.member(county.county_admin, county.branch_a["id"], id_number=number)

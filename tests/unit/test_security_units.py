@@ -12,7 +12,12 @@ from app.config import PUBLISHED_KEYS, InsecureSettingsError, Settings
 from app.models.enums import Role
 from app.security import tokens
 from app.security.passwords import hash_password, hasher_for, verify_password
-from app.security.scope import Principal, in_scope, may_read_member_pii
+from app.security.scope import (
+    Principal,
+    in_scope,
+    may_read_member_pii,
+    reveals_visible_members_pii,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -135,6 +140,21 @@ def test_pii_rights_by_role():
     assert not may_read_member_pii(_principal(Role.auditor), uuid.uuid4(), "/1/2/")
     assert may_read_member_pii(_principal(Role.member, member_id=own), own, "/1/2/")
     assert not may_read_member_pii(_principal(Role.member, member_id=own), uuid.uuid4(), "/1/2/")
+
+
+def test_every_role_that_reveals_visible_members_pii_reads_it_for_each_member_it_sees():
+    """The one-statement audited member read writes its audit row whenever the member is
+    visible to such a principal: for every role, that must be exactly `may_read_member_pii`
+    of the members it can see (its subtree; a member user: its own record)."""
+    own = uuid.uuid4()
+    for role in Role:
+        principal = _principal(role, "/1/2/", own if role is Role.member else None)
+        seen = [(own, "/1/2/5/")] if role is Role.member else [(uuid.uuid4(), "/1/2/5/")]
+        seen.append((own, "/1/2/")) if role is not Role.member else None
+        for member_id, path in seen:
+            assert may_read_member_pii(principal, member_id, path) is (
+                reveals_visible_members_pii(principal)
+            ), role
 
 
 def test_a_verified_token_is_refused_once_it_expires_even_from_the_cache(monkeypatch):

@@ -101,15 +101,20 @@ def event_values(
     return _values(_event(principal, action, resource, resource_id, org_path, before, after))
 
 
-def event_cte(rows: str, first: int) -> str:
+def event_cte(rows: str, first: int, path_from: str | None = None) -> str:
     """`<rows>_audit`, a CTE of the caller's statement that writes one audit event (its
-    values the parameters `$first`..., `event_values`) when the data-modifying CTE
-    `rows` wrote a row: the change and its audit row in one round trip instead of two.
-    The event is part of the statement, so it goes or stays with the change (a
-    savepoint or transaction rolled back drops it)."""
-    params = ", ".join(f"${first + i}::{kind}" for i, kind in enumerate(_INSERT_TYPES))
+    values the parameters `$first`..., `event_values`) when the CTE `rows` has a row
+    (a change it wrote, a record it read): the statement and its audit row in one round
+    trip instead of two. The event is part of the statement, so it goes or stays with
+    the change (a savepoint or transaction rolled back drops it). `path_from`: the
+    event's organisation path is that column of `rows` (a record read by id, whose path
+    is known only once read), else its parameter."""
+    params = [f"${first + i}::{kind}" for i, kind in enumerate(_INSERT_TYPES)]
+    if path_from is not None:
+        at = _INSERT_COLUMNS.index("org_path")
+        params[at] = f"COALESCE((SELECT {path_from} FROM {rows}), {params[at]})"  # noqa: S608  # the caller's constant names
     return (
-        f"{rows}_audit AS ({_INSERT_INTO} SELECT {params}"  # noqa: S608  # constant text
+        f"{rows}_audit AS ({_INSERT_INTO} SELECT {', '.join(params)}"  # noqa: S608  # constant text
         f" WHERE EXISTS (SELECT FROM {rows}))"
     )
 
@@ -157,10 +162,11 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
         _drop_all(session.info)
 
 
-_INSERT_INTO = (
-    "INSERT INTO audit_events (actor_id, actor_username, action, resource, resource_id, "
-    "org_path, before, after, request_id)"
-)
+_INSERT_COLUMNS = (
+    "actor_id", "actor_username", "action", "resource", "resource_id", "org_path", "before",
+    "after", "request_id",
+)  # fmt: skip
+_INSERT_INTO = f"INSERT INTO audit_events ({', '.join(_INSERT_COLUMNS)})"
 _INSERT_SQL = _INSERT_INTO + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 # The columns' types, for parameters that no VALUES list types (`event_cte`).
 _INSERT_TYPES = ("uuid", "text", "text", "text", "text", "text", "jsonb", "jsonb", "text")

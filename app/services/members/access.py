@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -19,7 +20,15 @@ from app.models.enums import Role
 from app.models.member import Member
 from app.schemas.members import MemberRead
 from app.security.pii import PiiCipher, mask_id_number, mask_phone, pii_cipher
-from app.security.scope import Principal, in_scope, load_visible, member_pii_reader
+from app.security.scope import (
+    Principal,
+    in_scope,
+    like_prefix,
+    load_visible,
+    member_pii_reader,
+    member_rows_only,
+    reveals_visible_members_pii,
+)
 from app.services import lifecycle
 from app.services.integration import audit
 from app.services.members.rows import RENDERED_COLUMNS, MemberRow
@@ -82,6 +91,26 @@ def _visible(principal: Principal, member_id: uuid.UUID, org_path: str) -> bool:
     return principal.role is not Role.member or principal.member_id == member_id
 
 
+# `_visible` as conditions of a statement compiled once (the member list's, the audited
+# read's): their values per principal (`visibility_values`), their conditions by name.
+VISIBILITY_FILTERS: dict[str, tuple[Any, Any]] = {
+    "scope_prefix": (None, lambda _: like_prefix(Member.org_path, "scope_prefix")),
+    "me": (Uuid, lambda p: Member.id == p),
+}
+
+
+def visibility_values(principal: Principal) -> dict[str, Any]:
+    """The values of `VISIBILITY_FILTERS` for the principal: its subtree's prefix (none
+    for one who sees everything) and, for a member user, its own record's id."""
+    values: dict[str, Any] = {}
+    if not principal.sees_everything:
+        values["scope_prefix"] = principal.scope.prefix
+    own = member_rows_only(principal)
+    if own is not None:
+        values["me"] = own
+    return values
+
+
 @lru_cache(maxsize=4)
 def _row_query(today: date) -> db.DriverStatement:
     """The member's read model and its flags (`lifecycle.raised_flags`) in one statement,
@@ -99,10 +128,46 @@ async def read_visible(
     and its flags as of `today`."""
     query = _row_query(today)
     record = await db.fetchrow(session, query.sql, *query.args(member_id=member_id))
+    return _found(principal, record)
+
+
+def _found(principal: Principal, record: Any) -> tuple[MemberRow, list[str]]:
     if record is None or not _visible(principal, record["id"], record["org_path"]):
         raise NotFound(ErrorCode.member_not_found)
     values = tuple(record)
     return MemberRow._make(values[:-1]), values[-1]
+
+
+@lru_cache(maxsize=16)
+def _audited_row_query(today: date, filters: tuple[str, ...]) -> db.DriverStatement:
+    """`_row_query` of a member the caller may see (`VISIBILITY_FILTERS` named by
+    `filters`), with the audit event of its unmasked read written by the same statement
+    when the row is found (`audit.event_cte`; its values the last parameters)."""
+    conditions = [VISIBILITY_FILTERS[name][1](bindparam(name, type_=VISIBILITY_FILTERS[name][0]))
+                  for name in filters]  # fmt: skip
+    statement = select(
+        *(getattr(Member, name) for name in RENDERED_COLUMNS), lifecycle.raised_flags(today)
+    ).where(Member.id == bindparam("member_id", type_=Uuid), *conditions)
+    query = db.DriverStatement.compile(statement)
+    cte = audit.event_cte("found", len(query.names) + 1, path_from="org_path")
+    sql = f"WITH found AS ({query.sql}), {cte} SELECT * FROM found"  # noqa: S608  # compiled text
+    return replace(query, sql=sql)
+
+
+async def _read_audited(
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID,
+    today: date,
+    event: tuple[Any, ...],
+) -> tuple[MemberRow, list[str]]:
+    """`read_visible` for a principal who reads the PII of whatever it may see
+    (`reveals_visible_members_pii`): the row found only if visible, and the read's
+    audit event (`event`) written with it, as a statement of its own: one round trip."""
+    values = visibility_values(principal)
+    query = _audited_row_query(today, tuple(sorted(values)))
+    sql, args = query.bind(member_id=member_id, **values)
+    return _found(principal, await db.fetchrow_alone(session, sql, *args, *event))
 
 
 # The answer's fields, in MemberRead's order (orjson writes them so). `MemberRow` starts
@@ -139,11 +204,13 @@ async def render(
     rows: Sequence[MemberRow],
     today: date,
     flags: Sequence[list[str]] | None = None,
+    audited: bool = False,
 ) -> list[dict[str, Any]]:
     """Render members for the principal, masking PII unless they hold the right.
 
     Takes the read model (`rows.MemberRow`); returns MemberRead's fields as JSON-ready
-    values. Unmasked reads are audited: one event naming every revealed record. `flags`
+    values. Unmasked reads are audited: one event naming every revealed record (none
+    with `audited`: one row whose read wrote its event itself, `_read_audited`). `flags`
     already read with the rows (`read_visible`, the list's page), one list per row in
     their order, are not read again.
     """
@@ -159,6 +226,8 @@ async def render(
         if unmasked:
             revealed.append(row)
         out.append(_render(row, unmasked, raised, cipher))
+    if audited:
+        return out
     if len(revealed) == 1:
         audit.record(
             session,
@@ -193,7 +262,18 @@ async def read_one(
     session: AsyncSession, principal: Principal, member_id: uuid.UUID, today: date
 ) -> tuple[dict[str, Any], int]:
     """One member as `GET /members/{id}` (and `GET /me`) renders it for the principal:
-    the body (`render`) and its version, the ETag."""
-    row, flags = await read_visible(session, principal, member_id, today)
-    body = (await render(session, principal, [row], today, [flags]))[0]
+    the body (`render`) and its version, the ETag.
+
+    When the principal reads the PII of whatever it may see, the read and its audit
+    event are one statement (`_read_audited`), unless events recorded earlier in the
+    request still wait for the commit (the order of events is the order recorded)."""
+    event = None
+    if reveals_visible_members_pii(principal):
+        event = audit.event_values(session, principal, "member.pii_read", "member", member_id, None)
+    if event is None:
+        row, flags = await read_visible(session, principal, member_id, today)
+        body = (await render(session, principal, [row], today, [flags]))[0]
+    else:
+        row, flags = await _read_audited(session, principal, member_id, today, event)
+        body = (await render(session, principal, [row], today, [flags], audited=True))[0]
     return body, row.version

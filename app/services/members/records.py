@@ -23,7 +23,6 @@ from app.security.scope import (
     Principal,
     like_prefix,
     load_visible,
-    member_rows_only,
     require_role,
     subtree_prefix,
 )
@@ -33,6 +32,8 @@ from app.services.members.access import (
     AUDITED_FIELDS,
     ID_FIELD,
     PHONE_FIELD,
+    VISIBILITY_FILTERS,
+    visibility_values,
 )
 from app.services.members.placement import (
     check_accepts_members,
@@ -241,12 +242,7 @@ async def list_members(
         if ident is not None:  # a filter's id answers like any other id (load_visible)
             await organisations.get_visible_node(session, principal, ident, field=field)
     keys = parse_sort(sort, MEMBER_SORTABLE, Member.id, default=MEMBER_SORT)
-    values: dict[str, Any] = {}
-    if not principal.sees_everything:
-        values["scope_prefix"] = principal.scope.prefix
-    own = member_rows_only(principal)
-    if own is not None:
-        values["me"] = own
+    values = visibility_values(principal)
     if within is not None:
         root = await organisations.get_visible_node(session, principal, within, field="within")
         values["within_prefix"] = subtree_prefix(root.path)
@@ -373,8 +369,7 @@ def _id_number_index(id_number: str, today: date) -> bytes:
 # Each filter of the member list: its bind parameter's type and its condition (subtree
 # prefixes: no parameter, their text is the statement's, `like_prefix`).
 _LIST_FILTERS: dict[str, tuple[Any, Any]] = {
-    "scope_prefix": (None, lambda _: like_prefix(Member.org_path, "scope_prefix")),
-    "me": (Uuid, lambda p: Member.id == p),
+    **VISIBILITY_FILTERS,
     "within_prefix": (None, lambda _: like_prefix(Member.org_path, "within_prefix")),
     "org_id": (Uuid, lambda p: Member.org_id == p),
     "group_id": (Uuid, lambda p: Member.group_id == p),
