@@ -46,7 +46,7 @@ from fastapi.dependencies.models import (
     _is_coroutine_callable,
     _is_gen_callable,
 )
-from fastapi.dependencies.utils import get_dependant, request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import get_dependant, request_body_to_args
 from fastapi.routing import (
     APIRoute,
     _build_response_args,
@@ -61,6 +61,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
+
+from app.api import solver_params
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -86,7 +88,7 @@ class Step:
     dependant: Dependant
     is_coroutine: bool
     inputs: tuple[tuple[str, int], ...]  # named sub-dependencies: (argument, step index)
-    params: tuple[tuple[list[ModelField], str], ...]  # (fields, request attribute)
+    params: tuple[solver_params.Group, ...]  # path, query, header, cookie parameters
     body_params: list[ModelField]
     specials: tuple[tuple[str, str], ...]  # (argument, "request"/"background"/"response")
 
@@ -155,7 +157,9 @@ def _step(node: Dependant, inputs: list[tuple[str, int]]) -> Step:
         is_coroutine=_is_coroutine_callable(node.call),
         inputs=tuple(inputs),
         params=tuple(
-            (getattr(node, kind), source) for kind, source in _SOURCES if getattr(node, kind)
+            solver_params.group(getattr(node, kind), source)
+            for kind, source in _SOURCES
+            if getattr(node, kind)
         ),
         body_params=node.body_params,
         specials=tuple(specials),
@@ -262,11 +266,11 @@ async def _arguments(plan: Plan, request: Request, body: Any, embed: bool) -> li
     found: list[Any] = []
     for step in plan.steps:
         values: dict[str, Any] = {}
-        for fields, source in step.params:
-            valid, errors = request_params_to_args(fields, getattr(request, source))
-            if errors:
+        for group in step.params:
+            read = solver_params.read(group, getattr(request, group.source))
+            if read is None:
                 return None
-            values.update(valid)
+            values.update(read)
         if step.body_params:
             valid, errors = await request_body_to_args(step.body_params, body, embed)
             if errors:

@@ -13,12 +13,14 @@ from typing import Any
 import fastapi.routing
 import pytest
 import sqlalchemy
+from fastapi.dependencies.utils import _get_param_aliases, request_params_to_args
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api import solver
+from app.api import solver, solver_params
 from app.api.deps import get_today
 from app.api.routing import Deferred
 from app.services import auth as auth_service
@@ -73,6 +75,31 @@ def test_every_route_has_a_plan_or_a_stated_reason_and_the_hot_routes_have_plans
     assert served_by_fastapi == FASTAPI_SERVES
     assert all(reasons[key] is None for key in HOT)
     assert len(reasons) - len(served_by_fastapi) > 150  # the plan serves nearly all
+
+
+def _samples(group: solver_params.Group) -> Iterator[Any]:
+    """What a request may carry for a group's keys: nothing, one value, two values."""
+    keys = [key for field in group.fields for _, key in _get_param_aliases(field)]
+    for values in ([], ["1"], ["x"], [""], [str(uuid.uuid4())], ["2026-05", "3"], ["true"]):
+        pairs = [(key, value) for key in keys for value in values]
+        if group.source == "query_params":
+            yield QueryParams(pairs)
+        elif group.source == "headers":
+            yield Headers(raw=[(k.lower().encode(), v.encode()) for k, v in pairs])
+        else:
+            yield dict(pairs)
+
+
+def test_the_plan_reads_every_parameter_of_every_route_as_fastapi_reads_it(app):
+    compared = 0
+    for route in _routes(app).values():
+        plan = getattr(route, "solver", None) and route.solver.plan
+        for group in (g for step in plan.steps for g in step.params) if plan else ():
+            for received in _samples(group):
+                expected, errors = request_params_to_args(group.fields, received)
+                assert solver_params.read(group, received) == (None if errors else expected)
+                compared += 1
+    assert compared > 500
 
 
 @pytest.fixture
