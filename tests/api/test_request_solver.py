@@ -11,8 +11,10 @@ from datetime import date
 from typing import Any
 
 import fastapi.routing
+import httpx
 import pytest
 import sqlalchemy
+from fastapi import BackgroundTasks, Depends, FastAPI
 from fastapi.dependencies.utils import _get_param_aliases, request_params_to_args
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -398,3 +400,103 @@ async def test_a_dependency_two_others_use_runs_once_per_request(
     assert solving == []
     assert principal_reads == ["read"]
     assert days == [date(2026, 5, 1)]
+
+
+async def _post_from_a_client_gone(app, token: str) -> tuple[int, bytes]:
+    """POST /point-entries straight through ASGI, the client gone before its body came."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": f"{V}/point-entries",
+        "raw_path": f"{V}/point-entries".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], body
+
+
+async def test_a_body_that_could_not_be_read_gets_fastapis_answer(
+    app, api, county, fastapi_serving
+):
+    planned = await _post_from_a_client_gone(app, county.county_admin)
+    fastapi_serving(True)
+    solved = await _post_from_a_client_gone(app, county.county_admin)
+    fastapi_serving(False)
+    assert planned == solved
+    assert planned[0] == 400
+
+
+def _small_app(ran: list[str]) -> Any:
+    """An app of two routes (annotations resolved in this module's globals, as FastAPI
+    resolves them): one whose dependency sets the sub-response's header and
+    status and adds background tasks, one with a generator dependency."""
+    small = FastAPI()
+    small.router.route_class = solver.SolvedRoute
+
+    async def accepted(response: Response, tasks: BackgroundTasks) -> str:
+        response.headers["X-Dependency"] = "set"
+        response.status_code = 202
+        tasks.add_task(ran.append, "dependency")
+        return "accepted"
+
+    async def held() -> Any:
+        yield "held"
+
+    @small.get("/tasks")
+    async def with_tasks(
+        tasks: BackgroundTasks, how: str = Depends(accepted), n: int = 1
+    ) -> dict[str, Any]:
+        tasks.add_task(ran.append, f"endpoint {n}")
+        return {"how": how, "n": n}
+
+    @small.get("/held")
+    async def with_generator(value: str = Depends(held)) -> dict[str, str]:
+        return {"value": value}
+
+    return small
+
+
+async def test_background_tasks_and_a_sub_responses_status_are_kept_as_fastapi_keeps_them(
+    solving, fastapi_serving
+):
+    answers = []
+    for fastapi_only in (False, True):
+        fastapi_serving(fastapi_only)
+        ran: list[str] = []
+        small = _small_app(ran)
+        transport = httpx.ASGITransport(app=small)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            solving.clear()
+            r = await client.get("/tasks?n=2")
+            answers.append((r.status_code, r.headers["x-dependency"], r.json(), ran, list(solving)))
+            held = await client.get("/held")
+            assert held.json() == {"value": "held"}
+        reasons = {route.path: route.solver.reason for route in _routes(small).values()}
+        assert reasons["/held"] is not None and "generator" in reasons["/held"]
+        assert reasons["/tasks"] is None
+    fastapi_serving(False)
+    planned, solved = answers
+    assert planned[:4] == solved[:4]
+    assert planned[:4] == (202, "set", {"how": "accepted", "n": 2}, ["dependency", "endpoint 2"])
+    assert planned[4] == [] and solved[4] == ["with_tasks"]
