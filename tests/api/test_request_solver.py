@@ -67,7 +67,6 @@ def _why_fastapi_serves(route: APIRoute) -> str | None:
     found = getattr(route, "solver", None)
     if found is None:
         return "made by FastAPI before the app's route class is set"
-    assert isinstance(found, solver.Solver)
     return None if found.plan is not None else found.reason
 
 
@@ -169,13 +168,9 @@ def received(app, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], list[
 
 
 @pytest.fixture
-def fastapi_serving(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], None]]:
+def fastapi_serving(monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], None]:
     """Switch every request over to FastAPI's own handler (as a traced request is)."""
-
-    def switch(on: bool) -> None:
-        monkeypatch.setattr(solver, "_fastapi_serves", lambda request: on)
-
-    yield switch
+    return lambda on: monkeypatch.setattr(solver, "_fastapi_serves", lambda request: on)
 
 
 async def _rule(api, county) -> str:
