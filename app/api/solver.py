@@ -135,6 +135,7 @@ def _refusal(sub: Dependant, used: Dependant) -> str | None:
 
 
 def _node_refusal(node: Dependant) -> str | None:
+    """Why a dependant (or the endpoint) needs FastAPI, whatever it depends on."""
     if node.security_scopes_param_name or _get_oauth_scopes(dependant=node):
         return f"{node.call!r}: security scopes"
     if node.websocket_param_name:
@@ -145,7 +146,10 @@ def _node_refusal(node: Dependant) -> str | None:
 
 
 def _step(node: Dependant, inputs: list[tuple[str, int]]) -> Step:
-    specials = [(name, "request") for name in (node.http_connection_param_name,) if name]
+    """A dependant's call, its arguments in the order `solve_dependencies` sets them."""
+    specials: list[tuple[str, str]] = []
+    if node.http_connection_param_name:
+        specials.append((node.http_connection_param_name, "request"))
     if node.request_param_name:
         specials.append((node.request_param_name, "request"))
     if node.background_tasks_param_name:
