@@ -59,6 +59,7 @@ from app.api.openapi import operation_id
 from app.api.operations import DOCUMENT_DESCRIPTION
 from app.api.problems import OrjsonResponse, install_error_handlers, problem_response
 from app.api.route_index import RouteIndex
+from app.api.solver import SolvedRoute
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import ErrorCode
@@ -299,6 +300,9 @@ def create_app() -> FastAPI:
         notifications,
         wechat,
     )
+    # The app's own routes (probes, metrics, documents) are served by their solved plans
+    # too; the API's routes are `DangjianRoute`s, solved as well.
+    app.router.route_class = SolvedRoute
     for module in (*routers, audit):
         _mount(app, module.router, API_PREFIX)
     _install_ops(app)

@@ -24,13 +24,13 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
 from fastapi import Request, Response, params
-from fastapi.routing import APIRoute
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message
 
 from app.api import replica
+from app.api.solver import SolvedRoute
 from app.config import get_settings
 from app.db import (
     commit,
@@ -171,7 +171,7 @@ def _raising_deferred(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-class DangjianRoute(APIRoute):
+class DangjianRoute(SolvedRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, _raising_deferred(endpoint), **kwargs)
 
