@@ -252,6 +252,9 @@ async def organisations_health(
 )
 @replica_read
 async def organisations_stats(
-    principal: StaffPrincipal, org: VisibleOrganisation, session: SessionDep, as_of: AsOfDep
+    principal: StaffPrincipal, org_id: uuid.UUID, session: SessionDep, as_of: AsOfDep
 ) -> OrganisationStats:
+    # The organisation as a node (id, path) read on the driver: no ORM object, no
+    # transaction for a GET (the dashboard's hot read).
+    org = await service.get_visible_node(session, principal, org_id)
     return await service.organisation_stats(session, org, as_of)

@@ -65,6 +65,31 @@ async def test_a_member_read_is_served_without_building_an_orm_session(api, coun
         assert (await db.fetchrow(session, audited, member["id"]))[0] == before + 1
 
 
+async def test_the_hot_reads_are_served_without_building_an_orm_session(api, county, monkeypatch):
+    member = await api.member(county.admin_a, county.branch_a["id"])
+    org = county.county["id"]
+    reads = [
+        f"/api/v1/members/{member['id']}",
+        f"/api/v1/members?within={org}&limit=50",
+        f"/api/v1/organisations/{org}/tree?depth=2",
+        f"/api/v1/organisations/{org}/stats",
+        f"/api/v1/organisations/{org}/points/ranking?year=2026",
+        f"/api/v1/organisations/{org}/meeting-compliance?year=2026&quarter=1",
+    ]
+    made: list[str] = []
+    original = RequestSession._make_sync
+
+    def counting(self: RequestSession) -> Any:
+        made.append(current)
+        return original(self)
+
+    monkeypatch.setattr(RequestSession, "_make_sync", counting)
+    for current in reads:
+        r = await api.client.get(current, headers=api.auth(county.county_admin))
+        assert r.status_code == 200, (current, r.text)
+    assert made == []
+
+
 async def test_what_the_driver_began_commits_with_the_orm_that_joined_it(api):
     key = uuid.uuid4().hex
     async with get_sessionmaker()() as session:

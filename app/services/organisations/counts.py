@@ -17,6 +17,7 @@ from app.schemas.organisations import OrganisationStats
 from app.security.scope import under
 from app.services.organisations.kept_stats import member_groups
 from app.services.organisations.tally import BAND_LABELS
+from app.services.organisations.tree import OrgNode
 
 
 @lru_cache(maxsize=256)
@@ -61,7 +62,7 @@ def _groups_query(path: str, day: date) -> db.DriverStatement:
     )
 
 
-async def _organisation_types(session: AsyncSession, org: Organisation) -> dict[str, int]:
+async def _organisation_types(session: AsyncSession, org: OrgNode) -> dict[str, int]:
     """Organisations of the subtree (not dissolved) by type."""
     query = _types_query(org.path)
     rows = await db.fetch(session, query.sql, *query.args())
@@ -69,7 +70,7 @@ async def _organisation_types(session: AsyncSession, org: Organisation) -> dict[
 
 
 async def organisation_stats(
-    session: AsyncSession, org: Organisation, today: date
+    session: AsyncSession, org: OrgNode, today: date
 ) -> OrganisationStats:
     """Counts over the whole subtree: by status, category, gender, age band, education.
 
