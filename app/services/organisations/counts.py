@@ -69,9 +69,7 @@ async def _organisation_types(session: AsyncSession, org: OrgNode) -> dict[str, 
     return {org_type: int(count) for org_type, count in rows}
 
 
-async def organisation_stats(
-    session: AsyncSession, org: OrgNode, today: date
-) -> OrganisationStats:
+async def organisation_stats(session: AsyncSession, org: OrgNode, today: date) -> OrganisationStats:
     """Counts over the whole subtree: by status, category, gender, age band, education.
 
     `by_status` counts every record; the other breakdowns and `members` count current
