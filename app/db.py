@@ -29,7 +29,7 @@ from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
-from app.sessions import DRIVER, OWNED, POOLED, RequestSession, orm_connection
+from app.sessions import DRIVER, OWNED, POOLED, RequestSession, orm_connection, orm_session
 from app.statements import DriverStatement as DriverStatement  # `db.DriverStatement`
 
 _embedded: Any = None
@@ -203,10 +203,8 @@ def nothing_to_commit(session: AsyncSession) -> bool:
     driver: Any = session.info.get(DRIVER)
     if driver is None or driver.is_in_transaction():
         return False
-    if isinstance(session, RequestSession) and not session.orm_used:
-        return True
-    sync = session.sync_session
-    return not (sync.new or sync.dirty or sync.deleted)
+    sync = orm_session(session)
+    return sync is None or not (sync.new or sync.dirty or sync.deleted)
 
 
 async def commit(session: AsyncSession) -> None:
@@ -227,9 +225,9 @@ async def commit(session: AsyncSession) -> None:
 
 def _orm_pending(session: AsyncSession) -> bool:
     """Whether the ORM holds changes to flush or a savepoint open (its commit is needed)."""
-    if isinstance(session, RequestSession) and not session.orm_used:
+    sync = orm_session(session)
+    if sync is None:
         return False
-    sync = session.sync_session
     return bool(sync.new or sync.dirty or sync.deleted or sync.in_nested_transaction())
 
 

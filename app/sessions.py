@@ -47,44 +47,30 @@ class RequestSession(AsyncSession):
     """An `AsyncSession` whose ORM session is made on its first use (module docstring)."""
 
     def __init__(self, bind: Any = None, **kw: Any) -> None:
-        self._connection: Connection | None = None
+        # Made by the app's session makers only, on one engine (`app.db`).
         if not isinstance(bind, AsyncEngine) or kw.get("binds") or kw.get("sync_session_class"):
-            super().__init__(bind, **kw)  # any other configuration: an ordinary session
-            self._info: dict[str, Any] = self.sync_session.info
-            return
+            raise TypeError("a RequestSession is bound to one AsyncEngine")
         self._async_bind = bind
         self._async_binds = {}
         self._engine = bind
         self._kw = kw
         self._sync: Session | None = None
-        self._info = {}
+        self._info: dict[str, Any] = {}
+        self._connection: Connection | None = None
 
     # The ORM session, made when first asked for. A property on the class comes before
     # the instance attributes AsyncSession's own methods would read.
     @property
-    def sync_session(self) -> Session:
+    def sync_session(self) -> Session:  # type: ignore[override]  # read-only here
         return self._sync if self._sync is not None else self._make_sync()
 
-    @sync_session.setter
-    def sync_session(self, session: Session) -> None:
-        self._sync = session  # AsyncSession's own constructor (not the lazy one)
-
     @property
-    def _proxied(self) -> Session:
+    def _proxied(self) -> Session:  # type: ignore[override]  # as `sync_session`
         return self.sync_session
-
-    @_proxied.setter
-    def _proxied(self, session: Session) -> None:
-        self._sync = session
 
     @property
     def info(self) -> dict[str, Any]:
         return self._info
-
-    @property
-    def orm_used(self) -> bool:
-        """Whether the ORM session was made (the ORM was used)."""
-        return self._sync is not None
 
     def in_nested_transaction(self) -> bool:
         return self._sync is not None and self._sync.in_nested_transaction()
@@ -149,6 +135,14 @@ class RequestSession(AsyncSession):
             connection, self._connection = self._connection, None
             # Back to the pool (rolled back there if a transaction was left open).
             await greenlet_spawn((connection or pooled).close)
+
+
+def orm_session(session: AsyncSession) -> Session | None:
+    """The session's ORM session, or None while a request session has not built it (no
+    ORM object can then wait for a flush, no savepoint be open)."""
+    if isinstance(session, RequestSession):
+        return session._sync
+    return session.sync_session
 
 
 def orm_connection(session: Session) -> Any:

@@ -5,13 +5,13 @@ principal may read it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Uuid, bindparam, select
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
@@ -111,14 +111,27 @@ def visibility_values(principal: Principal) -> dict[str, Any]:
     return values
 
 
+def named_conditions(
+    filters: dict[str, tuple[Any, Any]], names: Iterable[str]
+) -> list[ColumnElement[bool]]:
+    """The conditions of the filters `names` (of `filters`: name -> (type, condition)),
+    each over its own bind parameter, for a statement compiled once."""
+    return [filters[name][1](bindparam(name, None, type_=filters[name][0])) for name in names]
+
+
+def _row_select(today: date, *conditions: ColumnElement[bool]) -> Select[Any]:
+    """The member `member_id`'s read model and its flags as of `today` (where `conditions`
+    hold)."""
+    return select(
+        *(getattr(Member, name) for name in RENDERED_COLUMNS), lifecycle.raised_flags(today)
+    ).where(Member.id == bindparam("member_id", type_=Uuid), *conditions)
+
+
 @lru_cache(maxsize=4)
 def _row_query(today: date) -> db.DriverStatement:
     """The member's read model and its flags (`lifecycle.raised_flags`) in one statement,
     compiled once per day: a read sends one statement for both, not two."""
-    statement = select(
-        *(getattr(Member, name) for name in RENDERED_COLUMNS), lifecycle.raised_flags(today)
-    ).where(Member.id == bindparam("member_id", type_=Uuid))
-    return db.DriverStatement.compile(statement)
+    return db.DriverStatement.compile(_row_select(today))
 
 
 async def read_visible(
@@ -143,12 +156,8 @@ def _audited_row_query(today: date, filters: tuple[str, ...]) -> db.DriverStatem
     """`_row_query` of a member the caller may see (`VISIBILITY_FILTERS` named by
     `filters`), with the audit event of its unmasked read written by the same statement
     when the row is found (`audit.event_cte`; its values the last parameters)."""
-    conditions = [VISIBILITY_FILTERS[name][1](bindparam(name, type_=VISIBILITY_FILTERS[name][0]))
-                  for name in filters]  # fmt: skip
-    statement = select(
-        *(getattr(Member, name) for name in RENDERED_COLUMNS), lifecycle.raised_flags(today)
-    ).where(Member.id == bindparam("member_id", type_=Uuid), *conditions)
-    query = db.DriverStatement.compile(statement)
+    conditions = named_conditions(VISIBILITY_FILTERS, filters)
+    query = db.DriverStatement.compile(_row_select(today, *conditions))
     cte = audit.event_cte("found", len(query.names) + 1, path_from="org_path")
     sql = f"WITH found AS ({query.sql}), {cte} SELECT * FROM found"  # noqa: S608  # compiled text
     return replace(query, sql=sql)

@@ -33,6 +33,7 @@ from app.services.members.access import (
     ID_FIELD,
     PHONE_FIELD,
     VISIBILITY_FILTERS,
+    named_conditions,
     visibility_values,
 )
 from app.services.members.placement import (
@@ -386,9 +387,7 @@ def _list_select(present: tuple[str, ...], flags: tuple[str, ...], today: date) 
     """The filtered member select with a bind parameter for each present filter."""
     table = Member.__table__
     stmt: Select[Any] = select(*[table.c[name] for name in RENDERED_COLUMNS])
-    for name in present:
-        type_, condition = _LIST_FILTERS[name]
-        stmt = stmt.where(condition(bindparam(name, None, type_=type_)))
+    stmt = stmt.where(*named_conditions(_LIST_FILTERS, present))
     if flags:
         stmt = stmt.where(lifecycle.flag_filter(flags, today))
     return stmt

@@ -202,11 +202,9 @@ async def _atomic_members(
             if report.rejected:
                 report.keep_nothing()
             await session.rollback()  # the rows, and the job's lock with them
-            job = await session.get(ImportJob, job_id, with_for_update=True)
-            assert job is not None
-        else:
-            job = await session.get(ImportJob, job_id)  # locked since the start
-            assert job is not None
+        # Read again (the batches cleared the session); locked again after a rollback.
+        job = await session.get(ImportJob, job_id, with_for_update=True)
+        assert job is not None
         if job.state != ImportState.running:  # finished by a worker that took it over
             return
         add_report(job, report)
