@@ -10,14 +10,13 @@ import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+import asyncpg
 from asyncpg.exceptions import QueryCanceledError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,11 +24,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.util.concurrency import await_, greenlet_spawn
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from app.config import Settings, get_settings
 from app.errors import DatabaseUnavailable, database_unavailable
-from app.sessions import DRIVER, OWNED, POOLED, RequestSession, orm_connection, orm_session
+from app.pool_checks import UNPINGED, first_statement_checks, ping_at_checkout
+from app.sessions import (
+    DRIVER,
+    OWNED,
+    POOLED,
+    PRINCIPAL_UNCHECKED,
+    RequestSession,
+    orm_connection,
+    orm_session,
+)
 from app.statements import DriverStatement as DriverStatement  # `db.DriverStatement`
 
 _embedded: Any = None
@@ -87,7 +95,7 @@ def build_engine(url: str, settings: Settings) -> AsyncEngine:
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
     if settings.db_ping_timeout_seconds > 0:
-        _ping_at_checkout(engine, settings.db_ping_timeout_seconds)
+        ping_at_checkout(engine, settings.db_ping_timeout_seconds)
     return engine
 
 
@@ -100,54 +108,6 @@ def _connect_or_unavailable(
         return dialect.connect(*cargs, **cparams)
     except (OSError, TimeoutError) as exc:
         raise DatabaseUnavailable() from exc
-
-
-_FRESH = "dangjian.fresh"
-# A pooled connection handed out without its ping, to be checked by the first statement
-# (`fetchrow_first`): the ping's timeout. Set by the checkout of that statement only.
-_UNCHECKED = "dangjian.unchecked"
-_first_statement_checks: ContextVar[bool] = ContextVar("dangjian_first_checks", default=False)
-
-
-def _ping_at_checkout(engine: AsyncEngine, timeout: float) -> None:
-    """Each pooled connection answers one round trip within `timeout` before a request
-    gets it (a new one has just answered its handshake).
-
-    A frozen server (processes stopped, sockets still accepting) would otherwise hold
-    the request until the client's command timeout. Past `timeout` the connection is
-    dropped without waiting for the server and the request is 503; the other pooled
-    connections stay, each pinged at its own checkout, and serve again once the server
-    resumes. A connection found closed (server restarted) is replaced by a new one at
-    once, so a restart costs no request; a refused new one is 503 (`do_connect`).
-    Running statements keep the statement timeout: this bounds only the checkout.
-
-    A request's first statement, when it is a quick read (the caller's login,
-    `fetchrow_first`), is the check instead: no ping before it, the same timeout on it."""
-    pool = engine.sync_engine.pool
-
-    def fresh(dbapi_connection: Any, record: Any) -> None:
-        record.info[_FRESH] = True
-
-    def ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        record.info.pop(_UNCHECKED, None)
-        if record.info.pop(_FRESH, False):
-            return
-        if _first_statement_checks.get():
-            record.info[_UNCHECKED] = timeout
-            return
-        driver = dbapi_connection.driver_connection
-        try:
-            await_(driver.execute("SELECT 1", timeout=timeout))
-        except TimeoutError as exc:
-            driver.terminate()  # a graceful close would wait for the silent server
-            raise DatabaseUnavailable() from exc
-        except Exception as exc:
-            if not database_unavailable(exc):
-                raise
-            raise DisconnectionError(str(exc)) from exc
-
-    event.listen(pool, "connect", fresh)
-    event.listen(pool, "checkout", ping)
 
 
 @lru_cache
@@ -311,12 +271,41 @@ async def _unavailable(session: AsyncSession, exc: Exception) -> DatabaseUnavail
 
 
 async def _on_driver(
-    session: AsyncSession, method: str, sql: str, args: Sequence[Any], *, begin: bool = True
+    session: AsyncSession,
+    method: str,
+    sql: str,
+    args: Sequence[Any],
+    *,
+    begin: bool = True,
+    gated: bool = False,
 ) -> Any:
-    """`sql` run by the session's driver connection's `method` (`fetch`, `execute`, ...).
-    A database found gone on it (or while beginning its transaction) invalidates the
-    pool and is raised as `DatabaseUnavailable` (503). A plain call, not a context
-    manager: an async one cost each statement ~10 k instructions."""
+    """`sql` run by the session's driver connection's `method` (`fetch`, `execute`, ...),
+    through the request's principal check while that is pending (`services.principals`;
+    `gated`: the statement gates its rows on the principal guard itself)."""
+    check = session.info.get(PRINCIPAL_UNCHECKED)
+    if check is not None:
+        return await check.run(session, method, sql, args, begin, gated)
+    return await run_driver(session, method, sql, args, begin)
+
+
+async def run_driver(
+    session: AsyncSession,
+    method: str,
+    sql: str,
+    args: Sequence[Any],
+    begin: bool = True,
+    first: bool = False,
+) -> Any:
+    """`_on_driver` without the principal check. A database found gone on it (or while
+    beginning its transaction) invalidates the pool and is raised as
+    `DatabaseUnavailable` (503). With `first`, a statement run alone on a read session
+    that has no connection yet is the connection's check (`_first`). A plain call, not
+    a context manager: an async one cost each statement ~10 k instructions."""
+    many = method == "executemany"
+    _announce(sql, args[0] if many else args, many)
+    info = session.info
+    if first and not begin and DRIVER not in info and info.get(_READS):
+        return await _first(session, method, sql, args, quick=False)
     try:
         driver = await _driver(session, begin=begin)
         return await getattr(driver, method)(sql, *args)
@@ -326,40 +315,62 @@ async def _on_driver(
 
 async def fetchrow_first(session: AsyncSession, sql: str, *args: Any) -> Any:
     """The first row of a request's first statement, a quick read (the caller's login),
-    run on its own before any transaction. It stands in for the checkout ping, one round
-    trip fewer per request: a pooled connection handed out for it is not pinged, the
-    statement gets the ping's timeout instead (a frozen server: 503 within it), and a
-    connection found closed (the server restarted since its last use) is replaced, with
-    every older one, and the statement run again on a new connection: a restart still
-    costs no request."""
+    run on its own before any transaction: the connection's check (`_first`)."""
     _announce(sql, args)
-    token = _first_statement_checks.set(True)
+    return await _first(session, "fetchrow", sql, args, quick=True)
+
+
+async def _first(
+    session: AsyncSession, method: str, sql: str, args: Sequence[Any], *, quick: bool
+) -> Any:
+    """A request's first statement, standing in for the checkout ping, one round trip
+    fewer per request: a pooled connection handed out for it is not pinged, the
+    statement gets the ping's timeout instead, and a connection found closed (the server
+    restarted since its last use) is replaced, with every older one, and the statement
+    run again on a new connection: a restart still costs no request. Past the timeout
+    a `quick` statement is 503 (a frozen server); another one is 503 only if a new
+    connection cannot be made within half the timeout either, else run again (a slow
+    statement on a live server)."""
+    token = first_statement_checks.set(True)
     try:
         driver = await _driver(session, alone=True)
     except Exception as exc:
         raise await _unavailable(session, exc) from exc
     finally:
-        _first_statement_checks.reset(token)
-    timeout = session.info[POOLED].info.pop(_UNCHECKED, None)
+        first_statement_checks.reset(token)
+    timeout = session.info[POOLED].info.pop(UNPINGED, None)
     try:
         if timeout is None:
-            return await driver.fetchrow(sql, *args)
+            return await getattr(driver, method)(sql, *args)
         try:
-            return await driver.fetchrow(sql, *args, timeout=timeout)
+            return await getattr(driver, method)(sql, *args, timeout=timeout)
         except TimeoutError as exc:
             driver.terminate()  # a graceful close would wait for the silent server
             with suppress(Exception):  # the others are checked by their own first use
                 await _invalidate_after_outage(session, exc, older=False)
-            raise DatabaseUnavailable() from exc
+            if quick or not await _answers(session, timeout / 2):
+                raise DatabaseUnavailable() from exc
         except Exception as exc:
             if not database_unavailable(exc):
                 raise
             with suppress(Exception):  # the statement runs again on a new connection
                 await _invalidate_after_outage(session, exc)
                 await session.rollback()
-        return await (await _driver(session, alone=True)).fetchrow(sql, *args)
+        return await getattr(await _driver(session, alone=True), method)(sql, *args)
     except Exception as exc:
         raise await _unavailable(session, exc) from exc
+
+
+async def _answers(session: AsyncSession, within: float) -> bool:
+    """Whether the session's server accepts a new connection `within` seconds."""
+    bind: Any = session.bind
+    url = bind.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        probe = await asyncpg.connect(url, timeout=within)
+    except Exception:
+        return False
+    await probe.close(timeout=within)
+    return True
 
 
 # The statements every request sends (principal, flags, audit rows) and the hot reads run
@@ -373,7 +384,7 @@ _LOCKING = re.compile(r"\bFOR\s+(UPDATE|SHARE|KEY\s+SHARE|NO\s+KEY\s+UPDATE)\b",
 
 
 @lru_cache(maxsize=2048)
-def _writes(sql: str) -> bool:
+def writes(sql: str) -> bool:
     """Whether a statement needs the transaction: anything but a plain SELECT (a `WITH`
     may hold an INSERT) and a SELECT that locks rows (a lock held by a statement of its
     own would end with it), so that a read session begins its transaction before it."""
@@ -383,35 +394,36 @@ def _writes(sql: str) -> bool:
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """Rows (asyncpg Records) of `sql` with `$n` parameters, in the session's transaction
     (on a read session, `serve_reads`, a SELECT as a statement of its own)."""
-    _announce(sql, args)
-    rows: list[Any] = await _on_driver(session, "fetch", sql, args, begin=_writes(sql))
+    rows: list[Any] = await _on_driver(session, "fetch", sql, args, begin=writes(sql))
     return rows
 
 
 async def fetchrow(session: AsyncSession, sql: str, *args: Any) -> Any:
     """The first row of `sql`, or None."""
-    _announce(sql, args)
-    return await _on_driver(session, "fetchrow", sql, args, begin=_writes(sql))
+    return await _on_driver(session, "fetchrow", sql, args, begin=writes(sql))
 
 
 async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
     """A write, in the session's transaction (begun first on a read session)."""
-    _announce(sql, args)
     await _on_driver(session, "execute", sql, args)
 
 
 async def execute_alone(session: AsyncSession, sql: str, *args: Any) -> None:
     """A request's closing write: in the session's transaction if one is open, else (a
     read session that wrote nothing before) a transaction by itself, one round trip."""
-    _announce(sql, args)
     await _on_driver(session, "execute", sql, args, begin=False)
 
 
 async def fetchrow_alone(session: AsyncSession, sql: str, *args: Any) -> Any:
     """`fetchrow` of a statement that writes (a read and its audit row): in the session's
     transaction if one is open, else a transaction by itself, as `execute_alone`."""
-    _announce(sql, args)
     return await _on_driver(session, "fetchrow", sql, args, begin=False)
+
+
+async def fetchrow_gated(session: AsyncSession, sql: str, *args: Any) -> Any:
+    """`fetchrow_alone` of a statement that gates its rows on the principal guard itself
+    (`services.principals.GUARD_CTE`, its values last): a row checks the principal."""
+    return await _on_driver(session, "fetchrow", sql, args, begin=False, gated=True)
 
 
 async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -419,7 +431,6 @@ async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[A
     if len(rows) == 1:
         await execute(session, sql, *rows[0])
     elif rows:
-        _announce(sql, rows, True)
         await _on_driver(session, "executemany", sql, (rows,))
 
 

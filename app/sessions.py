@@ -36,6 +36,8 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 DRIVER = "dangjian.driver_connection"  # the asyncpg connection
 POOLED = "dangjian.driver_adapter"  # the pooled connection (SQLAlchemy's proxy) it is in
 OWNED = "dangjian.owned_connection"  # that connection was checked out by the session itself
+# A principal known from an earlier request, not yet checked (`services.principals`).
+PRINCIPAL_UNCHECKED = "dangjian.principal_unchecked"
 
 # Called with a session's `info` when it rolls back a transaction the ORM never saw (its
 # ORM session not made yet): what the audit writer keeps for the commit is dropped, as

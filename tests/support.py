@@ -126,9 +126,9 @@ class Api:
 
 async def _principal(session: Any, token: str) -> Any:
     from app.config import get_settings
-    from app.services import auth
+    from app.services import principals
 
-    return await auth.principal_from_access_token(session, get_settings(), token)
+    return await principals.principal_from_access_token(session, get_settings(), token)
 
 
 async def _org(session: Any, token: str, parent_id: str, type_: str, name: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from app.api.common import (
     sort_query,
 )
 from app.api.deps import AsOfDep, PrincipalDep, SessionDep, TodayDep, set_etag
+from app.api.routing import principal_checked_by_read
 from app.errors import ErrorCode, Forbidden
 from app.i18n import Text
 from app.models.change_request import MemberChangeRequest
@@ -58,6 +59,7 @@ def my_member_id(principal: Principal) -> uuid.UUID:
 
 
 @router.get("/me", name="me_get", response_model=MemberRead)
+@principal_checked_by_read
 async def me_get(session: SessionDep, principal: PrincipalDep, today: TodayDep) -> Response:
     """My member record, masked and rendered as `GET /members/{id}` renders it for me."""
     body, version = await members.read_one(session, principal, my_member_id(principal), today)

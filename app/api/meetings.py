@@ -31,7 +31,7 @@ from app.api.deps import (
     check_if_match,
     set_etag,
 )
-from app.api.routing import replica_read
+from app.api.routing import principal_checked_by_read, replica_read
 from app.models.enums import MeetingState, MeetingType
 from app.schemas.common import Day, Page, Year
 from app.schemas.meetings import (
@@ -223,6 +223,7 @@ async def meetings_amend(
     response_model=Compliance,
 )
 @replica_read
+@principal_checked_by_read
 async def meetings_compliance(
     org_id: uuid.UUID,
     session: SessionDep,

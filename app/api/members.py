@@ -27,6 +27,7 @@ from app.api.deps import (
     check_if_match,
     set_etag,
 )
+from app.api.routing import principal_checked_by_read
 from app.models.enums import MemberCategory, MemberStatus
 from app.schemas.common import Page
 from app.schemas.members import (
@@ -68,6 +69,7 @@ async def members_create(
     description=doc(service.list_members),
     response_model=Page[MemberRead],
 )
+@principal_checked_by_read
 async def members_list(
     session: SessionDep,
     principal: PrincipalDep,
@@ -116,6 +118,7 @@ async def members_list(
 
 
 @router.get("/members/{member_id}", name="members_get", response_model=MemberRead)
+@principal_checked_by_read
 async def members_get(
     member_id: uuid.UUID,
     session: SessionDep,

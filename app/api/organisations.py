@@ -32,7 +32,7 @@ from app.api.deps import (
     check_if_match,
     set_etag,
 )
-from app.api.routing import replica_read
+from app.api.routing import principal_checked_by_read, replica_read
 from app.models.enums import LeaderRole, OrgType
 from app.schemas.common import Page
 from app.schemas.organisations import (
@@ -165,6 +165,7 @@ async def organisations_dissolve(
 
 @router.get("/organisations/{org_id}/tree", name="organisations_tree", response_model=TreeNode)
 @replica_read
+@principal_checked_by_read
 async def organisations_tree(
     org_id: uuid.UUID,
     session: SessionDep,
@@ -251,6 +252,7 @@ async def organisations_health(
     description=doc(service.organisation_stats),
 )
 @replica_read
+@principal_checked_by_read
 async def organisations_stats(
     principal: StaffPrincipal, org_id: uuid.UUID, session: SessionDep, as_of: AsOfDep
 ) -> OrganisationStats:

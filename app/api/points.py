@@ -31,7 +31,7 @@ from app.api.deps import (
     check_if_match,
     set_etag,
 )
-from app.api.routing import replica_read
+from app.api.routing import principal_checked_by_read, replica_read
 from app.errors import ErrorCode, NotFound
 from app.models.enums import EntryState
 from app.schemas.common import Page, Year
@@ -295,6 +295,7 @@ async def points_balance(
     + "\n\nA member user gets its own place only (`me`, and itself among `items`).",
 )
 @replica_read
+@principal_checked_by_read
 async def points_ranking(
     org_id: uuid.UUID,
     session: SessionDep,

@@ -39,11 +39,12 @@ from app.db import (
     nothing_to_commit,
     serve_reads,
 )
-from app.errors import Conflict, DangjianError, ErrorCode, Unprocessable
+from app.errors import Conflict, DangjianError, DatabaseUnavailable, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.audit import IdempotencyRecord
 from app.security.tokens import InvalidToken, bearer_token, decode_access_token
 from app.services.integration import audit
+from app.services.principals import PrincipalChanged, confirm_pending
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,6 +127,13 @@ def replica_read(endpoint: F) -> F:
     return endpoint
 
 
+def principal_checked_by_read(endpoint: F) -> F:
+    """Mark a GET endpoint whose first read may check the caller's login in the same
+    statement (`services.principals`): a hot read, one round trip fewer."""
+    endpoint.__dict__["principal_checked_by_read"] = True
+    return endpoint
+
+
 class Deferred:
     """A path resource's refusal (404), held until the endpoint's parameters are valid."""
 
@@ -178,8 +186,17 @@ class DangjianRoute(SolvedRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         on_replica = getattr(self.endpoint, "replica_read", False)
+        late = getattr(self.endpoint, "principal_checked_by_read", False)
 
         async def route_handler(request: Request) -> Response:
+            try:
+                return await serve(request, late)
+            except PrincipalChanged:
+                # The login is valid, its principal is not the one the request started
+                # with: everything was rolled back; again, the principal read first.
+                return await serve(request, False)
+
+        async def serve(request: Request, late: bool) -> Response:
             key = request.headers.get("idempotency-key")
             user_id = _idempotency_user(request) if request.method == "POST" and key else None
             replicas = get_replica_sessionmaker()
@@ -188,6 +205,7 @@ class DangjianRoute(SolvedRoute):
             if replicas is not None and on_replica and request.method == "GET":
                 replica_db = await replica.replica_session(request, replicas, settings)
             request.state.on_replica = replica_db is not None
+            request.state.principal_late = late
             async with replica_db or get_sessionmaker()() as session:
                 request.state.db = session
                 if request.method in _READS:
@@ -198,10 +216,15 @@ class DangjianRoute(SolvedRoute):
                     else:
                         response = await handler(request)
                     await audit.write_pending(session)
+                    await confirm_pending(session)  # nothing answered for an unchecked login
                     if not nothing_to_commit(session):
                         await commit(session)
-                except BaseException:
+                except BaseException as exc:
                     await session.rollback()
+                    if isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable):
+                        # A refusal too waits for the login's check: 401 (or the route
+                        # again) comes before what an unchecked principal was refused.
+                        await confirm_pending(session)
                     raise
                 if (
                     replicas is not None

@@ -9,17 +9,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock, db
+from app import clock
 from app.config import Settings
 from app.db import get_sessionmaker
 from app.errors import ErrorCode, TooManyRequests, Unauthorized
-from app.models.enums import Role
 from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
 from app.security import tokens
 from app.security.passwords import verify_dummy, verify_password
@@ -267,58 +265,3 @@ async def logout(session: AsyncSession, refresh_token: str, principal: Principal
     if auth_session is None or auth_session.user_id != principal.user_id:
         raise Unauthorized(ErrorCode.auth_refresh_invalid)
     auth_session.revoked_at = auth_session.revoked_at or clock.utcnow()
-
-
-# Every request runs this: on the driver connection it skips SQLAlchemy's statement and
-# ORM machinery (no User object is needed, only these columns).
-_PRINCIPAL_SQL = (
-    "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path, s.revoked_at "
-    "FROM users AS u JOIN organisations AS o ON o.id = u.org_id "
-    "JOIN auth_sessions AS s ON s.user_id = u.id "
-    "WHERE u.id = $1 AND s.id = $2"
-)
-
-
-_USER_PRINCIPAL_SQL = (
-    "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path "
-    "FROM users AS u JOIN organisations AS o ON o.id = u.org_id WHERE u.id = $1"
-)
-
-
-async def principal_of_user(session: AsyncSession, user_id: uuid.UUID) -> Principal | None:
-    """The principal of a user acting outside a request (a queued import run by the
-    worker): their role and organisation as they are now; None once deactivated."""
-    row = await db.fetchrow(session, _USER_PRINCIPAL_SQL, user_id)
-    if row is None or not row[4]:
-        return None
-    username, role, org_id, member_id, _, path = tuple(row)
-    return Principal(
-        user_id=user_id, username=username, role=Role(role), org_id=org_id, org_path=path,
-        member_id=member_id,
-    )  # fmt: skip
-
-
-async def principal_from_access_token(
-    session: AsyncSession, settings: Settings, token: str
-) -> Principal:
-    """Decode the token and load the user, their organisation path and the login state."""
-    try:
-        claims = tokens.decode_access_token(settings, token)
-    except tokens.InvalidToken as exc:
-        raise Unauthorized() from exc
-    row = await db.fetchrow_first(session, _PRINCIPAL_SQL, claims.user_id, claims.session_id)
-    if row is None:
-        raise Unauthorized()
-    values: tuple[Any, ...] = tuple(row)
-    username, role, org_id, member_id, active, path, revoked_at = values
-    if not active or revoked_at is not None:
-        raise Unauthorized()
-    return Principal(
-        user_id=claims.user_id,
-        username=username,
-        role=Role(role),
-        org_id=org_id,
-        org_path=path,
-        member_id=member_id,
-        session_id=claims.session_id,
-    )

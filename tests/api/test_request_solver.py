@@ -22,10 +22,11 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import clock
 from app.api import solver, solver_params
 from app.api.deps import get_today
 from app.api.routing import Deferred
-from app.services import auth as auth_service
+from app.services import principals
 
 V = "/api/v1"
 
@@ -122,13 +123,13 @@ def solving(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def principal_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """One entry per time a request's principal was read from the database."""
     reads: list[str] = []
-    original = auth_service.principal_from_access_token
+    original = principals.principal_from_access_token
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
         reads.append("read")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(auth_service, "principal_from_access_token", counted)
+    monkeypatch.setattr(principals, "principal_from_access_token", counted)
     return reads
 
 
@@ -373,7 +374,7 @@ async def test_dependency_overrides_set_after_the_app_was_made_are_honoured(
     assert [call["today"] for call in calls] == [
         date(2020, 2, 29),
         date(2021, 3, 1),
-        date.today(),
+        clock.today(),  # the app's day (China), not the machine's
     ]
 
 

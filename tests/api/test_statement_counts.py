@@ -6,6 +6,10 @@ from support import counting, unique
 
 
 async def _count(api, token, path, **params) -> int:
+    """The statements of a request whose login's principal is known (read by the one before,
+    see `services.principals`): how a caller's requests run after its first."""
+    r = await api.client.get(path, params=params, headers=api.auth(token))
+    assert r.status_code == 200, r.text
     with counting() as statements:
         r = await api.client.get(path, params=params, headers=api.auth(token))
     assert r.status_code == 200, r.text
@@ -47,7 +51,7 @@ async def test_compliance_costs_the_same_statements_for_one_branch_or_five(api, 
 async def test_stats_and_ranking_cost_the_same_statements_for_any_subtree(api, county):
     token = county.county_admin
     for org in (county.branch_a, county.county):
-        assert await _count(api, token, f"/api/v1/organisations/{org['id']}/stats") == 4
+        assert await _count(api, token, f"/api/v1/organisations/{org['id']}/stats") == 3
     small = await _count(
         api, token, f"/api/v1/organisations/{county.branch_a['id']}/points/ranking", year=2026
     )
@@ -57,19 +61,31 @@ async def test_stats_and_ranking_cost_the_same_statements_for_any_subtree(api, c
     assert small == large
 
 
-async def test_a_member_read_sends_the_principal_then_the_row_with_its_flags_and_audit_row(
+async def test_a_login_s_first_member_read_sends_the_principal_then_the_row(api, county):
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    _, token = await api.user(county.county_admin, "org_admin", county.county["id"])
+    with counting() as statements:
+        r = await api.client.get(f"/api/v1/members/{member['id']}", headers=api.auth(token))
+    assert r.status_code == 200, r.text
+    assert len(statements) == 2, statements
+    principal, row = statements
+    assert "auth_sessions" in principal and "FROM members" not in principal
+    assert "FROM members" in row
+
+
+async def test_a_member_read_checks_the_login_in_the_statement_with_the_row_and_audit_row(
     api, county
 ):
     member = await api.member(county.county_admin, county.branch_a["id"])
     path = f"/api/v1/members/{member['id']}"
-    await _count(api, county.admin_a, path)  # statements prepared, caches filled
+    await _count(api, county.admin_a, path)  # the login's principal known, statements prepared
     with counting() as statements:
         r = await api.client.get(path, headers=api.auth(county.admin_a))
     assert r.status_code == 200, r.text
     assert r.json()["pii_masked"] is False  # an unmasked read: audited
-    assert len(statements) == 2, statements
-    principal, row = statements
-    assert "auth_sessions" in principal
+    assert len(statements) == 1, statements
+    (row,) = statements
+    assert "auth_sessions" in row and "revoked_at IS NULL" in row  # the login, checked
     assert "FROM members" in row and "array_remove" in row  # the flags come with the row
     assert "INSERT INTO audit_events" in row  # and the read's audit row with both
 
@@ -83,11 +99,12 @@ async def test_a_masked_member_read_sends_no_audit_row(api, county):
         r = await api.client.get(path, headers=api.auth(auditor))
     assert r.status_code == 200, r.text
     assert r.json()["pii_masked"] is True
-    assert len(statements) == 2, statements
+    assert len(statements) == 1, statements
+    assert "auth_sessions" in statements[0]
     assert not any("audit_events" in s for s in statements)
 
 
-async def test_a_ranking_sends_the_principal_the_organisation_and_one_ranking_statement(
+async def test_a_ranking_sends_the_organisation_with_the_login_s_check_then_the_ranking(
     api, county
 ):
     path = f"/api/v1/organisations/{county.county['id']}/points/ranking"
@@ -95,9 +112,9 @@ async def test_a_ranking_sends_the_principal_the_organisation_and_one_ranking_st
     with counting() as statements:
         r = await api.client.get(path, params={"year": 2026}, headers=api.auth(county.county_admin))
     assert r.status_code == 200, r.text
-    assert len(statements) == 3, statements
-    principal, organisation, ranking = statements
-    assert "auth_sessions" in principal
+    assert len(statements) == 2, statements
+    organisation, ranking = statements
+    assert "auth_sessions" in organisation  # the login, checked by the first read
     assert "FROM organisations" in organisation and "point_schemes" not in organisation
     # the schemes (bases and grade bands) are read by the ranking statement itself
     assert "point_schemes" in ranking and "point_totals" in ranking

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.db import _writes
+from app.db import writes
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from app.db import _writes
     ],
 )
 def test_a_plain_select_runs_as_a_statement_of_its_own(sql: str) -> None:
-    assert _writes(sql) is False
+    assert writes(sql) is False
 
 
 @pytest.mark.parametrize(
@@ -33,4 +33,4 @@ def test_a_plain_select_runs_as_a_statement_of_its_own(sql: str) -> None:
     ],
 )
 def test_a_write_or_a_locking_select_begins_the_transaction_first(sql: str) -> None:
-    assert _writes(sql) is True
+    assert writes(sql) is True

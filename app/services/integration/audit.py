@@ -170,6 +170,8 @@ _INSERT_INTO = f"INSERT INTO audit_events ({', '.join(_INSERT_COLUMNS)})"
 _INSERT_SQL = _INSERT_INTO + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 # The columns' types, for parameters that no VALUES list types (`event_cte`).
 _INSERT_TYPES = ("uuid", "text", "text", "text", "text", "text", "jsonb", "jsonb", "text")
+# How many parameters an event of `event_cte` takes (`event_values`).
+EVENT_PARAMETERS = len(_INSERT_TYPES)
 
 
 def _jsonb(value: dict[str, Any] | None) -> str | None:

@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
+from sqlalchemy import Boolean, ColumnElement, Select, Uuid, bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
@@ -29,7 +29,7 @@ from app.security.scope import (
     member_rows_only,
     reveals_visible_members_pii,
 )
-from app.services import lifecycle
+from app.services import lifecycle, principals
 from app.services.integration import audit
 from app.services.members.rows import RENDERED_COLUMNS, MemberRow
 
@@ -155,11 +155,19 @@ def _found(principal: Principal, record: Any) -> tuple[MemberRow, list[str]]:
 def _audited_row_query(today: date, filters: tuple[str, ...]) -> db.DriverStatement:
     """`_row_query` of a member the caller may see (`VISIBILITY_FILTERS` named by
     `filters`), with the audit event of its unmasked read written by the same statement
-    when the row is found (`audit.event_cte`; its values the last parameters)."""
+    when the row is found (`audit.event_cte`; its values the next parameters), and the
+    row found only while the caller's login holds (`principals.principal_guard`, its
+    values the last parameters): the read checks the caller too."""
     conditions = named_conditions(VISIBILITY_FILTERS, filters)
-    query = db.DriverStatement.compile(_row_select(today, *conditions))
-    cte = audit.event_cte("found", len(query.names) + 1, path_from="org_path")
-    sql = f"WITH found AS ({query.sql}), {cte} SELECT * FROM found"  # noqa: S608  # compiled text
+    guarded = literal_column(f"EXISTS (SELECT FROM {principals.GUARD_CTE})", Boolean)
+    query = db.DriverStatement.compile(_row_select(today, *conditions, guarded))
+    first = len(query.names) + 1
+    cte = audit.event_cte("found", first, path_from="org_path")
+    guard = principals.principal_guard(first + audit.EVENT_PARAMETERS)
+    sql = (
+        f"WITH {principals.GUARD_CTE} AS ({guard}), found AS ({query.sql}), {cte} "  # noqa: S608  # compiled text
+        "SELECT * FROM found"
+    )
     return replace(query, sql=sql)
 
 
@@ -172,11 +180,13 @@ async def _read_audited(
 ) -> tuple[MemberRow, list[str]]:
     """`read_visible` for a principal who reads the PII of whatever it may see
     (`reveals_visible_members_pii`): the row found only if visible, and the read's
-    audit event (`event`) written with it, as a statement of its own: one round trip."""
+    audit event (`event`) written with it, as a statement of its own: one round trip
+    that also checks the caller's login when that is pending."""
     values = visibility_values(principal)
     query = _audited_row_query(today, tuple(sorted(values)))
     sql, args = query.bind(member_id=member_id, **values)
-    return _found(principal, await db.fetchrow_alone(session, sql, *args, *event))
+    guard = principals.guard_values(principal)
+    return _found(principal, await db.fetchrow_gated(session, sql, *args, *event, *guard))
 
 
 # The answer's fields, in MemberRead's order (orjson writes them so). `MemberRow` starts

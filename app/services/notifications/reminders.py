@@ -20,9 +20,9 @@ from app.models.organisation import Organisation
 from app.models.user import User
 from app.pagination import MAX_LIMIT
 from app.security.scope import Principal
-from app.services.auth import principal_of_user
 from app.services.notifications.writer import Message, notify
 from app.services.policies import effective_policy
+from app.services.principals import principal_of_user
 from app.services.todos import Todo, todos
 
 WEEK = timedelta(days=7)

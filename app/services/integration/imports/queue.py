@@ -33,7 +33,7 @@ from app.db import get_sessionmaker
 from app.models.enums import ImportKind, ImportState
 from app.models.imports import ImportChunk, ImportJob
 from app.security.scope import Principal
-from app.services import auth
+from app.services import principals
 from app.services.attachments.storage import CHUNK_BYTES, read_chunks
 from app.services.integration.imports.faults import Report, merge_reports
 from app.services.integration.imports.jobs import (
@@ -103,7 +103,7 @@ async def _run(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> No
         assert job is not None
         kept = await session.scalar(select(ImportJob.upload).where(ImportJob.id == job_id))
         user = job.created_by
-        principal = await auth.principal_of_user(session, user) if user else None
+        principal = await principals.principal_of_user(session, user) if user else None
         kind, filename, position, atomic = job.kind, job.filename or "", job.position, job.atomic
     if principal is None or kept is None:
         raise RuntimeError(_INACTIVE)
