@@ -7,14 +7,14 @@
 -- into rows of (status, category, gender, education, band, n) for the client to add up.
 -- Ended members come out as one row per group with only their status (the rest NULL).
 -- The caller's session, the organisation inside the caller's subtree (its path as a LIKE
--- prefix) and the age cut-offs: born after `cNN` <=> at most NN full years old today.
+-- prefix) and the age cut-offs: born after `cNN` <=> at most NN full years old on the app's day (`today`, China).
 SELECT o.path || '%' AS prefix, o.path AS path, o.depth AS depth, uo.path AS caller_path,
        u.username AS caller,
-       (current_date - interval '31 years')::date AS c30,
-       (current_date - interval '41 years')::date AS c40,
-       (current_date - interval '51 years')::date AS c50,
-       (current_date - interval '61 years')::date AS c60,
-       (current_date - interval '71 years')::date AS c70
+       (CAST(:today AS date) - interval '31 years')::date AS c30,
+       (CAST(:today AS date) - interval '41 years')::date AS c40,
+       (CAST(:today AS date) - interval '51 years')::date AS c50,
+       (CAST(:today AS date) - interval '61 years')::date AS c60,
+       (CAST(:today AS date) - interval '71 years')::date AS c70
 FROM users AS u
 JOIN organisations AS uo ON uo.id = u.org_id
 JOIN auth_sessions AS s ON s.user_id = u.id

@@ -4,13 +4,13 @@
 -- subtree since (the deltas' path index; banded here as the rollups are), summed per
 -- group; ended members (left, deceased) counted by their status only; organisations by
 -- type. The caller's session and the organisation inside the caller's subtree first,
--- with the age cut-offs (born after `cNN` <=> at most NN full years old today).
+-- with the age cut-offs (born after `cNN` <=> at most NN full years old on the app's day (`today`, China).
 SELECT o.path AS path, o.path || '%' AS prefix,
-       (current_date - interval '31 years')::date AS c30,
-       (current_date - interval '41 years')::date AS c40,
-       (current_date - interval '51 years')::date AS c50,
-       (current_date - interval '61 years')::date AS c60,
-       (current_date - interval '71 years')::date AS c70
+       (CAST(:today AS date) - interval '31 years')::date AS c30,
+       (CAST(:today AS date) - interval '41 years')::date AS c40,
+       (CAST(:today AS date) - interval '51 years')::date AS c50,
+       (CAST(:today AS date) - interval '61 years')::date AS c60,
+       (CAST(:today AS date) - interval '71 years')::date AS c70
 FROM users AS u
 JOIN organisations AS uo ON uo.id = u.org_id
 JOIN auth_sessions AS s ON s.user_id = u.id
@@ -20,7 +20,7 @@ WHERE u.id = :user AND s.id = :session AND u.active AND s.revoked_at IS NULL
 -- the answer
 WITH k AS (
     SELECT status, category, gender, education, band, n FROM member_stat_rollups
-    WHERE snapshot_id = (SELECT id FROM member_stat_snapshots WHERE day = current_date)
+    WHERE snapshot_id = (SELECT id FROM member_stat_snapshots WHERE day = CAST(:today AS date))
       AND path = :path
     UNION ALL
     SELECT status, category, gender, coalesce(education, 'unknown'),
