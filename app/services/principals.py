@@ -14,7 +14,9 @@ request's first statement, in the same round trip and snapshot:
 
 - a plain SELECT (`db.fetch`, `db.fetchrow`) runs wrapped: `principal_guard` (the same
   conditions as `_PRINCIPAL_SQL`'s, with every principal field compared to the known
-  one) gates its rows; a statement that writes with its read (the audited member read)
+  one) gates its rows, a one-time filter PostgreSQL tests before it reads anything; the
+  rows keep their order (a subquery with ORDER BY is not flattened, the outer query
+  only filters); a statement that writes with its read (the audited member read)
   gates its own rows on the guard (`GUARD_CTE` in its text, `guard_values` last);
 - any row returned means the principal held when the statement ran: checked;
 - no row (the guard failed, or nothing matched) leaves it unchecked, and any other
@@ -196,7 +198,11 @@ class LateCheck:
             return await db.run_driver(session, method, sql, args, begin)
         if not gated:
             sql, args = _guarded(sql, len(args)), (*args, *self.values)
-        result = await db.run_driver(session, method, sql, args, begin, first=True)
+        try:
+            result = await db.run_driver(session, method, sql, args, begin, first=True)
+        except BaseException:
+            info[UNCHECKED] = self  # a refusal too waits for the check
+            raise
         if not result:
             info[UNCHECKED] = self  # still to be confirmed
         return result
@@ -220,6 +226,7 @@ async def confirm_pending(session: AsyncSession) -> None:
 
 
 _GUARDED: dict[tuple[str, int], str] = {}
+_GUARDED_MAX = 512  # texts of up to ~12 KB; the driver caches 100 statements a connection
 
 
 def _guarded(sql: str, count: int) -> str:
@@ -233,7 +240,7 @@ def _guarded(sql: str, count: int) -> str:
             f"WITH {GUARD_CTE} AS ({principal_guard(count + 1)}) SELECT dj_rows.* "  # noqa: S608  # the app's own statement
             f"FROM ({sql}) AS dj_rows WHERE EXISTS (SELECT FROM {GUARD_CTE})"
         )
-        if len(_GUARDED) >= 4096:
-            _GUARDED.clear()
+        if len(_GUARDED) >= _GUARDED_MAX:
+            del _GUARDED[next(iter(_GUARDED))]  # the oldest
         _GUARDED[key] = text
     return text
