@@ -6,9 +6,10 @@ under ``DANGJIAN_DATA_DIR`` so a newcomer needs nothing installed.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import warnings
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from functools import lru_cache
 from typing import Any
@@ -298,14 +299,17 @@ async def run_driver(
 ) -> Any:
     """`_on_driver` without the principal check. A database found gone on it (or while
     beginning its transaction) invalidates the pool and is raised as
-    `DatabaseUnavailable` (503). With `first`, a statement run alone on a read session
-    that has no connection yet is the connection's check (`_first`). A plain call, not
+    `DatabaseUnavailable` (503). With `first` on a session without a connection yet,
+    the connection's check (`_first`) is the statement itself when it runs alone on a
+    read session, else the BEGIN of its transaction. A plain call, not
     a context manager: an async one cost each statement ~10 k instructions."""
     many = method == "executemany"
     _announce(sql, args[0] if many else args, many)
     info = session.info
-    if first and not begin and DRIVER not in info and info.get(_READS):
-        return await _first(session, method, sql, args, quick=False)
+    if first and DRIVER not in info:
+        if not begin and info.get(_READS):
+            return await _first(session, _statement(method, sql, args), quick=False)
+        await _first(session, _beginning(session), quick=True)  # BEGIN checks it
     try:
         driver = await _driver(session, begin=begin)
         return await getattr(driver, method)(sql, *args)
@@ -317,20 +321,18 @@ async def fetchrow_first(session: AsyncSession, sql: str, *args: Any) -> Any:
     """The first row of a request's first statement, a quick read (the caller's login),
     run on its own before any transaction: the connection's check (`_first`)."""
     _announce(sql, args)
-    return await _first(session, "fetchrow", sql, args, quick=True)
+    return await _first(session, _statement("fetchrow", sql, args), quick=True)
 
 
-async def _first(
-    session: AsyncSession, method: str, sql: str, args: Sequence[Any], *, quick: bool
-) -> Any:
-    """A request's first statement, standing in for the checkout ping, one round trip
-    fewer per request: a pooled connection handed out for it is not pinged, the
-    statement gets the ping's timeout instead, and a connection found closed (the server
-    restarted since its last use) is replaced, with every older one, and the statement
-    run again on a new connection: a restart still costs no request. Past the timeout
-    a `quick` statement is 503 (a frozen server); another one is 503 only if a new
-    connection cannot be made within half the timeout either, else run again (a slow
-    statement on a live server)."""
+async def _first(session: AsyncSession, call: _FirstCall, *, quick: bool) -> Any:
+    """A request's first statement (`call(driver, timeout)`), standing in for the
+    checkout ping, one round trip fewer per request: a pooled connection handed out for
+    it is not pinged, the statement gets the ping's timeout instead, and a connection
+    found closed (the server restarted since its last use) is replaced, with every older
+    one, and the statement run again on a new connection: a restart still costs no
+    request. Past the timeout a `quick` statement is 503 (a frozen server); another one
+    is 503 only if a new connection cannot be made within half the timeout either, else
+    run again (a slow statement on a live server)."""
     token = first_statement_checks.set(True)
     try:
         driver = await _driver(session, alone=True)
@@ -340,15 +342,13 @@ async def _first(
         first_statement_checks.reset(token)
     timeout = session.info[POOLED].info.pop(UNPINGED, None)
     try:
-        if timeout is None:
-            return await getattr(driver, method)(sql, *args)
         try:
-            return await getattr(driver, method)(sql, *args, timeout=timeout)
+            return await call(driver, timeout)
         except TimeoutError as exc:
             driver.terminate()  # a graceful close would wait for the silent server
             with suppress(Exception):  # the others are checked by their own first use
                 await _invalidate_after_outage(session, exc, older=False)
-            if quick or not await _answers(session, timeout / 2):
+            if quick or not await _answers(session, (timeout or 0) / 2):
                 raise DatabaseUnavailable() from exc
         except Exception as exc:
             if not database_unavailable(exc):
@@ -356,9 +356,35 @@ async def _first(
             with suppress(Exception):  # the statement runs again on a new connection
                 await _invalidate_after_outage(session, exc)
                 await session.rollback()
-        return await getattr(await _driver(session, alone=True), method)(sql, *args)
+        return await call(await _driver(session, alone=True), None)
     except Exception as exc:
         raise await _unavailable(session, exc) from exc
+
+
+_FirstCall = Callable[[Any, float | None], Awaitable[Any]]
+
+
+def _statement(method: str, sql: str, args: Sequence[Any]) -> _FirstCall:
+    """`_first`'s call of a statement: the driver's `method`, within the timeout if any."""
+
+    def call(driver: Any, timeout: float | None) -> Awaitable[Any]:
+        run = getattr(driver, method)
+        pending: Awaitable[Any] = (
+            run(sql, *args) if timeout is None else run(sql, *args, timeout=timeout)
+        )
+        return pending
+
+    return call
+
+
+def _beginning(session: AsyncSession) -> _FirstCall:
+    """`_first`'s call that begins the session's transaction (a write's first round trip)."""
+
+    def call(driver: Any, timeout: float | None) -> Awaitable[Any]:
+        begin = _driver(session)
+        return begin if timeout is None else asyncio.wait_for(begin, timeout)
+
+    return call
 
 
 async def _answers(session: AsyncSession, within: float) -> bool:
@@ -422,7 +448,8 @@ async def fetchrow_alone(session: AsyncSession, sql: str, *args: Any) -> Any:
 
 async def fetchrow_gated(session: AsyncSession, sql: str, *args: Any) -> Any:
     """`fetchrow_alone` of a statement that gates its rows on the principal guard itself
-    (`services.principals.GUARD_CTE`, its values last): a row checks the principal."""
+    (`services.principals.GUARD_CTE`, its values last): a row checks the principal. In
+    the session's transaction on a session that writes (begun first if need be)."""
     return await _on_driver(session, "fetchrow", sql, args, begin=False, gated=True)
 
 

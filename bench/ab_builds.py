@@ -10,11 +10,16 @@ the server's processes and of all PostgreSQL processes (from /proc, user + syste
 
     python bench/ab_builds.py --old 36aa28c --database dj_1m \\
         --path /api/v1/members/ID --rounds 4 --seconds 8
+    python bench/ab_builds.py --old 36aa28c --path /api/v1/point-entries \\
+        --ids "SELECT id FROM members WHERE status = 'full' LIMIT 64" \\
+        --body '{"member_id": "{id}", "rule_id": "ID", "occurred_on": "2026-06-01",
+                 "source_key": "ab:{seq}"}'
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -67,10 +72,32 @@ def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     raise SystemExit(f"server on {port} did not start")
 
 
-def _wrk(port: int, path: str, token: str, seconds: int) -> tuple[float, int]:
+def _script(path: str, body: str | None, ids: list[str]) -> list[str]:
+    """wrk's script option for a POST of `body` (JSON text; `{seq}` becomes a new value
+    per request, so that each one is a new write; `{id}` one of `ids` at random, so that
+    writes do not queue on one row's lock), none for a GET."""
+    if body is None:
+        return []
+    template = json.dumps(body).replace("{seq}", '" .. tag .. n .. "')
+    template = template.replace("{id}", '" .. ids[math.random(#ids)] .. "')
+    listed = ", ".join(f'"{i}"' for i in ids)
+    lua = Path(tempfile.mkstemp(suffix=".lua")[1])
+    lua.write_text(
+        f"local ids = {{{listed}}}\n"
+        "local n = 0\nlocal tag = tostring(math.random(1e9)) .. ':'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        "request = function()\n  n = n + 1\n"
+        f'  return wrk.format("POST", "{path}", nil, {template})\nend\n'
+    )
+    return ["-s", str(lua)]
+
+
+def _wrk(
+    port: int, path: str, token: str, seconds: int, body: str | None, ids: list[str]
+) -> tuple[float, int]:
     out = subprocess.run(
         ["wrk", "-t2", "-c8", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}",
-         f"http://127.0.0.1:{port}{path}"],
+         *_script(path, body, ids), f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     if "Non-2xx" in out:
@@ -88,6 +115,8 @@ def main() -> None:
     parser.add_argument("--path", required=True)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--body", help="POST this JSON ({seq}: a new value per request)")
+    parser.add_argument("--ids", help="SQL whose first column's values {id} takes at random")
     args = parser.parse_args()
     old_tree = Path(tempfile.mkdtemp(prefix="ab-old-")) / "src"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", str(old_tree), args.old],
@@ -102,15 +131,21 @@ def main() -> None:
                        data={"username": USER, "password": PASSWORD})  # fmt: skip
         r.raise_for_status()
         token = r.json()["access_token"]
+        ids: list[str] = []
+        if args.ids:
+            url = f"{args.server}/{args.database}"
+            listed = subprocess.run(["psql", url, "-Atc", args.ids], capture_output=True,
+                                    text=True, check=True).stdout  # fmt: skip
+            ids = listed.split()
         for port, _ in servers.values():  # warm: statements prepared, the login known
-            _wrk(port, args.path, token, 3)
+            _wrk(port, args.path, token, 3, args.body, ids)
         print(f"{args.path}: old {args.old}, new this checkout")
         for round_ in range(1, args.rounds + 1):
             for name in ("old", "new"):
                 port, proc = servers[name]
                 pids = _tree(proc.pid)
                 cpu0, db0 = _ticks(pids), _ticks(_postgres())
-                rps, done = _wrk(port, args.path, token, args.seconds)
+                rps, done = _wrk(port, args.path, token, args.seconds, args.body, ids)
                 cpu1, db1 = _ticks(pids), _ticks(_postgres())
                 per = 1e6 / os.sysconf("SC_CLK_TCK") / done
                 print(f"{name} round {round_}: {rps:,.0f} rps, server {(cpu1 - cpu0) * per:,.0f} "

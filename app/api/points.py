@@ -174,6 +174,7 @@ _entry_read_values = attrgetter(*_ENTRY_READ)
     description=doc(service.create_entry),
     response_model=EntryRead,
 )
+@principal_checked_by_read
 async def points_entries_create(
     body: EntryCreate, session: SessionDep, principal: PrincipalDep
 ) -> Response:

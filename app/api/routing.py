@@ -128,8 +128,8 @@ def replica_read(endpoint: F) -> F:
 
 
 def principal_checked_by_read(endpoint: F) -> F:
-    """Mark a GET endpoint whose first read may check the caller's login in the same
-    statement (`services.principals`): a hot read, one round trip fewer."""
+    """Mark an endpoint whose first read may check the caller's login in the same
+    statement (`services.principals`): a hot path, one round trip fewer."""
     endpoint.__dict__["principal_checked_by_read"] = True
     return endpoint
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -186,3 +187,34 @@ async def test_the_sign_in_read_past_the_ping_timeout_is_503(api):
     got, elapsed = await _slow_first_statement(quick=True)
     assert isinstance(got, DatabaseUnavailable), got
     assert elapsed < 0.6
+
+
+@pytest.mark.parametrize("writes", [False, True])
+async def test_a_first_statement_on_a_connection_the_server_closed_runs_on_a_new_one(api, writes):
+    """The first round trip of a request whose login is known (a hot read, or the BEGIN of
+    a write) is the pooled connection's check: one the server closed is replaced."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.config import get_settings
+
+    settings = get_settings()
+    engine = db.build_engine(db.sync_database_url(settings), settings)
+    maker = async_sessionmaker(engine, class_=RequestSession)
+    try:
+        async with maker() as session:  # one connection in the pool, used once
+            db.serve_reads(session)
+            closed = (await db.fetchrow(session, "SELECT pg_backend_pid()"))[0]
+        async with get_sessionmaker()() as other:
+            await db.fetchrow(other, "SELECT pg_terminate_backend($1)", closed)
+        await asyncio.sleep(0.2)  # the server's goodbye reaches the pooled connection
+        async with maker() as session:
+            if not writes:
+                db.serve_reads(session)
+            sql = "SELECT pg_backend_pid() AS pid, pg_current_xact_id_if_assigned() AS xact"
+            row = await db.run_driver(session, "fetchrow", sql, (), writes, True)
+            assert row["pid"] != closed
+            in_transaction = session.info[db.DRIVER].is_in_transaction()
+            assert in_transaction is writes
+            await session.rollback()
+    finally:
+        await engine.dispose()

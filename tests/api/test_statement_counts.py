@@ -138,13 +138,14 @@ async def _award_statements(api, county, **rule_fields) -> list[str]:
     return sent
 
 
-async def test_a_plain_award_sends_three_statements(api, county):
-    """The principal; the rule, the member locked and the chain's caps in one read; the
-    entry with its change-feed event and its audit row in one write."""
+async def test_a_plain_award_sends_two_statements(api, county):
+    """The rule, the member locked, the chain's caps and the caller's login (known from
+    the request before) in one read; the entry with its change-feed event and its audit
+    row in one write."""
     statements = await _award_statements(api, county)
-    assert len(statements) == 3, statements
-    principal, read, entry = statements
-    assert "auth_sessions" in principal
+    assert len(statements) == 2, statements
+    read, entry = statements
+    assert "auth_sessions" in read and "revoked_at IS NULL" in read  # the login, checked
     assert "FROM point_rules" in read and "FROM members" in read and "FOR UPDATE" in read
     assert entry.startswith("WITH line AS (INSERT INTO point_entries")
     assert "INSERT INTO outbox_events" in entry and "INSERT INTO audit_events" in entry
@@ -152,8 +153,8 @@ async def test_a_plain_award_sends_three_statements(api, county):
 
 async def test_a_capped_award_also_reads_the_source_key_and_the_points_used(api, county):
     statements = await _award_statements(api, county, cap_month=10)
-    assert len(statements) == 5, statements
-    assert "source_key = $2" in statements[2] and "sum(abs(e.points))" in statements[3]
+    assert len(statements) == 4, statements
+    assert "source_key = $2" in statements[1] and "sum(abs(e.points))" in statements[2]
 
 
 async def test_a_read_begins_no_transaction_and_a_write_begins_one(api, county, monkeypatch):

@@ -15,6 +15,7 @@ from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.points import PointEntry
 from app.security.scope import Principal, is_under, not_found
+from app.services import principals
 from app.services.lifecycle import add_months
 from app.services.points.schemes import rule_visible
 
@@ -192,8 +193,8 @@ _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
 # before the chain's (the outer side of the join is read first), as `check_caps`
 # expects. A missing rule or member leaves its columns NULL (the caller answers 404).
 _AWARD_READ_SQL = (
-    "WITH RECURSIVE rule AS ("  # noqa: S608  # constant column names and CTE text
-    f"SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $2),"
+    f"WITH RECURSIVE {principals.GUARD_CTE} AS ({principals.principal_guard(3)}),"  # noqa: S608  # constant column names and CTE text
+    f" rule AS (SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $2),"
     " approve (yes) AS (SELECT coalesce((SELECT NOT needs_approval FROM rule), false)),"
     " locked AS (" + _MEMBER_SQL + " AND (SELECT yes FROM approve) FOR UPDATE),"
     " held AS ("
@@ -203,12 +204,13 @@ _AWARD_READ_SQL = (
     + " SELECT m.id, m.org_path, m.status, (SELECT yes FROM approve),"
     " c.ids, c.codes, c.months, c.years, "
     + ", ".join(f"r.{name}" for name in RULE_COLUMNS)
-    + " FROM (SELECT * FROM locked UNION ALL SELECT * FROM held) AS m"
+    + " FROM (SELECT * FROM locked UNION ALL SELECT * FROM held) AS m"  # noqa: S608  # constant text
     " RIGHT JOIN (SELECT 1) AS one ON true"
     " LEFT JOIN rule AS r ON true"
     " LEFT JOIN LATERAL (SELECT array_agg(id ORDER BY id) AS ids,"
     " array_agg(code ORDER BY id) AS codes, array_agg(cap_month ORDER BY id) AS months,"
     " array_agg(cap_year ORDER BY id) AS years FROM chain_caps) AS c ON true"
+    f" WHERE EXISTS (SELECT FROM {principals.GUARD_CTE})"
 )
 
 
@@ -222,12 +224,19 @@ class AwardRead(NamedTuple):
 
 
 async def read_for_award(
-    session: AsyncSession, member_id: uuid.UUID, rule_id: uuid.UUID
+    session: AsyncSession, principal: Principal, member_id: uuid.UUID, rule_id: uuid.UUID
 ) -> AwardRead:
     """The member (locked) and the rule item an award names, and for an entry to be
-    approved at once the capped items of the rule's chain (locked): one statement. No
-    scope check here: the caller checks the member's path and `applicable_rule`."""
-    row = await db.fetchrow(session, _AWARD_READ_SQL, member_id, rule_id)
+    approved at once the capped items of the rule's chain (locked): one statement, which
+    also checks the caller's login (`principals.principal_guard`: no row while it does
+    not hold; the login is then read the slow way, 401 or the route again, else the
+    statement is run again). No scope check here: the caller checks the member's path
+    and `applicable_rule`."""
+    guard = principals.guard_values(principal)
+    row = await db.fetchrow_gated(session, _AWARD_READ_SQL, member_id, rule_id, *guard)
+    if row is None:
+        await principals.confirm_pending(session)
+        row = await db.fetchrow_gated(session, _AWARD_READ_SQL, member_id, rule_id, *guard)
     ids, codes, months, years = row[4:8]
     return AwardRead(
         None if row[0] is None else (row[0], row[1], row[2]),

@@ -75,7 +75,7 @@ async def create_entry(
     claim = principal.role is Role.member
     if not claim:
         require_points_admin(principal)
-    read = await read_for_award(session, req.member_id, req.rule_id)
+    read = await read_for_award(session, principal, req.member_id, req.rule_id)
     member = read.member
     if (
         member is None
