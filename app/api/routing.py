@@ -13,6 +13,12 @@ validates the endpoint's own query, header and body parameters, so a loader that
 raised its 404 would answer before a 422 that bad input must get. A loader marked
 `@defers_refusal` returns its refusal as a `Deferred` value instead, and the route
 raises it just before the endpoint runs, that is only once every parameter was valid.
+
+A route marked `@principal_checked_by_read` may start with the caller's principal as an
+earlier request of the same login read it, checked by its first read
+(`services.principals`); the route confirms it before committing and before anything
+is answered, a refusal included, and runs once more, the principal read first, if the
+login's principal changed.
 """
 
 from __future__ import annotations
