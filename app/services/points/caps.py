@@ -237,6 +237,8 @@ async def read_for_award(
     if row is None:
         await principals.confirm_pending(session)
         row = await db.fetchrow_gated(session, _AWARD_READ_SQL, member_id, rule_id, *guard)
+    if row is None:  # the principal holds no login (a caller outside a request)
+        raise RuntimeError("an award is made by a signed-in principal (its login is checked)")
     ids, codes, months, years = row[4:8]
     return AwardRead(
         None if row[0] is None else (row[0], row[1], row[2]),
