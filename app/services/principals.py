@@ -50,17 +50,26 @@ _FROM = (
     "JOIN auth_sessions AS s ON s.user_id = u.id"
 )
 
+# A principal's columns (`_principal` reads them in this order) and the login's state.
+_COLUMNS = "u.username, u.role, u.org_id, u.member_id, u.active, o.path"
+
 # Every request without a known principal runs this: on the driver connection it skips
 # SQLAlchemy's statement and ORM machinery (no User object is needed, only these columns).
-_PRINCIPAL_SQL = (
-    "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path, s.revoked_at "  # noqa: S608  # constant text
-    f"FROM {_FROM} WHERE u.id = $1 AND s.id = $2"
-)
+_PRINCIPAL_SQL = f"SELECT {_COLUMNS}, s.revoked_at FROM {_FROM} WHERE u.id = $1 AND s.id = $2"  # noqa: S608  # constant text
 
 _USER_PRINCIPAL_SQL = (
-    "SELECT u.username, u.role, u.org_id, u.member_id, u.active, o.path "
-    "FROM users AS u JOIN organisations AS o ON o.id = u.org_id WHERE u.id = $1"
+    f"SELECT {_COLUMNS} FROM users AS u JOIN organisations AS o ON o.id = u.org_id "  # noqa: S608  # constant text
+    "WHERE u.id = $1"
 )
+
+
+def _principal(user_id: uuid.UUID, row: Any, session_id: uuid.UUID | None = None) -> Principal:
+    """The principal of a row of `_COLUMNS` (whose `active` the caller checked)."""
+    username, role, org_id, member_id, _, path = tuple(row)[:6]
+    return Principal(
+        user_id=user_id, username=username, role=Role(role), org_id=org_id, org_path=path,
+        member_id=member_id, session_id=session_id,
+    )  # fmt: skip
 
 
 def principal_guard(first: int) -> str:
@@ -120,20 +129,10 @@ async def _read(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
     if row is None:
         _forget(user_id, session_id)
         raise Unauthorized()
-    values: tuple[Any, ...] = tuple(row)
-    username, role, org_id, member_id, active, path, revoked_at = values
-    if not active or revoked_at is not None:
+    if not row["active"] or row["revoked_at"] is not None:
         _forget(user_id, session_id)
         raise Unauthorized()
-    principal = Principal(
-        user_id=user_id,
-        username=username,
-        role=Role(role),
-        org_id=org_id,
-        org_path=path,
-        member_id=member_id,
-        session_id=session_id,
-    )
+    principal = _principal(user_id, row, session_id)
     _remember(principal)
     return principal
 
@@ -160,13 +159,9 @@ async def principal_of_user(session: AsyncSession, user_id: uuid.UUID) -> Princi
     """The principal of a user acting outside a request (a queued import run by the
     worker): their role and organisation as they are now; None once deactivated."""
     row = await db.fetchrow(session, _USER_PRINCIPAL_SQL, user_id)
-    if row is None or not row[4]:
+    if row is None or not row["active"]:
         return None
-    username, role, org_id, member_id, _, path = tuple(row)
-    return Principal(
-        user_id=user_id, username=username, role=Role(role), org_id=org_id, org_path=path,
-        member_id=member_id,
-    )  # fmt: skip
+    return _principal(user_id, row)
 
 
 class LateCheck:
