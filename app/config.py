@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # instead of holding requests for the statement timeout; 0 turns the check off.
     # `/readyz` gives its whole probe `db_connect_timeout_seconds`.
     db_ping_timeout_seconds: float = 1.0
+    # Answers kept per process and sent again while the tables they were read from are
+    # unchanged (`app.services.kept_answers`: the organisation tree): at most this many
+    # bytes of bodies; 0 keeps none (every request reads and renders its answer).
+    kept_answer_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
 
     # FastAPI's native OpenTelemetry (spans, metrics and logs through the globally set
     # providers). Off unless asked for: even with no provider set, its per-request check

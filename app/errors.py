@@ -193,6 +193,7 @@ INTERNAL_CONSTRAINTS = frozenset(
         "uq_webhook_deliveries_sub_event",  # fan-out inserts ON CONFLICT DO NOTHING
         "pk_idempotency_records",  # claimed with ON CONFLICT DO NOTHING
         "pk_point_totals",  # kept by triggers
+        "pk_table_versions",  # kept by a trigger, ON CONFLICT DO UPDATE
         "uq_member_stat_snapshots_day",  # written by the snapshot build after deleting all
         "pk_member_stat_rollups",  # likewise, one row per grouped key
         "pk_review_grades",  # written with ON CONFLICT DO UPDATE

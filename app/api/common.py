@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import inspect
-import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.routing import DangjianRoute
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
+from app.jsonbody import encode
 from app.pagination import Page as ServicePage
 from app.schemas.common import Page
 
@@ -84,13 +83,6 @@ def doc(fn: Callable[..., Any]) -> str:
     return inspect.getdoc(fn) or ""
 
 
-def _json_default(value: Any) -> Any:
-    # asyncpg's own UUID type (a uuid.UUID that orjson does not take as one).
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
 def json_response(
     content: Any, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
@@ -100,5 +92,4 @@ def json_response(
     neither validates nor re-serializes the body (a test checks it against the model).
     Dates, UUIDs and UTC times come out as pydantic writes them (`...Z`).
     """
-    body = orjson.dumps(content, default=_json_default, option=orjson.OPT_UTC_Z)
-    return Response(body, status_code, headers, media_type="application/json")
+    return Response(encode(content), status_code, headers, media_type="application/json")

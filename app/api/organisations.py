@@ -16,7 +16,6 @@ from app.api.common import (
     TotalQuery,
     doc,
     envelope,
-    json_response,
     make_router,
     sort_query,
     whole_list_order,
@@ -174,9 +173,8 @@ async def organisations_tree(
     include_dissolved: bool = False,
 ) -> Response:
     """The organisation and its descendants down to `depth` levels (组织树)."""
-    return json_response(
-        await service.visible_tree(session, principal, org_id, depth, include_dissolved)
-    )
+    body = await service.visible_tree(session, principal, org_id, depth, include_dissolved)
+    return Response(body, media_type="application/json")
 
 
 @router.post(

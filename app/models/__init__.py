@@ -50,6 +50,7 @@ from app.models.sign_in import (
     WechatIdentity,
 )
 from app.models.user import AuthSession, LoginAddressThrottle, LoginThrottle, RefreshToken, User
+from app.models.versions import TableVersion
 from app.models.webhook import OutboxCursor, WebhookDelivery, WebhookSubscription
 
 
@@ -124,6 +125,7 @@ __all__ = [
     "ReviewGrade",
     "Reward",
     "ServiceRecord",
+    "TableVersion",
     "Transfer",
     "User",
     "WebhookDelivery",

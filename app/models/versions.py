@@ -1,0 +1,30 @@
+"""Table versions: a counter per table that every committed write to it moves on.
+
+A trigger on the table (statement level, for INSERT, UPDATE, DELETE and TRUNCATE, COPY
+included) bumps its row in the writing transaction, so a reader sees the counter of
+exactly the writes its snapshot sees. `app.services.kept_answers` stamps an answer
+with the version it was read at and serves it again while the version is unchanged.
+`epoch` is new whenever the row is (a new database, a truncated `table_versions`), so a
+counter that starts again never matches an answer kept from before.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import BigInteger, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+# The tables whose writes move their version (the migration gives each its trigger;
+# `tests/api/test_kept_answers.py` checks every one has it).
+VERSIONED_TABLES: tuple[str, ...] = ("organisations",)
+
+
+class TableVersion(Base):
+    __tablename__ = "table_versions"
+
+    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    epoch: Mapped[uuid.UUID] = mapped_column(server_default=text("gen_random_uuid()"))
+    counter: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

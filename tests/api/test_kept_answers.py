@@ -1,0 +1,171 @@
+"""Kept answers (`app.services.kept_answers`): the organisation tree, once read, is sent
+again while no organisation is written, and never after a write it does not show, nor to
+a caller whose scope does not cover it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from support import counting
+
+from app.config import get_settings
+from app.db import get_engine, get_sessionmaker
+from app.models.versions import VERSIONED_TABLES
+from app.services import kept_answers
+
+ORGS = "/api/v1/organisations"
+
+
+def _names(node: dict) -> dict[str, str]:
+    names, stack = {}, [node]
+    while stack:
+        node = stack.pop()
+        names[node["id"]] = node["name"]
+        stack.extend(node["children"])
+    return names
+
+
+async def _tree(api, token: str, org: dict, depth: int = 3) -> tuple[dict, list[str]]:
+    with counting() as statements:
+        r = await api.client.get(
+            f"{ORGS}/{org['id']}/tree", params={"depth": depth}, headers=api.auth(token)
+        )
+    assert r.status_code == 200, r.text
+    return r.json(), statements
+
+
+async def test_every_versioned_table_and_no_other_has_the_version_trigger():
+    async with get_engine().connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT c.relname FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid "
+                "JOIN pg_proc AS p ON p.oid = t.tgfoid WHERE p.proname = 'table_version_bump'"
+            )
+        )
+        triggered = sorted(name for (name,) in rows)
+    assert triggered == sorted(VERSIONED_TABLES)
+
+
+async def test_a_repeated_tree_is_sent_again_after_one_read_of_the_version(api, county):
+    first, _ = await _tree(api, county.county_admin, county.county)
+    again, statements = await _tree(api, county.county_admin, county.county)
+    assert again == first
+    assert len(statements) == 1, statements
+    assert "table_versions" in statements[0] and "auth_sessions" in statements[0]
+
+
+async def test_every_organisation_write_through_the_api_shows_in_the_next_tree(api, county):
+    token = county.county_admin
+    h = api.auth(token)
+    await _tree(api, token, county.county)
+    new = await api.org(token, county.branch_a["id"], "group", name="新建小组")
+    tree, _ = await _tree(api, token, county.county)
+    assert _names(tree)[new["id"]] == "新建小组"
+
+    r = await api.client.patch(f"{ORGS}/{new['id']}", json={"name": "改名小组"}, headers=h)
+    assert r.status_code == 200, r.text
+    tree, _ = await _tree(api, token, county.county)
+    assert _names(tree)[new["id"]] == "改名小组"
+
+    moved = await api.org(token, county.town_a["id"], "branch")
+    r = await api.client.post(
+        f"{ORGS}/{moved['id']}/move", json={"new_parent_id": county.town_b["id"]}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    tree, _ = await _tree(api, token, county.county)
+    town_b = next(c for c in tree["children"] if c["id"] == county.town_b["id"])
+    assert moved["id"] in {c["id"] for c in town_b["children"]}
+
+    assert (await api.client.delete(f"{ORGS}/{new['id']}", headers=h)).status_code == 204
+    tree, _ = await _tree(api, token, county.county)
+    assert new["id"] not in _names(tree)
+
+
+async def test_a_write_made_outside_the_api_shows_in_the_next_tree(api, county):
+    await _tree(api, county.county_admin, county.county)
+    async with get_engine().begin() as conn:  # an import, a console, a script
+        await conn.execute(
+            text("UPDATE organisations SET name = '外部改名' WHERE id = :id"),
+            {"id": county.town_a["id"]},
+        )
+    tree, _ = await _tree(api, county.county_admin, county.county)
+    assert _names(tree)[county.town_a["id"]] == "外部改名"
+
+
+async def test_a_kept_tree_is_not_sent_to_a_caller_from_another_subtree(api, county):
+    await _tree(api, county.county_admin, county.town_a)  # kept, read for town A
+    r = await api.client.get(
+        f"{ORGS}/{county.town_a['id']}/tree", params={"depth": 3}, headers=api.auth(county.admin_b)
+    )
+    assert r.status_code == 404
+    assert r.json()["code"] == "organisation.not_found"
+    assert county.town_a["name"] not in r.text
+    mine, _ = await _tree(api, county.admin_a, county.town_a)  # town A's own admin: sent
+    assert mine["id"] == county.town_a["id"]
+
+
+async def test_no_version_is_read_in_a_transaction_that_has_written(county):
+    kept = kept_answers.KeptAnswers("organisations")
+    async with get_sessionmaker()() as session:
+        assert await kept.version(session) is not None
+        await session.execute(
+            text("UPDATE organisations SET name = name WHERE id = :id"), {"id": county.town_a["id"]}
+        )
+        assert await kept.version(session) is None
+        await session.rollback()
+
+
+async def test_without_its_version_row_nothing_is_kept_and_the_next_write_brings_it_back(
+    api, county
+):
+    async with get_engine().begin() as conn:
+        before = (await conn.execute(text("SELECT epoch FROM table_versions"))).scalar_one()
+        await conn.execute(text("DELETE FROM table_versions"))
+    try:
+        await _tree(api, county.county_admin, county.county)
+        _, statements = await _tree(api, county.county_admin, county.county)
+        assert len(statements) == 2, statements  # the version, then the tree read again
+    finally:
+        await api.org(county.county_admin, county.branch_a["id"], "group")  # a write
+    async with get_engine().connect() as conn:
+        after = (await conn.execute(text("SELECT epoch FROM table_versions"))).scalar_one()
+    assert after != before  # a new epoch: no answer kept before matches it
+    await _tree(api, county.county_admin, county.county)
+    _, statements = await _tree(api, county.county_admin, county.county)
+    assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize("limit", [0, 64])
+async def test_answers_over_the_bound_are_read_every_time(api, county, monkeypatch, limit):
+    monkeypatch.setattr(get_settings(), "kept_answer_bytes", limit)
+    first, _ = await _tree(api, county.county_admin, county.county)
+    again, statements = await _tree(api, county.county_admin, county.county)
+    assert again == first
+    assert len(statements) == 2, statements
+
+
+def test_the_oldest_used_answer_leaves_first_when_the_bound_is_reached(monkeypatch):
+    import uuid
+
+    from app.models.enums import Role
+    from app.security.scope import Principal
+
+    monkeypatch.setattr(get_settings(), "kept_answer_bytes", 8 * 100)
+    kept = kept_answers.KeptAnswers("organisations")
+    version = (uuid.uuid4(), 1)
+    everyone = Principal(
+        user_id=None,
+        username="t",
+        role=Role.system_admin,
+        org_id=uuid.uuid4(),
+        org_path="/",
+        member_id=None,
+    )
+    for key in range(8):
+        kept.keep(key, version, "/1/", bytes(100))
+    assert kept.get(0, version, everyone) is not None  # used: now the newest
+    kept.keep(8, version, "/1/", bytes(100))
+    assert kept.get(1, version, everyone) is None  # the oldest used left
+    assert kept.get(0, version, everyone) is not None
+    assert kept.get(0, (version[0], 2), everyone) is None  # another version: dropped
+    assert kept.get(0, version, everyone) is None
