@@ -659,7 +659,13 @@ class Bench:
         of a shared machine moves 2-3x on its own between two phases."""
         others = set(backends(self.db, "dangjian"))
         port = self.args.port + 2
-        proc = self.serve(port, 1, {"DANGJIAN_DB_POOL_SIZE": "1", "DANGJIAN_DB_MAX_OVERFLOW": "0"})
+        # Kept answers off: the step is about the statements, which a kept tree skips.
+        one_connection = {
+            "DANGJIAN_DB_POOL_SIZE": "1",
+            "DANGJIAN_DB_MAX_OVERFLOW": "0",
+            "DANGJIAN_KEPT_ANSWER_BYTES": "0",
+        }
+        proc = self.serve(port, 1, one_connection)
         client = httpx.Client(
             base_url=f"http://127.0.0.1:{port}",
             timeout=300,
@@ -784,12 +790,20 @@ def main() -> None:
         "(the method before 2026-12-03), instead of written into their text",
     )
     parser.add_argument("--only", default="", help="these floor scripts only, e.g. page,award")
+    parser.add_argument(
+        "--kept-answer-bytes",
+        default=None,
+        help="the API server's DANGJIAN_KEPT_ANSWER_BYTES (0: every tree read and rendered "
+        "again, no kept answer sent); default the app's",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "pgbench", "psql"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: apt-get install wrk postgresql-client")
     bench = Bench(args)
     bench.env["DANGJIAN_DB_PLAN_CACHE_MODE"] = args.plan_cache_mode
+    if args.kept_answer_bytes is not None:
+        bench.env["DANGJIAN_KEPT_ANSWER_BYTES"] = args.kept_answer_bytes
     try:
         bench.database()
         server = bench.serve(args.port, args.workers)
@@ -809,7 +823,8 @@ def main() -> None:
         bench.close()
     text = (
         f"members: {bench.total:,} ({bench.in_county:,} in the county); "
-        f"plan_cache_mode={args.plan_cache_mode}; {args.rounds} interleaved rounds of "
+        f"plan_cache_mode={args.plan_cache_mode}; kept answers "
+        f"{args.kept_answer_bytes or 'as the app'} bytes; {args.rounds} interleaved rounds of "
         f"{args.seconds} s a side, -c {args.concurrency}\n\n"
         + ("" if args.flip_only else table(rows, health if health[0] else None))
         + "\n\nPlan flip (one worker, one connection; county calls before and after 10 "
