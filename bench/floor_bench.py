@@ -821,10 +821,11 @@ def main() -> None:
         flips = bench.plan_flip()
     finally:
         bench.close()
+    kept = "the app's default" if args.kept_answer_bytes is None else args.kept_answer_bytes
     text = (
         f"members: {bench.total:,} ({bench.in_county:,} in the county); "
-        f"plan_cache_mode={args.plan_cache_mode}; kept answers "
-        f"{args.kept_answer_bytes or 'as the app'} bytes; {args.rounds} interleaved rounds of "
+        f"plan_cache_mode={args.plan_cache_mode}; kept answer bytes: {kept}; "
+        f"{args.rounds} interleaved rounds of "
         f"{args.seconds} s a side, -c {args.concurrency}\n\n"
         + ("" if args.flip_only else table(rows, health if health[0] else None))
         + "\n\nPlan flip (one worker, one connection; county calls before and after 10 "

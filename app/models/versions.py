@@ -1,8 +1,9 @@
 """Table versions: a counter per table that every committed write to it moves on.
 
-A trigger on the table (statement level, for INSERT, UPDATE, DELETE and TRUNCATE, COPY
-included) bumps its row in the writing transaction, so a reader sees the counter of
-exactly the writes its snapshot sees. `app.services.kept_answers` stamps an answer
+Triggers on the table (INSERT, UPDATE, DELETE, COPY included, and TRUNCATE) bump its row
+once in the writing transaction, as it commits (migration 0033: the row is locked only
+while a writer commits), so a reader sees the counter of exactly the writes its snapshot
+sees. `app.services.kept_answers` stamps an answer
 with the version it was read at and serves it again while the version is unchanged.
 `epoch` is new whenever the row is (a new database, a truncated `table_versions`), so a
 counter that starts again never matches an answer kept from before.

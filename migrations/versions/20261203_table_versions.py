@@ -1,7 +1,13 @@
-"""Table versions (`table_versions`): one counter per table, moved on by a statement-level
-trigger in every transaction that writes to the table (INSERT, UPDATE, DELETE, TRUNCATE;
-COPY included). Organisations are versioned: the tree's answers are kept per process
-and served again while the version they were read at holds (`app.services.kept_answers`).
+"""Table versions (`table_versions`): one counter per table, moved on in every transaction
+that writes to the table, as it commits. Organisations are versioned: the tree's
+answers are kept per process and served again while the version they were read at
+holds (`app.services.kept_answers`).
+
+A deferred row trigger (a constraint trigger: it runs at COMMIT) bumps the counter once
+per transaction (a transaction-local setting marks it done), so the version row is
+locked only while a writing transaction commits: two transactions that write
+organisations and other rows in different orders cannot deadlock on it. TRUNCATE,
+which row triggers do not see, bumps it at once.
 
 Revision ID: 0033_table_versions
 Revises: 0032_import_chunks
@@ -20,6 +26,11 @@ depends_on = None
 BUMP = """
 CREATE FUNCTION table_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP <> 'TRUNCATE'
+        AND current_setting('table_versions.' || TG_TABLE_NAME, true) = 'bumped' THEN
+        RETURN NULL;  -- this transaction has moved it on already
+    END IF;
+    PERFORM set_config('table_versions.' || TG_TABLE_NAME, 'bumped', true);
     INSERT INTO table_versions (table_name) VALUES (TG_TABLE_NAME)
     ON CONFLICT (table_name) DO UPDATE SET counter = table_versions.counter + 1;
     RETURN NULL;
@@ -45,13 +56,19 @@ def upgrade() -> None:
             )
         )
         op.execute(
-            f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION table_version_bump()"
+            f"CREATE CONSTRAINT TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "EXECUTE FUNCTION table_version_bump()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_version_truncate AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION table_version_bump()"
         )
 
 
 def downgrade() -> None:
     for table in VERSIONED:
+        op.execute(f"DROP TRIGGER {table}_version_truncate ON {table}")
         op.execute(f"DROP TRIGGER {table}_version ON {table}")
     op.execute("DROP FUNCTION table_version_bump()")
     op.drop_table("table_versions")

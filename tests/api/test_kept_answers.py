@@ -34,16 +34,39 @@ async def _tree(api, token: str, org: dict, depth: int = 3) -> tuple[dict, list[
     return r.json(), statements
 
 
-async def test_every_versioned_table_and_no_other_has_the_version_trigger():
+async def test_every_versioned_table_and_no_other_has_the_version_triggers():
     async with get_engine().connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT c.relname FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid "
+                "SELECT c.relname, t.tgdeferrable FROM pg_trigger AS t "
+                "JOIN pg_class AS c ON c.oid = t.tgrelid "
                 "JOIN pg_proc AS p ON p.oid = t.tgfoid WHERE p.proname = 'table_version_bump'"
             )
         )
-        triggered = sorted(name for (name,) in rows)
-    assert triggered == sorted(VERSIONED_TABLES)
+        triggers = sorted((name, deferred) for name, deferred in rows)
+    # per table: the deferred row trigger (at COMMIT) and TRUNCATE's statement trigger
+    assert triggers == sorted(
+        (name, deferred) for name in VERSIONED_TABLES for deferred in (False, True)
+    )
+
+
+async def test_the_version_row_stays_unlocked_until_a_writer_commits_and_moves_once(county):
+    engine = get_engine()
+    async with engine.connect() as writer, engine.connect() as other:
+        before = (await other.execute(text(_COUNTER))).scalar_one()
+        await other.commit()
+        for org in (county.town_a, county.town_b, county.branch_a):  # one transaction
+            await writer.execute(
+                text("UPDATE organisations SET name = name WHERE id = :id"), {"id": org["id"]}
+            )
+        await other.execute(text(_COUNTER + " FOR UPDATE NOWAIT"))  # not locked meanwhile
+        await other.commit()
+        await writer.commit()
+        after = (await other.execute(text(_COUNTER))).scalar_one()
+    assert after == before + 1  # one transaction, three rows: moved on once
+
+
+_COUNTER = "SELECT counter FROM table_versions WHERE table_name = 'organisations'"
 
 
 async def test_a_repeated_tree_is_sent_again_after_one_read_of_the_version(api, county):
