@@ -17,3 +17,11 @@ REPLICA_FALLBACKS = Counter(
 )
 for _reason in ("down", "lag", "read_after_write"):
     REPLICA_FALLBACKS.labels(_reason)  # exposed at 0 from the start
+
+# Answers of a kept kind (`services.kept_answers`), by outcome: "sent" (the kept copy sent
+# again), "read" (read and rendered: none kept for the request's version and caller).
+KEPT_ANSWERS = Counter(
+    "dangjian_kept_answers_total",
+    "Answers of a kept kind sent from a kept copy or read afresh",
+    ["kind", "outcome"],
+)

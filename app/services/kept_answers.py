@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
 from app.config import get_settings
+from app.metrics import KEPT_ANSWERS
 from app.security.scope import Principal
 
 Version = tuple[uuid.UUID, int]  # (epoch, counter) of a `table_versions` row
@@ -50,12 +51,15 @@ class _Kept:
 
 
 class KeptAnswers:
-    """The answers of one kind, read from `table` (a `VERSIONED_TABLES` entry)."""
+    """The answers of one `kind` (its name in the metrics), read from `table` (a
+    `VERSIONED_TABLES` entry)."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, kind: str, table: str) -> None:
         self.table = table
         self._answers: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._bytes = 0
+        self._sent = KEPT_ANSWERS.labels(kind, "sent")
+        self._read = KEPT_ANSWERS.labels(kind, "read")
 
     async def version(self, session: AsyncSession) -> Version | None:
         """The table's version as the session sees it now; None (nothing is kept or
@@ -65,7 +69,13 @@ class KeptAnswers:
         return None if row is None else (row[0], row[1])
 
     def get(self, key: Hashable, version: Version | None, principal: Principal) -> bytes | None:
-        """The answer kept for `key` at `version`, if `principal` may be sent it."""
+        """The answer kept for `key` at `version`, if `principal` may be sent it; None:
+        the caller reads it (and may `keep` it)."""
+        body = self._kept(key, version, principal)
+        (self._read if body is None else self._sent).inc()
+        return body
+
+    def _kept(self, key: Hashable, version: Version | None, principal: Principal) -> bytes | None:
         kept = self._answers.get(key)
         if kept is None or version is None or not get_settings().kept_answer_bytes:
             return None
@@ -87,11 +97,6 @@ class KeptAnswers:
         self._bytes += len(body)
         while self._bytes > limit:
             self._drop(next(iter(self._answers)))
-
-    def clear(self) -> None:
-        """Forget every answer (tests that compare a kept answer with a fresh read)."""
-        self._answers.clear()
-        self._bytes = 0
 
     def _drop(self, key: Hashable) -> None:
         kept = self._answers.pop(key, None)

@@ -5,6 +5,7 @@ a caller whose scope does not cover it."""
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from support import counting
 
@@ -69,12 +70,19 @@ async def test_the_version_row_stays_unlocked_until_a_writer_commits_and_moves_o
 _COUNTER = "SELECT counter FROM table_versions WHERE table_name = 'organisations'"
 
 
+def _counted(outcome: str) -> float:
+    labels = {"kind": "organisation_tree", "outcome": outcome}
+    return REGISTRY.get_sample_value("dangjian_kept_answers_total", labels) or 0.0
+
+
 async def test_a_repeated_tree_is_sent_again_after_one_read_of_the_version(api, county):
     first, _ = await _tree(api, county.county_admin, county.county)
+    sent, read = _counted("sent"), _counted("read")
     again, statements = await _tree(api, county.county_admin, county.county)
     assert again == first
     assert len(statements) == 1, statements
     assert "table_versions" in statements[0] and "auth_sessions" in statements[0]
+    assert (_counted("sent"), _counted("read")) == (sent + 1, read)  # `/metrics`
 
 
 async def test_every_organisation_write_through_the_api_shows_in_the_next_tree(api, county):
@@ -128,7 +136,7 @@ async def test_a_kept_tree_is_not_sent_to_a_caller_from_another_subtree(api, cou
 
 
 async def test_no_version_is_read_in_a_transaction_that_has_written(county):
-    kept = kept_answers.KeptAnswers("organisations")
+    kept = kept_answers.KeptAnswers("test", "organisations")
     async with get_sessionmaker()() as session:
         assert await kept.version(session) is not None
         await session.execute(
@@ -174,7 +182,7 @@ def test_the_oldest_used_answer_leaves_first_when_the_bound_is_reached(monkeypat
     from app.security.scope import Principal
 
     monkeypatch.setattr(get_settings(), "kept_answer_bytes", 8 * 100)
-    kept = kept_answers.KeptAnswers("organisations")
+    kept = kept_answers.KeptAnswers("test", "organisations")
     version = (uuid.uuid4(), 1)
     everyone = Principal(
         user_id=None,

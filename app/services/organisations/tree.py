@@ -237,7 +237,7 @@ _NOT_READ = object()
 
 
 # The tree's answers, kept per process while no organisation is written (`kept_answers`).
-_KEPT_TREES = kept_answers.KeptAnswers("organisations")
+_KEPT_TREES = kept_answers.KeptAnswers("organisation_tree", "organisations")
 
 
 async def visible_tree(
