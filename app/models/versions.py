@@ -5,8 +5,9 @@ once in the writing transaction, as it commits (migration 0033: the row is locke
 while a writer commits), so a reader sees the counter of exactly the writes its snapshot
 sees. `app.services.kept_answers` stamps an answer
 with the version it was read at and serves it again while the version is unchanged.
-`epoch` is new whenever the row is (a new database, a truncated `table_versions`), so a
-counter that starts again never matches an answer kept from before.
+Every bump also draws a new random `epoch`, so a version never comes back: not after a
+truncated `table_versions`, nor after a failover or restore that lost commits and counts
+the same numbers again.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ BEGIN
     END IF;
     PERFORM set_config('table_versions.' || TG_TABLE_NAME, 'bumped', true);
     INSERT INTO table_versions (table_name) VALUES (TG_TABLE_NAME)
-    ON CONFLICT (table_name) DO UPDATE SET counter = table_versions.counter + 1;
+    ON CONFLICT (table_name)
+    DO UPDATE SET counter = table_versions.counter + 1, epoch = gen_random_uuid();
     RETURN NULL;
 END $$
 """
