@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +60,23 @@ class KeptAnswers:
         self._bytes = 0
         self._sent = KEPT_ANSWERS.labels(kind, "sent")
         self._read = KEPT_ANSWERS.labels(kind, "read")
+
+    async def answer(
+        self,
+        session: AsyncSession,
+        key: Hashable,
+        principal: Principal,
+        read: Callable[[], Awaitable[tuple[bytes, str]]],
+    ) -> bytes:
+        """The answer for `key`: kept, or `read` (its body and the organisation path it
+        was read for) and kept, stamped with the version read before it (module
+        docstring: the order is what makes a kept answer never older than its stamp)."""
+        version = await self.version(session)
+        body = self.get(key, version, principal)
+        if body is None:
+            body, path = await read()
+            self.keep(key, version, path, body)
+        return body
 
     async def version(self, session: AsyncSession) -> Version | None:
         """The table's version as the session sees it now; None (nothing is kept or

@@ -256,14 +256,13 @@ async def visible_tree(
     level carry `has_more_children` from an EXISTS on the parent index, so the level
     below is never read.
     """
-    key = (org_id, depth, include_dissolved)
-    version = await _KEPT_TREES.version(session)
-    body = _KEPT_TREES.get(key, version, principal)
-    if body is None:
+
+    async def read() -> tuple[bytes, str]:
         tree, path = await _read_tree(session, principal, org_id, depth, include_dissolved)
-        body = jsonbody.encode(tree)
-        _KEPT_TREES.keep(key, version, path, body)
-    return body
+        return jsonbody.encode(tree), path
+
+    key = (org_id, depth, include_dissolved)
+    return await _KEPT_TREES.answer(session, key, principal, read)
 
 
 async def _read_tree(
