@@ -10,13 +10,13 @@ import asyncio
 import re
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
 from asyncpg.exceptions import QueryCanceledError
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -277,7 +277,7 @@ async def _on_driver(
     sql: str,
     args: Sequence[Any],
     *,
-    begin: bool = True,
+    begin: bool | None = True,
     gated: bool = False,
 ) -> Any:
     """`sql` run by the session's driver connection's `method` (`fetch`, `execute`, ...),
@@ -294,24 +294,25 @@ async def run_driver(
     method: str,
     sql: str,
     args: Sequence[Any],
-    begin: bool = True,
+    begin: bool | None = True,
     first: bool = False,
 ) -> Any:
     """`_on_driver` without the principal check. A database found gone on it (or while
     beginning its transaction) invalidates the pool and is raised as
     `DatabaseUnavailable` (503). With `first` on a session without a connection yet,
     the connection's check (`_first`) is the statement itself when it runs alone on a
-    read session, else the BEGIN of its transaction. A plain call, not
-    a context manager: an async one cost each statement ~10 k instructions."""
+    read session (or with `begin=None`, alone on any session), else the BEGIN of its
+    transaction. A plain call, not a context manager: an async one cost each statement
+    ~10 k instructions."""
     many = method == "executemany"
     _announce(sql, args[0] if many else args, many)
     info = session.info
     if first and DRIVER not in info:
-        if not begin and info.get(_READS):
+        if begin is None or (not begin and info.get(_READS)):
             return await _first(session, _statement(method, sql, args), quick=False)
         await _first(session, _beginning(session), quick=True)  # BEGIN checks it
     try:
-        driver = await _driver(session, begin=begin)
+        driver = await _driver(session, begin=bool(begin), alone=begin is None)
         return await getattr(driver, method)(sql, *args)
     except Exception as exc:
         raise await _unavailable(session, exc) from exc
@@ -446,11 +447,26 @@ async def fetchrow_alone(session: AsyncSession, sql: str, *args: Any) -> Any:
     return await _on_driver(session, "fetchrow", sql, args, begin=False)
 
 
-async def fetchrow_gated(session: AsyncSession, sql: str, *args: Any) -> Any:
+async def fetchrow_gated(session: AsyncSession, sql: str, *args: Any, alone: bool = False) -> Any:
     """`fetchrow_alone` of a statement that gates its rows on the principal guard itself
     (`services.principals.GUARD_CTE`, its values last): a row checks the principal. In
-    the session's transaction on a session that writes (begun first if need be)."""
-    return await _on_driver(session, "fetchrow", sql, args, begin=False, gated=True)
+    the session's transaction on a session that writes (begun first if need be), unless
+    `alone`, as `fetchrow_own`."""
+    return await _on_driver(
+        session, "fetchrow", sql, args, begin=None if alone else False, gated=True
+    )
+
+
+async def fetchrow_own(session: AsyncSession, sql: str, *args: Any) -> Any:
+    """`fetchrow` of a statement that is a transaction of its own on any session, a
+    write's too (committed as it returns), unless the session's transaction is open."""
+    return await _on_driver(session, "fetchrow", sql, args, begin=None)
+
+
+def transaction_open(session: AsyncSession) -> bool:
+    """Whether the session's connection holds a transaction or the ORM a change."""
+    driver: Any = session.info.get(DRIVER)
+    return (driver is not None and driver.is_in_transaction()) or _orm_pending(session)
 
 
 async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -479,15 +495,3 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-
-
-@asynccontextmanager
-async def work_mem(session: AsyncSession, size: str) -> AsyncIterator[None]:
-    """`work_mem` raised to `size` (`'64MB'`) for the statements run inside, in this
-    transaction only, then put back (a failed statement ends the transaction, which
-    puts it back): for one aggregation the planner would otherwise sort and spill to
-    disk."""
-    previous = await session.scalar(text("SELECT current_setting('work_mem')"))
-    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": size})
-    yield
-    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": previous})

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import sync_database_url, to_async_url
 from app.models import Base
+from app.models.versions import MIGRATION_SETUP
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,6 +25,7 @@ def _url() -> str:
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
+        context.execute(MIGRATION_SETUP)
         context.run_migrations()
 
 
@@ -47,6 +49,7 @@ def _run(connection: Connection) -> None:
         include_object=_include_object,
     )
     with context.begin_transaction():
+        context.execute(MIGRATION_SETUP)
         context.run_migrations()
 
 

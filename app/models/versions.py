@@ -23,6 +23,12 @@ from app.models.base import Base
 # `tests/api/test_kept_answers.py` checks every one has it).
 VERSIONED_TABLES: tuple[str, ...] = ("organisations",)
 
+# Run first in every migration's transaction (migrations/env.py): a versioned table's
+# row trigger is deferred to COMMIT, and PostgreSQL refuses to ALTER, index or TRUNCATE a
+# table with trigger events still pending, so a migration that writes a versioned table
+# and then changes it would fail. Fired at once, the events are never pending.
+MIGRATION_SETUP = "SET CONSTRAINTS ALL IMMEDIATE"
+
 
 class TableVersion(Base):
     __tablename__ = "table_versions"

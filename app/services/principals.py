@@ -180,7 +180,7 @@ class LateCheck:
         method: str,
         sql: str,
         args: Sequence[Any],
-        begin: bool,
+        begin: bool | None,
         gated: bool,
     ) -> Any:
         """Run a driver statement of the request (`db`): a plain read wrapped in the

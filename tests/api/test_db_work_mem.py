@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.db import get_sessionmaker, work_mem
+from app.db import get_sessionmaker
+from app.services.organisations.tally import work_mem
 
 
 async def test_work_mem_is_raised_inside_and_put_back_after(api):

@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from support import counting
 
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
-from app.models.versions import VERSIONED_TABLES
+from app.models.versions import MIGRATION_SETUP, VERSIONED_TABLES
 from app.services import kept_answers
 
 ORGS = "/api/v1/organisations"
@@ -178,20 +179,10 @@ async def test_answers_over_the_bound_are_read_every_time(api, county, monkeypat
 def test_the_oldest_used_answer_leaves_first_when_the_bound_is_reached(monkeypatch):
     import uuid
 
-    from app.models.enums import Role
-    from app.security.scope import Principal
-
     monkeypatch.setattr(get_settings(), "kept_answer_bytes", 8 * 100)
     kept = kept_answers.KeptAnswers("test", "organisations")
     version = (uuid.uuid4(), 1)
-    everyone = Principal(
-        user_id=None,
-        username="t",
-        role=Role.system_admin,
-        org_id=uuid.uuid4(),
-        org_path="/",
-        member_id=None,
-    )
+    everyone = _everyone()
     for key in range(8):
         kept.keep(key, version, "/1/", bytes(100))
     assert kept.get(0, version, everyone) is not None  # used: now the newest
@@ -200,3 +191,65 @@ def test_the_oldest_used_answer_leaves_first_when_the_bound_is_reached(monkeypat
     assert kept.get(0, version, everyone) is not None
     assert kept.get(0, (version[0], 2), everyone) is None  # another version: dropped
     assert kept.get(0, version, everyone) is None
+
+
+async def test_a_write_committed_between_the_version_and_the_read_sends_the_next_request_to_a_new_read(
+    county,
+):
+    kept = kept_answers.KeptAnswers("test", "organisations")
+    principal = _everyone()
+    bodies = iter([b"read after the write", b"read again"])
+
+    async def read_with_a_write_first() -> tuple[bytes, str]:
+        async with get_engine().begin() as conn:  # commits after the version was read
+            await conn.execute(
+                text("UPDATE organisations SET name = name WHERE id = :id"),
+                {"id": county.town_a["id"]},
+            )
+        return next(bodies), "/"
+
+    async def read() -> tuple[bytes, str]:
+        return next(bodies), "/"
+
+    async with get_sessionmaker()() as session:
+        first = await kept.answer(session, "key", principal, read_with_a_write_first)
+        await session.commit()
+        # stamped with the version before the write: not sent as current after it
+        second = await kept.answer(session, "key", principal, read)
+        await session.commit()
+        third = await kept.answer(session, "key", principal, read)  # unchanged since: kept
+    assert (first, second, third) == (b"read after the write", b"read again", b"read again")
+
+
+def _everyone():
+    import uuid
+
+    from app.models.enums import Role
+    from app.security.scope import Principal
+
+    return Principal(
+        user_id=None,
+        username="t",
+        role=Role.system_admin,
+        org_id=uuid.uuid4(),
+        org_path="/",
+        member_id=None,
+    )
+
+
+async def test_a_migration_may_write_organisations_and_then_alter_the_table(county):
+    """Migrations run in one transaction: the deferred version trigger's pending events
+    would refuse an ALTER of the table after a write, unless fired at once
+    (`MIGRATION_SETUP`, run first by migrations/env.py)."""
+    alter = "ALTER TABLE organisations ADD COLUMN scratch_column integer"
+    write = f"UPDATE organisations SET name = name WHERE id = '{county.town_a['id']}'"
+    async with get_engine().connect() as conn:
+        async with conn.begin():
+            await conn.execute(text(MIGRATION_SETUP))
+            await conn.execute(text(write))
+            await conn.execute(text(alter))  # no "pending trigger events"
+            await conn.rollback()
+        with pytest.raises(DBAPIError, match="pending trigger events"):
+            async with conn.begin():
+                await conn.execute(text(write))
+                await conn.execute(text(alter))

@@ -1,7 +1,9 @@
-"""An award reads and writes in one statement and checks what it read afterwards
-(`services/points/award.py`): every refusal answers as before and leaves nothing behind,
-no ledger line, no change-feed event, no audit row; what it writes is what
-`append_entry` writes (approved or pending, signed points, the audit record)."""
+"""An award reads its member and rule unlocked, checks them, then writes the line only
+while the member is as read (`services/points/ledger.py`, `create_entry`): every refusal
+answers its error and leaves nothing behind, no ledger line, no change-feed event, no
+audit row; what it writes is what `append_entry` writes (approved or pending, signed
+points, the audit record); a member or rule changed between the read and the write is
+read again, locked, and checked as it is then."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import pytest
 from sqlalchemy import text
 from support import drain_changes
 
-from app.db import get_sessionmaker
+from app.db import get_engine, get_sessionmaker
+from app.services.points import ledger
 
 _keys = itertools.count()
 
@@ -118,3 +121,98 @@ async def test_an_award_writes_the_line_append_entry_writes(api, county, needs_a
     assert row[3] is (True if decided else None)
     assert row[4] == 2026 and row[5]
     assert after == {"entry_id": entry["id"], "points": -3, "source_key": entry["source_key"]}
+
+
+def _changed_after_the_read(monkeypatch, sql: str, **values) -> list[bool]:
+    """`sql` committed by another connection right after the award's first (unlocked)
+    read: what a concurrent writer may do between the award's two statements. Returns
+    the `lock` of each read the award made."""
+    reads: list[bool] = []
+    read = ledger.read_for_award
+
+    async def read_then_change(session, principal, member_id, rule_id, lock=True):
+        found = await read(session, principal, member_id, rule_id, lock)
+        reads.append(lock)
+        if len(reads) == 1:
+            async with get_engine().begin() as conn:
+                await conn.execute(text(sql), values)
+        return found
+
+    monkeypatch.setattr(ledger, "read_for_award", read_then_change)
+    return reads
+
+
+async def test_a_member_suspended_between_the_read_and_the_write_is_not_scored(
+    api, county, monkeypatch
+):
+    token = county.county_admin
+    member = await api.member(token, county.branch_a["id"])
+    rule = await _rule(api, token, county.county["id"])
+    reads = _changed_after_the_read(
+        monkeypatch, "UPDATE members SET status = 'suspended' WHERE id = :m", m=member["id"]
+    )
+    r = await _award(api, token, member["id"], rule["id"])
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "points.member_not_scored"
+    assert reads == [False, True]  # read again, locked, and checked as it is now
+    assert await _written(member["id"]) == (0, 0)
+
+
+@pytest.mark.parametrize("needs_approval", [False, True])
+async def test_a_member_moved_between_the_read_and_the_write_is_scored_at_its_new_place(
+    api, county, monkeypatch, needs_approval
+):
+    token = county.county_admin
+    member = await api.member(token, county.branch_a["id"])
+    rule = await _rule(api, token, county.county["id"], needs_approval=needs_approval)
+    moved_to = county.branch_b
+    reads = _changed_after_the_read(
+        monkeypatch,
+        "UPDATE members SET org_id = :o, org_path = (SELECT path FROM organisations"
+        " WHERE id = :o) WHERE id = :m",
+        m=member["id"],
+        o=moved_to["id"],
+    )
+    r = await _award(api, token, member["id"], rule["id"])
+    assert r.status_code == 201, r.text
+    assert reads == [False, True]
+    async with get_sessionmaker()() as session:
+        path, now = (
+            await session.execute(
+                text(
+                    "SELECT e.org_path, m.org_path FROM point_entries AS e"
+                    " JOIN members AS m ON m.id = e.member_id WHERE e.id = :e"
+                ),
+                {"e": r.json()["id"]},
+            )
+        ).one()
+        branch_b = await session.scalar(
+            text("SELECT path FROM organisations WHERE id = :o"), {"o": moved_to["id"]}
+        )
+    assert path == now == branch_b
+    assert await _written(member["id"]) == (1, 1)
+
+
+async def test_a_cap_set_between_the_read_and_the_write_is_checked(api, county, monkeypatch):
+    token = county.county_admin
+    member = await api.member(token, county.branch_a["id"])
+    rule = await _rule(api, token, county.county["id"], points=2)
+    reads = _changed_after_the_read(
+        monkeypatch, "UPDATE point_rules SET cap_month = 1 WHERE id = :r", r=rule["id"]
+    )
+    r = await _award(api, token, member["id"], rule["id"])
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "points.cap_exceeded"
+    assert reads == [False, True]
+    assert await _written(member["id"]) == (0, 0)
+
+
+async def test_a_replayed_source_key_answers_the_line_it_wrote(api, county):
+    token = county.county_admin
+    member = await api.member(token, county.branch_a["id"])
+    rule = await _rule(api, token, county.county["id"])
+    first = await _award(api, token, member["id"], rule["id"], source_key="replayed")
+    again = await _award(api, token, member["id"], rule["id"], source_key="replayed")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert await _written(member["id"]) == (1, 1)

@@ -123,7 +123,9 @@ async def test_a_ranking_sends_the_organisation_with_the_login_s_check_then_the_
     assert "point_schemes" in ranking and "point_totals" in ranking
 
 
-async def _award_statements(api, county, **rule_fields) -> list[str]:
+async def _award_statements(
+    api, county, begun: list[str] | None = None, **rule_fields
+) -> list[str]:
     token = county.county_admin
     rule = {"org_id": county.county["id"], "code": unique("R"), "name": "学习"}
     rule |= {"category": "bonus", "points": 2, "needs_approval": False, **rule_fields}
@@ -134,6 +136,8 @@ async def _award_statements(api, county, **rule_fields) -> list[str]:
     for _ in range(2):  # the first prepares the statements and fills the caches
         body = {"member_id": member["id"], "rule_id": r.json()["id"]}
         body |= {"occurred_on": "2026-11-02", "source_key": unique("k")}
+        if begun is not None:
+            begun.clear()  # the rule's and the member's writes began theirs
         with counting() as statements:
             c = await api.client.post("/api/v1/point-entries", json=body, headers=api.auth(token))
         assert c.status_code == 201, c.text
@@ -141,22 +145,37 @@ async def _award_statements(api, county, **rule_fields) -> list[str]:
     return sent
 
 
-async def test_a_plain_award_sends_two_statements(api, county):
-    """The rule, the member locked, the chain's caps and the caller's login (known from
-    the request before) in one read; the entry with its change-feed event and its audit
-    row in one write."""
-    statements = await _award_statements(api, county)
+async def test_a_plain_award_sends_two_statements_and_no_begin_or_commit(api, county, monkeypatch):
+    """The rule, the member, the chain's caps and the caller's login (known from the
+    request before) in one read, unlocked; then the entry with its change-feed event and
+    its audit row in one write that locks the member and the chain and writes only while
+    they are as read: each statement a transaction of its own."""
+    import asyncpg.transaction
+
+    begun: list[str] = []
+    start = asyncpg.transaction.Transaction.start
+
+    async def counted_start(self):  # type: ignore[no-untyped-def]
+        begun.append("BEGIN")
+        return await start(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
+    statements = await _award_statements(api, county, begun)
     assert len(statements) == 2, statements
+    assert begun == []
     read, entry = statements
     assert "auth_sessions" in read and "revoked_at IS NULL" in read  # the login, checked
-    assert "FROM point_rules" in read and "FROM members" in read and "FOR UPDATE" in read
-    assert entry.startswith("WITH line AS (INSERT INTO point_entries")
+    assert "FROM point_rules" in read and "FROM members" in read and " FOR " not in read
+    assert entry.startswith("WITH RECURSIVE m AS (SELECT id FROM members WHERE id = $2")
+    assert "FOR UPDATE" in entry and "FOR SHARE" in entry
+    assert "INSERT INTO point_entries" in entry
     assert "INSERT INTO outbox_events" in entry and "INSERT INTO audit_events" in entry
 
 
-async def test_a_capped_award_also_reads_the_source_key_and_the_points_used(api, county):
+async def test_a_capped_award_reads_locked_then_the_source_key_and_the_points_used(api, county):
     statements = await _award_statements(api, county, cap_month=10)
     assert len(statements) == 4, statements
+    assert "FOR UPDATE" in statements[0]
     assert "source_key = $2" in statements[1] and "sum(abs(e.points))" in statements[2]
 
 

@@ -7,17 +7,27 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.db import work_mem
 from app.models.enums import LABELS, Gender, MemberCategory
 from app.models.labels_en import LABELS_EN
 from app.models.member import Member
@@ -38,6 +48,19 @@ from app.services.organisations.terms import add_years
 
 # work_mem of the grouping statement (bench/RESULTS.md, statistics).
 GROUPING_WORK_MEM = "64MB"
+
+
+@asynccontextmanager
+async def work_mem(session: AsyncSession, size: str) -> AsyncIterator[None]:
+    """`work_mem` raised to `size` (`'64MB'`) for the statements run inside, in this
+    transaction only, then put back (a failed statement ends the transaction, which
+    puts it back): for one aggregation the planner would otherwise sort and spill to
+    disk."""
+    previous = await session.scalar(text("SELECT current_setting('work_mem')"))
+    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": size})
+    yield
+    await session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": previous})
+
 
 AGE_BANDS = (("<=30", 30), ("31-40", 40), ("41-50", 50), ("51-60", 60), ("61-70", 70))
 OLDEST_BAND = ">70"

@@ -7,16 +7,14 @@ whenever an entry becomes approved, under a lock on the member, so concurrent
 approvals cannot overshoot; a source key scores once, whatever the retries.
 """
 
-from app.services.points.ledger import (
-    EntryRequest,
+from app.services.points.approval import (
     approve_entry,
-    create_entry,
     get_entry,
     is_own_entry,
     own_entry_sql,
     reject_entry,
-    reverse_entry,
 )
+from app.services.points.ledger import EntryRequest, create_entry, reverse_entry
 from app.services.points.ranking import TOP_SQL, balance, ranking, visible_ranking
 from app.services.points.review import confirm_grades, excellent_share_allowed
 from app.services.points.schemes import (

@@ -47,16 +47,17 @@ RULE_COLUMNS: tuple[str, ...] = RuleView._fields
 # Their rows are locked FOR SHARE in one fixed order (by id), so a cap change waits for
 # the awards in flight and an award reads the cap as committed; share locks never block
 # one another, and the member's row lock (taken before) serialises one member's awards.
-def chain_ctes(seed: str) -> str:
+def chain_ctes(seed: str, lock: bool = True) -> str:
     """`chain` (the item `seed` selects, as `id, parent_rule_id`, and every item it
-    refines) and `chain_caps` (their caps, locked as above): the CTEs of a WITH RECURSIVE
-    list, so that a statement reading more (an award's rule and member) locks them too."""
+    refines) and `chain_caps` (their caps, locked as above unless not `lock`): the CTEs of
+    a WITH RECURSIVE list, so that a statement reading more (an award's rule and member)
+    locks them too."""
     return (
         f"chain (id, parent_rule_id) AS ({seed}"  # noqa: S608  # `seed` is constant SQL text
         " UNION SELECT r.id, r.parent_rule_id FROM point_rules AS r"
         " JOIN chain AS c ON r.id = c.parent_rule_id),"
         " chain_caps AS (SELECT id, code, cap_month, cap_year FROM point_rules"
-        " WHERE id IN (SELECT id FROM chain) ORDER BY id FOR SHARE)"
+        " WHERE id IN (SELECT id FROM chain) ORDER BY id" + (" FOR SHARE)" if lock else ")")
     )
 
 
@@ -182,6 +183,11 @@ def applicable_rule(principal: Principal, member_path: str, rule: RuleView | Non
     return rule
 
 
+async def lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
+    """Every change to a member's approved points takes this lock: caps hold under races."""
+    await db.execute(session, "SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
+
+
 _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
 
 
@@ -192,26 +198,30 @@ _MEMBER_SQL = "SELECT id, org_path, status FROM members WHERE id = $1"
 # caps of the item's chain, locked FOR SHARE (`chain_ctes`). The member's row is locked
 # before the chain's (the outer side of the join is read first), as `check_caps`
 # expects. A missing rule or member leaves its columns NULL (the caller answers 404).
-_AWARD_READ_SQL = (
-    f"WITH RECURSIVE {principals.GUARD_CTE} AS ({principals.principal_guard(3)}),"  # noqa: S608  # constant column names and CTE text
-    f" rule AS (SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $2),"
-    " approve (yes) AS (SELECT coalesce((SELECT NOT needs_approval FROM rule), false)),"
-    " locked AS (" + _MEMBER_SQL + " AND (SELECT yes FROM approve) FOR UPDATE),"
-    " held AS ("
-    + _MEMBER_SQL
-    + " AND NOT (SELECT yes FROM approve) FOR KEY SHARE), "
-    + chain_ctes("SELECT id, parent_rule_id FROM rule WHERE (SELECT yes FROM approve)")
-    + " SELECT m.id, m.org_path, m.status, (SELECT yes FROM approve),"
-    " c.ids, c.codes, c.months, c.years, "
-    + ", ".join(f"r.{name}" for name in RULE_COLUMNS)
-    + " FROM (SELECT * FROM locked UNION ALL SELECT * FROM held) AS m"  # noqa: S608  # constant text
-    " RIGHT JOIN (SELECT 1) AS one ON true"
-    " LEFT JOIN rule AS r ON true"
-    " LEFT JOIN LATERAL (SELECT array_agg(id ORDER BY id) AS ids,"
-    " array_agg(code ORDER BY id) AS codes, array_agg(cap_month ORDER BY id) AS months,"
-    " array_agg(cap_year ORDER BY id) AS years FROM chain_caps) AS c ON true"
-    f" WHERE EXISTS (SELECT FROM {principals.GUARD_CTE})"
-)
+# Unlocked, the same read for a write that takes its locks itself (`ledger`).
+def _award_read_sql(lock: bool) -> str:
+    member, held = (" FOR UPDATE", " FOR KEY SHARE") if lock else ("", "")
+    return (
+        f"WITH RECURSIVE {principals.GUARD_CTE} AS ({principals.principal_guard(3)}),"  # noqa: S608  # constant column names and CTE text
+        f" rule AS (SELECT {', '.join(RULE_COLUMNS)} FROM point_rules WHERE id = $2),"
+        " approve (yes) AS (SELECT coalesce((SELECT NOT needs_approval FROM rule), false)),"
+        f" locked AS ({_MEMBER_SQL} AND (SELECT yes FROM approve){member}),"
+        f" held AS ({_MEMBER_SQL} AND NOT (SELECT yes FROM approve){held}), "
+        + chain_ctes("SELECT id, parent_rule_id FROM rule WHERE (SELECT yes FROM approve)", lock)
+        + " SELECT m.id, m.org_path, m.status, (SELECT yes FROM approve),"
+        " c.ids, c.codes, c.months, c.years, "
+        + ", ".join(f"r.{name}" for name in RULE_COLUMNS)
+        + " FROM (SELECT * FROM locked UNION ALL SELECT * FROM held) AS m"  # noqa: S608  # constant text
+        " RIGHT JOIN (SELECT 1) AS one ON true"
+        " LEFT JOIN rule AS r ON true"
+        " LEFT JOIN LATERAL (SELECT array_agg(id ORDER BY id) AS ids,"
+        " array_agg(code ORDER BY id) AS codes, array_agg(cap_month ORDER BY id) AS months,"
+        " array_agg(cap_year ORDER BY id) AS years FROM chain_caps) AS c ON true"
+        f" WHERE EXISTS (SELECT FROM {principals.GUARD_CTE})"
+    )
+
+
+_AWARD_READ_SQL = {lock: _award_read_sql(lock) for lock in (True, False)}
 
 
 class AwardRead(NamedTuple):
@@ -224,19 +234,25 @@ class AwardRead(NamedTuple):
 
 
 async def read_for_award(
-    session: AsyncSession, principal: Principal, member_id: uuid.UUID, rule_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID,
+    rule_id: uuid.UUID,
+    lock: bool = True,
 ) -> AwardRead:
     """The member (locked) and the rule item an award names, and for an entry to be
     approved at once the capped items of the rule's chain (locked): one statement, which
     also checks the caller's login (`principals.principal_guard`: no row while it does
     not hold; the login is then read the slow way, 401 or the route again, else the
     statement is run again). No scope check here: the caller checks the member's path
-    and `applicable_rule`."""
+    and `applicable_rule`. Not `lock`: nothing locked, a statement of its own (no
+    transaction begun), for a write that checks what it read (`ledger`)."""
     guard = principals.guard_values(principal)
-    row = await db.fetchrow_gated(session, _AWARD_READ_SQL, member_id, rule_id, *guard)
+    sql, alone = _AWARD_READ_SQL[lock], not lock
+    row = await db.fetchrow_gated(session, sql, member_id, rule_id, *guard, alone=alone)
     if row is None:
         await principals.confirm_pending(session)
-        row = await db.fetchrow_gated(session, _AWARD_READ_SQL, member_id, rule_id, *guard)
+        row = await db.fetchrow_gated(session, sql, member_id, rule_id, *guard, alone=alone)
     if row is None:  # the principal holds no login (a caller outside a request)
         raise RuntimeError("an award is made by a signed-in principal (its login is checked)")
     ids, codes, months, years = row[4:8]

@@ -9,27 +9,28 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
-from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.base import new_uuid
 from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role, label_zh
 from app.models.points import PointEntry
 from app.security.scope import (
     Principal,
-    load_visible,
     not_found,
 )
 from app.services.integration import audit, changes
+from app.services.points.approval import decide
 from app.services.points.caps import (
     CappedItem,
     RuleView,
     applicable_rule,
     chain_caps,
+    chain_ctes,
     check_caps,
+    lock_member,
     read_for_award,
 )
 from app.services.points.rows import ENTRY_COLUMNS, EntryRow
@@ -45,11 +46,6 @@ class EntryRequest(NamedTuple):
     source_key: str
     note: str | None
     evidence: str | None
-
-
-async def _lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
-    # Every change to a member's approved points takes this lock: caps hold under races.
-    await db.execute(session, "SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
 
 
 async def create_entry(
@@ -75,15 +71,55 @@ async def create_entry(
     claim = principal.role is Role.member
     if not claim:
         require_points_admin(principal)
-    read = await read_for_award(session, principal, req.member_id, req.rule_id)
-    member = read.member
+    source = EntrySource.claim if claim else EntrySource.manual
+    # A request that has written nothing yet reads unlocked, then writes the line only
+    # while the member is as read (`_write_entry`'s `as_read`): two statements, each a
+    # transaction of its own. An entry approved at once under a capped item, or a member
+    # changed in between, is read again locked, in a transaction (caps need the lock
+    # before they are counted).
+    optimistic = not db.transaction_open(session) and req.rule_id not in _CAPPED
+    while True:
+        read = await read_for_award(
+            session, principal, req.member_id, req.rule_id, lock=not optimistic
+        )
+        member_id, member_path, status = _scored_member(principal, claim, read.member)
+        rule = applicable_rule(principal, member_path, read.rule)
+        if rule.needs_evidence and not req.evidence:
+            raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
+        as_read = status if optimistic else None
+        _remember(req.rule_id, read.approve and bool(read.capped))
+        if as_read is None or not (read.approve and read.capped):
+            try:
+                return await append_entry(
+                    session,
+                    principal,
+                    member_id,
+                    member_path,
+                    rule,
+                    req,
+                    source=source,
+                    approve=read.approve,
+                    locked=read.approve,
+                    capped=read.capped,
+                    as_read=as_read,
+                )
+            except _Changed:
+                pass
+        optimistic = False
+
+
+def _scored_member(
+    principal: Principal, claim: bool, member: tuple[uuid.UUID, str, str] | None
+) -> tuple[uuid.UUID, str, str]:
+    """The member an award names: 404 unless the caller's scope covers it (a claim: is
+    it), 409 unless its status is scored."""
     if (
         member is None
         or not principal.scope.covers(member[1])
         or (claim and principal.member_id != member[0])
     ):
         raise not_found(ErrorCode.member_not_found, "member_id")
-    member_id, member_path, status = member
+    status = member[2]
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise Conflict(
             ErrorCode.points_member_not_scored,
@@ -92,21 +128,26 @@ async def create_entry(
                 en=f"{status} members are not scored",
             ),
         )
-    rule = applicable_rule(principal, member_path, read.rule)
-    if rule.needs_evidence and not req.evidence:
-        raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
-    return await append_entry(
-        session,
-        principal,
-        member_id,
-        member_path,
-        rule,
-        req,
-        source=EntrySource.claim if claim else EntrySource.manual,
-        approve=read.approve,
-        locked=read.approve,
-        capped=read.capped,
-    )
+    return member
+
+
+# Rule items last read with a capped chain (an entry approved at once): their awards are
+# read locked at once (the caps need it), not read unlocked first. A hint per process,
+# bounded; a wrong one costs a statement, never a check (`_write_entry` checks the caps).
+_CAPPED: set[uuid.UUID] = set()
+_CAPPED_MAX = 4096
+
+
+def _remember(rule_id: uuid.UUID, capped: bool) -> None:
+    if not capped:
+        _CAPPED.discard(rule_id)
+    elif len(_CAPPED) < _CAPPED_MAX:
+        _CAPPED.add(rule_id)
+
+
+class _Changed(Exception):
+    """The member of an award written `as_read` changed since it was read (its path or
+    status), or the item's chain has a cap now: nothing was written."""
 
 
 _ENTRY_BY_SOURCE_SQL = (
@@ -118,21 +159,53 @@ _ENTRY_BY_SOURCE_SQL = (
 # retry that inserted first): nothing is written. The line's change-feed event is
 # written by the same statement, and, when it can be (`audit.event_values`), its audit
 # row too (parameters $19...).
-_INSERT_ENTRY = (
-    "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, category, "  # noqa: S608  # constant columns
-    "points, occurred_on, year, source, source_key, state, note, evidence, created_by, "
-    "decided_by, decided_at, reverses_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-    "$10, $11, $12, $13, $14, $15, $16, $17, $18) "
-    f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
-)
-_INSERT_ENTRY_SQL = (
-    f"WITH line AS ({_INSERT_ENTRY}), {changes.created_events_cte(PointEntry, 'line')}"  # noqa: S608  # constant text
-    " SELECT * FROM line"
-)
+def _insert_entry(source: str | None = None) -> str:
+    """The line's INSERT: its values ($1...$18), written once per row of `source`."""
+    values = ", ".join(f"${n}" for n in range(1, 19))
+    rows = f"VALUES ({values})" if source is None else f"SELECT {values} FROM {source}"  # noqa: S608  # constant text
+    return (
+        "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, "
+        "category, points, occurred_on, year, source, source_key, state, note, evidence, "
+        f"created_by, decided_by, decided_at, reverses_entry_id) {rows} "
+        f"ON CONFLICT (member_id, source_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+    )
+
+
+_EVENTS = changes.created_events_cte(PointEntry, "line")
+_INSERT_ENTRY_SQL = f"WITH line AS ({_insert_entry()}), {_EVENTS} SELECT * FROM line"  # noqa: S608  # constant text
+_AUDITED = audit.event_cte("line", 19)
 _INSERT_AUDITED_ENTRY_SQL = (
-    f"WITH line AS ({_INSERT_ENTRY}), {changes.created_events_cte(PointEntry, 'line')},"  # noqa: S608  # constant text
-    f" {audit.event_cte('line', 19)} SELECT * FROM line"
+    f"WITH line AS ({_insert_entry()}), {_EVENTS}, {_AUDITED} SELECT * FROM line"  # noqa: S608  # constant text
 )
+_AS_READ = 19 + audit.EVENT_PARAMETERS  # the member's status as read, after the event's
+
+
+def _insert_as_read_sql(approve: bool) -> str:
+    """The audited line written only while its member ($2) is at the path ($3) and in
+    the status (`_AS_READ`) it was read with, locked as `caps.read_for_award` locks it,
+    and for a line approved at once while no item of the rule's ($4) chain has a cap
+    (locked FOR SHARE, after the member): its last column says whether that held."""
+    lock = "FOR UPDATE" if approve else "FOR KEY SHARE"
+    member = (
+        "SELECT id FROM members WHERE id = $2 AND org_path = $3 "  # noqa: S608  # constant text
+        f"AND status = ${_AS_READ} {lock}"
+    )
+    if not approve:
+        return (
+            f"WITH ok AS ({member}), line AS ({_insert_entry('ok')}), {_EVENTS}, {_AUDITED}"  # noqa: S608  # constant text
+            " SELECT line.*, EXISTS (SELECT FROM ok) FROM (SELECT) AS one LEFT JOIN line ON true"
+        )
+    chain = chain_ctes("SELECT id, parent_rule_id FROM point_rules WHERE id = $4")
+    return (
+        f"WITH RECURSIVE m AS ({member}), {chain}, ok AS (SELECT FROM m WHERE NOT EXISTS ("  # noqa: S608  # constant text
+        "SELECT FROM chain_caps AS c WHERE c.id IS NOT NULL AND m.id IS NOT NULL"
+        " AND (c.cap_month IS NOT NULL OR c.cap_year IS NOT NULL))),"
+        f" line AS ({_insert_entry('ok')}), {_EVENTS}, {_AUDITED}"
+        " SELECT line.*, EXISTS (SELECT FROM ok) FROM (SELECT) AS one LEFT JOIN line ON true"
+    )
+
+
+_INSERT_AS_READ_SQL = {approve: _insert_as_read_sql(approve) for approve in (True, False)}
 
 
 async def _write_entry(
@@ -156,14 +229,19 @@ async def _write_entry(
     *,
     entry_id: uuid.UUID | None = None,
     audited: tuple[Any, ...] | None = None,
+    as_read: str | None = None,
 ) -> EntryRow | None:
     """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
     event in one statement, on the driver connection. None when the source key had
     already scored (nothing written). `audited`: its audit event's values
-    (`audit.event_values`), written with it."""
-    record = await db.fetchrow(
+    (`audit.event_values`), written with it. `as_read`: the member's status as the
+    caller read it, unlocked: the line is written, a transaction of its own unless one
+    is open, only while the member is as read (`_insert_as_read_sql`), else `_Changed`."""
+    if as_read is not None and audited is None:
+        raise _Changed  # its event must wait for the transaction's other events
+    record = await (db.fetchrow if as_read is None else db.fetchrow_own)(
         session,
-        _INSERT_ENTRY_SQL if audited is None else _INSERT_AUDITED_ENTRY_SQL,
+        _insert_sql(audited is not None, as_read is not None, state == EntryState.approved),
         entry_id or new_uuid(),
         member_id,
         member_path,
@@ -183,8 +261,18 @@ async def _write_entry(
         decided_at,
         reverses_entry_id,
         *(audited or ()),
+        *(() if as_read is None else (as_read,)),
     )
-    return None if record is None else EntryRow.from_record(record)
+    if as_read is not None and not record[-1]:
+        raise _Changed
+    record = record[:-1] if as_read is not None else record
+    return None if record is None or record[0] is None else EntryRow.from_record(record)
+
+
+def _insert_sql(audited: bool, as_read: bool, approved: bool) -> str:
+    if as_read:
+        return _INSERT_AS_READ_SQL[approved]
+    return _INSERT_AUDITED_ENTRY_SQL if audited else _INSERT_ENTRY_SQL
 
 
 def signed_points(category: str, points: int, units: int = 1) -> int:
@@ -230,23 +318,24 @@ async def append_entry(
     units: int = 1,
     locked: bool = False,
     capped: Sequence[CappedItem] | None = None,
+    as_read: str | None = None,
 ) -> tuple[EntryRow, bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
-    it is new (False: the source key had already scored the member: the existing line,
-    found by the insert, ON CONFLICT DO NOTHING, or before caps are counted). `locked`:
-    the caller holds the member's lock; `capped`: the chain's capped items, read locked."""
+    it is new (False: the source key had scored the member already, found by the insert,
+    ON CONFLICT DO NOTHING, or before caps are counted). `locked`: the caller holds the
+    member's lock; `capped`: the chain's capped items, read locked; `as_read`: the
+    member's status read unlocked instead (`_write_entry`)."""
     actor = principal.user_id if principal else None
     signed = signed_points(rule.category, rule.points, units)
     state, decided_by, decided_at = "pending", None, None
     if approve:
         if not locked:
-            await _lock_member(session, member_id)
+            await lock_member(session, member_id)
         replay = await _replay_or_caps(session, req, member_id, rule, signed, capped)
         if replay is not None:
             return replay, False
         state, decided_by, decided_at = "approved", actor, clock.utcnow()
-    entry_id = new_uuid()
-    action, after = _event(source, entry_id, signed, req.source_key)
+    entry_id, action, after = _event(source, signed, req.source_key)
     audited = audit.event_values(
         session, principal, action, "member", member_id, member_path, after=after
     )
@@ -269,6 +358,7 @@ async def append_entry(
         decided_at,
         entry_id=entry_id,
         audited=audited,
+        as_read=as_read,
     )
     if entry is None:
         return await _replayed(session, member_id, req), False
@@ -277,18 +367,17 @@ async def append_entry(
     return entry, True
 
 
-def _event(
-    source: str, entry_id: uuid.UUID, points: int, source_key: str
-) -> tuple[str, dict[str, Any]]:
-    """The audit event of a new ledger line: `points.awarded` or `points.claimed`, and
-    what it records."""
+def _event(source: str, points: int, source_key: str) -> tuple[uuid.UUID, str, dict[str, Any]]:
+    """A new ledger line's id and its audit event: `points.awarded` or `points.claimed`,
+    and what it records."""
+    entry_id = new_uuid()
     action = "points.claimed" if source == EntrySource.claim else "points.awarded"
-    return action, {"entry_id": str(entry_id), "points": points, "source_key": source_key}
+    return entry_id, action, {"entry_id": str(entry_id), "points": points, "source_key": source_key}
 
 
 async def _replayed(session: AsyncSession, member_id: uuid.UUID, req: EntryRequest) -> EntryRow:
     """The line the source key wrote when the insert found it (ON CONFLICT DO NOTHING)."""
-    existing = await db.fetchrow(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
+    existing = await db.fetchrow_own(session, _ENTRY_BY_SOURCE_SQL, member_id, req.source_key)
     assert existing is not None
     return _same_source(existing, req)
 
@@ -307,99 +396,6 @@ def _same_source(record: Sequence[object], req: EntryRequest) -> EntryRow:
     return existing
 
 
-async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.UUID) -> PointEntry:
-    entry = await load_visible(session, principal, PointEntry, entry_id)
-    if principal.role is Role.member and principal.member_id != entry.member_id:
-        raise NotFound(ErrorCode.points_entry_not_found)
-    return entry
-
-
-async def _decide(
-    session: AsyncSession, principal: Principal, entry: PointEntry, state: str, reason: str | None
-) -> None:
-    entry.state = state
-    entry.decided_by = principal.user_id
-    entry.decided_at = clock.utcnow()
-    entry.decision_reason = reason
-    await session.flush()
-    audit.record(
-        session,
-        principal,
-        f"points.{state}",
-        "member",
-        entry.member_id,
-        entry.org_path,
-        after={"entry_id": str(entry.id), "points": entry.points, "reason": reason},
-    )
-
-
-def is_own_entry(principal: Principal, entry: PointEntry) -> bool:
-    """Four eyes: the entry was entered or claimed by the principal, or scores the
-    principal's own member record; such an entry is never theirs to approve."""
-    return (entry.created_by is not None and entry.created_by == principal.user_id) or (
-        principal.member_id is not None and principal.member_id == entry.member_id
-    )
-
-
-def own_entry_sql(principal: Principal) -> ColumnElement[bool]:
-    """SQL twin of `is_own_entry` over `PointEntry` rows (the to-do list's filter)."""
-    own: list[ColumnElement[bool]] = []
-    if principal.user_id is not None:
-        own.append(
-            and_(PointEntry.created_by.is_not(None), PointEntry.created_by == principal.user_id)
-        )
-    if principal.member_id is not None:
-        own.append(PointEntry.member_id == principal.member_id)
-    return or_(false(), *own)
-
-
-async def approve_entry(
-    session: AsyncSession, principal: Principal, entry: PointEntry
-) -> PointEntry:
-    """Approve a pending entry (审核通过): caps are checked now, under the member's lock.
-
-    An administrator covering the member approves; never the person who entered or
-    claimed it, nor an administrator whose own member record it scores (four eyes,
-    403 `points.own_entry_not_approvable`).
-    """
-    require_points_admin(principal)
-    await _lock_member(session, entry.member_id)
-    await session.refresh(entry)
-    if entry.state != EntryState.pending:
-        raise Conflict(
-            ErrorCode.points_entry_not_pending,
-            Text(
-                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
-                en=f"the entry is {entry.state}",
-            ),
-        )
-    if is_own_entry(principal, entry):
-        raise Forbidden(ErrorCode.points_own_entry_not_approvable)
-    await check_caps(session, entry, entry.rule_id)
-    await _decide(session, principal, entry, "approved", None)
-    return entry
-
-
-async def reject_entry(
-    session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
-) -> PointEntry:
-    """Reject a pending entry, with the reason the member will read (its author may
-    withdraw it this way)."""
-    require_points_admin(principal)
-    await _lock_member(session, entry.member_id)
-    await session.refresh(entry)
-    if entry.state != EntryState.pending:
-        raise Conflict(
-            ErrorCode.points_entry_not_pending,
-            Text(
-                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
-                en=f"the entry is {entry.state}",
-            ),
-        )
-    await _decide(session, principal, entry, "rejected", reason)
-    return entry
-
-
 async def reverse_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry, reason: str
 ) -> PointEntry:
@@ -409,7 +405,7 @@ async def reverse_entry(
     with the opposite points documents the correction.
     """
     require_points_admin(principal)
-    await _lock_member(session, entry.member_id)
+    await lock_member(session, entry.member_id)
     await session.refresh(entry)
     if entry.state != EntryState.approved:
         raise Conflict(
@@ -419,7 +415,7 @@ async def reverse_entry(
                 en=f"the entry is {entry.state}",
             ),
         )
-    await _decide(session, principal, entry, "reversed", reason)
+    await decide(session, principal, entry, "reversed", reason)
     now = clock.utcnow()
     line = await _write_entry(
         session,
