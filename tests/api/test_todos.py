@@ -104,6 +104,16 @@ async def _situations(api, county):
     }
 
 
+def _due(transfer) -> str:
+    """A transfer is due three months (the default policy) after the day it was sent."""
+    from datetime import datetime
+
+    from app.services.lifecycle import add_months
+
+    sent = datetime.fromisoformat(transfer["created_at"]).date()
+    return add_months(sent, 3).isoformat()
+
+
 def _seen(body):
     return {
         (t["kind"], t["code"], t["severity"], t["due_on"], t["link"]["resource"], t["link"]["id"])
@@ -119,7 +129,7 @@ async def test_the_to_do_list_holds_exactly_the_situations_set_up(api, county):
     )
     assert r.status_code == 200, r.text
     assert _seen(r.json()) == {
-        ("transfer_to_accept", "transfer.pending", "warning", "2027-03-03", "transfer",
+        ("transfer_to_accept", "transfer.pending", "warning", _due(s["transfer"]), "transfer",
          s["transfer"]["id"]),
         ("claim_to_approve", "points.pending", "info", None, "point_entry", s["claim"]["id"]),
         ("change_request_to_decide", "change_request.pending", "info", None,
