@@ -193,7 +193,7 @@ def test_the_oldest_used_answer_leaves_first_when_the_bound_is_reached(monkeypat
     assert kept.get(0, version, everyone) is None
 
 
-async def test_a_write_committed_between_the_version_and_the_read_sends_the_next_request_to_a_new_read(
+async def test_a_write_between_the_version_and_the_read_sends_the_next_request_to_a_new_read(
     county,
 ):
     kept = kept_answers.KeptAnswers("test", "organisations")
@@ -242,7 +242,7 @@ async def test_a_migration_may_write_organisations_and_then_alter_the_table(coun
     would refuse an ALTER of the table after a write, unless fired at once
     (`MIGRATION_SETUP`, run first by migrations/env.py)."""
     alter = "ALTER TABLE organisations ADD COLUMN scratch_column integer"
-    write = f"UPDATE organisations SET name = name WHERE id = '{county.town_a['id']}'"
+    write = f"UPDATE organisations SET name = name WHERE id = '{county.town_a['id']}'"  # noqa: S608  # a fixture's id
     async with get_engine().connect() as conn:
         async with conn.begin():
             await conn.execute(text(MIGRATION_SETUP))
