@@ -65,6 +65,29 @@ def own_entry_sql(principal: Principal) -> ColumnElement[bool]:
     return or_(false(), *own)
 
 
+async def locked_in_state(
+    session: AsyncSession, principal: Principal, entry: PointEntry, state: EntryState
+) -> None:
+    """A decision on `entry` by a points administrator: its member locked, the entry read
+    again under the lock, 409 unless it is in `state` (pending or approved)."""
+    require_points_admin(principal)
+    await lock_member(session, entry.member_id)
+    await session.refresh(entry)
+    if entry.state != state:
+        code = (
+            ErrorCode.points_entry_not_pending
+            if state == EntryState.pending
+            else ErrorCode.points_entry_not_approved
+        )
+        raise Conflict(
+            code,
+            Text(
+                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
+                en=f"the entry is {entry.state}",
+            ),
+        )
+
+
 async def approve_entry(
     session: AsyncSession, principal: Principal, entry: PointEntry
 ) -> PointEntry:
@@ -74,17 +97,7 @@ async def approve_entry(
     claimed it, nor an administrator whose own member record it scores (four eyes,
     403 `points.own_entry_not_approvable`).
     """
-    require_points_admin(principal)
-    await lock_member(session, entry.member_id)
-    await session.refresh(entry)
-    if entry.state != EntryState.pending:
-        raise Conflict(
-            ErrorCode.points_entry_not_pending,
-            Text(
-                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
-                en=f"the entry is {entry.state}",
-            ),
-        )
+    await locked_in_state(session, principal, entry, EntryState.pending)
     if is_own_entry(principal, entry):
         raise Forbidden(ErrorCode.points_own_entry_not_approvable)
     await check_caps(session, entry, entry.rule_id)
@@ -97,16 +110,6 @@ async def reject_entry(
 ) -> PointEntry:
     """Reject a pending entry, with the reason the member will read (its author may
     withdraw it this way)."""
-    require_points_admin(principal)
-    await lock_member(session, entry.member_id)
-    await session.refresh(entry)
-    if entry.state != EntryState.pending:
-        raise Conflict(
-            ErrorCode.points_entry_not_pending,
-            Text(
-                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
-                en=f"the entry is {entry.state}",
-            ),
-        )
+    await locked_in_state(session, principal, entry, EntryState.pending)
     await decide(session, principal, entry, "rejected", reason)
     return entry

@@ -22,7 +22,7 @@ from app.security.scope import (
     not_found,
 )
 from app.services.integration import audit, changes
-from app.services.points.approval import decide
+from app.services.points.approval import decide, locked_in_state
 from app.services.points.caps import (
     CappedItem,
     RuleView,
@@ -404,17 +404,7 @@ async def reverse_entry(
     The ledger is append-only: the original stays, marked `reversed`, and a new line
     with the opposite points documents the correction.
     """
-    require_points_admin(principal)
-    await lock_member(session, entry.member_id)
-    await session.refresh(entry)
-    if entry.state != EntryState.approved:
-        raise Conflict(
-            ErrorCode.points_entry_not_approved,
-            Text(
-                zh=f"该积分记录当前状态为{label_zh(EntryState, entry.state)}",
-                en=f"the entry is {entry.state}",
-            ),
-        )
+    await locked_in_state(session, principal, entry, EntryState.approved)
     await decide(session, principal, entry, "reversed", reason)
     now = clock.utcnow()
     line = await _write_entry(
