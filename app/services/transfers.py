@@ -74,14 +74,18 @@ def overdue_sql(today: date) -> ColumnElement[bool]:
     own sender's policy whoever asks."""
     months = policy_int_sql("transfer_overdue_months", Transfer.from_path)
     due_by = literal(today, Date) - func.make_interval(0, months)
-    return and_(Transfer.state == TransferState.pending, func.date(Transfer.created_at) < due_by)
+    return and_(
+        Transfer.state == TransferState.pending, clock.local_date_sql(Transfer.created_at) < due_by
+    )
 
 
 def due_on_sql() -> ColumnElement[date]:
     """SQL: the day by which a pending transfer should be accepted (its creation plus the
     sender's `transfer_overdue_months`), shown on the to-do list; `overdue_sql` judges."""
     months = policy_int_sql("transfer_overdue_months", Transfer.from_path)
-    return func.cast(func.date(Transfer.created_at) + func.make_interval(0, months), Date)
+    return func.cast(
+        clock.local_date_sql(Transfer.created_at) + func.make_interval(0, months), Date
+    )
 
 
 async def views(

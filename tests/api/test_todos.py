@@ -108,9 +108,10 @@ def _due(transfer) -> str:
     """A transfer is due three months (the default policy) after the day it was sent."""
     from datetime import datetime
 
+    from app.clock import local_date
     from app.services.lifecycle import add_months
 
-    sent = datetime.fromisoformat(transfer["created_at"]).date()
+    sent = local_date(datetime.fromisoformat(transfer["created_at"]))
     return add_months(sent, 3).isoformat()
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from app.clock import local_date
 from app.services.lifecycle import add_months
 
 T = "/api/v1/transfers"
@@ -189,7 +190,7 @@ async def test_overdue_follows_the_senders_policy_in_the_item_and_the_receivers_
     assert r.status_code == 200, r.text
     member = await api.member(county.county_admin, county.branch_a["id"])
     sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
-    created = date.fromisoformat(sent["created_at"][:10])
+    created = _sent_on(sent)
 
     async def seen_by_receiver(as_of):
         listed = await api.client.get(
@@ -212,7 +213,7 @@ async def test_a_pending_transfer_is_not_overdue_on_its_third_month_day_and_is_t
 ):
     member = await api.member(county.county_admin, county.branch_a["id"])
     sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
-    three_months = add_months(date.fromisoformat(sent["created_at"][:10]), 3)
+    three_months = add_months(_sent_on(sent), 3)
 
     async def overdue_on(as_of):
         headers = api.auth(county.admin_a)
@@ -225,3 +226,47 @@ async def test_a_pending_transfer_is_not_overdue_on_its_third_month_day_and_is_t
 
     assert await overdue_on(three_months) == (False, False)
     assert await overdue_on(three_months + timedelta(days=1)) == (True, True)
+
+
+def _sent_on(transfer) -> date:
+    """The day a transfer was sent on China's calendar, the day its due date counts from."""
+    return local_date(datetime.fromisoformat(transfer["created_at"]))
+
+
+async def test_a_transfer_sent_before_eight_in_the_morning_counts_from_that_day_in_china(
+    api, county
+):
+    """Sent at 07:30 China time on 1 April (23:30 UTC on 31 March): due three months from
+    1 April, so not overdue on 1 July and overdue on 2 July, in the list, the item and the
+    to-do list's due date alike."""
+    from sqlalchemy import text
+
+    from app.db import get_sessionmaker
+
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent = (await _send(api, county, member["id"], county.branch_b["id"])).json()
+    async with get_sessionmaker()() as session, session.begin():
+        await session.execute(
+            text("UPDATE transfers SET created_at = '2026-03-31T23:30:00+00' WHERE id = :id"),
+            {"id": sent["id"]},
+        )
+
+    async def overdue_on(as_of):
+        headers = api.auth(county.admin_a)
+        params = {"overdue": "true", "as_of": str(as_of), "limit": 500}
+        listed = await api.client.get(T, params=params, headers=headers)
+        item = await api.client.get(
+            f"{T}/{sent['id']}", params={"as_of": str(as_of)}, headers=headers
+        )
+        return sent["id"] in {t["id"] for t in listed.json()["items"]}, item.json()["overdue"]
+
+    assert await overdue_on(date(2026, 7, 1)) == (False, False)
+    assert await overdue_on(date(2026, 7, 2)) == (True, True)
+    todos = await api.client.get(
+        "/api/v1/todos",
+        params={"kind": "transfer_to_accept", "limit": 500},
+        headers=api.auth(county.admin_b),
+    )
+    assert todos.status_code == 200, todos.text
+    due = {t["link"]["id"]: t["due_on"] for t in todos.json()["items"]}
+    assert due[sent["id"]] == "2026-07-01"

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import db
+from app import clock, db
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.discipline import Discipline
@@ -134,7 +134,7 @@ def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
             ~exists().where(
                 Transfer.member_id == m.id,
                 Transfer.state.in_((TransferState.pending, TransferState.accepted)),
-                func.date(func.timezone("Asia/Shanghai", Transfer.created_at)) >= m.relocated_on,
+                clock.local_date_sql(Transfer.created_at) >= m.relocated_on,
             ),
             ~exists().where(
                 MobileEpisode.member_id == m.id,

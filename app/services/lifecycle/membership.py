@@ -25,24 +25,19 @@ from datetime import date, datetime
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
-    Date,
-    Interval,
     Uuid,
     and_,
     any_,
     bindparam,
-    cast,
     exists,
     func,
-    literal,
     or_,
     select,
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
-from app.clock import CST, local_date
+from app.clock import local_date, local_date_sql
 from app.models.enums import MemberStatus, TransferState
 from app.models.lifecycle import MemberTransition, Transfer
 from app.models.member import Member
@@ -248,16 +243,10 @@ def counted_on(where: Where, as_of: date, changed: Sequence[uuid.UUID]) -> Colum
     return or_(as_created, Member.id == any_(ids))
 
 
-def local_day(moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:
-    """SQL: `local_date` of a recorded moment (the users' calendar day)."""
-    offset = literal(CST.utcoffset(None), Interval())
-    return cast(func.timezone(offset, moment), Date)
-
-
 def recorded_since() -> ColumnElement[date]:
     """SQL: the day an unchanged counted record is counted from (`local_date` of
     `created_at` when it has no joined date)."""
-    return func.coalesce(Member.joined_on, local_day(Member.created_at))
+    return func.coalesce(Member.joined_on, local_date_sql(Member.created_at))
 
 
 async def subtree_histories(
