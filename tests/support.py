@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -202,6 +202,18 @@ async def drain_changes(
         if not body["items"]:
             return out, body["next_cursor"] or since
         since = body["next_cursor"]
+
+
+@contextlib.asynccontextmanager
+async def every_pooled_connection(engine: Any) -> AsyncIterator[list[Any]]:
+    """Every connection of the engine's pool at once (each an `AsyncConnection`), the one
+    a request session handed on included (`sessions.return_idle`), plus one more."""
+    from app.sessions import return_idle
+
+    await return_idle(engine)
+    async with contextlib.AsyncExitStack() as stack:
+        count = engine.sync_engine.pool.checkedin() + 1
+        yield [await stack.enter_async_context(engine.connect()) for _ in range(count)]
 
 
 @contextlib.contextmanager

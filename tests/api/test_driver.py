@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app import db
 from app.db import get_sessionmaker
 from app.services.integration import audit
-from app.sessions import RequestSession
+from app.sessions import RequestSession, return_idle
 
 INSERT = "INSERT INTO audit_events (action, resource, resource_id) VALUES ($1, $2, $3)"
 COUNT = "SELECT count(*) FROM audit_events WHERE resource_id = $1"
@@ -112,17 +112,21 @@ async def test_what_the_driver_began_commits_with_the_orm_that_joined_it(api):
         assert (await db.fetchrow(session, COUNT, key))[0] == 1
 
 
-async def test_a_closed_session_gives_its_connection_back_to_the_pool(api):
-    pool = db.get_engine().sync_engine.pool
+async def test_a_closed_session_gives_its_connection_back_or_hands_it_on_never_keeps_it(api):
+    engine = db.get_engine()
+    pool = engine.sync_engine.pool
+    await return_idle(engine)
     before = pool.checkedout()  # type: ignore[attr-defined]
     async with get_sessionmaker()() as session:
         await db.fetchrow(session, "SELECT 1")
         assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+    await return_idle(engine)  # what waits for the next session goes back
     assert pool.checkedout() == before  # type: ignore[attr-defined]
     async with get_sessionmaker()() as session:
         await db.execute(session, INSERT, "test.driver", "test", uuid.uuid4().hex)
         await session.scalar(text("SELECT 1"))  # the ORM joins the same connection
         assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+    # An ORM session's connection is never handed on: back to the pool at once.
     assert pool.checkedout() == before  # type: ignore[attr-defined]
 
 

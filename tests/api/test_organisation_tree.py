@@ -6,11 +6,9 @@ here they are off (`reads_every_time`), so that every call reads its tree."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-
 import pytest
 from sqlalchemy import text
-from support import counting
+from support import counting, every_pooled_connection
 
 from app.config import get_settings
 from app.db import get_engine
@@ -74,9 +72,8 @@ async def test_ten_tree_calls_run_on_one_generic_plan(api, county):
         r = await api.client.get(url, params={"depth": 2}, headers=api.auth(county.county_admin))
         assert r.status_code == 200, r.text
     rows = []
-    async with AsyncExitStack() as stack:  # every pooled connection at once
-        for _ in range(engine.sync_engine.pool.checkedin() + 1):
-            conn = await stack.enter_async_context(engine.connect())
+    async with every_pooled_connection(engine) as connections:
+        for conn in connections:
             rows += [tuple(row) for row in (await conn.execute(text(TREE_PLANS))).all()]
     # PostgreSQL plans the first five calls for their values, then keeps the generic plan.
     assert sum(generic for generic, _ in rows) >= 5, rows

@@ -5,9 +5,9 @@ so each subtree's statement has its own plan under PostgreSQL's own `auto` plan 
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack
 
 from sqlalchemy import text
+from support import every_pooled_connection
 
 from app.db import get_engine
 
@@ -33,9 +33,8 @@ async def _prepared_path_statements(api, county) -> tuple[str, list[tuple[str, i
         r = await api.client.get(f"/api/v1/organisations/{api.root_id}/stats", headers=headers)
         assert r.status_code == 200, r.text
     rows = []
-    async with AsyncExitStack() as stack:  # every pooled connection at once
-        for _ in range(engine.sync_engine.pool.checkedin() + 1):
-            conn = await stack.enter_async_context(engine.connect())
+    async with every_pooled_connection(engine) as connections:
+        for conn in connections:
             assert (await conn.scalar(text("SHOW plan_cache_mode"))) == "auto"
             rows += [tuple(row) for row in (await conn.execute(text(PREPARED))).all()]
         root = await conn.scalar(

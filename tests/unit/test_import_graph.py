@@ -18,7 +18,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 LAYERS: list[set[str]] = [
     {"app", "app.clock", "app.config", "app.error_codes", "app.logging"},
     {"app.errors"},
-    {"app.db", "app.pool_checks"},
+    {"app.db", "app.pool_checks", "app.sessions"},
     {"app.models", "app.pagination"},
     {"app.schemas", "app.security"},
     {"app.services"},
