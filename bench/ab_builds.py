@@ -8,8 +8,8 @@ this checkout; both with `dangjian serve --workers 2` on the same database (one 
 rounds of `--seconds` on each in turn. Per round: requests/s, and the CPU per request of
 the server's processes and of all PostgreSQL processes (from /proc, user + system).
 
-    python bench/ab_builds.py --old 36aa28c --database dj_1m \\
-        --path /api/v1/members/ID --rounds 4 --seconds 8
+    python bench/ab_builds.py --old 36aa28c --database dj_1m --rounds 4 --seconds 8 \\
+        --path '/api/v1/members/{id}' --ids "SELECT id FROM members LIMIT 2000"
     python bench/ab_builds.py --old 36aa28c --path /api/v1/point-entries \\
         --ids "SELECT id FROM members WHERE status = 'full' LIMIT 64" \\
         --body '{"member_id": "{id}", "rule_id": "ID", "occurred_on": "2026-06-01",
@@ -75,19 +75,24 @@ def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 def _script(path: str, body: str | None, ids: list[str]) -> list[str]:
     """wrk's script option for a POST of `body` (JSON text; `{seq}` becomes a new value
     per request, so that each one is a new write; `{id}` one of `ids` at random, so that
-    writes do not queue on one row's lock), none for a GET."""
-    if body is None:
+    writes do not queue on one row's lock); for a GET, `{id}` in the path likewise (none
+    without it)."""
+    if body is None and "{id}" not in path:
         return []
-    template = json.dumps(body).replace("{seq}", '" .. tag .. n .. "')
-    template = template.replace("{id}", '" .. ids[math.random(#ids)] .. "')
+    pick = '" .. ids[math.random(#ids)] .. "'
+    url = json.dumps(path).replace("{id}", pick)
+    if body is None:
+        request = f'  return wrk.format("GET", {url})\nend\n'
+    else:
+        template = json.dumps(body).replace("{seq}", '" .. tag .. n .. "').replace("{id}", pick)
+        request = f'  return wrk.format("POST", {url}, nil, {template})\nend\n'
     listed = ", ".join(f'"{i}"' for i in ids)
     lua = Path(tempfile.mkstemp(suffix=".lua")[1])
     lua.write_text(
         f"local ids = {{{listed}}}\n"
         "local n = 0\nlocal tag = tostring(math.random(1e9)) .. ':'\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
-        "request = function()\n  n = n + 1\n"
-        f'  return wrk.format("POST", "{path}", nil, {template})\nend\n'
+        "request = function()\n  n = n + 1\n" + request
     )
     return ["-s", str(lua)]
 
