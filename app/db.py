@@ -418,12 +418,10 @@ def writes(sql: str) -> bool:
     return sql.lstrip()[:6].upper() != "SELECT" or _LOCKING.search(sql) is not None
 
 
-async def fetch(session: AsyncSession, sql: str, *args: Any, alone: bool = False) -> list[Any]:
+async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """Rows (asyncpg Records) of `sql` with `$n` parameters, in the session's transaction
-    (on a read session, `serve_reads`, a SELECT as a statement of its own; `alone`, a
-    statement that writes too, as `fetchrow_alone`)."""
-    begin = False if alone else writes(sql)
-    rows: list[Any] = await _on_driver(session, "fetch", sql, args, begin=begin)
+    (on a read session, `serve_reads`, a SELECT as a statement of its own)."""
+    rows: list[Any] = await _on_driver(session, "fetch", sql, args, begin=writes(sql))
     return rows
 
 

@@ -10,7 +10,7 @@ import base64
 import hmac
 import uuid
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -51,18 +51,6 @@ class SortKey:
     name: str
     column: InstrumentedAttribute[Any]
     descending: bool
-
-
-@dataclass(frozen=True)
-class PageWrite:
-    """A write the page's own statement makes of the rows it shows, in its round trip
-    (a read's audit event): `cte(rows, first, order, size)` is a CTE over the CTE `rows`
-    (the page's rows, `size` of them shown in the SQL `order`) taking its parameters
-    from `$first`, `values` those parameters; statements differ by `key`."""
-
-    key: Hashable
-    cte: Callable[[str, int, str, int], str]
-    values: tuple[Any, ...]
 
 
 @dataclass
@@ -324,7 +312,6 @@ def _compiled_page(
     size: int,
     page_columns: Callable[[], Sequence[ColumnElement[Any]]] | None,
     merge: Callable[[], Sequence[Select[Any]]] | None = None,
-    write: PageWrite | None = None,
 ) -> tuple[db.DriverStatement, db.DriverStatement]:
     """The page and count statements of one shape, compiled at first use.
 
@@ -334,7 +321,6 @@ def _compiled_page(
     prefix also in the text, a first page has a plan it keeps (issue 24).
 
     With `merge`, the page is the merge of the pages of `merge()`'s selects (`_merged`).
-    With `write`, the page's statement also makes that write (`_writing`).
     """
     compiled = _COMPILED.get(key)
     if compiled is None:
@@ -356,26 +342,13 @@ def _compiled_page(
         ]
         page = pages[0] if merge is None else _merged(pages, sort_keys, limit)
         compiled = (
-            _writing(db.DriverStatement.compile(page), write, sort_keys, size),
+            db.DriverStatement.compile(page),
             db.DriverStatement.compile(_count_select(stmt)),
         )
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         _COMPILED[key] = compiled
     return compiled
-
-
-def _writing(
-    page: db.DriverStatement, write: PageWrite | None, sort_keys: list[SortKey], size: int
-) -> db.DriverStatement:
-    """The page's statement with `write`'s CTE over its rows (its parameters after the
-    page's), the rows still in sort order."""
-    if write is None:
-        return page
-    order = ", ".join(f'"{k.column.key}" {"DESC" if k.descending else "ASC"}' for k in sort_keys)
-    cte = write.cte("dj_page", len(page.names) + 1, order, size)
-    sql = f"WITH dj_page AS ({page.sql}), {cte} SELECT * FROM dj_page ORDER BY {order}"  # noqa: S608  # compiled text
-    return replace(page, sql=sql)
 
 
 async def paginate_rows(
@@ -391,7 +364,6 @@ async def paginate_rows(
     include_total: bool = False,
     page_columns: Callable[[], Sequence[ColumnElement[Any]]] | None = None,
     merge: Callable[[], Sequence[Select[Any]]] | None = None,
-    write: PageWrite | None = None,
 ) -> Page[R]:
     """`paginate` for hot lists, on the driver: each row (an asyncpg Record of the
     select's columns) made into the caller's typed read model by `make`, no ORM object.
@@ -405,15 +377,12 @@ async def paginate_rows(
     `build()`'s (e.g. one per value of a several-valued filter, each served by an index
     in sort order): the page is then merged from the parts' pages (`_merged`), the
     count still counts `build()`. Same pages, order and cursors as `paginate`.
-    `write`, when given, is made by the page's statement (`PageWrite`), which is then
-    a transaction of its own unless the session's is open.
     """
     size = clamp_limit(limit)
     after = decode_cursor(sort_keys, cursor) if cursor else None
-    order = tuple((k.name, k.descending) for k in sort_keys)
-    key = (shape, order, after is not None, size, write.key if write else None)
+    key = (shape, tuple((k.name, k.descending) for k in sort_keys), after is not None, size)
     page_query, count_query = _compiled_page(
-        key, build, sort_keys, after is not None, size, page_columns, merge, write
+        key, build, sort_keys, after is not None, size, page_columns, merge
     )
     params = dict(values)
     if after is not None:
@@ -424,8 +393,6 @@ async def paginate_rows(
         row = await db.fetchrow(session, sql, *args)
         total = int(row[0])
     sql, args = page_query.bind(**params)
-    if write is not None:
-        args += write.values
-    records = await db.fetch(session, sql, *args, alone=write is not None)
+    records = await db.fetch(session, sql, *args)
     page, next_cursor = _cut(records, size, sort_keys, lambda record, key: record[key])
     return Page([make(r) for r in page], next_cursor, total)

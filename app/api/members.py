@@ -113,8 +113,7 @@ async def members_list(
         include_total=include_total,
     )
     rows = [row for row, _ in page.items]
-    flags = [f for _, f in page.items]  # the page's read wrote its audit event (list_members)
-    items = await service.render(session, principal, rows, today, flags, audited=True)
+    items = await service.render(session, principal, rows, today, [f for _, f in page.items])
     return json_response({"items": items, "next_cursor": page.next_cursor, "total": page.total})
 
 

@@ -78,20 +78,7 @@ async def _page_plan(
         pass
     finally:
         await conn.close()
-    return list(_nodes(_page_root(explained["Plan"])))
-
-
-def _page_root(plan: dict[str, Any]) -> dict[str, Any]:
-    """The page's own plan: the statement's top or, when the page's statement writes the
-    audit event of the members it shows (`pagination.PageWrite`), its `dj_page` CTE
-    (read back in order above it: a sort of the page's rows only)."""
-    for child in plan.get("Plans", []):
-        if child.get("Subplan Name") == "CTE dj_page":
-            read_back = [c["Node Type"] for c in plan["Plans"] if c is not child]
-            assert plan["Node Type"] == "Sort" and "CTE Scan" in read_back, plan
-            found: dict[str, Any] = child
-            return found
-    return plan
+    return list(_nodes(explained["Plan"]))
 
 
 # A filter competes with the walk of the subtree in tree order, which a few test rows

@@ -25,35 +25,6 @@ async def test_a_members_page_costs_the_same_statements_for_2_or_20_members(api,
     assert small == large
 
 
-async def test_a_revealing_members_page_is_two_statements_its_audit_row_in_the_page_s(
-    api, county, monkeypatch
-):
-    """The organisation read checking the login, then the page writing the audit event
-    of the members it shows: a transaction of its own, no BEGIN."""
-    import asyncpg.transaction
-
-    begun: list[str] = []
-    start = asyncpg.transaction.Transaction.start
-
-    async def counted_start(self):  # type: ignore[no-untyped-def]
-        begun.append("BEGIN")
-        return await start(self)
-
-    for _ in range(3):
-        await api.member(county.county_admin, county.branch_a["id"])
-    params = {"within": county.branch_a["id"], "limit": 2}
-    headers = api.auth(county.admin_a)
-    assert (await api.client.get("/api/v1/members", params=params, headers=headers)).is_success
-    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
-    with counting() as statements:
-        r = await api.client.get("/api/v1/members", params=params, headers=headers)
-    assert r.status_code == 200 and len(r.json()["items"]) == 2, r.text
-    assert len(statements) == 2, statements
-    assert "FROM organisations" in statements[0] and "revoked_at IS NULL" in statements[0]
-    assert "INSERT INTO audit_events" in statements[1] and "FROM members" in statements[1]
-    assert begun == []
-
-
 async def test_a_tree_costs_the_same_statements_at_any_depth(api, county, monkeypatch):
     from app.config import get_settings
 

@@ -119,32 +119,6 @@ def event_cte(rows: str, first: int, path_from: str | None = None) -> str:
     )
 
 
-def shown_rows_event_cte(rows: str, first: int, order: str, size: int) -> str:
-    """`<rows>_audit`, a CTE writing the one event of a page's read (`event_values` with
-    no resource id: `$first`...) naming the records it shows: the first `size` rows of
-    the CTE `rows` (with `id`, `org_path` and the columns of `order`) in `order` (the
-    page may hold one row more, the next page's first). One record shown is a read of
-    that record (its id and path),
-    as a read by id writes; several are named in `after.member_ids`, in order, at the
-    event's own path; none writes nothing."""
-    p = [f"${first + i}::{kind}" for i, kind in enumerate(_INSERT_TYPES)]
-    one = "count(*) = 1"
-    values = [
-        *p[:4],
-        f"CASE WHEN {one} THEN min(id::text) ELSE {p[4]} END",
-        f"CASE WHEN {one} THEN min(org_path) ELSE {p[5]} END",
-        p[6],
-        f"CASE WHEN {one} THEN {p[7]} ELSE jsonb_build_object("
-        f"'member_ids', jsonb_agg(id::text ORDER BY {order})) END",
-        p[8],
-    ]
-    return (
-        f"{rows}_audit AS ({_INSERT_INTO} SELECT {', '.join(values)} FROM "  # noqa: S608  # constant text
-        f"(SELECT * FROM {rows} ORDER BY {order} LIMIT {int(size)}) AS shown "
-        "HAVING count(*) > 0)"
-    )
-
-
 _PENDING = "dangjian.audit.pending"
 _MARKS = "dangjian.audit.savepoint_marks"
 

@@ -18,7 +18,6 @@ from app import db
 from app.errors import ErrorCode, NotFound
 from app.models.enums import Role
 from app.models.member import Member
-from app.pagination import PageWrite
 from app.schemas.members import MemberRead
 from app.security.pii import PiiCipher, mask_id_number, mask_phone, pii_cipher
 from app.security.scope import (
@@ -229,10 +228,10 @@ async def render(
     """Render members for the principal, masking PII unless they hold the right.
 
     Takes the read model (`rows.MemberRow`); returns MemberRead's fields as JSON-ready
-    values. An unmasked read of one member is audited here, unless `audited` (its read
-    wrote the event itself: `_read_audited`, a page's statement, `page_read_event`).
-    `flags` already read with the rows (`read_visible`, the list's page), one list per
-    row in their order, are not read again.
+    values. Unmasked reads are audited: one event naming every revealed record (none
+    with `audited`: one row whose read wrote its event itself, `_read_audited`). `flags`
+    already read with the rows (`read_visible`, the list's page), one list per row in
+    their order, are not read again.
     """
     revealed: list[MemberRow] = []
     out: list[dict[str, Any]] = []
@@ -246,30 +245,28 @@ async def render(
         if unmasked:
             revealed.append(row)
         out.append(_render(row, unmasked, raised, cipher))
-    if audited or not revealed:
+    if audited:
         return out
-    if len(revealed) > 1:  # pragma: no cover (a list is audited by its read)
-        raise RuntimeError("members read as a list are audited by the page's statement")
-    member = revealed[0]
-    audit.record(session, principal, "member.pii_read", "member", member.id, member.org_path)
+    if len(revealed) == 1:
+        audit.record(
+            session,
+            principal,
+            "member.pii_read",
+            "member",
+            revealed[0].id,
+            revealed[0].org_path,
+        )
+    elif revealed:
+        audit.record(
+            session,
+            principal,
+            "member.pii_read",
+            "member",
+            None,
+            principal.org_path if not principal.sees_everything else None,
+            after={"member_ids": [str(r.id) for r in revealed]},
+        )
     return out
-
-
-async def page_read_event(session: AsyncSession, principal: Principal) -> PageWrite | None:
-    """The audit event of a page of members whose PII the principal reads (one event per
-    page naming the members shown, `audit.shown_rows_event_cte`), written by the page's
-    own statement; None for a principal who reads no member's PII (the page is masked).
-    A principal reads the PII of every member it sees or of none
-    (`reveals_visible_members_pii`). Events recorded earlier in the request go first."""
-    if not reveals_visible_members_pii(principal):
-        return None
-    path = None if principal.sees_everything else principal.org_path
-    for _ in range(2):
-        values = audit.event_values(session, principal, "member.pii_read", "member", None, path)
-        if values is not None:
-            return PageWrite("member.pii_read", audit.shown_rows_event_cte, values)
-        await audit.write_pending(session)  # earlier events wait for the commit: now, in order
-    raise RuntimeError("a page of members read inside a savepoint")  # pragma: no cover
 
 
 async def present(

@@ -16,7 +16,7 @@ from app.i18n import Text
 from app.models.enums import ENDED_STATUSES, MemberCategory, MemberStatus, Role
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.pagination import Page, PageWrite, SortKey, like_escape, paginate_rows, parse_sort
+from app.pagination import Page, SortKey, like_escape, paginate_rows, parse_sort
 from app.schemas.members import MemberCreate, MemberUpdate
 from app.security.pii import pii_cipher
 from app.security.scope import (
@@ -34,7 +34,6 @@ from app.services.members.access import (
     PHONE_FIELD,
     VISIBILITY_FILTERS,
     named_conditions,
-    page_read_event,
     visibility_values,
 )
 from app.services.members.placement import (
@@ -251,8 +250,7 @@ async def list_members(
     values.update(_other_filters(org_id, group_id, status, category, q, id_number, today))
     flags = tuple(flag or ())
     lifecycle.check_flags(flags)  # unknown flags: 422 before anything runs
-    write = await page_read_event(session, principal)  # its audit event, with the page
-    return await _page(session, values, flags, today, keys, limit, cursor, include_total, write)
+    return await _page(session, values, flags, today, keys, limit, cursor, include_total)
 
 
 def _other_filters(
@@ -287,10 +285,8 @@ async def _page(
     limit: int | None,
     cursor: str | None,
     include_total: bool,
-    write: PageWrite | None,
 ) -> Page[tuple[MemberRow, list[str]]]:
-    """The page of the filters in `values`, each row with its flags as of `today`, its
-    statement making `write` (the read's audit event) if any."""
+    """The page of the filters in `values`, each row with its flags as of `today`."""
     present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
     split = next((name for name in _SPLIT if name in values), None)
     chosen: list[str] = values[split] if split is not None else []
@@ -312,7 +308,6 @@ async def _page(
         # `(status, org_path, id)` index in tree order that stops after the page, merged
         # (not a read and sort of every match of `status = ANY(...)`).
         merge=(lambda: _parts(present, flags, today, split, tuple(parts))) if split else None,
-        write=write,
     )
 
 
