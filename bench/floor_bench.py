@@ -40,6 +40,14 @@ BIN = Path(sys.executable).parent
 USER, PASSWORD = "bench_admin", "bench-password-123"
 TICK = os.sysconf("SC_CLK_TCK")
 PGBENCH_APP = "floor_bench_pgbench"
+# Fields of a member's answer compared with its floor's row (psql's text of each value):
+# the floors return every field of the answer (bench/floor/member_read.sql, page.sql).
+ANSWER_FIELDS = ("id", "name", "status", "org_id", "birth_date", "joined_on", "version")
+
+
+def text(value: Any) -> str:
+    """A JSON value as psql's CSV writes the column's (NULL: empty)."""
+    return "" if value is None else str(value)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -513,15 +521,19 @@ class Bench:
             body = self.api(f"/api/v1/members/{self.members[k]}")
             self.same(
                 f"member {k + 1}",
-                (body["id"], body["status"], body["flags"]),
-                (floor[0]["id"], floor[0]["status"], pg_array(floor[0]["flags"])),
+                (*(text(body[f]) for f in ANSWER_FIELDS), body["flags"]),
+                (*(floor[0][f] for f in ANSWER_FIELDS), pg_array(floor[0]["flags"])),
             )
             raised += body["flags"]
         self.same("a raised flag among the members read", bool(raised), "none: flags unchecked")
 
     def check_page(self, rows: list[dict[str, Any]]) -> None:
         body = self.api(f"/api/v1/members?within={self.county[0]}&limit=50")
-        self.same("page ids", [m["id"] for m in body["items"]], [r["id"] for r in rows[:50]])
+        self.same(
+            "page rows",
+            [tuple(text(m[f]) for f in ANSWER_FIELDS) for m in body["items"]],
+            [tuple(r[f] for f in ANSWER_FIELDS) for r in rows[:50]],
+        )
         self.same("next page", body["next_cursor"] is not None, len(rows) == 51)
         flags = [m["flags"] for m in body["items"]]
         self.same("page flags", flags, [pg_array(r["flags"]) for r in rows[:50]])
