@@ -729,7 +729,7 @@ def pg_array(text: str) -> list[str]:
 
 def included(text: str) -> str:
     """A floor script with its `-- include: <file>` lines replaced by that file of
-    bench/floor (the flags both member floors compute: one text, not two copies)."""
+    bench/floor (the answer and the flags both member floors compute: one text, not two copies)."""
     return re.sub(
         r"^-- include: (\S+)$",
         lambda m: (SQL / m.group(1)).read_text().rstrip("\n"),
