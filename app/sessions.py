@@ -26,7 +26,9 @@ keeps the pool's rules: the connection gets the check the pool's checkout would 
 one older than the pool's recycle age or than its last invalidation goes back to the
 pool (which replaces it), a disposed engine closes those it holds, and at most
 `_Lease.room` of the pool's connections wait in it, so the pool keeps the rest for
-sessions that check out through it.
+sessions that check out through it. Such a close has nothing to wait for and is done in
+place, not in the shielded task of its own AsyncSession's `async with` runs every close
+in (a task and a loop turn a request).
 
 The session's `info` is a dict of its own from the start, and becomes the ORM session's
 `info` when that is made: what the driver helpers and the audit writer keep there (the
@@ -147,7 +149,28 @@ class RequestSession(AsyncSession):
         if self._info.get(OWNED) and driver is not None and driver.is_in_transaction():
             await greenlet_spawn(getattr(self._info[POOLED].dbapi_connection, how))
 
+    def _closed_at_once(self) -> bool:
+        """Close now if closing needs no wait: no ORM session, and no connection or one the
+        lease keeps (`_Lease.keep`, no statement). Else nothing is done (False)."""
+        info = self._info
+        if self._sync is not None or self._connection is not None:
+            return False
+        if info.get(OWNED) and not _lease(self._engine.sync_engine).keep(info[POOLED]):
+            return False
+        for key in (DRIVER, POOLED, OWNED):
+            info.pop(key, None)
+        return True
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        """`close`: AsyncSession's runs it as a task of its own, shielded from the
+        request's cancellation (a task and a loop turn each request); a close that
+        cannot wait (`_closed_at_once`) cannot be cancelled half-way, and is done here."""
+        if not self._closed_at_once():
+            await super().__aexit__(type_, value, traceback)
+
     async def close(self) -> None:
+        if self._closed_at_once():
+            return
         if self._sync is not None:
             await super().close()
         self._info.pop(DRIVER, None)

@@ -150,3 +150,34 @@ async def test_at_most_room_connections_wait(api):
     assert pool.checkedout() == before + room  # type: ignore[attr-defined]
     await return_idle(engine)
     assert pool.checkedout() == before  # type: ignore[attr-defined]
+
+
+async def test_a_clean_session_closes_in_place_and_one_left_in_a_transaction_shielded(
+    api, monkeypatch
+):
+    """AsyncSession closes in a task of its own, shielded from the caller's cancellation;
+    a close with nothing to wait for (the connection kept for the next session) cannot be
+    cancelled half-way and is done in place. One that must roll back still goes through
+    the shielded task."""
+    import sqlalchemy.ext.asyncio.session as orm_async
+
+    shielded: list[object] = []
+    run_to_completion = orm_async._run_to_completion
+
+    async def counted(coro):  # type: ignore[no-untyped-def]
+        shielded.append(coro)
+        return await run_to_completion(coro)
+
+    monkeypatch.setattr(orm_async, "_run_to_completion", counted)
+    engine = get_engine()
+    await return_idle(engine)
+    pool = engine.sync_engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    await _first_pid()
+    assert shielded == []
+    assert pool.checkedout() == before + 1  # type: ignore[attr-defined]  # kept, waiting
+    async with get_sessionmaker()() as session:
+        await db.execute(session, INSERT, "test.lease", "test", uuid.uuid4().hex)
+    assert len(shielded) == 1
+    await return_idle(engine)
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
