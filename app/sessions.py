@@ -175,10 +175,8 @@ class RequestSession(AsyncSession):
             await super().close()
         self._info.pop(DRIVER, None)
         pooled = self._info.pop(POOLED, None)
-        if self._info.pop(OWNED, False):
+        if self._info.pop(OWNED, False):  # one the lease would keep went at once, above
             connection, self._connection = self._connection, None
-            if connection is None and _lease(self._engine.sync_engine).keep(pooled):
-                return
             # Back to the pool (rolled back there if a transaction was left open).
             await greenlet_spawn((connection or pooled).close)
 

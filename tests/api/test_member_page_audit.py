@@ -12,15 +12,18 @@ READS = (
 )
 
 
-async def _events(request_id: str) -> list[dict[str, object]]:
+async def _rows(sql: str, arg: str) -> list[dict[str, object]]:
     from app import db
     from app.db import get_sessionmaker
 
     async with get_sessionmaker()() as session:
-        rows = await db.fetch(session, READS, request_id)
+        return [dict(r) for r in await db.fetch(session, sql, arg)]
+
+
+async def _events(request_id: str) -> list[dict[str, object]]:
     return [
-        {**dict(r), "after": json.loads(r["after"]) if isinstance(r["after"], str) else r["after"]}
-        for r in rows
+        {**r, "after": json.loads(r["after"]) if isinstance(r["after"], str) else r["after"]}
+        for r in await _rows(READS, request_id)
     ]
 
 
@@ -33,12 +36,7 @@ async def _page(api, token: str, request_id: str, **params: object) -> dict[str,
 
 
 async def _org_path(org_id: str) -> str:
-    from app import db
-    from app.db import get_sessionmaker
-
-    async with get_sessionmaker()() as session:
-        row = await db.fetchrow(session, "SELECT path FROM organisations WHERE id = $1", org_id)
-    path: str = row["path"]
+    path: str = (await _rows("SELECT path FROM organisations WHERE id = $1", org_id))[0]["path"]
     return path
 
 
