@@ -39,6 +39,10 @@ class MemberStatus(StrEnum):
     deceased = "deceased"  # 去世
 
 
+# The members points are scored for and ranked among (积分): awards and claims, automatic
+# scoring, rankings.
+SCORED_STATUSES = (MemberStatus.full, MemberStatus.probationary)
+
 # Records that no longer count as current members (history is kept).
 ENDED_STATUSES = frozenset({MemberStatus.left, MemberStatus.deceased})
 

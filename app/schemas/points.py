@@ -35,7 +35,7 @@ class SchemeRead(BaseModel):
     version: int
 
 
-# Who approves what (审核), as services/points/ledger.py `create_entry` enforces it.
+# Who approves what (审核), as services/points/awards.py `create_entry` enforces it.
 NEEDS_APPROVAL = (
     "true: awards and claims under this item are pending until an administrator approves "
     "them, never the one who entered them nor the member they score (four eyes); false: they "

@@ -170,6 +170,13 @@ class Scope:
         """The `LIKE` value for driver SQL; None when everything is in scope."""
         return None if self.root is None else subtree_prefix(self.root)
 
+    @property
+    def top(self) -> str:
+        """The path every path of this scope starts with: its root, `/` for the whole tree.
+        `covers` as driver SQL text is `under_column_sql(<path>, <top as a parameter>)`
+        (a path is never NULL in a column)."""
+        return "/" if self.root is None else self.root
+
     def covers(self, path: str | None) -> bool:
         """True when the organisation at `path` lies in this scope."""
         if self.root is None:

@@ -1,20 +1,22 @@
-"""An award reads its member and rule unlocked, checks them, then writes the line only
-while the member is as read (`services/points/ledger.py`, `create_entry`): every refusal
+"""An award of a rule item the process knows is one statement that writes the line only
+while its checks hold; one of an item not known yet reads the member and the item
+unlocked first (`services/points/awards.py`, `create_entry`). Either way every refusal
 answers its error and leaves nothing behind, no ledger line, no change-feed event, no
 audit row; what it writes is what `append_entry` writes (approved or pending, signed
-points, the audit record); a member or rule changed between the read and the write is
-read again, locked, and checked as it is then."""
+points, the audit record); a member changed after the read is checked as it is at the
+write, an item changed or capped since it was read is read again, locked."""
 
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 from sqlalchemy import text
 from support import drain_changes
 
 from app.db import get_engine, get_sessionmaker
-from app.services.points import ledger
+from app.services.points import awards, caps
 
 _keys = itertools.count()
 
@@ -53,10 +55,14 @@ async def _written(member_id: str) -> tuple[int, int]:
     return lines, audited
 
 
+@pytest.mark.parametrize("known", [False, True], ids=["item-not-known", "item-known"])
 @pytest.mark.parametrize("needs_approval", [False, True])
-async def test_refused_awards_answer_their_error_and_write_nothing(api, county, needs_approval):
+async def test_refused_awards_answer_their_error_and_write_nothing(
+    api, county, needs_approval, known
+):
+    """The same answers whether the item is read with the member first (not known to the
+    process yet) or the write checks the member itself (known: an award of it before)."""
     token = county.county_admin
-    _, cursor = await drain_changes(api, token)
     member = await api.member(token, county.branch_a["id"])
     activist = await api.member(token, county.branch_a["id"], status="activist")
     county_id = county.county["id"]
@@ -65,15 +71,25 @@ async def test_refused_awards_answer_their_error_and_write_nothing(api, county, 
     evidence = await _rule(api, token, county_id, **approval, needs_evidence=True)
     elsewhere = await _rule(api, token, county.branch_b["id"], **approval)
     inactive = await _rule(api, token, county_id, **approval)
+    if known:  # each item awarded once before, to a member it applies to
+        for rule, org in ((plain, "branch_a"), (evidence, "branch_a"), (elsewhere, "branch_b")):
+            primer = await api.member(token, getattr(county, org)["id"])
+            r = await _award(api, token, primer["id"], rule["id"], evidence="签到表")
+            assert r.status_code == 201, r.text
+        r = await _award(api, token, primer["id"], inactive["id"])
+        assert r.status_code == 201, r.text  # known while active, deactivated below
     r = await api.client.patch(
         f"/api/v1/point-rules/{inactive['id']}", json={"active": False}, headers=api.auth(token)
     )
     assert r.status_code == 200, r.text
+    _, cursor = await drain_changes(api, token)
     refusals = [
         (member["id"], evidence["id"], 422, "points.evidence_required"),
         (member["id"], elsewhere["id"], 422, "points.rule_not_applicable"),
         (member["id"], inactive["id"], 409, "points.rule_inactive"),
         (activist["id"], plain["id"], 409, "points.member_not_scored"),
+        (activist["id"], inactive["id"], 409, "points.member_not_scored"),  # member first
+        (str(uuid.uuid4()), plain["id"], 404, "member.not_found"),
     ]
     for member_id, rule_id, status, code in refusals:
         refused = await _award(api, token, member_id, rule_id)
@@ -87,6 +103,63 @@ async def test_refused_awards_answer_their_error_and_write_nothing(api, county, 
         assert await _written(someone["id"]) == (0, 0)
     changes, _ = await drain_changes(api, token, cursor)
     assert not [c for c in changes if c["resource"] == "point_entry"]
+
+
+async def _known(api, token, org_id, **fields) -> dict:
+    """A rule item this process knows: awarded once (to a member made for it)."""
+    rule = await _rule(api, token, org_id, **fields)
+    primer = await api.member(token, org_id)
+    r = await _award(api, token, primer["id"], rule["id"])
+    assert r.status_code == 201, r.text
+    assert caps.known_rule(uuid.UUID(rule["id"])) is not None
+    return rule
+
+
+async def test_an_item_changed_since_it_became_known_is_awarded_as_it_is_now(api, county):
+    token = county.county_admin
+    rule = await _known(api, token, county.branch_a["id"])
+    r = await api.client.patch(
+        f"/api/v1/point-rules/{rule['id']}", json={"points": 5}, headers=api.auth(token)
+    )
+    assert r.status_code == 200, r.text
+    member = await api.member(token, county.branch_a["id"])
+    awarded = await _award(api, token, member["id"], rule["id"])
+    assert awarded.status_code == 201, awarded.text
+    assert awarded.json()["points"] == 5
+    assert awarded.json()["rule_version"] == r.json()["version"] == rule["version"] + 1
+
+
+async def test_a_cap_set_on_a_known_item_is_counted(api, county):
+    token = county.county_admin
+    rule = await _known(api, token, county.branch_a["id"])  # 2 points
+    member = await api.member(token, county.branch_a["id"])
+    async with get_engine().begin() as conn:  # a cap, the item's version unchanged
+        await conn.execute(
+            text("UPDATE point_rules SET cap_month = 1 WHERE id = :r"), {"r": rule["id"]}
+        )
+    r = await _award(api, token, member["id"], rule["id"])
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "points.cap_exceeded"
+    assert await _written(member["id"]) == (0, 0)
+
+
+async def test_a_known_item_awarded_on_a_login_ended_since_is_refused_401(api, county):
+    rule = await _known(api, county.county_admin, county.branch_a["id"])
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    user, _ = await api.user(county.county_admin, "org_admin", county.county["id"])
+    login = await api.login(user["username"])
+    token = login["access_token"]
+    first = await _award(api, token, member["id"], rule["id"])
+    assert first.status_code == 201, first.text  # the login's principal is known now
+    r = await api.client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": login["refresh_token"]},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 204, r.text
+    refused = await _award(api, token, member["id"], rule["id"])
+    assert refused.status_code == 401, refused.text
+    assert await _written(member["id"]) == (1, 1)
 
 
 @pytest.mark.parametrize("needs_approval", [False, True])
@@ -128,7 +201,7 @@ def _changed_after_the_read(monkeypatch, sql: str, **values) -> list[bool]:
     read: what a concurrent writer may do between the award's two statements. Returns
     the `lock` of each read the award made."""
     reads: list[bool] = []
-    read = ledger.read_for_award
+    read = awards.read_for_award
 
     async def read_then_change(session, principal, member_id, rule_id, lock=True):
         found = await read(session, principal, member_id, rule_id, lock)
@@ -138,7 +211,7 @@ def _changed_after_the_read(monkeypatch, sql: str, **values) -> list[bool]:
                 await conn.execute(text(sql), values)
         return found
 
-    monkeypatch.setattr(ledger, "read_for_award", read_then_change)
+    monkeypatch.setattr(awards, "read_for_award", read_then_change)
     return reads
 
 
@@ -154,7 +227,7 @@ async def test_a_member_suspended_between_the_read_and_the_write_is_not_scored(
     r = await _award(api, token, member["id"], rule["id"])
     assert r.status_code == 409, r.text
     assert r.json()["code"] == "points.member_not_scored"
-    assert reads == [False, True]  # read again, locked, and checked as it is now
+    assert reads == [False]  # the write checked the member as it is now, and said why
     assert await _written(member["id"]) == (0, 0)
 
 
@@ -175,7 +248,7 @@ async def test_a_member_moved_between_the_read_and_the_write_is_scored_at_its_ne
     )
     r = await _award(api, token, member["id"], rule["id"])
     assert r.status_code == 201, r.text
-    assert reads == [False, True]
+    assert reads == [False]  # the write checked the member where it is now
     async with get_sessionmaker()() as session:
         path, now = (
             await session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from support import counting, unique
 
 
@@ -145,11 +147,12 @@ async def _award_statements(
     return sent
 
 
-async def test_a_plain_award_sends_two_statements_and_no_begin_or_commit(api, county, monkeypatch):
-    """The rule, the member, the chain's caps and the caller's login (known from the
-    request before) in one read, unlocked; then the entry with its change-feed event and
-    its audit row in one write that locks the member and the chain and writes only while
-    they are as read: each statement a transaction of its own."""
+async def test_an_award_of_a_known_rule_item_is_one_statement_and_no_begin_or_commit(
+    api, county, monkeypatch
+):
+    """The rule item known from the award before: the entry with its change-feed event and
+    its audit row in one write that checks the caller's login, locks the member and the
+    chain and writes only while the checks hold: a transaction of its own."""
     import asyncpg.transaction
 
     begun: list[str] = []
@@ -161,15 +164,36 @@ async def test_a_plain_award_sends_two_statements_and_no_begin_or_commit(api, co
 
     monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
     statements = await _award_statements(api, county, begun)
-    assert len(statements) == 2, statements
+    assert len(statements) == 1, statements
     assert begun == []
-    read, entry = statements
-    assert "auth_sessions" in read and "revoked_at IS NULL" in read  # the login, checked
-    assert "FROM point_rules" in read and "FROM members" in read and " FOR " not in read
-    assert entry.startswith("WITH RECURSIVE m AS (SELECT id FROM members WHERE id = $2")
-    assert "FOR UPDATE" in entry and "FOR SHARE" in entry
+    (entry,) = statements
+    assert "auth_sessions" in entry and "revoked_at IS NULL" in entry  # the login, checked
+    assert "FROM members WHERE id = $2 FOR UPDATE" in entry and "FOR SHARE" in entry
+    assert "version = $5" in entry  # the rule item as known
     assert "INSERT INTO point_entries" in entry
     assert "INSERT INTO outbox_events" in entry and "INSERT INTO audit_events" in entry
+
+
+async def test_an_award_of_a_rule_item_not_known_yet_reads_it_and_the_member_first(api, county):
+    """The first award of an item in a process: the rule, the member, the chain's caps and
+    the caller's login in one read, unlocked; then the checked write."""
+    from app.services.points import caps
+
+    token = county.county_admin
+    rule = {"org_id": county.county["id"], "code": unique("R"), "name": "学习"}
+    rule |= {"category": "bonus", "points": 2, "needs_approval": False}
+    r = await api.client.post("/api/v1/point-rules", json=rule, headers=api.auth(token))
+    assert r.status_code == 201, r.text
+    member = await api.member(token, county.branch_a["id"])
+    assert caps.known_rule(uuid.UUID(r.json()["id"])) is None
+    body = {"member_id": member["id"], "rule_id": r.json()["id"]}
+    body |= {"occurred_on": "2026-11-02", "source_key": unique("k")}
+    with counting() as statements:
+        c = await api.client.post("/api/v1/point-entries", json=body, headers=api.auth(token))
+    assert c.status_code == 201, c.text
+    read, entry = statements[-2:]
+    assert "FROM point_rules" in read and "FROM members" in read and " FOR " not in read
+    assert "INSERT INTO point_entries" in entry and "version = $5" in entry
 
 
 async def test_a_capped_award_reads_locked_then_the_source_key_and_the_points_used(api, county):

@@ -14,7 +14,8 @@ from app.services.points.approval import (
     own_entry_sql,
     reject_entry,
 )
-from app.services.points.ledger import EntryRequest, create_entry, reverse_entry
+from app.services.points.awards import create_entry
+from app.services.points.ledger import EntryRequest, reverse_entry
 from app.services.points.ranking import TOP_SQL, balance, ranking, visible_ranking
 from app.services.points.review import confirm_grades, excellent_share_allowed
 from app.services.points.schemes import (

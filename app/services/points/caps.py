@@ -224,6 +224,38 @@ def _award_read_sql(lock: bool) -> str:
 _AWARD_READ_SQL = {lock: _award_read_sql(lock) for lock in (True, False)}
 
 
+# Rule items as last read for an award, per process: an award whose item is known here
+# writes its line at once, the write checking that the item is still as known (its
+# version and path: every change of an item makes a new version) and the member in
+# scope, scored and under the item (`ledger`), else reads both first. Bounded, first in
+# first out; a stale entry costs a statement, never a check.
+class KnownRule(NamedTuple):
+    rule: RuleView
+    capped: bool  # approved at once, and an item of its chain has a cap
+
+
+_KNOWN_RULES: dict[uuid.UUID, KnownRule] = {}
+_KNOWN_RULES_MAX = 4096
+
+
+def known_rule(rule_id: uuid.UUID) -> KnownRule | None:
+    """The rule item as last read for an award in this process, if it was."""
+    return _KNOWN_RULES.get(rule_id)
+
+
+def remember_rule(read: AwardRead, rule: RuleView) -> KnownRule:
+    """Keep the rule item an award read (`read_for_award`), checked (`rule`)."""
+    if len(_KNOWN_RULES) >= _KNOWN_RULES_MAX and rule.id not in _KNOWN_RULES:
+        del _KNOWN_RULES[next(iter(_KNOWN_RULES))]  # the oldest
+    known = _KNOWN_RULES[rule.id] = KnownRule(rule, read.approve and bool(read.capped))
+    return known
+
+
+def forget_rule(rule_id: uuid.UUID) -> None:
+    """Drop a rule item found changed since it was read."""
+    _KNOWN_RULES.pop(rule_id, None)
+
+
 class AwardRead(NamedTuple):
     """What an award reads before it writes (`read_for_award`)."""
 

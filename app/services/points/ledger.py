@@ -1,5 +1,6 @@
 """The append-only points ledger: the one writer of entries (the same source never scores
-twice), approval, rejection and reversing entries.
+twice), approval, rejection and reversing entries. An award request's checks and flow:
+`awards`.
 """
 
 from __future__ import annotations
@@ -12,29 +13,24 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock, db
-from app.errors import Conflict, ErrorCode, Unprocessable
+from app.errors import Conflict, ErrorCode
 from app.i18n import Text
 from app.models.base import new_uuid
-from app.models.enums import EntrySource, EntryState, MemberStatus, PointCategory, Role, label_zh
+from app.models.enums import EntrySource, EntryState, PointCategory
 from app.models.points import PointEntry
-from app.security.scope import (
-    Principal,
-    not_found,
-)
+from app.security.scope import Principal, under_column_sql
+from app.services import principals
 from app.services.integration import audit, changes
 from app.services.points.approval import decide, locked_in_state
 from app.services.points.caps import (
     CappedItem,
     RuleView,
-    applicable_rule,
     chain_caps,
     chain_ctes,
     check_caps,
     lock_member,
-    read_for_award,
 )
 from app.services.points.rows import ENTRY_COLUMNS, EntryRow
-from app.services.points.schemes import require_points_admin
 
 # --- Ledger ----------------------------------------------------------------------------------
 
@@ -48,106 +44,15 @@ class EntryRequest(NamedTuple):
     evidence: str | None
 
 
-async def create_entry(
-    session: AsyncSession, principal: Principal, req: EntryRequest
-) -> tuple[EntryRow, bool]:
-    """Award or deduct points (积分登记), or claim them for yourself (申报).
+class Refused(Exception):
+    """A line to be written at once (`_insert_checked_sql`) was not: one of its checks did
+    not hold. `read`: the statement read the member, `member` as it found it (id, path,
+    status), None if there is none; not `read`: nothing was read (the principal's login
+    did not hold, or the line's audit event has to wait for the transaction's)."""
 
-    Who approves what (审核):
-    - the rule item's `needs_approval` decides, for awards and claims alike: `false`,
-      the entry is approved at once (caps checked now); `true`, it is `pending`
-      until approved;
-    - an administrator (org_admin, branch_secretary) whose scope covers the member
-      approves or rejects a pending entry, never the person who entered it nor the
-      member it scores (four eyes: 403 `points.own_entry_not_approvable`); a member's
-      own claim is thus approved by their branch secretary or above;
-    - automatic scoring (finalized meetings, recorded service hours) is approved at
-      once: the finalized record is the approved act.
-    The same `source_key` never scores a member twice: a retry returns the existing
-    entry (created=False), also under concurrency; keys are the member's own, other
-    members may use the same. Caps per month and per year hold over the item and
-    every item refining it, checked whenever an entry becomes approved.
-    """
-    claim = principal.role is Role.member
-    if not claim:
-        require_points_admin(principal)
-    source = EntrySource.claim if claim else EntrySource.manual
-    # A request that has written nothing yet reads unlocked, then writes the line only
-    # while the member is as read (`_write_entry`'s `as_read`): two statements, each a
-    # transaction of its own. An entry approved at once under a capped item, or a member
-    # changed in between, is read again locked, in a transaction (caps need the lock
-    # before they are counted).
-    optimistic = not db.transaction_open(session) and req.rule_id not in _CAPPED
-    while True:
-        read = await read_for_award(
-            session, principal, req.member_id, req.rule_id, lock=not optimistic
-        )
-        member_id, member_path, status = _scored_member(principal, claim, read.member)
-        rule = applicable_rule(principal, member_path, read.rule)
-        if rule.needs_evidence and not req.evidence:
-            raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
-        as_read = status if optimistic else None
-        _remember(req.rule_id, read.approve and bool(read.capped))
-        if as_read is None or not (read.approve and read.capped):
-            try:
-                return await append_entry(
-                    session,
-                    principal,
-                    member_id,
-                    member_path,
-                    rule,
-                    req,
-                    source=source,
-                    approve=read.approve,
-                    locked=read.approve,
-                    capped=read.capped,
-                    as_read=as_read,
-                )
-            except _Changed:
-                pass
-        optimistic = False
-
-
-def _scored_member(
-    principal: Principal, claim: bool, member: tuple[uuid.UUID, str, str] | None
-) -> tuple[uuid.UUID, str, str]:
-    """The member an award names: 404 unless the caller's scope covers it (a claim: is
-    it), 409 unless its status is scored."""
-    if (
-        member is None
-        or not principal.scope.covers(member[1])
-        or (claim and principal.member_id != member[0])
-    ):
-        raise not_found(ErrorCode.member_not_found, "member_id")
-    status = member[2]
-    if status not in (MemberStatus.full, MemberStatus.probationary):
-        raise Conflict(
-            ErrorCode.points_member_not_scored,
-            Text(
-                zh=f"{label_zh(MemberStatus, status)}不计分",
-                en=f"{status} members are not scored",
-            ),
-        )
-    return member
-
-
-# Rule items last read with a capped chain (an entry approved at once): their awards are
-# read locked at once (the caps need it), not read unlocked first. A hint per process,
-# bounded; a wrong one costs a statement, never a check (`_write_entry` checks the caps).
-_CAPPED: set[uuid.UUID] = set()
-_CAPPED_MAX = 4096
-
-
-def _remember(rule_id: uuid.UUID, capped: bool) -> None:
-    if not capped:
-        _CAPPED.discard(rule_id)
-    elif len(_CAPPED) < _CAPPED_MAX:
-        _CAPPED.add(rule_id)
-
-
-class _Changed(Exception):
-    """The member of an award written `as_read` changed since it was read (its path or
-    status), or the item's chain has a cap now: nothing was written."""
+    def __init__(self, member: tuple[uuid.UUID, str, str] | None, read: bool) -> None:
+        super().__init__()
+        self.member, self.read = member, read
 
 
 _ENTRY_BY_SOURCE_SQL = (
@@ -160,8 +65,11 @@ _ENTRY_BY_SOURCE_SQL = (
 # written by the same statement, and, when it can be (`audit.event_values`), its audit
 # row too (parameters $19...).
 def _insert_entry(source: str | None = None) -> str:
-    """The line's INSERT: its values ($1...$18), written once per row of `source`."""
+    """The line's INSERT: its values ($1...$18), written once per row of `source`; its
+    path ($3) NULL: `source`'s `org_path` (the member's, read by the statement)."""
     values = ", ".join(f"${n}" for n in range(1, 19))
+    if source is not None:
+        values = values.replace("$3,", f"coalesce($3::varchar, {source}.org_path),", 1)
     rows = f"VALUES ({values})" if source is None else f"SELECT {values} FROM {source}"  # noqa: S608  # constant text
     return (
         "INSERT INTO point_entries (id, member_id, org_path, rule_id, rule_version, "
@@ -177,41 +85,54 @@ _AUDITED = audit.event_cte("line", 19)
 _INSERT_AUDITED_ENTRY_SQL = (
     f"WITH line AS ({_insert_entry()}), {_EVENTS}, {_AUDITED} SELECT * FROM line"  # noqa: S608  # constant text
 )
-_AS_READ = 19 + audit.EVENT_PARAMETERS  # the member's status as read, after the event's
+_CHECKS = 19 + audit.EVENT_PARAMETERS  # the checked write's own parameters, after the event's
 
 
-def _insert_as_read_sql(approve: bool) -> str:
-    """The audited line written only while its member ($2) is at the path ($3) and in
-    the status (`_AS_READ`) it was read with, locked as `caps.read_for_award` locks it,
-    and for a line approved at once while no item of the rule's ($4) chain has a cap
-    (locked FOR SHARE, after the member): its last column says whether that held."""
+def _insert_checked_sql(approve: bool) -> str:
+    """The audited line of an award written only while its checks hold, read and written
+    in one statement (the member $2 locked as `caps.read_for_award` locks it): the
+    principal's login (`principals.principal_guard`, its values last: no row when it does
+    not hold); the member in the principal's scope (its top: `_CHECKS`), scored (the
+    statuses: `_CHECKS` + 2) and under the rule item, the item ($4) still at the version ($5) and
+    path (`_CHECKS` + 1) it was known at, and for a line approved at once no item of its
+    chain capped (locked FOR SHARE, after the member). Its last columns: the member as
+    read, and whether the checks held."""
+    top, rule_path, scored = (f"${_CHECKS + n}" for n in range(3))
+    guard = principals.GUARD_CTE
     lock = "FOR UPDATE" if approve else "FOR KEY SHARE"
-    member = (
-        "SELECT id FROM members WHERE id = $2 AND org_path = $3 "  # noqa: S608  # constant text
-        f"AND status = ${_AS_READ} {lock}"
-    )
-    if not approve:
-        return (
-            f"WITH ok AS ({member}), line AS ({_insert_entry('ok')}), {_EVENTS}, {_AUDITED}"  # noqa: S608  # constant text
-            " SELECT line.*, EXISTS (SELECT FROM ok) FROM (SELECT) AS one LEFT JOIN line ON true"
+    chain = chain_ctes("SELECT id, parent_rule_id FROM point_rules WHERE id = $4") + ","  # noqa: S608  # constant text
+    checks = [
+        f"EXISTS (SELECT FROM {guard})",
+        under_column_sql("m.org_path", f"{top}::varchar"),
+        under_column_sql("m.org_path", f"{rule_path}::varchar"),
+        f"m.status = ANY({scored}::varchar[])",
+        "EXISTS (SELECT FROM point_rules WHERE id = $4 AND version = $5"
+        f" AND org_path = {rule_path}::varchar)",
+    ]
+    if approve:
+        checks.append(
+            "NOT EXISTS (SELECT FROM chain_caps AS c WHERE m.id IS NOT NULL"
+            " AND (c.cap_month IS NOT NULL OR c.cap_year IS NOT NULL))"
         )
-    chain = chain_ctes("SELECT id, parent_rule_id FROM point_rules WHERE id = $4")
+    audited = audit.event_cte("line", 19, "org_path")
     return (
-        f"WITH RECURSIVE m AS ({member}), {chain}, ok AS (SELECT FROM m WHERE NOT EXISTS ("  # noqa: S608  # constant text
-        "SELECT FROM chain_caps AS c WHERE c.id IS NOT NULL AND m.id IS NOT NULL"
-        " AND (c.cap_month IS NOT NULL OR c.cap_year IS NOT NULL))),"
-        f" line AS ({_insert_entry('ok')}), {_EVENTS}, {_AUDITED}"
-        " SELECT line.*, EXISTS (SELECT FROM ok) FROM (SELECT) AS one LEFT JOIN line ON true"
+        f"WITH RECURSIVE {guard} AS ({principals.principal_guard(_CHECKS + 3)}),"  # noqa: S608  # constant text
+        f" m AS (SELECT id, org_path, status FROM members WHERE id = $2 {lock}),"
+        f" {chain if approve else ''} ok AS (SELECT m.org_path FROM m WHERE"
+        f" {' AND '.join(checks)}), line AS ({_insert_entry('ok')}), {_EVENTS}, {audited}"
+        " SELECT line.*, m.id, m.org_path, m.status, EXISTS (SELECT FROM ok)"
+        f" FROM (SELECT) AS one LEFT JOIN m ON true LEFT JOIN line ON true"
+        f" WHERE EXISTS (SELECT FROM {guard})"
     )
 
 
-_INSERT_AS_READ_SQL = {approve: _insert_as_read_sql(approve) for approve in (True, False)}
+_INSERT_CHECKED_SQL = {approve: _insert_checked_sql(approve) for approve in (True, False)}
 
 
 async def _write_entry(
     session: AsyncSession,
     member_id: uuid.UUID,
-    member_path: str,
+    member_path: str | None,
     rule_id: uuid.UUID,
     rule_version: int,
     category: str,
@@ -229,50 +150,46 @@ async def _write_entry(
     *,
     entry_id: uuid.UUID | None = None,
     audited: tuple[Any, ...] | None = None,
-    as_read: str | None = None,
+    checked: tuple[Any, ...] | None = None,
 ) -> EntryRow | None:
     """The one writer of ledger lines: inserts one (a UUID v7 id) and its change-feed
     event in one statement, on the driver connection. None when the source key had
     already scored (nothing written). `audited`: its audit event's values
-    (`audit.event_values`), written with it. `as_read`: the member's status as the
-    caller read it, unlocked: the line is written, a transaction of its own unless one
-    is open, only while the member is as read (`_insert_as_read_sql`), else `_Changed`."""
-    if as_read is not None and audited is None:
-        raise _Changed  # its event must wait for the transaction's other events
-    record = await (db.fetchrow if as_read is None else db.fetchrow_own)(
-        session,
-        _insert_sql(audited is not None, as_read is not None, state == EntryState.approved),
-        entry_id or new_uuid(),
-        member_id,
-        member_path,
-        rule_id,
-        rule_version,
-        category,
-        points,
-        occurred_on,
-        occurred_on.year,
-        source,
-        source_key,
-        state,
-        note,
-        evidence,
-        created_by,
-        decided_by,
-        decided_at,
-        reverses_entry_id,
-        *(audited or ()),
-        *(() if as_read is None else (as_read,)),
-    )
-    if as_read is not None and not record[-1]:
-        raise _Changed
-    record = record[:-1] if as_read is not None else record
-    return None if record is None or record[0] is None else EntryRow.from_record(record)
+    (`audit.event_values`), written with it. `checked`: the award's checks'
+    parameters (`awards`): the line is written, a transaction of its own, only while
+    they hold (`_insert_checked_sql`; the member's path None: the member's as read), else
+    `Refused`."""
+    values: tuple[Any, ...] = (entry_id or new_uuid(), member_id, member_path, rule_id)
+    values += (rule_version, category)
+    values += (points, occurred_on, occurred_on.year, source, source_key, state, note)
+    values += (evidence, created_by, decided_by, decided_at, reverses_entry_id)
+    if checked is not None:
+        approved = state == EntryState.approved
+        return await _write_checked(session, values, audited, checked, approved)
+    sql = _INSERT_AUDITED_ENTRY_SQL if audited else _INSERT_ENTRY_SQL
+    record = await db.fetchrow(session, sql, *values, *(audited or ()))
+    return None if record is None else EntryRow.from_record(record)
 
 
-def _insert_sql(audited: bool, as_read: bool, approved: bool) -> str:
-    if as_read:
-        return _INSERT_AS_READ_SQL[approved]
-    return _INSERT_AUDITED_ENTRY_SQL if audited else _INSERT_ENTRY_SQL
+async def _write_checked(
+    session: AsyncSession,
+    values: tuple[Any, ...],
+    audited: tuple[Any, ...] | None,
+    checked: tuple[Any, ...],
+    approved: bool,
+) -> EntryRow | None:
+    """`_write_entry`'s checked write: the line's `values`, then its audit event's, then
+    the checks' (`_checks`). None when the source key had already scored."""
+    if audited is None:
+        raise Refused(None, read=False)  # its event must wait for the transaction's
+    sql = _INSERT_CHECKED_SQL[approved]
+    record = await db.fetchrow_gated(session, sql, *values, *audited, *checked, alone=True)
+    if record is None:  # the principal's login did not hold
+        raise Refused(None, read=False)
+    *line, member_id, member_path, status, held = record
+    if not held:
+        raise Refused(None if member_id is None else (member_id, member_path, status), read=True)
+    return None if line[0] is None else EntryRow.from_record(line)
 
 
 def signed_points(category: str, points: int, units: int = 1) -> int:
@@ -309,7 +226,7 @@ async def append_entry(
     session: AsyncSession,
     principal: Principal | None,
     member_id: uuid.UUID,
-    member_path: str,
+    member_path: str | None,
     rule: RuleView,
     req: EntryRequest,
     *,
@@ -318,13 +235,13 @@ async def append_entry(
     units: int = 1,
     locked: bool = False,
     capped: Sequence[CappedItem] | None = None,
-    as_read: str | None = None,
+    checked: tuple[Any, ...] | None = None,
 ) -> tuple[EntryRow, bool]:
     """Append one ledger line on the driver connection; returns its columns and whether
     it is new (False: the source key had scored the member already, found by the insert,
     ON CONFLICT DO NOTHING, or before caps are counted). `locked`: the caller holds the
-    member's lock; `capped`: the chain's capped items, read locked; `as_read`: the
-    member's status read unlocked instead (`_write_entry`)."""
+    member's lock; `capped`: the chain's capped items, read locked; `checked`: the
+    award's checks, made by the write (`_write_entry`; path None, `locked`, no `capped`)."""
     actor = principal.user_id if principal else None
     signed = signed_points(rule.category, rule.points, units)
     state, decided_by, decided_at = "pending", None, None
@@ -358,7 +275,7 @@ async def append_entry(
         decided_at,
         entry_id=entry_id,
         audited=audited,
-        as_read=as_read,
+        checked=checked,
     )
     if entry is None:
         return await _replayed(session, member_id, req), False

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.models.enums import EntryState
+from app.models.enums import SCORED_STATUSES, EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointScheme
@@ -148,7 +148,7 @@ _SCORED_SQL = """        SELECT m.id, m.org_id, m.org_path, m.status,
         FROM members AS m
         LEFT JOIN point_totals AS t
             ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
-        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
+        WHERE m.org_path LIKE {prefix} AND m.status IN {scored_in}
           AND EXISTS (SELECT FROM one_base)
         UNION ALL
         SELECT m.id, m.org_id, m.org_path, m.status, COALESCE(b.base, 0) + COALESCE(t.points, 0)
@@ -156,7 +156,7 @@ _SCORED_SQL = """        SELECT m.id, m.org_id, m.org_path, m.status,
         LEFT JOIN point_totals AS t
             ON t.member_id = m.id AND t.year = $1 AND t.org_path LIKE {prefix}
         LEFT JOIN org_base AS b ON b.path = m.org_path
-        WHERE m.org_path LIKE {prefix} AND m.status IN ('full', 'probationary')
+        WHERE m.org_path LIKE {prefix} AND m.status IN {scored_in}
           AND NOT EXISTS (SELECT FROM one_base)
 """
 
@@ -167,7 +167,7 @@ _RANKING_SQL = """
         FROM point_totals AS t
         JOIN members AS m ON m.id = t.member_id
         WHERE t.year = $1 AND t.org_path LIKE {prefix} AND t.points > 0
-          AND m.status IN ('full', 'probationary'){no_me}
+          AND m.status IN {scored_in}{no_me}
         ORDER BY t.points DESC, t.member_id
         LIMIT {{limit}}
     ), fast AS MATERIALIZED (
@@ -228,13 +228,14 @@ _ME_ROW = """
 # Without the caller: the top only. With it ($2): the walk is skipped (the whole subtree
 # is scored, the caller placed in it).
 _BASES = {
+    "scored_in": "(" + ", ".join(f"'{s.value}'" for s in SCORED_STATUSES) + ")",
     "above": under_column_sql(prefix_mark("prefix"), "org_path"),
     "base": RANK_BASE,
     "org_base": _NEAREST_BASE.format(under=under_column_sql("o.path", "s.org_path")),
 }
 _PARTS = {
     "schemes": _SCHEMES_SQL.format(prefix=prefix_mark("prefix"), **_BASES),
-    "scored": _SCORED_SQL.format(prefix=prefix_mark("prefix")),
+    "scored": _SCORED_SQL.format(prefix=prefix_mark("prefix"), scored_in=_BASES["scored_in"]),
 }
 TOP_SQL = _RANKING_SQL.format(
     prefix=prefix_mark("prefix"), **_BASES, **_PARTS, no_me="", me_cte="", me_row=""
