@@ -129,6 +129,27 @@ async def test_an_item_changed_since_it_became_known_is_awarded_as_it_is_now(api
     assert awarded.json()["rule_version"] == r.json()["version"] == rule["version"] + 1
 
 
+async def test_an_item_moved_since_it_became_known_is_checked_where_it_is_now(api, county):
+    """The item and the member moved together (their organisation moved) since the item
+    became known: the write refuses (not the path it knew), the read finds both anew."""
+    token = county.county_admin
+    rule = await _known(api, token, county.branch_a["id"])
+    member = await api.member(token, county.branch_a["id"])
+    async with get_engine().begin() as conn:  # as a subtree move rewrites both paths
+        moved = "(SELECT path FROM organisations WHERE id = :o)"
+        await conn.execute(
+            text(f"UPDATE point_rules SET org_path = {moved} WHERE id = :r"),
+            {"r": rule["id"], "o": county.branch_b["id"]},
+        )
+        await conn.execute(
+            text(f"UPDATE members SET org_path = {moved} WHERE id = :m"),
+            {"m": member["id"], "o": county.branch_b["id"]},
+        )
+    r = await _award(api, token, member["id"], rule["id"])
+    assert r.status_code == 201, r.text
+    assert await _written(member["id"]) == (1, 1)
+
+
 async def test_a_cap_set_on_a_known_item_is_counted(api, county):
     token = county.county_admin
     rule = await _known(api, token, county.branch_a["id"])  # 2 points

@@ -79,8 +79,9 @@ async def create_entry(
         try:
             return await award.write_checked(known.rule)
         except Refused as refused:
-            if refused.read:  # say why, as the read would have
-                award.check(refused.member, known.rule)
+            if refused.read:  # the member as the write read it, locked: 404 or 409
+                award.check_member(refused.member)
+            # The item (which may have changed since it was known) is checked by the read.
             await principals.confirm_pending(session)
             forget_rule(req.rule_id)  # changed since it was read, or its chain capped now
         optimistic = False
@@ -110,9 +111,17 @@ class _Award:
     def check(
         self, member: tuple[uuid.UUID, str, str] | None, rule: RuleView | None
     ) -> tuple[str, RuleView]:
-        """The member's path and the rule item, both checked, member first: 404 unless the
-        caller's scope covers the member (a claim: is it), 409 unless its status is
-        scored, then the item's checks (`applicable_rule`) and its evidence."""
+        """The member's path and the rule item, both checked, member first
+        (`check_member`), then the item's checks (`applicable_rule`) and its evidence."""
+        path = self.check_member(member)
+        rule = applicable_rule(self.principal, path, rule)
+        if rule.needs_evidence and not self.req.evidence:
+            raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
+        return path, rule
+
+    def check_member(self, member: tuple[uuid.UUID, str, str] | None) -> str:
+        """The path of the member an award names: 404 unless the caller's scope covers it
+        (a claim: is it), 409 unless its status is scored."""
         principal = self.principal
         if (
             member is None
@@ -129,10 +138,7 @@ class _Award:
                     en=f"{status} members are not scored",
                 ),
             )
-        rule = applicable_rule(principal, member[1], rule)
-        if rule.needs_evidence and not self.req.evidence:
-            raise Unprocessable.field("evidence", ErrorCode.points_evidence_required)
-        return member[1], rule
+        return member[1]
 
     async def write_read(
         self, read: AwardRead, member_path: str, rule: RuleView
