@@ -136,15 +136,14 @@ async def test_an_item_moved_since_it_became_known_is_checked_where_it_is_now(ap
     rule = await _known(api, token, county.branch_a["id"])
     member = await api.member(token, county.branch_a["id"])
     async with get_engine().begin() as conn:  # as a subtree move rewrites both paths
-        moved = "(SELECT path FROM organisations WHERE id = :o)"
-        await conn.execute(
-            text(f"UPDATE point_rules SET org_path = {moved} WHERE id = :r"),
-            {"r": rule["id"], "o": county.branch_b["id"]},
-        )
-        await conn.execute(
-            text(f"UPDATE members SET org_path = {moved} WHERE id = :m"),
-            {"m": member["id"], "o": county.branch_b["id"]},
-        )
+        for table, row in (("point_rules", rule["id"]), ("members", member["id"])):
+            await conn.execute(
+                text(
+                    f"UPDATE {table} SET org_path = (SELECT path FROM organisations"  # noqa: S608  # constant names
+                    " WHERE id = :o) WHERE id = :id"
+                ),
+                {"id": row, "o": county.branch_b["id"]},
+            )
     r = await _award(api, token, member["id"], rule["id"])
     assert r.status_code == 201, r.text
     assert await _written(member["id"]) == (1, 1)
