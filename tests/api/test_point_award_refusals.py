@@ -99,6 +99,12 @@ async def test_refused_awards_answer_their_error_and_write_nothing(
     hidden = await _award(api, county.admin_b, member["id"], plain["id"])
     assert hidden.status_code == 404, hidden.text
     assert hidden.json()["code"] == "member.not_found"
+    # A member's claim names the claimant, or the member is as absent.
+    claimant = await api.member(token, county.branch_a["id"])
+    _, own = await api.user(county.admin_a, "member", county.branch_a["id"], claimant["id"])
+    not_theirs = await _award(api, own, member["id"], plain["id"])
+    assert not_theirs.status_code == 404, not_theirs.text
+    assert not_theirs.json()["code"] == "member.not_found"
     for someone in (member, activist):
         assert await _written(someone["id"]) == (0, 0)
     changes, _ = await drain_changes(api, token, cursor)
