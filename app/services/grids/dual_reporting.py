@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.i18n import Text
+from app.id_sets import among
 from app.models.enums import (
     ENDED_STATUSES,
     CommunityReportState,
@@ -268,7 +269,7 @@ async def reporting_summary(
                 ),
             )
             .where(
-                CommunityReport.member_id.in_(employed),
+                among(CommunityReport.member_id, employed),
                 CommunityReport.state == CommunityReportState.active,
             )
             .group_by(CommunityReport.member_id)

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import local_date, local_date_sql
+from app.id_sets import among
 from app.models.enums import MemberStatus, TransferState
 from app.models.lifecycle import MemberTransition, Transfer
 from app.models.member import Member
@@ -218,7 +219,7 @@ def placed(where: Where) -> ColumnElement[bool]:
     """SQL: the member record is at an organisation of `where`."""
     if isinstance(where, str):
         return under(Member.org_path, where)
-    return Member.org_id.in_(where)
+    return among(Member.org_id, where)
 
 
 def unchanged_counted_on(where: Where, day: date) -> ColumnElement[bool]:
@@ -265,8 +266,8 @@ async def subtree_histories(
         Transfer.state == TransferState.accepted,
         or_(
             under_any(Transfer.from_path, Transfer.to_path, path),
-            Transfer.from_org_id.in_(formerly),
-            Transfer.to_org_id.in_(formerly),
+            among(Transfer.from_org_id, formerly),
+            among(Transfer.to_org_id, formerly),
         )
         if formerly
         else under_any(Transfer.from_path, Transfer.to_path, path),

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.id_sets import among
 from app.models.enums import LABELS, MeetingType
 from app.models.labels_en import LABELS_EN
 from app.models.organisation import Organisation
@@ -57,7 +58,9 @@ async def _paths_on(
     if not moved:
         return {}
     rows = await session.execute(
-        select(Organisation.id, Organisation.path).where(Organisation.id.in_(set(moved.values())))
+        select(Organisation.id, Organisation.path).where(
+            among(Organisation.id, set(moved.values()))
+        )
     )
     paths = {org_id: path for org_id, path in rows.all()}
     return {member_id: paths[org_id] for member_id, org_id in moved.items()}

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.id_sets import among
 from app.models.discipline import Discipline
 from app.models.enums import (
     DisciplineKind,
@@ -131,7 +132,7 @@ async def _expulsions(
     """(member, day) of each 开除党籍: a decision of that kind or a 留党察看 ending in it."""
     rows = await session.execute(
         select(Discipline.member_id, Discipline.decided_on, Discipline.concluded_on).where(
-            Discipline.member_id.in_(members),
+            among(Discipline.member_id, members),
             or_(
                 Discipline.kind == DisciplineKind.expulsion,
                 and_(
@@ -371,7 +372,7 @@ async def shown_counterparts(
     principal's scope (as a transfer shows an outside receiver by code and name only)."""
     ids = {e.counterpart_org_id for e in entries if e.counterpart_org_id is not None}
     rows = await session.execute(
-        select(Organisation.id, Organisation.path).where(Organisation.id.in_(ids))
+        select(Organisation.id, Organisation.path).where(among(Organisation.id, ids))
     )
     seen = {org_id for org_id, path in rows.all() if principal.scope.covers(path)}
     return [

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.id_sets import among
 from app.models.organisation import Organisation, OrganisationPlacement
 from app.security.scope import under
 from app.services.lifecycle.membership import Where
@@ -152,7 +153,7 @@ async def load_trees(
         select(P.valid_from)
         .where(
             P.valid_from > since,
-            or_(P.org_id.in_(first | now | {org.id}), under(P.path, org.path)),
+            or_(among(P.org_id, first | now | {org.id}), under(P.path, org.path)),
         )
         .distinct()
         .order_by(P.valid_from)

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import CST
+from app.id_sets import among
 from app.models.audit import AuditEvent
 from app.models.member import Member
 from app.services.lifecycle.membership import MemberFacts, Where, placed
@@ -70,7 +71,7 @@ async def recorded_on(
         .where(
             AuditEvent.action == MEMBER_UPDATED,
             AuditEvent.occurred_at >= after,
-            or_(placed(where), Member.id.in_(also)) if also else placed(where),
+            or_(placed(where), among(Member.id, also)) if also else placed(where),
         )
         .order_by(member_id, AuditEvent.occurred_at, AuditEvent.id)
         .ext(distinct_on(member_id))

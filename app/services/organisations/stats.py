@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.id_sets import among
 from app.models.enums import (
     OrgType,
 )
@@ -78,7 +79,7 @@ async def organisations_as_of(
 def _of_subtree(where: Where) -> ColumnElement[bool]:
     if isinstance(where, str):
         return under(Organisation.path, where)
-    return Organisation.id.in_(where)
+    return among(Organisation.id, where)
 
 
 def existing_on(where: Where, as_of: date) -> ColumnElement[bool]:
@@ -243,7 +244,7 @@ async def _counted_tally(
     if excluding:
         rows = await session.execute(
             select(*FACT_COLUMNS).where(
-                Member.id.in_(excluding), unchanged_counted_on(where, as_of), unchanged()
+                among(Member.id, excluding), unchanged_counted_on(where, as_of), unchanged()
             )
         )
         members = [MemberFacts(*row) for row in rows.all()]

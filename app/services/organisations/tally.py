@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.id_sets import not_among
 from app.models.enums import LABELS, Gender, MemberCategory
 from app.models.labels_en import LABELS_EN
 from app.models.member import Member
@@ -279,7 +280,7 @@ async def unchanged_tally(
     ]
     population = [unchanged_counted_on(where, as_of), unchanged()]
     if excluding:
-        population.append(Member.id.not_in(excluding))
+        population.append(not_among(Member.id, excluding))
     combinations = (
         select(*keys, func.count().label("n"), *younger)
         .where(*population)
