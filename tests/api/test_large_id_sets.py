@@ -1,7 +1,8 @@
-"""Statements held to a set of ids take it as one array parameter (`app.id_sets`), so a set
-of any size runs: an expanding `IN` list took one parameter per id and failed past the
-protocol's 32,767 (the statistics tables of a county with 34k members with a recorded
-transition were 503). Each function below is called with more ids than that."""
+"""Statements held to a set of ids take a large one as one array parameter
+(`app.id_sets`), so a set of any size runs: an expanding `IN` list took one parameter
+per id and failed past the protocol's 32,767 (the statistics tables of a county with 34k
+members with a recorded transition were 503). Each function below is called with more
+ids than that."""
 
 from __future__ import annotations
 
