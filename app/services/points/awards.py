@@ -58,8 +58,8 @@ async def create_entry(
     # one statement: the line written only while the checks hold, made by the write
     # (`ledger._insert_checked_sql`). An item not known yet is read first, with the member,
     # unlocked (a statement of its own). An entry approved at once under a capped item, or
-    # one the write refused for no reason the checks give, is read again locked, in a
-    # transaction (caps need the lock before they are counted).
+    # one the write refused with the member as it should be (the item changed, or capped
+    # now), is read again locked, in a transaction (caps need the lock before they count).
     optimistic = not db.transaction_open(session)
     while True:
         known = known_rule(req.rule_id) if optimistic else None

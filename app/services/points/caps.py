@@ -227,8 +227,8 @@ _AWARD_READ_SQL = {lock: _award_read_sql(lock) for lock in (True, False)}
 # Rule items as last read for an award, per process: an award whose item is known here
 # writes its line at once, the write checking that the item is still as known (its
 # version and path: every change of an item makes a new version) and the member in
-# scope, scored and under the item (`ledger`), else reads both first. Bounded, first in
-# first out; a stale entry costs a statement, never a check.
+# scope, scored and under the item (`ledger._insert_checked_sql`), else reads both
+# first. Bounded, first in first out; a stale entry costs a statement, never a check.
 class KnownRule(NamedTuple):
     rule: RuleView
     capped: bool  # approved at once, and an item of its chain has a cap
