@@ -155,6 +155,20 @@ async def test_an_item_moved_since_it_became_known_is_checked_where_it_is_now(ap
     assert await _written(member["id"]) == (1, 1)
 
 
+async def test_a_known_item_deactivated_without_a_new_version_is_not_awarded(api, county):
+    token = county.county_admin
+    rule = await _known(api, token, county.branch_a["id"])
+    member = await api.member(token, county.branch_a["id"])
+    async with get_engine().begin() as conn:  # as a bulk write would, the version as it was
+        await conn.execute(
+            text("UPDATE point_rules SET active = false WHERE id = :r"), {"r": rule["id"]}
+        )
+    r = await _award(api, token, member["id"], rule["id"])
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "points.rule_inactive"
+    assert await _written(member["id"]) == (0, 0)
+
+
 async def test_a_cap_set_on_a_known_item_is_counted(api, county):
     token = county.county_admin
     rule = await _known(api, token, county.branch_a["id"])  # 2 points

@@ -93,10 +93,10 @@ def _insert_checked_sql(approve: bool) -> str:
     in one statement (the member $2 locked as `caps.read_for_award` locks it): the
     principal's login (`principals.principal_guard`, its values last: no row when it does
     not hold); the member in the principal's scope (its top: `_CHECKS`), scored (the
-    statuses: `_CHECKS` + 2) and under the rule item, the item ($4) still at the version ($5) and
-    path (`_CHECKS` + 1) it was known at, and for a line approved at once no item of its
-    chain capped (locked FOR SHARE, after the member). Its last columns: the member as
-    read, and whether the checks held."""
+    statuses: `_CHECKS` + 2) and under the rule item; the item ($4) active and still at
+    the version ($5) and path (`_CHECKS` + 1) it was known at, and for a line approved at
+    once no item of its chain capped (locked FOR SHARE, after the member). Its last
+    columns: the member as read, and whether the checks held."""
     top, rule_path, scored = (f"${_CHECKS + n}" for n in range(3))
     guard = principals.GUARD_CTE
     lock = "FOR UPDATE" if approve else "FOR KEY SHARE"
@@ -106,7 +106,7 @@ def _insert_checked_sql(approve: bool) -> str:
         under_column_sql("m.org_path", f"{top}::varchar"),
         under_column_sql("m.org_path", f"{rule_path}::varchar"),
         f"m.status = ANY({scored}::varchar[])",
-        "EXISTS (SELECT FROM point_rules WHERE id = $4 AND version = $5"
+        "EXISTS (SELECT FROM point_rules WHERE id = $4 AND version = $5 AND active"
         f" AND org_path = {rule_path}::varchar)",
     ]
     if approve:
