@@ -177,6 +177,8 @@ class _Award:
     def _checks(self, rule: RuleView) -> tuple[Any, ...]:
         """The parameters of the checked write's checks (`ledger._insert_checked_sql`)."""
         principal = self.principal
-        scored = [status.value for status in SCORED_STATUSES]
         guard = principals.guard_values(principal)
-        return (principal.scope.top, rule.org_path, scored, *guard)
+        return (principal.scope.top, rule.org_path, _SCORED, *guard)
+
+
+_SCORED = [status.value for status in SCORED_STATUSES]  # the checked write's parameter
