@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, and_, column, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import array
 
 from app.models.enums import MemberStatus, ReliefKind
 from app.models.lifecycle import DuesPaymentMonth, DuesRelief, MemberTransition
@@ -44,20 +45,22 @@ def _joined_by(month: date) -> ColumnElement[bool]:
     return or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= literal(month))
 
 
-def _due_status_in(month: date) -> ColumnElement[bool]:
-    """The member row held a due status on some day of `month` (a first day).
+def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> ColumnElement[bool]:
+    """The member row held a due status on some day of the month from `start` (its first
+    day) to `end` (the next month's first day): a literal month, or each month of a set
+    (`unpaid_run_flag`).
 
     The status held on the month's first day is the last transition's on or before it
     (or, before any, the first transition's `from`; with no history, the current
     status); a transition inside the month into a due status makes it owed too."""
     t = MemberTransition
     m = Member
-    start, end = literal(month), literal(_next_month(month))
     last_to = (
         select(t.to_status)
         .where(t.member_id == m.id, t.effective_date <= start)
         .order_by(t.effective_date.desc(), t.recorded_at.desc())
         .limit(1)
+        .correlate_except(t)
         .scalar_subquery()
     )
     first_from = (
@@ -65,16 +68,35 @@ def _due_status_in(month: date) -> ColumnElement[bool]:
         .where(t.member_id == m.id)
         .order_by(t.effective_date, t.recorded_at)
         .limit(1)
+        .correlate_except(t)
         .scalar_subquery()
     )
     held = func.coalesce(last_to, first_from, m.status)
-    entered = exists().where(
-        t.member_id == m.id,
-        t.effective_date > start,
-        t.effective_date < end,
-        t.to_status.in_(DUE_STATUS_VALUES),
+    entered = (
+        exists()
+        .where(
+            t.member_id == m.id,
+            t.effective_date > start,
+            t.effective_date < end,
+            t.to_status.in_(DUE_STATUS_VALUES),
+        )
+        .correlate_except(t)
     )
     return or_(held.in_(DUE_STATUS_VALUES), entered)
+
+
+def _due_status_in_each(months: list[date]) -> ColumnElement[bool]:
+    """`_due_status_in` of every one of `months` (first days), as one subquery over the
+    months (`unnest`) rather than one copy per month: the statement's plan stays small
+    (each copy is three subplans the executor sets up on every call, run or not)."""
+    firsts = array(months, type_=Date)
+    nexts = array([_next_month(m) for m in months], type_=Date)
+    each = (
+        func.unnest(firsts, nexts)
+        .table_valued(column("first", Date()), column("next", Date()))
+        .render_derived(name="owed_month")
+    )
+    return ~exists().select_from(each).where(~_due_status_in(each.c.first, each.c.next))
 
 
 def _paid_or_exempt(months: list[date]) -> ColumnElement[bool]:
@@ -95,7 +117,8 @@ def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
     """The member row's `month` (a first day) was owed and is neither paid nor exempt:
     admitted by then, holding a due status on some day of it, and no payment nor
     exemption covering it."""
-    return and_(_joined_by(month), _due_status_in(month), ~_paid_or_exempt([month]))
+    owed = _due_status_in(literal(month), literal(_next_month(month)))
+    return and_(_joined_by(month), owed, ~_paid_or_exempt([month]))
 
 
 def unpaid_run_flag(today: date) -> ColumnElement[bool]:
@@ -113,5 +136,5 @@ def unpaid_run_flag(today: date) -> ColumnElement[bool]:
         Member.status.in_(DUE_STATUS_VALUES),
         _joined_by(months[0]),
         ~_paid_or_exempt(months),
-        or_(~history, and_(*(_due_status_in(m) for m in months))),
+        or_(~history, _due_status_in_each(months)),
     )

@@ -227,16 +227,21 @@ async def test_one_paid_month_in_the_six_clears_the_unpaid_flag(api, county, fro
     assert "dues.six_months_unpaid" not in await _flags(api, county, member["id"])
 
 
+# The month held suspended throughout: March (suspended 10 February, restored 20 April),
+# or the first of the six, January, with the member restored on February's first day.
+@pytest.mark.parametrize(
+    ("suspended_on", "restored_on"), [("2026-02-10", "2026-04-20"), ("2025-12-10", "2026-02-01")]
+)
 async def test_a_month_suspended_throughout_breaks_the_six_even_after_the_member_is_restored(
-    api, county, frozen_today
+    api, county, frozen_today, suspended_on, restored_on
 ):
     frozen_today["day"] = date(2026, 6, 15)
     branch = await api.org(county.county_admin, county.town_a["id"], "branch")
     gap = await api.member(county.county_admin, branch["id"], category="farmer")
     every = await api.member(county.county_admin, branch["id"], category="farmer")
-    # Suspended from 10 February to 20 April: March was held suspended all month, so it
-    # was not owed; February and April were owed on some of their days.
-    for to_status, on in (("suspended", "2026-02-10"), ("full", "2026-04-20")):
+    # A month held suspended all month was not owed; the months of the suspension's
+    # start and end were owed on some of their days.
+    for to_status, on in (("suspended", suspended_on), ("full", restored_on)):
         r = await api.client.post(
             f"{V}/members/{gap['id']}/transitions",
             json={"to_status": to_status, "effective_date": on, "reason": "失联后恢复"},
