@@ -236,7 +236,6 @@ def _postgres_error(exc: BaseException) -> pg.PostgresError | None:
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
-    pg.InterfaceError,
     pg.PostgresConnectionError,
     pg.OperatorInterventionError,  # shutdown, crash, cannot connect now, statement timeout
     pg.TooManyConnectionsError,
@@ -245,10 +244,19 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 
 
+# asyncpg raises its plain `InterfaceError` both for a connection (or pool) found closed
+# and for a misuse the server never saw: more than 32,767 parameters, a value it cannot
+# encode (`DataError`), a connection used by two statements at once. Only the first is
+# an outage; the others are bugs (500), as SQLAlchemy's asyncpg dialect tells them apart.
+_CLOSED_SAYINGS = ("connection is closed", "pool is closed", "pool is closing")
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """True when `exc` (or what it wraps) says the database cannot answer right now."""
     for error in _causes(exc):
         if isinstance(error, _UNAVAILABLE):
+            return True
+        if isinstance(error, pg.InterfaceError) and any(s in str(error) for s in _CLOSED_SAYINGS):
             return True
         if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
             return True

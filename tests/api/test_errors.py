@@ -197,3 +197,29 @@ async def test_only_a_real_write_conflict_is_a_concurrent_update(api, county):
         assert (error.status, error.code) == (409, ErrorCode.conflict_concurrent_update)
     finally:
         await asyncio.gather(first.close(), second.close())
+
+
+async def test_a_closed_driver_connection_is_an_outage_and_a_driver_misuse_is_a_bug():
+    # asyncpg raises one class (InterfaceError) for a closed connection and for most
+    # misuses: only the closed connection may be answered 503 with Retry-After; a misuse
+    # is 500 (logged), never "retry later".
+    conn = await asyncpg.connect(db.sync_database_url())
+    refusals = []
+    try:
+        too_many = ", ".join(f"${i}::int" for i in range(1, 40_001))
+        for sql, args in (
+            (f"SELECT 1 WHERE 1 IN ({too_many})", range(40_000)),  # past the protocol's 32,767
+            ("SELECT $1::int", ["not a number"]),  # a value it cannot encode
+            ("SELECT $1::int, $2::int", [1]),  # fewer arguments than the statement takes
+        ):
+            with pytest.raises((asyncpg.InterfaceError, asyncpg.PostgresError)) as misuse:
+                await conn.fetch(sql, *args)
+            refusals.append(database_error(misuse.value))
+    finally:
+        await conn.close()
+    assert refusals == [None, None, None]
+    with pytest.raises(asyncpg.InterfaceError) as closed:
+        await conn.fetch("SELECT 1")
+    error = database_error(closed.value)
+    assert error is not None
+    assert (error.status, error.code) == (503, ErrorCode.service_database_unavailable)
