@@ -9,12 +9,12 @@ import logging
 import re
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
+import uuid_utils
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_redoc_html
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -128,8 +128,10 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")
                 break
-        # uuid4: a request id is a random correlation tag, never a key that orders rows.
-        request_id = (request_id or uuid.uuid4().hex)[:64]
+        # uuid4: a request id is a random correlation tag, never a key that orders rows;
+        # uuid_utils' draws from a user-space generator (the standard library's reads the
+        # kernel's, a system call per request: ten times the cost, for no secret).
+        request_id = (request_id or uuid_utils.uuid4().hex)[:64]
         status = 500
         started = time.perf_counter()
 
