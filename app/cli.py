@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,6 +45,14 @@ def migrate() -> None:
     typer.echo("database is at the latest revision")
 
 
+# How `dangjian serve` runs uvicorn (bench/floor/bare_app.py, the /healthz floor, too).
+# uvicorn's own X-Forwarded-For handling is off: which peer may name the client is the
+# app's one rule (`DANGJIAN_TRUSTED_PROXIES`, `api.deps.client_address`); uvicorn's
+# would also trust any loopback peer (its FORWARDED_ALLOW_IPS default) before the app
+# saw the request. Access lines are the app's own (one per request, with its id).
+SERVER_OPTIONS: dict[str, Any] = {"access_log": False, "log_config": None, "proxy_headers": False}
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -63,13 +71,7 @@ def serve(
         run_migrations(url)
     typer.echo(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_config=None,
+        "app.main:create_app", factory=True, host=host, port=port, workers=workers, **SERVER_OPTIONS
     )
 
 

@@ -6,9 +6,13 @@ python bench/floor/bare_app.py PORT WORKERS
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from app.cli import SERVER_OPTIONS  # the repository's root on the path first
 
 
 def create_app() -> FastAPI:
@@ -29,6 +33,5 @@ if __name__ == "__main__":
         host="127.0.0.1",
         port=int(sys.argv[1]),
         workers=int(sys.argv[2]),
-        access_log=False,
-        log_config=None,
+        **SERVER_OPTIONS,
     )

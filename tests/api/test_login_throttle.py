@@ -5,11 +5,16 @@ the peer is a proxy listed in `DANGJIAN_TRUSTED_PROXIES`."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 import httpx
 import pytest
+import uvicorn
 from httpx import ASGITransport
 from support import PASSWORD, unique
 
+from app.cli import SERVER_OPTIONS
 from app.config import get_settings
 
 TOKEN = "/api/v1/auth/token"
@@ -54,6 +59,23 @@ async def test_an_address_guessing_across_usernames_is_locked_for_all_of_them(
         assert r.status_code == 200, r.text
 
 
+async def _two_forwarded_clients(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    """A locking run of failures forwarded for one client, then the right password
+    forwarded for another: 200 if the two are told apart, 429 if they are one address."""
+    for _ in range(get_settings().login_max_failures):
+        r = await client.post(
+            TOKEN,
+            data={"username": username, "password": "wrong-wrong"},
+            headers={"X-Forwarded-For": "198.51.100.99"},
+        )
+        assert r.status_code == 401
+    return await client.post(
+        TOKEN,
+        data={"username": username, "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.99"},
+    )
+
+
 @pytest.mark.parametrize("trusted", [False, True])
 async def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(
     app, api, county, monkeypatch, trusted
@@ -62,20 +84,31 @@ async def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(
     if trusted:
         monkeypatch.setattr(get_settings(), "trusted_proxies", [proxy])
     user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
-    attempts = get_settings().login_max_failures
     async with _client(app, proxy) as via_proxy:
-        for _ in range(attempts):
-            r = await via_proxy.post(
-                TOKEN,
-                data={"username": user["username"], "password": "wrong-wrong"},
-                headers={"X-Forwarded-For": "198.51.100.99"},
-            )
-            assert r.status_code == 401
-        r = await via_proxy.post(
-            TOKEN,
-            data={"username": user["username"], "password": PASSWORD},
-            headers={"X-Forwarded-For": "203.0.113.99"},
-        )
+        r = await _two_forwarded_clients(via_proxy, user["username"])
     # Behind a trusted proxy the two forwarded clients are told apart; otherwise the
     # header is ignored and both are the proxy's one address.
     assert r.status_code == (200 if trusted else 429), r.text
+
+
+async def test_under_dangjian_serve_a_loopback_peer_names_no_client_either(app, api, county):
+    # The app served by uvicorn as `dangjian serve` runs it (SERVER_OPTIONS), over a real
+    # socket from 127.0.0.1: uvicorn's own proxy-header handling would trust a loopback
+    # peer's X-Forwarded-For (its default) before the app's rule saw the request.
+    user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", **SERVER_OPTIONS)
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not serving.done(), "the server did not start"
+            await asyncio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            r = await _two_forwarded_clients(client, user["username"])
+    finally:
+        server.should_exit = True
+        await serving
+    assert r.status_code == 429, r.text
