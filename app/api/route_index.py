@@ -5,10 +5,12 @@ FastAPI's router tries its routes one by one (three Python calls and a regex eac
 instructions a request of 2.2 million (bench/asgi_cost.py under callgrind), every API
 request paying for the routes before its own. A route's regex is anchored and starts
 with its literal text, so a path can only match a route whose first `DEPTH` path
-segments it shares; the routes are indexed by those segments. The candidates of a path
-keep the router's order, with the routes that cannot be indexed (a mount, a parameter
-within the first segments) among them, so the first full match, else the first
-partial match (405), is the route the router itself would choose. Anything else (no
+segments it shares, and only one with as many segments (a parameter matches no slash,
+but a `path` one); the routes are indexed by those segments and that count. The
+candidates of a path keep the router's order, with the routes that cannot be indexed
+(a mount, a parameter within the first segments, a `path` parameter) among them, so the
+first full match, else the first partial match (405), is the route the router itself
+would choose. Anything else (no
 match: slash redirect, 404; lifespan; websockets) is the router's own code.
 """
 
@@ -17,31 +19,40 @@ from __future__ import annotations
 from fastapi.routing import APIRoute, APIRouter, _apply_router_form_limits, _update_scope
 from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
+from starlette.convertors import PathConvertor
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # ("", "api", "v1", "members") for /api/v1/members/{member_id}.
 DEPTH = 4
 
-Key = tuple[str, ...]
+# The first `DEPTH` segments, and how many slashes the path has: a parameter other than
+# a `path` one matches no slash, so a route's paths all have its template's count
+# (/api/v1/organisations/{org_id}/tree is tried among 4 routes, not 31).
+Key = tuple[tuple[str, ...], int]
 
 
 def _path_key(path: str) -> Key:
-    return tuple(path.split("/", DEPTH)[:DEPTH])
+    return tuple(path.split("/", DEPTH)[:DEPTH]), path.count("/")
 
 
 def _route_key(route: BaseRoute) -> Key | None:
-    """The segments every path this route matches starts with, or None if unknown."""
+    """The first segments and the slash count of every path this route matches, or None
+    if unknown."""
     if not isinstance(route, Route) or type(route).matches not in (
         Route.matches,
         APIRoute.matches,
     ):
         return None
+    if any(isinstance(c, PathConvertor) for c in route.param_convertors.values()):
+        return None  # a `path` parameter matches slashes
     literal, brace, _ = route.path_format.partition("{")
     if not brace:
         return _path_key(literal)  # the whole path, matched exactly
     complete = literal.split("/")[:-1]  # the last piece may continue into the parameter
-    return tuple(complete[:DEPTH]) if len(complete) >= DEPTH else None
+    if len(complete) < DEPTH:
+        return None
+    return tuple(complete[:DEPTH]), route.path_format.count("/")
 
 
 class RouteIndex:
