@@ -14,8 +14,13 @@ model is left to `request_params_to_args` whole.
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from fastapi import params
@@ -40,6 +45,9 @@ class Param:
     location: str  # the first part of an error's `loc`: "path", "query", ...
     sequence: bool  # an empty list of values counts as absent
     listed: bool  # from a multi-valued source, every value of the key
+    # Values validated before, by the text received (Undefined: absent, the default);
+    # only where validation is a pure function of the text (`_validated`).
+    known: dict[Any, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +98,41 @@ def read(kind: Group, received: Mapping[str, Any]) -> dict[str, Any] | None:
         value = received.getlist(key) if param.listed and multi else received.get(key)  # type: ignore[attr-defined]
         if value is None or (param.sequence and len(value) == 0):
             value = Undefined
-        valid, errors = _validate_value_with_model_field(
-            field=param.field, value=value, values=values, loc=(param.location, key)
-        )
-        if errors:
+        valid = _validated(param, value, values, key)
+        if valid is _INVALID:
             return None
         values[param.name] = valid
     return values
+
+
+_INVALID = object()
+# What a parameter's value may be kept as: immutable, so one object serves every request.
+_IMMUTABLE = (str, int, float, Decimal, Enum, uuid.UUID, date, datetime, time, type(None))
+# Values kept per parameter: the few a client sends again and again (a page size, a
+# depth, a flag, the caller's organisation); past this many, the rest are validated.
+KNOWN_PER_PARAM = 256
+
+
+def _validated(param: Param, value: Any, values: dict[str, Any], key: str) -> Any:
+    """`value` validated by the field (FastAPI's `_validate_value_with_model_field`), or
+    `_INVALID`. A text (or the absence: the default) validated before gives the value it
+    gave then: a parameter's validation is a pure function of its text (no validator
+    reads anything else; a default made by a factory is made again), and a default is
+    copied and validated per request otherwise (15 query fields of the member list,
+    most absent, cost more than its rows' flags)."""
+    text = value is Undefined or type(value) is str
+    if text and (known := param.known.get(value, _INVALID)) is not _INVALID:
+        return known
+    valid, errors = _validate_value_with_model_field(
+        field=param.field, value=value, values=values, loc=(param.location, key)
+    )
+    if errors:
+        return _INVALID
+    if (
+        text
+        and isinstance(valid, _IMMUTABLE)
+        and param.field.field_info.default_factory is None
+        and len(param.known) < KNOWN_PER_PARAM
+    ):
+        param.known[value] = valid
+    return valid
