@@ -245,9 +245,10 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 
 
 # asyncpg raises its plain `InterfaceError` both for a connection (or pool) found closed
-# and for a misuse the server never saw: more than 32,767 parameters, a value it cannot
-# encode (`DataError`), a connection used by two statements at once. Only the first is
-# an outage; the others are bugs (500), as SQLAlchemy's asyncpg dialect tells them apart.
+# and for a misuse the server never saw: more than 32,767 parameters, fewer arguments
+# than the statement takes, a connection used by two statements at once. Only the first
+# is an outage; the others are bugs (500), as SQLAlchemy's asyncpg dialect tells them
+# apart (by the message).
 _CLOSED_SAYINGS = ("connection is closed", "pool is closed", "pool is closing")
 
 

@@ -10,8 +10,8 @@ but a `path` one); the routes are indexed by those segments and that count. The
 candidates of a path keep the router's order, with the routes that cannot be indexed
 (a mount, a parameter within the first segments, a `path` parameter) among them, so the
 first full match, else the first partial match (405), is the route the router itself
-would choose. Anything else (no
-match: slash redirect, 404; lifespan; websockets) is the router's own code.
+would choose. Anything else (no match: slash redirect, 404; lifespan; websockets) is the
+router's own code.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 DEPTH = 4
 
 # The first `DEPTH` segments, and how many slashes the path has: a parameter other than
-# a `path` one matches no slash, so a route's paths all have its template's count
-# (/api/v1/organisations/{org_id}/tree is tried among 4 routes, not 31).
+# a `path` one matches no slash, so a route's paths all have its template's count (an
+# organisation's ranking path has 8 candidates where it had 31, its route the 6th tried,
+# not the 23rd).
 Key = tuple[tuple[str, ...], int]
 
 

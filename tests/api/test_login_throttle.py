@@ -96,12 +96,12 @@ async def test_under_dangjian_serve_a_loopback_peer_names_no_client_either(app, 
     # socket from 127.0.0.1: uvicorn's own proxy-header handling would trust a loopback
     # peer's X-Forwarded-For (its default) before the app's rule saw the request.
     user, _ = await api.user(county.county_admin, "auditor", county.county["id"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))  # handed to the server bound: no port to race for
+    port = listening.getsockname()[1]
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", **SERVER_OPTIONS)
     server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
     try:
         while not server.started:
             assert not serving.done(), "the server did not start"
@@ -111,4 +111,5 @@ async def test_under_dangjian_serve_a_loopback_peer_names_no_client_either(app, 
     finally:
         server.should_exit = True
         await serving
+        listening.close()
     assert r.status_code == 429, r.text
