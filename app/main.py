@@ -54,6 +54,7 @@ from app.api import (
     wechat,
 )
 from app.api.common import API_PREFIX
+from app.api.deps import forwarded_scheme
 from app.api.openapi import build as build_openapi
 from app.api.openapi import operation_id
 from app.api.operations import DOCUMENT_DESCRIPTION
@@ -147,6 +148,7 @@ class RequestContextMiddleware:
             await send(message)
 
         token = request_id_var.set(request_id)
+        forwarded_scheme(scope, get_settings())
         try:
             refused = _unstorable_query(scope)
             if refused is not None:

@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar, cast
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Scope
 
 from app import clock
 from app.api.routing import Deferred, defers_refusal
@@ -90,17 +91,39 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
+def trusted_proxy(address: str, settings: Settings) -> bool:
+    """Whether `address` is a reverse proxy listed in `DANGJIAN_TRUSTED_PROXIES`, whose
+    forwarded headers are believed: the one test (the client's address, the scheme)."""
+    return address in settings.trusted_proxies
+
+
 def client_address(request: Request, settings: Settings) -> str:
-    """The caller's address (login throttling): the peer's, unless the peer is a proxy
-    listed in `DANGJIAN_TRUSTED_PROXIES`; then the last `X-Forwarded-For` entry that is
-    not itself a trusted proxy. A client cannot choose its address by sending the header."""
+    """The caller's address (login throttling): the peer's, unless the peer is a trusted
+    proxy (`trusted_proxy`); then the last `X-Forwarded-For` entry that is not itself a
+    trusted proxy. A client cannot choose its address by sending the header."""
     peer = request.client.host if request.client else "unknown"
-    if peer in settings.trusted_proxies:
+    if trusted_proxy(peer, settings):
         forwarded = request.headers.get("x-forwarded-for", "").split(",")
         for entry in reversed([e.strip() for e in forwarded if e.strip()]):
-            if entry not in settings.trusted_proxies:
+            if not trusted_proxy(entry, settings):
                 return entry[:64]
     return peer[:64]
+
+
+def forwarded_scheme(scope: Scope, settings: Settings) -> None:
+    """The request's scheme as a trusted proxy (`trusted_proxy`) forwarded it
+    (`X-Forwarded-Proto`: `http` or `https`), set in the scope before routing: the
+    URLs the app writes from the request (a slash redirect's `Location`) keep the
+    client's `https` behind a proxy that ends TLS. From any other peer it is ignored."""
+    client = scope.get("client")
+    if client is None or not trusted_proxy(client[0], settings):
+        return
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-proto":
+            proto = value.decode("latin-1").strip().lower()
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
+            return
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

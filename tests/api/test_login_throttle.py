@@ -1,7 +1,8 @@
 """Login throttling is per (username, client address), with a limit per address:
 nobody can lock an account out from elsewhere, and one address cannot guess freely
-across accounts. The client address is the peer's; `X-Forwarded-For` counts only when
-the peer is a proxy listed in `DANGJIAN_TRUSTED_PROXIES`."""
+across accounts. The client address is the peer's; `X-Forwarded-For` (and
+`X-Forwarded-Proto`, the scheme) counts only when the peer is a proxy listed in
+`DANGJIAN_TRUSTED_PROXIES`."""
 
 from __future__ import annotations
 
@@ -89,6 +90,23 @@ async def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(
     # Behind a trusted proxy the two forwarded clients are told apart; otherwise the
     # header is ignored and both are the proxy's one address.
     assert r.status_code == (200 if trusted else 429), r.text
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+async def test_a_slash_redirect_keeps_the_https_a_trusted_proxy_forwarded(
+    app, monkeypatch, trusted
+):
+    # A proxy that ends TLS forwards `X-Forwarded-Proto: https`: the redirect the app
+    # writes from the request must not send the client to plain http; from a peer that
+    # is not a trusted proxy the header is ignored like `X-Forwarded-For`.
+    proxy = "192.0.2.10"
+    if trusted:
+        monkeypatch.setattr(get_settings(), "trusted_proxies", [proxy])
+    async with _client(app, proxy) as via_proxy:
+        r = await via_proxy.get("/api/v1/members/", headers={"X-Forwarded-Proto": "https"})
+    assert r.status_code == 307
+    scheme = "https" if trusted else "http"
+    assert r.headers["location"] == f"{scheme}://test/api/v1/members"
 
 
 async def test_under_dangjian_serve_a_loopback_peer_names_no_client_either(app, api, county):
