@@ -1,7 +1,8 @@
-"""Unpaid dues (连续 6 个月不交党费): the one definition of a month owed and unpaid, which
-the member's flag (`lifecycle/flags.py`) and the arrears report (`dues/arrears.py`) both
-read. Kept apart from both packages, which import each other's neighbours: this module
-imports only models.
+"""Unpaid dues (连续 6 个月不交党费): the one definition of a month owed, and owed and
+unpaid, which the member's flag (`lifecycle/flags.py`), the arrears report
+(`dues/arrears.py`) and a member's assessment and statement (`dues/assessment.py`,
+`months_owed`) all read. Kept apart from the packages, which import each other's
+neighbours: this module imports only models.
 
 A month is owed when the member held a due status (probationary or full) on some day of
 it and it is not before the month of admission; it is unpaid when no payment covers it
@@ -10,10 +11,27 @@ and no approved exemption (免交) covers it.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, and_, column, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    TableValuedAlias,
+    and_,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import MemberStatus, ReliefKind
 from app.models.lifecycle import DuesPaymentMonth, DuesRelief, MemberTransition
@@ -39,25 +57,22 @@ def months_ending(month: date, count: int) -> list[date]:
     return out
 
 
-def _joined_by(month: date) -> ColumnElement[bool]:
+def _joined_by(month: date | ColumnElement[date]) -> ColumnElement[bool]:
     """The member row's admission is not after `month` (a first day), or is unrecorded."""
     m = Member
-    return or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= literal(month))
+    first = literal(month) if isinstance(month, date) else month
+    return or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= first)
 
 
-def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> ColumnElement[bool]:
-    """The member row held a due status on some day of the month from `start` (its first
-    day) to `end` (the next month's first day): a literal month, or each month of a set
-    (`unpaid_run_flag`).
-
-    The status held on the month's first day is the last transition's on or before it
-    (or, before any, the first transition's `from`; with no history, the current
-    status); a transition inside the month into a due status makes it owed too."""
+def _held_on(day: ColumnElement[date]) -> ColumnElement[str]:
+    """The status the member row held at the end of `day`: the last transition's effective
+    on or before it (those of one day in the order recorded), before any the first
+    transition's `from`; with no history, the current status."""
     t = MemberTransition
     m = Member
     last_to = (
         select(t.to_status)
-        .where(t.member_id == m.id, t.effective_date <= start)
+        .where(t.member_id == m.id, t.effective_date <= day)
         .order_by(t.effective_date.desc(), t.recorded_at.desc())
         .limit(1)
         .correlate_except(t)
@@ -71,32 +86,86 @@ def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> Colu
         .correlate_except(t)
         .scalar_subquery()
     )
-    held = func.coalesce(last_to, first_from, m.status)
+    return func.coalesce(last_to, first_from, m.status)
+
+
+def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> ColumnElement[bool]:
+    """The member row held a due status on some day of the month from `start` (its first
+    day) to `end` (the next month's first day): a literal month, or each month of a set
+    (`unpaid_run_flag`, `months_owed`): the status held on its first day
+    (`_held_on`: a transition on the first day holds for the whole month), or a
+    transition inside the month into a due status."""
+    t = MemberTransition
     entered = (
         exists()
         .where(
-            t.member_id == m.id,
+            t.member_id == Member.id,
             t.effective_date > start,
             t.effective_date < end,
             t.to_status.in_(DUE_STATUS_VALUES),
         )
         .correlate_except(t)
     )
-    return or_(held.in_(DUE_STATUS_VALUES), entered)
+    return or_(_held_on(start).in_(DUE_STATUS_VALUES), entered)
 
 
-def _due_status_in_each(months: list[date]) -> ColumnElement[bool]:
-    """`_due_status_in` of every one of `months` (first days), as one subquery over the
-    months (`unnest`) rather than one copy per month: the statement's plan stays small
-    (each copy is three subplans the executor sets up on every call, run or not)."""
+def _month_owed(first: ColumnElement[date], nxt: ColumnElement[date]) -> ColumnElement[bool]:
+    """The member row owed the month from `first` to `nxt` (the next first day): admitted
+    by then (or admission unrecorded) and holding a due status on some day of it."""
+    return and_(_joined_by(first), _due_status_in(first, nxt))
+
+
+def _each_month(months: list[date]) -> TableValuedAlias:
+    """`months` (first days) as rows of `owed_month` (`first`, and `next`: the next
+    month's first day), for a rule applied to each month in one subquery (`unnest`)."""
     firsts = array(months, type_=Date)
     nexts = array([_next_month(m) for m in months], type_=Date)
-    each = (
+    return (
         func.unnest(firsts, nexts)
         .table_valued(column("first", Date()), column("next", Date()))
         .render_derived(name="owed_month")
     )
+
+
+def _due_status_in_each(months: list[date]) -> ColumnElement[bool]:
+    """`_due_status_in` of every one of `months` (first days), as one subquery over the
+    months (`_each_month`) rather than one copy per month: the statement's plan stays
+    small (each copy is three subplans the executor sets up on every call, run or not)."""
+    each = _each_month(months)
     return ~exists().select_from(each).where(~_due_status_in(each.c.first, each.c.next))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthOwed:
+    """Whether a member owed a month, and why not when not."""
+
+    owed: bool
+    admitted: bool  # admitted by the month, or the admission date unrecorded
+    status_at_end: str  # the status held at the end of the month's last day
+
+
+async def months_owed(
+    session: AsyncSession, member_id: uuid.UUID, months: list[date]
+) -> dict[date, MonthOwed]:
+    """Which of `months` (first days) the member owed, by the one rule the flag and the
+    arrears report read (`month_owed_and_unpaid` without the payments): one statement
+    for all of them. The member must exist."""
+    each = _each_month(months)
+    last_day = each.c.next - literal_column("1", Integer)
+    rows = await session.execute(
+        select(
+            each.c.first,
+            _month_owed(each.c.first, each.c.next),
+            _joined_by(each.c.first),
+            _held_on(last_day),
+        )
+        .select_from(Member)
+        .join(each, true())
+        .where(Member.id == member_id)
+    )
+    return {
+        first: MonthOwed(owed, admitted, status) for first, owed, admitted, status in rows.all()
+    }
 
 
 def _paid_or_exempt(months: list[date]) -> ColumnElement[bool]:
@@ -117,8 +186,8 @@ def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
     """The member row's `month` (a first day) was owed and is neither paid nor exempt:
     admitted by then, holding a due status on some day of it, and no payment nor
     exemption covering it."""
-    owed = _due_status_in(literal(month), literal(_next_month(month)))
-    return and_(_joined_by(month), owed, ~_paid_or_exempt([month]))
+    owed = _month_owed(literal(month), literal(_next_month(month)))
+    return and_(owed, ~_paid_or_exempt([month]))
 
 
 def unpaid_run_flag(today: date) -> ColumnElement[bool]:

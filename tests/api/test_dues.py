@@ -282,3 +282,83 @@ async def test_arrears_of_a_suspended_member_are_the_months_owed_before_the_susp
     rows = {row["member_id"]: row for row in r.json()["items"]}
     assert rows[member["id"]]["unpaid_months"] == [f"2026-{m:02d}" for m in range(5, 10)]
     assert rows[member["id"]]["flags"] == []
+
+
+WINDOW = [f"{y}-{m:02d}" for y, m in [(2025, 12), *((2026, m) for m in range(1, 12))]]
+# (member fields, transitions (to_status, effective_date), months owed in `WINDOW`)
+HISTORIES = {
+    "no history: the current status throughout": ({}, [], WINDOW),
+    "suspended mid-September: September owed, October not": (
+        {},
+        [("suspended", "2026-09-10")],
+        WINDOW[:10],
+    ),
+    "suspended on 1 October: suspended all October": (
+        {},
+        [("suspended", "2026-10-01")],
+        WINDOW[:10],
+    ),
+    "suspended in March, restored in June: April and May not owed": (
+        {},
+        [("suspended", "2026-03-20"), ("full", "2026-06-10")],
+        [m for m in WINDOW if m not in ("2026-04", "2026-05")],
+    ),
+    "restored on 1 April: March not owed, April owed": (
+        {},
+        [("suspended", "2026-02-10"), ("full", "2026-04-01")],
+        [m for m in WINDOW if m != "2026-03"],
+    ),
+    "left in October: October owed, November not": ({}, [("left", "2026-10-05")], WINDOW[:11]),
+    "admitted on 15 September: from September": (
+        {"status": "probationary", "joined_on": "2026-09-15"},
+        [],
+        WINDOW[9:],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HISTORIES)
+async def test_the_assessment_and_the_arrears_report_owe_the_same_months_for_each_history(
+    api, county, case
+):
+    fields, transitions, owed = HISTORIES[case]
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member = await api.member(county.county_admin, branch["id"], category="farmer", **fields)
+    for to_status, on in transitions:
+        r = await api.client.post(
+            f"/api/v1/members/{member['id']}/transitions",
+            json={"to_status": to_status, "effective_date": on, "reason": "失联后恢复"},
+            headers=api.auth(county.county_admin),
+        )
+        assert r.status_code == 201, r.text
+    assessed = [await _assess(api, county.admin_a, member["id"], m) for m in WINDOW]
+    assert [m for m, a in zip(WINDOW, assessed, strict=True) if a["due"]] == owed
+    r = await api.client.get(
+        f"/api/v1/organisations/{branch['id']}/dues/arrears",
+        params={"months": len(WINDOW)},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    (row,) = r.json()["items"]
+    assert row["unpaid_months"] == owed
+
+
+async def test_a_month_not_owed_says_why(api, county):
+    admitted = await api.member(
+        county.county_admin,
+        county.branch_a["id"],
+        status="probationary",
+        joined_on="2026-09-15",
+        category="student",
+    )
+    before = await _assess(api, county.admin_a, admitted["id"], "2026-08")
+    assert (before["due"], before["note"]) == (False, "before admission as a probationary member")
+    suspended = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
+    r = await api.client.post(
+        f"/api/v1/members/{suspended['id']}/transitions",
+        json={"to_status": "suspended", "effective_date": "2026-09-10", "reason": "失联"},
+        headers=api.auth(county.county_admin),
+    )
+    assert r.status_code == 201, r.text
+    october = await _assess(api, county.admin_a, suspended["id"], "2026-10")
+    assert (october["due"], october["note"]) == (False, "suspended members owe no dues")

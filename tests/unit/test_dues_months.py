@@ -1,50 +1,7 @@
-"""A month's dues follow the member's status in that month (pure rule)."""
+"""Which months a payment covers (pure rules); which months are owed is SQL
+(`unpaid_dues.months_owed`), tested through the API in tests/api/test_dues.py."""
 
 from datetime import date
-
-from app.models.enums import MemberStatus as S
-from app.services.dues import due_in_month, statuses_in_month
-
-SUSPENDED_MID_SEPTEMBER = [(date(2026, 9, 10), S.full, S.suspended)]
-
-
-def test_a_month_with_any_day_of_full_membership_is_owed_the_next_is_not():
-    assert due_in_month(S.suspended, SUSPENDED_MID_SEPTEMBER, None, date(2026, 9, 1))[0]
-    assert not due_in_month(S.suspended, SUSPENDED_MID_SEPTEMBER, None, date(2026, 10, 1))[0]
-
-
-def test_months_before_a_suspension_are_held_as_full():
-    assert statuses_in_month(S.suspended, SUSPENDED_MID_SEPTEMBER, date(2026, 8, 1)) == [S.full]
-
-
-def test_a_transition_on_the_first_day_replaces_the_status_for_the_whole_month():
-    history = [(date(2026, 10, 1), S.full, S.suspended)]
-    assert statuses_in_month(S.suspended, history, date(2026, 10, 1)) == [S.suspended]
-    assert not due_in_month(S.suspended, history, None, date(2026, 10, 1))[0]
-    assert due_in_month(S.suspended, history, None, date(2026, 9, 1))[0]
-
-
-def test_probationary_members_owe_from_the_month_of_admission_not_the_one_before():
-    history = [(date(2026, 9, 15), S.candidate, S.probationary)]
-    joined = date(2026, 9, 15)
-    assert due_in_month(S.probationary, history, joined, date(2026, 9, 1))[0]
-    assert not due_in_month(S.probationary, history, joined, date(2026, 8, 1))[0]
-
-
-def test_months_wholly_suspended_are_not_owed_and_the_month_of_restoration_is():
-    history = [
-        (date(2026, 3, 20), S.full, S.suspended),
-        (date(2026, 6, 10), S.suspended, S.full),
-    ]
-    assert due_in_month(S.full, history, None, date(2026, 3, 1))[0]
-    assert not due_in_month(S.full, history, None, date(2026, 4, 1))[0]
-    assert not due_in_month(S.full, history, None, date(2026, 5, 1))[0]
-    assert due_in_month(S.full, history, None, date(2026, 6, 1))[0]
-
-
-def test_without_history_the_current_status_holds():
-    assert due_in_month(S.full, [], None, date(2030, 1, 1))[0]
-    assert not due_in_month(S.left, [], None, date(2026, 1, 1))[0]
 
 
 def test_months_after_the_payments_own_month_are_prepaid_and_its_own_month_is_not():

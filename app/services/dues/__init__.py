@@ -7,7 +7,8 @@ inclusive). Retired, on the pension: <= 5000 0.5 %, above 1 %. Farmers pay a fix
 Probationary members pay from the month the general meeting admits them.
 
 A month is assessed with the member's status in that month, read from the lifecycle
-transitions: it is due when the member was probationary or full on any day of it, so
+transitions by the rule the arrears report and the member's flag read
+(`unpaid_dues.months_owed`): it is due when the member was probationary or full on any day of it, so
 months owed before a suspension (or leaving) can still be paid. A payment may exceed
 the assessment: the difference is a voluntary extra (自愿多交), recorded on the payment
 (`voluntary_extra_fen`), never a refusal. Months after the payment month are prepaid
@@ -16,7 +17,7 @@ back payment covers at most `MAX_BACK_MONTHS` (6, DOMAIN).
 """
 
 from app.services.dues.arrears import arrears, longest_run
-from app.services.dues.assessment import assess, due_in_month, parse_month, statuses_in_month
+from app.services.dues.assessment import assess, parse_month
 from app.services.dues.brackets import DuesBaseMissing, monthly_amount_fen
 from app.services.dues.payments import add_relief, paid_months, prepaid, record_payment
 from app.services.dues.statement import MonthStatement, statement
@@ -27,7 +28,6 @@ __all__ = [
     "add_relief",
     "arrears",
     "assess",
-    "due_in_month",
     "longest_run",
     "monthly_amount_fen",
     "paid_months",
@@ -35,5 +35,4 @@ __all__ = [
     "prepaid",
     "record_payment",
     "statement",
-    "statuses_in_month",
 ]

@@ -5,7 +5,6 @@ probationary member, by status history, less approved reliefs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,15 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import MemberCategory, MemberStatus, ReliefKind
-from app.models.lifecycle import DuesRelief, MemberTransition
+from app.models.enums import MemberCategory, ReliefKind
+from app.models.lifecycle import DuesRelief
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.services.dues.brackets import DuesBaseMissing, monthly_amount_fen
-from app.services.lifecycle import add_months
 from app.services.policies import effective_policy
-
-DUE_STATUSES = (MemberStatus.probationary, MemberStatus.full)
+from app.services.unpaid_dues import MonthOwed, months_owed
 
 
 def parse_month(raw: str, field: str = "month") -> date:
@@ -57,67 +54,15 @@ class Assessment:
     relief: str | None
 
 
-# (effective date, from status, to status) of a member's transitions, oldest first.
-StatusChange = tuple[date, MemberStatus, MemberStatus]
-
-
-def statuses_in_month(
-    current: MemberStatus, history: Sequence[StatusChange], month: date
-) -> list[MemberStatus]:
-    """The statuses a member held on some day of `month` (its first day), oldest first.
-
-    Before the first transition the member held its `from` status; a transition
-    effective on the month's first day replaces the earlier status for the whole month.
-    Without history the current status holds throughout.
-    """
-    next_month = add_months(month, 1)
-    held = history[0][1] if history else current
-    inside: list[MemberStatus] = []
-    for effective, _, to in history:
-        if effective <= month:
-            held = to
-        elif effective < next_month:
-            inside.append(to)
-    return [held, *inside]
-
-
-def due_in_month(
-    current: MemberStatus, history: Sequence[StatusChange], joined_on: date | None, month: date
-) -> tuple[bool, str | None]:
-    """Whether a month is owed: probationary or full on some day of it, and not before
-    the month of admission (入党) when that date is known. With the reason if not."""
-    if joined_on is not None and month < joined_on.replace(day=1):
+def due_reason(owed: MonthOwed) -> tuple[bool, str | None]:
+    """Whether a month is owed (`unpaid_dues.months_owed`: probationary or full on some
+    day of it, and not before the month of admission (入党) when that date is known),
+    with the reason if not."""
+    if owed.owed:
+        return True, None
+    if not owed.admitted:
         return False, "before admission as a probationary member"
-    held = statuses_in_month(current, history, month)
-    if not any(s in DUE_STATUSES for s in held):
-        return False, f"{held[-1].value} members owe no dues"
-    return True, None
-
-
-async def status_histories(
-    session: AsyncSession, member_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[StatusChange]]:
-    """Each member's status changes, oldest first, from one query."""
-    out: dict[uuid.UUID, list[StatusChange]] = {}
-    if not member_ids:
-        return out
-    rows = await session.execute(
-        select(
-            MemberTransition.member_id,
-            MemberTransition.effective_date,
-            MemberTransition.from_status,
-            MemberTransition.to_status,
-        )
-        .where(MemberTransition.member_id.in_(member_ids))
-        .order_by(MemberTransition.effective_date, MemberTransition.recorded_at)
-    )
-    for member_id, day, before, after in rows.all():
-        out.setdefault(member_id, []).append((day, MemberStatus(before), MemberStatus(after)))
-    return out
-
-
-async def status_history(session: AsyncSession, member_id: uuid.UUID) -> list[StatusChange]:
-    return (await status_histories(session, [member_id])).get(member_id, [])
+    return False, f"{owed.status_at_end} members owe no dues"
 
 
 async def load_reliefs(session: AsyncSession, member_id: uuid.UUID) -> list[DuesRelief]:
@@ -132,7 +77,7 @@ async def assess(
     month: date,
     *,
     reliefs: list[DuesRelief] | None = None,
-    history: list[StatusChange] | None = None,
+    owed: dict[date, MonthOwed] | None = None,
 ) -> Assessment:
     """Assess a member's dues for a month (党费测算), applying approved reductions and exemptions.
 
@@ -143,9 +88,8 @@ async def assess(
     (`dues_base_fen`), retired members their pension as the base.
     """
     category = MemberCategory(member.category)
-    status = MemberStatus(member.status)
-    if history is None:
-        history = await status_history(session, member.id)
+    if owed is None:
+        owed = await months_owed(session, member.id, [month])
     org = await session.get(Organisation, member.org_id)
     assert org is not None
     policy = await effective_policy(session, org)
@@ -164,7 +108,7 @@ async def assess(
                 en="record the member's declared monthly base (dues_base_fen)",
             ),
         ) from exc
-    due, note = due_in_month(status, history, member.joined_on, month)
+    due, note = due_reason(owed[month])
     relief_kind = None
     for relief in reliefs if reliefs is not None else await load_reliefs(session, member.id):
         if relief.from_month <= month <= relief.to_month:

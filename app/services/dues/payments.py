@@ -24,9 +24,9 @@ from app.services.dues.assessment import (
     load_reliefs,
     month_index,
     parse_month,
-    status_history,
 )
 from app.services.integration import audit
+from app.services.unpaid_dues import months_owed
 
 MAX_BACK_MONTHS = 6
 
@@ -117,10 +117,8 @@ async def _assess_owed(
     """Each month's assessment, with the member's status in that month; 409 for a month
     the member owes nothing for."""
     reliefs = await load_reliefs(session, member.id)
-    history = await status_history(session, member.id)
-    assessments = [
-        await assess(session, member, m, reliefs=reliefs, history=history) for m in months
-    ]
+    owed = await months_owed(session, member.id, months)
+    assessments = [await assess(session, member, m, reliefs=reliefs, owed=owed) for m in months]
     not_due = [a for a in assessments if not a.due]
     if not_due:
         raise Conflict(

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.lifecycle import DuesPaymentMonth
 from app.models.member import Member
-from app.services.dues.assessment import Assessment, assess, load_reliefs, status_history
+from app.services.dues.assessment import Assessment, assess, load_reliefs
+from app.services.unpaid_dues import months_owed
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ async def statement(
         ).all()
     )
     reliefs = await load_reliefs(session, member.id)
-    history = await status_history(session, member.id)
+    owed_months = await months_owed(session, member.id, months)
     out = []
     for month in months:
-        a = await assess(session, member, month, reliefs=reliefs, history=history)
+        a = await assess(session, member, month, reliefs=reliefs, owed=owed_months)
         amount = paid.get(month)
         owed = a.amount_fen if a.due and amount is None else 0
         out.append(MonthStatement(a, None if amount is None else int(amount), owed))
