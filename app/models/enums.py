@@ -39,9 +39,11 @@ class MemberStatus(StrEnum):
     deceased = "deceased"  # 去世
 
 
-# The members points are scored for and ranked among (积分): awards and claims, automatic
-# scoring, rankings.
-SCORED_STATUSES = (MemberStatus.full, MemberStatus.probationary)
+# Party members (党员): full and probationary, the one set every rule about the members
+# proper reads (statistics, dues, meetings, discipline, points, member flags); a unit test
+# (test_party_member_statuses) finds any other collection of the pair in app/.
+PARTY_MEMBER_STATUSES = (MemberStatus.full, MemberStatus.probationary)
+PARTY_MEMBER_STATUS_VALUES = tuple(s.value for s in PARTY_MEMBER_STATUSES)
 
 # Records that no longer count as current members (history is kept).
 ENDED_STATUSES = frozenset({MemberStatus.left, MemberStatus.deceased})

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.enums import MemberStatus, ReliefKind
+from app.models.enums import PARTY_MEMBER_STATUS_VALUES, ReliefKind
 from app.models.lifecycle import DuesPaymentMonth, DuesRelief, MemberTransition
 from app.models.member import Member
 
@@ -41,7 +41,6 @@ from app.models.member import Member
 CONSECUTIVE_UNPAID_FLAG = 6
 # The member flag (and arrears row flag) this rule raises.
 UNPAID_FLAG = "dues.six_months_unpaid"
-DUE_STATUS_VALUES = (MemberStatus.probationary.value, MemberStatus.full.value)
 
 
 def _next_month(month: date) -> date:
@@ -102,11 +101,11 @@ def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> Colu
             t.member_id == Member.id,
             t.effective_date > start,
             t.effective_date < end,
-            t.to_status.in_(DUE_STATUS_VALUES),
+            t.to_status.in_(PARTY_MEMBER_STATUS_VALUES),
         )
         .correlate_except(t)
     )
-    return or_(_held_on(start).in_(DUE_STATUS_VALUES), entered)
+    return or_(_held_on(start).in_(PARTY_MEMBER_STATUS_VALUES), entered)
 
 
 def _month_owed(first: ColumnElement[date], nxt: ColumnElement[date]) -> ColumnElement[bool]:
@@ -202,7 +201,7 @@ def unpaid_run_flag(today: date) -> ColumnElement[bool]:
     months = months_ending(today, CONSECUTIVE_UNPAID_FLAG)
     history = exists().where(MemberTransition.member_id == Member.id)
     return and_(
-        Member.status.in_(DUE_STATUS_VALUES),
+        Member.status.in_(PARTY_MEMBER_STATUS_VALUES),
         _joined_by(months[0]),
         ~_paid_or_exempt(months),
         or_(~history, _due_status_in_each(months)),

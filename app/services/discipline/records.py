@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.models.discipline import Discipline
-from app.models.enums import DisciplineKind, DisciplineOutcome, MemberStatus, OrgType, Role
+from app.models.enums import (
+    PARTY_MEMBER_STATUSES,
+    DisciplineKind,
+    DisciplineOutcome,
+    MemberStatus,
+    OrgType,
+    Role,
+)
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.schemas.discipline import DisciplineConclusion, DisciplineCreate
@@ -25,7 +32,6 @@ from app.services import lifecycle
 from app.services.integration import audit, changes
 from app.services.lifecycle.periods import add_months
 
-DISCIPLINED_STATUSES = frozenset({MemberStatus.full, MemberStatus.probationary})
 AUDITED = (
     "kind",
     "org_id",
@@ -118,7 +124,7 @@ async def record_discipline(
     require_discipline_writer(principal)
     await deciding_organisation(session, principal, member, data.org_id)
     _check_past("decided_on", data.decided_on, today)
-    if member.status not in DISCIPLINED_STATUSES:
+    if member.status not in PARTY_MEMBER_STATUSES:
         raise Conflict(ErrorCode.discipline_member_not_eligible)
     is_probation = data.kind is DisciplineKind.probation
     if is_probation != (data.period_years is not None):

@@ -12,6 +12,7 @@ from sqlalchemy import case, exists, literal, null, or_, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.enums import PARTY_MEMBER_STATUS_VALUES
 from app.models.lifecycle import MemberTransition
 from app.models.member import Member
 from app.models.organisation import Organisation
@@ -19,7 +20,6 @@ from app.security.scope import under
 from app.services.dues.assessment import month_index
 from app.services.unpaid_dues import (
     CONSECUTIVE_UNPAID_FLAG,
-    DUE_STATUS_VALUES,
     month_owed_and_unpaid,
     months_ending,
 )
@@ -75,10 +75,10 @@ async def arrears(
         .where(
             under(Member.org_path, org.path),
             or_(
-                Member.status.in_(DUE_STATUS_VALUES),
+                Member.status.in_(PARTY_MEMBER_STATUS_VALUES),
                 exists().where(
                     MemberTransition.member_id == Member.id,
-                    MemberTransition.from_status.in_(DUE_STATUS_VALUES),
+                    MemberTransition.from_status.in_(PARTY_MEMBER_STATUS_VALUES),
                     MemberTransition.effective_date >= months[0],
                 ),
             ),

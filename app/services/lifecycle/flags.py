@@ -33,7 +33,13 @@ from app import clock, db
 from app.errors import ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.discipline import Discipline
-from app.models.enums import CommunityReportState, DisciplineKind, EpisodeState, TransferState
+from app.models.enums import (
+    PARTY_MEMBER_STATUSES,
+    CommunityReportState,
+    DisciplineKind,
+    EpisodeState,
+    TransferState,
+)
 from app.models.grid import CommunityReport
 from app.models.lifecycle import Transfer
 from app.models.member import Member
@@ -116,7 +122,7 @@ def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
         # Out of contact 6+ months (recorded, or silent on a mobile episode):
         # suspension (停止党籍) is suggested to the branch.
         "contact.lost": and_(
-            m.status.in_([S.full, S.probationary]),
+            m.status.in_(PARTY_MEMBER_STATUSES),
             or_(
                 lost_contact_on(m.lost_contact_since, today),
                 exists().where(
@@ -129,7 +135,7 @@ def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
         # The work unit or residence changed (DOMAIN: a transfer is required): suggested
         # until a transfer (pending or accepted) or a mobile episode is registered since.
         "transfer.suggested": and_(
-            m.status.in_([S.full, S.probationary]),
+            m.status.in_(PARTY_MEMBER_STATUSES),
             m.relocated_on.is_not(None),
             ~exists().where(
                 Transfer.member_id == m.id,

@@ -39,12 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import local_date, local_date_sql
 from app.id_sets import among
-from app.models.enums import MemberStatus, TransferState
+from app.models.enums import PARTY_MEMBER_STATUS_VALUES, TransferState
 from app.models.lifecycle import MemberTransition, Transfer
 from app.models.member import Member
 from app.security.scope import under, under_any
 
-COUNTED = frozenset({MemberStatus.probationary.value, MemberStatus.full.value})
+COUNTED = frozenset(PARTY_MEMBER_STATUS_VALUES)
 
 # The step kind of a record that was created already counted (no transition brought it in).
 RECORDED = "recorded"

@@ -17,6 +17,7 @@ from app.i18n import Text
 from app.models.enums import (
     BRANCH_TYPES,
     COMMITTEE_TYPES,
+    PARTY_MEMBER_STATUS_VALUES,
     MeetingState,
     MeetingType,
     MemberStatus,
@@ -50,7 +51,6 @@ BRANCH_MEETINGS = frozenset(
 
 EDITABLE = ("held_on", "place", "topic", "host_id", "recorder_id", "minutes", "resolutions")
 AMENDABLE = ("place", "topic", "minutes", "resolutions", "attendance")
-ATTENDING_STATUSES = (MemberStatus.full, MemberStatus.probationary)
 COMMITTEE_MINIMUM = 3
 
 
@@ -112,7 +112,7 @@ async def _default_attendees(
     column = Member.group_id if meeting_type == MeetingType.group_meeting else Member.org_id
     rows = await session.execute(
         select(Member.id, Member.status)
-        .where(column == org.id, Member.status.in_([s.value for s in ATTENDING_STATUSES]))
+        .where(column == org.id, Member.status.in_(PARTY_MEMBER_STATUS_VALUES))
         .order_by(Member.id)
     )
     own = await _with_votes(session, [(m, s) for m, s in rows.all()], day)

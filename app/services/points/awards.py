@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import db
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
-from app.models.enums import SCORED_STATUSES, EntrySource, MemberStatus, Role, label_zh
+from app.models.enums import (
+    PARTY_MEMBER_STATUS_VALUES,
+    PARTY_MEMBER_STATUSES,
+    EntrySource,
+    MemberStatus,
+    Role,
+    label_zh,
+)
 from app.security.scope import Principal, not_found
 from app.services import principals
 from app.services.points.caps import (
@@ -130,7 +137,7 @@ class _Award:
         ):
             raise not_found(ErrorCode.member_not_found, "member_id")
         status = member[2]
-        if status not in SCORED_STATUSES:
+        if status not in PARTY_MEMBER_STATUSES:
             raise Conflict(
                 ErrorCode.points_member_not_scored,
                 Text(
@@ -181,4 +188,4 @@ class _Award:
         return (principal.scope.top, rule.org_path, _SCORED, *guard)
 
 
-_SCORED = [status.value for status in SCORED_STATUSES]  # the checked write's parameter
+_SCORED = list(PARTY_MEMBER_STATUS_VALUES)  # the checked write's parameter

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.models.enums import SCORED_STATUSES, EntryState
+from app.models.enums import PARTY_MEMBER_STATUS_VALUES, EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointScheme
@@ -228,7 +228,7 @@ _ME_ROW = """
 # Without the caller: the top only. With it ($2): the walk is skipped (the whole subtree
 # is scored, the caller placed in it).
 _BASES = {
-    "scored_in": "(" + ", ".join(f"'{s.value}'" for s in SCORED_STATUSES) + ")",
+    "scored_in": "(" + ", ".join(f"'{s}'" for s in PARTY_MEMBER_STATUS_VALUES) + ")",
     "above": under_column_sql(prefix_mark("prefix"), "org_path"),
     "base": RANK_BASE,
     "org_base": _NEAREST_BASE.format(under=under_column_sql("o.path", "s.org_path")),

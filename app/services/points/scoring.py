@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict
-from app.models.enums import SCORED_STATUSES, EntryState
+from app.models.enums import PARTY_MEMBER_STATUSES, EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.models.points import PointEntry, PointRule
@@ -65,7 +65,7 @@ async def score_event(
     # the member against a subtree move): a share lock upgraded later deadlocks with a
     # second scorer of the same member.
     member = await session.get(Member, member_id, with_for_update=True)
-    if member is None or member.status not in SCORED_STATUSES:
+    if member is None or member.status not in PARTY_MEMBER_STATUSES:
         return None
     rule = await _triggered_rule(session, member, trigger)
     if rule is None:
