@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -46,6 +46,7 @@ from app.security.scope import (
 )
 from app.services import mobile
 from app.services.integration import audit
+from app.services.lifecycle import add_months_sql
 from app.services.policies import policy_int_sql
 
 AUDITED = ("member_id", "from_org_id", "to_org_id", "state", "reason", "dues_paid_until")
@@ -73,7 +74,7 @@ def overdue_sql(today: date) -> ColumnElement[bool]:
     item (`overdue`) and the list filter (`?overdue=`) alike, each record judged by its
     own sender's policy whoever asks."""
     months = policy_int_sql("transfer_overdue_months", Transfer.from_path)
-    due_by = literal(today, Date) - func.make_interval(0, months)
+    due_by = add_months_sql(today, -months)
     return and_(
         Transfer.state == TransferState.pending, clock.local_date_sql(Transfer.created_at) < due_by
     )
@@ -83,9 +84,7 @@ def due_on_sql() -> ColumnElement[date]:
     """SQL: the day by which a pending transfer should be accepted (its creation plus the
     sender's `transfer_overdue_months`), shown on the to-do list; `overdue_sql` judges."""
     months = policy_int_sql("transfer_overdue_months", Transfer.from_path)
-    return func.cast(
-        clock.local_date_sql(Transfer.created_at) + func.make_interval(0, months), Date
-    )
+    return add_months_sql(clock.local_date_sql(Transfer.created_at), months)
 
 
 async def views(

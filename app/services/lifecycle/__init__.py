@@ -15,7 +15,7 @@ from app.services.lifecycle.flags import (
     raised_flags,
     registration_review_due,
 )
-from app.services.lifecycle.periods import add_months, lost_contact_on
+from app.services.lifecycle.periods import add_months, add_months_sql, lost_contact_on
 from app.services.lifecycle.timeline import member_timeline, timeline_read
 from app.services.lifecycle.transitions import TransitionRequest, record_transition
 
@@ -23,6 +23,7 @@ __all__ = [
     "FLAG_CODES",
     "TransitionRequest",
     "add_months",
+    "add_months_sql",
     "check_flags",
     "flag_conditions",
     "flag_filter",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -54,6 +54,7 @@ from app.services.lifecycle.periods import (
     TALK_DUE_MONTHS,
     S,
     add_months,
+    add_months_sql,
     lost_contact_on,
 )
 from app.services.unpaid_dues import UNPAID_FLAG, unpaid_run_flag
@@ -84,8 +85,8 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
 def _admission(today: date) -> dict[str, ColumnElement[bool]]:
     """From the application to the end of probation."""
     m = Member
-    probation_end = m.joined_on + func.make_interval(
-        0, PROBATION_MONTHS + func.coalesce(m.probation_extension_months, 0)
+    probation_end = add_months_sql(
+        m.joined_on, PROBATION_MONTHS + func.coalesce(m.probation_extension_months, 0)
     )
     return {
         # 谈话: a talk is due within a month of the application.
@@ -109,7 +110,7 @@ def _admission(today: date) -> dict[str, ColumnElement[bool]]:
         "probation.ending": and_(
             m.status == S.probationary,
             probation_end > literal(today),
-            probation_end <= literal(today) + func.make_interval(0, 0, 0, PROBATION_ENDING_DAYS),
+            probation_end <= literal(today + timedelta(days=PROBATION_ENDING_DAYS)),
         ),
         "probation.due": and_(m.status == S.probationary, probation_end <= literal(today)),
     }
@@ -167,7 +168,7 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
         "mobile.expected_period_exceeded": exists().where(
             MobileEpisode.member_id == m.id,
             MobileEpisode.state.in_((EpisodeState.registered, EpisodeState.hosted)),
-            MobileEpisode.started_on + func.make_interval(0, MobileEpisode.expected_months)
+            add_months_sql(MobileEpisode.started_on, MobileEpisode.expected_months)
             < literal(today),
         ),
         # 双报到 is reviewed at least yearly: an active registration from before this year

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -44,7 +44,7 @@ from app.security.scope import (
 )
 from app.services import members
 from app.services.integration import audit
-from app.services.lifecycle import lost_contact_on
+from app.services.lifecycle import add_months_sql, lost_contact_on
 from app.services.mobile.areas import check_area
 from app.services.policies import policy_int_sql
 
@@ -61,7 +61,7 @@ def contact_state_sql(today: date) -> ColumnElement[str]:
     cadence = policy_int_sql("mobile_check_in_months", MobileEpisode.home_path)
     return case(
         (lost_contact_on(last, today), literal("lost_contact")),
-        (last < literal(today, Date) - func.make_interval(0, cadence), literal("overdue")),
+        (last < add_months_sql(today, -cadence), literal("overdue")),
         else_=literal("on_track"),
     )
 
