@@ -27,7 +27,7 @@ from app.security.scope import under
 from app.services.organisations.flags import flag
 from app.services.organisations.leaders import terms_overlap
 from app.services.organisations.report_flags import report_flags
-from app.services.organisations.terms import term_flags, term_years
+from app.services.organisations.terms import org_term_flags
 from app.services.policies import effective_policy
 
 # Typical sizes of a general branch and of a basic-level committee (DOMAIN: below
@@ -306,9 +306,7 @@ async def organisation_health(
     org_type = OrgType(org.type)
     full_members, members = await _member_counts(session, org)
     leaders, people = await _current_leaders(session, org, today)
-    term_ends_on, terms = term_flags(
-        org.term_started_on, term_years(org, policy), today, int(policy["term_warning_days"])
-    )
+    term_ends_on, terms = org_term_flags(org, policy, today)
     flags = [
         *threshold_flags(org_type, full_members, leaders, org.unit_count, policy, people),
         *leadership_flags(org_type, leaders),

@@ -41,7 +41,7 @@ from app.services.organisations.tally import (
     member_tally,
     unchanged_tally,
 )
-from app.services.organisations.terms import term_flags, term_years
+from app.services.organisations.terms import org_term_flags, term_years
 from app.services.policies import effective_policies
 
 # --- Statistical tables as of a date (党内统计年报) ------------------------------------
@@ -121,10 +121,9 @@ UNIT_FORM: dict[str, tuple[str, Callable[[Any], Row]]] = {
 
 
 def _term_status(org: Organisation, policy: dict[str, Any], as_of: date) -> str | None:
-    years = term_years(org, policy)
-    if years is None:
+    if term_years(org, policy) is None:
         return None
-    _, flags = term_flags(org.term_started_on, years, as_of, int(policy["term_warning_days"]))
+    _, flags = org_term_flags(org, policy, as_of)
     return flags[0].code.removeprefix("term.") if flags else "current"
 
 

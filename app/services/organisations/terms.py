@@ -62,3 +62,13 @@ def term_flags(
         )
         return ends_on, [found]
     return ends_on, []
+
+
+def org_term_flags(
+    org: Organisation, policy: dict[str, Any], today: date
+) -> tuple[date | None, list[HealthFlag]]:
+    """`term_flags` of `org` under its effective `policy` on `today`: the one reading of
+    an organisation's term for its health report, the to-do list and the statistics
+    tables (by term status)."""
+    warning_days = int(policy["term_warning_days"])
+    return term_flags(org.term_started_on, term_years(org, policy), today, warning_days)

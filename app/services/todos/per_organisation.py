@@ -17,7 +17,7 @@ from app.models.enums import TodoKind, TodoSeverity
 from app.models.organisation import Organisation
 from app.security.scope import Principal
 from app.services import compliance
-from app.services.organisations.terms import term_flags, term_years
+from app.services.organisations.terms import org_term_flags
 from app.services.policies import effective_policies
 from app.services.todos.sources import Todo
 
@@ -88,9 +88,7 @@ async def terms_ending(session: AsyncSession, p: Principal, today: date) -> list
     out = []
     for org in orgs:
         policy = policies[org.id]
-        ends_on, flags = term_flags(
-            org.term_started_on, term_years(org, policy), today, int(policy["term_warning_days"])
-        )
+        ends_on, flags = org_term_flags(org, policy, today)
         out += [
             _org_todo(
                 TodoKind.term_ending, f.code, TodoSeverity(f.severity), ends_on, org.name, org.id
