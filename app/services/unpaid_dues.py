@@ -63,10 +63,12 @@ def _joined_by(month: date | ColumnElement[date]) -> ColumnElement[bool]:
     return or_(m.joined_on.is_(None), func.date_trunc("month", m.joined_on) <= first)
 
 
-def _held_on(day: ColumnElement[date]) -> ColumnElement[str]:
+def held_on(day: ColumnElement[date]) -> ColumnElement[str]:
     """The status the member row held at the end of `day`: the last transition's effective
     on or before it (those of one day in the order recorded), before any the first
-    transition's `from`; with no history, the current status."""
+    transition's `from`; with no history, the current status. The SQL face of the
+    statuses `lifecycle.membership.history_of` walks for the statistics:
+    tests/api/test_status_on_a_day.py holds the two equal on every day of a year."""
     t = MemberTransition
     m = Member
     last_to = (
@@ -92,7 +94,7 @@ def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> Colu
     """The member row held a due status on some day of the month from `start` (its first
     day) to `end` (the next month's first day): a literal month, or each month of a set
     (`unpaid_run_flag`, `months_owed`): the status held on its first day
-    (`_held_on`: a transition on the first day holds for the whole month), or a
+    (`held_on`: a transition on the first day holds for the whole month), or a
     transition inside the month into a due status."""
     t = MemberTransition
     entered = (
@@ -105,7 +107,7 @@ def _due_status_in(start: ColumnElement[date], end: ColumnElement[date]) -> Colu
         )
         .correlate_except(t)
     )
-    return or_(_held_on(start).in_(PARTY_MEMBER_STATUS_VALUES), entered)
+    return or_(held_on(start).in_(PARTY_MEMBER_STATUS_VALUES), entered)
 
 
 def _month_owed(first: ColumnElement[date], nxt: ColumnElement[date]) -> ColumnElement[bool]:
@@ -156,7 +158,7 @@ async def months_owed(
             each.c.first,
             _month_owed(each.c.first, each.c.next),
             _joined_by(each.c.first),
-            _held_on(last_day),
+            held_on(last_day),
         )
         .select_from(Member)
         .join(each, true())
