@@ -96,6 +96,18 @@ class Api:
         body: dict[str, Any] = r.json()
         return body
 
+    async def transitions(
+        self, token: str, member_id: str, steps: list[tuple[str, str]], reason: str = "失联后恢复"
+    ) -> None:
+        """Record the member's status history: each (to_status, effective_date) in turn."""
+        for to_status, on in steps:
+            r = await self.client.post(
+                f"/api/v1/members/{member_id}/transitions",
+                json={"to_status": to_status, "effective_date": on, "reason": reason},
+                headers=self.auth(token),
+            )
+            assert r.status_code == 201, r.text
+
     async def user(
         self, token: str, role: str, org_id: str, member_id: str | None = None
     ) -> tuple[dict[str, Any], str]:

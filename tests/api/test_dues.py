@@ -324,13 +324,7 @@ async def test_the_assessment_and_the_arrears_report_owe_the_same_months_for_eac
     fields, transitions, owed = HISTORIES[case]
     branch = await api.org(county.county_admin, county.town_a["id"], "branch")
     member = await api.member(county.county_admin, branch["id"], category="farmer", **fields)
-    for to_status, on in transitions:
-        r = await api.client.post(
-            f"/api/v1/members/{member['id']}/transitions",
-            json={"to_status": to_status, "effective_date": on, "reason": "失联后恢复"},
-            headers=api.auth(county.county_admin),
-        )
-        assert r.status_code == 201, r.text
+    await api.transitions(county.county_admin, member["id"], transitions)
     assessed = [await _assess(api, county.admin_a, member["id"], m) for m in WINDOW]
     assert [m for m, a in zip(WINDOW, assessed, strict=True) if a["due"]] == owed
     r = await api.client.get(
@@ -354,11 +348,6 @@ async def test_a_month_not_owed_says_why(api, county):
     before = await _assess(api, county.admin_a, admitted["id"], "2026-08")
     assert (before["due"], before["note"]) == (False, "before admission as a probationary member")
     suspended = await api.member(county.county_admin, county.branch_a["id"], category="farmer")
-    r = await api.client.post(
-        f"/api/v1/members/{suspended['id']}/transitions",
-        json={"to_status": "suspended", "effective_date": "2026-09-10", "reason": "失联"},
-        headers=api.auth(county.county_admin),
-    )
-    assert r.status_code == 201, r.text
+    await api.transitions(county.county_admin, suspended["id"], [("suspended", "2026-09-10")])
     october = await _assess(api, county.admin_a, suspended["id"], "2026-10")
     assert (october["due"], october["note"]) == (False, "suspended members owe no dues")

@@ -241,13 +241,8 @@ async def test_a_month_suspended_throughout_breaks_the_six_even_after_the_member
     every = await api.member(county.county_admin, branch["id"], category="farmer")
     # A month held suspended all month was not owed; the months of the suspension's
     # start and end were owed on some of their days.
-    for to_status, on in (("suspended", suspended_on), ("full", restored_on)):
-        r = await api.client.post(
-            f"{V}/members/{gap['id']}/transitions",
-            json={"to_status": to_status, "effective_date": on, "reason": "失联后恢复"},
-            headers=api.auth(county.county_admin),
-        )
-        assert r.status_code == 201, r.text
+    steps = [("suspended", suspended_on), ("full", restored_on)]
+    await api.transitions(county.county_admin, gap["id"], steps)
     assert "dues.six_months_unpaid" not in await _flags(api, county, gap["id"])
     assert "dues.six_months_unpaid" in await _flags(api, county, every["id"])
     report = await _arrears_flagged(api, county, branch["id"], "2026-06-15")

@@ -70,13 +70,7 @@ async def test_the_dues_and_the_statistics_read_the_same_status_on_every_day(api
     branch = await api.org(county.county_admin, county.town_a["id"], "branch")
     fields = {"category": "farmer", "joined_on": "2015-06-01", **fields}
     member = await api.member(county.county_admin, branch["id"], **fields)
-    for to_status, on in transitions:
-        r = await api.client.post(
-            f"/api/v1/members/{member['id']}/transitions",
-            json={"to_status": to_status, "effective_date": on, "reason": "失联后恢复"},
-            headers=api.auth(county.county_admin),
-        )
-        assert r.status_code == 201, r.text
+    await api.transitions(county.county_admin, member["id"], transitions)
     statuses = await _sql_statuses(member["id"])
     counted = await _python_counted(branch["id"], member["id"])
     compared = [day for day in DAYS if day >= date.fromisoformat(member["joined_on"])]
