@@ -49,10 +49,12 @@ async def test_the_statistics_functions_that_take_id_sets_run_with_more_than_327
         many_members, many_orgs = _ids() | set(members), _ids() | {org.id}
         revised = await recorded_values.recorded_on(session, day, org.path, many_members)
         assert revised == {}
-        counted = await tally.unchanged_tally(session, org.path, day, frozenset(many_members))
+        counted = await tally.unchanged_tally(session, org.path, day, None, frozenset(many_members))
         assert counted.total == 0  # every member of the county excluded
-        everyone = await tally.unchanged_tally(session, org.path, day, _ids())
-        assert everyone.total == (await tally.unchanged_tally(session, org.path, day)).total > 0
+        everyone = await tally.unchanged_tally(session, org.path, day, None, _ids())
+        assert (
+            everyone.total == (await tally.unchanged_tally(session, org.path, day, None)).total > 0
+        )
         histories = await subtree_histories(session, org.path, False, many_orgs)
         assert {h.member_id for h in histories} >= set(members)
         in_orgs = await session.scalar(select(func.count()).where(placed(many_orgs)))

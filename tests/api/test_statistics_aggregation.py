@@ -32,8 +32,23 @@ async def _oracle(org_id, as_of):
     return tables.model_dump(mode="json"), ledger
 
 
+async def _changed_long_ago(api, county):
+    """Records whose every change is years old, counted in SQL for this year's days
+    (`membership.unchanged(since)`): one suspended and restored in 2024, and one entered
+    this year without a joined date whose history (2024) counts it from then."""
+    old = await api.member(county.county_admin, county.branch_a["id"], joined_on="2010-07-01")
+    await api.transitions(
+        county.county_admin, old["id"], [("suspended", "2024-03-01"), ("full", "2024-09-01")]
+    )
+    late = await api.member(county.county_admin, county.branch_b["id"], joined_on=None)
+    await api.transitions(
+        county.county_admin, late["id"], [("suspended", "2024-06-01"), ("full", "2024-07-01")]
+    )
+
+
 async def test_the_aggregated_tables_and_ledger_equal_everyones_histories(api, county):
     await mixed_members(api, county)
+    await _changed_long_ago(api, county)
     orgs = [county.county["id"], county.town_a["id"], county.branch_b["id"]]
     days = [date(1949, 9, 30), date(2012, 10, 31), date(2025, 12, 31), date(2026, 4, 1), today()]
     compared = 0

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Select,
     Uuid,
     and_,
     any_,
@@ -201,13 +202,34 @@ def history_of(
     return history
 
 
-def unchanged() -> ColumnElement[bool]:
-    """SQL: the member record has no recorded transition and no accepted transfer, so
-    its history is the record as created (`history_of`'s first case)."""
+def unchanged(since: date | None = None) -> ColumnElement[bool]:
+    """SQL: the member record has no accepted transfer and no recorded transition (with
+    `since`, none effective after that day), so on `since` and every day after it
+    `history_of` places it where the record stands: its status, at its organisation
+    (counted from `counted_by`). Without `since` its history is the record as created
+    (`history_of`'s first case). `subtree_histories(changed_only=True, since=...)`
+    loads exactly the other records."""
+    transitions = exists().where(MemberTransition.member_id == Member.id)
+    if since is not None:
+        transitions = transitions.where(MemberTransition.effective_date > since)
     return and_(
-        ~exists().where(MemberTransition.member_id == Member.id),
+        ~transitions,
         ~exists().where(Transfer.member_id == Member.id, Transfer.state == TransferState.accepted),
     )
+
+
+def has_transitions() -> ColumnElement[bool]:
+    """SQL: the member record has a recorded transition."""
+    return exists().where(MemberTransition.member_id == Member.id)
+
+
+def counted_by(day: date) -> ColumnElement[bool]:
+    """SQL, for an `unchanged(since)` record with a counted status and a `day` not
+    before `since`: counted by the end of `day`: since its joined date (or else the
+    local day the record was created), or, with transitions (all on or before `since`),
+    since before `day` whatever those dates (`history_of` counts it from its first
+    change at the latest)."""
+    return or_(recorded_since() <= day, has_transitions())
 
 
 # Where a subtree's members are: under its path (the tree as it is today) or at one of
@@ -223,21 +245,24 @@ def placed(where: Where) -> ColumnElement[bool]:
 
 
 def unchanged_counted_on(where: Where, day: date) -> ColumnElement[bool]:
-    """SQL, for an `unchanged()` record: counted by the subtree `where` at the end of
-    `day` (`history_of`'s rule: a counted status, at an organisation of the subtree,
-    since the joined date or else the local day the record was created)."""
+    """SQL, for an `unchanged(since)` record and a `day` not before `since`: counted by
+    the subtree `where` at the end of `day` (`history_of`'s rule: a counted status, at
+    an organisation of the subtree, counted by then: `counted_by`)."""
     return and_(
         placed(where),
         Member.status.in_(COUNTED),
-        recorded_since() <= day,
+        counted_by(day),
     )
 
 
-def counted_on(where: Where, as_of: date, changed: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+def counted_on(
+    where: Where, as_of: date, changed: Sequence[uuid.UUID], since: date | None = None
+) -> ColumnElement[bool]:
     """SQL: a member the subtree `where` counts at the end of `as_of` (the tables'
-    population): a record as created counted by `unchanged_counted_on`, or one of
-    `changed`, the members with a recorded change counted that day by their histories."""
-    as_created = and_(unchanged_counted_on(where, as_of), unchanged())
+    population): a record unchanged since `since` counted by `unchanged_counted_on`, or
+    one of `changed`, the members with a recorded change counted that day by their
+    histories."""
+    as_created = and_(unchanged_counted_on(where, as_of), unchanged(since))
     if not changed:
         return as_created
     ids = bindparam("changed", list(changed), type_=ARRAY(Uuid()))
@@ -250,18 +275,10 @@ def recorded_since() -> ColumnElement[date]:
     return func.coalesce(Member.joined_on, local_date_sql(Member.created_at))
 
 
-async def subtree_histories(
-    session: AsyncSession,
-    path: str,
-    changed_only: bool = False,
-    formerly: frozenset[uuid.UUID] = frozenset(),
-) -> list[MemberHistory]:
-    """The history of every member who is, or ever was, at an organisation of the
-    subtree at `path` (or at one of the organisations `formerly` in it, moved out
-    since): the members there now and those transferred in or out of it; with
-    `changed_only`, of those among them with a recorded transition or accepted
-    transfer (the others are counted in SQL: `unchanged_counted_on`). Four
-    statements, whatever the subtree's size."""
+def _subtree_member_ids(
+    path: str, changed_only: bool, formerly: frozenset[uuid.UUID], since: date | None
+) -> Select[uuid.UUID]:
+    """SQL: the ids of `subtree_histories`' members."""
     moved = select(Transfer.member_id).where(
         Transfer.state == TransferState.accepted,
         or_(
@@ -274,12 +291,34 @@ async def subtree_histories(
     )
     here = or_(placed(path), placed(formerly)) if formerly else placed(path)
     ids = select(Member.id).where(or_(here, Member.id.in_(moved)))
-    if changed_only:  # read from the changes' side: the few records that have any
-        changed = union(
-            select(MemberTransition.member_id),
-            select(Transfer.member_id).where(Transfer.state == TransferState.accepted),
-        )
-        ids = ids.where(Member.id.in_(changed))
+    if not changed_only:
+        return ids
+    # Read from the changes' side: the few records that have any.
+    recorded = select(MemberTransition.member_id)
+    if since is not None:
+        recorded = recorded.where(MemberTransition.effective_date > since)
+    changed = union(
+        recorded,
+        select(Transfer.member_id).where(Transfer.state == TransferState.accepted),
+    )
+    return ids.where(Member.id.in_(changed))
+
+
+async def subtree_histories(
+    session: AsyncSession,
+    path: str,
+    changed_only: bool = False,
+    formerly: frozenset[uuid.UUID] = frozenset(),
+    since: date | None = None,
+) -> list[MemberHistory]:
+    """The history of every member who is, or ever was, at an organisation of the
+    subtree at `path` (or at one of the organisations `formerly` in it, moved out
+    since): the members there now and those transferred in or out of it; with
+    `changed_only`, of those among them with an accepted transfer or a recorded
+    transition (effective after `since`, when given): the others are counted in SQL
+    (`unchanged(since)`, `unchanged_counted_on`). Four statements, whatever the
+    subtree's size."""
+    ids = _subtree_member_ids(path, changed_only, formerly, since)
     members = [
         MemberFacts(*row)
         for row in await session.execute(select(*FACT_COLUMNS).where(Member.id.in_(ids)))

@@ -212,7 +212,7 @@ async def _population(
         return existing_on(tree.where_on(as_of), as_of)
     subtree = subtree or await load_subtree(session, org, changed_only=True, since=as_of)
     changed = [m.id for m in counted_members(subtree, as_of)]
-    return counted_on(subtree.tree.where_on(as_of), as_of, changed)
+    return counted_on(subtree.tree.where_on(as_of), as_of, changed, subtree.quiet_since)
 
 
 async def check_records(

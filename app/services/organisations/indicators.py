@@ -72,15 +72,17 @@ async def points_tables(
     where: Where,
     as_of: date,
     changed: Sequence[MemberHistory],
+    since: date | None = None,
 ) -> PointsTables:
     """The points year of `as_of` as of that day: the members the subtree counts on
-    `as_of` (`counted_on` over `where`, the subtree as it stood that day; `changed`:
-    the histories of those with a recorded change it counts), by the grade of the
+    `as_of` (`counted_on` over `where`, the subtree as it stood that day, of the
+    records unchanged since `since`; `changed`: the histories of those with a recorded
+    change it counts), by the grade of the
     scheme in force at the organisation (积分等次) of their base (the scheme nearest to
     the organisation they stood at that day, by its path of today) plus their approved
     entries dated up to `as_of`, with those below every band."""
     moved = await _paths_on(session, changed, as_of)
-    counted = counted_on(where, as_of, [h.member_id for h in changed])
+    counted = counted_on(where, as_of, [h.member_id for h in changed], since)
     ranked, grades = await grade_counts_on(session, org, as_of, counted, moved)
     by_grade = [
         StatRow(key=grade, label_zh=grade, label_en=grade, count=n)

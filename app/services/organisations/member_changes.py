@@ -36,6 +36,8 @@ from app.services.lifecycle.membership import (
     MemberHistory,
     Place,
     Step,
+    counted_by,
+    has_transitions,
     recorded_since,
     subtree_histories,
     unchanged,
@@ -231,9 +233,11 @@ class Subtree:
     # The subtree's organisations: today's (`tree.now`) and, when loaded `since` a
     # day, as they stood on each day from then on.
     tree: Trees
-    # Set when `histories` holds only the members with a recorded change: the others
-    # (as created: `membership.unchanged`) are counted in SQL under this path.
+    # Set when `histories` holds only the members with a recorded change since
+    # `quiet_since`: the others (`membership.unchanged(quiet_since)`) are counted in SQL
+    # under this path, on `quiet_since` and the days after it.
     unchanged_path: str | None = None
+    quiet_since: date | None = None
 
 
 async def load_tree(session: AsyncSession, org: Organisation, since: date | None = None) -> Trees:
@@ -249,34 +253,40 @@ async def load_subtree(
     session: AsyncSession, org: Organisation, changed_only: bool = False, since: date | None = None
 ) -> Subtree:
     """The subtree's organisations and histories: everyone's, or with `changed_only`
-    those of the members with a recorded transition or transfer (the rest is left to
-    SQL aggregation, what a province's tables need); with `since`, the subtree as it
-    stood on each day from `since` on (`placements.load_trees`) and the members of
-    the organisations it held then."""
+    those of the members with an accepted transfer or a transition effective after
+    `since` (the rest is left to SQL aggregation, what a province's tables need: a
+    member admitted through the system years ago is counted there too); with `since`,
+    the subtree as it stood on each day from `since` on (`placements.load_trees`) and
+    the members of the organisations it held then."""
+    if changed_only and since is None:
+        raise ValueError("changed_only needs the first day read (since)")
     trees = await load_tree(session, org, since)
-    histories = await subtree_histories(session, org.path, changed_only, trees.formerly)
-    return Subtree(histories, trees, org.path if changed_only else None)
+    histories = await subtree_histories(session, org.path, changed_only, trees.formerly, since)
+    if not changed_only:
+        return Subtree(histories, trees)
+    return Subtree(histories, trees, org.path, since)
 
 
 async def _unchanged_counts(
-    session: AsyncSession, trees: Trees, day_before: date, date_to: date
+    session: AsyncSession, trees: Trees, quiet: date, day_before: date, date_to: date
 ) -> tuple[int, int]:
-    """The records without a recorded change counted at the end of `day_before` and of
-    `date_to` (one statement when the subtree held the same organisations both days)."""
-    since = recorded_since()
+    """The records without a recorded change since `quiet` counted at the end of
+    `day_before` and of `date_to` (one statement when the subtree held the same
+    organisations both days)."""
     start_where, end_where = trees.where_on(day_before), trees.where_on(date_to)
     if start_where == end_where:
         start, end = (
             await session.execute(
                 select(
-                    func.count().filter(since <= day_before), func.count().filter(since <= date_to)
-                ).where(unchanged_counted_on(end_where, date_to), unchanged())
+                    func.count().filter(counted_by(day_before)),
+                    func.count().filter(counted_by(date_to)),
+                ).where(unchanged_counted_on(end_where, date_to), unchanged(quiet))
             )
         ).one()
         return int(start), int(end)
     counts = [
         await session.scalar(
-            select(func.count()).where(unchanged_counted_on(where, day), unchanged())
+            select(func.count()).where(unchanged_counted_on(where, day), unchanged(quiet))
         )
         for where, day in ((start_where, day_before), (end_where, date_to))
     ]
@@ -284,14 +294,18 @@ async def _unchanged_counts(
 
 
 async def _unchanged_ledger(
-    session: AsyncSession, trees: Trees, date_from: date, date_to: date
+    session: AsyncSession, trees: Trees, quiet: date, date_from: date, date_to: date
 ) -> Ledger:
-    """The ledger of the records without a recorded change: each counted one is added
-    (建档) on the day it is counted from; counted at the start when that day is before;
-    moved in or out with its organisation (`reorganised`)."""
+    """The ledger of the records without a recorded change since `quiet` (on or before
+    the day before `date_from`): each counted one without transitions is added (建档) on
+    the day it is counted from; counted at the start when that day is before (one with
+    transitions, all before the period, was counted before it); moved in or out with
+    its organisation (`reorganised`)."""
     since = recorded_since()
     day_before = date_from - timedelta(days=1)
-    start, end = await _unchanged_counts(session, trees, day_before, date_to)
+    if quiet > day_before:
+        raise ValueError("the histories were read from a day after the ledger's start")
+    start, end = await _unchanged_counts(session, trees, quiet, day_before, date_to)
     moves = trees.changes_between(day_before, date_to)
     firsts = [date_from, *(d for d in moves if d > date_from)]
     lasts = [*(d - timedelta(days=1) for d in firsts[1:]), date_to]
@@ -299,7 +313,10 @@ async def _unchanged_ledger(
     for first, last in zip(firsts, lasts, strict=True):
         rows = await session.execute(
             select(since, Member.id, Member.name, Member.org_id).where(
-                unchanged_counted_on(trees.where_on(first), last), unchanged(), since >= first
+                unchanged_counted_on(trees.where_on(first), last),
+                unchanged(quiet),
+                ~has_transitions(),
+                since >= first,
             )
         )
         entries += [
@@ -310,7 +327,7 @@ async def _unchanged_ledger(
         moved = trees.inside_on(day) ^ trees.inside_on(day - timedelta(days=1))
         members = await session.execute(
             select(Member.id, Member.name, Member.org_id).where(
-                unchanged_counted_on(moved, day - timedelta(days=1)), unchanged()
+                unchanged_counted_on(moved, day - timedelta(days=1)), unchanged(quiet)
             )
         )
         entries += [_moved_entry(day, *member, trees) for member in members.all()]
@@ -335,8 +352,10 @@ async def member_changes(
     day_before = date_from - timedelta(days=1)
     subtree = subtree or await load_subtree(session, org, changed_only=True, since=day_before)
     found = ledger(subtree.histories, subtree.tree, date_from, date_to)
-    if subtree.unchanged_path is not None:
-        rest = await _unchanged_ledger(session, subtree.tree, date_from, date_to)
+    if subtree.quiet_since is not None:  # set with `unchanged_path`
+        rest = await _unchanged_ledger(
+            session, subtree.tree, subtree.quiet_since, date_from, date_to
+        )
         found = Ledger(
             found.count_at_start + rest.count_at_start,
             found.count_at_end + rest.count_at_end,

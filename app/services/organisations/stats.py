@@ -219,7 +219,9 @@ async def statistics_tables(
             **{name: _rows(organisations[name]) for name in UNIT_FORM},
         ),
         meetings=await indicators.meeting_tables(session, org, as_of),
-        points=await indicators.points_tables(session, org, where, as_of, changed_counted),
+        points=await indicators.points_tables(
+            session, org, where, as_of, changed_counted, subtree.quiet_since
+        ),
     )
 
 
@@ -236,14 +238,15 @@ async def _counted_tally(
     (`revised`: the records changed since, read back from the audit trail, are
     tallied here, the others by SQL as they are)."""
     counted = member_tally(as_recorded(changed, revised), as_of)
-    if subtree.unchanged_path is None:
+    quiet = subtree.quiet_since
+    if quiet is None:
         return counted
     excluding = frozenset(revised)
-    counted.add(await unchanged_tally(session, where, as_of, excluding))
+    counted.add(await unchanged_tally(session, where, as_of, quiet, excluding))
     if excluding:
         rows = await session.execute(
             select(*FACT_COLUMNS).where(
-                among(Member.id, excluding), unchanged_counted_on(where, as_of), unchanged()
+                among(Member.id, excluding), unchanged_counted_on(where, as_of), unchanged(quiet)
             )
         )
         members = [MemberFacts(*row) for row in rows.all()]

@@ -263,9 +263,14 @@ def member_tally(members: Sequence[MemberFacts], as_of: date) -> Tally:
 
 
 async def unchanged_tally(
-    session: AsyncSession, where: Where, as_of: date, excluding: frozenset[uuid.UUID] = frozenset()
+    session: AsyncSession,
+    where: Where,
+    as_of: date,
+    since: date | None,
+    excluding: frozenset[uuid.UUID] = frozenset(),
 ) -> Tally:
-    """The member tables of the records without a recorded change counted by the
+    """The member tables of the records without a recorded change since `since`
+    (`membership.unchanged`) counted by the
     subtree `where` on `as_of` (but those `excluding`), aggregated by PostgreSQL in
     one statement: the
     records grouped once on all the tables' values (one hash per record, with the
@@ -278,7 +283,7 @@ async def unchanged_tally(
         func.count().filter(Member.birth_date > cut).label(f"y{i}")
         for i, cut in enumerate(age_cut_offs(as_of))
     ]
-    population = [unchanged_counted_on(where, as_of), unchanged()]
+    population = [unchanged_counted_on(where, as_of), unchanged(since)]
     if excluding:
         population.append(not_among(Member.id, excluding))
     combinations = (
