@@ -228,3 +228,25 @@ async def test_a_plan_is_a_whole_number_not_below_zero(api, county):
     assert r.status_code == 422
     r = await _set_plan(api, county.county_admin, county.town_a["id"], 1999, 1)
     assert r.status_code == 422
+
+
+async def test_the_pipeline_admits_exactly_the_members_the_ledger_counts_as_admitted(api, county):
+    # This year's admission, another then suspended (changed again after it), and a
+    # member whose only changes are years old (not read into Python, not an admission).
+    await _setup_town_a(api, county)
+    branch = await api.org(county.county_admin, county.town_a["id"], "branch")
+    member, _ = await _admit(api, county.admin_a, branch["id"])
+    await api.transitions(county.admin_a, member["id"], [("suspended", "2026-11-20")])
+    old = await api.member(county.admin_a, county.branch_a["id"], joined_on="2010-07-01")
+    await api.transitions(
+        county.admin_a, old["id"], [("suspended", "2024-03-01"), ("full", "2024-09-01")]
+    )
+    pipeline = (await _pipeline(api, county.admin_a, county.town_a["id"])).json()
+    r = await api.client.get(
+        f"{V}/organisations/{county.town_a['id']}/member-changes",
+        params={"as_of": str(TODAY), "limit": 200},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    admitted = [t["count"] for t in r.json()["by_reason"] if t["reason"] == "admission"]
+    assert pipeline["admissions"]["admitted"] == sum(admitted) == 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -147,7 +147,10 @@ async def development_pipeline(
     start, end = date(year, 1, 1), min(today, date(year, 12, 31))
     admitted: set[uuid.UUID] = set()
     if start <= end:
-        subtree = await load_subtree(session, org)
+        # An admission is a transition: only the members changed during the year (and
+        # the subtree as it stood each day, as the ledger reads it) are read.
+        since = start - timedelta(days=1)
+        subtree = await load_subtree(session, org, changed_only=True, since=since)
         admitted = admitted_between(subtree.histories, subtree.tree, start, end)
     plan = await get_plan(session, org, year)
     return Pipeline(
