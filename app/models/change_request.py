@@ -34,6 +34,8 @@ class MemberChangeRequest(UUIDPk, Timestamped, Base):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_member_change_requests_created_at_id", "created_at", "id"),
         CheckConstraint(one_of("state", ChangeRequestState), name="state_known"),
         Index(
             "ix_member_change_requests_org_path_state",

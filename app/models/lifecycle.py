@@ -72,6 +72,8 @@ class Transfer(UUIDPk, Versioned, Timestamped, Base):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_transfers_created_at_id", "created_at", "id"),
         CheckConstraint(one_of("state", TransferState), name="state_known"),
         Index(
             "uq_transfers_one_pending_per_member",

@@ -47,6 +47,8 @@ class Meeting(UUIDPk, Versioned, Timestamped, Base):
     finalized_by: Mapped[uuid.UUID | None] = mapped_column()
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_meetings_held_on_id", "held_on", "id"),
         CheckConstraint(one_of("type", MeetingType), name="type_known"),
         CheckConstraint(one_of("state", MeetingState), name="state_known"),
         Index(

@@ -72,6 +72,11 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
     )
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_members_name_id", "name", "id"),
+        Index("ix_members_birth_date_id", "birth_date", "id"),
+        Index("ix_members_created_at_id", "created_at", "id"),
+        Index("ix_members_status_id", "status", "id"),
         CheckConstraint(one_of("status", MemberStatus), name="status_known"),
         CheckConstraint(one_of("category", MemberCategory), name="category_known"),
         CheckConstraint(one_of("gender", Gender), name="gender_known"),

@@ -52,6 +52,8 @@ class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
     last_contact_on: Mapped[date] = mapped_column(Date, nullable=False)
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_mobile_episodes_started_on_id", "started_on", "id"),
         CheckConstraint(one_of("state", EpisodeState), name="state_known"),
         CheckConstraint("destination_area ~ '^[1-8][0-9]{5}$'", name="area_code_form"),
         Index(

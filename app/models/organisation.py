@@ -58,11 +58,15 @@ class Organisation(UUIDPk, Versioned, Timestamped, Base):
     dissolved_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_organisations_name_id", "name", "id"),
+        Index("ix_organisations_depth_id", "depth", "id"),
+        Index("ix_organisations_created_at_id", "created_at", "id"),
         CheckConstraint(one_of("type", OrgType), name="type_known"),
         CheckConstraint("unit_category BETWEEN 1 AND 9", name="unit_category_range"),
         # Default operator class on a "C"-collated column: serves both the subtree
-        # `LIKE 'prefix%'` and tree order (ORDER BY path), so pages stop early.
-        Index("ix_organisations_path", "path"),
+        # `LIKE 'prefix%'` and tree order (ORDER BY path, id), so pages stop early.
+        Index("ix_organisations_path", "path", "id"),
     )
 
 

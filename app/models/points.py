@@ -127,6 +127,8 @@ class PointEntry(UUIDPk, Timestamped, Base):
     )
 
     __table_args__ = (
+        # The orders its list offers (`?sort=`), walked page by page (test_list_order_indexes).
+        Index("ix_point_entries_created_at_id", "created_at", "id"),
         CheckConstraint(one_of("state", EntryState), name="state_known"),
         CheckConstraint(one_of("source", EntrySource), name="source_known"),
         UniqueConstraint("member_id", "source_key"),
