@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -202,19 +203,29 @@ def history_of(
     return history
 
 
+def _change_sources(since: date | None) -> tuple[Select[Any], Select[Any]]:
+    """The changes `history_of` walks after `since`, each as a select of `member_id`:
+    the transitions effective after it (every transition without it) and the accepted
+    transfers. `unchanged` is a record with neither; `subtree_histories` reads the
+    others: one definition of the partition both sides rely on."""
+    transitions = select(MemberTransition.member_id)
+    if since is not None:
+        transitions = transitions.where(MemberTransition.effective_date > since)
+    transfers = select(Transfer.member_id).where(Transfer.state == TransferState.accepted)
+    return transitions, transfers
+
+
 def unchanged(since: date | None = None) -> ColumnElement[bool]:
     """SQL: the member record has no accepted transfer and no recorded transition (with
     `since`, none effective after that day), so on `since` and every day after it
     `history_of` places it where the record stands: its status, at its organisation
     (counted from `counted_by`). Without `since` its history is the record as created
     (`history_of`'s first case). `subtree_histories(changed_only=True, since=...)`
-    loads exactly the other records."""
-    transitions = exists().where(MemberTransition.member_id == Member.id)
-    if since is not None:
-        transitions = transitions.where(MemberTransition.effective_date > since)
+    loads exactly the other records (`_change_sources`)."""
+    transitions, transfers = _change_sources(since)
     return and_(
-        ~transitions,
-        ~exists().where(Transfer.member_id == Member.id, Transfer.state == TransferState.accepted),
+        ~transitions.where(MemberTransition.member_id == Member.id).exists(),
+        ~transfers.where(Transfer.member_id == Member.id).exists(),
     )
 
 
@@ -294,14 +305,7 @@ def _subtree_member_ids(
     if not changed_only:
         return ids
     # Read from the changes' side: the few records that have any.
-    recorded = select(MemberTransition.member_id)
-    if since is not None:
-        recorded = recorded.where(MemberTransition.effective_date > since)
-    changed = union(
-        recorded,
-        select(Transfer.member_id).where(Transfer.state == TransferState.accepted),
-    )
-    return ids.where(Member.id.in_(changed))
+    return ids.where(Member.id.in_(union(*_change_sources(since))))
 
 
 async def subtree_histories(
