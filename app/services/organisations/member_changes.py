@@ -234,9 +234,8 @@ class Subtree:
     # day, as they stood on each day from then on.
     tree: Trees
     # Set when `histories` holds only the members with a recorded change since
-    # `quiet_since`: the others (`membership.unchanged(quiet_since)`) are counted in SQL
-    # under this path, on `quiet_since` and the days after it.
-    unchanged_path: str | None = None
+    # `quiet_since`: the others (`membership.unchanged(quiet_since)`) are counted in SQL,
+    # on `quiet_since` and the days after it.
     quiet_since: date | None = None
 
 
@@ -262,9 +261,7 @@ async def load_subtree(
         raise ValueError("changed_only needs the first day read (since)")
     trees = await load_tree(session, org, since)
     histories = await subtree_histories(session, org.path, changed_only, trees.formerly, since)
-    if not changed_only:
-        return Subtree(histories, trees)
-    return Subtree(histories, trees, org.path, since)
+    return Subtree(histories, trees, since if changed_only else None)
 
 
 async def _unchanged_counts(
@@ -352,7 +349,7 @@ async def member_changes(
     day_before = date_from - timedelta(days=1)
     subtree = subtree or await load_subtree(session, org, changed_only=True, since=day_before)
     found = ledger(subtree.histories, subtree.tree, date_from, date_to)
-    if subtree.quiet_since is not None:  # set with `unchanged_path`
+    if subtree.quiet_since is not None:
         rest = await _unchanged_ledger(
             session, subtree.tree, subtree.quiet_since, date_from, date_to
         )
