@@ -3,12 +3,17 @@ the list holds exactly the situations set up, and nothing of another subtree."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
-from support import unique
+from support import counting, unique
 
 from app.api.deps import get_today
+from app.models.enums import Role
+from app.security.scope import Principal
+from app.services.todos import listing
+from app.services.todos.sources import SQL_SOURCES
 
 TODAY = date(2026, 11, 24)
 T = "/api/v1/todos"
@@ -292,3 +297,30 @@ async def test_pages_of_any_size_concatenate_to_the_whole_list_and_the_counts_co
     assert counts["by_kind"]["leave_to_decide"] == 2
     for size in (1, 4, 9):
         assert await _pages(api, admin, size) == whole, size
+    # A page skips a kind whose items all come after a full page: where each kind's items
+    # start is read off its select (`listing._least`); none of its items comes before.
+    principal = Principal(None, "a", Role.org_admin, uuid.uuid4(), "/1/", None)
+    starts = {
+        kind: listing._least(kind, source(principal, TODAY)) for kind, source in SQL_SOURCES.items()
+    }
+    rank = {"error": 0, "warning": 1, "info": 2}
+    for t in whole:
+        if t["kind"] in starts:
+            due = date.fromisoformat(t["due_on"]) if t["due_on"] else date.max
+            assert (due, rank[t["severity"]], t["kind"]) >= starts[t["kind"]], t
+    assert {t["kind"] for t in whole} >= set(starts)
+
+
+async def test_a_kind_whose_items_all_come_after_a_full_page_is_not_queried(api, county):
+    """The flagged members (every member's flags evaluated in the subtree, undated) are
+    not read for a page that dated to-dos fill; they are for a page they reach."""
+    await _situations(api, county)
+
+    async def flag_statements(limit: int) -> int:
+        with counting() as statements:
+            r = await api.client.get(T, params={"limit": limit}, headers=api.auth(county.admin_a))
+        assert r.status_code == 200, r.text
+        return sum(") AS flagged" in s for s in statements)  # members_flagged's subquery
+
+    assert await flag_statements(1) == 0
+    assert await flag_statements(500) == 1

@@ -4,7 +4,10 @@ signed cursor, and the counts per kind for a badge.
 
 Member-scale kinds are SQL selects (`sources.py`): the database counts them (one COUNT
 per kind, one statement) and pages them by keyset (at most limit + 1 rows per kind,
-after the cursor, in the one order); the page is the first `limit` of those merged.
+after the cursor, in the one order); the page is the first `limit` of those merged. A
+kind none of whose items can come before limit + 1 items already found (undated, or
+of a later severity: read off its select) is not read at all, so a province's page of
+meetings due never evaluates a million members' flags.
 Organisation-scale kinds (`per_organisation.py`) are judged per organisation in Python
 and merged the same way. Text is ordered by code point (`COLLATE "C"`), as Python
 orders strings, so both halves agree on one order.
@@ -39,7 +42,7 @@ from app.models.enums import Role, TodoKind, TodoSeverity
 from app.pagination import Page, SortKey, clamp_limit, decode_cursor, encode_cursor
 from app.security.scope import Principal
 from app.services.todos.per_organisation import ORG_SOURCES
-from app.services.todos.sources import SQL_SOURCES, Todo
+from app.services.todos.sources import SQL_SOURCES, Todo, fixed_by
 
 TODO_SORT = "due_on"
 # Every kind, in the order the counts list them.
@@ -87,6 +90,14 @@ def _key(t: Todo) -> Key:
         t.resource_id,
         t.row_id,
     )
+
+
+def _least(kind: TodoKind, stmt: Select[Any]) -> tuple[date, int, str]:
+    """The start of the one order no item of a SQL kind comes before: an undated kind's
+    items come after every dated one, a kind of one severity among its rank."""
+    undated, severity = fixed_by(stmt)
+    rank = 0 if severity is None else _RANK[severity]
+    return (_UNDATED if undated else date.min, rank, kind.value)
 
 
 def _wanted(principal: Principal, kinds: list[TodoKind] | None) -> list[TodoKind]:
@@ -209,12 +220,19 @@ async def todos(
     wanted = _wanted(principal, kinds)
     selects = _selects(principal, wanted, today)
     by_org = await _org_items(session, principal, wanted, today)
-    found: list[Todo] = []
-    for kind, stmt in selects.items():
-        found += await _sql_page(session, kind, stmt, after, size + 1)
-    for items in by_org.values():
-        found += [t for t in items if after is None or _key(t) > after]
-    found.sort(key=_key)
+    found = sorted(
+        (t for items in by_org.values() for t in items if after is None or _key(t) > after),
+        key=_key,
+    )[: size + 1]
+    # Earliest-starting kinds first. A kind whose items all come after `size + 1` items
+    # already found changes neither the page nor its cursor: its statement is not sent
+    # (a province's flagged members, every member's flags evaluated, after a page of
+    # meetings due).
+    for kind, stmt in sorted(selects.items(), key=lambda ks: _least(*ks)):
+        if len(found) > size and _key(found[size])[:3] < _least(kind, stmt):
+            continue
+        found = sorted(found + await _sql_page(session, kind, stmt, after, size + 1), key=_key)
+        del found[size + 1 :]
     page = found[:size]
     next_cursor = encode_cursor(_POSITION, list(_key(page[-1]))) if len(found) > size else None
     total = None

@@ -16,8 +16,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
+    Cast,
     ColumnElement,
     Date,
+    Null,
     Select,
     String,
     case,
@@ -98,6 +101,19 @@ def _item(
         resource_id if row_id is None else row_id,
     ]
     return [v.label(name) for v, name in zip(values, ITEM_COLUMNS, strict=True)]
+
+
+def fixed_by(stmt: Select[Any]) -> tuple[bool, TodoSeverity | None]:
+    """What a source's select, as `_item` built it, fixes for every item it yields:
+    whether it is undated (`due_on` NULL) and its severity if it has only one. Read off
+    the select itself, so that the list's page knows where a kind's items can start
+    without a second copy of each source's date and severity."""
+    columns = {c.key: c for c in stmt.selected_columns}
+    due_on, severity = (getattr(columns[k], "element", columns[k]) for k in ("due_on", "severity"))
+    undated = isinstance(due_on, Cast) and isinstance(due_on.clause, Null)
+    if isinstance(severity, BindParameter):
+        return undated, TodoSeverity(str(severity.value))
+    return undated, None
 
 
 def transfers_to_accept(p: Principal, today: date) -> Select[Any]:
