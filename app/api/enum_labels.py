@@ -103,6 +103,10 @@ INLINE_LABELS: dict[str, tuple[str, str]] = {
     "commit": ("按提交顺序", "In commit order"),
     "member_id": ("按党员编号", "By member id"),
     "on": ("按变动日期", "By date of the change"),
+    # 双报到 states of an employed member (`services.grids.ReportingState`).
+    "registered": ("已到社区报到", "Registered with a community"),
+    "unregistered": ("未到社区报到", "Not registered with a community"),
+    "under_target": ("已报到，服务时长未达年度目标", "Registered, under the yearly hours target"),
     # The record rules of the statistics checks (`{check}` of their records): their messages.
     **{code: (check.zh, check.en) for code, check in RECORD_CHECKS.items()},
 }

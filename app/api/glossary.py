@@ -402,6 +402,10 @@ overdue_flags|发展程序逾期提示：各提示标记的人数
 planned|发展党员计划人数
 remaining|尚未完成的计划人数（不小于 0；未下达计划时为空）
 set_by|下达计划的用户 ID
+registered_members|已报到党员数
+unregistered_members|未报到党员数
+under_target_members|已报到但服务时长未达标的党员数
+confirmed_hours|已确认服务时长（小时）
 """
 
 FIELDS: dict[str, str] = {

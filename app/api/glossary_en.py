@@ -400,6 +400,10 @@ overdue_flags|Development timing flags: members per flag
 planned|Members the plan asks to admit in the year
 remaining|What the plan still asks for (never below 0; null without a plan)
 set_by|User who set the plan
+registered_members|Members registered with a community
+unregistered_members|Members not registered with a community
+under_target_members|Registered members under the yearly service-hours target
+confirmed_hours|Confirmed hours of service
 """
 
 FIELDS_EN: dict[str, str] = {

@@ -42,6 +42,7 @@ from app.schemas.grids import (
     GridRead,
     GridUpdate,
     ReportCreate,
+    ReportingMemberRead,
     ReportingSummary,
     ReportRead,
     ResidentRead,
@@ -306,3 +307,34 @@ async def community_reporting_summary(
 ) -> ReportingSummary:
     summary = await service.reporting_summary(session, org, year or today.year)
     return ReportingSummary.model_validate(summary, from_attributes=True)
+
+
+@router.get(
+    "/organisations/{org_id}/community-reporting/members",
+    name="community_reporting_members",
+    description=doc(service.reporting_members) + "\n\nNot for the member role (403).",
+)
+async def community_reporting_members(
+    principal: StaffPrincipal,
+    org: VisibleOrganisation,
+    session: SessionDep,
+    today: TodayDep,
+    year: Year | None = None,
+    state: service.ReportingState | None = None,
+    sort: str = sort_query(service.REPORTING_SORT, *service.REPORTING_SORTABLE),
+    limit: LimitQuery = None,
+    cursor: CursorQuery = None,
+    include_total: TotalQuery = False,
+) -> Page[ReportingMemberRead]:
+    page = await service.reporting_members(
+        session,
+        org,
+        year or today.year,
+        state,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        include_total=include_total,
+    )
+    items = [ReportingMemberRead.model_validate(m, from_attributes=True) for m in page.items]
+    return envelope(page, items)

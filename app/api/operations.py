@@ -180,6 +180,7 @@ community_report_confirm_service|confirmCommunityService|确认社区服务|Conf
 community_report_reject_service|rejectCommunityService|退回社区服务|Reject a community service|社区党组织退回服务记录并说明理由。
 community_report_review|reviewCommunityReport|社区评价|Review a community report|社区党组织对报到党员作年度评价。
 community_reporting_summary|getCommunityReportingSummary|社区报到汇总|Community reporting summary|党组织下在职党员到社区报到和服务时长的汇总。
+community_reporting_members|listCommunityReportingMembers|社区报到党员名单|Community reporting members|党组织下在职党员的社区报到情况和服务时长，可按已报到、未报到、未达标筛选。
 changes_list|listChanges|变更流|Change feed|按顺序读取本范围的数据变更，用于同步。
 webhooks_create|createWebhook|注册 Webhook|Register a webhook|注册接收变更事件的 Webhook（仅允许公网地址，除非在白名单中）。
 webhooks_list|listWebhooks|Webhook 列表|List webhooks|本用户注册的 Webhook。

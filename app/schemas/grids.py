@@ -121,6 +121,15 @@ class ReportingSummary(BaseModel):
     year: int
     target_hours: int
     employed_members: int
-    registered: list[uuid.UUID]
-    unregistered: list[uuid.UUID]
-    under_target: list[uuid.UUID]
+    registered_members: int
+    unregistered_members: int
+    under_target_members: int
+    confirmed_hours: Decimal
+
+
+class ReportingMemberRead(BaseModel):
+    member_id: uuid.UUID
+    name: str
+    org_id: uuid.UUID
+    registered: bool
+    confirmed_hours: Decimal

@@ -4,6 +4,7 @@ cross-subtree registration and service hours scoring points."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from support import unique
@@ -219,9 +220,118 @@ async def test_double_reporting_across_subtrees_scores_confirmed_hours(api, coun
         headers=api.auth(county.admin_a),
     )
     body = summary.json()
-    assert body["registered"] == [member["id"]]
-    assert idle["id"] in body["unregistered"]
-    assert body["under_target"] == [member["id"]]
+    assert (body["registered_members"], body["under_target_members"]) == (1, 1)
+    assert body["unregistered_members"] == body["employed_members"] - 1
+    unregistered = await _reporting_members(api, county.admin_a, bureau["id"], "unregistered")
+    assert idle["id"] in unregistered and member["id"] not in unregistered
+
+
+async def _reporting_members(api, token, org_id, state=None, year=2026):
+    """Every member of the 双报到 list, paged one by one, by id."""
+    seen, cursor = {}, None
+    while True:
+        params = {"year": year, "limit": 1, **({"state": state} if state else {})}
+        r = await api.client.get(
+            f"/api/v1/organisations/{org_id}/community-reporting/members",
+            params={**params, **({"cursor": cursor} if cursor else {})},
+            headers=api.auth(token),
+        )
+        assert r.status_code == 200, r.text
+        seen.update({m["member_id"]: m for m in r.json()["items"]})
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+async def _served(api, report, token, confirmer, hours, occurred_on="2026-11-24", confirm=True):
+    r = await api.client.post(
+        f"/api/v1/community-reports/{report['id']}/services",
+        json={"occurred_on": occurred_on, "hours": hours, "description": "社区服务"},
+        headers=api.auth(token),
+    )
+    assert r.status_code == 201, r.text
+    if confirm:
+        record = r.json()["id"]
+        r = await api.client.post(
+            f"/api/v1/community-reports/{report['id']}/services/{record}/confirm",
+            headers=api.auth(confirmer),
+        )
+        assert r.status_code == 200, r.text
+
+
+async def test_the_reporting_summary_counts_the_members_its_pages_list(api, county):
+    """The summary counts in the database; who they are comes page by page, by state.
+    Only employed members count; only confirmed hours of the year, on active
+    registrations; the target is the policy's."""
+    home = await api.county()
+    community, _, _ = await _community(api, home)
+    ca, bureau = county.county_admin, county.branch_a["id"]
+    r = await api.client.put(
+        f"/api/v1/organisations/{county.town_a['id']}/policies",
+        json={"values": {"service_hours_target": 3}},
+        headers=api.auth(ca),
+    )
+    assert r.status_code == 200, r.text
+    done, short, idle = [await api.member(ca, bureau, category="employed") for _ in range(3)]
+    await api.member(ca, bureau, category="retired")
+    for m, served in ((done, ["3.5"]), (short, ["1", "2"])):
+        r = await api.client.post(
+            f"/api/v1/members/{m['id']}/community-report",
+            json={"community_org_id": community["id"]},
+            headers=api.auth(county.admin_a),
+        )
+        assert r.status_code == 201, r.text
+        _, token = await api.user(county.admin_a, "member", bureau, m["id"])
+        for i, hours in enumerate(served):  # short's second service is not confirmed
+            await _served(api, r.json(), token, home.admin_a, hours, confirm=i == 0)
+    r = await api.client.get(
+        f"/api/v1/organisations/{bureau}/community-reporting",
+        params={"year": 2026},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 200, r.text
+    summary = {**r.json(), "confirmed_hours": Decimal(r.json()["confirmed_hours"])}
+    assert summary == {
+        "year": 2026,
+        "target_hours": 3,
+        "employed_members": 3,
+        "registered_members": 2,
+        "unregistered_members": 1,
+        "under_target_members": 1,
+        "confirmed_hours": Decimal("4.5"),
+    }
+    ids = {name: m["id"] for name, m in (("done", done), ("short", short), ("idle", idle))}
+    expected = {
+        None: {"done", "short", "idle"},
+        "registered": {"done", "short"},
+        "unregistered": {"idle"},
+        "under_target": {"short"},
+    }
+    for state, names in expected.items():
+        listed = await _reporting_members(api, county.admin_a, bureau, state)
+        assert set(listed) == {ids[n] for n in names}, state
+    every = await _reporting_members(api, county.admin_a, bureau)
+    facts = {
+        n: (every[i]["registered"], Decimal(every[i]["confirmed_hours"])) for n, i in ids.items()
+    }
+    assert facts == {
+        "done": (True, Decimal("3.5")),
+        "short": (True, Decimal("1")),
+        "idle": (False, Decimal("0")),
+    }
+    assert len(await _reporting_members(api, county.admin_a, bureau, year=2025)) == 3
+    # In 2025 neither served an hour: both registered ones are under the target.
+    last_year = await _reporting_members(api, county.admin_a, bureau, "under_target", 2025)
+    assert {i: Decimal(m["confirmed_hours"]) for i, m in last_year.items()} == {
+        ids["done"]: 0,
+        ids["short"]: 0,
+    }
+    # Another subtree sees neither the counts nor the names.
+    for path in ("community-reporting", "community-reporting/members"):
+        r = await api.client.get(
+            f"/api/v1/organisations/{bureau}/{path}", headers=api.auth(county.admin_b)
+        )
+        assert r.status_code == 404, r.text
 
 
 async def test_only_employed_members_register(api, county):

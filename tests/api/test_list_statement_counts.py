@@ -205,6 +205,15 @@ async def _add_farmer(c: Ctx) -> None:
     await _member(c, category="farmer")
 
 
+async def _reporting_setup(c: Ctx) -> None:
+    c.url = f"/organisations/{c.county.branch_a['id']}/community-reporting/members"
+    c.token = c.county.admin_a
+
+
+async def _add_employed(c: Ctx) -> None:
+    await _member(c, category="employed")
+
+
 async def _leaders_setup(c: Ctx) -> None:
     c.url, c.token = f"/organisations/{c.county.branch_a['id']}/leaders", c.county.admin_a
 
@@ -482,6 +491,9 @@ LISTERS: dict[str, Lister] = {
     "/api/v1/mobile-episodes": Lister(_mobile_setup, _add_episode),
     "/api/v1/organisations": Lister(_organisations_setup, _add_group),
     "/api/v1/organisations/{org_id}/dues/arrears": Lister(_arrears_setup, _add_farmer),
+    "/api/v1/organisations/{org_id}/community-reporting/members": Lister(
+        _reporting_setup, _add_employed
+    ),
     "/api/v1/organisations/{org_id}/leaders": Lister(_leaders_setup, _add_leader),
     "/api/v1/organisations/{org_id}/member-changes": Lister(
         _member_changes_setup, _add_recorded_member

@@ -14,7 +14,6 @@ from app.services.grids.dual_reporting import (
     get_report,
     log_service,
     register_report,
-    reporting_summary,
     review_report,
     services,
 )
@@ -28,10 +27,20 @@ from app.services.grids.registry import (
     residents,
     update_grid,
 )
+from app.services.grids.reporting import (
+    REPORTING_SORT,
+    REPORTING_SORTABLE,
+    ReportingState,
+    reporting_members,
+    reporting_summary,
+)
 
 __all__ = [
     "GRID_SORT",
     "GRID_SORTABLE",
+    "REPORTING_SORT",
+    "REPORTING_SORTABLE",
+    "ReportingState",
     "assign_residents",
     "create_grid",
     "decide_service",
@@ -41,6 +50,7 @@ __all__ = [
     "list_grids",
     "log_service",
     "register_report",
+    "reporting_members",
     "reporting_summary",
     "residents",
     "review_report",

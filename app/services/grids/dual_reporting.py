@@ -5,17 +5,15 @@ yearly; service hours recorded (and scored).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import Conflict, ErrorCode, Forbidden, NotFound, Unprocessable
 from app.i18n import Text
-from app.id_sets import among
 from app.models.enums import (
     ENDED_STATUSES,
     CommunityReportState,
@@ -26,13 +24,11 @@ from app.models.enums import (
 )
 from app.models.grid import CommunityReport, ServiceRecord
 from app.models.member import Member
-from app.models.organisation import Organisation
-from app.security.scope import Principal, in_scope, load_visible, under
+from app.security.scope import Principal, in_scope, load_visible
 from app.services import points
 from app.services.grids.registry import require_grid_admin
 from app.services.integration import audit
 from app.services.members import check_community
-from app.services.policies import effective_policy
 
 # --- 双报到 ----------------------------------------------------------------------------------
 
@@ -222,67 +218,3 @@ async def confirmed_hours(session: AsyncSession, report_id: uuid.UUID, year: int
         )
     )
     return Decimal(int(tenths or 0)) / 10
-
-
-@dataclass
-class ReportingSummary:
-    year: int
-    target_hours: int
-    employed_members: int
-    registered: list[uuid.UUID]
-    unregistered: list[uuid.UUID]
-    under_target: list[uuid.UUID]
-    hours: dict[uuid.UUID, Decimal]
-
-
-async def reporting_summary(
-    session: AsyncSession, root: Organisation, year: int
-) -> ReportingSummary:
-    """双报到 in a subtree: employed members registered or not, and those under the yearly
-    service-hours target (policy, default 50)."""
-    target = int((await effective_policy(session, root))["service_hours_target"])
-    employed = list(
-        (
-            await session.scalars(
-                select(Member.id)
-                .where(
-                    under(Member.org_path, root.path),
-                    Member.category == MemberCategory.employed,
-                    Member.status.notin_([s.value for s in ENDED_STATUSES]),
-                )
-                .order_by(Member.id)
-            )
-        ).all()
-    )
-    tenths = func.coalesce(
-        func.sum(ServiceRecord.tenths).filter(ServiceRecord.state == ServiceRecordState.confirmed),
-        0,
-    )
-    rows = (
-        await session.execute(
-            select(CommunityReport.member_id, tenths)
-            .outerjoin(
-                ServiceRecord,
-                and_(
-                    ServiceRecord.report_id == CommunityReport.id,
-                    func.extract("year", ServiceRecord.occurred_on) == year,
-                ),
-            )
-            .where(
-                among(CommunityReport.member_id, employed),
-                CommunityReport.state == CommunityReportState.active,
-            )
-            .group_by(CommunityReport.member_id)
-        )
-    ).all()
-    hours = {member_id: Decimal(int(t)) / 10 for member_id, t in rows}
-    registered = sorted(hours)
-    return ReportingSummary(
-        year=year,
-        target_hours=target,
-        employed_members=len(employed),
-        registered=registered,
-        unregistered=[m for m in employed if m not in hours],
-        under_target=[m for m in registered if hours[m] < target],
-        hours=hours,
-    )
