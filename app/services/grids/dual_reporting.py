@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -42,6 +43,15 @@ async def get_report(
     return report
 
 
+def registered(member_id: Any) -> ColumnElement[bool]:
+    """SQL: the member (an id, or a member row's id column) has an active registration
+    with a community; a member has one at most."""
+    return exists().where(
+        CommunityReport.member_id == member_id,
+        CommunityReport.state == CommunityReportState.active,
+    )
+
+
 async def register_report(
     session: AsyncSession,
     principal: Principal,
@@ -71,12 +81,7 @@ async def register_report(
         copies_path=True,
     )
     assert community is not None
-    if await session.scalar(
-        select(CommunityReport.id).where(
-            CommunityReport.member_id == member.id,
-            CommunityReport.state == CommunityReportState.active,
-        )
-    ):
+    if await session.scalar(select(registered(member.id))):
         raise Conflict(ErrorCode.community_report_already_registered)
     report = CommunityReport(
         member_id=member.id,
@@ -207,14 +212,3 @@ async def services(session: AsyncSession, report_id: uuid.UUID) -> list[ServiceR
         .order_by(ServiceRecord.occurred_on)
     )
     return list(rows.all())
-
-
-async def confirmed_hours(session: AsyncSession, report_id: uuid.UUID, year: int) -> Decimal:
-    tenths = await session.scalar(
-        select(func.coalesce(func.sum(ServiceRecord.tenths), 0)).where(
-            ServiceRecord.report_id == report_id,
-            ServiceRecord.state == ServiceRecordState.confirmed,
-            func.extract("year", ServiceRecord.occurred_on) == year,
-        )
-    )
-    return Decimal(int(tenths or 0)) / 10

@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, extract, func, select
+from sqlalchemy import ColumnElement, Select, and_, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.id_sets import among
@@ -31,6 +31,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import under
+from app.services.grids.dual_reporting import registered
 from app.services.policies import effective_policy
 
 REPORTING_SORT = "id"
@@ -74,11 +75,8 @@ def _employed(root: Organisation) -> ColumnElement[bool]:
 
 
 def _registered() -> ColumnElement[bool]:
-    """The member row has an active registration with a community."""
-    return exists().where(
-        CommunityReport.member_id == Member.id,
-        CommunityReport.state == CommunityReportState.active,
-    )
+    """The member row has an active registration (`dual_reporting.registered`)."""
+    return registered(Member.id)
 
 
 def _confirmed_tenths(year: int) -> ColumnElement[int]:
