@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -186,6 +187,9 @@ class Bench:
         self, port: int, workers: int, extra_env: dict[str, str] | None = None, bare: bool = False
     ) -> subprocess.Popen[bytes]:
         env = {**self.env, **(extra_env or {})}
+        with socket.socket() as probe:  # a server left from an earlier run would answer
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"port {port} is taken: stop what listens there first")
         if bare:
             cmd = [sys.executable, str(HERE / "floor" / "bare_app.py"), str(port), str(workers)]
         else:
