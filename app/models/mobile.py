@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, Timestamped, UUIDPk, Versioned, one_of, org_path_column
 from app.models.enums import CheckInKind, EpisodeState, ReportedBy
 
+# An episode is open (the member is away) in these states: one open episode per member.
+OPEN_EPISODE_STATES = (EpisodeState.registered.value, EpisodeState.hosted.value)
+
 
 class MobileEpisode(UUIDPk, Versioned, Timestamped, Base):
     __tablename__ = "mobile_episodes"

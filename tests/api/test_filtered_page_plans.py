@@ -51,11 +51,19 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 async def _page_plan(
-    api: Api, token: str, params: dict[str, Any], hide: tuple[str, ...], analyze: bool = False
+    api: Api,
+    token: str,
+    params: dict[str, Any],
+    hide: tuple[str, ...],
+    analyze: bool = False,
+    statistics: bool = False,
+    joins: str = "",
 ) -> list[dict[str, Any]]:
     """The plan nodes of the members page statement that GET /members sends, planned
     without the indexes in `hide` (dropped in a transaction that is rolled back); with
-    `analyze`, run too, each node with the rows it read and its buffers."""
+    `analyze`, run too, each node with the rows it read and its buffers; with
+    `statistics`, planned on fresh statistics of the members (as a database the
+    autovacuum keeps); `joins`: more `SET LOCAL` settings."""
     with _captured() as sent:
         r = await api.client.get("/api/v1/members", params=params, headers=api.auth(token))
     assert r.status_code == 200, r.text
@@ -67,10 +75,12 @@ async def _page_plan(
         async with conn.transaction():
             await conn.execute(
                 "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;"
-                "SET LOCAL plan_cache_mode = force_custom_plan"
+                "SET LOCAL plan_cache_mode = force_custom_plan;" + joins
             )
             for index in hide:
                 await conn.execute(f"DROP INDEX {index}")
+            if statistics:
+                await conn.execute("ANALYZE members, mobile_episodes")
             options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
             (explained,) = json.loads(await conn.fetchval(f"EXPLAIN ({options}) " + sql, *args))
             raise _RollBack
@@ -169,3 +179,30 @@ async def test_a_page_of_several_values_walks_each_values_index_and_reads_about_
 
 def _rows_read(scans: list[dict[str, Any]]) -> int:
     return sum(int(n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) for n in scans)
+
+
+async def test_the_lost_contact_page_finds_its_members_by_id_not_by_a_walk_of_the_subtree(
+    api: Api, county: County
+) -> None:
+    """`?flag=contact.lost` is a set of ids (the partial index of members lost by record,
+    the open episodes silent too long) joined to members by primary key: its cost is
+    the lost members', not the subtree's (a province: 2.3 s -> 4 ms at 1M members)."""
+    ca, branch = county.county_admin, county.branch_a["id"]
+    await api.member(ca, branch, lost_contact_since="2026-01-01")
+    for _ in range(40):
+        await api.member(ca, branch)
+    params = {"within": county.county["id"], "flag": "contact.lost", "limit": 5}
+    # Nested loops only: a merge or hash join would read every member of these few test
+    # rows as cheaply, and hide whether the ids can lead (at 1M they do by themselves).
+    nested = "SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashjoin = off;"
+    nodes = await _page_plan(
+        api, ca, params, TREE_ORDER, analyze=True, statistics=True, joins=nested
+    )
+    on_members = [n for n in nodes if n.get("Relation Name") == "members"]
+    assert {n["Index Name"] for n in on_members} == {
+        "ix_members_lost_contact_since",
+        "pk_members",
+    }, nodes
+    assert all("Index Cond" in n for n in on_members), nodes  # lookups, not walks
+    # the one member lost: one row from the partial index, one by primary key
+    assert sum(n["Actual Rows"] * n["Actual Loops"] for n in on_members) == 2, nodes

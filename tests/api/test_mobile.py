@@ -272,3 +272,45 @@ async def test_six_months_silent_to_the_day_is_lost_contact_for_the_episode_and_
     assert await seen() == ("overdue", False)
     clock["day"] = date(2026, 9, 1)
     assert await seen() == ("lost_contact", True)
+
+
+async def test_the_lost_contact_list_holds_exactly_the_members_whose_record_raises_the_flag(
+    api, county, clock
+):
+    """`?flag=contact.lost` finds members as a set of ids (lost by record, silent on an
+    open episode: `flags._filter_forms`); the record tests the row. Both agree."""
+    ca, branch = county.county_admin, county.branch_a["id"]
+    by_record = await api.member(ca, branch, lost_contact_since="2026-05-01")
+    lately = await api.member(ca, branch, lost_contact_since="2026-10-01")
+    silent, back, in_touch = [await api.member(ca, branch) for _ in range(3)]
+    episodes = {}
+    for m in (silent, back, in_touch):
+        r = await _outflow(api, county.admin_a, m["id"], started_on="2026-03-01")
+        assert r.status_code == 201, r.text
+        episodes[m["id"]] = r.json()["id"]
+    r = await api.client.post(
+        f"{E}/{episodes[back['id']]}/return", json={}, headers=api.auth(county.admin_a)
+    )
+    assert r.status_code == 200, r.text
+    clock["day"] = date(2026, 10, 20)
+    r = await api.client.post(
+        f"{E}/{episodes[in_touch['id']]}/check-ins",
+        json={"kind": "report", "occurred_on": "2026-10-20", "note": "在外务工"},
+        headers=api.auth(county.admin_a),
+    )
+    assert r.status_code == 201, r.text
+    clock["day"] = date(2026, 11, 24)
+    headers = api.auth(county.admin_a)
+    r = await api.client.get(
+        "/api/v1/members",
+        params={"flag": "contact.lost", "within": branch, "limit": 500},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    listed = {m["id"] for m in r.json()["items"]}
+    shown = set()
+    for m in (by_record, lately, silent, back, in_touch):
+        record = await api.client.get(f"/api/v1/members/{m['id']}", headers=headers)
+        if "contact.lost" in record.json()["flags"]:
+            shown.add(m["id"])
+    assert listed == shown == {by_record["id"], silent["id"]}

@@ -29,7 +29,7 @@ from app.models.enums import (
 )
 from app.models.lifecycle import Transfer
 from app.models.member import Member
-from app.models.mobile import MobileEpisode
+from app.models.mobile import OPEN_EPISODE_STATES, MobileEpisode
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.pii import mask_phone, pii_cipher
@@ -48,7 +48,7 @@ from app.services.lifecycle import add_months_sql, lost_contact_on
 from app.services.mobile.areas import check_area
 from app.services.policies import policy_int_sql
 
-OPEN_STATES = ("registered", "hosted")
+OPEN_STATES = OPEN_EPISODE_STATES
 CONTACT_FIELD = "mobile.contact"
 
 
