@@ -112,12 +112,18 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
             "id",
             postgresql_include=["org_path", "status", "joined_on"],
         ),
-        # Members lost by record (`lost_contact_since`, rare): the `contact.lost` list
-        # finds them here instead of testing every member (migration 0035).
+        # Members lost by record, members who moved (rare): the `contact.lost` and
+        # `transfer.suggested` lists find them here instead of testing every member
+        # (migration 0035).
         Index(
             "ix_members_lost_contact_since",
             "lost_contact_since",
             postgresql_where=text("lost_contact_since IS NOT NULL"),
+        ),
+        Index(
+            "ix_members_relocated_on",
+            "relocated_on",
+            postgresql_where=text("relocated_on IS NOT NULL"),
         ),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.

@@ -1,7 +1,8 @@
-"""The members lost by record, for the `contact.lost` list: a partial index on
-`members.lost_contact_since` (only the rows that have one), so `?flag=contact.lost`
-and the to-dos find them without testing every member of the subtree (a province:
-2.3 s at 1M members with none lost).
+"""The members lost by record and those who moved, for the `contact.lost` and
+`transfer.suggested` lists: partial indexes on `members.lost_contact_since` and
+`members.relocated_on` (only the rows that have one), so `?flag=` and the to-dos find
+them without testing every member of the subtree (a province at 1M members with none:
+2.3 s and 168 ms, then 4 ms each).
 
 Revision ID: 0035_lost_contact_index
 Revises: 0034_list_order_indexes
@@ -18,14 +19,19 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = ("lost_contact_since", "relocated_on")
+
+
 def upgrade() -> None:
-    op.create_index(
-        "ix_members_lost_contact_since",
-        "members",
-        ["lost_contact_since"],
-        postgresql_where=sa.text("lost_contact_since IS NOT NULL"),
-    )
+    for column in COLUMNS:
+        op.create_index(
+            f"ix_members_{column}",
+            "members",
+            [column],
+            postgresql_where=sa.text(f"{column} IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_members_lost_contact_since", table_name="members")
+    for column in COLUMNS:
+        op.drop_index(f"ix_members_{column}", table_name="members")
