@@ -123,13 +123,7 @@ def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
     return {
         # Out of contact 6+ months (recorded, or silent on a mobile episode):
         # suspension (停止党籍) is suggested to the branch.
-        "contact.lost": and_(
-            m.status.in_(PARTY_MEMBER_STATUSES),
-            or_(
-                lost_contact_on(m.lost_contact_since, today),
-                exists().where(MobileEpisode.member_id == m.id, _silent_episode(today)),
-            ),
-        ),
+        "contact.lost": _contact_lost(today, as_ids=False),
         # The work unit or residence changed (DOMAIN: a transfer is required): suggested
         # until a transfer (pending or accepted) or a mobile episode is registered since.
         "transfer.suggested": and_(
@@ -157,27 +151,37 @@ def _silent_episode(today: date) -> ColumnElement[bool]:
     )
 
 
+def _contact_lost(today: date, *, as_ids: bool) -> ColumnElement[bool]:
+    """`contact.lost`: a Party member silent for 6 months or more, by the record
+    (`lost_contact_since`) or on an open mobile episode.
+
+    As a row condition (the member record, the page's flags) a column ORed with an
+    EXISTS, which PostgreSQL can only test member by member: a list filtered on it read
+    a whole subtree (a province's `?flag=contact.lost`: 2.3 s at 1M members with none
+    lost). `as_ids`: the same as a set of member ids, the members lost by record (a
+    partial index on `lost_contact_since`) and those silent on an episode, which a list
+    joins from those few rows."""
+    silent: ColumnElement[bool]
+    if as_ids:
+        lost = aliased(Member)
+        ids = union_all(
+            select(lost.id).where(lost_contact_on(lost.lost_contact_since, today)),
+            select(MobileEpisode.member_id).where(_silent_episode(today)),
+        )
+        silent = Member.id.in_(ids.scalar_subquery())
+    else:
+        silent = or_(
+            lost_contact_on(Member.lost_contact_since, today),
+            exists().where(MobileEpisode.member_id == Member.id, _silent_episode(today)),
+        )
+    return and_(Member.status.in_(PARTY_MEMBER_STATUSES), silent)
+
+
 @lru_cache(maxsize=16)
 def _filter_forms(today: date) -> dict[str, ColumnElement[bool]]:
-    """Flags whose condition, as written for one member row, a list cannot find through
-    an index: the same condition as a set of member ids, for `flag_filter`.
-
-    `contact.lost` ORs a column with an EXISTS: as a row condition PostgreSQL tests it on
-    every member of the subtree (a province's `?flag=contact.lost`: 2.3 s at 1M members
-    with none lost). As the ids of the members lost by record (a partial index on
-    `lost_contact_since`) and those silent on an episode, it is a semi-join driven from
-    those few rows. Each part is the row form's own (`lost_contact_on`,
-    `_silent_episode`)."""
-    lost = aliased(Member)
-    ids = union_all(
-        select(lost.id).where(lost_contact_on(lost.lost_contact_since, today)),
-        select(MobileEpisode.member_id).where(_silent_episode(today)),
-    )
-    return {
-        "contact.lost": and_(
-            Member.status.in_(PARTY_MEMBER_STATUSES), Member.id.in_(ids.scalar_subquery())
-        ),
-    }
+    """The flags a list filters on in another form than the row condition (the same
+    members): `contact.lost` as a set of ids."""
+    return {"contact.lost": _contact_lost(today, as_ids=True)}
 
 
 def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
