@@ -344,3 +344,14 @@ async def test_only_employed_members_register(api, county):
     )
     assert r.status_code == 409
     assert r.json()["code"] == "community_report.not_employed"
+
+
+async def test_a_member_registers_with_one_community_at_a_time(api, county):
+    community, _, _ = await _community(api, county)
+    member = await api.member(county.county_admin, county.branch_a["id"], category="employed")
+    url = f"/api/v1/members/{member['id']}/community-report"
+    body = {"community_org_id": community["id"]}
+    first = await api.client.post(url, json=body, headers=api.auth(county.admin_a))
+    assert first.status_code == 201, first.text
+    again = await api.client.post(url, json=body, headers=api.auth(county.admin_a))
+    assert (again.status_code, again.json()["code"]) == (409, "community_report.already_registered")

@@ -43,7 +43,7 @@ async def get_report(
     return report
 
 
-def registered(member_id: Any) -> ColumnElement[bool]:
+def has_registration(member_id: Any) -> ColumnElement[bool]:
     """SQL: the member (an id, or a member row's id column) has an active registration
     with a community; a member has one at most."""
     return exists().where(
@@ -81,7 +81,7 @@ async def register_report(
         copies_path=True,
     )
     assert community is not None
-    if await session.scalar(select(registered(member.id))):
+    if await session.scalar(select(has_registration(member.id))):
         raise Conflict(ErrorCode.community_report_already_registered)
     report = CommunityReport(
         member_id=member.id,

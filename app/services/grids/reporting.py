@@ -31,7 +31,7 @@ from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.scope import under
-from app.services.grids.dual_reporting import registered
+from app.services.grids.dual_reporting import has_registration
 from app.services.policies import effective_policy
 
 REPORTING_SORT = "id"
@@ -75,8 +75,8 @@ def _employed(root: Organisation) -> ColumnElement[bool]:
 
 
 def _registered() -> ColumnElement[bool]:
-    """The member row has an active registration (`dual_reporting.registered`)."""
-    return registered(Member.id)
+    """The member row has an active registration (`dual_reporting.has_registration`)."""
+    return has_registration(Member.id)
 
 
 def _confirmed_tenths(year: int) -> ColumnElement[int]:
