@@ -4,11 +4,15 @@ so each subtree's statement has its own plan under PostgreSQL's own `auto` plan 
 
 from __future__ import annotations
 
+import json
+import os
 import re
 
+import asyncpg
 from sqlalchemy import text
 from support import every_pooled_connection
 
+from app import db
 from app.db import get_engine
 
 # Every prepared statement of a connection that filters a path column by a pattern.
@@ -53,3 +57,46 @@ async def test_ten_root_level_stats_calls_leave_no_generic_plan_over_a_bound_sub
     # The stats statements ran 10 times each with the root's prefix in their text.
     runs = [generic + custom for sql, generic, custom in rows if f"LIKE '{root}%'" in sql]
     assert runs and max(runs) >= 10, rows
+
+
+def _literal(value: object) -> str:
+    """A statement argument as SQL text, for `EXECUTE` of a `PREPARE`d statement."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "'{" + ",".join(str(v) for v in value) + "}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+async def test_the_member_reads_generic_plan_finds_an_open_episode_by_its_partial_index(
+    api, county
+):
+    """The open states are in the statement's text: a cached generic plan proves the
+    partial index's predicate as a custom plan does, so a missing ANALYZE cannot make
+    the generic plan look dearer and PostgreSQL re-plan every read (bench/RESULTS.md)."""
+    member = await api.member(county.county_admin, county.branch_a["id"])
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    hook = lambda sql, args, many: sent.append((sql, tuple(args)))  # noqa: E731
+    db.driver_statement_hooks.append(hook)
+    try:
+        r = await api.client.get(
+            f"/api/v1/members/{member['id']}", headers=api.auth(county.county_admin)
+        )
+    finally:
+        db.driver_statement_hooks.remove(hook)
+    assert r.status_code == 200, r.text
+    [(sql, args)] = [(s, a) for s, a in sent if "FROM members" in s and "mobile_episodes" in s]
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            await conn.execute("PREPARE member_read AS " + sql)
+            values = ", ".join(_literal(v) for v in args)
+            plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE member_read({values})")
+            await conn.execute("DEALLOCATE member_read")
+    finally:
+        await conn.close()
+    indexes = re.findall(r'"Index Name": "([^"]+)"', json.dumps(json.loads(plan)))
+    assert "uq_mobile_episodes_one_open_per_member" in indexes, indexes

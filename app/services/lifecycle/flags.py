@@ -44,7 +44,7 @@ from app.models.enums import (
 from app.models.grid import CommunityReport
 from app.models.lifecycle import Transfer
 from app.models.member import Member
-from app.models.mobile import OPEN_EPISODE_STATES, MobileEpisode
+from app.models.mobile import MobileEpisode, episode_open
 from app.models.organisation import OrganisationLeader
 from app.services.lifecycle.periods import (
     APPROVAL_DUE_MONTHS,
@@ -136,7 +136,7 @@ def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
             ),
             ~exists().where(
                 MobileEpisode.member_id == m.id,
-                MobileEpisode.state.in_(OPEN_EPISODE_STATES),
+                episode_open(),
                 MobileEpisode.started_on >= m.relocated_on,
             ),
         ),
@@ -146,7 +146,7 @@ def _whereabouts(today: date) -> dict[str, ColumnElement[bool]]:
 def _silent_episode(today: date) -> ColumnElement[bool]:
     """SQL over a mobile episode: open, and silent long enough to count as lost."""
     return and_(
-        MobileEpisode.state.in_(OPEN_EPISODE_STATES),
+        episode_open(),
         lost_contact_on(MobileEpisode.last_contact_on, today),
     )
 
@@ -199,7 +199,7 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
         # transfer (应转尽转).
         "mobile.expected_period_exceeded": exists().where(
             MobileEpisode.member_id == m.id,
-            MobileEpisode.state.in_(OPEN_EPISODE_STATES),
+            episode_open(),
             add_months_sql(MobileEpisode.started_on, MobileEpisode.expected_months)
             < literal(today),
         ),

@@ -29,7 +29,7 @@ from app.models.enums import (
 )
 from app.models.lifecycle import Transfer
 from app.models.member import Member
-from app.models.mobile import OPEN_EPISODE_STATES, MobileEpisode
+from app.models.mobile import OPEN_EPISODE_STATES, MobileEpisode, episode_open
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
 from app.security.pii import mask_phone, pii_cipher
@@ -69,7 +69,7 @@ def contact_state_sql(today: date) -> ColumnElement[str]:
 def overdue_sql(today: date) -> ColumnElement[bool]:
     """SQL: an open episode whose check-in is overdue or that lost contact (`?overdue=`
     and the to-do list alike)."""
-    return and_(MobileEpisode.state.in_(OPEN_STATES), contact_state_sql(today) != "on_track")
+    return and_(episode_open(), contact_state_sql(today) != "on_track")
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
@@ -171,7 +171,7 @@ async def current_episode_id(session: AsyncSession, member_id: uuid.UUID) -> uui
     found = await session.scalar(
         select(MobileEpisode.id)
         .where(MobileEpisode.member_id == member_id)
-        .order_by(MobileEpisode.state.in_(OPEN_STATES).desc(), MobileEpisode.started_on.desc())
+        .order_by(episode_open().desc(), MobileEpisode.started_on.desc())
         .limit(1)
     )
     if found is None:
@@ -279,9 +279,7 @@ async def _check_may_flow_out(session: AsyncSession, member: Member) -> None:
             ),
         )
     if await session.scalar(
-        select(MobileEpisode.id).where(
-            MobileEpisode.member_id == member.id, MobileEpisode.state.in_(OPEN_STATES)
-        )
+        select(MobileEpisode.id).where(MobileEpisode.member_id == member.id, episode_open())
     ):
         raise Conflict(
             ErrorCode.mobile_already_open,
@@ -392,9 +390,7 @@ async def return_home(
 async def close_for_transfer(session: AsyncSession, member_id: uuid.UUID, on: date) -> None:
     """A settled member's transfer ends the open episode (应转尽转)."""
     episode = await session.scalar(
-        select(MobileEpisode).where(
-            MobileEpisode.member_id == member_id, MobileEpisode.state.in_(OPEN_STATES)
-        )
+        select(MobileEpisode).where(MobileEpisode.member_id == member_id, episode_open())
     )
     if episode is not None:
         await close_episode(session, None, episode, "transferred", on)
@@ -427,7 +423,7 @@ async def list_episodes(
         stmt = stmt.where(MobileEpisode.state == state)
     state_sql = contact_state_sql(today)
     if contact is not None:
-        stmt = stmt.where(MobileEpisode.state.in_(OPEN_STATES), state_sql == contact)
+        stmt = stmt.where(episode_open(), state_sql == contact)
     if overdue is not None:
         late = overdue_sql(today)
         stmt = stmt.where(late if overdue else ~late)
@@ -454,7 +450,7 @@ async def statistics(
         ).all()
     )
     province = func.substr(MobileEpisode.destination_area, 1, 2)
-    open_base = and_(base, MobileEpisode.state.in_(OPEN_STATES))
+    open_base = and_(base, episode_open())
     province_rows = await session.execute(
         select(province, func.count()).where(open_base).group_by(province)
     )
