@@ -253,6 +253,24 @@ def counting() -> Iterator[list[str]]:
         db.driver_statement_hooks.remove(record_driver)
 
 
+@contextlib.contextmanager
+def driver_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    """The statements sent on the driver (`app.db`'s hot path) while the block runs,
+    each with its arguments, to EXPLAIN them as sent."""
+    from app import db
+
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+
+    def record(statement: str, args: Any, many: bool) -> None:
+        sent.append((statement, tuple(args)))
+
+    db.driver_statement_hooks.append(record)
+    try:
+        yield sent
+    finally:
+        db.driver_statement_hooks.remove(record)
+
+
 async def admission_meeting(
     api: Api, token: str, branch_id: str, member_id: str, held_on: str, *, add_voter: bool = True
 ) -> str:

@@ -13,32 +13,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
 import pytest
-from support import Api, County
-
-from app import db
+from support import Api, County, driver_statements
 
 
 class _RollBack(Exception):
     pass
-
-
-@contextmanager
-def _captured() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
-    sent: list[tuple[str, tuple[Any, ...]]] = []
-
-    def record(statement: str, args: Any, many: bool) -> None:
-        sent.append((statement, tuple(args)))
-
-    db.driver_statement_hooks.append(record)
-    try:
-        yield sent
-    finally:
-        db.driver_statement_hooks.remove(record)
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -64,7 +47,7 @@ async def _page_plan(
     `analyze`, run too, each node with the rows it read and its buffers; with
     `statistics`, planned on fresh statistics of the members (as a database the
     autovacuum keeps); `joins`: more `SET LOCAL` settings."""
-    with _captured() as sent:
+    with driver_statements() as sent:
         r = await api.client.get("/api/v1/members", params=params, headers=api.auth(token))
     assert r.status_code == 200, r.text
     pages = [(sql, args) for sql, args in sent if "ORDER BY members.org_path" in sql]

@@ -10,9 +10,8 @@ import re
 
 import asyncpg
 from sqlalchemy import text
-from support import every_pooled_connection
+from support import driver_statements, every_pooled_connection
 
-from app import db
 from app.db import get_engine
 
 # Every prepared statement of a connection that filters a path column by a pattern.
@@ -77,15 +76,10 @@ async def test_the_member_reads_generic_plan_finds_an_open_episode_by_its_partia
     partial index's predicate as a custom plan does, so a missing ANALYZE cannot make
     the generic plan look dearer and PostgreSQL re-plan every read (bench/RESULTS.md)."""
     member = await api.member(county.county_admin, county.branch_a["id"])
-    sent: list[tuple[str, tuple[object, ...]]] = []
-    hook = lambda sql, args, many: sent.append((sql, tuple(args)))  # noqa: E731
-    db.driver_statement_hooks.append(hook)
-    try:
+    with driver_statements() as sent:
         r = await api.client.get(
             f"/api/v1/members/{member['id']}", headers=api.auth(county.county_admin)
         )
-    finally:
-        db.driver_statement_hooks.remove(hook)
     assert r.status_code == 200, r.text
     [(sql, args)] = [(s, a) for s, a in sent if "FROM members" in s and "mobile_episodes" in s]
     conn = await asyncpg.connect(os.environ["DATABASE_URL"])
