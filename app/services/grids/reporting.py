@@ -2,8 +2,9 @@
 the yearly service-hours target, and, page by page, who.
 
 Who counts (employed, not ended, in the subtree), who is registered (an active
-registration) and what a member's confirmed hours are in a year are each one SQL
-expression below, read by the summary's counts and by the member pages alike. The
+registration: `dual_reporting.has_registration`, the check registering makes too) and
+what a member's confirmed hours are in a year are each one SQL expression, read by the
+summary's counts and by the member pages alike. The
 summary counts in the database: a province's 200,000 employed members are never read
 into Python nor sent as a list.
 """
@@ -74,11 +75,6 @@ def _employed(root: Organisation) -> ColumnElement[bool]:
     )
 
 
-def _registered() -> ColumnElement[bool]:
-    """The member row has an active registration (`dual_reporting.has_registration`)."""
-    return has_registration(Member.id)
-
-
 def _confirmed_tenths(year: int) -> ColumnElement[int]:
     """The member row's confirmed service in `year` on its active registrations, in
     tenths of an hour (0 without any)."""
@@ -98,10 +94,10 @@ def _confirmed_tenths(year: int) -> ColumnElement[int]:
 
 def _in_state(state: ReportingState, year: int, target: int) -> ColumnElement[bool]:
     if state is ReportingState.unregistered:
-        return ~_registered()
+        return ~has_registration(Member.id)
     if state is ReportingState.registered:
-        return _registered()
-    return and_(_registered(), _confirmed_tenths(year) < target * 10)
+        return has_registration(Member.id)
+    return and_(has_registration(Member.id), _confirmed_tenths(year) < target * 10)
 
 
 async def _target(session: AsyncSession, root: Organisation) -> int:
@@ -117,7 +113,7 @@ async def reporting_summary(
     default 50), and the confirmed hours in all. Who they are:
     `GET /organisations/{org_id}/community-reporting/members?state=`."""
     target = await _target(session, root)
-    registered = _registered()
+    registered = has_registration(Member.id)
     tenths = _confirmed_tenths(year)
     row = (
         await session.execute(
@@ -167,7 +163,7 @@ async def reporting_members(
         member_id: (bool(is_registered), Decimal(int(t)) / 10)
         for member_id, is_registered, t in (
             await session.execute(
-                select(Member.id, _registered(), _confirmed_tenths(year)).where(
+                select(Member.id, has_registration(Member.id), _confirmed_tenths(year)).where(
                     among(Member.id, ids)
                 )
             )

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Conflict, ErrorCode, Unprocessable
 from app.i18n import Text
 from app.models.enums import EpisodeState, ReportedBy, Role, label_zh
-from app.models.mobile import MobileCheckIn, MobileEpisode
+from app.models.mobile import OPEN_EPISODE_STATES, MobileCheckIn, MobileEpisode
 from app.models.organisation import Organisation
 from app.security.scope import Principal, in_scope
 from app.services.integration import audit
 from app.services.mobile.areas import check_area
-from app.services.mobile.episodes import OPEN_STATES, require_mobile_writer
+from app.services.mobile.episodes import require_mobile_writer
 from app.services.policies import effective_policy
 
 
@@ -68,7 +68,7 @@ async def check_in(
 def _check_check_in(episode: MobileEpisode, data: dict[str, Any], today: date) -> None:
     """The episode is open, the day lies between the outflow and today, and an area
     is given only with the member's consent to location recording."""
-    if episode.state not in OPEN_STATES:
+    if episode.state not in OPEN_EPISODE_STATES:
         raise Conflict(
             ErrorCode.mobile_episode_closed,
             Text(

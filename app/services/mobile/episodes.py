@@ -48,7 +48,6 @@ from app.services.lifecycle import add_months_sql, lost_contact_on
 from app.services.mobile.areas import check_area
 from app.services.policies import policy_int_sql
 
-OPEN_STATES = OPEN_EPISODE_STATES
 CONTACT_FIELD = "mobile.contact"
 
 
@@ -360,7 +359,7 @@ async def close_episode(
     on: date,
 ) -> MobileEpisode:
     """End an episode: `returned` by the home side, `transferred` when a transfer lands."""
-    if episode.state not in OPEN_STATES:
+    if episode.state not in OPEN_EPISODE_STATES:
         raise Conflict(
             ErrorCode.mobile_episode_closed,
             Text(

@@ -228,8 +228,9 @@ async def todos(
     # already found changes neither the page nor its cursor: its statement is not sent
     # (a province's flagged members, every member's flags evaluated, after a page of
     # meetings due).
-    for kind, stmt in sorted(selects.items(), key=lambda ks: _least(*ks)):
-        if len(found) > size and _key(found[size])[:3] < _least(kind, stmt):
+    starts = {kind: _least(kind, stmt) for kind, stmt in selects.items()}
+    for kind, stmt in sorted(selects.items(), key=lambda ks: starts[ks[0]]):
+        if len(found) > size and _key(found[size])[:3] < starts[kind]:
             continue
         found = sorted(found + await _sql_page(session, kind, stmt, after, size + 1), key=_key)
         del found[size + 1 :]
