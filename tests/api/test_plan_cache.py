@@ -85,7 +85,11 @@ async def test_the_member_reads_generic_plan_finds_an_open_episode_by_its_partia
     conn = await asyncpg.connect(os.environ["DATABASE_URL"])
     try:
         async with conn.transaction():
-            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            # A table the statistics say is a few rows is read whole by any plan: the
+            # check is which index the plan can take (as at scale), not whether it does.
+            await conn.execute(
+                "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off"
+            )
             await conn.execute("PREPARE member_read AS " + sql)
             values = ", ".join(_literal(v) for v in args)
             plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE member_read({values})")
