@@ -271,6 +271,17 @@ def driver_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
         db.driver_statement_hooks.remove(record)
 
 
+def sql_literal(value: object) -> str:
+    """A statement argument as SQL text, for `EXECUTE` of a `PREPARE`d statement."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "'{" + ",".join(str(v) for v in value) + "}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 async def admission_meeting(
     api: Api, token: str, branch_id: str, member_id: str, held_on: str, *, add_voter: bool = True
 ) -> str:

@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import ARRAY, Date, Integer, bindparam, column, func, select
 
 from app.db import get_sessionmaker
-from app.services.lifecycle.periods import add_months, add_months_sql
+from app.models.sql import add_months_sql
+from app.services.lifecycle.periods import add_months
 
 APP = Path(__file__).resolve().parents[2] / "app"
-OWNER = APP / "services" / "lifecycle" / "periods.py"
+OWNER = APP / "models" / "sql.py"
 # The probation (12, extended by 6 to 12), the policies' months (1-24), and back.
 MONTHS = (-25, -24, -13, -12, -6, -3, -1, 0, 1, 3, 6, 12, 13, 18, 24, 25)
 
@@ -61,7 +62,7 @@ def _month_intervals(source: str) -> list[int]:
     return lines
 
 
-def test_no_module_but_periods_writes_a_month_interval_in_sql():
+def test_no_module_but_the_owner_writes_a_month_interval_in_sql():
     assert _month_intervals("func.make_interval(0, months)") == [1]
     assert _month_intervals("func.make_interval(0, 0, 0, days)") == []
     found = {

@@ -10,7 +10,7 @@ import re
 
 import asyncpg
 from sqlalchemy import text
-from support import driver_statements, every_pooled_connection
+from support import driver_statements, every_pooled_connection, sql_literal
 
 from app.db import get_engine
 
@@ -58,17 +58,6 @@ async def test_ten_root_level_stats_calls_leave_no_generic_plan_over_a_bound_sub
     assert runs and max(runs) >= 10, rows
 
 
-def _literal(value: object) -> str:
-    """A statement argument as SQL text, for `EXECUTE` of a `PREPARE`d statement."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "'{" + ",".join(str(v) for v in value) + "}'"
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 async def test_the_member_reads_generic_plan_finds_an_open_episode_by_its_partial_index(
     api, county
 ):
@@ -91,7 +80,7 @@ async def test_the_member_reads_generic_plan_finds_an_open_episode_by_its_partia
                 "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off"
             )
             await conn.execute("PREPARE member_read AS " + sql)
-            values = ", ".join(_literal(v) for v in args)
+            values = ", ".join(sql_literal(v) for v in args)
             plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE member_read({values})")
             await conn.execute("DEALLOCATE member_read")
     finally:

@@ -6,6 +6,7 @@ full/probationary -> suspended -> full (restored) or left; any -> left or deceas
 Flags inform people; only a recorded transition changes a status.
 """
 
+from app.models.sql import add_months_sql
 from app.services.lifecycle.flags import (
     FLAG_CODES,
     check_flags,
@@ -15,7 +16,7 @@ from app.services.lifecycle.flags import (
     raised_flags,
     registration_review_due,
 )
-from app.services.lifecycle.periods import add_months, add_months_sql, lost_contact_on
+from app.services.lifecycle.periods import add_months, lost_contact_on
 from app.services.lifecycle.timeline import member_timeline, timeline_read
 from app.services.lifecycle.transitions import TransitionRequest, record_transition
 

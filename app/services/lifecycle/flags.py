@@ -13,7 +13,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
+    String,
     Uuid,
     and_,
     any_,
@@ -39,23 +42,23 @@ from app.models.enums import (
     PARTY_MEMBER_STATUSES,
     CommunityReportState,
     DisciplineKind,
+    MemberStatus,
     TransferState,
 )
 from app.models.grid import CommunityReport
 from app.models.lifecycle import Transfer
-from app.models.member import Member
+from app.models.member import Member, probation_ends_on_sql
 from app.models.mobile import MobileEpisode, episode_open
 from app.models.organisation import OrganisationLeader
+from app.models.sql import add_months_sql, in_text
 from app.services.lifecycle.periods import (
     APPROVAL_DUE_MONTHS,
     APPROVAL_LIMIT_MONTHS,
     PROBATION_ENDING_DAYS,
-    PROBATION_MONTHS,
     SUSPENDED_LEFT_MONTHS,
     TALK_DUE_MONTHS,
     S,
     add_months,
-    add_months_sql,
     lost_contact_on,
 )
 from app.services.unpaid_dues import UNPAID_FLAG, unpaid_run_flag
@@ -83,37 +86,46 @@ def flag_conditions(today: date) -> dict[str, ColumnElement[bool]]:
     return {**_admission(today), **_whereabouts(today), **_follow_ups(today)}
 
 
+def _status(status: MemberStatus) -> ColumnElement[bool]:
+    """The member row holds `status`, written into the statement's text: a date flag's
+    partial index (`ix_members_probation_end`, ...) is proved from it."""
+    return Member.status == in_text(status.value, String)
+
+
+def _day(day: date) -> BindParameter[date]:
+    """A date flag's bound, in the statement's text: the planner estimates from the
+    statistics of the flag's index how many members it matches, and walks the status
+    in tree order where many do or starts from the index where few do."""
+    return in_text(day, Date)
+
+
 def _admission(today: date) -> dict[str, ColumnElement[bool]]:
     """From the application to the end of probation."""
     m = Member
-    probation_end = add_months_sql(
-        m.joined_on, PROBATION_MONTHS + func.coalesce(m.probation_extension_months, 0)
-    )
+    probation_end = probation_ends_on_sql()
+    awaiting_approval = and_(_status(S.probationary), m.admission_approved_on.is_(None))
     return {
         # 谈话: a talk is due within a month of the application.
         "applicant.talk_overdue": and_(
-            m.status == S.applicant,
+            _status(S.applicant),
             m.talked_on.is_(None),
-            m.applied_on < add_months(today, -TALK_DUE_MONTHS),
+            m.applied_on < _day(add_months(today, -TALK_DUE_MONTHS)),
         ),
         # The committee above approves an admission within 3 months; past 6 it is redone.
         "admission.approval_overdue": and_(
-            m.status == S.probationary,
-            m.admission_approved_on.is_(None),
-            m.joined_on < add_months(today, -APPROVAL_DUE_MONTHS),
-            m.joined_on >= add_months(today, -APPROVAL_LIMIT_MONTHS),
+            awaiting_approval,
+            m.joined_on < _day(add_months(today, -APPROVAL_DUE_MONTHS)),
+            m.joined_on >= _day(add_months(today, -APPROVAL_LIMIT_MONTHS)),
         ),
         "admission.approval_expired": and_(
-            m.status == S.probationary,
-            m.admission_approved_on.is_(None),
-            m.joined_on < add_months(today, -APPROVAL_LIMIT_MONTHS),
+            awaiting_approval, m.joined_on < _day(add_months(today, -APPROVAL_LIMIT_MONTHS))
         ),
         "probation.ending": and_(
-            m.status == S.probationary,
-            probation_end > literal(today),
-            probation_end <= literal(today + timedelta(days=PROBATION_ENDING_DAYS)),
+            _status(S.probationary),
+            probation_end > _day(today),
+            probation_end <= _day(today + timedelta(days=PROBATION_ENDING_DAYS)),
         ),
-        "probation.due": and_(m.status == S.probationary, probation_end <= literal(today)),
+        "probation.due": and_(_status(S.probationary), probation_end <= _day(today)),
     }
 
 
@@ -229,8 +241,8 @@ def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
         UNPAID_FLAG: unpaid_run_flag(today),
         # Suspended 2+ years: the branch may record `left` (自行脱党).
         "suspension.left_suggested": and_(
-            m.status == S.suspended,
-            m.status_since <= add_months(today, -SUSPENDED_LEFT_MONTHS),
+            _status(S.suspended),
+            m.status_since <= _day(add_months(today, -SUSPENDED_LEFT_MONTHS)),
         ),
     }
 

@@ -9,16 +9,13 @@ import calendar
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Date, func, literal
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.enums import MemberStatus
-from app.models.member import Member
+from app.models.member import PROBATION_MONTHS, Member
 
 S = MemberStatus
 ACTIVIST_MONTHS = 12  # at least one year as an activist before becoming a candidate
-PROBATION_MONTHS = 12
 EXTENSION_RANGE = (6, 12)
 TALK_DUE_MONTHS = 1
 APPROVAL_DUE_MONTHS = 3
@@ -35,19 +32,6 @@ def add_months(day: date, months: int) -> date:
     year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
     last_day = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(day.day, last_day))
-
-
-def add_months_sql(
-    day: date | ColumnElement[Any] | InstrumentedAttribute[Any], months: Any
-) -> ColumnElement[date]:
-    """SQL: `add_months` of a date (a column or a value) and a number of months (a
-    column, an expression or an int): PostgreSQL's month interval keeps the day and
-    clamps the 31st to the month's last day, as `add_months` does, cast back to a date.
-    The one way SQL adds months; tests/api/test_month_arithmetic.py holds it equal to
-    `add_months` for every day of three years (a leap year among them) and finds any
-    other month interval in app/."""
-    start = literal(day, Date) if isinstance(day, date) else day
-    return cast(ColumnElement[date], func.cast(start + func.make_interval(0, months), Date))
 
 
 def lost_contact_on(last_contact: Any, today: date) -> ColumnElement[bool]:
