@@ -3,6 +3,7 @@ into a statement's text, and month arithmetic."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
@@ -24,6 +25,12 @@ def in_text(value: T, type_: TypeEngine[T] | type[TypeEngine[T]]) -> BindParamet
     neither in a parameter. The statement's text then changes with the value (a day:
     one prepared statement a day)."""
     return bindparam(None, value, type_=type_, literal_execute=True)
+
+
+def in_text_each(values: Sequence[T]) -> BindParameter[T]:
+    """`values` written into the statement's text, for `column.in_(...)` (as `in_text`:
+    a partial index whose predicate names them is proved from them)."""
+    return bindparam(None, list(values), expanding=True, literal_execute=True)
 
 
 def add_months_sql(

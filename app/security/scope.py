@@ -30,6 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.errors import ErrorCode, Forbidden, NotFound
 from app.i18n import Text
 from app.models.enums import Role
+from app.models.sql import in_text
 
 # Re-exported: services reach subtree prefixes through this module.
 from app.subtree import PATH
@@ -84,7 +85,7 @@ class Principal:
 def prefix_literal(root: str) -> BindParameter[str]:
     """The subtree prefix of `root` as a value SQLAlchemy renders into the statement text
     at each execution (one compiled form; one prepared statement and plan per subtree)."""
-    return bindparam(None, subtree_prefix(root), type_=String, literal_execute=True)
+    return in_text(subtree_prefix(root), String)
 
 
 def prefix_param(name: str) -> BindParameter[str]:

@@ -36,6 +36,7 @@ from app.models import org_path_columns
 from app.models.enums import BRANCH_TYPES, COMMITTEE_TYPES, OrgType, label_zh
 from app.models.member import Member
 from app.models.organisation import Organisation
+from app.models.sql import in_text
 from app.security.scope import (
     Principal,
     is_under,
@@ -118,7 +119,7 @@ async def insert_root(session: AsyncSession, code: str, name: str) -> Organisati
 
 def _levels(depth: int) -> BindParameter[int]:
     """A number of levels written into the statement's text (an int: nothing else)."""
-    return bindparam(None, int(depth), type_=Integer, literal_execute=True)
+    return in_text(int(depth), Integer)
 
 
 # Down to this many levels the tree is walked from its root on the parent index (a read
