@@ -133,6 +133,9 @@ class PointEntry(UUIDPk, Timestamped, Base):
         CheckConstraint(one_of("source", EntrySource), name="source_known"),
         UniqueConstraint("member_id", "source_key"),
         Index("ix_point_entries_member_year", "member_id", "year", "state"),
+        # The entries of a year dated after a day (`ranking.points_dated_after`): what a
+        # kept year total holds that the points as of that day do not.
+        Index("ix_point_entries_year_occurred_on", "year", "occurred_on"),
         Index(
             "ix_point_entries_org_path_year",
             "org_path",

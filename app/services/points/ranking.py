@@ -13,7 +13,9 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     String,
+    Subquery,
     Uuid,
+    and_,
     bindparam,
     case,
     column,
@@ -28,7 +30,7 @@ from app import db
 from app.models.enums import PARTY_MEMBER_STATUS_VALUES, EntryState
 from app.models.member import Member
 from app.models.organisation import Organisation
-from app.models.points import PointEntry, PointScheme
+from app.models.points import PointEntry, PointScheme, PointTotal
 from app.security.scope import (
     Principal,
     ancestors,
@@ -323,6 +325,23 @@ async def ranking(
     return out[:limit], mine
 
 
+def points_dated_after(as_of: date) -> Subquery:
+    """Per member, the approved points of `as_of`'s year dated after `as_of` (none
+    for a year's last day; most days few or none): the part of the kept year total
+    (`PointTotal`) not earned yet on `as_of`. Read from `ix_point_entries_year_occurred_on`,
+    so it costs the entries after `as_of`, not the year's."""
+    return (
+        select(PointEntry.member_id, func.sum(PointEntry.points).label("points"))
+        .where(
+            PointEntry.year == as_of.year,
+            PointEntry.occurred_on > as_of,
+            PointEntry.state == EntryState.approved,
+        )
+        .group_by(PointEntry.member_id)
+        .subquery()
+    )
+
+
 async def grade_counts_on(
     session: AsyncSession,
     root: Organisation,
@@ -335,22 +354,16 @@ async def grade_counts_on(
     `as_of`'s year (None: below every band, or no bands), each by their points of that
     year up to `as_of`: the base of the scheme nearest to the organisation they stood
     at that day (`moved`: the path of those whose organisation that day is not their
-    record's) plus their approved entries dated up to `as_of`. Counted per distinct
-    total, without listing the members."""
+    record's) plus their approved entries dated up to `as_of`: the year's kept total
+    (`point_totals`, one row a member) less the entries dated after `as_of`
+    (`points_dated_after`), so a subtree reads its own members' totals, not every
+    entry of the year. Counted per distinct total, without listing the members."""
     year = as_of.year
     scheme = await scheme_for(session, root.path, year)
     bands = scheme.grade_bands if scheme else []
     schemes = await nearest_schemes(session, root, year)
-    earned = (
-        select(PointEntry.member_id, func.sum(PointEntry.points).label("points"))
-        .where(
-            PointEntry.year == year,
-            PointEntry.state == EntryState.approved,
-            PointEntry.occurred_on <= as_of,
-        )
-        .group_by(PointEntry.member_id)
-        .subquery()
-    )
+    kept = PointTotal.__table__.alias("kept")
+    later = points_dated_after(as_of)
     ids = bindparam("moved_ids", list(moved), type_=ARRAY(Uuid()))
     paths = bindparam("moved_paths", list(moved.values()), type_=ARRAY(String()))
     stood = (
@@ -360,10 +373,17 @@ async def grade_counts_on(
     )
     path = func.coalesce(stood.c.path, Member.org_path)
     totals = (
-        select((base_at(path, schemes) + func.coalesce(earned.c.points, 0)).label("total"))
+        select(
+            (
+                base_at(path, schemes)
+                + func.coalesce(kept.c.points, 0)
+                - func.coalesce(later.c.points, 0)
+            ).label("total")
+        )
         .select_from(Member)
         .outerjoin(stood, stood.c.member_id == Member.id)
-        .outerjoin(earned, earned.c.member_id == Member.id)
+        .outerjoin(kept, and_(kept.c.member_id == Member.id, kept.c.year == year))
+        .outerjoin(later, later.c.member_id == Member.id)
         .where(counted)
         .subquery()
     )
