@@ -70,6 +70,21 @@ class SynthReport:
 # dropped for the load and built once after it, ~4x faster than keeping them up to date
 # row by row. Unique and constraint indexes stay: they are the load's own checks.
 BULK_TABLES = ("members", "meetings", "point_entries")
+# Every table the load writes (itself or by a trigger): analysed after it. The others
+# stay as a new database has them, never analysed, as autovacuum leaves a table nothing
+# was written to: PostgreSQL plans such a table as a few pages. Analysed while empty, it
+# is planned as free to scan again, and the statistics' anti-joins against it
+# (`membership.unchanged`: transitions, transfers) become a nested loop rescanning it
+# for every member of the subtree (~0.7 µs a member and table: +1.1 s for the
+# province's grouping statement at 1M members; bench/RESULTS.md, session 17).
+LOADED_TABLES = (
+    "organisations",
+    "organisation_placements",
+    *BULK_TABLES,
+    "point_schemes",
+    "point_rules",
+    "point_totals",
+)
 
 
 async def _drop_plain_indexes(conn: asyncpg.Connection) -> list[str]:
@@ -223,7 +238,7 @@ async def synthesise(
     report.timings["meetings"] = await _meetings(conn, branches)
     report.timings["point_entries"] = await _points(conn, made[0])
     await _build_indexes(conn, definitions, report, progress)
-    await conn.execute("ANALYZE")
+    await conn.execute("ANALYZE " + ", ".join(LOADED_TABLES))
     return report
 
 
