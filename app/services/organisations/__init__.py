@@ -6,7 +6,7 @@ leaders (班子) and the thresholds and term flags of `health`.
 """
 
 from app.services.organisations.access import ORG_SORT, ORG_SORTABLE, get_visible, within_path
-from app.services.organisations.counts import organisation_stats
+from app.services.organisations.counts import members_counted, organisation_stats
 from app.services.organisations.health import organisation_health, threshold_flags
 from app.services.organisations.leaders import (
     LeaderRow,
@@ -42,6 +42,7 @@ __all__ = [
     "insert_root",
     "list_leaders",
     "list_organisations",
+    "members_counted",
     "move_organisation",
     "organisation_health",
     "organisation_stats",

@@ -4,6 +4,7 @@ annual tables as of a date are `stats.statistics_tables`)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from functools import lru_cache
 
@@ -100,3 +101,25 @@ async def organisation_stats(session: AsyncSession, org: OrgNode, today: date) -
         by_education=counts["education"],
         by_org_type=by_type,
     )
+
+
+async def members_counted(
+    session: AsyncSession,
+    path: str,
+    day: date,
+    statuses: Collection[str] = (),
+    categories: Collection[str] = (),
+) -> int:
+    """The member records of the subtree at `path` (every status, as the member list
+    counts them), only those of `statuses` and of `categories` where given: the groups
+    of `kept_stats.member_groups` added up, so read from the kept counts when a snapshot
+    answers for `day` (a province in a few ms), else counted over the subtree."""
+    g = member_groups(path, day).subquery("g")
+    status, category, n = g.c[0], g.c[1], g.c[len(BREAKDOWNS)]
+    conditions = [
+        column.in_(values)
+        for column, values in ((status, statuses), (category, categories))
+        if values
+    ]
+    total = await session.scalar(select(func.coalesce(func.sum(n), 0)).where(*conditions))
+    return int(total or 0)
