@@ -46,12 +46,52 @@ async def _changed_long_ago(api, county):
     )
 
 
+async def _points(api, county):
+    """Schemes at the county (base 60) and town A (base 100, two bands), a rule, and
+    entries for every third member of the county on days before, between and after the
+    days compared; one record revised since (its education), so the tables read it
+    apart from the grouping statement, its points too."""
+    token, year = county.county_admin, today().year
+    for org, base in ((county.county, 60), (county.town_a, 100)):
+        bands = [{"min": base + 3, "label": "优秀"}, {"min": base, "label": "合格"}]
+        body = {"org_id": org["id"], "year": year, "base": base, "grade_bands": bands}
+        r = await api.client.post(f"{V}/point-schemes", json=body, headers=api.auth(token))
+        assert r.status_code == 201, r.text
+    rule = {
+        "org_id": county.county["id"], "code": "AGG", "name": "志愿服务",
+        "category": "bonus", "points": 2, "needs_approval": False,
+    }  # fmt: skip
+    r = await api.client.post(f"{V}/point-rules", json=rule, headers=api.auth(token))
+    assert r.status_code == 201, r.text
+    rule_id = r.json()["id"]
+    r = await api.client.get(
+        f"{V}/members",
+        params={"within": county.county["id"], "status": ["full", "probationary"], "limit": 100},
+        headers=api.auth(token),
+    )
+    members = r.json()["items"]
+    days = [f"{year}-01-15", f"{year}-03-31", f"{year}-04-02", str(today())]
+    for i, member in enumerate(members[::3]):
+        for day in days[: 1 + i % len(days)]:
+            entry = {
+                "member_id": member["id"], "rule_id": rule_id, "occurred_on": day,
+                "source_key": f"agg-{member['id']}-{day}",
+            }  # fmt: skip
+            r = await api.client.post(f"{V}/point-entries", json=entry, headers=api.auth(token))
+            assert r.status_code == 201, r.text
+    r = await api.client.patch(
+        f"{V}/members/{members[1]['id']}", json={"education": "21"}, headers=api.auth(token)
+    )
+    assert r.status_code == 200, r.text
+
+
 async def test_the_aggregated_tables_and_ledger_equal_everyones_histories(api, county):
     await mixed_members(api, county)
     await _changed_long_ago(api, county)
+    await _points(api, county)
     orgs = [county.county["id"], county.town_a["id"], county.branch_b["id"]]
     days = [date(1949, 9, 30), date(2012, 10, 31), date(2025, 12, 31), date(2026, 4, 1), today()]
-    compared = 0
+    compared = graded = 0
     for org_id, as_of in itertools.product(orgs, days):
         expected, ledger = await _oracle(org_id, as_of)
         r = await api.client.get(
@@ -76,4 +116,6 @@ async def test_the_aggregated_tables_and_ledger_equal_everyones_histories(api, c
             (str(e.member_id), str(e.on), e.reason.value) for e in ledger.entries
         ]
         compared += expected["members"]["total"]
+        graded += sum(g["count"] for g in expected["points"]["by_grade"] if g["key"] == "优秀")
     assert compared > 0  # the days chosen count someone
+    assert graded > 0  # and some above the base
