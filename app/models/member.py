@@ -74,6 +74,9 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
     lost_contact_since: Mapped[date | None] = mapped_column(Date)
     # The day the work unit or residence last changed: a transfer is suggested from then.
     relocated_on: Mapped[date | None] = mapped_column(Date)
+    # The latest month (its first day) a dues payment covers, NULL before any: kept by
+    # triggers on `dues_payment_months` (migration 0038), never by the application.
+    dues_paid_through: Mapped[date | None] = mapped_column(Date)
     # The community (社区/村) where the member lives, for grids and 双报到.
     residence_community_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
@@ -156,6 +159,15 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
             "status_since",
             "org_path",
             postgresql_where=text(f"status = '{S.suspended}'"),
+        ),
+        # The due members by the latest month paid: those who owe six months paid none
+        # of them (before the first, after the last, or never), so the unpaid-dues list
+        # starts here where few owe (`unpaid_dues.unpaid_run_candidates`).
+        Index(
+            "ix_members_dues_paid_through",
+            "dues_paid_through",
+            "org_path",
+            postgresql_where=text(f"status IN ('{S.full}', '{S.probationary}')"),
         ),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.

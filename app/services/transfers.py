@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,7 +30,7 @@ from app.models.enums import (
     TransferState,
     label_zh,
 )
-from app.models.lifecycle import DuesPaymentMonth, Transfer
+from app.models.lifecycle import Transfer
 from app.models.member import Member
 from app.models.organisation import Organisation
 from app.pagination import Page, paginate, parse_sort
@@ -132,10 +132,9 @@ async def view(
     return (await views(session, principal, [transfer], today))[0]
 
 
-async def _paid_until(session: AsyncSession, member_id: uuid.UUID) -> str | None:
-    last = await session.scalar(
-        select(func.max(DuesPaymentMonth.month)).where(DuesPaymentMonth.member_id == member_id)
-    )
+def _paid_until(member: Member) -> str | None:
+    """党费交至: the latest month the member's dues are paid for (kept on the record)."""
+    last = member.dues_paid_through
     return f"{last:%Y-%m}" if last else None
 
 
@@ -201,7 +200,7 @@ async def create_transfer(
         to_path=target.path,
         state=TransferState.pending,
         reason=reason,
-        dues_paid_until=await _paid_until(session, member.id),
+        dues_paid_until=_paid_until(member),
         created_by=principal.user_id,
     )
     session.add(transfer)

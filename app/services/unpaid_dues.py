@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.enums import PARTY_MEMBER_STATUS_VALUES, ReliefKind
 from app.models.lifecycle import DuesPaymentMonth, DuesRelief, MemberTransition
 from app.models.member import Member
+from app.models.sql import in_text, in_text_each
 
 # Six consecutive months owed and unpaid are flagged for the branch to act on.
 CONSECUTIVE_UNPAID_FLAG = 6
@@ -189,6 +190,24 @@ def month_owed_and_unpaid(month: date) -> ColumnElement[bool]:
     exemption covering it."""
     owed = _month_owed(literal(month), literal(_next_month(month)))
     return and_(owed, ~_paid_or_exempt([month]))
+
+
+def unpaid_run_candidates(today: date) -> ColumnElement[bool]:
+    """SQL over a member row: a due member whose latest month paid
+    (`Member.dues_paid_through`, kept by triggers) is none of the six months ending with
+    this one: before the first, after the last (paid ahead), or none. Every member
+    `unpaid_run_flag` flags is one (none of the six is paid), and few others, so the
+    flag's list and count start from `ix_members_dues_paid_through` where few owe.
+
+    The statuses and months are written into the statement's text: a cached generic
+    plan proves the index's predicate and weighs its range from the statistics (where
+    many owe, walking the subtree and testing each member is cheaper, and chosen)."""
+    months = months_ending(today, CONSECUTIVE_UNPAID_FLAG)
+    paid = Member.dues_paid_through
+    return and_(
+        Member.status.in_(in_text_each(PARTY_MEMBER_STATUS_VALUES)),
+        or_(paid.is_(None), paid < in_text(months[0], Date), paid > in_text(months[-1], Date)),
+    )
 
 
 def unpaid_run_flag(today: date) -> ColumnElement[bool]:

@@ -61,7 +61,7 @@ from app.services.lifecycle.periods import (
     add_months,
     lost_contact_on,
 )
-from app.services.unpaid_dues import UNPAID_FLAG, unpaid_run_flag
+from app.services.unpaid_dues import UNPAID_FLAG, unpaid_run_candidates, unpaid_run_flag
 
 # --- Flags ---------------------------------------------------------------------------
 
@@ -192,8 +192,12 @@ def _contact_lost(today: date, *, as_ids: bool) -> ColumnElement[bool]:
 @lru_cache(maxsize=16)
 def _filter_forms(today: date) -> dict[str, ColumnElement[bool]]:
     """The flags a list filters on in another form than the row condition (the same
-    members): `contact.lost` as a set of ids."""
-    return {"contact.lost": _contact_lost(today, as_ids=True)}
+    members): `contact.lost` as a set of ids; the unpaid dues with the members who can
+    owe them first (`unpaid_run_candidates`: an index range where few owe)."""
+    return {
+        "contact.lost": _contact_lost(today, as_ids=True),
+        UNPAID_FLAG: and_(unpaid_run_candidates(today), unpaid_run_flag(today)),
+    }
 
 
 def _follow_ups(today: date) -> dict[str, ColumnElement[bool]]:
