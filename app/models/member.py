@@ -107,6 +107,9 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
         # with): filtered pages stop after the page (migration 0027).
         Index("ix_members_status_org_path", "status", "org_path", "id"),
         Index("ix_members_category_org_path", "category", "org_path", "id"),
+        # A status and a category together (one value or several of each: a part per
+        # pair), in tree order (migration 0039).
+        Index("ix_members_status_category_org_path", "status", "category", "org_path", "id"),
         Index(
             "ix_members_name_prefix",
             "name",

@@ -10,6 +10,7 @@ walk of the whole subtree. Measured at 1M members in bench/RESULTS.md.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -105,6 +106,11 @@ NAME_ORDER = ("ix_members_name_order",)
         ({"status": "suspended"}, "ix_members_status_org_path", TREE_ORDER),
         ({"category": "student"}, "ix_members_category_org_path", TREE_ORDER),
         ({"q": "欧阳"}, "ix_members_name_prefix", TREE_ORDER + NAME_ORDER),
+        (
+            {"status": "suspended", "category": "student"},
+            "ix_members_status_category_org_path",
+            TREE_ORDER,
+        ),
     ],
 )
 async def test_a_filtered_page_of_a_subtree_reads_the_filters_index_and_stops_after_the_page(
@@ -172,6 +178,40 @@ async def test_a_page_of_several_values_walks_each_values_index_and_reads_about_
     await _add(api, county, field, asked * 2)
     nodes = await _page_plan(api, county.county_admin, params, TREE_ORDER, analyze=True)
     assert _rows_read([n for n in nodes if n.get("Index Name")]) <= 3 + 1 + 2, nodes
+
+
+@pytest.mark.parametrize("sort", ["organisation", "-organisation"])
+async def test_a_page_of_several_statuses_and_categories_walks_each_pairs_index(
+    api: Api, county: County, sort: str
+) -> None:
+    # 18 members, 8 of them of a status and a category asked for
+    for branch in (county.branch_a, county.branch_b):
+        for status, category in itertools.product(
+            ("suspended", "applicant", "full"), ("student", "retired", "employed")
+        ):
+            await api.member(county.county_admin, branch["id"], status=status, category=category)
+    params = {
+        "within": county.county["id"],
+        "status": ["suspended", "applicant"],
+        "category": ["student", "retired"],
+        "limit": 3,
+        "sort": sort,
+    }
+    first = await api.client.get(
+        "/api/v1/members", params=params, headers=api.auth(county.county_admin)
+    )
+    assert len(first.json()["items"]) == 3
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None
+    for page in (params, {**params, "cursor": cursor}):
+        nodes = await _page_plan(api, county.county_admin, page, TREE_ORDER, analyze=True)
+        assert nodes[0]["Node Type"] == "Limit"
+        scans = [n for n in nodes if n.get("Index Name")]
+        assert [n["Index Name"] for n in scans] == ["ix_members_status_category_org_path"] * 4
+        assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], nodes
+        # each pair's walk stops after the page: the page's 3 and the one after, plus at
+        # most one ahead per pair, not the 8 matches
+        assert _rows_read(scans) <= 3 + 1 + 4, nodes
 
 
 def _rows_read(scans: list[dict[str, Any]]) -> int:

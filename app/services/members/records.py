@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -315,12 +316,16 @@ async def _page(
 ) -> Page[tuple[MemberRow, list[str]]]:
     """The page of the filters in `values`, each row with its flags as of `today`."""
     present = tuple(values)  # the filters in a fixed order, so equal sets share a statement
-    split = next((name for name in _SPLIT if name in values), None)
-    chosen: list[str] = values[split] if split is not None else []
-    parts = {f"value_part_{i}": value for i, value in enumerate(chosen)}
+    split = tuple(name for name in _SPLIT if name in values)
+    combinations = list(itertools.product(*(values[name] for name in split)))
+    parts = {
+        f"{name}_part_{i}": value
+        for i, combination in enumerate(combinations)
+        for name, value in zip(split, combination, strict=True)
+    }
     return await paginate_rows(
         session,
-        ("members", present, flags, today, len(parts)),
+        ("members", present, flags, today, len(combinations)),
         lambda: _list_select(present, flags, today),
         values | parts,
         keys,
@@ -331,15 +336,18 @@ async def _page(
         # Each row's flags in the page's statement, as `access.read_visible` reads one
         # member's: one statement for the page and its flags, not two.
         page_columns=lambda: (lifecycle.raised_flags(today),),
-        # Several statuses (or categories): one part per value, each a walk of its
-        # `(status, org_path, id)` index in tree order that stops after the page, merged
-        # (not a read and sort of every match of `status = ANY(...)`).
-        merge=(lambda: _parts(present, flags, today, split, tuple(parts))) if split else None,
+        # Several statuses (or categories, or both): one part per value (per pair of a
+        # status and a category), each a walk of its `(status, org_path, id)` index, or
+        # `(status, category, org_path, id)`, in tree order that stops after the page,
+        # merged (not a read and sort of every match of `status = ANY(...)`).
+        merge=(lambda: _parts(present, flags, today, split, len(combinations))) if split else None,
     )
 
 
-# The several-valued filters a page is split by, one part per value (the first present):
-# each has a `(value, org_path, id)` index (migration 0027).
+# The several-valued filters a page is split by, one part per value, or per pair of
+# values when both are several: each has an index in tree order of its value (migration
+# 0027), and of a status and a category (migration 0039), the one a single status or
+# category filter beside the other uses too.
 _SPLIT = {"statuses": Member.status, "categories": Member.category}
 
 
@@ -347,16 +355,18 @@ def _parts(
     present: tuple[str, ...],
     flags: tuple[str, ...],
     today: date,
-    split: str,
-    names: tuple[str, ...],
+    split: tuple[str, ...],
+    count: int,
 ) -> list[Select[Any]]:
-    """The filtered select as one select per value of the `split` filter (bound as
-    `names`), the other filters alike in each: disjoint, together the same rows."""
-    others = tuple(name for name in present if name != split)
-    column = _SPLIT[split]
+    """The filtered select as one select per combination of the values of the `split`
+    filters (bound as `<filter>_part_<i>`), the other filters alike in each: disjoint,
+    together the same rows."""
+    others = tuple(name for name in present if name not in split)
     return [
-        _list_select(others, flags, today).where(column == bindparam(name, None, type_=String))
-        for name in names
+        _list_select(others, flags, today).where(
+            *(_SPLIT[name] == bindparam(f"{name}_part_{i}", None, type_=String) for name in split)
+        )
+        for i in range(count)
     ]
 
 
