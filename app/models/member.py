@@ -170,7 +170,7 @@ class Member(UUIDPk, Versioned, Timestamped, Base):
             "ix_members_dues_paid_through",
             "dues_paid_through",
             "org_path",
-            postgresql_where=text(f"status IN ('{S.full}', '{S.probationary}')"),
+            postgresql_where=text(f"status = '{S.full}' OR status = '{S.probationary}'"),
         ),
         Index("ix_members_id_number_index", "id_number_index"),
         # An ID number is unique among living records; left/deceased records keep history.

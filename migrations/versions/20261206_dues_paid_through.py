@@ -91,7 +91,7 @@ def upgrade() -> None:
             INDEX,
             "members",
             ["dues_paid_through", "org_path"],
-            postgresql_where=sa.text("status IN ('full', 'probationary')"),
+            postgresql_where=sa.text("status = 'full' OR status = 'probationary'"),
             postgresql_concurrently=True,
         )
 
