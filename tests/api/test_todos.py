@@ -324,3 +324,18 @@ async def test_a_kind_whose_items_all_come_after_a_full_page_is_not_queried(api,
 
     assert await flag_statements(1) == 0
     assert await flag_statements(500) == 1
+
+
+async def test_a_member_with_two_flags_is_two_flagged_items_and_the_counts_say_so(api, county):
+    """The flagged members' count adds up each flag's members (`members_flagged_count`),
+    one item per flag of a member: a member carrying two counts twice, as listed."""
+    admin = county.admin_a
+    both = await api.member(
+        county.county_admin, county.branch_a["id"], status="probationary", joined_on="2020-01-01"
+    )
+    r = await api.client.get(T, params={"limit": 500}, headers=api.auth(admin))
+    flagged = [t for t in r.json()["items"] if t["kind"] == "member_flagged"]
+    own = [t["code"] for t in flagged if t["link"]["id"] == both["id"]]
+    assert len(own) == 2, own
+    r = await api.client.get(f"{T}/counts", headers=api.auth(admin))
+    assert r.json()["by_kind"]["member_flagged"] == len(flagged)

@@ -42,7 +42,7 @@ from app.models.enums import Role, TodoKind, TodoSeverity
 from app.pagination import Page, SortKey, clamp_limit, decode_cursor, encode_cursor
 from app.security.scope import Principal
 from app.services.todos.per_organisation import ORG_SOURCES
-from app.services.todos.sources import SQL_SOURCES, Todo, fixed_by
+from app.services.todos.sources import SQL_COUNTS, SQL_SOURCES, Todo, fixed_by
 
 TODO_SORT = "due_on"
 # Every kind, in the order the counts list them.
@@ -190,13 +190,17 @@ async def _sql_page(
     ]
 
 
-async def _sql_counts(session: AsyncSession, selects: dict[TodoKind, Any]) -> dict[TodoKind, int]:
-    """One COUNT per kind, all in one statement."""
+async def _sql_counts(
+    session: AsyncSession, principal: Principal, selects: dict[TodoKind, Any], today: date
+) -> dict[TodoKind, int]:
+    """One COUNT per kind, all in one statement (a kind of `SQL_COUNTS` by its own)."""
     if not selects:
         return {}
     counts = [
-        select(func.count()).select_from(stmt.subquery()).scalar_subquery()
-        for stmt in selects.values()
+        SQL_COUNTS[kind](principal, today).scalar_subquery()
+        if kind in SQL_COUNTS
+        else select(func.count()).select_from(stmt.subquery()).scalar_subquery()
+        for kind, stmt in selects.items()
     ]
     row = (await session.execute(select(*counts))).one()
     return {kind: int(n) for kind, n in zip(selects, row, strict=True)}
@@ -238,7 +242,7 @@ async def todos(
     next_cursor = encode_cursor(_POSITION, list(_key(page[-1]))) if len(found) > size else None
     total = None
     if include_total:
-        counted = await _sql_counts(session, selects)
+        counted = await _sql_counts(session, principal, selects, today)
         total = sum(counted.values()) + sum(len(items) for items in by_org.values())
     return Page(items=page, next_cursor=next_cursor, total=total)
 
@@ -249,7 +253,8 @@ async def todo_counts(
     """How many to-dos of each kind (every kind listed, zero included), for a badge."""
     wanted = _wanted(principal, None)
     counts = dict.fromkeys(KINDS, 0)
-    counts.update(await _sql_counts(session, _selects(principal, wanted, today)))
+    selects = _selects(principal, wanted, today)
+    counts.update(await _sql_counts(session, principal, selects, today))
     for kind, items in (await _org_items(session, principal, wanted, today)).items():
         counts[kind] = len(items)
     return counts

@@ -9,6 +9,8 @@ Every select has the same labelled columns (`ITEM_COLUMNS`); a function raises
 
 from __future__ import annotations
 
+import functools
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -249,6 +251,22 @@ def members_flagged(p: Principal, today: date) -> Select[Any]:
     return _flagged(p, today, codes, TodoSeverity.warning)
 
 
+def members_flagged_count(p: Principal, today: date) -> Select[Any]:
+    """How many items `members_flagged` lists, counted flag by flag and added up (an item
+    is one flag of one member): each flag's members in scope read as its member page
+    reads them (`lifecycle.flag_filter`: from its index or its other table where few
+    carry it), not every flag evaluated on every member in scope."""
+    counts = [
+        select(func.count())
+        .select_from(Member)
+        .where(p.scope.filter(Member.org_path), lifecycle.flag_filter([code], today))
+        .scalar_subquery()
+        for code in lifecycle.FLAG_CODES
+        if code != UNPAID_FLAG
+    ]
+    return select(functools.reduce(operator.add, counts))
+
+
 def dues_arrears(p: Principal, today: date) -> Select[Any]:
     """Members with six consecutive months of dues unpaid (the member flag
     `dues.six_months_unpaid`, one SQL rule in `services/unpaid_dues.py`)."""
@@ -292,6 +310,11 @@ def check_ins_overdue(p: Principal, today: date) -> Select[Any]:
         .where(listed_for(p), overdue_sql(today))
     )
 
+
+# A kind counted otherwise than by counting its select's rows: one row, the count.
+SQL_COUNTS: dict[TodoKind, Callable[[Principal, date], Select[Any]]] = {
+    TodoKind.member_flagged: members_flagged_count
+}
 
 SQL_SOURCES: dict[TodoKind, SqlSource] = {
     TodoKind.transfer_to_accept: transfers_to_accept,
