@@ -11,8 +11,10 @@ alone. Statement-level triggers on `dues_payment_months` (transition tables: a p
 of twelve months is one update, not twelve) keep it exact through any INSERT, UPDATE
 or DELETE, whatever writes them (a payment, its reversal, a member's deletion).
 
-Existing payments are read once here; the index is built `CONCURRENTLY` (outside a
-transaction): writes to `members` go on meanwhile.
+Existing payments are read once here: every member who ever paid has its row rewritten
+once (a copy of 1M members, 990,000 of them paying, took about 11 minutes on a slow
+VM: bench/RESULTS.md, session 16), within the migration's transaction. The index is
+built `CONCURRENTLY` afterwards (outside a transaction): writes go on meanwhile.
 
 Revision ID: 0038_dues_paid_through
 Revises: 0037_points_dated_after
