@@ -142,6 +142,19 @@ def app() -> Any:
     return create_app()
 
 
+@pytest.fixture
+def frozen_today(app: Any, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """The API's today (`get_today`) fixed at the test module's `TODAY` for the test;
+    set `["day"]` to move it. A module whose every test needs it says
+    `pytestmark = pytest.mark.usefixtures("frozen_today")`."""
+    from app.api.deps import get_today
+
+    current = {"day": request.module.TODAY}
+    app.dependency_overrides[get_today] = lambda: current["day"]
+    yield current
+    app.dependency_overrides.pop(get_today, None)
+
+
 @pytest.fixture(scope="session")
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)

@@ -7,23 +7,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import pytest
 from support import drain_changes, unique
 
-from app.api.deps import get_today
 from app.db import get_sessionmaker
 from app.models.organisation import Organisation
 from app.services.integration import changes
 
+TODAY = date(2026, 11, 24)
+
 V = "/api/v1"
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n" + b"x" * 3000 + b"\n%%EOF\n"
-
-
-@pytest.fixture
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
-    yield
-    app.dependency_overrides.pop(get_today, None)
 
 
 async def _events_of(api, token, cursor, resource_id):

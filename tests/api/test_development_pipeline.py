@@ -8,17 +8,11 @@ from datetime import date
 import pytest
 from support import admission_meeting, record_steps
 
-from app.api.deps import get_today
-
 V = "/api/v1"
 TODAY = date(2026, 11, 24)
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _pipeline(api, token, org_id, **params):

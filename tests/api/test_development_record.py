@@ -11,17 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from support import admission_meeting, record_steps, unique
 
-from app.api.deps import get_today
-
 V = "/api/v1"
 TODAY = date(2026, 11, 24)
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _binder(api, token, member_id):

@@ -7,17 +7,11 @@ from datetime import date
 import pytest
 from support import unique
 
-from app.api.deps import get_today
-
 TODAY = date(2026, 11, 24)
 V = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 def _body(org_id, kind="warning", **extra):

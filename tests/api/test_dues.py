@@ -6,17 +6,11 @@ from datetime import date
 
 import pytest
 
-from app.api.deps import get_today
-
 TODAY = date(2026, 11, 24)
 PAY = "/api/v1/dues/payments"
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _assess(api, token, member_id, month="2026-11"):

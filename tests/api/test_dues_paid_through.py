@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import text
 
-from app.api.deps import get_today
 from app.db import get_sessionmaker
+
+TODAY = date(2026, 6, 15)
 
 V = "/api/v1"
 FLAG = "dues.six_months_unpaid"
@@ -21,14 +21,6 @@ SELECT count(*) FROM members AS m
 WHERE m.dues_paid_through IS DISTINCT FROM
       (SELECT max(d.month) FROM dues_payment_months AS d WHERE d.member_id = m.id)
 """
-
-
-@pytest.fixture
-def frozen_today(app):
-    current = {"day": date(2026, 6, 15)}
-    app.dependency_overrides[get_today] = lambda: current["day"]
-    yield current
-    app.dependency_overrides.pop(get_today, None)
 
 
 async def _pay(api, county, member_id: str, *months: str, paid_on: str = "2026-06-15") -> None:

@@ -9,16 +9,12 @@ from decimal import Decimal
 import pytest
 from support import unique
 
-from app.api.deps import get_today
+TODAY = date(2026, 11, 24)
 
 G = "/api/v1/grids"
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _community(api, county):

@@ -7,18 +7,7 @@ from datetime import date
 import pytest
 from support import admission_meeting, record_steps
 
-from app.api.deps import get_today
-
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def frozen_today(app):
-    """Move the clock: every date rule reads `get_today`."""
-    current = {"day": TODAY}
-    app.dependency_overrides[get_today] = lambda: current["day"]
-    yield current
-    app.dependency_overrides.pop(get_today, None)
 
 
 async def _transition(api, token, member_id, to_status, on, *, steps=False, **extra):

@@ -9,8 +9,6 @@ from datetime import date
 import pytest
 from support import unique
 
-from app.api.deps import get_today
-
 TODAY = date(2026, 11, 24)
 ME = "/api/v1/me"
 # A valid body for each /me route that takes one.
@@ -20,11 +18,7 @@ BODIES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _two_members(api, county):

@@ -9,17 +9,14 @@ import pytest
 from sqlalchemy import text
 from support import unique
 
-from app.api.deps import get_today
 from app.db import get_sessionmaker
+
+TODAY = date(2026, 11, 24)
 
 M = "/api/v1/meetings"
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _rule(api, county, **fields):

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from support import record_steps
 
-from app.api.deps import get_today
 from app.db import get_sessionmaker
 from app.schemas.meetings import Compliance, ComplianceRow
 
@@ -15,11 +14,7 @@ M = "/api/v1/meetings"
 TODAY = date(2026, 11, 24)
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _branch(api, county, full, probationary=0, **fields):

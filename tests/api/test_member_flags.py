@@ -7,18 +7,8 @@ from datetime import date
 
 import pytest
 
-from app.api.deps import get_today
-
 V = "/api/v1"
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def frozen_today(app):
-    current = {"day": TODAY}
-    app.dependency_overrides[get_today] = lambda: current["day"]
-    yield current
-    app.dependency_overrides.pop(get_today, None)
 
 
 async def _flags(api, county, member_id):

@@ -10,8 +10,6 @@ import pytest
 from fastapi.routing import APIRoute
 from support import unique
 
-from app.api.deps import get_today
-
 TODAY = date(2026, 11, 24)
 # Values for required query parameters, by name.
 # What a member user may read (each reviewed against the rule): its own records, rows
@@ -77,11 +75,7 @@ QUERY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _branch_with_two_members(api, county):

@@ -6,19 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from app.api.deps import get_today
+TODAY = date(2026, 6, 15)
 
 V = "/api/v1"
-
-
-@pytest.fixture
-def frozen_today(app):
-    current = {"day": date(2026, 6, 15)}
-    app.dependency_overrides[get_today] = lambda: current["day"]
-    yield current
-    app.dependency_overrides.pop(get_today, None)
 
 
 async def _health_flags(api, token, org_id):

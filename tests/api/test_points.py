@@ -13,18 +13,15 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from support import drain_changes
 
-from app.api.deps import get_today
 from app.db import get_sessionmaker
+
+TODAY = date(2026, 11, 24)
 
 YEAR = 2026
 _keys = itertools.count()
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: date(2026, 11, 24)
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 def key(prefix="k"):

@@ -18,17 +18,11 @@ from typing import Any
 import pytest
 from support import new_id_number, unique
 
-from app.api.deps import get_today
-
 V = "/api/v1"
 TODAY = date(2026, 11, 24)
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _ok(api, method: str, url: str, token: str, body: Any) -> dict[str, Any]:

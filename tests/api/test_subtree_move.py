@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import String, text
 from support import drain_changes, new_id_number, unique
 
-from app.api.deps import get_today
 from app.db import get_sessionmaker
 from app.models import Base, org_path_columns
 from app.models.enums import Role
@@ -40,11 +39,7 @@ NOT_ORGANISATION_PATHS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 def test_every_path_column_in_the_schema_is_registered_for_subtree_moves():

@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from support import counting, unique
 
-from app.api.deps import get_today
 from app.models.enums import Role
 from app.security.scope import Principal
 from app.services.todos import listing
@@ -28,11 +27,7 @@ NOT_MEETINGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield
-    app.dependency_overrides.pop(get_today, None)
+pytestmark = pytest.mark.usefixtures("frozen_today")  # every test on `TODAY`
 
 
 async def _post(api, token, path, body, expect=201):
