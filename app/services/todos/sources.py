@@ -244,11 +244,14 @@ def _flagged(
     ).select_from(flagged.join(code, true()))
 
 
+# The member flags of `members_flagged`: all but the unpaid-dues one, a `dues_arrears`
+# to-do.
+MEMBER_FLAG_CODES = tuple(c for c in lifecycle.FLAG_CODES if c != UNPAID_FLAG)
+
+
 def members_flagged(p: Principal, today: date) -> Select[Any]:
-    """One to-do per raised member flag (`lifecycle.FLAG_CODES`) but the unpaid-dues one,
-    which is a `dues_arrears` to-do."""
-    codes = [c for c in lifecycle.FLAG_CODES if c != UNPAID_FLAG]
-    return _flagged(p, today, codes, TodoSeverity.warning)
+    """One to-do per raised member flag (`MEMBER_FLAG_CODES`)."""
+    return _flagged(p, today, MEMBER_FLAG_CODES, TodoSeverity.warning)
 
 
 def members_flagged_count(p: Principal, today: date) -> Select[Any]:
@@ -261,8 +264,7 @@ def members_flagged_count(p: Principal, today: date) -> Select[Any]:
         .select_from(Member)
         .where(p.scope.filter(Member.org_path), lifecycle.flag_filter([code], today))
         .scalar_subquery()
-        for code in lifecycle.FLAG_CODES
-        if code != UNPAID_FLAG
+        for code in MEMBER_FLAG_CODES
     ]
     return select(functools.reduce(operator.add, counts))
 
