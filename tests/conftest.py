@@ -155,6 +155,20 @@ def frozen_today(app: Any, request: pytest.FixtureRequest) -> Iterator[dict[str,
     app.dependency_overrides.pop(get_today, None)
 
 
+@pytest.fixture
+async def no_snapshot_left_behind() -> AsyncIterator[None]:
+    """The kept member counts' snapshots a test built are deleted after it: other tests
+    of this process count live, as before."""
+    yield
+    from sqlalchemy import delete
+
+    from app.db import get_sessionmaker
+    from app.models.member_stats import MemberStatSnapshot
+
+    async with get_sessionmaker()() as session, session.begin():
+        await session.execute(delete(MemberStatSnapshot))
+
+
 @pytest.fixture(scope="session")
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)

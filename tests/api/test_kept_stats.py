@@ -38,12 +38,7 @@ IMPORT_HEADER = [
 M = "/api/v1/members"
 
 
-@pytest.fixture(autouse=True)
-async def no_snapshot_left_behind():
-    """Other tests of this process count live, as before."""
-    yield
-    async with get_sessionmaker()() as session, session.begin():
-        await session.execute(delete(MemberStatSnapshot))
+pytestmark = pytest.mark.usefixtures("no_snapshot_left_behind")
 
 
 async def fold() -> kept_stats.Snapshot:

@@ -9,23 +9,18 @@ import itertools
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from app import clock
 from app.db import get_sessionmaker
-from app.models.member_stats import MemberStatRollup, MemberStatSnapshot
+from app.models.member_stats import MemberStatRollup
 from app.models.organisation import Organisation
 from app.services.organisations import kept_stats
 
 M = "/api/v1/members"
 
 
-@pytest.fixture(autouse=True)
-async def no_snapshot_left_behind():
-    """Other tests of this process count live."""
-    yield
-    async with get_sessionmaker()() as session, session.begin():
-        await session.execute(delete(MemberStatSnapshot))
+pytestmark = pytest.mark.usefixtures("no_snapshot_left_behind")
 
 
 async def _fold() -> None:
