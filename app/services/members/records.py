@@ -258,7 +258,8 @@ async def list_members(
     kept = include_total and not flags and set(values) <= _KEPT_TOTAL_FILTERS
     if kept and subtree is not None:
         page = await _page(session, values, flags, today, keys, limit, cursor, False)
-        total = await _kept_total(session, subtree, values, today)
+        statuses, categories = ([v.value for v in chosen or ()] for chosen in (status, category))
+        total = await organisations.members_counted(session, subtree, today, statuses, categories)
         return Page(page.items, page.next_cursor, total)
     return await _page(session, values, flags, today, keys, limit, cursor, include_total)
 
@@ -269,16 +270,6 @@ async def list_members(
 _KEPT_TOTAL_FILTERS = frozenset(
     {"scope_prefix", "within_prefix", "status", "statuses", "category", "categories"}
 )
-
-
-async def _kept_total(
-    session: AsyncSession, subtree: str, values: dict[str, Any], today: date
-) -> int:
-    """The total of a page filtered by `_KEPT_TOTAL_FILTERS` only, in the subtree at
-    `subtree` (the `within` organisation's, else the principal's own)."""
-    statuses = values.get("statuses") or ([values["status"]] if "status" in values else [])
-    categories = values.get("categories") or ([values["category"]] if "category" in values else [])
-    return await organisations.members_counted(session, subtree, today, statuses, categories)
 
 
 def _other_filters(
